@@ -1,0 +1,122 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Exit codes. They are documented in README.md ("Exit codes"); keep the two
+// in step. Every error maps to exactly one code in exitCode.
+const (
+	ExitOK          = 0   // success
+	ExitFailure     = 1   // any failure not listed below
+	ExitUsage       = 2   // bad flags, arguments or input (a path, a batch file, a plan)
+	ExitAuth        = 3   // credentials missing or refused, or an IAM permission denied
+	ExitNotFound    = 4   // the distribution or invalidation does not exist
+	ExitTimeout     = 5   // --timeout passed while waiting for completion
+	ExitLimit       = 6   // in-progress limits or throttling still refused us at the deadline
+	ExitPartial     = 7   // some batches or distributions succeeded and some did not
+	ExitInterrupted = 130 // SIGINT/SIGTERM
+)
+
+// FlagError is a usage error: the message is printed with the command's usage.
+type FlagError struct{ Err error }
+
+func (e *FlagError) Error() string { return e.Err.Error() }
+func (e *FlagError) Unwrap() error { return e.Err }
+
+// flagErrorf builds a FlagError.
+func flagErrorf(format string, a ...any) error {
+	return &FlagError{Err: fmt.Errorf(format, a...)}
+}
+
+// ExitError carries an explicit exit code and an optional hint for an error
+// whose code cannot be derived from its kind.
+type ExitError struct {
+	Code int
+	Err  error
+	Hint string
+}
+
+func (e *ExitError) Error() string { return e.Err.Error() }
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// ErrSilent ends a command with ExitError but prints nothing more: the
+// command has already explained itself on stderr.
+var ErrSilent = errors.New("silent error")
+
+// hinter is implemented by domain errors that know how the user can fix them.
+type hinter interface{ Hint() string }
+
+// exitCoder is implemented by domain errors that know their exit class.
+// Domain packages return one of the Class* values below rather than an
+// exit code, so they need not import cli.
+type exitCoder interface{ ExitClass() string }
+
+// Exit classes that domain errors may report through ExitClass.
+const (
+	ClassUsage    = "usage"
+	ClassAuth     = "auth"
+	ClassNotFound = "not-found"
+	ClassTimeout  = "timeout"
+	ClassLimit    = "limit"
+	ClassPartial  = "partial"
+)
+
+var classCodes = map[string]int{
+	ClassUsage:    ExitUsage,
+	ClassAuth:     ExitAuth,
+	ClassNotFound: ExitNotFound,
+	ClassTimeout:  ExitTimeout,
+	ClassLimit:    ExitLimit,
+	ClassPartial:  ExitPartial,
+}
+
+// exitCode maps an error to the process exit code.
+func exitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return ee.Code
+	}
+	var fe *FlagError
+	if errors.As(err, &fe) {
+		return ExitUsage
+	}
+	var ec exitCoder
+	if errors.As(err, &ec) {
+		if code, ok := classCodes[ec.ExitClass()]; ok {
+			return code
+		}
+	}
+	if errors.Is(err, context.Canceled) {
+		return ExitInterrupted
+	}
+	return ExitFailure
+}
+
+// printError writes "Error: …" and, when known, "Try: …" to w. It is the
+// only place errors are printed.
+func printError(w io.Writer, err error, usage string) {
+	if errors.Is(err, ErrSilent) {
+		return
+	}
+	fmt.Fprintf(w, "Error: %v\n", err)
+	var ee *ExitError
+	if errors.As(err, &ee) && ee.Hint != "" {
+		fmt.Fprintf(w, "Try: %s\n", ee.Hint)
+	} else {
+		var h hinter
+		if errors.As(err, &h) && h.Hint() != "" {
+			fmt.Fprintf(w, "Try: %s\n", h.Hint())
+		}
+	}
+	var fe *FlagError
+	if errors.As(err, &fe) && usage != "" {
+		fmt.Fprintf(w, "\n%s", usage)
+	}
+}
