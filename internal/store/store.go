@@ -1,0 +1,184 @@
+// Package store persists the state of the local CloudFront emulator:
+// distributions and their invalidations. Store is a domain interface (no
+// raw keys or bytes); Bolt keeps the state in a bbolt file and fsyncs every
+// commit, Mem keeps it in memory. Both pass the conformance suite in
+// package storetest.
+//
+// Records are encoded with encoding/json. Times are stored with their full
+// precision; the emulator rounds them when it renders XML.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/cfinv/cfinv/internal/distconfig"
+)
+
+// Sentinel errors. Implementations return them (possibly wrapped) so callers
+// can test with errors.Is.
+var (
+	// ErrNoDistribution means no distribution has the given ID.
+	ErrNoDistribution = errors.New("no such distribution")
+	// ErrNoInvalidation means the distribution has no invalidation with
+	// the given ID.
+	ErrNoInvalidation = errors.New("no such invalidation")
+	// ErrDistributionExists means a distribution with the same
+	// CallerReference (or, improbably, the same ID) already exists.
+	ErrDistributionExists = errors.New("distribution already exists")
+	// ErrInvalidationExists means the distribution already has an
+	// invalidation with the same ID. (A reused CallerReference is not an
+	// error: CreateInvalidation returns the existing invalidation.)
+	ErrInvalidationExists = errors.New("invalidation ID already exists")
+	// ErrBadMarker means a list marker names no item of the list.
+	ErrBadMarker = errors.New("marker names no item")
+	// ErrClosed is returned by every method after Close.
+	ErrClosed = errors.New("store closed")
+)
+
+// Status values, as CloudFront spells them.
+const (
+	StatusInProgress = "InProgress"
+	StatusCompleted  = "Completed"
+	StatusDeployed   = "Deployed"
+)
+
+// Distribution is one distribution as stored.
+type Distribution struct {
+	ID               string    `json:"id"`
+	ARN              string    `json:"arn"`
+	DomainName       string    `json:"domainName"`
+	ETag             string    `json:"etag"`
+	Status           string    `json:"status"`
+	LastModifiedTime time.Time `json:"lastModified"`
+	// DeployedAt is when Status InProgress turns into Deployed. Zero
+	// means Status is final.
+	DeployedAt      time.Time `json:"deployedAt,omitzero"`
+	CallerReference string    `json:"callerReference"`
+	// Config is the DistributionConfig exactly as the client sent it.
+	Config *distconfig.Node `json:"config"`
+	// Seq orders distributions by creation; the store assigns it.
+	Seq uint64 `json:"seq"`
+}
+
+// StatusAt returns the distribution's status at now: Deployed once now has
+// reached DeployedAt.
+func (d *Distribution) StatusAt(now time.Time) string {
+	if d.Status == StatusInProgress && !d.DeployedAt.IsZero() && !now.Before(d.DeployedAt) {
+		return StatusDeployed
+	}
+	return d.Status
+}
+
+// Clone returns a deep copy of d.
+func (d *Distribution) Clone() *Distribution {
+	c := *d
+	c.Config = d.Config.Clone()
+	return &c
+}
+
+// Invalidation is one invalidation batch as stored. Its status is derived
+// from CompleteAt, so a deadline survives restarts and nothing has to run in
+// the background for it to pass.
+type Invalidation struct {
+	DistributionID  string    `json:"distributionId"`
+	ID              string    `json:"id"`
+	CallerReference string    `json:"callerReference"`
+	Paths           []string  `json:"paths"`
+	CreateTime      time.Time `json:"createTime"`
+	CompleteAt      time.Time `json:"completeAt"`
+	// Seq orders invalidations by creation, also when CreateTimes are
+	// equal; the store assigns it.
+	Seq uint64 `json:"seq"`
+}
+
+// InProgressAt reports whether the invalidation is still running at now.
+func (inv *Invalidation) InProgressAt(now time.Time) bool { return now.Before(inv.CompleteAt) }
+
+// StatusAt returns InProgress before CompleteAt and Completed from then on.
+func (inv *Invalidation) StatusAt(now time.Time) string {
+	if inv.InProgressAt(now) {
+		return StatusInProgress
+	}
+	return StatusCompleted
+}
+
+// Clone returns a deep copy of inv.
+func (inv *Invalidation) Clone() *Invalidation {
+	c := *inv
+	c.Paths = append([]string(nil), inv.Paths...)
+	return &c
+}
+
+// Store holds distributions and invalidations. Implementations are safe for
+// concurrent use. Every method that changes state has committed it durably
+// (for Bolt: fsync'd) when it returns nil. Returned records are copies the
+// caller may modify. Methods return ErrClosed after Close.
+type Store interface {
+	// CreateDistribution stores d, assigning d.Seq. It returns
+	// ErrDistributionExists, and stores nothing, when a distribution
+	// with the same CallerReference or ID exists (CloudFront refuses a
+	// reused distribution CallerReference whatever the config).
+	CreateDistribution(ctx context.Context, d *Distribution) error
+
+	// GetDistribution returns the distribution with the given ID, or
+	// ErrNoDistribution.
+	GetDistribution(ctx context.Context, id string) (*Distribution, error)
+
+	// ListDistributions returns up to max distributions in creation order,
+	// starting after the one whose ID is marker ("" starts at the first).
+	// truncated reports whether more follow the last one returned. An
+	// unknown marker gives ErrBadMarker. max < 1 returns no items.
+	ListDistributions(ctx context.Context, marker string, max int) (items []*Distribution, truncated bool, err error)
+
+	// UpdateDistribution calls fn with a copy of the distribution in one
+	// transaction and stores the copy if fn returns nil; fn's error is
+	// returned unchanged and nothing is written. fn must not change ID,
+	// CallerReference or Seq. It returns the stored result, or
+	// ErrNoDistribution.
+	UpdateDistribution(ctx context.Context, id string, fn func(d *Distribution) error) (*Distribution, error)
+
+	// DeleteDistribution calls check (when not nil) with the distribution
+	// in one transaction and, if it returns nil, deletes the distribution
+	// and all its invalidations; check's error is returned unchanged. It
+	// returns ErrNoDistribution when there is nothing to delete.
+	DeleteDistribution(ctx context.Context, id string, check func(d *Distribution) error) error
+
+	// CreateInvalidation stores inv (whose ID, CallerReference, Paths,
+	// CreateTime and CompleteAt the caller has set), assigning inv.Seq,
+	// atomically with two checks:
+	//
+	//   - If the distribution already has an invalidation with
+	//     inv.CallerReference, that one is returned with created false and
+	//     nothing is written, whatever its paths; the caller compares.
+	//   - Otherwise admit is called with the distribution's invalidations
+	//     in progress at now (oldest first), and inv is stored, and
+	//     returned with created true, only if admit returns nil. admit's
+	//     error is returned unchanged. admit runs inside the write
+	//     transaction: it must not call the Store.
+	//
+	// It returns ErrNoDistribution for an unknown inv.DistributionID and
+	// ErrInvalidationExists when the ID is taken.
+	CreateInvalidation(ctx context.Context, inv *Invalidation, now time.Time, admit func(inProgress []*Invalidation) error) (got *Invalidation, created bool, err error)
+
+	// GetInvalidation returns the invalidation id of distribution distID.
+	// It returns ErrNoDistribution when the distribution does not exist
+	// and ErrNoInvalidation when it has no such invalidation (also when
+	// the ID belongs to another distribution).
+	GetInvalidation(ctx context.Context, distID, id string) (*Invalidation, error)
+
+	// ListInvalidations returns up to max invalidations of distID, newest
+	// first (by creation sequence), starting after the one whose ID is
+	// marker ("" starts at the newest). truncated reports whether more
+	// follow. It returns ErrNoDistribution or ErrBadMarker.
+	ListInvalidations(ctx context.Context, distID, marker string, max int) (items []*Invalidation, truncated bool, err error)
+
+	// CountInProgress returns how many invalidations of distID are in
+	// progress at now, or ErrNoDistribution. It does not scan the
+	// distribution's completed invalidations.
+	CountInProgress(ctx context.Context, distID string, now time.Time) (int, error)
+
+	// Close releases the store. Later calls return ErrClosed.
+	Close() error
+}
