@@ -1,0 +1,563 @@
+package plan
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cfinv/cfinv/internal/cfpath"
+	gocmp "github.com/google/go-cmp/cmp"
+)
+
+func TestMapperURLs(t *testing.T) {
+	tests := []struct {
+		name string
+		m    Mapper
+		key  string
+		want []string
+	}{
+		{"plain file", Mapper{}, "css/site.css", []string{"/css/site.css"}},
+		{"leading slash", Mapper{}, "/css/site.css", []string{"/css/site.css"}},
+		{"index all forms", Mapper{IndexDocument: "index.html"}, "blog/index.html", []string{"/blog/", "/blog", "/blog/index.html"}},
+		{"index slash only", Mapper{IndexDocument: "index.html", Forms: FormSlash}, "blog/index.html", []string{"/blog/"}},
+		{"index noslash,file", Mapper{IndexDocument: "index.html", Forms: FormNoSlash | FormFile}, "a/b/index.html", []string{"/a/b", "/a/b/index.html"}},
+		{"root index", Mapper{IndexDocument: "index.html", DefaultRootObject: "index.html"}, "index.html", []string{"/", "/index.html"}},
+		{"root index without default root object", Mapper{IndexDocument: "index.html", Forms: FormFile}, "index.html", []string{"/index.html"}},
+		{"default root object other name", Mapper{DefaultRootObject: "home.html"}, "home.html", []string{"/", "/home.html"}},
+		{"default root object only at root", Mapper{DefaultRootObject: "home.html"}, "a/home.html", []string{"/a/home.html"}},
+		{"origin path stripped", Mapper{OriginPath: "/prod"}, "prod/a.css", []string{"/a.css"}},
+		{"origin path trailing slash", Mapper{OriginPath: "/prod/"}, "prod/a.css", []string{"/a.css"}},
+		{"outside origin path", Mapper{OriginPath: "/prod"}, "staging/a.css", nil},
+		{"origin path prefix of name", Mapper{OriginPath: "/prod"}, "production/a.css", nil},
+		{"space and non-ASCII", Mapper{}, "a b/é.html", []string{"/a%20b/%C3%A9.html"}},
+		{"unsafe characters", Mapper{}, `x<>"#%{}|\^~[]` + "`?*.txt", []string{"/x%3C%3E%22%23%25%7B%7D%7C%5C%5E%7E%5B%5D%60%3F%2A.txt"}},
+		{"safe punctuation kept", Mapper{}, "a/$-_.+!'(),:@=&;.txt", []string{"/a/$-_.+!'(),:@=&;.txt"}},
+		{"empty key", Mapper{}, "", nil},
+		{"directory marker key", Mapper{IndexDocument: "index.html"}, "blog/", []string{"/blog/"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tt.m.URLs(tt.key)
+			if diff := gocmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("URLs(%q) mismatch (-want +got):\n%s", tt.key, diff)
+			}
+			for _, u := range got {
+				if err := cfpath.Validate(u); err != nil {
+					t.Errorf("URLs(%q) gave invalid path %q: %v", tt.key, u, err)
+				}
+			}
+		})
+	}
+}
+
+func TestParseIndexForms(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    IndexForms
+		wantErr bool
+	}{
+		{"slash,noslash,file", AllIndexForms, false},
+		{"slash", FormSlash, false},
+		{" file , slash ", FormFile | FormSlash, false},
+		{"", 0, true},
+		{"dir", 0, true},
+	}
+	for _, tt := range tests {
+		got, err := ParseIndexForms(tt.in)
+		if (err != nil) != tt.wantErr || got != tt.want {
+			t.Errorf("ParseIndexForms(%q) = %v, %v; want %v, error %v", tt.in, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+func FuzzEscape(f *testing.F) {
+	for _, s := range []string{"a b", "é", "x?y*z", "%41", "~user/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, key string) {
+		got := Escape(key)
+		for i := 0; i < len(got); i++ {
+			if got[i] != '%' && needsEscape(got[i]) {
+				t.Fatalf("Escape(%q) = %q leaves byte 0x%02x", key, got, got[i])
+			}
+		}
+		if err := cfpath.Validate("/" + got); err != nil && len(got) < cfpath.MaxPathLen {
+			t.Fatalf("Escape(%q) = %q is not a valid path: %v", key, got, err)
+		}
+	})
+}
+
+func TestBuildStrategies(t *testing.T) {
+	in := Input{
+		Purge: []string{"/blog/", "/blog/a.html", "/blog/b.html", "/index.html"},
+		New:   []string{"/blog/new.html"},
+		All:   []string{"/blog/", "/blog/a.html", "/blog/b.html", "/blog/c.html", "/blog/new.html", "/index.html", "/about.html"},
+	}
+	tests := []struct {
+		name string
+		opt  Options
+		want []Item
+	}{
+		{"exact", Options{Strategy: Exact}, []Item{
+			{Path: "/blog/", Changed: 1}, {Path: "/blog/a.html", Changed: 1}, {Path: "/blog/b.html", Changed: 1}, {Path: "/index.html", Changed: 1},
+		}},
+		{"everything", Options{Strategy: Everything}, []Item{
+			{Path: "/*", Wildcard: true, Changed: 4, Unchanged: 2, New: 1},
+		}},
+		{"optimal with room is exact", Options{MaxPaths: 10, MaxWildcards: 15}, []Item{
+			{Path: "/blog/", Changed: 1}, {Path: "/blog/a.html", Changed: 1}, {Path: "/blog/b.html", Changed: 1}, {Path: "/index.html", Changed: 1},
+		}},
+		{"optimal two paths", Options{MaxPaths: 2, MaxWildcards: 15}, []Item{
+			{Path: "/blog/*", Wildcard: true, Changed: 3, Unchanged: 1, New: 1}, {Path: "/index.html", Changed: 1},
+		}},
+		{"optimal one path", Options{MaxPaths: 1, MaxWildcards: 1}, []Item{
+			{Path: "/*", Wildcard: true, Changed: 4, Unchanged: 2, New: 1},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Build(in, tt.opt)
+			if err != nil {
+				t.Fatalf("Build: %v", err)
+			}
+			if diff := gocmp.Diff(tt.want, p.Items); diff != "" {
+				t.Errorf("items mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestBuildFreeWildcardSavesPaths(t *testing.T) {
+	// Every object under /css/ changed: a wildcard costs no needless purge
+	// and saves paths, so the tie-break on paths picks it.
+	in := Input{Purge: []string{"/css/a.css", "/css/b.css", "/css/c.css", "/x.html"}, All: []string{"/y.html"}}
+	p, err := Build(in, Options{MaxPaths: 100, MaxWildcards: 15, Placement: Segment})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := p.Paths(), []string{"/css/*", "/x.html"}; !slices.Equal(got, want) {
+		t.Errorf("paths = %q, want %q", got, want)
+	}
+}
+
+func TestBuildBudgetError(t *testing.T) {
+	in := Input{Purge: []string{"/a", "/b", "/c"}}
+	_, err := Build(in, Options{MaxPaths: 2, MaxWildcards: 0})
+	be, ok := err.(*BudgetError)
+	if !ok {
+		t.Fatalf("error = %v, want a *BudgetError", err)
+	}
+	if be.ExitClass() != "usage" || be.Hint() == "" {
+		t.Errorf("BudgetError class %q hint %q, want usage and a hint", be.ExitClass(), be.Hint())
+	}
+}
+
+func TestBuildRejectsInvalidURL(t *testing.T) {
+	if _, err := Build(Input{Purge: []string{"no-slash"}}, Options{}); err == nil {
+		t.Error("Build accepted a URL without a leading slash")
+	}
+}
+
+func TestBuildEmpty(t *testing.T) {
+	p, err := Build(Input{All: []string{"/a"}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Items) != 0 || len(p.Batches) != 0 || p.CostUSD != 0 {
+		t.Errorf("empty input gave %+v, want an empty plan", p)
+	}
+}
+
+func TestBatchesRespectLimits(t *testing.T) {
+	var items []Item
+	for i := range 40 {
+		items = append(items, Item{Path: fmt.Sprintf("/w%02d/*", i), Wildcard: true})
+	}
+	for i := range 7000 {
+		items = append(items, Item{Path: fmt.Sprintf("/f%05d", i)})
+	}
+	bs := batches(items, cfpath.MaxBatchPaths)
+	total := 0
+	for i, b := range bs {
+		wild := 0
+		for _, p := range b {
+			if cfpath.KindOf(p) == cfpath.KindWildcard {
+				wild++
+			}
+		}
+		if len(b) > cfpath.MaxBatchPaths || wild > cfpath.MaxInProgressWildcards {
+			t.Errorf("batch %d has %d paths, %d wildcards; want ≤ %d and ≤ %d", i, len(b), wild, cfpath.MaxBatchPaths, cfpath.MaxInProgressWildcards)
+		}
+		total += len(b)
+	}
+	if total != len(items) {
+		t.Errorf("batches hold %d paths, want %d", total, len(items))
+	}
+}
+
+func TestCost(t *testing.T) {
+	var purge []string
+	for i := range 50 {
+		purge = append(purge, fmt.Sprintf("/p%d", i))
+	}
+	p, err := Build(Input{Purge: purge}, Options{Strategy: Exact, FreePathsLeft: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.BilledPaths != 30 || p.CostUSD != 30*PricePerPath {
+		t.Errorf("billed %d cost %v, want 30 and %v", p.BilledPaths, p.CostUSD, 30*PricePerPath)
+	}
+}
+
+func TestDefaultMaxPaths(t *testing.T) {
+	for _, tt := range []struct{ free, want int }{{1000, 1000}, {0, MinDefaultPaths}, {50, MinDefaultPaths}, {5000, 3000}} {
+		if got := DefaultMaxPaths(tt.free); got != tt.want {
+			t.Errorf("DefaultMaxPaths(%d) = %d, want %d", tt.free, got, tt.want)
+		}
+	}
+}
+
+// randomSite makes a small site of URLs over a tiny alphabet, so prefixes
+// collide often, and splits it into URLs to purge, new and unchanged.
+func randomSite(r *rand.Rand, n int) Input {
+	const alphabet = "ab/"
+	seen := map[string]bool{}
+	var in Input
+	for len(seen) < n {
+		var b strings.Builder
+		b.WriteByte('/')
+		for range 1 + r.IntN(5) {
+			b.WriteByte(alphabet[r.IntN(len(alphabet))])
+		}
+		u := b.String()
+		if seen[u] {
+			continue
+		}
+		seen[u] = true
+		in.All = append(in.All, u)
+		switch r.IntN(5) {
+		case 0, 1:
+			in.Purge = append(in.Purge, u)
+		case 2:
+			in.New = append(in.New, u)
+		}
+	}
+	return in
+}
+
+// bruteForce tries every set of at most w wildcards among all prefixes of
+// all URLs and returns the best (needless, paths, wildcards), or ok false
+// when nothing fits the budgets. It shares no code with Build.
+func bruteForce(in Input, k, w int, place Placement) (best [3]int, ok bool) {
+	isMust := map[string]bool{}
+	for _, u := range in.Purge {
+		isMust[u] = true
+	}
+	isNew := map[string]bool{}
+	for _, u := range in.New {
+		isNew[u] = true
+	}
+	cands := map[string]bool{}
+	for _, u := range in.All {
+		for i := 1; i <= len(u); i++ {
+			if place == Segment && u[i-1] != '/' {
+				continue
+			}
+			cands[u[:i]] = true
+		}
+	}
+	var prefixes []string
+	for p := range cands {
+		prefixes = append(prefixes, p)
+	}
+	slices.Sort(prefixes)
+	var rec func(start int, chosen []string)
+	rec = func(start int, chosen []string) {
+		paths, needless := len(chosen), 0
+		for _, u := range in.All {
+			hit := false
+			for _, p := range chosen {
+				if cfpath.Match(p+"*", u) {
+					hit = true
+					break
+				}
+			}
+			switch {
+			case isMust[u] && !hit:
+				paths++
+			case hit && !isMust[u] && !isNew[u]:
+				needless++
+			}
+		}
+		if paths <= k {
+			cand := [3]int{needless, paths, len(chosen)}
+			if !ok || slices.Compare(cand[:], best[:]) < 0 {
+				best, ok = cand, true
+			}
+		}
+		if len(chosen) == w {
+			return
+		}
+		for i := start; i < len(prefixes); i++ {
+			rec(i+1, append(chosen, prefixes[i]))
+		}
+	}
+	rec(0, nil)
+	return best, ok
+}
+
+func TestOptimalEqualsBruteForce(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	compared := 0
+	defer func() {
+		if compared < 200 {
+			t.Errorf("only %d of 300 random cases were feasible and compared, want at least 200", compared)
+		}
+	}()
+	for i := range 300 {
+		in := randomSite(r, 3+r.IntN(10))
+		k := 1 + r.IntN(5)
+		w := r.IntN(3)
+		place := []Placement{Anywhere, Segment}[r.IntN(2)]
+		name := fmt.Sprintf("%d/k=%d/w=%d/%s", i, k, w, place)
+		want, feasible := bruteForce(in, k, w, place)
+		p, err := Build(in, Options{MaxPaths: k, MaxWildcards: w, Placement: place})
+		if !feasible && len(in.Purge) > 0 {
+			if err == nil {
+				t.Errorf("%s: Build found %q where brute force found nothing (input %+v)", name, p.Paths(), in)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: Build: %v (brute force found %v)", name, err, want)
+			continue
+		}
+		compared++
+		checkPlan(t, name, in, p, k, w)
+		got := [3]int{p.Needless, len(p.Items), p.Wildcards}
+		if got != want {
+			t.Errorf("%s: (needless, paths, wildcards) = %v, brute force %v; plan %q; input %+v", name, got, want, p.Paths(), in)
+		}
+		if place == Segment {
+			for _, it := range p.Items {
+				if it.Wildcard && !strings.HasSuffix(it.Path, "/*") {
+					t.Errorf("%s: segment placement gave %q", name, it.Path)
+				}
+			}
+		}
+	}
+}
+
+// checkPlan checks the properties every optimal plan has: it covers every
+// URL to purge under cfpath.Match, fits the budgets, and reports its
+// needless purges truthfully.
+func checkPlan(t *testing.T, name string, in Input, p *Plan, k, w int) {
+	t.Helper()
+	missed, needless, wild := Evaluate(p.Paths(), in)
+	if missed != 0 {
+		t.Errorf("%s: plan %q misses %d URLs", name, p.Paths(), missed)
+	}
+	if needless != p.Needless || wild != p.Wildcards {
+		t.Errorf("%s: plan reports needless %d wildcards %d, evaluation gives %d and %d", name, p.Needless, p.Wildcards, needless, wild)
+	}
+	if len(p.Items) > k || wild > w {
+		t.Errorf("%s: plan has %d paths, %d wildcards; budget %d, %d", name, len(p.Items), wild, k, w)
+	}
+	for _, path := range p.Paths() {
+		if err := cfpath.Validate(path); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// siteInput generates a realistic site: sections with posts (index pages in
+// all three forms), assets, and a change set touching some posts.
+func siteInput(r *rand.Rand, objects int, changeRate float64) Input {
+	m := Mapper{IndexDocument: "index.html", DefaultRootObject: "index.html"}
+	var in Input
+	sections := []string{"blog", "docs", "tags", "css", "js", "img"}
+	for i := range objects {
+		sec := sections[r.IntN(len(sections))]
+		var key string
+		switch sec {
+		case "css", "js", "img":
+			key = fmt.Sprintf("%s/f%d.%s", sec, i, sec)
+		default:
+			key = fmt.Sprintf("%s/%d/p%d/index.html", sec, i%17, i)
+		}
+		urls := m.URLs(key)
+		in.All = append(in.All, urls...)
+		switch x := r.Float64(); {
+		case x < changeRate:
+			in.Purge = append(in.Purge, urls...)
+		case x < changeRate*1.2:
+			in.New = append(in.New, urls...)
+		}
+	}
+	return in
+}
+
+func TestOptimalNeverWorseThanBaselines(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := range 40 {
+		in := siteInput(r, 50+r.IntN(400), []float64{0.01, 0.1, 0.5, 1}[i%4])
+		k := []int{8, 20, 100, 1000}[r.IntN(4)]
+		w := []int{1, 3, 15}[r.IntN(3)]
+		name := fmt.Sprintf("%d/k=%d/w=%d", i, k, w)
+		p, err := Build(in, Options{MaxPaths: k, MaxWildcards: w})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		checkPlan(t, name, in, p, k, w)
+		for _, base := range [][]string{{"/*"}, DepthCollapse(in.Purge, 8), DepthCollapse(in.Purge, k)} {
+			missed, needless, wild := Evaluate(base, in)
+			if missed > 0 || len(base) > k || wild > w {
+				continue // not a valid plan under these budgets
+			}
+			if p.Needless > needless || p.Needless == needless && len(p.Items) > len(base) {
+				t.Errorf("%s: optimal (needless %d, %d paths) worse than %q (needless %d)", name, p.Needless, len(p.Items), base, needless)
+			}
+		}
+	}
+}
+
+func TestDepthCollapse(t *testing.T) {
+	// The worked examples of s3deploy's tests, threshold 5.
+	css := []string{"/", "/styles.css"}
+	for i := range 20 {
+		css = append(css, fmt.Sprintf("/css/file%d.css", i))
+	}
+	spread := []string{"/", "/styles.css"}
+	for i := range 20 {
+		spread = append(spread, fmt.Sprintf("/dir%d/file.css", i))
+	}
+	tests := []struct {
+		name string
+		in   []string
+		want []string
+	}{
+		{"under threshold", []string{"/b", "/a"}, []string{"/a", "/b"}},
+		{"css dir", css, []string{"/", "/css/*", "/styles.css"}},
+		{"spread", spread, []string{"/*"}},
+		{"nested", []string{"/", "/styles.css", "/about/", "/about/team/", "/blog/", "/blog/2024/a/", "/blog/2024/b/", "/blog/2025/c/"},
+			[]string{"/", "/about/*", "/blog/*", "/styles.css"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := gocmp.Diff(tt.want, DepthCollapse(tt.in, 5)); diff != "" {
+				t.Errorf("DepthCollapse mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestFileRoundTrip(t *testing.T) {
+	p, err := Build(Input{Purge: []string{"/a b", "/c/", "/c/d"}, All: []string{"/c/e"}}, Options{MaxPaths: 2, MaxWildcards: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "plan.json")
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	if err := NewFile(p, now).WriteFile(path); err != nil {
+		t.Fatal(err)
+	}
+	f, err := ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := gocmp.Diff(p.Batches, f.Batches()); diff != "" {
+		t.Errorf("batches mismatch (-want +got):\n%s", diff)
+	}
+	if !f.Created.Equal(now) || f.Version != FileVersion {
+		t.Errorf("created %v version %d, want %v and %d", f.Created, f.Version, now, FileVersion)
+	}
+}
+
+func TestDecodeRejects(t *testing.T) {
+	big := make([]string, cfpath.MaxBatchPaths+1)
+	for i := range big {
+		big[i] = fmt.Sprintf("\"/p%d\"", i)
+	}
+	wild := make([]string, 16)
+	for i := range wild {
+		wild[i] = fmt.Sprintf("\"/w%d/*\"", i)
+	}
+	tests := []struct {
+		name, data, want string
+	}{
+		{"not json", "nope", "invalid character"},
+		{"version", `{"version":2,"batches":[["/a"]]}`, "version 2 is not supported"},
+		{"no version", `{"batches":[["/a"]]}`, "version 0"},
+		{"bad path", `{"version":1,"batches":[["a"]]}`, "does not start with '/'"},
+		{"empty batch", `{"version":1,"batches":[[]]}`, "batch 1 has 0 paths"},
+		{"too big", `{"version":1,"batches":[[` + strings.Join(big, ",") + `]]}`, "batch 1 has 3001 paths"},
+		{"too many wildcards", `{"version":1,"batches":[[` + strings.Join(wild, ",") + `]]}`, "16 wildcards"},
+		{"trailing", `{"version":1,"batches":[["/a"]]} {}`, "trailing data"},
+		{"no plan", `{"version":1}`, "no batches"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Decode("p.json", []byte(tt.data))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Decode error = %v, want one containing %q", err, tt.want)
+			}
+			if fe, ok := err.(*FileError); !ok || fe.ExitClass() != "usage" {
+				t.Errorf("error %T is not a usage *FileError", err)
+			}
+		})
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	f.Add([]byte(`{"version":1,"batches":[["/a","/b/*"]],"items":[{"path":"/a"}]}`))
+	f.Add([]byte(`{"version":1,"batches":null}`))
+	f.Add([]byte(`{"version":1,"batches":[["#tag"]]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		file, err := Decode("fuzz", data)
+		if err != nil {
+			return
+		}
+		for _, b := range file.Batches() {
+			if len(b) == 0 || len(b) > cfpath.MaxBatchPaths {
+				t.Fatalf("accepted a batch of %d paths", len(b))
+			}
+			for _, p := range b {
+				if err := cfpath.Validate(p); err != nil {
+					t.Fatalf("accepted invalid path: %v", err)
+				}
+			}
+		}
+	})
+}
+
+func TestItemReason(t *testing.T) {
+	it := Item{Path: "/blog/*", Wildcard: true, Changed: 212, Unchanged: 3}
+	if got, want := it.Reason(), "/blog/* covers 212 changed, 3 unchanged"; got != want {
+		t.Errorf("Reason() = %q, want %q", got, want)
+	}
+}
+
+func ExampleBuild() {
+	m := Mapper{IndexDocument: "index.html", DefaultRootObject: "index.html", Forms: FormSlash | FormFile}
+	var in Input
+	for _, key := range []string{"index.html", "blog/index.html", "blog/post-1/index.html", "blog/post-2/index.html"} {
+		in.Purge = append(in.Purge, m.URLs(key)...)
+	}
+	for _, key := range []string{"blog/post-3/index.html", "about/index.html", "css/site.css"} {
+		in.All = append(in.All, m.URLs(key)...)
+	}
+	p, _ := Build(in, Options{MaxPaths: 4, MaxWildcards: 15})
+	for _, it := range p.Items {
+		fmt.Println(it.Reason())
+	}
+	fmt.Printf("%d paths, %d needless\n", len(p.Items), p.Needless)
+	// Output:
+	// / is a changed URL
+	// /blog/* covers 6 changed, 2 unchanged
+	// /index.html is a changed URL
+	// 3 paths, 2 needless
+}
