@@ -1,0 +1,73 @@
+package emulator
+
+import (
+	"fmt"
+	"net/http"
+)
+
+// statusOf is the single map from error code to HTTP status. Codes modelled
+// in the CloudFront API (botocore service-2.json, 2020-05-31) use the
+// model's status; the others follow CloudFront's observed behaviour (see
+// docs/emulator.md).
+var statusOf = map[string]int{
+	"AccessDenied":                   http.StatusForbidden,
+	"BatchTooLarge":                  http.StatusRequestEntityTooLarge,
+	"DistributionAlreadyExists":      http.StatusConflict,
+	"DistributionNotDisabled":        http.StatusConflict,
+	"IncompleteSignature":            http.StatusForbidden,
+	"InconsistentQuantities":         http.StatusBadRequest,
+	"InternalFailure":                http.StatusInternalServerError,
+	"InvalidArgument":                http.StatusBadRequest,
+	"InvalidClientTokenId":           http.StatusForbidden,
+	"InvalidIfMatchVersion":          http.StatusBadRequest,
+	"InvalidationBatchAlreadyExists": http.StatusConflict,
+	"MalformedXML":                   http.StatusBadRequest,
+	"MissingAuthenticationToken":     http.StatusForbidden,
+	"MissingBody":                    http.StatusBadRequest,
+	"NoSuchDistribution":             http.StatusNotFound,
+	"NoSuchInvalidation":             http.StatusNotFound,
+	"NoSuchOrigin":                   http.StatusNotFound,
+	"NotImplemented":                 http.StatusNotImplemented,
+	"PreconditionFailed":             http.StatusPreconditionFailed,
+	"RequestEntityTooLarge":          http.StatusRequestEntityTooLarge,
+	"ServiceUnavailable":             http.StatusServiceUnavailable,
+	"SignatureDoesNotMatch":          http.StatusForbidden,
+	"TooManyInvalidationsInProgress": http.StatusBadRequest,
+}
+
+// apiError is an error answered with CloudFront's ErrorResponse envelope.
+type apiError struct {
+	Code    string
+	Message string
+	Status  int
+}
+
+func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+
+// errorf builds an apiError whose status comes from statusOf (400 for a
+// code not in the map).
+func errorf(code, format string, a ...any) *apiError {
+	status, ok := statusOf[code]
+	if !ok {
+		status = http.StatusBadRequest
+	}
+	return &apiError{Code: code, Message: fmt.Sprintf(format, a...), Status: status}
+}
+
+// errorType is CloudFront's fault attribution: the client's for 4xx.
+func errorType(status int) string {
+	if status >= 500 {
+		return "Receiver"
+	}
+	return "Sender"
+}
+
+// Messages CloudFront (or its model) uses, kept verbatim.
+const (
+	msgNoSuchDistribution = "The specified distribution does not exist."
+	msgNoSuchInvalidation = "The specified invalidation does not exist."
+	msgMalformedXML       = "The XML you provided was not well-formed or did not validate against our published schema."
+	msgTooMany            = "Processing your request will cause you to exceed the maximum number of in-progress invalidations."
+	msgMissingBody        = "This operation requires a body. Ensure that the body is present and the Content-Type header is set."
+	msgNoSuchOrigin       = "One or more of your origins or origin groups do not exist."
+)

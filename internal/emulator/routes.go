@@ -1,0 +1,93 @@
+package emulator
+
+import (
+	"net/http"
+	"strings"
+)
+
+// implemented names the operations the emulator serves. Every other
+// operation of the API is answered NotImplemented with its name.
+var implemented = map[string]bool{
+	"CreateDistribution":    true,
+	"GetDistribution":       true,
+	"GetDistributionConfig": true,
+	"ListDistributions":     true,
+	"UpdateDistribution":    true,
+	"DeleteDistribution":    true,
+	"CreateInvalidation":    true,
+	"GetInvalidation":       true,
+	"ListInvalidations":     true,
+}
+
+func (s *Server) routes() {
+	const v = "/2020-05-31"
+	s.mux.HandleFunc("POST "+v+"/distribution", s.createDistribution)
+	s.mux.HandleFunc("GET "+v+"/distribution", s.listDistributions)
+	s.mux.HandleFunc("GET "+v+"/distribution/{id}", s.getDistribution)
+	s.mux.HandleFunc("GET "+v+"/distribution/{id}/config", s.getDistributionConfig)
+	s.mux.HandleFunc("PUT "+v+"/distribution/{id}/config", s.updateDistribution)
+	s.mux.HandleFunc("DELETE "+v+"/distribution/{id}", s.deleteDistribution)
+	s.mux.HandleFunc("POST "+v+"/distribution/{id}/invalidation", s.createInvalidation)
+	s.mux.HandleFunc("GET "+v+"/distribution/{id}/invalidation", s.listInvalidations)
+	s.mux.HandleFunc("GET "+v+"/distribution/{id}/invalidation/{invID}", s.getInvalidation)
+	s.mux.HandleFunc("/", s.notImplemented)
+}
+
+// operationOf returns the name of the CloudFront operation r calls, or ""
+// when r matches none.
+func operationOf(r *http.Request) string {
+	path := strings.Split(strings.TrimSuffix(r.URL.Path, "/"), "/")
+	q := r.URL.Query()
+	for _, op := range operations {
+		if op.method != r.Method {
+			continue
+		}
+		uri, query, hasQuery := strings.Cut(op.uri, "?")
+		if hasQuery {
+			key, val, hasVal := strings.Cut(query, "=")
+			if !q.Has(key) || (hasVal && q.Get(key) != val) {
+				continue
+			}
+		}
+		if matchSegments(strings.Split(uri, "/"), path) {
+			return op.name
+		}
+	}
+	return ""
+}
+
+func matchSegments(pattern, path []string) bool {
+	if len(pattern) != len(path) {
+		return false
+	}
+	for i, p := range pattern {
+		if strings.HasPrefix(p, "{") {
+			if path[i] == "" {
+				return false
+			}
+			continue
+		}
+		if p != path[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// unimplemented returns the NotImplemented error for r when r calls an
+// operation the emulator does not serve, else nil.
+func unimplemented(r *http.Request) *apiError {
+	op := operationOf(r)
+	if op == "" || implemented[op] {
+		return nil
+	}
+	return errorf("NotImplemented", "cfinv serve does not implement %s (%s %s); see docs/emulator.md for the supported operations.", op, r.Method, r.URL.Path)
+}
+
+func (s *Server) notImplemented(w http.ResponseWriter, r *http.Request) {
+	if err := unimplemented(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeError(w, r, errorf("NotImplemented", "%s %s is not an operation of the CloudFront API 2020-05-31 that cfinv serve implements; see docs/emulator.md.", r.Method, r.URL.Path))
+}

@@ -1,0 +1,131 @@
+package emulator
+
+import (
+	"encoding/xml"
+	"time"
+
+	"github.com/cfinv/cfinv/internal/distconfig"
+)
+
+// Wire types of the CloudFront REST-XML API, 2020-05-31. Element names and
+// order follow the botocore service model; the namespace is set on every
+// document root.
+
+// timeFormat renders timestamps as CloudFront does: UTC, milliseconds.
+const timeFormat = "2006-01-02T15:04:05.000Z"
+
+func wireTime(t time.Time) string { return t.UTC().Format(timeFormat) }
+
+type xmlPaths struct {
+	Quantity int      `xml:"Quantity"`
+	Items    []string `xml:"Items>Path,omitempty"`
+}
+
+type xmlInvalidationBatch struct {
+	Paths           xmlPaths `xml:"Paths"`
+	CallerReference string   `xml:"CallerReference"`
+}
+
+type xmlInvalidation struct {
+	XMLName           xml.Name             `xml:"http://cloudfront.amazonaws.com/doc/2020-05-31/ Invalidation"`
+	ID                string               `xml:"Id"`
+	Status            string               `xml:"Status"`
+	CreateTime        string               `xml:"CreateTime"`
+	InvalidationBatch xmlInvalidationBatch `xml:"InvalidationBatch"`
+}
+
+type xmlInvalidationSummary struct {
+	ID         string `xml:"Id"`
+	CreateTime string `xml:"CreateTime"`
+	Status     string `xml:"Status"`
+}
+
+type xmlInvalidationList struct {
+	XMLName     xml.Name                 `xml:"http://cloudfront.amazonaws.com/doc/2020-05-31/ InvalidationList"`
+	Marker      string                   `xml:"Marker"`
+	NextMarker  string                   `xml:"NextMarker,omitempty"`
+	MaxItems    int                      `xml:"MaxItems"`
+	IsTruncated bool                     `xml:"IsTruncated"`
+	Quantity    int                      `xml:"Quantity"`
+	Items       []xmlInvalidationSummary `xml:"Items>InvalidationSummary,omitempty"`
+}
+
+// xmlActive is ActiveTrustedSigners / ActiveTrustedKeyGroups: the emulator
+// has no signers, so it always reports none.
+type xmlActive struct {
+	Enabled  bool `xml:"Enabled"`
+	Quantity int  `xml:"Quantity"`
+}
+
+type xmlDistribution struct {
+	XMLName                       xml.Name  `xml:"http://cloudfront.amazonaws.com/doc/2020-05-31/ Distribution"`
+	ID                            string    `xml:"Id"`
+	ARN                           string    `xml:"ARN"`
+	Status                        string    `xml:"Status"`
+	LastModifiedTime              string    `xml:"LastModifiedTime"`
+	InProgressInvalidationBatches int       `xml:"InProgressInvalidationBatches"`
+	DomainName                    string    `xml:"DomainName"`
+	ActiveTrustedSigners          xmlActive `xml:"ActiveTrustedSigners"`
+	ActiveTrustedKeyGroups        xmlActive `xml:"ActiveTrustedKeyGroups"`
+	DistributionConfig            xmlNode   `xml:"DistributionConfig"`
+}
+
+// xmlDistributionList holds DistributionSummary elements built as nodes
+// (see summaryOf), because most of a summary is copied from the config.
+type xmlDistributionList struct {
+	XMLName     xml.Name  `xml:"http://cloudfront.amazonaws.com/doc/2020-05-31/ DistributionList"`
+	Marker      string    `xml:"Marker"`
+	NextMarker  string    `xml:"NextMarker,omitempty"`
+	MaxItems    int       `xml:"MaxItems"`
+	IsTruncated bool      `xml:"IsTruncated"`
+	Quantity    int       `xml:"Quantity"`
+	Items       []xmlNode `xml:"Items>DistributionSummary,omitempty"`
+}
+
+type xmlError struct {
+	Type    string `xml:"Type"`
+	Code    string `xml:"Code"`
+	Message string `xml:"Message"`
+}
+
+type xmlErrorResponse struct {
+	XMLName   xml.Name `xml:"http://cloudfront.amazonaws.com/doc/2020-05-31/ ErrorResponse"`
+	Error     xmlError `xml:"Error"`
+	RequestID string   `xml:"RequestId"`
+}
+
+// xmlNode writes a distconfig.Node tree. (distconfig.Node.MarshalXML
+// passes an unnamed StartElement to EncodeElement for child elements, which
+// encoding/xml refuses, so the emulator encodes trees itself.)
+type xmlNode struct{ *distconfig.Node }
+
+// MarshalXML writes the element, its text or its children.
+func (n xmlNode) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	start.Name.Local = n.Name
+	if err := e.EncodeToken(start); err != nil {
+		return err
+	}
+	if len(n.Nodes) == 0 {
+		if n.Text != "" {
+			if err := e.EncodeToken(xml.CharData(n.Text)); err != nil {
+				return err
+			}
+		}
+	}
+	for _, c := range n.Nodes {
+		if err := (xmlNode{c}).MarshalXML(e, xml.StartElement{Name: xml.Name{Local: c.Name}}); err != nil {
+			return err
+		}
+	}
+	return e.EncodeToken(start.End())
+}
+
+// xmlDocument is a node tree written as a document root, with CloudFront's
+// namespace.
+type xmlDocument struct{ *distconfig.Node }
+
+// MarshalXML writes the root element with the namespace attribute.
+func (d xmlDocument) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	start = xml.StartElement{Name: xml.Name{Local: d.Name}, Attr: []xml.Attr{{Name: xml.Name{Local: "xmlns"}, Value: distconfig.Namespace}}}
+	return xmlNode(d).MarshalXML(e, start)
+}
