@@ -73,7 +73,8 @@ CFINV_SOME_FLAG; a flag on the command line wins. See "cfinv help environment".`
 	root.CompletionOptions.HiddenDefaultCmd = true
 
 	root.AddCommand(
-	// Commands are listed here, one line each, in the order of the help text.
+		// Commands are listed here, one line each, in the order of the help text.
+		newPlanCmd(d, nil),
 	)
 	root.AddCommand(newEnvironmentTopic(root))
 	return root

@@ -1,0 +1,397 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/cfinv/cfinv/internal/cfpath"
+	"github.com/cfinv/cfinv/internal/changes"
+	"github.com/cfinv/cfinv/internal/plan"
+	"github.com/spf13/cobra"
+)
+
+type planOptions struct {
+	IO  *IO
+	Now func() time.Time
+
+	// Change sources.
+	Dir           string
+	Manifest      string
+	WriteManifest bool
+	HashWorkers   int
+	S3SyncLog     string
+	Changed       string
+	Deleted       string
+	GitRange      string
+	GitDirPrefix  string
+	AllObjects    string
+
+	// URL mapping.
+	OriginPath        string
+	IndexDocument     string
+	IndexForms        plan.IndexForms
+	DefaultRootObject string
+	IncludeNew        bool
+
+	// Planning.
+	Strategy      plan.Strategy
+	Placement     plan.Placement
+	MaxPaths      int
+	MaxWildcards  int
+	FreePathsLeft int
+
+	// Output.
+	Output string
+	Out    string
+}
+
+func newPlanCmd(d *Deps, runF func(*planOptions) error) *cobra.Command {
+	opts := &planOptions{IO: d.IO, Now: d.Now}
+	var strategy, placement, forms string
+	cmd := &cobra.Command{
+		Use:   "plan",
+		Short: "Plan the cheapest correct invalidation from what a deploy changed",
+		Long: `Plan works out which CloudFront paths to invalidate after a deploy, without
+calling AWS. It reads what changed from one or more sources:
+
+  --dir DIR --manifest FILE   compare a build directory with the previous deploy's
+                              manifest (content hashes; --write-manifest saves the
+                              new state; files with unchanged size and mtime are
+                              not read again)
+  --s3-sync-log FILE|-        the output of "aws s3 sync" (upload/copy/move/delete
+                              lines, "(dryrun) " too)
+  --changed FILE|-            changed object keys, one a line
+  --deleted FILE              deleted object keys, one a line
+  --git-range A..B            "git diff --name-status" in the current directory,
+                              limited to --git-dir-prefix
+
+Keys become URLs: --origin-path is stripped, DIR/index.html is reachable as
+/DIR/, /DIR and /DIR/index.html (--index-forms), the default root object also
+as /, and keys are percent-encoded the way CloudFront matches them. New objects
+are left out (no viewer can have cached them) unless --include-new; deleted
+ones are purged.
+
+The optimal strategy then picks exact paths and wildcards that cover every URL
+to purge with at most --max-paths paths and --max-wildcards wildcards, purging
+the fewest unchanged objects (ties: fewest paths). It needs every object of the
+site to count those: from --dir, or --all-objects FILE (one key a line). A
+wildcard may end anywhere (--wildcards any, e.g. /blog/post-1*) or only after
+a slash (--wildcards segment, /blog/*). --strategy exact sends one path per URL,
+--strategy everything sends /*.
+
+The default --max-paths is --free-paths-left (this month's free paths, 1000 by
+default) so the run is free, but at least 100 (at most $0.50) and never more
+than CloudFront's 3000 paths in progress.
+
+Output: a table on a terminal; one path per line when stdout is not a terminal,
+ready for "cfinv invalidate --paths-from -"; --output json for the whole plan.
+--out FILE writes the plan file that "cfinv invalidate --plan FILE" submits.`,
+		Example: `  # After "aws s3 sync public/ s3://site --delete | tee sync.log":
+  cfinv plan --s3-sync-log sync.log --all-objects objects.txt
+
+  # Compare the build with the last deploy, save the new state, submit the plan:
+  cfinv plan --dir public --manifest .cfinv-manifest --write-manifest --out plan.json
+  cfinv invalidate --distribution-id E2EXAMPLE --plan plan.json
+
+  # From git, piped straight into invalidate:
+  cfinv plan --git-range HEAD~1..HEAD --git-dir-prefix public/ --all-objects objects.txt |
+    cfinv invalidate --distribution-id E2EXAMPLE --paths-from -
+
+  # What would it cost with 20 free paths left, segment wildcards only?
+  aws s3 sync public/ s3://site --dryrun | cfinv plan --s3-sync-log - --all-objects objects.txt \
+    --free-paths-left 20 --wildcards segment --output json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if opts.Strategy, err = plan.ParseStrategy(strategy); err != nil {
+				return &FlagError{Err: fmt.Errorf("--strategy: %w", err)}
+			}
+			if opts.Placement, err = plan.ParsePlacement(placement); err != nil {
+				return &FlagError{Err: fmt.Errorf("--wildcards: %w", err)}
+			}
+			if opts.IndexForms, err = plan.ParseIndexForms(forms); err != nil {
+				return &FlagError{Err: fmt.Errorf("--index-forms: %w", err)}
+			}
+			if err := opts.check(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return planRun(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Dir, "dir", "", "build `DIR` to compare with --manifest")
+	f.StringVar(&opts.Manifest, "manifest", "", "manifest `FILE` of the previous deploy (with --dir)")
+	f.BoolVar(&opts.WriteManifest, "write-manifest", false, "write the scanned state of --dir to --manifest after planning")
+	f.IntVar(&opts.HashWorkers, "hash-workers", runtime.NumCPU(), "files hashed in parallel")
+	f.StringVar(&opts.S3SyncLog, "s3-sync-log", "", "output of \"aws s3 sync\" (`FILE`, or - for stdin)")
+	f.StringVar(&opts.Changed, "changed", "", "changed object keys, one a line (`FILE`, or - for stdin)")
+	f.StringVar(&opts.Deleted, "deleted", "", "deleted object keys, one a line (`FILE`, or - for stdin)")
+	f.StringVar(&opts.GitRange, "git-range", "", "commits `A..B` to diff in the current directory")
+	f.StringVar(&opts.GitDirPrefix, "git-dir-prefix", "", "directory of the site in the repository (`DIR/`), stripped from keys")
+	f.StringVar(&opts.AllObjects, "all-objects", "", "every object key of the site, one a line (`FILE`, or - for stdin)")
+	f.StringVar(&opts.OriginPath, "origin-path", "", "origin path to strip from keys (`/PATH`)")
+	f.StringVar(&opts.IndexDocument, "index-document", "index.html", "name of directory index objects (empty: none)")
+	f.StringVar(&forms, "index-forms", "slash,noslash,file", "URLs of DIR/index.html: slash (/DIR/), noslash (/DIR), file (/DIR/index.html)")
+	f.StringVar(&opts.DefaultRootObject, "default-root-object", "index.html", "the distribution's default root object, also purged as /")
+	f.BoolVar(&opts.IncludeNew, "include-new", false, "purge new objects too")
+	f.StringVar(&strategy, "strategy", "optimal", "optimal, exact (one path per URL) or everything (/*)")
+	f.StringVar(&placement, "wildcards", "any", "where wildcards may end: any (any character) or segment (after a /)")
+	f.IntVar(&opts.MaxPaths, "max-paths", 0, "most paths in the plan (0: --free-paths-left, at least 100, at most 3000)")
+	f.IntVar(&opts.MaxWildcards, "max-wildcards", plan.DefaultMaxWildcards, "most wildcard paths in the plan (CloudFront allows 15 in progress)")
+	f.IntVar(&opts.FreePathsLeft, "free-paths-left", plan.FreePathsPerMonth, "free invalidation paths left this month, for the budget and the cost estimate")
+	f.StringVar(&opts.Output, "output", "", "table, json or paths (default: table on a terminal, paths otherwise)")
+	f.StringVar(&opts.Out, "out", "", "write the plan file to `FILE` for \"cfinv invalidate --plan\"")
+	return cmd
+}
+
+// check validates flag combinations, naming the bad value and what would
+// be accepted.
+func (o *planOptions) check() error {
+	if o.Dir == "" && o.S3SyncLog == "" && o.Changed == "" && o.Deleted == "" && o.GitRange == "" {
+		return flagErrorf("no change source: give --dir with --manifest, --s3-sync-log, --changed, --deleted or --git-range")
+	}
+	if (o.Dir == "") != (o.Manifest == "") {
+		return flagErrorf("--dir and --manifest go together: --dir DIR --manifest FILE")
+	}
+	if o.WriteManifest && o.Dir == "" {
+		return flagErrorf("--write-manifest needs --dir DIR --manifest FILE")
+	}
+	stdin := 0
+	for _, v := range []string{o.S3SyncLog, o.Changed, o.Deleted, o.AllObjects} {
+		if v == "-" {
+			stdin++
+		}
+	}
+	if stdin > 1 {
+		return flagErrorf("only one of --s3-sync-log, --changed, --deleted and --all-objects can read stdin (-)")
+	}
+	if o.MaxPaths < 0 || o.MaxPaths > cfpath.MaxInProgressPaths {
+		return flagErrorf("--max-paths %d is out of range: want 1 to %d, or 0 for the default", o.MaxPaths, cfpath.MaxInProgressPaths)
+	}
+	if o.MaxWildcards < 0 || o.MaxWildcards > cfpath.MaxInProgressWildcards {
+		return flagErrorf("--max-wildcards %d is out of range: want 0 to %d", o.MaxWildcards, cfpath.MaxInProgressWildcards)
+	}
+	if o.FreePathsLeft < 0 {
+		return flagErrorf("--free-paths-left %d is negative: want 0 or more", o.FreePathsLeft)
+	}
+	if o.HashWorkers < 1 {
+		return flagErrorf("--hash-workers %d: want 1 or more", o.HashWorkers)
+	}
+	if op := o.OriginPath; op != "" && !strings.HasPrefix(op, "/") {
+		return flagErrorf("--origin-path %q must start with '/', e.g. /production", op)
+	}
+	switch o.Output {
+	case "", "table", "json", "paths":
+	default:
+		return flagErrorf("--output %q: want table, json or paths", o.Output)
+	}
+	return nil
+}
+
+func planRun(ctx context.Context, opts *planOptions) error {
+	set, keys, inventory, scanned, err := opts.gather(ctx)
+	if err != nil {
+		return err
+	}
+	m := plan.Mapper{OriginPath: opts.OriginPath, IndexDocument: opts.IndexDocument, Forms: opts.IndexForms, DefaultRootObject: opts.DefaultRootObject}
+	var in plan.Input
+	urls := func(dst *[]string, keys []string) {
+		for _, k := range keys {
+			*dst = append(*dst, m.URLs(k)...)
+		}
+	}
+	urls(&in.Purge, set.Modified)
+	urls(&in.Purge, set.Deleted)
+	if opts.IncludeNew {
+		urls(&in.Purge, set.Added)
+	} else {
+		urls(&in.New, set.Added)
+	}
+	urls(&in.All, keys)
+
+	popts := plan.Options{Strategy: opts.Strategy, MaxPaths: opts.MaxPaths, MaxWildcards: opts.MaxWildcards, Placement: opts.Placement, FreePathsLeft: opts.FreePathsLeft}
+	if popts.Strategy == plan.Optimal && !inventory {
+		// Without the site's objects a wildcard's needless purges cannot
+		// be counted, so only an exact plan is known to be optimal.
+		if n := len(in.Purge); n > plan.DefaultMaxPaths(opts.FreePathsLeft) && opts.MaxPaths == 0 || opts.MaxPaths > 0 && n > opts.MaxPaths {
+			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("plan: %d URLs to purge exceed the path budget, and without the site's object list the needless purges of a wildcard cannot be counted", n),
+				Hint: "give --all-objects FILE (every key, one a line) or --dir, or choose --strategy exact or --strategy everything"}
+		}
+		fmt.Fprintln(opts.IO.ErrOut, "note: no --all-objects or --dir, so wildcards cannot be priced; planning exact paths")
+		popts.Strategy = plan.Exact
+	}
+	p, err := plan.Build(in, popts)
+	if err != nil {
+		return err
+	}
+	file := plan.NewFile(p, opts.Now())
+	if opts.Out != "" {
+		if err := file.WriteFile(opts.Out); err != nil {
+			return err
+		}
+	}
+	if scanned != nil && opts.WriteManifest {
+		if err := scanned.WriteFile(opts.Manifest); err != nil {
+			return err
+		}
+	}
+	format := opts.Output
+	if format == "" {
+		format = "paths"
+		if opts.IO.IsStdoutTTY {
+			format = "table"
+		}
+	}
+	switch format {
+	case "json":
+		return file.Encode(opts.IO.Out)
+	case "table":
+		return printPlanTable(opts.IO.Out, p, opts.FreePathsLeft)
+	default:
+		for _, path := range p.Paths() {
+			fmt.Fprintln(opts.IO.Out, path)
+		}
+		fmt.Fprintln(opts.IO.ErrOut, planSummary(p, opts.FreePathsLeft))
+		return nil
+	}
+}
+
+// gather reads every change source. keys is every object of the site when
+// inventory is true; scanned is the new manifest when --dir was given.
+func (o *planOptions) gather(ctx context.Context) (set changes.Set, keys []string, inventory bool, scanned changes.Manifest, err error) {
+	if o.Dir != "" {
+		prev, err := o.readManifest()
+		if err != nil {
+			return set, nil, false, nil, err
+		}
+		cur, st, err := changes.Scan(ctx, o.Dir, prev, o.HashWorkers)
+		if err != nil {
+			return set, nil, false, nil, err
+		}
+		fmt.Fprintf(o.IO.ErrOut, "scanned %d files in %s: %d hashed (%d bytes), %d unchanged by size and mtime\n", st.Files, o.Dir, st.Hashed, st.BytesHashed, st.Reused)
+		set.Merge(changes.Diff(prev, cur))
+		keys, inventory, scanned = cur.Keys(), true, cur
+	}
+	if o.S3SyncLog != "" {
+		err := o.withInput(o.S3SyncLog, func(r io.Reader, name string) error {
+			s, err := changes.ParseS3SyncLog(r, name)
+			set.Merge(s)
+			return err
+		})
+		if err != nil {
+			return set, nil, false, nil, err
+		}
+	}
+	for _, l := range []struct {
+		name    string
+		deleted bool
+	}{{o.Changed, false}, {o.Deleted, true}} {
+		if l.name == "" {
+			continue
+		}
+		err := o.withInput(l.name, func(r io.Reader, name string) error {
+			k, err := changes.ParseKeys(r, name)
+			if l.deleted {
+				set.Merge(changes.Set{Deleted: k})
+			} else {
+				set.Merge(changes.Set{Modified: k})
+			}
+			return err
+		})
+		if err != nil {
+			return set, nil, false, nil, err
+		}
+	}
+	if o.GitRange != "" {
+		s, err := changes.GitDiff(ctx, "", o.GitRange, o.GitDirPrefix)
+		if err != nil {
+			return set, nil, false, nil, err
+		}
+		set.Merge(s)
+	}
+	if o.AllObjects != "" {
+		err := o.withInput(o.AllObjects, func(r io.Reader, name string) error {
+			k, err := changes.ParseKeys(r, name)
+			keys = append(keys, k...)
+			return err
+		})
+		if err != nil {
+			return set, nil, false, nil, err
+		}
+		inventory = true
+	}
+	return set, keys, inventory, scanned, nil
+}
+
+// readManifest reads --manifest. A missing manifest is the first deploy
+// when --write-manifest is given, and a mistake otherwise.
+func (o *planOptions) readManifest() (changes.Manifest, error) {
+	f, err := os.Open(o.Manifest)
+	if errors.Is(err, fs.ErrNotExist) {
+		if o.WriteManifest {
+			fmt.Fprintf(o.IO.ErrOut, "note: %s does not exist yet: every file counts as new\n", o.Manifest)
+			return changes.Manifest{}, nil
+		}
+		return nil, &ExitError{Code: ExitUsage, Err: fmt.Errorf("read manifest: %s does not exist", o.Manifest),
+			Hint: "on the first deploy add --write-manifest to create it"}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read manifest: %w", err)
+	}
+	defer f.Close()
+	return changes.ReadManifest(f, o.Manifest)
+}
+
+// withInput calls fn with the file name, or stdin for "-".
+func (o *planOptions) withInput(name string, fn func(io.Reader, string) error) error {
+	if name == "-" {
+		return fn(o.IO.In, "stdin")
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("open input: %w", err)}
+	}
+	defer f.Close()
+	return fn(f, name)
+}
+
+func planSummary(p *plan.Plan, free int) string {
+	batches := "batch"
+	if len(p.Batches) != 1 {
+		batches = "batches"
+	}
+	return fmt.Sprintf("%d paths (%d wildcards) in %d %s cover %d URLs; %d purged needlessly; %d billed paths (%d free left), estimated $%.3f",
+		len(p.Items), p.Wildcards, len(p.Batches), batches, p.Must, p.Needless, p.BilledPaths, free, p.CostUSD)
+}
+
+func printPlanTable(w io.Writer, p *plan.Plan, free int) error {
+	if len(p.Items) == 0 {
+		_, err := fmt.Fprintln(w, "Nothing to invalidate: no changed or deleted object is reachable.")
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PATH\tKIND\tCHANGED\tUNCHANGED\tNEW")
+	for _, it := range p.Items {
+		kind := "exact"
+		if it.Wildcard {
+			kind = "wildcard"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\n", it.Path, kind, it.Changed, it.Unchanged, it.New)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "\n%s\n", planSummary(p, free))
+	return err
+}
