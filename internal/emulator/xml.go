@@ -125,7 +125,7 @@ func (n xmlNode) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 type xmlDocument struct{ *distconfig.Node }
 
 // MarshalXML writes the root element with the namespace attribute.
-func (d xmlDocument) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
-	start = xml.StartElement{Name: xml.Name{Local: d.Name}, Attr: []xml.Attr{{Name: xml.Name{Local: "xmlns"}, Value: distconfig.Namespace}}}
+func (d xmlDocument) MarshalXML(e *xml.Encoder, _ xml.StartElement) error {
+	start := xml.StartElement{Name: xml.Name{Local: d.Name}, Attr: []xml.Attr{{Name: xml.Name{Local: "xmlns"}, Value: distconfig.Namespace}}}
 	return xmlNode(d).MarshalXML(e, start)
 }
