@@ -1,0 +1,36 @@
+package sigv4
+
+import "net/http"
+
+// Error codes returned by Authenticate. They are the codes AWS returns for
+// the same failures (see docs/emulator.md and the SigV4 section of the
+// CloudFront wire reference).
+const (
+	CodeMissingAuthenticationToken = "MissingAuthenticationToken"
+	CodeIncompleteSignature        = "IncompleteSignature"
+	CodeInvalidClientTokenID       = "InvalidClientTokenId"
+	CodeSignatureDoesNotMatch      = "SignatureDoesNotMatch"
+	CodeAccessDenied               = "AccessDenied"
+)
+
+// Error is an authentication failure. Code and Message are what the server
+// puts in its XML error body; Status is the HTTP status (403 for every
+// failure AWS reports on a SigV4 request).
+type Error struct {
+	Code    string
+	Message string
+	Status  int
+}
+
+// Error returns "Code: Message".
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// ErrorCode returns the AWS error code, e.g. "SignatureDoesNotMatch".
+func (e *Error) ErrorCode() string { return e.Code }
+
+// HTTPStatus returns the HTTP status the server should answer with.
+func (e *Error) HTTPStatus() int { return e.Status }
+
+func newError(code, msg string) *Error {
+	return &Error{Code: code, Message: msg, Status: http.StatusForbidden}
+}
