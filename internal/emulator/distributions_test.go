@@ -85,7 +85,7 @@ func TestCreateDistributionFromCLIBody(t *testing.T) {
 		t.Errorf("GetDistribution: Status %q, ETag %q; want Deployed, %q", *out.Distribution.Status, *out.ETag, etag)
 	}
 	cfg := out.Distribution.DistributionConfig
-	if *cfg.Origins.Items[0].Id != "example-bucket.s3.amazonaws.com-1795355567-892926" || cfg.DefaultCacheBehavior.ForwardedValues.Cookies.Forward != "none" {
+	if *cfg.Origins.Items[0].Id != "example-bucket.s3.amazonaws.com-1795355567-892926" || cfg.DefaultCacheBehavior.TrustedSigners == nil || *cfg.DefaultCacheBehavior.TrustedSigners.Quantity != 0 {
 		t.Errorf("config through the SDK lost fields: %+v", cfg)
 	}
 }
