@@ -355,7 +355,8 @@ type solver struct {
 	K     int32
 	W     int16
 	place Placement
-	pairs []pt // scratch for merge
+	cell  []cell // scratch for merge
+	best  []int  // scratch for merge and prune
 }
 
 // optimal runs the dynamic program and rebuilds the chosen items.
@@ -466,24 +467,83 @@ func (s *solver) wildcardPrefix(str string, parentDepth int32) (string, bool) {
 	return str, true
 }
 
-// merge combines the fronts of two disjoint sets of URLs.
+// merge combines the fronts of two disjoint sets of URLs. It fills a
+// dense (wildcards × paths) table with the cheapest pair for each cell,
+// so memory stays O(MaxWildcards × MaxPaths) however large the fronts,
+// then reads the Pareto front off the table in (paths, wildcards) order.
 func (s *solver) merge(a, b []pt) []pt {
-	out := s.pairs[:0]
+	if len(a) == 0 || len(b) == 0 {
+		return nil
+	}
+	kmax := min(a[len(a)-1].k+b[len(b)-1].k, s.K) // fronts are sorted by k
+	cols := int(kmax) + 1
+	n := (int(s.W) + 1) * cols
+	if cap(s.cell) < n {
+		s.cell = make([]cell, n)
+	}
+	cells := s.cell[:n]
+	for i := range cells {
+		cells[i] = cell{c: -1}
+	}
 	for i, p := range a {
 		for j, q := range b {
 			k := p.k + q.k
-			if k > s.K {
-				break // b is sorted by k
+			if k > kmax {
+				break
 			}
 			w := p.w + q.w
 			if w > s.W {
 				continue
 			}
-			out = append(out, pt{c: p.c + q.c, k: k, w: w, ia: int32(i), ib: int32(j)})
+			c := p.c + q.c
+			if x := &cells[int(w)*cols+int(k)]; x.c < 0 || c < x.c {
+				*x = cell{c: c, ia: int32(i), ib: int32(j)}
+			}
 		}
 	}
-	s.pairs = out
-	return s.prune(slices.Clone(out))
+	best := s.bestRow()
+	var out []pt
+	for k := range cols {
+		for w := 0; w <= int(s.W); w++ {
+			x := cells[w*cols+k]
+			if x.c < 0 || dominated(best, w, x.c) {
+				continue
+			}
+			best[w] = x.c
+			out = append(out, pt{c: x.c, k: int32(k), w: int16(w), ia: x.ia, ib: x.ib})
+		}
+	}
+	return out
+}
+
+// cell is one entry of merge's table; c < 0 marks an empty cell.
+type cell struct {
+	c      int
+	ia, ib int32
+}
+
+// bestRow returns the scratch row of least needless purges per wildcard
+// count, reset to "none yet".
+func (s *solver) bestRow() []int {
+	if len(s.best) != int(s.W)+1 {
+		s.best = make([]int, int(s.W)+1)
+	}
+	for i := range s.best {
+		s.best[i] = int(^uint(0) >> 1)
+	}
+	return s.best
+}
+
+// dominated reports whether a point with w wildcards and cost c is beaten
+// by one already seen (with no more paths) that has at most w wildcards
+// and at most cost c.
+func dominated(best []int, w int, c int) bool {
+	for v := 0; v <= w; v++ {
+		if best[v] <= c {
+			return true
+		}
+	}
+	return false
 }
 
 // prune keeps the Pareto-optimal points, sorted by paths: a point goes
@@ -493,21 +553,10 @@ func (s *solver) prune(ps []pt) []pt {
 	slices.SortFunc(ps, func(a, b pt) int {
 		return cmp.Or(cmp.Compare(a.k, b.k), cmp.Compare(a.w, b.w), cmp.Compare(a.c, b.c))
 	})
-	const inf = int(^uint(0) >> 1)
-	best := make([]int, int(s.W)+1) // best[w]: least c seen with exactly w wildcards
-	for i := range best {
-		best[i] = inf
-	}
+	best := s.bestRow()
 	out := ps[:0]
 	for _, p := range ps {
-		dominated := false
-		for w := int16(0); w <= p.w; w++ {
-			if best[w] <= p.c {
-				dominated = true
-				break
-			}
-		}
-		if dominated {
+		if dominated(best, int(p.w), p.c) {
 			continue
 		}
 		best[p.w] = p.c
