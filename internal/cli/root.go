@@ -75,6 +75,7 @@ CFINV_SOME_FLAG; a flag on the command line wins. See "cfinv help environment".`
 	root.AddCommand(
 		// Commands are listed here, one line each, in the order of the help text.
 		newPlanCmd(d, nil),
+		newServeCmd(d, nil),
 	)
 	root.AddCommand(newEnvironmentTopic(root))
 	return root

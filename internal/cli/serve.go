@@ -1,0 +1,244 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cfinv/cfinv/internal/emulator"
+	"github.com/cfinv/cfinv/internal/sigv4"
+	"github.com/cfinv/cfinv/internal/store"
+)
+
+// DefaultServeAddr is where `cfinv serve` listens unless told otherwise:
+// loopback only, on a fixed port so scripts can rely on it.
+const DefaultServeAddr = "127.0.0.1:8655"
+
+type serveOptions struct {
+	IO     *IO
+	Getenv func(string) string
+	Now    func() time.Time
+
+	Addr            string
+	DataDir         string
+	CompletionDelay time.Duration
+	StrictRegion    bool
+	CredentialsFile string
+	AccountID       string
+
+	// Listener, when not nil, is served instead of listening on Addr
+	// (tests pass one on 127.0.0.1:0).
+	Listener net.Listener
+	// Ready, when not nil, receives the API's base URL once it accepts
+	// connections.
+	Ready chan<- string
+	// Purger applies invalidations to the edge cache; nil means there is
+	// no cache to purge. This is where serve plugs in the edge.
+	Purger emulator.Purger
+}
+
+func newServeCmd(d *Deps, runF func(*serveOptions) error) *cobra.Command {
+	opts := &serveOptions{IO: d.IO, Getenv: d.Getenv, Now: d.Now}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run a local CloudFront-compatible API",
+		Long: `Run a local CloudFront API (REST-XML, version 2020-05-31) that the AWS CLI, the AWS
+SDKs and cfinv itself can use in place of the real service.
+
+It serves distributions (create, get, get config, list, update, delete) and
+invalidations (create, get, list) with CloudFront's validation, error codes,
+CallerReference semantics and in-progress limits. An invalidation reads
+InProgress until --completion-delay has passed, then Completed. State is kept
+in a bbolt file under --data-dir and every acknowledged write is on disk, so a
+restart (or a crash) loses nothing.
+
+Requests must be signed with SigV4. Accepted keys are AWS_ACCESS_KEY_ID and
+AWS_SECRET_ACCESS_KEY from the environment and every key pair in
+--credentials-file; when there are none, a key pair is generated once, stored
+in the data directory (mode 0600) and printed as export lines.
+
+The server listens on 127.0.0.1 only unless --addr says otherwise, and warns
+when it does. SIGINT or SIGTERM shuts it down gracefully.`,
+		Example: `  # Start the API, then point the AWS CLI at it
+  cfinv serve &
+  export AWS_ENDPOINT_URL_CLOUDFRONT=http://127.0.0.1:8655
+  aws cloudfront create-distribution --origin-domain-name example-bucket.s3.amazonaws.com
+
+  # Invalidations complete at once, state in a throw-away directory
+  cfinv serve --completion-delay 0 --data-dir "$(mktemp -d)"
+
+  # Accept only the keys in a shared-credentials file, signed for us-east-1
+  cfinv serve --credentials-file ./ci-credentials --strict-region`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.CompletionDelay < 0 {
+				return flagErrorf("--completion-delay must not be negative, got %s", opts.CompletionDelay)
+			}
+			if opts.DataDir == "" {
+				dir, err := defaultDataDir(opts.Getenv)
+				if err != nil {
+					return err
+				}
+				opts.DataDir = dir
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return serveRun(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Addr, "addr", DefaultServeAddr, "`host:port` to listen on")
+	f.StringVar(&opts.DataDir, "data-dir", "", "directory for the state file and generated keys (default $XDG_STATE_HOME/cfinv/serve or ~/.local/state/cfinv/serve)")
+	f.DurationVar(&opts.CompletionDelay, "completion-delay", 3*time.Second, "time from creation until an invalidation is Completed and a distribution Deployed")
+	f.BoolVar(&opts.StrictRegion, "strict-region", false, "accept only signatures scoped to us-east-1, as real CloudFront does")
+	f.StringVar(&opts.CredentialsFile, "credentials-file", "", "AWS shared-credentials `file` whose key pairs are accepted")
+	f.StringVar(&opts.AccountID, "account-id", emulator.DefaultAccountID, "account ID used in distribution ARNs")
+	return cmd
+}
+
+// defaultDataDir is $XDG_STATE_HOME/cfinv/serve, else
+// $HOME/.local/state/cfinv/serve.
+func defaultDataDir(getenv func(string) string) (string, error) {
+	if dir := getenv("XDG_STATE_HOME"); dir != "" {
+		return filepath.Join(dir, "cfinv", "serve"), nil
+	}
+	if home := getenv("HOME"); home != "" {
+		return filepath.Join(home, ".local", "state", "cfinv", "serve"), nil
+	}
+	return "", flagErrorf("cannot choose a data directory: neither XDG_STATE_HOME nor HOME is set; pass --data-dir")
+}
+
+// isLoopback reports whether a listening address only accepts connections
+// from this machine.
+func isLoopback(addr net.Addr) bool {
+	tcp, ok := addr.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
+}
+
+// serveKeys collects the accepted key pairs. generated reports that the
+// pair came from (or was just written to) the data directory's key file.
+func serveKeys(opts *serveOptions) (keys map[string]string, keyFile string, created bool, err error) {
+	keys = map[string]string{}
+	if opts.CredentialsFile != "" {
+		f, err := os.Open(opts.CredentialsFile)
+		if err != nil {
+			return nil, "", false, fmt.Errorf("read credentials file: %w", err)
+		}
+		defer f.Close()
+		fileKeys, err := sigv4.ParseCredentialsFile(f)
+		if err != nil {
+			return nil, "", false, fmt.Errorf("read credentials file %s: %w", opts.CredentialsFile, err)
+		}
+		for id, secret := range fileKeys {
+			keys[id] = secret
+		}
+	}
+	if id, secret := opts.Getenv("AWS_ACCESS_KEY_ID"), opts.Getenv("AWS_SECRET_ACCESS_KEY"); id != "" && secret != "" {
+		keys[id] = secret
+	}
+	if len(keys) > 0 {
+		return keys, "", false, nil
+	}
+	keyFile = filepath.Join(opts.DataDir, "credentials")
+	id, secret, created, err := sigv4.LoadOrCreateKeyFile(keyFile)
+	if err != nil {
+		return nil, "", false, fmt.Errorf("generate credentials: %w", err)
+	}
+	keys[id] = secret
+	return keys, keyFile, created, nil
+}
+
+func serveRun(ctx context.Context, opts *serveOptions) error {
+	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	keys, keyFile, created, err := serveKeys(opts)
+	if err != nil {
+		return err
+	}
+	st, err := store.OpenBolt(filepath.Join(opts.DataDir, "state.db"))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	logger := slog.New(slog.NewTextHandler(opts.IO.ErrOut, nil))
+	api := emulator.New(emulator.Options{
+		Store:           st,
+		Now:             now,
+		CompletionDelay: opts.CompletionDelay,
+		Auth: &sigv4.Verifier{
+			Lookup:       func(id string) (string, bool) { s, ok := keys[id]; return s, ok },
+			Now:          now,
+			StrictRegion: opts.StrictRegion,
+		},
+		Purger:       opts.Purger,
+		Logger:       logger,
+		AccountID:    opts.AccountID,
+		StrictRegion: opts.StrictRegion,
+	})
+
+	ln := opts.Listener
+	if ln == nil {
+		if ln, err = net.Listen("tcp", opts.Addr); err != nil {
+			return fmt.Errorf("listen on %s: %w", opts.Addr, err)
+		}
+	}
+	url := "http://" + ln.Addr().String()
+	srv := &http.Server{
+		Handler:           api.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+
+	w := opts.IO.ErrOut
+	if !isLoopback(ln.Addr()) {
+		fmt.Fprintf(w, "Warning: listening on %s, which is reachable from other machines; use --addr 127.0.0.1:PORT to keep it local\n", ln.Addr())
+	}
+	fmt.Fprintf(w, "cfinv serve: CloudFront API on %s (data in %s)\n", url, opts.DataDir)
+	fmt.Fprintf(w, "  export AWS_ENDPOINT_URL_CLOUDFRONT=%s\n", url)
+	if keyFile != "" {
+		if created {
+			fmt.Fprintf(w, "Generated credentials in %s; use them with:\n", keyFile)
+		} else {
+			fmt.Fprintf(w, "Using the generated credentials in %s; use them with:\n", keyFile)
+		}
+		for id, secret := range keys {
+			fmt.Fprintf(w, "  export AWS_ACCESS_KEY_ID=%s\n  export AWS_SECRET_ACCESS_KEY=%s\n", id, secret)
+		}
+		fmt.Fprintf(w, "  (or export AWS_SHARED_CREDENTIALS_FILE=%s)\n", keyFile)
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	if opts.Ready != nil {
+		opts.Ready <- url
+	}
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	fmt.Fprintln(w, "cfinv serve: stopped")
+	return nil
+}

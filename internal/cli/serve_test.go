@@ -1,0 +1,304 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/aws/smithy-go"
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestServeFlags(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want serveOptions
+		err  string
+	}{
+		{
+			name: "defaults with XDG_STATE_HOME",
+			env:  map[string]string{"XDG_STATE_HOME": "/state", "HOME": "/home/u"},
+			want: serveOptions{Addr: "127.0.0.1:8655", DataDir: "/state/cfinv/serve", CompletionDelay: 3 * time.Second, AccountID: "123456789012"},
+		},
+		{
+			name: "defaults with HOME",
+			env:  map[string]string{"HOME": "/home/u"},
+			want: serveOptions{Addr: "127.0.0.1:8655", DataDir: "/home/u/.local/state/cfinv/serve", CompletionDelay: 3 * time.Second, AccountID: "123456789012"},
+		},
+		{
+			name: "every flag",
+			args: []string{"--addr", "127.0.0.1:0", "--data-dir", "/d", "--completion-delay", "0", "--strict-region", "--credentials-file", "/c", "--account-id", "111122223333"},
+			want: serveOptions{Addr: "127.0.0.1:0", DataDir: "/d", StrictRegion: true, CredentialsFile: "/c", AccountID: "111122223333"},
+		},
+		{
+			name: "from the environment",
+			env:  map[string]string{"CFINV_COMPLETION_DELAY": "1m", "CFINV_DATA_DIR": "/e"},
+			want: serveOptions{Addr: "127.0.0.1:8655", DataDir: "/e", CompletionDelay: time.Minute, AccountID: "123456789012"},
+		},
+		{name: "negative delay", args: []string{"--completion-delay", "-1s", "--data-dir", "/d"}, err: "must not be negative"},
+		{name: "no home", err: "pass --data-dir"},
+		{name: "arguments", args: []string{"--data-dir", "/d", "extra"}, err: "unknown command"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ios, _, _, _ := TestIO()
+			getenv := func(k string) string { return tt.env[k] }
+			var got *serveOptions
+			root := NewRootCmd(&Deps{IO: ios, Getenv: getenv, Now: time.Now})
+			// Replace the real serve command with one that captures opts.
+			for _, c := range root.Commands() {
+				if c.Name() == "serve" {
+					root.RemoveCommand(c)
+				}
+			}
+			root.AddCommand(newServeCmd(&Deps{IO: ios, Getenv: getenv, Now: time.Now}, func(o *serveOptions) error { got = o; return nil }))
+			root.SetArgs(append([]string{"serve"}, tt.args...))
+			err := root.Execute()
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("got error %v, want one containing %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Execute: %v", err)
+			}
+			if diff := cmp.Diff(tt.want, *got, cmp.FilterPath(func(p cmp.Path) bool {
+				switch p.String() {
+				case "IO", "Getenv", "Now":
+					return true
+				}
+				return false
+			}, cmp.Ignore())); diff != "" {
+				t.Errorf("options (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+type runningServer struct {
+	url    string
+	stderr *syncBuffer
+	stop   func() error
+}
+
+// startServe runs serveRun on 127.0.0.1:0 until stop is called.
+func startServe(t *testing.T, opts *serveOptions) *runningServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := &syncBuffer{}
+	opts.IO = &IO{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: stderr}
+	if opts.Getenv == nil {
+		opts.Getenv = func(string) string { return "" }
+	}
+	opts.Listener = ln
+	ready := make(chan string, 1)
+	opts.Ready = ready
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serveRun(ctx, opts) }()
+	var url string
+	select {
+	case url = <-ready:
+	case err := <-done:
+		cancel()
+		t.Fatalf("serveRun: %v", err)
+	}
+	stopped := false
+	stop := func() error {
+		if stopped {
+			return nil
+		}
+		stopped = true
+		cancel()
+		return <-done
+	}
+	t.Cleanup(func() { _ = stop() })
+	return &runningServer{url: url, stderr: stderr, stop: stop}
+}
+
+func client(url, id, secret string) *cloudfront.Client {
+	return cloudfront.New(cloudfront.Options{
+		BaseEndpoint: aws.String(url),
+		Region:       "us-east-1",
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: id, SecretAccessKey: secret}, nil
+		}),
+		RetryMaxAttempts: 1,
+	})
+}
+
+func distConfig(ref string) *types.DistributionConfig {
+	return &types.DistributionConfig{
+		CallerReference: aws.String(ref),
+		Comment:         aws.String(""),
+		Enabled:         aws.Bool(true),
+		Origins: &types.Origins{Quantity: aws.Int32(1), Items: []types.Origin{{
+			Id: aws.String("o"), DomainName: aws.String("example-bucket.s3.amazonaws.com"),
+			S3OriginConfig: &types.S3OriginConfig{OriginAccessIdentity: aws.String("")},
+		}}},
+		DefaultCacheBehavior: &types.DefaultCacheBehavior{TargetOriginId: aws.String("o"), ViewerProtocolPolicy: types.ViewerProtocolPolicyAllowAll},
+	}
+}
+
+// exported returns the value of "export NAME=value" in stderr.
+func exported(t *testing.T, stderr, name string) string {
+	t.Helper()
+	for _, line := range strings.Split(stderr, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "export "+name+"="); ok {
+			return v
+		}
+	}
+	t.Fatalf("stderr has no export of %s:\n%s", name, stderr)
+	return ""
+}
+
+func TestServeGeneratedKeysAndRestart(t *testing.T) {
+	dir := t.TempDir()
+	srv := startServe(t, &serveOptions{DataDir: dir, CompletionDelay: time.Hour})
+	out := srv.stderr.String()
+	if !strings.Contains(out, "CloudFront API on "+srv.url) || !strings.Contains(out, "Generated credentials") || strings.Contains(out, "Warning") {
+		t.Errorf("start-up message:\n%s", out)
+	}
+	if got := exported(t, out, "AWS_ENDPOINT_URL_CLOUDFRONT"); got != srv.url {
+		t.Errorf("endpoint export = %q, want %q", got, srv.url)
+	}
+	id, secret := exported(t, out, "AWS_ACCESS_KEY_ID"), exported(t, out, "AWS_SECRET_ACCESS_KEY")
+	fi, err := os.Stat(filepath.Join(dir, "credentials"))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("key file: %v, mode %v; want 0600", err, fi.Mode().Perm())
+	}
+
+	cf := client(srv.url, id, secret)
+	d, err := cf.CreateDistribution(t.Context(), &cloudfront.CreateDistributionInput{DistributionConfig: distConfig("serve")})
+	if err != nil {
+		t.Fatalf("signed CreateDistribution: %v", err)
+	}
+	inv, err := cf.CreateInvalidation(t.Context(), &cloudfront.CreateInvalidationInput{DistributionId: d.Distribution.Id,
+		InvalidationBatch: &types.InvalidationBatch{CallerReference: aws.String("r"), Paths: &types.Paths{Quantity: aws.Int32(1), Items: []string{"/a"}}}})
+	if err != nil {
+		t.Fatalf("signed CreateInvalidation: %v", err)
+	}
+
+	// A wrong secret is refused by the SigV4 verifier.
+	_, err = client(srv.url, id, "wrong").ListDistributions(t.Context(), &cloudfront.ListDistributionsInput{})
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "SignatureDoesNotMatch" {
+		t.Errorf("wrong secret: got %v, want SignatureDoesNotMatch", err)
+	}
+	if !strings.Contains(srv.stderr.String(), "code=SignatureDoesNotMatch") {
+		t.Errorf("no request log line for the refused request:\n%s", srv.stderr.String())
+	}
+	if err := srv.stop(); err != nil {
+		t.Fatalf("graceful stop: %v", err)
+	}
+	if !strings.Contains(srv.stderr.String(), "stopped") {
+		t.Errorf("no stop message:\n%s", srv.stderr.String())
+	}
+
+	// Restart on the same directory: same keys, same state, still in progress.
+	srv = startServe(t, &serveOptions{DataDir: dir, CompletionDelay: time.Hour})
+	out = srv.stderr.String()
+	if strings.Contains(out, "Generated credentials") || exported(t, out, "AWS_ACCESS_KEY_ID") != id {
+		t.Errorf("restart did not reuse the generated key:\n%s", out)
+	}
+	cf = client(srv.url, id, secret)
+	got, err := cf.GetInvalidation(t.Context(), &cloudfront.GetInvalidationInput{DistributionId: d.Distribution.Id, Id: inv.Invalidation.Id})
+	if err != nil {
+		t.Fatalf("GetInvalidation after restart: %v", err)
+	}
+	if *got.Invalidation.Status != "InProgress" {
+		t.Errorf("status after restart = %s, want InProgress", *got.Invalidation.Status)
+	}
+}
+
+func TestServeKeysFromEnvAndFile(t *testing.T) {
+	dir := t.TempDir()
+	credFile := filepath.Join(dir, "creds")
+	if err := os.WriteFile(credFile, []byte("[ci]\naws_access_key_id = AKIDFILE\naws_secret_access_key = filesecret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"AWS_ACCESS_KEY_ID": "AKIDENV", "AWS_SECRET_ACCESS_KEY": "envsecret"}
+	srv := startServe(t, &serveOptions{DataDir: filepath.Join(dir, "data"), CredentialsFile: credFile, CompletionDelay: 0,
+		Getenv: func(k string) string { return env[k] }})
+	if strings.Contains(srv.stderr.String(), "AWS_SECRET_ACCESS_KEY") {
+		t.Errorf("printed credentials although keys were given:\n%s", srv.stderr.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data", "credentials")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("generated a key file although keys were given: %v", err)
+	}
+	for _, k := range [][2]string{{"AKIDENV", "envsecret"}, {"AKIDFILE", "filesecret"}} {
+		if _, err := client(srv.url, k[0], k[1]).ListDistributions(t.Context(), &cloudfront.ListDistributionsInput{}); err != nil {
+			t.Errorf("key %s refused: %v", k[0], err)
+		}
+	}
+	_, err := client(srv.url, "AKIDOTHER", "x").ListDistributions(t.Context(), &cloudfront.ListDistributionsInput{})
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidClientTokenId" {
+		t.Errorf("unknown key: got %v, want InvalidClientTokenId", err)
+	}
+}
+
+func TestServeBadCredentialsFile(t *testing.T) {
+	ios, _, _, _ := TestIO()
+	err := serveRun(t.Context(), &serveOptions{IO: ios, Getenv: func(string) string { return "" }, DataDir: t.TempDir(),
+		CredentialsFile: filepath.Join(t.TempDir(), "missing")})
+	if err == nil || !strings.Contains(err.Error(), "read credentials file") {
+		t.Errorf("got %v, want a credentials file error", err)
+	}
+}
+
+func TestIsLoopback(t *testing.T) {
+	tests := []struct {
+		addr string
+		want bool
+	}{
+		{"127.0.0.1:8655", true},
+		{"[::1]:8655", true},
+		{"0.0.0.0:8655", false},
+		{"[::]:8655", false},
+		{"192.168.1.2:8655", false},
+	}
+	for _, tt := range tests {
+		a, err := net.ResolveTCPAddr("tcp", tt.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := isLoopback(a); got != tt.want {
+			t.Errorf("isLoopback(%s) = %v, want %v", tt.addr, got, tt.want)
+		}
+	}
+}
