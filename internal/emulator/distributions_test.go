@@ -416,5 +416,3 @@ func TestGolden(t *testing.T) {
 	_, body = f.do("GET", "/2020-05-31/distribution", nil)
 	golden(t, "list-distributions.xml", body)
 }
-
-
