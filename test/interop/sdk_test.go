@@ -1,0 +1,69 @@
+package interop
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestBoto3 runs testdata/boto3_interop.py: paginators, the
+// invalidation_completed waiter with a 1 s delay against a 2 s completion
+// delay, CallerReference replay and error codes.
+func TestBoto3(t *testing.T) {
+	py := need(t, "python3", "install Python 3 with boto3 (pip install boto3)")
+	srv := startServe(t, "2s")
+	env := clientEnv(t, srv.URL)
+	script, err := filepath.Abs(filepath.Join("testdata", "boto3_interop.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := run(t, env, "", py, script)
+	if code != 0 {
+		t.Fatalf("boto3_interop.py: exit %d\nstderr:\n%s\nstdout:\n%s", code, errOut, out)
+	}
+	var got struct {
+		InvalidationPages int      `json:"invalidationPages"`
+		DistributionPages int      `json:"distributionPages"`
+		ReplayID          string   `json:"replayId"`
+		Created           []string `json:"created"`
+		WaitSeconds       float64  `json:"waitSeconds"`
+	}
+	decode(t, "boto3_interop.py", out, &got)
+	if got.InvalidationPages != 3 || got.DistributionPages < 3 || len(got.Created) != 5 || got.ReplayID != got.Created[0] {
+		t.Errorf("got %+v, want 3 invalidation pages, ≥3 distribution pages, replay of the first invalidation", got)
+	}
+	t.Logf("boto3: %s", out)
+}
+
+// TestJSSDK runs js/interop.mjs with the AWS SDK for JavaScript v3,
+// installing it with `npm ci` first if node_modules is missing.
+func TestJSSDK(t *testing.T) {
+	node := need(t, "node", "install Node.js 18 or newer")
+	npm := need(t, "npm", "install npm (it comes with Node.js)")
+	dir, err := filepath.Abs("js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@aws-sdk", "client-cloudfront")); err != nil {
+		out, errOut, code := run(t, cleanEnv(), dir, npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
+		if code != 0 {
+			t.Fatalf("npm ci in %s: exit %d (the JS interoperability test needs @aws-sdk/client-cloudfront; run `npm ci` there)\n%s\n%s", dir, code, out, errOut)
+		}
+	}
+	srv := startServe(t, "2s")
+	env := clientEnv(t, srv.URL)
+	out, errOut, code := run(t, env, dir, node, "interop.mjs")
+	if code != 0 {
+		t.Fatalf("interop.mjs: exit %d\nstderr:\n%s\nstdout:\n%s", code, errOut, out)
+	}
+	var got struct {
+		InvalidationPages int      `json:"invalidationPages"`
+		WaitState         string   `json:"waitState"`
+		Listed            []string `json:"listed"`
+	}
+	decode(t, "interop.mjs", out, &got)
+	if got.InvalidationPages != 3 || got.WaitState != "SUCCESS" || len(got.Listed) != 5 {
+		t.Errorf("got %+v, want 3 pages, 5 listed, waiter SUCCESS", got)
+	}
+	t.Logf("js-sdk: %s", out)
+}
