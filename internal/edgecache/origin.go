@@ -1,0 +1,161 @@
+package edgecache
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/cfinv/cfinv/internal/distconfig"
+)
+
+// originTarget is where the requests of one origin go.
+type originTarget struct {
+	base    *url.URL // scheme, host and OriginPath prefix
+	rt      http.RoundTripper
+	headers [][2]string // OriginCustomHeader pairs
+}
+
+// errNoS3Mapping is wrapped when an S3 origin's bucket has no local
+// mapping in Proxy.S3Origins.
+var errNoS3Mapping = errors.New("no local mapping for S3 bucket")
+
+// target resolves origin o for viewer request r.
+func (p *Proxy) target(r *http.Request, o distconfig.Origin) (originTarget, error) {
+	t := originTarget{rt: p.transport(), headers: o.CustomHeaders}
+	if bucket, ok := distconfig.S3Bucket(o.DomainName); ok {
+		loc, ok := p.S3Origins[bucket]
+		if !ok {
+			return t, fmt.Errorf("resolve origin %s: %w %q (map it with --s3-origin %s=DIR|URL)", o.ID, errNoS3Mapping, bucket, bucket)
+		}
+		if strings.HasPrefix(loc, "http://") || strings.HasPrefix(loc, "https://") {
+			u, err := url.Parse(loc)
+			if err != nil {
+				return t, fmt.Errorf("resolve origin %s: parse %q: %w", o.ID, loc, err)
+			}
+			u.Path = strings.TrimSuffix(u.Path, "/") + o.OriginPath
+			u.RawPath = ""
+			t.base = u
+			return t, nil
+		}
+		t.base = &url.URL{Scheme: "http", Host: bucket, Path: o.OriginPath}
+		t.rt = dirOrigin{root: loc}
+		return t, nil
+	}
+	scheme := "http"
+	switch o.ProtocolPolicy {
+	case "https-only":
+		scheme = "https"
+	case "match-viewer":
+		if r.TLS != nil {
+			scheme = "https"
+		}
+	}
+	host := o.DomainName
+	port := o.HTTPPort
+	if scheme == "https" {
+		port = o.HTTPSPort
+	}
+	if (scheme == "http" && port != 80) || (scheme == "https" && port != 443) {
+		host = net.JoinHostPort(host, strconv.Itoa(port))
+	}
+	t.base = &url.URL{Scheme: scheme, Host: host, Path: o.OriginPath}
+	return t, nil
+}
+
+// url returns the origin URL for an escaped request path and query.
+func (t originTarget) url(escapedPath, rawQuery string) *url.URL {
+	u := *t.base
+	unescaped, err := url.PathUnescape(escapedPath)
+	if err != nil {
+		unescaped = escapedPath
+	}
+	u.Path = strings.TrimSuffix(t.base.Path, "/") + unescaped
+	u.RawPath = strings.TrimSuffix(t.base.EscapedPath(), "/") + escapedPath
+	u.RawQuery = rawQuery
+	return &u
+}
+
+// dirOrigin serves an S3 bucket from a local directory, as S3 would: GET
+// and HEAD of a key return the file with ETag and Last-Modified (so that
+// conditional requests get 304), a missing key or a "directory" returns
+// 404 NoSuchKey. Files are opened through os.OpenInRoot, so no path or
+// symlink escapes the directory.
+type dirOrigin struct{ root string }
+
+func (d dirOrigin) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+	w := &bufferWriter{h: http.Header{}}
+	name := path.Clean("/" + req.URL.Path)
+	f, err := d.open(name, req.URL.Path)
+	switch {
+	case req.Method != http.MethodGet && req.Method != http.MethodHead:
+		s3Error(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.")
+	case err != nil:
+		s3Error(w, http.StatusNotFound, "NoSuchKey", "The specified key does not exist.")
+	default:
+		defer f.Close()
+		fi, _ := f.Stat()
+		w.h.Set("ETag", fmt.Sprintf(`"%x-%x"`, fi.ModTime().UnixNano(), fi.Size()))
+		http.ServeContent(w, req, fi.Name(), fi.ModTime(), f)
+	}
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return &http.Response{
+		Status: fmt.Sprintf("%d %s", w.code, http.StatusText(w.code)), StatusCode: w.code,
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: w.h, Body: io.NopCloser(&w.buf), ContentLength: int64(w.buf.Len()), Request: req,
+	}, nil
+}
+
+func (d dirOrigin) open(name, raw string) (*os.File, error) {
+	if strings.HasSuffix(raw, "/") || name == "/" {
+		return nil, fs.ErrNotExist
+	}
+	f, err := os.OpenInRoot(d.root, strings.TrimPrefix(name, "/"))
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fs.ErrNotExist
+	}
+	return f, nil
+}
+
+func s3Error(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/xml")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code><Message>%s</Message></Error>", code, msg)
+}
+
+// bufferWriter is a minimal in-memory http.ResponseWriter.
+type bufferWriter struct {
+	h    http.Header
+	code int
+	buf  bytes.Buffer
+}
+
+func (b *bufferWriter) Header() http.Header { return b.h }
+func (b *bufferWriter) WriteHeader(code int) {
+	if b.code == 0 {
+		b.code = code
+	}
+}
+func (b *bufferWriter) Write(p []byte) (int, error) {
+	if b.code == 0 {
+		b.code = http.StatusOK
+	}
+	return b.buf.Write(p)
+}
