@@ -168,7 +168,7 @@ func itemsMatch(items []string, key string, tags []string) bool {
 func (c *cache) store(d *distCache, key, variant string, o *object) {
 	e := d.entries[key]
 	if e == nil {
-		e = &entry{dist: d, key: key, variants: map[string]*object{}, tags: map[string]struct{}{}}
+		e = &entry{dist: d, key: key, variants: make(map[string]*object, 1)}
 		e.lru = c.lru.PushFront(e)
 		d.entries[key] = e
 		d.index.insert(key)
@@ -184,6 +184,9 @@ func (c *cache) store(d *distCache, key, variant string, o *object) {
 	c.bytes += o.size()
 	for _, t := range o.tags {
 		if _, ok := e.tags[t]; !ok {
+			if e.tags == nil {
+				e.tags = map[string]struct{}{}
+			}
 			e.tags[t] = struct{}{}
 			set := d.tags[t]
 			if set == nil {
