@@ -11,6 +11,9 @@ const (
 	CodeInvalidClientTokenID       = "InvalidClientTokenId"
 	CodeSignatureDoesNotMatch      = "SignatureDoesNotMatch"
 	CodeAccessDenied               = "AccessDenied"
+	// CodeContentSHA256Mismatch is S3's code for a body that does not match
+	// its signed X-Amz-Content-Sha256; CloudFront's is undocumented.
+	CodeContentSHA256Mismatch = "XAmzContentSHA256Mismatch"
 )
 
 // Error is an authentication failure. Code and Message are what the server

@@ -14,7 +14,10 @@
 // accepted. Session tokens (X-Amz-Security-Token) are covered by the signature
 // like any other signed header, but they are not validated: there is no STS
 // here, so a request signed with temporary credentials is authentic when its
-// access key ID is known and the signature matches.
+// access key ID is known and the signature matches. The payload hash is the
+// body's SHA-256, or the value of X-Amz-Content-Sha256 when the client sends
+// one; a hex hash there must then match the body (UNSIGNED-PAYLOAD is taken
+// as the client's choice not to sign the body).
 //
 // Reference: https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html
 package sigv4
@@ -104,7 +107,29 @@ func (v *Verifier) Authenticate(r *http.Request, body []byte) error {
 	if v.StrictRegion && c.region != StrictRegionName {
 		return newError(CodeSignatureDoesNotMatch, fmt.Sprintf("Credential should be scoped to a valid region, not '%s'.", c.region))
 	}
-	return verifySignature(r, body, c, secret)
+	if err := verifySignature(r, body, c, secret); err != nil {
+		return err
+	}
+	return checkClaimedHash(r, body)
+}
+
+// checkClaimedHash rejects a body that does not match the SHA-256 claimed in
+// a signed X-Amz-Content-Sha256 header: the signature covers the claim, so
+// without this check the body could be swapped. UNSIGNED-PAYLOAD and other
+// non-hash values are left alone, as the client chose not to sign the body.
+func checkClaimedHash(r *http.Request, body []byte) error {
+	claimed := r.Header.Get("X-Amz-Content-Sha256")
+	if len(claimed) != sha256.Size*2 {
+		return nil
+	}
+	if _, err := hex.DecodeString(claimed); err != nil {
+		return nil
+	}
+	sum := sha256.Sum256(body)
+	if !strings.EqualFold(claimed, hex.EncodeToString(sum[:])) {
+		return &Error{Code: CodeContentSHA256Mismatch, Message: "The provided 'x-amz-content-sha256' header does not match what was computed.", Status: http.StatusBadRequest}
+	}
+	return nil
 }
 
 // checkTime enforces the ±5 minute window around now, with AWS's wording.

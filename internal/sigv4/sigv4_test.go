@@ -129,6 +129,7 @@ func TestGoSDKSigner(t *testing.T) {
 		region, svc    string
 		at             time.Time
 		presign        bool
+		hashHeader     bool                  // send X-Amz-Content-Sha256 (signed)
 		after          func(r *http.Request) // applied after signing
 	}
 	base := func() req {
@@ -182,6 +183,13 @@ func TestGoSDKSigner(t *testing.T) {
 			r.header.Set("X-Amz-Meta-Note", "one")
 			r.after = func(h *http.Request) { h.Header.Set("X-Amz-Meta-Note", "two") }
 		}), want: CodeSignatureDoesNotMatch},
+		{name: "claimed payload hash header", req: with(func(r *req) { r.hashHeader = true })},
+		{name: "body altered under a claimed payload hash", req: with(func(r *req) {
+			r.hashHeader = true
+			r.after = func(h *http.Request) {
+				h.Body = io.NopCloser(strings.NewReader(strings.Replace(r.body, "/index.html", "/other.html", 1)))
+			}
+		}), want: CodeContentSHA256Mismatch},
 		{name: "query altered", req: with(func(r *req) {
 			r.method, r.body, r.rawURL = http.MethodGet, "", "/2020-05-31/distribution/E1/invalidation?MaxItems=2"
 			r.after = func(h *http.Request) { h.URL.RawQuery = "MaxItems=3" }
@@ -221,6 +229,9 @@ func TestGoSDKSigner(t *testing.T) {
 				hr.Header[k] = vs
 			}
 			sum := sha256.Sum256([]byte(r.body))
+			if r.hashHeader {
+				hr.Header.Set("X-Amz-Content-Sha256", hex.EncodeToString(sum[:]))
+			}
 			creds := aws.Credentials{AccessKeyID: r.keyID, SecretAccessKey: r.secret, SessionToken: r.token}
 			log := &captureLogger{}
 			signer := v4.NewSigner(func(o *v4.SignerOptions) { o.LogSigning, o.Logger = true, log })
@@ -259,8 +270,12 @@ func TestGoSDKSigner(t *testing.T) {
 					t.Errorf("got message %q, want %q", e.Message, tt.wantMsg)
 				}
 			}
-			if tt.want != "" && resp.StatusCode != http.StatusForbidden {
-				t.Errorf("got HTTP %d, want 403", resp.StatusCode)
+			wantStatus := http.StatusForbidden
+			if tt.want == CodeContentSHA256Mismatch {
+				wantStatus = http.StatusBadRequest
+			}
+			if tt.want != "" && resp.StatusCode != wantStatus {
+				t.Errorf("got HTTP %d, want %d", resp.StatusCode, wantStatus)
 			}
 		})
 	}
