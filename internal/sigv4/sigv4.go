@@ -132,14 +132,15 @@ func checkClaimedHash(r *http.Request, body []byte) error {
 	return nil
 }
 
-// checkTime enforces the ±5 minute window around now, with AWS's wording.
+// checkTime enforces the ±5 minute window around now, with AWS's wording. A
+// presigned request with X-Amz-Expires is valid from its date until it
+// expires instead of for 5 minutes after it.
 func checkTime(c *credential, now time.Time) error {
 	if c.presigned && c.expires > 0 {
 		if now.After(c.when.Add(c.expires)) {
 			return newError(CodeAccessDenied, "Request has expired")
 		}
-	}
-	if early := now.Add(-MaxSkew); c.when.Before(early) && !c.presigned {
+	} else if early := now.Add(-MaxSkew); c.when.Before(early) {
 		return newError(CodeSignatureDoesNotMatch, fmt.Sprintf(
 			"Signature expired: %s is now earlier than %s (%s - 5 min.)",
 			c.amzDate, early.Format(timeFormat), now.Format(timeFormat)))

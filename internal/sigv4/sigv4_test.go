@@ -170,6 +170,15 @@ func TestGoSDKSigner(t *testing.T) {
 		{name: "exactly 5 minutes old", req: with(func(r *req) { r.at = testNow.Add(-5 * time.Minute) })},
 		{name: "exactly 5 minutes ahead", req: with(func(r *req) { r.at = testNow.Add(5 * time.Minute) })},
 		{name: "presigned query", req: with(func(r *req) { r.presign, r.method, r.body = true, http.MethodGet, "" })},
+		{name: "presigned with X-Amz-Expires, an hour old", req: with(func(r *req) {
+			r.presign, r.method, r.body, r.rawURL, r.at = true, http.MethodGet, "", r.rawURL+"?X-Amz-Expires=7200", testNow.Add(-time.Hour)
+		})},
+		{name: "presigned past X-Amz-Expires", req: with(func(r *req) {
+			r.presign, r.method, r.body, r.rawURL, r.at = true, http.MethodGet, "", r.rawURL+"?X-Amz-Expires=60", testNow.Add(-61*time.Second)
+		}), want: CodeAccessDenied, wantMsg: "Request has expired"},
+		{name: "presigned without X-Amz-Expires, 6 minutes old", req: with(func(r *req) {
+			r.presign, r.method, r.body, r.at = true, http.MethodGet, "", testNow.Add(-6*time.Minute)
+		}), want: CodeSignatureDoesNotMatch},
 		{name: "unsigned", req: with(func(r *req) { r.after = func(h *http.Request) { h.Header.Del("Authorization") } }),
 			want: CodeMissingAuthenticationToken, wantMsg: "Missing Authentication Token"},
 		{name: "wrong secret", req: with(func(r *req) { r.secret = "not-the-secret" }), want: CodeSignatureDoesNotMatch},

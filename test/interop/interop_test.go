@@ -74,8 +74,7 @@ func TestMain(m *testing.M) {
 
 // server is a running `cfinv serve`.
 type server struct {
-	URL    string
-	stderr *bytes.Buffer
+	URL string
 }
 
 // startServe runs `cfinv serve` on a kernel-chosen loopback port with the
@@ -90,9 +89,9 @@ func startServe(t *testing.T, completionDelay string, extra ...string) *server {
 	cmd.Env = append(cleanEnv(), "AWS_ACCESS_KEY_ID="+testKeyID, "AWS_SECRET_ACCESS_KEY="+testSecret)
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 5 * time.Second
-	s := &server{stderr: &bytes.Buffer{}}
+	s := &server{}
 	urlc := make(chan string, 1)
-	out := &lockedWriter{w: s.stderr, watch: "CloudFront API on ", found: urlc}
+	out := &lockedWriter{w: &bytes.Buffer{}, watch: "CloudFront API on ", found: urlc}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		cancel()
