@@ -129,6 +129,7 @@ type Proxy struct {
 
 	once   sync.Once
 	cache  *cache
+	log    *slog.Logger
 	via    string
 	hosts  atomic.Pointer[hostTable]
 	hostMu sync.Mutex
@@ -167,6 +168,10 @@ func (p *Proxy) init() {
 			maxBytes = DefaultMaxBytes
 		}
 		p.cache = newCache(maxBytes)
+		p.log = p.Logger
+		if p.log == nil {
+			p.log = slog.New(slog.DiscardHandler)
+		}
 		sum := md5.Sum([]byte("cfinv-edge " + p.pop()))
 		p.via = "1.1 " + hex.EncodeToString(sum[:]) + ".cloudfront.net (CloudFront)"
 	})
@@ -179,12 +184,7 @@ func (p *Proxy) now() time.Time {
 	return time.Now()
 }
 
-func (p *Proxy) logger() *slog.Logger {
-	if p.Logger != nil {
-		return p.Logger
-	}
-	return slog.New(slog.DiscardHandler)
-}
+func (p *Proxy) logger() *slog.Logger { return p.log }
 
 func (p *Proxy) transport() http.RoundTripper {
 	if p.Transport != nil {
