@@ -1,0 +1,342 @@
+package awscf
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/aws/smithy-go"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/cfinv/cfinv/internal/journal"
+)
+
+func apiErr(code string) error {
+	return &smithy.GenericAPIError{Code: code, Message: code + " message"}
+}
+
+func inv(id, status string, items []string, ref string) *types.Invalidation {
+	return &types.Invalidation{
+		Id: aws.String(id), Status: aws.String(status), CreateTime: aws.Time(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)),
+		InvalidationBatch: &types.InvalidationBatch{CallerReference: aws.String(ref), Paths: &types.Paths{Quantity: aws.Int32(int32(len(items))), Items: items}},
+	}
+}
+
+// creator answers CreateInvalidation with I1, I2… after the given errors,
+// and records every caller reference it was sent.
+func creator(errs ...error) (func(*cloudfront.CreateInvalidationInput) (*cloudfront.CreateInvalidationOutput, error), *[]string) {
+	var refs []string
+	n := 0
+	return func(in *cloudfront.CreateInvalidationInput) (*cloudfront.CreateInvalidationOutput, error) {
+		refs = append(refs, *in.InvalidationBatch.CallerReference)
+		if len(errs) > 0 {
+			err := errs[0]
+			errs = errs[1:]
+			return nil, err
+		}
+		n++
+		id := fmt.Sprintf("I%d", n)
+		return &cloudfront.CreateInvalidationOutput{
+			Location:     aws.String("https://cloudfront.amazonaws.com/2020-05-31/distribution/" + *in.DistributionId + "/invalidation/" + id),
+			Invalidation: inv(id, StatusInProgress, in.InvalidationBatch.Paths.Items, *in.InvalidationBatch.CallerReference),
+		}, nil
+	}, &refs
+}
+
+func TestInvalidateRetriesWithTheSameReference(t *testing.T) {
+	tests := []struct {
+		name     string
+		errs     []error
+		deadline time.Duration
+		wantErr  string
+		attempts int
+	}{
+		{name: "throttled then ok", errs: []error{apiErr("Throttling"), apiErr("ServiceUnavailable")}, deadline: time.Minute, attempts: 3},
+		{name: "too many in progress then ok", errs: []error{apiErr("TooManyInvalidationsInProgress")}, deadline: time.Minute, attempts: 2},
+		{name: "limit past deadline", errs: []error{apiErr("TooManyInvalidationsInProgress"), apiErr("TooManyInvalidationsInProgress"), apiErr("TooManyInvalidationsInProgress")}, deadline: 1500 * time.Millisecond, wantErr: "batch 1 still refused", attempts: 2},
+		{name: "client error is final", errs: []error{apiErr("InvalidArgument")}, deadline: time.Minute, wantErr: "InvalidArgument", attempts: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := newFakeClock()
+			create, refs := creator(tt.errs...)
+			c := &Client{API: &fakeAPI{create: create}, Now: clock.Now, Sleep: clock.Sleep}
+			res, err := c.Invalidate(t.Context(), Job{DistributionID: "E1", Batches: [][]string{{"/a"}}, References: []string{"ref-1"}, Deadline: clock.Now().Add(tt.deadline)})
+			if tt.wantErr == "" && err != nil {
+				t.Fatal(err)
+			}
+			if tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Fatalf("error = %v, want it to contain %q", err, tt.wantErr)
+			}
+			if len(*refs) != tt.attempts {
+				t.Errorf("attempts = %d, want %d", len(*refs), tt.attempts)
+			}
+			for _, r := range *refs {
+				if r != "ref-1" {
+					t.Errorf("a retry used reference %q, want ref-1", r)
+				}
+			}
+			if tt.wantErr == "" && res.Done() != 1 {
+				t.Errorf("Done() = %d, want 1", res.Done())
+			}
+		})
+	}
+}
+
+func TestInvalidateLimitErrorClass(t *testing.T) {
+	clock := newFakeClock()
+	create, _ := creator(apiErr("TooManyInvalidationsInProgress"), apiErr("TooManyInvalidationsInProgress"))
+	c := &Client{API: &fakeAPI{create: create}, Now: clock.Now, Sleep: clock.Sleep}
+	_, err := c.Invalidate(t.Context(), Job{DistributionID: "E1", Batches: [][]string{{"/a"}}, References: []string{"r"}, Deadline: clock.Now().Add(time.Second)})
+	var le *LimitError
+	if !errors.As(err, &le) || le.ExitClass() != "limit" {
+		t.Fatalf("error = %#v, want *LimitError with class limit", err)
+	}
+}
+
+func TestInvalidatePartialFailure(t *testing.T) {
+	clock := newFakeClock()
+	n := 0
+	create := func(in *cloudfront.CreateInvalidationInput) (*cloudfront.CreateInvalidationOutput, error) {
+		n++
+		if n == 2 {
+			return nil, apiErr("AccessDenied")
+		}
+		return &cloudfront.CreateInvalidationOutput{Invalidation: inv("I1", StatusCompleted, in.InvalidationBatch.Paths.Items, "r")}, nil
+	}
+	c := &Client{API: &fakeAPI{create: create}, Now: clock.Now, Sleep: clock.Sleep}
+	res, err := c.Invalidate(t.Context(), Job{DistributionID: "E1", Batches: [][]string{{"/a"}, {"/b"}, {"/c"}}, References: []string{"r1", "r2", "r3"}})
+	var pe *PartialError
+	if !errors.As(err, &pe) {
+		t.Fatalf("error = %v, want *PartialError", err)
+	}
+	if pe.Done != 1 || pe.Total != 3 || pe.ExitClass() != "partial" {
+		t.Errorf("got done %d of %d class %q, want 1 of 3 partial", pe.Done, pe.Total, pe.ExitClass())
+	}
+	var ae *Error
+	if !errors.As(err, &ae) || ae.ExitClass() != "auth" {
+		t.Errorf("the cause is not the translated AccessDenied: %v", err)
+	}
+	if len(res.Batches) != 3 || res.Batches[2].Invalidation != nil {
+		t.Errorf("result batches = %+v, want 3 with the last not submitted", res.Batches)
+	}
+}
+
+func TestInvalidateQueuesBeyondWildcardBudget(t *testing.T) {
+	clock := newFakeClock()
+	wild := func(prefix string, n int) []string {
+		var out []string
+		for i := range n {
+			out = append(out, fmt.Sprintf("/%s%02d/*", prefix, i))
+		}
+		return out
+	}
+	create, _ := creator()
+	gets := 0
+	api := &fakeAPI{create: create, get: func(in *cloudfront.GetInvalidationInput) (*cloudfront.GetInvalidationOutput, error) {
+		gets++
+		status := StatusInProgress
+		if gets >= 3 {
+			status = StatusCompleted
+		}
+		return &cloudfront.GetInvalidationOutput{Invalidation: inv(*in.Id, status, nil, "r")}, nil
+	}}
+	var events []string
+	c := &Client{API: api, Now: clock.Now, Sleep: clock.Sleep}
+	res, err := c.Invalidate(t.Context(), Job{
+		DistributionID: "E1", Batches: [][]string{wild("a", 10), wild("b", 10)}, References: []string{"r1", "r2"},
+		Deadline: clock.Now().Add(time.Minute),
+		Event:    func(f string, a ...any) { events = append(events, fmt.Sprintf(f, a...)) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"create", "get I1", "get I1", "get I1", "create"}
+	if diff := cmp.Diff(want, api.calls); diff != "" {
+		t.Errorf("calls (-want +got):\n%s", diff)
+	}
+	if res.Done() != 2 {
+		t.Errorf("Done() = %d, want 2", res.Done())
+	}
+	if !strings.Contains(strings.Join(events, "\n"), "batch 2: queued until earlier batches complete") {
+		t.Errorf("events %q do not say batch 2 was queued", events)
+	}
+}
+
+func TestInvalidateResumesFromJournal(t *testing.T) {
+	dir := t.TempDir()
+	j, err := journal.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	clock := newFakeClock()
+	batches := [][]string{{"/a"}, {"/b"}}
+	refs := []string{DeployReference("E1", batches[0], "d1"), DeployReference("E1", batches[1], "d1")}
+
+	// First run: the second batch fails for good.
+	create, _ := creator()
+	first := &fakeAPI{create: func(in *cloudfront.CreateInvalidationInput) (*cloudfront.CreateInvalidationOutput, error) {
+		if in.InvalidationBatch.Paths.Items[0] == "/b" {
+			return nil, apiErr("AccessDenied")
+		}
+		return create(in)
+	}}
+	c := &Client{API: first, Journal: j, Now: clock.Now, Sleep: clock.Sleep}
+	if _, err := c.Invalidate(t.Context(), Job{DistributionID: "E1", Batches: batches, References: refs, DeployID: "d1"}); err == nil {
+		t.Fatal("first run succeeded, want the partial failure")
+	}
+
+	// Second run: only the second batch is sent.
+	create2, sent := creator()
+	second := &fakeAPI{create: create2, get: func(in *cloudfront.GetInvalidationInput) (*cloudfront.GetInvalidationOutput, error) {
+		return &cloudfront.GetInvalidationOutput{Invalidation: inv(*in.Id, StatusCompleted, batches[0], refs[0])}, nil
+	}}
+	c.API = second
+	res, err := c.Invalidate(t.Context(), Job{DistributionID: "E1", Batches: batches, References: refs, DeployID: "d1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{refs[1]}, *sent); diff != "" {
+		t.Errorf("references sent on re-run (-want +got):\n%s", diff)
+	}
+	if !res.Batches[0].Resumed || res.Batches[1].Resumed {
+		t.Errorf("Resumed = %v, %v; want true, false", res.Batches[0].Resumed, res.Batches[1].Resumed)
+	}
+}
+
+func TestReferences(t *testing.T) {
+	b := [][]string{{"/a", "/b"}, {"/c"}}
+	c := &Client{Now: newFakeClock().Now, Random: bytes.NewReader(bytes.Repeat([]byte{0xab}, 20))}
+	deploy, err := c.References("E1", b, "v42", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := c.References("E1", b, "v42", "")
+	if diff := cmp.Diff(deploy, again); diff != "" {
+		t.Errorf("deploy references not stable (-first +second):\n%s", diff)
+	}
+	for _, other := range []string{DeployReference("E2", b[0], "v42"), DeployReference("E1", b[0], "v43"), DeployReference("E1", []string{"/a"}, "v42")} {
+		if other == deploy[0] {
+			t.Errorf("distinct inputs share reference %s", other)
+		}
+	}
+	if !strings.HasPrefix(deploy[0], "cfinv-") || len(deploy[0]) != 46 {
+		t.Errorf("deploy reference %q: want cfinv- and 40 hex digits", deploy[0])
+	}
+	user, _ := c.References("E1", b, "", "mine")
+	if diff := cmp.Diff([]string{"mine", "mine-2"}, user); diff != "" {
+		t.Errorf("user references (-want +got):\n%s", diff)
+	}
+	random, _ := c.References("E1", b, "", "")
+	if want := "cfinv-1777636800-abababababababababab"; random[0] != want || random[1] != want {
+		t.Errorf("random references = %q, want %q twice (same fake random source)", random, want)
+	}
+}
+
+func TestTranslate(t *testing.T) {
+	tests := []struct {
+		op, code  string
+		class     string
+		msg, hint string
+	}{
+		{"create invalidation", "AccessDenied", "auth", "permission cloudfront:CreateInvalidation is missing", "cfinv iam-policy --distribution-id E1"},
+		{"get invalidation", "AccessDenied", "auth", "cloudfront:GetInvalidation", "cfinv iam-policy"},
+		{"create invalidation", "NoSuchDistribution", "not-found", "NoSuchDistribution", "cfinv distributions"},
+		{"get invalidation", "NoSuchInvalidation", "not-found", "NoSuchInvalidation", "cfinv list --distribution-id E1"},
+		{"create invalidation", "InvalidArgument", "usage", "InvalidArgument", ""},
+		{"create invalidation", "SignatureDoesNotMatch", "auth", "SignatureDoesNotMatch", "credentials"},
+		{"create invalidation", "ExpiredToken", "auth", "ExpiredToken", "session tokens"},
+		{"create invalidation", "TooManyInvalidationsInProgress", "limit", "TooMany", "--timeout"},
+		{"create invalidation", "InternalError", "", "InternalError", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.op+"/"+tt.code, func(t *testing.T) {
+			raw := apiErr(tt.code)
+			err := translate(tt.op, "E1", raw)
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("translate gave %T", err)
+			}
+			if e.ExitClass() != tt.class {
+				t.Errorf("class = %q, want %q", e.ExitClass(), tt.class)
+			}
+			if !strings.Contains(err.Error(), tt.msg) || !strings.HasPrefix(err.Error(), tt.op+" for E1: ") {
+				t.Errorf("message %q, want %q prefix and %q", err, tt.op, tt.msg)
+			}
+			if !strings.Contains(e.Hint(), tt.hint) {
+				t.Errorf("hint %q, want it to contain %q", e.Hint(), tt.hint)
+			}
+			if !errors.Is(err, raw) {
+				t.Error("the SDK error is not wrapped")
+			}
+		})
+	}
+	if err := translate("x", "", errors.New("operation error CloudFront: CreateInvalidation, get identity: get credentials: failed to refresh cached credentials")); err.(*Error).ExitClass() != "auth" {
+		t.Errorf("missing credentials class = %q, want auth", err.(*Error).ExitClass())
+	}
+}
+
+func TestInvalidateReferenceReuseHint(t *testing.T) {
+	clock := newFakeClock()
+	reuse := &smithy.GenericAPIError{Code: "InvalidArgument", Message: "Your request contains a caller reference that was used for a previous invalidation batch for the same distribution."}
+	create, _ := creator(reuse)
+	c := &Client{API: &fakeAPI{create: create}, Now: clock.Now, Sleep: clock.Sleep}
+	_, err := c.Invalidate(t.Context(), Job{DistributionID: "E1", Batches: [][]string{{"/a"}}, References: []string{"r"}})
+	var e *Error
+	if !errors.As(err, &e) || !strings.Contains(e.Hint(), "--deploy-id") {
+		t.Errorf("error %v: want a hint about a new --deploy-id", err)
+	}
+}
+
+func TestResolve(t *testing.T) {
+	dists := []Distribution{
+		{ID: "E1", DomainName: "d111.cloudfront.net", Aliases: []string{"www.example.com"}},
+		{ID: "E2", DomainName: "d222.cloudfront.net", Aliases: []string{"*.example.com"}},
+		{ID: "E3", DomainName: "d333.cloudfront.net", Aliases: []string{"WWW.example.com"}},
+	}
+	tests := []struct {
+		name string
+		want []string
+		err  bool
+	}{
+		{"www.example.com", []string{"E1", "E3"}, false},
+		{"d222.cloudfront.net", []string{"E2"}, false},
+		{"img.example.com.", []string{"E2"}, false},
+		{"a.b.example.com", nil, true},
+		{"example.com", nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Resolve(dists, tt.name)
+			if (err != nil) != tt.err {
+				t.Fatalf("Resolve(%q) error = %v, want error %v", tt.name, err, tt.err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Resolve(%q) (-want +got):\n%s", tt.name, diff)
+			}
+		})
+	}
+}
+
+func TestLooksLikeID(t *testing.T) {
+	for s, want := range map[string]bool{"E1U5RQF7T870K0": true, "EDFDVBD6EXAMPLE": true, "www.example.com": false, "e1u5rqf7t870k0": false, "E1": false} {
+		if got := LooksLikeID(s); got != want {
+			t.Errorf("LooksLikeID(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func TestRedact(t *testing.T) {
+	in := "POST /x HTTP/1.1\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKID/x, Signature=abc\r\nX-Amz-Security-Token: tok\r\nX-Amz-Date: 20260501T000000Z\r\n"
+	want := "POST /x HTTP/1.1\r\nAuthorization: REDACTED\r\nX-Amz-Security-Token: REDACTED\r\nX-Amz-Date: 20260501T000000Z\r\n"
+	if got := Redact(in); got != want {
+		t.Errorf("Redact:\n got %q\nwant %q", got, want)
+	}
+}

@@ -1,0 +1,136 @@
+package awscf
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/google/go-cmp/cmp"
+)
+
+// listOf answers ListInvalidations with the statuses the func returns at
+// each call, newest first, one page.
+func listOf(statuses func(call int) map[string]string, order ...string) func(*cloudfront.ListInvalidationsInput) (*cloudfront.ListInvalidationsOutput, error) {
+	call := 0
+	return func(*cloudfront.ListInvalidationsInput) (*cloudfront.ListInvalidationsOutput, error) {
+		call++
+		st := statuses(call)
+		var items []types.InvalidationSummary
+		for _, id := range order {
+			items = append(items, types.InvalidationSummary{Id: aws.String(id), Status: aws.String(st[id]), CreateTime: aws.Time(time.Time{})})
+		}
+		return &cloudfront.ListInvalidationsOutput{InvalidationList: &types.InvalidationList{Items: items, IsTruncated: aws.Bool(false), Quantity: aws.Int32(int32(len(items)))}}, nil
+	}
+}
+
+func TestWaitPollsAtOnceThenBacksOff(t *testing.T) {
+	clock := newFakeClock()
+	start := clock.Now()
+	// I2 completes after 0.5s, I1 after 2s.
+	state := func(int) map[string]string {
+		st := map[string]string{"I1": StatusInProgress, "I2": StatusInProgress}
+		if clock.Now().Sub(start) >= 500*time.Millisecond {
+			st["I2"] = StatusCompleted
+		}
+		if clock.Now().Sub(start) >= 2*time.Second {
+			st["I1"] = StatusCompleted
+		}
+		return st
+	}
+	api := &fakeAPI{list: listOf(state, "I2", "I1"), get: func(in *cloudfront.GetInvalidationInput) (*cloudfront.GetInvalidationOutput, error) {
+		return &cloudfront.GetInvalidationOutput{Invalidation: inv(*in.Id, state(0)[*in.Id], nil, "r")}, nil
+	}}
+	c := &Client{API: api, Now: clock.Now, Sleep: clock.Sleep}
+	var progress []Progress
+	got, err := c.Wait(t.Context(), []Target{{DistributionID: "E1", IDs: []string{"I1", "I2"}}}, WaitOptions{
+		MaxInterval: time.Second, Progress: func(p Progress) { progress = append(progress, p) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]string{"E1/I1": StatusCompleted, "E1/I2": StatusCompleted}, got); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+	// Polls at 0, 0.2, 0.6, 1.4, 2.4s.
+	wantSleeps := []time.Duration{200 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond, time.Second}
+	if diff := cmp.Diff(wantSleeps, clock.sleeps); diff != "" {
+		t.Errorf("sleeps (-want +got):\n%s", diff)
+	}
+	// Two pending: one List per poll; one pending: one Get.
+	wantCalls := []string{"list", "list", "list", "get I1", "get I1"}
+	if diff := cmp.Diff(wantCalls, api.calls); diff != "" {
+		t.Errorf("calls (-want +got):\n%s", diff)
+	}
+	if progress[0].Elapsed != 0 {
+		t.Errorf("first poll after %s, want at once", progress[0].Elapsed)
+	}
+	var changes []string
+	for _, p := range progress {
+		changes = append(changes, p.Changed...)
+	}
+	want := []string{"E1/I1: InProgress", "E1/I2: InProgress", "E1/I2: Completed", "E1/I1: Completed"}
+	if diff := cmp.Diff(want, changes); diff != "" {
+		t.Errorf("changes (-want +got):\n%s", diff)
+	}
+}
+
+func TestWaitSurvivesTransientErrorsAndTimesOut(t *testing.T) {
+	clock := newFakeClock()
+	calls := 0
+	api := &fakeAPI{get: func(in *cloudfront.GetInvalidationInput) (*cloudfront.GetInvalidationOutput, error) {
+		calls++
+		if calls%2 == 0 {
+			return nil, apiErr("Throttling")
+		}
+		return &cloudfront.GetInvalidationOutput{Invalidation: inv(*in.Id, StatusInProgress, nil, "r")}, nil
+	}}
+	c := &Client{API: api, Now: clock.Now, Sleep: clock.Sleep}
+	transient := 0
+	_, err := c.Wait(t.Context(), []Target{{DistributionID: "E1", IDs: []string{"I1"}}}, WaitOptions{
+		Deadline: clock.Now().Add(3 * time.Second),
+		Progress: func(p Progress) {
+			if p.Err != nil {
+				transient++
+			}
+		},
+	})
+	var te *TimeoutError
+	if !errors.As(err, &te) {
+		t.Fatalf("error = %v, want *TimeoutError", err)
+	}
+	if te.ExitClass() != "timeout" {
+		t.Errorf("class = %q, want timeout", te.ExitClass())
+	}
+	if diff := cmp.Diff([]Target{{DistributionID: "E1", IDs: []string{"I1"}}}, te.Pending); diff != "" {
+		t.Errorf("pending (-want +got):\n%s", diff)
+	}
+	if transient == 0 {
+		t.Error("no transient error was reported through Progress")
+	}
+	if got := clock.Now().Sub(newFakeClock().Now()); got != 3*time.Second {
+		t.Errorf("waited %s on the clock, want exactly the 3s deadline", got)
+	}
+	if want := "cfinv wait --distribution-id E1 --endpoint-url http://x I1"; ResumeCommand(te.Pending[0], "--endpoint-url", "http://x") != want {
+		t.Errorf("ResumeCommand = %q, want %q", ResumeCommand(te.Pending[0], "--endpoint-url", "http://x"), want)
+	}
+}
+
+func TestWaitEndsOnPermanentError(t *testing.T) {
+	clock := newFakeClock()
+	api := &fakeAPI{get: func(*cloudfront.GetInvalidationInput) (*cloudfront.GetInvalidationOutput, error) {
+		return nil, apiErr("NoSuchInvalidation")
+	}}
+	c := &Client{API: api, Now: clock.Now, Sleep: clock.Sleep}
+	_, err := c.Wait(t.Context(), []Target{{DistributionID: "E1", IDs: []string{"I9"}}}, WaitOptions{})
+	var e *Error
+	if !errors.As(err, &e) || e.ExitClass() != "not-found" || !strings.Contains(err.Error(), "NoSuchInvalidation") {
+		t.Fatalf("error = %v, want a not-found *Error", err)
+	}
+	if len(clock.sleeps) != 0 {
+		t.Errorf("slept %v before failing, want no sleep", clock.sleeps)
+	}
+}
