@@ -74,6 +74,12 @@ CFINV_SOME_FLAG; a flag on the command line wins. See "cfinv help environment".`
 
 	root.AddCommand(
 		// Commands are listed here, one line each, in the order of the help text.
+		newInvalidateCmd(d, nil),
+		newWaitCmd(d, nil),
+		newGetCmd(d, nil),
+		newListCmd(d, nil),
+		newDistributionsCmd(d, nil),
+		newIAMPolicyCmd(d, nil),
 		newPlanCmd(d, nil),
 		newServeCmd(d, nil),
 	)

@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cfinv/cfinv/internal/awscf"
+)
+
+type distributionsOptions struct {
+	IO     *IO
+	Client func(ctx context.Context) (*awscf.Client, error)
+	AWS    awsFlags
+}
+
+func newDistributionsCmd(d *Deps, runF func(*distributionsOptions) error) *cobra.Command {
+	opts := &distributionsOptions{IO: d.IO}
+	cmd := &cobra.Command{
+		Use:   "distributions",
+		Short: "List distributions: ID, domain, aliases, status, invalidations in progress",
+		Long: `List the distributions these credentials can see, with their CloudFront domain,
+aliases (what --distribution-id also accepts), status and the number of
+invalidation batches in progress.`,
+		Example: `  cfinv distributions
+  cfinv distributions --query "DistributionList.Items[?contains(Aliases, 'www.example.com')].Id"`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.Client == nil {
+				opts.Client = opts.AWS.newClient(opts.IO)
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return distributionsRun(cmd.Context(), opts)
+		},
+	}
+	opts.AWS.register(cmd)
+	return cmd
+}
+
+type distributionJSON struct {
+	ID                            string   `json:"Id"`
+	DomainName                    string   `json:"DomainName"`
+	Aliases                       []string `json:"Aliases"`
+	Status                        string   `json:"Status"`
+	Enabled                       bool     `json:"Enabled"`
+	InProgressInvalidationBatches int      `json:"InProgressInvalidationBatches"`
+}
+
+func distributionsRun(ctx context.Context, opts *distributionsOptions) error {
+	c, err := opts.Client(ctx)
+	if err != nil {
+		return err
+	}
+	dists, err := c.Distributions(ctx)
+	if err != nil {
+		return err
+	}
+	rows := make([]distributionJSON, 0, len(dists))
+	for _, d := range dists {
+		inProgress, err := c.List(ctx, d.ID, 0, awscf.StatusInProgress)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, distributionJSON{ID: d.ID, DomainName: d.DomainName, Aliases: append([]string{}, d.Aliases...), Status: d.Status, Enabled: d.Enabled, InProgressInvalidationBatches: len(inProgress)})
+	}
+	text := func(w io.Writer) {
+		for _, r := range rows {
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\n", r.ID, r.DomainName, strings.Join(r.Aliases, ","), r.Status, r.InProgressInvalidationBatches)
+		}
+	}
+	table := func(w io.Writer) {
+		fmt.Fprintln(w, "ID\tDOMAIN\tALIASES\tSTATUS\tIN PROGRESS")
+		text(w)
+	}
+	return opts.AWS.render(opts.IO, map[string]any{"DistributionList": map[string]any{"Items": rows, "Quantity": len(rows)}}, text, table)
+}

@@ -1,0 +1,72 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cfinv/cfinv/internal/awscf"
+)
+
+type getOptions struct {
+	IO     *IO
+	Client func(ctx context.Context) (*awscf.Client, error)
+
+	AWS          awsFlags
+	Distribution string
+	ID           string
+}
+
+func newGetCmd(d *Deps, runF func(*getOptions) error) *cobra.Command {
+	opts := &getOptions{IO: d.IO}
+	cmd := &cobra.Command{
+		Use:     "get --distribution-id ID INVALIDATION-ID",
+		Aliases: []string{"get-invalidation"},
+		Short:   "Show one invalidation",
+		Long: `Show one invalidation: its status, creation time, caller reference and paths.
+JSON output has the shape of "aws cloudfront get-invalidation".`,
+		Example: `  cfinv get --distribution-id E1U5RQF7T870K0 I2J0I21PCUYOIK
+  cfinv get-invalidation --distribution-id E1U5RQF7T870K0 --id I2J0I21PCUYOIK --query Invalidation.Status`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.ID = args[0]
+			}
+			if opts.Distribution == "" || opts.ID == "" {
+				return flagErrorf("give --distribution-id and an invalidation ID")
+			}
+			if opts.Client == nil {
+				opts.Client = opts.AWS.newClient(opts.IO)
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return getRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Distribution, "distribution-id", "", "distribution ID (required)")
+	cmd.Flags().StringVar(&opts.ID, "id", "", "invalidation ID (or give it as the argument)")
+	opts.AWS.register(cmd)
+	return cmd
+}
+
+func getRun(ctx context.Context, opts *getOptions) error {
+	c, err := opts.Client(ctx)
+	if err != nil {
+		return err
+	}
+	inv, err := c.Get(ctx, opts.Distribution, opts.ID)
+	if err != nil {
+		return err
+	}
+	j := toInvalidationJSON(inv)
+	lines := func(w io.Writer) {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", j.ID, j.Status, j.CreateTime, j.InvalidationBatch.CallerReference)
+		for _, p := range j.InvalidationBatch.Paths.Items {
+			fmt.Fprintf(w, "\t%s\n", p)
+		}
+	}
+	return opts.AWS.render(opts.IO, map[string]any{"Invalidation": j}, lines, lines)
+}

@@ -1,0 +1,88 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cfinv/cfinv/internal/awscf"
+)
+
+type iamPolicyOptions struct {
+	IO            *IO
+	Distributions []string
+	AccountID     string
+}
+
+func newIAMPolicyCmd(d *Deps, runF func(*iamPolicyOptions) error) *cobra.Command {
+	opts := &iamPolicyOptions{IO: d.IO}
+	cmd := &cobra.Command{
+		Use:   "iam-policy --distribution-id ID...",
+		Short: "Print the least-privilege IAM policy for cfinv on these distributions",
+		Long: `Print the least-privilege IAM policy for what cfinv does on the given
+distributions: cloudfront:CreateInvalidation, GetInvalidation and
+ListInvalidations on each distribution's ARN, plus cloudfront:ListDistributions
+on "*" only when a distribution is named by domain or alias (that lookup
+cannot be restricted to a resource). Nothing is sent to AWS.`,
+		Example: `  cfinv iam-policy --distribution-id E1U5RQF7T870K0 --account-id 123456789012
+  cfinv iam-policy --distribution-id www.example.com > policy.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if len(opts.Distributions) == 0 {
+				return flagErrorf("give at least one --distribution-id")
+			}
+			if opts.AccountID != "*" && !accountRE.MatchString(opts.AccountID) {
+				return flagErrorf("invalid --account-id %q: want 12 digits or *", opts.AccountID)
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return iamPolicyRun(opts)
+		},
+	}
+	cmd.Flags().StringArrayVar(&opts.Distributions, "distribution-id", nil, "distribution ID, domain or alias (repeatable)")
+	cmd.Flags().StringVar(&opts.AccountID, "account-id", "*", "AWS account ID for the ARNs")
+	return cmd
+}
+
+var accountRE = regexp.MustCompile(`^[0-9]{12}$`)
+
+type iamStatement struct {
+	Sid      string   `json:"Sid"`
+	Effect   string   `json:"Effect"`
+	Action   []string `json:"Action"`
+	Resource []string `json:"Resource"`
+}
+
+func iamPolicyRun(opts *iamPolicyOptions) error {
+	var arns []string
+	byName := false
+	for _, d := range opts.Distributions {
+		if !awscf.LooksLikeID(d) {
+			byName = true
+			continue
+		}
+		arns = append(arns, fmt.Sprintf("arn:aws:cloudfront::%s:distribution/%s", opts.AccountID, d))
+	}
+	if byName {
+		// A distribution named by domain is only known after the lookup:
+		// any distribution of the account may be the one.
+		arns = append(arns, fmt.Sprintf("arn:aws:cloudfront::%s:distribution/*", opts.AccountID))
+	}
+	stmts := []iamStatement{{
+		Sid: "CfinvInvalidate", Effect: "Allow",
+		Action:   []string{"cloudfront:CreateInvalidation", "cloudfront:GetInvalidation", "cloudfront:ListInvalidations"},
+		Resource: arns,
+	}}
+	if byName {
+		stmts = append(stmts, iamStatement{Sid: "CfinvResolveAliases", Effect: "Allow", Action: []string{"cloudfront:ListDistributions"}, Resource: []string{"*"}})
+	}
+	b, err := json.MarshalIndent(map[string]any{"Version": "2012-10-17", "Statement": stmts}, "", "    ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(opts.IO.Out, "%s\n", b)
+	return err
+}

@@ -1,0 +1,665 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/spf13/cobra"
+
+	"github.com/cfinv/cfinv/internal/awscf"
+	"github.com/cfinv/cfinv/internal/cfpath"
+	"github.com/cfinv/cfinv/internal/journal"
+	"github.com/cfinv/cfinv/internal/plan"
+)
+
+type invalidateOptions struct {
+	IO     *IO
+	Getenv func(string) string
+	Now    func() time.Time
+	// Client builds the CloudFront client; tests replace it.
+	Client func(ctx context.Context) (*awscf.Client, error)
+	// FileExists backs the "did your shell expand a wildcard?" hint.
+	FileExists func(name string) bool
+
+	AWS               awsFlags
+	Distributions     []string
+	Items             []string // arguments and --paths, in order
+	PathsFrom         string
+	InvalidationBatch string
+	CLIInputJSON      string
+	Skeleton          string
+	CallerReference   string
+	DeployID          string
+	Wait              bool
+	Timeout           time.Duration
+	DryRun            bool
+	StateDir          string
+	Plan              string
+}
+
+func newInvalidateCmd(d *Deps, runF func(*invalidateOptions) error) *cobra.Command {
+	opts := &invalidateOptions{IO: d.IO, Getenv: d.Getenv, Now: d.Now, FileExists: fileExists}
+	cmd := &cobra.Command{
+		Use:     "invalidate [PATH...]",
+		Aliases: []string{"create-invalidation"},
+		Short:   "Create invalidations, safely retried, batched and optionally awaited",
+		Long: `Create CloudFront invalidations for paths and cache tags.
+
+Paths are cleaned as CloudFront requires: a missing leading '/' is added,
+non-ASCII and RFC 1738 unsafe characters are percent-encoded (a valid %XX and a
+trailing '*' wildcard stay as they are; '~' is sent raw), duplicates and paths a
+wildcard of the same request covers are dropped, and the rest is split into
+batches of at most 3000 paths and 15 wildcards. Items starting with '#' are cache
+tags.
+
+Every batch gets one caller reference, reused by every retry, so a retry never
+bills twice. With --deploy-id the reference is derived from the distribution,
+the batch and the deploy ID, and submitted batches are recorded in a journal in
+the state directory: re-running the same deploy after a timeout, an error or a
+killed process resumes it and returns the invalidations already made.
+
+Batches beyond CloudFront's in-progress limits are queued until earlier ones
+complete; TooManyInvalidationsInProgress, throttling and server errors are
+retried until --timeout.
+
+The AWS CLI's inputs work unchanged: replace "aws cloudfront" with "cfinv" in an
+"aws cloudfront create-invalidation" command line. JSON output has the AWS CLI's
+shape and is the default when stdout is not a terminal.`,
+		Example: `  cfinv invalidate --distribution-id E1U5RQF7T870K0 /index.html '/img/*'
+  cfinv invalidate --distribution-id www.example.com --deploy-id "$GITHUB_SHA" --wait --paths-from changed.txt
+  git diff --name-only HEAD~1 -- public | sed 's|^public||' | cfinv invalidate --distribution-id E1U5RQF7T870K0 --paths-from -
+  cfinv create-invalidation --distribution-id E1U5RQF7T870K0 --invalidation-batch file://batch.json
+  cfinv invalidate --distribution-id E1U5RQF7T870K0 --dry-run /a /b
+  cfinv invalidate --plan plan.json --distribution-id E1U5RQF7T870K0 --wait`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Items = append(append([]string{}, opts.Items...), args...)
+			if cmd.Flags().Changed("generate-cli-skeleton") && opts.Skeleton == "" {
+				opts.Skeleton = "input"
+			}
+			if opts.Client == nil {
+				opts.Client = opts.AWS.newClient(opts.IO)
+			}
+			if opts.StateDir == "" {
+				opts.StateDir = defaultStateDir(opts.Getenv)
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return invalidateRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringArrayVar(&opts.Distributions, "distribution-id", nil, "distribution ID, or a domain name or alias resolved with ListDistributions (repeatable)")
+	fl.StringArrayVar(&opts.Items, "paths", nil, "path or #tag to invalidate (repeatable; arguments are paths too)")
+	fl.StringVar(&opts.PathsFrom, "paths-from", "", "read paths from FILE, or - for stdin, one per line or NUL-separated")
+	fl.StringVar(&opts.InvalidationBatch, "invalidation-batch", "", `AWS CLI batch: JSON, file://FILE, or shorthand "Paths={Quantity=1,Items=[/a]},CallerReference=x"`)
+	fl.StringVar(&opts.CLIInputJSON, "cli-input-json", "", `AWS CLI input: {"DistributionId":…,"InvalidationBatch":{…}} as JSON or file://FILE`)
+	fl.StringVar(&opts.Skeleton, "generate-cli-skeleton", "", "print a JSON skeleton for --cli-input-json (input) or of the output (output), and exit")
+	fl.Lookup("generate-cli-skeleton").NoOptDefVal = "input"
+	fl.StringVar(&opts.CallerReference, "caller-reference", "", "caller reference of the first batch (later batches get -2, -3…)")
+	fl.StringVar(&opts.DeployID, "deploy-id", "", "deploy identifier: derives caller references and lets a re-run resume instead of paying again")
+	fl.BoolVar(&opts.Wait, "wait", false, "wait until every invalidation is Completed")
+	fl.DurationVar(&opts.Timeout, "timeout", 15*time.Minute, "overall deadline for submitting (queueing, retries) and --wait")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the exact batches, references and billed path count; change nothing")
+	fl.StringVar(&opts.StateDir, "state-dir", "", "directory of the journal (default $XDG_STATE_HOME/cfinv or ~/.local/state/cfinv)")
+	fl.StringVar(&opts.Plan, "plan", "", "submit the batches of a plan file written by `cfinv plan --out`")
+	opts.AWS.register(cmd)
+	return cmd
+}
+
+func fileExists(name string) bool {
+	_, err := os.Stat(name)
+	return err == nil
+}
+
+// request is what the inputs of invalidate add up to.
+type request struct {
+	dists   []string
+	items   []string
+	ref     string
+	batches [][]string // from a plan file: sent as they are
+}
+
+func gatherRequest(opts *invalidateOptions) (*request, error) {
+	r := &request{dists: opts.Distributions, items: opts.Items, ref: opts.CallerReference}
+	if opts.PathsFrom != "" {
+		var data []byte
+		var err error
+		if opts.PathsFrom == "-" {
+			data, err = io.ReadAll(opts.IO.In)
+		} else {
+			data, err = os.ReadFile(opts.PathsFrom)
+		}
+		if err != nil {
+			return nil, flagErrorf("read --paths-from: %v", err)
+		}
+		r.items = append(r.items, parsePathList(data)...)
+	}
+	if opts.CLIInputJSON != "" {
+		in, err := parseCLIInputJSON(opts.CLIInputJSON)
+		if err != nil {
+			return nil, err
+		}
+		if in.DistributionID != "" && len(r.dists) == 0 {
+			r.dists = []string{in.DistributionID}
+		}
+		if in.InvalidationBatch != nil {
+			r.items = append(r.items, in.InvalidationBatch.Paths.Items...)
+			if r.ref == "" {
+				r.ref = in.InvalidationBatch.CallerReference
+			}
+		}
+	}
+	if opts.InvalidationBatch != "" {
+		b, err := parseInvalidationBatch(opts.InvalidationBatch)
+		if err != nil {
+			return nil, err
+		}
+		r.items = append(r.items, b.Paths.Items...)
+		if r.ref == "" {
+			r.ref = b.CallerReference
+		}
+	}
+	if opts.Plan != "" {
+		f, err := plan.ReadFile(opts.Plan)
+		if err != nil {
+			return nil, &ExitError{Code: ExitUsage, Err: fmt.Errorf("read plan: %w", err)}
+		}
+		r.batches = f.Batches()
+	}
+	if len(r.dists) == 0 {
+		return nil, flagErrorf("no distribution: give --distribution-id (an ID, a domain name or an alias)")
+	}
+	if len(r.items) == 0 && len(r.batches) == 0 {
+		return nil, flagErrorf("no paths: give paths as arguments, --paths, --paths-from, --invalidation-batch, --cli-input-json or --plan")
+	}
+	if len(r.items) > 0 && len(r.batches) > 0 {
+		return nil, flagErrorf("--plan cannot be combined with other paths: the plan's batches are sent as they are")
+	}
+	return r, nil
+}
+
+// parsePathList splits a --paths-from file: NUL-separated when it holds a
+// NUL, else one path per line (CRLF accepted); blank lines are skipped.
+func parsePathList(data []byte) []string {
+	sep := []byte("\n")
+	if bytes.IndexByte(data, 0) >= 0 {
+		sep = []byte{0}
+	}
+	var out []string
+	for f := range bytes.SplitSeq(data, sep) {
+		s := strings.TrimSuffix(string(f), "\r")
+		if strings.TrimSpace(s) == "" {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// awsBatch is the AWS CLI's InvalidationBatch input.
+type awsBatch struct {
+	Paths struct {
+		Quantity *int     `json:"Quantity"`
+		Items    []string `json:"Items"`
+	} `json:"Paths"`
+	CallerReference string `json:"CallerReference"`
+}
+
+type cliInput struct {
+	DistributionID    string    `json:"DistributionId"`
+	InvalidationBatch *awsBatch `json:"InvalidationBatch"`
+}
+
+// readArg returns the value of an AWS-CLI-style argument: file://F reads F.
+func readArg(flag, v string) ([]byte, error) {
+	if name, ok := strings.CutPrefix(v, "file://"); ok {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return nil, flagErrorf("read %s: %v", flag, err)
+		}
+		return b, nil
+	}
+	return []byte(v), nil
+}
+
+func decodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("extra data after the JSON value")
+	}
+	return nil
+}
+
+func checkBatch(flag string, b *awsBatch) error {
+	if b.Paths.Quantity != nil && *b.Paths.Quantity != len(b.Paths.Items) {
+		return flagErrorf("%s: Paths.Quantity is %d but Items has %d paths", flag, *b.Paths.Quantity, len(b.Paths.Items))
+	}
+	return nil
+}
+
+// parseInvalidationBatch reads --invalidation-batch: JSON, file://F, or
+// the AWS CLI shorthand.
+func parseInvalidationBatch(v string) (*awsBatch, error) {
+	data, err := readArg("--invalidation-batch", v)
+	if err != nil {
+		return nil, err
+	}
+	b := &awsBatch{}
+	if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '{' {
+		if err := decodeStrict(t, b); err != nil {
+			return nil, flagErrorf("--invalidation-batch: invalid JSON: %v", err)
+		}
+	} else if b, err = parseShorthand(string(t)); err != nil {
+		return nil, flagErrorf("--invalidation-batch: %v", err)
+	}
+	return b, checkBatch("--invalidation-batch", b)
+}
+
+// parseShorthand reads "Paths={Quantity=N,Items=[/a,/b]},CallerReference=x".
+// Items cannot contain ',' ']' or '}' in this form: use JSON for those.
+func parseShorthand(s string) (*awsBatch, error) {
+	b := &awsBatch{}
+	rest := s
+	for rest != "" {
+		key, after, ok := strings.Cut(rest, "=")
+		if !ok {
+			return nil, fmt.Errorf("shorthand: expected key=value at %q", rest)
+		}
+		switch strings.TrimSpace(key) {
+		case "Paths":
+			if !strings.HasPrefix(after, "{") {
+				return nil, fmt.Errorf("shorthand: Paths must be {Quantity=N,Items=[…]}")
+			}
+			end := strings.IndexByte(after, '}')
+			if end < 0 {
+				return nil, fmt.Errorf("shorthand: missing '}' after Paths")
+			}
+			if err := parseShorthandPaths(after[1:end], b); err != nil {
+				return nil, err
+			}
+			rest = strings.TrimPrefix(after[end+1:], ",")
+		case "CallerReference":
+			val, next, _ := strings.Cut(after, ",")
+			b.CallerReference = val
+			rest = next
+		default:
+			return nil, fmt.Errorf("shorthand: unknown key %q (want Paths or CallerReference)", key)
+		}
+	}
+	return b, nil
+}
+
+func parseShorthandPaths(s string, b *awsBatch) error {
+	for s != "" {
+		key, after, ok := strings.Cut(s, "=")
+		if !ok {
+			return fmt.Errorf("shorthand: expected key=value in Paths at %q", s)
+		}
+		switch strings.TrimSpace(key) {
+		case "Quantity":
+			val, next, _ := strings.Cut(after, ",")
+			n, err := strconv.Atoi(strings.TrimSpace(val))
+			if err != nil {
+				return fmt.Errorf("shorthand: Quantity %q is not a number", val)
+			}
+			b.Paths.Quantity = &n
+			s = next
+		case "Items":
+			if !strings.HasPrefix(after, "[") {
+				return fmt.Errorf("shorthand: Items must be [path,…]")
+			}
+			end := strings.IndexByte(after, ']')
+			if end < 0 {
+				return fmt.Errorf("shorthand: missing ']' after Items")
+			}
+			for it := range strings.SplitSeq(after[1:end], ",") {
+				if it != "" {
+					b.Paths.Items = append(b.Paths.Items, it)
+				}
+			}
+			s = strings.TrimPrefix(after[end+1:], ",")
+		default:
+			return fmt.Errorf("shorthand: unknown key %q in Paths (want Quantity or Items)", key)
+		}
+	}
+	return nil
+}
+
+func parseCLIInputJSON(v string) (*cliInput, error) {
+	data, err := readArg("--cli-input-json", v)
+	if err != nil {
+		return nil, err
+	}
+	in := &cliInput{}
+	if err := decodeStrict(data, in); err != nil {
+		return nil, flagErrorf("--cli-input-json: invalid JSON: %v", err)
+	}
+	if in.InvalidationBatch != nil {
+		if err := checkBatch("--cli-input-json", in.InvalidationBatch); err != nil {
+			return nil, err
+		}
+	}
+	return in, nil
+}
+
+const inputSkeleton = `{
+    "DistributionId": "",
+    "InvalidationBatch": {
+        "Paths": {
+            "Quantity": 0,
+            "Items": [
+                ""
+            ]
+        },
+        "CallerReference": ""
+    }
+}
+`
+
+const outputSkeleton = `{
+    "Location": "",
+    "Invalidation": {
+        "Id": "",
+        "Status": "",
+        "CreateTime": "1970-01-01T00:00:00.000Z",
+        "InvalidationBatch": {
+            "Paths": {
+                "Quantity": 0,
+                "Items": [
+                    ""
+                ]
+            },
+            "CallerReference": ""
+        }
+    }
+}
+`
+
+// The JSON output of invalidate: the AWS CLI's create-invalidation shape
+// for one invalidation, a list plus a summary for several.
+type (
+	createdJSON struct {
+		DistributionID string            `json:"DistributionId,omitempty"`
+		Location       string            `json:"Location"`
+		Invalidation   *invalidationJSON `json:"Invalidation"`
+		Resumed        bool              `json:"Resumed,omitempty"`
+	}
+	summaryJSON struct {
+		Distributions int `json:"Distributions"`
+		Batches       int `json:"Batches"`
+		Created       int `json:"Created"`
+		Resumed       int `json:"Resumed"`
+		Paths         int `json:"Paths"`
+		Completed     int `json:"Completed,omitempty"`
+	}
+	manyJSON struct {
+		Invalidations []createdJSON `json:"Invalidations"`
+		Summary       summaryJSON   `json:"Summary"`
+	}
+	dryBatchJSON struct {
+		CallerReference string    `json:"CallerReference"`
+		Paths           pathsJSON `json:"Paths"`
+	}
+	dryDistJSON struct {
+		DistributionID string         `json:"DistributionId"`
+		Batches        []dryBatchJSON `json:"Batches"`
+	}
+	dryRunJSON struct {
+		DryRun        bool          `json:"DryRun"`
+		Distributions []dryDistJSON `json:"Distributions"`
+		BilledPaths   int           `json:"BilledPaths"`
+	}
+)
+
+func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
+	switch opts.Skeleton {
+	case "":
+	case "input":
+		_, err := io.WriteString(opts.IO.Out, inputSkeleton)
+		return err
+	case "output":
+		_, err := io.WriteString(opts.IO.Out, outputSkeleton)
+		return err
+	default:
+		return flagErrorf("invalid --generate-cli-skeleton %q: want input or output", opts.Skeleton)
+	}
+	if _, err := opts.AWS.format(opts.IO); err != nil {
+		return err
+	}
+	req, err := gatherRequest(opts)
+	if err != nil {
+		return err
+	}
+	errOut := opts.IO.ErrOut
+	batches := req.batches
+	if batches == nil {
+		for _, it := range req.items {
+			if it != "" && it[0] != '/' && it[0] != '#' && opts.FileExists != nil && opts.FileExists(it) {
+				fmt.Fprintf(errOut, "Warning: %q names a local file: did your shell expand a wildcard? Quote it: '/*'\n", it)
+			}
+		}
+		p, err := cfpath.Prepare(req.items)
+		if err != nil {
+			return err
+		}
+		for _, w := range p.Warnings {
+			fmt.Fprintf(errOut, "Warning: %s\n", w)
+		}
+		batches = p.Batches
+	} else {
+		for _, b := range batches {
+			for _, it := range b {
+				if err := cfpath.Validate(it); err != nil {
+					return fmt.Errorf("plan %s: %w", opts.Plan, err)
+				}
+			}
+		}
+	}
+
+	client, err := opts.Client(ctx)
+	if err != nil {
+		return err
+	}
+	if opts.Now != nil {
+		client.Now = opts.Now
+	}
+	dists, err := resolveDistributions(ctx, client, req.dists)
+	if err != nil {
+		return err
+	}
+	refs := make([][]string, len(dists))
+	for i, d := range dists {
+		if refs[i], err = client.References(d, batches, opts.DeployID, req.ref); err != nil {
+			return err
+		}
+	}
+	if opts.DryRun {
+		return printDryRun(opts, dists, batches, refs)
+	}
+
+	if opts.StateDir != "" {
+		j, err := journal.Open(opts.StateDir)
+		if err != nil {
+			if opts.DeployID != "" {
+				return err
+			}
+			fmt.Fprintf(errOut, "Warning: no journal, a re-run cannot resume: %v\n", err)
+		} else {
+			defer j.Close()
+			client.Journal = j
+		}
+	}
+	dl := deadline(client.Now, opts.Timeout)
+	var results []*awscf.Result
+	var failures []error
+	for i, d := range dists {
+		res, err := client.Invalidate(ctx, awscf.Job{
+			DistributionID: d, Batches: batches, References: refs[i], DeployID: opts.DeployID, Deadline: dl,
+			Event: func(format string, a ...any) { fmt.Fprintf(errOut, d+": "+format+"\n", a...) },
+		})
+		if res != nil {
+			results = append(results, res)
+		}
+		if err != nil {
+			failures = append(failures, err)
+		}
+	}
+
+	var waitErr error
+	statuses := map[string]string{}
+	if opts.Wait {
+		var targets []awscf.Target
+		for _, r := range results {
+			t := awscf.Target{DistributionID: r.DistributionID}
+			for _, b := range r.Batches {
+				if b.Invalidation != nil {
+					t.IDs = append(t.IDs, aws.ToString(b.Invalidation.Id))
+				}
+			}
+			if len(t.IDs) > 0 {
+				targets = append(targets, t)
+			}
+		}
+		statuses, waitErr = waitFor(ctx, opts.IO, client, targets, dl, &opts.AWS)
+	}
+	if err := printCreated(opts, results, statuses); err != nil {
+		return err
+	}
+	return combineErrors(failures, len(dists), waitErr)
+}
+
+// combineErrors picks the command's error: a failure of some but not all
+// distributions is partial; a wait timeout comes last.
+func combineErrors(failures []error, dists int, waitErr error) error {
+	switch {
+	case len(failures) == 0:
+		return waitErr
+	case len(failures) == 1 && dists == 1:
+		return failures[0]
+	case len(failures) < dists:
+		return &ExitError{Code: ExitPartial, Err: fmt.Errorf("%d of %d distributions failed: %w", len(failures), dists, errors.Join(failures...)),
+			Hint: "re-run the same command with the same --deploy-id: created batches are not sent again"}
+	}
+	return errors.Join(failures...)
+}
+
+// resolveDistributions maps each --distribution-id to IDs: IDs pass
+// through, domain names and aliases are looked up (one ListDistributions
+// for all of them).
+func resolveDistributions(ctx context.Context, c *awscf.Client, names []string) ([]string, error) {
+	var out []string
+	var all []awscf.Distribution
+	seen := map[string]bool{}
+	for _, n := range names {
+		ids := []string{n}
+		if !awscf.LooksLikeID(n) {
+			if all == nil {
+				var err error
+				if all, err = c.Distributions(ctx); err != nil {
+					return nil, err
+				}
+			}
+			var err error
+			if ids, err = awscf.Resolve(all, n); err != nil {
+				return nil, err
+			}
+		}
+		for _, id := range ids {
+			if !seen[id] {
+				seen[id] = true
+				out = append(out, id)
+			}
+		}
+	}
+	return out, nil
+}
+
+func printDryRun(opts *invalidateOptions, dists []string, batches [][]string, refs [][]string) error {
+	out := dryRunJSON{DryRun: true}
+	for i, d := range dists {
+		dd := dryDistJSON{DistributionID: d}
+		for j, b := range batches {
+			dd.Batches = append(dd.Batches, dryBatchJSON{CallerReference: refs[i][j], Paths: pathsJSON{Quantity: len(b), Items: b}})
+			out.BilledPaths += len(b)
+		}
+		out.Distributions = append(out.Distributions, dd)
+	}
+	lines := func(w io.Writer) {
+		for _, d := range out.Distributions {
+			for j, b := range d.Batches {
+				fmt.Fprintf(w, "%s\tbatch %d\t%s\t%d paths\n", d.DistributionID, j+1, b.CallerReference, b.Paths.Quantity)
+				for _, it := range b.Paths.Items {
+					fmt.Fprintf(w, "\t%s\n", it)
+				}
+			}
+		}
+		fmt.Fprintf(w, "dry run: nothing sent; %d billed paths\n", out.BilledPaths)
+	}
+	return opts.AWS.render(opts.IO, out, lines, lines)
+}
+
+func printCreated(opts *invalidateOptions, results []*awscf.Result, statuses map[string]string) error {
+	var items []createdJSON
+	sum := summaryJSON{Distributions: len(results)}
+	for _, r := range results {
+		for _, b := range r.Batches {
+			sum.Batches++
+			if b.Invalidation == nil {
+				continue
+			}
+			inv := toInvalidationJSON(b.Invalidation)
+			if s, ok := statuses[r.DistributionID+"/"+inv.ID]; ok {
+				inv.Status = s
+			}
+			if inv.Status == awscf.StatusCompleted {
+				sum.Completed++
+			}
+			if b.Resumed {
+				sum.Resumed++
+			} else {
+				sum.Created++
+			}
+			sum.Paths += len(b.Items)
+			items = append(items, createdJSON{DistributionID: r.DistributionID, Location: b.Location, Invalidation: inv, Resumed: b.Resumed})
+		}
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	var data any = manyJSON{Invalidations: items, Summary: sum}
+	if len(items) == 1 {
+		one := items[0]
+		one.DistributionID, one.Resumed = "", false
+		data = one
+	}
+	text := func(w io.Writer) {
+		for _, it := range items {
+			fmt.Fprintf(w, "%s\t%s\t%s\t%d\n", it.DistributionID, it.Invalidation.ID, it.Invalidation.Status, it.Invalidation.InvalidationBatch.Paths.Quantity)
+		}
+	}
+	table := func(w io.Writer) {
+		fmt.Fprintln(w, "DISTRIBUTION\tINVALIDATION\tSTATUS\tPATHS\tCALLER REFERENCE")
+		for _, it := range items {
+			status := it.Invalidation.Status
+			if it.Resumed {
+				status += " (earlier run)"
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\n", it.DistributionID, it.Invalidation.ID, status, it.Invalidation.InvalidationBatch.Paths.Quantity, it.Invalidation.InvalidationBatch.CallerReference)
+		}
+	}
+	return opts.AWS.render(opts.IO, data, text, table)
+}
