@@ -1,0 +1,65 @@
+package cli
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/cfinv/cfinv/internal/faults"
+)
+
+// faultOptions are the `cfinv serve` flags that inject failures into the
+// API, so that clients and CI scripts can be tested against what real
+// CloudFront does on a bad day. See internal/faults.
+type faultOptions struct {
+	Rate      float64
+	Seed      int64
+	Kinds     string
+	SlowDelay time.Duration
+}
+
+// addFaultFlags registers --fault-rate, --fault-seed, --faults and
+// --fault-slow-delay on fs.
+func addFaultFlags(fs *pflag.FlagSet, o *faultOptions) {
+	fs.Float64Var(&o.Rate, "fault-rate", 0, "probability (0 to 1) that an API request meets an injected fault; 0 turns injection off")
+	fs.Int64Var(&o.Seed, "fault-seed", 1, "seed of the fault sequence: the same seed and request order meet the same faults")
+	fs.StringVar(&o.Kinds, "faults", "all", "comma-separated fault `kinds` to inject: "+kindNames()+", or all")
+	fs.DurationVar(&o.SlowDelay, "fault-slow-delay", faults.DefaultSlowDelay, "how long a \"slow\" fault holds a request before acting on it")
+}
+
+func kindNames() string {
+	names := make([]string, 0, len(faults.AllKinds()))
+	for _, k := range faults.AllKinds() {
+		names = append(names, string(k))
+	}
+	return strings.Join(names, ", ")
+}
+
+// wrap returns h behind a fault injector when --fault-rate is above zero,
+// and h itself otherwise. Faults are logged to log, with a warning at start
+// so nobody mistakes an injected failure for a real one. Bad flag values are
+// usage errors.
+func (o *faultOptions) wrap(h http.Handler, log *slog.Logger) (http.Handler, error) {
+	kinds, err := faults.ParseKinds(o.Kinds)
+	if err != nil {
+		return nil, flagErrorf("invalid --faults: %v", err)
+	}
+	cfg := faults.Config{Rate: o.Rate, Seed: o.Seed, Kinds: kinds, SlowDelay: o.SlowDelay, Logger: log}
+	if err := cfg.Validate(); err != nil {
+		return nil, flagErrorf("invalid fault flags: %v", err)
+	}
+	if o.Rate == 0 {
+		return h, nil
+	}
+	if cfg.SlowDelay == 0 {
+		return nil, flagErrorf("invalid --fault-slow-delay: must be above zero")
+	}
+	if log != nil {
+		log.Warn("fault injection is on", "rate", o.Rate, "seed", o.Seed, "kinds", fmt.Sprint(kinds), "slow_delay", o.SlowDelay)
+	}
+	return faults.New(h, cfg), nil
+}
