@@ -158,11 +158,11 @@ type ScanStats struct {
 // re-checking an unchanged tree costs one stat per file; other files are
 // hashed by workers goroutines (at least 1).
 //
-// The hash is SHA-256 from the standard library: it runs on the CPU's SHA
-// extensions where they exist (about 2 GB/s a core on x86 with SHA-NI),
-// faster than the disk or page cache delivers most build trees, it is
-// collision-resistant so a manifest can be trusted across machines, and it
-// needs no dependency. BENCHMARKS.md has the figures.
+// The hash is SHA-256 from the standard library: it uses the CPU's SHA
+// extensions where they exist, it is collision-resistant (MD5 is not), so a
+// manifest can be trusted across machines and commits, and it needs no
+// dependency. Reading the files, not hashing them, dominates a scan;
+// BENCHMARKS.md ("## Planner") has the figures next to sha256sum and md5sum.
 func Scan(ctx context.Context, dir string, prev Manifest, workers int) (Manifest, ScanStats, error) {
 	type job struct {
 		key, path string

@@ -561,3 +561,18 @@ func ExampleBuild() {
 	// /index.html is a changed URL
 	// 3 paths, 2 needless
 }
+
+func BenchmarkBuild(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		r := rand.New(rand.NewPCG(uint64(n), 1))
+		in := siteInput(r, n, 0.1)
+		b.Run(fmt.Sprintf("objects=%d/changed=10%%", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Build(in, Options{FreePathsLeft: 1000, MaxWildcards: 15}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
