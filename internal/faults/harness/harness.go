@@ -70,6 +70,16 @@ func Binary(t testing.TB) string {
 	return buildPath
 }
 
+// Main runs a test package's tests and then removes the binary Binary
+// built. Call it from TestMain: os.Exit(harness.Main(m)).
+func Main(m *testing.M) int {
+	code := m.Run()
+	if buildPath != "" {
+		_ = os.RemoveAll(filepath.Dir(buildPath))
+	}
+	return code
+}
+
 // Env returns the environment for a cfinv or aws subprocess: the current
 // one without any AWS_ or CFINV_ variable, plus the harness credentials,
 // us-east-1, no shared config files and no instance metadata, HOME and the

@@ -1,0 +1,10 @@
+package soak
+
+import (
+	"os"
+	"testing"
+
+	"github.com/cfinv/cfinv/internal/faults/harness"
+)
+
+func TestMain(m *testing.M) { os.Exit(harness.Main(m)) }
