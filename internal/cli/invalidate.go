@@ -197,7 +197,7 @@ func parsePathList(data []byte) []string {
 	}
 	var out []string
 	for f := range bytes.SplitSeq(data, sep) {
-		s := strings.TrimSuffix(string(f), "\r")
+		s := strings.TrimRight(string(f), "\r")
 		if strings.TrimSpace(s) == "" {
 			continue
 		}
