@@ -104,7 +104,7 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Micros
 // startCfinv runs `cfinv serve` on a kernel-chosen port and returns its URL
 // from the line it prints once listening.
 func startCfinv(bin, dataDir string) (string, func(), error) {
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--completion-delay", "0")
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--completion-delay", "0", "--edge-addr", "")
 	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+benchKeyID, "AWS_SECRET_ACCESS_KEY="+benchSecret)
 	var out syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out

@@ -43,7 +43,8 @@ type ExitError struct {
 func (e *ExitError) Error() string { return e.Err.Error() }
 func (e *ExitError) Unwrap() error { return e.Err }
 
-// ErrSilent ends a command with ExitError but prints nothing more: the
+// ErrSilent ends a command, with exit code 1 or that of an ExitError
+// wrapping it, and prints nothing more: the
 // command has already explained itself on stderr.
 var ErrSilent = errors.New("silent error")
 

@@ -82,6 +82,7 @@ CFINV_SOME_FLAG; a flag on the command line wins. See "cfinv help environment".`
 		newIAMPolicyCmd(d, nil),
 		newPlanCmd(d, nil),
 		newServeCmd(d, nil),
+		newDemoCmd(d, nil),
 	)
 	root.AddCommand(newEnvironmentTopic(root))
 	return root

@@ -9,10 +9,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
+	"github.com/cfinv/cfinv/internal/distconfig"
+	"github.com/cfinv/cfinv/internal/edgecache"
 	"github.com/cfinv/cfinv/internal/emulator"
 	"github.com/cfinv/cfinv/internal/sigv4"
 	"github.com/cfinv/cfinv/internal/store"
@@ -21,6 +25,10 @@ import (
 // DefaultServeAddr is where `cfinv serve` listens unless told otherwise:
 // loopback only, on a fixed port so scripts can rely on it.
 const DefaultServeAddr = "127.0.0.1:8655"
+
+// DefaultEdgeAddr is where `cfinv serve` runs its caching edge unless told
+// otherwise.
+const DefaultEdgeAddr = "127.0.0.1:8656"
 
 type serveOptions struct {
 	IO     *IO
@@ -33,6 +41,10 @@ type serveOptions struct {
 	StrictRegion    bool
 	CredentialsFile string
 	AccountID       string
+	EdgeAddr        string
+	EdgeCacheSize   string
+	S3Origins       []string
+	Faults          faultOptions
 
 	// Listener, when not nil, is served instead of listening on Addr
 	// (tests pass one on 127.0.0.1:0).
@@ -40,9 +52,15 @@ type serveOptions struct {
 	// Ready, when not nil, receives the API's base URL once it accepts
 	// connections.
 	Ready chan<- string
-	// Purger applies invalidations to the edge cache; nil means there is
-	// no cache to purge. This is where serve plugs in the edge.
-	Purger emulator.Purger
+	// EdgeListener, when not nil, is served as the edge instead of
+	// listening on EdgeAddr.
+	EdgeListener net.Listener
+	// EdgeReady, when not nil, receives the edge's base URL once it
+	// accepts connections.
+	EdgeReady chan<- string
+
+	edgeBytes int64
+	s3        map[string]string
 }
 
 func newServeCmd(d *Deps, runF func(*serveOptions) error) *cobra.Command {
@@ -82,6 +100,14 @@ when it does. SIGINT or SIGTERM shuts it down gracefully.`,
 			if opts.CompletionDelay < 0 {
 				return flagErrorf("--completion-delay must not be negative, got %s", opts.CompletionDelay)
 			}
+			n, err := humanize.ParseBytes(opts.EdgeCacheSize)
+			if err != nil || n < 1<<20 || n > 1<<40 {
+				return flagErrorf("invalid --edge-cache-size %q: want a size from 1MiB to 1TiB, such as 256MiB or 2GB", opts.EdgeCacheSize)
+			}
+			opts.edgeBytes = int64(n)
+			if opts.s3, err = parseS3Origins(opts.S3Origins); err != nil {
+				return err
+			}
 			if opts.DataDir == "" {
 				dir, err := defaultDataDir(opts.Getenv)
 				if err != nil {
@@ -102,7 +128,51 @@ when it does. SIGINT or SIGTERM shuts it down gracefully.`,
 	f.BoolVar(&opts.StrictRegion, "strict-region", false, "accept only signatures scoped to us-east-1, as real CloudFront does")
 	f.StringVar(&opts.CredentialsFile, "credentials-file", "", "AWS shared-credentials `file` whose key pairs are accepted")
 	f.StringVar(&opts.AccountID, "account-id", emulator.DefaultAccountID, "account ID used in distribution ARNs")
+	f.StringVar(&opts.EdgeAddr, "edge-addr", DefaultEdgeAddr, "`host:port` of the caching edge; \"\" turns the edge off")
+	f.StringVar(&opts.EdgeCacheSize, "edge-cache-size", "256MiB", "byte `budget` of the edge cache (least recently used objects are evicted beyond it)")
+	f.StringArrayVar(&opts.S3Origins, "s3-origin", nil, "serve S3 origin `bucket=DIR|URL` from a local directory or HTTP server (repeatable)")
+	addFaultFlags(f, &opts.Faults)
 	return cmd
+}
+
+// parseS3Origins reads --s3-origin BUCKET=DIR|URL values.
+func parseS3Origins(vals []string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, v := range vals {
+		bucket, loc, ok := strings.Cut(v, "=")
+		if !ok || bucket == "" || loc == "" {
+			return nil, flagErrorf("invalid --s3-origin %q: want BUCKET=DIR or BUCKET=http://HOST:PORT/PATH", v)
+		}
+		if !strings.HasPrefix(loc, "http://") && !strings.HasPrefix(loc, "https://") {
+			fi, err := os.Stat(loc)
+			if err != nil || !fi.IsDir() {
+				return nil, flagErrorf("invalid --s3-origin %q: %s is not a directory (want BUCKET=DIR or BUCKET=http://HOST:PORT/PATH)", v, loc)
+			}
+		}
+		m[bucket] = loc
+	}
+	return m, nil
+}
+
+// storeDistributions lists every stored distribution for the edge.
+func storeDistributions(st store.Store) edgecache.DistributionsFunc {
+	return func(ctx context.Context) ([]edgecache.Distribution, error) {
+		var out []edgecache.Distribution
+		marker := ""
+		for {
+			items, truncated, err := st.ListDistributions(ctx, marker, 1000)
+			if err != nil {
+				return nil, err
+			}
+			for _, d := range items {
+				out = append(out, edgecache.Distribution{ID: d.ID, DomainName: d.DomainName, Config: distconfig.View(d.Config)})
+			}
+			if !truncated || len(items) == 0 {
+				return out, nil
+			}
+			marker = items[len(items)-1].ID
+		}
+	}
 }
 
 // defaultDataDir is $XDG_STATE_HOME/cfinv/serve, else
@@ -176,6 +246,19 @@ func serveRun(ctx context.Context, opts *serveOptions) error {
 		now = time.Now
 	}
 	logger := slog.New(slog.NewTextHandler(opts.IO.ErrOut, nil))
+
+	var edge *edgecache.Proxy
+	var purger emulator.Purger
+	if opts.EdgeAddr != "" || opts.EdgeListener != nil {
+		edge = &edgecache.Proxy{
+			Distributions: storeDistributions(st),
+			S3Origins:     opts.s3,
+			Logger:        logger,
+			Now:           now,
+			MaxBytes:      opts.edgeBytes,
+		}
+		purger = edge
+	}
 	api := emulator.New(emulator.Options{
 		Store:           st,
 		Now:             now,
@@ -185,7 +268,7 @@ func serveRun(ctx context.Context, opts *serveOptions) error {
 			Now:          now,
 			StrictRegion: opts.StrictRegion,
 		},
-		Purger:       opts.Purger,
+		Purger:       purger,
 		Logger:       logger,
 		AccountID:    opts.AccountID,
 		StrictRegion: opts.StrictRegion,
@@ -197,9 +280,14 @@ func serveRun(ctx context.Context, opts *serveOptions) error {
 			return fmt.Errorf("listen on %s: %w", opts.Addr, err)
 		}
 	}
+	handler, err := opts.Faults.wrap(api.Handler(), logger)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	url := "http://" + ln.Addr().String()
 	srv := &http.Server{
-		Handler:           api.Handler(),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,
@@ -224,20 +312,57 @@ func serveRun(ctx context.Context, opts *serveOptions) error {
 		fmt.Fprintf(w, "  (or export AWS_SHARED_CREDENTIALS_FILE=%s)\n", keyFile)
 	}
 
-	errc := make(chan error, 1)
+	var edgeSrv *http.Server
+	var edgeLn net.Listener
+	if edge != nil {
+		edgeLn = opts.EdgeListener
+		if edgeLn == nil {
+			if edgeLn, err = net.Listen("tcp", opts.EdgeAddr); err != nil {
+				ln.Close()
+				return fmt.Errorf("listen on --edge-addr %s: %w (pass another host:port, or --edge-addr \"\" to run without the edge)", opts.EdgeAddr, err)
+			}
+		}
+		edgeSrv = &http.Server{
+			Handler:           edge,
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       120 * time.Second,
+			ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		}
+		if !isLoopback(edgeLn.Addr()) {
+			fmt.Fprintf(w, "Warning: the edge listens on %s, which is reachable from other machines\n", edgeLn.Addr())
+		}
+		fmt.Fprintf(w, "cfinv serve: edge cache on http://%s (Host: a distribution's domain name, or ID.localhost)\n", edgeLn.Addr())
+	}
+
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	if edgeSrv != nil {
+		go func() { errc <- edgeSrv.Serve(edgeLn) }()
+	}
 	if opts.Ready != nil {
 		opts.Ready <- url
 	}
+	if opts.EdgeReady != nil && edgeLn != nil {
+		opts.EdgeReady <- "http://" + edgeLn.Addr().String()
+	}
+	var serveErr error
 	select {
 	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
+		serveErr = fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("shut down: %w", err)
+	if edgeSrv != nil {
+		if err := edgeSrv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) && serveErr == nil {
+			serveErr = fmt.Errorf("shut down the edge: %w", err)
+		}
+	}
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) && serveErr == nil {
+		serveErr = fmt.Errorf("shut down: %w", err)
+	}
+	if serveErr != nil {
+		return serveErr
 	}
 	fmt.Fprintln(w, "cfinv serve: stopped")
 	return nil

@@ -44,7 +44,11 @@ func kindNames() string {
 // so nobody mistakes an injected failure for a real one. Bad flag values are
 // usage errors.
 func (o *faultOptions) wrap(h http.Handler, log *slog.Logger) (http.Handler, error) {
-	kinds, err := faults.ParseKinds(o.Kinds)
+	spec := o.Kinds
+	if spec == "" {
+		spec = "all" // the zero faultOptions, as in-process callers build it
+	}
+	kinds, err := faults.ParseKinds(spec)
 	if err != nil {
 		return nil, flagErrorf("invalid --faults: %v", err)
 	}

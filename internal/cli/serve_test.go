@@ -30,25 +30,31 @@ func TestServeFlags(t *testing.T) {
 		{
 			name: "defaults with XDG_STATE_HOME",
 			env:  map[string]string{"XDG_STATE_HOME": "/state", "HOME": "/home/u"},
-			want: serveOptions{Addr: "127.0.0.1:8655", DataDir: "/state/cfinv/serve", CompletionDelay: 3 * time.Second, AccountID: "123456789012"},
+			want: serveOptions{Addr: "127.0.0.1:8655", DataDir: "/state/cfinv/serve", CompletionDelay: 3 * time.Second, AccountID: "123456789012", EdgeAddr: DefaultEdgeAddr, EdgeCacheSize: "256MiB"},
 		},
 		{
 			name: "defaults with HOME",
 			env:  map[string]string{"HOME": "/home/u"},
-			want: serveOptions{Addr: "127.0.0.1:8655", DataDir: "/home/u/.local/state/cfinv/serve", CompletionDelay: 3 * time.Second, AccountID: "123456789012"},
+			want: serveOptions{Addr: "127.0.0.1:8655", DataDir: "/home/u/.local/state/cfinv/serve", CompletionDelay: 3 * time.Second, AccountID: "123456789012", EdgeAddr: DefaultEdgeAddr, EdgeCacheSize: "256MiB"},
 		},
 		{
 			name: "every flag",
-			args: []string{"--addr", "127.0.0.1:0", "--data-dir", "/d", "--completion-delay", "0", "--strict-region", "--credentials-file", "/c", "--account-id", "111122223333"},
-			want: serveOptions{Addr: "127.0.0.1:0", DataDir: "/d", StrictRegion: true, CredentialsFile: "/c", AccountID: "111122223333"},
+			args: []string{"--addr", "127.0.0.1:0", "--data-dir", "/d", "--completion-delay", "0", "--strict-region", "--credentials-file", "/c", "--account-id", "111122223333",
+				"--edge-addr", "", "--edge-cache-size", "1GB", "--s3-origin", "b1=http://127.0.0.1:9000/x", "--s3-origin", "b2=" + os.TempDir()},
+			want: serveOptions{Addr: "127.0.0.1:0", DataDir: "/d", StrictRegion: true, CredentialsFile: "/c", AccountID: "111122223333",
+				EdgeCacheSize: "1GB", S3Origins: []string{"b1=http://127.0.0.1:9000/x", "b2=" + os.TempDir()}},
 		},
 		{
 			name: "from the environment",
 			env:  map[string]string{"CFINV_COMPLETION_DELAY": "1m", "CFINV_DATA_DIR": "/e"},
-			want: serveOptions{Addr: "127.0.0.1:8655", DataDir: "/e", CompletionDelay: time.Minute, AccountID: "123456789012"},
+			want: serveOptions{Addr: "127.0.0.1:8655", DataDir: "/e", CompletionDelay: time.Minute, AccountID: "123456789012", EdgeAddr: DefaultEdgeAddr, EdgeCacheSize: "256MiB"},
 		},
 		{name: "negative delay", args: []string{"--completion-delay", "-1s", "--data-dir", "/d"}, err: "must not be negative"},
 		{name: "no home", err: "pass --data-dir"},
+		{name: "tiny cache", args: []string{"--data-dir", "/d", "--edge-cache-size", "10KB"}, err: `invalid --edge-cache-size "10KB": want a size from 1MiB to 1TiB`},
+		{name: "bad cache size", args: []string{"--data-dir", "/d", "--edge-cache-size", "lots"}, err: `invalid --edge-cache-size "lots"`},
+		{name: "s3 origin without =", args: []string{"--data-dir", "/d", "--s3-origin", "bucket"}, err: `invalid --s3-origin "bucket": want BUCKET=DIR`},
+		{name: "s3 origin missing dir", args: []string{"--data-dir", "/d", "--s3-origin", "b=/no/such/dir"}, err: "/no/such/dir is not a directory"},
 		{name: "arguments", args: []string{"--data-dir", "/d", "extra"}, err: "unknown command"},
 	}
 	for _, tt := range tests {
@@ -77,7 +83,7 @@ func TestServeFlags(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.want, *got, cmp.FilterPath(func(p cmp.Path) bool {
 				switch p.String() {
-				case "IO", "Getenv", "Now":
+				case "IO", "Getenv", "Now", "Faults", "edgeBytes", "s3":
 					return true
 				}
 				return false

@@ -204,7 +204,7 @@ func (n *Node) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 		}
 	} else {
 		for _, c := range n.Nodes {
-			if err := e.EncodeElement(c, xml.StartElement{}); err != nil {
+			if err := e.EncodeElement(c, xml.StartElement{Name: xml.Name{Local: c.Name}}); err != nil {
 				return err
 			}
 		}

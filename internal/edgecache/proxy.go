@@ -244,18 +244,37 @@ func (p *Proxy) Stats() Stats {
 // lookupHost finds the distribution served at host: its DomainName, one
 // of its Aliases (a "*.example.com" alias covers one label), or
 // "ID.localhost". ok is false for an unknown host.
+//
+// An unknown host makes the proxy list the distributions again if its list
+// is older than missRefresh, so a distribution created a moment ago is
+// served at once rather than after ConfigRefresh.
 func (p *Proxy) lookupHost(ctx context.Context, host string) (*resolved, bool, error) {
-	t, err := p.table(ctx)
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	d, ok, err := p.lookupIn(ctx, host, 0)
+	if !ok && d == nil && err == nil {
+		return p.lookupIn(ctx, host, missRefresh)
+	}
+	return d, ok, err
+}
+
+// missRefresh is the age beyond which a lookup of an unknown host lists
+// the distributions again; it bounds the listing rate an unknown Host
+// header can cause.
+const missRefresh = 100 * time.Millisecond
+
+// lookupIn looks host up in the host table, rebuilt first if it is older
+// than maxAge (0 means ConfigRefresh).
+func (p *Proxy) lookupIn(ctx context.Context, host string, maxAge time.Duration) (*resolved, bool, error) {
+	t, err := p.table(ctx, maxAge)
 	if t == nil {
 		return nil, false, err
 	}
 	if err != nil {
 		p.logger().LogAttrs(ctx, slog.LevelWarn, "edge list distributions, using the previous list", slog.Any("error", err))
 	}
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	host = strings.TrimSuffix(strings.ToLower(host), ".")
 	if d, ok := t.exact[host]; ok {
 		return d, true, nil
 	}
@@ -267,10 +286,13 @@ func (p *Proxy) lookupHost(ctx context.Context, host string) (*resolved, bool, e
 	return nil, false, nil
 }
 
-func (p *Proxy) table(ctx context.Context) (*hostTable, error) {
+func (p *Proxy) table(ctx context.Context, maxAge time.Duration) (*hostTable, error) {
 	refresh := p.ConfigRefresh
 	if refresh <= 0 {
 		refresh = DefaultConfigRefresh
+	}
+	if maxAge > 0 && maxAge < refresh {
+		refresh = maxAge
 	}
 	now := p.now()
 	if t := p.hosts.Load(); t != nil && now.Sub(t.built) < refresh && !now.Before(t.built) {

@@ -75,6 +75,24 @@ func TestMain(m *testing.M) {
 // server is a running `cfinv serve`.
 type server struct {
 	URL string
+	out *lockedWriter
+}
+
+// edgeURL returns the base URL of the server's caching edge, read from the
+// line serve prints after the API's.
+func (s *server) edgeURL(t *testing.T) string {
+	t.Helper()
+	const marker = "edge cache on "
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		for _, line := range strings.Split(s.out.String(), "\n") {
+			if _, rest, ok := strings.Cut(line, marker); ok && strings.Contains(rest, " ") {
+				u, _, _ := strings.Cut(rest, " ")
+				return u
+			}
+		}
+	}
+	t.Fatalf("cfinv serve printed no %q line:\n%s", marker, s.out.String())
+	return ""
 }
 
 // startServe runs `cfinv serve` on a kernel-chosen loopback port with the
@@ -83,15 +101,15 @@ type server struct {
 func startServe(t *testing.T, completionDelay string, extra ...string) *server {
 	t.Helper()
 	bin := cfinvBinary(t)
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--completion-delay", completionDelay}, extra...)
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--completion-delay", completionDelay, "--edge-addr", "127.0.0.1:0"}, extra...)
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = append(cleanEnv(), "AWS_ACCESS_KEY_ID="+testKeyID, "AWS_SECRET_ACCESS_KEY="+testSecret)
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 5 * time.Second
-	s := &server{}
 	urlc := make(chan string, 1)
 	out := &lockedWriter{w: &bytes.Buffer{}, watch: "CloudFront API on ", found: urlc}
+	s := &server{out: out}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		cancel()
