@@ -24,7 +24,7 @@ type awsFlags struct {
 
 func (f *awsFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&f.EndpointURL, "endpoint-url", "", "CloudFront API endpoint, e.g. a local `cfinv serve` (http://127.0.0.1:4566)")
+	fl.StringVar(&f.EndpointURL, "endpoint-url", "", "CloudFront API `URL`, e.g. a local cfinv serve: http://127.0.0.1:8655")
 	fl.StringVar(&f.Profile, "profile", "", "AWS shared config profile (credentials come from the SDK's default chain)")
 	fl.StringVar(&f.Region, "region", "", "signing region (default: the SDK's, else us-east-1)")
 	fl.BoolVar(&f.Debug, "debug", false, "log every request and response on stderr, credentials redacted")

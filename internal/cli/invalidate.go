@@ -111,7 +111,7 @@ shape and is the default when stdout is not a terminal.`,
 	fl.DurationVar(&opts.Timeout, "timeout", 15*time.Minute, "overall deadline for submitting (queueing, retries) and --wait")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the exact batches, references and billed path count; change nothing")
 	fl.StringVar(&opts.StateDir, "state-dir", "", "directory of the journal (default $XDG_STATE_HOME/cfinv or ~/.local/state/cfinv)")
-	fl.StringVar(&opts.Plan, "plan", "", "submit the batches of a plan file written by `cfinv plan --out`")
+	fl.StringVar(&opts.Plan, "plan", "", "submit the batches of the plan `FILE` written by cfinv plan --out")
 	opts.AWS.register(cmd)
 	return cmd
 }
