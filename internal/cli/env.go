@@ -21,7 +21,7 @@ func envName(flag string) string {
 }
 
 // envSkip lists flags that make no sense from the environment.
-var envSkip = map[string]bool{"help": true, "version": true}
+var envSkip = map[string]bool{"help": true, "version": true, "no-descriptions": true}
 
 // applyEnv sets every flag of cmd that was not given on the command line
 // from its CFINV_ variable, when that is set and not empty.
@@ -60,15 +60,20 @@ var awsEnvironment = []struct{ name, use string }{
 // newEnvironmentTopic builds "cfinv help environment": every CFINV_ variable,
 // derived from the flags themselves so the list cannot go stale.
 func newEnvironmentTopic(root *cobra.Command) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "environment",
 		Short: "Environment variables that cfinv reads",
 		Long:  "Environment variables that cfinv reads, and their precedence.",
+		Args:  cobra.NoArgs,
 		Run: func(cmd *cobra.Command, _ []string) {
 			cmd.Print(environmentHelp(root))
 		},
-		// A help topic: shown under "Additional help topics".
 	}
+	// "cfinv help environment" prints the table too, not only Long.
+	cmd.SetHelpFunc(func(c *cobra.Command, _ []string) {
+		c.Print(c.Long + "\n\n" + environmentHelp(root))
+	})
+	return cmd
 }
 
 func environmentHelp(root *cobra.Command) string {
