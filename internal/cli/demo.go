@@ -263,7 +263,10 @@ func demoRun(ctx context.Context, opts *demoOptions) (err error) {
 	if err := json.Unmarshal(invOut.Bytes(), &res); err != nil {
 		return fmt.Errorf("read the output of cfinv invalidate: %w\n%s", err, invOut.String())
 	}
-	fmt.Fprintf(out, "   invalidation %s: %s after %s\n", res.Invalidation.Id, res.Invalidation.Status, time.Since(start).Round(100*time.Millisecond))
+	for _, line := range strings.Split(strings.TrimSpace(invErr.String()), "\n") {
+		fmt.Fprintf(out, "   | %s\n", line)
+	}
+	fmt.Fprintf(out, "   invalidation %s is %s; the command returned after %s\n", res.Invalidation.Id, res.Invalidation.Status, time.Since(start).Round(100*time.Millisecond))
 	if res.Invalidation.Status != "Completed" {
 		failed = append(failed, "invalidate --wait")
 	}

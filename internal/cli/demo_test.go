@@ -16,7 +16,7 @@ func TestDemo(t *testing.T) {
 	for _, want := range []string{
 		"200  Miss from cloudfront   \"Hello from version 1\"",
 		"200  Hit from cloudfront    \"Hello from version 1\"",
-		": Completed after",
+		" is Completed; the command returned after",
 		"200  Miss from cloudfront   \"Hello from version 2\"",
 		"Demo passed",
 	} {
