@@ -308,3 +308,21 @@ func TestIsLoopback(t *testing.T) {
 		}
 	}
 }
+
+// TestServeFaultFlags checks that --fault-rate and --faults reach the API:
+// with rate 1 and kind "throttle", every call is refused with Throttling
+// and the fault is logged.
+func TestServeFaultFlags(t *testing.T) {
+	env := map[string]string{"AWS_ACCESS_KEY_ID": "AKIDENV", "AWS_SECRET_ACCESS_KEY": "envsecret"}
+	srv := startServe(t, &serveOptions{DataDir: t.TempDir(), Getenv: func(k string) string { return env[k] },
+		Faults: faultOptions{Rate: 1, Seed: 7, Kinds: "throttle", SlowDelay: time.Second}})
+	_, err := client(srv.url, "AKIDENV", "envsecret").ListDistributions(t.Context(), &cloudfront.ListDistributionsInput{},
+		func(o *cloudfront.Options) { o.RetryMaxAttempts = 1 })
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "Throttling" {
+		t.Fatalf("got %v, want an injected Throttling", err)
+	}
+	if out := srv.stderr.String(); !strings.Contains(out, "fault injection is on") || !strings.Contains(out, "fault injected") {
+		t.Errorf("faults not logged:\n%s", out)
+	}
+}
