@@ -228,12 +228,21 @@ func (c *cache) evict() {
 
 // remove drops e with all its variants. The caller holds c.mu.
 func (c *cache) remove(e *entry) {
+	if e.dist.entries[e.key] != e {
+		return
+	}
+	e.dist.index.remove(e.key)
+	c.unlink(e)
+}
+
+// unlink removes e from everything but the key index: its entry, its tags
+// and the LRU. The caller has removed (or is removing) e.key from the index.
+func (c *cache) unlink(e *entry) {
 	d := e.dist
 	if d.entries[e.key] != e {
 		return
 	}
 	delete(d.entries, e.key)
-	d.index.remove(e.key)
 	for t := range e.tags {
 		if set := d.tags[t]; set != nil {
 			delete(set, e)
@@ -273,8 +282,8 @@ func (c *cache) purge(id string, items []string) int {
 				removed++
 			}
 		case cfpath.KindWildcard:
-			for _, k := range d.index.withPrefix(strings.TrimSuffix(it, "*")) {
-				c.remove(d.entries[k])
+			for _, k := range d.index.removePrefix(strings.TrimSuffix(it, "*")) {
+				c.unlink(d.entries[k])
 				removed++
 			}
 		default:

@@ -106,4 +106,38 @@ func (x *keyIndex) withPrefix(prefix string) []string {
 	return out
 }
 
+// removePrefix deletes every key that starts with prefix and returns them,
+// in order. The run of matching keys is contiguous, so it is unlinked at
+// each level from the predecessors found by one seek: O(log n + matches),
+// with no per-key search.
+func (x *keyIndex) removePrefix(prefix string) []string {
+	var update [maxLevel]*skipNode
+	n := &x.head
+	for i := x.level - 1; i >= 0; i-- {
+		for n.next[i] != nil && n.next[i].key < prefix {
+			n = n.next[i]
+		}
+		update[i] = n
+	}
+	var out []string
+	for c := n.next[0]; c != nil && strings.HasPrefix(c.key, prefix); c = c.next[0] {
+		out = append(out, c.key)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	for i := 0; i < x.level; i++ {
+		c := update[i].next[i]
+		for c != nil && strings.HasPrefix(c.key, prefix) {
+			c = c.next[i]
+		}
+		update[i].next[i] = c
+	}
+	for x.level > 1 && x.head.next[x.level-1] == nil {
+		x.level--
+	}
+	x.n -= len(out)
+	return out
+}
+
 func (x *keyIndex) len() int { return x.n }

@@ -2,6 +2,7 @@ package edgecache
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 func TestKeyIndexAgainstSortedSlice(t *testing.T) {
@@ -27,10 +29,28 @@ func TestKeyIndexAgainstSortedSlice(t *testing.T) {
 	}
 	for i := range 5000 {
 		k := randKey()
-		if rng.IntN(3) == 0 {
+		switch {
+		case rng.IntN(40) == 0:
+			prefix := k[:1+rng.IntN(len(k))]
+			var want []string
+			for r := range ref {
+				if strings.HasPrefix(r, prefix) {
+					want = append(want, r)
+					delete(ref, r)
+				}
+			}
+			slices.Sort(want)
+			if diff := cmp.Diff(want, x.removePrefix(prefix), cmpopts.EquateEmpty()); diff != "" {
+				t.Fatalf("step %d removePrefix(%q) mismatch (-want +got):\n%s", i, prefix, diff)
+			}
+			all := slices.Sorted(maps.Keys(ref))
+			if diff := cmp.Diff(all, x.withPrefix("/"), cmpopts.EquateEmpty()); diff != "" {
+				t.Fatalf("step %d after removePrefix(%q) the index holds (-want +got):\n%s", i, prefix, diff)
+			}
+		case rng.IntN(3) == 0:
 			x.remove(k)
 			delete(ref, k)
-		} else {
+		default:
 			x.insert(k)
 			ref[k] = true
 		}
