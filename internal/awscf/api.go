@@ -11,11 +11,13 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/smithy-go/logging"
@@ -28,6 +30,7 @@ type API interface {
 	GetInvalidation(ctx context.Context, in *cloudfront.GetInvalidationInput, optFns ...func(*cloudfront.Options)) (*cloudfront.GetInvalidationOutput, error)
 	ListInvalidations(ctx context.Context, in *cloudfront.ListInvalidationsInput, optFns ...func(*cloudfront.Options)) (*cloudfront.ListInvalidationsOutput, error)
 	ListDistributions(ctx context.Context, in *cloudfront.ListDistributionsInput, optFns ...func(*cloudfront.Options)) (*cloudfront.ListDistributionsOutput, error)
+	GetDistribution(ctx context.Context, in *cloudfront.GetDistributionInput, optFns ...func(*cloudfront.Options)) (*cloudfront.GetDistributionOutput, error)
 }
 
 var _ API = (*cloudfront.Client)(nil)
@@ -46,13 +49,25 @@ type Config struct {
 	// Debug, when not nil, receives every request and response with
 	// Authorization, security tokens and signatures redacted.
 	Debug io.Writer
-	// MaxAttempts is the SDK's attempts per call (Throttling, 5xx and
-	// connection errors are retried with the same body, hence the same
-	// CallerReference). Zero means 5.
+	// MaxAttempts is the SDK's attempts per call (Throttling, 5xx,
+	// connection resets and attempts that timed out are retried with the
+	// same body, hence the same CallerReference). An endpoint that refuses
+	// the connection or does not resolve is not retried: see
+	// ErrUnreachable. Zero means 5.
 	MaxAttempts int
 	// MaxBackoff caps the SDK's delay between attempts. Zero means 20s.
 	MaxBackoff time.Duration
+	// AttemptTimeout bounds one HTTP attempt, from dialling to the end of
+	// the response body, so a server that accepts and never answers costs
+	// one attempt rather than the whole deadline. Zero means
+	// DefaultAttemptTimeout.
+	AttemptTimeout time.Duration
 }
+
+// DefaultAttemptTimeout bounds one HTTP attempt. CloudFront answers API
+// calls in well under a second; 30 s leaves room for a slow network
+// without letting one hung connection eat a --timeout of a few minutes.
+const DefaultAttemptTimeout = 30 * time.Second
 
 // NewAPI builds an SDK client from cfg.
 func NewAPI(ctx context.Context, cfg Config) (*cloudfront.Client, error) {
@@ -68,12 +83,15 @@ func NewAPI(ctx context.Context, cfg Config) (*cloudfront.Client, error) {
 			config.WithClientLogMode(aws.LogRequestWithBody|aws.LogResponseWithBody|aws.LogRetries),
 			config.WithLogger(redactingLogger(cfg.Debug)))
 	}
-	attempts, backoff := cfg.MaxAttempts, cfg.MaxBackoff
+	attempts, backoff, perAttempt := cfg.MaxAttempts, cfg.MaxBackoff, cfg.AttemptTimeout
 	if attempts <= 0 {
 		attempts = 5
 	}
 	if backoff <= 0 {
 		backoff = 20 * time.Second
+	}
+	if perAttempt <= 0 {
+		perAttempt = DefaultAttemptTimeout
 	}
 	opts = append(opts, config.WithRetryer(func() aws.Retryer {
 		return retry.NewStandard(func(o *retry.StandardOptions) {
@@ -81,8 +99,18 @@ func NewAPI(ctx context.Context, cfg Config) (*cloudfront.Client, error) {
 			o.MaxBackoff = backoff
 			// The overall --timeout bounds retries; no client-wide quota.
 			o.RateLimiter = ratelimit.None
+			// The SDK retries refused connections (a service "may not
+			// yet be running on the port"); for cfinv that is almost
+			// always a wrong --endpoint-url or a stopped cfinv serve, so
+			// fail at once with a message naming the endpoint.
+			o.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
+				if _, _, ok := unreachable(err); ok {
+					return aws.FalseTernary
+				}
+				return aws.UnknownTernary
+			})}, o.Retryables...)
 		})
-	}))
+	}), config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(perAttempt)))
 	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, translate("load AWS configuration", "", err)
@@ -103,8 +131,14 @@ var secretHeaders = regexp.MustCompile(`(?im)^((?:Authorization|X-Amz-Security-T
 // Authorization header, security tokens and presigning parameters.
 func Redact(s string) string { return secretHeaders.ReplaceAllString(s, "${1}REDACTED${3}") }
 
+// redactingLogger writes one entry at a time: calls run concurrently
+// (InProgressBatches) and their entries must not interleave.
 func redactingLogger(w io.Writer) logging.Logger {
+	var mu sync.Mutex
 	return logging.LoggerFunc(func(c logging.Classification, format string, v ...any) {
-		fmt.Fprintf(w, "[%s] %s\n", c, Redact(fmt.Sprintf(format, v...)))
+		line := fmt.Sprintf("[%s] %s\n", c, Redact(fmt.Sprintf(format, v...)))
+		mu.Lock()
+		defer mu.Unlock()
+		io.WriteString(w, line)
 	})
 }

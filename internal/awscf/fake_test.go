@@ -15,6 +15,7 @@ type fakeAPI struct {
 	get       func(*cloudfront.GetInvalidationInput) (*cloudfront.GetInvalidationOutput, error)
 	list      func(*cloudfront.ListInvalidationsInput) (*cloudfront.ListInvalidationsOutput, error)
 	listDists func(*cloudfront.ListDistributionsInput) (*cloudfront.ListDistributionsOutput, error)
+	getDist   func(*cloudfront.GetDistributionInput) (*cloudfront.GetDistributionOutput, error)
 	calls     []string
 }
 
@@ -52,6 +53,14 @@ func (f *fakeAPI) ListDistributions(_ context.Context, in *cloudfront.ListDistri
 		return nil, errUnexpected
 	}
 	return f.listDists(in)
+}
+
+func (f *fakeAPI) GetDistribution(_ context.Context, in *cloudfront.GetDistributionInput, _ ...func(*cloudfront.Options)) (*cloudfront.GetDistributionOutput, error) {
+	f.calls = append(f.calls, "get-distribution "+*in.Id)
+	if f.getDist == nil {
+		return nil, errUnexpected
+	}
+	return f.getDist(in)
 }
 
 // fakeClock is a manual clock: Sleep advances it and records the delay.

@@ -217,7 +217,7 @@ func (c *Client) refresh(ctx context.Context, dist string, b *budget) error {
 	if len(b.ids) == 0 {
 		return nil
 	}
-	st, err := c.statuses(ctx, dist, b.ids)
+	st, _, err := c.statuses(ctx, dist, b.ids)
 	if err != nil {
 		return err
 	}
@@ -230,6 +230,10 @@ func (c *Client) refresh(ctx context.Context, dist string, b *budget) error {
 	b.ids = kept
 	return nil
 }
+
+// minCallBudget is the least time a batch's calls get, however close the
+// deadline.
+const minCallBudget = 10 * time.Second
 
 // Backoff between attempts refused by TooManyInvalidationsInProgress or
 // throttling that outlived the SDK's own retries.
@@ -283,9 +287,21 @@ func (c *Client) Invalidate(ctx context.Context, job Job) (*Result, error) {
 
 func (c *Client) submit(ctx context.Context, job Job, sb *Submitted, inflight *budget, event func(string, ...any)) error {
 	dist := job.DistributionID
+	// The deadline also bounds calls in flight: a server that accepts and
+	// never answers is cut off at the deadline, not long after it. Each
+	// batch still gets at least minCallBudget, so a short --timeout (meant
+	// for --wait) does not stop the submission itself. The deadline is on
+	// c.now's clock, which tests may replace, so it becomes a budget on
+	// the real clock here.
+	callCtx := ctx
+	if !job.Deadline.IsZero() {
+		var cancel context.CancelFunc
+		callCtx, cancel = context.WithTimeout(ctx, max(job.Deadline.Sub(c.now()), minCallBudget))
+		defer cancel()
+	}
 	if c.Journal != nil {
 		if e, ok := c.Journal.Lookup(dist, sb.CallerReference); ok {
-			out, err := c.API.GetInvalidation(ctx, &cloudfront.GetInvalidationInput{DistributionId: aws.String(dist), Id: aws.String(e.InvalidationID)})
+			out, err := c.API.GetInvalidation(callCtx, &cloudfront.GetInvalidationInput{DistributionId: aws.String(dist), Id: aws.String(e.InvalidationID)})
 			switch {
 			case err == nil:
 				sb.Invalidation, sb.Resumed = out.Invalidation, true
@@ -301,17 +317,25 @@ func (c *Client) submit(ctx context.Context, job Job, sb *Submitted, inflight *b
 	}
 	start := c.now()
 	delay := backoffBase
+	tries := 0
 	for attempt := 1; ; attempt++ {
 		if !inflight.fits(sb.Items) {
-			if err := c.refresh(ctx, dist, inflight); err != nil && !isTransient(err) {
-				return err
+			if err := c.refresh(callCtx, dist, inflight); err != nil && (!isTransient(err) || ctx.Err() != nil) {
+				return translate("list invalidations", dist, err)
 			}
 		}
 		var err error
 		if inflight.fits(sb.Items) {
-			err = c.create(ctx, job, sb)
+			tries++
+			err = c.create(callCtx, job, sb)
 			if err == nil {
 				return nil
+			}
+			if ctx.Err() != nil {
+				return fmt.Errorf("create invalidation for %s: %w", dist, ctx.Err())
+			}
+			if callCtx.Err() != nil {
+				return &DeadlineError{DistributionID: dist, Batch: sb.Batch, Tries: tries, Waited: c.now().Sub(start), Err: translate("create invalidation", dist, err)}
 			}
 			if !isTransient(err) {
 				return translate("create invalidation", dist, err)
@@ -325,6 +349,9 @@ func (c *Client) submit(ctx context.Context, job Job, sb *Submitted, inflight *b
 		}
 		wait := jitter(delay)
 		if !job.Deadline.IsZero() && !c.now().Add(wait).Before(job.Deadline) {
+			if tries > 0 && !isLimit(err) {
+				return &DeadlineError{DistributionID: dist, Batch: sb.Batch, Tries: tries, Waited: c.now().Sub(start), Err: translate("create invalidation", dist, err)}
+			}
 			return &LimitError{DistributionID: dist, Batch: sb.Batch, Waited: c.now().Sub(start), Err: translate("create invalidation", dist, err)}
 		}
 		if err := c.sleep(ctx, wait); err != nil {
@@ -332,6 +359,16 @@ func (c *Client) submit(ctx context.Context, job Job, sb *Submitted, inflight *b
 		}
 		delay = min(delay*2, backoffMax)
 	}
+}
+
+// isLimit reports whether err is CloudFront refusing for load or limits
+// rather than failing: throttling or too many invalidations in progress.
+func isLimit(err error) bool {
+	switch errorCode(err) {
+	case "TooManyInvalidationsInProgress", "Throttling", "ThrottlingException":
+		return true
+	}
+	return false
 }
 
 func describe(err error) string {

@@ -2,6 +2,8 @@ package awscf
 
 import (
 	"context"
+	"errors"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
@@ -45,4 +47,63 @@ func (c *Client) List(ctx context.Context, dist string, max int, status string) 
 		}
 		marker = l.NextMarker
 	}
+}
+
+// MaxConcurrentGets bounds the GetDistribution calls InProgressBatches has
+// in flight at once: enough to list a few hundred distributions in
+// seconds, few enough to stay clear of CloudFront's request rate limits.
+const MaxConcurrentGets = 8
+
+// InProgressBatches returns the number of invalidation batches in progress
+// on each of ids, in order, as GetDistribution reports it
+// (InProgressInvalidationBatches: CloudFront's own count, which the
+// summaries of ListDistributions do not carry). One call per distribution,
+// at most MaxConcurrentGets at once; the first error cancels the rest and
+// is returned.
+func (c *Client) InProgressBatches(ctx context.Context, ids []string) ([]int, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	out := make([]int, len(ids))
+	errs := make([]error, len(ids))
+	sem := make(chan struct{}, MaxConcurrentGets)
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			errs[i] = ctx.Err()
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			res, err := c.API.GetDistribution(ctx, &cloudfront.GetDistributionInput{Id: aws.String(id)})
+			if err != nil {
+				errs[i] = translate("get distribution", id, err)
+				cancel()
+				return
+			}
+			if res.Distribution != nil {
+				out[i] = int(aws.ToInt32(res.Distribution.InProgressInvalidationBatches))
+			}
+		}()
+	}
+	wg.Wait()
+	// Report the failure that caused the cancellation, not a
+	// cancellation it caused.
+	var first error
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return nil, err
+		}
+		if err != nil && first == nil {
+			first = err
+		}
+	}
+	if first != nil {
+		return nil, first
+	}
+	return out, nil
 }

@@ -2,6 +2,7 @@ package awscf
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -30,6 +31,10 @@ const (
 type Target struct {
 	DistributionID string
 	IDs            []string
+	// Paths optionally gives the number of paths of each ID, for
+	// Progress. Counts missing here are learnt from GetInvalidation
+	// answers when an ID is polled on its own.
+	Paths map[string]int
 }
 
 // Progress is the state of a Wait after one poll.
@@ -37,6 +42,9 @@ type Progress struct {
 	Elapsed time.Duration
 	Done    int // invalidations Completed
 	Total   int
+	// PathsDone and PathsTotal count the paths of those invalidations;
+	// PathsTotal is 0 while the path count of any of them is unknown.
+	PathsDone, PathsTotal int
 	// Changed lists "DIST/ID: Status" for each invalidation whose status
 	// changed at this poll (every one at the first poll).
 	Changed []string
@@ -71,14 +79,19 @@ func (e *TimeoutError) Error() string {
 // ExitClass is "timeout".
 func (e *TimeoutError) ExitClass() string { return classTimeout }
 
+// deadlineGrace is how long a poll started at the deadline may take
+// before Wait abandons it.
+const deadlineGrace = 5 * time.Second
+
 // Wait polls until every invalidation of targets reads Completed. The
 // first poll is immediate; intervals then grow from FirstInterval to
 // MaxInterval. A distribution with several pending invalidations is polled
 // with ListInvalidations (newest first, paged until all are seen) rather
 // than one GetInvalidation each. Throttling, server faults and network
 // errors are reported through Progress.Err and do not end the wait; other
-// errors (an unknown ID, a denied permission) do. It returns the final
-// status of every invalidation, keyed "DIST/ID".
+// errors (an unknown ID, a denied permission) do, and so does an
+// unreachable endpoint (ErrUnreachable) before any poll has been answered.
+// It returns the final status of every invalidation, keyed "DIST/ID".
 func (c *Client) Wait(ctx context.Context, targets []Target, o WaitOptions) (map[string]string, error) {
 	first, maxI := o.FirstInterval, o.MaxInterval
 	if first <= 0 {
@@ -88,35 +101,79 @@ func (c *Client) Wait(ctx context.Context, targets []Target, o WaitOptions) (map
 		maxI = MaxInterval
 	}
 	start := c.now()
+	pollCtx := ctx
+	if !o.Deadline.IsZero() {
+		// Bound a poll hung at the deadline on the real clock (c.now may
+		// be a test's).
+		var cancel context.CancelFunc
+		pollCtx, cancel = context.WithTimeout(ctx, o.Deadline.Sub(start)+deadlineGrace)
+		defer cancel()
+	}
 	status := map[string]string{}
+	paths := map[string]int{}
 	total := 0
 	for _, t := range targets {
 		total += len(t.IDs)
+		for id, n := range t.Paths {
+			paths[t.DistributionID+"/"+id] = n
+		}
 	}
+	answered := false
 	interval := first
 	for {
 		var p Progress
 		pending := pendingTargets(targets, status)
 		for _, t := range pending {
-			st, err := c.statuses(ctx, t.DistributionID, t.IDs)
-			if err != nil {
-				if !isTransient(err) || ctx.Err() != nil {
-					return status, translate("wait for", t.DistributionID, err)
+			st, n, err := c.statuses(pollCtx, t.DistributionID, t.IDs)
+			if err == nil {
+				answered = true
+			} else {
+				terr := translate("wait", t.DistributionID, err)
+				switch {
+				case ctx.Err() != nil:
+					return status, terr
+				case pollCtx.Err() != nil:
+					return status, &TimeoutError{Pending: pendingTargets(targets, status), Waited: c.now().Sub(start)}
+				case errors.Is(terr, ErrUnreachable):
+					// Wrong endpoint or no server: say so now rather than
+					// at the deadline. Once the endpoint has answered, a
+					// refused connection is a restart worth waiting out.
+					if !answered {
+						return status, terr
+					}
+				case !isTransient(err):
+					return status, terr
 				}
 				p.Err = err
 			}
 			for _, id := range t.IDs {
 				k := t.DistributionID + "/" + id
+				if v, ok := n[id]; ok {
+					if _, known := paths[k]; !known {
+						paths[k] = v
+					}
+				}
 				if s, ok := st[id]; ok && s != status[k] {
 					status[k] = s
 					p.Changed = append(p.Changed, k+": "+s)
 				}
 			}
 		}
-		for _, s := range status {
-			if s == StatusCompleted {
-				p.Done++
+		known := true
+		for _, t := range targets {
+			for _, id := range t.IDs {
+				k := t.DistributionID + "/" + id
+				v, ok := paths[k]
+				known = known && ok
+				p.PathsTotal += v
+				if status[k] == StatusCompleted {
+					p.Done++
+					p.PathsDone += v
+				}
 			}
+		}
+		if !known {
+			p.PathsDone, p.PathsTotal = 0, 0
 		}
 		p.Total, p.Elapsed = total, c.now().Sub(start)
 		if o.Progress != nil {
@@ -161,9 +218,10 @@ func pendingTargets(targets []Target, status map[string]string) []Target {
 const maxListPages = 5
 
 // statuses returns the status of each of ids on dist: one GetInvalidation
-// for a single ID, ListInvalidations for several.
-func (c *Client) statuses(ctx context.Context, dist string, ids []string) (map[string]string, error) {
-	out := map[string]string{}
+// for a single ID, ListInvalidations for several. paths has the path count
+// of the IDs read with GetInvalidation (list summaries carry none).
+func (c *Client) statuses(ctx context.Context, dist string, ids []string) (out map[string]string, paths map[string]int, err error) {
+	out, paths = map[string]string{}, map[string]int{}
 	want := map[string]bool{}
 	for _, id := range ids {
 		want[id] = true
@@ -173,7 +231,7 @@ func (c *Client) statuses(ctx context.Context, dist string, ids []string) (map[s
 		for page := 0; page < maxListPages && len(want) > 0; page++ {
 			res, err := c.API.ListInvalidations(ctx, &cloudfront.ListInvalidationsInput{DistributionId: aws.String(dist), Marker: marker})
 			if err != nil {
-				return out, err
+				return out, paths, err
 			}
 			l := res.InvalidationList
 			if l == nil {
@@ -199,13 +257,16 @@ func (c *Client) statuses(ctx context.Context, dist string, ids []string) (map[s
 	for _, id := range rest {
 		res, err := c.API.GetInvalidation(ctx, &cloudfront.GetInvalidationInput{DistributionId: aws.String(dist), Id: aws.String(id)})
 		if err != nil {
-			return out, err
+			return out, paths, err
 		}
-		if res.Invalidation != nil {
-			out[id] = aws.ToString(res.Invalidation.Status)
+		if inv := res.Invalidation; inv != nil {
+			out[id] = aws.ToString(inv.Status)
+			if b := inv.InvalidationBatch; b != nil && b.Paths != nil {
+				paths[id] = int(aws.ToInt32(b.Paths.Quantity))
+			}
 		}
 	}
-	return out, nil
+	return out, paths, nil
 }
 
 // ResumeCommand is the `cfinv wait` command line that resumes waiting for

@@ -134,3 +134,49 @@ func TestWaitEndsOnPermanentError(t *testing.T) {
 		t.Errorf("slept %v before failing, want no sleep", clock.sleeps)
 	}
 }
+
+func TestWaitCountsPaths(t *testing.T) {
+	tests := []struct {
+		name   string
+		target Target
+		want   [][2]int // PathsDone, PathsTotal after each poll
+	}{
+		// Given counts; several IDs are polled with List, which carries none.
+		{"given", Target{DistributionID: "E1", IDs: []string{"I1", "I2"}, Paths: map[string]int{"I1": 3, "I2": 2}}, [][2]int{{0, 5}, {2, 5}, {5, 5}}},
+		// A single ID is read with Get, which gives its count.
+		{"learnt", Target{DistributionID: "E1", IDs: []string{"I1"}}, [][2]int{{0, 1}, {0, 1}, {1, 1}}},
+		// I2 completes before it is ever read on its own: the total stays
+		// unknown (0/0) rather than wrong.
+		{"unknown", Target{DistributionID: "E1", IDs: []string{"I1", "I2"}}, [][2]int{{0, 0}, {0, 0}, {0, 0}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := newFakeClock()
+			start := clock.Now()
+			state := func(int) map[string]string {
+				st := map[string]string{"I1": StatusInProgress, "I2": StatusInProgress}
+				if clock.Now().Sub(start) >= 200*time.Millisecond {
+					st["I2"] = StatusCompleted
+				}
+				if clock.Now().Sub(start) >= 600*time.Millisecond {
+					st["I1"] = StatusCompleted
+				}
+				return st
+			}
+			api := &fakeAPI{list: listOf(state, "I2", "I1"), get: func(in *cloudfront.GetInvalidationInput) (*cloudfront.GetInvalidationOutput, error) {
+				// I1 has one path here when it is read on its own.
+				return &cloudfront.GetInvalidationOutput{Invalidation: inv(*in.Id, state(0)[*in.Id], []string{"/x"}, "r")}, nil
+			}}
+			c := &Client{API: api, Now: clock.Now, Sleep: clock.Sleep}
+			var got [][2]int
+			if _, err := c.Wait(t.Context(), []Target{tt.target}, WaitOptions{Progress: func(p Progress) {
+				got = append(got, [2]int{p.PathsDone, p.PathsTotal})
+			}}); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("paths per poll (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

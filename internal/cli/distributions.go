@@ -24,7 +24,8 @@ func newDistributionsCmd(d *Deps, runF func(*distributionsOptions) error) *cobra
 		Short: "List distributions: ID, domain, aliases, status, invalidations in progress",
 		Long: `List the distributions these credentials can see, with their CloudFront domain,
 aliases (what --distribution-id also accepts), status and the number of
-invalidation batches in progress.`,
+invalidation batches in progress (from GetDistribution, at most 8 calls at
+once).`,
 		Example: `  cfinv distributions
   cfinv distributions --query "DistributionList.Items[?contains(Aliases, 'www.example.com')].Id"`,
 		Args: cobra.NoArgs,
@@ -60,13 +61,19 @@ func distributionsRun(ctx context.Context, opts *distributionsOptions) error {
 	if err != nil {
 		return err
 	}
+	ids := make([]string, len(dists))
+	for i, d := range dists {
+		ids[i] = d.ID
+	}
+	// ListDistributions' summaries carry no invalidation count;
+	// GetDistribution does, one call per distribution, a few at a time.
+	inProgress, err := c.InProgressBatches(ctx, ids)
+	if err != nil {
+		return err
+	}
 	rows := make([]distributionJSON, 0, len(dists))
-	for _, d := range dists {
-		inProgress, err := c.List(ctx, d.ID, 0, awscf.StatusInProgress)
-		if err != nil {
-			return err
-		}
-		rows = append(rows, distributionJSON{ID: d.ID, DomainName: d.DomainName, Aliases: append([]string{}, d.Aliases...), Status: d.Status, Enabled: d.Enabled, InProgressInvalidationBatches: len(inProgress)})
+	for i, d := range dists {
+		rows = append(rows, distributionJSON{ID: d.ID, DomainName: d.DomainName, Aliases: append([]string{}, d.Aliases...), Status: d.Status, Enabled: d.Enabled, InProgressInvalidationBatches: inProgress[i]})
 	}
 	text := func(w io.Writer) {
 		for _, r := range rows {

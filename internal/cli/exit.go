@@ -18,6 +18,7 @@ const (
 	ExitTimeout     = 5   // --timeout passed while waiting for completion
 	ExitLimit       = 6   // in-progress limits or throttling still refused us at the deadline
 	ExitPartial     = 7   // some batches or distributions succeeded and some did not
+	ExitUnreachable = 8   // the endpoint refused the connection or its host does not resolve
 	ExitInterrupted = 130 // SIGINT/SIGTERM
 )
 
@@ -64,15 +65,18 @@ const (
 	ClassTimeout  = "timeout"
 	ClassLimit    = "limit"
 	ClassPartial  = "partial"
+	// ClassUnreachable: the endpoint could not be connected to at all.
+	ClassUnreachable = "unreachable"
 )
 
 var classCodes = map[string]int{
-	ClassUsage:    ExitUsage,
-	ClassAuth:     ExitAuth,
-	ClassNotFound: ExitNotFound,
-	ClassTimeout:  ExitTimeout,
-	ClassLimit:    ExitLimit,
-	ClassPartial:  ExitPartial,
+	ClassUsage:       ExitUsage,
+	ClassAuth:        ExitAuth,
+	ClassNotFound:    ExitNotFound,
+	ClassTimeout:     ExitTimeout,
+	ClassLimit:       ExitLimit,
+	ClassPartial:     ExitPartial,
+	ClassUnreachable: ExitUnreachable,
 }
 
 // exitCode maps an error to the process exit code.

@@ -68,8 +68,11 @@ the state directory: re-running the same deploy after a timeout, an error or a
 killed process resumes it and returns the invalidations already made.
 
 Batches beyond CloudFront's in-progress limits are queued until earlier ones
-complete; TooManyInvalidationsInProgress, throttling and server errors are
-retried until --timeout.
+complete; TooManyInvalidationsInProgress, throttling, server errors, connection
+resets and attempts unanswered after 30s are retried, with the same caller
+reference, until --timeout (exit code 5 if only such failures met it). An
+endpoint that refuses the connection or whose host does not resolve fails at
+once with exit code 8.
 
 The AWS CLI's inputs work unchanged: replace "aws cloudfront" with "cfinv" in an
 "aws cloudfront create-invalidation" command line. JSON output has the AWS CLI's
@@ -524,10 +527,12 @@ func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
 	if opts.Wait {
 		var targets []awscf.Target
 		for _, r := range results {
-			t := awscf.Target{DistributionID: r.DistributionID}
+			t := awscf.Target{DistributionID: r.DistributionID, Paths: map[string]int{}}
 			for _, b := range r.Batches {
 				if b.Invalidation != nil {
-					t.IDs = append(t.IDs, aws.ToString(b.Invalidation.Id))
+					id := aws.ToString(b.Invalidation.Id)
+					t.IDs = append(t.IDs, id)
+					t.Paths[id] = len(b.Items)
 				}
 			}
 			if len(t.IDs) > 0 {

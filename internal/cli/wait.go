@@ -77,6 +77,9 @@ func waitRun(ctx context.Context, opts *waitOptions) error {
 	}
 	target := awscf.Target{DistributionID: opts.Distribution, IDs: opts.IDs}
 	statuses, err := waitFor(ctx, opts.IO, client, []awscf.Target{target}, deadline(client.Now, opts.Timeout), &opts.AWS)
+	if len(statuses) == 0 {
+		return err // nothing was learnt: no output to print
+	}
 	if perr := printStatuses(opts.IO, &opts.AWS, statuses); perr != nil {
 		return perr
 	}
@@ -105,10 +108,19 @@ func waitFor(ctx context.Context, ios *IO, c *awscf.Client, targets []awscf.Targ
 	return st, err
 }
 
+// reportProgress shows a poll: on a terminal one live line, redrawn in
+// place, with the elapsed time, the batches (invalidations) and paths
+// completed; otherwise one plain line per change of status, so logs of CI
+// runs stay readable. Path counts are shown when known (always for
+// invalidate --wait; for cfinv wait once each ID was read on its own).
 func reportProgress(w io.Writer, live bool, p awscf.Progress) {
 	elapsed := p.Elapsed.Round(100 * time.Millisecond)
+	paths := ""
+	if p.PathsTotal > 0 {
+		paths = fmt.Sprintf(", %d/%d paths", p.PathsDone, p.PathsTotal)
+	}
 	if live {
-		line := fmt.Sprintf("\r\x1b[Kwaiting %s: %d/%d invalidations completed", elapsed, p.Done, p.Total)
+		line := fmt.Sprintf("\r\x1b[Kwaiting %s: %d/%d batches%s completed", elapsed, p.Done, p.Total, paths)
 		if p.Err != nil {
 			line += " (retrying after an error)"
 		}
@@ -116,7 +128,11 @@ func reportProgress(w io.Writer, live bool, p awscf.Progress) {
 		return
 	}
 	for _, c := range p.Changed {
-		fmt.Fprintf(w, "%s %s (%d/%d completed)\n", elapsed, c, p.Done, p.Total)
+		done := ""
+		if paths != "" {
+			done = paths + " done"
+		}
+		fmt.Fprintf(w, "%s %s (%d/%d completed)%s\n", elapsed, c, p.Done, p.Total, done)
 	}
 	if p.Err != nil {
 		fmt.Fprintf(w, "%s poll failed, will retry: %v\n", elapsed, p.Err)
