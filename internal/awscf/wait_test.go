@@ -2,6 +2,7 @@ package awscf
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -178,5 +179,40 @@ func TestWaitCountsPaths(t *testing.T) {
 				t.Errorf("paths per poll (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestWaitSchedule: 200 ms doubling to 1 s for the first two minutes,
+// then doubling to 5 s (issue 3: detection within a second).
+func TestWaitSchedule(t *testing.T) {
+	clock := newFakeClock()
+	api := &fakeAPI{get: func(in *cloudfront.GetInvalidationInput) (*cloudfront.GetInvalidationOutput, error) {
+		return &cloudfront.GetInvalidationOutput{Invalidation: inv(*in.Id, StatusInProgress, nil, "r")}, nil
+	}}
+	c := &Client{API: api, Now: clock.Now, Sleep: clock.Sleep}
+	_, err := c.Wait(t.Context(), []Target{{DistributionID: "E1", IDs: []string{"I1"}}}, WaitOptions{Deadline: clock.Now().Add(150 * time.Second)})
+	var te *TimeoutError
+	if !errors.As(err, &te) {
+		t.Fatalf("error = %v, want *TimeoutError", err)
+	}
+	var want []time.Duration
+	elapsed := time.Duration(0)
+	next := FirstInterval
+	for elapsed < 150*time.Second {
+		d := min(next, 150*time.Second-elapsed)
+		want = append(want, d)
+		elapsed += d
+		if elapsed < FastPhase {
+			next = min(next*2, FastInterval)
+		} else {
+			next = min(next*2, MaxInterval)
+		}
+	}
+	if diff := cmp.Diff(want, clock.sleeps); diff != "" {
+		t.Errorf("sleeps (-want +got):\n%s", diff)
+	}
+	// Spot-check the shape rather than only re-deriving it.
+	if clock.sleeps[3] != time.Second || clock.sleeps[10] != time.Second || !slices.Contains(clock.sleeps, 2*time.Second) || !slices.Contains(clock.sleeps, 5*time.Second) {
+		t.Errorf("sleeps %v: want 1 s steps in the first two minutes, then 2 s, 4 s and 5 s", clock.sleeps)
 	}
 }

@@ -32,8 +32,9 @@ func newWaitCmd(d *Deps, runF func(*waitOptions) error) *cobra.Command {
 		Short: "Wait until invalidations are Completed",
 		Long: `Wait until every named invalidation of a distribution reads Completed.
 
-The first poll is immediate, then the interval grows from 200ms to 5s, so a
-completion is seen within seconds (the AWS CLI's waiter polls every 20s). Several
+The first poll is immediate, then the interval grows from 200ms to 1s for the
+first 2 minutes and to 5s after that, so a completion is seen within a second
+(the AWS CLI's waiter polls every 20s). Several
 invalidations are polled with one ListInvalidations call. Throttling and server
 errors do not end the wait. On a terminal a live progress line is shown on
 stderr; otherwise one line per change of status.

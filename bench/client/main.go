@@ -1,0 +1,423 @@
+// Command client benchmarks the cfinv client against the AWS CLI, both as
+// whole processes talking to `cfinv serve` on loopback:
+//
+//   - (a) startup and one call: wall time and peak RSS of
+//     `cfinv invalidate --distribution-id D /a /b` and of
+//     `aws --endpoint-url URL cloudfront create-invalidation --distribution-id D --paths /a /b`,
+//     N runs each, interleaved, reported as median and p90;
+//   - (b) completion detection: the time from the server's completion
+//     instant (the invalidation's CreateTime plus the server's
+//     --completion-delay, i.e. its CompleteAt to the millisecond) until the
+//     command returns, for `cfinv invalidate --wait` and for
+//     `aws cloudfront create-invalidation` followed by
+//     `aws cloudfront wait invalidation-completed`, at several completion
+//     delays.
+//
+// Usage (from the repository root):
+//
+//	go build -o /tmp/cfinv-bench-bin ./cmd/cfinv
+//	go run ./bench/client -cfinv /tmp/cfinv-bench-bin -aws "$(pyenv which aws 2>/dev/null || command -v aws)" -n 20 -runs 3 -delays 2s,5s,15s
+//
+// Without -cfinv it builds ./cmd/cfinv. Give -aws the AWS CLI's real
+// executable rather than a pyenv shim, whose own bash start-up would
+// otherwise be counted against the AWS CLI. Peak RSS comes from the
+// rusage of the waited-for process (ru_maxrss, which on Linux covers the
+// process and the descendants it waited for). Both clients get the same
+// environment: static keys, us-east-1, no shared config files. Each delay
+// gets its own `cfinv serve` (--completion-delay is a server flag) with
+// throw-away state. With the defaults the whole run takes about five
+// minutes, most of it the AWS CLI's 20 s waiter. This is a benchmark, not
+// a test: it prints Markdown tables for BENCHMARKS.md.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+)
+
+const (
+	benchKeyID  = "AKIABENCHCLIENT00001"
+	benchSecret = "bench/Client/Key+0123456789abcdefghijklm"
+)
+
+func main() {
+	cfinvBin := flag.String("cfinv", "", "cfinv binary (default: build ./cmd/cfinv)")
+	awsBin := flag.String("aws", "aws", "AWS CLI executable")
+	n := flag.Int("n", 20, "runs of each command for the start-up comparison (a)")
+	runs := flag.Int("runs", 3, "runs of each client per completion delay (b)")
+	delays := flag.String("delays", "2s,5s,15s", "comma-separated completion delays for (b)")
+	parts := flag.String("parts", "a,b", "which parts to run: a, b or both")
+	clients := flag.String("clients", "cfinv,aws", "which clients part (b) runs: cfinv, aws or both")
+	flag.Parse()
+	var ds []time.Duration
+	for _, s := range strings.Split(*delays, ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(s))
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "bench/client: invalid -delays entry %q: %v\n", s, err)
+			os.Exit(2)
+		}
+		ds = append(ds, d)
+	}
+	if err := run(*cfinvBin, *awsBin, *n, *runs, ds, *parts, *clients); err != nil {
+		fmt.Fprintln(os.Stderr, "bench/client:", err)
+		os.Exit(1)
+	}
+}
+
+func run(cfinvBin, awsBin string, n, runs int, delays []time.Duration, parts, clients string) error {
+	tmp, err := os.MkdirTemp("", "cfinv-bench-client-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if cfinvBin == "" {
+		cfinvBin = filepath.Join(tmp, "cfinv")
+		if out, err := exec.Command("go", "build", "-o", cfinvBin, "./cmd/cfinv").CombinedOutput(); err != nil {
+			return fmt.Errorf("build cfinv: %v\n%s", err, out)
+		}
+	}
+	if awsBin, err = exec.LookPath(awsBin); err != nil {
+		return fmt.Errorf("AWS CLI: %w", err)
+	}
+	env := clientEnv(tmp)
+	awsVersion, _ := exec.Command(awsBin, "--version").CombinedOutput()
+	fmt.Printf("# %s/%s, %d CPUs, cfinv %s, %s\n\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cfinvBin, strings.TrimSpace(string(awsVersion)))
+
+	if strings.Contains(parts, "a") {
+		if err := startup(tmp, cfinvBin, awsBin, env, n); err != nil {
+			return err
+		}
+	}
+	if strings.Contains(parts, "b") {
+		if err := detection(tmp, cfinvBin, awsBin, env, runs, delays, strings.Contains(clients, "cfinv"), strings.Contains(clients, "aws")); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// clientEnv is the environment of both clients: static keys, us-east-1,
+// JSON output, no shared config, no pager, a private state directory.
+func clientEnv(tmp string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") || strings.HasPrefix(k, "CFINV_") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env,
+		"AWS_ACCESS_KEY_ID="+benchKeyID, "AWS_SECRET_ACCESS_KEY="+benchSecret,
+		"AWS_DEFAULT_REGION=us-east-1", "AWS_DEFAULT_OUTPUT=json", "AWS_PAGER=",
+		"AWS_CONFIG_FILE="+filepath.Join(tmp, "no-config"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(tmp, "no-credentials"),
+		"AWS_EC2_METADATA_DISABLED=true", "XDG_STATE_HOME="+filepath.Join(tmp, "state"))
+}
+
+// measurement is one process run.
+type measurement struct {
+	wall   time.Duration
+	maxRSS int64 // KiB
+	end    time.Time
+	stdout []byte
+}
+
+func runProcess(env []string, name string, args ...string) (measurement, error) {
+	cmd := exec.Command(name, args...)
+	cmd.Env = env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	end := time.Now()
+	m := measurement{wall: end.Sub(start), end: end, stdout: stdout.Bytes()}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru != nil {
+		m.maxRSS = ru.Maxrss
+	}
+	if err != nil {
+		return m, fmt.Errorf("%s %s: %v\n%s", filepath.Base(name), strings.Join(args, " "), err, stderr.String())
+	}
+	return m, nil
+}
+
+// startup is part (a).
+func startup(tmp, cfinvBin, awsBin string, env []string, n int) error {
+	endpoint, stop, err := startServe(cfinvBin, filepath.Join(tmp, "serve-a"), 0)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	dist, err := createDistribution(endpoint, "bench-client-a")
+	if err != nil {
+		return err
+	}
+	cmds := []struct {
+		name string
+		bin  string
+		args []string
+	}{
+		{"cfinv invalidate", cfinvBin, []string{"invalidate", "--endpoint-url", endpoint, "--distribution-id", dist, "/a", "/b"}},
+		{"aws cloudfront create-invalidation", awsBin, []string{"--endpoint-url", endpoint, "cloudfront", "create-invalidation", "--distribution-id", dist, "--paths", "/a", "/b"}},
+	}
+	walls := make([][]time.Duration, len(cmds))
+	rss := make([][]int64, len(cmds))
+	// One warm-up each (page cache, .pyc files), then interleaved runs so
+	// both see the same machine load.
+	for _, c := range cmds {
+		if _, err := runProcess(env, c.bin, c.args...); err != nil {
+			return err
+		}
+	}
+	for range n {
+		for i, c := range cmds {
+			m, err := runProcess(env, c.bin, c.args...)
+			if err != nil {
+				return err
+			}
+			walls[i] = append(walls[i], m.wall)
+			rss[i] = append(rss[i], m.maxRSS)
+		}
+	}
+	fmt.Printf("## (a) one create-invalidation, whole process: %d runs each\n\n", n)
+	fmt.Println("| command | wall median | wall p90 | peak RSS median | peak RSS p90 |")
+	fmt.Println("| --- | ---: | ---: | ---: | ---: |")
+	for i, c := range cmds {
+		fmt.Printf("| `%s` | %s | %s | %.1f MiB | %.1f MiB |\n", c.name, ms(quantile(walls[i], 0.5)), ms(quantile(walls[i], 0.9)),
+			float64(quantile(rss[i], 0.5))/1024, float64(quantile(rss[i], 0.9))/1024)
+	}
+	wc, wa := quantile(walls[0], 0.5), quantile(walls[1], 0.5)
+	rc, ra := quantile(rss[0], 0.5), quantile(rss[1], 0.5)
+	fmt.Printf("\nMedian ratios: the AWS CLI takes %.1f× the wall time and %.1f× the peak RSS of cfinv.\n\n", float64(wa)/float64(wc), float64(ra)/float64(rc))
+	return nil
+}
+
+// detection is part (b).
+func detection(tmp, cfinvBin, awsBin string, env []string, runs int, delays []time.Duration, withCfinv, withAWS bool) error {
+	fmt.Printf("## (b) completion-detection delay: command return minus the server's completion instant, %d runs each\n\n", runs)
+	fmt.Println("| completion delay | client | each run | median | mean |")
+	fmt.Println("| ---: | --- | --- | ---: | ---: |")
+	var allC, allA []time.Duration
+	for i, delay := range delays {
+		endpoint, stop, err := startServe(cfinvBin, filepath.Join(tmp, fmt.Sprintf("serve-b%d", i)), delay)
+		if err != nil {
+			return err
+		}
+		dist, err := createDistribution(endpoint, fmt.Sprintf("bench-client-b%d", i))
+		if err != nil {
+			stop()
+			return err
+		}
+		var cf, aw []time.Duration
+		for r := range runs {
+			if withCfinv {
+				// cfinv: one process creates and waits.
+				d, err := detectCfinv(env, cfinvBin, endpoint, dist, delay, fmt.Sprintf("/c%d-%d", i, r))
+				if err != nil {
+					stop()
+					return err
+				}
+				cf = append(cf, d)
+			}
+			if withAWS {
+				// The AWS CLI: create, then the waiter.
+				d, err := detectAWS(env, awsBin, endpoint, dist, delay, fmt.Sprintf("/a%d-%d", i, r))
+				if err != nil {
+					stop()
+					return err
+				}
+				aw = append(aw, d)
+			}
+		}
+		stop()
+		if withCfinv {
+			fmt.Printf("| %s | `cfinv invalidate --wait` | %s | %s | %s |\n", delay, list(cf), secs(quantile(cf, 0.5)), secs(mean(cf)))
+		}
+		if withAWS {
+			fmt.Printf("| %s | `aws cloudfront create-invalidation` + `aws cloudfront wait invalidation-completed` | %s | %s | %s |\n", delay, list(aw), secs(quantile(aw, 0.5)), secs(mean(aw)))
+		}
+		allC, allA = append(allC, cf...), append(allA, aw...)
+	}
+	if withCfinv {
+		fmt.Printf("| all | `cfinv invalidate --wait` | %d runs | %s | %s |\n", len(allC), secs(quantile(allC, 0.5)), secs(mean(allC)))
+	}
+	if withAWS {
+		fmt.Printf("| all | AWS CLI create + wait | %d runs | %s | %s |\n", len(allA), secs(quantile(allA, 0.5)), secs(mean(allA)))
+	}
+	fmt.Println()
+	return nil
+}
+
+// detectCfinv runs `cfinv invalidate --wait` and returns how long after
+// the server's completion instant it returned.
+func detectCfinv(env []string, bin, endpoint, dist string, delay time.Duration, path string) (time.Duration, error) {
+	m, err := runProcess(env, bin, "invalidate", "--endpoint-url", endpoint, "--distribution-id", dist, "--wait", path, "/b")
+	if err != nil {
+		return 0, err
+	}
+	created, err := createTime(m.stdout)
+	if err != nil {
+		return 0, fmt.Errorf("cfinv output: %w", err)
+	}
+	return m.end.Sub(created.Add(delay)), nil
+}
+
+// detectAWS runs `aws cloudfront create-invalidation`, then
+// `aws cloudfront wait invalidation-completed`, and returns how long after
+// the server's completion instant the waiter returned.
+func detectAWS(env []string, bin, endpoint, dist string, delay time.Duration, path string) (time.Duration, error) {
+	m, err := runProcess(env, bin, "--endpoint-url", endpoint, "cloudfront", "create-invalidation", "--distribution-id", dist, "--paths", path, "/b")
+	if err != nil {
+		return 0, err
+	}
+	created, err := createTime(m.stdout)
+	if err != nil {
+		return 0, fmt.Errorf("aws output: %w", err)
+	}
+	id, err := invalidationID(m.stdout)
+	if err != nil {
+		return 0, err
+	}
+	m, err = runProcess(env, bin, "--endpoint-url", endpoint, "cloudfront", "wait", "invalidation-completed", "--distribution-id", dist, "--id", id)
+	if err != nil {
+		return 0, err
+	}
+	return m.end.Sub(created.Add(delay)), nil
+}
+
+func createTime(out []byte) (time.Time, error) {
+	var v struct{ Invalidation struct{ CreateTime string } }
+	if err := json.Unmarshal(out, &v); err != nil {
+		return time.Time{}, fmt.Errorf("%v: %s", err, out)
+	}
+	return time.Parse(time.RFC3339Nano, v.Invalidation.CreateTime)
+}
+
+func invalidationID(out []byte) (string, error) {
+	var v struct{ Invalidation struct{ Id string } }
+	if err := json.Unmarshal(out, &v); err != nil || v.Invalidation.Id == "" {
+		return "", errors.New("no invalidation ID in the output")
+	}
+	return v.Invalidation.Id, nil
+}
+
+func quantile[T int64 | time.Duration](xs []T, q float64) T {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	// Nearest rank.
+	i := int(q*float64(len(s))+0.999999) - 1
+	return s[max(0, min(i, len(s)-1))]
+}
+
+func mean(xs []time.Duration) time.Duration {
+	var t time.Duration
+	for _, x := range xs {
+		t += x
+	}
+	return t / time.Duration(max(1, len(xs)))
+}
+
+func ms(d time.Duration) string   { return fmt.Sprintf("%.0f ms", float64(d.Microseconds())/1000) }
+func secs(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }
+
+func list(ds []time.Duration) string {
+	var s []string
+	for _, d := range ds {
+		s = append(s, fmt.Sprintf("%.2f", d.Seconds()))
+	}
+	return strings.Join(s, ", ") + " s"
+}
+
+// startServe runs `cfinv serve` on a kernel-chosen loopback port and
+// returns its URL from the line it prints once listening.
+func startServe(bin, dataDir string, delay time.Duration) (string, func(), error) {
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--edge-addr", "", "--data-dir", dataDir, "--completion-delay", delay.String())
+	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+benchKeyID, "AWS_SECRET_ACCESS_KEY="+benchSecret)
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		return "", nil, fmt.Errorf("start cfinv serve: %w", err)
+	}
+	stop := func() {
+		_ = cmd.Process.Signal(syscall.SIGINT)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, rest, ok := strings.Cut(out.String(), "CloudFront API on "); ok {
+			if u, _, ok := strings.Cut(rest, " "); ok {
+				return u, stop, nil
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	stop()
+	return "", nil, fmt.Errorf("cfinv serve printed no address:\n%s", out.String())
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// createDistribution makes the distribution both clients invalidate.
+func createDistribution(endpoint, ref string) (string, error) {
+	client := cloudfront.New(cloudfront.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider(benchKeyID, benchSecret, ""),
+	})
+	out, err := client.CreateDistribution(context.Background(), &cloudfront.CreateDistributionInput{DistributionConfig: &types.DistributionConfig{
+		CallerReference: aws.String(ref), Comment: aws.String(""), Enabled: aws.Bool(true),
+		Origins: &types.Origins{Quantity: aws.Int32(1), Items: []types.Origin{{
+			Id: aws.String("o1"), DomainName: aws.String("bucket.s3.amazonaws.com"),
+			S3OriginConfig: &types.S3OriginConfig{OriginAccessIdentity: aws.String("")},
+		}}},
+		DefaultCacheBehavior: &types.DefaultCacheBehavior{
+			TargetOriginId: aws.String("o1"), ViewerProtocolPolicy: types.ViewerProtocolPolicyAllowAll,
+			CachePolicyId: aws.String("658327ea-f89d-4fab-a63d-7e88639e58f6"),
+		},
+	}})
+	if err != nil {
+		return "", fmt.Errorf("create distribution: %w", err)
+	}
+	return aws.ToString(out.Distribution.Id), nil
+}
