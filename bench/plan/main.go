@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -29,7 +30,20 @@ func main() {
 	rss := flag.Bool("rss", false, "plan one 10^6-object site with 10^5 changes and report time and peak RSS")
 	hash := flag.String("hash", "", "generate files under `DIR` and compare manifest hashing with sha256sum and md5sum")
 	sizes := flag.String("sizes", "10000,100000,1000000", "site sizes for the planner table")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to `FILE`")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	switch {
 	case *rss:
 		rssRun()
@@ -156,7 +170,7 @@ func s3deployPaths(sc scenario) []string {
 	var ps []string
 	for _, l := range [][]string{sc.modified, sc.added, sc.deleted} {
 		for _, k := range l {
-			p := "/" + plan.Escape(k)
+			p := plan.KeyPath(k)
 			if strings.HasSuffix(p, "index.html") {
 				p = p[:strings.LastIndexByte(p, '/')+1]
 			}

@@ -12,6 +12,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/cfinv/cfinv/internal/awscf"
 	"github.com/cfinv/cfinv/internal/cfpath"
 	"github.com/cfinv/cfinv/internal/changes"
 	"github.com/cfinv/cfinv/internal/plan"
@@ -35,6 +38,15 @@ type planOptions struct {
 	AllObjects    string
 
 	// URL mapping.
+	DistributionID string
+	AWS            awsFlags
+	// Client builds the CloudFront client for --distribution-id; tests
+	// replace it.
+	Client func(ctx context.Context) (*awscf.Client, error)
+	// OriginPathSet and RootObjectSet say the flags were given, so they
+	// win over the distribution's configuration.
+	OriginPathSet     bool
+	RootObjectSet     bool
 	OriginPath        string
 	IndexDocument     string
 	IndexForms        plan.IndexForms
@@ -75,9 +87,23 @@ calling AWS. It reads what changed from one or more sources:
 
 Keys become URLs: --origin-path is stripped, DIR/index.html is reachable as
 /DIR/, /DIR and /DIR/index.html (--index-forms), the default root object also
-as /, and keys are percent-encoded the way CloudFront matches them. New objects
-are left out (no viewer can have cached them) unless --include-new; deleted
-ones are purged.
+as /, and keys are percent-encoded exactly as "cfinv invalidate" sends them
+('~' raw). New objects are left out (no viewer can have cached them) unless
+--include-new; deleted ones are purged.
+
+With --distribution-id the mapping comes from the distribution's configuration
+(one GetDistribution call; --endpoint-url, --profile and --region as for
+invalidate): the origin path of the default cache behaviour's origin is
+stripped, and its DefaultRootObject is purged as /. Ordered cache behaviours
+are followed: a behaviour whose origin is the same bucket (same domain name)
+with another origin path maps the keys under that origin path to the URLs its
+path pattern matches; URLs that a behaviour sends to a different origin are
+not reachable from this bucket and are left out. An explicit --origin-path or
+--default-root-object wins over the distribution's.
+
+A key with a literal '*' cannot be invalidated exactly (CloudFront reads '*'
+only as a trailing wildcard): it is covered by a wildcard that ends before
+the '*', and the plan says so.
 
 The optimal strategy then picks exact paths and wildcards that cover every URL
 to purge with at most --max-paths paths and --max-wildcards wildcards, purging
@@ -105,11 +131,19 @@ ready for "cfinv invalidate --paths-from -"; --output json for the whole plan.
   cfinv plan --git-range HEAD~1..HEAD --git-dir-prefix public/ --all-objects objects.txt |
     cfinv invalidate --distribution-id E2EXAMPLE --paths-from -
 
+  # Origin path, cache behaviours and default root object from the distribution:
+  cfinv plan --s3-sync-log sync.log --all-objects objects.txt --distribution-id E2EXAMPLE
+
   # What would it cost with 20 free paths left, segment wildcards only?
   aws s3 sync public/ s3://site --dryrun | cfinv plan --s3-sync-log - --all-objects objects.txt \
     --free-paths-left 20 --wildcards segment --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.OriginPathSet = cmd.Flags().Changed("origin-path")
+			opts.RootObjectSet = cmd.Flags().Changed("default-root-object")
+			if opts.Client == nil {
+				opts.Client = opts.AWS.newClient(opts.IO)
+			}
 			var err error
 			if opts.Strategy, err = plan.ParseStrategy(strategy); err != nil {
 				return &FlagError{Err: fmt.Errorf("--strategy: %w", err)}
@@ -140,10 +174,15 @@ ready for "cfinv invalidate --paths-from -"; --output json for the whole plan.
 	f.StringVar(&opts.GitRange, "git-range", "", "commits `A..B` to diff in the current directory")
 	f.StringVar(&opts.GitDirPrefix, "git-dir-prefix", "", "directory of the site in the repository (`DIR/`), stripped from keys")
 	f.StringVar(&opts.AllObjects, "all-objects", "", "every object key of the site, one a line (`FILE`, or - for stdin)")
-	f.StringVar(&opts.OriginPath, "origin-path", "", "origin path to strip from keys (`/PATH`)")
+	f.StringVar(&opts.OriginPath, "origin-path", "", "origin path to strip from keys (`/PATH`; wins over --distribution-id)")
+	f.StringVar(&opts.DistributionID, "distribution-id", "", "read the origin path, cache behaviours and default root object from this distribution (`ID`, domain name or alias)")
+	f.StringVar(&opts.AWS.EndpointURL, "endpoint-url", "", "CloudFront API `URL` for --distribution-id, e.g. a local cfinv serve: http://127.0.0.1:8655")
+	f.StringVar(&opts.AWS.Profile, "profile", "", "AWS shared config profile for --distribution-id")
+	f.StringVar(&opts.AWS.Region, "region", "", "signing region for --distribution-id (default: the SDK's, else us-east-1)")
+	f.BoolVar(&opts.AWS.Debug, "debug", false, "log the GetDistribution request and response on stderr, credentials redacted")
 	f.StringVar(&opts.IndexDocument, "index-document", "index.html", "name of directory index objects (empty: none)")
 	f.StringVar(&forms, "index-forms", "slash,noslash,file", "URLs of DIR/index.html: slash (/DIR/), noslash (/DIR), file (/DIR/index.html)")
-	f.StringVar(&opts.DefaultRootObject, "default-root-object", "index.html", "the distribution's default root object, also purged as /")
+	f.StringVar(&opts.DefaultRootObject, "default-root-object", "index.html", "the distribution's default root object, also purged as / (wins over --distribution-id)")
 	f.BoolVar(&opts.IncludeNew, "include-new", false, "purge new objects too")
 	f.StringVar(&strategy, "strategy", "optimal", "optimal, exact (one path per URL) or everything (/*)")
 	f.StringVar(&placement, "wildcards", "any", "where wildcards may end: any (any character) or segment (after a /)")
@@ -200,11 +239,16 @@ func (o *planOptions) check() error {
 }
 
 func planRun(ctx context.Context, opts *planOptions) error {
+	m := plan.Mapper{OriginPath: opts.OriginPath, IndexDocument: opts.IndexDocument, Forms: opts.IndexForms, DefaultRootObject: opts.DefaultRootObject}
+	if opts.DistributionID != "" {
+		if err := opts.fromDistribution(ctx, &m); err != nil {
+			return err
+		}
+	}
 	set, keys, inventory, scanned, err := opts.gather(ctx)
 	if err != nil {
 		return err
 	}
-	m := plan.Mapper{OriginPath: opts.OriginPath, IndexDocument: opts.IndexDocument, Forms: opts.IndexForms, DefaultRootObject: opts.DefaultRootObject}
 	var in plan.Input
 	urls := func(dst *[]string, keys []string) {
 		for _, k := range keys {
@@ -265,6 +309,105 @@ func planRun(ctx context.Context, opts *planOptions) error {
 		fmt.Fprintln(opts.IO.ErrOut, planSummary(p, opts.FreePathsLeft))
 		return nil
 	}
+}
+
+// fromDistribution sets the mapping of m from --distribution-id's
+// configuration, except what --origin-path and --default-root-object set
+// explicitly, and says on stderr what it found.
+func (o *planOptions) fromDistribution(ctx context.Context, m *plan.Mapper) error {
+	client, err := o.Client(ctx)
+	if err != nil {
+		return err
+	}
+	ids, err := resolveDistributions(ctx, client, []string{o.DistributionID})
+	if err != nil {
+		return err
+	}
+	if len(ids) != 1 {
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("plan: --distribution-id %q names %d distributions, want one", o.DistributionID, len(ids)),
+			Hint: "give the distribution's ID"}
+	}
+	cfg, err := client.DistributionConfig(ctx, ids[0])
+	if err != nil {
+		return err
+	}
+	routes, notes, err := distributionRoutes(cfg)
+	if err != nil {
+		return fmt.Errorf("plan: distribution %s: %w", ids[0], err)
+	}
+	if o.OriginPathSet {
+		notes = append(notes, fmt.Sprintf("--origin-path %q given: the distribution's origins and cache behaviours are not used", o.OriginPath))
+	} else {
+		m.Routes = routes
+	}
+	if !o.RootObjectSet {
+		m.DefaultRootObject = aws.ToString(cfg.DefaultRootObject)
+		if m.DefaultRootObject == "" {
+			notes = append(notes, "no default root object")
+		} else {
+			notes = append(notes, fmt.Sprintf("default root object %q, also purged as /", m.DefaultRootObject))
+		}
+	}
+	for _, n := range notes {
+		fmt.Fprintf(o.IO.ErrOut, "distribution %s: %s\n", ids[0], n)
+	}
+	return nil
+}
+
+// distributionRoutes turns a distribution's cache behaviours into the
+// Mapper's routes, ordered behaviours first and the default last. The
+// bucket being planned is the default behaviour's origin; a behaviour's
+// origin is local when it has the same domain name (the same bucket,
+// perhaps under another origin path). A behaviour that targets an origin
+// group uses the group's first (primary) member.
+func distributionRoutes(cfg *types.DistributionConfig) ([]plan.Route, []string, error) {
+	origins := map[string]types.Origin{}
+	if cfg.Origins != nil {
+		for _, o := range cfg.Origins.Items {
+			origins[aws.ToString(o.Id)] = o
+		}
+	}
+	groups := map[string]string{}
+	if cfg.OriginGroups != nil {
+		for _, g := range cfg.OriginGroups.Items {
+			if g.Members != nil && len(g.Members.Items) > 0 {
+				groups[aws.ToString(g.Id)] = aws.ToString(g.Members.Items[0].OriginId)
+			}
+		}
+	}
+	target := func(id string) (types.Origin, bool) {
+		if member, ok := groups[id]; ok {
+			id = member
+		}
+		o, ok := origins[id]
+		return o, ok
+	}
+	if cfg.DefaultCacheBehavior == nil {
+		return nil, nil, errors.New("no default cache behaviour")
+	}
+	defID := aws.ToString(cfg.DefaultCacheBehavior.TargetOriginId)
+	def, ok := target(defID)
+	if !ok {
+		return nil, nil, fmt.Errorf("the default cache behaviour's origin %q is not among the origins", defID)
+	}
+	bucket := aws.ToString(def.DomainName)
+	notes := []string{fmt.Sprintf("default behaviour: origin %q (%s), origin path %q", defID, bucket, aws.ToString(def.OriginPath))}
+	var routes []plan.Route
+	if cfg.CacheBehaviors != nil {
+		for _, cb := range cfg.CacheBehaviors.Items {
+			pattern, id := aws.ToString(cb.PathPattern), aws.ToString(cb.TargetOriginId)
+			o, ok := target(id)
+			local := ok && aws.ToString(o.DomainName) == bucket
+			routes = append(routes, plan.Route{PathPattern: pattern, Local: local, OriginPath: aws.ToString(o.OriginPath)})
+			if local {
+				notes = append(notes, fmt.Sprintf("behaviour %q: same bucket, origin path %q", pattern, aws.ToString(o.OriginPath)))
+			} else {
+				notes = append(notes, fmt.Sprintf("behaviour %q: origin %q is another host; keys at URLs it matches are not reachable and are left out", pattern, id))
+			}
+		}
+	}
+	routes = append(routes, plan.Route{Local: true, OriginPath: aws.ToString(def.OriginPath)})
+	return routes, notes, nil
 }
 
 // gather reads every change source. keys is every object of the site when

@@ -8,6 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/cfinv/cfinv/internal/awscf"
 	"github.com/cfinv/cfinv/internal/plan"
 	"github.com/google/go-cmp/cmp"
 )
@@ -225,5 +229,102 @@ func TestPlanRunManifest(t *testing.T) {
 	out, errOut, code = runPlan(t, false, "", args...)
 	if code != ExitOK || out != "" || !strings.Contains(errOut, "0 hashed") {
 		t.Errorf("unchanged tree: exit %d stdout %q stderr %q", code, out, errOut)
+	}
+}
+
+func TestPlanFromDistribution(t *testing.T) {
+	url, _, _, _ := testEmulator(t, 0)
+	api, err := awscf.NewAPI(t.Context(), awscf.Config{EndpointURL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	origin := func(id, domain, path string) types.Origin {
+		o := types.Origin{Id: aws.String(id), DomainName: aws.String(domain), OriginPath: aws.String(path)}
+		if strings.HasSuffix(domain, ".s3.amazonaws.com") {
+			o.S3OriginConfig = &types.S3OriginConfig{OriginAccessIdentity: aws.String("")}
+		} else {
+			o.CustomOriginConfig = &types.CustomOriginConfig{HTTPPort: aws.Int32(80), HTTPSPort: aws.Int32(443), OriginProtocolPolicy: types.OriginProtocolPolicyHttpsOnly}
+		}
+		return o
+	}
+	behaviour := func(pattern, target string) types.CacheBehavior {
+		return types.CacheBehavior{PathPattern: aws.String(pattern), TargetOriginId: aws.String(target), ViewerProtocolPolicy: types.ViewerProtocolPolicyAllowAll,
+			CachePolicyId: aws.String("658327ea-f89d-4fab-a63d-7e88639e58f6")}
+	}
+	created, err := api.CreateDistribution(t.Context(), &cloudfront.CreateDistributionInput{DistributionConfig: &types.DistributionConfig{
+		CallerReference: aws.String("plan-test"), Comment: aws.String(""), Enabled: aws.Bool(true), DefaultRootObject: aws.String("home.html"),
+		Origins: &types.Origins{Quantity: aws.Int32(3), Items: []types.Origin{
+			origin("site", "bucket.s3.amazonaws.com", "/prod"),
+			origin("assets", "bucket.s3.amazonaws.com", "/assets"),
+			origin("api", "api.example.com", ""),
+		}},
+		DefaultCacheBehavior: &types.DefaultCacheBehavior{TargetOriginId: aws.String("site"), ViewerProtocolPolicy: types.ViewerProtocolPolicyAllowAll,
+			CachePolicyId: aws.String("658327ea-f89d-4fab-a63d-7e88639e58f6")},
+		CacheBehaviors: &types.CacheBehaviors{Quantity: aws.Int32(2), Items: []types.CacheBehavior{behaviour("static/*", "assets"), behaviour("/api/*", "api")}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := aws.ToString(created.Distribution.Id)
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"changed.txt": "prod/home.html\nprod/blog/a.html\nassets/static/app.css\nassets/other/x.css\nprod/api/v1.json\nstaging/x.html\n"})
+	changed := filepath.Join(dir, "changed.txt")
+	tests := []struct {
+		name       string
+		args       []string
+		want       string
+		wantStderr []string
+	}{
+		{"origins and behaviours", nil, "/\n/blog/a.html\n/home.html\n/static/app.css\n", []string{
+			`default behaviour: origin "site" (bucket.s3.amazonaws.com), origin path "/prod"`,
+			`behaviour "static/*": same bucket, origin path "/assets"`,
+			`behaviour "/api/*": origin "api" is another host`,
+			`default root object "home.html", also purged as /`,
+		}},
+		{"explicit origin path wins", []string{"--origin-path", "/prod"}, "/\n/api/v1.json\n/blog/a.html\n/home.html\n", []string{
+			`--origin-path "/prod" given`,
+		}},
+		{"explicit root object wins", []string{"--default-root-object", "index.html"}, "/blog/a.html\n/home.html\n/static/app.css\n", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"--changed", changed, "--strategy", "exact", "--distribution-id", id, "--endpoint-url", url}, tt.args...)
+			out, errOut, code := runPlan(t, false, "", args...)
+			if code != ExitOK {
+				t.Fatalf("exit %d, stderr %s", code, errOut)
+			}
+			if out != tt.want {
+				t.Errorf("stdout = %q, want %q", out, tt.want)
+			}
+			for _, w := range tt.wantStderr {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("stderr %q does not contain %q", errOut, w)
+				}
+			}
+		})
+	}
+	t.Run("unknown distribution", func(t *testing.T) {
+		_, errOut, code := runPlan(t, false, "", "--changed", changed, "--distribution-id", "E000000000000", "--endpoint-url", url)
+		if code != ExitNotFound {
+			t.Errorf("exit %d, want %d; stderr %s", code, ExitNotFound, errOut)
+		}
+	})
+}
+
+func TestPlanLiteralStarKey(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"changed.txt": "img/a*b.png\nindex.html\n",
+		"all.txt":     "img/a*b.png\nimg/a.png\nimg/c.png\nindex.html\n",
+	})
+	out, errOut, code := runPlan(t, false, "", "--changed", filepath.Join(dir, "changed.txt"), "--all-objects", filepath.Join(dir, "all.txt"),
+		"--output", "json", "--index-document", "", "--default-root-object", "")
+	if code != ExitOK {
+		t.Fatalf("exit %d, stderr %s", code, errOut)
+	}
+	for _, want := range []string{`"path": "/img/a*"`, `"note": "/img/a*b.png has a literal '*'`, `"path": "/index.html"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plan %s does not contain %s", out, want)
+		}
 	}
 }

@@ -17,7 +17,7 @@ import (
 // start with '/'. Unlike s3deploy it does not rewrite /dir/index.html to
 // /dir/: pass the URLs to cover.
 func DepthCollapse(paths []string, threshold int) []string {
-	out := sortedSet(paths)
+	out := sortedSet(paths, 1)
 	if len(out) <= threshold {
 		return out
 	}
@@ -51,9 +51,9 @@ func DepthCollapse(paths []string, threshold int) []string {
 // wildcards it has. Matching follows cfpath.Match. It is linear in the
 // size of in for each wildcard, and is meant for tests and benchmarks.
 func Evaluate(paths []string, in Input) (missed, needless, wildcards int) {
-	must := sortedSet(in.Purge)
-	fresh := minus(sortedSet(in.New), must)
-	others := minus(minus(sortedSet(in.All), must), fresh)
+	must := sortedSet(in.Purge, 1)
+	fresh := minus(sortedSet(in.New, 1), must)
+	others := minus(minus(sortedSet(in.All, 1), must), fresh)
 	exact := map[string]bool{}
 	var patterns []string
 	for _, p := range paths {

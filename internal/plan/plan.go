@@ -1,8 +1,8 @@
 package plan
 
 import (
-	"cmp"
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -79,7 +79,8 @@ func DefaultMaxPaths(freePathsLeft int) int {
 }
 
 // Input is what must be purged and what else the site serves. Every entry
-// is an encoded URL path starting with '/' (see Mapper).
+// is an encoded URL path starting with '/' (see Mapper and KeyPath); it may
+// hold a literal '*', which Build covers with a wildcard ending before it.
 type Input struct {
 	// Purge are the URLs a viewer may have cached in an old version:
 	// changed and deleted objects. Every one is covered by the plan.
@@ -122,6 +123,9 @@ type Item struct {
 	Unchanged int `json:"unchanged"`
 	// New counts the new URLs it covers (harmless).
 	New int `json:"new,omitempty"`
+	// Note says why a wildcard was unavoidable, when it was: a URL below
+	// it has a literal '*' or is too long to send exactly.
+	Note string `json:"note,omitempty"`
 }
 
 // Reason explains the item in one line: "/blog/* covers 212 changed,
@@ -133,6 +137,9 @@ func (it Item) Reason() string {
 	s := fmt.Sprintf("%s covers %d changed, %d unchanged", it.Path, it.Changed, it.Unchanged)
 	if it.New > 0 {
 		s += fmt.Sprintf(", %d new", it.New)
+	}
+	if it.Note != "" {
+		s += "; " + it.Note
 	}
 	return s
 }
@@ -192,6 +199,9 @@ func (e *BudgetError) Hint() string {
 // among those, it has the fewest paths; among those, the fewest wildcards.
 // It is computed exactly, by dynamic programming over a compressed trie of
 // the URLs to purge (see the package documentation), not by a heuristic.
+// A URL that cannot be sent exactly (a literal '*', or over 4000
+// characters) is covered by a wildcard ending before the '*' in every
+// strategy; the item's Note says why.
 func Build(in Input, opt Options) (*Plan, error) {
 	if opt.Strategy == "" {
 		opt.Strategy = Optimal
@@ -206,18 +216,11 @@ func Build(in Input, opt Options) (*Plan, error) {
 	if opt.BatchSize <= 0 || opt.BatchSize > cfpath.MaxBatchPaths {
 		opt.BatchSize = cfpath.MaxBatchPaths
 	}
-	must := sortedSet(in.Purge)
-	for _, u := range must {
-		if err := cfpath.Validate(u); err != nil {
-			return nil, fmt.Errorf("plan invalidation: %w", err)
-		}
-		if cfpath.KindOf(u) != cfpath.KindPath {
-			return nil, fmt.Errorf("plan invalidation: %q is not a URL path", u)
-		}
+	u, err := newUniverse(in)
+	if err != nil {
+		return nil, err
 	}
-	fresh := minus(sortedSet(in.New), must)
-	others := minus(minus(sortedSet(in.All), must), fresh)
-	u := universe{must: must, fresh: fresh, others: others}
+	must := u.must
 
 	var items []Item
 	switch {
@@ -225,13 +228,9 @@ func Build(in Input, opt Options) (*Plan, error) {
 	case opt.Strategy == Everything:
 		items = []Item{u.wildcard("/")}
 	case opt.Strategy == Exact:
-		items = make([]Item, len(must))
-		for i, m := range must {
-			items[i] = Item{Path: m, Changed: 1}
-		}
+		items = u.exact()
 	case opt.Strategy == Optimal:
-		var err error
-		if items, err = optimal(&u, opt); err != nil {
+		if items, err = optimal(u, opt); err != nil {
 			return nil, err
 		}
 	default:
@@ -277,6 +276,154 @@ func batches(items []Item, size int) [][]string {
 // universe holds the three disjoint, sorted URL sets of a site.
 type universe struct {
 	must, fresh, others []string
+	// lim[i] is -1 when must[i] can be sent exactly, else the length of
+	// its longest prefix that a wildcard may end after: up to its first
+	// literal '*' (CloudFront reads '*' only as a trailing wildcard and
+	// rejects it elsewhere) or within the path length limit.
+	lim []int32
+}
+
+// newUniverse sorts and splits in and checks every URL to purge.
+func newUniverse(in Input) (*universe, error) {
+	workers := min(runtime.GOMAXPROCS(0), 2)
+	must := sortedSet(in.Purge, workers)
+	lim := make([]int32, len(must))
+	for i, m := range must {
+		l, err := exactLimit(m)
+		if err != nil {
+			return nil, fmt.Errorf("plan invalidation: %w", err)
+		}
+		lim[i] = l
+	}
+	fresh := minus(sortedSet(in.New, workers), must)
+	all := sortedSet(in.All, workers)
+	others := all[:0]
+	i, j := 0, 0
+	for _, s := range all {
+		for i < len(must) && must[i] < s {
+			i++
+		}
+		for j < len(fresh) && fresh[j] < s {
+			j++
+		}
+		if i < len(must) && must[i] == s || j < len(fresh) && fresh[j] == s {
+			continue
+		}
+		others = append(others, s)
+	}
+	return &universe{must: must, fresh: fresh, others: others, lim: lim}, nil
+}
+
+// exactLimit checks the URL u and returns -1 when it can be sent as an
+// exact invalidation path, else the length of the longest prefix of u a
+// covering wildcard may have.
+func exactLimit(u string) (int32, error) {
+	if u == "" || u[0] != '/' {
+		return 0, fmt.Errorf("%q is not a URL path: want one starting with '/'", u)
+	}
+	star := strings.IndexByte(u, '*')
+	if star < 0 && len(u) <= cfpath.MaxPathLen {
+		return -1, cfpath.Validate(u)
+	}
+	l := len(u)
+	if star >= 0 {
+		l = star
+	}
+	l = coverLen(u, l)
+	if err := cfpath.Validate(u[:l] + "*"); err != nil {
+		return 0, err
+	}
+	for i := l; i < len(u); i++ {
+		if c := u[i]; c < 0x20 || c == 0x7f {
+			return 0, fmt.Errorf("%q contains the control character 0x%02x", u, c)
+		}
+	}
+	return int32(l), nil
+}
+
+// coverLen shortens the prefix length l of u so that prefix+"*" fits
+// CloudFront's path length, without cutting a %XX escape in two.
+func coverLen(u string, l int) int {
+	if l <= cfpath.MaxPathLen-1 {
+		return l
+	}
+	l = cfpath.MaxPathLen - 1
+	switch {
+	case u[l-1] == '%':
+		l--
+	case u[l-2] == '%':
+		l -= 2
+	}
+	return l
+}
+
+// starNote explains why u needs a wildcard.
+func starNote(u string) string {
+	short := u
+	if len(short) > 80 {
+		short = short[:77] + "..."
+	}
+	if strings.IndexByte(u, '*') >= 0 {
+		return fmt.Sprintf("%s has a literal '*', which CloudFront reads only as a trailing wildcard, so only a wildcard ending before it purges it", short)
+	}
+	return fmt.Sprintf("%s is over CloudFront's %d-character path limit, so only a wildcard purges it", short, cfpath.MaxPathLen)
+}
+
+// exact is the Exact strategy: one path per URL, except URLs that cannot
+// be sent exactly, which get the longest wildcard that covers them (and
+// any exact path such a wildcard covers is left out).
+func (u *universe) exact() []Item {
+	var prefixes []string
+	var forced []int
+	for i, l := range u.lim {
+		if l >= 0 {
+			prefixes = append(prefixes, u.must[i][:l])
+			forced = append(forced, i)
+		}
+	}
+	if len(prefixes) == 0 {
+		items := make([]Item, len(u.must))
+		for i, m := range u.must {
+			items[i] = Item{Path: m, Changed: 1}
+		}
+		return items
+	}
+	slices.Sort(prefixes)
+	kept := prefixes[:0]
+	for _, p := range prefixes {
+		if len(kept) == 0 || !strings.HasPrefix(p, kept[len(kept)-1]) {
+			kept = append(kept, p)
+		}
+	}
+	// kept is prefix-free, so the greatest prefix ≤ s is the only one that
+	// can be a prefix of s.
+	covering := func(s string) int {
+		i := sort.SearchStrings(kept, s)
+		if i < len(kept) && kept[i] == s {
+			return i
+		}
+		if i > 0 && strings.HasPrefix(s, kept[i-1]) {
+			return i - 1
+		}
+		return -1
+	}
+	var items []Item
+	for i, m := range u.must {
+		if u.lim[i] < 0 && covering(m) < 0 {
+			items = append(items, Item{Path: m, Changed: 1})
+		}
+	}
+	for _, p := range kept {
+		it := u.wildcard(p)
+		for _, i := range forced {
+			if strings.HasPrefix(u.must[i], p) {
+				it.Note = starNote(u.must[i])
+				break
+			}
+		}
+		items = append(items, it)
+	}
+	return items
 }
 
 // wildcard describes the wildcard prefix+"*".
@@ -297,10 +444,11 @@ func countPrefix(list []string, prefix string) int {
 	return n
 }
 
-// sortedSet returns the sorted distinct strings of s, as a new slice.
-func sortedSet(s []string) []string {
+// sortedSet returns the sorted distinct strings of s, as a new slice,
+// sorting on up to workers goroutines.
+func sortedSet(s []string, workers int) []string {
 	out := slices.Clone(s)
-	slices.Sort(out)
+	sortStrings(out, workers)
 	return slices.Compact(out)
 }
 
@@ -321,271 +469,4 @@ func minus(a, b []string) []string {
 		out = append(out, s)
 	}
 	return out
-}
-
-// pt is one Pareto-optimal way to cover a subtree: k paths of which w are
-// wildcards, purging c unchanged URLs. ia and ib say how it was made (see
-// solver.emit).
-type pt struct {
-	c      int
-	k      int32
-	w      int16
-	ia, ib int32
-}
-
-const (
-	fromWildcard = -2 // the point is a wildcard at the node itself
-)
-
-// node is a node of the compressed trie of the URLs to purge: the URLs
-// must[lo:hi] share the prefix must[lo][:depth].
-type node struct {
-	lo, hi, depth int32
-	terminal      bool
-	kids          []int32 // children that need a choice, in order
-	trivial       []int32 // children covered exactly in every optimum
-	steps         [][]pt  // steps[0] base; steps[i+1] after merging kids[i]
-	front         []pt    // the node's Pareto front, wildcard included
-	wild          string  // wildcard prefix, "" when none is allowed
-}
-
-type solver struct {
-	u     *universe
-	nodes []node
-	K     int32
-	W     int16
-	place Placement
-	cell  []cell // scratch for merge
-	best  []int  // scratch for merge and prune
-}
-
-// optimal runs the dynamic program and rebuilds the chosen items.
-//
-// For each trie node it computes the Pareto front of (paths, wildcards,
-// needless) over all ways to cover the URLs below it: either one wildcard
-// at the node (1 path, 1 wildcard, the unchanged URLs below it), or exact
-// paths for a URL ending at the node combined with a choice for every
-// child (a knapsack merge of the children's fronts). Points above the
-// budgets are dropped, so a front never holds more than
-// (MaxPaths+1)*(MaxWildcards+1) points; a child below which only one URL
-// must be purged always takes its exact path, which keeps most merges out
-// of the table altogether.
-func optimal(u *universe, opt Options) ([]Item, error) {
-	s := &solver{u: u, K: int32(opt.MaxPaths), W: int16(min(opt.MaxWildcards, 1<<14)), place: opt.Placement}
-	s.nodes = make([]node, 0, 2*len(u.must))
-	root := s.build(0, int32(len(u.must)), 0)
-	front := s.nodes[root].front
-	if len(front) == 0 {
-		return nil, &BudgetError{Must: len(u.must), MaxPaths: opt.MaxPaths, MaxWildcards: opt.MaxWildcards}
-	}
-	best := 0
-	for i, p := range front {
-		b := front[best]
-		if cmp.Or(cmp.Compare(p.c, b.c), cmp.Compare(p.k, b.k), cmp.Compare(p.w, b.w)) < 0 {
-			best = i
-		}
-	}
-	var items []Item
-	s.emit(root, int32(best), &items)
-	return items, nil
-}
-
-// build makes the node for must[lo:hi], whose parent's prefix has length
-// parentDepth, solves it, and returns its index.
-func (s *solver) build(lo, hi, parentDepth int32) int32 {
-	must := s.u.must
-	first, last := must[lo], must[hi-1]
-	d := int32(0)
-	for int(d) < len(first) && int(d) < len(last) && first[d] == last[d] {
-		d++
-	}
-	idx := int32(len(s.nodes))
-	s.nodes = append(s.nodes, node{lo: lo, hi: hi, depth: d})
-	i := lo
-	terminal := int32(len(first)) == d
-	if terminal {
-		i++
-	}
-	base := int32(0)
-	if terminal {
-		base = 1
-	}
-	var kids, trivial []int32
-	for i < hi {
-		c := must[i][d]
-		j := i + 1
-		for j < hi && must[j][d] == c {
-			j++
-		}
-		k := s.build(i, j, d)
-		if f := s.nodes[k].front; len(f) == 1 && f[0].w == 0 && f[0].k == j-i {
-			trivial = append(trivial, k)
-			base += j - i
-		} else {
-			kids = append(kids, k)
-		}
-		i = j
-	}
-	n := &s.nodes[idx]
-	n.terminal, n.kids, n.trivial = terminal, kids, trivial
-	var acc []pt
-	if base <= s.K {
-		acc = []pt{{k: base, ia: -1, ib: -1}}
-	}
-	steps := make([][]pt, 1, len(kids)+1)
-	steps[0] = acc
-	for _, k := range kids {
-		acc = s.merge(acc, s.nodes[k].front)
-		steps = append(steps, acc)
-	}
-	final := make([]pt, len(acc), len(acc)+1)
-	for j, p := range acc {
-		final[j] = pt{c: p.c, k: p.k, w: p.w, ia: int32(j), ib: -1}
-	}
-	if m := hi - lo; m >= 2 && s.W >= 1 && s.K >= 1 {
-		if prefix, ok := s.wildcardPrefix(first[:d], parentDepth); ok {
-			n.wild = prefix
-			final = append(final, pt{c: countPrefix(s.u.others, prefix), k: 1, w: 1, ia: fromWildcard, ib: -1})
-		}
-	}
-	n.steps, n.front = steps, s.prune(final)
-	return idx
-}
-
-// wildcardPrefix returns the best wildcard prefix for a node with prefix
-// str whose parent's prefix is parentDepth long: the longest allowed
-// prefix that still covers the whole node, since a longer prefix covers
-// fewer unchanged URLs.
-func (s *solver) wildcardPrefix(str string, parentDepth int32) (string, bool) {
-	if s.place == Segment {
-		i := strings.LastIndexByte(str, '/')
-		if i < 0 || int32(i) < parentDepth {
-			return "", false
-		}
-		return str[:i+1], true
-	}
-	return str, true
-}
-
-// merge combines the fronts of two disjoint sets of URLs. It fills a
-// dense (wildcards × paths) table with the cheapest pair for each cell,
-// so memory stays O(MaxWildcards × MaxPaths) however large the fronts,
-// then reads the Pareto front off the table in (paths, wildcards) order.
-func (s *solver) merge(a, b []pt) []pt {
-	if len(a) == 0 || len(b) == 0 {
-		return nil
-	}
-	kmax := min(a[len(a)-1].k+b[len(b)-1].k, s.K) // fronts are sorted by k
-	cols := int(kmax) + 1
-	n := (int(s.W) + 1) * cols
-	if cap(s.cell) < n {
-		s.cell = make([]cell, n)
-	}
-	cells := s.cell[:n]
-	for i := range cells {
-		cells[i] = cell{c: -1}
-	}
-	for i, p := range a {
-		for j, q := range b {
-			k := p.k + q.k
-			if k > kmax {
-				break
-			}
-			w := p.w + q.w
-			if w > s.W {
-				continue
-			}
-			c := p.c + q.c
-			if x := &cells[int(w)*cols+int(k)]; x.c < 0 || c < x.c {
-				*x = cell{c: c, ia: int32(i), ib: int32(j)}
-			}
-		}
-	}
-	best := s.bestRow()
-	var out []pt
-	for k := range cols {
-		for w := 0; w <= int(s.W); w++ {
-			x := cells[w*cols+k]
-			if x.c < 0 || dominated(best, w, x.c) {
-				continue
-			}
-			best[w] = x.c
-			out = append(out, pt{c: x.c, k: int32(k), w: int16(w), ia: x.ia, ib: x.ib})
-		}
-	}
-	return out
-}
-
-// cell is one entry of merge's table; c < 0 marks an empty cell.
-type cell struct {
-	c      int
-	ia, ib int32
-}
-
-// bestRow returns the scratch row of least needless purges per wildcard
-// count, reset to "none yet".
-func (s *solver) bestRow() []int {
-	if len(s.best) != int(s.W)+1 {
-		s.best = make([]int, int(s.W)+1)
-	}
-	for i := range s.best {
-		s.best[i] = int(^uint(0) >> 1)
-	}
-	return s.best
-}
-
-// dominated reports whether a point with w wildcards and cost c is beaten
-// by one already seen (with no more paths) that has at most w wildcards
-// and at most cost c.
-func dominated(best []int, w int, c int) bool {
-	for v := 0; v <= w; v++ {
-		if best[v] <= c {
-			return true
-		}
-	}
-	return false
-}
-
-// prune keeps the Pareto-optimal points, sorted by paths: a point goes
-// when another has no more paths, no more wildcards and no more needless
-// purges.
-func (s *solver) prune(ps []pt) []pt {
-	slices.SortFunc(ps, func(a, b pt) int {
-		return cmp.Or(cmp.Compare(a.k, b.k), cmp.Compare(a.w, b.w), cmp.Compare(a.c, b.c))
-	})
-	best := s.bestRow()
-	out := ps[:0]
-	for _, p := range ps {
-		if dominated(best, int(p.w), p.c) {
-			continue
-		}
-		best[p.w] = p.c
-		out = append(out, p)
-	}
-	return slices.Clip(out)
-}
-
-// emit appends the items of point i of node v's front.
-func (s *solver) emit(v, i int32, items *[]Item) {
-	n := &s.nodes[v]
-	p := n.front[i]
-	if p.ia == fromWildcard {
-		*items = append(*items, s.u.wildcard(n.wild))
-		return
-	}
-	j := p.ia
-	for t := len(n.kids) - 1; t >= 0; t-- {
-		q := n.steps[t+1][j]
-		s.emit(n.kids[t], q.ib, items)
-		j = q.ia
-	}
-	must := s.u.must
-	if n.terminal {
-		*items = append(*items, Item{Path: must[n.lo], Changed: 1})
-	}
-	for _, k := range n.trivial {
-		for _, m := range must[s.nodes[k].lo:s.nodes[k].hi] {
-			*items = append(*items, Item{Path: m, Changed: 1})
-		}
-	}
 }

@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -34,9 +35,21 @@ func TestMapperURLs(t *testing.T) {
 		{"outside origin path", Mapper{OriginPath: "/prod"}, "staging/a.css", nil},
 		{"origin path prefix of name", Mapper{OriginPath: "/prod"}, "production/a.css", nil},
 		{"space and non-ASCII", Mapper{}, "a b/é.html", []string{"/a%20b/%C3%A9.html"}},
-		{"unsafe characters", Mapper{}, `x<>"#%{}|\^~[]` + "`?*.txt", []string{"/x%3C%3E%22%23%25%7B%7D%7C%5C%5E%7E%5B%5D%60%3F%2A.txt"}},
+		{"unsafe characters", Mapper{}, `x<>"#%{}|\^[]` + "`?.txt", []string{"/x%3C%3E%22%23%25%7B%7D%7C%5C%5E%5B%5D%60%3F.txt"}},
+		{"tilde raw as cfpath.Clean sends it", Mapper{}, "~user/a b.html", []string{"/~user/a%20b.html"}},
+		{"literal percent and escape-like text", Mapper{}, "100%/a%41.txt", []string{"/100%25/a%2541.txt"}},
+		{"literal star kept for the planner", Mapper{}, "img/a*b.png", []string{"/img/a*b.png"}},
 		{"safe punctuation kept", Mapper{}, "a/$-_.+!'(),:@=&;.txt", []string{"/a/$-_.+!'(),:@=&;.txt"}},
 		{"empty key", Mapper{}, "", nil},
+		{"routes: default origin path", Mapper{Routes: []Route{{Local: true, OriginPath: "/prod"}}}, "prod/a.css", []string{"/a.css"}},
+		{"routes: key outside every origin path", Mapper{Routes: []Route{{Local: true, OriginPath: "/prod"}}}, "staging/a.css", nil},
+		{"routes: behaviour to another origin hides the key", Mapper{Routes: []Route{{PathPattern: "/api/*"}, {Local: true}}}, "api/users.json", nil},
+		{"routes: behaviour to another origin leaves the rest", Mapper{Routes: []Route{{PathPattern: "/api/*"}, {Local: true}}}, "apis.html", []string{"/apis.html"}},
+		{"routes: same bucket, other origin path", Mapper{Routes: []Route{{PathPattern: "static/*", Local: true, OriginPath: "/assets"}, {Local: true, OriginPath: "/prod"}}}, "assets/static/x.css", []string{"/static/x.css"}},
+		{"routes: same bucket, path not routed there", Mapper{Routes: []Route{{PathPattern: "static/*", Local: true, OriginPath: "/assets"}, {Local: true, OriginPath: "/prod"}}}, "assets/other/x.css", nil},
+		{"routes: default origin path shadowed by behaviour", Mapper{Routes: []Route{{PathPattern: "static/*", Local: true, OriginPath: "/assets"}, {Local: true, OriginPath: "/prod"}}}, "prod/static/x.css", nil},
+		{"routes: index forms routed one by one", Mapper{IndexDocument: "index.html", Routes: []Route{{PathPattern: "/docs/*"}, {Local: true}}}, "docs/index.html", []string{"/docs"}},
+		{"routes: root object", Mapper{DefaultRootObject: "home.html", Routes: []Route{{Local: true, OriginPath: "/v2"}}}, "v2/home.html", []string{"/", "/home.html"}},
 		{"directory marker key", Mapper{IndexDocument: "index.html"}, "blog/", []string{"/blog/"}},
 	}
 	for _, tt := range tests {
@@ -46,6 +59,9 @@ func TestMapperURLs(t *testing.T) {
 				t.Errorf("URLs(%q) mismatch (-want +got):\n%s", tt.key, diff)
 			}
 			for _, u := range got {
+				if strings.Contains(u, "*") {
+					continue // Build covers it with a wildcard
+				}
 				if err := cfpath.Validate(u); err != nil {
 					t.Errorf("URLs(%q) gave invalid path %q: %v", tt.key, u, err)
 				}
@@ -74,21 +90,119 @@ func TestParseIndexForms(t *testing.T) {
 	}
 }
 
-func FuzzEscape(f *testing.F) {
-	for _, s := range []string{"a b", "é", "x?y*z", "%41", "~user/"} {
+func TestKeyPathIsWhatInvalidateSends(t *testing.T) {
+	for _, key := range []string{"a b.html", "~user/x", "é/ü.txt", "a#b", "q?x=1", "100%", "a%20b", "a;b,c!d'e(f)g@h=i&j+k$l"} {
+		got := KeyPath(key)
+		sent, _, err := cfpath.Clean(got)
+		if err != nil {
+			t.Errorf("cfpath.Clean(KeyPath(%q) = %q): %v", key, got, err)
+			continue
+		}
+		if sent != got {
+			t.Errorf("KeyPath(%q) = %q, but cfinv invalidate would send %q", key, got, sent)
+		}
+	}
+}
+
+func TestMatchPathPattern(t *testing.T) {
+	tests := []struct {
+		pattern, path string
+		want          bool
+	}{
+		{"/images/*", "/images/a/b.png", true},
+		{"images/*", "/images/a.png", true},
+		{"/images/*.jpg", "/images/a/b.jpg", true},
+		{"/images/*.jpg", "/images/a.png", false},
+		{"/a?c", "/abc", true},
+		{"/a?c", "/ac", false},
+		{"*", "/anything", true},
+		{"/API/*", "/api/x", false},
+		{"/*.php", "/x.php", true},
+		{"/a*b*c", "/aXbYc", true},
+		{"/a*b*c", "/aXbY", false},
+	}
+	for _, tt := range tests {
+		if got := MatchPathPattern(tt.pattern, tt.path); got != tt.want {
+			t.Errorf("MatchPathPattern(%q, %q) = %v, want %v", tt.pattern, tt.path, got, tt.want)
+		}
+	}
+}
+
+func FuzzKeyPath(f *testing.F) {
+	for _, s := range []string{"a b", "é", "x?y*z", "%41", "~user/", "a**b", strings.Repeat("é", 900)} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, key string) {
-		got := Escape(key)
-		for i := 0; i < len(got); i++ {
-			if got[i] != '%' && needsEscape(got[i]) {
-				t.Fatalf("Escape(%q) = %q leaves byte 0x%02x", key, got, got[i])
-			}
+		got := KeyPath(key)
+		if !strings.HasPrefix(got, "/") {
+			t.Fatalf("KeyPath(%q) = %q does not start with '/'", key, got)
 		}
-		if err := cfpath.Validate("/" + got); err != nil && len(got) < cfpath.MaxPathLen {
-			t.Fatalf("Escape(%q) = %q is not a valid path: %v", key, got, err)
+		// Every escape is one of a key byte: decoding gives the key back.
+		if dec, err := url.PathUnescape(got[1:]); err != nil || dec != key {
+			t.Fatalf("KeyPath(%q) = %q decodes to %q, %v", key, got, dec, err)
+		}
+		if strings.Contains(key, "*") || len(got) > cfpath.MaxPathLen {
+			return // Build covers these with a wildcard
+		}
+		sent, _, err := cfpath.Clean(got)
+		if err != nil || sent != got {
+			t.Fatalf("KeyPath(%q) = %q, but cfpath.Clean gives %q, %v", key, got, sent, err)
+		}
+		if err := cfpath.Validate(got); err != nil {
+			t.Fatalf("KeyPath(%q) = %q is not a valid path: %v", key, got, err)
 		}
 	})
+}
+
+func TestBuildCoversLiteralStar(t *testing.T) {
+	m := Mapper{}
+	in := Input{
+		Purge: append(m.URLs("img/a*b.png"), m.URLs("index.html")...),
+		All:   append(m.URLs("img/a.png"), m.URLs("img/c.png")...),
+	}
+	for _, st := range []Strategy{Optimal, Exact} {
+		p, err := Build(in, Options{Strategy: st, MaxPaths: 10, MaxWildcards: 15})
+		if err != nil {
+			t.Fatalf("%s: %v", st, err)
+		}
+		want := []Item{
+			{Path: "/img/a*", Wildcard: true, Changed: 1, Unchanged: 1, Note: "/img/a*b.png has a literal '*', which CloudFront reads only as a trailing wildcard, so only a wildcard ending before it purges it"},
+			{Path: "/index.html", Changed: 1},
+		}
+		if diff := gocmp.Diff(want, p.Items); diff != "" {
+			t.Errorf("%s: items (-want +got):\n%s", st, diff)
+		}
+		if !strings.Contains(p.Items[0].Reason(), "literal '*'") {
+			t.Errorf("%s: reason %q does not explain the wildcard", st, p.Items[0].Reason())
+		}
+		checkPlan(t, string(st), in, p, 10, 15)
+	}
+	// Without wildcards the URL cannot be covered.
+	if _, err := Build(in, Options{MaxPaths: 10, MaxWildcards: 0}); err == nil {
+		t.Error("Build with no wildcards covered a URL with a literal '*'")
+	}
+	// A '*' right after the root needs "/*".
+	p, err := Build(Input{Purge: []string{"/*x"}, All: []string{"/a"}}, Options{MaxPaths: 10, MaxWildcards: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Paths(); !slices.Equal(got, []string{"/*"}) {
+		t.Errorf("paths = %q, want [/*]", got)
+	}
+}
+
+func TestBuildCoversOverlongURL(t *testing.T) {
+	long := "/" + strings.Repeat("a", cfpath.MaxPathLen+10)
+	p, err := Build(Input{Purge: []string{long, "/b"}, All: []string{"/c"}}, Options{MaxPaths: 10, MaxWildcards: 15})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPlan(t, "overlong", Input{Purge: []string{long, "/b"}, All: []string{"/c"}}, p, 10, 15)
+	for _, path := range p.Paths() {
+		if len(path) > cfpath.MaxPathLen {
+			t.Errorf("path of %d characters, over the limit", len(path))
+		}
+	}
 }
 
 func TestBuildStrategies(t *testing.T) {
@@ -223,8 +337,7 @@ func TestDefaultMaxPaths(t *testing.T) {
 
 // randomSite makes a small site of URLs over a tiny alphabet, so prefixes
 // collide often, and splits it into URLs to purge, new and unchanged.
-func randomSite(r *rand.Rand, n int) Input {
-	const alphabet = "ab/"
+func randomSite(r *rand.Rand, n int, alphabet string) Input {
 	seen := map[string]bool{}
 	var in Input
 	for len(seen) < n {
@@ -264,7 +377,7 @@ func bruteForce(in Input, k, w int, place Placement) (best [3]int, ok bool) {
 	cands := map[string]bool{}
 	for _, u := range in.All {
 		for i := 1; i <= len(u); i++ {
-			if place == Segment && u[i-1] != '/' {
+			if place == Segment && u[i-1] != '/' || strings.Contains(u[:i], "*") {
 				continue
 			}
 			cands[u[:i]] = true
@@ -287,6 +400,8 @@ func bruteForce(in Input, k, w int, place Placement) (best [3]int, ok bool) {
 				}
 			}
 			switch {
+			case isMust[u] && !hit && strings.Contains(u, "*"):
+				paths = k + 1 // cannot be sent exactly
 			case isMust[u] && !hit:
 				paths++
 			case hit && !isMust[u] && !isNew[u]:
@@ -318,12 +433,15 @@ func TestOptimalEqualsBruteForce(t *testing.T) {
 			t.Errorf("only %d of 300 random cases were feasible and compared, want at least 200", compared)
 		}
 	}()
+	defer func(p int64) { parallelPairs = p }(parallelPairs)
 	for i := range 300 {
-		in := randomSite(r, 3+r.IntN(10))
+		alphabet := []string{"ab/", "ab/", "a/*"}[i%3]
+		in := randomSite(r, 3+r.IntN(10), alphabet)
 		k := 1 + r.IntN(5)
 		w := r.IntN(3)
+		parallelPairs = []int64{1 << 18, 0}[i%2] // also split every merge's rows
 		place := []Placement{Anywhere, Segment}[r.IntN(2)]
-		name := fmt.Sprintf("%d/k=%d/w=%d/%s", i, k, w, place)
+		name := fmt.Sprintf("%d/%s/k=%d/w=%d/%s", i, alphabet, k, w, place)
 		want, feasible := bruteForce(in, k, w, place)
 		p, err := Build(in, Options{MaxPaths: k, MaxWildcards: w, Placement: place})
 		if !feasible && len(in.Purge) > 0 {
@@ -563,7 +681,7 @@ func ExampleBuild() {
 }
 
 func BenchmarkBuild(b *testing.B) {
-	for _, n := range []int{10_000, 100_000} {
+	for _, n := range []int{10_000, 100_000, 1_000_000} {
 		r := rand.New(rand.NewPCG(uint64(n), 1))
 		in := siteInput(r, n, 0.1)
 		b.Run(fmt.Sprintf("objects=%d/changed=10%%", n), func(b *testing.B) {

@@ -2,7 +2,10 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+
+	"github.com/cfinv/cfinv/internal/cfpath"
 )
 
 // IndexForms selects which URLs a directory index object is reachable
@@ -43,12 +46,18 @@ func ParseIndexForms(s string) (IndexForms, error) {
 }
 
 // Mapper turns object keys (as stored at the origin) into the URL paths a
-// viewer can request them under, percent-encoded the way CloudFront wants
-// invalidation paths.
+// viewer can request them under, percent-encoded as KeyPath does.
 type Mapper struct {
 	// OriginPath is the origin's path ("/prod"): keys below it are served
-	// with it stripped; keys outside it are not served at all.
+	// with it stripped; keys outside it are not served at all. Ignored
+	// when Routes is set.
 	OriginPath string
+	// Routes, when set, are the distribution's cache behaviours in order,
+	// the default one last (see Route). A key is mapped under the origin
+	// path of every local route, and each URL is kept only when the first
+	// route whose pattern matches it is local with that origin path: the
+	// URL a viewer requests then reaches this key.
+	Routes []Route
 	// IndexDocument is the name of directory index objects ("index.html");
 	// empty disables the index forms.
 	IndexDocument string
@@ -59,30 +68,87 @@ type Mapper struct {
 	DefaultRootObject string
 }
 
-// URLs returns the encoded URL paths of key, or nil when key is outside the
-// origin path (a viewer cannot reach it). key may start with '/'.
+// Route is a cache behaviour of a distribution as the Mapper needs it.
+type Route struct {
+	// PathPattern is the behaviour's path pattern ("/images/*.jpg"); ""
+	// for the default behaviour, which matches every path.
+	PathPattern string
+	// Local reports whether the behaviour's origin serves the objects
+	// being planned (the same bucket as the default behaviour's origin).
+	Local bool
+	// OriginPath is the origin path of the behaviour's origin.
+	OriginPath string
+}
+
+// URLs returns the encoded URL paths of key, or nil when no viewer URL
+// reaches it (outside the origin path, or routed to another origin). key
+// may start with '/'.
 func (m *Mapper) URLs(key string) []string {
 	key = strings.TrimPrefix(key, "/")
-	if op := strings.Trim(m.OriginPath, "/"); op != "" {
-		rest, ok := strings.CutPrefix(key, op+"/")
+	if len(m.Routes) == 0 {
+		rest, ok := stripOrigin(key, m.OriginPath)
 		if !ok {
 			return nil
 		}
-		key = rest
+		return m.forms(rest, nil)
 	}
+	var out []string
+	for i, r := range m.Routes {
+		if !r.Local || slices.ContainsFunc(m.Routes[:i], func(q Route) bool { return q.Local && normOrigin(q.OriginPath) == normOrigin(r.OriginPath) }) {
+			continue // each origin path once
+		}
+		rest, ok := stripOrigin(key, r.OriginPath)
+		if !ok {
+			continue
+		}
+		op := normOrigin(r.OriginPath)
+		out = m.formsInto(out, rest, func(raw string) bool {
+			for _, q := range m.Routes {
+				if q.PathPattern == "" || MatchPathPattern(q.PathPattern, raw) {
+					return q.Local && normOrigin(q.OriginPath) == op
+				}
+			}
+			return false
+		})
+	}
+	return out
+}
+
+func normOrigin(op string) string { return strings.Trim(op, "/") }
+
+// stripOrigin returns key relative to the origin path op.
+func stripOrigin(key, op string) (string, bool) {
+	if op := normOrigin(op); op != "" {
+		return strings.CutPrefix(key, op+"/")
+	}
+	return key, true
+}
+
+// forms returns the encoded URLs of the key rest (relative to the origin
+// path) that keep says are served; keep nil keeps all.
+func (m *Mapper) forms(rest string, keep func(raw string) bool) []string {
+	return m.formsInto(nil, rest, keep)
+}
+
+func (m *Mapper) formsInto(out []string, key string, keep func(raw string) bool) []string {
 	if key == "" {
-		return nil
+		return out
 	}
 	forms := m.Forms
 	if forms == 0 {
 		forms = AllIndexForms
 	}
-	var out []string
-	add := func(p string) {
-		for _, q := range out {
-			if q == p {
-				return
-			}
+	n := len(out)
+	add := func(raw string) {
+		if keep != nil && !keep(raw) {
+			return
+		}
+		p := "/"
+		if raw != "/" {
+			p = KeyPath(raw[1:])
+		}
+		if slices.Contains(out[n:], p) {
+			return
 		}
 		out = append(out, p)
 	}
@@ -95,61 +161,101 @@ func (m *Mapper) URLs(key string) []string {
 	}
 	if m.IndexDocument != "" && name == m.IndexDocument {
 		if forms&FormSlash != 0 {
-			add("/" + Escape(dir))
+			add("/" + dir)
 		}
 		if forms&FormNoSlash != 0 && dir != "" {
-			add("/" + Escape(strings.TrimSuffix(dir, "/")))
+			add("/" + strings.TrimSuffix(dir, "/"))
 		}
 		if forms&FormFile != 0 {
-			add("/" + Escape(key))
+			add("/" + key)
 		}
 		return out
 	}
-	add("/" + Escape(key))
+	add("/" + key)
 	return out
 }
 
-// Escape percent-encodes a key the way CloudFront matches invalidation
-// paths: every byte that is not ASCII, every control character and the
-// characters RFC 1738 calls unsafe (space < > " # % { } | \ ^ ~ [ ] `),
-// plus '?' (it would start a query string) and '*' (it would be read as a
-// wildcard). Everything else, including '/', is left alone: encoding a safe
-// character makes CloudFront silently miss the object.
+// MatchPathPattern reports whether the URL path matches a CloudFront cache
+// behaviour path pattern: '*' matches any run of characters ('/'
+// included), '?' exactly one, everything else itself (case-sensitive). A
+// pattern without a leading '/' is matched as if it had one.
+func MatchPathPattern(pattern, path string) bool {
+	if !strings.HasPrefix(pattern, "/") {
+		pattern = "/" + pattern
+	}
+	p, s := 0, 0
+	star, mark := -1, 0
+	for s < len(path) {
+		switch {
+		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == path[s]) && pattern[p] != '*':
+			p++
+			s++
+		case p < len(pattern) && pattern[p] == '*':
+			star, mark = p, s
+			p++
+		case star >= 0:
+			p = star + 1
+			mark++
+			s = mark
+		default:
+			return false
+		}
+	}
+	for p < len(pattern) && pattern[p] == '*' {
+		p++
+	}
+	return p == len(pattern)
+}
+
+// keyOnly encodes what means one thing in a key and another in a path.
+var keyOnly = strings.NewReplacer("%", "%25", "?", "%3F")
+
+// KeyPath returns the URL path viewers request an object key under ("/" +
+// key, percent-encoded), in exactly the form "cfinv invalidate" sends it:
+// the key is encoded by cfpath.Clean, after encoding the two characters
+// whose meaning differs between a key and a path — '%' (in a key a literal
+// percent sign, never the start of an escape) and '?' (it would start a
+// query string). So cfpath.Clean(KeyPath(k)) == KeyPath(k): '~' stays raw,
+// as browsers send it, and the unsafe characters, controls and non-ASCII
+// bytes are %XX-encoded. A literal '*' is kept: such a URL cannot be
+// invalidated exactly (CloudFront reads '*' only as a trailing wildcard
+// and rejects it elsewhere), and Build covers it with a wildcard that ends
+// before the '*'.
 // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Invalidation.html
-//
-// TODO(cfpath): use cfpath's encoder once it exists, so the client and the
-// planner share one rule.
-func Escape(key string) string {
-	i := 0
-	for i < len(key) && !needsEscape(key[i]) {
-		i++
+func KeyPath(key string) string {
+	plain := true
+	for i := 0; i < len(key) && plain; i++ {
+		c := key[i]
+		plain = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '/' || c == '.' || c == '-' || c == '_'
 	}
-	if i == len(key) {
-		return key
+	if plain {
+		return "/" + key // nothing any rule encodes
 	}
-	const hex = "0123456789ABCDEF"
 	var b strings.Builder
 	b.Grow(len(key) + 8)
-	b.WriteString(key[:i])
-	for ; i < len(key); i++ {
-		if c := key[i]; needsEscape(c) {
-			b.WriteByte('%')
-			b.WriteByte(hex[c>>4])
-			b.WriteByte(hex[c&15])
-		} else {
-			b.WriteByte(c)
+	b.WriteByte('/')
+	for i, piece := range strings.Split(key, "*") {
+		if i > 0 {
+			b.WriteByte('*')
+		}
+		// Chunks of 1000 bytes stay under Clean's length limit even when
+		// every byte is encoded; Clean encodes byte by byte, so a chunk
+		// boundary inside a UTF-8 sequence changes nothing.
+		for len(piece) > 0 {
+			n := min(len(piece), 1000)
+			raw := piece[:n]
+			piece = piece[n:]
+			c, _, err := cfpath.Clean("/" + keyOnly.Replace(raw))
+			if err != nil {
+				// Not expected (no '*', short enough); encoding every
+				// byte is always a valid path for the same key.
+				for j := 0; j < len(raw); j++ {
+					fmt.Fprintf(&b, "%%%02X", raw[j])
+				}
+				continue
+			}
+			b.WriteString(c[1:])
 		}
 	}
 	return b.String()
-}
-
-func needsEscape(c byte) bool {
-	if c < 0x21 || c >= 0x7f {
-		return true
-	}
-	switch c {
-	case '<', '>', '"', '#', '%', '{', '}', '|', '\\', '^', '~', '[', ']', '`', '?', '*':
-		return true
-	}
-	return false
 }
