@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/url"
 	"path/filepath"
@@ -692,5 +693,152 @@ func BenchmarkBuild(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// referenceDP solves the planning problem by a plain dynamic program over
+// the uncompressed character trie of the URLs to purge, with dense tables
+// of the least needless purges for exactly w wildcards and k paths and no
+// pruning at all. It shares no code with Build and returns the best
+// (needless, paths, wildcards) within the budgets.
+func referenceDP(in Input, K, W int, place Placement) (best [3]int, ok bool) {
+	isMust, isNew := map[string]bool{}, map[string]bool{}
+	for _, u := range in.Purge {
+		isMust[u] = true
+	}
+	for _, u := range in.New {
+		isNew[u] = true
+	}
+	var others []string
+	for _, u := range in.All {
+		if !isMust[u] && !isNew[u] {
+			others = append(others, u)
+		}
+	}
+	const inf = 1 << 60
+	newTable := func() [][]int {
+		t := make([][]int, W+1)
+		for w := range t {
+			t[w] = make([]int, K+1)
+			for k := range t[w] {
+				t[w][k] = inf
+			}
+		}
+		return t
+	}
+	var solve func(prefix string, below []string) [][]int
+	solve = func(prefix string, below []string) [][]int {
+		// Exact option: the URL ending here, then every child.
+		acc := newTable()
+		acc[0][0] = 0
+		children := map[byte][]string{}
+		var keys []byte
+		for _, u := range below {
+			if len(u) == len(prefix) {
+				if strings.Contains(u, "*") {
+					acc[0][0] = inf
+				} else {
+					shifted := newTable()
+					for w := range acc {
+						for k := 0; k < K; k++ {
+							shifted[w][k+1] = acc[w][k]
+						}
+					}
+					acc = shifted
+				}
+				continue
+			}
+			c := u[len(prefix)]
+			if _, seen := children[c]; !seen {
+				keys = append(keys, c)
+			}
+			children[c] = append(children[c], u)
+		}
+		for _, c := range keys {
+			ch := solve(prefix+string(c), children[c])
+			next := newTable()
+			for w1 := range acc {
+				for k1 := range acc[w1] {
+					if acc[w1][k1] == inf {
+						continue
+					}
+					for w2 := 0; w1+w2 <= W; w2++ {
+						for k2 := 0; k1+k2 <= K; k2++ {
+							if v := acc[w1][k1] + ch[w2][k2]; v < next[w1+w2][k1+k2] {
+								next[w1+w2][k1+k2] = v
+							}
+						}
+					}
+				}
+			}
+			acc = next
+		}
+		// Wildcard option: prefix+"*" covers everything below.
+		allowed := prefix != "" && !strings.Contains(prefix, "*") && (place != Segment || strings.HasSuffix(prefix, "/"))
+		if allowed && W >= 1 && K >= 1 {
+			c := 0
+			for _, o := range others {
+				if strings.HasPrefix(o, prefix) {
+					c++
+				}
+			}
+			acc[1][1] = min(acc[1][1], c)
+		}
+		return acc
+	}
+	must := slices.Sorted(maps.Keys(isMust))
+	if len(must) == 0 {
+		return best, false
+	}
+	t := solve("", must)
+	for w := range t {
+		for k := range t[w] {
+			if t[w][k] >= inf {
+				continue
+			}
+			cand := [3]int{t[w][k], k, w}
+			if !ok || slices.Compare(cand[:], best[:]) < 0 {
+				best, ok = cand, true
+			}
+		}
+	}
+	return best, ok
+}
+
+// TestOptimalEqualsReferenceDP checks Build on sites far larger than brute
+// force can handle, with many sibling subtrees so that the budget bounds
+// prune a lot, against an unpruned dynamic program.
+func TestOptimalEqualsReferenceDP(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	defer func(p int64) { parallelPairs = p }(parallelPairs)
+	compared := 0
+	for i := range 60 {
+		alphabet := []string{"abc/", "ab/", "abc/*"}[i%3]
+		in := randomSite(r, 30+r.IntN(90), alphabet)
+		k := 1 + r.IntN(14)
+		w := r.IntN(4)
+		place := []Placement{Anywhere, Segment}[r.IntN(2)]
+		parallelPairs = []int64{1 << 18, 0}[i%2]
+		name := fmt.Sprintf("%d/%s/k=%d/w=%d/%s", i, alphabet, k, w, place)
+		want, feasible := referenceDP(in, k, w, place)
+		p, err := Build(in, Options{MaxPaths: k, MaxWildcards: w, Placement: place})
+		if !feasible {
+			if err == nil && len(in.Purge) > 0 {
+				t.Errorf("%s: Build found %q where the reference found nothing", name, p.Paths())
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: Build: %v (reference found %v)", name, err, want)
+			continue
+		}
+		compared++
+		checkPlan(t, name, in, p, k, w)
+		if got := [3]int{p.Needless, len(p.Items), p.Wildcards}; got != want {
+			t.Errorf("%s: (needless, paths, wildcards) = %v, reference %v; plan %q", name, got, want, p.Paths())
+		}
+	}
+	if compared < 30 {
+		t.Errorf("only %d of 60 cases were feasible and compared, want at least 30", compared)
 	}
 }
