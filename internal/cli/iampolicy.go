@@ -23,9 +23,11 @@ func newIAMPolicyCmd(d *Deps, runF func(*iamPolicyOptions) error) *cobra.Command
 		Short: "Print the least-privilege IAM policy for cfinv on these distributions",
 		Long: `Print the least-privilege IAM policy for what cfinv does on the given
 distributions: cloudfront:CreateInvalidation, GetInvalidation and
-ListInvalidations on each distribution's ARN, plus cloudfront:ListDistributions
-on "*" only when a distribution is named by domain or alias (that lookup
-cannot be restricted to a resource). Nothing is sent to AWS.`,
+ListInvalidations on each distribution's ARN (invalidate, wait, get, list),
+GetDistribution on the same ARNs (plan --distribution-id reads the config),
+plus cloudfront:ListDistributions on "*" only when a distribution is named by
+domain or alias (that lookup cannot be restricted to a resource; cfinv
+distributions needs it too). Nothing is sent to AWS.`,
 		Example: `  cfinv iam-policy --distribution-id E1U5RQF7T870K0 --account-id 123456789012
   cfinv iam-policy --distribution-id www.example.com > policy.json`,
 		Args: cobra.NoArgs,
@@ -73,7 +75,7 @@ func iamPolicyRun(opts *iamPolicyOptions) error {
 	}
 	stmts := []iamStatement{{
 		Sid: "CfinvInvalidate", Effect: "Allow",
-		Action:   []string{"cloudfront:CreateInvalidation", "cloudfront:GetInvalidation", "cloudfront:ListInvalidations"},
+		Action:   []string{"cloudfront:CreateInvalidation", "cloudfront:GetInvalidation", "cloudfront:ListInvalidations", "cloudfront:GetDistribution"},
 		Resource: arns,
 	}}
 	if byName {

@@ -88,7 +88,8 @@ func TestIAMPolicy(t *testing.T) {
             "Action": [
                 "cloudfront:CreateInvalidation",
                 "cloudfront:GetInvalidation",
-                "cloudfront:ListInvalidations"
+                "cloudfront:ListInvalidations",
+                "cloudfront:GetDistribution"
             ],
             "Resource": [
                 "arn:aws:cloudfront::123456789012:distribution/E1U5RQF7T870K0"
@@ -110,7 +111,8 @@ func TestIAMPolicy(t *testing.T) {
             "Action": [
                 "cloudfront:CreateInvalidation",
                 "cloudfront:GetInvalidation",
-                "cloudfront:ListInvalidations"
+                "cloudfront:ListInvalidations",
+                "cloudfront:GetDistribution"
             ],
             "Resource": [
                 "arn:aws:cloudfront::*:distribution/*"
