@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cfinv/cfinv/internal/cfpath"
+	"github.com/cfinv/cfinv/internal/distconfig"
 )
 
 // IndexForms selects which URLs a directory index object is reachable
@@ -104,7 +105,7 @@ func (m *Mapper) URLs(key string) []string {
 		op := normOrigin(r.OriginPath)
 		out = m.formsInto(out, rest, func(raw string) bool {
 			for _, q := range m.Routes {
-				if q.PathPattern == "" || MatchPathPattern(q.PathPattern, raw) {
+				if q.PathPattern == "" || distconfig.MatchPathPattern(q.PathPattern, raw) {
 					return q.Local && normOrigin(q.OriginPath) == op
 				}
 			}
@@ -173,38 +174,6 @@ func (m *Mapper) formsInto(out []string, key string, keep func(raw string) bool)
 	}
 	add("/" + key)
 	return out
-}
-
-// MatchPathPattern reports whether the URL path matches a CloudFront cache
-// behaviour path pattern: '*' matches any run of characters ('/'
-// included), '?' exactly one, everything else itself (case-sensitive). A
-// pattern without a leading '/' is matched as if it had one.
-func MatchPathPattern(pattern, path string) bool {
-	if !strings.HasPrefix(pattern, "/") {
-		pattern = "/" + pattern
-	}
-	p, s := 0, 0
-	star, mark := -1, 0
-	for s < len(path) {
-		switch {
-		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == path[s]) && pattern[p] != '*':
-			p++
-			s++
-		case p < len(pattern) && pattern[p] == '*':
-			star, mark = p, s
-			p++
-		case star >= 0:
-			p = star + 1
-			mark++
-			s = mark
-		default:
-			return false
-		}
-	}
-	for p < len(pattern) && pattern[p] == '*' {
-		p++
-	}
-	return p == len(pattern)
 }
 
 // keyOnly encodes what means one thing in a key and another in a path.
