@@ -404,7 +404,7 @@ func (c *Client) create(ctx context.Context, job Job, sb *Submitted) error {
 		sb.Location = location(dist, id)
 	}
 	if job.Event != nil {
-		job.Event("batch %d: created %s (%d paths, reference %s)", sb.Batch, id, len(sb.Items), sb.CallerReference)
+		job.Event("batch %d: created %s (%s, reference %s)", sb.Batch, id, plural(len(sb.Items), "path"), sb.CallerReference)
 	}
 	if c.Journal != nil {
 		if err := c.Journal.Append(journal.Entry{Time: c.now().UTC(), DistributionID: dist, CallerReference: sb.CallerReference, DeployID: job.DeployID, InvalidationID: id, Items: len(sb.Items), State: journal.StateCreated}); err != nil {
@@ -504,4 +504,12 @@ func Resolve(dists []Distribution, name string) ([]string, error) {
 	}
 	return nil, &Error{Op: "resolve distribution", Message: fmt.Sprintf("%v %q by domain name or alias", ErrNoMatch, name), class: classNotFound,
 		hint: "`cfinv distributions` lists IDs, domains and aliases", Err: ErrNoMatch}
+}
+
+// plural formats n with noun, adding "s" unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -104,9 +104,10 @@ func exitCode(err error) int {
 	return ExitFailure
 }
 
-// printError writes "Error: …" and, when known, "Try: …" to w. It is the
-// only place errors are printed.
-func printError(w io.Writer, err error, usage string) {
+// printError writes "Error: …" and, when known, "Try: …" to w; a usage
+// error also points to the help of cmdPath. It is the only place errors
+// are printed.
+func printError(w io.Writer, err error, cmdPath string) {
 	if errors.Is(err, ErrSilent) {
 		return
 	}
@@ -121,7 +122,7 @@ func printError(w io.Writer, err error, usage string) {
 		}
 	}
 	var fe *FlagError
-	if errors.As(err, &fe) && usage != "" {
-		fmt.Fprintf(w, "\n%s", usage)
+	if errors.As(err, &fe) && cmdPath != "" {
+		fmt.Fprintf(w, "Run '%s --help' for usage.\n", cmdPath)
 	}
 }

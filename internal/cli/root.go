@@ -37,11 +37,11 @@ func Main(ctx context.Context, args []string, ios *IO, getenv func(string) strin
 	if ctx.Err() != nil && !errors.Is(err, context.Canceled) && errors.Is(ctx.Err(), context.Canceled) {
 		err = &ExitError{Code: ExitInterrupted, Err: err}
 	}
-	usage := ""
+	path := ""
 	if cmd != nil {
-		usage = cmd.UsageString()
+		path = cmd.CommandPath()
 	}
-	printError(ios.ErrOut, err, usage)
+	printError(ios.ErrOut, err, path)
 	return exitCode(err)
 }
 

@@ -228,7 +228,10 @@ func authError(err error) *apiError {
 		HTTPStatus() int
 	}
 	if errors.As(err, &coded) {
-		return &apiError{Code: coded.ErrorCode(), Message: err.Error(), Status: coded.HTTPStatus()}
+		// The XML envelope carries the code on its own; the message is
+		// the text after it, as CloudFront sends it.
+		msg := strings.TrimPrefix(err.Error(), coded.ErrorCode()+": ")
+		return &apiError{Code: coded.ErrorCode(), Message: msg, Status: coded.HTTPStatus()}
 	}
 	return errorf("AccessDenied", "Access denied: %v", err)
 }
