@@ -61,7 +61,14 @@ type serveOptions struct {
 
 	edgeBytes int64
 	s3        map[string]string
+	// readTimeout bounds reading one whole request, body included (0:
+	// defaultReadTimeout); tests shorten it.
+	readTimeout time.Duration
 }
+
+// defaultReadTimeout bounds how long the API waits for a whole request, so
+// a client that trickles its body (slow-loris) cannot hold a connection.
+const defaultReadTimeout = 60 * time.Second
 
 func newServeCmd(d *Deps, runF func(*serveOptions) error) *cobra.Command {
 	opts := &serveOptions{IO: d.IO, Getenv: d.Getenv, Now: d.Now}
@@ -286,10 +293,14 @@ func serveRun(ctx context.Context, opts *serveOptions) error {
 		return err
 	}
 	url := "http://" + ln.Addr().String()
+	readTimeout := opts.readTimeout
+	if readTimeout <= 0 {
+		readTimeout = defaultReadTimeout
+	}
 	srv := &http.Server{
 		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
+		ReadHeaderTimeout: min(10*time.Second, readTimeout),
+		ReadTimeout:       readTimeout,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}

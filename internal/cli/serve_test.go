@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -83,7 +85,7 @@ func TestServeFlags(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.want, *got, cmp.FilterPath(func(p cmp.Path) bool {
 				switch p.String() {
-				case "IO", "Getenv", "Now", "Faults", "edgeBytes", "s3":
+				case "IO", "Getenv", "Now", "Faults", "edgeBytes", "s3", "readTimeout":
 					return true
 				}
 				return false
@@ -324,5 +326,35 @@ func TestServeFaultFlags(t *testing.T) {
 	}
 	if out := srv.stderr.String(); !strings.Contains(out, "fault injection is on") || !strings.Contains(out, "fault injected") {
 		t.Errorf("faults not logged:\n%s", out)
+	}
+}
+
+// TestServeSlowBody checks that a client trickling a request body cannot
+// hold a connection past the read timeout, and that the server keeps
+// answering others meanwhile.
+func TestServeSlowBody(t *testing.T) {
+	env := map[string]string{"AWS_ACCESS_KEY_ID": "AKIDENV", "AWS_SECRET_ACCESS_KEY": "envsecret"}
+	srv := startServe(t, &serveOptions{DataDir: t.TempDir(), Getenv: func(k string) string { return env[k] }, readTimeout: 500 * time.Millisecond})
+	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := fmt.Fprintf(conn, "POST /2020-05-31/distribution HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n<Distri"); err != nil {
+		t.Fatal(err)
+	}
+	// Another client is served while the slow one holds its connection.
+	if _, err := client(srv.url, "AKIDENV", "envsecret").ListDistributions(t.Context(), &cloudfront.ListDistributionsInput{}); err != nil {
+		t.Fatalf("ListDistributions beside a slow client: %v", err)
+	}
+	// The slow connection is closed by the server: reads end with EOF or
+	// a reset, long before our own (generous) deadline.
+	if err := conn.SetReadDeadline(time.Now().Add(30 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	_, err = io.Copy(io.Discard, conn)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatal("the server kept a trickling request open for 30s; want it closed after its read timeout")
 	}
 }
