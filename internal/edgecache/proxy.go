@@ -685,6 +685,20 @@ func (rq *request) respond(w http.ResponseWriter, o *object, xcache string, hit 
 		if _, ok := h["Content-Type"]; !ok {
 			h["Content-Type"] = nil // no sniffing: CloudFront passes what the origin sent
 		}
+		if !conditionalOrRange(rq.r) {
+			// The common hit: what http.ServeContent would do for a
+			// plain GET or HEAD, without its parsing and allocations.
+			if o.lastModified != "" && h.Get("Last-Modified") == "" {
+				h.Set("Last-Modified", o.lastModified)
+			}
+			h.Set("Accept-Ranges", "bytes")
+			h.Set("Content-Length", strconv.Itoa(len(body)))
+			w.WriteHeader(http.StatusOK)
+			if rq.r.Method != http.MethodHead {
+				w.Write(body)
+			}
+			return
+		}
 		modtime, _ := http.ParseTime(o.lastModified)
 		http.ServeContent(w, rq.r, "", modtime, bytes.NewReader(body))
 		return
@@ -694,6 +708,17 @@ func (rq *request) respond(w http.ResponseWriter, o *object, xcache string, hit 
 	if rq.r.Method != http.MethodHead {
 		w.Write(body)
 	}
+}
+
+// conditionalOrRange reports whether r carries a header that
+// http.ServeContent must evaluate (a range or a precondition).
+func conditionalOrRange(r *http.Request) bool {
+	for _, k := range [...]string{"Range", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "If-Range"} {
+		if _, ok := r.Header[k]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // gzipped returns o's body compressed, building it once per cached object.

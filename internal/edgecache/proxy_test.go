@@ -74,7 +74,7 @@ type origin struct {
 	last    *http.Request
 }
 
-func newOrigin(t *testing.T) *origin {
+func newOrigin(t testing.TB) *origin {
 	t.Helper()
 	o := &origin{hits: map[string]int{}, headers: map[string]http.Header{}, version: map[string]int{}}
 	o.srv = httptest.NewServer(http.HandlerFunc(o.serve))
@@ -139,7 +139,7 @@ func (o *origin) lastRequest() *http.Request {
 	return o.last
 }
 
-func (o *origin) port(t *testing.T) int {
+func (o *origin) port(t testing.TB) int {
 	t.Helper()
 	_, p, err := net.SplitHostPort(o.srv.Listener.Addr().String())
 	if err != nil {
@@ -170,7 +170,7 @@ type env struct {
 	client *http.Client
 }
 
-func newEnv(t *testing.T, configure func(*Proxy)) *env {
+func newEnv(t testing.TB, configure func(*Proxy)) *env {
 	t.Helper()
 	o := newOrigin(t)
 	root, err := distconfig.Parse(strings.NewReader(configXML(o.port(t), true)))
@@ -815,8 +815,15 @@ func TestMethods(t *testing.T) {
 
 func TestViewerConditionalAndRange(t *testing.T) {
 	e := newEnv(t, nil)
-	e.origin.set("/v1/c.txt", http.Header{"Etag": {`"abc"`}})
+	e.origin.set("/v1/c.txt", http.Header{"Etag": {`"abc"`}, "Last-Modified": {"Sat, 21 Nov 2026 10:00:00 GMT"}})
 	e.get(t, testDomain, "/c.txt")
+	// A plain hit carries what http.ServeContent would have set.
+	plain := e.get(t, testDomain, "/c.txt")
+	for k, want := range map[string]string{"Accept-Ranges": "bytes", "Content-Length": strconv.Itoa(len("/v1/c.txt v0 lang= q=")), "Last-Modified": "Sat, 21 Nov 2026 10:00:00 GMT", "Etag": `"abc"`} {
+		if got := plain.header.Get(k); got != want {
+			t.Errorf("plain hit %s = %q, want %q (body %q)", k, got, want, plain.body)
+		}
+	}
 	r := e.get(t, testDomain, "/c.txt", "If-None-Match", `"abc"`)
 	if r.status != http.StatusNotModified {
 		t.Errorf("If-None-Match: status %d, want 304", r.status)
@@ -923,4 +930,29 @@ func TestZeroValueFieldsAndBytes(t *testing.T) {
 	if rec.Code != http.StatusServiceUnavailable {
 		t.Errorf("no Distributions: status %d, want 503", rec.Code)
 	}
+}
+
+// BenchmarkHit measures the proxy's own cost of a cache hit (no network:
+// ServeHTTP into a recorder), from both cores.
+func BenchmarkHit(b *testing.B) {
+	e := newEnv(b, nil)
+	path := "/static/app.css"
+	req := httptest.NewRequest(http.MethodGet, "http://"+testDomain+path, nil)
+	for range 2 {
+		e.proxy.ServeHTTP(httptest.NewRecorder(), req.Clone(b.Context()))
+	}
+	if rec := httptest.NewRecorder(); true {
+		e.proxy.ServeHTTP(rec, req.Clone(b.Context()))
+		if got := rec.Header().Get("X-Cache"); got != "Hit from cloudfront" {
+			b.Fatalf("X-Cache = %q after priming, want a hit", got)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		r := req.Clone(context.Background())
+		for pb.Next() {
+			e.proxy.ServeHTTP(httptest.NewRecorder(), r)
+		}
+	})
 }
