@@ -510,12 +510,17 @@ func (o *planOptions) withInput(name string, fn func(io.Reader, string) error) e
 }
 
 func planSummary(p *plan.Plan, free int) string {
-	batches := "batch"
-	if len(p.Batches) != 1 {
-		batches = "batches"
+	return fmt.Sprintf("%s (%s) in %s cover %s; %d purged needlessly; %s (%d free left), estimated $%.3f",
+		count(len(p.Items), "path", "paths"), count(p.Wildcards, "wildcard", "wildcards"), count(len(p.Batches), "batch", "batches"),
+		count(p.Must, "URL", "URLs"), p.Needless, count(p.BilledPaths, "billed path", "billed paths"), free, p.CostUSD)
+}
+
+// count formats n with the singular or plural noun.
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
 	}
-	return fmt.Sprintf("%d paths (%d wildcards) in %d %s cover %d URLs; %d purged needlessly; %d billed paths (%d free left), estimated $%.3f",
-		len(p.Items), p.Wildcards, len(p.Batches), batches, p.Must, p.Needless, p.BilledPaths, free, p.CostUSD)
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func printPlanTable(w io.Writer, p *plan.Plan, free int) error {

@@ -124,7 +124,7 @@ func TestPlanRun(t *testing.T) {
 		if want := "/\n/blog/p*\n/index.html\n"; out != want {
 			t.Errorf("stdout = %q, want %q", out, want)
 		}
-		if !strings.Contains(errOut, "3 paths (1 wildcards) in 1 batch cover 5 URLs; 27 purged needlessly") {
+		if !strings.Contains(errOut, "3 paths (1 wildcard) in 1 batch cover 5 URLs; 27 purged needlessly") {
 			t.Errorf("stderr = %q, want the summary", errOut)
 		}
 	})
