@@ -109,11 +109,51 @@ func (s *Server) decodeConfig(r *http.Request) (*distconfig.Node, *apiError) {
 	if aerr := validateConfig(c); aerr != nil {
 		return nil, aerr
 	}
-	return c, nil
+	return withDefaults(c), nil
 }
 
+// decodeConfigWithTags parses a DistributionConfigWithTags body
+// (CreateDistributionWithTags): both members are required by the model.
+func decodeConfigWithTags(r *http.Request) (*distconfig.Node, []store.Tag, *apiError) {
+	n, aerr := parseBody(requestBody(r), "DistributionConfigWithTags")
+	if aerr != nil {
+		return nil, nil, aerr
+	}
+	c, tn := n.Child("DistributionConfig"), n.Child("Tags")
+	switch {
+	case c == nil:
+		return nil, nil, errorf("InvalidArgument", "DistributionConfigWithTags.DistributionConfig is required.")
+	case tn == nil:
+		return nil, nil, errorf("InvalidArgument", "DistributionConfigWithTags.Tags is required (it may hold no items).")
+	}
+	for _, m := range n.Nodes {
+		if m.Name != "DistributionConfig" && m.Name != "Tags" {
+			return nil, nil, errorf("MalformedXML", "%s <DistributionConfigWithTags> holds <%s>, want <DistributionConfig> and <Tags>.", msgMalformedXML, m.Name)
+		}
+	}
+	if aerr := validateConfig(c); aerr != nil {
+		return nil, nil, aerr
+	}
+	tags, aerr := parseTags(tn)
+	if aerr != nil {
+		return nil, nil, aerr
+	}
+	return withDefaults(c), tags, nil
+}
+
+// createDistribution serves CreateDistribution and, with ?WithTags,
+// CreateDistributionWithTags; both answer the same Distribution.
 func (s *Server) createDistribution(w http.ResponseWriter, r *http.Request) {
-	c, aerr := s.decodeConfig(r)
+	var (
+		c    *distconfig.Node
+		tags []store.Tag
+		aerr *apiError
+	)
+	if r.URL.Query().Has("WithTags") {
+		c, tags, aerr = decodeConfigWithTags(r)
+	} else {
+		c, aerr = s.decodeConfig(r)
+	}
 	if aerr != nil {
 		s.writeError(w, r, aerr)
 		return
@@ -130,6 +170,7 @@ func (s *Server) createDistribution(w http.ResponseWriter, r *http.Request) {
 		DeployedAt:       now.Add(s.delay),
 		CallerReference:  c.Value("CallerReference"),
 		Config:           c,
+		Tags:             tags,
 	}
 	err := s.store.CreateDistribution(r.Context(), d)
 	switch {
@@ -228,7 +269,8 @@ func emptyList(name string) *distconfig.Node {
 
 // summaryOf builds a DistributionSummary with all 19 members the model
 // requires, in the model's order, copying each from the config or, when
-// the config lacks it, using CloudFront's default.
+// the config lacks it (a config stored before withDefaults), using
+// CloudFront's default.
 func (s *Server) summaryOf(d *store.Distribution) *distconfig.Node {
 	c := d.Config
 	copyOr := func(name string, def *distconfig.Node) *distconfig.Node {
@@ -243,15 +285,6 @@ func (s *Server) summaryOf(d *store.Distribution) *distconfig.Node {
 		}
 		return leaf(name, def)
 	}
-	defaultCert := &distconfig.Node{Name: "ViewerCertificate", Nodes: []*distconfig.Node{
-		leaf("CloudFrontDefaultCertificate", "true"),
-		leaf("SSLSupportMethod", "vip"),
-		leaf("MinimumProtocolVersion", "TLSv1"),
-		leaf("CertificateSource", "cloudfront"),
-	}}
-	defaultRestrictions := &distconfig.Node{Name: "Restrictions", Nodes: []*distconfig.Node{
-		{Name: "GeoRestriction", Nodes: []*distconfig.Node{leaf("RestrictionType", "none"), leaf("Quantity", "0")}},
-	}}
 	return &distconfig.Node{Name: "DistributionSummary", Nodes: []*distconfig.Node{
 		leaf("Id", d.ID),
 		leaf("ARN", d.ARN),
@@ -259,17 +292,17 @@ func (s *Server) summaryOf(d *store.Distribution) *distconfig.Node {
 		leaf("Status", d.StatusAt(s.now())),
 		leaf("LastModifiedTime", wireTime(d.LastModifiedTime)),
 		leaf("DomainName", d.DomainName),
-		copyOr("Aliases", emptyList("Aliases")),
+		copyOr("Aliases", configDefault("Aliases")),
 		copyOr("Origins", emptyList("Origins")),
-		copyOr("OriginGroups", emptyList("OriginGroups")),
+		copyOr("OriginGroups", configDefault("OriginGroups")),
 		copyOr("DefaultCacheBehavior", &distconfig.Node{Name: "DefaultCacheBehavior"}),
-		copyOr("CacheBehaviors", emptyList("CacheBehaviors")),
-		copyOr("CustomErrorResponses", emptyList("CustomErrorResponses")),
+		copyOr("CacheBehaviors", configDefault("CacheBehaviors")),
+		copyOr("CustomErrorResponses", configDefault("CustomErrorResponses")),
 		valueOr("Comment", ""),
 		valueOr("PriceClass", "PriceClass_All"),
 		valueOr("Enabled", "false"),
-		copyOr("ViewerCertificate", defaultCert),
-		copyOr("Restrictions", defaultRestrictions),
+		copyOr("ViewerCertificate", configDefault("ViewerCertificate")),
+		copyOr("Restrictions", configDefault("Restrictions")),
 		valueOr("WebACLId", ""),
 		valueOr("HttpVersion", "http2"),
 		valueOr("IsIPV6Enabled", "false"),

@@ -25,10 +25,23 @@ var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 // --origin-domain-name example-bucket.s3.amazonaws.com` sends (captured).
 const cliConfig = `<DistributionConfig xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"><CallerReference>cli-1795355567-931817</CallerReference><Origins><Quantity>1</Quantity><Items><Origin><Id>example-bucket.s3.amazonaws.com-1795355567-892926</Id><DomainName>example-bucket.s3.amazonaws.com</DomainName><OriginPath /><S3OriginConfig><OriginAccessIdentity /></S3OriginConfig></Origin></Items></Origins><DefaultCacheBehavior><TargetOriginId>example-bucket.s3.amazonaws.com-1795355567-892926</TargetOriginId><ForwardedValues><QueryString>false</QueryString><Cookies><Forward>none</Forward></Cookies></ForwardedValues><TrustedSigners><Enabled>false</Enabled><Quantity>0</Quantity></TrustedSigners><ViewerProtocolPolicy>allow-all</ViewerProtocolPolicy><MinTTL>0</MinTTL></DefaultCacheBehavior><Enabled>true</Enabled><Comment /></DistributionConfig>`
 
-// cliConfigOut is cliConfig as the emulator renders it: same elements in
-// the same order, empty elements written as start+end tags.
-var cliConfigOut = strings.NewReplacer("<OriginPath />", "<OriginPath></OriginPath>", "<OriginAccessIdentity />",
-	"<OriginAccessIdentity></OriginAccessIdentity>", "<Comment />", "<Comment></Comment>").Replace(cliConfig)
+// cliConfigOut is cliConfig as the emulator stores and renders it: the
+// elements the CLI sent, in its order, with empty elements written as
+// start+end tags, plus the members CloudFront fills in when a config omits
+// them (see withDefaults), each after its predecessor in the model's order.
+var cliConfigOut = strings.NewReplacer(
+	"<OriginPath />", "<OriginPath></OriginPath>",
+	"<OriginAccessIdentity />", "<OriginAccessIdentity></OriginAccessIdentity>",
+	"<Comment />", "<Comment></Comment>",
+	"</CallerReference>", "</CallerReference><Aliases><Quantity>0</Quantity></Aliases><DefaultRootObject></DefaultRootObject>",
+	"</Origins>", "</Origins><OriginGroups><Quantity>0</Quantity></OriginGroups>",
+	"</DefaultCacheBehavior>", "</DefaultCacheBehavior><CacheBehaviors><Quantity>0</Quantity></CacheBehaviors><CustomErrorResponses><Quantity>0</Quantity></CustomErrorResponses>",
+	"</DistributionConfig>", "<Logging><Enabled>false</Enabled><IncludeCookies>false</IncludeCookies><Bucket></Bucket><Prefix></Prefix></Logging>"+
+		"<PriceClass>PriceClass_All</PriceClass>"+
+		"<ViewerCertificate><CloudFrontDefaultCertificate>true</CloudFrontDefaultCertificate><SSLSupportMethod>vip</SSLSupportMethod><MinimumProtocolVersion>TLSv1</MinimumProtocolVersion><CertificateSource>cloudfront</CertificateSource></ViewerCertificate>"+
+		"<Restrictions><GeoRestriction><RestrictionType>none</RestrictionType><Quantity>0</Quantity></GeoRestriction></Restrictions>"+
+		"<WebACLId></WebACLId><HttpVersion>http2</HttpVersion><IsIPV6Enabled>false</IsIPV6Enabled><ContinuousDeploymentPolicyId></ContinuousDeploymentPolicyId><Staging>false</Staging></DistributionConfig>",
+).Replace(cliConfig)
 
 var (
 	distIDPattern = regexp.MustCompile(`^E[A-Z0-9]{13}$`)
@@ -61,7 +74,7 @@ func TestCreateDistributionFromCLIBody(t *testing.T) {
 	}
 	wantConfig := strings.Replace(cliConfigOut, ` xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"`, "", 1)
 	if !strings.Contains(body, wantConfig) {
-		t.Errorf("CreateDistribution does not return the config verbatim:\n got %s\nwant %s", body, wantConfig)
+		t.Errorf("CreateDistribution does not return the config as sent plus CloudFront's defaults:\n got %s\nwant %s", body, wantConfig)
 	}
 	if !strings.Contains(body, "<Status>InProgress</Status>") || !strings.Contains(body, "<InProgressInvalidationBatches>0</InProgressInvalidationBatches>") {
 		t.Errorf("missing Status/InProgressInvalidationBatches: %s", body)
@@ -72,7 +85,7 @@ func TestCreateDistributionFromCLIBody(t *testing.T) {
 		t.Fatalf("GetDistributionConfig: %d, ETag %q (want %q)", resp.StatusCode, resp.Header.Get("ETag"), etag)
 	}
 	if want := `<?xml version="1.0" encoding="UTF-8"?>` + "\n" + cliConfigOut; got != want {
-		t.Errorf("GetDistributionConfig not verbatim:\n got %s\nwant %s", got, want)
+		t.Errorf("GetDistributionConfig not as sent plus CloudFront's defaults:\n got %s\nwant %s", got, want)
 	}
 
 	// Deployed once the delay has passed, through the SDK this time.
@@ -290,9 +303,9 @@ func TestNotImplemented(t *testing.T) {
 	f := newFixture(t)
 	tests := []struct{ method, path, op string }{
 		{"POST", "/2020-05-31/distribution-tenant/DT1/invalidation", "CreateInvalidationForDistributionTenant"},
-		{"GET", "/2020-05-31/tagging?Resource=arn", "ListTagsForResource"},
-		{"POST", "/2020-05-31/distribution?WithTags", "CreateDistributionWithTags"},
-		{"POST", "/2020-05-31/tagging?Operation=Tag&Resource=arn", "TagResource"},
+		{"POST", "/2020-05-31/streaming-distribution?WithTags", "CreateStreamingDistributionWithTags"},
+		{"GET", "/2020-05-31/origin-access-control", "ListOriginAccessControls"},
+		{"POST", "/2020-05-31/tagging?Operation=Retag&Resource=arn", ""},
 		{"GET", "/2020-05-31/cache-policy/abc", "GetCachePolicy"},
 		{"PUT", "/2020-05-31/distribution/E1/promote-staging-config", "UpdateDistributionWithStagingConfig"},
 		{"PATCH", "/2020-05-31/distribution", ""},

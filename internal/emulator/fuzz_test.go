@@ -19,6 +19,9 @@ var fuzzSeeds = []string{
 	`<InvalidationBatch><CallerReference>r</CallerReference><Paths><Quantity>1</Quantity><Items><Path><Path/></Path></Items></Paths></InvalidationBatch>`,
 	`<!DOCTYPE x><InvalidationBatch/>`,
 	`<DistributionConfig><CallerReference>c</CallerReference><Origins><Quantity>1</Quantity><Items><Origin><Id>o</Id><DomainName>x</DomainName></Origin></Items></Origins><DefaultCacheBehavior><TargetOriginId>o</TargetOriginId><ViewerProtocolPolicy>allow-all</ViewerProtocolPolicy></DefaultCacheBehavior><Comment/><Enabled>true</Enabled></DistributionConfig>`,
+	`<Tags><Items><Tag><Key>Env</Key><Value>prod</Value></Tag><Tag><Key>aws:x</Key></Tag></Items></Tags>`,
+	`<TagKeys><Items><Key>Env</Key><Key></Key></Items></TagKeys>`,
+	`<DistributionConfigWithTags><Tags><Items><Tag><Key>k</Key></Tag></Items></Tags></DistributionConfigWithTags>`,
 }
 
 // FuzzDecodeInvalidationBatch checks that any body gives either a batch
@@ -46,13 +49,16 @@ func FuzzDecodeInvalidationBatch(f *testing.F) {
 	})
 }
 
-// FuzzHandler feeds arbitrary bodies to every write operation and checks
-// the server never answers 5xx.
+// FuzzHandler feeds arbitrary bodies to every write operation (including
+// tagging) and checks the server never answers 5xx.
 func FuzzHandler(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add(s, uint8(0))
 		f.Add(s, uint8(1))
 		f.Add(s, uint8(2))
+		f.Add(s, uint8(3))
+		f.Add(s, uint8(4))
+		f.Add(s, uint8(5))
 	}
 	st := store.NewMem()
 	srv := New(Options{Store: st})
@@ -67,19 +73,26 @@ func FuzzHandler(f *testing.F) {
 	id := items[0].ID
 	f.Fuzz(func(t *testing.T, body string, op uint8) {
 		var req *http.Request
-		switch op % 3 {
+		arn := "arn:aws:cloudfront::123456789012:distribution/" + id
+		switch op % 6 {
 		case 0:
 			req = httptest.NewRequest("POST", "/2020-05-31/distribution/"+id+"/invalidation", strings.NewReader(body))
 		case 1:
 			req = httptest.NewRequest("POST", "/2020-05-31/distribution", strings.NewReader(body))
-		default:
+		case 2:
 			req = httptest.NewRequest("PUT", "/2020-05-31/distribution/"+id+"/config", strings.NewReader(body))
 			req.Header.Set("If-Match", "stale")
+		case 3:
+			req = httptest.NewRequest("POST", "/2020-05-31/tagging?Operation=Tag&Resource="+arn, strings.NewReader(body))
+		case 4:
+			req = httptest.NewRequest("POST", "/2020-05-31/tagging?Operation=Untag&Resource="+arn, strings.NewReader(body))
+		default:
+			req = httptest.NewRequest("POST", "/2020-05-31/distribution?WithTags", strings.NewReader(body))
 		}
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		if rec.Code >= 500 {
-			t.Fatalf("op %d: HTTP %d for body %q: %s", op%3, rec.Code, body, rec.Body)
+			t.Fatalf("op %d: HTTP %d for body %q: %s", op%6, rec.Code, body, rec.Body)
 		}
 	})
 }

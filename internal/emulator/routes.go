@@ -17,6 +17,11 @@ var implemented = map[string]bool{
 	"CreateInvalidation":    true,
 	"GetInvalidation":       true,
 	"ListInvalidations":     true,
+
+	"CreateDistributionWithTags": true,
+	"ListTagsForResource":        true,
+	"TagResource":                true,
+	"UntagResource":              true,
 }
 
 func (s *Server) routes() {
@@ -30,6 +35,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST "+v+"/distribution/{id}/invalidation", s.createInvalidation)
 	s.mux.HandleFunc("GET "+v+"/distribution/{id}/invalidation", s.listInvalidations)
 	s.mux.HandleFunc("GET "+v+"/distribution/{id}/invalidation/{invID}", s.getInvalidation)
+	s.mux.HandleFunc("GET "+v+"/tagging", s.listTagsForResource)
+	s.mux.HandleFunc("POST "+v+"/tagging", s.tagging)
 	s.mux.HandleFunc("/", s.notImplemented)
 }
 

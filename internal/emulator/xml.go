@@ -82,6 +82,20 @@ type xmlDistributionList struct {
 	Items       []xmlNode `xml:"Items>DistributionSummary,omitempty"`
 }
 
+type xmlTag struct {
+	Key   string `xml:"Key"`
+	Value string `xml:"Value"`
+}
+
+// xmlTags is the Tags document of ListTagsForResource. Items is always
+// written, empty when there are no tags.
+type xmlTags struct {
+	XMLName xml.Name `xml:"http://cloudfront.amazonaws.com/doc/2020-05-31/ Tags"`
+	Items   struct {
+		Tag []xmlTag `xml:"Tag"`
+	} `xml:"Items"`
+}
+
 type xmlError struct {
 	Type    string `xml:"Type"`
 	Code    string `xml:"Code"`

@@ -11,6 +11,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/cfinv/cfinv/internal/distconfig"
@@ -58,8 +59,19 @@ type Distribution struct {
 	CallerReference string    `json:"callerReference"`
 	// Config is the DistributionConfig exactly as the client sent it.
 	Config *distconfig.Node `json:"config"`
+	// Tags are the distribution's tags in the order they were first
+	// added, keys unique. Tagging does not change ETag or
+	// LastModifiedTime, as in CloudFront.
+	Tags []Tag `json:"tags,omitempty"`
 	// Seq orders distributions by creation; the store assigns it.
 	Seq uint64 `json:"seq"`
+}
+
+// Tag is one resource tag, as CloudFront models it (Key 1–128 characters,
+// Value 0–256); the emulator validates them before storing.
+type Tag struct {
+	Key   string `json:"k"`
+	Value string `json:"v"`
 }
 
 // StatusAt returns the distribution's status at now: Deployed once now has
@@ -75,6 +87,9 @@ func (d *Distribution) StatusAt(now time.Time) string {
 func (d *Distribution) Clone() *Distribution {
 	c := *d
 	c.Config = d.Config.Clone()
+	if d.Tags != nil {
+		c.Tags = slices.Clone(d.Tags)
+	}
 	return &c
 }
 

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/cfinv/cfinv/internal/store"
 	"github.com/cfinv/cfinv/internal/store/storetest"
 )
@@ -49,8 +51,10 @@ func TestBoltReopen(t *testing.T) {
 		t.Fatalf("reopen: %v", err)
 	}
 	defer s.Close()
-	if _, err := s.GetDistribution(t.Context(), d.ID); err != nil {
+	if got, err := s.GetDistribution(t.Context(), d.ID); err != nil {
 		t.Errorf("GetDistribution after reopen: %v", err)
+	} else if diff := cmp.Diff(d.Tags, got.Tags); diff != "" {
+		t.Errorf("tags after reopen mismatch (-want +got):\n%s", diff)
 	}
 	n, err := s.CountInProgress(t.Context(), d.ID, storetest.T0.Add(59*time.Second))
 	if err != nil || n != 1 {

@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DistributionCallerReferenceUnique", testDistributionCallerReferenceUnique},
 		{"ListDistributionsPages", testListDistributionsPages},
 		{"UpdateDistribution", testUpdateDistribution},
+		{"UpdateTags", testUpdateTags},
 		{"DeleteDistribution", testDeleteDistribution},
 		{"CreateInvalidation", testCreateInvalidation},
 		{"CallerReferenceReplay", testCallerReferenceReplay},
@@ -75,6 +76,7 @@ func NewDistribution(n int) *store.Distribution {
 		DeployedAt:       T0.Add(time.Minute),
 		CallerReference:  ref,
 		Config:           config(ref),
+		Tags:             []store.Tag{{Key: "Name", Value: fmt.Sprintf("dist %d", n)}, {Key: "empty", Value: ""}},
 	}
 }
 
@@ -227,6 +229,40 @@ func testUpdateDistribution(t *testing.T, s store.Store) {
 	}
 	_, err = s.UpdateDistribution(ctx(t), "ENOPE", func(*store.Distribution) error { return nil })
 	wantErr(t, "UpdateDistribution(unknown)", err, store.ErrNoDistribution)
+}
+
+// testUpdateTags checks that tags written through UpdateDistribution are
+// stored in order, with nothing else of the distribution changed, and that
+// removing every tag is stored too.
+func testUpdateTags(t *testing.T, s store.Store) {
+	orig := mustCreateDist(t, s, 1)
+	want := []store.Tag{{Key: "b", Value: "2"}, {Key: "a", Value: "1"}, {Key: "ключ", Value: ""}}
+	if _, err := s.UpdateDistribution(ctx(t), orig.ID, func(d *store.Distribution) error {
+		d.Tags = append([]store.Tag(nil), want...)
+		return nil
+	}); err != nil {
+		t.Fatalf("UpdateDistribution(tags): %v", err)
+	}
+	got, err := s.GetDistribution(ctx(t), orig.ID)
+	if err != nil {
+		t.Fatalf("GetDistribution: %v", err)
+	}
+	if diff := cmp.Diff(want, got.Tags); diff != "" {
+		t.Errorf("stored tags mismatch (-want +got):\n%s", diff)
+	}
+	got.Tags = orig.Tags
+	if diff := cmp.Diff(orig, got, equalTimes()); diff != "" {
+		t.Errorf("updating tags changed more than the tags (-want +got):\n%s", diff)
+	}
+	if _, err := s.UpdateDistribution(ctx(t), orig.ID, func(d *store.Distribution) error {
+		d.Tags = nil
+		return nil
+	}); err != nil {
+		t.Fatalf("UpdateDistribution(no tags): %v", err)
+	}
+	if got, _ = s.GetDistribution(ctx(t), orig.ID); len(got.Tags) != 0 {
+		t.Errorf("after removing every tag got %v, want none", got.Tags)
+	}
 }
 
 func testDeleteDistribution(t *testing.T, s store.Store) {
@@ -462,9 +498,10 @@ func testReturnedCopies(t *testing.T, s store.Store) {
 	got, _ := s.GetDistribution(ctx(t), d.ID)
 	got.Config.Set("Comment", "mutated after get")
 	got.ETag = "X"
+	got.Tags[0].Value = "mutated after get"
 	again, _ := s.GetDistribution(ctx(t), d.ID)
-	if again.Config.Value("Comment") != "café <&>" || again.ETag != NewDistribution(1).ETag {
-		t.Errorf("store shares memory with callers: Comment %q, ETag %q", again.Config.Value("Comment"), again.ETag)
+	if again.Config.Value("Comment") != "café <&>" || again.ETag != NewDistribution(1).ETag || again.Tags[0].Value != "dist 1" {
+		t.Errorf("store shares memory with callers: Comment %q, ETag %q, tag %q", again.Config.Value("Comment"), again.ETag, again.Tags[0].Value)
 	}
 	inv := mustCreateInv(t, s, newInvalidation(d.ID, 1, "/a"))
 	inv.Paths[0] = "/mutated"

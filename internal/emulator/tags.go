@@ -1,0 +1,255 @@
+package emulator
+
+import (
+	"errors"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/cfinv/cfinv/internal/distconfig"
+	"github.com/cfinv/cfinv/internal/store"
+)
+
+// Tag limits, from the botocore model (TagKey: 1–128, TagValue: 0–256,
+// pattern [\p{L}\p{Z}\p{N}_.:/=+\-@]*) and the CloudFront Developer Guide,
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/tagging.html
+// (at most 50 tags per distribution; the aws: prefix is reserved).
+const (
+	maxTagKeyLen   = 128
+	maxTagValueLen = 256
+	maxTags        = 50
+)
+
+var (
+	tagChars    = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+	resourceARN = regexp.MustCompile(`^arn:aws(-cn)?:cloudfront::[0-9]+:.*$`)
+)
+
+// validateTagKey checks one key against the model's limits.
+func validateTagKey(k string) *apiError {
+	switch n := utf8.RuneCountInString(k); {
+	case n == 0:
+		return errorf("InvalidTagging", "A tag key is empty; keys are 1 to %d characters.", maxTagKeyLen)
+	case n > maxTagKeyLen:
+		return errorf("InvalidTagging", "The tag key %q is %d characters long; keys are 1 to %d characters.", truncate(k, 40), n, maxTagKeyLen)
+	case !tagChars.MatchString(k):
+		return errorf("InvalidTagging", "The tag key %q holds a character that is not allowed; keys may hold letters, digits, spaces and _ . : / = + - @.", truncate(k, 40))
+	case strings.HasPrefix(strings.ToLower(k), "aws:"):
+		return errorf("InvalidTagging", "The tag key %q uses the reserved prefix aws:.", truncate(k, 40))
+	}
+	return nil
+}
+
+// validateTagValue checks one value against the model's limits.
+func validateTagValue(k, v string) *apiError {
+	if n := utf8.RuneCountInString(v); n > maxTagValueLen {
+		return errorf("InvalidTagging", "The value of tag %q is %d characters long; values are 0 to %d characters.", truncate(k, 40), n, maxTagValueLen)
+	}
+	if !tagChars.MatchString(v) {
+		return errorf("InvalidTagging", "The value of tag %q holds a character that is not allowed; values may hold letters, digits, spaces and _ . : / = + - @.", truncate(k, 40))
+	}
+	return nil
+}
+
+// parseTags reads a Tags element: <Tags><Items><Tag><Key/><Value/></Tag>…
+// </Items></Tags>, with Items optional. Keys must be valid and unique.
+func parseTags(n *distconfig.Node) ([]store.Tag, *apiError) {
+	var out []store.Tag
+	seen := map[string]bool{}
+	for _, c := range n.Nodes {
+		if c.Name != "Items" {
+			return nil, errorf("MalformedXML", "%s <Tags> holds <%s>, want <Items>.", msgMalformedXML, c.Name)
+		}
+		for _, t := range c.Nodes {
+			if t.Name != "Tag" {
+				return nil, errorf("MalformedXML", "%s <Tags><Items> holds <%s>, want <Tag>.", msgMalformedXML, t.Name)
+			}
+			for _, f := range t.Nodes {
+				if f.Name != "Key" && f.Name != "Value" || len(f.Nodes) > 0 {
+					return nil, errorf("MalformedXML", "%s <Tag> holds <%s>, want <Key> and <Value> text.", msgMalformedXML, f.Name)
+				}
+			}
+			if !t.Has("Key") {
+				return nil, errorf("InvalidTagging", "Tag %d has no Key; a key is required.", len(out)+1)
+			}
+			tag := store.Tag{Key: t.Value("Key"), Value: t.Value("Value")}
+			if aerr := validateTagKey(tag.Key); aerr != nil {
+				return nil, aerr
+			}
+			if aerr := validateTagValue(tag.Key, tag.Value); aerr != nil {
+				return nil, aerr
+			}
+			if seen[tag.Key] {
+				return nil, errorf("InvalidTagging", "The tag key %q is given more than once.", truncate(tag.Key, 40))
+			}
+			seen[tag.Key] = true
+			out = append(out, tag)
+		}
+	}
+	if len(out) > maxTags {
+		return nil, errorf("InvalidTagging", "%d tags were given; a resource has at most %d.", len(out), maxTags)
+	}
+	return out, nil
+}
+
+// parseTagKeys reads a TagKeys element: <TagKeys><Items><Key/>…</Items>
+// </TagKeys>, with Items optional.
+func parseTagKeys(n *distconfig.Node) ([]string, *apiError) {
+	var out []string
+	for _, c := range n.Nodes {
+		if c.Name != "Items" {
+			return nil, errorf("MalformedXML", "%s <TagKeys> holds <%s>, want <Items>.", msgMalformedXML, c.Name)
+		}
+		for _, k := range c.Nodes {
+			if k.Name != "Key" || len(k.Nodes) > 0 {
+				return nil, errorf("MalformedXML", "%s <TagKeys><Items> holds <%s>, want <Key> text.", msgMalformedXML, k.Name)
+			}
+			if aerr := validateTagKey(k.Text); aerr != nil {
+				return nil, aerr
+			}
+			out = append(out, k.Text)
+		}
+	}
+	return out, nil
+}
+
+// mergeTags returns have with add applied: an existing key's value is
+// replaced in place, a new key is appended.
+func mergeTags(have, add []store.Tag) []store.Tag {
+	out := append([]store.Tag(nil), have...)
+	for _, t := range add {
+		i := indexTag(out, t.Key)
+		if i < 0 {
+			out = append(out, t)
+			continue
+		}
+		out[i].Value = t.Value
+	}
+	return out
+}
+
+func indexTag(tags []store.Tag, key string) int {
+	for i, t := range tags {
+		if t.Key == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// resourceID returns the distribution ID named by the Resource query
+// parameter, or an error: InvalidArgument when it is missing or not a
+// CloudFront ARN, NoSuchResource when it is one but names no distribution
+// of this account (the emulator has no other taggable resources).
+func (s *Server) resourceID(r *http.Request) (string, *apiError) {
+	arn := r.URL.Query().Get("Resource")
+	if arn == "" {
+		return "", errorf("InvalidArgument", "The Resource query parameter is required: the ARN of the resource.")
+	}
+	if !resourceARN.MatchString(arn) {
+		return "", errorf("InvalidArgument", "The resource %q is not a CloudFront ARN (arn:aws:cloudfront::ACCOUNT:TYPE/ID).", truncate(arn, 100))
+	}
+	id, ok := strings.CutPrefix(arn, s.arn(""))
+	if !ok || id == "" || strings.Contains(id, "/") {
+		return "", errNoSuchResource(arn)
+	}
+	return id, nil
+}
+
+func errNoSuchResource(arn string) *apiError {
+	return errorf("NoSuchResource", "The specified resource %q does not exist.", truncate(arn, 100))
+}
+
+// wireTags renders tags as a Tags document.
+func wireTags(tags []store.Tag) *xmlTags {
+	out := &xmlTags{}
+	for _, t := range tags {
+		out.Items.Tag = append(out.Items.Tag, xmlTag(t))
+	}
+	return out
+}
+
+func (s *Server) listTagsForResource(w http.ResponseWriter, r *http.Request) {
+	id, aerr := s.resourceID(r)
+	if aerr != nil {
+		s.writeError(w, r, aerr)
+		return
+	}
+	d, err := s.store.GetDistribution(r.Context(), id)
+	if errors.Is(err, store.ErrNoDistribution) {
+		err = errNoSuchResource(r.URL.Query().Get("Resource"))
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeXML(w, r, http.StatusOK, wireTags(d.Tags))
+}
+
+// tagging serves POST /tagging: TagResource (?Operation=Tag) and
+// UntagResource (?Operation=Untag).
+func (s *Server) tagging(w http.ResponseWriter, r *http.Request) {
+	op := r.URL.Query().Get("Operation")
+	if op != "Tag" && op != "Untag" {
+		s.notImplemented(w, r)
+		return
+	}
+	id, aerr := s.resourceID(r)
+	if aerr != nil {
+		s.writeError(w, r, aerr)
+		return
+	}
+	var edit func(d *store.Distribution) error
+	if op == "Tag" {
+		n, aerr := parseBody(requestBody(r), "Tags")
+		if aerr != nil {
+			s.writeError(w, r, aerr)
+			return
+		}
+		add, aerr := parseTags(n)
+		if aerr != nil {
+			s.writeError(w, r, aerr)
+			return
+		}
+		edit = func(d *store.Distribution) error {
+			merged := mergeTags(d.Tags, add)
+			if len(merged) > maxTags {
+				return errorf("InvalidTagging", "The resource would have %d tags; a resource has at most %d.", len(merged), maxTags)
+			}
+			d.Tags = merged
+			return nil
+		}
+	} else {
+		n, aerr := parseBody(requestBody(r), "TagKeys")
+		if aerr != nil {
+			s.writeError(w, r, aerr)
+			return
+		}
+		keys, aerr := parseTagKeys(n)
+		if aerr != nil {
+			s.writeError(w, r, aerr)
+			return
+		}
+		edit = func(d *store.Distribution) error {
+			var kept []store.Tag
+			for _, t := range d.Tags {
+				if !slices.Contains(keys, t.Key) {
+					kept = append(kept, t)
+				}
+			}
+			d.Tags = kept
+			return nil
+		}
+	}
+	_, err := s.store.UpdateDistribution(r.Context(), id, edit)
+	if errors.Is(err, store.ErrNoDistribution) {
+		err = errNoSuchResource(r.URL.Query().Get("Resource"))
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,323 @@
+package interop
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// tfPluginMirror is the filesystem mirror holding the hashicorp/aws
+// provider (HOST/hashicorp/aws/VERSION/OS_ARCH/...): the tests never reach
+// a registry.
+const (
+	tfPluginMirror = "/opt/tf-plugins"
+	tfProviderVer  = "5.100.0"
+	// cachingOptimized is the ID of CloudFront's managed cache policy
+	// CachingOptimized.
+	cachingOptimized = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+)
+
+// tfCLIConfig makes terraform install providers from the mirror only:
+// with no direct block, nothing is fetched over the network.
+const tfCLIConfig = `provider_installation {
+  filesystem_mirror {
+    path    = %q
+    include = ["hashicorp/aws"]
+  }
+}
+`
+
+// tfMain is the configuration under test: one distribution with a custom
+// origin, the managed CachingOptimized policy and tags. The provider's
+// credentials come from the environment (clientEnv).
+const tfMain = `terraform {
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = %q
+    }
+  }
+}
+
+provider "aws" {
+  region                      = "us-east-1"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  skip_region_validation      = true
+  endpoints {
+    cloudfront = %q
+    sts        = %q
+  }
+}
+
+resource "aws_cloudfront_distribution" "site" {
+  enabled             = true
+  comment             = "cfinv terraform interop"
+  default_root_object = "index.html"
+
+  origin {
+    origin_id   = "app"
+    domain_name = "127.0.0.1"
+    custom_origin_config {
+      http_port              = 8080
+      https_port             = 443
+      origin_protocol_policy = "http-only"
+      origin_ssl_protocols   = ["TLSv1.2"]
+    }
+  }
+
+  default_cache_behavior {
+    target_origin_id       = "app"
+    viewer_protocol_policy = "redirect-to-https"
+    allowed_methods        = ["GET", "HEAD"]
+    cached_methods         = ["GET", "HEAD"]
+    cache_policy_id        = %q
+    compress               = true
+  }
+
+  viewer_certificate {
+    cloudfront_default_certificate = true
+  }
+
+  restrictions {
+    geo_restriction {
+      restriction_type = "none"
+    }
+  }
+
+  tags = {
+%s  }
+}
+
+output "id" {
+  value = aws_cloudfront_distribution.site.id
+}
+
+output "arn" {
+  value = aws_cloudfront_distribution.site.arn
+}
+`
+
+// terraform is a working directory with its own CLI config, data
+// directory and HOME, aimed at one `cfinv serve`.
+type terraform struct {
+	bin, dir string
+	env      []string
+	srv      *server
+}
+
+// newTerraform checks for terraform and the provider mirror and prepares a
+// working directory. Nothing is skipped: a missing tool fails the test.
+func newTerraform(t *testing.T, srv *server) *terraform {
+	t.Helper()
+	bin := need(t, "terraform", "install Terraform 1.5 or newer")
+	if found, _ := filepath.Glob(filepath.Join(tfPluginMirror, "*", "hashicorp", "aws", tfProviderVer)); len(found) == 0 {
+		t.Fatalf("the Terraform interoperability test needs the hashicorp/aws provider %s in the filesystem mirror %s (HOST/hashicorp/aws/%s/OS_ARCH/)",
+			tfProviderVer, tfPluginMirror, tfProviderVer)
+	}
+	root := t.TempDir()
+	tf := &terraform{bin: bin, dir: filepath.Join(root, "work"), srv: srv}
+	for _, d := range []string{tf.dir, filepath.Join(root, "home"), filepath.Join(root, "data")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rc := filepath.Join(root, "cli.tfrc")
+	if err := os.WriteFile(rc, fmt.Appendf(nil, tfCLIConfig, tfPluginMirror), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tf.env = append(clientEnv(t, srv.URL),
+		"TF_CLI_CONFIG_FILE="+rc,
+		"TF_DATA_DIR="+filepath.Join(root, "data"),
+		"TF_IN_AUTOMATION=1",
+		"TF_INPUT=0",
+		"CHECKPOINT_DISABLE=1",
+		"HOME="+filepath.Join(root, "home"),
+	)
+	return tf
+}
+
+// write writes main.tf with the given tags.
+func (tf *terraform) write(t *testing.T, tags map[string]string) {
+	t.Helper()
+	var b strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		fmt.Fprintf(&b, "    %q = %q\n", k, tags[k])
+	}
+	src := fmt.Sprintf(tfMain, tfProviderVer, tf.srv.URL, tf.srv.URL, cachingOptimized, b.String())
+	if err := os.WriteFile(filepath.Join(tf.dir, "main.tf"), []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// run runs terraform with args and returns its combined output and exit
+// code. The provider's waiter polls no faster than every 15 s after a 30 s
+// delay, so destroy alone takes about a minute: the limit is 5 minutes.
+func (tf *terraform) run(t *testing.T, args ...string) (string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, tf.bin, args...)
+	cmd.Env = tf.env
+	cmd.Dir = tf.dir
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case ctx.Err() != nil:
+		t.Fatalf("terraform %s timed out after 5m\n%s", strings.Join(args, " "), out.String())
+	case err == nil:
+		return out.String(), 0
+	case errors.As(err, &ee):
+		return out.String(), ee.ExitCode()
+	default:
+		t.Fatalf("run terraform %s: %v", strings.Join(args, " "), err)
+	}
+	return "", 0
+}
+
+// must runs terraform and fails with its output unless it exits 0.
+func (tf *terraform) must(t *testing.T, args ...string) string {
+	t.Helper()
+	out, code := tf.run(t, args...)
+	if code != 0 {
+		t.Fatalf("terraform %s: exit %d\n%s", strings.Join(args, " "), code, out)
+	}
+	return out
+}
+
+// noChanges runs `terraform plan -detailed-exitcode`, which exits 2 when the
+// provider sees any difference between the configuration and what the API
+// returns: every field must round-trip.
+func (tf *terraform) noChanges(t *testing.T, when string) {
+	t.Helper()
+	out, code := tf.run(t, "plan", "-detailed-exitcode", "-no-color", "-input=false")
+	if code != 0 {
+		t.Fatalf("terraform plan -detailed-exitcode %s: exit %d, want 0 (no changes)\n%s", when, code, out)
+	}
+}
+
+// distTags lists the distribution's tags with the AWS CLI.
+func distTags(t *testing.T, env []string, srv *server, arn string) map[string]string {
+	t.Helper()
+	var got struct {
+		Tags struct{ Items []struct{ Key, Value string } }
+	}
+	decode(t, "list-tags-for-resource", mustAWS(t, env, srv, "list-tags-for-resource", "--resource", arn), &got)
+	tags := map[string]string{}
+	for _, it := range got.Tags.Items {
+		tags[it.Key] = it.Value
+	}
+	return tags
+}
+
+// TestTerraform applies, re-plans, retags and destroys an
+// aws_cloudfront_distribution with the hashicorp/aws provider against
+// `cfinv serve`, and checks each step with the AWS CLI.
+//
+// The provider's waiters sleep tens of seconds between polls, so this test
+// runs in parallel with the rest of the package.
+func TestTerraform(t *testing.T) {
+	t.Parallel()
+	srv := startServe(t, "0s")
+	env := clientEnv(t, srv.URL)
+	tf := newTerraform(t, srv)
+
+	tags := map[string]string{"Project": "cfinv", "Env": "interop", "Empty": ""}
+	tf.write(t, tags)
+	tf.must(t, "init", "-no-color", "-input=false")
+	tf.must(t, "apply", "-auto-approve", "-no-color", "-input=false")
+
+	var outputs struct {
+		ID  struct{ Value string } `json:"id"`
+		ARN struct{ Value string } `json:"arn"`
+	}
+	decode(t, "terraform output", tf.must(t, "output", "-json", "-no-color"), &outputs)
+	id, arn := outputs.ID.Value, outputs.ARN.Value
+	if id == "" || arn != "arn:aws:cloudfront::123456789012:distribution/"+id {
+		t.Fatalf("terraform output: id %q, arn %q; want an ID and its ARN", id, arn)
+	}
+
+	var got struct {
+		ETag         string
+		Distribution struct {
+			Id, Status         string
+			DistributionConfig struct {
+				Comment, DefaultRootObject string
+				Enabled                    bool
+				Origins                    struct {
+					Items []struct {
+						Id, DomainName     string
+						CustomOriginConfig struct {
+							HTTPPort             int
+							OriginProtocolPolicy string
+						}
+					}
+				}
+				DefaultCacheBehavior struct {
+					TargetOriginId, ViewerProtocolPolicy, CachePolicyId string
+					Compress                                            bool
+				}
+				ViewerCertificate struct{ CloudFrontDefaultCertificate bool }
+				Restrictions      struct {
+					GeoRestriction struct{ RestrictionType string }
+				}
+			}
+		}
+	}
+	decode(t, "get-distribution", mustAWS(t, env, srv, "get-distribution", "--id", id), &got)
+	c := got.Distribution.DistributionConfig
+	o := c.Origins.Items
+	switch {
+	case got.Distribution.Status != "Deployed":
+		t.Errorf("status %q, want Deployed", got.Distribution.Status)
+	case c.Comment != "cfinv terraform interop" || c.DefaultRootObject != "index.html" || !c.Enabled:
+		t.Errorf("got Comment %q, DefaultRootObject %q, Enabled %v; want the configured values", c.Comment, c.DefaultRootObject, c.Enabled)
+	case len(o) != 1 || o[0].Id != "app" || o[0].DomainName != "127.0.0.1" || o[0].CustomOriginConfig.HTTPPort != 8080 || o[0].CustomOriginConfig.OriginProtocolPolicy != "http-only":
+		t.Errorf("got origins %+v, want the custom origin app on 127.0.0.1:8080, http-only", o)
+	case c.DefaultCacheBehavior.CachePolicyId != cachingOptimized || c.DefaultCacheBehavior.TargetOriginId != "app" ||
+		c.DefaultCacheBehavior.ViewerProtocolPolicy != "redirect-to-https" || !c.DefaultCacheBehavior.Compress:
+		t.Errorf("got default cache behaviour %+v, want CachingOptimized to app, redirect-to-https, compressed", c.DefaultCacheBehavior)
+	case !c.ViewerCertificate.CloudFrontDefaultCertificate || c.Restrictions.GeoRestriction.RestrictionType != "none":
+		t.Errorf("got viewer certificate %+v, restrictions %+v; want the default certificate and no geo restriction", c.ViewerCertificate, c.Restrictions)
+	}
+	if g := distTags(t, env, srv, arn); !maps.Equal(g, tags) {
+		t.Errorf("tags after apply: got %v, want %v", g, tags)
+	}
+
+	tf.noChanges(t, "after apply")
+
+	// Changing only tags makes the provider call TagResource and
+	// UntagResource, not UpdateDistribution.
+	tags = map[string]string{"Project": "cfinv", "Env": "staging", "Owner": "interop test"}
+	tf.write(t, tags)
+	tf.must(t, "apply", "-auto-approve", "-no-color", "-input=false")
+	if g := distTags(t, env, srv, arn); !maps.Equal(g, tags) {
+		t.Errorf("tags after retagging: got %v, want %v", g, tags)
+	}
+	var after struct{ ETag string }
+	decode(t, "get-distribution", mustAWS(t, env, srv, "get-distribution", "--id", id), &after)
+	if after.ETag != got.ETag {
+		t.Errorf("retagging changed the ETag from %q to %q; tags are not part of the config", got.ETag, after.ETag)
+	}
+	tf.noChanges(t, "after retagging")
+
+	// Destroy disables the distribution, waits for Deployed, deletes it
+	// and waits until GetDistribution answers NoSuchDistribution.
+	tf.must(t, "destroy", "-auto-approve", "-no-color", "-input=false")
+	_, errOut, code := awsCLI(t, env, srv, "get-distribution", "--id", id)
+	if code != 255 || !strings.Contains(errOut, "(NoSuchDistribution)") {
+		t.Errorf("get-distribution after destroy: exit %d, stderr %q; want 255 and (NoSuchDistribution)", code, errOut)
+	}
+}
