@@ -201,47 +201,10 @@ func (s *Server) tagging(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, aerr)
 		return
 	}
-	var edit func(d *store.Distribution) error
-	if op == "Tag" {
-		n, aerr := parseBody(requestBody(r), "Tags")
-		if aerr != nil {
-			s.writeError(w, r, aerr)
-			return
-		}
-		add, aerr := parseTags(n)
-		if aerr != nil {
-			s.writeError(w, r, aerr)
-			return
-		}
-		edit = func(d *store.Distribution) error {
-			merged := mergeTags(d.Tags, add)
-			if len(merged) > maxTags {
-				return errorf("InvalidTagging", "The resource would have %d tags; a resource has at most %d.", len(merged), maxTags)
-			}
-			d.Tags = merged
-			return nil
-		}
-	} else {
-		n, aerr := parseBody(requestBody(r), "TagKeys")
-		if aerr != nil {
-			s.writeError(w, r, aerr)
-			return
-		}
-		keys, aerr := parseTagKeys(n)
-		if aerr != nil {
-			s.writeError(w, r, aerr)
-			return
-		}
-		edit = func(d *store.Distribution) error {
-			var kept []store.Tag
-			for _, t := range d.Tags {
-				if !slices.Contains(keys, t.Key) {
-					kept = append(kept, t)
-				}
-			}
-			d.Tags = kept
-			return nil
-		}
+	edit, aerr := tagEdit(op, r)
+	if aerr != nil {
+		s.writeError(w, r, aerr)
+		return
 	}
 	_, err := s.store.UpdateDistribution(r.Context(), id, edit)
 	if errors.Is(err, store.ErrNoDistribution) {
@@ -252,4 +215,42 @@ func (s *Server) tagging(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// tagEdit decodes a TagResource (op "Tag") or UntagResource body and
+// returns the change it asks for, to apply inside the store's update.
+func tagEdit(op string, r *http.Request) (func(d *store.Distribution) error, *apiError) {
+	if op == "Tag" {
+		add, aerr := decodeAs(r, "Tags", parseTags)
+		if aerr != nil {
+			return nil, aerr
+		}
+		return func(d *store.Distribution) error {
+			merged := mergeTags(d.Tags, add)
+			if len(merged) > maxTags {
+				return errorf("InvalidTagging", "The resource would have %d tags; a resource has at most %d.", len(merged), maxTags)
+			}
+			d.Tags = merged
+			return nil
+		}, nil
+	}
+	keys, aerr := decodeAs(r, "TagKeys", parseTagKeys)
+	if aerr != nil {
+		return nil, aerr
+	}
+	return func(d *store.Distribution) error {
+		d.Tags = slices.DeleteFunc(d.Tags, func(t store.Tag) bool { return slices.Contains(keys, t.Key) })
+		return nil
+	}, nil
+}
+
+// decodeAs parses the request body with the given root element and reads
+// it with parse.
+func decodeAs[T any](r *http.Request, root string, parse func(*distconfig.Node) (T, *apiError)) (T, *apiError) {
+	n, aerr := parseBody(requestBody(r), root)
+	if aerr != nil {
+		var zero T
+		return zero, aerr
+	}
+	return parse(n)
 }
