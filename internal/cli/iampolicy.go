@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -64,6 +65,10 @@ func iamPolicyRun(opts *iamPolicyOptions) error {
 	for _, d := range opts.Distributions {
 		if !awscf.LooksLikeID(d) {
 			byName = true
+			if !strings.Contains(d, ".") {
+				// Most likely a mistyped ID: say why the policy is broad.
+				fmt.Fprintf(opts.IO.ErrOut, "note: %q is not shaped like a distribution ID (8 to 20 upper-case letters and digits, such as E2EXAMPLE12345), so it is taken as a domain or alias: the policy allows every distribution of the account and ListDistributions. Give the ID for a narrower policy (cfinv distributions lists them).\n", d)
+			}
 			continue
 		}
 		arns = append(arns, fmt.Sprintf("arn:aws:cloudfront::%s:distribution/%s", opts.AccountID, d))
