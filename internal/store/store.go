@@ -57,7 +57,8 @@ type Distribution struct {
 	// means Status is final.
 	DeployedAt      time.Time `json:"deployedAt,omitzero"`
 	CallerReference string    `json:"callerReference"`
-	// Config is the DistributionConfig exactly as the client sent it.
+	// Config is the DistributionConfig as the client sent it, plus the
+	// members CloudFront fills in when they are left out.
 	Config *distconfig.Node `json:"config"`
 	// Tags are the distribution's tags in the order they were first
 	// added, keys unique. Tagging does not change ETag or
