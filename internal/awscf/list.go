@@ -107,3 +107,38 @@ func (c *Client) InProgressBatches(ctx context.Context, ids []string) ([]int, er
 	}
 	return out, nil
 }
+
+// MaxPathCountIDs is the most invalidations PathCounts looks up: past that,
+// progress goes without path counts rather than spend a call per ID.
+const MaxPathCountIDs = 100
+
+// PathCounts returns the number of paths of each invalidation of dist in
+// ids that GetInvalidation answers for, at most MaxConcurrentGets calls at
+// once. It is best effort, for progress reports: errors leave an ID out
+// (the wait that follows reports them), and more than MaxPathCountIDs ids
+// give an empty map without a call.
+func (c *Client) PathCounts(ctx context.Context, dist string, ids []string) map[string]int {
+	out := map[string]int{}
+	if len(ids) > MaxPathCountIDs {
+		return out
+	}
+	var mu sync.Mutex
+	sem := make(chan struct{}, MaxConcurrentGets)
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			inv, err := c.Get(ctx, dist, id)
+			if err != nil || inv.InvalidationBatch == nil || inv.InvalidationBatch.Paths == nil {
+				return
+			}
+			mu.Lock()
+			out[id] = int(aws.ToInt32(inv.InvalidationBatch.Paths.Quantity))
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return out
+}

@@ -77,6 +77,11 @@ func waitRun(ctx context.Context, opts *waitOptions) error {
 		client.Now = opts.Now
 	}
 	target := awscf.Target{DistributionID: opts.Distribution, IDs: opts.IDs}
+	if len(opts.IDs) > 1 {
+		// Polled together with ListInvalidations, whose summaries carry
+		// no path counts: learn them once for the progress lines.
+		target.Paths = client.PathCounts(ctx, opts.Distribution, opts.IDs)
+	}
 	statuses, err := waitFor(ctx, opts.IO, client, []awscf.Target{target}, deadline(client.Now, opts.Timeout), &opts.AWS)
 	if len(statuses) == 0 {
 		return err // nothing was learnt: no output to print
