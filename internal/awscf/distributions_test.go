@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cfinv/cfinv/internal/emulator"
@@ -85,4 +86,38 @@ func TestInProgressBatches(t *testing.T) {
 
 func cloudfrontCreate(dist, ref string) *cloudfront.CreateInvalidationInput {
 	return &cloudfront.CreateInvalidationInput{DistributionId: aws.String(dist), InvalidationBatch: invBatch(ref, "/"+ref)}
+}
+
+// TestPathCounts learns the path counts of several invalidations, leaves
+// out an unknown ID, and makes no call at all past MaxPathCountIDs.
+func TestPathCounts(t *testing.T) {
+	clock := &sharedClock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+	api := newEmulatorAPI(t, clock, nil)
+	dist := createDistribution(t, api, "counts")
+	c := &Client{API: api}
+	var ids []string
+	for i, paths := range [][]string{{"/a"}, {"/b", "/c", "/d*"}} {
+		out, err := api.CreateInvalidation(t.Context(), &cloudfront.CreateInvalidationInput{
+			DistributionId: aws.String(dist),
+			InvalidationBatch: &types.InvalidationBatch{
+				CallerReference: aws.String(fmt.Sprint("ref-", i)),
+				Paths:           &types.Paths{Quantity: aws.Int32(int32(len(paths))), Items: paths},
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, aws.ToString(out.Invalidation.Id))
+	}
+	got := c.PathCounts(t.Context(), dist, append(ids, "INOSUCHINVALID"))
+	if diff := cmp.Diff(map[string]int{ids[0]: 1, ids[1]: 3}, got); diff != "" {
+		t.Errorf("PathCounts (-want +got):\n%s", diff)
+	}
+	many := make([]string, MaxPathCountIDs+1)
+	for i := range many {
+		many[i] = ids[0]
+	}
+	if got := c.PathCounts(t.Context(), dist, many); len(got) != 0 {
+		t.Errorf("PathCounts of %d IDs = %v, want none looked up", len(many), got)
+	}
 }
