@@ -124,6 +124,39 @@ func S3Bucket(domain string) (string, bool) {
 	return "", false
 }
 
+// ErrorResponse is one CustomErrorResponse: what the edge does when the
+// origin answers ErrorCode.
+type ErrorResponse struct {
+	ErrorCode int
+	// ResponsePagePath is the object served instead of the origin's error
+	// body; empty when only the caching time is customised.
+	ResponsePagePath string
+	// ResponseCode is the status sent with that page; 0 keeps ErrorCode.
+	ResponseCode int
+	// MinTTL is ErrorCachingMinTTL in seconds, or -1 when absent (then
+	// CloudFront's default of 10 s applies).
+	MinTTL int64
+}
+
+// CustomErrorResponses returns the CustomErrorResponses, keyed by
+// ErrorCode; items with no valid ErrorCode are left out.
+func (c Config) CustomErrorResponses() map[int]ErrorResponse {
+	out := map[int]ErrorResponse{}
+	for _, n := range c.root.Find("CustomErrorResponses", "Items").All("CustomErrorResponse") {
+		code := parseInt(strings.TrimSpace(n.Value("ErrorCode")), 0)
+		if code < 400 || code > 599 {
+			continue
+		}
+		out[code] = ErrorResponse{
+			ErrorCode:        code,
+			ResponsePagePath: strings.TrimSpace(n.Value("ResponsePagePath")),
+			ResponseCode:     parseInt(strings.TrimSpace(n.Value("ResponseCode")), 0),
+			MinTTL:           parseInt64(strings.TrimSpace(n.Value("ErrorCachingMinTTL")), -1),
+		}
+	}
+	return out
+}
+
 // Behavior is the DefaultCacheBehavior or one CacheBehavior.
 type Behavior struct {
 	// PathPattern is "*" for the default behaviour.

@@ -39,6 +39,12 @@ const fullConfig = `<?xml version="1.0" encoding="UTF-8"?>
     <CacheBehavior><PathPattern>/static/*.css</PathPattern><TargetOriginId>assets</TargetOriginId><ViewerProtocolPolicy>allow-all</ViewerProtocolPolicy><CachePolicyId>658327ea-f89d-4fab-a63d-7e88639e58f6</CachePolicyId><Compress>true</Compress></CacheBehavior>
     <CacheBehavior><PathPattern>static/*</PathPattern><TargetOriginId>assets</TargetOriginId><ViewerProtocolPolicy>allow-all</ViewerProtocolPolicy><CachePolicyId>4135ea2d-6df8-44a3-9df3-4b5a84be39ad</CachePolicyId></CacheBehavior>
   </Items></CacheBehaviors>
+  <CustomErrorResponses><Quantity>4</Quantity><Items>
+    <CustomErrorResponse><ErrorCode>404</ErrorCode><ResponsePagePath>/index.html</ResponsePagePath><ResponseCode>200</ResponseCode><ErrorCachingMinTTL>0</ErrorCachingMinTTL></CustomErrorResponse>
+    <CustomErrorResponse><ErrorCode>503</ErrorCode><ResponsePagePath></ResponsePagePath><ResponseCode></ResponseCode><ErrorCachingMinTTL>60</ErrorCachingMinTTL></CustomErrorResponse>
+    <CustomErrorResponse><ErrorCode>403</ErrorCode><ResponsePagePath>/403.html</ResponsePagePath><ErrorCachingMinTTL/></CustomErrorResponse>
+    <CustomErrorResponse><ErrorCode>oops</ErrorCode></CustomErrorResponse>
+  </Items></CustomErrorResponses>
   <Comment>full</Comment>
   <Enabled>false</Enabled>
   <CacheTagConfig><HeaderName>Edge-Cache-Tag</HeaderName></CacheTagConfig>
@@ -139,6 +145,14 @@ func TestViewFullConfig(t *testing.T) {
 	if diff := cmp.Diff(wantDefault, c.DefaultCacheBehavior()); diff != "" {
 		t.Errorf("DefaultCacheBehavior() mismatch (-want +got):\n%s", diff)
 	}
+	wantErrors := map[int]ErrorResponse{
+		404: {ErrorCode: 404, ResponsePagePath: "/index.html", ResponseCode: 200, MinTTL: 0},
+		503: {ErrorCode: 503, MinTTL: 60},
+		403: {ErrorCode: 403, ResponsePagePath: "/403.html", MinTTL: -1},
+	}
+	if diff := cmp.Diff(wantErrors, c.CustomErrorResponses()); diff != "" {
+		t.Errorf("CustomErrorResponses() mismatch (-want +got):\n%s", diff)
+	}
 	bs := c.CacheBehaviors()
 	if len(bs) != 2 {
 		t.Fatalf("len(CacheBehaviors()) = %d, want 2", len(bs))
@@ -161,7 +175,7 @@ func TestViewFullConfig(t *testing.T) {
 
 func TestViewNil(t *testing.T) {
 	c := View(nil)
-	if c.Enabled() || c.Aliases() != nil || c.Origins() != nil || c.CacheBehaviors() != nil {
+	if c.Enabled() || c.Aliases() != nil || c.Origins() != nil || c.CacheBehaviors() != nil || len(c.CustomErrorResponses()) != 0 {
 		t.Errorf("nil view returned data")
 	}
 	if got := c.DefaultCacheBehavior(); got.DefaultTTL != 86400 || got.MaxTTL != 31536000 || got.PathPattern != "*" {

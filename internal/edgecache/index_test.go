@@ -97,8 +97,14 @@ func TestTTLForPolicies(t *testing.T) {
 		{"past Expires", legacy, 200, http.Header{"Expires": {"Sun, 22 Nov 2026 09:00:00 GMT"}}, 0, true},
 		{"302 not cached", legacy, 302, nil, 0, false},
 		{"404 error caching TTL", legacy, 404, nil, 10 * time.Second, true},
-		{"503 with max-age", legacy, 503, http.Header{"Cache-Control": {"max-age=3"}}, 3 * time.Second, true},
+		{"503 with a shorter max-age keeps the minimum", legacy, 503, http.Header{"Cache-Control": {"max-age=3"}}, 10 * time.Second, true},
+		{"503 with a longer max-age", legacy, 503, http.Header{"Cache-Control": {"max-age=30"}}, 30 * time.Second, true},
+		{"max-age capped by MaxTTL", cachePolicy{max: 20}, 503, http.Header{"Cache-Control": {"max-age=30"}}, 20 * time.Second, true},
 		{"404 no-store", legacy, 404, http.Header{"Cache-Control": {"no-store"}}, 0, false},
+		{"503 no-store ignored", legacy, 503, http.Header{"Cache-Control": {"no-store"}}, 10 * time.Second, true},
+		{"configured minimum", cachePolicy{max: 600, errorTTL: map[int]int64{404: 60}}, 404, nil, time.Minute, true},
+		{"configured minimum 0: not cached", cachePolicy{max: 600, errorTTL: map[int]int64{404: 0}}, 404, nil, 0, false},
+		{"configured minimum 0, max-age wins", cachePolicy{max: 600, errorTTL: map[int]int64{404: 0}}, 404, http.Header{"Cache-Control": {"max-age=5"}}, 5 * time.Second, true},
 		{"quoted and upper-case directives", legacy, 200, http.Header{"Cache-Control": {`Public, MAX-AGE="42"`}}, 42 * time.Second, true},
 	}
 	for _, tc := range tests {

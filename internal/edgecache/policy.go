@@ -25,6 +25,9 @@ type cachePolicy struct {
 	cookieNames        []string
 	gzip               bool
 	forwardQueryOrigin bool // the whole query string goes to the origin
+	// errorTTL is the distribution's ErrorCachingMinTTL, in seconds, by
+	// status; a status not in it gets CloudFront's default of 10 s.
+	errorTTL map[int]int64
 }
 
 // Managed cache policies, by ID, with the settings AWS publishes:
@@ -152,6 +155,11 @@ var (
 	errorStatus     = map[int]bool{400: true, 403: true, 404: true, 405: true, 414: true, 416: true, 500: true, 501: true, 502: true, 503: true, 504: true}
 )
 
+// uncachedWhenTold lists the error statuses that Cache-Control no-store,
+// no-cache or private keep out of the cache; for other errors CloudFront
+// ignores those directives.
+var uncachedWhenTold = map[int]bool{404: true, 410: true, 414: true, 501: true}
+
 // errorCachingTTL is CloudFront's default error caching minimum TTL.
 const errorCachingTTL = 10 * time.Second
 
@@ -172,13 +180,22 @@ func (p cachePolicy) ttlFor(status int, h http.Header, now time.Time) (ttl time.
 	}
 	cc := parseCacheControl(h.Values("Cache-Control"))
 	if errorStatus[status] {
-		if cc.noStore || cc.noCache || cc.private {
+		// CloudFront's rules for errors: no-store, no-cache and private
+		// keep 404, 414 and 501 out of the cache and are ignored for the
+		// others; max-age/s-maxage (at most MaxTTL) counts when greater
+		// than the error caching minimum TTL (10 s unless configured).
+		// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/custom-error-pages-expiration.html
+		if (cc.noStore || cc.noCache || cc.private) && uncachedWhenTold[status] {
 			return 0, false
 		}
-		if s, ok := cc.seconds(); ok {
-			return time.Duration(min(s, p.max)) * time.Second, true
+		ttl := errorCachingTTL
+		if s, ok := p.errorTTL[status]; ok {
+			ttl = time.Duration(s) * time.Second
 		}
-		return errorCachingTTL, true
+		if s, ok := cc.seconds(); ok {
+			ttl = max(ttl, time.Duration(min(s, p.max))*time.Second)
+		}
+		return ttl, ttl > 0
 	}
 	if !cacheableStatus[status] {
 		return 0, false

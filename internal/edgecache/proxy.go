@@ -37,6 +37,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -144,6 +145,10 @@ type resolved struct {
 	behaviors  []distconfig.Behavior
 	def        distconfig.Behavior
 	origins    map[string]distconfig.Origin
+	// errorResponses are the CustomErrorResponses by ErrorCode, and
+	// errorTTL their ErrorCachingMinTTL in seconds where one is set.
+	errorResponses map[int]distconfig.ErrorResponse
+	errorTTL       map[int]int64
 }
 
 func (d *resolved) behaviorFor(p string) distconfig.Behavior {
@@ -317,6 +322,12 @@ func (p *Proxy) table(ctx context.Context, maxAge time.Duration) (*hostTable, er
 		r := &resolved{
 			id: d.ID, enabled: c.Enabled(), rootObject: c.DefaultRootObject(), tagHeader: c.CacheTagHeader(),
 			behaviors: c.CacheBehaviors(), def: c.DefaultCacheBehavior(), origins: map[string]distconfig.Origin{},
+			errorResponses: c.CustomErrorResponses(), errorTTL: map[int]int64{},
+		}
+		for code, er := range r.errorResponses {
+			if er.MinTTL >= 0 {
+				r.errorTTL[code] = er.MinTTL
+			}
 		}
 		for _, o := range c.Origins() {
 			r.origins[o.ID] = o
@@ -382,6 +393,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.logger().LogAttrs(ctx, slog.LevelDebug, "edge custom cache policy unknown, legacy defaults used",
 			slog.String("distribution", d.id), slog.String("policy", b.CachePolicyID))
 	}
+	pol.errorTTL = d.errorTTL
 	objPath := escPath
 	if objPath == "/" && d.rootObject != "" {
 		objPath = "/" + strings.TrimPrefix(d.rootObject, "/")
@@ -410,6 +422,10 @@ type request struct {
 	objPath string
 	key     string // cache key: objPath plus "?query" when the policy keys on it
 	variant string
+	// errPage is set when this request fetches a custom error page;
+	// status is then the code the page is sent with.
+	errPage bool
+	status  int
 }
 
 // flight is a running origin fetch that concurrent requests for the same
@@ -508,6 +524,10 @@ func (rq *request) finish(w http.ResponseWriter, res fetchResult, compress bool)
 		status, msg := http.StatusBadGateway, msgNoOrigin
 		if errors.Is(res.err, context.DeadlineExceeded) {
 			status, msg = http.StatusGatewayTimeout, msgTimeout
+		}
+		if er, ok := rq.customError(status); ok {
+			rq.serveErrorPage(w, er, status)
+			return
 		}
 		rq.p.errorPage(w, rq.r, rq.cfID, status, msg)
 		return
@@ -655,11 +675,20 @@ func (c cancelOnClose) Close() error { err := c.ReadCloser.Close(); c.cancel(); 
 // respond writes o to the viewer with CloudFront's headers, compressed
 // when allowed, and answers the viewer's conditional and range requests.
 func (rq *request) respond(w http.ResponseWriter, o *object, xcache string, hit bool, now time.Time, compress bool) {
+	if er, ok := rq.customError(o.status); ok {
+		rq.serveErrorPage(w, er, o.status)
+		return
+	}
+	status := o.status
+	if rq.errPage && status < 400 {
+		status = rq.status
+		xcache = "Error"
+	}
 	h := w.Header()
 	for k, v := range o.header {
 		h[k] = v
 	}
-	if o.status >= 400 {
+	if status >= 400 {
 		xcache = "Error"
 	}
 	rq.p.cfHeaders(h, xcache, rq.cfID)
@@ -681,7 +710,7 @@ func (rq *request) respond(w http.ResponseWriter, o *object, xcache string, hit 
 			}
 		}
 	}
-	if o.status == http.StatusOK {
+	if status == http.StatusOK {
 		if _, ok := h["Content-Type"]; !ok {
 			h["Content-Type"] = nil // no sniffing: CloudFront passes what the origin sent
 		}
@@ -704,10 +733,56 @@ func (rq *request) respond(w http.ResponseWriter, o *object, xcache string, hit 
 		return
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(o.status)
+	w.WriteHeader(status)
 	if rq.r.Method != http.MethodHead {
 		w.Write(body)
 	}
+}
+
+// customError returns the distribution's custom error response with a
+// page for an error status, unless this request is already fetching one.
+func (rq *request) customError(status int) (distconfig.ErrorResponse, bool) {
+	if status < 400 || rq.errPage {
+		return distconfig.ErrorResponse{}, false
+	}
+	er, ok := rq.d.errorResponses[status]
+	return er, ok && er.ResponsePagePath != ""
+}
+
+// serveErrorPage answers an origin error of the given status with the
+// custom error page er names, as CloudFront does: the page is requested
+// like any object, through the behaviour, origin and cache entry of its
+// own path (so invalidating the page takes effect for every URL that
+// shows it), and sent with ResponseCode, else the original status, and
+// X-Cache "Error from cloudfront". When the page itself cannot be had,
+// the viewer gets the page's error.
+func (rq *request) serveErrorPage(w http.ResponseWriter, er distconfig.ErrorResponse, status int) {
+	page := "/" + strings.TrimPrefix(er.ResponsePagePath, "/")
+	code := er.ResponseCode
+	if code == 0 {
+		code = status
+	}
+	b := rq.d.behaviorFor(page)
+	o, ok := rq.d.origins[b.TargetOriginID]
+	if !ok {
+		rq.p.errorPage(w, rq.r, rq.cfID, http.StatusBadGateway, msgNoOrigin)
+		return
+	}
+	t, err := rq.p.target(rq.r, o)
+	if err != nil {
+		rq.p.errorPage(w, rq.r, rq.cfID, http.StatusBadGateway, msgNoOrigin)
+		return
+	}
+	pol, _ := policyFor(b)
+	pol.errorTTL = rq.d.errorTTL
+	r := rq.r.Clone(rq.r.Context())
+	r.URL = &url.URL{Path: page}
+	for _, k := range [...]string{"Range", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "If-Range"} {
+		r.Header.Del(k)
+	}
+	sub := &request{p: rq.p, d: rq.d, t: t, pol: pol, r: r, cfID: rq.cfID, objPath: r.URL.EscapedPath(), errPage: true, status: code}
+	sub.key, sub.variant = sub.objPath, pol.variant(r)
+	sub.serve(w, b.Compress && pol.gzip)
 }
 
 // conditionalOrRange reports whether r carries a header that

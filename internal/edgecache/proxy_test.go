@@ -172,8 +172,18 @@ type env struct {
 
 func newEnv(t testing.TB, configure func(*Proxy)) *env {
 	t.Helper()
+	return newEnvConfig(t, configure, nil)
+}
+
+// newEnvConfig is newEnv with edit applied to the config document.
+func newEnvConfig(t testing.TB, configure func(*Proxy), edit func(string) string) *env {
+	t.Helper()
 	o := newOrigin(t)
-	root, err := distconfig.Parse(strings.NewReader(configXML(o.port(t), true)))
+	doc := configXML(o.port(t), true)
+	if edit != nil {
+		doc = edit(doc)
+	}
+	root, err := distconfig.Parse(strings.NewReader(doc))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -845,6 +855,94 @@ func TestOriginDown(t *testing.T) {
 		t.Errorf("origin down: %d %q, want CloudFront's 502", r.status, r.body)
 	}
 	wantXCache(t, r, "Error from cloudfront")
+}
+
+// customErrors adds CustomErrorResponses to the test config: 404 shows
+// /index.html with 200 and is cached 30 s (an SPA's setup); 502 (origin
+// down) shows a page from the S3 origin with 503.
+func customErrors(doc string) string {
+	return strings.Replace(doc, "<Comment />", `<CustomErrorResponses><Quantity>2</Quantity><Items>
+ <CustomErrorResponse><ErrorCode>404</ErrorCode><ResponsePagePath>/index.html</ResponsePagePath><ResponseCode>200</ResponseCode><ErrorCachingMinTTL>30</ErrorCachingMinTTL></CustomErrorResponse>
+ <CustomErrorResponse><ErrorCode>502</ErrorCode><ResponsePagePath>/s3/down.html</ResponsePagePath><ResponseCode>503</ResponseCode></CustomErrorResponse>
+</Items></CustomErrorResponses><Comment />`, 1)
+}
+
+// TestCustomErrorPages serves an SPA's routes through a 404 custom error
+// response: the error is cached for ErrorCachingMinTTL, the page under its
+// own path, so invalidating the page changes every route at once.
+func TestCustomErrorPages(t *testing.T) {
+	e := newEnvConfig(t, nil, customErrors)
+	r := e.get(t, testDomain, "/app/missing")
+	if r.status != 200 || !strings.HasPrefix(r.body, "/v1/index.html v0") {
+		t.Fatalf("GET /app/missing = %d %q, want 200 and the index page", r.status, r.body)
+	}
+	wantXCache(t, r, "Error from cloudfront")
+	if r := e.do(t, http.MethodHead, testDomain, "/app/missing"); r.status != 200 || r.body != "" {
+		t.Errorf("HEAD /app/missing = %d %q, want 200 and no body", r.status, r.body)
+	}
+	if a, b := e.origin.count("/v1/app/missing"), e.origin.count("/v1/index.html"); a != 1 || b != 1 {
+		t.Errorf("origin fetches: route %d, page %d; want 1 and 1 (both cached)", a, b)
+	}
+
+	// A deploy changes the page; invalidating it shows the new page on
+	// the route at once, without asking the origin for the route again.
+	e.origin.bump("/v1/index.html")
+	if err := e.proxy.Purge(t.Context(), testDist, []string{"/index.html"}); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.get(t, testDomain, "/app/missing"); r.status != 200 || !strings.HasPrefix(r.body, "/v1/index.html v1") {
+		t.Errorf("after invalidating /index.html: %d %q, want the new page", r.status, r.body)
+	}
+	if a, b := e.origin.count("/v1/app/missing"), e.origin.count("/v1/index.html"); a != 1 || b != 2 {
+		t.Errorf("origin fetches: route %d, page %d; want 1 and 2", a, b)
+	}
+
+	// The route's error is asked for again after ErrorCachingMinTTL.
+	e.clock.Advance(29 * time.Second)
+	e.get(t, testDomain, "/app/missing")
+	if n := e.origin.count("/v1/app/missing"); n != 1 {
+		t.Errorf("route fetched %d times within 30 s, want 1", n)
+	}
+	e.clock.Advance(2 * time.Second)
+	e.get(t, testDomain, "/app/missing")
+	if n := e.origin.count("/v1/app/missing"); n != 2 {
+		t.Errorf("route fetched %d times after 31 s, want 2", n)
+	}
+
+	// Ranges and preconditions apply to the route, not to the page fetch.
+	if r := e.get(t, testDomain, "/app/missing", "Range", "bytes=0-3"); r.status != 200 {
+		t.Errorf("GET with Range = %d, want the whole page with 200", r.status)
+	}
+}
+
+// TestCustomErrorPageOriginDown shows a page from another origin when the
+// main one is down, and the page origin's own error when the page is
+// missing too.
+func TestCustomErrorPageOriginDown(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "s3"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "s3", "down.html"), []byte("back soon"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnvConfig(t, func(p *Proxy) { p.S3Origins = map[string]string{"site-bucket": dir} }, customErrors)
+	e.origin.srv.Close()
+	r := e.get(t, testDomain, "/x")
+	if r.status != http.StatusServiceUnavailable || r.body != "back soon" {
+		t.Errorf("origin down: %d %q, want 503 and the S3 page", r.status, r.body)
+	}
+	wantXCache(t, r, "Error from cloudfront")
+
+	if err := os.Remove(filepath.Join(dir, "s3", "down.html")); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.proxy.Purge(t.Context(), testDist, []string{"/s3/down.html"}); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.get(t, testDomain, "/y"); r.status != http.StatusNotFound || !strings.Contains(r.body, "NoSuchKey") {
+		t.Errorf("page missing too: %d %q, want the page origin's 404", r.status, r.body)
+	}
 }
 
 func TestS3Origins(t *testing.T) {
