@@ -915,17 +915,25 @@ func TestCustomErrorPages(t *testing.T) {
 	}
 }
 
-// TestCustomErrorPageOriginDown shows a page from another origin when the
-// main one is down, and the page origin's own error when the page is
-// missing too.
-func TestCustomErrorPageOriginDown(t *testing.T) {
+// bucketDir returns a directory standing for the test config's S3 bucket,
+// holding s3/NAME with the given content.
+func bucketDir(t *testing.T, name, content string) string {
+	t.Helper()
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "s3"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "s3", "down.html"), []byte("back soon"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "s3", name), []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return dir
+}
+
+// TestCustomErrorPageOriginDown shows a page from another origin when the
+// main one is down, and the page origin's own error when the page is
+// missing too.
+func TestCustomErrorPageOriginDown(t *testing.T) {
+	dir := bucketDir(t, "down.html", "back soon")
 	e := newEnvConfig(t, func(p *Proxy) { p.S3Origins = map[string]string{"site-bucket": dir} }, customErrors)
 	e.origin.srv.Close()
 	r := e.get(t, testDomain, "/x")
@@ -946,13 +954,7 @@ func TestCustomErrorPageOriginDown(t *testing.T) {
 }
 
 func TestS3Origins(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, "s3"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "s3", "page.html"), []byte("<p>hello</p>"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := bucketDir(t, "page.html", "<p>hello</p>")
 	bucketSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "url origin %s", r.URL.Path)
 	}))
