@@ -37,7 +37,8 @@ const tfCLIConfig = `provider_installation {
 `
 
 // tfMain is the configuration under test: one distribution with a custom
-// origin, the managed CachingOptimized policy and tags. The provider's
+// origin, the managed CachingOptimized policy, an SPA's custom error
+// response and tags. The provider's
 // credentials come from the environment (clientEnv).
 const tfMain = `terraform {
   required_providers {
@@ -83,6 +84,13 @@ resource "aws_cloudfront_distribution" "site" {
     cached_methods         = ["GET", "HEAD"]
     cache_policy_id        = %q
     compress               = true
+  }
+
+  custom_error_response {
+    error_code            = 404
+    response_code         = 200
+    response_page_path    = "/index.html"
+    error_caching_min_ttl = 30
   }
 
   viewer_certificate {
@@ -269,6 +277,14 @@ func TestTerraform(t *testing.T) {
 					TargetOriginId, ViewerProtocolPolicy, CachePolicyId string
 					Compress                                            bool
 				}
+				CustomErrorResponses struct {
+					Items []struct {
+						ErrorCode          int
+						ResponsePagePath   string
+						ResponseCode       string
+						ErrorCachingMinTTL int
+					}
+				}
 				ViewerCertificate struct{ CloudFrontDefaultCertificate bool }
 				Restrictions      struct {
 					GeoRestriction struct{ RestrictionType string }
@@ -289,6 +305,9 @@ func TestTerraform(t *testing.T) {
 	case c.DefaultCacheBehavior.CachePolicyId != cachingOptimized || c.DefaultCacheBehavior.TargetOriginId != "app" ||
 		c.DefaultCacheBehavior.ViewerProtocolPolicy != "redirect-to-https" || !c.DefaultCacheBehavior.Compress:
 		t.Errorf("got default cache behaviour %+v, want CachingOptimized to app, redirect-to-https, compressed", c.DefaultCacheBehavior)
+	case len(c.CustomErrorResponses.Items) != 1 || c.CustomErrorResponses.Items[0].ErrorCode != 404 || c.CustomErrorResponses.Items[0].ResponseCode != "200" ||
+		c.CustomErrorResponses.Items[0].ResponsePagePath != "/index.html" || c.CustomErrorResponses.Items[0].ErrorCachingMinTTL != 30:
+		t.Errorf("got custom error responses %+v, want 404 -> /index.html with 200, cached 30 s", c.CustomErrorResponses.Items)
 	case !c.ViewerCertificate.CloudFrontDefaultCertificate || c.Restrictions.GeoRestriction.RestrictionType != "none":
 		t.Errorf("got viewer certificate %+v, restrictions %+v; want the default certificate and no geo restriction", c.ViewerCertificate, c.Restrictions)
 	}
