@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/cfinv/cfinv/internal/distconfig"
@@ -78,6 +79,35 @@ func validateConfig(c *distconfig.Node) *apiError {
 		}
 		if t := b.Value("TargetOriginId"); !targets[t] {
 			return errorf("NoSuchOrigin", "%s DistributionConfig.%s.TargetOriginId %q names no origin.", msgNoSuchOrigin, what, truncate(t, 100))
+		}
+	}
+	return validateErrorResponses(c)
+}
+
+// Status codes CloudFront accepts in a CustomErrorResponse: the errors it
+// caches, and what it may answer instead.
+var (
+	customErrorCodes    = []string{"400", "403", "404", "405", "414", "416", "500", "501", "502", "503", "504"}
+	customResponseCodes = append([]string{"200"}, customErrorCodes...)
+)
+
+// validateErrorResponses checks CustomErrorResponses as CloudFront does:
+// InvalidErrorCode, InvalidResponseCode, InvalidRelativePath for a page
+// path without a leading '/', and InvalidArgument for a ResponseCode
+// without a page.
+func validateErrorResponses(c *distconfig.Node) *apiError {
+	for i, e := range c.Find("CustomErrorResponses", "Items").All("CustomErrorResponse") {
+		what := fmt.Sprintf("DistributionConfig.CustomErrorResponses.Items.CustomErrorResponse[%d]", i+1)
+		code, resp, page := strings.TrimSpace(e.Value("ErrorCode")), strings.TrimSpace(e.Value("ResponseCode")), e.Value("ResponsePagePath")
+		switch {
+		case !slices.Contains(customErrorCodes, code):
+			return errorf("InvalidErrorCode", "An invalid error code was specified: %s.ErrorCode %q is not one of %s.", what, truncate(code, 20), strings.Join(customErrorCodes, ", "))
+		case resp != "" && !slices.Contains(customResponseCodes, resp):
+			return errorf("InvalidResponseCode", "A response code is not valid: %s.ResponseCode %q is not one of %s.", what, truncate(resp, 20), strings.Join(customResponseCodes, ", "))
+		case page != "" && !strings.HasPrefix(page, "/"):
+			return errorf("InvalidRelativePath", "The relative path is too big, is not URL-encoded, or does not begin with a slash (/): %s.ResponsePagePath %q.", what, truncate(page, 100))
+		case resp != "" && page == "":
+			return errorf("InvalidArgument", "%s has a ResponseCode but no ResponsePagePath; a response code needs a page.", what)
 		}
 	}
 	return nil

@@ -215,6 +215,9 @@ func TestDistributionErrors(t *testing.T) {
 func TestDistributionConfigValidation(t *testing.T) {
 	f := newFixture(t)
 	replace := func(old, new string) string { return strings.Replace(cliConfig, old, new, 1) }
+	errorResponse := func(inner string) string {
+		return replace("<Enabled>true</Enabled>", "<CustomErrorResponses><Quantity>1</Quantity><Items><CustomErrorResponse>"+inner+"</CustomErrorResponse></Items></CustomErrorResponses><Enabled>true</Enabled>")
+	}
 	tests := []struct {
 		name, body, code, msg string
 		status                int
@@ -232,6 +235,10 @@ func TestDistributionConfigValidation(t *testing.T) {
 		{"no target", replace("<TargetOriginId>example-bucket.s3.amazonaws.com-1795355567-892926</TargetOriginId>", ""), "InvalidArgument", "TargetOriginId is required", 400},
 		{"no viewer policy", replace("<ViewerProtocolPolicy>allow-all</ViewerProtocolPolicy>", ""), "InvalidArgument", "ViewerProtocolPolicy is required", 400},
 		{"bad viewer policy", replace(">allow-all<", ">sometimes<"), "InvalidArgument", "ViewerProtocolPolicy", 400},
+		{"error code not cached by CloudFront", errorResponse("<ErrorCode>418</ErrorCode>"), "InvalidErrorCode", `ErrorCode &#34;418&#34; is not one of 400, 403`, 400},
+		{"response code", errorResponse("<ErrorCode>404</ErrorCode><ResponsePagePath>/i.html</ResponsePagePath><ResponseCode>302</ResponseCode>"), "InvalidResponseCode", `ResponseCode &#34;302&#34; is not one of 200, 400`, 400},
+		{"relative page path", errorResponse("<ErrorCode>404</ErrorCode><ResponsePagePath>index.html</ResponsePagePath><ResponseCode>200</ResponseCode>"), "InvalidRelativePath", "does not begin with a slash", 400},
+		{"response code without page", errorResponse("<ErrorCode>404</ErrorCode><ResponseCode>200</ResponseCode>"), "InvalidArgument", "needs a page", 400},
 		{"trusted signers quantity", replace("<Enabled>false</Enabled><Quantity>0</Quantity>", "<Enabled>false</Enabled><Quantity>2</Quantity>"), "InconsistentQuantities", "TrustedSigners (2)", 400},
 	}
 	for _, tt := range tests {
