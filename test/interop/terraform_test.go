@@ -38,7 +38,8 @@ const tfCLIConfig = `provider_installation {
 
 // tfMain is the configuration under test: one distribution with a custom
 // origin, the managed CachingOptimized policy, an SPA's custom error
-// response and tags. The provider's
+// response and tags, and a terraform_data resource that runs cfinv
+// invalidate for each release. The provider's
 // credentials come from the environment (clientEnv).
 const tfMain = `terraform {
   required_providers {
@@ -107,6 +108,20 @@ resource "aws_cloudfront_distribution" "site" {
 %s  }
 }
 
+# The replacement for the aws_cloudfront_create_invalidation action
+# (docs/recipes.md): one invalidation per release, re-runs never billed
+# twice, applied only once the invalidation has completed.
+variable "release" {
+  type = string
+}
+
+resource "terraform_data" "invalidate" {
+  triggers_replace = [var.release]
+  provisioner "local-exec" {
+    command = "%s invalidate --endpoint-url %s --state-dir %s --distribution-id ${aws_cloudfront_distribution.site.id} --deploy-id ${var.release} --wait --timeout 5m /index.html '/assets/*'"
+  }
+}
+
 output "id" {
   value = aws_cloudfront_distribution.site.id
 }
@@ -120,6 +135,8 @@ output "arn" {
 // directory and HOME, aimed at one `cfinv serve`.
 type terraform struct {
 	bin, dir string
+	stateDir string // cfinv's journal, kept across applies
+	release  string // var.release of the next run
 	env      []string
 	srv      *server
 }
@@ -134,7 +151,7 @@ func newTerraform(t *testing.T, srv *server) *terraform {
 			tfProviderVer, tfPluginMirror, tfProviderVer)
 	}
 	root := t.TempDir()
-	tf := &terraform{bin: bin, dir: filepath.Join(root, "work"), srv: srv}
+	tf := &terraform{bin: bin, dir: filepath.Join(root, "work"), stateDir: filepath.Join(root, "cfinv-state"), srv: srv}
 	for _, d := range []string{tf.dir, filepath.Join(root, "home"), filepath.Join(root, "data")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
@@ -158,11 +175,12 @@ func newTerraform(t *testing.T, srv *server) *terraform {
 // write writes main.tf with the given tags.
 func (tf *terraform) write(t *testing.T, tags map[string]string) {
 	t.Helper()
+	t.Helper()
 	var b strings.Builder
 	for _, k := range slices.Sorted(maps.Keys(tags)) {
 		fmt.Fprintf(&b, "    %q = %q\n", k, tags[k])
 	}
-	src := fmt.Sprintf(tfMain, tfProviderVer, tf.srv.URL, tf.srv.URL, cachingOptimized, b.String())
+	src := fmt.Sprintf(tfMain, tfProviderVer, tf.srv.URL, tf.srv.URL, cachingOptimized, b.String(), cfinvBinary(t), tf.srv.URL, tf.stateDir)
 	if err := os.WriteFile(filepath.Join(tf.dir, "main.tf"), []byte(src), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +194,7 @@ func (tf *terraform) run(t *testing.T, args ...string) (string, int) {
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, tf.bin, args...)
-	cmd.Env = tf.env
+	cmd.Env = append(slices.Clip(tf.env), "TF_VAR_release="+tf.release)
 	cmd.Dir = tf.dir
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -216,6 +234,27 @@ func (tf *terraform) noChanges(t *testing.T, when string) {
 	}
 }
 
+// invalidations lists the distribution's invalidations, newest first, with
+// the AWS CLI: "ID Status path,path…" each.
+func invalidations(t *testing.T, env []string, srv *server, id string) []string {
+	t.Helper()
+	var list struct {
+		InvalidationList struct{ Items []struct{ Id, Status string } }
+	}
+	decode(t, "list-invalidations", mustAWS(t, env, srv, "list-invalidations", "--distribution-id", id), &list)
+	var out []string
+	for _, it := range list.InvalidationList.Items {
+		var got struct {
+			Invalidation struct {
+				InvalidationBatch struct{ Paths struct{ Items []string } }
+			}
+		}
+		decode(t, "get-invalidation", mustAWS(t, env, srv, "get-invalidation", "--distribution-id", id, "--id", it.Id), &got)
+		out = append(out, it.Status+" "+strings.Join(got.Invalidation.InvalidationBatch.Paths.Items, ","))
+	}
+	return out
+}
+
 // distTags lists the distribution's tags with the AWS CLI.
 func distTags(t *testing.T, env []string, srv *server, arn string) map[string]string {
 	t.Helper()
@@ -232,7 +271,8 @@ func distTags(t *testing.T, env []string, srv *server, arn string) map[string]st
 
 // TestTerraform applies, re-plans, retags and destroys an
 // aws_cloudfront_distribution with the hashicorp/aws provider against
-// `cfinv serve`, and checks each step with the AWS CLI.
+// `cfinv serve`, invalidates once per release with cfinv from a
+// terraform_data resource, and checks each step with the AWS CLI.
 //
 // The provider's waiters sleep tens of seconds between polls, so this test
 // runs in parallel with the rest of the package.
@@ -243,6 +283,7 @@ func TestTerraform(t *testing.T) {
 	tf := newTerraform(t, srv)
 
 	tags := map[string]string{"Project": "cfinv", "Env": "interop", "Empty": ""}
+	tf.release = "r1"
 	tf.write(t, tags)
 	tf.must(t, "init", "-no-color", "-input=false")
 	tf.must(t, "apply", "-auto-approve", "-no-color", "-input=false")
@@ -317,11 +358,27 @@ func TestTerraform(t *testing.T) {
 
 	tf.noChanges(t, "after apply")
 
+	// The release's invalidation was made, and completed before apply
+	// returned; running it again (a retried pipeline) buys nothing new.
+	want := []string{"Completed /assets/*,/index.html"} // cfinv sends a batch sorted
+	if got := invalidations(t, env, srv, id); !slices.Equal(got, want) {
+		t.Errorf("invalidations after apply: got %q, want %q", got, want)
+	}
+	tf.must(t, "apply", "-auto-approve", "-no-color", "-input=false", "-replace=terraform_data.invalidate")
+	if got := invalidations(t, env, srv, id); !slices.Equal(got, want) {
+		t.Errorf("invalidations after re-running release r1: got %q, want %q", got, want)
+	}
+
 	// Changing only tags makes the provider call TagResource and
 	// UntagResource, not UpdateDistribution.
+	// A new release in the same apply invalidates again.
 	tags = map[string]string{"Project": "cfinv", "Env": "staging", "Owner": "interop test"}
+	tf.release = "r2"
 	tf.write(t, tags)
 	tf.must(t, "apply", "-auto-approve", "-no-color", "-input=false")
+	if got := invalidations(t, env, srv, id); len(got) != 2 || got[0] != want[0] {
+		t.Errorf("invalidations after release r2: got %q, want two, both %q", got, want[0])
+	}
 	if g := distTags(t, env, srv, arn); !maps.Equal(g, tags) {
 		t.Errorf("tags after retagging: got %v, want %v", g, tags)
 	}
