@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
@@ -110,18 +111,25 @@ func (c *Client) InProgressBatches(ctx context.Context, ids []string) ([]int, er
 
 // MaxPathCountIDs is the most invalidations PathCounts looks up: past that,
 // progress goes without path counts rather than spend a call per ID.
-const MaxPathCountIDs = 100
+// PathCountsTimeout bounds the look-ups, so that a slow endpoint delays
+// the wait that follows by no more than that.
+const (
+	MaxPathCountIDs   = 100
+	PathCountsTimeout = 5 * time.Second
+)
 
 // PathCounts returns the number of paths of each invalidation of dist in
 // ids that GetInvalidation answers for, at most MaxConcurrentGets calls at
-// once. It is best effort, for progress reports: errors leave an ID out
-// (the wait that follows reports them), and more than MaxPathCountIDs ids
-// give an empty map without a call.
+// once, for at most PathCountsTimeout. It is best effort, for progress
+// reports: errors leave an ID out (the wait that follows reports them),
+// and more than MaxPathCountIDs ids give an empty map without a call.
 func (c *Client) PathCounts(ctx context.Context, dist string, ids []string) map[string]int {
 	out := map[string]int{}
 	if len(ids) > MaxPathCountIDs {
 		return out
 	}
+	ctx, cancel := context.WithTimeout(ctx, PathCountsTimeout)
+	defer cancel()
 	var mu sync.Mutex
 	sem := make(chan struct{}, MaxConcurrentGets)
 	var wg sync.WaitGroup

@@ -181,7 +181,7 @@ func (p cachePolicy) ttlFor(status int, h http.Header, now time.Time) (ttl time.
 	cc := parseCacheControl(h.Values("Cache-Control"))
 	if errorStatus[status] {
 		// CloudFront's rules for errors: no-store, no-cache and private
-		// keep 404, 414 and 501 out of the cache and are ignored for the
+		// keep 404, 410, 414 and 501 out of the cache and are ignored for the
 		// others; max-age/s-maxage (at most MaxTTL) counts when greater
 		// than the error caching minimum TTL (10 s unless configured).
 		// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/custom-error-pages-expiration.html
