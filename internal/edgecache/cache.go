@@ -319,6 +319,7 @@ type Stats struct {
 	Bytes       int64 // bytes held now, estimated
 	Hits        int64 // responses served from a fresh cached object
 	RefreshHits int64 // stale objects revalidated by the origin with 304
+	StaleHits   int64 // expired objects served because the origin failed (5xx or unreachable)
 	Misses      int64 // responses fetched from the origin
 	Stored      int64 // objects stored
 	Evicted     int64 // cache keys evicted to stay within MaxBytes

@@ -438,8 +438,9 @@ type flight struct {
 
 type fetchResult struct {
 	obj      *object
-	xcache   string // "Miss", "RefreshHit" or "Error"
+	xcache   string // "Miss", "RefreshHit", "Error", or "Hit" for a stale object
 	stored   bool   // obj is in the cache
+	stale    bool   // obj is the expired cached object, served because the origin failed
 	err      error
 	tooLarge bool           // the leader streams it; the others fetch on their own
 	resp     *http.Response // for the leader when tooLarge
@@ -473,9 +474,12 @@ func (rq *request) serve(w http.ResponseWriter, compress bool) {
 		rq.finish(w, f.res, compress)
 		return
 	}
-	var stale *object
+	var stale, expired *object
 	if cached != nil && cached.hasValidators() {
 		stale = cached
+	}
+	if cached != nil && cached.status < 400 {
+		expired = cached
 	}
 	f := &flight{key: rq.key, done: make(chan struct{})}
 	dc.flights[fk] = f
@@ -493,8 +497,14 @@ func (rq *request) serve(w http.ResponseWriter, compress bool) {
 	if dc.flights[fk] == f {
 		delete(dc.flights, fk)
 	}
+	if expired != nil && originFailed(res) && !purged && c.lookup(dc, rq.key, rq.variant) == expired {
+		// CloudFront keeps serving an expired object while its origin
+		// fails, until an invalidation removes it.
+		res = fetchResult{obj: expired, xcache: "Hit", stale: true}
+		c.stats.StaleHits++
+	}
 	switch {
-	case res.obj == nil:
+	case res.stale, res.obj == nil:
 	case res.xcache == "RefreshHit":
 		c.stats.RefreshHits++
 	default:
@@ -532,7 +542,13 @@ func (rq *request) finish(w http.ResponseWriter, res fetchResult, compress bool)
 		rq.p.errorPage(w, rq.r, rq.cfID, status, msg)
 		return
 	}
-	rq.respond(w, res.obj, res.xcache, false, rq.p.now(), compress)
+	rq.respond(w, res.obj, res.xcache, res.stale, rq.p.now(), compress)
+}
+
+// originFailed reports whether a fetch found the origin unreachable or
+// answering a server error.
+func originFailed(res fetchResult) bool {
+	return res.err != nil || res.obj != nil && res.obj.status >= 500
 }
 
 // originRequest builds the request CloudFront would send to the origin.

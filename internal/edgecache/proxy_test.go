@@ -71,6 +71,7 @@ type origin struct {
 	hits    map[string]int
 	headers map[string]http.Header // by path
 	version map[string]int         // bumps the body
+	status  int                    // when not 0, every answer has this status
 	last    *http.Request
 }
 
@@ -92,7 +93,13 @@ func (o *origin) serve(w http.ResponseWriter, r *http.Request) {
 	o.last = r.Clone(context.Background())
 	h := o.headers[r.URL.Path]
 	v := o.version[r.URL.Path]
+	status := o.status
 	o.mu.Unlock()
+	if status != 0 {
+		w.WriteHeader(status)
+		fmt.Fprintf(w, "origin says %d", status)
+		return
+	}
 	for k, vs := range h {
 		w.Header()[k] = vs
 	}
@@ -844,6 +851,42 @@ func TestViewerConditionalAndRange(t *testing.T) {
 	}
 	if got := e.origin.count("/v1/c.txt"); got != 1 {
 		t.Errorf("origin hits = %d, want 1", got)
+	}
+}
+
+// TestStaleOnOriginError serves an expired object while the origin fails,
+// as CloudFront does, and stops once an invalidation removes it.
+func TestStaleOnOriginError(t *testing.T) {
+	e := newEnv(t, nil)
+	first := e.get(t, testDomain, "/a.txt")
+	wantXCache(t, first, "Miss from cloudfront")
+	e.clock.Advance(61 * time.Second) // DefaultTTL 60
+
+	e.origin.mu.Lock()
+	e.origin.status = http.StatusServiceUnavailable
+	e.origin.mu.Unlock()
+	r := e.get(t, testDomain, "/a.txt")
+	if r.status != 200 || r.body != first.body {
+		t.Fatalf("origin 503: %d %q, want the expired copy %q", r.status, r.body, first.body)
+	}
+	wantXCache(t, r, "Hit from cloudfront")
+	if r.header.Get("Age") != "61" {
+		t.Errorf("Age = %q, want 61", r.header.Get("Age"))
+	}
+
+	e.origin.srv.Close()
+	if r := e.get(t, testDomain, "/a.txt"); r.status != 200 || r.body != first.body {
+		t.Errorf("origin down: %d %q, want the expired copy", r.status, r.body)
+	}
+	if got := e.proxy.Stats().StaleHits; got != 2 {
+		t.Errorf("StaleHits = %d, want 2", got)
+	}
+
+	if err := e.proxy.Purge(t.Context(), testDist, []string{"/a.txt"}); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.get(t, testDomain, "/a.txt"); r.status != http.StatusBadGateway {
+		t.Errorf("after the invalidation: %d %q, want CloudFront's 502", r.status, r.body)
 	}
 }
 
