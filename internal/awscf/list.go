@@ -66,36 +66,21 @@ func (c *Client) InProgressBatches(ctx context.Context, ids []string) ([]int, er
 	defer cancel()
 	out := make([]int, len(ids))
 	errs := make([]error, len(ids))
-	sem := make(chan struct{}, MaxConcurrentGets)
-	var wg sync.WaitGroup
-	for i, id := range ids {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
+	stopped := forEachConcurrently(ctx, len(ids), func(i int) {
+		res, err := c.API.GetDistribution(ctx, &cloudfront.GetDistributionInput{Id: aws.String(ids[i])})
+		if err != nil {
+			errs[i] = translate("get distribution", ids[i], err)
+			cancel()
+			return
 		}
-		if ctx.Err() != nil {
-			errs[i] = ctx.Err()
-			break
+		if res.Distribution != nil {
+			out[i] = int(aws.ToInt32(res.Distribution.InProgressInvalidationBatches))
 		}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			res, err := c.API.GetDistribution(ctx, &cloudfront.GetDistributionInput{Id: aws.String(id)})
-			if err != nil {
-				errs[i] = translate("get distribution", id, err)
-				cancel()
-				return
-			}
-			if res.Distribution != nil {
-				out[i] = int(aws.ToInt32(res.Distribution.InProgressInvalidationBatches))
-			}
-		}()
-	}
-	wg.Wait()
+	})
 	// Report the failure that caused the cancellation, not a
 	// cancellation it caused.
 	var first error
-	for _, err := range errs {
+	for _, err := range append(errs, stopped) {
 		if err != nil && !errors.Is(err, context.Canceled) {
 			return nil, err
 		}
@@ -107,6 +92,30 @@ func (c *Client) InProgressBatches(ctx context.Context, ids []string) ([]int, er
 		return nil, first
 	}
 	return out, nil
+}
+
+// forEachConcurrently calls fn(i) for every i in [0, n), at most
+// MaxConcurrentGets at once, and returns when the calls it started have
+// returned. Once ctx is done it starts no more and returns ctx's error.
+func forEachConcurrently(ctx context.Context, n int, fn func(i int)) error {
+	sem := make(chan struct{}, MaxConcurrentGets)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for i := range n {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			fn(i)
+		}()
+	}
+	return nil
 }
 
 // MaxPathCountIDs is the most invalidations PathCounts looks up: past that,
@@ -131,22 +140,14 @@ func (c *Client) PathCounts(ctx context.Context, dist string, ids []string) map[
 	ctx, cancel := context.WithTimeout(ctx, PathCountsTimeout)
 	defer cancel()
 	var mu sync.Mutex
-	sem := make(chan struct{}, MaxConcurrentGets)
-	var wg sync.WaitGroup
-	for _, id := range ids {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			inv, err := c.Get(ctx, dist, id)
-			if err != nil || inv.InvalidationBatch == nil || inv.InvalidationBatch.Paths == nil {
-				return
-			}
-			mu.Lock()
-			out[id] = int(aws.ToInt32(inv.InvalidationBatch.Paths.Quantity))
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
+	forEachConcurrently(ctx, len(ids), func(i int) {
+		inv, err := c.Get(ctx, dist, ids[i])
+		if err != nil || inv.InvalidationBatch == nil || inv.InvalidationBatch.Paths == nil {
+			return
+		}
+		mu.Lock()
+		out[ids[i]] = int(aws.ToInt32(inv.InvalidationBatch.Paths.Quantity))
+		mu.Unlock()
+	})
 	return out
 }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/cfinv/cfinv/internal/distconfig"
 )
 
 func TestKeyIndexAgainstSortedSlice(t *testing.T) {
@@ -102,9 +104,10 @@ func TestTTLForPolicies(t *testing.T) {
 		{"max-age capped by MaxTTL", cachePolicy{max: 20}, 503, http.Header{"Cache-Control": {"max-age=30"}}, 20 * time.Second, true},
 		{"404 no-store", legacy, 404, http.Header{"Cache-Control": {"no-store"}}, 0, false},
 		{"503 no-store ignored", legacy, 503, http.Header{"Cache-Control": {"no-store"}}, 10 * time.Second, true},
-		{"configured minimum", cachePolicy{max: 600, errorTTL: map[int]int64{404: 60}}, 404, nil, time.Minute, true},
-		{"configured minimum 0: not cached", cachePolicy{max: 600, errorTTL: map[int]int64{404: 0}}, 404, nil, 0, false},
-		{"configured minimum 0, max-age wins", cachePolicy{max: 600, errorTTL: map[int]int64{404: 0}}, 404, http.Header{"Cache-Control": {"max-age=5"}}, 5 * time.Second, true},
+		{"configured minimum", cachePolicy{max: 600, errorResponses: map[int]distconfig.ErrorResponse{404: {ErrorCode: 404, MinTTL: 60}}}, 404, nil, time.Minute, true},
+		{"custom error response without a minimum", cachePolicy{max: 600, errorResponses: map[int]distconfig.ErrorResponse{404: {ErrorCode: 404, MinTTL: -1}}}, 404, nil, 10 * time.Second, true},
+		{"configured minimum 0: not cached", cachePolicy{max: 600, errorResponses: map[int]distconfig.ErrorResponse{404: {ErrorCode: 404, MinTTL: 0}}}, 404, nil, 0, false},
+		{"configured minimum 0, max-age wins", cachePolicy{max: 600, errorResponses: map[int]distconfig.ErrorResponse{404: {ErrorCode: 404, MinTTL: 0}}}, 404, http.Header{"Cache-Control": {"max-age=5"}}, 5 * time.Second, true},
 		{"quoted and upper-case directives", legacy, 200, http.Header{"Cache-Control": {`Public, MAX-AGE="42"`}}, 42 * time.Second, true},
 	}
 	for _, tc := range tests {

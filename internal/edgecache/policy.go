@@ -25,9 +25,9 @@ type cachePolicy struct {
 	cookieNames        []string
 	gzip               bool
 	forwardQueryOrigin bool // the whole query string goes to the origin
-	// errorTTL is the distribution's ErrorCachingMinTTL, in seconds, by
-	// status; a status not in it gets CloudFront's default of 10 s.
-	errorTTL map[int]int64
+	// errorResponses are the distribution's CustomErrorResponses: their
+	// ErrorCachingMinTTL, where set, replaces CloudFront's default of 10 s.
+	errorResponses map[int]distconfig.ErrorResponse
 }
 
 // Managed cache policies, by ID, with the settings AWS publishes:
@@ -189,8 +189,8 @@ func (p cachePolicy) ttlFor(status int, h http.Header, now time.Time) (ttl time.
 			return 0, false
 		}
 		ttl := errorCachingTTL
-		if s, ok := p.errorTTL[status]; ok {
-			ttl = time.Duration(s) * time.Second
+		if er, ok := p.errorResponses[status]; ok && er.MinTTL >= 0 {
+			ttl = time.Duration(er.MinTTL) * time.Second
 		}
 		if s, ok := cc.seconds(); ok {
 			ttl = max(ttl, time.Duration(min(s, p.max))*time.Second)

@@ -145,10 +145,8 @@ type resolved struct {
 	behaviors  []distconfig.Behavior
 	def        distconfig.Behavior
 	origins    map[string]distconfig.Origin
-	// errorResponses are the CustomErrorResponses by ErrorCode, and
-	// errorTTL their ErrorCachingMinTTL in seconds where one is set.
+	// errorResponses are the CustomErrorResponses by ErrorCode.
 	errorResponses map[int]distconfig.ErrorResponse
-	errorTTL       map[int]int64
 }
 
 func (d *resolved) behaviorFor(p string) distconfig.Behavior {
@@ -322,12 +320,7 @@ func (p *Proxy) table(ctx context.Context, maxAge time.Duration) (*hostTable, er
 		r := &resolved{
 			id: d.ID, enabled: c.Enabled(), rootObject: c.DefaultRootObject(), tagHeader: c.CacheTagHeader(),
 			behaviors: c.CacheBehaviors(), def: c.DefaultCacheBehavior(), origins: map[string]distconfig.Origin{},
-			errorResponses: c.CustomErrorResponses(), errorTTL: map[int]int64{},
-		}
-		for code, er := range r.errorResponses {
-			if er.MinTTL >= 0 {
-				r.errorTTL[code] = er.MinTTL
-			}
+			errorResponses: c.CustomErrorResponses(),
 		}
 		for _, o := range c.Origins() {
 			r.origins[o.ID] = o
@@ -375,40 +368,51 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.errorPage(w, r, cfID, http.StatusForbidden, msgMethod)
 		return
 	}
+	objPath := escPath
+	if objPath == "/" && d.rootObject != "" {
+		objPath = "/" + strings.TrimPrefix(d.rootObject, "/")
+	}
+	rq, ok := p.newRequest(w, r, d, b, cfID, objPath)
+	if !ok {
+		return
+	}
+	if (r.Method != http.MethodGet && r.Method != http.MethodHead) || !slices.Contains(b.CachedMethods, r.Method) {
+		rq.passThrough(w)
+		return
+	}
+	rq.key = objPath
+	if q := rq.pol.keyQuery(r.URL.RawQuery); q != "" {
+		rq.key += "?" + q
+	}
+	rq.variant = rq.pol.variant(r)
+	rq.serve(w, b.Compress && rq.pol.gzip)
+}
+
+// newRequest prepares the request r for objPath through behaviour b of
+// d: its origin and cache policy. When the origin cannot be used it
+// writes CloudFront's 502 and returns false.
+func (p *Proxy) newRequest(w http.ResponseWriter, r *http.Request, d *resolved, b distconfig.Behavior, cfID, objPath string) (*request, bool) {
+	ctx := r.Context()
 	o, ok := d.origins[b.TargetOriginID]
 	if !ok {
 		p.logger().LogAttrs(ctx, slog.LevelWarn, "edge origin not found (origin groups are not supported)",
 			slog.String("distribution", d.id), slog.String("origin", b.TargetOriginID))
 		p.errorPage(w, r, cfID, http.StatusBadGateway, msgNoOrigin)
-		return
+		return nil, false
 	}
 	t, err := p.target(r, o)
 	if err != nil {
 		p.logger().LogAttrs(ctx, slog.LevelWarn, "edge origin", slog.String("distribution", d.id), slog.Any("error", err))
 		p.errorPage(w, r, cfID, http.StatusBadGateway, msgNoOrigin)
-		return
+		return nil, false
 	}
 	pol, known := policyFor(b)
 	if !known {
 		p.logger().LogAttrs(ctx, slog.LevelDebug, "edge custom cache policy unknown, legacy defaults used",
 			slog.String("distribution", d.id), slog.String("policy", b.CachePolicyID))
 	}
-	pol.errorTTL = d.errorTTL
-	objPath := escPath
-	if objPath == "/" && d.rootObject != "" {
-		objPath = "/" + strings.TrimPrefix(d.rootObject, "/")
-	}
-	rq := &request{p: p, d: d, t: t, pol: pol, r: r, cfID: cfID, objPath: objPath}
-	if (r.Method != http.MethodGet && r.Method != http.MethodHead) || !slices.Contains(b.CachedMethods, r.Method) {
-		rq.passThrough(w)
-		return
-	}
-	rq.key = objPath
-	if q := pol.keyQuery(r.URL.RawQuery); q != "" {
-		rq.key += "?" + q
-	}
-	rq.variant = pol.variant(r)
-	rq.serve(w, b.Compress && pol.gzip)
+	pol.errorResponses = d.errorResponses
+	return &request{p: p, d: d, t: t, pol: pol, r: r, cfID: cfID, objPath: objPath}, true
 }
 
 // request is one viewer request being served.
@@ -778,27 +782,19 @@ func (rq *request) serveErrorPage(w http.ResponseWriter, er distconfig.ErrorResp
 	if code == 0 {
 		code = status
 	}
-	b := rq.d.behaviorFor(page)
-	o, ok := rq.d.origins[b.TargetOriginID]
-	if !ok {
-		rq.p.errorPage(w, rq.r, rq.cfID, http.StatusBadGateway, msgNoOrigin)
-		return
-	}
-	t, err := rq.p.target(rq.r, o)
-	if err != nil {
-		rq.p.errorPage(w, rq.r, rq.cfID, http.StatusBadGateway, msgNoOrigin)
-		return
-	}
-	pol, _ := policyFor(b)
-	pol.errorTTL = rq.d.errorTTL
 	r := rq.r.Clone(rq.r.Context())
 	r.URL = &url.URL{Path: page}
 	for _, k := range [...]string{"Range", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "If-Range"} {
 		r.Header.Del(k)
 	}
-	sub := &request{p: rq.p, d: rq.d, t: t, pol: pol, r: r, cfID: rq.cfID, objPath: r.URL.EscapedPath(), errPage: true, status: code}
-	sub.key, sub.variant = sub.objPath, pol.variant(r)
-	sub.serve(w, b.Compress && pol.gzip)
+	b := rq.d.behaviorFor(page)
+	sub, ok := rq.p.newRequest(w, r, rq.d, b, rq.cfID, r.URL.EscapedPath())
+	if !ok {
+		return
+	}
+	sub.errPage, sub.status = true, code
+	sub.key, sub.variant = sub.objPath, sub.pol.variant(r)
+	sub.serve(w, b.Compress && sub.pol.gzip)
 }
 
 // conditionalOrRange reports whether r carries a header that

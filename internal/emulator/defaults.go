@@ -13,6 +13,15 @@ var configOrder = []string{
 	"ViewerMtlsConfig", "ConnectionFunctionAssociation", "CacheTagConfig",
 }
 
+// configRank is each member's index in configOrder.
+var configRank = func() map[string]int {
+	m := make(map[string]int, len(configOrder))
+	for i, name := range configOrder {
+		m[name] = i
+	}
+	return m
+}()
+
 // configDefault returns the member CloudFront stores and returns when a
 // DistributionConfig omits it, or nil when CloudFront leaves it out too.
 // CloudFront's GetDistribution and GetDistributionConfig answers always
@@ -55,10 +64,6 @@ func configDefault(name string) *distconfig.Node {
 // the last present member that precedes it in the model's order.
 func withDefaults(c *distconfig.Node) *distconfig.Node {
 	out := c.Clone()
-	rank := make(map[string]int, len(configOrder))
-	for i, name := range configOrder {
-		rank[name] = i
-	}
 	for i, name := range configOrder {
 		if out.Has(name) {
 			continue
@@ -69,7 +74,7 @@ func withDefaults(c *distconfig.Node) *distconfig.Node {
 		}
 		at := 0
 		for j, n := range out.Nodes {
-			if r, known := rank[n.Name]; known && r < i {
+			if r, known := configRank[n.Name]; known && r < i {
 				at = j + 1
 			}
 		}

@@ -136,6 +136,12 @@ func (s *Server) decodeConfig(r *http.Request) (*distconfig.Node, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
+	return completeConfig(c)
+}
+
+// completeConfig validates a client's DistributionConfig and returns it
+// with CloudFront's defaults, as stored.
+func completeConfig(c *distconfig.Node) (*distconfig.Node, *apiError) {
 	if aerr := validateConfig(c); aerr != nil {
 		return nil, aerr
 	}
@@ -161,14 +167,15 @@ func decodeConfigWithTags(r *http.Request) (*distconfig.Node, []store.Tag, *apiE
 			return nil, nil, errorf("MalformedXML", "%s <DistributionConfigWithTags> holds <%s>, want <DistributionConfig> and <Tags>.", msgMalformedXML, m.Name)
 		}
 	}
-	if aerr := validateConfig(c); aerr != nil {
+	c, aerr = completeConfig(c)
+	if aerr != nil {
 		return nil, nil, aerr
 	}
 	tags, aerr := parseTags(tn)
 	if aerr != nil {
 		return nil, nil, aerr
 	}
-	return withDefaults(c), tags, nil
+	return c, tags, nil
 }
 
 // createDistribution serves CreateDistribution and, with ?WithTags,
@@ -315,6 +322,7 @@ func (s *Server) summaryOf(d *store.Distribution) *distconfig.Node {
 		}
 		return leaf(name, def)
 	}
+	valueOrDefault := func(name string) *distconfig.Node { return valueOr(name, configDefault(name).Text) }
 	return &distconfig.Node{Name: "DistributionSummary", Nodes: []*distconfig.Node{
 		leaf("Id", d.ID),
 		leaf("ARN", d.ARN),
@@ -329,14 +337,14 @@ func (s *Server) summaryOf(d *store.Distribution) *distconfig.Node {
 		copyOr("CacheBehaviors", configDefault("CacheBehaviors")),
 		copyOr("CustomErrorResponses", configDefault("CustomErrorResponses")),
 		valueOr("Comment", ""),
-		valueOr("PriceClass", "PriceClass_All"),
+		valueOrDefault("PriceClass"),
 		valueOr("Enabled", "false"),
 		copyOr("ViewerCertificate", configDefault("ViewerCertificate")),
 		copyOr("Restrictions", configDefault("Restrictions")),
-		valueOr("WebACLId", ""),
-		valueOr("HttpVersion", "http2"),
-		valueOr("IsIPV6Enabled", "false"),
-		valueOr("Staging", "false"),
+		valueOrDefault("WebACLId"),
+		valueOrDefault("HttpVersion"),
+		valueOrDefault("IsIPV6Enabled"),
+		valueOrDefault("Staging"),
 	}}
 }
 

@@ -120,7 +120,7 @@ func parseTagKeys(n *distconfig.Node) ([]string, *apiError) {
 func mergeTags(have, add []store.Tag) []store.Tag {
 	out := append([]store.Tag(nil), have...)
 	for _, t := range add {
-		i := indexTag(out, t.Key)
+		i := slices.IndexFunc(out, func(have store.Tag) bool { return have.Key == t.Key })
 		if i < 0 {
 			out = append(out, t)
 			continue
@@ -128,15 +128,6 @@ func mergeTags(have, add []store.Tag) []store.Tag {
 		out[i].Value = t.Value
 	}
 	return out
-}
-
-func indexTag(tags []store.Tag, key string) int {
-	for i, t := range tags {
-		if t.Key == key {
-			return i
-		}
-	}
-	return -1
 }
 
 // resourceID returns the distribution ID named by the Resource query
