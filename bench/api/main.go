@@ -37,6 +37,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+
+	"github.com/cfinv/cfinv/internal/awscf"
 )
 
 const (
@@ -202,11 +204,11 @@ func benchmark(endpoint string, n, c int) ([]row, error) {
 		Region:           "us-east-1",
 		Credentials:      credentials.NewStaticCredentialsProvider(benchKeyID, benchSecret, ""),
 		RetryMaxAttempts: 1,
-		HTTPClient: &http.Client{Transport: &http.Transport{
+		HTTPClient: awscf.GuardBody(&http.Client{Transport: &http.Transport{
 			MaxIdleConns:        c * 2,
 			MaxIdleConnsPerHost: c * 2,
 			IdleConnTimeout:     time.Minute,
-		}},
+		}}),
 	})
 	stamp := time.Now().UnixNano()
 	dist, err := client.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: &types.DistributionConfig{

@@ -110,7 +110,7 @@ func NewAPI(ctx context.Context, cfg Config) (*cloudfront.Client, error) {
 				return aws.UnknownTernary
 			})}, o.Retryables...)
 		})
-	}), config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(perAttempt)))
+	}), config.WithHTTPClient(GuardBody(awshttp.NewBuildableClient().WithTimeout(perAttempt))))
 	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, translate("load AWS configuration", "", err)

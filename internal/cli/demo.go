@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
@@ -184,6 +185,7 @@ func demoRun(ctx context.Context, opts *demoOptions) (err error) {
 		Region:       awscf.DefaultRegion,
 		BaseEndpoint: aws.String(apiURL),
 		Credentials:  credentials.NewStaticCredentialsProvider(demoKeyID, demoSecret, ""),
+		HTTPClient:   awscf.GuardBody(awshttp.NewBuildableClient()),
 	})
 	created, err := cf.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: demoDistributionConfig(originPort)})
 	if err != nil {

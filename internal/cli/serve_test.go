@@ -15,10 +15,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cfinv/cfinv/internal/awscf"
 )
 
 func TestServeFlags(t *testing.T) {
@@ -166,6 +169,7 @@ func client(url, id, secret string) *cloudfront.Client {
 			return aws.Credentials{AccessKeyID: id, SecretAccessKey: secret}, nil
 		}),
 		RetryMaxAttempts: 1,
+		HTTPClient:       awscf.GuardBody(awshttp.NewBuildableClient()),
 	})
 }
 

@@ -32,6 +32,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
+	"github.com/cfinv/cfinv/internal/awscf"
 	"github.com/cfinv/cfinv/internal/faults"
 )
 
@@ -245,7 +246,7 @@ func NewSDK(endpoint string, attempts int) *cloudfront.Client {
 			o.MaxAttempts = attempts
 			o.Backoff = noBackoff{}
 		}),
-		HTTPClient: &http.Client{Timeout: 30 * time.Second},
+		HTTPClient: awscf.GuardBody(&http.Client{Timeout: 30 * time.Second}),
 	})
 }
 

@@ -1,0 +1,40 @@
+package awscf
+
+import (
+	"io"
+	"net/http"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
+// GuardBody returns an HTTP client for the SDK that sends request bodies
+// through a plain io.ReadCloser, hiding any io.WriterTo of the SDK's body.
+//
+// Why: smithy-go wraps a request body in a "safe" closer and closes it as
+// soon as the response headers arrive. After closing, that closer's WriteTo
+// returns io.EOF, which io.WriterTo must never return (go.dev/issue/44411).
+// net/http, having written Content-Length bytes, reads the body once more
+// (io.Copy to io.Discard, which uses WriteTo) to check nothing is left; when
+// the server answered before that check ran — it has all the bytes it was
+// promised — the check meets the closed body, takes io.EOF for a write
+// error and closes the connection while the response body is still being
+// read. The caller then sees "deserialization failed … use of closed
+// network connection" on a 201 whose invalidation was in fact created. It
+// shows with bodies large enough to be written past bufio's buffer (a
+// 2,000-path batch). Reading through Read only, a closed body reports a
+// clean EOF and the connection survives.
+func GuardBody(c aws.HTTPClient) aws.HTTPClient { return guardedClient{c} }
+
+type guardedClient struct{ c aws.HTTPClient }
+
+// readOnlyBody exposes only Read and Close of the body it wraps.
+type readOnlyBody struct{ io.ReadCloser }
+
+func (g guardedClient) Do(req *http.Request) (*http.Response, error) {
+	if req.Body != nil && req.Body != http.NoBody {
+		r := req.Clone(req.Context())
+		r.Body = readOnlyBody{req.Body}
+		req = r
+	}
+	return g.c.Do(req)
+}
