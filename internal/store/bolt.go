@@ -95,8 +95,14 @@ func (b *Bolt) view(fn func(tx *bolt.Tx) error) error {
 
 func (b *Bolt) update(fn func(tx *bolt.Tx) error) error {
 	err := b.db.Update(fn)
-	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
+	switch {
+	case errors.Is(err, berrors.ErrDatabaseNotOpen):
 		return ErrClosed
+	case errors.Is(err, berrors.ErrKeyTooLarge), errors.Is(err, berrors.ErrKeyRequired):
+		// Keys are checked before the transaction; should one slip
+		// through, the caller still gets the typed error, not an
+		// opaque bbolt one.
+		return fmt.Errorf("%w: %w", ErrInvalidKey, err)
 	}
 	return err
 }
@@ -123,6 +129,9 @@ func putJSON(bkt *bolt.Bucket, key string, v any) error {
 
 // CreateDistribution implements Store.
 func (b *Bolt) CreateDistribution(_ context.Context, d *Distribution) error {
+	if err := checkKey("distribution CallerReference", d.CallerReference); err != nil {
+		return fmt.Errorf("create distribution: %w", err)
+	}
 	var seq uint64
 	err := b.update(func(tx *bolt.Tx) error {
 		dists, refs := tx.Bucket(bktDists), tx.Bucket(bktDistRefs)
@@ -292,6 +301,9 @@ func getInv(ids *bolt.Bucket, id []byte) (*Invalidation, error) {
 
 // CreateInvalidation implements Store.
 func (b *Bolt) CreateInvalidation(_ context.Context, inv *Invalidation, now time.Time, admit func([]*Invalidation) error) (*Invalidation, bool, error) {
+	if err := checkKey("invalidation CallerReference", inv.CallerReference); err != nil {
+		return nil, false, fmt.Errorf("create invalidation for %s: %w", inv.DistributionID, err)
+	}
 	var (
 		got      *Invalidation
 		created  bool
