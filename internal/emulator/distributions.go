@@ -32,6 +32,9 @@ func validateConfig(c *distconfig.Node) *apiError {
 	if !c.Has("Comment") {
 		return errorf("InvalidArgument", "DistributionConfig.Comment is required (it may be empty).")
 	}
+	if aerr := checkConfigLimits(c); aerr != nil {
+		return aerr
+	}
 	switch c.Value("Enabled") {
 	case "true", "false":
 	case "":

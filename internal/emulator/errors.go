@@ -37,7 +37,10 @@ var statusOf = map[string]int{
 	"RequestEntityTooLarge":          http.StatusRequestEntityTooLarge,
 	"ServiceUnavailable":             http.StatusServiceUnavailable,
 	"SignatureDoesNotMatch":          http.StatusForbidden,
+	"TooManyCacheBehaviors":          http.StatusBadRequest,
+	"TooManyDistributionCNAMEs":      http.StatusBadRequest,
 	"TooManyInvalidationsInProgress": http.StatusBadRequest,
+	"TooManyOrigins":                 http.StatusBadRequest,
 }
 
 // apiError is an error answered with CloudFront's ErrorResponse envelope.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -98,10 +99,23 @@ func newFixture(t *testing.T, edit ...func(*emulator.Options)) *fixture {
 	for _, e := range edit {
 		e(&opts)
 	}
+	f.store = opts.Store
 	f.srv = httptest.NewServer(emulator.New(opts).Handler())
 	t.Cleanup(f.srv.Close)
 	f.cf = newClient(f.srv)
 	return f
+}
+
+// withBolt backs a fixture with a bbolt file in t.TempDir() instead of the
+// in-memory store, so a limit of bbolt's cannot hide behind Mem.
+func withBolt(t *testing.T) func(*emulator.Options) {
+	t.Helper()
+	st, err := store.OpenBolt(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatalf("OpenBolt: %v", err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	return func(o *emulator.Options) { o.Store = st }
 }
 
 // newClient returns the real aws-sdk-go-v2 CloudFront client aimed at srv

@@ -89,6 +89,9 @@ func decodeInvalidationBatch(body []byte) (*invalidationBatch, *apiError) {
 	if ref == nil || ref.Text == "" || len(ref.Nodes) > 0 {
 		return nil, errorf("InvalidArgument", "InvalidationBatch.CallerReference is required.")
 	}
+	if aerr := checkCallerReference("InvalidationBatch.CallerReference", ref.Text); aerr != nil {
+		return nil, aerr
+	}
 	b.CallerReference = ref.Text
 	for i, p := range b.Paths {
 		if err := cfpath.Validate(p); err != nil {

@@ -190,6 +190,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(rec, r, err)
 		return
 	}
+	if err := checkRequestIDs(r); err != nil {
+		s.writeError(rec, r, err)
+		return
+	}
 	r = r.WithContext(context.WithValue(r.Context(), bodyKey{}, body))
 	s.mux.ServeHTTP(rec, r)
 }
@@ -255,11 +259,15 @@ func (s *Server) writeRaw(w http.ResponseWriter, status int, body []byte) {
 }
 
 // writeError answers err in CloudFront's ErrorResponse envelope. Errors that
-// are not *apiError are answered 503 ServiceUnavailable: they come from the
-// store, and a retry may succeed.
+// are not *apiError come from the store: a key it refused
+// (store.ErrInvalidKey) is the client's, 400 InvalidArgument; anything else
+// is answered 503 ServiceUnavailable, as a retry may succeed.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
-	if !errors.As(err, &ae) {
+	if !errors.As(err, &ae) && errors.Is(err, store.ErrInvalidKey) {
+		ae = storeKeyError(err)
+	}
+	if ae == nil {
 		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 		ae = errorf("ServiceUnavailable", "CloudFront encountered an internal error. Please try again.")
 	}

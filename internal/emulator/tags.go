@@ -143,6 +143,9 @@ func (s *Server) resourceID(r *http.Request) (string, *apiError) {
 		return "", errorf("InvalidArgument", "The resource %q is not a CloudFront ARN (arn:aws:cloudfront::ACCOUNT:TYPE/ID).", truncate(arn, 100))
 	}
 	id, ok := strings.CutPrefix(arn, s.arn(""))
+	if len(id) > maxIDLen {
+		return "", errorf("InvalidArgument", "The resource %q names an ID of %d bytes; IDs are at most %d bytes.", truncate(arn, 100), len(id), maxIDLen)
+	}
 	if !ok || id == "" || strings.Contains(id, "/") {
 		return "", errNoSuchResource(arn)
 	}

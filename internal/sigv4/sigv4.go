@@ -26,9 +26,12 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -77,40 +80,121 @@ type credential struct {
 // Authenticate reports whether r, whose body has already been read into
 // body, carries a valid SigV4 signature. It returns nil when the request is
 // authentic and an *Error otherwise.
+//
+// An *Error's Message never holds a secret: session tokens, signatures and
+// the secret key are replaced by Redacted wherever a message would quote the
+// request (the canonical request of a SignatureDoesNotMatch, the
+// Authorization header of an IncompleteSignature), so a server may send and
+// log it as it is (cfinv issue 10).
 func (v *Verifier) Authenticate(r *http.Request, body []byte) error {
+	secret, err := v.authenticate(r, body)
+	if err != nil {
+		return scrub(err, r, secret)
+	}
+	return nil
+}
+
+func (v *Verifier) authenticate(r *http.Request, body []byte) (secret string, err error) {
 	c, err := parseRequest(r)
 	if err != nil {
-		return err
+		return "", err
 	}
-	secret, ok := "", false
+	ok := false
 	if v.Lookup != nil {
 		secret, ok = v.Lookup(c.accessKeyID)
 	}
 	if !ok {
-		return newError(CodeInvalidClientTokenID, "The security token included in the request is invalid.")
+		return "", newError(CodeInvalidClientTokenID, "The security token included in the request is invalid.")
 	}
 	now := time.Now
 	if v.Now != nil {
 		now = v.Now
 	}
 	if err := checkTime(c, now().UTC()); err != nil {
-		return err
+		return secret, err
 	}
 	if c.scopeDate != c.amzDate[:8] {
-		return newError(CodeSignatureDoesNotMatch, fmt.Sprintf(
+		return secret, newError(CodeSignatureDoesNotMatch, fmt.Sprintf(
 			"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'.",
 			c.scopeDate, c.amzDate[:8], c.amzDate))
 	}
 	if c.service != service {
-		return newError(CodeSignatureDoesNotMatch, "Credential should be scoped to correct service: 'cloudfront'.")
+		return secret, newError(CodeSignatureDoesNotMatch, "Credential should be scoped to correct service: 'cloudfront'.")
 	}
 	if v.StrictRegion && c.region != StrictRegionName {
-		return newError(CodeSignatureDoesNotMatch, fmt.Sprintf("Credential should be scoped to a valid region, not '%s'.", c.region))
+		return secret, newError(CodeSignatureDoesNotMatch, fmt.Sprintf("Credential should be scoped to a valid region, not '%s'.", c.region))
 	}
 	if err := verifySignature(r, body, c, secret); err != nil {
+		return secret, err
+	}
+	return secret, checkClaimedHash(r, body)
+}
+
+// Redacted replaces a secret value in error messages.
+const Redacted = "<redacted>"
+
+// secretHeaders are the headers whose values a message never quotes;
+// secretQuery the query parameters (compared case-insensitively).
+var (
+	secretHeaders = []string{"authorization", "x-amz-security-token"}
+	secretQuery   = []string{"x-amz-signature", "x-amz-security-token"}
+)
+
+func isSecretQuery(k string) bool {
+	for _, s := range secretQuery {
+		if strings.EqualFold(k, s) {
+			return true
+		}
+	}
+	return false
+}
+
+var authSignature = regexp.MustCompile(`(?i)(Signature\s*=\s*)[^,\s]*`)
+
+// redactAuthorization hides the signature in an Authorization header value
+// that a message quotes.
+func redactAuthorization(auth string) string {
+	return authSignature.ReplaceAllString(auth, "${1}"+Redacted)
+}
+
+// scrub removes, as a last line of defence, every remaining copy of a
+// secret from err's message: the session token and signature as sent (in
+// headers or the query), and the server's secret key for the access key
+// ID. Messages already redact by position; this catches a value quoted
+// anywhere else, such as a token copied into another header.
+func scrub(err error, r *http.Request, secret string) error {
+	var e *Error
+	if !errors.As(err, &e) {
 		return err
 	}
-	return checkClaimedHash(r, body)
+	var values []string
+	for _, h := range []string{"X-Amz-Security-Token", "X-Amz-Signature"} {
+		values = append(values, r.Header.Values(h)...)
+	}
+	for k, vs := range r.URL.Query() {
+		if isSecretQuery(k) {
+			values = append(values, vs...)
+		}
+	}
+	for _, m := range authSignature.FindAllStringSubmatch(r.Header.Get("Authorization"), -1) {
+		values = append(values, strings.TrimPrefix(m[0], m[1]))
+	}
+	values = append(values, secret)
+	msg := e.Message
+	for _, v := range values {
+		// Very short values would blank ordinary text; real tokens,
+		// signatures and keys are far longer.
+		if v = strings.TrimSpace(v); len(v) >= 8 {
+			msg = strings.ReplaceAll(msg, v, Redacted)
+			if q := url.QueryEscape(v); q != v {
+				msg = strings.ReplaceAll(msg, q, Redacted)
+			}
+			if q := encodeRFC3986(v, false); q != v {
+				msg = strings.ReplaceAll(msg, q, Redacted)
+			}
+		}
+	}
+	return &Error{Code: e.Code, Message: msg, Status: e.Status}
 }
 
 // checkClaimedHash rejects a body that does not match the SHA-256 claimed in
@@ -172,7 +256,7 @@ func parseRequest(r *http.Request) (*credential, error) {
 			}
 		}
 		if amzDate == "" {
-			return nil, newError(CodeIncompleteSignature, "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization="+auth)
+			return nil, newError(CodeIncompleteSignature, "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization="+redactAuthorization(auth))
 		}
 		if err := c.setDate(amzDate); err != nil {
 			return nil, err
@@ -228,7 +312,7 @@ func parsePresigned(q url.Values) (*credential, error) {
 func parseAuthorization(auth string) (*credential, error) {
 	alg, rest, _ := strings.Cut(strings.TrimSpace(auth), " ")
 	if alg != algorithm {
-		return nil, newError(CodeIncompleteSignature, fmt.Sprintf("Unsupported AWS 'algorithm': '%s'. Authorization=%s", alg, auth))
+		return nil, newError(CodeIncompleteSignature, fmt.Sprintf("Unsupported AWS 'algorithm': '%s'. Authorization=%s", alg, redactAuthorization(auth)))
 	}
 	params := map[string]string{}
 	for _, part := range strings.Split(rest, ",") {
@@ -247,7 +331,7 @@ func parseAuthorization(auth string) (*credential, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return nil, newError(CodeIncompleteSignature, strings.Join(missing, " ")+" Authorization="+auth)
+		return nil, newError(CodeIncompleteSignature, strings.Join(missing, " ")+" Authorization="+redactAuthorization(auth))
 	}
 	c := &credential{signature: params["Signature"]}
 	if err := c.setScope(params["Credential"]); err != nil {
@@ -324,7 +408,7 @@ func verifySignature(r *http.Request, body []byte, c *credential, secret string)
 	scope := strings.Join([]string{c.scopeDate, c.region, c.service, terminator}, "/")
 	var firstCanon, firstSTS string
 	for i, uri := range uris {
-		canon := canonicalRequest(r, body, c, uri)
+		canon := canonicalRequest(r, body, c, uri, false)
 		sum := sha256.Sum256([]byte(canon))
 		sts := strings.Join([]string{algorithm, c.amzDate, scope, hex.EncodeToString(sum[:])}, "\n")
 		sig := hex.EncodeToString(hmacSHA256(key, sts))
@@ -332,7 +416,12 @@ func verifySignature(r *http.Request, body []byte, c *credential, secret string)
 			return nil
 		}
 		if i == 0 {
-			firstCanon, firstSTS = canon, sts
+			// AWS quotes the canonical request and string to sign so a
+			// client can diff them with its own; the quoted copy hides
+			// the session token and any signature (the string to sign
+			// holds only a hash of the real canonical request, which
+			// still matches the client's).
+			firstCanon, firstSTS = canonicalRequest(r, body, c, uri, true), sts
 		}
 	}
 	return newError(CodeSignatureDoesNotMatch,
@@ -343,19 +432,24 @@ func verifySignature(r *http.Request, body []byte, c *credential, secret string)
 }
 
 // canonicalRequest builds the SigV4 canonical request for r with uri as the
-// canonical URI.
-func canonicalRequest(r *http.Request, body []byte, c *credential, uri string) string {
+// canonical URI. With redact, the values of secret headers and query
+// parameters are Redacted, for quoting in a message.
+func canonicalRequest(r *http.Request, body []byte, c *credential, uri string, redact bool) string {
 	var b strings.Builder
 	b.WriteString(r.Method)
 	b.WriteByte('\n')
 	b.WriteString(uri)
 	b.WriteByte('\n')
-	b.WriteString(canonicalQuery(r.URL.RawQuery, c.presigned))
+	b.WriteString(canonicalQuery(r.URL.RawQuery, c.presigned, redact))
 	b.WriteByte('\n')
 	for _, name := range c.signedHeaders {
 		b.WriteString(name)
 		b.WriteByte(':')
-		b.WriteString(headerValue(r, name))
+		if redact && slices.Contains(secretHeaders, name) {
+			b.WriteString(Redacted)
+		} else {
+			b.WriteString(headerValue(r, name))
+		}
 		b.WriteByte('\n')
 	}
 	b.WriteByte('\n')
@@ -401,8 +495,9 @@ func payloadHash(r *http.Request, body []byte, presigned bool) string {
 
 // canonicalQuery decodes each key and value of the raw query, re-encodes
 // them the RFC 3986 way and sorts by key, then value. A presigned request's
-// X-Amz-Signature is left out.
-func canonicalQuery(raw string, presigned bool) string {
+// X-Amz-Signature is left out. With redact, secret values are Redacted
+// after sorting, so the order is the one the client signed.
+func canonicalQuery(raw string, presigned, redact bool) string {
 	if raw == "" {
 		return ""
 	}
@@ -427,6 +522,9 @@ func canonicalQuery(raw string, presigned bool) string {
 	})
 	parts := make([]string, len(pairs))
 	for i, p := range pairs {
+		if redact && isSecretQuery(unescapeQuery(p.k)) {
+			p.v = Redacted
+		}
 		parts[i] = p.k + "=" + p.v
 	}
 	return strings.Join(parts, "&")

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"slices"
 	"time"
 
@@ -53,11 +55,28 @@ var (
 // OpenBolt opens (creating if needed, mode 0600) the bbolt file at path. It
 // waits at most a second for the file lock, so a second server on the same
 // file fails instead of hanging.
+//
+// An existing file is verified first (cfinv issue 10), and a file that
+// cannot be trusted gives a *CorruptError (ErrCorrupt) naming it and what to
+// do, never a panic and never a server that starts and fails later: a
+// zero-length file, one shorter than its header says, a damaged header page
+// (bbolt would silently fall back to the older one and lose the last
+// write), anything bbolt's Tx.Check finds, and any record that does not
+// decode or disagrees with its indexes. bbolt keeps no checksums of data
+// pages, so damage inside a record's text that still decodes and agrees is
+// not caught. Verifying reads the whole file once.
 func OpenBolt(path string) (*Bolt, error) {
+	if _, err := os.Stat(path); err == nil {
+		if err := verifyFile(path); err != nil {
+			return nil, err
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
-			return nil, fmt.Errorf("open store %s: the file is locked by another process", path)
+			return nil, errLocked(path)
 		}
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
@@ -95,8 +114,14 @@ func (b *Bolt) view(fn func(tx *bolt.Tx) error) error {
 
 func (b *Bolt) update(fn func(tx *bolt.Tx) error) error {
 	err := b.db.Update(fn)
-	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
+	switch {
+	case errors.Is(err, berrors.ErrDatabaseNotOpen):
 		return ErrClosed
+	case errors.Is(err, berrors.ErrKeyTooLarge), errors.Is(err, berrors.ErrKeyRequired):
+		// Keys are checked before the transaction; should one slip
+		// through, the caller still gets the typed error, not an
+		// opaque bbolt one.
+		return fmt.Errorf("%w: %w", ErrInvalidKey, err)
 	}
 	return err
 }
@@ -123,6 +148,9 @@ func putJSON(bkt *bolt.Bucket, key string, v any) error {
 
 // CreateDistribution implements Store.
 func (b *Bolt) CreateDistribution(_ context.Context, d *Distribution) error {
+	if err := checkKey("distribution CallerReference", d.CallerReference); err != nil {
+		return fmt.Errorf("create distribution: %w", err)
+	}
 	var seq uint64
 	err := b.update(func(tx *bolt.Tx) error {
 		dists, refs := tx.Bucket(bktDists), tx.Bucket(bktDistRefs)
@@ -292,6 +320,9 @@ func getInv(ids *bolt.Bucket, id []byte) (*Invalidation, error) {
 
 // CreateInvalidation implements Store.
 func (b *Bolt) CreateInvalidation(_ context.Context, inv *Invalidation, now time.Time, admit func([]*Invalidation) error) (*Invalidation, bool, error) {
+	if err := checkKey("invalidation CallerReference", inv.CallerReference); err != nil {
+		return nil, false, fmt.Errorf("create invalidation for %s: %w", inv.DistributionID, err)
+	}
 	var (
 		got      *Invalidation
 		created  bool

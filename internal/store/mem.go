@@ -48,6 +48,9 @@ func (m *Mem) lock() error {
 
 // CreateDistribution implements Store.
 func (m *Mem) CreateDistribution(_ context.Context, d *Distribution) error {
+	if err := checkKey("distribution CallerReference", d.CallerReference); err != nil {
+		return fmt.Errorf("create distribution: %w", err)
+	}
 	if err := m.lock(); err != nil {
 		return err
 	}
@@ -155,6 +158,9 @@ func (m *Mem) DeleteDistribution(_ context.Context, id string, check func(d *Dis
 
 // CreateInvalidation implements Store.
 func (m *Mem) CreateInvalidation(_ context.Context, inv *Invalidation, now time.Time, admit func([]*Invalidation) error) (*Invalidation, bool, error) {
+	if err := checkKey("invalidation CallerReference", inv.CallerReference); err != nil {
+		return nil, false, fmt.Errorf("create invalidation for %s: %w", inv.DistributionID, err)
+	}
 	if err := m.lock(); err != nil {
 		return nil, false, err
 	}

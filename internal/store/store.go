@@ -11,6 +11,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -36,7 +37,42 @@ var (
 	ErrBadMarker = errors.New("marker names no item")
 	// ErrClosed is returned by every method after Close.
 	ErrClosed = errors.New("store closed")
+	// ErrInvalidKey means a client-chosen value the store keys by (a
+	// CallerReference) is empty or longer than MaxKeyBytes. It comes
+	// wrapped in a *KeyError. Nothing is stored.
+	ErrInvalidKey = errors.New("invalid key")
 )
+
+// MaxKeyBytes is the longest CallerReference a Store accepts: bbolt's limit
+// on a key. The emulator refuses much shorter ones first; this bound is the
+// store's own, so no implementation can fail later on a key another
+// accepted (cfinv issue 10).
+const MaxKeyBytes = 32768
+
+// KeyError describes a key a Store refused; it wraps ErrInvalidKey.
+type KeyError struct {
+	What string // e.g. "invalidation CallerReference"
+	Len  int    // its length in bytes
+}
+
+// Error says what was refused and why.
+func (e *KeyError) Error() string {
+	if e.Len == 0 {
+		return e.What + " is empty"
+	}
+	return fmt.Sprintf("%s is %d bytes long, over the store's limit of %d", e.What, e.Len, MaxKeyBytes)
+}
+
+// Unwrap returns ErrInvalidKey.
+func (e *KeyError) Unwrap() error { return ErrInvalidKey }
+
+// checkKey returns a *KeyError when key cannot be stored.
+func checkKey(what, key string) error {
+	if key == "" || len(key) > MaxKeyBytes {
+		return &KeyError{What: what, Len: len(key)}
+	}
+	return nil
+}
 
 // Status values, as CloudFront spells them.
 const (
@@ -135,7 +171,8 @@ type Store interface {
 	// CreateDistribution stores d, assigning d.Seq. It returns
 	// ErrDistributionExists, and stores nothing, when a distribution
 	// with the same CallerReference or ID exists (CloudFront refuses a
-	// reused distribution CallerReference whatever the config).
+	// reused distribution CallerReference whatever the config). An empty
+	// CallerReference or one over MaxKeyBytes gives ErrInvalidKey.
 	CreateDistribution(ctx context.Context, d *Distribution) error
 
 	// GetDistribution returns the distribution with the given ID, or
@@ -174,8 +211,9 @@ type Store interface {
 	//     error is returned unchanged. admit runs inside the write
 	//     transaction: it must not call the Store.
 	//
-	// It returns ErrNoDistribution for an unknown inv.DistributionID and
-	// ErrInvalidationExists when the ID is taken.
+	// It returns ErrNoDistribution for an unknown inv.DistributionID,
+	// ErrInvalidationExists when the ID is taken, and ErrInvalidKey for an
+	// empty CallerReference or one over MaxKeyBytes.
 	CreateInvalidation(ctx context.Context, inv *Invalidation, now time.Time, admit func(inProgress []*Invalidation) error) (got *Invalidation, created bool, err error)
 
 	// GetInvalidation returns the invalidation id of distribution distID.

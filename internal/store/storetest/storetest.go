@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -43,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CountInProgress", testCountInProgress},
 		{"ReturnedCopies", testReturnedCopies},
 		{"ConcurrentCreates", testConcurrentCreates},
+		{"KeyLimits", testKeyLimits},
 		{"Closed", testClosed},
 	}
 	for _, tt := range tests {
@@ -323,6 +325,54 @@ func testCreateInvalidation(t *testing.T, s store.Store) {
 	sameID.CallerReference = "other"
 	_, _, err = s.CreateInvalidation(ctx(t), sameID, T0, noAdmit)
 	wantErr(t, "CreateInvalidation(same id)", err, store.ErrInvalidationExists)
+}
+
+// testKeyLimits covers cfinv issue 10: a CallerReference over bbolt's key
+// limit surfaced as an opaque error (503 from the emulator). Every store
+// refuses an empty or oversized reference with ErrInvalidKey, stores
+// nothing, and still accepts one of exactly MaxKeyBytes.
+func testKeyLimits(t *testing.T, s store.Store) {
+	d := mustCreateDist(t, s, 1)
+	for _, ref := range []string{"", strings.Repeat("r", store.MaxKeyBytes+1)} {
+		dist := NewDistribution(2)
+		dist.CallerReference = ref
+		err := s.CreateDistribution(ctx(t), dist)
+		wantErr(t, fmt.Sprintf("CreateDistribution(%d-byte reference)", len(ref)), err, store.ErrInvalidKey)
+		var ke *store.KeyError
+		if !errors.As(err, &ke) || ke.Len != len(ref) {
+			t.Errorf("CreateDistribution(%d-byte reference): got %v, want a *KeyError with Len %d", len(ref), err, len(ref))
+		}
+		if _, err := s.GetDistribution(ctx(t), dist.ID); !errors.Is(err, store.ErrNoDistribution) {
+			t.Errorf("refused distribution was stored: %v", err)
+		}
+		inv := newInvalidation(d.ID, 1, "/a")
+		inv.CallerReference = ref
+		_, _, err = s.CreateInvalidation(ctx(t), inv, T0, noAdmit)
+		wantErr(t, fmt.Sprintf("CreateInvalidation(%d-byte reference)", len(ref)), err, store.ErrInvalidKey)
+		if _, err := s.GetInvalidation(ctx(t), d.ID, inv.ID); !errors.Is(err, store.ErrNoInvalidation) {
+			t.Errorf("refused invalidation was stored: %v", err)
+		}
+	}
+	longest := strings.Repeat("r", store.MaxKeyBytes)
+	dist := NewDistribution(3)
+	dist.CallerReference = longest
+	if err := s.CreateDistribution(ctx(t), dist); err != nil {
+		t.Errorf("CreateDistribution(%d-byte reference): %v", len(longest), err)
+	}
+	inv := newInvalidation(d.ID, 3, "/a")
+	inv.CallerReference = longest
+	mustCreateInv(t, s, inv)
+	// Lookups by oversized IDs are not errors, just misses.
+	huge := strings.Repeat("E", 3*store.MaxKeyBytes)
+	if _, err := s.GetDistribution(ctx(t), huge); !errors.Is(err, store.ErrNoDistribution) {
+		t.Errorf("GetDistribution(huge ID): got %v, want ErrNoDistribution", err)
+	}
+	if _, err := s.GetInvalidation(ctx(t), d.ID, huge); !errors.Is(err, store.ErrNoInvalidation) {
+		t.Errorf("GetInvalidation(huge ID): got %v, want ErrNoInvalidation", err)
+	}
+	if _, _, err := s.ListInvalidations(ctx(t), d.ID, huge, 10); !errors.Is(err, store.ErrBadMarker) {
+		t.Errorf("ListInvalidations(huge marker): got %v, want ErrBadMarker", err)
+	}
 }
 
 func testCallerReferenceReplay(t *testing.T, s store.Store) {
