@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -47,7 +48,7 @@ func (p *Proxy) target(r *http.Request, o distconfig.Origin) (originTarget, erro
 			return t, nil
 		}
 		t.base = &url.URL{Scheme: "http", Host: bucket, Path: o.OriginPath}
-		t.rt = dirOrigin{root: loc}
+		t.rt = dirOrigin{root: loc, prefix: strings.TrimSuffix(o.OriginPath, "/")}
 		return t, nil
 	}
 	scheme := "http"
@@ -87,17 +88,25 @@ func (t originTarget) url(escapedPath, rawQuery string) *url.URL {
 // dirOrigin serves an S3 bucket from a local directory, as S3 would: GET
 // and HEAD of a key return the file with ETag and Last-Modified (so that
 // conditional requests get 304), a missing key or a "directory" returns
-// 404 NoSuchKey. Files are opened through os.OpenInRoot, so no path or
-// symlink escapes the directory.
-type dirOrigin struct{ root string }
+// 404 NoSuchKey.
+//
+// It serves only keys under prefix (the origin's OriginPath), and opens
+// them with os.OpenInRoot rooted at that prefix's directory, so that no
+// path or symlink reaches a file outside it. S3 keys are literal, so a key
+// with a "." or ".." segment (which the edge never sends: cleanPath
+// removes them) names no file here and gets 404 rather than being
+// resolved (issue 10).
+type dirOrigin struct {
+	root   string
+	prefix string // OriginPath without a trailing '/': "" or "/sub"
+}
 
 func (d dirOrigin) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Body != nil {
 		req.Body.Close()
 	}
 	w := &bufferWriter{h: http.Header{}}
-	name := path.Clean("/" + req.URL.Path)
-	f, err := d.open(name, req.URL.Path)
+	f, err := d.open(req.URL.Path)
 	switch {
 	case req.Method != http.MethodGet && req.Method != http.MethodHead:
 		s3Error(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.")
@@ -119,11 +128,21 @@ func (d dirOrigin) RoundTrip(req *http.Request) (*http.Response, error) {
 	}, nil
 }
 
-func (d dirOrigin) open(name, raw string) (*os.File, error) {
-	if strings.HasSuffix(raw, "/") || name == "/" {
+// open opens the file for the origin request path p ("/sub/key").
+func (d dirOrigin) open(p string) (*os.File, error) {
+	key, ok := strings.CutPrefix(p, d.prefix+"/")
+	if !ok || key == "" || strings.HasSuffix(key, "/") || path.Clean(key) != key || !filepath.IsLocal(key) {
 		return nil, fs.ErrNotExist
 	}
-	f, err := os.OpenInRoot(d.root, strings.TrimPrefix(name, "/"))
+	root := d.root
+	if d.prefix != "" {
+		sub := strings.TrimPrefix(d.prefix, "/")
+		if path.Clean(sub) != sub || !filepath.IsLocal(sub) {
+			return nil, fs.ErrNotExist
+		}
+		root = filepath.Join(d.root, filepath.FromSlash(sub))
+	}
+	f, err := os.OpenInRoot(root, key)
 	if err != nil {
 		return nil, err
 	}

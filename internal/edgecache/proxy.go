@@ -352,6 +352,16 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.errorPage(w, r, cfID, http.StatusBadRequest, msgBadRequest)
 		return
 	}
+	escPath, err := cleanPath(r.URL.EscapedPath())
+	if err != nil {
+		p.logger().LogAttrs(ctx, slog.LevelInfo, "edge bad path", slog.String("path", r.URL.EscapedPath()), slog.Any("error", err))
+		p.errorPage(w, r, cfID, http.StatusBadRequest, msgBadRequest)
+		return
+	}
+	if escPath != r.URL.EscapedPath() {
+		// Everything below reads the normalised path only.
+		r = withPath(r, escPath)
+	}
 	d, ok, err := p.lookupHost(ctx, r.Host)
 	if err != nil && d == nil {
 		p.logger().LogAttrs(ctx, slog.LevelError, "edge host lookup", slog.String("host", r.Host), slog.Any("error", err))
@@ -362,7 +372,6 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.errorPage(w, r, cfID, http.StatusForbidden, msgBadRequest)
 		return
 	}
-	escPath := r.URL.EscapedPath()
 	b := d.behaviorFor(escPath)
 	if !slices.Contains(b.AllowedMethods, r.Method) {
 		p.errorPage(w, r, cfID, http.StatusForbidden, msgMethod)

@@ -1024,7 +1024,7 @@ func TestS3Origins(t *testing.T) {
 		}
 		e.clock.Advance(11 * time.Second) // DefaultTTL of /s3/* is 10
 		wantXCache(t, e.get(t, testDomain, "/s3/page.html"), "RefreshHit from cloudfront")
-		for _, p := range []string{"/s3/nope.html", "/s3/", "/s3/../../etc/passwd"} {
+		for _, p := range []string{"/s3/nope.html", "/s3/"} { // dot segments: TestTraversalOutOfOriginPath
 			if r := e.get(t, testDomain, p); r.status != 404 || !strings.Contains(r.body, "NoSuchKey") {
 				t.Errorf("GET %s = %d %q, want 404 NoSuchKey", p, r.status, r.body)
 			}
