@@ -128,6 +128,11 @@ type Proxy struct {
 	// DefaultPop.
 	Pop string
 
+	// testHookFlight, when set (by tests), is called once per cache miss
+	// when the request has become the leader of an origin fetch (true)
+	// or a follower about to wait on one (false).
+	testHookFlight func(leader bool)
+
 	once   sync.Once
 	cache  *cache
 	log    *slog.Logger
@@ -475,6 +480,9 @@ func (rq *request) serve(w http.ResponseWriter, compress bool) {
 	fk := rq.key + "\x00" + rq.variant
 	if f := dc.flights[fk]; f != nil {
 		c.mu.Unlock()
+		if h := rq.p.testHookFlight; h != nil {
+			h(false)
+		}
 		select {
 		case <-f.done:
 		case <-rq.r.Context().Done():
@@ -498,6 +506,9 @@ func (rq *request) serve(w http.ResponseWriter, compress bool) {
 	dc.flights[fk] = f
 	start := dc.begin()
 	c.mu.Unlock()
+	if h := rq.p.testHookFlight; h != nil {
+		h(true)
+	}
 
 	res := rq.fetch(stale)
 
