@@ -2,6 +2,7 @@ package edgecache
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -105,27 +106,87 @@ func (d dirOrigin) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Body != nil {
 		req.Body.Close()
 	}
-	w := &bufferWriter{h: http.Header{}}
 	f, err := d.open(req.URL.Path)
-	switch {
-	case req.Method != http.MethodGet && req.Method != http.MethodHead:
-		s3Error(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.")
-	case err != nil:
-		s3Error(w, http.StatusNotFound, "NoSuchKey", "The specified key does not exist.")
-	default:
+	if req.Method != http.MethodGet && req.Method != http.MethodHead || err != nil {
+		if f != nil {
+			f.Close()
+		}
+		w := &bufferWriter{h: http.Header{}}
+		if err == nil {
+			s3Error(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.")
+		} else {
+			s3Error(w, http.StatusNotFound, "NoSuchKey", "The specified key does not exist.")
+		}
+		return &http.Response{
+			Status: fmt.Sprintf("%d %s", w.code, http.StatusText(w.code)), StatusCode: w.code,
+			Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+			Header: w.h, Body: io.NopCloser(&w.buf), ContentLength: int64(w.buf.Len()), Request: req,
+		}, nil
+	}
+	// The file is streamed: http.ServeContent (ranges, conditional
+	// requests) writes into a pipe that the response body reads, so a
+	// fetch holds no more of the file than the pipe's current write, and
+	// closing the body (or cancelling the request) stops it (issue 10).
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("stat %s: %w", req.URL.Path, err)
+	}
+	pr, pw := io.Pipe()
+	w := &pipeWriter{h: http.Header{}, pw: pw, ready: make(chan struct{})}
+	w.h.Set("ETag", fmt.Sprintf(`"%x-%x"`, fi.ModTime().UnixNano(), fi.Size()))
+	ctx := req.Context()
+	stop := context.AfterFunc(ctx, func() { pr.CloseWithError(ctx.Err()) })
+	go func() {
 		defer f.Close()
-		fi, _ := f.Stat()
-		w.h.Set("ETag", fmt.Sprintf(`"%x-%x"`, fi.ModTime().UnixNano(), fi.Size()))
+		defer stop()
 		http.ServeContent(w, req, fi.Name(), fi.ModTime(), f)
-	}
-	if w.code == 0 {
-		w.code = http.StatusOK
-	}
-	return &http.Response{
+		w.WriteHeader(http.StatusOK) // no-op unless ServeContent wrote nothing
+		pw.Close()
+	}()
+	<-w.ready
+	resp := &http.Response{
 		Status: fmt.Sprintf("%d %s", w.code, http.StatusText(w.code)), StatusCode: w.code,
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: w.h, Body: io.NopCloser(&w.buf), ContentLength: int64(w.buf.Len()), Request: req,
-	}, nil
+		Header: w.sent, Body: pr, ContentLength: -1, Request: req,
+	}
+	if n, err := strconv.ParseInt(w.sent.Get("Content-Length"), 10, 64); err == nil {
+		resp.ContentLength = n
+	}
+	if req.Method == http.MethodHead || w.code == http.StatusNotModified {
+		pr.Close()
+		resp.Body = http.NoBody
+		if w.code == http.StatusNotModified {
+			resp.ContentLength = 0
+		}
+	}
+	return resp, nil
+}
+
+// pipeWriter is the http.ResponseWriter of a streamed dirOrigin response:
+// the header is handed over (as sent) when it is written, the body goes
+// into the pipe.
+type pipeWriter struct {
+	h     http.Header
+	sent  http.Header
+	code  int
+	pw    *io.PipeWriter
+	ready chan struct{}
+}
+
+func (p *pipeWriter) Header() http.Header { return p.h }
+
+func (p *pipeWriter) WriteHeader(code int) {
+	if p.code != 0 {
+		return
+	}
+	p.code, p.sent = code, p.h.Clone()
+	close(p.ready)
+}
+
+func (p *pipeWriter) Write(b []byte) (int, error) {
+	p.WriteHeader(http.StatusOK)
+	return p.pw.Write(b)
 }
 
 // open opens the file for the origin request path p ("/sub/key").

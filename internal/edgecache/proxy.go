@@ -80,7 +80,10 @@ const (
 	DefaultMaxObjectBytes = 32 << 20
 	DefaultConfigRefresh  = time.Second
 	DefaultOriginTimeout  = 30 * time.Second
-	DefaultPop            = "LCL50-C1"
+	// DefaultViewerWriteTimeout is how long a viewer may take to accept
+	// each 256 KiB of a response.
+	DefaultViewerWriteTimeout = 30 * time.Second
+	DefaultPop                = "LCL50-C1"
 )
 
 // Proxy is a caching edge for the distributions Distributions lists. Set
@@ -120,9 +123,20 @@ type Proxy struct {
 	// DefaultConfigRefresh.
 	ConfigRefresh time.Duration
 
-	// OriginTimeout bounds one origin fetch. Zero means
+	// OriginTimeout bounds the wait for an origin's response headers and,
+	// for a cached object, the read of its body; for a streamed one (over
+	// MaxObjectBytes) it bounds each read from the origin instead, so a
+	// long download to a slow viewer is not cut off. Zero means
 	// DefaultOriginTimeout.
 	OriginTimeout time.Duration
+
+	// ViewerWriteTimeout bounds each write of up to 256 KiB to a viewer:
+	// a viewer that accepts nothing for this long is disconnected, while
+	// one that reads slowly but steadily gets the whole object, however
+	// large. It is applied with http.ResponseController write deadlines
+	// (on the real clock, not Now), so it works whatever the server's
+	// WriteTimeout. Zero means DefaultViewerWriteTimeout.
+	ViewerWriteTimeout time.Duration
 
 	// Pop is the X-Amz-Cf-Pop value, and seeds the Via host. Empty means
 	// DefaultPop.
@@ -489,7 +503,9 @@ func (rq *request) serve(w http.ResponseWriter, compress bool) {
 			return
 		}
 		if f.res.tooLarge {
-			rq.passThrough(w)
+			// Not cached, so not shared: this viewer streams its own
+			// fetch, and gets the whole body (or its range).
+			rq.streamOwn(w)
 			return
 		}
 		rq.finish(w, f.res, compress)
@@ -547,7 +563,7 @@ func (rq *request) serve(w http.ResponseWriter, compress bool) {
 	f.res.resp, f.res.prefix = nil, nil // only the leader streams
 	close(f.done)
 	if res.tooLarge {
-		rq.stream(w, res)
+		rq.stream(w, res.resp, res.prefix)
 		return
 	}
 	rq.finish(w, res, compress)
@@ -628,16 +644,43 @@ func (rq *request) originRequest(ctx context.Context, method string) *http.Reque
 	return out
 }
 
-// fetch gets the object from the origin, conditionally when stale is a
-// cached object with validators.
-func (rq *request) fetch(stale *object) fetchResult {
-	timeout := rq.p.OriginTimeout
-	if timeout <= 0 {
-		timeout = DefaultOriginTimeout
+// originTimeout is Proxy.OriginTimeout or its default.
+func (p *Proxy) originTimeout() time.Duration {
+	if p.OriginTimeout > 0 {
+		return p.OriginTimeout
 	}
+	return DefaultOriginTimeout
+}
+
+// roundTrip sends req (made with ctx, which it cancels on failure) and
+// arms the origin timeout until the response headers arrive. The
+// returned timer is stopped; the caller re-arms it for the body.
+func (rq *request) roundTrip(req *http.Request, cancel context.CancelFunc) (*http.Response, *time.Timer, error) {
+	timeout := rq.p.originTimeout()
+	timer := time.AfterFunc(timeout, cancel)
+	resp, err := rq.t.rt.RoundTrip(req)
+	timer.Stop()
+	if err != nil {
+		if req.Context().Err() != nil && !errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("%w: %w", context.DeadlineExceeded, err) // our timer cancelled it
+		}
+		cancel()
+		rq.p.logger().LogAttrs(rq.r.Context(), slog.LevelWarn, "edge origin fetch", slog.String("distribution", rq.d.id),
+			slog.String("url", req.URL.String()), slog.Any("error", err))
+		return nil, nil, err
+	}
+	return resp, timer, nil
+}
+
+// fetch gets the object from the origin, conditionally when stale is a
+// cached object with validators. A body that fits MaxObjectBytes is read
+// whole (bounded by OriginTimeout), to be shared by the flight's viewers
+// and cached; a larger one (by Content-Length, or once more than
+// MaxObjectBytes have arrived) is left open for the leader to stream.
+func (rq *request) fetch(stale *object) fetchResult {
 	// The fetch serves every waiter, so the first viewer's going away
 	// must not cancel it.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(rq.r.Context()), timeout)
+	ctx, cancel := context.WithCancel(context.WithoutCancel(rq.r.Context()))
 	req := rq.originRequest(ctx, http.MethodGet)
 	if stale != nil {
 		if stale.etag != "" {
@@ -648,11 +691,8 @@ func (rq *request) fetch(stale *object) fetchResult {
 		}
 	}
 	log := rq.p.logger()
-	resp, err := rq.t.rt.RoundTrip(req)
+	resp, timer, err := rq.roundTrip(req, cancel)
 	if err != nil {
-		cancel()
-		log.LogAttrs(rq.r.Context(), slog.LevelWarn, "edge origin fetch", slog.String("distribution", rq.d.id),
-			slog.String("url", req.URL.String()), slog.Any("error", err))
 		return fetchResult{err: err}
 	}
 	now := rq.p.now()
@@ -673,15 +713,22 @@ func (rq *request) fetch(stale *object) fetchResult {
 		return fetchResult{obj: o, xcache: "RefreshHit", stored: store}
 	}
 	limit := rq.p.maxObject()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if resp.ContentLength > limit {
+		resp.Body = rq.p.idleBody(resp.Body, timer, cancel)
+		return fetchResult{tooLarge: true, resp: resp}
+	}
+	timer.Reset(rq.p.originTimeout())
+	body, err := readBody(resp.Body, resp.ContentLength, limit)
+	if !timer.Stop() && err != nil {
+		err = fmt.Errorf("%w: %w", context.DeadlineExceeded, err)
+	}
 	if err != nil {
 		resp.Body.Close()
 		cancel()
 		return fetchResult{err: fmt.Errorf("read origin response: %w", err)}
 	}
 	if int64(len(body)) > limit {
-		// Keep the timeout's context alive while the leader streams.
-		resp.Body = cancelOnClose{resp.Body, cancel}
+		resp.Body = rq.p.idleBody(resp.Body, timer, cancel)
 		return fetchResult{tooLarge: true, resp: resp, prefix: body}
 	}
 	resp.Body.Close()
@@ -705,12 +752,18 @@ func (rq *request) fetch(stale *object) fetchResult {
 	return fetchResult{obj: o, xcache: xc, stored: store}
 }
 
-type cancelOnClose struct {
-	io.ReadCloser
-	cancel context.CancelFunc
+// readBody reads a response body of n bytes (-1: unknown) into one
+// allocation of its size, or, when n is unknown, at most limit+1 bytes.
+func readBody(r io.Reader, n, limit int64) ([]byte, error) {
+	if n >= 0 {
+		b := make([]byte, n)
+		if _, err := io.ReadFull(r, b); err != nil {
+			return nil, err
+		}
+		return b, nil
+	}
+	return io.ReadAll(io.LimitReader(r, limit+1))
 }
-
-func (c cancelOnClose) Close() error { err := c.ReadCloser.Close(); c.cancel(); return err }
 
 // respond writes o to the viewer with CloudFront's headers, compressed
 // when allowed, and answers the viewer's conditional and range requests.
@@ -764,19 +817,37 @@ func (rq *request) respond(w http.ResponseWriter, o *object, xcache string, hit 
 			h.Set("Content-Length", strconv.Itoa(len(body)))
 			w.WriteHeader(http.StatusOK)
 			if rq.r.Method != http.MethodHead {
-				w.Write(body)
+				rq.p.writeBody(w, body)
 			}
 			return
 		}
 		modtime, _ := http.ParseTime(o.lastModified)
-		http.ServeContent(w, rq.r, "", modtime, bytes.NewReader(body))
+		if len(body) <= writeChunk {
+			http.ServeContent(w, rq.r, "", modtime, bytes.NewReader(body))
+			return
+		}
+		vw := rq.p.viewerWriter(w)
+		http.ServeContent(vw, rq.r, "", modtime, bytes.NewReader(body))
+		vw.done()
 		return
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	if rq.r.Method != http.MethodHead {
-		w.Write(body)
+		rq.p.writeBody(w, body)
 	}
+}
+
+// writeBody writes a cached body; one larger than a write chunk goes
+// under viewer write deadlines.
+func (p *Proxy) writeBody(w http.ResponseWriter, body []byte) {
+	if len(body) <= writeChunk {
+		w.Write(body)
+		return
+	}
+	vw := p.viewerWriter(w)
+	vw.Write(body)
+	vw.done()
 }
 
 // customError returns the distribution's custom error response with a
@@ -889,23 +960,6 @@ func acceptsGzip(r *http.Request) bool {
 	return false
 }
 
-// stream sends an origin response too large to cache straight through.
-func (rq *request) stream(w http.ResponseWriter, res fetchResult) {
-	defer res.resp.Body.Close()
-	h := w.Header()
-	for k, v := range res.resp.Header {
-		h[k] = v
-	}
-	removeHopHeaders(h)
-	rq.p.cfHeaders(h, "Miss", rq.cfID)
-	w.WriteHeader(res.resp.StatusCode)
-	if rq.r.Method == http.MethodHead {
-		return
-	}
-	w.Write(res.prefix)
-	io.Copy(w, res.resp.Body)
-}
-
 // passThrough forwards a request that is not cached (a method CloudFront
 // does not cache, or a response too large) with httputil.ReverseProxy.
 func (rq *request) passThrough(w http.ResponseWriter) {
@@ -934,7 +988,9 @@ func (rq *request) passThrough(w http.ResponseWriter) {
 		},
 		ErrorLog: slog.NewLogLogger(rq.p.logger().Handler(), slog.LevelWarn),
 	}
-	rp.ServeHTTP(w, rq.r)
+	vw := rq.p.viewerWriter(w)
+	rp.ServeHTTP(vw, rq.r)
+	vw.done()
 }
 
 func (p *Proxy) cfHeaders(h http.Header, xcache, cfID string) {
