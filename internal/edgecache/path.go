@@ -36,6 +36,9 @@ var errBadEscape = errors.New("invalid percent-encoding in path")
 // The result starts with "/", has no "." or ".." segment, and
 // cleanPath(result) is result. Empty segments ("//") are kept.
 func cleanPath(escaped string) (string, error) {
+	if isClean(escaped) {
+		return escaped, nil // the common case, without an allocation
+	}
 	var b strings.Builder
 	b.Grow(len(escaped) + 1)
 	if !strings.HasPrefix(escaped, "/") {
@@ -89,6 +92,28 @@ func cleanPath(escaped string) (string, error) {
 		}
 	}
 	return "/" + strings.Join(out, "/"), nil
+}
+
+// isClean reports whether p is already in cleanPath's normal form by a
+// quick test: a leading '/', no '%', no segment starting with '.', and
+// only characters a path holds literally.
+func isClean(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if c == '/' {
+			if i+1 < len(p) && p[i+1] == '.' {
+				return false
+			}
+			continue
+		}
+		if !isPathChar(c) {
+			return false
+		}
+	}
+	return true
 }
 
 // hidesDotSegment reports whether segment s, split at the encoded
