@@ -2,6 +2,7 @@ package edgecache
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -47,7 +49,7 @@ func (p *Proxy) target(r *http.Request, o distconfig.Origin) (originTarget, erro
 			return t, nil
 		}
 		t.base = &url.URL{Scheme: "http", Host: bucket, Path: o.OriginPath}
-		t.rt = dirOrigin{root: loc}
+		t.rt = dirOrigin{root: loc, prefix: strings.TrimSuffix(o.OriginPath, "/")}
 		return t, nil
 	}
 	scheme := "http"
@@ -87,43 +89,121 @@ func (t originTarget) url(escapedPath, rawQuery string) *url.URL {
 // dirOrigin serves an S3 bucket from a local directory, as S3 would: GET
 // and HEAD of a key return the file with ETag and Last-Modified (so that
 // conditional requests get 304), a missing key or a "directory" returns
-// 404 NoSuchKey. Files are opened through os.OpenInRoot, so no path or
-// symlink escapes the directory.
-type dirOrigin struct{ root string }
+// 404 NoSuchKey.
+//
+// It serves only keys under prefix (the origin's OriginPath), and opens
+// them with os.OpenInRoot rooted at that prefix's directory, so that no
+// path or symlink reaches a file outside it. S3 keys are literal, so a key
+// with a "." or ".." segment (which the edge never sends: cleanPath
+// removes them) names no file here and gets 404 rather than being
+// resolved (issue 10).
+type dirOrigin struct {
+	root   string
+	prefix string // OriginPath without a trailing '/': "" or "/sub"
+}
 
 func (d dirOrigin) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Body != nil {
 		req.Body.Close()
 	}
-	w := &bufferWriter{h: http.Header{}}
-	name := path.Clean("/" + req.URL.Path)
-	f, err := d.open(name, req.URL.Path)
-	switch {
-	case req.Method != http.MethodGet && req.Method != http.MethodHead:
-		s3Error(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.")
-	case err != nil:
-		s3Error(w, http.StatusNotFound, "NoSuchKey", "The specified key does not exist.")
-	default:
+	f, err := d.open(req.URL.Path)
+	if req.Method != http.MethodGet && req.Method != http.MethodHead || err != nil {
+		if f != nil {
+			f.Close()
+		}
+		w := &bufferWriter{h: http.Header{}}
+		if err == nil {
+			s3Error(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.")
+		} else {
+			s3Error(w, http.StatusNotFound, "NoSuchKey", "The specified key does not exist.")
+		}
+		return &http.Response{
+			Status: fmt.Sprintf("%d %s", w.code, http.StatusText(w.code)), StatusCode: w.code,
+			Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+			Header: w.h, Body: io.NopCloser(&w.buf), ContentLength: int64(w.buf.Len()), Request: req,
+		}, nil
+	}
+	// The file is streamed: http.ServeContent (ranges, conditional
+	// requests) writes into a pipe that the response body reads, so a
+	// fetch holds no more of the file than the pipe's current write, and
+	// closing the body (or cancelling the request) stops it (issue 10).
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("stat %s: %w", req.URL.Path, err)
+	}
+	pr, pw := io.Pipe()
+	w := &pipeWriter{h: http.Header{}, pw: pw, ready: make(chan struct{})}
+	w.h.Set("ETag", fmt.Sprintf(`"%x-%x"`, fi.ModTime().UnixNano(), fi.Size()))
+	ctx := req.Context()
+	stop := context.AfterFunc(ctx, func() { pr.CloseWithError(ctx.Err()) })
+	go func() {
 		defer f.Close()
-		fi, _ := f.Stat()
-		w.h.Set("ETag", fmt.Sprintf(`"%x-%x"`, fi.ModTime().UnixNano(), fi.Size()))
+		defer stop()
 		http.ServeContent(w, req, fi.Name(), fi.ModTime(), f)
-	}
-	if w.code == 0 {
-		w.code = http.StatusOK
-	}
-	return &http.Response{
+		w.WriteHeader(http.StatusOK) // no-op unless ServeContent wrote nothing
+		pw.Close()
+	}()
+	<-w.ready
+	resp := &http.Response{
 		Status: fmt.Sprintf("%d %s", w.code, http.StatusText(w.code)), StatusCode: w.code,
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: w.h, Body: io.NopCloser(&w.buf), ContentLength: int64(w.buf.Len()), Request: req,
-	}, nil
+		Header: w.sent, Body: pr, ContentLength: -1, Request: req,
+	}
+	if n, err := strconv.ParseInt(w.sent.Get("Content-Length"), 10, 64); err == nil {
+		resp.ContentLength = n
+	}
+	if req.Method == http.MethodHead || w.code == http.StatusNotModified {
+		pr.Close()
+		resp.Body = http.NoBody
+		if w.code == http.StatusNotModified {
+			resp.ContentLength = 0
+		}
+	}
+	return resp, nil
 }
 
-func (d dirOrigin) open(name, raw string) (*os.File, error) {
-	if strings.HasSuffix(raw, "/") || name == "/" {
+// pipeWriter is the http.ResponseWriter of a streamed dirOrigin response:
+// the header is handed over (as sent) when it is written, the body goes
+// into the pipe.
+type pipeWriter struct {
+	h     http.Header
+	sent  http.Header
+	code  int
+	pw    *io.PipeWriter
+	ready chan struct{}
+}
+
+func (p *pipeWriter) Header() http.Header { return p.h }
+
+func (p *pipeWriter) WriteHeader(code int) {
+	if p.code != 0 {
+		return
+	}
+	p.code, p.sent = code, p.h.Clone()
+	close(p.ready)
+}
+
+func (p *pipeWriter) Write(b []byte) (int, error) {
+	p.WriteHeader(http.StatusOK)
+	return p.pw.Write(b)
+}
+
+// open opens the file for the origin request path p ("/sub/key").
+func (d dirOrigin) open(p string) (*os.File, error) {
+	key, ok := strings.CutPrefix(p, d.prefix+"/")
+	if !ok || key == "" || strings.HasSuffix(key, "/") || path.Clean(key) != key || !filepath.IsLocal(key) {
 		return nil, fs.ErrNotExist
 	}
-	f, err := os.OpenInRoot(d.root, strings.TrimPrefix(name, "/"))
+	root := d.root
+	if d.prefix != "" {
+		sub := strings.TrimPrefix(d.prefix, "/")
+		if path.Clean(sub) != sub || !filepath.IsLocal(sub) {
+			return nil, fs.ErrNotExist
+		}
+		root = filepath.Join(d.root, filepath.FromSlash(sub))
+	}
+	f, err := os.OpenInRoot(root, key)
 	if err != nil {
 		return nil, err
 	}

@@ -17,29 +17,30 @@
 // hold the whole response before anyone sees it, so that concurrent
 // viewers share one origin fetch (request collapsing) and so that the
 // purge check happens before the object becomes visible. Cache fills
-// therefore call the Transport directly; ReverseProxy (with Rewrite) serves
-// the methods that are never cached (POST, PUT, DELETE…).
+// therefore call the Transport directly; objects over MaxObjectBytes are
+// streamed to their viewer and not cached (stream.go); ReverseProxy (with
+// Rewrite) serves the methods that are never cached (POST, PUT, DELETE…).
+//
+// Files: proxy.go (options, entry, purge), path.go (the viewer path's
+// normal form), hosts.go (host table), flight.go (request collapsing and
+// the purge race), fetch.go (origin requests), respond.go (cached
+// responses), stream.go (uncached responses, viewer write deadlines),
+// passthrough.go, origin.go (origin targets, directory origins), cache.go,
+// index.go, policy.go.
 package edgecache
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/http/httputil"
-	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -80,7 +81,10 @@ const (
 	DefaultMaxObjectBytes = 32 << 20
 	DefaultConfigRefresh  = time.Second
 	DefaultOriginTimeout  = 30 * time.Second
-	DefaultPop            = "LCL50-C1"
+	// DefaultViewerWriteTimeout is how long a viewer may take to accept
+	// each 256 KiB of a response.
+	DefaultViewerWriteTimeout = 30 * time.Second
+	DefaultPop                = "LCL50-C1"
 )
 
 // Proxy is a caching edge for the distributions Distributions lists. Set
@@ -120,13 +124,29 @@ type Proxy struct {
 	// DefaultConfigRefresh.
 	ConfigRefresh time.Duration
 
-	// OriginTimeout bounds one origin fetch. Zero means
+	// OriginTimeout bounds the wait for an origin's response headers and,
+	// for a cached object, the read of its body; for a streamed one (over
+	// MaxObjectBytes) it bounds each read from the origin instead, so a
+	// long download to a slow viewer is not cut off. Zero means
 	// DefaultOriginTimeout.
 	OriginTimeout time.Duration
+
+	// ViewerWriteTimeout bounds each write of up to 256 KiB to a viewer:
+	// a viewer that accepts nothing for this long is disconnected, while
+	// one that reads slowly but steadily gets the whole object, however
+	// large. It is applied with http.ResponseController write deadlines
+	// (on the real clock, not Now), so it works whatever the server's
+	// WriteTimeout. Zero means DefaultViewerWriteTimeout.
+	ViewerWriteTimeout time.Duration
 
 	// Pop is the X-Amz-Cf-Pop value, and seeds the Via host. Empty means
 	// DefaultPop.
 	Pop string
+
+	// testHookFlight, when set (by tests), is called once per cache miss
+	// when the request has become the leader of an origin fetch (true)
+	// or a follower about to wait on one (false).
+	testHookFlight func(leader bool)
 
 	once   sync.Once
 	cache  *cache
@@ -134,34 +154,7 @@ type Proxy struct {
 	via    string
 	hosts  atomic.Pointer[hostTable]
 	hostMu sync.Mutex
-}
-
-// resolved is a distribution with its config read once.
-type resolved struct {
-	id         string
-	enabled    bool
-	rootObject string
-	tagHeader  string
-	behaviors  []distconfig.Behavior
-	def        distconfig.Behavior
-	origins    map[string]distconfig.Origin
-	// errorResponses are the CustomErrorResponses by ErrorCode.
-	errorResponses map[int]distconfig.ErrorResponse
-}
-
-func (d *resolved) behaviorFor(p string) distconfig.Behavior {
-	for _, b := range d.behaviors {
-		if b.Matches(p) {
-			return b
-		}
-	}
-	return d.def
-}
-
-type hostTable struct {
-	built    time.Time
-	exact    map[string]*resolved
-	wildcard map[string]*resolved // "*.example.com" stored as "example.com"
+	rp     *httputil.ReverseProxy // pass-through of uncached methods
 }
 
 func (p *Proxy) init() {
@@ -177,6 +170,7 @@ func (p *Proxy) init() {
 		}
 		sum := md5.Sum([]byte("cfinv-edge " + p.pop()))
 		p.via = "1.1 " + hex.EncodeToString(sum[:]) + ".cloudfront.net (CloudFront)"
+		p.rp = p.newReverseProxy()
 	})
 }
 
@@ -244,104 +238,6 @@ func (p *Proxy) Stats() Stats {
 	return s
 }
 
-// lookupHost finds the distribution served at host: its DomainName, one
-// of its Aliases (a "*.example.com" alias covers one label), or
-// "ID.localhost". ok is false for an unknown host.
-//
-// An unknown host makes the proxy list the distributions again if its list
-// is older than missRefresh, so a distribution created a moment ago is
-// served at once rather than after ConfigRefresh.
-func (p *Proxy) lookupHost(ctx context.Context, host string) (*resolved, bool, error) {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	d, ok, err := p.lookupIn(ctx, host, 0)
-	if !ok && d == nil && err == nil {
-		return p.lookupIn(ctx, host, missRefresh)
-	}
-	return d, ok, err
-}
-
-// missRefresh is the age beyond which a lookup of an unknown host lists
-// the distributions again; it bounds the listing rate an unknown Host
-// header can cause.
-const missRefresh = 100 * time.Millisecond
-
-// lookupIn looks host up in the host table, rebuilt first if it is older
-// than maxAge (0 means ConfigRefresh).
-func (p *Proxy) lookupIn(ctx context.Context, host string, maxAge time.Duration) (*resolved, bool, error) {
-	t, err := p.table(ctx, maxAge)
-	if t == nil {
-		return nil, false, err
-	}
-	if err != nil {
-		p.logger().LogAttrs(ctx, slog.LevelWarn, "edge list distributions, using the previous list", slog.Any("error", err))
-	}
-	if d, ok := t.exact[host]; ok {
-		return d, true, nil
-	}
-	if _, parent, ok := strings.Cut(host, "."); ok {
-		if d, ok := t.wildcard[parent]; ok {
-			return d, true, nil
-		}
-	}
-	return nil, false, nil
-}
-
-func (p *Proxy) table(ctx context.Context, maxAge time.Duration) (*hostTable, error) {
-	refresh := p.ConfigRefresh
-	if refresh <= 0 {
-		refresh = DefaultConfigRefresh
-	}
-	if maxAge > 0 && maxAge < refresh {
-		refresh = maxAge
-	}
-	now := p.now()
-	if t := p.hosts.Load(); t != nil && now.Sub(t.built) < refresh && !now.Before(t.built) {
-		return t, nil
-	}
-	p.hostMu.Lock()
-	defer p.hostMu.Unlock()
-	old := p.hosts.Load()
-	if old != nil && now.Sub(old.built) < refresh && !now.Before(old.built) {
-		return old, nil
-	}
-	if p.Distributions == nil {
-		return old, errors.New("list distributions: Proxy.Distributions is nil")
-	}
-	list, err := p.Distributions.ListDistributions(ctx)
-	if err != nil {
-		return old, fmt.Errorf("list distributions: %w", err)
-	}
-	t := &hostTable{built: now, exact: map[string]*resolved{}, wildcard: map[string]*resolved{}}
-	for _, d := range list {
-		c := d.Config
-		r := &resolved{
-			id: d.ID, enabled: c.Enabled(), rootObject: c.DefaultRootObject(), tagHeader: c.CacheTagHeader(),
-			behaviors: c.CacheBehaviors(), def: c.DefaultCacheBehavior(), origins: map[string]distconfig.Origin{},
-			errorResponses: c.CustomErrorResponses(),
-		}
-		for _, o := range c.Origins() {
-			r.origins[o.ID] = o
-		}
-		t.exact[strings.ToLower(d.ID)+".localhost"] = r
-		if d.DomainName != "" {
-			t.exact[strings.ToLower(d.DomainName)] = r
-		}
-		for _, a := range c.Aliases() {
-			a = strings.TrimSuffix(strings.ToLower(a), ".")
-			if rest, ok := strings.CutPrefix(a, "*."); ok {
-				t.wildcard[rest] = r
-			} else {
-				t.exact[a] = r
-			}
-		}
-	}
-	p.hosts.Store(t)
-	return t, nil
-}
-
 // ServeHTTP serves a viewer request as the distribution chosen by its
 // Host header would.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -351,6 +247,16 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Host == "" {
 		p.errorPage(w, r, cfID, http.StatusBadRequest, msgBadRequest)
 		return
+	}
+	escPath, err := cleanPath(r.URL.EscapedPath())
+	if err != nil {
+		p.logger().LogAttrs(ctx, slog.LevelInfo, "edge bad path", slog.String("path", r.URL.EscapedPath()), slog.Any("error", err))
+		p.errorPage(w, r, cfID, http.StatusBadRequest, msgBadRequest)
+		return
+	}
+	if escPath != r.URL.EscapedPath() {
+		// Everything below reads the normalised path only.
+		r = withPath(r, escPath)
 	}
 	d, ok, err := p.lookupHost(ctx, r.Host)
 	if err != nil && d == nil {
@@ -362,7 +268,6 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.errorPage(w, r, cfID, http.StatusForbidden, msgBadRequest)
 		return
 	}
-	escPath := r.URL.EscapedPath()
 	b := d.behaviorFor(escPath)
 	if !slices.Contains(b.AllowedMethods, r.Method) {
 		p.errorPage(w, r, cfID, http.StatusForbidden, msgMethod)
@@ -430,491 +335,6 @@ type request struct {
 	// status is then the code the page is sent with.
 	errPage bool
 	status  int
-}
-
-// flight is a running origin fetch that concurrent requests for the same
-// cache key and variant wait on.
-type flight struct {
-	key  string
-	done chan struct{}
-	res  fetchResult
-}
-
-type fetchResult struct {
-	obj      *object
-	xcache   string // "Miss", "RefreshHit", "Error", or "Hit" for a stale object
-	stored   bool   // obj is in the cache
-	stale    bool   // obj is the expired cached object, served because the origin failed
-	err      error
-	tooLarge bool           // the leader streams it; the others fetch on their own
-	resp     *http.Response // for the leader when tooLarge
-	prefix   []byte
-}
-
-func (rq *request) serve(w http.ResponseWriter, compress bool) {
-	c := rq.p.cache
-	now := rq.p.now()
-	c.mu.Lock()
-	dc := c.dist(rq.d.id)
-	cached := c.lookup(dc, rq.key, rq.variant)
-	if cached != nil && cached.fresh(now) {
-		c.stats.Hits++
-		c.mu.Unlock()
-		rq.respond(w, cached, "Hit", true, now, compress)
-		return
-	}
-	fk := rq.key + "\x00" + rq.variant
-	if f := dc.flights[fk]; f != nil {
-		c.mu.Unlock()
-		select {
-		case <-f.done:
-		case <-rq.r.Context().Done():
-			return
-		}
-		if f.res.tooLarge {
-			rq.passThrough(w)
-			return
-		}
-		rq.finish(w, f.res, compress)
-		return
-	}
-	var stale, expired *object
-	if cached != nil && cached.hasValidators() {
-		stale = cached
-	}
-	if cached != nil && cached.status < 400 {
-		expired = cached
-	}
-	f := &flight{key: rq.key, done: make(chan struct{})}
-	dc.flights[fk] = f
-	start := dc.begin()
-	c.mu.Unlock()
-
-	res := rq.fetch(stale)
-
-	c.mu.Lock()
-	var tags []string
-	if res.obj != nil {
-		tags = res.obj.tags
-	}
-	purged := dc.end(start, rq.key, tags)
-	if dc.flights[fk] == f {
-		delete(dc.flights, fk)
-	}
-	if expired != nil && originFailed(res) && !purged && c.lookup(dc, rq.key, rq.variant) == expired {
-		// CloudFront keeps serving an expired object while its origin
-		// fails, until an invalidation removes it.
-		res = fetchResult{obj: expired, xcache: "Hit", stale: true}
-		c.stats.StaleHits++
-	}
-	switch {
-	case res.stale, res.obj == nil:
-	case res.xcache == "RefreshHit":
-		c.stats.RefreshHits++
-	default:
-		c.stats.Misses++
-	}
-	if res.stored {
-		if purged {
-			res.stored = false
-			c.stats.Discarded++
-		} else {
-			c.store(dc, rq.key, rq.variant, res.obj)
-		}
-	}
-	c.mu.Unlock()
-	f.res = res
-	f.res.resp, f.res.prefix = nil, nil // only the leader streams
-	close(f.done)
-	if res.tooLarge {
-		rq.stream(w, res)
-		return
-	}
-	rq.finish(w, res, compress)
-}
-
-func (rq *request) finish(w http.ResponseWriter, res fetchResult, compress bool) {
-	if res.err != nil {
-		status, msg := http.StatusBadGateway, msgNoOrigin
-		if errors.Is(res.err, context.DeadlineExceeded) {
-			status, msg = http.StatusGatewayTimeout, msgTimeout
-		}
-		if er, ok := rq.customError(status); ok {
-			rq.serveErrorPage(w, er, status)
-			return
-		}
-		rq.p.errorPage(w, rq.r, rq.cfID, status, msg)
-		return
-	}
-	rq.respond(w, res.obj, res.xcache, res.stale, rq.p.now(), compress)
-}
-
-// originFailed reports whether a fetch found the origin unreachable or
-// answering a server error.
-func originFailed(res fetchResult) bool {
-	return res.err != nil || res.obj != nil && res.obj.status >= 500
-}
-
-// originRequest builds the request CloudFront would send to the origin.
-func (rq *request) originRequest(ctx context.Context, method string) *http.Request {
-	r := rq.r
-	u := rq.t.url(rq.objPath, rq.pol.originQuery(r.URL.RawQuery))
-	out := (&http.Request{
-		Method: method, URL: u, Host: u.Host, Header: http.Header{},
-		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-	}).WithContext(ctx)
-	for _, h := range rq.pol.headers {
-		if h == "Host" {
-			out.Host = r.Host
-			continue
-		}
-		if v := r.Header.Values(h); len(v) > 0 {
-			out.Header[h] = v
-		}
-	}
-	if rq.pol.allHeaders {
-		for k, v := range r.Header {
-			out.Header[k] = v
-		}
-		out.Host = r.Host
-	}
-	switch rq.pol.cookies {
-	case "all":
-		if v := r.Header.Values("Cookie"); len(v) > 0 {
-			out.Header["Cookie"] = v
-		}
-	case "whitelist":
-		for _, name := range rq.pol.cookieNames {
-			if c, err := r.Cookie(name); err == nil {
-				out.AddCookie(c)
-			}
-		}
-	default:
-		out.Header.Del("Cookie")
-	}
-	for _, h := range rq.t.headers {
-		out.Header.Set(h[0], h[1])
-	}
-	if out.Header.Get("User-Agent") == "" {
-		out.Header.Set("User-Agent", "Amazon CloudFront")
-	}
-	out.Header.Set("Via", rq.p.via)
-	out.Header.Set("X-Amz-Cf-Id", rq.cfID)
-	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		out.Header.Set("X-Forwarded-For", ip)
-	}
-	// The edge compresses itself; ask the origin for the plain bytes.
-	out.Header.Set("Accept-Encoding", "identity")
-	return out
-}
-
-// fetch gets the object from the origin, conditionally when stale is a
-// cached object with validators.
-func (rq *request) fetch(stale *object) fetchResult {
-	timeout := rq.p.OriginTimeout
-	if timeout <= 0 {
-		timeout = DefaultOriginTimeout
-	}
-	// The fetch serves every waiter, so the first viewer's going away
-	// must not cancel it.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(rq.r.Context()), timeout)
-	req := rq.originRequest(ctx, http.MethodGet)
-	if stale != nil {
-		if stale.etag != "" {
-			req.Header.Set("If-None-Match", stale.etag)
-		}
-		if stale.lastModified != "" {
-			req.Header.Set("If-Modified-Since", stale.lastModified)
-		}
-	}
-	log := rq.p.logger()
-	resp, err := rq.t.rt.RoundTrip(req)
-	if err != nil {
-		cancel()
-		log.LogAttrs(rq.r.Context(), slog.LevelWarn, "edge origin fetch", slog.String("distribution", rq.d.id),
-			slog.String("url", req.URL.String()), slog.Any("error", err))
-		return fetchResult{err: err}
-	}
-	now := rq.p.now()
-	if resp.StatusCode == http.StatusNotModified && stale != nil {
-		resp.Body.Close()
-		cancel()
-		h := stale.header.Clone()
-		for _, k := range []string{"Cache-Control", "Expires", "Date", "Etag", "Last-Modified"} {
-			if v := resp.Header.Values(k); len(v) > 0 {
-				h[k] = v
-			}
-		}
-		o := &object{status: stale.status, header: h, body: stale.body, stored: now,
-			etag: h.Get("ETag"), lastModified: h.Get("Last-Modified"), tags: stale.tags}
-		ttl, store := rq.pol.ttlFor(o.status, h, now)
-		o.expires = now.Add(ttl)
-		log.LogAttrs(rq.r.Context(), slog.LevelDebug, "edge refresh", slog.String("distribution", rq.d.id), slog.String("key", rq.key))
-		return fetchResult{obj: o, xcache: "RefreshHit", stored: store}
-	}
-	limit := rq.p.maxObject()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	if err != nil {
-		resp.Body.Close()
-		cancel()
-		return fetchResult{err: fmt.Errorf("read origin response: %w", err)}
-	}
-	if int64(len(body)) > limit {
-		// Keep the timeout's context alive while the leader streams.
-		resp.Body = cancelOnClose{resp.Body, cancel}
-		return fetchResult{tooLarge: true, resp: resp, prefix: body}
-	}
-	resp.Body.Close()
-	cancel()
-	h := resp.Header.Clone()
-	removeHopHeaders(h)
-	h.Del("Content-Length")
-	o := &object{status: resp.StatusCode, header: h, body: body, stored: now,
-		etag: h.Get("ETag"), lastModified: h.Get("Last-Modified"), tags: parseTags(h, rq.d.tagHeader)}
-	ttl, store := rq.pol.ttlFor(o.status, h, now)
-	if ttl == 0 && !o.hasValidators() {
-		store = false
-	}
-	o.expires = now.Add(ttl)
-	xc := "Miss"
-	if o.status >= 400 {
-		xc = "Error"
-	}
-	log.LogAttrs(rq.r.Context(), slog.LevelDebug, "edge miss", slog.String("distribution", rq.d.id), slog.String("key", rq.key),
-		slog.Int("status", o.status), slog.Duration("ttl", ttl), slog.Bool("store", store))
-	return fetchResult{obj: o, xcache: xc, stored: store}
-}
-
-type cancelOnClose struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-}
-
-func (c cancelOnClose) Close() error { err := c.ReadCloser.Close(); c.cancel(); return err }
-
-// respond writes o to the viewer with CloudFront's headers, compressed
-// when allowed, and answers the viewer's conditional and range requests.
-func (rq *request) respond(w http.ResponseWriter, o *object, xcache string, hit bool, now time.Time, compress bool) {
-	if er, ok := rq.customError(o.status); ok {
-		rq.serveErrorPage(w, er, o.status)
-		return
-	}
-	status := o.status
-	if rq.errPage && status < 400 {
-		status = rq.status
-		xcache = "Error"
-	}
-	h := w.Header()
-	for k, v := range o.header {
-		h[k] = v
-	}
-	if status >= 400 {
-		xcache = "Error"
-	}
-	rq.p.cfHeaders(h, xcache, rq.cfID)
-	if hit {
-		age := int64(now.Sub(o.stored) / time.Second)
-		if a, err := strconv.ParseInt(o.header.Get("Age"), 10, 64); err == nil && a > 0 {
-			age += a
-		}
-		h.Set("Age", strconv.FormatInt(max(age, 0), 10))
-	}
-	body := o.body
-	if compress && compressible(o) {
-		h.Add("Vary", "Accept-Encoding")
-		if acceptsGzip(rq.r) {
-			body = rq.gzipped(o)
-			h.Set("Content-Encoding", "gzip")
-			if et := h.Get("ETag"); et != "" && !strings.HasPrefix(et, "W/") {
-				h.Set("ETag", "W/"+et)
-			}
-		}
-	}
-	if status == http.StatusOK {
-		if _, ok := h["Content-Type"]; !ok {
-			h["Content-Type"] = nil // no sniffing: CloudFront passes what the origin sent
-		}
-		if !conditionalOrRange(rq.r) {
-			// The common hit: what http.ServeContent would do for a
-			// plain GET or HEAD, without its parsing and allocations.
-			if o.lastModified != "" && h.Get("Last-Modified") == "" {
-				h.Set("Last-Modified", o.lastModified)
-			}
-			h.Set("Accept-Ranges", "bytes")
-			h.Set("Content-Length", strconv.Itoa(len(body)))
-			w.WriteHeader(http.StatusOK)
-			if rq.r.Method != http.MethodHead {
-				w.Write(body)
-			}
-			return
-		}
-		modtime, _ := http.ParseTime(o.lastModified)
-		http.ServeContent(w, rq.r, "", modtime, bytes.NewReader(body))
-		return
-	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	if rq.r.Method != http.MethodHead {
-		w.Write(body)
-	}
-}
-
-// customError returns the distribution's custom error response with a
-// page for an error status, unless this request is already fetching one.
-func (rq *request) customError(status int) (distconfig.ErrorResponse, bool) {
-	if status < 400 || rq.errPage {
-		return distconfig.ErrorResponse{}, false
-	}
-	er, ok := rq.d.errorResponses[status]
-	return er, ok && er.ResponsePagePath != ""
-}
-
-// serveErrorPage answers an origin error of the given status with the
-// custom error page er names, as CloudFront does: the page is requested
-// like any object, through the behaviour, origin and cache entry of its
-// own path (so invalidating the page takes effect for every URL that
-// shows it), and sent with ResponseCode, else the original status, and
-// X-Cache "Error from cloudfront". When the page itself cannot be had,
-// the viewer gets the page's error.
-func (rq *request) serveErrorPage(w http.ResponseWriter, er distconfig.ErrorResponse, status int) {
-	page := "/" + strings.TrimPrefix(er.ResponsePagePath, "/")
-	code := er.ResponseCode
-	if code == 0 {
-		code = status
-	}
-	r := rq.r.Clone(rq.r.Context())
-	r.URL = &url.URL{Path: page}
-	for _, k := range [...]string{"Range", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "If-Range"} {
-		r.Header.Del(k)
-	}
-	b := rq.d.behaviorFor(page)
-	sub, ok := rq.p.newRequest(w, r, rq.d, b, rq.cfID, r.URL.EscapedPath())
-	if !ok {
-		return
-	}
-	sub.errPage, sub.status = true, code
-	sub.key, sub.variant = sub.objPath, sub.pol.variant(r)
-	sub.serve(w, b.Compress && sub.pol.gzip)
-}
-
-// conditionalOrRange reports whether r carries a header that
-// http.ServeContent must evaluate (a range or a precondition).
-func conditionalOrRange(r *http.Request) bool {
-	for _, k := range [...]string{"Range", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "If-Range"} {
-		if _, ok := r.Header[k]; ok {
-			return true
-		}
-	}
-	return false
-}
-
-// gzipped returns o's body compressed, building it once per cached object.
-func (rq *request) gzipped(o *object) []byte {
-	c := rq.p.cache
-	c.mu.Lock()
-	gz := o.gz
-	c.mu.Unlock()
-	if gz != nil {
-		return gz
-	}
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
-	zw.Write(o.body)
-	zw.Close()
-	gz = buf.Bytes()
-	c.mu.Lock()
-	c.grow(c.dist(rq.d.id), rq.key, o, gz)
-	c.mu.Unlock()
-	return gz
-}
-
-// compressible reports whether CloudFront would compress o: status 200,
-// not already encoded, 1,000 to 10,000,000 bytes, and a compressible
-// Content-Type.
-// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/ServingCompressedFiles.html
-func compressible(o *object) bool {
-	if o.status != http.StatusOK || o.header.Get("Content-Encoding") != "" || len(o.body) < 1000 || len(o.body) > 10_000_000 {
-		return false
-	}
-	ct := strings.ToLower(o.header.Get("Content-Type"))
-	ct, _, _ = strings.Cut(ct, ";")
-	ct = strings.TrimSpace(ct)
-	if strings.HasPrefix(ct, "text/") {
-		return true
-	}
-	switch ct {
-	case "application/javascript", "application/x-javascript", "application/json", "application/ld+json",
-		"application/xml", "application/xhtml+xml", "application/rss+xml", "application/atom+xml",
-		"application/manifest+json", "application/vnd.ms-fontobject", "application/wasm",
-		"font/otf", "font/ttf", "image/svg+xml", "image/x-icon", "image/vnd.microsoft.icon", "image/bmp":
-		return true
-	}
-	return false
-}
-
-func acceptsGzip(r *http.Request) bool {
-	for _, v := range r.Header.Values("Accept-Encoding") {
-		for _, part := range strings.Split(v, ",") {
-			name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-			if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
-				continue
-			}
-			q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
-			if q == "q=0" || q == "q=0.0" || q == "q=0.00" || q == "q=0.000" {
-				return false
-			}
-			return true
-		}
-	}
-	return false
-}
-
-// stream sends an origin response too large to cache straight through.
-func (rq *request) stream(w http.ResponseWriter, res fetchResult) {
-	defer res.resp.Body.Close()
-	h := w.Header()
-	for k, v := range res.resp.Header {
-		h[k] = v
-	}
-	removeHopHeaders(h)
-	rq.p.cfHeaders(h, "Miss", rq.cfID)
-	w.WriteHeader(res.resp.StatusCode)
-	if rq.r.Method == http.MethodHead {
-		return
-	}
-	w.Write(res.prefix)
-	io.Copy(w, res.resp.Body)
-}
-
-// passThrough forwards a request that is not cached (a method CloudFront
-// does not cache, or a response too large) with httputil.ReverseProxy.
-func (rq *request) passThrough(w http.ResponseWriter) {
-	rp := &httputil.ReverseProxy{
-		Transport: rq.t.rt,
-		Rewrite: func(pr *httputil.ProxyRequest) {
-			o := rq.originRequest(pr.Out.Context(), pr.In.Method)
-			o.Body, o.ContentLength, o.GetBody = pr.Out.Body, pr.Out.ContentLength, pr.Out.GetBody
-			if ct := pr.In.Header.Values("Content-Type"); len(ct) > 0 {
-				o.Header["Content-Type"] = ct
-			}
-			o.Header.Del("Accept-Encoding")
-			pr.Out.URL, pr.Out.Host, pr.Out.Header = o.URL, o.Host, o.Header
-		},
-		ModifyResponse: func(resp *http.Response) error {
-			xc := "Miss"
-			if resp.StatusCode >= 400 {
-				xc = "Error"
-			}
-			rq.p.cfHeaders(resp.Header, xc, rq.cfID)
-			return nil
-		},
-		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-			rq.p.logger().LogAttrs(r.Context(), slog.LevelWarn, "edge origin pass-through", slog.String("distribution", rq.d.id), slog.Any("error", err))
-			rq.p.errorPage(w, r, rq.cfID, http.StatusBadGateway, msgNoOrigin)
-		},
-		ErrorLog: slog.NewLogLogger(rq.p.logger().Handler(), slog.LevelWarn),
-	}
-	rp.ServeHTTP(w, rq.r)
 }
 
 func (p *Proxy) cfHeaders(h http.Header, xcache, cfID string) {

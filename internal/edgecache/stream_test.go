@@ -1,0 +1,273 @@
+package edgecache
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// pattern returns n deterministic bytes.
+func pattern(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte('a' + i%26)
+	}
+	return b
+}
+
+// bigOrigin is a real backend serving size bytes at every path, with a
+// Content-Length, counting requests.
+func bigOrigin(t *testing.T, size int) (*httptest.Server, *atomic.Int64) {
+	t.Helper()
+	body := pattern(size)
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Cache-Control", "max-age=300")
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.Write(body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &hits
+}
+
+// TestRangeOnMiss: a range request is answered with 206 on a miss as on
+// a hit, for a cached object and for one too large to cache (issue 10:
+// the latter returned the whole object with 200).
+func TestRangeOnMiss(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		maxObj   int64
+		wantHits int64
+	}{{"cached", 0, 1}, {"too large to cache", 1000, 4}} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, hits := bigOrigin(t, 5000)
+			e := newEdge(t, configXML(portOf(t, srv), true), func(p *Proxy) { p.MaxObjectBytes = tc.maxObj })
+			c := &env{front: e, client: &http.Client{}}
+			want := string(pattern(5000))
+			for i, rg := range []struct{ hdr, body string }{
+				{"bytes=0-9", want[:10]}, {"bytes=0-9", want[:10]}, {"bytes=4990-", want[4990:]},
+			} {
+				r := c.get(t, testDomain, "/obj.bin", "Range", rg.hdr)
+				if r.status != http.StatusPartialContent || r.body != rg.body {
+					t.Errorf("GET %d Range %s = %d, %d bytes (%s), want 206 and %d bytes", i, rg.hdr, r.status, len(r.body), xcache(r), len(rg.body))
+				}
+				if cr := r.header.Get("Content-Range"); !strings.HasPrefix(cr, "bytes ") || !strings.HasSuffix(cr, "/5000") {
+					t.Errorf("Content-Range = %q", cr)
+				}
+			}
+			if r := c.get(t, testDomain, "/obj.bin", "Range", "bytes=10-19,0-9"); r.status != 200 && r.status != http.StatusPartialContent {
+				t.Errorf("GET with two ranges = %d, want 200 or 206", r.status)
+			}
+			if got := hits.Load(); got != tc.wantHits {
+				t.Errorf("origin hits = %d, want %d", got, tc.wantHits)
+			}
+		})
+	}
+}
+
+// TestCollapsedFollowersOfTooLargeGetFullBody: when the leader's fetch
+// turns out too large to cache, each follower still gets the whole body.
+func TestCollapsedFollowersOfTooLargeGetFullBody(t *testing.T) {
+	bt := &blockingTransport{block: map[string]chan struct{}{}, entered: make(chan string, 1)}
+	const n = 5
+	arrived := make(chan bool, n)
+	e := newEnv(t, func(p *Proxy) {
+		p.Transport = bt
+		p.MaxObjectBytes = 100
+		p.testHookFlight = func(leader bool) { arrived <- leader }
+	})
+	release := bt.holdNext("/v1/big.txt")
+	results := make(chan result, n)
+	go func() { results <- e.get(t, testDomain, "/big.txt") }()
+	<-bt.entered
+	for range n - 1 {
+		go func() { results <- e.get(t, testDomain, "/big.txt") }()
+	}
+	leaders := 0
+	for range n {
+		if <-arrived {
+			leaders++
+		}
+	}
+	close(release)
+	if leaders != 1 {
+		t.Errorf("leaders = %d, want 1", leaders)
+	}
+	for range n {
+		r := <-results
+		if len(r.body) != 22*200 {
+			t.Errorf("body length %d, want %d", len(r.body), 22*200)
+		}
+		wantXCache(t, r, "Miss from cloudfront")
+	}
+	if got := e.origin.count("/v1/big.txt"); got != n {
+		t.Errorf("origin hits = %d, want %d (not cached: every viewer fetched)", got, n)
+	}
+}
+
+// TestLargeObjectMemoryIsBounded: viewers of an object over
+// MaxObjectBytes from a directory origin cost a bounded amount of memory
+// whatever its size (issue 10: a 100 MB file cost about 300 MB per fetch).
+func TestLargeObjectMemoryIsBounded(t *testing.T) {
+	const size = 32 << 20
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "s3"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "s3", "big.bin"), pattern(size), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	front := newEdge(t, configXML(1, true), func(p *Proxy) {
+		p.S3Origins = map[string]string{"site-bucket": dir}
+		p.MaxObjectBytes = 1 << 20
+	})
+	c := &http.Client{}
+	get := func() int64 {
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, front.URL+"/s3/big.bin", nil)
+		req.Host = testDomain
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Error(err)
+			return 0
+		}
+		defer resp.Body.Close()
+		n, _ := io.Copy(io.Discard, resp.Body)
+		return n
+	}
+	get() // warm up connections and pools
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	const viewers = 4
+	var wg sync.WaitGroup
+	for range viewers {
+		wg.Go(func() {
+			if n := get(); n != size {
+				t.Errorf("got %d bytes, want %d", n, size)
+			}
+		})
+	}
+	wg.Wait()
+	runtime.ReadMemStats(&after)
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
+		t.Errorf("%d viewers of a %d MiB object allocated %d MiB, want under 16 MiB", viewers, size>>20, alloc>>20)
+	}
+}
+
+// stallingGet sends GET target on a connection with a small receive
+// buffer and never reads the response.
+func stallingGet(t *testing.T, addr, target string) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.(*net.TCPConn).SetReadBuffer(4096)
+	if _, err := fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n", target, testDomain); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestStalledViewerIsDisconnected: a viewer that stops reading is cut off
+// after ViewerWriteTimeout, for a streamed object and for a cached hit
+// (issue 10: the edge had no write timeout, and stalled viewers held
+// their goroutine and buffers for ever).
+func TestStalledViewerIsDisconnected(t *testing.T) {
+	srv, _ := bigOrigin(t, 16<<20)
+	for _, tc := range []struct {
+		name   string
+		maxObj int64
+	}{{"streamed", 1 << 20}, {"cached hit", 32 << 20}} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := newEdge(t, configXML(portOf(t, srv), true), func(p *Proxy) {
+				p.MaxObjectBytes = tc.maxObj
+				p.ViewerWriteTimeout = 500 * time.Millisecond
+			})
+			p := root.Config.Handler.(*Proxy)
+			done := make(chan struct{}, 4)
+			front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				p.ServeHTTP(w, r)
+				done <- struct{}{}
+			}))
+			t.Cleanup(front.Close)
+			if tc.maxObj > 16<<20 {
+				// Fill the cache first, with a viewer that reads.
+				c := &env{front: front, client: &http.Client{}}
+				if r := c.get(t, testDomain, "/obj.bin"); len(r.body) != 16<<20 {
+					t.Fatalf("fill: %d bytes", len(r.body))
+				}
+				<-done
+			}
+			stallingGet(t, front.Listener.Addr().String(), "/obj.bin")
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the edge was still writing to a viewer that stopped reading 10 s ago")
+			}
+		})
+	}
+}
+
+// TestSlowViewerGetsWholeObject: a viewer that reads steadily but takes
+// longer than both timeouts to download a streamed object gets all of it.
+func TestSlowViewerGetsWholeObject(t *testing.T) {
+	// 16 reads of 512 KiB, 150 ms apart: 2.4 s in all. The object is
+	// larger than the kernel's socket buffers (a few MiB on loopback), so
+	// the edge must wait for the viewer rather than finish into them.
+	const size = 8 << 20
+	srv, _ := bigOrigin(t, size)
+	front := newEdge(t, configXML(portOf(t, srv), true), func(p *Proxy) {
+		p.MaxObjectBytes = 1 << 20
+		// Each read comes well within the timeouts (slack for -race on a
+		// loaded machine); the whole download does not.
+		p.ViewerWriteTimeout = time.Second
+		p.OriginTimeout = time.Second
+	})
+	c, err := net.Dial("tcp", front.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.(*net.TCPConn).SetReadBuffer(64 << 10)
+	fmt.Fprintf(c, "GET /obj.bin HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", testDomain)
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got bytes.Buffer
+	start := time.Now()
+	for {
+		_, err := io.CopyN(&got, resp.Body, 512<<10)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("after %d bytes in %s: %v", got.Len(), time.Since(start), err)
+		}
+		time.Sleep(150 * time.Millisecond) // a slow viewer: the real clock is what the deadlines use
+	}
+	if got.Len() != size || !bytes.Equal(got.Bytes(), pattern(size)) {
+		t.Errorf("got %d bytes, want the %d-byte object", got.Len(), size)
+	}
+	if d := time.Since(start); d < time.Second {
+		t.Logf("download took %s, less than the timeouts: the test proves little on this machine", d)
+	}
+}
