@@ -110,11 +110,15 @@ func NewAPI(ctx context.Context, cfg Config) (*cloudfront.Client, error) {
 				return aws.UnknownTernary
 			})}, o.Retryables...)
 		})
-	}), config.WithHTTPClient(GuardBody(awshttp.NewBuildableClient().WithTimeout(perAttempt))))
+	}), config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(perAttempt)))
 	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, translate("load AWS configuration", "", err)
 	}
+	// Wrapped only now: with AWS_CA_BUNDLE (or ca_bundle in the profile)
+	// the SDK adds the bundle to the client it is given, and accepts
+	// nothing but an *awshttp.BuildableClient for that.
+	awsCfg.HTTPClient = GuardBody(awsCfg.HTTPClient)
 	if awsCfg.Region == "" {
 		awsCfg.Region = DefaultRegion
 	}
