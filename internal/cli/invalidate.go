@@ -111,7 +111,7 @@ shape and is the default when stdout is not a terminal.`,
 	fl.StringVar(&opts.CallerReference, "caller-reference", "", "caller reference of the first batch (later batches get -2, -3…)")
 	fl.StringVar(&opts.DeployID, "deploy-id", "", "deploy identifier: derives caller references and lets a re-run resume instead of paying again")
 	fl.BoolVar(&opts.Wait, "wait", false, "wait until every invalidation is Completed")
-	fl.DurationVar(&opts.Timeout, "timeout", 15*time.Minute, "overall deadline for submitting (queueing, retries) and --wait")
+	durationVar(fl, &opts.Timeout, "timeout", 15*time.Minute, minTimeout, maxTimeout, "overall deadline for submitting (queueing, retries) and --wait")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the exact batches, references and billed path count; change nothing")
 	fl.StringVar(&opts.StateDir, "state-dir", "", "directory of the journal (default $XDG_STATE_HOME/cfinv or ~/.local/state/cfinv)")
 	fl.StringVar(&opts.Plan, "plan", "", "submit the batches of the plan `FILE` written by cfinv plan --out")

@@ -63,7 +63,7 @@ and exits with code 5.`,
 	}
 	cmd.Flags().StringVar(&opts.Distribution, "distribution-id", "", "distribution ID (required)")
 	cmd.Flags().StringArrayVar(&opts.IDs, "id", nil, "invalidation `ID` (as in aws cloudfront wait invalidation-completed --id); arguments are IDs too")
-	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 15*time.Minute, "give up after this long (exit code 5)")
+	durationVar(cmd.Flags(), &opts.Timeout, "timeout", 15*time.Minute, minTimeout, maxTimeout, "give up after this long (exit code 5)")
 	opts.AWS.register(cmd)
 	return cmd
 }
