@@ -53,6 +53,9 @@ type distributionJSON struct {
 }
 
 func distributionsRun(ctx context.Context, opts *distributionsOptions) error {
+	if err := opts.AWS.check(opts.IO); err != nil {
+		return err
+	}
 	c, err := opts.Client(ctx)
 	if err != nil {
 		return err

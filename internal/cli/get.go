@@ -53,6 +53,9 @@ JSON output has the shape of "aws cloudfront get-invalidation".`,
 }
 
 func getRun(ctx context.Context, opts *getOptions) error {
+	if err := opts.AWS.check(opts.IO); err != nil {
+		return err
+	}
 	c, err := opts.Client(ctx)
 	if err != nil {
 		return err

@@ -67,6 +67,9 @@ type summaryItemJSON struct {
 }
 
 func listRun(ctx context.Context, opts *listOptions) error {
+	if err := opts.AWS.check(opts.IO); err != nil {
+		return err
+	}
 	c, err := opts.Client(ctx)
 	if err != nil {
 		return err

@@ -69,6 +69,9 @@ and exits with code 5.`,
 }
 
 func waitRun(ctx context.Context, opts *waitOptions) error {
+	if err := opts.AWS.check(opts.IO); err != nil {
+		return err
+	}
 	client, err := opts.Client(ctx)
 	if err != nil {
 		return err
