@@ -59,7 +59,7 @@ func TestInvalidateRetriesWithTheSameReference(t *testing.T) {
 	}{
 		{name: "throttled then ok", errs: []error{apiErr("Throttling"), apiErr("ServiceUnavailable")}, deadline: time.Minute, attempts: 3},
 		{name: "too many in progress then ok", errs: []error{apiErr("TooManyInvalidationsInProgress")}, deadline: time.Minute, attempts: 2},
-		{name: "limit past deadline", errs: []error{apiErr("TooManyInvalidationsInProgress"), apiErr("TooManyInvalidationsInProgress"), apiErr("TooManyInvalidationsInProgress")}, deadline: 1500 * time.Millisecond, wantErr: "batch 1 still refused", attempts: 2},
+		{name: "limit past deadline", errs: []error{apiErr("TooManyInvalidationsInProgress"), apiErr("TooManyInvalidationsInProgress"), apiErr("TooManyInvalidationsInProgress")}, deadline: 1500 * time.Millisecond, wantErr: "batch 1 still refused", attempts: 3}, // the last at the deadline
 		{name: "client error is final", errs: []error{apiErr("InvalidArgument")}, deadline: time.Minute, wantErr: "InvalidArgument", attempts: 1},
 	}
 	for _, tt := range tests {
@@ -91,7 +91,11 @@ func TestInvalidateRetriesWithTheSameReference(t *testing.T) {
 
 func TestInvalidateLimitErrorClass(t *testing.T) {
 	clock := newFakeClock()
-	create, _ := creator(apiErr("TooManyInvalidationsInProgress"), apiErr("TooManyInvalidationsInProgress"))
+	refusals := make([]error, 20)
+	for i := range refusals {
+		refusals[i] = apiErr("TooManyInvalidationsInProgress")
+	}
+	create, _ := creator(refusals...)
 	c := &Client{API: &fakeAPI{create: create}, Now: clock.Now, Sleep: clock.Sleep}
 	_, err := c.Invalidate(t.Context(), Job{DistributionID: "E1", Batches: [][]string{{"/a"}}, References: []string{"r"}, Deadline: clock.Now().Add(time.Second)})
 	var le *LimitError
@@ -338,5 +342,53 @@ func TestRedact(t *testing.T) {
 	want := "POST /x HTTP/1.1\r\nAuthorization: REDACTED\r\nX-Amz-Security-Token: REDACTED\r\nX-Amz-Date: 20260501T000000Z\r\n"
 	if got := Redact(in); got != want {
 		t.Errorf("Redact:\n got %q\nwant %q", got, want)
+	}
+}
+
+// TestInvalidateUsesTheWholeDeadline covers issue 10, item 5: with
+// --timeout 5s and another invalidation in progress until 3s, cfinv gave up
+// after 2.1s because the next backoff step would have passed the deadline.
+// The last sleep is now cut to end at the deadline, with one more try
+// there.
+func TestInvalidateUsesTheWholeDeadline(t *testing.T) {
+	tests := []struct {
+		name      string
+		clearsAt  time.Duration // refused with TooManyInvalidationsInProgress before this
+		deadline  time.Duration
+		wantErr   bool
+		wantAfter time.Duration // created, or given up, no earlier than this
+	}{
+		{"room at 3s of 5s", 3 * time.Second, 5 * time.Second, false, 3 * time.Second},
+		{"room exactly at the deadline", 5 * time.Second, 5 * time.Second, false, 5 * time.Second},
+		{"room only after the deadline", 6 * time.Second, 5 * time.Second, true, 5 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for range 50 { // the backoff is jittered: try many sequences
+				clock := newFakeClock()
+				start := clock.Now()
+				create, _ := creator()
+				var last time.Duration
+				api := &fakeAPI{create: func(in *cloudfront.CreateInvalidationInput) (*cloudfront.CreateInvalidationOutput, error) {
+					last = clock.Now().Sub(start)
+					if last < tt.clearsAt {
+						return nil, apiErr("TooManyInvalidationsInProgress")
+					}
+					return create(in)
+				}}
+				c := &Client{API: api, Now: clock.Now, Sleep: clock.Sleep}
+				_, err := c.Invalidate(t.Context(), Job{DistributionID: "E1", Batches: [][]string{make([]string, 3000)}, References: []string{"r"}, Deadline: start.Add(tt.deadline)})
+				var le *LimitError
+				if tt.wantErr != (err != nil) || (tt.wantErr && !errors.As(err, &le)) {
+					t.Fatalf("got error %v after %s (sleeps %v), want error=%v", err, last, clock.sleeps, tt.wantErr)
+				}
+				if last < tt.wantAfter || last > tt.deadline {
+					t.Fatalf("last try at %s, want it from %s to the deadline %s (sleeps %v)", last, tt.wantAfter, tt.deadline, clock.sleeps)
+				}
+				if le != nil && le.Waited != tt.deadline {
+					t.Fatalf("LimitError.Waited = %s, want the whole %s", le.Waited, tt.deadline)
+				}
+			}
+		})
 	}
 }

@@ -348,11 +348,20 @@ func (c *Client) submit(ctx context.Context, job Job, sb *Submitted, inflight *b
 			}
 		}
 		wait := jitter(delay)
-		if !job.Deadline.IsZero() && !c.now().Add(wait).Before(job.Deadline) {
-			if tries > 0 && !isLimit(err) {
-				return &DeadlineError{DistributionID: dist, Batch: sb.Batch, Tries: tries, Waited: c.now().Sub(start), Err: translate("create invalidation", dist, err)}
+		if !job.Deadline.IsZero() {
+			// Use the whole deadline: the last sleep is cut to end at the
+			// deadline and the batch is tried once more there, instead of
+			// giving up as soon as a full backoff step would overshoot it
+			// (issue 10: a 5s --timeout gave up after 2.1s although the
+			// blocking invalidation completed at 3s).
+			left := job.Deadline.Sub(c.now())
+			if left <= 0 {
+				if tries > 0 && !isLimit(err) {
+					return &DeadlineError{DistributionID: dist, Batch: sb.Batch, Tries: tries, Waited: c.now().Sub(start), Err: translate("create invalidation", dist, err)}
+				}
+				return &LimitError{DistributionID: dist, Batch: sb.Batch, Waited: c.now().Sub(start), Err: translate("create invalidation", dist, err)}
 			}
-			return &LimitError{DistributionID: dist, Batch: sb.Batch, Waited: c.now().Sub(start), Err: translate("create invalidation", dist, err)}
+			wait = min(wait, left)
 		}
 		if err := c.sleep(ctx, wait); err != nil {
 			return fmt.Errorf("create invalidation for %s: %w", dist, err)
