@@ -146,3 +146,18 @@ func redactingLogger(w io.Writer) logging.Logger {
 		io.WriteString(w, line)
 	})
 }
+
+// EndpointOf returns the base URL api sends its calls to: its BaseEndpoint
+// (--endpoint-url, AWS_ENDPOINT_URL_CLOUDFRONT, …) when set, else the
+// endpoint the SDK resolves for its region.
+func EndpointOf(ctx context.Context, api *cloudfront.Client) string {
+	o := api.Options()
+	if o.BaseEndpoint != nil && *o.BaseEndpoint != "" {
+		return *o.BaseEndpoint
+	}
+	ep, err := cloudfront.NewDefaultEndpointResolverV2().ResolveEndpoint(ctx, cloudfront.EndpointParameters{Region: aws.String(o.Region), UseFIPS: aws.Bool(false)})
+	if err != nil {
+		return DefaultEndpoint
+	}
+	return ep.URI.String()
+}

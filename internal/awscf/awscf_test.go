@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/cfinv/cfinv/internal/journal"
 )
@@ -387,6 +388,81 @@ func TestInvalidateUsesTheWholeDeadline(t *testing.T) {
 				}
 				if le != nil && le.Waited != tt.deadline {
 					t.Fatalf("LimitError.Waited = %s, want the whole %s", le.Waited, tt.deadline)
+				}
+			}
+		})
+	}
+}
+
+// TestJournalComparesTheWholeBatch covers issue 10, item 1: a caller
+// reference the journal knows, given with other paths, was answered from
+// the journal ("not sent again") and the new paths were never
+// invalidated. It must fail as CloudFront's InvalidationBatchAlreadyExists
+// does; the same batch (in any order) still resumes, with the Location of
+// the endpoint in use.
+func TestJournalComparesTheWholeBatch(t *testing.T) {
+	tests := []struct {
+		name      string
+		entry     journal.Entry // created entry for E1/R, invalidation I1
+		server    []string      // paths of I1 in GetInvalidation; nil: none returned
+		items     []string      // the batch given now
+		wantErr   []string      // substrings; nil: resumed
+		wantCalls []string
+	}{
+		{name: "other paths, recorded in the journal", entry: journal.Entry{Items: 1, Paths: []string{"/first"}}, server: []string{"/first"},
+			items: []string{"/second"}, wantErr: []string{`InvalidationBatchAlreadyExists: caller reference "R" was already used for invalidation I1 with other paths (added /second; removed /first)`}, wantCalls: nil},
+		{name: "many other paths", entry: journal.Entry{Items: 1, Paths: []string{"/a"}}, server: []string{"/a"},
+			items: []string{"/a", "/b", "/c", "/d", "/e"}, wantErr: []string{"added /b, /c, /d and 1 more)"}, wantCalls: nil},
+		{name: "old entry without paths, CloudFront's record differs", entry: journal.Entry{Items: 1}, server: []string{"/first"},
+			items: []string{"/second"}, wantErr: []string{"(added /second; removed /first)"}, wantCalls: []string{"get I1"}},
+		{name: "old entry without paths or record, other count", entry: journal.Entry{Items: 1}, server: nil,
+			items: []string{"/a", "/b"}, wantErr: []string{"(1 path then, 2 now)"}, wantCalls: []string{"get I1"}},
+		{name: "old entry without paths or record, same count", entry: journal.Entry{Items: 1}, server: nil,
+			items: []string{"/a"}, wantCalls: []string{"get I1"}},
+		{name: "same batch in another order", entry: journal.Entry{Items: 2, Paths: []string{"/b", "/a"}}, server: []string{"/b", "/a"},
+			items: []string{"/a", "/b"}, wantCalls: []string{"get I1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			j, err := journal.Open(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer j.Close()
+			e := tt.entry
+			e.DistributionID, e.CallerReference, e.InvalidationID, e.State = "E1", "R", "I1", journal.StateCreated
+			if err := j.Append(e); err != nil {
+				t.Fatal(err)
+			}
+			api := &fakeAPI{get: func(in *cloudfront.GetInvalidationInput) (*cloudfront.GetInvalidationOutput, error) {
+				i := inv("I1", StatusCompleted, tt.server, "R")
+				if tt.server == nil {
+					i.InvalidationBatch.Paths = nil
+				}
+				return &cloudfront.GetInvalidationOutput{Invalidation: i}, nil
+			}}
+			c := &Client{API: api, Journal: j, Endpoint: "http://127.0.0.1:8655/"}
+			res, err := c.Invalidate(t.Context(), Job{DistributionID: "E1", Batches: [][]string{tt.items}, References: []string{"R"}})
+			if diff := cmp.Diff(tt.wantCalls, api.calls, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("calls (-want +got):\n%s", diff)
+			}
+			if tt.wantErr == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				b := res.Batches[0]
+				if want := "http://127.0.0.1:8655/2020-05-31/distribution/E1/invalidation/I1"; !b.Resumed || b.Location != want {
+					t.Errorf("got Resumed %v Location %q, want true %q", b.Resumed, b.Location, want)
+				}
+				return
+			}
+			var ae *Error
+			if !errors.As(err, &ae) || ae.ExitClass() != classUsage || ae.Code != "InvalidationBatchAlreadyExists" {
+				t.Fatalf("got error %v, want a usage *Error InvalidationBatchAlreadyExists", err)
+			}
+			for _, w := range tt.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
 				}
 			}
 		})

@@ -45,7 +45,7 @@ func (f *awsFlags) newClient(ios *IO) func(ctx context.Context) (*awscf.Client, 
 		if err != nil {
 			return nil, err
 		}
-		return &awscf.Client{API: api}, nil
+		return &awscf.Client{API: api, Endpoint: awscf.EndpointOf(ctx, api)}, nil
 	}
 }
 
