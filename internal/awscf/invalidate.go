@@ -414,7 +414,7 @@ func describe(err error) string {
 	if code := errorCode(err); code != "" {
 		return code
 	}
-	return err.Error()
+	return Redact(err.Error())
 }
 
 func (c *Client) create(ctx context.Context, job Job, sb *Submitted) error {

@@ -144,7 +144,7 @@ func reportProgress(w io.Writer, live bool, p awscf.Progress) {
 		fmt.Fprintf(w, "%s %s (%d/%d completed)%s\n", elapsed, c, p.Done, p.Total, done)
 	}
 	if p.Err != nil {
-		fmt.Fprintf(w, "%s poll failed, will retry: %v\n", elapsed, p.Err)
+		fmt.Fprintf(w, "%s poll failed, will retry: %s\n", elapsed, awscf.Redact(p.Err.Error()))
 	}
 }
 
