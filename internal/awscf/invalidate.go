@@ -320,7 +320,11 @@ func (c *Client) submit(ctx context.Context, job Job, sb *Submitted, inflight *b
 			case err == nil:
 				// CloudFront's record is the authority, and the only one
 				// for entries of older versions, which have no paths.
-				if b := out.Invalidation.InvalidationBatch; b != nil && b.Paths != nil && len(b.Paths.Items) == int(aws.ToInt32(b.Paths.Quantity)) {
+				var b *types.InvalidationBatch
+				if out.Invalidation != nil {
+					b = out.Invalidation.InvalidationBatch
+				}
+				if b != nil && b.Paths != nil && len(b.Paths.Items) == int(aws.ToInt32(b.Paths.Quantity)) {
 					if err := sameBatch(dist, sb, e.InvalidationID, b.Paths.Items); err != nil {
 						return err
 					}
