@@ -10,7 +10,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"regexp"
 	"sync"
 	"time"
 
@@ -110,11 +109,27 @@ func NewAPI(ctx context.Context, cfg Config) (*cloudfront.Client, error) {
 				return aws.UnknownTernary
 			})}, o.Retryables...)
 		})
-	}), config.WithHTTPClient(GuardBody(awshttp.NewBuildableClient().WithTimeout(perAttempt))))
+	}), config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(perAttempt)))
 	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, translate("load AWS configuration", "", err)
 	}
+	// Every secret key and session token the SDK signs with is redacted
+	// from whatever cfinv prints, whatever a server echoes back.
+	if awsCfg.Credentials != nil {
+		inner := awsCfg.Credentials
+		awsCfg.Credentials = aws.NewCredentialsCache(aws.CredentialsProviderFunc(func(ctx context.Context) (aws.Credentials, error) {
+			c, err := inner.Retrieve(ctx)
+			if err == nil {
+				AddSecrets(c.SecretAccessKey, c.SessionToken)
+			}
+			return c, err
+		}))
+	}
+	// Wrapped only now: with AWS_CA_BUNDLE (or ca_bundle in the profile)
+	// the SDK adds the bundle to the client it is given, and accepts
+	// nothing but an *awshttp.BuildableClient for that.
+	awsCfg.HTTPClient = GuardBody(awsCfg.HTTPClient)
 	if awsCfg.Region == "" {
 		awsCfg.Region = DefaultRegion
 	}
@@ -124,12 +139,6 @@ func NewAPI(ctx context.Context, cfg Config) (*cloudfront.Client, error) {
 		}
 	}), nil
 }
-
-var secretHeaders = regexp.MustCompile(`(?im)^((?:Authorization|X-Amz-Security-Token|X-Amz-Signature|X-Amz-Credential)\s*:\s*)(.*?)(\r?)$`)
-
-// Redact hides credentials in a logged request or response: the
-// Authorization header, security tokens and presigning parameters.
-func Redact(s string) string { return secretHeaders.ReplaceAllString(s, "${1}REDACTED${3}") }
 
 // redactingLogger writes one entry at a time: calls run concurrently
 // (InProgressBatches) and their entries must not interleave.
@@ -141,4 +150,19 @@ func redactingLogger(w io.Writer) logging.Logger {
 		defer mu.Unlock()
 		io.WriteString(w, line)
 	})
+}
+
+// EndpointOf returns the base URL api sends its calls to: its BaseEndpoint
+// (--endpoint-url, AWS_ENDPOINT_URL_CLOUDFRONT, …) when set, else the
+// endpoint the SDK resolves for its region.
+func EndpointOf(ctx context.Context, api *cloudfront.Client) string {
+	o := api.Options()
+	if o.BaseEndpoint != nil && *o.BaseEndpoint != "" {
+		return *o.BaseEndpoint
+	}
+	ep, err := cloudfront.NewDefaultEndpointResolverV2().ResolveEndpoint(ctx, cloudfront.EndpointParameters{Region: aws.String(o.Region), UseFIPS: aws.Bool(false)})
+	if err != nil {
+		return DefaultEndpoint
+	}
+	return ep.URI.String()
 }

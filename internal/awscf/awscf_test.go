@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/cfinv/cfinv/internal/journal"
 )
@@ -59,7 +60,7 @@ func TestInvalidateRetriesWithTheSameReference(t *testing.T) {
 	}{
 		{name: "throttled then ok", errs: []error{apiErr("Throttling"), apiErr("ServiceUnavailable")}, deadline: time.Minute, attempts: 3},
 		{name: "too many in progress then ok", errs: []error{apiErr("TooManyInvalidationsInProgress")}, deadline: time.Minute, attempts: 2},
-		{name: "limit past deadline", errs: []error{apiErr("TooManyInvalidationsInProgress"), apiErr("TooManyInvalidationsInProgress"), apiErr("TooManyInvalidationsInProgress")}, deadline: 1500 * time.Millisecond, wantErr: "batch 1 still refused", attempts: 2},
+		{name: "limit past deadline", errs: []error{apiErr("TooManyInvalidationsInProgress"), apiErr("TooManyInvalidationsInProgress"), apiErr("TooManyInvalidationsInProgress")}, deadline: 1500 * time.Millisecond, wantErr: "batch 1 still refused", attempts: 3}, // the last at the deadline
 		{name: "client error is final", errs: []error{apiErr("InvalidArgument")}, deadline: time.Minute, wantErr: "InvalidArgument", attempts: 1},
 	}
 	for _, tt := range tests {
@@ -91,7 +92,11 @@ func TestInvalidateRetriesWithTheSameReference(t *testing.T) {
 
 func TestInvalidateLimitErrorClass(t *testing.T) {
 	clock := newFakeClock()
-	create, _ := creator(apiErr("TooManyInvalidationsInProgress"), apiErr("TooManyInvalidationsInProgress"))
+	refusals := make([]error, 20)
+	for i := range refusals {
+		refusals[i] = apiErr("TooManyInvalidationsInProgress")
+	}
+	create, _ := creator(refusals...)
 	c := &Client{API: &fakeAPI{create: create}, Now: clock.Now, Sleep: clock.Sleep}
 	_, err := c.Invalidate(t.Context(), Job{DistributionID: "E1", Batches: [][]string{{"/a"}}, References: []string{"r"}, Deadline: clock.Now().Add(time.Second)})
 	var le *LimitError
@@ -333,10 +338,125 @@ func TestLooksLikeID(t *testing.T) {
 	}
 }
 
-func TestRedact(t *testing.T) {
-	in := "POST /x HTTP/1.1\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKID/x, Signature=abc\r\nX-Amz-Security-Token: tok\r\nX-Amz-Date: 20260501T000000Z\r\n"
-	want := "POST /x HTTP/1.1\r\nAuthorization: REDACTED\r\nX-Amz-Security-Token: REDACTED\r\nX-Amz-Date: 20260501T000000Z\r\n"
-	if got := Redact(in); got != want {
-		t.Errorf("Redact:\n got %q\nwant %q", got, want)
+// TestInvalidateUsesTheWholeDeadline covers issue 10, item 5: with
+// --timeout 5s and another invalidation in progress until 3s, cfinv gave up
+// after 2.1s because the next backoff step would have passed the deadline.
+// The last sleep is now cut to end at the deadline, with one more try
+// there.
+func TestInvalidateUsesTheWholeDeadline(t *testing.T) {
+	tests := []struct {
+		name      string
+		clearsAt  time.Duration // refused with TooManyInvalidationsInProgress before this
+		deadline  time.Duration
+		wantErr   bool
+		wantAfter time.Duration // created, or given up, no earlier than this
+	}{
+		{"room at 3s of 5s", 3 * time.Second, 5 * time.Second, false, 3 * time.Second},
+		{"room exactly at the deadline", 5 * time.Second, 5 * time.Second, false, 5 * time.Second},
+		{"room only after the deadline", 6 * time.Second, 5 * time.Second, true, 5 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for range 50 { // the backoff is jittered: try many sequences
+				clock := newFakeClock()
+				start := clock.Now()
+				create, _ := creator()
+				var last time.Duration
+				api := &fakeAPI{create: func(in *cloudfront.CreateInvalidationInput) (*cloudfront.CreateInvalidationOutput, error) {
+					last = clock.Now().Sub(start)
+					if last < tt.clearsAt {
+						return nil, apiErr("TooManyInvalidationsInProgress")
+					}
+					return create(in)
+				}}
+				c := &Client{API: api, Now: clock.Now, Sleep: clock.Sleep}
+				_, err := c.Invalidate(t.Context(), Job{DistributionID: "E1", Batches: [][]string{make([]string, 3000)}, References: []string{"r"}, Deadline: start.Add(tt.deadline)})
+				var le *LimitError
+				if tt.wantErr != (err != nil) || (tt.wantErr && !errors.As(err, &le)) {
+					t.Fatalf("got error %v after %s (sleeps %v), want error=%v", err, last, clock.sleeps, tt.wantErr)
+				}
+				if last < tt.wantAfter || last > tt.deadline {
+					t.Fatalf("last try at %s, want it from %s to the deadline %s (sleeps %v)", last, tt.wantAfter, tt.deadline, clock.sleeps)
+				}
+				if le != nil && le.Waited != tt.deadline {
+					t.Fatalf("LimitError.Waited = %s, want the whole %s", le.Waited, tt.deadline)
+				}
+			}
+		})
+	}
+}
+
+// TestJournalComparesTheWholeBatch covers issue 10, item 1: a caller
+// reference the journal knows, given with other paths, was answered from
+// the journal ("not sent again") and the new paths were never
+// invalidated. It must fail as CloudFront's InvalidationBatchAlreadyExists
+// does; the same batch (in any order) still resumes, with the Location of
+// the endpoint in use.
+func TestJournalComparesTheWholeBatch(t *testing.T) {
+	tests := []struct {
+		name      string
+		entry     journal.Entry // created entry for E1/R, invalidation I1
+		server    []string      // paths of I1 in GetInvalidation; nil: none returned
+		items     []string      // the batch given now
+		wantErr   []string      // substrings; nil: resumed
+		wantCalls []string
+	}{
+		{name: "other paths, recorded in the journal", entry: journal.Entry{Items: 1, Paths: []string{"/first"}}, server: []string{"/first"},
+			items: []string{"/second"}, wantErr: []string{`InvalidationBatchAlreadyExists: caller reference "R" was already used for invalidation I1 with other paths (added /second; removed /first)`}, wantCalls: nil},
+		{name: "many other paths", entry: journal.Entry{Items: 1, Paths: []string{"/a"}}, server: []string{"/a"},
+			items: []string{"/a", "/b", "/c", "/d", "/e"}, wantErr: []string{"added /b, /c, /d and 1 more)"}, wantCalls: nil},
+		{name: "old entry without paths, CloudFront's record differs", entry: journal.Entry{Items: 1}, server: []string{"/first"},
+			items: []string{"/second"}, wantErr: []string{"(added /second; removed /first)"}, wantCalls: []string{"get I1"}},
+		{name: "old entry without paths or record, other count", entry: journal.Entry{Items: 1}, server: nil,
+			items: []string{"/a", "/b"}, wantErr: []string{"(1 path then, 2 now)"}, wantCalls: []string{"get I1"}},
+		{name: "old entry without paths or record, same count", entry: journal.Entry{Items: 1}, server: nil,
+			items: []string{"/a"}, wantCalls: []string{"get I1"}},
+		{name: "same batch in another order", entry: journal.Entry{Items: 2, Paths: []string{"/b", "/a"}}, server: []string{"/b", "/a"},
+			items: []string{"/a", "/b"}, wantCalls: []string{"get I1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			j, err := journal.Open(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer j.Close()
+			e := tt.entry
+			e.DistributionID, e.CallerReference, e.InvalidationID, e.State = "E1", "R", "I1", journal.StateCreated
+			if err := j.Append(e); err != nil {
+				t.Fatal(err)
+			}
+			api := &fakeAPI{get: func(in *cloudfront.GetInvalidationInput) (*cloudfront.GetInvalidationOutput, error) {
+				i := inv("I1", StatusCompleted, tt.server, "R")
+				if tt.server == nil {
+					i.InvalidationBatch.Paths = nil
+				}
+				return &cloudfront.GetInvalidationOutput{Invalidation: i}, nil
+			}}
+			c := &Client{API: api, Journal: j, Endpoint: "http://127.0.0.1:8655/"}
+			res, err := c.Invalidate(t.Context(), Job{DistributionID: "E1", Batches: [][]string{tt.items}, References: []string{"R"}})
+			if diff := cmp.Diff(tt.wantCalls, api.calls, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("calls (-want +got):\n%s", diff)
+			}
+			if tt.wantErr == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				b := res.Batches[0]
+				if want := "http://127.0.0.1:8655/2020-05-31/distribution/E1/invalidation/I1"; !b.Resumed || b.Location != want {
+					t.Errorf("got Resumed %v Location %q, want true %q", b.Resumed, b.Location, want)
+				}
+				return
+			}
+			var ae *Error
+			if !errors.As(err, &ae) || ae.ExitClass() != classUsage || ae.Code != "InvalidationBatchAlreadyExists" {
+				t.Fatalf("got error %v, want a usage *Error InvalidationBatchAlreadyExists", err)
+			}
+			for _, w := range tt.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
 	}
 }

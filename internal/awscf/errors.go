@@ -53,7 +53,7 @@ func (e *Error) Error() string {
 		b.WriteString(e.Code + ": ")
 	}
 	b.WriteString(e.Message)
-	return b.String()
+	return Redact(b.String())
 }
 
 // Unwrap returns the SDK's error.
@@ -90,7 +90,7 @@ func translate(op, dist string, err error) error {
 	if errors.As(err, &already) {
 		return err
 	}
-	e := &Error{Op: op, DistributionID: dist, Message: err.Error(), Err: err}
+	e := &Error{Op: op, DistributionID: dist, Message: Redact(err.Error()), Err: err}
 	var api smithy.APIError
 	if !errors.As(err, &api) {
 		if endpoint, reason, ok := unreachable(err); ok {
@@ -110,6 +110,7 @@ func translate(op, dist string, err error) error {
 	if e.Message == "" {
 		e.Message = err.Error()
 	}
+	e.Message = Redact(e.Message)
 	distFlag := "--distribution-id " + dist
 	if dist == "" {
 		distFlag = "--distribution-id ID"

@@ -33,7 +33,14 @@ type Client struct {
 	// Random is the source of random caller references; nil means
 	// crypto/rand.
 	Random io.Reader
+	// Endpoint is the base URL the API calls go to (--endpoint-url or the
+	// SDK's resolved endpoint), for the Location of an invalidation taken
+	// from the journal; "" means DefaultEndpoint.
+	Endpoint string
 }
+
+// DefaultEndpoint is CloudFront's API endpoint in the aws partition.
+const DefaultEndpoint = "https://cloudfront.amazonaws.com"
 
 func (c *Client) now() time.Time {
 	if c.Now != nil {
@@ -301,11 +308,31 @@ func (c *Client) submit(ctx context.Context, job Job, sb *Submitted, inflight *b
 	}
 	if c.Journal != nil {
 		if e, ok := c.Journal.Lookup(dist, sb.CallerReference); ok {
+			// A reference reused with other paths is refused here, as
+			// CloudFront would refuse it, before anything is sent.
+			if e.Paths != nil {
+				if err := sameBatch(dist, sb, e.InvalidationID, e.Paths); err != nil {
+					return err
+				}
+			}
 			out, err := c.API.GetInvalidation(callCtx, &cloudfront.GetInvalidationInput{DistributionId: aws.String(dist), Id: aws.String(e.InvalidationID)})
 			switch {
 			case err == nil:
+				// CloudFront's record is the authority, and the only one
+				// for entries of older versions, which have no paths.
+				var b *types.InvalidationBatch
+				if out.Invalidation != nil {
+					b = out.Invalidation.InvalidationBatch
+				}
+				if b != nil && b.Paths != nil && len(b.Paths.Items) == int(aws.ToInt32(b.Paths.Quantity)) {
+					if err := sameBatch(dist, sb, e.InvalidationID, b.Paths.Items); err != nil {
+						return err
+					}
+				} else if e.Paths == nil && e.Items != len(sb.Items) {
+					return batchExists(dist, sb, e.InvalidationID, fmt.Sprintf("%s then, %d now", plural(e.Items, "path"), len(sb.Items)))
+				}
 				sb.Invalidation, sb.Resumed = out.Invalidation, true
-				sb.Location = location(dist, e.InvalidationID)
+				sb.Location = c.location(dist, e.InvalidationID)
 				event("batch %d: already created as %s by an earlier run (journal); not sent again", sb.Batch, e.InvalidationID)
 				return nil
 			case errorCode(err) != "NoSuchInvalidation":
@@ -337,6 +364,13 @@ func (c *Client) submit(ctx context.Context, job Job, sb *Submitted, inflight *b
 			if callCtx.Err() != nil {
 				return &DeadlineError{DistributionID: dist, Batch: sb.Batch, Tries: tries, Waited: c.now().Sub(start), Err: translate("create invalidation", dist, err)}
 			}
+			if errorCode(err) == "InvalidationBatchAlreadyExists" {
+				e := &Error{}
+				if errors.As(translate("create invalidation", dist, err), &e) {
+					e.Message = fmt.Sprintf("caller reference %q is already used by a batch with other paths than these %s: %s", sb.CallerReference, plural(len(sb.Items), "path"), e.Message)
+				}
+				return e
+			}
 			if !isTransient(err) {
 				return translate("create invalidation", dist, err)
 			}
@@ -348,11 +382,20 @@ func (c *Client) submit(ctx context.Context, job Job, sb *Submitted, inflight *b
 			}
 		}
 		wait := jitter(delay)
-		if !job.Deadline.IsZero() && !c.now().Add(wait).Before(job.Deadline) {
-			if tries > 0 && !isLimit(err) {
-				return &DeadlineError{DistributionID: dist, Batch: sb.Batch, Tries: tries, Waited: c.now().Sub(start), Err: translate("create invalidation", dist, err)}
+		if !job.Deadline.IsZero() {
+			// Use the whole deadline: the last sleep is cut to end at the
+			// deadline and the batch is tried once more there, instead of
+			// giving up as soon as a full backoff step would overshoot it
+			// (issue 10: a 5s --timeout gave up after 2.1s although the
+			// blocking invalidation completed at 3s).
+			left := job.Deadline.Sub(c.now())
+			if left <= 0 {
+				if tries > 0 && !isLimit(err) {
+					return &DeadlineError{DistributionID: dist, Batch: sb.Batch, Tries: tries, Waited: c.now().Sub(start), Err: translate("create invalidation", dist, err)}
+				}
+				return &LimitError{DistributionID: dist, Batch: sb.Batch, Waited: c.now().Sub(start), Err: translate("create invalidation", dist, err)}
 			}
-			return &LimitError{DistributionID: dist, Batch: sb.Batch, Waited: c.now().Sub(start), Err: translate("create invalidation", dist, err)}
+			wait = min(wait, left)
 		}
 		if err := c.sleep(ctx, wait); err != nil {
 			return fmt.Errorf("create invalidation for %s: %w", dist, err)
@@ -375,7 +418,7 @@ func describe(err error) string {
 	if code := errorCode(err); code != "" {
 		return code
 	}
-	return err.Error()
+	return Redact(err.Error())
 }
 
 func (c *Client) create(ctx context.Context, job Job, sb *Submitted) error {
@@ -401,21 +444,86 @@ func (c *Client) create(ctx context.Context, job Job, sb *Submitted) error {
 	sb.Invalidation, sb.Location = out.Invalidation, aws.ToString(out.Location)
 	id := aws.ToString(out.Invalidation.Id)
 	if sb.Location == "" {
-		sb.Location = location(dist, id)
+		sb.Location = c.location(dist, id)
 	}
 	if job.Event != nil {
 		job.Event("batch %d: created %s (%s, reference %s)", sb.Batch, id, plural(len(sb.Items), "path"), sb.CallerReference)
 	}
 	if c.Journal != nil {
-		if err := c.Journal.Append(journal.Entry{Time: c.now().UTC(), DistributionID: dist, CallerReference: sb.CallerReference, DeployID: job.DeployID, InvalidationID: id, Items: len(sb.Items), State: journal.StateCreated}); err != nil {
+		if err := c.Journal.Append(journal.Entry{Time: c.now().UTC(), DistributionID: dist, CallerReference: sb.CallerReference, DeployID: job.DeployID, InvalidationID: id, Items: len(sb.Items), Paths: sb.Items, State: journal.StateCreated}); err != nil {
 			return fmt.Errorf("invalidation %s was created but not journalled: %w", id, err)
 		}
 	}
 	return nil
 }
 
-func location(dist, id string) string {
-	return "https://cloudfront.amazonaws.com/2020-05-31/distribution/" + dist + "/invalidation/" + id
+// location is the URL of invalidation id on the endpoint in use.
+func (c *Client) location(dist, id string) string {
+	base := strings.TrimSuffix(c.Endpoint, "/")
+	if base == "" {
+		base = DefaultEndpoint
+	}
+	return base + "/2020-05-31/distribution/" + dist + "/invalidation/" + id
+}
+
+// sameBatch returns nil when sb's items are the paths recorded for its
+// caller reference (in any order: CloudFront compares the batch, not the
+// order), and CloudFront's InvalidationBatchAlreadyExists, as a usage
+// error naming what differs, when they are not.
+func sameBatch(dist string, sb *Submitted, id string, recorded []string) error {
+	added, removed := diffPaths(recorded, sb.Items)
+	if len(added) == 0 && len(removed) == 0 {
+		return nil
+	}
+	var parts []string
+	if len(added) > 0 {
+		parts = append(parts, "added "+firstFew(added))
+	}
+	if len(removed) > 0 {
+		parts = append(parts, "removed "+firstFew(removed))
+	}
+	return batchExists(dist, sb, id, strings.Join(parts, "; "))
+}
+
+func batchExists(dist string, sb *Submitted, id, diff string) error {
+	return &Error{Op: "create invalidation", DistributionID: dist, Code: "InvalidationBatchAlreadyExists",
+		Message: fmt.Sprintf("caller reference %q was already used for invalidation %s with other paths (%s); batch %d not sent", sb.CallerReference, id, diff, sb.Batch),
+		class:   classUsage,
+		hint:    "a caller reference names one batch: use a new --caller-reference or --deploy-id for other paths",
+	}
+}
+
+// diffPaths returns the items of now missing from then (added) and those
+// of then missing from now (removed), each in the order given.
+func diffPaths(then, now []string) (added, removed []string) {
+	in := func(list []string) map[string]bool {
+		m := make(map[string]bool, len(list))
+		for _, s := range list {
+			m[s] = true
+		}
+		return m
+	}
+	was, is := in(then), in(now)
+	for _, s := range now {
+		if !was[s] {
+			added = append(added, s)
+		}
+	}
+	for _, s := range then {
+		if !is[s] {
+			removed = append(removed, s)
+		}
+	}
+	return added, removed
+}
+
+// firstFew lists up to three paths and counts the rest.
+func firstFew(paths []string) string {
+	const n = 3
+	if len(paths) <= n {
+		return strings.Join(paths, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(paths[:n], ", "), len(paths)-n)
 }
 
 // Distribution is a distribution as cfinv lists and resolves them.

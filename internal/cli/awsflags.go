@@ -28,7 +28,7 @@ func (f *awsFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.Profile, "profile", "", "AWS shared config profile (credentials come from the SDK's default chain)")
 	fl.StringVar(&f.Region, "region", "", "signing region (default: the SDK's, else us-east-1)")
 	fl.BoolVar(&f.Debug, "debug", false, "log every request and response on stderr, credentials redacted")
-	fl.StringVar(&f.Output, "output", "", "output format: json, text or table (default: table on a terminal, json otherwise)")
+	enumVar(fl, &f.Output, "output", "", []string{"", formatJSON, formatText, formatTable}, "output format: json, text or table (default: table on a terminal, json otherwise)")
 	fl.StringVar(&f.Query, "query", "", "JMESPath expression applied to the JSON output, as in the AWS CLI")
 }
 
@@ -45,7 +45,7 @@ func (f *awsFlags) newClient(ios *IO) func(ctx context.Context) (*awscf.Client, 
 		if err != nil {
 			return nil, err
 		}
-		return &awscf.Client{API: api}, nil
+		return &awscf.Client{API: api, Endpoint: awscf.EndpointOf(ctx, api)}, nil
 	}
 }
 

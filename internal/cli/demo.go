@@ -58,11 +58,8 @@ lives in a temporary directory removed at the end unless --data-dir is given.
 The exit code is 0 when every step behaved as CloudFront would, 1 otherwise.`,
 		Example: `  cfinv demo
   cfinv demo --completion-delay 0 --verbose`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.CompletionDelay < 0 {
-				return flagErrorf("--completion-delay must not be negative, got %s", opts.CompletionDelay)
-			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -70,7 +67,7 @@ The exit code is 0 when every step behaved as CloudFront would, 1 otherwise.`,
 		},
 	}
 	f := cmd.Flags()
-	f.DurationVar(&opts.CompletionDelay, "completion-delay", 2*time.Second, "how long the invalidation stays InProgress")
+	durationVar(f, &opts.CompletionDelay, "completion-delay", 2*time.Second, 0, maxDemoDelay, "how long the invalidation stays InProgress")
 	f.StringVar(&opts.DataDir, "data-dir", "", "keep the demo's site, state and journal in this `directory` (default: a temporary one, removed)")
 	f.BoolVar(&opts.Verbose, "verbose", false, "also print the server's log")
 	return cmd

@@ -28,7 +28,7 @@ invalidation batches in progress (from GetDistribution, at most 8 calls at
 once).`,
 		Example: `  cfinv distributions
   cfinv distributions --query "DistributionList.Items[?contains(Aliases, 'www.example.com')].Id"`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.Client == nil {
 				opts.Client = opts.AWS.newClient(opts.IO)
@@ -53,6 +53,9 @@ type distributionJSON struct {
 }
 
 func distributionsRun(ctx context.Context, opts *distributionsOptions) error {
+	if err := opts.AWS.check(opts.IO); err != nil {
+		return err
+	}
 	c, err := opts.Client(ctx)
 	if err != nil {
 		return err

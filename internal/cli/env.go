@@ -64,7 +64,7 @@ func newEnvironmentTopic(root *cobra.Command) *cobra.Command {
 		Use:   "environment",
 		Short: "Environment variables that cfinv reads",
 		Long:  "Environment variables that cfinv reads, and their precedence.",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		Run: func(cmd *cobra.Command, _ []string) {
 			cmd.Print(environmentHelp(root))
 		},

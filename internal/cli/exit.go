@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/cfinv/cfinv/internal/awscf"
 )
 
 // Exit codes. They are documented in README.md ("Exit codes"); keep the two
@@ -111,14 +113,16 @@ func printError(w io.Writer, err error, cmdPath string) {
 	if errors.Is(err, ErrSilent) {
 		return
 	}
-	fmt.Fprintf(w, "Error: %v\n", err)
+	// Redacted here too, whatever the error's type: no secret, token or
+	// signature a server echoed may reach the terminal (issue 10).
+	fmt.Fprintf(w, "Error: %s\n", awscf.Redact(err.Error()))
 	var ee *ExitError
 	if errors.As(err, &ee) && ee.Hint != "" {
-		fmt.Fprintf(w, "Try: %s\n", ee.Hint)
+		fmt.Fprintf(w, "Try: %s\n", awscf.Redact(ee.Hint))
 	} else {
 		var h hinter
 		if errors.As(err, &h) && h.Hint() != "" {
-			fmt.Fprintf(w, "Try: %s\n", h.Hint())
+			fmt.Fprintf(w, "Try: %s\n", awscf.Redact(h.Hint()))
 		}
 	}
 	var fe *FlagError

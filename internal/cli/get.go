@@ -29,7 +29,7 @@ func newGetCmd(d *Deps, runF func(*getOptions) error) *cobra.Command {
 JSON output has the shape of "aws cloudfront get-invalidation".`,
 		Example: `  cfinv get --distribution-id E1U5RQF7T870K0 I2J0I21PCUYOIK
   cfinv get-invalidation --distribution-id E1U5RQF7T870K0 --id I2J0I21PCUYOIK --query Invalidation.Status`,
-		Args: cobra.MaximumNArgs(1),
+		Args: maxArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.ID = args[0]
@@ -53,6 +53,9 @@ JSON output has the shape of "aws cloudfront get-invalidation".`,
 }
 
 func getRun(ctx context.Context, opts *getOptions) error {
+	if err := opts.AWS.check(opts.IO); err != nil {
+		return err
+	}
 	c, err := opts.Client(ctx)
 	if err != nil {
 		return err

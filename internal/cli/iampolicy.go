@@ -31,7 +31,7 @@ domain or alias (that lookup cannot be restricted to a resource; cfinv
 distributions needs it too). Nothing is sent to AWS.`,
 		Example: `  cfinv iam-policy --distribution-id E1U5RQF7T870K0 --account-id 123456789012
   cfinv iam-policy --distribution-id www.example.com > policy.json`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(opts.Distributions) == 0 {
 				return flagErrorf("give at least one --distribution-id")

@@ -111,7 +111,7 @@ shape and is the default when stdout is not a terminal.`,
 	fl.StringVar(&opts.CallerReference, "caller-reference", "", "caller reference of the first batch (later batches get -2, -3…)")
 	fl.StringVar(&opts.DeployID, "deploy-id", "", "deploy identifier: derives caller references and lets a re-run resume instead of paying again")
 	fl.BoolVar(&opts.Wait, "wait", false, "wait until every invalidation is Completed")
-	fl.DurationVar(&opts.Timeout, "timeout", 15*time.Minute, "overall deadline for submitting (queueing, retries) and --wait")
+	durationVar(fl, &opts.Timeout, "timeout", 15*time.Minute, minTimeout, maxTimeout, "overall deadline for submitting (queueing, retries) and --wait")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the exact batches, references and billed path count; change nothing")
 	fl.StringVar(&opts.StateDir, "state-dir", "", "directory of the journal (default $XDG_STATE_HOME/cfinv or ~/.local/state/cfinv)")
 	fl.StringVar(&opts.Plan, "plan", "", "submit the batches of the plan `FILE` written by cfinv plan --out")
@@ -440,7 +440,7 @@ func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
 	default:
 		return flagErrorf("invalid --generate-cli-skeleton %q: want input or output", opts.Skeleton)
 	}
-	if _, err := opts.AWS.format(opts.IO); err != nil {
+	if err := opts.AWS.check(opts.IO); err != nil {
 		return err
 	}
 	req, err := gatherRequest(opts)
@@ -473,6 +473,20 @@ func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
 		}
 	}
 
+	// The journal is an input too: open it before the first call.
+	var j *journal.Journal
+	if opts.StateDir != "" && !opts.DryRun {
+		if j, err = journal.Open(opts.StateDir); err != nil {
+			if opts.DeployID != "" {
+				return err
+			}
+			fmt.Fprintf(errOut, "Warning: no journal, a re-run cannot resume: %v\n", err)
+			j = nil
+		} else {
+			defer j.Close()
+		}
+	}
+
 	client, err := opts.Client(ctx)
 	if err != nil {
 		return err
@@ -494,17 +508,8 @@ func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
 		return printDryRun(opts, dists, batches, refs)
 	}
 
-	if opts.StateDir != "" {
-		j, err := journal.Open(opts.StateDir)
-		if err != nil {
-			if opts.DeployID != "" {
-				return err
-			}
-			fmt.Fprintf(errOut, "Warning: no journal, a re-run cannot resume: %v\n", err)
-		} else {
-			defer j.Close()
-			client.Journal = j
-		}
+	if j != nil {
+		client.Journal = j
 	}
 	dl := deadline(client.Now, opts.Timeout)
 	var results []*awscf.Result

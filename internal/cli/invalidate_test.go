@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -435,5 +436,44 @@ func TestInvalidateSkeletonAndQuery(t *testing.T) {
 	}
 	if got := stdout.String(); got != "/q\n" {
 		t.Errorf("--query output %q, want %q", got, "/q\n")
+	}
+}
+
+// TestInvalidateQueuesUntilTheDeadline is issue 10's item 5 end to end:
+// 3,001 paths, one path of another invalidation in progress until 3s, and
+// --timeout 5s. The first batch (3,000 paths) must be created once that
+// invalidation completes, not given up on at 2s; the second then waits for
+// the first until the deadline, so the run is partial (exit 7), not a
+// limit failure with nothing created (exit 6).
+func TestInvalidateQueuesUntilTheDeadline(t *testing.T) {
+	_, clock, client, dist := testEmulator(t, 3*time.Second)
+	c, err := client(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.API.CreateInvalidation(t.Context(), &cloudfront.CreateInvalidationInput{DistributionId: aws.String(dist), InvalidationBatch: &types.InvalidationBatch{
+		CallerReference: aws.String("blocker"), Paths: &types.Paths{Quantity: aws.Int32(1), Items: []string{"/blocker"}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	items := make([]string, 3001)
+	for i := range items {
+		items[i] = fmt.Sprintf("/p%04d", i)
+	}
+	start := clock.Now()
+	ios, _, stdout, stderr := TestIO()
+	opts := &invalidateOptions{IO: ios, Now: clock.Now, Client: client, Distributions: []string{dist}, Items: items, Timeout: 5 * time.Second, StateDir: t.TempDir()}
+	err = invalidateRun(t.Context(), opts)
+	if got := exitCode(err); got != ExitPartial {
+		t.Fatalf("exit code %d (%v), want %d\nstderr:\n%s", got, err, ExitPartial, stderr)
+	}
+	if !strings.Contains(stderr.String(), "batch 1: created") {
+		t.Errorf("batch 1 was not created:\n%s", stderr)
+	}
+	if took := clock.Now().Sub(start); took < 5*time.Second {
+		t.Errorf("gave up after %s of a 5s timeout", took)
+	}
+	if !strings.Contains(stdout.String(), `"Quantity": 3000`) {
+		t.Errorf("stdout does not show the created batch:\n%.500s", stdout)
 	}
 }

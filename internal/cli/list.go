@@ -31,7 +31,7 @@ func newListCmd(d *Deps, runF func(*listOptions) error) *cobra.Command {
 JSON output has the shape of "aws cloudfront list-invalidations".`,
 		Example: `  cfinv list --distribution-id E1U5RQF7T870K0 --max-items 10
   cfinv list --distribution-id E1U5RQF7T870K0 --status InProgress --query 'InvalidationList.Items[].Id'`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.Distribution == "" {
 				return flagErrorf("--distribution-id is required")
@@ -55,7 +55,7 @@ JSON output has the shape of "aws cloudfront list-invalidations".`,
 	}
 	cmd.Flags().StringVar(&opts.Distribution, "distribution-id", "", "distribution ID (required)")
 	cmd.Flags().IntVar(&opts.MaxItems, "max-items", 0, "list at most this many (0: all)")
-	cmd.Flags().StringVar(&opts.Status, "status", "", "only InProgress or Completed invalidations")
+	enumVar(cmd.Flags(), &opts.Status, "status", "", []string{"", awscf.StatusInProgress, awscf.StatusCompleted}, "only InProgress or Completed invalidations")
 	opts.AWS.register(cmd)
 	return cmd
 }
@@ -67,6 +67,9 @@ type summaryItemJSON struct {
 }
 
 func listRun(ctx context.Context, opts *listOptions) error {
+	if err := opts.AWS.check(opts.IO); err != nil {
+		return err
+	}
 	c, err := opts.Client(ctx)
 	if err != nil {
 		return err

@@ -77,6 +77,22 @@ func (f *awsFlags) format(ios *IO) (string, error) {
 	return "", flagErrorf("invalid --output %q: want json, text or table", f.Output)
 }
 
+// check validates --output and compiles --query. Commands call it before
+// their first API call, so that a typo in either costs nothing: an
+// invalidation created and then not printed is paid for again by the
+// corrected re-run (issue 10).
+func (f *awsFlags) check(ios *IO) error {
+	if _, err := f.format(ios); err != nil {
+		return err
+	}
+	if f.Query != "" {
+		if _, err := jmespath.Compile(f.Query); err != nil {
+			return flagErrorf("invalid --query %q: %v", f.Query, err)
+		}
+	}
+	return nil
+}
+
 // render writes data in the chosen format. JSON is data as the AWS CLI
 // would print it, after --query; text and table use the given writers
 // unless --query is set, in which case the query result is printed as

@@ -137,7 +137,7 @@ ready for "cfinv invalidate --paths-from -"; --output json for the whole plan.
   # What would it cost with 20 free paths left, segment wildcards only?
   aws s3 sync public/ s3://site --dryrun | cfinv plan --s3-sync-log - --all-objects objects.txt \
     --free-paths-left 20 --wildcards segment --output json`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.OriginPathSet = cmd.Flags().Changed("origin-path")
 			opts.RootObjectSet = cmd.Flags().Changed("default-root-object")

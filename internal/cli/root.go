@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -40,6 +41,11 @@ func Main(ctx context.Context, args []string, ios *IO, getenv func(string) strin
 	path := ""
 	if cmd != nil {
 		path = cmd.CommandPath()
+		if !cmd.HasParent() && !isTyped(err) {
+			// cobra reports an unknown command ("cfinv bogus") with an
+			// untyped error from the root: a usage error all the same.
+			err = &FlagError{Err: err}
+		}
 	}
 	printError(ios.ErrOut, err, path)
 	return exitCode(err)
@@ -85,7 +91,27 @@ CFINV_SOME_FLAG; a flag on the command line wins. See "cfinv help environment".`
 		newDemoCmd(d, nil),
 	)
 	root.AddCommand(newEnvironmentTopic(root))
+	root.SetHelpCommand(newHelpCmd())
+	typeArgs(root)
 	return root
+}
+
+// newHelpCmd replaces cobra's help command, which prints "Unknown help
+// topic" for a name it does not know and then succeeds: here that is a
+// usage error (exit 2) naming the topic.
+func newHelpCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		Long:  "Help about any command or topic, such as \"cfinv help environment\".",
+		RunE: func(c *cobra.Command, args []string) error {
+			cmd, _, err := c.Root().Find(args)
+			if err != nil || cmd == nil || (len(args) > 0 && cmd == c.Root()) {
+				return flagErrorf("unknown help topic %q: run 'cfinv help' for the list of commands", strings.Join(args, " "))
+			}
+			return cmd.Help()
+		},
+	}
 }
 
 func version() string {
@@ -96,4 +122,12 @@ func version() string {
 		return bi.Main.Version
 	}
 	return "dev"
+}
+
+// isTyped reports whether err already says how to exit.
+func isTyped(err error) bool {
+	var fe *FlagError
+	var ee *ExitError
+	var ec exitCoder
+	return errors.As(err, &fe) || errors.As(err, &ee) || errors.As(err, &ec) || errors.Is(err, context.Canceled)
 }

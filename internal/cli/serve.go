@@ -102,11 +102,8 @@ when it does. SIGINT or SIGTERM shuts it down gracefully.`,
 
   # Accept only the keys in a shared-credentials file, signed for us-east-1
   cfinv serve --credentials-file ./ci-credentials --strict-region`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.CompletionDelay < 0 {
-				return flagErrorf("--completion-delay must not be negative, got %s", opts.CompletionDelay)
-			}
 			n, err := humanize.ParseBytes(opts.EdgeCacheSize)
 			if err != nil || n < 1<<20 || n > 1<<40 {
 				return flagErrorf("invalid --edge-cache-size %q: want a size from 1MiB to 1TiB, such as 256MiB or 2GB", opts.EdgeCacheSize)
@@ -131,7 +128,7 @@ when it does. SIGINT or SIGTERM shuts it down gracefully.`,
 	f := cmd.Flags()
 	f.StringVar(&opts.Addr, "addr", DefaultServeAddr, "`host:port` to listen on")
 	f.StringVar(&opts.DataDir, "data-dir", "", "directory for the state file and generated keys (default $XDG_STATE_HOME/cfinv/serve or ~/.local/state/cfinv/serve)")
-	f.DurationVar(&opts.CompletionDelay, "completion-delay", 3*time.Second, "time from creation until an invalidation is Completed and a distribution Deployed")
+	durationVar(f, &opts.CompletionDelay, "completion-delay", 3*time.Second, 0, maxCompletionDelay, "time from creation until an invalidation is Completed and a distribution Deployed")
 	f.BoolVar(&opts.StrictRegion, "strict-region", false, "accept only signatures scoped to us-east-1, as real CloudFront does")
 	f.StringVar(&opts.CredentialsFile, "credentials-file", "", "AWS shared-credentials `file` whose key pairs are accepted")
 	f.StringVar(&opts.AccountID, "account-id", emulator.DefaultAccountID, "account ID used in distribution ARNs")
@@ -194,6 +191,17 @@ func defaultDataDir(getenv func(string) string) (string, error) {
 	return "", flagErrorf("cannot choose a data directory: neither XDG_STATE_HOME nor HOME is set; pass --data-dir")
 }
 
+// listenError explains a failure to listen on the address of flag (--addr
+// or --edge-addr): most often an earlier cfinv serve, or another program,
+// still holds the default port 8655 or 8656.
+func listenError(flag, addr string, err error) error {
+	hint := "stop the process that holds " + addr + " (an earlier cfinv serve?), or pass another " + flag + " HOST:PORT (" + flag + " 127.0.0.1:0 picks a free port)"
+	if flag == "--edge-addr" {
+		hint += `, or --edge-addr "" to run without the edge`
+	}
+	return &ExitError{Code: ExitFailure, Err: fmt.Errorf("listen on %s %s: %w", flag, addr, err), Hint: hint}
+}
+
 // isLoopback reports whether a listening address only accepts connections
 // from this machine.
 func isLoopback(addr net.Addr) bool {
@@ -208,12 +216,12 @@ func serveKeys(opts *serveOptions) (keys map[string]string, keyFile string, crea
 	if opts.CredentialsFile != "" {
 		f, err := os.Open(opts.CredentialsFile)
 		if err != nil {
-			return nil, "", false, fmt.Errorf("read credentials file: %w", err)
+			return nil, "", false, &FlagError{Err: fmt.Errorf("read credentials file --credentials-file %s: %w", opts.CredentialsFile, err)}
 		}
 		defer f.Close()
 		fileKeys, err := sigv4.ParseCredentialsFile(f)
 		if err != nil {
-			return nil, "", false, fmt.Errorf("read credentials file %s: %w", opts.CredentialsFile, err)
+			return nil, "", false, &FlagError{Err: fmt.Errorf("read credentials file --credentials-file %s: %w", opts.CredentialsFile, err)}
 		}
 		for id, secret := range fileKeys {
 			keys[id] = secret
@@ -284,7 +292,7 @@ func serveRun(ctx context.Context, opts *serveOptions) error {
 	ln := opts.Listener
 	if ln == nil {
 		if ln, err = net.Listen("tcp", opts.Addr); err != nil {
-			return fmt.Errorf("listen on %s: %w", opts.Addr, err)
+			return listenError("--addr", opts.Addr, err)
 		}
 	}
 	handler, err := opts.Faults.wrap(api.Handler(), logger)
@@ -330,7 +338,7 @@ func serveRun(ctx context.Context, opts *serveOptions) error {
 		if edgeLn == nil {
 			if edgeLn, err = net.Listen("tcp", opts.EdgeAddr); err != nil {
 				ln.Close()
-				return fmt.Errorf("listen on --edge-addr %s: %w (pass another host:port, or --edge-addr \"\" to run without the edge)", opts.EdgeAddr, err)
+				return listenError("--edge-addr", opts.EdgeAddr, err)
 			}
 		}
 		edgeSrv = &http.Server{

@@ -28,7 +28,7 @@ func addFaultFlags(fs *pflag.FlagSet, o *faultOptions) {
 	fs.Float64Var(&o.Rate, "fault-rate", 0, "probability (0 to 1) that an API request meets an injected fault; 0 turns injection off")
 	fs.Int64Var(&o.Seed, "fault-seed", 1, "seed of the fault sequence: the same seed and request order meet the same faults")
 	fs.StringVar(&o.Kinds, "faults", "all", "comma-separated fault `kinds` to inject: "+kindNames()+", or all")
-	fs.DurationVar(&o.SlowDelay, "fault-slow-delay", faults.DefaultSlowDelay, "how long a \"slow\" fault holds a request before acting on it")
+	durationVar(fs, &o.SlowDelay, "fault-slow-delay", faults.DefaultSlowDelay, time.Millisecond, time.Hour, "how long a \"slow\" fault holds a request before acting on it")
 }
 
 func kindNames() string {

@@ -54,13 +54,13 @@ func TestServeFlags(t *testing.T) {
 			env:  map[string]string{"CFINV_COMPLETION_DELAY": "1m", "CFINV_DATA_DIR": "/e"},
 			want: serveOptions{Addr: "127.0.0.1:8655", DataDir: "/e", CompletionDelay: time.Minute, AccountID: "123456789012", EdgeAddr: DefaultEdgeAddr, EdgeCacheSize: "256MiB"},
 		},
-		{name: "negative delay", args: []string{"--completion-delay", "-1s", "--data-dir", "/d"}, err: "must not be negative"},
+		{name: "negative delay", args: []string{"--completion-delay", "-1s", "--data-dir", "/d"}, err: "out of range: want a duration from 0s to 24h"},
 		{name: "no home", err: "pass --data-dir"},
 		{name: "tiny cache", args: []string{"--data-dir", "/d", "--edge-cache-size", "10KB"}, err: `invalid --edge-cache-size "10KB": want a size from 1MiB to 1TiB`},
 		{name: "bad cache size", args: []string{"--data-dir", "/d", "--edge-cache-size", "lots"}, err: `invalid --edge-cache-size "lots"`},
 		{name: "s3 origin without =", args: []string{"--data-dir", "/d", "--s3-origin", "bucket"}, err: `invalid --s3-origin "bucket": want BUCKET=DIR`},
 		{name: "s3 origin missing dir", args: []string{"--data-dir", "/d", "--s3-origin", "b=/no/such/dir"}, err: "/no/such/dir is not a directory"},
-		{name: "arguments", args: []string{"--data-dir", "/d", "extra"}, err: "unknown command"},
+		{name: "arguments", args: []string{"--data-dir", "/d", "extra"}, err: `unexpected argument "extra"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -360,5 +360,46 @@ func TestServeSlowBody(t *testing.T) {
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
 		t.Fatal("the server kept a trickling request open for 30s; want it closed after its read timeout")
+	}
+}
+
+// TestServeBindFailureHint: a port already taken (an earlier cfinv serve
+// on 8655 or 8656) names the flag that moves it (issue 10, item 7).
+func TestServeBindFailureHint(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	tests := []struct {
+		name     string
+		addr     string // --addr; "" serves a free listener instead
+		edgeAddr string
+		want     string
+		hint     string
+	}{
+		{"api port taken", taken.Addr().String(), "", "listen on --addr " + taken.Addr().String(), "pass another --addr HOST:PORT"},
+		{"edge port taken", "", taken.Addr().String(), "listen on --edge-addr " + taken.Addr().String(), `pass another --edge-addr HOST:PORT (--edge-addr 127.0.0.1:0 picks a free port), or --edge-addr "" to run without the edge`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ios, _, _, stderr := TestIO()
+			opts := &serveOptions{IO: ios, Getenv: func(string) string { return "" }, DataDir: t.TempDir(), Addr: tt.addr, EdgeAddr: tt.edgeAddr}
+			if tt.addr == "" {
+				ln, err := net.Listen("tcp", "127.0.0.1:0")
+				if err != nil {
+					t.Fatal(err)
+				}
+				opts.Listener = ln
+			}
+			err := serveRun(t.Context(), opts)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got error %v, want one containing %q", err, tt.want)
+			}
+			printError(stderr, err, "cfinv serve")
+			if !strings.Contains(stderr.String(), "Try: ") || !strings.Contains(stderr.String(), tt.hint) {
+				t.Errorf("printed:\n%s\nwant a Try: line containing %q", stderr, tt.hint)
+			}
+		})
 	}
 }

@@ -63,12 +63,15 @@ and exits with code 5.`,
 	}
 	cmd.Flags().StringVar(&opts.Distribution, "distribution-id", "", "distribution ID (required)")
 	cmd.Flags().StringArrayVar(&opts.IDs, "id", nil, "invalidation `ID` (as in aws cloudfront wait invalidation-completed --id); arguments are IDs too")
-	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 15*time.Minute, "give up after this long (exit code 5)")
+	durationVar(cmd.Flags(), &opts.Timeout, "timeout", 15*time.Minute, minTimeout, maxTimeout, "give up after this long (exit code 5)")
 	opts.AWS.register(cmd)
 	return cmd
 }
 
 func waitRun(ctx context.Context, opts *waitOptions) error {
+	if err := opts.AWS.check(opts.IO); err != nil {
+		return err
+	}
 	client, err := opts.Client(ctx)
 	if err != nil {
 		return err
@@ -141,7 +144,7 @@ func reportProgress(w io.Writer, live bool, p awscf.Progress) {
 		fmt.Fprintf(w, "%s %s (%d/%d completed)%s\n", elapsed, c, p.Done, p.Total, done)
 	}
 	if p.Err != nil {
-		fmt.Fprintf(w, "%s poll failed, will retry: %v\n", elapsed, p.Err)
+		fmt.Fprintf(w, "%s poll failed, will retry: %s\n", elapsed, awscf.Redact(p.Err.Error()))
 	}
 }
 

@@ -6,7 +6,10 @@
 // state directory. Every Append is written with a single write and fsync'd
 // before it returns. A torn last line (a process killed mid-write) is
 // ignored when the file is read. Nothing secret is stored: distribution
-// IDs, caller references, deploy IDs, invalidation IDs and item counts.
+// IDs, caller references, deploy IDs, invalidation IDs, item counts and, in
+// "created" entries, the batch's paths, so that a reference reused with
+// other paths is told apart from a re-run of the same batch. Entries
+// written before paths were recorded have none: see Entry.Paths.
 package journal
 
 import (
@@ -40,7 +43,11 @@ type Entry struct {
 	DeployID        string    `json:"deploy,omitempty"`
 	InvalidationID  string    `json:"id,omitempty"`
 	Items           int       `json:"items"`
-	State           string    `json:"state"`
+	// Paths are the batch's items as sent, recorded in created entries.
+	// Nil in entries of older versions: the caller then compares the
+	// batch with CloudFront's own record of the invalidation instead.
+	Paths []string `json:"paths,omitempty"`
+	State string   `json:"state"`
 }
 
 type key struct{ dist, ref string }

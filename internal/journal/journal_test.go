@@ -81,3 +81,40 @@ func TestOpenWithoutDir(t *testing.T) {
 		t.Error("Open(\"\") succeeded, want an error")
 	}
 }
+
+// TestJournalPaths: created entries keep the batch's paths (issue 10), and
+// lines of older versions, without paths, still read.
+func TestJournalPaths(t *testing.T) {
+	dir := t.TempDir()
+	old := `{"time":"2026-05-01T12:00:00Z","distribution":"E1","reference":"old","id":"I1","items":2,"state":"created"}` + "\n"
+	if err := os.WriteFile(filepath.Join(dir, FileName), []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	j, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Append(Entry{DistributionID: "E1", CallerReference: "new", InvalidationID: "I2", Items: 2, Paths: []string{"/a", "/b"}, State: StateCreated}); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	j, err = Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	tests := []struct {
+		ref   string
+		id    string
+		paths []string
+	}{
+		{"old", "I1", nil},
+		{"new", "I2", []string{"/a", "/b"}},
+	}
+	for _, tt := range tests {
+		e, ok := j.Lookup("E1", tt.ref)
+		if !ok || e.InvalidationID != tt.id || !cmp.Equal(e.Paths, tt.paths) {
+			t.Errorf("Lookup(E1, %s) = %+v, %v; want %s with paths %q", tt.ref, e, ok, tt.id, tt.paths)
+		}
+	}
+}

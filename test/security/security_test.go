@@ -11,6 +11,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -435,4 +436,85 @@ func TestNoSecretsLeak(t *testing.T) {
 		t.Errorf("no journal was written, so the file scan proves little: %v", err)
 	}
 	t.Logf("scanned %d files, serve log and cfinv --debug output for the secret, the session token and %d signatures", files, len(secrets)-2)
+}
+
+// TestNoSecretsLeakWithWrongSecret covers issue 10, item 6: with a wrong
+// secret key and a session token, the server's SignatureDoesNotMatch
+// message may echo the canonical request, x-amz-security-token included.
+// Nothing cfinv prints — the error, --debug's request and response logs —
+// may carry the secret, the token or a signature, whatever the server sends
+// back. Checked against a real `cfinv serve` and against a hostile server
+// that echoes every credential it can see.
+func TestNoSecretsLeakWithWrongSecret(t *testing.T) {
+	bin := harness.Binary(t)
+	home := t.TempDir()
+	srv := harness.StartServe(t, bin, filepath.Join(home, "data"), harness.Env(home), "--addr", "127.0.0.1:0", "--completion-delay", "0s")
+	dist, err := harness.CreateDistribution(t.Context(), harness.NewSDK(srv.URL, 1), "wrong-secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const wrongSecret = "cfinv-security-wrong-secret-0c9b8a7d6e5f4a3b2c1d"
+	u, _ := url.Parse(srv.URL)
+	hostile := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b strings.Builder
+		fmt.Fprintf(&b, "The request signature we calculated does not match the signature you provided. The Canonical String for this request should have been\n'%s\n%s\n\n", r.Method, r.URL.Path)
+		for _, h := range []string{"Host", "X-Amz-Date", "X-Amz-Security-Token"} {
+			fmt.Fprintf(&b, "%s:%s\n", strings.ToLower(h), r.Header.Get(h))
+		}
+		fmt.Fprintf(&b, "'\nAuthorization: %s\ntoken %s secret %s", r.Header.Get("Authorization"), r.Header.Get("X-Amz-Security-Token"), wrongSecret)
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprint(w, `<?xml version="1.0"?><ErrorResponse><Error><Type>Sender</Type><Code>SignatureDoesNotMatch</Code><Message>`)
+		_ = xml.EscapeText(w, []byte(b.String()))
+		fmt.Fprint(w, `</Message></Error><RequestId>r1</RequestId></ErrorResponse>`)
+	})
+	servers := map[string]http.Handler{
+		"cfinv serve": &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) { r.SetURL(u); r.Out.Host = r.In.Host }},
+		"hostile":     hostile,
+	}
+	env := harness.Env(home, "AWS_SECRET_ACCESS_KEY="+wrongSecret, "AWS_SESSION_TOKEN="+harness.SessionToken)
+	for name, next := range servers {
+		for _, debug := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s, debug=%v", name, debug), func(t *testing.T) {
+				rec := &recorder{secrets: map[string]bool{}, next: next}
+				front := httptest.NewServer(rec)
+				defer front.Close()
+				var outputs bytes.Buffer
+				for _, args := range [][]string{
+					{"invalidate", "--endpoint-url", front.URL, "--distribution-id", dist, "--state-dir", filepath.Join(home, "state"), "/a"},
+					{"list", "--endpoint-url", front.URL, "--distribution-id", dist},
+				} {
+					if debug {
+						args = append(args, "--debug")
+					}
+					cmd := exec.Command(bin, args...)
+					cmd.Env = env
+					cmd.Stdout, cmd.Stderr = &outputs, &outputs
+					err := cmd.Run()
+					var ee *exec.ExitError
+					if !errors.As(err, &ee) || ee.ExitCode() != cli.ExitAuth {
+						t.Errorf("cfinv %s: got %v, want exit code %d\n%s", args[0], err, cli.ExitAuth, outputs.String())
+					}
+				}
+				out := outputs.String()
+				if !strings.Contains(out, "SignatureDoesNotMatch") {
+					t.Fatalf("no SignatureDoesNotMatch in the output; the check below would prove nothing:\n%s", out)
+				}
+				rec.mu.Lock()
+				secrets := map[string]string{"secret access key": wrongSecret, "session token": harness.SessionToken}
+				for sig := range rec.secrets {
+					secrets["signature "+sig[:8]+"…"] = sig
+				}
+				rec.mu.Unlock()
+				if len(secrets) < 3 {
+					t.Fatalf("recorded no signature; the client did not talk to the server")
+				}
+				for what, s := range secrets {
+					if strings.Contains(out, s) {
+						t.Errorf("cfinv output contains the %s:\n%s", what, out)
+					}
+				}
+			})
+		}
+	}
 }

@@ -1,0 +1,120 @@
+package cli
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+
+	"github.com/cfinv/cfinv/internal/awscf"
+	"github.com/cfinv/cfinv/internal/emulator"
+	"github.com/cfinv/cfinv/internal/store"
+)
+
+// countingEmulator runs the emulator on loopback behind a counter of API
+// requests, with one distribution (alias www.example.com) created before
+// the count starts. It sets the AWS SDK's environment for the test.
+func countingEmulator(t *testing.T) (url string, requests *atomic.Int64, dist string) {
+	t.Helper()
+	requests = &atomic.Int64{}
+	h := emulator.New(emulator.Options{Store: store.NewMem(), CompletionDelay: time.Hour}).Handler()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	for k, v := range map[string]string{
+		"AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_SESSION_TOKEN": "",
+		"AWS_CONFIG_FILE": filepath.Join(t.TempDir(), "none"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(t.TempDir(), "none"),
+		"AWS_EC2_METADATA_DISABLED": "true", "AWS_PROFILE": "", "AWS_REGION": "", "AWS_ENDPOINT_URL_CLOUDFRONT": "", "AWS_ENDPOINT_URL": "",
+	} {
+		t.Setenv(k, v)
+	}
+	api, err := awscf.NewAPI(t.Context(), awscf.Config{EndpointURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := api.CreateDistribution(context.Background(), &cloudfront.CreateDistributionInput{DistributionConfig: &types.DistributionConfig{
+		CallerReference: aws.String("counting"), Comment: aws.String(""), Enabled: aws.Bool(true),
+		Aliases: &types.Aliases{Quantity: aws.Int32(1), Items: []string{"www.example.com"}},
+		Origins: &types.Origins{Quantity: aws.Int32(1), Items: []types.Origin{{
+			Id: aws.String("o1"), DomainName: aws.String("bucket.s3.amazonaws.com"),
+			S3OriginConfig: &types.S3OriginConfig{OriginAccessIdentity: aws.String("")},
+		}}},
+		DefaultCacheBehavior: &types.DefaultCacheBehavior{
+			TargetOriginId: aws.String("o1"), ViewerProtocolPolicy: types.ViewerProtocolPolicyAllowAll,
+			CachePolicyId: aws.String("658327ea-f89d-4fab-a63d-7e88639e58f6"),
+		},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	requests.Store(0)
+	return srv.URL, requests, *out.Distribution.Id
+}
+
+// TestBadInputSendsNothing covers issue 10, item 2: every flag and input is
+// checked before the first API call (distribution-name resolution
+// included), so a typo costs nothing and the corrected re-run pays once.
+func TestBadInputSendsNothing(t *testing.T) {
+	url, requests, dist := countingEmulator(t)
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing")
+	badPlan := filepath.Join(dir, "plan.json")
+	if err := os.WriteFile(badPlan, []byte(`{"not":"a plan"`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"invalidate, bad --query, by alias", []string{"invalidate", "--distribution-id", "www.example.com", "--query", "Invalidation.[", "/a"}, `invalid --query "Invalidation.["`},
+		{"invalidate, bad --query, by ID", []string{"invalidate", "--distribution-id", dist, "--query", "Invalidation.[", "/a"}, `invalid --query`},
+		{"invalidate --wait, bad --query", []string{"invalidate", "--distribution-id", dist, "--wait", "--query", "]", "/a"}, `invalid --query`},
+		{"invalidate, bad --output", []string{"invalidate", "--distribution-id", dist, "--output", "yaml", "/a"}, `"--output"`},
+		{"invalidate, bad --timeout", []string{"invalidate", "--distribution-id", dist, "--timeout", "0", "/a"}, `"--timeout"`},
+		{"invalidate, bad path", []string{"invalidate", "--distribution-id", "www.example.com", "/a*b"}, `invalid invalidation item "/a*b"`},
+		{"invalidate, missing --paths-from", []string{"invalidate", "--distribution-id", "www.example.com", "--paths-from", missing}, "read --paths-from"},
+		{"invalidate, bad --invalidation-batch", []string{"invalidate", "--distribution-id", dist, "--invalidation-batch", `{"Paths":`}, "--invalidation-batch: invalid JSON"},
+		{"invalidate, bad --cli-input-json", []string{"invalidate", "--cli-input-json", `{"DistributionId":"` + dist + `","Bogus":1}`}, "--cli-input-json: invalid JSON"},
+		{"invalidate, bad --plan", []string{"invalidate", "--distribution-id", "www.example.com", "--plan", badPlan}, "read plan"},
+		{"invalidate, bad --generate-cli-skeleton", []string{"invalidate", "--generate-cli-skeleton=both"}, `invalid --generate-cli-skeleton "both"`},
+		{"wait, bad --query", []string{"wait", "--distribution-id", dist, "--query", "[", "I1"}, `invalid --query "["`},
+		{"get, bad --query", []string{"get", "--distribution-id", dist, "--query", "[", "I1"}, `invalid --query "["`},
+		{"list, bad --query", []string{"list", "--distribution-id", dist, "--query", "["}, `invalid --query "["`},
+		{"distributions, bad --query", []string{"distributions", "--query", "["}, `invalid --query "["`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			requests.Store(0)
+			ios, _, stdout, stderr := TestIO()
+			state := t.TempDir()
+			args := append(append([]string{}, tt.args...), "--endpoint-url", url)
+			code := Main(t.Context(), args, ios, func(k string) string {
+				if k == "XDG_STATE_HOME" {
+					return state
+				}
+				return ""
+			})
+			if code != ExitUsage {
+				t.Errorf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", code, ExitUsage, stdout, stderr)
+			}
+			if !strings.Contains(stderr.String(), tt.want) {
+				t.Errorf("stderr:\n%s\nwant it to contain %q", stderr, tt.want)
+			}
+			if n := requests.Load(); n != 0 {
+				t.Errorf("%d API requests reached the server, want none", n)
+			}
+		})
+	}
+}

@@ -1,0 +1,52 @@
+package cli
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestUsageErrorsExit2 covers issue 10, items 3 and 4: every usage error
+// exits 2 and names the bad value, and one read from a CFINV_ variable
+// names the variable.
+func TestUsageErrorsExit2(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nonexistent")
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string // in stderr
+	}{
+		{"get with two IDs", []string{"get", "--distribution-id", "E1", "A", "B"}, nil, `unexpected argument "B": cfinv get takes at most 1 argument`},
+		{"distributions with an argument", []string{"distributions", "extra"}, nil, `unexpected argument "extra": cfinv distributions takes no arguments`},
+		{"list with an argument", []string{"list", "--distribution-id", "E1", "x"}, nil, `unexpected argument "x"`},
+		{"unknown command", []string{"bogus"}, nil, `unknown command "bogus" for "cfinv"`},
+		{"unknown help topic", []string{"help", "bogus"}, nil, `unknown help topic "bogus"`},
+		{"missing credentials file", []string{"serve", "--data-dir", t.TempDir(), "--credentials-file", missing}, nil, "--credentials-file " + missing},
+		{"output from the environment", []string{"get", "--distribution-id", "E1", "I1"}, map[string]string{"CFINV_OUTPUT": "yaml"}, `invalid value "yaml" in CFINV_OUTPUT for --output: want json, text or table`},
+		{"bad --output", []string{"list", "--distribution-id", "E1", "--output", "yaml"}, nil, `invalid argument "yaml" for "--output" flag: want json, text or table`},
+		{"bad --status", []string{"list", "--distribution-id", "E1", "--status", "Done"}, nil, `invalid argument "Done" for "--status" flag: want InProgress or Completed`},
+		{"negative timeout", []string{"invalidate", "--distribution-id", "E1", "--wait", "--timeout", "-5s", "/a"}, nil, `invalid argument "-5s" for "--timeout" flag: out of range: want a duration from 1s to 24h`},
+		{"zero timeout", []string{"invalidate", "--distribution-id", "E1", "--timeout", "0", "/a"}, nil, `invalid argument "0" for "--timeout" flag: out of range`},
+		{"1ns timeout", []string{"invalidate", "--distribution-id", "E1", "--timeout", "1ns", "/a"}, nil, `invalid argument "1ns" for "--timeout" flag: out of range`},
+		{"huge timeout", []string{"invalidate", "--distribution-id", "E1", "--timeout", "999999h", "/a"}, nil, `invalid argument "999999h" for "--timeout" flag: out of range`},
+		{"wait timeout", []string{"wait", "--distribution-id", "E1", "--timeout", "-5s", "I1"}, nil, `invalid argument "-5s" for "--timeout" flag: out of range: want a duration from 1s to 24h`},
+		{"timeout from the environment", []string{"wait", "--distribution-id", "E1", "I1"}, map[string]string{"CFINV_TIMEOUT": "0"}, `invalid value "0" in CFINV_TIMEOUT for --timeout: out of range`},
+		{"not a duration", []string{"wait", "--distribution-id", "E1", "--timeout", "soon", "I1"}, nil, `invalid argument "soon" for "--timeout" flag: not a duration`},
+		{"negative completion delay", []string{"serve", "--data-dir", t.TempDir(), "--completion-delay", "-1s"}, nil, `invalid argument "-1s" for "--completion-delay" flag: out of range: want a duration from 0s to 24h`},
+		{"demo completion delay", []string{"demo", "--completion-delay", "1h"}, nil, `invalid argument "1h" for "--completion-delay" flag: out of range: want a duration from 0s to 10m`},
+		{"zero fault slow delay", []string{"serve", "--data-dir", t.TempDir(), "--fault-slow-delay", "0"}, nil, `invalid argument "0" for "--fault-slow-delay" flag: out of range: want a duration from 1ms to 1h`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ios, _, stdout, stderr := TestIO()
+			code := Main(t.Context(), tt.args, ios, func(k string) string { return tt.env[k] })
+			if code != ExitUsage {
+				t.Errorf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", code, ExitUsage, stdout, stderr)
+			}
+			if !strings.Contains(stderr.String(), tt.want) {
+				t.Errorf("stderr:\n%s\nwant it to contain %q", stderr, tt.want)
+			}
+		})
+	}
+}
