@@ -77,6 +77,11 @@ func DeployReference(dist string, items []string, deployID string) string {
 	return "cfinv-" + hex.EncodeToString(h.Sum(nil))[:40]
 }
 
+// MaxCallerReferenceLen is the longest caller reference cfinv sends: the
+// limit Terraform's aws_cloudfront_create_invalidation action enforces, and
+// the one cfinv serve applies (CloudFront documents none).
+const MaxCallerReferenceLen = 128
+
 // RandomReference returns a fresh reference for one logical request.
 func (c *Client) RandomReference() (string, error) {
 	r := c.Random

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
@@ -473,6 +474,10 @@ func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
 		}
 	}
 
+	if err := checkReference(req.ref, len(batches)); err != nil {
+		return err
+	}
+
 	// The journal is an input too: open it before the first call.
 	var j *journal.Journal
 	if opts.StateDir != "" && !opts.DryRun {
@@ -672,4 +677,25 @@ func printCreated(opts *invalidateOptions, results []*awscf.Result, statuses map
 		}
 	}
 	return opts.AWS.render(opts.IO, data, text, table)
+}
+
+// checkReference refuses a caller reference that, with the "-N" suffix of
+// the last batch, is longer than awscf.MaxCallerReferenceLen: CloudFront
+// would refuse it, after earlier batches were created and billed.
+func checkReference(ref string, batches int) error {
+	if ref == "" {
+		return nil
+	}
+	longest := ref
+	if batches > 1 {
+		longest = fmt.Sprintf("%s-%d", ref, batches)
+	}
+	if n := utf8.RuneCountInString(longest); n > awscf.MaxCallerReferenceLen {
+		msg := fmt.Sprintf("caller reference %q is %d characters; at most %d are accepted", ref, n, awscf.MaxCallerReferenceLen)
+		if batches > 1 {
+			msg = fmt.Sprintf("caller reference %q is %d characters with the suffix of batch %d (%q); at most %d are accepted", ref, n, batches, longest, awscf.MaxCallerReferenceLen)
+		}
+		return flagErrorf("%s", msg)
+	}
+	return nil
 }

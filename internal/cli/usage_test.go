@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,6 +13,15 @@ import (
 // names the variable.
 func TestUsageErrorsExit2(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "nonexistent")
+	many := filepath.Join(t.TempDir(), "paths.txt")
+	var list strings.Builder
+	for i := range 3001 {
+		fmt.Fprintf(&list, "/p%d\n", i)
+	}
+	if err := os.WriteFile(many, []byte(list.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ref127, ref129 := strings.Repeat("r", 127), strings.Repeat("r", 129)
 	tests := []struct {
 		name string
 		args []string
@@ -36,6 +47,8 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"negative completion delay", []string{"serve", "--data-dir", t.TempDir(), "--completion-delay", "-1s"}, nil, `invalid argument "-1s" for "--completion-delay" flag: out of range: want a duration from 0s to 24h`},
 		{"demo completion delay", []string{"demo", "--completion-delay", "1h"}, nil, `invalid argument "1h" for "--completion-delay" flag: out of range: want a duration from 0s to 10m`},
 		{"zero fault slow delay", []string{"serve", "--data-dir", t.TempDir(), "--fault-slow-delay", "0"}, nil, `invalid argument "0" for "--fault-slow-delay" flag: out of range: want a duration from 1ms to 1h`},
+		{"caller reference too long", []string{"invalidate", "--distribution-id", "E1", "--caller-reference", ref129, "/a"}, nil, `is 129 characters; at most 128 are accepted`},
+		{"caller reference too long with a batch suffix", []string{"invalidate", "--distribution-id", "E1", "--caller-reference", ref127, "--paths-from", many}, nil, `is 129 characters with the suffix of batch 2`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
