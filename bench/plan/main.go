@@ -22,8 +22,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/cfinv/cfinv/internal/changes"
-	"github.com/cfinv/cfinv/internal/plan"
+	"github.com/cfinv/cfinv/changes"
+	"github.com/cfinv/cfinv/plan"
 )
 
 func main() {

@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
-	"github.com/cfinv/cfinv/internal/cfpath"
+	"github.com/cfinv/cfinv/cfpath"
 	"github.com/cfinv/cfinv/internal/journal"
 )
 
@@ -190,38 +190,26 @@ func (e *PartialError) Hint() string {
 
 // budget tracks our own batches still in progress on one distribution,
 // against CloudFront's per-distribution limits.
+// budget is what this run has in progress on one distribution.
 type budget struct {
-	ids              []string
-	paths, wildcards map[string]int
-}
-
-func counts(items []string) (paths, wildcards int) {
-	for _, it := range items {
-		if cfpath.KindOf(it) == cfpath.KindWildcard {
-			wildcards++
-		} else {
-			paths++
-		}
-	}
-	return
+	ids  []string
+	load map[string]cfpath.Load
 }
 
 func (b *budget) fits(items []string) bool {
-	p, w := counts(items)
-	tp, tw := p, w
+	total := cfpath.LoadOf(items)
 	for _, id := range b.ids {
-		tp += b.paths[id]
-		tw += b.wildcards[id]
+		total = total.Add(b.load[id])
 	}
-	return len(b.ids) == 0 || (tp <= cfpath.MaxInProgressPaths && tw <= cfpath.MaxInProgressWildcards)
+	return len(b.ids) == 0 || total.Fits()
 }
 
 func (b *budget) add(id string, items []string) {
-	if b.paths == nil {
-		b.paths, b.wildcards = map[string]int{}, map[string]int{}
+	if b.load == nil {
+		b.load = map[string]cfpath.Load{}
 	}
 	b.ids = append(b.ids, id)
-	b.paths[id], b.wildcards[id] = counts(items)
+	b.load[id] = cfpath.LoadOf(items)
 }
 
 // refresh drops the batches CloudFront reports Completed.

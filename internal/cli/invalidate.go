@@ -16,10 +16,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
+	"github.com/cfinv/cfinv/cfpath"
 	"github.com/cfinv/cfinv/internal/awscf"
-	"github.com/cfinv/cfinv/internal/cfpath"
 	"github.com/cfinv/cfinv/internal/journal"
-	"github.com/cfinv/cfinv/internal/plan"
+	"github.com/cfinv/cfinv/plan"
 )
 
 type invalidateOptions struct {

@@ -14,10 +14,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/cfinv/cfinv/cfpath"
+	"github.com/cfinv/cfinv/changes"
 	"github.com/cfinv/cfinv/internal/awscf"
-	"github.com/cfinv/cfinv/internal/cfpath"
-	"github.com/cfinv/cfinv/internal/changes"
-	"github.com/cfinv/cfinv/internal/plan"
+	"github.com/cfinv/cfinv/plan"
 	"github.com/spf13/cobra"
 )
 

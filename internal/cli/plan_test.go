@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/cfinv/cfinv/internal/awscf"
-	"github.com/cfinv/cfinv/internal/plan"
+	"github.com/cfinv/cfinv/plan"
 	"github.com/google/go-cmp/cmp"
 )
 

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cfinv/cfinv/internal/cfpath"
+	"github.com/cfinv/cfinv/cfpath"
 )
 
 // object is one cached response: one variant of one cache key.

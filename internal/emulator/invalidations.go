@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/cfinv/cfinv/internal/cfpath"
+	"github.com/cfinv/cfinv/cfpath"
 	"github.com/cfinv/cfinv/internal/distconfig"
 	"github.com/cfinv/cfinv/internal/store"
 )
@@ -117,25 +117,15 @@ func truncate(s string, n int) string {
 // counting the new batch: 3,000 non-wildcard items (paths and tags) and,
 // separately, 15 wildcard paths.
 func admitLimits(running []*store.Invalidation, paths []string) *apiError {
-	files, wildcards := 0, 0
-	count := func(items []string) {
-		for _, p := range items {
-			if cfpath.KindOf(p) == cfpath.KindWildcard {
-				wildcards++
-			} else {
-				files++
-			}
-		}
-	}
+	load := cfpath.LoadOf(paths)
 	for _, inv := range running {
-		count(inv.Paths)
+		load = load.Add(cfpath.LoadOf(inv.Paths))
 	}
-	count(paths)
-	if files > cfpath.MaxInProgressPaths {
-		return errorf("TooManyInvalidationsInProgress", "%s %d paths would be in progress, the limit is %d.", msgTooMany, files, cfpath.MaxInProgressPaths)
+	if load.Paths > cfpath.MaxInProgressPaths {
+		return errorf("TooManyInvalidationsInProgress", "%s %d paths would be in progress, the limit is %d.", msgTooMany, load.Paths, cfpath.MaxInProgressPaths)
 	}
-	if wildcards > cfpath.MaxInProgressWildcards {
-		return errorf("TooManyInvalidationsInProgress", "%s %d wildcard paths would be in progress, the limit is %d.", msgTooMany, wildcards, cfpath.MaxInProgressWildcards)
+	if load.Wildcards > cfpath.MaxInProgressWildcards {
+		return errorf("TooManyInvalidationsInProgress", "%s %d wildcard paths would be in progress, the limit is %d.", msgTooMany, load.Wildcards, cfpath.MaxInProgressWildcards)
 	}
 	return nil
 }

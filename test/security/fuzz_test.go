@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cfinv/cfinv/internal/cfpath"
+	"github.com/cfinv/cfinv/cfpath"
 	"github.com/cfinv/cfinv/internal/journal"
 )
 

@@ -9,7 +9,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/cfinv/cfinv/internal/cfpath"
+	"github.com/cfinv/cfinv/cfpath"
 )
 
 // FileVersion is the version of the plan file format this package writes

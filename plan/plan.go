@@ -7,7 +7,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/cfinv/cfinv/internal/cfpath"
+	"github.com/cfinv/cfinv/cfpath"
 )
 
 // Strategy chooses how Build covers the URLs that must be purged.

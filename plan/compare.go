@@ -4,7 +4,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/cfinv/cfinv/internal/cfpath"
+	"github.com/cfinv/cfinv/cfpath"
 )
 
 // DepthCollapse is s3deploy's reduction rule, kept as a baseline for tests

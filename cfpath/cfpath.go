@@ -156,3 +156,33 @@ func Match(pattern, path string) bool {
 func TagEqual(a, b string) bool {
 	return strings.EqualFold(strings.TrimPrefix(a, "#"), strings.TrimPrefix(b, "#"))
 }
+
+// Load is what invalidation items count against CloudFront's in-progress
+// limits: wildcard paths apart, every other item (a file path or a cache
+// tag) as a path.
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html#limits-invalidations
+type Load struct {
+	Paths, Wildcards int
+}
+
+// LoadOf counts items as CloudFront's in-progress limits do.
+func LoadOf(items []string) Load {
+	var l Load
+	for _, it := range items {
+		if KindOf(it) == KindWildcard {
+			l.Wildcards++
+		} else {
+			l.Paths++
+		}
+	}
+	return l
+}
+
+// Add returns the load of l and m together.
+func (l Load) Add(m Load) Load { return Load{l.Paths + m.Paths, l.Wildcards + m.Wildcards} }
+
+// Fits reports whether l is within MaxInProgressPaths and
+// MaxInProgressWildcards.
+func (l Load) Fits() bool {
+	return l.Paths <= MaxInProgressPaths && l.Wildcards <= MaxInProgressWildcards
+}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/cfinv/cfinv/internal/cfpath"
+	"github.com/cfinv/cfinv/cfpath"
 )
 
 // pt is one Pareto-optimal way to cover the URLs to purge below a trie

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cfinv/cfinv/internal/cfpath"
+	"github.com/cfinv/cfinv/cfpath"
 	gocmp "github.com/google/go-cmp/cmp"
 )
 

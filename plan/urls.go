@@ -5,8 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/cfinv/cfinv/internal/cfpath"
-	"github.com/cfinv/cfinv/internal/distconfig"
+	"github.com/cfinv/cfinv/cfpath"
 )
 
 // IndexForms selects which URLs a directory index object is reachable
@@ -105,7 +104,7 @@ func (m *Mapper) URLs(key string) []string {
 		op := normOrigin(r.OriginPath)
 		out = m.formsInto(out, rest, func(raw string) bool {
 			for _, q := range m.Routes {
-				if q.PathPattern == "" || distconfig.MatchPathPattern(q.PathPattern, raw) {
+				if q.PathPattern == "" || cfpath.MatchPathPattern(q.PathPattern, raw) {
 					return q.Local && normOrigin(q.OriginPath) == op
 				}
 			}
