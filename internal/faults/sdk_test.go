@@ -13,8 +13,8 @@ import (
 
 	"github.com/cfinv/cfinv/internal/emulator"
 	"github.com/cfinv/cfinv/internal/faults"
-	"github.com/cfinv/cfinv/internal/faults/harness"
 	"github.com/cfinv/cfinv/internal/store"
+	"github.com/cfinv/cfinv/test/harness"
 )
 
 // TestSDKAgainstEmulator puts the injector in front of the real emulator

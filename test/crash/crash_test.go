@@ -28,7 +28,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/cfinv/cfinv/internal/faults/harness"
+	"github.com/cfinv/cfinv/test/harness"
 )
 
 var (

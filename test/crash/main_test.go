@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/cfinv/cfinv/internal/faults/harness"
+	"github.com/cfinv/cfinv/test/harness"
 )
 
 func TestMain(m *testing.M) { os.Exit(harness.Main(m)) }

@@ -34,7 +34,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/cfinv/cfinv/internal/cli"
-	"github.com/cfinv/cfinv/internal/faults/harness"
+	"github.com/cfinv/cfinv/test/harness"
 )
 
 type errorResponse struct {

@@ -30,7 +30,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 
 	"github.com/cfinv/cfinv/internal/faults"
-	"github.com/cfinv/cfinv/internal/faults/harness"
+	"github.com/cfinv/cfinv/test/harness"
 )
 
 var (
