@@ -13,16 +13,17 @@ import (
 // Why: smithy-go wraps a request body in a "safe" closer and closes it as
 // soon as the response headers arrive. After closing, that closer's WriteTo
 // returns io.EOF, which io.WriterTo must never return (go.dev/issue/44411).
-// net/http, having written Content-Length bytes, reads the body once more
-// (io.Copy to io.Discard, which uses WriteTo) to check nothing is left; when
-// the server answered before that check ran — it has all the bytes it was
-// promised — the check meets the closed body, takes io.EOF for a write
-// error and closes the connection while the response body is still being
-// read. The caller then sees "deserialization failed … use of closed
-// network connection" on a 201 whose invalidation was in fact created. It
-// shows with bodies large enough to be written past bufio's buffer (a
-// 2,000-path batch). Reading through Read only, a closed body reports a
-// clean EOF and the connection survives.
+// net/http writes the body straight to the socket (after flushing the
+// headers, through the connection's ReadFrom), then reads the body once
+// more (io.Copy to io.Discard, which uses WriteTo) to check nothing is
+// left. When the server answered in between — it has every byte it was
+// promised — and the SDK has closed the body, that check takes io.EOF for
+// a write error and closes the connection while the response body is still
+// being read. The caller sees "deserialization failed … use of closed
+// network connection" on a 201 whose invalidation was in fact created. Any
+// request with a body can meet it; a loaded machine makes it likelier.
+// Reading through Read only, a closed body reports a clean EOF and the
+// connection survives.
 func GuardBody(c aws.HTTPClient) aws.HTTPClient { return guardedClient{c} }
 
 type guardedClient struct{ c aws.HTTPClient }
