@@ -38,7 +38,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
-	"github.com/cfinv/cfinv/internal/awscf"
+	"github.com/cfinv/cfinv/internal/sdkhttp"
 )
 
 const (
@@ -204,7 +204,7 @@ func benchmark(endpoint string, n, c int) ([]row, error) {
 		Region:           "us-east-1",
 		Credentials:      credentials.NewStaticCredentialsProvider(benchKeyID, benchSecret, ""),
 		RetryMaxAttempts: 1,
-		HTTPClient: awscf.GuardBody(&http.Client{Transport: &http.Transport{
+		HTTPClient: sdkhttp.GuardBody(&http.Client{Transport: &http.Transport{
 			MaxIdleConns:        c * 2,
 			MaxIdleConnsPerHost: c * 2,
 			IdleConnTimeout:     time.Minute,

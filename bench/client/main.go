@@ -53,7 +53,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
-	"github.com/cfinv/cfinv/internal/awscf"
+	"github.com/cfinv/cfinv/internal/sdkhttp"
 )
 
 const (
@@ -407,7 +407,7 @@ func createDistribution(endpoint, ref string) (string, error) {
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider(benchKeyID, benchSecret, ""),
-		HTTPClient:   awscf.GuardBody(awshttp.NewBuildableClient()),
+		HTTPClient:   sdkhttp.GuardBody(awshttp.NewBuildableClient()),
 	})
 	out, err := client.CreateDistribution(context.Background(), &cloudfront.CreateDistributionInput{DistributionConfig: &types.DistributionConfig{
 		CallerReference: aws.String(ref), Comment: aws.String(""), Enabled: aws.Bool(true),

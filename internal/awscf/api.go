@@ -20,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/smithy-go/logging"
+
+	"github.com/cfinv/cfinv/internal/sdkhttp"
 )
 
 // API is the part of the CloudFront SDK client cfinv calls, with the SDK's
@@ -129,7 +131,7 @@ func NewAPI(ctx context.Context, cfg Config) (*cloudfront.Client, error) {
 	// Wrapped only now: with AWS_CA_BUNDLE (or ca_bundle in the profile)
 	// the SDK adds the bundle to the client it is given, and accepts
 	// nothing but an *awshttp.BuildableClient for that.
-	awsCfg.HTTPClient = GuardBody(awsCfg.HTTPClient)
+	awsCfg.HTTPClient = sdkhttp.GuardBody(awsCfg.HTTPClient)
 	if awsCfg.Region == "" {
 		awsCfg.Region = DefaultRegion
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cfinv/cfinv/internal/awscf"
+	"github.com/cfinv/cfinv/internal/sdkhttp"
 )
 
 // demoKeyID and demoSecret sign the demo's requests to its own in-process
@@ -182,7 +183,7 @@ func demoRun(ctx context.Context, opts *demoOptions) (err error) {
 		Region:       awscf.DefaultRegion,
 		BaseEndpoint: aws.String(apiURL),
 		Credentials:  credentials.NewStaticCredentialsProvider(demoKeyID, demoSecret, ""),
-		HTTPClient:   awscf.GuardBody(awshttp.NewBuildableClient()),
+		HTTPClient:   sdkhttp.GuardBody(awshttp.NewBuildableClient()),
 	})
 	created, err := cf.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: demoDistributionConfig(originPort)})
 	if err != nil {

@@ -18,8 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/cfinv/cfinv/internal/awscf"
 	"github.com/cfinv/cfinv/internal/emulator"
+	"github.com/cfinv/cfinv/internal/sdkhttp"
 	"github.com/cfinv/cfinv/internal/store"
 )
 
@@ -95,7 +95,7 @@ func TestScripts(t *testing.T) {
 				api := cloudfront.New(cloudfront.Options{
 					BaseEndpoint: aws.String(ts.Getenv("CFINV_ENDPOINT_URL")), Region: "us-east-1",
 					Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
-					HTTPClient:  awscf.GuardBody(awshttp.NewBuildableClient()),
+					HTTPClient:  sdkhttp.GuardBody(awshttp.NewBuildableClient()),
 				})
 				out, err := api.CreateDistribution(context.Background(), &cloudfront.CreateDistributionInput{DistributionConfig: &types.DistributionConfig{
 					CallerReference: aws.String(args[0]), Comment: aws.String(""), Enabled: aws.Bool(true),

@@ -21,7 +21,7 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/cfinv/cfinv/internal/awscf"
+	"github.com/cfinv/cfinv/internal/sdkhttp"
 )
 
 func TestServeFlags(t *testing.T) {
@@ -169,7 +169,7 @@ func client(url, id, secret string) *cloudfront.Client {
 			return aws.Credentials{AccessKeyID: id, SecretAccessKey: secret}, nil
 		}),
 		RetryMaxAttempts: 1,
-		HTTPClient:       awscf.GuardBody(awshttp.NewBuildableClient()),
+		HTTPClient:       sdkhttp.GuardBody(awshttp.NewBuildableClient()),
 	})
 }
 

@@ -19,8 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/cfinv/cfinv/internal/awscf"
 	"github.com/cfinv/cfinv/internal/emulator"
+	"github.com/cfinv/cfinv/internal/sdkhttp"
 	"github.com/cfinv/cfinv/internal/store"
 )
 
@@ -127,7 +127,7 @@ func newClient(srv *httptest.Server) *cloudfront.Client {
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 			return aws.Credentials{AccessKeyID: "AKIDTEST", SecretAccessKey: "secret"}, nil
 		}),
-		HTTPClient:       awscf.GuardBody(srv.Client()),
+		HTTPClient:       sdkhttp.GuardBody(srv.Client()),
 		RetryMaxAttempts: 1,
 	})
 }

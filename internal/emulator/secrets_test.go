@@ -15,8 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 
-	"github.com/cfinv/cfinv/internal/awscf"
 	"github.com/cfinv/cfinv/internal/emulator"
+	"github.com/cfinv/cfinv/internal/sdkhttp"
 	"github.com/cfinv/cfinv/internal/sigv4"
 	"github.com/cfinv/cfinv/internal/store"
 )
@@ -95,7 +95,7 @@ func TestSignatureErrorsHoldNoSecrets(t *testing.T) {
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 			return aws.Credentials{AccessKeyID: keyID, SecretAccessKey: wrongSecret, SessionToken: token}, nil
 		}),
-		HTTPClient:       awscf.GuardBody(tee),
+		HTTPClient:       sdkhttp.GuardBody(tee),
 		RetryMaxAttempts: 1,
 	})
 	f := &fixture{t: t, cf: cf}

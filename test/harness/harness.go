@@ -32,8 +32,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
-	"github.com/cfinv/cfinv/internal/awscf"
 	"github.com/cfinv/cfinv/internal/faults"
+	"github.com/cfinv/cfinv/internal/sdkhttp"
 )
 
 // Test credentials. They are obviously fake, and long enough that finding
@@ -246,7 +246,7 @@ func NewSDK(endpoint string, attempts int) *cloudfront.Client {
 			o.MaxAttempts = attempts
 			o.Backoff = noBackoff{}
 		}),
-		HTTPClient: awscf.GuardBody(&http.Client{Timeout: 30 * time.Second}),
+		HTTPClient: sdkhttp.GuardBody(&http.Client{Timeout: 30 * time.Second}),
 	})
 }
 

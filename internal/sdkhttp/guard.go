@@ -1,4 +1,6 @@
-package awscf
+// Package sdkhttp holds what cfinv adds to the AWS SDK's HTTP client: a guard
+// against a request-body race between smithy-go and net/http.
+package sdkhttp
 
 import (
 	"io"

@@ -1,4 +1,4 @@
-package awscf
+package sdkhttp
 
 import (
 	"bytes"
