@@ -85,6 +85,19 @@ func (p *Proxy) lookupIn(ctx context.Context, host string, maxAge time.Duration)
 	return nil, false, nil
 }
 
+// RefreshDistributions makes the next request list the distributions
+// again, however recent the host table is by Now and ConfigRefresh. Call it
+// after changing what Distributions lists, to have the change served at
+// once: with a clock that stands still (a test's), the table would
+// otherwise never go stale. A listing that is running when it is called
+// finishes first, so what it returns, possibly from before the change, is
+// discarded rather than kept.
+func (p *Proxy) RefreshDistributions() {
+	p.hostMu.Lock()
+	defer p.hostMu.Unlock()
+	p.hosts.Store(nil)
+}
+
 func (p *Proxy) table(ctx context.Context, maxAge time.Duration) (*hostTable, error) {
 	refresh := p.ConfigRefresh
 	if refresh <= 0 {

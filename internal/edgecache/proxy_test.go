@@ -803,6 +803,15 @@ func TestDisabledDistributionAndConfigRefresh(t *testing.T) {
 	if r := e.get(t, testDomain, "/x"); r.status != 403 {
 		t.Errorf("after the refresh: status %d, want 403 for a disabled distribution", r.status)
 	}
+
+	// RefreshDistributions picks a change up with the clock standing still.
+	mu.Lock()
+	enabled = true
+	mu.Unlock()
+	p.RefreshDistributions()
+	if r := e.get(t, testDomain, "/x"); r.status != 200 {
+		t.Errorf("after RefreshDistributions: status %d, want 200 for a re-enabled distribution", r.status)
+	}
 }
 
 func TestMethods(t *testing.T) {
