@@ -1,0 +1,339 @@
+// Package cfinvtest runs an in-process CloudFront for Go tests, in the
+// shape of net/http/httptest: the CloudFront API (REST-XML, 2020-05-31, as
+// `cfinv serve` serves it) and a caching edge in front of the
+// distributions' origins, both on 127.0.0.1.
+//
+//	srv := cfinvtest.NewServer(t, cfinvtest.WithS3Origin("site", dir))
+//	api := cloudfront.NewFromConfig(srv.AWSConfig())
+//	// create a distribution whose origin is site.s3.amazonaws.com, then
+//	r, err := srv.EdgeGet(ctx, distributionID, "/index.html")
+//
+// The API checks every request's SigV4 signature against the server's own
+// generated key pair, which AWSConfig carries, so a test cannot pass with
+// an unsigned or wrongly signed request. State is kept in a real bbolt
+// file in t.TempDir (or in memory, WithMemoryStore); NewServer closes the
+// server when the test ends.
+//
+// The edge, at EdgeURL, picks the distribution by the request's Host
+// header: "ID.localhost" (what EdgeGet sends), the distribution's domain
+// name (such as d1234abcd.cloudfront.net) or one of its aliases. With any
+// other client, set the request's Host field:
+//
+//	req, _ := http.NewRequest("GET", srv.EdgeURL+"/index.html", nil)
+//	req.Host = distributionID + ".localhost"
+//
+// It caches by the distribution's cache behaviours and TTLs and answers
+// with CloudFront's X-Cache ("Miss from cloudfront", "Hit from
+// cloudfront", …) and Age headers. CreateInvalidation purges it before it
+// answers, so a request made after CreateInvalidation returns never gets
+// content the invalidation covers. Distributions created or updated
+// through the API are served at once.
+//
+// Invalidations read InProgress for DefaultCompletionDelay (see
+// WithCompletionDelay), then Completed, on the real clock or on a Clock
+// given WithClock, which the edge's TTLs follow too.
+//
+// What the emulator supports and where it differs from CloudFront is in
+// docs/emulator.md of github.com/cfinv/cfinv.
+package cfinvtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/cfinv/cfinv/internal/distconfig"
+	"github.com/cfinv/cfinv/internal/edgecache"
+	"github.com/cfinv/cfinv/internal/emulator"
+	"github.com/cfinv/cfinv/internal/sdkhttp"
+	"github.com/cfinv/cfinv/internal/sigv4"
+	"github.com/cfinv/cfinv/internal/store"
+)
+
+// Region is the region of the configuration AWSConfig returns: CloudFront
+// is a global service whose API signs for us-east-1.
+const Region = "us-east-1"
+
+// Server is a running CloudFront API and edge. Start one with NewServer in
+// a test or Start elsewhere; its fields must not be changed.
+type Server struct {
+	// URL is the API's base URL, http://127.0.0.1:PORT, with no trailing
+	// slash: the endpoint for the AWS SDK or `--endpoint-url`.
+	URL string
+	// EdgeURL is the edge's base URL, http://127.0.0.1:PORT.
+	EdgeURL string
+	// AccessKeyID and SecretAccessKey are the one key pair the API
+	// accepts.
+	AccessKeyID     string
+	SecretAccessKey string
+
+	st         store.Store
+	api        *http.Server
+	edgeSrv    *http.Server
+	apiLn      net.Listener
+	edgeLn     net.Listener
+	serveDone  sync.WaitGroup
+	transport  *http.Transport // for the SDK clients AWSConfig builds and EdgeGet
+	origins    *http.Transport // the edge's requests to custom origins
+	removeDir  string          // a directory Start made and Close removes
+	closeOnce  sync.Once
+	closeError error
+}
+
+// NewServer starts a server configured by opts and closes it when t and
+// its subtests end (t.Cleanup). Its state is in t.TempDir unless
+// WithDataDir or WithMemoryStore say otherwise. Any failure to start ends
+// the test with t.Fatal.
+func NewServer(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	dir := ""
+	var probe config
+	for _, o := range opts {
+		o(&probe)
+	}
+	if probe.dataDir == "" && !probe.memory {
+		dir = t.TempDir()
+	}
+	s, err := start(dir, opts)
+	if err != nil {
+		t.Fatalf("cfinvtest: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("cfinvtest: %v", err)
+		}
+	})
+	return s
+}
+
+// Start starts a server configured by opts, for programs and Examples that
+// have no testing.TB. The caller must call Close. Its state is in a new
+// temporary directory that Close removes, unless WithDataDir or
+// WithMemoryStore say otherwise.
+func Start(opts ...Option) (*Server, error) { return start("", opts) }
+
+// start starts a server; dir, when not empty, is a data directory the
+// caller owns (NewServer's t.TempDir).
+func start(dir string, opts []Option) (s *Server, err error) {
+	cfg := config{delay: DefaultCompletionDelay}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.delay < 0 {
+		return nil, fmt.Errorf("start: negative completion delay %v", cfg.delay)
+	}
+	if cfg.memory && cfg.dataDir != "" {
+		return nil, errors.New("start: WithMemoryStore and WithDataDir cannot be combined")
+	}
+	// Transports of their own (with no proxy from the environment), so
+	// that Close can disconnect them and leave no goroutine behind.
+	s = &Server{
+		transport: &http.Transport{MaxIdleConnsPerHost: 16, IdleConnTimeout: 30 * time.Second},
+		origins:   &http.Transport{MaxIdleConnsPerHost: 16, IdleConnTimeout: 30 * time.Second},
+	}
+	defer func() {
+		if err != nil {
+			s.release()
+		}
+	}()
+	if cfg.dataDir != "" {
+		dir = cfg.dataDir
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("start: create data directory: %w", err)
+		}
+	}
+	if dir == "" && !cfg.memory {
+		if dir, err = os.MkdirTemp("", "cfinvtest-"); err != nil {
+			return nil, fmt.Errorf("start: create data directory: %w", err)
+		}
+		s.removeDir = dir
+	}
+
+	if cfg.memory {
+		s.AccessKeyID, s.SecretAccessKey, err = sigv4.NewKeyPair()
+		if err != nil {
+			return nil, fmt.Errorf("start: generate key pair: %w", err)
+		}
+		s.st = store.NewMem()
+	} else {
+		s.AccessKeyID, s.SecretAccessKey, _, err = sigv4.LoadOrCreateKeyFile(filepath.Join(dir, "credentials"))
+		if err != nil {
+			return nil, fmt.Errorf("start: generate key pair: %w", err)
+		}
+		if s.st, err = store.OpenBolt(filepath.Join(dir, "state.db")); err != nil {
+			return nil, fmt.Errorf("start: %w", err)
+		}
+	}
+
+	now := time.Now
+	if cfg.clock != nil {
+		now = cfg.clock.Now
+	}
+	logger := cfg.logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	edge := &edgecache.Proxy{
+		Distributions: storeDistributions(s.st),
+		S3Origins:     cfg.s3,
+		Transport:     s.origins,
+		Logger:        logger,
+		Now:           now,
+	}
+	id, secret := s.AccessKeyID, s.SecretAccessKey
+	api := emulator.New(emulator.Options{
+		Store:           s.st,
+		Now:             now,
+		CompletionDelay: cfg.delay,
+		// Signatures are checked on the real clock, which the SDK signs
+		// with, whatever WithClock says.
+		Auth:   &sigv4.Verifier{Lookup: func(k string) (string, bool) { return secret, k == id }},
+		Purger: edge,
+		Logger: logger,
+	})
+
+	if s.apiLn, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+		return nil, fmt.Errorf("start: listen for the API: %w", err)
+	}
+	if s.edgeLn, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+		return nil, fmt.Errorf("start: listen for the edge: %w", err)
+	}
+	s.URL = "http://" + s.apiLn.Addr().String()
+	s.EdgeURL = "http://" + s.edgeLn.Addr().String()
+	errLog := slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
+	s.api = &http.Server{Handler: refreshAfterWrites(api.Handler(), edge), ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog}
+	s.edgeSrv = &http.Server{Handler: edge, ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog}
+	s.serveDone.Add(2)
+	go func() { defer s.serveDone.Done(); s.api.Serve(s.apiLn) }()
+	go func() { defer s.serveDone.Done(); s.edgeSrv.Serve(s.edgeLn) }()
+	return s, nil
+}
+
+// refreshAfterWrites makes the edge list the distributions again after
+// each API request that may change them, before the client sees the
+// answer, so a distribution is served as created or updated at once even
+// on a Clock that stands still.
+func refreshAfterWrites(h http.Handler, edge *edgecache.Proxy) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			h.ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(&refreshWriter{ResponseWriter: w, refresh: edge.RefreshDistributions}, r)
+	})
+}
+
+// refreshWriter calls refresh once, before the first byte of the answer:
+// by then the handler has committed its write to the store.
+type refreshWriter struct {
+	http.ResponseWriter
+	refresh func()
+	done    bool
+}
+
+func (w *refreshWriter) fire() {
+	if !w.done {
+		w.done = true
+		w.refresh()
+	}
+}
+
+func (w *refreshWriter) WriteHeader(code int) { w.fire(); w.ResponseWriter.WriteHeader(code) }
+
+func (w *refreshWriter) Write(b []byte) (int, error) { w.fire(); return w.ResponseWriter.Write(b) }
+
+func (w *refreshWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// storeDistributions lists every stored distribution for the edge, as
+// `cfinv serve` does.
+func storeDistributions(st store.Store) edgecache.DistributionsFunc {
+	return func(ctx context.Context) ([]edgecache.Distribution, error) {
+		var out []edgecache.Distribution
+		marker := ""
+		for {
+			items, truncated, err := st.ListDistributions(ctx, marker, 1000)
+			if err != nil {
+				return nil, err
+			}
+			for _, d := range items {
+				out = append(out, edgecache.Distribution{ID: d.ID, DomainName: d.DomainName, Config: distconfig.View(d.Config)})
+			}
+			if !truncated || len(items) == 0 {
+				return out, nil
+			}
+			marker = items[len(items)-1].ID
+		}
+	}
+}
+
+// AWSConfig returns an AWS SDK configuration for the API: BaseEndpoint
+// URL, static credentials of the server's key pair, region us-east-1, and
+// an HTTP client that Close disconnects. Pass it to
+// cloudfront.NewFromConfig. It reads no environment and no shared
+// configuration files.
+func (s *Server) AWSConfig() aws.Config {
+	return aws.Config{
+		Region:       Region,
+		BaseEndpoint: aws.String(s.URL),
+		Credentials:  credentials.NewStaticCredentialsProvider(s.AccessKeyID, s.SecretAccessKey, ""),
+		HTTPClient:   sdkhttp.GuardBody(&http.Client{Transport: s.transport, Timeout: 30 * time.Second}),
+	}
+}
+
+// Close stops the API and the edge, waiting up to 5 seconds for requests
+// in flight and then cutting them off, closes the store and removes the
+// data directory if Start made it. After Close the ports are free. Close
+// may be called more than once; later calls return the first one's
+// result.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		var errs []error
+		for _, hs := range []*http.Server{s.api, s.edgeSrv} {
+			if err := hs.Shutdown(ctx); err != nil {
+				hs.Close()
+			}
+		}
+		s.serveDone.Wait()
+		errs = append(errs, s.release())
+		if err := errors.Join(errs...); err != nil {
+			s.closeError = fmt.Errorf("close: %w", err)
+		}
+	})
+	return s.closeError
+}
+
+// release frees what start acquired, for Close and for a failed start.
+func (s *Server) release() error {
+	var errs []error
+	for _, ln := range []net.Listener{s.apiLn, s.edgeLn} {
+		if ln != nil {
+			ln.Close()
+		}
+	}
+	s.transport.CloseIdleConnections()
+	s.origins.CloseIdleConnections()
+	if s.st != nil {
+		if err := s.st.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close store: %w", err))
+		}
+	}
+	if s.removeDir != "" {
+		if err := os.RemoveAll(s.removeDir); err != nil {
+			errs = append(errs, fmt.Errorf("remove data directory: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
