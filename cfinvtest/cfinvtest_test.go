@@ -143,8 +143,8 @@ func TestSignatures(t *testing.T) {
 		}
 		defer resp.Body.Close()
 		body, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != http.StatusForbidden {
-			t.Errorf("unsigned ListDistributions: status %d, want 403; body %s", resp.StatusCode, body)
+		if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(body), "<Code>MissingAuthenticationToken</Code>") {
+			t.Errorf("unsigned ListDistributions: status %d, body %s; want 403 MissingAuthenticationToken", resp.StatusCode, body)
 		}
 	})
 }
@@ -221,6 +221,37 @@ func TestEdgePurge(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestEdgeSeesAPIChangesAtOnce checks that the edge serves what the API
+// just created or changed, with a clock that stands still (so the edge's
+// host table never ages).
+func TestEdgeSeesAPIChangesAtOnce(t *testing.T) {
+	clk := cfinvtest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	srv := cfinvtest.NewServer(t, cfinvtest.WithS3Origin("site", siteDir(t, map[string]string{"index.html": "x"})), cfinvtest.WithClock(clk))
+	api := cloudfront.NewFromConfig(srv.AWSConfig())
+	first := createDistribution(t, api, "first")
+	if r := edgeGet(t, srv, first, "/index.html"); r.StatusCode != 200 {
+		t.Fatalf("first distribution: status %d, want 200", r.StatusCode)
+	}
+	second := createDistribution(t, api, "second")
+	if r := edgeGet(t, srv, second, "/index.html"); r.StatusCode != 200 {
+		t.Errorf("distribution created after the edge listed them: status %d, want 200", r.StatusCode)
+	}
+
+	got, err := api.GetDistributionConfig(t.Context(), &cloudfront.GetDistributionConfigInput{Id: aws.String(first)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.DistributionConfig.Enabled = aws.Bool(false)
+	if _, err := api.UpdateDistribution(t.Context(), &cloudfront.UpdateDistributionInput{
+		Id: aws.String(first), IfMatch: got.ETag, DistributionConfig: got.DistributionConfig,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if r := edgeGet(t, srv, first, "/index.html"); r.StatusCode != http.StatusForbidden {
+		t.Errorf("disabled distribution: status %d, want 403", r.StatusCode)
 	}
 }
 

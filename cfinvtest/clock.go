@@ -22,7 +22,8 @@ func (c *Clock) Now() time.Time {
 	return c.now
 }
 
-// Advance moves the clock forward by d (backward if d is negative).
+// Advance moves the clock forward by d. A negative d moves it back, which
+// real time never does; the server then sees a clock that jumped back.
 func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -25,6 +25,14 @@ type config struct {
 	logger  *slog.Logger
 }
 
+func newConfig(opts []Option) config {
+	cfg := config{delay: DefaultCompletionDelay}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return cfg
+}
+
 // WithCompletionDelay sets the time from creation until an invalidation
 // reads Completed and a distribution Deployed (default
 // DefaultCompletionDelay). Zero completes them at once. The delay is
