@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/cfinv/cfinv/cfpath"
+	"github.com/cfinv/cfinv/changes"
 	"github.com/cfinv/cfinv/internal/awscf"
+	"github.com/cfinv/cfinv/plan"
 )
 
 // Exit codes. They are documented in README.md ("Exit codes"); keep the two
@@ -54,6 +57,42 @@ var ErrSilent = errors.New("silent error")
 // hinter is implemented by domain errors that know how the user can fix them.
 type hinter interface{ Hint() string }
 
+// isBadInput reports whether err is input the domain packages refused: an
+// invalid path or tag, an unreadable change list, a bad plan file, budgets
+// a plan cannot meet.
+func isBadInput(err error) bool {
+	var (
+		pe *cfpath.Error
+		ce *changes.ParseError
+		fe *plan.FileError
+		be *plan.BudgetError
+	)
+	return errors.As(err, &pe) || errors.As(err, &ce) || errors.As(err, &fe) || errors.As(err, &be)
+}
+
+// hint is the "Try:" line for err: what the user can do about it, in the
+// terms of cfinv's flags and commands, which the domain packages do not
+// know.
+func hint(err error) string {
+	var (
+		pe *cfpath.Error
+		fe *plan.FileError
+		be *plan.BudgetError
+		h  hinter
+	)
+	switch {
+	case errors.As(err, &pe):
+		return pe.Accepted
+	case errors.As(err, &fe):
+		return fmt.Sprintf("write a plan with 'cfinv plan … --out FILE'; a plan file is JSON with \"version\": %d and \"batches\": [[\"/path\", …], …]", plan.FileVersion)
+	case errors.As(err, &be):
+		return "raise --max-paths, allow wildcards with --max-wildcards 1 or more, or use --strategy exact"
+	case errors.As(err, &h):
+		return h.Hint()
+	}
+	return ""
+}
+
 // exitCoder is implemented by domain errors that know their exit class.
 // Domain packages return one of the Class* values below rather than an
 // exit code, so they need not import cli.
@@ -94,6 +133,9 @@ func exitCode(err error) int {
 	if errors.As(err, &fe) {
 		return ExitUsage
 	}
+	if isBadInput(err) {
+		return ExitUsage
+	}
 	var ec exitCoder
 	if errors.As(err, &ec) {
 		if code, ok := classCodes[ec.ExitClass()]; ok {
@@ -119,11 +161,8 @@ func printError(w io.Writer, err error, cmdPath string) {
 	var ee *ExitError
 	if errors.As(err, &ee) && ee.Hint != "" {
 		fmt.Fprintf(w, "Try: %s\n", awscf.Redact(ee.Hint))
-	} else {
-		var h hinter
-		if errors.As(err, &h) && h.Hint() != "" {
-			fmt.Fprintf(w, "Try: %s\n", awscf.Redact(h.Hint()))
-		}
+	} else if h := hint(err); h != "" {
+		fmt.Fprintf(w, "Try: %s\n", awscf.Redact(h))
 	}
 	var fe *FlagError
 	if errors.As(err, &fe) && cmdPath != "" {
