@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/cfinv/cfinv/internal/awscf"
+	"github.com/cfinv/cfinv"
 )
 
 // awsFlags are the flags every command that talks to CloudFront shares,
@@ -32,20 +32,20 @@ func (f *awsFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.Query, "query", "", "JMESPath expression applied to the JSON output, as in the AWS CLI")
 }
 
-// newClient builds the awscf client these flags describe, on the real
+// newClient builds the cfinv client these flags describe, on the real
 // clock. Commands call it through their options' Client field, which
 // tests replace.
-func (f *awsFlags) newClient(ios *IO) func(ctx context.Context) (*awscf.Client, error) {
-	return func(ctx context.Context) (*awscf.Client, error) {
-		cfg := awscf.Config{Profile: f.Profile, Region: f.Region, EndpointURL: f.EndpointURL}
+func (f *awsFlags) newClient(ios *IO) func(ctx context.Context) (*cfinv.Client, error) {
+	return func(ctx context.Context) (*cfinv.Client, error) {
+		cfg := cfinv.Config{Profile: f.Profile, Region: f.Region, EndpointURL: f.EndpointURL}
 		if f.Debug {
 			cfg.Debug = ios.ErrOut
 		}
-		api, err := awscf.NewAPI(ctx, cfg)
+		api, err := cfinv.NewAPI(ctx, cfg)
 		if err != nil {
 			return nil, err
 		}
-		return &awscf.Client{API: api, Endpoint: awscf.EndpointOf(ctx, api)}, nil
+		return &cfinv.Client{API: api, Endpoint: cfinv.EndpointOf(ctx, api)}, nil
 	}
 }
 

@@ -22,7 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/spf13/cobra"
 
-	"github.com/cfinv/cfinv/internal/awscf"
+	"github.com/cfinv/cfinv"
 	"github.com/cfinv/cfinv/internal/sdkhttp"
 )
 
@@ -180,7 +180,7 @@ func demoRun(ctx context.Context, opts *demoOptions) (err error) {
 	st := &demoStepper{w: out}
 
 	cf := cloudfront.New(cloudfront.Options{
-		Region:       awscf.DefaultRegion,
+		Region:       cfinv.DefaultRegion,
 		BaseEndpoint: aws.String(apiURL),
 		Credentials:  credentials.NewStaticCredentialsProvider(demoKeyID, demoSecret, ""),
 		HTTPClient:   sdkhttp.GuardBody(awshttp.NewBuildableClient()),
@@ -244,7 +244,7 @@ func demoRun(ctx context.Context, opts *demoOptions) (err error) {
 		IO:            &IO{In: strings.NewReader(""), Out: &invOut, ErrOut: &invErr},
 		Getenv:        opts.Getenv,
 		Now:           opts.Now,
-		Client:        func(context.Context) (*awscf.Client, error) { return &awscf.Client{API: cf}, nil },
+		Client:        func(context.Context) (*cfinv.Client, error) { return &cfinv.Client{API: cf}, nil },
 		AWS:           awsFlags{EndpointURL: apiURL, Output: "json"},
 		Distributions: []string{distID},
 		Items:         []string{"/index.html"},

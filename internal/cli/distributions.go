@@ -8,12 +8,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/cfinv/cfinv/internal/awscf"
+	"github.com/cfinv/cfinv"
 )
 
 type distributionsOptions struct {
 	IO     *IO
-	Client func(ctx context.Context) (*awscf.Client, error)
+	Client func(ctx context.Context) (*cfinv.Client, error)
 	AWS    awsFlags
 }
 

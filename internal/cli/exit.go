@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/cfinv/cfinv"
 	"github.com/cfinv/cfinv/cfpath"
 	"github.com/cfinv/cfinv/changes"
-	"github.com/cfinv/cfinv/internal/awscf"
 	"github.com/cfinv/cfinv/plan"
 )
 
@@ -157,12 +157,12 @@ func printError(w io.Writer, err error, cmdPath string) {
 	}
 	// Redacted here too, whatever the error's type: no secret, token or
 	// signature a server echoed may reach the terminal (issue 10).
-	fmt.Fprintf(w, "Error: %s\n", awscf.Redact(err.Error()))
+	fmt.Fprintf(w, "Error: %s\n", cfinv.Redact(err.Error()))
 	var ee *ExitError
 	if errors.As(err, &ee) && ee.Hint != "" {
-		fmt.Fprintf(w, "Try: %s\n", awscf.Redact(ee.Hint))
+		fmt.Fprintf(w, "Try: %s\n", cfinv.Redact(ee.Hint))
 	} else if h := hint(err); h != "" {
-		fmt.Fprintf(w, "Try: %s\n", awscf.Redact(h))
+		fmt.Fprintf(w, "Try: %s\n", cfinv.Redact(h))
 	}
 	var fe *FlagError
 	if errors.As(err, &fe) && cmdPath != "" {

@@ -7,12 +7,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/cfinv/cfinv/internal/awscf"
+	"github.com/cfinv/cfinv"
 )
 
 type getOptions struct {
 	IO     *IO
-	Client func(ctx context.Context) (*awscf.Client, error)
+	Client func(ctx context.Context) (*cfinv.Client, error)
 
 	AWS          awsFlags
 	Distribution string

@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/cfinv/cfinv/internal/awscf"
+	"github.com/cfinv/cfinv"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -162,7 +162,7 @@ func TestGoldenOutputs(t *testing.T) {
 // createTestDistribution adds a distribution to the emulator at url.
 func createTestDistribution(t *testing.T, url, ref string) string {
 	t.Helper()
-	api, err := awscf.NewAPI(t.Context(), awscf.Config{EndpointURL: url})
+	api, err := cfinv.NewAPI(t.Context(), cfinv.Config{EndpointURL: url})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,8 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
+	"github.com/cfinv/cfinv"
 	"github.com/cfinv/cfinv/cfpath"
-	"github.com/cfinv/cfinv/internal/awscf"
 	"github.com/cfinv/cfinv/internal/journal"
 	"github.com/cfinv/cfinv/plan"
 )
@@ -27,7 +27,7 @@ type invalidateOptions struct {
 	Getenv func(string) string
 	Now    func() time.Time
 	// Client builds the CloudFront client; tests replace it.
-	Client func(ctx context.Context) (*awscf.Client, error)
+	Client func(ctx context.Context) (*cfinv.Client, error)
 	// FileExists backs the "did your shell expand a wildcard?" hint.
 	FileExists func(name string) bool
 
@@ -517,10 +517,10 @@ func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
 		client.Journal = j
 	}
 	dl := deadline(client.Now, opts.Timeout)
-	var results []*awscf.Result
+	var results []*cfinv.Result
 	var failures []error
 	for i, d := range dists {
-		res, err := client.Invalidate(ctx, awscf.Job{
+		res, err := client.Invalidate(ctx, cfinv.Job{
 			DistributionID: d, Batches: batches, References: refs[i], DeployID: opts.DeployID, Deadline: dl,
 			Event: func(format string, a ...any) { fmt.Fprintf(errOut, d+": "+format+"\n", a...) },
 		})
@@ -535,9 +535,9 @@ func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
 	var waitErr error
 	statuses := map[string]string{}
 	if opts.Wait {
-		var targets []awscf.Target
+		var targets []cfinv.Target
 		for _, r := range results {
-			t := awscf.Target{DistributionID: r.DistributionID, Paths: map[string]int{}}
+			t := cfinv.Target{DistributionID: r.DistributionID, Paths: map[string]int{}}
 			for _, b := range r.Batches {
 				if b.Invalidation != nil {
 					id := aws.ToString(b.Invalidation.Id)
@@ -575,13 +575,13 @@ func combineErrors(failures []error, dists int, waitErr error) error {
 // resolveDistributions maps each --distribution-id to IDs: IDs pass
 // through, domain names and aliases are looked up (one ListDistributions
 // for all of them).
-func resolveDistributions(ctx context.Context, c *awscf.Client, names []string) ([]string, error) {
+func resolveDistributions(ctx context.Context, c *cfinv.Client, names []string) ([]string, error) {
 	var out []string
-	var all []awscf.Distribution
+	var all []cfinv.Distribution
 	seen := map[string]bool{}
 	for _, n := range names {
 		ids := []string{n}
-		if !awscf.LooksLikeID(n) {
+		if !cfinv.LooksLikeID(n) {
 			if all == nil {
 				var err error
 				if all, err = c.Distributions(ctx); err != nil {
@@ -589,7 +589,7 @@ func resolveDistributions(ctx context.Context, c *awscf.Client, names []string) 
 				}
 			}
 			var err error
-			if ids, err = awscf.Resolve(all, n); err != nil {
+			if ids, err = cfinv.Resolve(all, n); err != nil {
 				return nil, err
 			}
 		}
@@ -627,7 +627,7 @@ func printDryRun(opts *invalidateOptions, dists []string, batches [][]string, re
 	return opts.AWS.render(opts.IO, out, lines, lines)
 }
 
-func printCreated(opts *invalidateOptions, results []*awscf.Result, statuses map[string]string) error {
+func printCreated(opts *invalidateOptions, results []*cfinv.Result, statuses map[string]string) error {
 	var items []createdJSON
 	sum := summaryJSON{Distributions: len(results)}
 	for _, r := range results {
@@ -640,7 +640,7 @@ func printCreated(opts *invalidateOptions, results []*awscf.Result, statuses map
 			if s, ok := statuses[r.DistributionID+"/"+inv.ID]; ok {
 				inv.Status = s
 			}
-			if inv.Status == awscf.StatusCompleted {
+			if inv.Status == cfinv.StatusCompleted {
 				sum.Completed++
 			}
 			if b.Resumed {
@@ -680,7 +680,7 @@ func printCreated(opts *invalidateOptions, results []*awscf.Result, statuses map
 }
 
 // checkReference refuses a caller reference that, with the "-N" suffix of
-// the last batch, is longer than awscf.MaxCallerReferenceLen: CloudFront
+// the last batch, is longer than cfinv.MaxCallerReferenceLen: CloudFront
 // would refuse it, after earlier batches were created and billed.
 func checkReference(ref string, batches int) error {
 	if ref == "" {
@@ -690,10 +690,10 @@ func checkReference(ref string, batches int) error {
 	if batches > 1 {
 		longest = fmt.Sprintf("%s-%d", ref, batches)
 	}
-	if n := utf8.RuneCountInString(longest); n > awscf.MaxCallerReferenceLen {
-		msg := fmt.Sprintf("caller reference %q is %d characters; at most %d are accepted", ref, n, awscf.MaxCallerReferenceLen)
+	if n := utf8.RuneCountInString(longest); n > cfinv.MaxCallerReferenceLen {
+		msg := fmt.Sprintf("caller reference %q is %d characters; at most %d are accepted", ref, n, cfinv.MaxCallerReferenceLen)
 		if batches > 1 {
-			msg = fmt.Sprintf("caller reference %q is %d characters with the suffix of batch %d (%q); at most %d are accepted", ref, n, batches, longest, awscf.MaxCallerReferenceLen)
+			msg = fmt.Sprintf("caller reference %q is %d characters with the suffix of batch %d (%q); at most %d are accepted", ref, n, batches, longest, cfinv.MaxCallerReferenceLen)
 		}
 		return flagErrorf("%s", msg)
 	}

@@ -18,7 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/cfinv/cfinv/internal/awscf"
+	"github.com/cfinv/cfinv"
 	"github.com/cfinv/cfinv/internal/emulator"
 	"github.com/cfinv/cfinv/internal/store"
 )
@@ -248,7 +248,7 @@ func (c *testClock) Sleep(ctx context.Context, d time.Duration) error {
 // testEmulator runs the emulator on loopback with completion delay delay
 // and returns its URL, a client factory on the shared clock and a
 // distribution with alias www.example.com.
-func testEmulator(t *testing.T, delay time.Duration) (url string, clock *testClock, client func(context.Context) (*awscf.Client, error), dist string) {
+func testEmulator(t *testing.T, delay time.Duration) (url string, clock *testClock, client func(context.Context) (*cfinv.Client, error), dist string) {
 	t.Helper()
 	clock = &testClock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
 	srv := httptest.NewServer(emulator.New(emulator.Options{Store: store.NewMem(), Now: clock.Now, CompletionDelay: delay}).Handler())
@@ -262,7 +262,7 @@ func testEmulator(t *testing.T, delay time.Duration) (url string, clock *testClo
 	}
 	f := &awsFlags{EndpointURL: srv.URL}
 	base := f.newClient(&IO{})
-	client = func(ctx context.Context) (*awscf.Client, error) {
+	client = func(ctx context.Context) (*cfinv.Client, error) {
 		c, err := base(ctx)
 		if err != nil {
 			return nil, err
@@ -270,7 +270,7 @@ func testEmulator(t *testing.T, delay time.Duration) (url string, clock *testClo
 		c.Sleep = clock.Sleep
 		return c, nil
 	}
-	api, err := awscf.NewAPI(t.Context(), awscf.Config{EndpointURL: srv.URL})
+	api, err := cfinv.NewAPI(t.Context(), cfinv.Config{EndpointURL: srv.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,7 +301,7 @@ func TestInvalidateRunDryRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	items := []string{"/b%20c", "/img/*", "/index.html"}
-	ref := awscf.DeployReference(dist, items, "v1")
+	ref := cfinv.DeployReference(dist, items, "v1")
 	want := `{
     "DryRun": true,
     "Distributions": [

@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
-	"github.com/cfinv/cfinv/internal/awscf"
+	"github.com/cfinv/cfinv"
 	"github.com/cfinv/cfinv/internal/emulator"
 	"github.com/cfinv/cfinv/internal/store"
 )
@@ -39,7 +39,7 @@ func countingEmulator(t *testing.T) (url string, requests *atomic.Int64, dist st
 	} {
 		t.Setenv(k, v)
 	}
-	api, err := awscf.NewAPI(t.Context(), awscf.Config{EndpointURL: srv.URL})
+	api, err := cfinv.NewAPI(t.Context(), cfinv.Config{EndpointURL: srv.URL})
 	if err != nil {
 		t.Fatal(err)
 	}

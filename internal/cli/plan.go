@@ -14,9 +14,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/cfinv/cfinv"
 	"github.com/cfinv/cfinv/cfpath"
 	"github.com/cfinv/cfinv/changes"
-	"github.com/cfinv/cfinv/internal/awscf"
 	"github.com/cfinv/cfinv/plan"
 	"github.com/spf13/cobra"
 )
@@ -42,7 +42,7 @@ type planOptions struct {
 	AWS            awsFlags
 	// Client builds the CloudFront client for --distribution-id; tests
 	// replace it.
-	Client func(ctx context.Context) (*awscf.Client, error)
+	Client func(ctx context.Context) (*cfinv.Client, error)
 	// OriginPathSet and RootObjectSet say the flags were given, so they
 	// win over the distribution's configuration.
 	OriginPathSet     bool

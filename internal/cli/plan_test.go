@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
-	"github.com/cfinv/cfinv/internal/awscf"
+	"github.com/cfinv/cfinv"
 	"github.com/cfinv/cfinv/plan"
 	"github.com/google/go-cmp/cmp"
 )
@@ -234,7 +234,7 @@ func TestPlanRunManifest(t *testing.T) {
 
 func TestPlanFromDistribution(t *testing.T) {
 	url, _, _, _ := testEmulator(t, 0)
-	api, err := awscf.NewAPI(t.Context(), awscf.Config{EndpointURL: url})
+	api, err := cfinv.NewAPI(t.Context(), cfinv.Config{EndpointURL: url})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,13 +11,13 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/cfinv/cfinv/internal/awscf"
+	"github.com/cfinv/cfinv"
 )
 
 type waitOptions struct {
 	IO     *IO
 	Now    func() time.Time
-	Client func(ctx context.Context) (*awscf.Client, error)
+	Client func(ctx context.Context) (*cfinv.Client, error)
 
 	AWS          awsFlags
 	Distribution string
@@ -79,13 +79,13 @@ func waitRun(ctx context.Context, opts *waitOptions) error {
 	if opts.Now != nil {
 		client.Now = opts.Now
 	}
-	target := awscf.Target{DistributionID: opts.Distribution, IDs: opts.IDs}
+	target := cfinv.Target{DistributionID: opts.Distribution, IDs: opts.IDs}
 	if len(opts.IDs) > 1 {
 		// Polled together with ListInvalidations, whose summaries carry
 		// no path counts: learn them once for the progress lines.
 		target.Paths = client.PathCounts(ctx, opts.Distribution, opts.IDs)
 	}
-	statuses, err := waitFor(ctx, opts.IO, client, []awscf.Target{target}, deadline(client.Now, opts.Timeout), &opts.AWS)
+	statuses, err := waitFor(ctx, opts.IO, client, []cfinv.Target{target}, deadline(client.Now, opts.Timeout), &opts.AWS)
 	if len(statuses) == 0 {
 		return err // nothing was learnt: no output to print
 	}
@@ -97,19 +97,19 @@ func waitRun(ctx context.Context, opts *waitOptions) error {
 
 // waitFor waits for targets, reporting progress on stderr, and turns a
 // timeout into an error whose hint is the command that resumes.
-func waitFor(ctx context.Context, ios *IO, c *awscf.Client, targets []awscf.Target, dl time.Time, f *awsFlags) (map[string]string, error) {
+func waitFor(ctx context.Context, ios *IO, c *cfinv.Client, targets []cfinv.Target, dl time.Time, f *awsFlags) (map[string]string, error) {
 	live := ios.IsStderrTTY
-	st, err := c.Wait(ctx, targets, awscf.WaitOptions{Deadline: dl, Progress: func(p awscf.Progress) {
+	st, err := c.Wait(ctx, targets, cfinv.WaitOptions{Deadline: dl, Progress: func(p cfinv.Progress) {
 		reportProgress(ios.ErrOut, live, p)
 	}})
 	if live {
 		fmt.Fprintln(ios.ErrOut)
 	}
-	var te *awscf.TimeoutError
+	var te *cfinv.TimeoutError
 	if errors.As(err, &te) {
 		var cmds []string
 		for _, t := range te.Pending {
-			cmds = append(cmds, awscf.ResumeCommand(t, f.resumeFlags()...))
+			cmds = append(cmds, cfinv.ResumeCommand(t, f.resumeFlags()...))
 		}
 		fmt.Fprintf(ios.ErrOut, "To resume waiting, run:\n  %s\n", strings.Join(cmds, "\n  "))
 		return st, &ExitError{Code: ExitTimeout, Err: te, Hint: cmds[0]}
@@ -122,7 +122,7 @@ func waitFor(ctx context.Context, ios *IO, c *awscf.Client, targets []awscf.Targ
 // completed; otherwise one plain line per change of status, so logs of CI
 // runs stay readable. Path counts are shown when known (always for
 // invalidate --wait; for cfinv wait once each ID was read on its own).
-func reportProgress(w io.Writer, live bool, p awscf.Progress) {
+func reportProgress(w io.Writer, live bool, p cfinv.Progress) {
 	elapsed := p.Elapsed.Round(100 * time.Millisecond)
 	paths := ""
 	if p.PathsTotal > 0 {
@@ -144,7 +144,7 @@ func reportProgress(w io.Writer, live bool, p awscf.Progress) {
 		fmt.Fprintf(w, "%s %s (%d/%d completed)%s\n", elapsed, c, p.Done, p.Total, done)
 	}
 	if p.Err != nil {
-		fmt.Fprintf(w, "%s poll failed, will retry: %s\n", elapsed, awscf.Redact(p.Err.Error()))
+		fmt.Fprintf(w, "%s poll failed, will retry: %s\n", elapsed, cfinv.Redact(p.Err.Error()))
 	}
 }
 

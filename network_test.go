@@ -1,4 +1,4 @@
-package awscf
+package cfinv
 
 import (
 	"bufio"

@@ -1,10 +1,10 @@
-// Package awscf is cfinv's client for CloudFront invalidations: a narrow
+// Package cfinv is the client for CloudFront invalidations: a narrow
 // interface over the AWS SDK (API), its construction from the SDK's default
 // credential chain (NewAPI), and the operations cfinv builds on it —
 // Invalidate (idempotent caller references, a journal, scheduling around
 // in-progress limits, retries) and Wait (adaptive polling). AWS errors are
 // translated here into *Error values that carry an exit class and a hint.
-package awscf
+package cfinv
 
 import (
 	"context"
