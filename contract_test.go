@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -13,9 +15,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/cfinv/cfinv/internal/emulator"
-	"github.com/cfinv/cfinv/internal/journal"
 	"github.com/cfinv/cfinv/internal/store"
 )
 
@@ -44,9 +46,10 @@ func (c *sharedClock) Sleep(ctx context.Context, d time.Duration) error {
 
 const secretKey = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
-// newEmulatorAPI starts the emulator on loopback and returns an SDK client
-// built by NewAPI, as the CLI builds it, from environment credentials.
-func newEmulatorAPI(t *testing.T, clock *sharedClock, debug *bytes.Buffer) *cloudfront.Client {
+// newEmulatorAPI starts the emulator on loopback and returns a Client
+// built with New, as the CLI builds it, from environment credentials, on
+// clock, with opts; and its SDK client for setting up.
+func newEmulatorAPI(t *testing.T, clock *sharedClock, debug *bytes.Buffer, opts ...Option) (*Client, *cloudfront.Client) {
 	t.Helper()
 	srv := httptest.NewServer(emulator.New(emulator.Options{Store: store.NewMem(), Now: clock.Now, CompletionDelay: 3 * time.Second}).Handler())
 	t.Cleanup(srv.Close)
@@ -57,15 +60,11 @@ func newEmulatorAPI(t *testing.T, clock *sharedClock, debug *bytes.Buffer) *clou
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", t.TempDir()+"/none")
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	t.Setenv("AWS_REGION", "")
-	cfg := Config{EndpointURL: srv.URL, MaxAttempts: 1}
+	opts = append([]Option{WithClock(clock.Now, clock.Sleep)}, opts...)
 	if debug != nil {
-		cfg.Debug = debug
+		opts = append(opts, WithDebugLog(debug))
 	}
-	api, err := NewAPI(t.Context(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return api
+	return newTestClient(t, srv.URL, 1, opts...)
 }
 
 func createDistribution(t *testing.T, api *cloudfront.Client, ref string, aliases ...string) string {
@@ -94,91 +93,106 @@ func createDistribution(t *testing.T, api *cloudfront.Client, ref string, aliase
 func TestContractInvalidateWaitResume(t *testing.T) {
 	clock := &sharedClock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
 	var debug bytes.Buffer
-	api := newEmulatorAPI(t, clock, &debug)
+	state := t.TempDir()
+	c, api := newEmulatorAPI(t, clock, &debug, WithStateDir(state))
 	dist := createDistribution(t, api, "contract", "www.example.com")
 
-	j, err := journal.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
-	c := &Client{API: api, Journal: j, Now: clock.Now, Sleep: clock.Sleep}
 	batches := [][]string{{"/a", "/b"}, {"/img/*"}}
-	refs, err := c.References(dist, batches, "deploy-7", "")
+	req := Request{DistributionID: "www.example.com", Batches: batches, DeployID: "deploy-7", Timeout: time.Minute}
+	var events []string
+	req.Progress = func(e Event) { events = append(events, e.String()) }
+	res, err := c.Invalidate(t.Context(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	job := Job{DistributionID: dist, Batches: batches, References: refs, DeployID: "deploy-7", Deadline: clock.Now().Add(time.Minute)}
-	res, err := c.Invalidate(t.Context(), job)
-	if err != nil {
-		t.Fatal(err)
+	if res.BilledPaths != 3 || len(res.Batches) != 2 {
+		t.Fatalf("result %+v: want 2 batches, 3 billed paths", res)
 	}
-	var targets Target
-	targets.DistributionID = dist
+	target := Target{DistributionID: dist}
 	for i, b := range res.Batches {
-		if b.Invalidation == nil || *b.Invalidation.Status != StatusInProgress {
-			t.Fatalf("batch %d: %+v, want an InProgress invalidation", i+1, b)
+		if b.DistributionID != dist || b.Number != i+1 || b.ID == "" || b.Status != StatusInProgress || b.Resumed {
+			t.Fatalf("batch %d: %+v, want a new InProgress invalidation of %s", i+1, b, dist)
 		}
-		if got := *b.Invalidation.InvalidationBatch.CallerReference; got != refs[i] {
-			t.Errorf("batch %d reference %q, want %q", i+1, got, refs[i])
+		if want := DeployReference(dist, batches[i], "deploy-7"); b.CallerReference != want {
+			t.Errorf("batch %d reference %q, want %q", i+1, b.CallerReference, want)
 		}
-		if !strings.HasSuffix(b.Location, "/distribution/"+dist+"/invalidation/"+*b.Invalidation.Id) {
+		if !strings.HasSuffix(b.Location, "/distribution/"+dist+"/invalidation/"+b.ID) {
 			t.Errorf("Location %q does not name the invalidation", b.Location)
 		}
-		targets.IDs = append(targets.IDs, *b.Invalidation.Id)
+		if diff := cmp.Diff(batches[i], b.Paths); diff != "" {
+			t.Errorf("batch %d paths (-want +got):\n%s", i+1, diff)
+		}
+		target.IDs = append(target.IDs, b.ID)
+	}
+	if want := fmt.Sprintf("batch 2: created %s (1 path, reference %s)", target.IDs[1], res.Batches[1].CallerReference); !slices.Contains(events, want) {
+		t.Errorf("events %q lack %q", events, want)
 	}
 
 	start := clock.Now()
-	st, err := c.Wait(t.Context(), []Target{targets}, WaitOptions{Deadline: clock.Now().Add(time.Minute)})
+	st, err := c.Wait(t.Context(), WaitRequest{Targets: []Target{target}, Timeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range targets.IDs {
-		if st[dist+"/"+id] != StatusCompleted {
-			t.Errorf("%s: %s, want Completed", id, st[dist+"/"+id])
+	if len(st) != 2 {
+		t.Fatalf("Wait returned %+v, want 2 invalidations", st)
+	}
+	for _, b := range st {
+		if b.DistributionID != dist || b.Status != StatusCompleted {
+			t.Errorf("%+v, want Completed", b)
 		}
 	}
 	if waited := clock.Now().Sub(start); waited < 3*time.Second || waited > 6*time.Second {
 		t.Errorf("waited %s for a 3s completion delay, want within [3s, 6s]", waited)
 	}
 
-	// Re-run with the journal: nothing is sent again.
-	again, err := c.Invalidate(t.Context(), job)
+	// Re-run with the journal: nothing is sent again, nothing billed.
+	again, err := c.Invalidate(t.Context(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i, b := range again.Batches {
-		if !b.Resumed || *b.Invalidation.Id != targets.IDs[i] {
-			t.Errorf("re-run batch %d: resumed %v id %s, want resumed %s", i+1, b.Resumed, *b.Invalidation.Id, targets.IDs[i])
+		if !b.Resumed || b.ID != target.IDs[i] || b.Status != StatusCompleted {
+			t.Errorf("re-run batch %d: %+v, want resumed %s, Completed", i+1, b, target.IDs[i])
 		}
 	}
+	if again.BilledPaths != 0 {
+		t.Errorf("re-run billed %d paths, want 0", again.BilledPaths)
+	}
+	// The same reference with other paths is refused before it is sent.
+	other := req
+	other.Batches = [][]string{{"/a", "/c"}}
+	other.CallerReference, other.DeployID = res.Batches[0].CallerReference, ""
+	if _, err := c.Invalidate(t.Context(), other); !errors.Is(err, ErrBatchExists) || !strings.Contains(err.Error(), "added /c; removed /b") {
+		t.Errorf("reference reused with other paths: %v, want ErrBatchExists naming /c and /b", err)
+	}
+
 	// Re-run without the journal (lost state dir): the caller reference
 	// makes CloudFront return the same invalidations.
-	c2 := &Client{API: api, Now: clock.Now, Sleep: clock.Sleep}
-	replay, err := c2.Invalidate(t.Context(), job)
+	c2, _ := newTestClient(t, c.endpoint, 1, WithClock(clock.Now, clock.Sleep))
+	replay, err := c2.Invalidate(t.Context(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i, b := range replay.Batches {
-		if *b.Invalidation.Id != targets.IDs[i] {
-			t.Errorf("replayed batch %d got %s, want %s", i+1, *b.Invalidation.Id, targets.IDs[i])
+		if b.ID != target.IDs[i] {
+			t.Errorf("replayed batch %d got %s, want %s", i+1, b.ID, target.IDs[i])
 		}
 	}
-	list, err := api.ListInvalidations(t.Context(), &cloudfront.ListInvalidationsInput{DistributionId: aws.String(dist)})
+	list, err := c.List(t.Context(), dist, 0, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(list.InvalidationList.Items); n != 2 {
+	if n := len(list); n != 2 {
 		t.Errorf("distribution has %d invalidations after three runs, want 2", n)
 	}
 
-	// Resolution by alias through ListDistributions.
-	dists, err := c.Distributions(t.Context())
+	// Paths cleaned, batched and awaited in one call.
+	done, err := c.Invalidate(t.Context(), Request{DistributionID: dist, Paths: []string{"index.html", "/img/*", "/img/x.png"}, Wait: true, Timeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ids, err := Resolve(dists, "www.example.com"); err != nil || len(ids) != 1 || ids[0] != dist {
-		t.Errorf("Resolve(www.example.com) = %v, %v; want [%s]", ids, err, dist)
+	if len(done.Batches) != 1 || done.Batches[0].Status != StatusCompleted || !slices.Equal(done.Batches[0].Paths, []string{"/img/*", "/index.html"}) {
+		t.Errorf("Invalidate with Wait: %+v, want one Completed batch of /img/* and /index.html", done.Batches)
 	}
 
 	log := debug.String()
@@ -194,27 +208,66 @@ func TestContractInvalidateWaitResume(t *testing.T) {
 
 func TestContractErrors(t *testing.T) {
 	clock := &sharedClock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
-	api := newEmulatorAPI(t, clock, nil)
-	dist := createDistribution(t, api, "errors")
-	c := &Client{API: api, Now: clock.Now, Sleep: clock.Sleep}
+	c, api := newEmulatorAPI(t, clock, nil)
+	dist := createDistribution(t, api, "errors", "www.example.com")
 
-	_, err := c.Invalidate(t.Context(), Job{DistributionID: "ENOSUCHDIST00", Batches: [][]string{{"/a"}}, References: []string{"r"}})
-	var e *Error
-	if !errors.As(err, &e) || e.Code != "NoSuchDistribution" || e.ExitClass() != "not-found" {
-		t.Errorf("unknown distribution: %v, want a not-found NoSuchDistribution", err)
+	tests := []struct {
+		name string
+		call func() error
+		kind error
+		code string // of the *APIError, "" for none
+		msg  string
+	}{
+		{"unknown distribution", func() error {
+			_, err := c.Invalidate(t.Context(), Request{DistributionID: "ENOSUCHDIST00", Paths: []string{"/a"}})
+			return err
+		}, ErrNotFound, "NoSuchDistribution", "create invalidation for ENOSUCHDIST00: NoSuchDistribution"},
+		{"unknown invalidation", func() error {
+			_, err := c.Wait(t.Context(), WaitRequest{Targets: []Target{{DistributionID: dist, IDs: []string{"INOSUCH"}}}})
+			return err
+		}, ErrNotFound, "NoSuchInvalidation", "wait for " + dist},
+		{"unknown name", func() error {
+			_, err := c.Invalidate(t.Context(), Request{DistributionID: "nowhere.example.org", Paths: []string{"/a"}})
+			return err
+		}, ErrNotFound, "", `resolve distribution: no distribution matches "nowhere.example.org"`},
+		{"invalid path", func() error {
+			_, err := c.Invalidate(t.Context(), Request{DistributionID: dist, Paths: []string{"/a*b"}})
+			return err
+		}, ErrInvalidPath, "", `invalid invalidation item "/a*b"`},
+		{"invalid batch item", func() error {
+			_, err := c.Invalidate(t.Context(), Request{DistributionID: dist, Batches: [][]string{{"a"}}})
+			return err
+		}, ErrInvalidPath, "", `invalid invalidation item "a"`},
+		{"no paths", func() error {
+			_, err := c.Invalidate(t.Context(), Request{DistributionID: dist})
+			return err
+		}, ErrInvalidInput, "", "no paths"},
+		{"reference too long", func() error {
+			_, err := c.Invalidate(t.Context(), Request{DistributionID: dist, Paths: []string{"/a"}, CallerReference: strings.Repeat("r", 129)})
+			return err
+		}, ErrInvalidInput, "", "is 129 characters; at most 128 are accepted"},
+		{"not found on get", func() error { _, err := c.Get(t.Context(), dist, "INOSUCH"); return err }, ErrNotFound, "NoSuchInvalidation", "get invalidation for " + dist},
+		{"not found on config", func() error { _, err := c.DistributionConfig(t.Context(), "ENOSUCHDIST00"); return err }, ErrNotFound, "NoSuchDistribution", "get distribution for ENOSUCHDIST00"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			if !errors.Is(err, tt.kind) || !strings.Contains(err.Error(), tt.msg) {
+				t.Fatalf("error %v, want one matching %v and containing %q", err, tt.kind, tt.msg)
+			}
+			var e *APIError
+			if tt.code != "" && (!errors.As(err, &e) || e.Code != tt.code) {
+				t.Errorf("error %#v, want an *APIError with code %q", err, tt.code)
+			}
+		})
 	}
 
-	_, err = c.Wait(t.Context(), []Target{{DistributionID: dist, IDs: []string{"INOSUCH"}}}, WaitOptions{})
-	if !errors.As(err, &e) || e.Code != "NoSuchInvalidation" {
-		t.Errorf("unknown invalidation: %v, want NoSuchInvalidation", err)
-	}
-
-	// The same reference with other paths is refused, with a hint.
-	if _, err := c.Invalidate(t.Context(), Job{DistributionID: dist, Batches: [][]string{{"/a"}}, References: []string{"same"}}); err != nil {
+	// The same reference with other paths is refused by CloudFront.
+	if _, err := c.Invalidate(t.Context(), Request{DistributionID: dist, Paths: []string{"/a"}, CallerReference: "same"}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.Invalidate(t.Context(), Job{DistributionID: dist, Batches: [][]string{{"/b"}}, References: []string{"same"}})
-	if !errors.As(err, &e) || e.ExitClass() != "usage" || !strings.Contains(e.Hint(), "--deploy-id") {
-		t.Errorf("reused reference: %v, want a usage error with a hint", err)
+	_, err := c.Invalidate(t.Context(), Request{DistributionID: dist, Paths: []string{"/b"}, CallerReference: "same"})
+	if !errors.Is(err, ErrBatchExists) || !strings.Contains(err.Error(), `caller reference "same" is already used by a batch with other paths`) {
+		t.Errorf("reused reference: %v, want ErrBatchExists", err)
 	}
 }

@@ -11,38 +11,65 @@ import (
 
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/cfinv/cfinv/cfpath"
+	"github.com/cfinv/cfinv/internal/redact"
 )
 
-// Exit classes (the strings cli.ExitClass understands).
-const (
-	classUsage    = "usage"
-	classAuth     = "auth"
-	classNotFound = "not-found"
-	classTimeout  = "timeout"
-	classLimit    = "limit"
-	classPartial  = "partial"
-	// classUnreachable: the endpoint refused the connection or its host
-	// does not resolve, so nothing was sent and retrying is pointless.
-	classUnreachable = "unreachable"
+// Sentinel errors. Every error the Client returns matches at most one of
+// them with errors.Is (a *PartialError matches ErrPartial and, through
+// the failure it wraps, that failure's sentinel too); the types below
+// carry the details for errors.As.
+var (
+	// ErrInvalidPath: an item of Request.Paths or Request.Batches is not
+	// a path or cache tag CloudFront accepts; the *cfpath.Error is wrapped.
+	ErrInvalidPath = errors.New("invalid invalidation path")
+	// ErrInvalidInput: the request cannot be sent as it is (no paths, a
+	// caller reference too long) or CloudFront refused it as malformed.
+	ErrInvalidInput = errors.New("invalid input")
+	// ErrBatchExists: the caller reference was already used with other
+	// paths (CloudFront's InvalidationBatchAlreadyExists, or the journal
+	// showing it before anything is sent).
+	ErrBatchExists = errors.New("invalidation batch already exists")
+	// ErrCredentials: the SDK found no usable credentials, or CloudFront
+	// refused them (bad signature, expired token).
+	ErrCredentials = errors.New("credentials missing or refused")
+	// ErrAccessDenied: the credentials lack an IAM permission.
+	ErrAccessDenied = errors.New("access denied")
+	// ErrNotFound: the distribution or invalidation does not exist, or no
+	// distribution has the domain name or alias given.
+	ErrNotFound = errors.New("not found")
+	// ErrUnreachable: the endpoint refused the connection or its host does
+	// not resolve, so nothing was sent.
+	ErrUnreachable = errors.New("endpoint unreachable")
+	// ErrLimit: in-progress limits or throttling still refused a batch at
+	// the deadline (*LimitError).
+	ErrLimit = errors.New("limit exceeded")
+	// ErrTimeout: the deadline passed while waiting for completion
+	// (*TimeoutError) or while a batch met only transient failures
+	// (*DeadlineError).
+	ErrTimeout = errors.New("deadline passed")
+	// ErrPartial: some batches or distributions succeeded and some did
+	// not (*PartialError).
+	ErrPartial = errors.New("partly done")
 )
 
-// ErrUnreachable matches (with errors.Is) an *Error whose endpoint could
-// not be connected to: connection refused, no such host, no route.
-var ErrUnreachable = errors.New("endpoint unreachable")
-
-// Error is a failed CloudFront call, translated into something the user can
-// act on. The SDK's error stays wrapped underneath.
-type Error struct {
+// APIError is a failed CloudFront call, translated into something the user
+// can act on. The SDK's error stays wrapped underneath; errors.Is matches
+// the sentinel of its kind (ErrNotFound, ErrAccessDenied, …), if any.
+type APIError struct {
 	Op             string // what was attempted, e.g. "create invalidation"
 	DistributionID string // "" when not about one distribution
 	Code           string // CloudFront's error code, "" when none
-	Message        string // CloudFront's message or the underlying error
-	class          string
-	hint           string
-	Err            error
+	Message        string // CloudFront's message or the underlying error, redacted
+	// Endpoint is the scheme and host that could not be reached, for an
+	// ErrUnreachable error.
+	Endpoint string
+	Err      error
+	kind     error
 }
 
-func (e *Error) Error() string {
+func (e *APIError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Op)
 	if e.DistributionID != "" {
@@ -53,24 +80,16 @@ func (e *Error) Error() string {
 		b.WriteString(e.Code + ": ")
 	}
 	b.WriteString(e.Message)
-	return Redact(b.String())
+	return redact.String(b.String())
 }
 
 // Unwrap returns the SDK's error.
-func (e *Error) Unwrap() error { return e.Err }
+func (e *APIError) Unwrap() error { return e.Err }
 
-// Is reports whether target is ErrUnreachable and the endpoint could not
-// be reached.
-func (e *Error) Is(target error) bool { return target == ErrUnreachable && e.class == classUnreachable }
+// Is reports whether target is the sentinel of e's kind.
+func (e *APIError) Is(target error) bool { return e.kind != nil && target == e.kind }
 
-// ExitClass is the cli exit class: usage, auth, not-found, limit,
-// unreachable or "".
-func (e *Error) ExitClass() string { return e.class }
-
-// Hint says what to do about it.
-func (e *Error) Hint() string { return e.hint }
-
-// operations maps an operation to the IAM action it needs.
+// actions maps an operation to the IAM action it needs.
 var actions = map[string]string{
 	"create invalidation":  "cloudfront:CreateInvalidation",
 	"get invalidation":     "cloudfront:GetInvalidation",
@@ -81,28 +100,28 @@ var actions = map[string]string{
 	"resolve distribution": "cloudfront:ListDistributions",
 }
 
-// translate turns an SDK error from op on dist into an *Error.
-func translate(op, dist string, err error) error {
+// translate turns an SDK error from op on dist into an *APIError, its
+// message redacted by shape and of secrets's values.
+func translate(op, dist string, err error, secrets *redact.Set) error {
 	if err == nil {
 		return nil
 	}
-	var already *Error
+	var already *APIError
 	if errors.As(err, &already) {
 		return err
 	}
-	e := &Error{Op: op, DistributionID: dist, Message: Redact(err.Error()), Err: err}
+	e := &APIError{Op: op, DistributionID: dist, Message: err.Error(), Err: err}
+	defer func() { e.Message = secrets.Redact(e.Message) }()
 	var api smithy.APIError
 	if !errors.As(err, &api) {
 		if endpoint, reason, ok := unreachable(err); ok {
-			e.class = classUnreachable
+			e.kind, e.Endpoint = ErrUnreachable, endpoint
 			e.Message = "cannot reach " + endpoint + ": " + reason
-			e.hint = unreachableHint(endpoint, reason)
 			return e
 		}
 		if isCredentialError(err) {
-			e.class = classAuth
+			e.kind = ErrCredentials
 			e.Message = "no AWS credentials found: " + err.Error()
-			e.hint = "set AWS_PROFILE or --profile, run `aws sso login`, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
 		}
 		return e
 	}
@@ -110,43 +129,25 @@ func translate(op, dist string, err error) error {
 	if e.Message == "" {
 		e.Message = err.Error()
 	}
-	e.Message = Redact(e.Message)
-	distFlag := "--distribution-id " + dist
-	if dist == "" {
-		distFlag = "--distribution-id ID"
-	}
 	switch e.Code {
 	case "AccessDenied", "AccessDeniedException":
-		e.class = classAuth
+		e.kind = ErrAccessDenied
 		action := actions[op]
 		if action == "" {
 			action = "the CloudFront action for " + op
 		}
 		e.Message = fmt.Sprintf("permission %s is missing: %s", action, e.Message)
-		e.hint = "attach the policy printed by `cfinv iam-policy " + distFlag + "`"
-	case "NoSuchDistribution":
-		e.class = classNotFound
-		e.hint = "`cfinv distributions` lists the distributions these credentials can see"
-	case "NoSuchInvalidation":
-		e.class = classNotFound
-		e.hint = "`cfinv list " + distFlag + "` lists its invalidations"
+	case "NoSuchDistribution", "NoSuchInvalidation":
+		e.kind = ErrNotFound
 	case "InvalidationBatchAlreadyExists":
-		e.class = classUsage
-		e.hint = "this caller reference was already used with other paths; use a new --deploy-id or --caller-reference"
-	case "InvalidArgument":
-		e.class = classUsage
-		if strings.Contains(strings.ToLower(e.Message), "caller reference") {
-			e.hint = "the caller reference was already used for this distribution; use a new --deploy-id or --caller-reference"
-		}
-	case "InconsistentQuantities", "BatchTooLarge", "MissingBody", "MalformedXML", "MalformedInput":
-		e.class = classUsage
+		e.kind = ErrBatchExists
+	case "InvalidArgument", "InconsistentQuantities", "BatchTooLarge", "MissingBody", "MalformedXML", "MalformedInput":
+		e.kind = ErrInvalidInput
 	case "SignatureDoesNotMatch", "InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException",
 		"MissingAuthenticationToken", "IncompleteSignature", "UnrecognizedClientException", "InvalidSignatureException":
-		e.class = classAuth
-		e.hint = "check the credentials the SDK found (`aws sts get-caller-identity`), refresh expired session tokens, and the system clock"
+		e.kind = ErrCredentials
 	case "TooManyInvalidationsInProgress", "Throttling", "ThrottlingException":
-		e.class = classLimit
-		e.hint = "raise --timeout so cfinv can wait for in-progress invalidations, or `cfinv wait` for them first"
+		e.kind = ErrLimit
 	}
 	return e
 }
@@ -161,7 +162,7 @@ func isCredentialError(err error) bool {
 // connected to at all — connection refused, no such host, no route —
 // rather than that a request failed on the way. Nothing was sent, so the
 // request cannot have taken effect, and trying again seconds later almost
-// never helps: it is a wrong --endpoint-url, a stopped cfinv serve, or no
+// never helps: it is a wrong endpoint, a stopped cfinv serve, or no
 // network. endpoint is the scheme and host of the request ("" if unknown);
 // reason is the short cause.
 func unreachable(err error) (endpoint, reason string, ok bool) {
@@ -188,18 +189,6 @@ func unreachable(err error) (endpoint, reason string, ok bool) {
 		endpoint = "the CloudFront endpoint"
 	}
 	return endpoint, reason, true
-}
-
-// unreachableHint points at --endpoint-url for anything but AWS's own
-// endpoints, and at the network for those.
-func unreachableHint(endpoint, reason string) string {
-	switch {
-	case strings.HasSuffix(endpoint, ".amazonaws.com") || strings.HasPrefix(endpoint, "the "):
-		return "check the network connection, DNS and proxy settings (HTTPS_PROXY)"
-	case strings.HasPrefix(reason, "no such host"):
-		return "check the host name in --endpoint-url (or CFINV_ENDPOINT_URL)"
-	}
-	return "is `cfinv serve` running at " + endpoint + "? Check --endpoint-url (or CFINV_ENDPOINT_URL)"
 }
 
 // isTransient reports whether err is worth another try later: throttling,
@@ -237,13 +226,36 @@ func errorCode(err error) string {
 	return ""
 }
 
+// inputError is a request refused before anything was sent: its message
+// is err's, and it matches kind (ErrInvalidPath, ErrInvalidInput).
+type inputError struct {
+	kind, err error
+}
+
+func (e *inputError) Error() string        { return e.err.Error() }
+func (e *inputError) Unwrap() error        { return e.err }
+func (e *inputError) Is(target error) bool { return target == e.kind }
+
+func invalidInput(format string, a ...any) error {
+	return &inputError{kind: ErrInvalidInput, err: fmt.Errorf(format, a...)}
+}
+
+// invalidPath marks err, which holds a *cfpath.Error, as ErrInvalidPath.
+func invalidPath(err error) error {
+	var pe *cfpath.Error
+	if !errors.As(err, &pe) {
+		return err
+	}
+	return &inputError{kind: ErrInvalidPath, err: err}
+}
+
 // LimitError is returned when in-progress limits or throttling still
-// refused a batch at the deadline.
+// refused a batch at the deadline. It matches ErrLimit.
 type LimitError struct {
 	DistributionID string
 	Batch          int // 1-based
 	Waited         time.Duration
-	Err            error
+	Err            error // the last refusal
 }
 
 func (e *LimitError) Error() string {
@@ -253,18 +265,13 @@ func (e *LimitError) Error() string {
 // Unwrap returns the last refusal.
 func (e *LimitError) Unwrap() error { return e.Err }
 
-// ExitClass is "limit".
-func (e *LimitError) ExitClass() string { return classLimit }
-
-// Hint suggests a longer deadline.
-func (e *LimitError) Hint() string {
-	return "raise --timeout, or re-run the same command with the same --deploy-id later: submitted batches are not sent again"
-}
+// Is reports whether target is ErrLimit.
+func (e *LimitError) Is(target error) bool { return target == ErrLimit }
 
 // DeadlineError is returned when a batch met only transient failures —
 // server errors, connection resets, attempts that got no answer in time —
 // until the deadline. Every attempt carried the same caller reference, so
-// at most one invalidation was created for it.
+// at most one invalidation was created for it. It matches ErrTimeout.
 type DeadlineError struct {
 	DistributionID string
 	Batch          int // 1-based
@@ -280,10 +287,52 @@ func (e *DeadlineError) Error() string {
 // Unwrap returns the last failure.
 func (e *DeadlineError) Unwrap() error { return e.Err }
 
-// ExitClass is "timeout".
-func (e *DeadlineError) ExitClass() string { return classTimeout }
+// Is reports whether target is ErrTimeout.
+func (e *DeadlineError) Is(target error) bool { return target == ErrTimeout }
 
-// Hint explains that re-running is safe.
-func (e *DeadlineError) Hint() string {
-	return "raise --timeout, or re-run the same command with the same --deploy-id: a batch the server did create is not created twice"
+// TimeoutError is returned when the deadline passed while waiting for
+// invalidations to complete. It matches ErrTimeout.
+type TimeoutError struct {
+	Pending []Target // what was still in progress
+	Waited  time.Duration
 }
+
+func (e *TimeoutError) Error() string {
+	n := 0
+	for _, t := range e.Pending {
+		n += len(t.IDs)
+	}
+	return fmt.Sprintf("wait for invalidations: %d still in progress after %s", n, e.Waited.Round(time.Millisecond))
+}
+
+// Is reports whether target is ErrTimeout.
+func (e *TimeoutError) Is(target error) bool { return target == ErrTimeout }
+
+// PartialError reports a request of which some batches were created and
+// others failed. It matches ErrPartial, and the sentinel of the failure
+// it wraps.
+type PartialError struct {
+	// DistributionID is the distribution whose later batch failed; ""
+	// when the request named several distributions and some of them
+	// failed.
+	DistributionID string
+	// Done and Total count batches (one distribution) or distributions
+	// (several) that succeeded, and all of them.
+	Done, Total int
+	// Succeeded lists the batches that were created (or resumed).
+	Succeeded []Batch
+	Err       error
+}
+
+func (e *PartialError) Error() string {
+	if e.DistributionID == "" {
+		return fmt.Sprintf("%d of %d distributions failed: %v", e.Total-e.Done, e.Total, e.Err)
+	}
+	return fmt.Sprintf("%d of %d batches created for %s: %v", e.Done, e.Total, e.DistributionID, e.Err)
+}
+
+// Unwrap returns the failure.
+func (e *PartialError) Unwrap() error { return e.Err }
+
+// Is reports whether target is ErrPartial.
+func (e *PartialError) Is(target error) bool { return target == ErrPartial }

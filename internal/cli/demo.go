@@ -179,11 +179,14 @@ func demoRun(ctx context.Context, opts *demoOptions) (err error) {
 	fmt.Fprintf(out, "   edge    %s  (cfinv serve: the caching edge)\n\n", edgeURL)
 	st := &demoStepper{w: out}
 
-	cf := cloudfront.New(cloudfront.Options{
-		Region:       cfinv.DefaultRegion,
-		BaseEndpoint: aws.String(apiURL),
-		Credentials:  credentials.NewStaticCredentialsProvider(demoKeyID, demoSecret, ""),
-		HTTPClient:   sdkhttp.GuardBody(awshttp.NewBuildableClient()),
+	awsCfg := aws.Config{
+		Region:      cfinv.DefaultRegion,
+		Credentials: credentials.NewStaticCredentialsProvider(demoKeyID, demoSecret, ""),
+		HTTPClient:  awshttp.NewBuildableClient(),
+	}
+	cf := cloudfront.NewFromConfig(awsCfg, func(o *cloudfront.Options) {
+		o.BaseEndpoint = aws.String(apiURL)
+		o.HTTPClient = sdkhttp.GuardBody(o.HTTPClient)
 	})
 	created, err := cf.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: demoDistributionConfig(originPort)})
 	if err != nil {
@@ -241,10 +244,12 @@ func demoRun(ctx context.Context, opts *demoOptions) (err error) {
 	st.step("%s", cmdLine)
 	var invOut, invErr bytes.Buffer
 	iopts := &invalidateOptions{
-		IO:            &IO{In: strings.NewReader(""), Out: &invOut, ErrOut: &invErr},
-		Getenv:        opts.Getenv,
-		Now:           opts.Now,
-		Client:        func(context.Context) (*cfinv.Client, error) { return &cfinv.Client{API: cf}, nil },
+		IO:     &IO{In: strings.NewReader(""), Out: &invOut, ErrOut: &invErr},
+		Getenv: opts.Getenv,
+		Now:    opts.Now,
+		Client: func(_ context.Context, o ...cfinv.Option) (*cfinv.Client, error) {
+			return cfinv.New(awsCfg, append([]cfinv.Option{cfinv.WithEndpoint(apiURL)}, o...)...), nil
+		},
 		AWS:           awsFlags{EndpointURL: apiURL, Output: "json"},
 		Distributions: []string{distID},
 		Items:         []string{"/index.html"},

@@ -7,13 +7,11 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-
-	"github.com/cfinv/cfinv"
 )
 
 type distributionsOptions struct {
 	IO     *IO
-	Client func(ctx context.Context) (*cfinv.Client, error)
+	Client clientFunc
 	AWS    awsFlags
 }
 

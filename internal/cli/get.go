@@ -6,13 +6,11 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
-
-	"github.com/cfinv/cfinv"
 )
 
 type getOptions struct {
 	IO     *IO
-	Client func(ctx context.Context) (*cfinv.Client, error)
+	Client clientFunc
 
 	AWS          awsFlags
 	Distribution string

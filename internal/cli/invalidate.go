@@ -11,14 +11,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
 	"github.com/cfinv/cfinv"
-	"github.com/cfinv/cfinv/cfpath"
-	"github.com/cfinv/cfinv/internal/journal"
 	"github.com/cfinv/cfinv/plan"
 )
 
@@ -27,7 +23,7 @@ type invalidateOptions struct {
 	Getenv func(string) string
 	Now    func() time.Time
 	// Client builds the CloudFront client; tests replace it.
-	Client func(ctx context.Context) (*cfinv.Client, error)
+	Client clientFunc
 	// FileExists backs the "did your shell expand a wildcard?" hint.
 	FileExists func(name string) bool
 
@@ -449,169 +445,67 @@ func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
 		return err
 	}
 	errOut := opts.IO.ErrOut
-	batches := req.batches
-	if batches == nil {
-		for _, it := range req.items {
-			if it != "" && it[0] != '/' && it[0] != '#' && opts.FileExists != nil && opts.FileExists(it) {
-				fmt.Fprintf(errOut, "Warning: %q names a local file: did your shell expand a wildcard? Quote it: '/*'\n", it)
-			}
-		}
-		p, err := cfpath.Prepare(req.items)
-		if err != nil {
-			return err
-		}
-		for _, w := range p.Warnings {
-			fmt.Fprintf(errOut, "Warning: %s\n", w)
-		}
-		batches = p.Batches
-	} else {
-		for _, b := range batches {
-			for _, it := range b {
-				if err := cfpath.Validate(it); err != nil {
-					return fmt.Errorf("plan %s: %w", opts.Plan, err)
-				}
-			}
+	for _, it := range req.items {
+		if it != "" && it[0] != '/' && it[0] != '#' && opts.FileExists != nil && opts.FileExists(it) {
+			fmt.Fprintf(errOut, "Warning: %q names a local file: did your shell expand a wildcard? Quote it: '/*'\n", it)
 		}
 	}
-
-	if err := checkReference(req.ref, len(batches)); err != nil {
-		return err
+	copts := []cfinv.Option{cfinv.WithClock(opts.Now, nil)}
+	if opts.StateDir != "" {
+		copts = append(copts, cfinv.WithStateDir(opts.StateDir))
 	}
-
-	// The journal is an input too: open it before the first call.
-	var j *journal.Journal
-	if opts.StateDir != "" && !opts.DryRun {
-		if j, err = journal.Open(opts.StateDir); err != nil {
-			if opts.DeployID != "" {
-				return err
-			}
-			fmt.Fprintf(errOut, "Warning: no journal, a re-run cannot resume: %v\n", err)
-			j = nil
-		} else {
-			defer j.Close()
-		}
-	}
-
-	client, err := opts.Client(ctx)
+	client, err := opts.Client(ctx, copts...)
 	if err != nil {
 		return err
 	}
-	if opts.Now != nil {
-		client.Now = opts.Now
+	p := newProgress(opts.IO)
+	res, err := client.Invalidate(ctx, cfinv.Request{
+		DistributionIDs: req.dists,
+		Paths:           req.items,
+		Batches:         req.batches,
+		DeployID:        opts.DeployID,
+		CallerReference: req.ref,
+		Wait:            opts.Wait,
+		Timeout:         opts.Timeout,
+		DryRun:          opts.DryRun,
+		Progress: func(e cfinv.Event) {
+			switch e.Kind {
+			case cfinv.EventWarning, cfinv.EventNoJournal:
+				fmt.Fprintf(errOut, "Warning: %s\n", e)
+			case cfinv.EventWaitProgress:
+				p.report(e)
+			default:
+				fmt.Fprintf(errOut, "%s: %s\n", e.DistributionID, e)
+			}
+		},
+	})
+	if opts.Wait && res != nil && !opts.DryRun {
+		p.end()
 	}
-	dists, err := resolveDistributions(ctx, client, req.dists)
-	if err != nil {
+	if opts.Plan != "" && errors.Is(err, cfinv.ErrInvalidPath) {
+		return fmt.Errorf("plan %s: %w", opts.Plan, err)
+	}
+	if res == nil {
 		return err
-	}
-	refs := make([][]string, len(dists))
-	for i, d := range dists {
-		if refs[i], err = client.References(d, batches, opts.DeployID, req.ref); err != nil {
-			return err
-		}
 	}
 	if opts.DryRun {
-		return printDryRun(opts, dists, batches, refs)
+		return printDryRun(opts, res)
 	}
-
-	if j != nil {
-		client.Journal = j
+	err = resumeHint(opts.IO, &opts.AWS, err)
+	if perr := printCreated(opts, res); perr != nil {
+		return perr
 	}
-	dl := deadline(client.Now, opts.Timeout)
-	var results []*cfinv.Result
-	var failures []error
-	for i, d := range dists {
-		res, err := client.Invalidate(ctx, cfinv.Job{
-			DistributionID: d, Batches: batches, References: refs[i], DeployID: opts.DeployID, Deadline: dl,
-			Event: func(format string, a ...any) { fmt.Fprintf(errOut, d+": "+format+"\n", a...) },
-		})
-		if res != nil {
-			results = append(results, res)
-		}
-		if err != nil {
-			failures = append(failures, err)
-		}
-	}
-
-	var waitErr error
-	statuses := map[string]string{}
-	if opts.Wait {
-		var targets []cfinv.Target
-		for _, r := range results {
-			t := cfinv.Target{DistributionID: r.DistributionID, Paths: map[string]int{}}
-			for _, b := range r.Batches {
-				if b.Invalidation != nil {
-					id := aws.ToString(b.Invalidation.Id)
-					t.IDs = append(t.IDs, id)
-					t.Paths[id] = len(b.Items)
-				}
-			}
-			if len(t.IDs) > 0 {
-				targets = append(targets, t)
-			}
-		}
-		statuses, waitErr = waitFor(ctx, opts.IO, client, targets, dl, &opts.AWS)
-	}
-	if err := printCreated(opts, results, statuses); err != nil {
-		return err
-	}
-	return combineErrors(failures, len(dists), waitErr)
+	return err
 }
 
-// combineErrors picks the command's error: a failure of some but not all
-// distributions is partial; a wait timeout comes last.
-func combineErrors(failures []error, dists int, waitErr error) error {
-	switch {
-	case len(failures) == 0:
-		return waitErr
-	case len(failures) == 1 && dists == 1:
-		return failures[0]
-	case len(failures) < dists:
-		return &ExitError{Code: ExitPartial, Err: fmt.Errorf("%d of %d distributions failed: %w", len(failures), dists, errors.Join(failures...)),
-			Hint: "re-run the same command with the same --deploy-id: created batches are not sent again"}
-	}
-	return errors.Join(failures...)
-}
-
-// resolveDistributions maps each --distribution-id to IDs: IDs pass
-// through, domain names and aliases are looked up (one ListDistributions
-// for all of them).
-func resolveDistributions(ctx context.Context, c *cfinv.Client, names []string) ([]string, error) {
-	var out []string
-	var all []cfinv.Distribution
-	seen := map[string]bool{}
-	for _, n := range names {
-		ids := []string{n}
-		if !cfinv.LooksLikeID(n) {
-			if all == nil {
-				var err error
-				if all, err = c.Distributions(ctx); err != nil {
-					return nil, err
-				}
-			}
-			var err error
-			if ids, err = cfinv.Resolve(all, n); err != nil {
-				return nil, err
-			}
+func printDryRun(opts *invalidateOptions, res *cfinv.Result) error {
+	out := dryRunJSON{DryRun: true, BilledPaths: res.BilledPaths}
+	for _, b := range res.Batches {
+		if n := len(out.Distributions); n == 0 || out.Distributions[n-1].DistributionID != b.DistributionID {
+			out.Distributions = append(out.Distributions, dryDistJSON{DistributionID: b.DistributionID})
 		}
-		for _, id := range ids {
-			if !seen[id] {
-				seen[id] = true
-				out = append(out, id)
-			}
-		}
-	}
-	return out, nil
-}
-
-func printDryRun(opts *invalidateOptions, dists []string, batches [][]string, refs [][]string) error {
-	out := dryRunJSON{DryRun: true}
-	for i, d := range dists {
-		dd := dryDistJSON{DistributionID: d}
-		for j, b := range batches {
-			dd.Batches = append(dd.Batches, dryBatchJSON{CallerReference: refs[i][j], Paths: pathsJSON{Quantity: len(b), Items: b}})
-			out.BilledPaths += len(b)
-		}
-		out.Distributions = append(out.Distributions, dd)
+		d := &out.Distributions[len(out.Distributions)-1]
+		d.Batches = append(d.Batches, dryBatchJSON{CallerReference: b.CallerReference, Paths: pathsJSON{Quantity: len(b.Paths), Items: b.Paths}})
 	}
 	lines := func(w io.Writer) {
 		for _, d := range out.Distributions {
@@ -627,30 +521,28 @@ func printDryRun(opts *invalidateOptions, dists []string, batches [][]string, re
 	return opts.AWS.render(opts.IO, out, lines, lines)
 }
 
-func printCreated(opts *invalidateOptions, results []*cfinv.Result, statuses map[string]string) error {
+func printCreated(opts *invalidateOptions, res *cfinv.Result) error {
 	var items []createdJSON
-	sum := summaryJSON{Distributions: len(results)}
-	for _, r := range results {
-		for _, b := range r.Batches {
-			sum.Batches++
-			if b.Invalidation == nil {
-				continue
-			}
-			inv := toInvalidationJSON(b.Invalidation)
-			if s, ok := statuses[r.DistributionID+"/"+inv.ID]; ok {
-				inv.Status = s
-			}
-			if inv.Status == cfinv.StatusCompleted {
-				sum.Completed++
-			}
-			if b.Resumed {
-				sum.Resumed++
-			} else {
-				sum.Created++
-			}
-			sum.Paths += len(b.Items)
-			items = append(items, createdJSON{DistributionID: r.DistributionID, Location: b.Location, Invalidation: inv, Resumed: b.Resumed})
+	sum := summaryJSON{}
+	for i, b := range res.Batches {
+		if i == 0 || b.DistributionID != res.Batches[i-1].DistributionID {
+			sum.Distributions++
 		}
+		sum.Batches++
+		if b.ID == "" {
+			continue
+		}
+		inv := batchToJSON(b)
+		if inv.Status == cfinv.StatusCompleted {
+			sum.Completed++
+		}
+		if b.Resumed {
+			sum.Resumed++
+		} else {
+			sum.Created++
+		}
+		sum.Paths += len(b.Paths)
+		items = append(items, createdJSON{DistributionID: b.DistributionID, Location: b.Location, Invalidation: inv, Resumed: b.Resumed})
 	}
 	if len(items) == 0 {
 		return nil
@@ -679,23 +571,12 @@ func printCreated(opts *invalidateOptions, results []*cfinv.Result, statuses map
 	return opts.AWS.render(opts.IO, data, text, table)
 }
 
-// checkReference refuses a caller reference that, with the "-N" suffix of
-// the last batch, is longer than cfinv.MaxCallerReferenceLen: CloudFront
-// would refuse it, after earlier batches were created and billed.
-func checkReference(ref string, batches int) error {
-	if ref == "" {
-		return nil
+// batchToJSON is b in the AWS CLI's Invalidation shape.
+func batchToJSON(b cfinv.Batch) *invalidationJSON {
+	var created *time.Time
+	if !b.CreateTime.IsZero() {
+		created = &b.CreateTime
 	}
-	longest := ref
-	if batches > 1 {
-		longest = fmt.Sprintf("%s-%d", ref, batches)
-	}
-	if n := utf8.RuneCountInString(longest); n > cfinv.MaxCallerReferenceLen {
-		msg := fmt.Sprintf("caller reference %q is %d characters; at most %d are accepted", ref, n, cfinv.MaxCallerReferenceLen)
-		if batches > 1 {
-			msg = fmt.Sprintf("caller reference %q is %d characters with the suffix of batch %d (%q); at most %d are accepted", ref, n, batches, longest, cfinv.MaxCallerReferenceLen)
-		}
-		return flagErrorf("%s", msg)
-	}
-	return nil
+	return &invalidationJSON{ID: b.ID, Status: b.Status, CreateTime: awsTime(created),
+		InvalidationBatch: &batchJSON{CallerReference: b.CallerReference, Paths: pathsJSON{Quantity: len(b.Paths), Items: b.Paths}}}
 }

@@ -13,7 +13,7 @@ import (
 
 type listOptions struct {
 	IO     *IO
-	Client func(ctx context.Context) (*cfinv.Client, error)
+	Client clientFunc
 
 	AWS          awsFlags
 	Distribution string

@@ -14,7 +14,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
-	"github.com/cfinv/cfinv"
 	"github.com/cfinv/cfinv/cfpath"
 	"github.com/cfinv/cfinv/changes"
 	"github.com/cfinv/cfinv/plan"
@@ -42,7 +41,7 @@ type planOptions struct {
 	AWS            awsFlags
 	// Client builds the CloudFront client for --distribution-id; tests
 	// replace it.
-	Client func(ctx context.Context) (*cfinv.Client, error)
+	Client clientFunc
 	// OriginPathSet and RootObjectSet say the flags were given, so they
 	// win over the distribution's configuration.
 	OriginPathSet     bool
@@ -319,7 +318,7 @@ func (o *planOptions) fromDistribution(ctx context.Context, m *plan.Mapper) erro
 	if err != nil {
 		return err
 	}
-	ids, err := resolveDistributions(ctx, client, []string{o.DistributionID})
+	ids, err := client.Resolve(ctx, o.DistributionID)
 	if err != nil {
 		return err
 	}
