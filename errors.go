@@ -62,8 +62,8 @@ type APIError struct {
 	DistributionID string // "" when not about one distribution
 	Code           string // CloudFront's error code, "" when none
 	Message        string // CloudFront's message or the underlying error, redacted
-	// Endpoint is the scheme and host that could not be reached, for an
-	// ErrUnreachable error.
+	// Endpoint is the scheme and host that could not be reached, set
+	// only for an ErrUnreachable error.
 	Endpoint string
 	Err      error
 	kind     error
@@ -86,8 +86,22 @@ func (e *APIError) Error() string {
 // Unwrap returns the SDK's error.
 func (e *APIError) Unwrap() error { return e.Err }
 
-// Is reports whether target is the sentinel of e's kind.
-func (e *APIError) Is(target error) bool { return e.kind != nil && target == e.kind }
+// Is reports whether target is the sentinel of e's kind: that of its
+// Code (NoSuchDistribution is ErrNotFound, …), ErrUnreachable when
+// Endpoint is set, or the kind translation gave it (ErrCredentials for
+// credentials the SDK could not find, ErrNotFound for a name Resolve
+// could not match). An *APIError built by hand thus matches as one
+// returned by the Client does.
+func (e *APIError) Is(target error) bool {
+	switch {
+	case e.kind != nil:
+		return target == e.kind
+	case e.Endpoint != "":
+		return target == ErrUnreachable
+	}
+	k, ok := codeKinds[e.Code]
+	return ok && target == k
+}
 
 // actions maps an operation to the IAM action it needs.
 var actions = map[string]string{
@@ -115,7 +129,7 @@ func translate(op, dist string, err error, secrets *redact.Set) error {
 	var api smithy.APIError
 	if !errors.As(err, &api) {
 		if endpoint, reason, ok := unreachable(err); ok {
-			e.kind, e.Endpoint = ErrUnreachable, endpoint
+			e.Endpoint = endpoint
 			e.Message = "cannot reach " + endpoint + ": " + reason
 			return e
 		}
@@ -129,27 +143,27 @@ func translate(op, dist string, err error, secrets *redact.Set) error {
 	if e.Message == "" {
 		e.Message = err.Error()
 	}
-	switch e.Code {
-	case "AccessDenied", "AccessDeniedException":
-		e.kind = ErrAccessDenied
+	if codeKinds[e.Code] == ErrAccessDenied {
 		action := actions[op]
 		if action == "" {
 			action = "the CloudFront action for " + op
 		}
 		e.Message = fmt.Sprintf("permission %s is missing: %s", action, e.Message)
-	case "NoSuchDistribution", "NoSuchInvalidation":
-		e.kind = ErrNotFound
-	case "InvalidationBatchAlreadyExists":
-		e.kind = ErrBatchExists
-	case "InvalidArgument", "InconsistentQuantities", "BatchTooLarge", "MissingBody", "MalformedXML", "MalformedInput":
-		e.kind = ErrInvalidInput
-	case "SignatureDoesNotMatch", "InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException",
-		"MissingAuthenticationToken", "IncompleteSignature", "UnrecognizedClientException", "InvalidSignatureException":
-		e.kind = ErrCredentials
-	case "TooManyInvalidationsInProgress", "Throttling", "ThrottlingException":
-		e.kind = ErrLimit
 	}
 	return e
+}
+
+// codeKinds gives the sentinel of CloudFront's error codes.
+var codeKinds = map[string]error{
+	"AccessDenied": ErrAccessDenied, "AccessDeniedException": ErrAccessDenied,
+	"NoSuchDistribution": ErrNotFound, "NoSuchInvalidation": ErrNotFound,
+	"InvalidationBatchAlreadyExists": ErrBatchExists,
+	"InvalidArgument":                ErrInvalidInput, "InconsistentQuantities": ErrInvalidInput, "BatchTooLarge": ErrInvalidInput,
+	"MissingBody": ErrInvalidInput, "MalformedXML": ErrInvalidInput, "MalformedInput": ErrInvalidInput,
+	"SignatureDoesNotMatch": ErrCredentials, "InvalidClientTokenId": ErrCredentials, "ExpiredToken": ErrCredentials,
+	"ExpiredTokenException": ErrCredentials, "MissingAuthenticationToken": ErrCredentials, "IncompleteSignature": ErrCredentials,
+	"UnrecognizedClientException": ErrCredentials, "InvalidSignatureException": ErrCredentials,
+	"TooManyInvalidationsInProgress": ErrLimit, "Throttling": ErrLimit, "ThrottlingException": ErrLimit,
 }
 
 func isCredentialError(err error) bool {

@@ -85,8 +85,11 @@ type Result struct {
 	// Batches lists every batch of every distribution, in order, created
 	// or not.
 	Batches []Batch
-	// BilledPaths counts the paths this request paid for: those of the
-	// batches it created (not resumed ones); with DryRun, of every batch.
+	// BilledPaths counts the paths this request may pay for: those of
+	// the batches CloudFront accepted, except those resumed from the
+	// journal; with DryRun, of every batch. (A batch CloudFront returned
+	// for a caller reference it already knew is not billed again, but
+	// without the journal it counts here.)
 	BilledPaths int
 }
 
