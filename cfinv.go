@@ -111,9 +111,10 @@ type Option func(*options)
 func WithStateDir(dir string) Option { return func(o *options) { o.stateDir = dir } }
 
 // WithClock replaces the real clock: now tells the time, and sleep waits
-// for d or until ctx ends (returning ctx.Err()). Deadlines (Request.Timeout)
-// and every delay between polls and retries are measured on it; calls in
-// flight are still bounded on the real clock.
+// for d or until ctx ends (returning ctx.Err()); a nil func keeps the real
+// one. Deadlines (Request.Timeout, WaitRequest.Timeout) and every delay
+// between polls and retries are measured on it; calls in flight are still
+// bounded on the real clock.
 func WithClock(now func() time.Time, sleep func(ctx context.Context, d time.Duration) error) Option {
 	return func(o *options) { o.now, o.sleep = now, sleep }
 }
