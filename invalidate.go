@@ -221,13 +221,15 @@ func (c *Client) Invalidate(ctx context.Context, req Request) (*Result, error) {
 }
 
 // combineErrors picks the request's error: a failure of some but not all
-// distributions is partial; a wait timeout comes last.
+// distributions is partial; a wait error (of the batches that were
+// created) comes last, joined to a failure if there is one.
 func combineErrors(failures []error, dists int, res *Result, waitErr error) error {
+	var err error
 	switch {
 	case len(failures) == 0:
 		return waitErr
 	case len(failures) == 1 && dists == 1:
-		return failures[0]
+		err = failures[0]
 	case len(failures) < dists:
 		var ok []Batch
 		for _, b := range res.Batches {
@@ -235,9 +237,14 @@ func combineErrors(failures []error, dists int, res *Result, waitErr error) erro
 				ok = append(ok, b)
 			}
 		}
-		return &PartialError{Done: dists - len(failures), Total: dists, Succeeded: ok, Err: errors.Join(failures...)}
+		err = &PartialError{Done: dists - len(failures), Total: dists, Succeeded: ok, Err: errors.Join(failures...)}
+	default:
+		err = errors.Join(failures...)
 	}
-	return errors.Join(failures...)
+	if waitErr != nil {
+		return errors.Join(err, waitErr)
+	}
+	return err
 }
 
 // batches cleans req.Paths into batches, or checks req.Batches.

@@ -94,6 +94,17 @@ func TestInvalidateRequest(t *testing.T) {
 				t.Errorf("batches %+v, want the first created and the second not", res.Batches)
 			}
 		}, 1},
+		{"partial, and the wait for the rest timed out", "", func(dist string) Request {
+			return Request{DistributionID: dist, DistributionIDs: []string{"ENOSUCHDIST00"}, Paths: []string{"/a"}, Wait: true, Timeout: time.Second}
+		}, func(t *testing.T, dist string, res *Result, err error, _ []Event) {
+			var te *TimeoutError
+			if !errors.Is(err, ErrPartial) || !errors.As(err, &te) || len(te.Pending) != 1 || te.Pending[0].DistributionID != dist {
+				t.Fatalf("error %v, want ErrPartial joined to a *TimeoutError pending on %s", err, dist)
+			}
+			if res.Batches[0].Status != StatusInProgress {
+				t.Errorf("batch %+v, want InProgress", res.Batches[0])
+			}
+		}, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -115,8 +115,9 @@ func (p *progress) end() {
 	}
 }
 
-// resumeHint turns a wait timeout into an error whose hint is the command
-// that resumes, and prints that command.
+// resumeHint prints the command that resumes a wait that timed out, and
+// makes it the hint of the error, unless the request failed in part: then
+// that failure decides the exit code and the hint.
 func resumeHint(ios *IO, f *awsFlags, err error) error {
 	var te *cfinv.TimeoutError
 	if !errors.As(err, &te) || len(te.Pending) == 0 {
@@ -127,6 +128,9 @@ func resumeHint(ios *IO, f *awsFlags, err error) error {
 		cmds = append(cmds, resumeCommand(t, f.resumeFlags()...))
 	}
 	fmt.Fprintf(ios.ErrOut, "To resume waiting, run:\n  %s\n", strings.Join(cmds, "\n  "))
+	if errors.Is(err, cfinv.ErrPartial) {
+		return err // the exit code and hint of the partial failure
+	}
 	return &ExitError{Code: ExitTimeout, Err: err, Hint: cmds[0]}
 }
 
