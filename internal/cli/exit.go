@@ -165,7 +165,9 @@ func apiHint(e *cfinv.APIError) string {
 		return "`cfinv distributions` lists the distributions these credentials can see"
 	case e.Code == "NoSuchInvalidation":
 		return "`cfinv list " + distFlag + "` lists its invalidations"
-	case errors.Is(e, cfinv.ErrBatchExists):
+	case errors.Is(e, cfinv.ErrBatchExists) && e.Err != nil: // CloudFront refused it
+		return "this caller reference was already used with other paths; use a new --deploy-id or --caller-reference"
+	case errors.Is(e, cfinv.ErrBatchExists): // the journal showed it before anything was sent
 		return "a caller reference names one batch: use a new --caller-reference or --deploy-id for other paths"
 	case e.Code == "InvalidArgument" && strings.Contains(strings.ToLower(e.Message), "caller reference"):
 		return "the caller reference was already used for this distribution; use a new --deploy-id or --caller-reference"

@@ -301,6 +301,11 @@ func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
 		return fmt.Errorf("plan %s: %w", opts.Plan, err)
 	}
 	if res == nil {
+		if errors.Is(err, cfinv.ErrInvalidInput) {
+			// Refused before any call (a --caller-reference too long,
+			// say): a usage error, printed with the command's usage.
+			return &FlagError{Err: err}
+		}
 		return err
 	}
 	if opts.DryRun {
