@@ -77,12 +77,6 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("invalid invalidation item %q: %s", item, e.Reason)
 }
 
-// Hint says what CloudFront accepts instead.
-func (e *Error) Hint() string { return e.Accepted }
-
-// ExitClass marks an invalid item as bad input.
-func (e *Error) ExitClass() string { return "usage" }
-
 const (
 	acceptPath = "a path that starts with '/', at most 4000 characters, with '*' only as its last character, e.g. /index.html or /images/*"
 	acceptTag  = "a cache tag: '#' then 1-256 printable ASCII characters (33-126) without ',' or '*', e.g. #product:tv"

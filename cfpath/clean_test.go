@@ -54,7 +54,7 @@ func TestClean(t *testing.T) {
 					t.Fatalf("Clean(%q) error = %v, want it to contain %q", tt.in, err, tt.err)
 				}
 				var ce *Error
-				if !errors.As(err, &ce) || ce.Hint() == "" {
+				if !errors.As(err, &ce) || ce.Accepted == "" {
 					t.Errorf("Clean(%q) error %T has no hint of what is accepted", tt.in, err)
 				}
 				return

@@ -63,6 +63,3 @@ func (e *ParseError) Error() string {
 }
 
 func (e *ParseError) Unwrap() error { return e.Err }
-
-// ExitClass marks unreadable input as bad input.
-func (e *ParseError) ExitClass() string { return "usage" }

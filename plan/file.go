@@ -62,14 +62,6 @@ type FileError struct {
 func (e *FileError) Error() string { return fmt.Sprintf("read plan %s: %v", e.Name, e.Err) }
 func (e *FileError) Unwrap() error { return e.Err }
 
-// ExitClass marks a bad plan file as bad input.
-func (e *FileError) ExitClass() string { return "usage" }
-
-// Hint says where a valid plan file comes from.
-func (e *FileError) Hint() string {
-	return fmt.Sprintf("write a plan with 'cfinv plan … --out FILE'; a plan file is JSON with \"version\": %d and \"batches\": [[\"/path\", …], …]", FileVersion)
-}
-
 // ReadFile reads and checks the plan file at path.
 func ReadFile(path string) (*File, error) {
 	data, err := os.ReadFile(path)

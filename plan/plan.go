@@ -182,14 +182,6 @@ func (e *BudgetError) Error() string {
 	return fmt.Sprintf("plan invalidation: %d URLs cannot be covered with at most %d paths and %d wildcards", e.Must, e.MaxPaths, e.MaxWildcards)
 }
 
-// ExitClass marks the budgets as bad input.
-func (e *BudgetError) ExitClass() string { return "usage" }
-
-// Hint says how to make the budgets feasible.
-func (e *BudgetError) Hint() string {
-	return "raise --max-paths, allow wildcards with --max-wildcards 1 or more, or use --strategy exact"
-}
-
 // Build plans the invalidation of in under opt.
 //
 // With the Optimal strategy the plan is optimal in this sense: among all

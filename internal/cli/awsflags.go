@@ -2,13 +2,14 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/spf13/cobra"
 
-	"github.com/cfinv/cfinv/internal/awscf"
+	"github.com/cfinv/cfinv"
 )
 
 // awsFlags are the flags every command that talks to CloudFront shares,
@@ -32,20 +33,36 @@ func (f *awsFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.Query, "query", "", "JMESPath expression applied to the JSON output, as in the AWS CLI")
 }
 
-// newClient builds the awscf client these flags describe, on the real
-// clock. Commands call it through their options' Client field, which
-// tests replace.
-func (f *awsFlags) newClient(ios *IO) func(ctx context.Context) (*awscf.Client, error) {
-	return func(ctx context.Context) (*awscf.Client, error) {
-		cfg := awscf.Config{Profile: f.Profile, Region: f.Region, EndpointURL: f.EndpointURL}
-		if f.Debug {
-			cfg.Debug = ios.ErrOut
+// clientFunc builds a cfinv client with the command's options; tests
+// replace it to add their own (a clock, say), which come last and win.
+type clientFunc func(ctx context.Context, opts ...cfinv.Option) (*cfinv.Client, error)
+
+// newClient builds the cfinv client these flags describe: credentials and
+// region from the SDK's default chain (with --profile and --region), the
+// endpoint from --endpoint-url, the debug log on stderr with --debug.
+// Commands call it through their options' Client field, which tests
+// replace.
+func (f *awsFlags) newClient(ios *IO) clientFunc {
+	return func(ctx context.Context, opts ...cfinv.Option) (*cfinv.Client, error) {
+		var lo []func(*config.LoadOptions) error
+		if f.Profile != "" {
+			lo = append(lo, config.WithSharedConfigProfile(f.Profile))
 		}
-		api, err := awscf.NewAPI(ctx, cfg)
+		if f.Region != "" {
+			lo = append(lo, config.WithRegion(f.Region))
+		}
+		cfg, err := config.LoadDefaultConfig(ctx, lo...)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("load AWS configuration: %w", err)
 		}
-		return &awscf.Client{API: api, Endpoint: awscf.EndpointOf(ctx, api)}, nil
+		var o []cfinv.Option
+		if f.EndpointURL != "" {
+			o = append(o, cfinv.WithEndpoint(f.EndpointURL))
+		}
+		if f.Debug {
+			o = append(o, cfinv.WithDebugLog(ios.ErrOut))
+		}
+		return cfinv.New(cfg, append(o, opts...)...), nil
 	}
 }
 
@@ -75,13 +92,4 @@ func defaultStateDir(getenv func(string) string) string {
 		return ""
 	}
 	return filepath.Join(home, ".local", "state", "cfinv")
-}
-
-// deadline turns --timeout into a deadline on the command's clock; zero
-// means none.
-func deadline(now func() time.Time, timeout time.Duration) time.Time {
-	if timeout <= 0 {
-		return time.Time{}
-	}
-	return now().Add(timeout)
 }

@@ -22,7 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/spf13/cobra"
 
-	"github.com/cfinv/cfinv/internal/awscf"
+	"github.com/cfinv/cfinv"
 	"github.com/cfinv/cfinv/internal/sdkhttp"
 )
 
@@ -179,11 +179,14 @@ func demoRun(ctx context.Context, opts *demoOptions) (err error) {
 	fmt.Fprintf(out, "   edge    %s  (cfinv serve: the caching edge)\n\n", edgeURL)
 	st := &demoStepper{w: out}
 
-	cf := cloudfront.New(cloudfront.Options{
-		Region:       awscf.DefaultRegion,
-		BaseEndpoint: aws.String(apiURL),
-		Credentials:  credentials.NewStaticCredentialsProvider(demoKeyID, demoSecret, ""),
-		HTTPClient:   sdkhttp.GuardBody(awshttp.NewBuildableClient()),
+	awsCfg := aws.Config{
+		Region:      cfinv.DefaultRegion,
+		Credentials: credentials.NewStaticCredentialsProvider(demoKeyID, demoSecret, ""),
+		HTTPClient:  awshttp.NewBuildableClient(),
+	}
+	cf := cloudfront.NewFromConfig(awsCfg, func(o *cloudfront.Options) {
+		o.BaseEndpoint = aws.String(apiURL)
+		o.HTTPClient = sdkhttp.GuardBody(o.HTTPClient)
 	})
 	created, err := cf.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: demoDistributionConfig(originPort)})
 	if err != nil {
@@ -241,10 +244,12 @@ func demoRun(ctx context.Context, opts *demoOptions) (err error) {
 	st.step("%s", cmdLine)
 	var invOut, invErr bytes.Buffer
 	iopts := &invalidateOptions{
-		IO:            &IO{In: strings.NewReader(""), Out: &invOut, ErrOut: &invErr},
-		Getenv:        opts.Getenv,
-		Now:           opts.Now,
-		Client:        func(context.Context) (*awscf.Client, error) { return &awscf.Client{API: cf}, nil },
+		IO:     &IO{In: strings.NewReader(""), Out: &invOut, ErrOut: &invErr},
+		Getenv: opts.Getenv,
+		Now:    opts.Now,
+		Client: func(_ context.Context, o ...cfinv.Option) (*cfinv.Client, error) {
+			return cfinv.New(awsCfg, append([]cfinv.Option{cfinv.WithEndpoint(apiURL)}, o...)...), nil
+		},
 		AWS:           awsFlags{EndpointURL: apiURL, Output: "json"},
 		Distributions: []string{distID},
 		Items:         []string{"/index.html"},

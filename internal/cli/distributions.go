@@ -7,13 +7,11 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-
-	"github.com/cfinv/cfinv/internal/awscf"
 )
 
 type distributionsOptions struct {
 	IO     *IO
-	Client func(ctx context.Context) (*awscf.Client, error)
+	Client clientFunc
 	AWS    awsFlags
 }
 

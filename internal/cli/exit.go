@@ -5,8 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"strings"
 
-	"github.com/cfinv/cfinv/internal/awscf"
+	"github.com/cfinv/cfinv"
+	"github.com/cfinv/cfinv/cfpath"
+	"github.com/cfinv/cfinv/changes"
+	"github.com/cfinv/cfinv/internal/redact"
+	"github.com/cfinv/cfinv/plan"
 )
 
 // Exit codes. They are documented in README.md ("Exit codes"); keep the two
@@ -51,34 +57,43 @@ func (e *ExitError) Unwrap() error { return e.Err }
 // command has already explained itself on stderr.
 var ErrSilent = errors.New("silent error")
 
-// hinter is implemented by domain errors that know how the user can fix them.
-type hinter interface{ Hint() string }
+// exitCodes maps the errors of the cfinv client and the domain packages
+// to exit codes, first match wins: a partial failure wraps the failure
+// that made it partial, so ErrPartial comes first. It is the one table;
+// README.md's "Exit codes" describes it.
+var exitCodes = []struct {
+	match func(error) bool
+	code  int
+}{
+	{is(cfinv.ErrPartial), ExitPartial},
+	{is(cfinv.ErrInvalidPath), ExitUsage},
+	{is(cfinv.ErrInvalidInput), ExitUsage},
+	{is(cfinv.ErrBatchExists), ExitUsage},
+	{isBadInput, ExitUsage},
+	{is(cfinv.ErrCredentials), ExitAuth},
+	{is(cfinv.ErrAccessDenied), ExitAuth},
+	{is(cfinv.ErrNotFound), ExitNotFound},
+	{is(cfinv.ErrTimeout), ExitTimeout},
+	{is(cfinv.ErrLimit), ExitLimit},
+	{is(cfinv.ErrUnreachable), ExitUnreachable},
+	{is(context.Canceled), ExitInterrupted},
+}
 
-// exitCoder is implemented by domain errors that know their exit class.
-// Domain packages return one of the Class* values below rather than an
-// exit code, so they need not import cli.
-type exitCoder interface{ ExitClass() string }
+func is(target error) func(error) bool {
+	return func(err error) bool { return errors.Is(err, target) }
+}
 
-// Exit classes that domain errors may report through ExitClass.
-const (
-	ClassUsage    = "usage"
-	ClassAuth     = "auth"
-	ClassNotFound = "not-found"
-	ClassTimeout  = "timeout"
-	ClassLimit    = "limit"
-	ClassPartial  = "partial"
-	// ClassUnreachable: the endpoint could not be connected to at all.
-	ClassUnreachable = "unreachable"
-)
-
-var classCodes = map[string]int{
-	ClassUsage:       ExitUsage,
-	ClassAuth:        ExitAuth,
-	ClassNotFound:    ExitNotFound,
-	ClassTimeout:     ExitTimeout,
-	ClassLimit:       ExitLimit,
-	ClassPartial:     ExitPartial,
-	ClassUnreachable: ExitUnreachable,
+// isBadInput reports whether err is input the domain packages refused: an
+// invalid path or tag, an unreadable change list, a bad plan file, budgets
+// a plan cannot meet.
+func isBadInput(err error) bool {
+	var (
+		pe *cfpath.Error
+		ce *changes.ParseError
+		fe *plan.FileError
+		be *plan.BudgetError
+	)
+	return errors.As(err, &pe) || errors.As(err, &ce) || errors.As(err, &fe) || errors.As(err, &be)
 }
 
 // exitCode maps an error to the process exit code.
@@ -94,16 +109,89 @@ func exitCode(err error) int {
 	if errors.As(err, &fe) {
 		return ExitUsage
 	}
-	var ec exitCoder
-	if errors.As(err, &ec) {
-		if code, ok := classCodes[ec.ExitClass()]; ok {
-			return code
+	for _, c := range exitCodes {
+		if c.match(err) {
+			return c.code
 		}
 	}
-	if errors.Is(err, context.Canceled) {
-		return ExitInterrupted
-	}
 	return ExitFailure
+}
+
+// hint is the "Try:" line for err: what the user can do about it, in the
+// terms of cfinv's flags and commands, which the library and the domain
+// packages do not know.
+func hint(err error) string {
+	var (
+		pe *cfpath.Error
+		fe *plan.FileError
+		be *plan.BudgetError
+		ae *cfinv.APIError
+		le *cfinv.LimitError
+		de *cfinv.DeadlineError
+	)
+	switch {
+	case errors.Is(err, cfinv.ErrPartial):
+		return "re-run the same command with the same --deploy-id: created batches are not sent again"
+	case errors.As(err, &pe):
+		return pe.Accepted
+	case errors.As(err, &fe):
+		return fmt.Sprintf("write a plan with 'cfinv plan … --out FILE'; a plan file is JSON with \"version\": %d and \"batches\": [[\"/path\", …], …]", plan.FileVersion)
+	case errors.As(err, &be):
+		return "raise --max-paths, allow wildcards with --max-wildcards 1 or more, or use --strategy exact"
+	case errors.As(err, &le):
+		return "raise --timeout, or re-run the same command with the same --deploy-id later: submitted batches are not sent again"
+	case errors.As(err, &de):
+		return "raise --timeout, or re-run the same command with the same --deploy-id: a batch the server did create is not created twice"
+	case errors.As(err, &ae):
+		return apiHint(ae)
+	}
+	return ""
+}
+
+// apiHint is the hint for a failed CloudFront call.
+func apiHint(e *cfinv.APIError) string {
+	distFlag := "--distribution-id " + e.DistributionID
+	if e.DistributionID == "" {
+		distFlag = "--distribution-id ID"
+	}
+	switch {
+	case errors.Is(e, cfinv.ErrUnreachable):
+		return unreachableHint(e)
+	case errors.Is(e, cfinv.ErrAccessDenied):
+		return "attach the policy printed by `cfinv iam-policy " + distFlag + "`"
+	case e.Op == "resolve distribution":
+		return "`cfinv distributions` lists IDs, domains and aliases"
+	case e.Code == "NoSuchDistribution":
+		return "`cfinv distributions` lists the distributions these credentials can see"
+	case e.Code == "NoSuchInvalidation":
+		return "`cfinv list " + distFlag + "` lists its invalidations"
+	case errors.Is(e, cfinv.ErrBatchExists) && e.Err != nil: // CloudFront refused it
+		return "this caller reference was already used with other paths; use a new --deploy-id or --caller-reference"
+	case errors.Is(e, cfinv.ErrBatchExists): // the journal showed it before anything was sent
+		return "a caller reference names one batch: use a new --caller-reference or --deploy-id for other paths"
+	case e.Code == "InvalidArgument" && strings.Contains(strings.ToLower(e.Message), "caller reference"):
+		return "the caller reference was already used for this distribution; use a new --deploy-id or --caller-reference"
+	case errors.Is(e, cfinv.ErrCredentials) && e.Code == "":
+		return "set AWS_PROFILE or --profile, run `aws sso login`, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+	case errors.Is(e, cfinv.ErrCredentials):
+		return "check the credentials the SDK found (`aws sts get-caller-identity`), refresh expired session tokens, and the system clock"
+	case errors.Is(e, cfinv.ErrLimit):
+		return "raise --timeout so cfinv can wait for in-progress invalidations, or `cfinv wait` for them first"
+	}
+	return ""
+}
+
+// unreachableHint points at --endpoint-url for anything but AWS's own
+// endpoints, and at the network for those.
+func unreachableHint(e *cfinv.APIError) string {
+	var dns *net.DNSError
+	switch {
+	case strings.HasSuffix(e.Endpoint, ".amazonaws.com") || !strings.Contains(e.Endpoint, "://"):
+		return "check the network connection, DNS and proxy settings (HTTPS_PROXY)"
+	case errors.As(e, &dns) && dns.IsNotFound:
+		return "check the host name in --endpoint-url (or CFINV_ENDPOINT_URL)"
+	}
+	return "is `cfinv serve` running at " + e.Endpoint + "? Check --endpoint-url (or CFINV_ENDPOINT_URL)"
 }
 
 // printError writes "Error: …" and, when known, "Try: …" to w; a usage
@@ -115,15 +203,12 @@ func printError(w io.Writer, err error, cmdPath string) {
 	}
 	// Redacted here too, whatever the error's type: no secret, token or
 	// signature a server echoed may reach the terminal (issue 10).
-	fmt.Fprintf(w, "Error: %s\n", awscf.Redact(err.Error()))
+	fmt.Fprintf(w, "Error: %s\n", redact.String(err.Error()))
 	var ee *ExitError
 	if errors.As(err, &ee) && ee.Hint != "" {
-		fmt.Fprintf(w, "Try: %s\n", awscf.Redact(ee.Hint))
-	} else {
-		var h hinter
-		if errors.As(err, &h) && h.Hint() != "" {
-			fmt.Fprintf(w, "Try: %s\n", awscf.Redact(h.Hint()))
-		}
+		fmt.Fprintf(w, "Try: %s\n", redact.String(ee.Hint))
+	} else if h := hint(err); h != "" {
+		fmt.Fprintf(w, "Try: %s\n", redact.String(h))
 	}
 	var fe *FlagError
 	if errors.As(err, &fe) && cmdPath != "" {

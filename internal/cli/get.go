@@ -6,13 +6,11 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
-
-	"github.com/cfinv/cfinv/internal/awscf"
 )
 
 type getOptions struct {
 	IO     *IO
-	Client func(ctx context.Context) (*awscf.Client, error)
+	Client clientFunc
 
 	AWS          awsFlags
 	Distribution string

@@ -11,11 +11,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/cfinv/cfinv/internal/awscf"
+	"github.com/cfinv/cfinv"
+	"github.com/cfinv/cfinv/internal/sdkhttp"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -162,10 +164,7 @@ func TestGoldenOutputs(t *testing.T) {
 // createTestDistribution adds a distribution to the emulator at url.
 func createTestDistribution(t *testing.T, url, ref string) string {
 	t.Helper()
-	api, err := awscf.NewAPI(t.Context(), awscf.Config{EndpointURL: url})
-	if err != nil {
-		t.Fatal(err)
-	}
+	api := sdkClient(t, url)
 	out, err := api.CreateDistribution(t.Context(), &cloudfront.CreateDistributionInput{DistributionConfig: &types.DistributionConfig{
 		CallerReference: aws.String(ref), Comment: aws.String(""), Enabled: aws.Bool(true),
 		Origins: &types.Origins{Quantity: aws.Int32(1), Items: []types.Origin{{
@@ -181,4 +180,18 @@ func createTestDistribution(t *testing.T, url, ref string) string {
 		t.Fatal(err)
 	}
 	return aws.ToString(out.Distribution.Id)
+}
+
+// sdkClient is an SDK client for setting up the emulator at url, from the
+// environment's credentials (the tests set static ones).
+func sdkClient(t *testing.T, url string) *cloudfront.Client {
+	t.Helper()
+	cfg, err := config.LoadDefaultConfig(t.Context(), config.WithRegion(cfinv.DefaultRegion))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cloudfront.NewFromConfig(cfg, func(o *cloudfront.Options) {
+		o.BaseEndpoint = aws.String(url)
+		o.HTTPClient = sdkhttp.GuardBody(o.HTTPClient)
+	})
 }

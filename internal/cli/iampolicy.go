@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/cfinv/cfinv/internal/awscf"
+	"github.com/cfinv/cfinv"
 )
 
 type iamPolicyOptions struct {
@@ -63,7 +63,7 @@ func iamPolicyRun(opts *iamPolicyOptions) error {
 	var arns []string
 	byName := false
 	for _, d := range opts.Distributions {
-		if !awscf.LooksLikeID(d) {
+		if !cfinv.LooksLikeID(d) {
 			byName = true
 			if !strings.Contains(d, ".") {
 				// Most likely a mistyped ID: say why the policy is broad.

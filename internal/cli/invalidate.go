@@ -3,22 +3,16 @@ package cli
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
-	"github.com/cfinv/cfinv/cfpath"
-	"github.com/cfinv/cfinv/internal/awscf"
-	"github.com/cfinv/cfinv/internal/journal"
+	"github.com/cfinv/cfinv"
 	"github.com/cfinv/cfinv/plan"
 )
 
@@ -27,7 +21,7 @@ type invalidateOptions struct {
 	Getenv func(string) string
 	Now    func() time.Time
 	// Client builds the CloudFront client; tests replace it.
-	Client func(ctx context.Context) (*awscf.Client, error)
+	Client clientFunc
 	// FileExists backs the "did your shell expand a wildcard?" hint.
 	FileExists func(name string) bool
 
@@ -210,189 +204,6 @@ func parsePathList(data []byte) []string {
 	return out
 }
 
-// awsBatch is the AWS CLI's InvalidationBatch input.
-type awsBatch struct {
-	Paths struct {
-		Quantity *int     `json:"Quantity"`
-		Items    []string `json:"Items"`
-	} `json:"Paths"`
-	CallerReference string `json:"CallerReference"`
-}
-
-type cliInput struct {
-	DistributionID    string    `json:"DistributionId"`
-	InvalidationBatch *awsBatch `json:"InvalidationBatch"`
-}
-
-// readArg returns the value of an AWS-CLI-style argument: file://F reads F.
-func readArg(flag, v string) ([]byte, error) {
-	if name, ok := strings.CutPrefix(v, "file://"); ok {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			return nil, flagErrorf("read %s: %v", flag, err)
-		}
-		return b, nil
-	}
-	return []byte(v), nil
-}
-
-func decodeStrict(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return errors.New("extra data after the JSON value")
-	}
-	return nil
-}
-
-func checkBatch(flag string, b *awsBatch) error {
-	if b.Paths.Quantity != nil && *b.Paths.Quantity != len(b.Paths.Items) {
-		return flagErrorf("%s: Paths.Quantity is %d but Items has %d paths", flag, *b.Paths.Quantity, len(b.Paths.Items))
-	}
-	return nil
-}
-
-// parseInvalidationBatch reads --invalidation-batch: JSON, file://F, or
-// the AWS CLI shorthand.
-func parseInvalidationBatch(v string) (*awsBatch, error) {
-	data, err := readArg("--invalidation-batch", v)
-	if err != nil {
-		return nil, err
-	}
-	b := &awsBatch{}
-	if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '{' {
-		if err := decodeStrict(t, b); err != nil {
-			return nil, flagErrorf("--invalidation-batch: invalid JSON: %v", err)
-		}
-	} else if b, err = parseShorthand(string(t)); err != nil {
-		return nil, flagErrorf("--invalidation-batch: %v", err)
-	}
-	return b, checkBatch("--invalidation-batch", b)
-}
-
-// parseShorthand reads "Paths={Quantity=N,Items=[/a,/b]},CallerReference=x".
-// Items cannot contain ',' ']' or '}' in this form: use JSON for those.
-func parseShorthand(s string) (*awsBatch, error) {
-	b := &awsBatch{}
-	rest := s
-	for rest != "" {
-		key, after, ok := strings.Cut(rest, "=")
-		if !ok {
-			return nil, fmt.Errorf("shorthand: expected key=value at %q", rest)
-		}
-		switch strings.TrimSpace(key) {
-		case "Paths":
-			if !strings.HasPrefix(after, "{") {
-				return nil, fmt.Errorf("shorthand: Paths must be {Quantity=N,Items=[…]}")
-			}
-			end := strings.IndexByte(after, '}')
-			if end < 0 {
-				return nil, fmt.Errorf("shorthand: missing '}' after Paths")
-			}
-			if err := parseShorthandPaths(after[1:end], b); err != nil {
-				return nil, err
-			}
-			rest = strings.TrimPrefix(after[end+1:], ",")
-		case "CallerReference":
-			val, next, _ := strings.Cut(after, ",")
-			b.CallerReference = val
-			rest = next
-		default:
-			return nil, fmt.Errorf("shorthand: unknown key %q (want Paths or CallerReference)", key)
-		}
-	}
-	return b, nil
-}
-
-func parseShorthandPaths(s string, b *awsBatch) error {
-	for s != "" {
-		key, after, ok := strings.Cut(s, "=")
-		if !ok {
-			return fmt.Errorf("shorthand: expected key=value in Paths at %q", s)
-		}
-		switch strings.TrimSpace(key) {
-		case "Quantity":
-			val, next, _ := strings.Cut(after, ",")
-			n, err := strconv.Atoi(strings.TrimSpace(val))
-			if err != nil {
-				return fmt.Errorf("shorthand: Quantity %q is not a number", val)
-			}
-			b.Paths.Quantity = &n
-			s = next
-		case "Items":
-			if !strings.HasPrefix(after, "[") {
-				return fmt.Errorf("shorthand: Items must be [path,…]")
-			}
-			end := strings.IndexByte(after, ']')
-			if end < 0 {
-				return fmt.Errorf("shorthand: missing ']' after Items")
-			}
-			for it := range strings.SplitSeq(after[1:end], ",") {
-				if it != "" {
-					b.Paths.Items = append(b.Paths.Items, it)
-				}
-			}
-			s = strings.TrimPrefix(after[end+1:], ",")
-		default:
-			return fmt.Errorf("shorthand: unknown key %q in Paths (want Quantity or Items)", key)
-		}
-	}
-	return nil
-}
-
-func parseCLIInputJSON(v string) (*cliInput, error) {
-	data, err := readArg("--cli-input-json", v)
-	if err != nil {
-		return nil, err
-	}
-	in := &cliInput{}
-	if err := decodeStrict(data, in); err != nil {
-		return nil, flagErrorf("--cli-input-json: invalid JSON: %v", err)
-	}
-	if in.InvalidationBatch != nil {
-		if err := checkBatch("--cli-input-json", in.InvalidationBatch); err != nil {
-			return nil, err
-		}
-	}
-	return in, nil
-}
-
-const inputSkeleton = `{
-    "DistributionId": "",
-    "InvalidationBatch": {
-        "Paths": {
-            "Quantity": 0,
-            "Items": [
-                ""
-            ]
-        },
-        "CallerReference": ""
-    }
-}
-`
-
-const outputSkeleton = `{
-    "Location": "",
-    "Invalidation": {
-        "Id": "",
-        "Status": "",
-        "CreateTime": "1970-01-01T00:00:00.000Z",
-        "InvalidationBatch": {
-            "Paths": {
-                "Quantity": 0,
-                "Items": [
-                    ""
-                ]
-            },
-            "CallerReference": ""
-        }
-    }
-}
-`
-
 // The JSON output of invalidate: the AWS CLI's create-invalidation shape
 // for one invalidation, a list plus a summary for several.
 type (
@@ -449,169 +260,72 @@ func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
 		return err
 	}
 	errOut := opts.IO.ErrOut
-	batches := req.batches
-	if batches == nil {
-		for _, it := range req.items {
-			if it != "" && it[0] != '/' && it[0] != '#' && opts.FileExists != nil && opts.FileExists(it) {
-				fmt.Fprintf(errOut, "Warning: %q names a local file: did your shell expand a wildcard? Quote it: '/*'\n", it)
-			}
-		}
-		p, err := cfpath.Prepare(req.items)
-		if err != nil {
-			return err
-		}
-		for _, w := range p.Warnings {
-			fmt.Fprintf(errOut, "Warning: %s\n", w)
-		}
-		batches = p.Batches
-	} else {
-		for _, b := range batches {
-			for _, it := range b {
-				if err := cfpath.Validate(it); err != nil {
-					return fmt.Errorf("plan %s: %w", opts.Plan, err)
-				}
-			}
+	for _, it := range req.items {
+		if it != "" && it[0] != '/' && it[0] != '#' && opts.FileExists != nil && opts.FileExists(it) {
+			fmt.Fprintf(errOut, "Warning: %q names a local file: did your shell expand a wildcard? Quote it: '/*'\n", it)
 		}
 	}
-
-	if err := checkReference(req.ref, len(batches)); err != nil {
-		return err
+	copts := []cfinv.Option{cfinv.WithClock(opts.Now, nil)}
+	if opts.StateDir != "" {
+		copts = append(copts, cfinv.WithStateDir(opts.StateDir))
 	}
-
-	// The journal is an input too: open it before the first call.
-	var j *journal.Journal
-	if opts.StateDir != "" && !opts.DryRun {
-		if j, err = journal.Open(opts.StateDir); err != nil {
-			if opts.DeployID != "" {
-				return err
-			}
-			fmt.Fprintf(errOut, "Warning: no journal, a re-run cannot resume: %v\n", err)
-			j = nil
-		} else {
-			defer j.Close()
-		}
-	}
-
-	client, err := opts.Client(ctx)
+	client, err := opts.Client(ctx, copts...)
 	if err != nil {
 		return err
 	}
-	if opts.Now != nil {
-		client.Now = opts.Now
+	p := newProgress(opts.IO)
+	res, err := client.Invalidate(ctx, cfinv.Request{
+		DistributionIDs: req.dists,
+		Paths:           req.items,
+		Batches:         req.batches,
+		DeployID:        opts.DeployID,
+		CallerReference: req.ref,
+		Wait:            opts.Wait,
+		Timeout:         opts.Timeout,
+		DryRun:          opts.DryRun,
+		Progress: func(e cfinv.Event) {
+			switch e.Kind {
+			case cfinv.EventWarning, cfinv.EventNoJournal:
+				fmt.Fprintf(errOut, "Warning: %s\n", e)
+			case cfinv.EventWaitProgress:
+				p.report(e)
+			default:
+				fmt.Fprintf(errOut, "%s: %s\n", e.DistributionID, e)
+			}
+		},
+	})
+	if opts.Wait && res != nil && !opts.DryRun {
+		p.end()
 	}
-	dists, err := resolveDistributions(ctx, client, req.dists)
-	if err != nil {
-		return err
+	if opts.Plan != "" && errors.Is(err, cfinv.ErrInvalidPath) {
+		return fmt.Errorf("plan %s: %w", opts.Plan, err)
 	}
-	refs := make([][]string, len(dists))
-	for i, d := range dists {
-		if refs[i], err = client.References(d, batches, opts.DeployID, req.ref); err != nil {
-			return err
+	if res == nil {
+		if errors.Is(err, cfinv.ErrInvalidInput) {
+			// Refused before any call (a --caller-reference too long,
+			// say): a usage error, printed with the command's usage.
+			return &FlagError{Err: err}
 		}
+		return err
 	}
 	if opts.DryRun {
-		return printDryRun(opts, dists, batches, refs)
+		return printDryRun(opts, res)
 	}
-
-	if j != nil {
-		client.Journal = j
+	err = resumeHint(opts.IO, &opts.AWS, err)
+	if perr := printCreated(opts, res); perr != nil {
+		return perr
 	}
-	dl := deadline(client.Now, opts.Timeout)
-	var results []*awscf.Result
-	var failures []error
-	for i, d := range dists {
-		res, err := client.Invalidate(ctx, awscf.Job{
-			DistributionID: d, Batches: batches, References: refs[i], DeployID: opts.DeployID, Deadline: dl,
-			Event: func(format string, a ...any) { fmt.Fprintf(errOut, d+": "+format+"\n", a...) },
-		})
-		if res != nil {
-			results = append(results, res)
-		}
-		if err != nil {
-			failures = append(failures, err)
-		}
-	}
-
-	var waitErr error
-	statuses := map[string]string{}
-	if opts.Wait {
-		var targets []awscf.Target
-		for _, r := range results {
-			t := awscf.Target{DistributionID: r.DistributionID, Paths: map[string]int{}}
-			for _, b := range r.Batches {
-				if b.Invalidation != nil {
-					id := aws.ToString(b.Invalidation.Id)
-					t.IDs = append(t.IDs, id)
-					t.Paths[id] = len(b.Items)
-				}
-			}
-			if len(t.IDs) > 0 {
-				targets = append(targets, t)
-			}
-		}
-		statuses, waitErr = waitFor(ctx, opts.IO, client, targets, dl, &opts.AWS)
-	}
-	if err := printCreated(opts, results, statuses); err != nil {
-		return err
-	}
-	return combineErrors(failures, len(dists), waitErr)
+	return err
 }
 
-// combineErrors picks the command's error: a failure of some but not all
-// distributions is partial; a wait timeout comes last.
-func combineErrors(failures []error, dists int, waitErr error) error {
-	switch {
-	case len(failures) == 0:
-		return waitErr
-	case len(failures) == 1 && dists == 1:
-		return failures[0]
-	case len(failures) < dists:
-		return &ExitError{Code: ExitPartial, Err: fmt.Errorf("%d of %d distributions failed: %w", len(failures), dists, errors.Join(failures...)),
-			Hint: "re-run the same command with the same --deploy-id: created batches are not sent again"}
-	}
-	return errors.Join(failures...)
-}
-
-// resolveDistributions maps each --distribution-id to IDs: IDs pass
-// through, domain names and aliases are looked up (one ListDistributions
-// for all of them).
-func resolveDistributions(ctx context.Context, c *awscf.Client, names []string) ([]string, error) {
-	var out []string
-	var all []awscf.Distribution
-	seen := map[string]bool{}
-	for _, n := range names {
-		ids := []string{n}
-		if !awscf.LooksLikeID(n) {
-			if all == nil {
-				var err error
-				if all, err = c.Distributions(ctx); err != nil {
-					return nil, err
-				}
-			}
-			var err error
-			if ids, err = awscf.Resolve(all, n); err != nil {
-				return nil, err
-			}
+func printDryRun(opts *invalidateOptions, res *cfinv.Result) error {
+	out := dryRunJSON{DryRun: true, BilledPaths: res.BilledPaths}
+	for _, b := range res.Batches {
+		if n := len(out.Distributions); n == 0 || out.Distributions[n-1].DistributionID != b.DistributionID {
+			out.Distributions = append(out.Distributions, dryDistJSON{DistributionID: b.DistributionID})
 		}
-		for _, id := range ids {
-			if !seen[id] {
-				seen[id] = true
-				out = append(out, id)
-			}
-		}
-	}
-	return out, nil
-}
-
-func printDryRun(opts *invalidateOptions, dists []string, batches [][]string, refs [][]string) error {
-	out := dryRunJSON{DryRun: true}
-	for i, d := range dists {
-		dd := dryDistJSON{DistributionID: d}
-		for j, b := range batches {
-			dd.Batches = append(dd.Batches, dryBatchJSON{CallerReference: refs[i][j], Paths: pathsJSON{Quantity: len(b), Items: b}})
-			out.BilledPaths += len(b)
-		}
-		out.Distributions = append(out.Distributions, dd)
+		d := &out.Distributions[len(out.Distributions)-1]
+		d.Batches = append(d.Batches, dryBatchJSON{CallerReference: b.CallerReference, Paths: pathsJSON{Quantity: len(b.Paths), Items: b.Paths}})
 	}
 	lines := func(w io.Writer) {
 		for _, d := range out.Distributions {
@@ -627,30 +341,28 @@ func printDryRun(opts *invalidateOptions, dists []string, batches [][]string, re
 	return opts.AWS.render(opts.IO, out, lines, lines)
 }
 
-func printCreated(opts *invalidateOptions, results []*awscf.Result, statuses map[string]string) error {
+func printCreated(opts *invalidateOptions, res *cfinv.Result) error {
 	var items []createdJSON
-	sum := summaryJSON{Distributions: len(results)}
-	for _, r := range results {
-		for _, b := range r.Batches {
-			sum.Batches++
-			if b.Invalidation == nil {
-				continue
-			}
-			inv := toInvalidationJSON(b.Invalidation)
-			if s, ok := statuses[r.DistributionID+"/"+inv.ID]; ok {
-				inv.Status = s
-			}
-			if inv.Status == awscf.StatusCompleted {
-				sum.Completed++
-			}
-			if b.Resumed {
-				sum.Resumed++
-			} else {
-				sum.Created++
-			}
-			sum.Paths += len(b.Items)
-			items = append(items, createdJSON{DistributionID: r.DistributionID, Location: b.Location, Invalidation: inv, Resumed: b.Resumed})
+	sum := summaryJSON{}
+	for i, b := range res.Batches {
+		if i == 0 || b.DistributionID != res.Batches[i-1].DistributionID {
+			sum.Distributions++
 		}
+		sum.Batches++
+		if b.ID == "" {
+			continue
+		}
+		inv := batchToJSON(b)
+		if inv.Status == cfinv.StatusCompleted {
+			sum.Completed++
+		}
+		if b.Resumed {
+			sum.Resumed++
+		} else {
+			sum.Created++
+		}
+		sum.Paths += len(b.Paths)
+		items = append(items, createdJSON{DistributionID: b.DistributionID, Location: b.Location, Invalidation: inv, Resumed: b.Resumed})
 	}
 	if len(items) == 0 {
 		return nil
@@ -679,23 +391,12 @@ func printCreated(opts *invalidateOptions, results []*awscf.Result, statuses map
 	return opts.AWS.render(opts.IO, data, text, table)
 }
 
-// checkReference refuses a caller reference that, with the "-N" suffix of
-// the last batch, is longer than awscf.MaxCallerReferenceLen: CloudFront
-// would refuse it, after earlier batches were created and billed.
-func checkReference(ref string, batches int) error {
-	if ref == "" {
-		return nil
+// batchToJSON is b in the AWS CLI's Invalidation shape.
+func batchToJSON(b cfinv.Batch) *invalidationJSON {
+	var created *time.Time
+	if !b.CreateTime.IsZero() {
+		created = &b.CreateTime
 	}
-	longest := ref
-	if batches > 1 {
-		longest = fmt.Sprintf("%s-%d", ref, batches)
-	}
-	if n := utf8.RuneCountInString(longest); n > awscf.MaxCallerReferenceLen {
-		msg := fmt.Sprintf("caller reference %q is %d characters; at most %d are accepted", ref, n, awscf.MaxCallerReferenceLen)
-		if batches > 1 {
-			msg = fmt.Sprintf("caller reference %q is %d characters with the suffix of batch %d (%q); at most %d are accepted", ref, n, batches, longest, awscf.MaxCallerReferenceLen)
-		}
-		return flagErrorf("%s", msg)
-	}
-	return nil
+	return &invalidationJSON{ID: b.ID, Status: b.Status, CreateTime: awsTime(created),
+		InvalidationBatch: &batchJSON{CallerReference: b.CallerReference, Paths: pathsJSON{Quantity: len(b.Paths), Items: b.Paths}}}
 }

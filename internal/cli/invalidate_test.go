@@ -18,7 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/cfinv/cfinv/internal/awscf"
+	"github.com/cfinv/cfinv"
 	"github.com/cfinv/cfinv/internal/emulator"
 	"github.com/cfinv/cfinv/internal/store"
 )
@@ -248,7 +248,7 @@ func (c *testClock) Sleep(ctx context.Context, d time.Duration) error {
 // testEmulator runs the emulator on loopback with completion delay delay
 // and returns its URL, a client factory on the shared clock and a
 // distribution with alias www.example.com.
-func testEmulator(t *testing.T, delay time.Duration) (url string, clock *testClock, client func(context.Context) (*awscf.Client, error), dist string) {
+func testEmulator(t *testing.T, delay time.Duration) (url string, clock *testClock, client clientFunc, dist string) {
 	t.Helper()
 	clock = &testClock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
 	srv := httptest.NewServer(emulator.New(emulator.Options{Store: store.NewMem(), Now: clock.Now, CompletionDelay: delay}).Handler())
@@ -262,18 +262,10 @@ func testEmulator(t *testing.T, delay time.Duration) (url string, clock *testClo
 	}
 	f := &awsFlags{EndpointURL: srv.URL}
 	base := f.newClient(&IO{})
-	client = func(ctx context.Context) (*awscf.Client, error) {
-		c, err := base(ctx)
-		if err != nil {
-			return nil, err
-		}
-		c.Sleep = clock.Sleep
-		return c, nil
+	client = func(ctx context.Context, opts ...cfinv.Option) (*cfinv.Client, error) {
+		return base(ctx, append(opts, cfinv.WithClock(clock.Now, clock.Sleep))...)
 	}
-	api, err := awscf.NewAPI(t.Context(), awscf.Config{EndpointURL: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
+	api := sdkClient(t, srv.URL)
 	out, err := api.CreateDistribution(t.Context(), &cloudfront.CreateDistributionInput{DistributionConfig: &types.DistributionConfig{
 		CallerReference: aws.String("cli-test"), Comment: aws.String(""), Enabled: aws.Bool(true),
 		Aliases: &types.Aliases{Quantity: aws.Int32(1), Items: []string{"www.example.com"}},
@@ -301,7 +293,7 @@ func TestInvalidateRunDryRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	items := []string{"/b%20c", "/img/*", "/index.html"}
-	ref := awscf.DeployReference(dist, items, "v1")
+	ref := cfinv.DeployReference(dist, items, "v1")
 	want := `{
     "DryRun": true,
     "Distributions": [
@@ -446,12 +438,8 @@ func TestInvalidateSkeletonAndQuery(t *testing.T) {
 // the first until the deadline, so the run is partial (exit 7), not a
 // limit failure with nothing created (exit 6).
 func TestInvalidateQueuesUntilTheDeadline(t *testing.T) {
-	_, clock, client, dist := testEmulator(t, 3*time.Second)
-	c, err := client(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.API.CreateInvalidation(t.Context(), &cloudfront.CreateInvalidationInput{DistributionId: aws.String(dist), InvalidationBatch: &types.InvalidationBatch{
+	url, clock, client, dist := testEmulator(t, 3*time.Second)
+	if _, err := sdkClient(t, url).CreateInvalidation(t.Context(), &cloudfront.CreateInvalidationInput{DistributionId: aws.String(dist), InvalidationBatch: &types.InvalidationBatch{
 		CallerReference: aws.String("blocker"), Paths: &types.Paths{Quantity: aws.Int32(1), Items: []string{"/blocker"}},
 	}}); err != nil {
 		t.Fatal(err)
@@ -463,7 +451,7 @@ func TestInvalidateQueuesUntilTheDeadline(t *testing.T) {
 	start := clock.Now()
 	ios, _, stdout, stderr := TestIO()
 	opts := &invalidateOptions{IO: ios, Now: clock.Now, Client: client, Distributions: []string{dist}, Items: items, Timeout: 5 * time.Second, StateDir: t.TempDir()}
-	err = invalidateRun(t.Context(), opts)
+	err := invalidateRun(t.Context(), opts)
 	if got := exitCode(err); got != ExitPartial {
 		t.Fatalf("exit code %d (%v), want %d\nstderr:\n%s", got, err, ExitPartial, stderr)
 	}

@@ -8,12 +8,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
-	"github.com/cfinv/cfinv/internal/awscf"
+	"github.com/cfinv/cfinv"
 )
 
 type listOptions struct {
 	IO     *IO
-	Client func(ctx context.Context) (*awscf.Client, error)
+	Client clientFunc
 
 	AWS          awsFlags
 	Distribution string
@@ -37,7 +37,7 @@ JSON output has the shape of "aws cloudfront list-invalidations".`,
 				return flagErrorf("--distribution-id is required")
 			}
 			switch opts.Status {
-			case "", awscf.StatusInProgress, awscf.StatusCompleted:
+			case "", cfinv.StatusInProgress, cfinv.StatusCompleted:
 			default:
 				return flagErrorf("invalid --status %q: want InProgress or Completed", opts.Status)
 			}
@@ -55,7 +55,7 @@ JSON output has the shape of "aws cloudfront list-invalidations".`,
 	}
 	cmd.Flags().StringVar(&opts.Distribution, "distribution-id", "", "distribution ID (required)")
 	cmd.Flags().IntVar(&opts.MaxItems, "max-items", 0, "list at most this many (0: all)")
-	enumVar(cmd.Flags(), &opts.Status, "status", "", []string{"", awscf.StatusInProgress, awscf.StatusCompleted}, "only InProgress or Completed invalidations")
+	enumVar(cmd.Flags(), &opts.Status, "status", "", []string{"", cfinv.StatusInProgress, cfinv.StatusCompleted}, "only InProgress or Completed invalidations")
 	opts.AWS.register(cmd)
 	return cmd
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
-	"github.com/cfinv/cfinv/internal/awscf"
 	"github.com/cfinv/cfinv/internal/emulator"
 	"github.com/cfinv/cfinv/internal/store"
 )
@@ -39,10 +38,7 @@ func countingEmulator(t *testing.T) (url string, requests *atomic.Int64, dist st
 	} {
 		t.Setenv(k, v)
 	}
-	api, err := awscf.NewAPI(t.Context(), awscf.Config{EndpointURL: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
+	api := sdkClient(t, srv.URL)
 	out, err := api.CreateDistribution(context.Background(), &cloudfront.CreateDistributionInput{DistributionConfig: &types.DistributionConfig{
 		CallerReference: aws.String("counting"), Comment: aws.String(""), Enabled: aws.Bool(true),
 		Aliases: &types.Aliases{Quantity: aws.Int32(1), Items: []string{"www.example.com"}},

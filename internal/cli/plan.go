@@ -16,7 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/cfinv/cfinv/cfpath"
 	"github.com/cfinv/cfinv/changes"
-	"github.com/cfinv/cfinv/internal/awscf"
 	"github.com/cfinv/cfinv/plan"
 	"github.com/spf13/cobra"
 )
@@ -42,7 +41,7 @@ type planOptions struct {
 	AWS            awsFlags
 	// Client builds the CloudFront client for --distribution-id; tests
 	// replace it.
-	Client func(ctx context.Context) (*awscf.Client, error)
+	Client clientFunc
 	// OriginPathSet and RootObjectSet say the flags were given, so they
 	// win over the distribution's configuration.
 	OriginPathSet     bool
@@ -319,7 +318,7 @@ func (o *planOptions) fromDistribution(ctx context.Context, m *plan.Mapper) erro
 	if err != nil {
 		return err
 	}
-	ids, err := resolveDistributions(ctx, client, []string{o.DistributionID})
+	ids, err := client.Resolve(ctx, o.DistributionID)
 	if err != nil {
 		return err
 	}

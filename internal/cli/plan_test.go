@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
-	"github.com/cfinv/cfinv/internal/awscf"
 	"github.com/cfinv/cfinv/plan"
 	"github.com/google/go-cmp/cmp"
 )
@@ -234,10 +233,7 @@ func TestPlanRunManifest(t *testing.T) {
 
 func TestPlanFromDistribution(t *testing.T) {
 	url, _, _, _ := testEmulator(t, 0)
-	api, err := awscf.NewAPI(t.Context(), awscf.Config{EndpointURL: url})
-	if err != nil {
-		t.Fatal(err)
-	}
+	api := sdkClient(t, url)
 	origin := func(id, domain, path string) types.Origin {
 		o := types.Origin{Id: aws.String(id), DomainName: aws.String(domain), OriginPath: aws.String(path)}
 		if strings.HasSuffix(domain, ".s3.amazonaws.com") {

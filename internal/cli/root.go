@@ -126,8 +126,5 @@ func version() string {
 
 // isTyped reports whether err already says how to exit.
 func isTyped(err error) bool {
-	var fe *FlagError
-	var ee *ExitError
-	var ec exitCoder
-	return errors.As(err, &fe) || errors.As(err, &ee) || errors.As(err, &ec) || errors.Is(err, context.Canceled)
+	return exitCode(err) != ExitFailure
 }

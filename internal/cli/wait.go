@@ -5,19 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/cfinv/cfinv/internal/awscf"
+	"github.com/cfinv/cfinv"
+	"github.com/cfinv/cfinv/internal/redact"
 )
 
 type waitOptions struct {
 	IO     *IO
 	Now    func() time.Time
-	Client func(ctx context.Context) (*awscf.Client, error)
+	Client clientFunc
 
 	AWS          awsFlags
 	Distribution string
@@ -72,49 +72,74 @@ func waitRun(ctx context.Context, opts *waitOptions) error {
 	if err := opts.AWS.check(opts.IO); err != nil {
 		return err
 	}
-	client, err := opts.Client(ctx)
+	client, err := opts.Client(ctx, cfinv.WithClock(opts.Now, nil))
 	if err != nil {
 		return err
 	}
-	if opts.Now != nil {
-		client.Now = opts.Now
-	}
-	target := awscf.Target{DistributionID: opts.Distribution, IDs: opts.IDs}
-	if len(opts.IDs) > 1 {
-		// Polled together with ListInvalidations, whose summaries carry
-		// no path counts: learn them once for the progress lines.
-		target.Paths = client.PathCounts(ctx, opts.Distribution, opts.IDs)
-	}
-	statuses, err := waitFor(ctx, opts.IO, client, []awscf.Target{target}, deadline(client.Now, opts.Timeout), &opts.AWS)
-	if len(statuses) == 0 {
+	p := newProgress(opts.IO)
+	got, err := client.Wait(ctx, cfinv.WaitRequest{
+		Targets:  []cfinv.Target{{DistributionID: opts.Distribution, IDs: opts.IDs}},
+		Timeout:  opts.Timeout,
+		Progress: p.report,
+	})
+	p.end()
+	err = resumeHint(opts.IO, &opts.AWS, err)
+	if len(got) == 0 {
 		return err // nothing was learnt: no output to print
 	}
-	if perr := printStatuses(opts.IO, &opts.AWS, statuses); perr != nil {
+	if perr := printStatuses(opts.IO, &opts.AWS, got); perr != nil {
 		return perr
 	}
 	return err
 }
 
-// waitFor waits for targets, reporting progress on stderr, and turns a
-// timeout into an error whose hint is the command that resumes.
-func waitFor(ctx context.Context, ios *IO, c *awscf.Client, targets []awscf.Target, dl time.Time, f *awsFlags) (map[string]string, error) {
-	live := ios.IsStderrTTY
-	st, err := c.Wait(ctx, targets, awscf.WaitOptions{Deadline: dl, Progress: func(p awscf.Progress) {
-		reportProgress(ios.ErrOut, live, p)
-	}})
-	if live {
-		fmt.Fprintln(ios.ErrOut)
+// progress reports the polls of a wait on stderr.
+type progress struct {
+	ios  *IO
+	live bool
+}
+
+func newProgress(ios *IO) *progress { return &progress{ios: ios, live: ios.IsStderrTTY} }
+
+func (p *progress) report(e cfinv.Event) {
+	if e.Kind != cfinv.EventWaitProgress {
+		return
 	}
-	var te *awscf.TimeoutError
-	if errors.As(err, &te) {
-		var cmds []string
-		for _, t := range te.Pending {
-			cmds = append(cmds, awscf.ResumeCommand(t, f.resumeFlags()...))
-		}
-		fmt.Fprintf(ios.ErrOut, "To resume waiting, run:\n  %s\n", strings.Join(cmds, "\n  "))
-		return st, &ExitError{Code: ExitTimeout, Err: te, Hint: cmds[0]}
+	reportProgress(p.ios.ErrOut, p.live, e)
+}
+
+// end ends a live progress line.
+func (p *progress) end() {
+	if p.live {
+		fmt.Fprintln(p.ios.ErrOut)
 	}
-	return st, err
+}
+
+// resumeHint prints the command that resumes a wait that timed out, and
+// makes it the hint of the error, unless the request failed in part: then
+// that failure decides the exit code and the hint.
+func resumeHint(ios *IO, f *awsFlags, err error) error {
+	var te *cfinv.TimeoutError
+	if !errors.As(err, &te) || len(te.Pending) == 0 {
+		return err
+	}
+	var cmds []string
+	for _, t := range te.Pending {
+		cmds = append(cmds, resumeCommand(t, f.resumeFlags()...))
+	}
+	fmt.Fprintf(ios.ErrOut, "To resume waiting, run:\n  %s\n", strings.Join(cmds, "\n  "))
+	if errors.Is(err, cfinv.ErrPartial) {
+		return err // the exit code and hint of the partial failure
+	}
+	return &ExitError{Code: ExitTimeout, Err: err, Hint: cmds[0]}
+}
+
+// resumeCommand is the `cfinv wait` command line that resumes waiting for
+// the invalidations of t; extra flags (such as --endpoint-url U) go before
+// the IDs.
+func resumeCommand(t cfinv.Target, extra ...string) string {
+	args := append([]string{"cfinv", "wait", "--distribution-id", t.DistributionID}, extra...)
+	return strings.Join(append(args, t.IDs...), " ")
 }
 
 // reportProgress shows a poll: on a terminal one live line, redrawn in
@@ -122,7 +147,7 @@ func waitFor(ctx context.Context, ios *IO, c *awscf.Client, targets []awscf.Targ
 // completed; otherwise one plain line per change of status, so logs of CI
 // runs stay readable. Path counts are shown when known (always for
 // invalidate --wait; for cfinv wait once each ID was read on its own).
-func reportProgress(w io.Writer, live bool, p awscf.Progress) {
+func reportProgress(w io.Writer, live bool, p cfinv.Event) {
 	elapsed := p.Elapsed.Round(100 * time.Millisecond)
 	paths := ""
 	if p.PathsTotal > 0 {
@@ -144,7 +169,7 @@ func reportProgress(w io.Writer, live bool, p awscf.Progress) {
 		fmt.Fprintf(w, "%s %s (%d/%d completed)%s\n", elapsed, c, p.Done, p.Total, done)
 	}
 	if p.Err != nil {
-		fmt.Fprintf(w, "%s poll failed, will retry: %s\n", elapsed, awscf.Redact(p.Err.Error()))
+		fmt.Fprintf(w, "%s poll failed, will retry: %s\n", elapsed, redact.String(p.Err.Error()))
 	}
 }
 
@@ -154,16 +179,10 @@ type waitStatusJSON struct {
 	Status         string `json:"Status"`
 }
 
-func printStatuses(ios *IO, f *awsFlags, statuses map[string]string) error {
-	keys := make([]string, 0, len(statuses))
-	for k := range statuses {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var rows []waitStatusJSON
-	for _, k := range keys {
-		d, id, _ := strings.Cut(k, "/")
-		rows = append(rows, waitStatusJSON{DistributionID: d, ID: id, Status: statuses[k]})
+func printStatuses(ios *IO, f *awsFlags, got []cfinv.Batch) error {
+	rows := make([]waitStatusJSON, 0, len(got))
+	for _, b := range got {
+		rows = append(rows, waitStatusJSON{DistributionID: b.DistributionID, ID: b.ID, Status: b.Status})
 	}
 	lines := func(w io.Writer) {
 		for _, r := range rows {

@@ -1,4 +1,4 @@
-package awscf
+package cfinv
 
 import (
 	"bytes"
@@ -67,8 +67,8 @@ func TestInvalidateRetriesWithTheSameReference(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			clock := newFakeClock()
 			create, refs := creator(tt.errs...)
-			c := &Client{API: &fakeAPI{create: create}, Now: clock.Now, Sleep: clock.Sleep}
-			res, err := c.Invalidate(t.Context(), Job{DistributionID: "E1", Batches: [][]string{{"/a"}}, References: []string{"ref-1"}, Deadline: clock.Now().Add(tt.deadline)})
+			c := &Client{api: &fakeAPI{create: create}, nowFn: clock.Now, sleepFn: clock.Sleep}
+			res, err := c.submitJob(t.Context(), job{DistributionID: "E1", Batches: [][]string{{"/a"}}, References: []string{"ref-1"}, Deadline: clock.Now().Add(tt.deadline)})
 			if tt.wantErr == "" && err != nil {
 				t.Fatal(err)
 			}
@@ -83,8 +83,8 @@ func TestInvalidateRetriesWithTheSameReference(t *testing.T) {
 					t.Errorf("a retry used reference %q, want ref-1", r)
 				}
 			}
-			if tt.wantErr == "" && res.Done() != 1 {
-				t.Errorf("Done() = %d, want 1", res.Done())
+			if tt.wantErr == "" && res.done() != 1 {
+				t.Errorf("Done() = %d, want 1", res.done())
 			}
 		})
 	}
@@ -97,11 +97,11 @@ func TestInvalidateLimitErrorClass(t *testing.T) {
 		refusals[i] = apiErr("TooManyInvalidationsInProgress")
 	}
 	create, _ := creator(refusals...)
-	c := &Client{API: &fakeAPI{create: create}, Now: clock.Now, Sleep: clock.Sleep}
-	_, err := c.Invalidate(t.Context(), Job{DistributionID: "E1", Batches: [][]string{{"/a"}}, References: []string{"r"}, Deadline: clock.Now().Add(time.Second)})
+	c := &Client{api: &fakeAPI{create: create}, nowFn: clock.Now, sleepFn: clock.Sleep}
+	_, err := c.submitJob(t.Context(), job{DistributionID: "E1", Batches: [][]string{{"/a"}}, References: []string{"r"}, Deadline: clock.Now().Add(time.Second)})
 	var le *LimitError
-	if !errors.As(err, &le) || le.ExitClass() != "limit" {
-		t.Fatalf("error = %#v, want *LimitError with class limit", err)
+	if !errors.As(err, &le) || !errors.Is(err, ErrLimit) {
+		t.Fatalf("error = %#v, want *LimitError matching ErrLimit", err)
 	}
 }
 
@@ -115,17 +115,17 @@ func TestInvalidatePartialFailure(t *testing.T) {
 		}
 		return &cloudfront.CreateInvalidationOutput{Invalidation: inv("I1", StatusCompleted, in.InvalidationBatch.Paths.Items, "r")}, nil
 	}
-	c := &Client{API: &fakeAPI{create: create}, Now: clock.Now, Sleep: clock.Sleep}
-	res, err := c.Invalidate(t.Context(), Job{DistributionID: "E1", Batches: [][]string{{"/a"}, {"/b"}, {"/c"}}, References: []string{"r1", "r2", "r3"}})
+	c := &Client{api: &fakeAPI{create: create}, nowFn: clock.Now, sleepFn: clock.Sleep}
+	res, err := c.submitJob(t.Context(), job{DistributionID: "E1", Batches: [][]string{{"/a"}, {"/b"}, {"/c"}}, References: []string{"r1", "r2", "r3"}})
 	var pe *PartialError
 	if !errors.As(err, &pe) {
 		t.Fatalf("error = %v, want *PartialError", err)
 	}
-	if pe.Done != 1 || pe.Total != 3 || pe.ExitClass() != "partial" {
-		t.Errorf("got done %d of %d class %q, want 1 of 3 partial", pe.Done, pe.Total, pe.ExitClass())
+	if pe.Done != 1 || pe.Total != 3 || !errors.Is(err, ErrPartial) || len(pe.Succeeded) != 1 || pe.Succeeded[0].Paths[0] != "/a" {
+		t.Errorf("got done %d of %d, succeeded %+v, want 1 of 3 matching ErrPartial, /a succeeded", pe.Done, pe.Total, pe.Succeeded)
 	}
-	var ae *Error
-	if !errors.As(err, &ae) || ae.ExitClass() != "auth" {
+	var ae *APIError
+	if !errors.As(err, &ae) || !errors.Is(err, ErrAccessDenied) {
 		t.Errorf("the cause is not the translated AccessDenied: %v", err)
 	}
 	if len(res.Batches) != 3 || res.Batches[2].Invalidation != nil {
@@ -153,11 +153,11 @@ func TestInvalidateQueuesBeyondWildcardBudget(t *testing.T) {
 		return &cloudfront.GetInvalidationOutput{Invalidation: inv(*in.Id, status, nil, "r")}, nil
 	}}
 	var events []string
-	c := &Client{API: api, Now: clock.Now, Sleep: clock.Sleep}
-	res, err := c.Invalidate(t.Context(), Job{
+	c := &Client{api: api, nowFn: clock.Now, sleepFn: clock.Sleep}
+	res, err := c.submitJob(t.Context(), job{
 		DistributionID: "E1", Batches: [][]string{wild("a", 10), wild("b", 10)}, References: []string{"r1", "r2"},
 		Deadline: clock.Now().Add(time.Minute),
-		Event:    func(f string, a ...any) { events = append(events, fmt.Sprintf(f, a...)) },
+		Event:    func(e Event) { events = append(events, e.String()) },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -166,8 +166,8 @@ func TestInvalidateQueuesBeyondWildcardBudget(t *testing.T) {
 	if diff := cmp.Diff(want, api.calls); diff != "" {
 		t.Errorf("calls (-want +got):\n%s", diff)
 	}
-	if res.Done() != 2 {
-		t.Errorf("Done() = %d, want 2", res.Done())
+	if res.done() != 2 {
+		t.Errorf("Done() = %d, want 2", res.done())
 	}
 	if !strings.Contains(strings.Join(events, "\n"), "batch 2: queued until earlier batches complete") {
 		t.Errorf("events %q do not say batch 2 was queued", events)
@@ -193,8 +193,8 @@ func TestInvalidateResumesFromJournal(t *testing.T) {
 		}
 		return create(in)
 	}}
-	c := &Client{API: first, Journal: j, Now: clock.Now, Sleep: clock.Sleep}
-	if _, err := c.Invalidate(t.Context(), Job{DistributionID: "E1", Batches: batches, References: refs, DeployID: "d1"}); err == nil {
+	c := &Client{api: first, nowFn: clock.Now, sleepFn: clock.Sleep}
+	if _, err := c.submitJob(t.Context(), job{DistributionID: "E1", Batches: batches, References: refs, DeployID: "d1", Journal: j}); err == nil {
 		t.Fatal("first run succeeded, want the partial failure")
 	}
 
@@ -203,8 +203,8 @@ func TestInvalidateResumesFromJournal(t *testing.T) {
 	second := &fakeAPI{create: create2, get: func(in *cloudfront.GetInvalidationInput) (*cloudfront.GetInvalidationOutput, error) {
 		return &cloudfront.GetInvalidationOutput{Invalidation: inv(*in.Id, StatusCompleted, batches[0], refs[0])}, nil
 	}}
-	c.API = second
-	res, err := c.Invalidate(t.Context(), Job{DistributionID: "E1", Batches: batches, References: refs, DeployID: "d1"})
+	c.api = second
+	res, err := c.submitJob(t.Context(), job{DistributionID: "E1", Batches: batches, References: refs, DeployID: "d1", Journal: j})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,12 +218,12 @@ func TestInvalidateResumesFromJournal(t *testing.T) {
 
 func TestReferences(t *testing.T) {
 	b := [][]string{{"/a", "/b"}, {"/c"}}
-	c := &Client{Now: newFakeClock().Now, Random: bytes.NewReader(bytes.Repeat([]byte{0xab}, 20))}
-	deploy, err := c.References("E1", b, "v42", "")
+	c := &Client{nowFn: newFakeClock().Now, random: bytes.NewReader(bytes.Repeat([]byte{0xab}, 20))}
+	deploy, err := c.references("E1", b, "v42", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, _ := c.References("E1", b, "v42", "")
+	again, _ := c.references("E1", b, "v42", "")
 	if diff := cmp.Diff(deploy, again); diff != "" {
 		t.Errorf("deploy references not stable (-first +second):\n%s", diff)
 	}
@@ -235,11 +235,11 @@ func TestReferences(t *testing.T) {
 	if !strings.HasPrefix(deploy[0], "cfinv-") || len(deploy[0]) != 46 {
 		t.Errorf("deploy reference %q: want cfinv- and 40 hex digits", deploy[0])
 	}
-	user, _ := c.References("E1", b, "", "mine")
+	user, _ := c.references("E1", b, "", "mine")
 	if diff := cmp.Diff([]string{"mine", "mine-2"}, user); diff != "" {
 		t.Errorf("user references (-want +got):\n%s", diff)
 	}
-	random, _ := c.References("E1", b, "", "")
+	random, _ := c.references("E1", b, "", "")
 	if want := "cfinv-1777636800-abababababababababab"; random[0] != want || random[1] != want {
 		t.Errorf("random references = %q, want %q twice (same fake random source)", random, want)
 	}
@@ -247,56 +247,56 @@ func TestReferences(t *testing.T) {
 
 func TestTranslate(t *testing.T) {
 	tests := []struct {
-		op, code  string
-		class     string
-		msg, hint string
+		op, code string
+		kind     error
+		msg      string
 	}{
-		{"create invalidation", "AccessDenied", "auth", "permission cloudfront:CreateInvalidation is missing", "cfinv iam-policy --distribution-id E1"},
-		{"get invalidation", "AccessDenied", "auth", "cloudfront:GetInvalidation", "cfinv iam-policy"},
-		{"create invalidation", "NoSuchDistribution", "not-found", "NoSuchDistribution", "cfinv distributions"},
-		{"get invalidation", "NoSuchInvalidation", "not-found", "NoSuchInvalidation", "cfinv list --distribution-id E1"},
-		{"create invalidation", "InvalidArgument", "usage", "InvalidArgument", ""},
-		{"create invalidation", "SignatureDoesNotMatch", "auth", "SignatureDoesNotMatch", "credentials"},
-		{"create invalidation", "ExpiredToken", "auth", "ExpiredToken", "session tokens"},
-		{"create invalidation", "TooManyInvalidationsInProgress", "limit", "TooMany", "--timeout"},
-		{"create invalidation", "InternalError", "", "InternalError", ""},
+		{"create invalidation", "AccessDenied", ErrAccessDenied, "permission cloudfront:CreateInvalidation is missing"},
+		{"get invalidation", "AccessDenied", ErrAccessDenied, "cloudfront:GetInvalidation"},
+		{"create invalidation", "NoSuchDistribution", ErrNotFound, "NoSuchDistribution"},
+		{"get invalidation", "NoSuchInvalidation", ErrNotFound, "NoSuchInvalidation"},
+		{"create invalidation", "InvalidArgument", ErrInvalidInput, "InvalidArgument"},
+		{"create invalidation", "InvalidationBatchAlreadyExists", ErrBatchExists, "InvalidationBatchAlreadyExists"},
+		{"create invalidation", "SignatureDoesNotMatch", ErrCredentials, "SignatureDoesNotMatch"},
+		{"create invalidation", "ExpiredToken", ErrCredentials, "ExpiredToken"},
+		{"create invalidation", "TooManyInvalidationsInProgress", ErrLimit, "TooMany"},
+		{"create invalidation", "InternalError", nil, "InternalError"},
 	}
+	sentinels := []error{ErrInvalidPath, ErrInvalidInput, ErrBatchExists, ErrCredentials, ErrAccessDenied, ErrNotFound, ErrUnreachable, ErrLimit, ErrTimeout, ErrPartial}
 	for _, tt := range tests {
 		t.Run(tt.op+"/"+tt.code, func(t *testing.T) {
 			raw := apiErr(tt.code)
-			err := translate(tt.op, "E1", raw)
-			var e *Error
-			if !errors.As(err, &e) {
-				t.Fatalf("translate gave %T", err)
+			err := translate(tt.op, "E1", raw, nil)
+			var e *APIError
+			if !errors.As(err, &e) || e.Op != tt.op || e.DistributionID != "E1" || e.Code != tt.code {
+				t.Fatalf("translate gave %#v, want an *APIError with Op, DistributionID and Code", err)
 			}
-			if e.ExitClass() != tt.class {
-				t.Errorf("class = %q, want %q", e.ExitClass(), tt.class)
+			for _, s := range sentinels {
+				if got := errors.Is(err, s); got != (s == tt.kind) {
+					t.Errorf("errors.Is(err, %v) = %v, want %v", s, got, s == tt.kind)
+				}
 			}
 			if !strings.Contains(err.Error(), tt.msg) || !strings.HasPrefix(err.Error(), tt.op+" for E1: ") {
 				t.Errorf("message %q, want %q prefix and %q", err, tt.op, tt.msg)
-			}
-			if !strings.Contains(e.Hint(), tt.hint) {
-				t.Errorf("hint %q, want it to contain %q", e.Hint(), tt.hint)
 			}
 			if !errors.Is(err, raw) {
 				t.Error("the SDK error is not wrapped")
 			}
 		})
 	}
-	if err := translate("x", "", errors.New("operation error CloudFront: CreateInvalidation, get identity: get credentials: failed to refresh cached credentials")); err.(*Error).ExitClass() != "auth" {
-		t.Errorf("missing credentials class = %q, want auth", err.(*Error).ExitClass())
+	if err := translate("x", "", errors.New("operation error CloudFront: CreateInvalidation, get identity: get credentials: failed to refresh cached credentials"), nil); !errors.Is(err, ErrCredentials) {
+		t.Errorf("missing credentials: %v, want ErrCredentials", err)
 	}
 }
 
-func TestInvalidateReferenceReuseHint(t *testing.T) {
+func TestInvalidateReferenceReuse(t *testing.T) {
 	clock := newFakeClock()
 	reuse := &smithy.GenericAPIError{Code: "InvalidArgument", Message: "Your request contains a caller reference that was used for a previous invalidation batch for the same distribution."}
 	create, _ := creator(reuse)
-	c := &Client{API: &fakeAPI{create: create}, Now: clock.Now, Sleep: clock.Sleep}
-	_, err := c.Invalidate(t.Context(), Job{DistributionID: "E1", Batches: [][]string{{"/a"}}, References: []string{"r"}})
-	var e *Error
-	if !errors.As(err, &e) || !strings.Contains(e.Hint(), "--deploy-id") {
-		t.Errorf("error %v: want a hint about a new --deploy-id", err)
+	c := &Client{api: &fakeAPI{create: create}, nowFn: clock.Now, sleepFn: clock.Sleep}
+	_, err := c.submitJob(t.Context(), job{DistributionID: "E1", Batches: [][]string{{"/a"}}, References: []string{"r"}})
+	if !errors.Is(err, ErrInvalidInput) || !strings.Contains(err.Error(), "caller reference that was used") {
+		t.Errorf("error %v: want ErrInvalidInput with CloudFront's message", err)
 	}
 }
 
@@ -319,12 +319,12 @@ func TestResolve(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := Resolve(dists, tt.name)
+			got, err := match(dists, tt.name)
 			if (err != nil) != tt.err {
-				t.Fatalf("Resolve(%q) error = %v, want error %v", tt.name, err, tt.err)
+				t.Fatalf("match(%q) error = %v, want error %v", tt.name, err, tt.err)
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("Resolve(%q) (-want +got):\n%s", tt.name, diff)
+				t.Errorf("match(%q) (-want +got):\n%s", tt.name, diff)
 			}
 		})
 	}
@@ -369,8 +369,8 @@ func TestInvalidateUsesTheWholeDeadline(t *testing.T) {
 					}
 					return create(in)
 				}}
-				c := &Client{API: api, Now: clock.Now, Sleep: clock.Sleep}
-				_, err := c.Invalidate(t.Context(), Job{DistributionID: "E1", Batches: [][]string{make([]string, 3000)}, References: []string{"r"}, Deadline: start.Add(tt.deadline)})
+				c := &Client{api: api, nowFn: clock.Now, sleepFn: clock.Sleep}
+				_, err := c.submitJob(t.Context(), job{DistributionID: "E1", Batches: [][]string{make([]string, 3000)}, References: []string{"r"}, Deadline: start.Add(tt.deadline)})
 				var le *LimitError
 				if tt.wantErr != (err != nil) || (tt.wantErr && !errors.As(err, &le)) {
 					t.Fatalf("got error %v after %s (sleeps %v), want error=%v", err, last, clock.sleeps, tt.wantErr)
@@ -433,8 +433,8 @@ func TestJournalComparesTheWholeBatch(t *testing.T) {
 				}
 				return &cloudfront.GetInvalidationOutput{Invalidation: i}, nil
 			}}
-			c := &Client{API: api, Journal: j, Endpoint: "http://127.0.0.1:8655/"}
-			res, err := c.Invalidate(t.Context(), Job{DistributionID: "E1", Batches: [][]string{tt.items}, References: []string{"R"}})
+			c := &Client{api: api, endpoint: "http://127.0.0.1:8655/"}
+			res, err := c.submitJob(t.Context(), job{DistributionID: "E1", Batches: [][]string{tt.items}, References: []string{"R"}, Journal: j})
 			if diff := cmp.Diff(tt.wantCalls, api.calls, cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("calls (-want +got):\n%s", diff)
 			}
@@ -448,9 +448,9 @@ func TestJournalComparesTheWholeBatch(t *testing.T) {
 				}
 				return
 			}
-			var ae *Error
-			if !errors.As(err, &ae) || ae.ExitClass() != classUsage || ae.Code != "InvalidationBatchAlreadyExists" {
-				t.Fatalf("got error %v, want a usage *Error InvalidationBatchAlreadyExists", err)
+			var ae *APIError
+			if !errors.As(err, &ae) || !errors.Is(err, ErrBatchExists) || ae.Code != "InvalidationBatchAlreadyExists" {
+				t.Fatalf("got error %v, want an *APIError InvalidationBatchAlreadyExists matching ErrBatchExists", err)
 			}
 			for _, w := range tt.wantErr {
 				if !strings.Contains(err.Error(), w) {

@@ -1,4 +1,4 @@
-package awscf
+package cfinv
 
 import (
 	"errors"
@@ -45,10 +45,10 @@ func TestWaitPollsAtOnceThenBacksOff(t *testing.T) {
 	api := &fakeAPI{list: listOf(state, "I2", "I1"), get: func(in *cloudfront.GetInvalidationInput) (*cloudfront.GetInvalidationOutput, error) {
 		return &cloudfront.GetInvalidationOutput{Invalidation: inv(*in.Id, state(0)[*in.Id], nil, "r")}, nil
 	}}
-	c := &Client{API: api, Now: clock.Now, Sleep: clock.Sleep}
-	var progress []Progress
-	got, err := c.Wait(t.Context(), []Target{{DistributionID: "E1", IDs: []string{"I1", "I2"}}}, WaitOptions{
-		MaxInterval: time.Second, Progress: func(p Progress) { progress = append(progress, p) },
+	c := &Client{api: api, nowFn: clock.Now, sleepFn: clock.Sleep}
+	var progress []Event
+	got, err := c.wait(t.Context(), []Target{{DistributionID: "E1", IDs: []string{"I1", "I2"}}}, nil, waitOptions{
+		MaxInterval: time.Second, Progress: func(p Event) { progress = append(progress, p) },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -89,11 +89,11 @@ func TestWaitSurvivesTransientErrorsAndTimesOut(t *testing.T) {
 		}
 		return &cloudfront.GetInvalidationOutput{Invalidation: inv(*in.Id, StatusInProgress, nil, "r")}, nil
 	}}
-	c := &Client{API: api, Now: clock.Now, Sleep: clock.Sleep}
+	c := &Client{api: api, nowFn: clock.Now, sleepFn: clock.Sleep}
 	transient := 0
-	_, err := c.Wait(t.Context(), []Target{{DistributionID: "E1", IDs: []string{"I1"}}}, WaitOptions{
+	_, err := c.wait(t.Context(), []Target{{DistributionID: "E1", IDs: []string{"I1"}}}, nil, waitOptions{
 		Deadline: clock.Now().Add(3 * time.Second),
-		Progress: func(p Progress) {
+		Progress: func(p Event) {
 			if p.Err != nil {
 				transient++
 			}
@@ -103,8 +103,8 @@ func TestWaitSurvivesTransientErrorsAndTimesOut(t *testing.T) {
 	if !errors.As(err, &te) {
 		t.Fatalf("error = %v, want *TimeoutError", err)
 	}
-	if te.ExitClass() != "timeout" {
-		t.Errorf("class = %q, want timeout", te.ExitClass())
+	if !errors.Is(err, ErrTimeout) {
+		t.Errorf("%v does not match ErrTimeout", err)
 	}
 	if diff := cmp.Diff([]Target{{DistributionID: "E1", IDs: []string{"I1"}}}, te.Pending); diff != "" {
 		t.Errorf("pending (-want +got):\n%s", diff)
@@ -115,9 +115,6 @@ func TestWaitSurvivesTransientErrorsAndTimesOut(t *testing.T) {
 	if got := clock.Now().Sub(newFakeClock().Now()); got != 3*time.Second {
 		t.Errorf("waited %s on the clock, want exactly the 3s deadline", got)
 	}
-	if want := "cfinv wait --distribution-id E1 --endpoint-url http://x I1"; ResumeCommand(te.Pending[0], "--endpoint-url", "http://x") != want {
-		t.Errorf("ResumeCommand = %q, want %q", ResumeCommand(te.Pending[0], "--endpoint-url", "http://x"), want)
-	}
 }
 
 func TestWaitEndsOnPermanentError(t *testing.T) {
@@ -125,11 +122,11 @@ func TestWaitEndsOnPermanentError(t *testing.T) {
 	api := &fakeAPI{get: func(*cloudfront.GetInvalidationInput) (*cloudfront.GetInvalidationOutput, error) {
 		return nil, apiErr("NoSuchInvalidation")
 	}}
-	c := &Client{API: api, Now: clock.Now, Sleep: clock.Sleep}
-	_, err := c.Wait(t.Context(), []Target{{DistributionID: "E1", IDs: []string{"I9"}}}, WaitOptions{})
-	var e *Error
-	if !errors.As(err, &e) || e.ExitClass() != "not-found" || !strings.Contains(err.Error(), "NoSuchInvalidation") {
-		t.Fatalf("error = %v, want a not-found *Error", err)
+	c := &Client{api: api, nowFn: clock.Now, sleepFn: clock.Sleep}
+	_, err := c.wait(t.Context(), []Target{{DistributionID: "E1", IDs: []string{"I9"}}}, nil, waitOptions{})
+	var e *APIError
+	if !errors.As(err, &e) || !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "NoSuchInvalidation") {
+		t.Fatalf("error = %v, want an *APIError matching ErrNotFound", err)
 	}
 	if len(clock.sleeps) != 0 {
 		t.Errorf("slept %v before failing, want no sleep", clock.sleeps)
@@ -140,15 +137,16 @@ func TestWaitCountsPaths(t *testing.T) {
 	tests := []struct {
 		name   string
 		target Target
+		paths  map[string]int
 		want   [][2]int // PathsDone, PathsTotal after each poll
 	}{
 		// Given counts; several IDs are polled with List, which carries none.
-		{"given", Target{DistributionID: "E1", IDs: []string{"I1", "I2"}, Paths: map[string]int{"I1": 3, "I2": 2}}, [][2]int{{0, 5}, {2, 5}, {5, 5}}},
+		{"given", Target{DistributionID: "E1", IDs: []string{"I1", "I2"}}, map[string]int{"E1/I1": 3, "E1/I2": 2}, [][2]int{{0, 5}, {2, 5}, {5, 5}}},
 		// A single ID is read with Get, which gives its count.
-		{"learnt", Target{DistributionID: "E1", IDs: []string{"I1"}}, [][2]int{{0, 1}, {0, 1}, {1, 1}}},
+		{"learnt", Target{DistributionID: "E1", IDs: []string{"I1"}}, nil, [][2]int{{0, 1}, {0, 1}, {1, 1}}},
 		// I2 completes before it is ever read on its own: the total stays
 		// unknown (0/0) rather than wrong.
-		{"unknown", Target{DistributionID: "E1", IDs: []string{"I1", "I2"}}, [][2]int{{0, 0}, {0, 0}, {0, 0}}},
+		{"unknown", Target{DistributionID: "E1", IDs: []string{"I1", "I2"}}, nil, [][2]int{{0, 0}, {0, 0}, {0, 0}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -168,9 +166,9 @@ func TestWaitCountsPaths(t *testing.T) {
 				// I1 has one path here when it is read on its own.
 				return &cloudfront.GetInvalidationOutput{Invalidation: inv(*in.Id, state(0)[*in.Id], []string{"/x"}, "r")}, nil
 			}}
-			c := &Client{API: api, Now: clock.Now, Sleep: clock.Sleep}
+			c := &Client{api: api, nowFn: clock.Now, sleepFn: clock.Sleep}
 			var got [][2]int
-			if _, err := c.Wait(t.Context(), []Target{tt.target}, WaitOptions{Progress: func(p Progress) {
+			if _, err := c.wait(t.Context(), []Target{tt.target}, tt.paths, waitOptions{Progress: func(p Event) {
 				got = append(got, [2]int{p.PathsDone, p.PathsTotal})
 			}}); err != nil {
 				t.Fatal(err)
@@ -189,23 +187,23 @@ func TestWaitSchedule(t *testing.T) {
 	api := &fakeAPI{get: func(in *cloudfront.GetInvalidationInput) (*cloudfront.GetInvalidationOutput, error) {
 		return &cloudfront.GetInvalidationOutput{Invalidation: inv(*in.Id, StatusInProgress, nil, "r")}, nil
 	}}
-	c := &Client{API: api, Now: clock.Now, Sleep: clock.Sleep}
-	_, err := c.Wait(t.Context(), []Target{{DistributionID: "E1", IDs: []string{"I1"}}}, WaitOptions{Deadline: clock.Now().Add(150 * time.Second)})
+	c := &Client{api: api, nowFn: clock.Now, sleepFn: clock.Sleep}
+	_, err := c.wait(t.Context(), []Target{{DistributionID: "E1", IDs: []string{"I1"}}}, nil, waitOptions{Deadline: clock.Now().Add(150 * time.Second)})
 	var te *TimeoutError
 	if !errors.As(err, &te) {
 		t.Fatalf("error = %v, want *TimeoutError", err)
 	}
 	var want []time.Duration
 	elapsed := time.Duration(0)
-	next := FirstInterval
+	next := firstInterval
 	for elapsed < 150*time.Second {
 		d := min(next, 150*time.Second-elapsed)
 		want = append(want, d)
 		elapsed += d
-		if elapsed < FastPhase {
-			next = min(next*2, FastInterval)
+		if elapsed < fastPhase0 {
+			next = min(next*2, fastInterval)
 		} else {
-			next = min(next*2, MaxInterval)
+			next = min(next*2, maxInterval)
 		}
 	}
 	if diff := cmp.Diff(want, clock.sleeps); diff != "" {

@@ -1,4 +1,4 @@
-package awscf
+package cfinv
 
 import (
 	"context"
@@ -20,49 +20,6 @@ import (
 	"github.com/cfinv/cfinv/internal/journal"
 )
 
-// Client runs cfinv's invalidation operations on an API.
-type Client struct {
-	API API
-	// Journal, when not nil, records submitted batches so a re-run with
-	// the same deploy ID resumes instead of submitting them again.
-	Journal *journal.Journal
-	// Now and Sleep are the clock; nil means the real one. Sleep returns
-	// early with ctx.Err() when ctx ends.
-	Now   func() time.Time
-	Sleep func(ctx context.Context, d time.Duration) error
-	// Random is the source of random caller references; nil means
-	// crypto/rand.
-	Random io.Reader
-	// Endpoint is the base URL the API calls go to (--endpoint-url or the
-	// SDK's resolved endpoint), for the Location of an invalidation taken
-	// from the journal; "" means DefaultEndpoint.
-	Endpoint string
-}
-
-// DefaultEndpoint is CloudFront's API endpoint in the aws partition.
-const DefaultEndpoint = "https://cloudfront.amazonaws.com"
-
-func (c *Client) now() time.Time {
-	if c.Now != nil {
-		return c.Now()
-	}
-	return time.Now()
-}
-
-func (c *Client) sleep(ctx context.Context, d time.Duration) error {
-	if c.Sleep != nil {
-		return c.Sleep(ctx, d)
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 // DeployReference is the caller reference of one batch of a deploy: the
 // same distribution, canonical batch (Prepare's sorted items) and deploy
 // ID always give the same reference, so re-running a deploy never buys the
@@ -82,9 +39,9 @@ func DeployReference(dist string, items []string, deployID string) string {
 // the one cfinv serve applies (CloudFront documents none).
 const MaxCallerReferenceLen = 128
 
-// RandomReference returns a fresh reference for one logical request.
-func (c *Client) RandomReference() (string, error) {
-	r := c.Random
+// randomReference returns a fresh reference for one logical request.
+func (c *Client) randomReference() (string, error) {
+	r := c.random
 	if r == nil {
 		r = crand.Reader
 	}
@@ -95,10 +52,10 @@ func (c *Client) RandomReference() (string, error) {
 	return fmt.Sprintf("cfinv-%d-%s", c.now().Unix(), hex.EncodeToString(b[:])), nil
 }
 
-// References gives each batch its caller reference: derived from deployID
+// references gives each batch its caller reference: derived from deployID
 // when set; ref, then ref-2, ref-3… when the user chose one; random
 // otherwise.
-func (c *Client) References(dist string, batches [][]string, deployID, ref string) ([]string, error) {
+func (c *Client) references(dist string, batches [][]string, deployID, ref string) ([]string, error) {
 	refs := make([]string, len(batches))
 	for i, b := range batches {
 		switch {
@@ -109,7 +66,7 @@ func (c *Client) References(dist string, batches [][]string, deployID, ref strin
 		case ref != "":
 			refs[i] = fmt.Sprintf("%s-%d", ref, i+1)
 		default:
-			r, err := c.RandomReference()
+			r, err := c.randomReference()
 			if err != nil {
 				return nil, err
 			}
@@ -119,8 +76,8 @@ func (c *Client) References(dist string, batches [][]string, deployID, ref strin
 	return refs, nil
 }
 
-// Job is one distribution's share of an invalidate command.
-type Job struct {
+// job is one distribution's share of a Request.
+type job struct {
 	DistributionID string
 	// Batches are the items per CreateInvalidation call, as made by
 	// cfpath.Prepare; References holds one caller reference per batch.
@@ -130,12 +87,15 @@ type Job struct {
 	// Deadline bounds the whole job, including waiting for room under the
 	// in-progress limits. Zero means no deadline besides ctx.
 	Deadline time.Time
+	// Journal, when not nil, records submitted batches and resumes those
+	// an earlier run created.
+	Journal *journal.Journal
 	// Event, when not nil, is told what happens: queued, retried, created.
-	Event func(format string, a ...any)
+	Event func(Event)
 }
 
-// Submitted is one batch of a Job.
-type Submitted struct {
+// submitted is one batch of a job.
+type submitted struct {
 	Batch           int // 1-based
 	Items           []string
 	CallerReference string
@@ -148,14 +108,14 @@ type Submitted struct {
 	Resumed bool
 }
 
-// Result is what Invalidate did for one distribution.
-type Result struct {
+// jobResult is what submitJob did for one distribution.
+type jobResult struct {
 	DistributionID string
-	Batches        []Submitted
+	Batches        []submitted
 }
 
-// Done counts the batches CloudFront accepted.
-func (r *Result) Done() int {
+// done counts the batches CloudFront accepted.
+func (r *jobResult) done() int {
 	n := 0
 	for _, b := range r.Batches {
 		if b.Invalidation != nil {
@@ -163,29 +123,6 @@ func (r *Result) Done() int {
 		}
 	}
 	return n
-}
-
-// PartialError reports a job in which some batches were created and a
-// later one failed.
-type PartialError struct {
-	DistributionID string
-	Done, Total    int
-	Err            error
-}
-
-func (e *PartialError) Error() string {
-	return fmt.Sprintf("%d of %d batches created for %s: %v", e.Done, e.Total, e.DistributionID, e.Err)
-}
-
-// Unwrap returns the failure.
-func (e *PartialError) Unwrap() error { return e.Err }
-
-// ExitClass is "partial".
-func (e *PartialError) ExitClass() string { return classPartial }
-
-// Hint explains how to finish the job.
-func (e *PartialError) Hint() string {
-	return "re-run the same command with the same --deploy-id: created batches are not sent again"
 }
 
 // budget tracks our own batches still in progress on one distribution,
@@ -247,7 +184,7 @@ func jitter(d time.Duration) time.Duration {
 	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
 }
 
-// Invalidate submits job's batches in order, each with its own caller
+// submitJob submits job's batches in order, each with its own caller
 // reference, reused for every retry of that batch. Batches that would take
 // our own in-progress invalidations past CloudFront's limits (3000 paths,
 // 15 wildcards per distribution) are held back until earlier ones
@@ -257,24 +194,24 @@ func jitter(d time.Duration) time.Duration {
 // earlier run is not sent again. If a batch fails after others were
 // created, the error is a *PartialError; the Result always lists every
 // batch.
-func (c *Client) Invalidate(ctx context.Context, job Job) (*Result, error) {
+func (c *Client) submitJob(ctx context.Context, job job) (*jobResult, error) {
 	if len(job.References) != len(job.Batches) {
 		return nil, fmt.Errorf("invalidate %s: %d references for %d batches", job.DistributionID, len(job.References), len(job.Batches))
 	}
 	event := job.Event
 	if event == nil {
-		event = func(string, ...any) {}
+		event = func(Event) {}
 	}
-	res := &Result{DistributionID: job.DistributionID}
+	res := &jobResult{DistributionID: job.DistributionID}
 	for i, items := range job.Batches {
-		res.Batches = append(res.Batches, Submitted{Batch: i + 1, Items: items, CallerReference: job.References[i]})
+		res.Batches = append(res.Batches, submitted{Batch: i + 1, Items: items, CallerReference: job.References[i]})
 	}
 	var inflight budget
 	for i := range res.Batches {
 		sb := &res.Batches[i]
 		if err := c.submit(ctx, job, sb, &inflight, event); err != nil {
-			if done := res.Done(); done > 0 {
-				return res, &PartialError{DistributionID: job.DistributionID, Done: done, Total: len(res.Batches), Err: err}
+			if done := res.done(); done > 0 {
+				return res, &PartialError{DistributionID: job.DistributionID, Done: done, Total: len(res.Batches), Succeeded: res.created(), Err: err}
 			}
 			return res, err
 		}
@@ -285,7 +222,7 @@ func (c *Client) Invalidate(ctx context.Context, job Job) (*Result, error) {
 	return res, nil
 }
 
-func (c *Client) submit(ctx context.Context, job Job, sb *Submitted, inflight *budget, event func(string, ...any)) error {
+func (c *Client) submit(ctx context.Context, job job, sb *submitted, inflight *budget, event func(Event)) error {
 	dist := job.DistributionID
 	// The deadline also bounds calls in flight: a server that accepts and
 	// never answers is cut off at the deadline, not long after it. Each
@@ -299,8 +236,8 @@ func (c *Client) submit(ctx context.Context, job Job, sb *Submitted, inflight *b
 		callCtx, cancel = context.WithTimeout(ctx, max(job.Deadline.Sub(c.now()), minCallBudget))
 		defer cancel()
 	}
-	if c.Journal != nil {
-		if e, ok := c.Journal.Lookup(dist, sb.CallerReference); ok {
+	if job.Journal != nil {
+		if e, ok := job.Journal.Lookup(dist, sb.CallerReference); ok {
 			// A reference reused with other paths is refused here, as
 			// CloudFront would refuse it, before anything is sent.
 			if e.Paths != nil {
@@ -308,7 +245,7 @@ func (c *Client) submit(ctx context.Context, job Job, sb *Submitted, inflight *b
 					return err
 				}
 			}
-			out, err := c.API.GetInvalidation(callCtx, &cloudfront.GetInvalidationInput{DistributionId: aws.String(dist), Id: aws.String(e.InvalidationID)})
+			out, err := c.api.GetInvalidation(callCtx, &cloudfront.GetInvalidationInput{DistributionId: aws.String(dist), Id: aws.String(e.InvalidationID)})
 			switch {
 			case err == nil:
 				// CloudFront's record is the authority, and the only one
@@ -326,10 +263,10 @@ func (c *Client) submit(ctx context.Context, job Job, sb *Submitted, inflight *b
 				}
 				sb.Invalidation, sb.Resumed = out.Invalidation, true
 				sb.Location = c.location(dist, e.InvalidationID)
-				event("batch %d: already created as %s by an earlier run (journal); not sent again", sb.Batch, e.InvalidationID)
+				event(Event{Kind: EventResumed, DistributionID: dist, Batch: sb.Batch, InvalidationID: e.InvalidationID, CallerReference: sb.CallerReference, Paths: len(sb.Items)})
 				return nil
 			case errorCode(err) != "NoSuchInvalidation":
-				return translate("get invalidation", dist, err)
+				return c.translate("get invalidation", dist, err)
 			}
 			// The journal names an invalidation CloudFront does not know
 			// (another endpoint, a reset emulator): submit again.
@@ -341,7 +278,7 @@ func (c *Client) submit(ctx context.Context, job Job, sb *Submitted, inflight *b
 	for attempt := 1; ; attempt++ {
 		if !inflight.fits(sb.Items) {
 			if err := c.refresh(callCtx, dist, inflight); err != nil && (!isTransient(err) || ctx.Err() != nil) {
-				return translate("list invalidations", dist, err)
+				return c.translate("list invalidations", dist, err)
 			}
 		}
 		var err error
@@ -355,23 +292,23 @@ func (c *Client) submit(ctx context.Context, job Job, sb *Submitted, inflight *b
 				return fmt.Errorf("create invalidation for %s: %w", dist, ctx.Err())
 			}
 			if callCtx.Err() != nil {
-				return &DeadlineError{DistributionID: dist, Batch: sb.Batch, Tries: tries, Waited: c.now().Sub(start), Err: translate("create invalidation", dist, err)}
+				return &DeadlineError{DistributionID: dist, Batch: sb.Batch, Tries: tries, Waited: c.now().Sub(start), Err: c.translate("create invalidation", dist, err)}
 			}
 			if errorCode(err) == "InvalidationBatchAlreadyExists" {
-				e := &Error{}
-				if errors.As(translate("create invalidation", dist, err), &e) {
+				e := &APIError{}
+				if errors.As(c.translate("create invalidation", dist, err), &e) {
 					e.Message = fmt.Sprintf("caller reference %q is already used by a batch with other paths than these %s: %s", sb.CallerReference, plural(len(sb.Items), "path"), e.Message)
 				}
 				return e
 			}
 			if !isTransient(err) {
-				return translate("create invalidation", dist, err)
+				return c.translate("create invalidation", dist, err)
 			}
-			event("batch %d: %s; retrying with the same caller reference", sb.Batch, describe(err))
+			event(Event{Kind: EventRetried, DistributionID: dist, Batch: sb.Batch, CallerReference: sb.CallerReference, Paths: len(sb.Items), Err: c.redactErr(err)})
 		} else {
 			err = fmt.Errorf("queued: our in-progress invalidations leave no room for batch %d under the limits (%d paths, %d wildcards)", sb.Batch, cfpath.MaxInProgressPaths, cfpath.MaxInProgressWildcards)
 			if attempt == 1 {
-				event("batch %d: queued until earlier batches complete", sb.Batch)
+				event(Event{Kind: EventQueued, DistributionID: dist, Batch: sb.Batch, CallerReference: sb.CallerReference, Paths: len(sb.Items)})
 			}
 		}
 		wait := jitter(delay)
@@ -384,9 +321,9 @@ func (c *Client) submit(ctx context.Context, job Job, sb *Submitted, inflight *b
 			left := job.Deadline.Sub(c.now())
 			if left <= 0 {
 				if tries > 0 && !isLimit(err) {
-					return &DeadlineError{DistributionID: dist, Batch: sb.Batch, Tries: tries, Waited: c.now().Sub(start), Err: translate("create invalidation", dist, err)}
+					return &DeadlineError{DistributionID: dist, Batch: sb.Batch, Tries: tries, Waited: c.now().Sub(start), Err: c.translate("create invalidation", dist, err)}
 				}
-				return &LimitError{DistributionID: dist, Batch: sb.Batch, Waited: c.now().Sub(start), Err: translate("create invalidation", dist, err)}
+				return &LimitError{DistributionID: dist, Batch: sb.Batch, Waited: c.now().Sub(start), Err: c.translate("create invalidation", dist, err)}
 			}
 			wait = min(wait, left)
 		}
@@ -407,21 +344,14 @@ func isLimit(err error) bool {
 	return false
 }
 
-func describe(err error) string {
-	if code := errorCode(err); code != "" {
-		return code
-	}
-	return Redact(err.Error())
-}
-
-func (c *Client) create(ctx context.Context, job Job, sb *Submitted) error {
+func (c *Client) create(ctx context.Context, job job, sb *submitted) error {
 	dist := job.DistributionID
-	if c.Journal != nil {
-		if err := c.Journal.Append(journal.Entry{Time: c.now().UTC(), DistributionID: dist, CallerReference: sb.CallerReference, DeployID: job.DeployID, Items: len(sb.Items), State: journal.StateSubmitting}); err != nil {
+	if job.Journal != nil {
+		if err := job.Journal.Append(journal.Entry{Time: c.now().UTC(), DistributionID: dist, CallerReference: sb.CallerReference, DeployID: job.DeployID, Items: len(sb.Items), State: journal.StateSubmitting}); err != nil {
 			return err
 		}
 	}
-	out, err := c.API.CreateInvalidation(ctx, &cloudfront.CreateInvalidationInput{
+	out, err := c.api.CreateInvalidation(ctx, &cloudfront.CreateInvalidationInput{
 		DistributionId: aws.String(dist),
 		InvalidationBatch: &types.InvalidationBatch{
 			CallerReference: aws.String(sb.CallerReference),
@@ -440,30 +370,21 @@ func (c *Client) create(ctx context.Context, job Job, sb *Submitted) error {
 		sb.Location = c.location(dist, id)
 	}
 	if job.Event != nil {
-		job.Event("batch %d: created %s (%s, reference %s)", sb.Batch, id, plural(len(sb.Items), "path"), sb.CallerReference)
+		job.Event(Event{Kind: EventCreated, DistributionID: dist, Batch: sb.Batch, InvalidationID: id, CallerReference: sb.CallerReference, Paths: len(sb.Items)})
 	}
-	if c.Journal != nil {
-		if err := c.Journal.Append(journal.Entry{Time: c.now().UTC(), DistributionID: dist, CallerReference: sb.CallerReference, DeployID: job.DeployID, InvalidationID: id, Items: len(sb.Items), Paths: sb.Items, State: journal.StateCreated}); err != nil {
+	if job.Journal != nil {
+		if err := job.Journal.Append(journal.Entry{Time: c.now().UTC(), DistributionID: dist, CallerReference: sb.CallerReference, DeployID: job.DeployID, InvalidationID: id, Items: len(sb.Items), Paths: sb.Items, State: journal.StateCreated}); err != nil {
 			return fmt.Errorf("invalidation %s was created but not journalled: %w", id, err)
 		}
 	}
 	return nil
 }
 
-// location is the URL of invalidation id on the endpoint in use.
-func (c *Client) location(dist, id string) string {
-	base := strings.TrimSuffix(c.Endpoint, "/")
-	if base == "" {
-		base = DefaultEndpoint
-	}
-	return base + "/2020-05-31/distribution/" + dist + "/invalidation/" + id
-}
-
 // sameBatch returns nil when sb's items are the paths recorded for its
 // caller reference (in any order: CloudFront compares the batch, not the
 // order), and CloudFront's InvalidationBatchAlreadyExists, as a usage
 // error naming what differs, when they are not.
-func sameBatch(dist string, sb *Submitted, id string, recorded []string) error {
+func sameBatch(dist string, sb *submitted, id string, recorded []string) error {
 	added, removed := diffPaths(recorded, sb.Items)
 	if len(added) == 0 && len(removed) == 0 {
 		return nil
@@ -478,11 +399,10 @@ func sameBatch(dist string, sb *Submitted, id string, recorded []string) error {
 	return batchExists(dist, sb, id, strings.Join(parts, "; "))
 }
 
-func batchExists(dist string, sb *Submitted, id, diff string) error {
-	return &Error{Op: "create invalidation", DistributionID: dist, Code: "InvalidationBatchAlreadyExists",
+func batchExists(dist string, sb *submitted, id, diff string) error {
+	return &APIError{Op: "create invalidation", DistributionID: dist, Code: "InvalidationBatchAlreadyExists",
 		Message: fmt.Sprintf("caller reference %q was already used for invalidation %s with other paths (%s); batch %d not sent", sb.CallerReference, id, diff, sb.Batch),
-		class:   classUsage,
-		hint:    "a caller reference names one batch: use a new --caller-reference or --deploy-id for other paths",
+		kind:    ErrBatchExists,
 	}
 }
 
@@ -517,94 +437,6 @@ func firstFew(paths []string) string {
 		return strings.Join(paths, ", ")
 	}
 	return fmt.Sprintf("%s and %d more", strings.Join(paths[:n], ", "), len(paths)-n)
-}
-
-// Distribution is a distribution as cfinv lists and resolves them.
-type Distribution struct {
-	ID         string
-	DomainName string
-	Aliases    []string
-	Status     string
-	Enabled    bool
-	Comment    string
-}
-
-// Distributions lists every distribution, following pagination.
-func (c *Client) Distributions(ctx context.Context) ([]Distribution, error) {
-	var out []Distribution
-	var marker *string
-	for {
-		page, err := c.API.ListDistributions(ctx, &cloudfront.ListDistributionsInput{Marker: marker})
-		if err != nil {
-			return nil, translate("list distributions", "", err)
-		}
-		l := page.DistributionList
-		if l == nil {
-			return out, nil
-		}
-		for _, s := range l.Items {
-			d := Distribution{ID: aws.ToString(s.Id), DomainName: aws.ToString(s.DomainName), Status: aws.ToString(s.Status), Enabled: aws.ToBool(s.Enabled), Comment: aws.ToString(s.Comment)}
-			if s.Aliases != nil {
-				d.Aliases = s.Aliases.Items
-			}
-			out = append(out, d)
-		}
-		if !aws.ToBool(l.IsTruncated) || aws.ToString(l.NextMarker) == "" {
-			return out, nil
-		}
-		marker = l.NextMarker
-	}
-}
-
-// LooksLikeID reports whether s has the shape of a distribution ID ("E"
-// and upper-case letters and digits) rather than a domain name.
-func LooksLikeID(s string) bool {
-	if len(s) < 8 || len(s) > 20 || strings.Contains(s, ".") {
-		return false
-	}
-	for _, r := range s {
-		if !('A' <= r && r <= 'Z' || '0' <= r && r <= '9') {
-			return false
-		}
-	}
-	return true
-}
-
-// ErrNoMatch is wrapped by Resolve when no distribution has the name.
-var ErrNoMatch = errors.New("no distribution matches")
-
-// Resolve maps a domain name to distribution IDs: a distribution matches
-// when its CloudFront domain or an alias equals name (case-insensitively),
-// or when an alias "*.example.com" covers name "x.example.com". Exact
-// matches win over wildcard aliases.
-func Resolve(dists []Distribution, name string) ([]string, error) {
-	name = strings.ToLower(strings.TrimSuffix(name, "."))
-	var exact, wild []string
-	for _, d := range dists {
-		if strings.EqualFold(d.DomainName, name) {
-			exact = append(exact, d.ID)
-			continue
-		}
-		for _, a := range d.Aliases {
-			a = strings.ToLower(a)
-			if a == name {
-				exact = append(exact, d.ID)
-				break
-			}
-			if suffix, ok := strings.CutPrefix(a, "*"); ok && strings.HasSuffix(name, suffix) && !strings.Contains(strings.TrimSuffix(name, suffix), ".") && len(name) > len(suffix) {
-				wild = append(wild, d.ID)
-				break
-			}
-		}
-	}
-	switch {
-	case len(exact) > 0:
-		return exact, nil
-	case len(wild) > 0:
-		return wild, nil
-	}
-	return nil, &Error{Op: "resolve distribution", Message: fmt.Sprintf("%v %q by domain name or alias", ErrNoMatch, name), class: classNotFound,
-		hint: "`cfinv distributions` lists IDs, domains and aliases", Err: ErrNoMatch}
 }
 
 // plural formats n with noun, adding "s" unless n is 1.

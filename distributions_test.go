@@ -1,4 +1,4 @@
-package awscf
+package cfinv
 
 import (
 	"errors"
@@ -20,7 +20,7 @@ import (
 )
 
 // TestInProgressBatches reads CloudFront's own in-progress count of many
-// distributions with GetDistribution, never more than MaxConcurrentGets
+// distributions with GetDistribution, never more than maxConcurrentGets
 // calls at once (issue 3).
 func TestInProgressBatches(t *testing.T) {
 	testCredentials(t)
@@ -41,11 +41,8 @@ func TestInProgressBatches(t *testing.T) {
 		emu.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	api, err := NewAPI(t.Context(), Config{EndpointURL: srv.URL, MaxAttempts: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const n = 3 * MaxConcurrentGets
+	_, api := newTestClient(t, srv.URL, 1)
+	const n = 3 * maxConcurrentGets
 	ids := make([]string, n)
 	for i := range ids {
 		ids[i] = createDistribution(t, api, fmt.Sprintf("many-%d", i))
@@ -62,7 +59,7 @@ func TestInProgressBatches(t *testing.T) {
 	create(ids[1], "b")
 	create(ids[n-1], "c")
 
-	c := &Client{API: api}
+	c := &Client{api: api}
 	got, err := c.InProgressBatches(t.Context(), ids)
 	if err != nil {
 		t.Fatal(err)
@@ -72,13 +69,13 @@ func TestInProgressBatches(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("in progress (-want +got):\n%s", diff)
 	}
-	if gets != n || peak > MaxConcurrentGets {
-		t.Errorf("%d GetDistribution calls, at most %d at once; want %d, at most %d", gets, peak, n, MaxConcurrentGets)
+	if gets != n || peak > maxConcurrentGets {
+		t.Errorf("%d GetDistribution calls, at most %d at once; want %d, at most %d", gets, peak, n, maxConcurrentGets)
 	}
 
 	// An unknown distribution fails the whole listing with its error.
 	_, err = c.InProgressBatches(t.Context(), append([]string{"ENOSUCHDIST00"}, ids...))
-	var e *Error
+	var e *APIError
 	if !errors.As(err, &e) || e.Code != "NoSuchDistribution" || e.DistributionID != "ENOSUCHDIST00" {
 		t.Errorf("error = %v, want NoSuchDistribution for ENOSUCHDIST00", err)
 	}
@@ -89,12 +86,11 @@ func cloudfrontCreate(dist, ref string) *cloudfront.CreateInvalidationInput {
 }
 
 // TestPathCounts learns the path counts of several invalidations, leaves
-// out an unknown ID, and makes no call at all past MaxPathCountIDs.
+// out an unknown ID, and makes no call at all past maxPathCountIDs.
 func TestPathCounts(t *testing.T) {
 	clock := &sharedClock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
-	api := newEmulatorAPI(t, clock, nil)
+	c, api := newEmulatorAPI(t, clock, nil)
 	dist := createDistribution(t, api, "counts")
-	c := &Client{API: api}
 	var ids []string
 	for i, paths := range [][]string{{"/a"}, {"/b", "/c", "/d*"}} {
 		out, err := api.CreateInvalidation(t.Context(), &cloudfront.CreateInvalidationInput{
@@ -109,15 +105,15 @@ func TestPathCounts(t *testing.T) {
 		}
 		ids = append(ids, aws.ToString(out.Invalidation.Id))
 	}
-	got := c.PathCounts(t.Context(), dist, append(ids, "INOSUCHINVALID"))
+	got := c.pathCounts(t.Context(), dist, append(ids, "INOSUCHINVALID"))
 	if diff := cmp.Diff(map[string]int{ids[0]: 1, ids[1]: 3}, got); diff != "" {
 		t.Errorf("PathCounts (-want +got):\n%s", diff)
 	}
-	many := make([]string, MaxPathCountIDs+1)
+	many := make([]string, maxPathCountIDs+1)
 	for i := range many {
 		many[i] = ids[0]
 	}
-	if got := c.PathCounts(t.Context(), dist, many); len(got) != 0 {
+	if got := c.pathCounts(t.Context(), dist, many); len(got) != 0 {
 		t.Errorf("PathCounts of %d IDs = %v, want none looked up", len(many), got)
 	}
 }

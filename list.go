@@ -1,4 +1,4 @@
-package awscf
+package cfinv
 
 import (
 	"context"
@@ -11,24 +11,26 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 )
 
-// Get returns invalidation id of dist.
+// Get returns invalidation id of distribution dist, as CloudFront reports
+// it; an unknown ID is an *APIError matching ErrNotFound.
 func (c *Client) Get(ctx context.Context, dist, id string) (*types.Invalidation, error) {
-	out, err := c.API.GetInvalidation(ctx, &cloudfront.GetInvalidationInput{DistributionId: aws.String(dist), Id: aws.String(id)})
+	out, err := c.api.GetInvalidation(ctx, &cloudfront.GetInvalidationInput{DistributionId: aws.String(dist), Id: aws.String(id)})
 	if err != nil {
-		return nil, translate("get invalidation", dist, err)
+		return nil, c.translate("get invalidation", dist, err)
 	}
 	return out.Invalidation, nil
 }
 
-// List returns the invalidations of dist, newest first, following
-// pagination until max items (0: all) with the given status ("": any).
+// List returns the invalidations of distribution dist, newest first,
+// following pagination until max items (0: all) with the given status
+// (StatusInProgress, StatusCompleted, or "" for any).
 func (c *Client) List(ctx context.Context, dist string, max int, status string) ([]types.InvalidationSummary, error) {
 	var out []types.InvalidationSummary
 	var marker *string
 	for {
-		page, err := c.API.ListInvalidations(ctx, &cloudfront.ListInvalidationsInput{DistributionId: aws.String(dist), Marker: marker})
+		page, err := c.api.ListInvalidations(ctx, &cloudfront.ListInvalidationsInput{DistributionId: aws.String(dist), Marker: marker})
 		if err != nil {
-			return nil, translate("list invalidations", dist, err)
+			return nil, c.translate("list invalidations", dist, err)
 		}
 		l := page.InvalidationList
 		if l == nil {
@@ -50,16 +52,16 @@ func (c *Client) List(ctx context.Context, dist string, max int, status string) 
 	}
 }
 
-// MaxConcurrentGets bounds the GetDistribution calls InProgressBatches has
+// maxConcurrentGets bounds the GetDistribution calls InProgressBatches has
 // in flight at once: enough to list a few hundred distributions in
 // seconds, few enough to stay clear of CloudFront's request rate limits.
-const MaxConcurrentGets = 8
+const maxConcurrentGets = 8
 
 // InProgressBatches returns the number of invalidation batches in progress
 // on each of ids, in order, as GetDistribution reports it
 // (InProgressInvalidationBatches: CloudFront's own count, which the
 // summaries of ListDistributions do not carry). One call per distribution,
-// at most MaxConcurrentGets at once; the first error cancels the rest and
+// at most maxConcurrentGets at once; the first error cancels the rest and
 // is returned.
 func (c *Client) InProgressBatches(ctx context.Context, ids []string) ([]int, error) {
 	ctx, cancel := context.WithCancel(ctx)
@@ -67,9 +69,9 @@ func (c *Client) InProgressBatches(ctx context.Context, ids []string) ([]int, er
 	out := make([]int, len(ids))
 	errs := make([]error, len(ids))
 	stopped := forEachConcurrently(ctx, len(ids), func(i int) {
-		res, err := c.API.GetDistribution(ctx, &cloudfront.GetDistributionInput{Id: aws.String(ids[i])})
+		res, err := c.api.GetDistribution(ctx, &cloudfront.GetDistributionInput{Id: aws.String(ids[i])})
 		if err != nil {
-			errs[i] = translate("get distribution", ids[i], err)
+			errs[i] = c.translate("get distribution", ids[i], err)
 			cancel()
 			return
 		}
@@ -95,10 +97,10 @@ func (c *Client) InProgressBatches(ctx context.Context, ids []string) ([]int, er
 }
 
 // forEachConcurrently calls fn(i) for every i in [0, n), at most
-// MaxConcurrentGets at once, and returns when the calls it started have
+// maxConcurrentGets at once, and returns when the calls it started have
 // returned. Once ctx is done it starts no more and returns ctx's error.
 func forEachConcurrently(ctx context.Context, n int, fn func(i int)) error {
-	sem := make(chan struct{}, MaxConcurrentGets)
+	sem := make(chan struct{}, maxConcurrentGets)
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for i := range n {
@@ -118,26 +120,26 @@ func forEachConcurrently(ctx context.Context, n int, fn func(i int)) error {
 	return nil
 }
 
-// MaxPathCountIDs is the most invalidations PathCounts looks up: past that,
+// maxPathCountIDs is the most invalidations pathCounts looks up: past that,
 // progress goes without path counts rather than spend a call per ID.
-// PathCountsTimeout bounds the look-ups, so that a slow endpoint delays
+// pathCountsTimeout bounds the look-ups, so that a slow endpoint delays
 // the wait that follows by no more than that.
 const (
-	MaxPathCountIDs   = 100
-	PathCountsTimeout = 5 * time.Second
+	maxPathCountIDs   = 100
+	pathCountsTimeout = 5 * time.Second
 )
 
-// PathCounts returns the number of paths of each invalidation of dist in
-// ids that GetInvalidation answers for, at most MaxConcurrentGets calls at
-// once, for at most PathCountsTimeout. It is best effort, for progress
+// pathCounts returns the number of paths of each invalidation of dist in
+// ids that GetInvalidation answers for, at most maxConcurrentGets calls at
+// once, for at most pathCountsTimeout. It is best effort, for progress
 // reports: errors leave an ID out (the wait that follows reports them),
-// and more than MaxPathCountIDs ids give an empty map without a call.
-func (c *Client) PathCounts(ctx context.Context, dist string, ids []string) map[string]int {
+// and more than maxPathCountIDs ids give an empty map without a call.
+func (c *Client) pathCounts(ctx context.Context, dist string, ids []string) map[string]int {
 	out := map[string]int{}
-	if len(ids) > MaxPathCountIDs {
+	if len(ids) > maxPathCountIDs {
 		return out
 	}
-	ctx, cancel := context.WithTimeout(ctx, PathCountsTimeout)
+	ctx, cancel := context.WithTimeout(ctx, pathCountsTimeout)
 	defer cancel()
 	var mu sync.Mutex
 	forEachConcurrently(ctx, len(ids), func(i int) {

@@ -1,4 +1,4 @@
-package awscf
+package cfinv
 
 import (
 	"bytes"
@@ -11,29 +11,6 @@ import (
 	"sync"
 	"testing"
 )
-
-func TestRedactShapes(t *testing.T) {
-	tests := []struct {
-		name, in, want string
-	}{
-		{"header lines", "Authorization: AWS4-HMAC-SHA256 Credential=AKID/x, Signature=abc\r\nX-Amz-Security-Token: tok\r\nX-Amz-Date: 20260501T000000Z\r\n",
-			"Authorization: REDACTED\r\nX-Amz-Security-Token: REDACTED\r\nX-Amz-Date: 20260501T000000Z\r\n"},
-		{"canonical request in a message", "should have been\n'POST\n/x\n\nhost:h\nx-amz-security-token:tok/en+1=\nx-amz-date:d\n'",
-			"should have been\n'POST\n/x\n\nhost:h\nx-amz-security-token:REDACTED\nx-amz-date:d\n'"},
-		{"escaped newlines", "host:h&#xA;x-amz-security-token:tok&#xA;x-amz-date:d", "host:h&#xA;x-amz-security-token:REDACTED&#xA;x-amz-date:d"},
-		{"query parameters", "/x?X-Amz-Signature=0123abcd&X-Amz-Security-Token=t%2Fk&a=b", "/x?X-Amz-Signature=REDACTED&X-Amz-Security-Token=REDACTED&a=b"},
-		{"signature in text", "you sent Signature=" + strings.Repeat("ab", 32) + ".", "you sent Signature=REDACTED."},
-		{"authorization quoted", `the header 'Authorization: AWS4-HMAC-SHA256 Credential=A/1, Signature=ff' was`, `the header 'Authorization: REDACTED' was`},
-		{"nothing secret", "NoSuchDistribution: The specified distribution does not exist.", "NoSuchDistribution: The specified distribution does not exist."},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := Redact(tt.in); got != tt.want {
-				t.Errorf("Redact(%q)\n got %q\nwant %q", tt.in, got, tt.want)
-			}
-		})
-	}
-}
 
 // TestNothingPrintedCarriesASecret covers issue 10, item 6: a server that
 // echoes the canonical request (x-amz-security-token included), the
@@ -66,16 +43,12 @@ func TestNothingPrintedCarriesASecret(t *testing.T) {
 	for _, debug := range []bool{false, true} {
 		t.Run(fmt.Sprintf("debug=%v", debug), func(t *testing.T) {
 			var log bytes.Buffer
-			cfg := Config{EndpointURL: srv.URL, MaxAttempts: 1}
+			var opts []Option
 			if debug {
-				cfg.Debug = &log
+				opts = append(opts, WithDebugLog(&log))
 			}
-			api, err := NewAPI(t.Context(), cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := &Client{API: api}
-			_, err = c.Get(t.Context(), "E1", "I1")
+			c, _ := newTestClient(t, srv.URL, 1, opts...)
+			_, err := c.Get(t.Context(), "E1", "I1")
 			if err == nil {
 				t.Fatal("Get succeeded against a server that refuses every signature")
 			}

@@ -1,4 +1,4 @@
-package awscf
+package cfinv
 
 import (
 	"bufio"
@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/google/go-cmp/cmp"
@@ -66,12 +67,9 @@ func TestUnreachableEndpointFailsAtOnce(t *testing.T) {
 	testCredentials(t)
 	endpoint := closedPort(t)
 	var debug bytes.Buffer
-	api, err := NewAPI(t.Context(), Config{EndpointURL: endpoint, Debug: &debug})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, api := newTestClient(t, endpoint, 0, WithDebugLog(&debug))
 	clock := newFakeClock()
-	c := &Client{API: api, Now: clock.Now, Sleep: clock.Sleep}
+	c := &Client{api: api, nowFn: clock.Now, sleepFn: clock.Sleep}
 
 	tests := []struct {
 		name string
@@ -79,11 +77,11 @@ func TestUnreachableEndpointFailsAtOnce(t *testing.T) {
 		op   string
 	}{
 		{"invalidate", func() error {
-			_, err := c.Invalidate(t.Context(), Job{DistributionID: "E1", Batches: [][]string{{"/a"}}, References: []string{"r"}, Deadline: clock.Now().Add(time.Hour)})
+			_, err := c.submitJob(t.Context(), job{DistributionID: "E1", Batches: [][]string{{"/a"}}, References: []string{"r"}, Deadline: clock.Now().Add(time.Hour)})
 			return err
 		}, "create invalidation for E1"},
 		{"wait", func() error {
-			_, err := c.Wait(t.Context(), []Target{{DistributionID: "E1", IDs: []string{"I1"}}}, WaitOptions{Deadline: clock.Now().Add(time.Hour)})
+			_, err := c.wait(t.Context(), []Target{{DistributionID: "E1", IDs: []string{"I1"}}}, nil, waitOptions{Deadline: clock.Now().Add(time.Hour)})
 			return err
 		}, "wait for E1"},
 		{"list", func() error { _, err := c.List(t.Context(), "E1", 0, ""); return err }, "list invalidations for E1"},
@@ -102,9 +100,9 @@ func TestUnreachableEndpointFailsAtOnce(t *testing.T) {
 			if !strings.HasPrefix(err.Error(), tt.op) || !strings.Contains(err.Error(), want) {
 				t.Errorf("error %q, want %q…%q", err, tt.op, want)
 			}
-			var e *Error
-			if !errors.As(err, &e) || e.ExitClass() != "unreachable" || !strings.Contains(e.Hint(), "cfinv serve") || !strings.Contains(e.Hint(), "--endpoint-url") {
-				t.Errorf("error %#v: want class unreachable and a hint naming cfinv serve and --endpoint-url", err)
+			var e *APIError
+			if !errors.As(err, &e) || e.Endpoint != endpoint {
+				t.Errorf("error %#v: want an *APIError naming the endpoint %s", err, endpoint)
 			}
 			// One request per call, no SDK retry, no sleep of our own.
 			want1 := 1
@@ -187,19 +185,16 @@ func callerRef(body []byte) string {
 func TestHungEndpointTimesOutEachAttempt(t *testing.T) {
 	testCredentials(t)
 	srv := newHungServer(t)
-	api, err := NewAPI(t.Context(), Config{EndpointURL: srv.URL, AttemptTimeout: 100 * time.Millisecond, MaxAttempts: 2, MaxBackoff: 10 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, api := newTestClient(t, srv.URL, 2, WithAttemptTimeout(100*time.Millisecond), WithRetryBackoff(10*time.Millisecond))
 	clock := newFakeClock()
-	c := &Client{API: api, Now: clock.Now, Sleep: clock.Sleep}
-	_, err = c.Invalidate(t.Context(), Job{DistributionID: "E1", Batches: [][]string{{"/a"}}, References: []string{"ref-hung"}, Deadline: clock.Now().Add(3 * time.Second)})
+	c := &Client{api: api, nowFn: clock.Now, sleepFn: clock.Sleep}
+	_, err := c.submitJob(t.Context(), job{DistributionID: "E1", Batches: [][]string{{"/a"}}, References: []string{"ref-hung"}, Deadline: clock.Now().Add(3 * time.Second)})
 	var de *DeadlineError
 	if !errors.As(err, &de) {
 		t.Fatalf("error = %v, want *DeadlineError", err)
 	}
-	if de.ExitClass() != "timeout" || errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), "batch 1 not accepted by the deadline") {
-		t.Errorf("error %q (class %q): want a timeout naming batch 1, not unreachable", err, de.ExitClass())
+	if !errors.Is(err, ErrTimeout) || errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), "batch 1 not accepted by the deadline") {
+		t.Errorf("error %q: want ErrTimeout naming batch 1, not unreachable", err)
 	}
 	refs := srv.references()
 	// Each try is two SDK attempts, each cut by the attempt timeout: the
@@ -241,13 +236,10 @@ func TestLostResponseIsRetriedWithTheSameReference(t *testing.T) {
 		emu.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	api, err := NewAPI(t.Context(), Config{EndpointURL: srv.URL, AttemptTimeout: 200 * time.Millisecond, MaxBackoff: 10 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, api := newTestClient(t, srv.URL, 0, WithAttemptTimeout(200*time.Millisecond), WithRetryBackoff(10*time.Millisecond))
 	dist := createDistribution(t, api, "lost-response")
-	c := &Client{API: api}
-	res, err := c.Invalidate(t.Context(), Job{DistributionID: dist, Batches: [][]string{{"/a"}}, References: []string{"ref-lost"}, Deadline: time.Now().Add(time.Minute)})
+	c := &Client{api: api}
+	res, err := c.submitJob(t.Context(), job{DistributionID: dist, Batches: [][]string{{"/a"}}, References: []string{"ref-lost"}, Deadline: time.Now().Add(time.Minute)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,10 +269,7 @@ func TestWaitToleratesRefusalAfterAnAnswer(t *testing.T) {
 	srv := &http.Server{Handler: emu}
 	go srv.Serve(l)
 	t.Cleanup(func() { srv.Close() })
-	api, err := NewAPI(t.Context(), Config{EndpointURL: "http://" + addr, MaxAttempts: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, api := newTestClient(t, "http://"+addr, 1)
 	dist := createDistribution(t, api, "restart")
 	out, err := api.CreateInvalidation(t.Context(), &cloudfront.CreateInvalidationInput{DistributionId: aws.String(dist), InvalidationBatch: invBatch("r1", "/a")})
 	if err != nil {
@@ -302,11 +291,11 @@ func TestWaitToleratesRefusalAfterAnAnswer(t *testing.T) {
 		}
 		return clock.Sleep(ctx, d)
 	}
-	c := &Client{API: api, Now: clock.Now, Sleep: sleep}
+	c := &Client{api: api, nowFn: clock.Now, sleepFn: sleep}
 	var errs []error
-	st, err := c.Wait(t.Context(), []Target{{DistributionID: dist, IDs: []string{*out.Invalidation.Id}}}, WaitOptions{
+	st, err := c.wait(t.Context(), []Target{{DistributionID: dist, IDs: []string{*out.Invalidation.Id}}}, nil, waitOptions{
 		Deadline: clock.Now().Add(time.Minute),
-		Progress: func(p Progress) {
+		Progress: func(p Event) {
 			if p.Err != nil {
 				errs = append(errs, p.Err)
 			}
@@ -348,7 +337,7 @@ func TestClassifyNetworkErrors(t *testing.T) {
 			if got := isTransient(tt.err); got != tt.transient {
 				t.Errorf("isTransient = %v, want %v", got, tt.transient)
 			}
-			err := translate("create invalidation", "E1", tt.err)
+			err := translate("create invalidation", "E1", tt.err, nil)
 			if got := errors.Is(err, ErrUnreachable); got != (tt.unreachable != "") {
 				t.Fatalf("errors.Is(%v, ErrUnreachable) = %v", err, got)
 			}
@@ -362,15 +351,27 @@ func TestClassifyNetworkErrors(t *testing.T) {
 			}
 		})
 	}
-	if h := translate("x", "", sendErr(&net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "h", IsNotFound: true}})).(*Error).Hint(); !strings.Contains(h, "host name") {
-		t.Errorf("no-such-host hint %q, want it to mention the host name", h)
-	}
 	aws := &url.Error{Op: "Post", URL: "https://cloudfront.amazonaws.com/2020-05-31/x", Err: &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}}
-	if h := translate("x", "", aws).(*Error).Hint(); !strings.Contains(h, "network") {
-		t.Errorf("hint for AWS's endpoint %q, want it to point at the network", h)
+	if e := translate("x", "", aws, nil).(*APIError); e.Endpoint != "https://cloudfront.amazonaws.com" {
+		t.Errorf("Endpoint %q, want AWS's", e.Endpoint)
 	}
 }
 
 func invBatch(ref string, paths ...string) *types.InvalidationBatch {
 	return &types.InvalidationBatch{CallerReference: aws.String(ref), Paths: &types.Paths{Quantity: aws.Int32(int32(len(paths))), Items: paths}}
+}
+
+// newTestClient builds a Client with New from the SDK's default chain, as
+// the CLI builds it (the test sets the environment with testCredentials or
+// t.Setenv), calling endpoint with attempts per call (0: the default), and
+// returns it with its SDK client for setting up.
+func newTestClient(t *testing.T, endpoint string, attempts int, opts ...Option) (*Client, *cloudfront.Client) {
+	t.Helper()
+	cfg, err := config.LoadDefaultConfig(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.RetryMaxAttempts = attempts
+	c := New(cfg, append([]Option{WithEndpoint(endpoint)}, opts...)...)
+	return c, c.api.(*cloudfront.Client)
 }

@@ -1,9 +1,10 @@
-package awscf
+package cfinv
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"time"
@@ -14,13 +15,14 @@ import (
 
 // Invalidation statuses.
 const (
-	StatusInProgress = "InProgress"
-	StatusCompleted  = "Completed"
+	StatusInProgress = "InProgress" // being invalidated
+
+	StatusCompleted = "Completed" // done at every edge location
 )
 
-// Polling intervals of Wait: the first poll is immediate, then the interval
-// starts at FirstInterval and doubles up to FastInterval while the wait is
-// younger than FastPhase, and up to MaxInterval after that. CloudFront
+// Polling intervals: the first poll is immediate, then the interval
+// starts at firstInterval and doubles up to fastInterval while the wait is
+// younger than fastPhase0, and up to maxInterval after that. CloudFront
 // reports most invalidations complete within 25 s (P95, 2026), so a fixed
 // 20 s interval as in the AWS CLI's waiter costs 10 s of needless waiting
 // on average. Polling every second while most completions happen bounds
@@ -28,91 +30,103 @@ const (
 // for at most about 120 calls per distribution; slower invalidations are
 // polled every 5 s.
 const (
-	FirstInterval = 200 * time.Millisecond
-	FastInterval  = time.Second
-	FastPhase     = 2 * time.Minute
-	MaxInterval   = 5 * time.Second
+	firstInterval = 200 * time.Millisecond
+	fastInterval  = time.Second
+	fastPhase0    = 2 * time.Minute
+	maxInterval   = 5 * time.Second
 )
 
 // Target is a set of invalidations of one distribution.
 type Target struct {
 	DistributionID string
 	IDs            []string
-	// Paths optionally gives the number of paths of each ID, for
-	// Progress. Counts missing here are learnt from GetInvalidation
-	// answers when an ID is polled on its own.
-	Paths map[string]int
 }
 
-// Progress is the state of a Wait after one poll.
-type Progress struct {
-	Elapsed time.Duration
-	Done    int // invalidations Completed
-	Total   int
-	// PathsDone and PathsTotal count the paths of those invalidations;
-	// PathsTotal is 0 while the path count of any of them is unknown.
-	PathsDone, PathsTotal int
-	// Changed lists "DIST/ID: Status" for each invalidation whose status
-	// changed at this poll (every one at the first poll).
-	Changed []string
-	// Err is a transient error of this poll; the wait goes on.
-	Err error
+// WaitRequest names the invalidations Wait waits for.
+type WaitRequest struct {
+	Targets []Target
+	// Timeout ends the wait with a *TimeoutError, measured on the
+	// Client's clock. Zero means no deadline besides ctx.
+	Timeout time.Duration
+	// Progress, when not nil, is called with an EventWaitProgress after
+	// every poll.
+	Progress func(Event)
 }
 
-// WaitOptions tune Wait.
-type WaitOptions struct {
+// waitOptions tune wait.
+type waitOptions struct {
 	// Deadline ends the wait with *TimeoutError. Zero means none.
 	Deadline time.Time
-	// FirstInterval, FastInterval, FastPhase and MaxInterval override the
+	// firstInterval, fastInterval, fastPhase and maxInterval override the
 	// package defaults.
 	FirstInterval, FastInterval, FastPhase, MaxInterval time.Duration
 	// Progress, when not nil, is called after every poll.
-	Progress func(Progress)
+	Progress func(Event)
 }
 
-// TimeoutError is returned by Wait when the deadline passed first.
-type TimeoutError struct {
-	Pending []Target // what was still in progress
-	Waited  time.Duration
-}
-
-func (e *TimeoutError) Error() string {
-	n := 0
-	for _, t := range e.Pending {
-		n += len(t.IDs)
+// Wait polls until every invalidation of req reads Completed, and returns
+// each one with its final status (DistributionID, ID and Status set),
+// sorted by distribution and ID; with an error, those it learnt.
+//
+// The first poll is immediate; intervals then grow from 200ms to 1s for
+// the first 2 minutes, then to 5s. A distribution with several pending
+// invalidations is polled with ListInvalidations rather than one
+// GetInvalidation each. Throttling, server faults and network errors are
+// reported through Progress and do not end the wait; other errors (an
+// unknown ID: ErrNotFound, a denied permission: ErrAccessDenied) do, and so
+// does an unreachable endpoint (ErrUnreachable) before any poll has been
+// answered. At the deadline the error is a *TimeoutError naming what is
+// still pending.
+func (c *Client) Wait(ctx context.Context, req WaitRequest) ([]Batch, error) {
+	var dl time.Time
+	if req.Timeout > 0 {
+		dl = c.now().Add(req.Timeout)
 	}
-	return fmt.Sprintf("wait for invalidations: %d still in progress after %s", n, e.Waited.Round(time.Millisecond))
+	paths := map[string]int{}
+	for _, t := range req.Targets {
+		if len(t.IDs) > 1 {
+			// Polled together with ListInvalidations, whose summaries
+			// carry no path counts: learn them once for the progress.
+			for id, n := range c.pathCounts(ctx, t.DistributionID, t.IDs) {
+				paths[t.DistributionID+"/"+id] = n
+			}
+		}
+	}
+	st, err := c.wait(ctx, req.Targets, paths, waitOptions{Deadline: dl, Progress: req.Progress})
+	keys := make([]string, 0, len(st))
+	for k := range st {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]Batch, 0, len(keys))
+	for _, k := range keys {
+		d, id, _ := strings.Cut(k, "/")
+		out = append(out, Batch{DistributionID: d, ID: id, Status: st[k]})
+	}
+	return out, err
 }
-
-// ExitClass is "timeout".
-func (e *TimeoutError) ExitClass() string { return classTimeout }
 
 // deadlineGrace is how long a poll started at the deadline may take
 // before Wait abandons it.
 const deadlineGrace = 5 * time.Second
 
-// Wait polls until every invalidation of targets reads Completed. The
-// first poll is immediate; intervals then grow from FirstInterval to
-// FastInterval during FastPhase, then to MaxInterval. A distribution with several pending invalidations is polled
-// with ListInvalidations (newest first, paged until all are seen) rather
-// than one GetInvalidation each. Throttling, server faults and network
-// errors are reported through Progress.Err and do not end the wait; other
-// errors (an unknown ID, a denied permission) do, and so does an
-// unreachable endpoint (ErrUnreachable) before any poll has been answered.
-// It returns the final status of every invalidation, keyed "DIST/ID".
-func (c *Client) Wait(ctx context.Context, targets []Target, o WaitOptions) (map[string]string, error) {
+// wait polls until every invalidation of targets reads Completed, as Wait
+// describes. paths has the path count of invalidations known, keyed
+// "DIST/ID". It returns the final status of every invalidation, keyed
+// "DIST/ID".
+func (c *Client) wait(ctx context.Context, targets []Target, known map[string]int, o waitOptions) (map[string]string, error) {
 	first, fast, fastPhase, maxI := o.FirstInterval, o.FastInterval, o.FastPhase, o.MaxInterval
 	if first <= 0 {
-		first = FirstInterval
+		first = firstInterval
 	}
 	if fast <= 0 {
-		fast = FastInterval
+		fast = fastInterval
 	}
 	if fastPhase <= 0 {
-		fastPhase = FastPhase
+		fastPhase = fastPhase0
 	}
 	if maxI <= 0 {
-		maxI = MaxInterval
+		maxI = maxInterval
 	}
 	start := c.now()
 	pollCtx := ctx
@@ -124,25 +138,25 @@ func (c *Client) Wait(ctx context.Context, targets []Target, o WaitOptions) (map
 		defer cancel()
 	}
 	status := map[string]string{}
-	paths := map[string]int{}
+	paths := maps.Clone(known)
+	if paths == nil {
+		paths = map[string]int{}
+	}
 	total := 0
 	for _, t := range targets {
 		total += len(t.IDs)
-		for id, n := range t.Paths {
-			paths[t.DistributionID+"/"+id] = n
-		}
 	}
 	answered := false
 	interval := first
 	for {
-		var p Progress
+		p := Event{Kind: EventWaitProgress}
 		pending := pendingTargets(targets, status)
 		for _, t := range pending {
 			st, n, err := c.statuses(pollCtx, t.DistributionID, t.IDs)
 			if err == nil {
 				answered = true
 			} else {
-				terr := translate("wait", t.DistributionID, err)
+				terr := c.translate("wait", t.DistributionID, err)
 				switch {
 				case ctx.Err() != nil:
 					return status, terr
@@ -158,7 +172,7 @@ func (c *Client) Wait(ctx context.Context, targets []Target, o WaitOptions) (map
 				case !isTransient(err):
 					return status, terr
 				}
-				p.Err = err
+				p.Err = c.redactErr(err)
 			}
 			for _, id := range t.IDs {
 				k := t.DistributionID + "/" + id
@@ -247,7 +261,7 @@ func (c *Client) statuses(ctx context.Context, dist string, ids []string) (out m
 	if len(ids) > 1 {
 		var marker *string
 		for page := 0; page < maxListPages && len(want) > 0; page++ {
-			res, err := c.API.ListInvalidations(ctx, &cloudfront.ListInvalidationsInput{DistributionId: aws.String(dist), Marker: marker})
+			res, err := c.api.ListInvalidations(ctx, &cloudfront.ListInvalidationsInput{DistributionId: aws.String(dist), Marker: marker})
 			if err != nil {
 				return out, paths, err
 			}
@@ -273,7 +287,7 @@ func (c *Client) statuses(ctx context.Context, dist string, ids []string) (out m
 	}
 	sort.Strings(rest)
 	for _, id := range rest {
-		res, err := c.API.GetInvalidation(ctx, &cloudfront.GetInvalidationInput{DistributionId: aws.String(dist), Id: aws.String(id)})
+		res, err := c.api.GetInvalidation(ctx, &cloudfront.GetInvalidationInput{DistributionId: aws.String(dist), Id: aws.String(id)})
 		if err != nil {
 			return out, paths, err
 		}
@@ -285,12 +299,4 @@ func (c *Client) statuses(ctx context.Context, dist string, ids []string) (out m
 		}
 	}
 	return out, paths, nil
-}
-
-// ResumeCommand is the `cfinv wait` command line that resumes waiting for
-// the invalidations of t; extra flags (such as --endpoint-url U) go before
-// the IDs.
-func ResumeCommand(t Target, extra ...string) string {
-	args := append([]string{"cfinv", "wait", "--distribution-id", t.DistributionID}, extra...)
-	return strings.Join(append(args, t.IDs...), " ")
 }

@@ -1,4 +1,4 @@
-package awscf
+package cfinv
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 )
 
-// fakeAPI is a func-field fake of API: a nil func fails the test's call
+// fakeAPI is a func-field fake of api: a nil func fails the test's call
 // with errUnexpected.
 type fakeAPI struct {
 	create    func(*cloudfront.CreateInvalidationInput) (*cloudfront.CreateInvalidationOutput, error)
@@ -19,7 +19,7 @@ type fakeAPI struct {
 	calls     []string
 }
 
-var _ API = (*fakeAPI)(nil)
+var _ api = (*fakeAPI)(nil)
 
 var errUnexpected = errors.New("unexpected call")
 

@@ -1,0 +1,94 @@
+package cfinv_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"net/http/httptest"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+
+	"github.com/cfinv/cfinv"
+	"github.com/cfinv/cfinv/internal/emulator"
+	"github.com/cfinv/cfinv/internal/sdkhttp"
+	"github.com/cfinv/cfinv/internal/store"
+)
+
+// startCloudFront starts cfinv's CloudFront emulator on loopback with one
+// distribution, aliased www.example.com, and returns its URL.
+//
+// TODO(issue 12): at merge this becomes cfinvtest (the in-process
+// CloudFront for tests being written beside this package); the internal
+// packages are used only until then.
+func startCloudFront(ctx context.Context, cfg aws.Config) (url string, stop func()) {
+	srv := httptest.NewServer(emulator.New(emulator.Options{Store: store.NewMem()}).Handler())
+	cf := cloudfront.NewFromConfig(cfg, func(o *cloudfront.Options) {
+		o.BaseEndpoint = aws.String(srv.URL)
+		o.HTTPClient = sdkhttp.GuardBody(o.HTTPClient)
+	})
+	_, err := cf.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: &types.DistributionConfig{
+		CallerReference: aws.String("example"), Comment: aws.String(""), Enabled: aws.Bool(true),
+		Aliases: &types.Aliases{Quantity: aws.Int32(1), Items: []string{"www.example.com"}},
+		Origins: &types.Origins{Quantity: aws.Int32(1), Items: []types.Origin{{
+			Id: aws.String("site"), DomainName: aws.String("site.s3.amazonaws.com"),
+			S3OriginConfig: &types.S3OriginConfig{OriginAccessIdentity: aws.String("")},
+		}}},
+		DefaultCacheBehavior: &types.DefaultCacheBehavior{
+			TargetOriginId: aws.String("site"), ViewerProtocolPolicy: types.ViewerProtocolPolicyAllowAll,
+			CachePolicyId: aws.String("658327ea-f89d-4fab-a63d-7e88639e58f6"),
+		},
+	}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	return srv.URL, srv.Close
+}
+
+func Example_invalidate() {
+	ctx := context.Background()
+	// In a program: cfg, err := config.LoadDefaultConfig(ctx).
+	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "example-secret", "")}
+	url, stop := startCloudFront(ctx, cfg)
+	defer stop()
+
+	c := cfinv.New(cfg, cfinv.WithEndpoint(url))
+	res, err := c.Invalidate(ctx, cfinv.Request{
+		DistributionID: "www.example.com", // resolved to the distribution's ID
+		Paths:          []string{"index.html", "/img/*", "/img/logo.png", "/café.html"},
+		DeployID:       "release-42",
+		Wait:           true,
+		Timeout:        time.Minute,
+		Progress: func(e cfinv.Event) {
+			if e.Kind == cfinv.EventWarning {
+				fmt.Println("warning:", e)
+			}
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, b := range res.Batches {
+		fmt.Printf("batch %d: %s %q\n", b.Number, b.Status, b.Paths)
+	}
+	fmt.Println("billed paths:", res.BilledPaths)
+
+	// The same deploy again, paths in another order: the batch and the
+	// deploy ID give the same caller reference, so CloudFront returns the
+	// invalidation it has rather than bill a new one. (With WithStateDir,
+	// the journal says so before anything is sent.)
+	again, err := c.Invalidate(ctx, cfinv.Request{DistributionID: "www.example.com", Paths: []string{"/index.html", "/img/*", "/caf%C3%A9.html"}, DeployID: "release-42"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("same invalidation:", again.Batches[0].ID == res.Batches[0].ID)
+	// Output:
+	// warning: index.html: added the leading '/' that CloudFront requires
+	// warning: /img/logo.png: dropped: covered by /img/*
+	// batch 1: Completed ["/caf%C3%A9.html" "/img/*" "/index.html"]
+	// billed paths: 3
+	// same invalidation: true
+}

@@ -1,0 +1,199 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// The AWS CLI's inputs of create-invalidation (--invalidation-batch,
+// --cli-input-json, --generate-cli-skeleton), so that an "aws cloudfront
+// create-invalidation" command line works with "cfinv" in its place. A
+// library user passes cfinv.Request.Paths instead.
+
+// awsBatch is the AWS CLI's InvalidationBatch input.
+type awsBatch struct {
+	Paths struct {
+		Quantity *int     `json:"Quantity"`
+		Items    []string `json:"Items"`
+	} `json:"Paths"`
+	CallerReference string `json:"CallerReference"`
+}
+
+type cliInput struct {
+	DistributionID    string    `json:"DistributionId"`
+	InvalidationBatch *awsBatch `json:"InvalidationBatch"`
+}
+
+// readArg returns the value of an AWS-CLI-style argument: file://F reads F.
+func readArg(flag, v string) ([]byte, error) {
+	if name, ok := strings.CutPrefix(v, "file://"); ok {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return nil, flagErrorf("read %s: %v", flag, err)
+		}
+		return b, nil
+	}
+	return []byte(v), nil
+}
+
+func decodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("extra data after the JSON value")
+	}
+	return nil
+}
+
+func checkBatch(flag string, b *awsBatch) error {
+	if b.Paths.Quantity != nil && *b.Paths.Quantity != len(b.Paths.Items) {
+		return flagErrorf("%s: Paths.Quantity is %d but Items has %d paths", flag, *b.Paths.Quantity, len(b.Paths.Items))
+	}
+	return nil
+}
+
+// parseInvalidationBatch reads --invalidation-batch: JSON, file://F, or
+// the AWS CLI shorthand.
+func parseInvalidationBatch(v string) (*awsBatch, error) {
+	data, err := readArg("--invalidation-batch", v)
+	if err != nil {
+		return nil, err
+	}
+	b := &awsBatch{}
+	if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '{' {
+		if err := decodeStrict(t, b); err != nil {
+			return nil, flagErrorf("--invalidation-batch: invalid JSON: %v", err)
+		}
+	} else if b, err = parseShorthand(string(t)); err != nil {
+		return nil, flagErrorf("--invalidation-batch: %v", err)
+	}
+	return b, checkBatch("--invalidation-batch", b)
+}
+
+// parseShorthand reads "Paths={Quantity=N,Items=[/a,/b]},CallerReference=x".
+// Items cannot contain ',' ']' or '}' in this form: use JSON for those.
+func parseShorthand(s string) (*awsBatch, error) {
+	b := &awsBatch{}
+	rest := s
+	for rest != "" {
+		key, after, ok := strings.Cut(rest, "=")
+		if !ok {
+			return nil, fmt.Errorf("shorthand: expected key=value at %q", rest)
+		}
+		switch strings.TrimSpace(key) {
+		case "Paths":
+			if !strings.HasPrefix(after, "{") {
+				return nil, fmt.Errorf("shorthand: Paths must be {Quantity=N,Items=[…]}")
+			}
+			end := strings.IndexByte(after, '}')
+			if end < 0 {
+				return nil, fmt.Errorf("shorthand: missing '}' after Paths")
+			}
+			if err := parseShorthandPaths(after[1:end], b); err != nil {
+				return nil, err
+			}
+			rest = strings.TrimPrefix(after[end+1:], ",")
+		case "CallerReference":
+			val, next, _ := strings.Cut(after, ",")
+			b.CallerReference = val
+			rest = next
+		default:
+			return nil, fmt.Errorf("shorthand: unknown key %q (want Paths or CallerReference)", key)
+		}
+	}
+	return b, nil
+}
+
+func parseShorthandPaths(s string, b *awsBatch) error {
+	for s != "" {
+		key, after, ok := strings.Cut(s, "=")
+		if !ok {
+			return fmt.Errorf("shorthand: expected key=value in Paths at %q", s)
+		}
+		switch strings.TrimSpace(key) {
+		case "Quantity":
+			val, next, _ := strings.Cut(after, ",")
+			n, err := strconv.Atoi(strings.TrimSpace(val))
+			if err != nil {
+				return fmt.Errorf("shorthand: Quantity %q is not a number", val)
+			}
+			b.Paths.Quantity = &n
+			s = next
+		case "Items":
+			if !strings.HasPrefix(after, "[") {
+				return fmt.Errorf("shorthand: Items must be [path,…]")
+			}
+			end := strings.IndexByte(after, ']')
+			if end < 0 {
+				return fmt.Errorf("shorthand: missing ']' after Items")
+			}
+			for it := range strings.SplitSeq(after[1:end], ",") {
+				if it != "" {
+					b.Paths.Items = append(b.Paths.Items, it)
+				}
+			}
+			s = strings.TrimPrefix(after[end+1:], ",")
+		default:
+			return fmt.Errorf("shorthand: unknown key %q in Paths (want Quantity or Items)", key)
+		}
+	}
+	return nil
+}
+
+func parseCLIInputJSON(v string) (*cliInput, error) {
+	data, err := readArg("--cli-input-json", v)
+	if err != nil {
+		return nil, err
+	}
+	in := &cliInput{}
+	if err := decodeStrict(data, in); err != nil {
+		return nil, flagErrorf("--cli-input-json: invalid JSON: %v", err)
+	}
+	if in.InvalidationBatch != nil {
+		if err := checkBatch("--cli-input-json", in.InvalidationBatch); err != nil {
+			return nil, err
+		}
+	}
+	return in, nil
+}
+
+const inputSkeleton = `{
+    "DistributionId": "",
+    "InvalidationBatch": {
+        "Paths": {
+            "Quantity": 0,
+            "Items": [
+                ""
+            ]
+        },
+        "CallerReference": ""
+    }
+}
+`
+
+const outputSkeleton = `{
+    "Location": "",
+    "Invalidation": {
+        "Id": "",
+        "Status": "",
+        "CreateTime": "1970-01-01T00:00:00.000Z",
+        "InvalidationBatch": {
+            "Paths": {
+                "Quantity": 0,
+                "Items": [
+                    ""
+                ]
+            },
+            "CallerReference": ""
+        }
+    }
+}
+`
