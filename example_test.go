@@ -4,32 +4,20 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"net/http/httptest"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
 	"github.com/cfinv/cfinv"
-	"github.com/cfinv/cfinv/internal/emulator"
-	"github.com/cfinv/cfinv/internal/sdkhttp"
-	"github.com/cfinv/cfinv/internal/store"
+	"github.com/cfinv/cfinv/cfinvtest"
 )
 
-// startCloudFront starts cfinv's CloudFront emulator on loopback with one
-// distribution, aliased www.example.com, and returns its URL.
-//
-// TODO(issue 12): at merge this becomes cfinvtest (the in-process
-// CloudFront for tests being written beside this package); the internal
-// packages are used only until then.
-func startCloudFront(ctx context.Context, cfg aws.Config) (url string, stop func()) {
-	srv := httptest.NewServer(emulator.New(emulator.Options{Store: store.NewMem()}).Handler())
-	cf := cloudfront.NewFromConfig(cfg, func(o *cloudfront.Options) {
-		o.BaseEndpoint = aws.String(srv.URL)
-		o.HTTPClient = sdkhttp.GuardBody(o.HTTPClient)
-	})
+// createDistribution creates, through the AWS SDK, a distribution aliased
+// www.example.com on the CloudFront cfg points at.
+func createDistribution(ctx context.Context, cfg aws.Config) {
+	cf := cloudfront.NewFromConfig(cfg)
 	_, err := cf.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: &types.DistributionConfig{
 		CallerReference: aws.String("example"), Comment: aws.String(""), Enabled: aws.Bool(true),
 		Aliases: &types.Aliases{Quantity: aws.Int32(1), Items: []string{"www.example.com"}},
@@ -45,17 +33,21 @@ func startCloudFront(ctx context.Context, cfg aws.Config) (url string, stop func
 	if err != nil {
 		log.Fatal(err)
 	}
-	return srv.URL, srv.Close
 }
 
 func Example_invalidate() {
 	ctx := context.Background()
-	// In a program: cfg, err := config.LoadDefaultConfig(ctx).
-	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "example-secret", "")}
-	url, stop := startCloudFront(ctx, cfg)
-	defer stop()
+	// A local CloudFront for the example; in a program:
+	// cfg, err := config.LoadDefaultConfig(ctx).
+	srv, err := cfinvtest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	cfg := srv.AWSConfig()
+	createDistribution(ctx, cfg)
 
-	c := cfinv.New(cfg, cfinv.WithEndpoint(url))
+	c := cfinv.New(cfg)
 	res, err := c.Invalidate(ctx, cfinv.Request{
 		DistributionID: "www.example.com", // resolved to the distribution's ID
 		Paths:          []string{"index.html", "/img/*", "/img/logo.png", "/café.html"},

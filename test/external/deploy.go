@@ -1,31 +1,22 @@
 // Package cfinvuser is what a user of cfinv's public packages writes: a
-// deploy step that plans the invalidation of what changed and sends it
-// through the AWS SDK. It lives in its own module so that it can import
-// only what github.com/cfinv/cfinv exports.
+// deploy step that plans the invalidation of what changed and sends it with
+// cfinv's client. It lives in its own module so that it can import only
+// what github.com/cfinv/cfinv exports.
 package cfinvuser
 
 import (
 	"context"
 	"fmt"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
-	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
-
-	"github.com/cfinv/cfinv/cfpath"
+	"github.com/cfinv/cfinv"
 	"github.com/cfinv/cfinv/plan"
 )
 
-// API is the one SDK method Invalidate calls; *cloudfront.Client has it.
-type API interface {
-	CreateInvalidation(ctx context.Context, in *cloudfront.CreateInvalidationInput, optFns ...func(*cloudfront.Options)) (*cloudfront.CreateInvalidationOutput, error)
-}
-
 // Invalidate plans the paths that cover the changed keys of a site whose
-// keys are all, and sends them to distribution distributionID, one
-// CreateInvalidation per batch. It returns the invalidation IDs.
-func Invalidate(ctx context.Context, api API, distributionID string, changed, all []string) ([]string, error) {
+// keys are all, and invalidates them on distributionID (an ID, a domain
+// name or an alias) as deploy deployID, so a re-run of the same deploy buys
+// nothing twice. It returns the invalidations.
+func Invalidate(ctx context.Context, c *cfinv.Client, distributionID, deployID string, changed, all []string) ([]cfinv.Batch, error) {
 	m := plan.Mapper{IndexDocument: "index.html", DefaultRootObject: "index.html"}
 	var in plan.Input
 	for _, k := range changed {
@@ -38,23 +29,9 @@ func Invalidate(ctx context.Context, api API, distributionID string, changed, al
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
-	prepared, err := cfpath.Prepare(p.Paths())
+	res, err := c.Invalidate(ctx, cfinv.Request{DistributionID: distributionID, Paths: p.Paths(), DeployID: deployID})
 	if err != nil {
-		return nil, fmt.Errorf("prepare: %w", err)
+		return nil, fmt.Errorf("invalidate: %w", err)
 	}
-	var ids []string
-	for i, batch := range prepared.Batches {
-		out, err := api.CreateInvalidation(ctx, &cloudfront.CreateInvalidationInput{
-			DistributionId: aws.String(distributionID),
-			InvalidationBatch: &types.InvalidationBatch{
-				CallerReference: aws.String(fmt.Sprintf("deploy-%d-%d", time.Now().UnixNano(), i)),
-				Paths:           &types.Paths{Quantity: aws.Int32(int32(len(batch))), Items: batch},
-			},
-		})
-		if err != nil {
-			return ids, fmt.Errorf("create invalidation: %w", err)
-		}
-		ids = append(ids, aws.ToString(out.Invalidation.Id))
-	}
-	return ids, nil
+	return res.Batches, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
+	"github.com/cfinv/cfinv"
 	"github.com/cfinv/cfinv/cfinvtest"
 
 	cfinvuser "example.com/cfinvuser"
@@ -62,19 +63,24 @@ func TestInvalidate(t *testing.T) {
 	for _, k := range changed {
 		write(t, filepath.Join(site, k), files[k]+" -> v2")
 	}
-	ids, err := cfinvuser.Invalidate(ctx, api, dist, changed, all)
+	client := cfinv.New(srv.AWSConfig(), cfinv.WithClock(clk.Now, nil))
+	batches, err := cfinvuser.Invalidate(ctx, client, dist, "release-2", changed, all)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ids) != 1 {
-		t.Fatalf("invalidations %v, want one", ids)
+	if len(batches) != 1 {
+		t.Fatalf("invalidations %+v, want one", batches)
+	}
+	again, err := cfinvuser.Invalidate(ctx, client, dist, "release-2", changed, all)
+	if err != nil || len(again) != 1 || again[0].ID != batches[0].ID {
+		t.Fatalf("the same deploy again: %+v, %v; want invalidation %s again", again, err, batches[0].ID)
 	}
 	status := func() string {
-		out, err := api.GetInvalidation(ctx, &cloudfront.GetInvalidationInput{DistributionId: aws.String(dist), Id: aws.String(ids[0])})
+		inv, err := client.Get(ctx, dist, batches[0].ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return aws.ToString(out.Invalidation.Status)
+		return aws.ToString(inv.Status)
 	}
 	if s := status(); s != "InProgress" {
 		t.Errorf("status %q, want InProgress", s)
