@@ -119,18 +119,9 @@ func (c *Client) Invalidate(ctx context.Context, req Request) (*Result, error) {
 	if progress == nil {
 		progress = func(Event) {}
 	}
-	names := req.DistributionIDs
-	if req.DistributionID != "" {
-		names = append([]string{req.DistributionID}, names...)
-	}
-	if len(names) == 0 {
-		return nil, invalidInput("invalidate: no distribution")
-	}
-	batches, err := c.batches(req, progress)
+	names := req.names()
+	batches, err := req.check(progress)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkReference(req.CallerReference, len(batches)); err != nil {
 		return nil, err
 	}
 	// The journal is an input too: open it before the first call.
@@ -247,8 +238,45 @@ func combineErrors(failures []error, dists int, res *Result, waitErr error) erro
 	return err
 }
 
-// batches cleans req.Paths into batches, or checks req.Batches.
-func (c *Client) batches(req Request, progress func(Event)) ([][]string, error) {
+// Validate checks req as Invalidate does before its first call, without
+// calling anything: a distribution is named, the paths (or batches) are
+// valid, and the caller reference fits. Its errors match ErrInvalidInput or
+// ErrInvalidPath. Invalidate validates on its own; Validate is for callers
+// that want to refuse bad input before doing anything else (loading AWS
+// configuration, say, or planning a Terraform change).
+func (r Request) Validate() error {
+	_, err := r.check(func(Event) {})
+	return err
+}
+
+// names returns the distributions r names, DistributionID first.
+func (r Request) names() []string {
+	if r.DistributionID != "" {
+		return append([]string{r.DistributionID}, r.DistributionIDs...)
+	}
+	return r.DistributionIDs
+}
+
+// check validates r and returns its batches, reporting path warnings.
+func (r Request) check(progress func(Event)) ([][]string, error) {
+	if len(r.names()) == 0 {
+		return nil, invalidInput("invalidate: no distribution")
+	}
+	if r.Timeout < 0 {
+		return nil, invalidInput("invalidate: negative timeout %s", r.Timeout)
+	}
+	batches, err := batchesOf(r, progress)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkReference(r.CallerReference, len(batches)); err != nil {
+		return nil, err
+	}
+	return batches, nil
+}
+
+// batchesOf cleans req.Paths into batches, or checks req.Batches.
+func batchesOf(req Request, progress func(Event)) ([][]string, error) {
 	switch {
 	case len(req.Paths) == 0 && len(req.Batches) == 0:
 		return nil, invalidInput("invalidate: no paths")

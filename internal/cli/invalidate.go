@@ -265,6 +265,21 @@ func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
 			fmt.Fprintf(errOut, "Warning: %q names a local file: did your shell expand a wildcard? Quote it: '/*'\n", it)
 		}
 	}
+	creq := cfinv.Request{
+		DistributionIDs: req.dists,
+		Paths:           req.items,
+		Batches:         req.batches,
+		DeployID:        opts.DeployID,
+		CallerReference: req.ref,
+		Wait:            opts.Wait,
+		Timeout:         opts.Timeout,
+		DryRun:          opts.DryRun,
+	}
+	// Bad input is reported as such (exit 2) even when the AWS
+	// configuration is bad too: check it before loading that.
+	if err := creq.Validate(); err != nil {
+		return invalidateInputError(opts, err)
+	}
 	copts := []cfinv.Option{cfinv.WithClock(opts.Now, nil)}
 	if opts.StateDir != "" {
 		copts = append(copts, cfinv.WithStateDir(opts.StateDir))
@@ -274,39 +289,22 @@ func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
 		return err
 	}
 	p := newProgress(opts.IO)
-	res, err := client.Invalidate(ctx, cfinv.Request{
-		DistributionIDs: req.dists,
-		Paths:           req.items,
-		Batches:         req.batches,
-		DeployID:        opts.DeployID,
-		CallerReference: req.ref,
-		Wait:            opts.Wait,
-		Timeout:         opts.Timeout,
-		DryRun:          opts.DryRun,
-		Progress: func(e cfinv.Event) {
-			switch e.Kind {
-			case cfinv.EventWarning, cfinv.EventNoJournal:
-				fmt.Fprintf(errOut, "Warning: %s\n", e)
-			case cfinv.EventWaitProgress:
-				p.report(e)
-			default:
-				fmt.Fprintf(errOut, "%s: %s\n", e.DistributionID, e)
-			}
-		},
-	})
+	creq.Progress = func(e cfinv.Event) {
+		switch e.Kind {
+		case cfinv.EventWarning, cfinv.EventNoJournal:
+			fmt.Fprintf(errOut, "Warning: %s\n", e)
+		case cfinv.EventWaitProgress:
+			p.report(e)
+		default:
+			fmt.Fprintf(errOut, "%s: %s\n", e.DistributionID, e)
+		}
+	}
+	res, err := client.Invalidate(ctx, creq)
 	if opts.Wait && res != nil && !opts.DryRun {
 		p.end()
 	}
-	if opts.Plan != "" && errors.Is(err, cfinv.ErrInvalidPath) {
-		return fmt.Errorf("plan %s: %w", opts.Plan, err)
-	}
 	if res == nil {
-		if errors.Is(err, cfinv.ErrInvalidInput) {
-			// Refused before any call (a --caller-reference too long,
-			// say): a usage error, printed with the command's usage.
-			return &FlagError{Err: err}
-		}
-		return err
+		return invalidateInputError(opts, err)
 	}
 	if opts.DryRun {
 		return printDryRun(opts, res)
@@ -314,6 +312,20 @@ func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
 	err = resumeHint(opts.IO, &opts.AWS, err)
 	if perr := printCreated(opts, res); perr != nil {
 		return perr
+	}
+	return err
+}
+
+// invalidateInputError words an error from before the first call: a bad
+// path of a plan file names the file, and other refused input (a
+// --caller-reference too long, say) is a usage error, printed with the
+// command's usage.
+func invalidateInputError(opts *invalidateOptions, err error) error {
+	if opts.Plan != "" && errors.Is(err, cfinv.ErrInvalidPath) {
+		return fmt.Errorf("plan %s: %w", opts.Plan, err)
+	}
+	if errors.Is(err, cfinv.ErrInvalidInput) {
+		return &FlagError{Err: err}
 	}
 	return err
 }

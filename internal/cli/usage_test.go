@@ -47,6 +47,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"negative completion delay", []string{"serve", "--data-dir", t.TempDir(), "--completion-delay", "-1s"}, nil, `invalid argument "-1s" for "--completion-delay" flag: out of range: want a duration from 0s to 24h`},
 		{"demo completion delay", []string{"demo", "--completion-delay", "1h"}, nil, `invalid argument "1h" for "--completion-delay" flag: out of range: want a duration from 0s to 10m`},
 		{"zero fault slow delay", []string{"serve", "--data-dir", t.TempDir(), "--fault-slow-delay", "0"}, nil, `invalid argument "0" for "--fault-slow-delay" flag: out of range: want a duration from 1ms to 1h`},
+		{"bad path with a bad profile", []string{"invalidate", "--distribution-id", "E1", "--profile", "no-such-profile", "/" + strings.Repeat("a", 5000)}, nil, `it is 5001 characters long`},
 		{"caller reference too long", []string{"invalidate", "--distribution-id", "E1", "--caller-reference", ref129, "/a"}, nil, "is 129 characters; at most 128 are accepted\nRun 'cfinv invalidate --help' for usage."},
 		{"caller reference too long with a batch suffix", []string{"invalidate", "--distribution-id", "E1", "--caller-reference", ref127, "--paths-from", many}, nil, `is 129 characters with the suffix of batch 2`},
 	}
