@@ -21,6 +21,7 @@ import (
 	"github.com/cfinv/cfinv"
 	"github.com/cfinv/cfinv/internal/emulator"
 	"github.com/cfinv/cfinv/internal/store"
+	"github.com/cfinv/cfinv/test/harness"
 )
 
 func TestInvalidateParse(t *testing.T) {
@@ -265,23 +266,8 @@ func testEmulator(t *testing.T, delay time.Duration) (url string, clock *testClo
 	client = func(ctx context.Context, opts ...cfinv.Option) (*cfinv.Client, error) {
 		return base(ctx, append(opts, cfinv.WithClock(clock.Now, clock.Sleep))...)
 	}
-	api := sdkClient(t, srv.URL)
-	out, err := api.CreateDistribution(t.Context(), &cloudfront.CreateDistributionInput{DistributionConfig: &types.DistributionConfig{
-		CallerReference: aws.String("cli-test"), Comment: aws.String(""), Enabled: aws.Bool(true),
-		Aliases: &types.Aliases{Quantity: aws.Int32(1), Items: []string{"www.example.com"}},
-		Origins: &types.Origins{Quantity: aws.Int32(1), Items: []types.Origin{{
-			Id: aws.String("o1"), DomainName: aws.String("bucket.s3.amazonaws.com"),
-			S3OriginConfig: &types.S3OriginConfig{OriginAccessIdentity: aws.String("")},
-		}}},
-		DefaultCacheBehavior: &types.DefaultCacheBehavior{
-			TargetOriginId: aws.String("o1"), ViewerProtocolPolicy: types.ViewerProtocolPolicyAllowAll,
-			CachePolicyId: aws.String("658327ea-f89d-4fab-a63d-7e88639e58f6"),
-		},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv.URL, clock, client, *out.Distribution.Id
+	dist = harness.Distribution(t, sdkClient(t, srv.URL), "cli-test", harness.Aliases("www.example.com"))
+	return srv.URL, clock, client, dist
 }
 
 func TestInvalidateRunDryRun(t *testing.T) {

@@ -20,8 +20,8 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/cfinv/cfinv/internal/emulator"
-	"github.com/cfinv/cfinv/internal/sdkhttp"
 	"github.com/cfinv/cfinv/internal/store"
+	"github.com/cfinv/cfinv/test/harness"
 )
 
 // t0 is the injected clock's start.
@@ -121,15 +121,7 @@ func withBolt(t *testing.T) func(*emulator.Options) {
 // newClient returns the real aws-sdk-go-v2 CloudFront client aimed at srv
 // with static dummy credentials and no retries.
 func newClient(srv *httptest.Server) *cloudfront.Client {
-	return cloudfront.New(cloudfront.Options{
-		BaseEndpoint: aws.String(srv.URL),
-		Region:       "us-east-1",
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: "AKIDTEST", SecretAccessKey: "secret"}, nil
-		}),
-		HTTPClient:       sdkhttp.GuardBody(srv.Client()),
-		RetryMaxAttempts: 1,
-	})
+	return harness.SDK(srv.URL, harness.Credentials("AKIDTEST", "secret", ""), harness.HTTPClient(srv.Client()))
 }
 
 // apiErr returns the error code and HTTP status of an SDK error.

@@ -2,6 +2,12 @@
 // test/soak, test/crash and test/security: it builds the binary, starts and
 // kills `cfinv serve`, puts a fault injector in front of it, and reads back
 // what the server recorded, through the AWS SDK on a fault-free listener.
+//
+// Its SDK client (SDK), minimal distribution (DistributionConfig,
+// CreateDistribution) and concurrent-safe Buffer also serve the unit tests
+// and the benchmarks, so each is written once. Packages it imports
+// (internal/faults, internal/sdkhttp) may use it only from external _test
+// packages.
 package harness
 
 import (
@@ -234,28 +240,64 @@ func (s *Server) Stop() error {
 	return s.err
 }
 
-// NewSDK returns an SDK client for the API at endpoint, signing with the
-// harness credentials. attempts is the SDK's attempts per call, with no
-// backoff delay between them.
-func NewSDK(endpoint string, attempts int) *cloudfront.Client {
-	return cloudfront.New(cloudfront.Options{
+// SDK returns the AWS SDK's CloudFront client for the API at endpoint, as
+// the tests and benchmarks set it up: region us-east-1, the harness
+// credentials, one attempt per call and an HTTP client with a 30s timeout.
+// opts change the options after that (Attempts, HTTPClient, Credentials, or
+// any other func); the HTTP client they leave is always wrapped in
+// sdkhttp.GuardBody.
+func SDK(endpoint string, opts ...func(*cloudfront.Options)) *cloudfront.Client {
+	o := cloudfront.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, ""),
-		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxAttempts = attempts
-			o.Backoff = noBackoff{}
-		}),
-		HTTPClient: sdkhttp.GuardBody(&http.Client{Timeout: 30 * time.Second}),
-	})
+		HTTPClient:   &http.Client{Timeout: 30 * time.Second},
+	}
+	Attempts(1)(&o)
+	for _, opt := range opts {
+		opt(&o)
+	}
+	o.HTTPClient = sdkhttp.GuardBody(o.HTTPClient)
+	return cloudfront.New(o)
+}
+
+// Attempts makes the SDK try each call up to n times, with no backoff
+// delay between the attempts.
+func Attempts(n int) func(*cloudfront.Options) {
+	return func(o *cloudfront.Options) {
+		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+			so.MaxAttempts = n
+			so.Backoff = noBackoff{}
+		})
+	}
+}
+
+// HTTPClient makes the SDK send its requests through c (SDK still wraps it
+// in sdkhttp.GuardBody).
+func HTTPClient(c aws.HTTPClient) func(*cloudfront.Options) {
+	return func(o *cloudfront.Options) { o.HTTPClient = c }
+}
+
+// Credentials makes the SDK sign with these static credentials instead of
+// the harness's; token may be empty.
+func Credentials(id, secret, token string) func(*cloudfront.Options) {
+	return func(o *cloudfront.Options) {
+		o.Credentials = credentials.NewStaticCredentialsProvider(id, secret, token)
+	}
 }
 
 type noBackoff struct{}
 
 func (noBackoff) BackoffDelay(int, error) (time.Duration, error) { return 0, nil }
 
-// CreateDistribution creates a minimal distribution and returns its ID.
-func CreateDistribution(ctx context.Context, api *cloudfront.Client, ref string) (string, error) {
+// CachingOptimized is the ID of CloudFront's managed cache policy
+// Managed-CachingOptimized.
+const CachingOptimized = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+
+// DistributionConfig returns a minimal distribution config: enabled, one S3
+// origin (o1, bucket.s3.amazonaws.com), and a default behaviour to it with
+// CachingOptimized, then edit applied in order.
+func DistributionConfig(ref string, edit ...func(*types.DistributionConfig)) *types.DistributionConfig {
 	cfg := &types.DistributionConfig{
 		CallerReference: aws.String(ref), Comment: aws.String(""), Enabled: aws.Bool(true),
 		Origins: &types.Origins{Quantity: aws.Int32(1), Items: []types.Origin{{
@@ -264,14 +306,40 @@ func CreateDistribution(ctx context.Context, api *cloudfront.Client, ref string)
 		}}},
 		DefaultCacheBehavior: &types.DefaultCacheBehavior{
 			TargetOriginId: aws.String("o1"), ViewerProtocolPolicy: types.ViewerProtocolPolicyAllowAll,
-			CachePolicyId: aws.String("658327ea-f89d-4fab-a63d-7e88639e58f6"),
+			CachePolicyId: aws.String(CachingOptimized),
 		},
 	}
-	out, err := api.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: cfg})
+	for _, e := range edit {
+		e(cfg)
+	}
+	return cfg
+}
+
+// Aliases gives a DistributionConfig these alternate domain names.
+func Aliases(names ...string) func(*types.DistributionConfig) {
+	return func(cfg *types.DistributionConfig) {
+		cfg.Aliases = &types.Aliases{Quantity: aws.Int32(int32(len(names))), Items: names}
+	}
+}
+
+// CreateDistribution creates the distribution DistributionConfig(ref,
+// edit...) describes and returns its ID.
+func CreateDistribution(ctx context.Context, api *cloudfront.Client, ref string, edit ...func(*types.DistributionConfig)) (string, error) {
+	out, err := api.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: DistributionConfig(ref, edit...)})
 	if err != nil {
 		return "", fmt.Errorf("create distribution: %w", err)
 	}
 	return aws.ToString(out.Distribution.Id), nil
+}
+
+// Distribution is CreateDistribution for a test: it fails t on an error.
+func Distribution(t testing.TB, api *cloudfront.Client, ref string, edit ...func(*types.DistributionConfig)) string {
+	t.Helper()
+	id, err := CreateDistribution(t.Context(), api, ref, edit...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
 
 // Invalidation is one invalidation as the server recorded it.

@@ -112,7 +112,7 @@ func TestSoak(t *testing.T) {
 	env := harness.Env(home)
 	srv := harness.StartServe(t, bin, filepath.Join(home, "data"), env,
 		"--addr", "127.0.0.1:0", "--completion-delay", "300ms")
-	direct := harness.NewSDK(srv.URL, 3)
+	direct := harness.SDK(srv.URL, harness.Attempts(3))
 
 	newDists := func(prefix string) []string {
 		var ds []string
