@@ -630,32 +630,9 @@ func TestPurgeOfUnrelatedPathKeepsInFlightInsert(t *testing.T) {
 // follower is parked: a follower that arrived after the fill (and got a
 // hit) cannot make a broken collapser pass (issue 10).
 func TestConcurrentMissesMakeOneFetch(t *testing.T) {
-	bt := &blockingTransport{block: map[string]chan struct{}{}, entered: make(chan string, 1)}
 	const n = 8
-	arrived := make(chan bool, n)
-	e := newEnv(t, func(p *Proxy) {
-		p.Transport = bt
-		p.testHookFlight = func(leader bool) { arrived <- leader }
-	})
-	release := bt.holdNext("/v1/hot.txt")
-	results := make(chan result, n)
-	go func() { results <- e.get(t, testDomain, "/hot.txt") }()
-	<-bt.entered // the leader's fetch is held at the origin
-	for range n - 1 {
-		go func() { results <- e.get(t, testDomain, "/hot.txt") }()
-	}
-	leaders := 0
-	for range n {
-		if <-arrived {
-			leaders++
-		}
-	}
-	close(release)
-	if leaders != 1 {
-		t.Errorf("%d of %d concurrent misses led an origin fetch, want 1", leaders, n)
-	}
-	for range n {
-		r := <-results
+	e, results := collapsedMisses(t, n, "/hot.txt", nil)
+	for _, r := range results {
 		if r.body != "/v1/hot.txt v0 lang= q=" {
 			t.Errorf("body = %q", r.body)
 		}
@@ -667,6 +644,46 @@ func TestConcurrentMissesMakeOneFetch(t *testing.T) {
 	if st := e.proxy.Stats(); st.Hits != 0 || st.Misses != 1 {
 		t.Errorf("Stats hits/misses = %d/%d, want 0/1", st.Hits, st.Misses)
 	}
+}
+
+// collapsedMisses sends n concurrent GETs of path to a new env (configure
+// may change its Proxy) and checks exactly one of them led an origin
+// fetch: the leader's fetch of /v1+path is held at the origin until every
+// other request is parked on it as a follower. It returns the env and the
+// n results.
+func collapsedMisses(t *testing.T, n int, path string, configure func(*Proxy)) (*env, []result) {
+	t.Helper()
+	bt := &blockingTransport{block: map[string]chan struct{}{}, entered: make(chan string, 1)}
+	arrived := make(chan bool, n)
+	e := newEnv(t, func(p *Proxy) {
+		p.Transport = bt
+		p.testHookFlight = func(leader bool) { arrived <- leader }
+		if configure != nil {
+			configure(p)
+		}
+	})
+	release := bt.holdNext("/v1" + path)
+	results := make(chan result, n)
+	go func() { results <- e.get(t, testDomain, path) }()
+	<-bt.entered // the leader's fetch is held at the origin
+	for range n - 1 {
+		go func() { results <- e.get(t, testDomain, path) }()
+	}
+	leaders := 0
+	for range n {
+		if <-arrived {
+			leaders++
+		}
+	}
+	close(release)
+	if leaders != 1 {
+		t.Errorf("%d of %d concurrent misses led an origin fetch, want 1", leaders, n)
+	}
+	out := make([]result, n)
+	for i := range out {
+		out[i] = <-results
+	}
+	return e, out
 }
 
 func TestGzip(t *testing.T) {
