@@ -104,25 +104,12 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Micros
 // startCfinv runs `cfinv serve` on a kernel-chosen port and returns its URL
 // from the line it prints once listening.
 func startCfinv(bin, dataDir string) (string, func(), error) {
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--completion-delay", "0", "--edge-addr", "")
-	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+benchKeyID, "AWS_SECRET_ACCESS_KEY="+benchSecret)
-	var out harness.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		return "", nil, fmt.Errorf("start cfinv serve: %w", err)
+	env := append(os.Environ(), "AWS_ACCESS_KEY_ID="+benchKeyID, "AWS_SECRET_ACCESS_KEY="+benchSecret)
+	s, err := harness.Start(bin, dataDir, env, "--addr", "127.0.0.1:0", "--completion-delay", "0")
+	if err != nil {
+		return "", nil, err
 	}
-	stop := stopper(cmd)
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if _, rest, ok := strings.Cut(out.String(), "CloudFront API on "); ok {
-			if u, _, ok := strings.Cut(rest, " "); ok {
-				return u, stop, nil
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	stop()
-	return "", nil, fmt.Errorf("cfinv serve printed no address:\n%s", out.String())
+	return s.URL, func() { _ = s.Stop() }, nil
 }
 
 // startMoto runs moto_server on a free port and waits until it answers.

@@ -346,35 +346,12 @@ func list(ds []time.Duration) string {
 // startServe runs `cfinv serve` on a kernel-chosen loopback port and
 // returns its URL from the line it prints once listening.
 func startServe(bin, dataDir string, delay time.Duration) (string, func(), error) {
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--edge-addr", "", "--data-dir", dataDir, "--completion-delay", delay.String())
-	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+benchKeyID, "AWS_SECRET_ACCESS_KEY="+benchSecret)
-	var out harness.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		return "", nil, fmt.Errorf("start cfinv serve: %w", err)
+	env := append(os.Environ(), "AWS_ACCESS_KEY_ID="+benchKeyID, "AWS_SECRET_ACCESS_KEY="+benchSecret)
+	s, err := harness.Start(bin, dataDir, env, "--addr", "127.0.0.1:0", "--completion-delay", delay.String())
+	if err != nil {
+		return "", nil, err
 	}
-	stop := func() {
-		_ = cmd.Process.Signal(syscall.SIGINT)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if _, rest, ok := strings.Cut(out.String(), "CloudFront API on "); ok {
-			if u, _, ok := strings.Cut(rest, " "); ok {
-				return u, stop, nil
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	stop()
-	return "", nil, fmt.Errorf("cfinv serve printed no address:\n%s", out.String())
+	return s.URL, func() { _ = s.Stop() }, nil
 }
 
 // createDistribution makes the distribution both clients invalidate.

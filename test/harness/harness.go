@@ -159,7 +159,7 @@ var urlLine = regexp.MustCompile(`CloudFront API on (http://\S+)`)
 // port. The process is killed when the test ends if it still runs.
 func StartServe(t testing.TB, bin, dataDir string, env []string, args ...string) *Server {
 	t.Helper()
-	s, err := startServe(bin, dataDir, env, args...)
+	s, err := Start(bin, dataDir, env, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +167,10 @@ func StartServe(t testing.TB, bin, dataDir string, env []string, args ...string)
 	return s
 }
 
-func startServe(bin, dataDir string, env []string, args ...string) (*Server, error) {
+// Start is StartServe outside a test (for the benchmarks): it returns an
+// error instead of failing a test, and the caller stops or kills the
+// process.
+func Start(bin, dataDir string, env []string, args ...string) (*Server, error) {
 	// The edge is off unless args turn it on: these runs test the API.
 	cmd := exec.Command(bin, append([]string{"serve", "--data-dir", dataDir, "--edge-addr", ""}, args...)...)
 	cmd.Env = env
