@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -224,34 +223,12 @@ func FuzzParseCLIInputJSON(f *testing.F) {
 	})
 }
 
-// testClock is a manual clock shared by the emulator and the client.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-	return nil
-}
-
 // testEmulator runs the emulator on loopback with completion delay delay
 // and returns its URL, a client factory on the shared clock and a
 // distribution with alias www.example.com.
-func testEmulator(t *testing.T, delay time.Duration) (url string, clock *testClock, client clientFunc, dist string) {
+func testEmulator(t *testing.T, delay time.Duration) (url string, clock *harness.Clock, client clientFunc, dist string) {
 	t.Helper()
-	clock = &testClock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+	clock = harness.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
 	srv := httptest.NewServer(emulator.New(emulator.Options{Store: store.NewMem(), Now: clock.Now, CompletionDelay: delay}).Handler())
 	t.Cleanup(srv.Close)
 	for k, v := range map[string]string{

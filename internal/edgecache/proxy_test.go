@@ -18,8 +18,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cfinv/cfinv/internal/distconfig"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cfinv/cfinv/internal/distconfig"
+	"github.com/cfinv/cfinv/test/harness"
 )
 
 const (
@@ -156,24 +158,11 @@ func (o *origin) port(t testing.TB) int {
 	return n
 }
 
-// clock is an injectable clock moved by tests.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 type env struct {
 	origin *origin
 	proxy  *Proxy
 	front  *httptest.Server
-	clock  *clock
+	clock  *harness.Clock
 	client *http.Client
 }
 
@@ -194,7 +183,7 @@ func newEnvConfig(t testing.TB, configure func(*Proxy), edit func(string) string
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := &clock{now: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
+	clk := harness.NewClock(time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC))
 	p := &Proxy{
 		Distributions: DistributionsFunc(func(context.Context) ([]Distribution, error) {
 			return []Distribution{{ID: testDist, DomainName: testDomain, Config: distconfig.View(root)}}, nil
@@ -797,7 +786,7 @@ func TestDisabledDistributionAndConfigRefresh(t *testing.T) {
 	o := newOrigin(t)
 	var mu sync.Mutex
 	enabled := true
-	clk := &clock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clk := harness.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	p := &Proxy{Now: clk.Now, Distributions: DistributionsFunc(func(context.Context) ([]Distribution, error) {
 		mu.Lock()
 		defer mu.Unlock()

@@ -27,24 +27,6 @@ import (
 // t0 is the injected clock's start.
 var t0 = time.Date(2026, 11, 22, 13, 52, 53, 442_123_456, time.UTC)
 
-// clock is an injected, manually advanced clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // purgeCall is one call a recordingPurger saw.
 type purgeCall struct {
 	Dist  string
@@ -82,7 +64,7 @@ const delay = 3 * time.Second
 
 type fixture struct {
 	t      *testing.T
-	clock  *clock
+	clock  *harness.Clock
 	store  store.Store
 	purger *recordingPurger
 	srv    *httptest.Server
@@ -94,7 +76,7 @@ type fixture struct {
 // SDK client pointed at it. edit may change the options.
 func newFixture(t *testing.T, edit ...func(*emulator.Options)) *fixture {
 	t.Helper()
-	f := &fixture{t: t, clock: &clock{t: t0}, store: store.NewMem(), purger: &recordingPurger{}}
+	f := &fixture{t: t, clock: harness.NewClock(t0), store: store.NewMem(), purger: &recordingPurger{}}
 	opts := emulator.Options{Store: f.store, Now: f.clock.Now, CompletionDelay: delay, Purger: f.purger}
 	for _, e := range edit {
 		e(&opts)

@@ -59,7 +59,7 @@ func TestSignatureErrorsHoldNoSecrets(t *testing.T) {
 	logs := &harness.Buffer{}
 	h := emulator.New(emulator.Options{
 		Store:  store.NewMem(),
-		Now:    (&clock{t: t0}).Now,
+		Now:    harness.NewClock(t0).Now,
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Auth: &sigv4.Verifier{
 			// Now is left nil: the SDK signs with the real clock, and

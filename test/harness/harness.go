@@ -139,6 +139,40 @@ func (b *Buffer) String() string {
 	return b.buf.String()
 }
 
+// Clock is a manual clock for the tests, safe for concurrent use: it reads
+// the same time until Advance or Sleep moves it.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock returns a Clock that reads t0.
+func NewClock(t0 time.Time) *Clock { return &Clock{now: t0} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// Sleep is a sleep function on the clock: it moves the clock forward by d
+// at once, unless ctx is done (then it returns ctx's error).
+func (c *Clock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.Advance(d)
+	return nil
+}
+
 // Server is a running `cfinv serve` process.
 type Server struct {
 	// URL is the API's base URL, as serve printed it.
