@@ -12,13 +12,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cfinv/cfinv/internal/emulator"
 	"github.com/cfinv/cfinv/internal/store"
+	"github.com/cfinv/cfinv/test/harness"
 )
 
 // sharedClock is one manual clock for the emulator and the client: the
@@ -67,27 +67,15 @@ func newEmulatorAPI(t *testing.T, clock *sharedClock, debug *bytes.Buffer, opts 
 	return newTestClient(t, srv.URL, 1, opts...)
 }
 
+// createDistribution creates harness's minimal distribution, with aliases
+// when given, and returns its ID.
 func createDistribution(t *testing.T, api *cloudfront.Client, ref string, aliases ...string) string {
 	t.Helper()
-	cfg := &types.DistributionConfig{
-		CallerReference: aws.String(ref), Comment: aws.String(""), Enabled: aws.Bool(true),
-		Origins: &types.Origins{Quantity: aws.Int32(1), Items: []types.Origin{{
-			Id: aws.String("o1"), DomainName: aws.String("bucket.s3.amazonaws.com"),
-			S3OriginConfig: &types.S3OriginConfig{OriginAccessIdentity: aws.String("")},
-		}}},
-		DefaultCacheBehavior: &types.DefaultCacheBehavior{
-			TargetOriginId: aws.String("o1"), ViewerProtocolPolicy: types.ViewerProtocolPolicyAllowAll,
-			CachePolicyId: aws.String("658327ea-f89d-4fab-a63d-7e88639e58f6"),
-		},
-	}
+	var edit []func(*types.DistributionConfig)
 	if len(aliases) > 0 {
-		cfg.Aliases = &types.Aliases{Quantity: aws.Int32(int32(len(aliases))), Items: aliases}
+		edit = append(edit, harness.Aliases(aliases...))
 	}
-	out, err := api.CreateDistribution(t.Context(), &cloudfront.CreateDistributionInput{DistributionConfig: cfg})
-	if err != nil {
-		t.Fatalf("CreateDistribution: %v", err)
-	}
-	return *out.Distribution.Id
+	return harness.Distribution(t, api, ref, edit...)
 }
 
 func TestContractInvalidateWaitResume(t *testing.T) {

@@ -53,8 +53,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
-	"github.com/cfinv/cfinv/internal/distconfig"
 	"github.com/cfinv/cfinv/internal/edgecache"
+	"github.com/cfinv/cfinv/internal/edgestore"
 	"github.com/cfinv/cfinv/internal/emulator"
 	"github.com/cfinv/cfinv/internal/sdkhttp"
 	"github.com/cfinv/cfinv/internal/sigv4"
@@ -178,7 +178,7 @@ func start(cfg config, dir string) (s *Server, err error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	edge := &edgecache.Proxy{
-		Distributions: storeDistributions(s.st),
+		Distributions: edgestore.Distributions(s.st),
 		S3Origins:     cfg.s3,
 		Transport:     s.origins,
 		Logger:        logger,
@@ -247,28 +247,6 @@ func (w *refreshWriter) WriteHeader(code int) { w.fire(); w.ResponseWriter.Write
 func (w *refreshWriter) Write(b []byte) (int, error) { w.fire(); return w.ResponseWriter.Write(b) }
 
 func (w *refreshWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// storeDistributions lists every stored distribution for the edge, as
-// `cfinv serve` does.
-func storeDistributions(st store.Store) edgecache.DistributionsFunc {
-	return func(ctx context.Context) ([]edgecache.Distribution, error) {
-		var out []edgecache.Distribution
-		marker := ""
-		for {
-			items, truncated, err := st.ListDistributions(ctx, marker, 1000)
-			if err != nil {
-				return nil, err
-			}
-			for _, d := range items {
-				out = append(out, edgecache.Distribution{ID: d.ID, DomainName: d.DomainName, Config: distconfig.View(d.Config)})
-			}
-			if !truncated || len(items) == 0 {
-				return out, nil
-			}
-			marker = items[len(items)-1].ID
-		}
-	}
-}
 
 // AWSConfig returns an AWS SDK configuration for the API: BaseEndpoint
 // URL, static credentials of the server's key pair, region us-east-1, and

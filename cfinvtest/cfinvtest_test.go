@@ -22,32 +22,16 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/cfinv/cfinv/cfinvtest"
+	"github.com/cfinv/cfinv/test/harness"
 )
 
-// cachingOptimized is the managed cache policy that caches for a day.
-const cachingOptimized = "658327ea-f89d-4fab-a63d-7e88639e58f6"
-
-// createDistribution creates a distribution whose origin is S3 bucket
-// "site" and returns its ID.
+// createDistribution creates harness's minimal distribution with its origin
+// in S3 bucket "site" and returns its ID.
 func createDistribution(t testing.TB, api *cloudfront.Client, ref string) string {
 	t.Helper()
-	out, err := api.CreateDistribution(t.Context(), &cloudfront.CreateDistributionInput{
-		DistributionConfig: &types.DistributionConfig{
-			CallerReference: aws.String(ref), Comment: aws.String(""), Enabled: aws.Bool(true),
-			Origins: &types.Origins{Quantity: aws.Int32(1), Items: []types.Origin{{
-				Id: aws.String("s3"), DomainName: aws.String("site.s3.amazonaws.com"),
-				S3OriginConfig: &types.S3OriginConfig{OriginAccessIdentity: aws.String("")},
-			}}},
-			DefaultCacheBehavior: &types.DefaultCacheBehavior{
-				TargetOriginId: aws.String("s3"), ViewerProtocolPolicy: types.ViewerProtocolPolicyAllowAll,
-				CachePolicyId: aws.String(cachingOptimized),
-			},
-		},
+	return harness.Distribution(t, api, ref, func(cfg *types.DistributionConfig) {
+		cfg.Origins.Items[0].DomainName = aws.String("site.s3.amazonaws.com")
 	})
-	if err != nil {
-		t.Fatalf("create distribution: %v", err)
-	}
-	return aws.ToString(out.Distribution.Id)
 }
 
 // invalidate creates an invalidation of paths and returns its ID and

@@ -16,7 +16,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -34,11 +33,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
-	"github.com/cfinv/cfinv/internal/sdkhttp"
+	"github.com/cfinv/cfinv/test/harness"
 )
 
 const (
@@ -106,25 +104,12 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Micros
 // startCfinv runs `cfinv serve` on a kernel-chosen port and returns its URL
 // from the line it prints once listening.
 func startCfinv(bin, dataDir string) (string, func(), error) {
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--completion-delay", "0", "--edge-addr", "")
-	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+benchKeyID, "AWS_SECRET_ACCESS_KEY="+benchSecret)
-	var out syncBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		return "", nil, fmt.Errorf("start cfinv serve: %w", err)
+	env := append(os.Environ(), "AWS_ACCESS_KEY_ID="+benchKeyID, "AWS_SECRET_ACCESS_KEY="+benchSecret)
+	s, err := harness.Start(bin, dataDir, env, "--addr", "127.0.0.1:0", "--completion-delay", "0")
+	if err != nil {
+		return "", nil, err
 	}
-	stop := stopper(cmd)
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if _, rest, ok := strings.Cut(out.String(), "CloudFront API on "); ok {
-			if u, _, ok := strings.Cut(rest, " "); ok {
-				return u, stop, nil
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	stop()
-	return "", nil, fmt.Errorf("cfinv serve printed no address:\n%s", out.String())
+	return s.URL, func() { _ = s.Stop() }, nil
 }
 
 // startMoto runs moto_server on a free port and waits until it answers.
@@ -136,7 +121,7 @@ func startMoto(moto string) (string, func(), error) {
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
 	cmd := exec.Command(moto, "-p", fmt.Sprint(port), "-H", "127.0.0.1")
-	var out syncBuffer
+	var out harness.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		return "", nil, fmt.Errorf("start %s (install moto[server]): %w", moto, err)
@@ -170,23 +155,6 @@ func stopper(cmd *exec.Cmd) func() {
 	}
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type row struct {
 	op       string
 	n        int
@@ -199,17 +167,12 @@ type row struct {
 // GetInvalidation calls spread over c workers.
 func benchmark(endpoint string, n, c int) ([]row, error) {
 	ctx := context.Background()
-	client := cloudfront.New(cloudfront.Options{
-		BaseEndpoint:     aws.String(endpoint),
-		Region:           "us-east-1",
-		Credentials:      credentials.NewStaticCredentialsProvider(benchKeyID, benchSecret, ""),
-		RetryMaxAttempts: 1,
-		HTTPClient: sdkhttp.GuardBody(&http.Client{Transport: &http.Transport{
+	client := harness.SDK(endpoint, harness.Credentials(benchKeyID, benchSecret, ""),
+		harness.HTTPClient(&http.Client{Transport: &http.Transport{
 			MaxIdleConns:        c * 2,
 			MaxIdleConnsPerHost: c * 2,
 			IdleConnTimeout:     time.Minute,
-		}}),
-	})
+		}}))
 	stamp := time.Now().UnixNano()
 	dist, err := client.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: &types.DistributionConfig{
 		CallerReference: aws.String(fmt.Sprintf("bench-%d", stamp)),

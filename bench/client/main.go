@@ -43,17 +43,10 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
-	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
-
-	"github.com/cfinv/cfinv/internal/sdkhttp"
+	"github.com/cfinv/cfinv/test/harness"
 )
 
 const (
@@ -353,75 +346,17 @@ func list(ds []time.Duration) string {
 // startServe runs `cfinv serve` on a kernel-chosen loopback port and
 // returns its URL from the line it prints once listening.
 func startServe(bin, dataDir string, delay time.Duration) (string, func(), error) {
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--edge-addr", "", "--data-dir", dataDir, "--completion-delay", delay.String())
-	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+benchKeyID, "AWS_SECRET_ACCESS_KEY="+benchSecret)
-	var out syncBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		return "", nil, fmt.Errorf("start cfinv serve: %w", err)
+	env := append(os.Environ(), "AWS_ACCESS_KEY_ID="+benchKeyID, "AWS_SECRET_ACCESS_KEY="+benchSecret)
+	s, err := harness.Start(bin, dataDir, env, "--addr", "127.0.0.1:0", "--completion-delay", delay.String())
+	if err != nil {
+		return "", nil, err
 	}
-	stop := func() {
-		_ = cmd.Process.Signal(syscall.SIGINT)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if _, rest, ok := strings.Cut(out.String(), "CloudFront API on "); ok {
-			if u, _, ok := strings.Cut(rest, " "); ok {
-				return u, stop, nil
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	stop()
-	return "", nil, fmt.Errorf("cfinv serve printed no address:\n%s", out.String())
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	return s.URL, func() { _ = s.Stop() }, nil
 }
 
 // createDistribution makes the distribution both clients invalidate.
 func createDistribution(endpoint, ref string) (string, error) {
-	client := cloudfront.New(cloudfront.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(endpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider(benchKeyID, benchSecret, ""),
-		HTTPClient:   sdkhttp.GuardBody(awshttp.NewBuildableClient()),
-	})
-	out, err := client.CreateDistribution(context.Background(), &cloudfront.CreateDistributionInput{DistributionConfig: &types.DistributionConfig{
-		CallerReference: aws.String(ref), Comment: aws.String(""), Enabled: aws.Bool(true),
-		Origins: &types.Origins{Quantity: aws.Int32(1), Items: []types.Origin{{
-			Id: aws.String("o1"), DomainName: aws.String("bucket.s3.amazonaws.com"),
-			S3OriginConfig: &types.S3OriginConfig{OriginAccessIdentity: aws.String("")},
-		}}},
-		DefaultCacheBehavior: &types.DefaultCacheBehavior{
-			TargetOriginId: aws.String("o1"), ViewerProtocolPolicy: types.ViewerProtocolPolicyAllowAll,
-			CachePolicyId: aws.String("658327ea-f89d-4fab-a63d-7e88639e58f6"),
-		},
-	}})
-	if err != nil {
-		return "", fmt.Errorf("create distribution: %w", err)
-	}
-	return aws.ToString(out.Distribution.Id), nil
+	// Three attempts, as the SDK's default retryer makes.
+	client := harness.SDK(endpoint, harness.Credentials(benchKeyID, benchSecret, ""), harness.Attempts(3))
+	return harness.CreateDistribution(context.Background(), client, ref)
 }

@@ -10,14 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
-	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/cfinv/cfinv"
-	"github.com/cfinv/cfinv/internal/sdkhttp"
+	"github.com/cfinv/cfinv/test/harness"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -100,7 +96,7 @@ func TestGoldenOutputs(t *testing.T) {
 	// distribution (the second with paths, a wildcard and a non-ASCII
 	// path), one of a second distribution, all with fixed caller
 	// references.
-	dist2 := createTestDistribution(t, url, "golden-second")
+	dist2 := harness.Distribution(t, sdkClient(t, url), "golden-second")
 	z.add(dist2)
 	create := func(d, ref string, items ...string) string {
 		t.Helper()
@@ -161,37 +157,8 @@ func TestGoldenOutputs(t *testing.T) {
 	}
 }
 
-// createTestDistribution adds a distribution to the emulator at url.
-func createTestDistribution(t *testing.T, url, ref string) string {
-	t.Helper()
-	api := sdkClient(t, url)
-	out, err := api.CreateDistribution(t.Context(), &cloudfront.CreateDistributionInput{DistributionConfig: &types.DistributionConfig{
-		CallerReference: aws.String(ref), Comment: aws.String(""), Enabled: aws.Bool(true),
-		Origins: &types.Origins{Quantity: aws.Int32(1), Items: []types.Origin{{
-			Id: aws.String("o1"), DomainName: aws.String("bucket.s3.amazonaws.com"),
-			S3OriginConfig: &types.S3OriginConfig{OriginAccessIdentity: aws.String("")},
-		}}},
-		DefaultCacheBehavior: &types.DefaultCacheBehavior{
-			TargetOriginId: aws.String("o1"), ViewerProtocolPolicy: types.ViewerProtocolPolicyAllowAll,
-			CachePolicyId: aws.String("658327ea-f89d-4fab-a63d-7e88639e58f6"),
-		},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return aws.ToString(out.Distribution.Id)
-}
-
-// sdkClient is an SDK client for setting up the emulator at url, from the
-// environment's credentials (the tests set static ones).
+// sdkClient is an SDK client for setting up the emulator at url.
 func sdkClient(t *testing.T, url string) *cloudfront.Client {
 	t.Helper()
-	cfg, err := config.LoadDefaultConfig(t.Context(), config.WithRegion(cfinv.DefaultRegion))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cloudfront.NewFromConfig(cfg, func(o *cloudfront.Options) {
-		o.BaseEndpoint = aws.String(url)
-		o.HTTPClient = sdkhttp.GuardBody(o.HTTPClient)
-	})
+	return harness.SDK(url)
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +20,7 @@ import (
 	"github.com/cfinv/cfinv"
 	"github.com/cfinv/cfinv/internal/emulator"
 	"github.com/cfinv/cfinv/internal/store"
+	"github.com/cfinv/cfinv/test/harness"
 )
 
 func TestInvalidateParse(t *testing.T) {
@@ -223,34 +223,12 @@ func FuzzParseCLIInputJSON(f *testing.F) {
 	})
 }
 
-// testClock is a manual clock shared by the emulator and the client.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-	return nil
-}
-
 // testEmulator runs the emulator on loopback with completion delay delay
 // and returns its URL, a client factory on the shared clock and a
 // distribution with alias www.example.com.
-func testEmulator(t *testing.T, delay time.Duration) (url string, clock *testClock, client clientFunc, dist string) {
+func testEmulator(t *testing.T, delay time.Duration) (url string, clock *harness.Clock, client clientFunc, dist string) {
 	t.Helper()
-	clock = &testClock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+	clock = harness.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
 	srv := httptest.NewServer(emulator.New(emulator.Options{Store: store.NewMem(), Now: clock.Now, CompletionDelay: delay}).Handler())
 	t.Cleanup(srv.Close)
 	for k, v := range map[string]string{
@@ -265,23 +243,8 @@ func testEmulator(t *testing.T, delay time.Duration) (url string, clock *testClo
 	client = func(ctx context.Context, opts ...cfinv.Option) (*cfinv.Client, error) {
 		return base(ctx, append(opts, cfinv.WithClock(clock.Now, clock.Sleep))...)
 	}
-	api := sdkClient(t, srv.URL)
-	out, err := api.CreateDistribution(t.Context(), &cloudfront.CreateDistributionInput{DistributionConfig: &types.DistributionConfig{
-		CallerReference: aws.String("cli-test"), Comment: aws.String(""), Enabled: aws.Bool(true),
-		Aliases: &types.Aliases{Quantity: aws.Int32(1), Items: []string{"www.example.com"}},
-		Origins: &types.Origins{Quantity: aws.Int32(1), Items: []types.Origin{{
-			Id: aws.String("o1"), DomainName: aws.String("bucket.s3.amazonaws.com"),
-			S3OriginConfig: &types.S3OriginConfig{OriginAccessIdentity: aws.String("")},
-		}}},
-		DefaultCacheBehavior: &types.DefaultCacheBehavior{
-			TargetOriginId: aws.String("o1"), ViewerProtocolPolicy: types.ViewerProtocolPolicyAllowAll,
-			CachePolicyId: aws.String("658327ea-f89d-4fab-a63d-7e88639e58f6"),
-		},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv.URL, clock, client, *out.Distribution.Id
+	dist = harness.Distribution(t, sdkClient(t, srv.URL), "cli-test", harness.Aliases("www.example.com"))
+	return srv.URL, clock, client, dist
 }
 
 func TestInvalidateRunDryRun(t *testing.T) {

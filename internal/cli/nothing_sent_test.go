@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,12 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
-	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
-
 	"github.com/cfinv/cfinv/internal/emulator"
 	"github.com/cfinv/cfinv/internal/store"
+	"github.com/cfinv/cfinv/test/harness"
 )
 
 // countingEmulator runs the emulator on loopback behind a counter of API
@@ -38,24 +34,9 @@ func countingEmulator(t *testing.T) (url string, requests *atomic.Int64, dist st
 	} {
 		t.Setenv(k, v)
 	}
-	api := sdkClient(t, srv.URL)
-	out, err := api.CreateDistribution(context.Background(), &cloudfront.CreateDistributionInput{DistributionConfig: &types.DistributionConfig{
-		CallerReference: aws.String("counting"), Comment: aws.String(""), Enabled: aws.Bool(true),
-		Aliases: &types.Aliases{Quantity: aws.Int32(1), Items: []string{"www.example.com"}},
-		Origins: &types.Origins{Quantity: aws.Int32(1), Items: []types.Origin{{
-			Id: aws.String("o1"), DomainName: aws.String("bucket.s3.amazonaws.com"),
-			S3OriginConfig: &types.S3OriginConfig{OriginAccessIdentity: aws.String("")},
-		}}},
-		DefaultCacheBehavior: &types.DefaultCacheBehavior{
-			TargetOriginId: aws.String("o1"), ViewerProtocolPolicy: types.ViewerProtocolPolicyAllowAll,
-			CachePolicyId: aws.String("658327ea-f89d-4fab-a63d-7e88639e58f6"),
-		},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dist = harness.Distribution(t, sdkClient(t, srv.URL), "counting", harness.Aliases("www.example.com"))
 	requests.Store(0)
-	return srv.URL, requests, *out.Distribution.Id
+	return srv.URL, requests, dist
 }
 
 // TestBadInputSendsNothing covers issue 10, item 2: every flag and input is

@@ -11,16 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
-	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/cfinv/cfinv/internal/emulator"
-	"github.com/cfinv/cfinv/internal/sdkhttp"
 	"github.com/cfinv/cfinv/internal/store"
+	"github.com/cfinv/cfinv/test/harness"
 )
 
 // TestMain lets testscript run "cfinv" as a subprocess of this test binary
@@ -92,27 +87,11 @@ func TestScripts(t *testing.T) {
 				if neg || len(args) < 1 || len(args) > 2 {
 					ts.Fatalf("usage: mkdist ALIAS [VAR]")
 				}
-				api := cloudfront.New(cloudfront.Options{
-					BaseEndpoint: aws.String(ts.Getenv("CFINV_ENDPOINT_URL")), Region: "us-east-1",
-					Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
-					HTTPClient:  sdkhttp.GuardBody(awshttp.NewBuildableClient()),
-				})
-				out, err := api.CreateDistribution(context.Background(), &cloudfront.CreateDistributionInput{DistributionConfig: &types.DistributionConfig{
-					CallerReference: aws.String(args[0]), Comment: aws.String(""), Enabled: aws.Bool(true),
-					Aliases: &types.Aliases{Quantity: aws.Int32(1), Items: []string{args[0]}},
-					Origins: &types.Origins{Quantity: aws.Int32(1), Items: []types.Origin{{
-						Id: aws.String("o1"), DomainName: aws.String("bucket.s3.amazonaws.com"),
-						S3OriginConfig: &types.S3OriginConfig{OriginAccessIdentity: aws.String("")},
-					}}},
-					DefaultCacheBehavior: &types.DefaultCacheBehavior{
-						TargetOriginId: aws.String("o1"), ViewerProtocolPolicy: types.ViewerProtocolPolicyAllowAll,
-						CachePolicyId: aws.String("658327ea-f89d-4fab-a63d-7e88639e58f6"),
-					},
-				}})
+				id, err := harness.CreateDistribution(context.Background(), harness.SDK(ts.Getenv("CFINV_ENDPOINT_URL")), args[0], harness.Aliases(args[0]))
 				ts.Check(err)
-				ts.Setenv("DIST", *out.Distribution.Id)
+				ts.Setenv("DIST", id)
 				if len(args) == 2 {
-					ts.Setenv(args[1], *out.Distribution.Id)
+					ts.Setenv(args[1], id)
 				}
 			},
 		},

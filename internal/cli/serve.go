@@ -15,8 +15,8 @@ import (
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
-	"github.com/cfinv/cfinv/internal/distconfig"
 	"github.com/cfinv/cfinv/internal/edgecache"
+	"github.com/cfinv/cfinv/internal/edgestore"
 	"github.com/cfinv/cfinv/internal/emulator"
 	"github.com/cfinv/cfinv/internal/sigv4"
 	"github.com/cfinv/cfinv/internal/store"
@@ -158,27 +158,6 @@ func parseS3Origins(vals []string) (map[string]string, error) {
 	return m, nil
 }
 
-// storeDistributions lists every stored distribution for the edge.
-func storeDistributions(st store.Store) edgecache.DistributionsFunc {
-	return func(ctx context.Context) ([]edgecache.Distribution, error) {
-		var out []edgecache.Distribution
-		marker := ""
-		for {
-			items, truncated, err := st.ListDistributions(ctx, marker, 1000)
-			if err != nil {
-				return nil, err
-			}
-			for _, d := range items {
-				out = append(out, edgecache.Distribution{ID: d.ID, DomainName: d.DomainName, Config: distconfig.View(d.Config)})
-			}
-			if !truncated || len(items) == 0 {
-				return out, nil
-			}
-			marker = items[len(items)-1].ID
-		}
-	}
-}
-
 // defaultDataDir is $XDG_STATE_HOME/cfinv/serve, else
 // $HOME/.local/state/cfinv/serve.
 func defaultDataDir(getenv func(string) string) (string, error) {
@@ -266,7 +245,7 @@ func serveRun(ctx context.Context, opts *serveOptions) error {
 	var purger emulator.Purger
 	if opts.EdgeAddr != "" || opts.EdgeListener != nil {
 		edge = &edgecache.Proxy{
-			Distributions: storeDistributions(st),
+			Distributions: edgestore.Distributions(st),
 			S3Origins:     opts.s3,
 			Logger:        logger,
 			Now:           now,

@@ -10,18 +10,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/cfinv/cfinv/internal/sdkhttp"
+	"github.com/cfinv/cfinv/test/harness"
 )
 
 func TestServeFlags(t *testing.T) {
@@ -99,27 +97,9 @@ func TestServeFlags(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for the server's concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type runningServer struct {
 	url    string
-	stderr *syncBuffer
+	stderr *harness.Buffer
 	stop   func() error
 }
 
@@ -130,7 +110,7 @@ func startServe(t *testing.T, opts *serveOptions) *runningServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stderr := &syncBuffer{}
+	stderr := &harness.Buffer{}
 	opts.IO = &IO{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: stderr}
 	if opts.Getenv == nil {
 		opts.Getenv = func(string) string { return "" }
@@ -161,29 +141,10 @@ func startServe(t *testing.T, opts *serveOptions) *runningServer {
 	return &runningServer{url: url, stderr: stderr, stop: stop}
 }
 
+// client is an SDK client for the server at url, signing with id and
+// secret.
 func client(url, id, secret string) *cloudfront.Client {
-	return cloudfront.New(cloudfront.Options{
-		BaseEndpoint: aws.String(url),
-		Region:       "us-east-1",
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: id, SecretAccessKey: secret}, nil
-		}),
-		RetryMaxAttempts: 1,
-		HTTPClient:       sdkhttp.GuardBody(awshttp.NewBuildableClient()),
-	})
-}
-
-func distConfig(ref string) *types.DistributionConfig {
-	return &types.DistributionConfig{
-		CallerReference: aws.String(ref),
-		Comment:         aws.String(""),
-		Enabled:         aws.Bool(true),
-		Origins: &types.Origins{Quantity: aws.Int32(1), Items: []types.Origin{{
-			Id: aws.String("o"), DomainName: aws.String("example-bucket.s3.amazonaws.com"),
-			S3OriginConfig: &types.S3OriginConfig{OriginAccessIdentity: aws.String("")},
-		}}},
-		DefaultCacheBehavior: &types.DefaultCacheBehavior{TargetOriginId: aws.String("o"), ViewerProtocolPolicy: types.ViewerProtocolPolicyAllowAll},
-	}
+	return harness.SDK(url, harness.Credentials(id, secret, ""))
 }
 
 // exported returns the value of "export NAME=value" in stderr.
@@ -215,7 +176,7 @@ func TestServeGeneratedKeysAndRestart(t *testing.T) {
 	}
 
 	cf := client(srv.url, id, secret)
-	d, err := cf.CreateDistribution(t.Context(), &cloudfront.CreateDistributionInput{DistributionConfig: distConfig("serve")})
+	d, err := cf.CreateDistribution(t.Context(), &cloudfront.CreateDistributionInput{DistributionConfig: harness.DistributionConfig("serve")})
 	if err != nil {
 		t.Fatalf("signed CreateDistribution: %v", err)
 	}

@@ -18,8 +18,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cfinv/cfinv/internal/distconfig"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cfinv/cfinv/internal/distconfig"
+	"github.com/cfinv/cfinv/test/harness"
 )
 
 const (
@@ -156,24 +158,11 @@ func (o *origin) port(t testing.TB) int {
 	return n
 }
 
-// clock is an injectable clock moved by tests.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 type env struct {
 	origin *origin
 	proxy  *Proxy
 	front  *httptest.Server
-	clock  *clock
+	clock  *harness.Clock
 	client *http.Client
 }
 
@@ -194,7 +183,7 @@ func newEnvConfig(t testing.TB, configure func(*Proxy), edit func(string) string
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := &clock{now: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
+	clk := harness.NewClock(time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC))
 	p := &Proxy{
 		Distributions: DistributionsFunc(func(context.Context) ([]Distribution, error) {
 			return []Distribution{{ID: testDist, DomainName: testDomain, Config: distconfig.View(root)}}, nil
@@ -630,32 +619,9 @@ func TestPurgeOfUnrelatedPathKeepsInFlightInsert(t *testing.T) {
 // follower is parked: a follower that arrived after the fill (and got a
 // hit) cannot make a broken collapser pass (issue 10).
 func TestConcurrentMissesMakeOneFetch(t *testing.T) {
-	bt := &blockingTransport{block: map[string]chan struct{}{}, entered: make(chan string, 1)}
 	const n = 8
-	arrived := make(chan bool, n)
-	e := newEnv(t, func(p *Proxy) {
-		p.Transport = bt
-		p.testHookFlight = func(leader bool) { arrived <- leader }
-	})
-	release := bt.holdNext("/v1/hot.txt")
-	results := make(chan result, n)
-	go func() { results <- e.get(t, testDomain, "/hot.txt") }()
-	<-bt.entered // the leader's fetch is held at the origin
-	for range n - 1 {
-		go func() { results <- e.get(t, testDomain, "/hot.txt") }()
-	}
-	leaders := 0
-	for range n {
-		if <-arrived {
-			leaders++
-		}
-	}
-	close(release)
-	if leaders != 1 {
-		t.Errorf("%d of %d concurrent misses led an origin fetch, want 1", leaders, n)
-	}
-	for range n {
-		r := <-results
+	e, results := collapsedMisses(t, n, "/hot.txt", nil)
+	for _, r := range results {
 		if r.body != "/v1/hot.txt v0 lang= q=" {
 			t.Errorf("body = %q", r.body)
 		}
@@ -667,6 +633,46 @@ func TestConcurrentMissesMakeOneFetch(t *testing.T) {
 	if st := e.proxy.Stats(); st.Hits != 0 || st.Misses != 1 {
 		t.Errorf("Stats hits/misses = %d/%d, want 0/1", st.Hits, st.Misses)
 	}
+}
+
+// collapsedMisses sends n concurrent GETs of path to a new env (configure
+// may change its Proxy) and checks exactly one of them led an origin
+// fetch: the leader's fetch of /v1+path is held at the origin until every
+// other request is parked on it as a follower. It returns the env and the
+// n results.
+func collapsedMisses(t *testing.T, n int, path string, configure func(*Proxy)) (*env, []result) {
+	t.Helper()
+	bt := &blockingTransport{block: map[string]chan struct{}{}, entered: make(chan string, 1)}
+	arrived := make(chan bool, n)
+	e := newEnv(t, func(p *Proxy) {
+		p.Transport = bt
+		p.testHookFlight = func(leader bool) { arrived <- leader }
+		if configure != nil {
+			configure(p)
+		}
+	})
+	release := bt.holdNext("/v1" + path)
+	results := make(chan result, n)
+	go func() { results <- e.get(t, testDomain, path) }()
+	<-bt.entered // the leader's fetch is held at the origin
+	for range n - 1 {
+		go func() { results <- e.get(t, testDomain, path) }()
+	}
+	leaders := 0
+	for range n {
+		if <-arrived {
+			leaders++
+		}
+	}
+	close(release)
+	if leaders != 1 {
+		t.Errorf("%d of %d concurrent misses led an origin fetch, want 1", leaders, n)
+	}
+	out := make([]result, n)
+	for i := range out {
+		out[i] = <-results
+	}
+	return e, out
 }
 
 func TestGzip(t *testing.T) {
@@ -780,7 +786,7 @@ func TestDisabledDistributionAndConfigRefresh(t *testing.T) {
 	o := newOrigin(t)
 	var mu sync.Mutex
 	enabled := true
-	clk := &clock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clk := harness.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	p := &Proxy{Now: clk.Now, Distributions: DistributionsFunc(func(context.Context) ([]Distribution, error) {
 		mu.Lock()
 		defer mu.Unlock()

@@ -83,33 +83,9 @@ func TestRangeOnMiss(t *testing.T) {
 // TestCollapsedFollowersOfTooLargeGetFullBody: when the leader's fetch
 // turns out too large to cache, each follower still gets the whole body.
 func TestCollapsedFollowersOfTooLargeGetFullBody(t *testing.T) {
-	bt := &blockingTransport{block: map[string]chan struct{}{}, entered: make(chan string, 1)}
 	const n = 5
-	arrived := make(chan bool, n)
-	e := newEnv(t, func(p *Proxy) {
-		p.Transport = bt
-		p.MaxObjectBytes = 100
-		p.testHookFlight = func(leader bool) { arrived <- leader }
-	})
-	release := bt.holdNext("/v1/big.txt")
-	results := make(chan result, n)
-	go func() { results <- e.get(t, testDomain, "/big.txt") }()
-	<-bt.entered
-	for range n - 1 {
-		go func() { results <- e.get(t, testDomain, "/big.txt") }()
-	}
-	leaders := 0
-	for range n {
-		if <-arrived {
-			leaders++
-		}
-	}
-	close(release)
-	if leaders != 1 {
-		t.Errorf("leaders = %d, want 1", leaders)
-	}
-	for range n {
-		r := <-results
+	e, results := collapsedMisses(t, n, "/big.txt", func(p *Proxy) { p.MaxObjectBytes = 100 })
+	for _, r := range results {
 		if len(r.body) != 22*200 {
 			t.Errorf("body length %d, want %d", len(r.body), 22*200)
 		}

@@ -20,30 +20,12 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/cfinv/cfinv/internal/emulator"
-	"github.com/cfinv/cfinv/internal/sdkhttp"
 	"github.com/cfinv/cfinv/internal/store"
+	"github.com/cfinv/cfinv/test/harness"
 )
 
 // t0 is the injected clock's start.
 var t0 = time.Date(2026, 11, 22, 13, 52, 53, 442_123_456, time.UTC)
-
-// clock is an injected, manually advanced clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // purgeCall is one call a recordingPurger saw.
 type purgeCall struct {
@@ -82,7 +64,7 @@ const delay = 3 * time.Second
 
 type fixture struct {
 	t      *testing.T
-	clock  *clock
+	clock  *harness.Clock
 	store  store.Store
 	purger *recordingPurger
 	srv    *httptest.Server
@@ -94,7 +76,7 @@ type fixture struct {
 // SDK client pointed at it. edit may change the options.
 func newFixture(t *testing.T, edit ...func(*emulator.Options)) *fixture {
 	t.Helper()
-	f := &fixture{t: t, clock: &clock{t: t0}, store: store.NewMem(), purger: &recordingPurger{}}
+	f := &fixture{t: t, clock: harness.NewClock(t0), store: store.NewMem(), purger: &recordingPurger{}}
 	opts := emulator.Options{Store: f.store, Now: f.clock.Now, CompletionDelay: delay, Purger: f.purger}
 	for _, e := range edit {
 		e(&opts)
@@ -121,15 +103,7 @@ func withBolt(t *testing.T) func(*emulator.Options) {
 // newClient returns the real aws-sdk-go-v2 CloudFront client aimed at srv
 // with static dummy credentials and no retries.
 func newClient(srv *httptest.Server) *cloudfront.Client {
-	return cloudfront.New(cloudfront.Options{
-		BaseEndpoint: aws.String(srv.URL),
-		Region:       "us-east-1",
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: "AKIDTEST", SecretAccessKey: "secret"}, nil
-		}),
-		HTTPClient:       sdkhttp.GuardBody(srv.Client()),
-		RetryMaxAttempts: 1,
-	})
+	return harness.SDK(srv.URL, harness.Credentials("AKIDTEST", "secret", ""), harness.HTTPClient(srv.Client()))
 }
 
 // apiErr returns the error code and HTTP status of an SDK error.

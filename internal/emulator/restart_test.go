@@ -10,6 +10,7 @@ import (
 
 	"github.com/cfinv/cfinv/internal/emulator"
 	"github.com/cfinv/cfinv/internal/store"
+	"github.com/cfinv/cfinv/test/harness"
 )
 
 // TestRestart writes through a server backed by bbolt, closes it, opens a
@@ -17,7 +18,7 @@ import (
 // there and that in-progress deadlines still hold.
 func TestRestart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
-	clk := &clock{t: t0}
+	clk := harness.NewClock(t0)
 	start := func() (*cloudfront.Client, func()) {
 		st, err := store.OpenBolt(path)
 		if err != nil {

@@ -2,7 +2,6 @@ package emulator_test
 
 import (
 	"bytes"
-	"context"
 	"html"
 	"io"
 	"log/slog"
@@ -16,28 +15,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 
 	"github.com/cfinv/cfinv/internal/emulator"
-	"github.com/cfinv/cfinv/internal/sdkhttp"
 	"github.com/cfinv/cfinv/internal/sigv4"
 	"github.com/cfinv/cfinv/internal/store"
+	"github.com/cfinv/cfinv/test/harness"
 )
-
-// syncBuffer is a bytes.Buffer safe for the server's concurrent log writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // teeClient is an SDK HTTP client that keeps every response body it reads.
 type teeClient struct {
@@ -75,10 +56,10 @@ func TestSignatureErrorsHoldNoSecrets(t *testing.T) {
 		wrongSecret = "clientWRONGclientWRONGclientWRONG0000"
 		token       = "FwoGZXIvYXdzEBYaDOKENsessionTOKENvalue//////////+/=="
 	)
-	logs := &syncBuffer{}
+	logs := &harness.Buffer{}
 	h := emulator.New(emulator.Options{
 		Store:  store.NewMem(),
-		Now:    (&clock{t: t0}).Now,
+		Now:    harness.NewClock(t0).Now,
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Auth: &sigv4.Verifier{
 			// Now is left nil: the SDK signs with the real clock, and
@@ -89,15 +70,7 @@ func TestSignatureErrorsHoldNoSecrets(t *testing.T) {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	tee := &teeClient{c: srv.Client()}
-	cf := cloudfront.New(cloudfront.Options{
-		BaseEndpoint: aws.String(srv.URL),
-		Region:       "us-east-1",
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: keyID, SecretAccessKey: wrongSecret, SessionToken: token}, nil
-		}),
-		HTTPClient:       sdkhttp.GuardBody(tee),
-		RetryMaxAttempts: 1,
-	})
+	cf := harness.SDK(srv.URL, harness.Credentials(keyID, wrongSecret, token), harness.HTTPClient(tee))
 	f := &fixture{t: t, cf: cf}
 	var sdkErrs []string
 	_, err := f.invalidate("E1EXAMPLE", "ref", "/index.html")

@@ -42,7 +42,7 @@ func TestSDKAgainstEmulator(t *testing.T) {
 			api := emulator.New(emulator.Options{Store: st, CompletionDelay: time.Hour})
 			plain := httptest.NewServer(api.Handler())
 			defer plain.Close()
-			direct := harness.NewSDK(plain.URL, 1)
+			direct := harness.SDK(plain.URL)
 			dist, err := harness.CreateDistribution(t.Context(), direct, "sdk-"+string(tt.kind))
 			if err != nil {
 				t.Fatal(err)
@@ -54,7 +54,7 @@ func TestSDKAgainstEmulator(t *testing.T) {
 				CallerReference: aws.String("ref-1"), Paths: &types.Paths{Quantity: aws.Int32(1), Items: []string{"/a"}}}}
 
 			// One attempt: the fault reaches the caller as CloudFront's error.
-			_, err = harness.NewSDK(faulty.URL, 1).CreateInvalidation(t.Context(), input)
+			_, err = harness.SDK(faulty.URL).CreateInvalidation(t.Context(), input)
 			var ae smithy.APIError
 			switch {
 			case err == nil:
@@ -67,7 +67,7 @@ func TestSDKAgainstEmulator(t *testing.T) {
 
 			// Four attempts, all faulted: still one invalidation at most,
 			// and exactly one when the fault lets the server act.
-			_, _ = harness.NewSDK(faulty.URL, 4).CreateInvalidation(t.Context(), input)
+			_, _ = harness.SDK(faulty.URL, harness.Attempts(4)).CreateInvalidation(t.Context(), input)
 			invs, err := harness.Snapshot(t.Context(), direct, []string{dist})
 			if err != nil {
 				t.Fatal(err)

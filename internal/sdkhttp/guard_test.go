@@ -1,4 +1,4 @@
-package sdkhttp
+package sdkhttp_test
 
 import (
 	"bytes"
@@ -19,7 +19,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
 	"github.com/cfinv/cfinv/internal/emulator"
+	"github.com/cfinv/cfinv/internal/sdkhttp"
 	"github.com/cfinv/cfinv/internal/store"
+	"github.com/cfinv/cfinv/test/harness"
 )
 
 // TestGuardBodyKeepsConnection replays, in a fixed order, the interleaving
@@ -63,7 +65,7 @@ func TestGuardBodyKeepsConnection(t *testing.T) {
 			t.Cleanup(transport.CloseIdleConnections)
 			var hc aws.HTTPClient = &observingClient{c: &http.Client{Transport: transport}, o: o}
 			if tt.guard {
-				hc = GuardBody(hc)
+				hc = sdkhttp.GuardBody(hc)
 			}
 			cf := cloudfront.New(cloudfront.Options{
 				BaseEndpoint:     aws.String(srv.URL),
@@ -76,10 +78,9 @@ func TestGuardBodyKeepsConnection(t *testing.T) {
 			defer cancel()
 			// Set up through a guarded client: unguarded, the set-up call
 			// itself can meet the race this test replays in order.
-			setup := cloudfront.New(cf.Options(), func(o *cloudfront.Options) { o.HTTPClient = GuardBody(&http.Client{}) })
-			dist, err := setup.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: minimalConfig("guard")})
+			dist, err := harness.CreateDistribution(ctx, harness.SDK(srv.URL), "guard")
 			if err != nil {
-				t.Fatalf("CreateDistribution: %v", err)
+				t.Fatal(err)
 			}
 			o.arm()
 			items := make([]string, 2400)
@@ -87,7 +88,7 @@ func TestGuardBodyKeepsConnection(t *testing.T) {
 				items[i] = fmt.Sprintf("/guard/%05d", i)
 			}
 			_, err = cf.CreateInvalidation(ctx, &cloudfront.CreateInvalidationInput{
-				DistributionId: dist.Distribution.Id,
+				DistributionId: aws.String(dist),
 				InvalidationBatch: &types.InvalidationBatch{
 					CallerReference: aws.String("guard"),
 					Paths:           &types.Paths{Quantity: aws.Int32(int32(len(items))), Items: items},
@@ -103,20 +104,6 @@ func TestGuardBodyKeepsConnection(t *testing.T) {
 				t.Fatalf("unguarded CreateInvalidation: got %v, want the closed-connection failure", err)
 			}
 		})
-	}
-}
-
-func minimalConfig(ref string) *types.DistributionConfig {
-	return &types.DistributionConfig{
-		CallerReference: aws.String(ref), Comment: aws.String(""), Enabled: aws.Bool(true),
-		Origins: &types.Origins{Quantity: aws.Int32(1), Items: []types.Origin{{
-			Id: aws.String("o1"), DomainName: aws.String("bucket.s3.amazonaws.com"),
-			S3OriginConfig: &types.S3OriginConfig{OriginAccessIdentity: aws.String("")},
-		}}},
-		DefaultCacheBehavior: &types.DefaultCacheBehavior{
-			TargetOriginId: aws.String("o1"), ViewerProtocolPolicy: types.ViewerProtocolPolicyAllowAll,
-			CachePolicyId: aws.String("658327ea-f89d-4fab-a63d-7e88639e58f6"),
-		},
 	}
 }
 

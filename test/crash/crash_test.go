@@ -110,7 +110,7 @@ func TestKillInvalidate(t *testing.T) {
 	home := t.TempDir()
 	env := harness.Env(home)
 	srv := harness.StartServe(t, bin, filepath.Join(home, "data"), env, "--addr", "127.0.0.1:0", "--completion-delay", "400ms")
-	direct := harness.NewSDK(srv.URL, 3)
+	direct := harness.SDK(srv.URL, harness.Attempts(3))
 	k := &killer{next: proxyTo(t, srv.URL)}
 	front := httptest.NewServer(k)
 	defer front.Close()
@@ -216,7 +216,7 @@ func TestKillServe(t *testing.T) {
 	dataDir := filepath.Join(home, "data")
 	args := []string{"--addr", "127.0.0.1:0", "--completion-delay", "1h"}
 	srv := harness.StartServe(t, bin, dataDir, env, args...)
-	api := harness.NewSDK(srv.URL, 1)
+	api := harness.SDK(srv.URL)
 	var dists []string
 	for i := range 4 {
 		d, err := harness.CreateDistribution(t.Context(), api, fmt.Sprintf("serve-crash-%d", i))
@@ -263,7 +263,7 @@ func TestKillServe(t *testing.T) {
 		}
 		wg.Wait()
 		srv = harness.StartServe(t, bin, dataDir, env, args...)
-		api = harness.NewSDK(srv.URL, 1)
+		api = harness.SDK(srv.URL)
 		checkAcked(t, api, dists, acked)
 		if t.Failed() {
 			t.Fatalf("cycle %d: acknowledged writes lost or inconsistent after SIGKILL", cycle)

@@ -2,6 +2,12 @@
 // test/soak, test/crash and test/security: it builds the binary, starts and
 // kills `cfinv serve`, puts a fault injector in front of it, and reads back
 // what the server recorded, through the AWS SDK on a fault-free listener.
+//
+// Its SDK client (SDK), minimal distribution (DistributionConfig,
+// CreateDistribution) and concurrent-safe Buffer also serve the unit tests
+// and the benchmarks, so each is written once. Packages it imports
+// (internal/faults, internal/sdkhttp) may use it only from external _test
+// packages.
 package harness
 
 import (
@@ -133,6 +139,40 @@ func (b *Buffer) String() string {
 	return b.buf.String()
 }
 
+// Clock is a manual clock for the tests, safe for concurrent use: it reads
+// the same time until Advance or Sleep moves it.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock returns a Clock that reads t0.
+func NewClock(t0 time.Time) *Clock { return &Clock{now: t0} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// Sleep is a sleep function on the clock: it moves the clock forward by d
+// at once, unless ctx is done (then it returns ctx's error).
+func (c *Clock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.Advance(d)
+	return nil
+}
+
 // Server is a running `cfinv serve` process.
 type Server struct {
 	// URL is the API's base URL, as serve printed it.
@@ -153,7 +193,7 @@ var urlLine = regexp.MustCompile(`CloudFront API on (http://\S+)`)
 // port. The process is killed when the test ends if it still runs.
 func StartServe(t testing.TB, bin, dataDir string, env []string, args ...string) *Server {
 	t.Helper()
-	s, err := startServe(bin, dataDir, env, args...)
+	s, err := Start(bin, dataDir, env, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +201,10 @@ func StartServe(t testing.TB, bin, dataDir string, env []string, args ...string)
 	return s
 }
 
-func startServe(bin, dataDir string, env []string, args ...string) (*Server, error) {
+// Start is StartServe outside a test (for the benchmarks): it returns an
+// error instead of failing a test, and the caller stops or kills the
+// process.
+func Start(bin, dataDir string, env []string, args ...string) (*Server, error) {
 	// The edge is off unless args turn it on: these runs test the API.
 	cmd := exec.Command(bin, append([]string{"serve", "--data-dir", dataDir, "--edge-addr", ""}, args...)...)
 	cmd.Env = env
@@ -234,28 +277,64 @@ func (s *Server) Stop() error {
 	return s.err
 }
 
-// NewSDK returns an SDK client for the API at endpoint, signing with the
-// harness credentials. attempts is the SDK's attempts per call, with no
-// backoff delay between them.
-func NewSDK(endpoint string, attempts int) *cloudfront.Client {
-	return cloudfront.New(cloudfront.Options{
+// SDK returns the AWS SDK's CloudFront client for the API at endpoint, as
+// the tests and benchmarks set it up: region us-east-1, the harness
+// credentials, one attempt per call and an HTTP client with a 30s timeout.
+// opts change the options after that (Attempts, HTTPClient, Credentials, or
+// any other func); the HTTP client they leave is always wrapped in
+// sdkhttp.GuardBody.
+func SDK(endpoint string, opts ...func(*cloudfront.Options)) *cloudfront.Client {
+	o := cloudfront.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, ""),
-		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxAttempts = attempts
-			o.Backoff = noBackoff{}
-		}),
-		HTTPClient: sdkhttp.GuardBody(&http.Client{Timeout: 30 * time.Second}),
-	})
+		HTTPClient:   &http.Client{Timeout: 30 * time.Second},
+	}
+	Attempts(1)(&o)
+	for _, opt := range opts {
+		opt(&o)
+	}
+	o.HTTPClient = sdkhttp.GuardBody(o.HTTPClient)
+	return cloudfront.New(o)
+}
+
+// Attempts makes the SDK try each call up to n times, with no backoff
+// delay between the attempts.
+func Attempts(n int) func(*cloudfront.Options) {
+	return func(o *cloudfront.Options) {
+		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+			so.MaxAttempts = n
+			so.Backoff = noBackoff{}
+		})
+	}
+}
+
+// HTTPClient makes the SDK send its requests through c (SDK still wraps it
+// in sdkhttp.GuardBody).
+func HTTPClient(c aws.HTTPClient) func(*cloudfront.Options) {
+	return func(o *cloudfront.Options) { o.HTTPClient = c }
+}
+
+// Credentials makes the SDK sign with these static credentials instead of
+// the harness's; token may be empty.
+func Credentials(id, secret, token string) func(*cloudfront.Options) {
+	return func(o *cloudfront.Options) {
+		o.Credentials = credentials.NewStaticCredentialsProvider(id, secret, token)
+	}
 }
 
 type noBackoff struct{}
 
 func (noBackoff) BackoffDelay(int, error) (time.Duration, error) { return 0, nil }
 
-// CreateDistribution creates a minimal distribution and returns its ID.
-func CreateDistribution(ctx context.Context, api *cloudfront.Client, ref string) (string, error) {
+// CachingOptimized is the ID of CloudFront's managed cache policy
+// Managed-CachingOptimized.
+const CachingOptimized = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+
+// DistributionConfig returns a minimal distribution config: enabled, one S3
+// origin (o1, bucket.s3.amazonaws.com), and a default behaviour to it with
+// CachingOptimized, then edit applied in order.
+func DistributionConfig(ref string, edit ...func(*types.DistributionConfig)) *types.DistributionConfig {
 	cfg := &types.DistributionConfig{
 		CallerReference: aws.String(ref), Comment: aws.String(""), Enabled: aws.Bool(true),
 		Origins: &types.Origins{Quantity: aws.Int32(1), Items: []types.Origin{{
@@ -264,14 +343,40 @@ func CreateDistribution(ctx context.Context, api *cloudfront.Client, ref string)
 		}}},
 		DefaultCacheBehavior: &types.DefaultCacheBehavior{
 			TargetOriginId: aws.String("o1"), ViewerProtocolPolicy: types.ViewerProtocolPolicyAllowAll,
-			CachePolicyId: aws.String("658327ea-f89d-4fab-a63d-7e88639e58f6"),
+			CachePolicyId: aws.String(CachingOptimized),
 		},
 	}
-	out, err := api.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: cfg})
+	for _, e := range edit {
+		e(cfg)
+	}
+	return cfg
+}
+
+// Aliases gives a DistributionConfig these alternate domain names.
+func Aliases(names ...string) func(*types.DistributionConfig) {
+	return func(cfg *types.DistributionConfig) {
+		cfg.Aliases = &types.Aliases{Quantity: aws.Int32(int32(len(names))), Items: names}
+	}
+}
+
+// CreateDistribution creates the distribution DistributionConfig(ref,
+// edit...) describes and returns its ID.
+func CreateDistribution(ctx context.Context, api *cloudfront.Client, ref string, edit ...func(*types.DistributionConfig)) (string, error) {
+	out, err := api.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: DistributionConfig(ref, edit...)})
 	if err != nil {
 		return "", fmt.Errorf("create distribution: %w", err)
 	}
 	return aws.ToString(out.Distribution.Id), nil
+}
+
+// Distribution is CreateDistribution for a test: it fails t on an error.
+func Distribution(t testing.TB, api *cloudfront.Client, ref string, edit ...func(*types.DistributionConfig)) string {
+	t.Helper()
+	id, err := CreateDistribution(t.Context(), api, ref, edit...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
 
 // Invalidation is one invalidation as the server recorded it.

@@ -49,7 +49,7 @@ func server(t *testing.T) (*harness.Server, string) {
 	t.Helper()
 	home := t.TempDir()
 	srv := harness.StartServe(t, harness.Binary(t), filepath.Join(home, "data"), harness.Env(home), "--addr", "127.0.0.1:0", "--completion-delay", "0s")
-	dist, err := harness.CreateDistribution(t.Context(), harness.NewSDK(srv.URL, 1), "security")
+	dist, err := harness.CreateDistribution(t.Context(), harness.SDK(srv.URL), "security")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +170,7 @@ func TestAuthentication(t *testing.T) {
 		})
 	}
 	// Nothing refused was created: only the correctly signed batch exists.
-	invs, err := harness.Snapshot(t.Context(), harness.NewSDK(srv.URL, 1), []string{dist})
+	invs, err := harness.Snapshot(t.Context(), harness.SDK(srv.URL), []string{dist})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,7 +360,7 @@ func TestNoSecretsLeak(t *testing.T) {
 	env := harness.Env(home, "AWS_SESSION_TOKEN="+harness.SessionToken)
 	dataDir := filepath.Join(home, "data")
 	srv := harness.StartServe(t, bin, dataDir, env, "--addr", "127.0.0.1:0", "--completion-delay", "200ms")
-	dist, err := harness.CreateDistribution(t.Context(), harness.NewSDK(srv.URL, 1), "secrets")
+	dist, err := harness.CreateDistribution(t.Context(), harness.SDK(srv.URL), "secrets")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -449,7 +449,7 @@ func TestNoSecretsLeakWithWrongSecret(t *testing.T) {
 	bin := harness.Binary(t)
 	home := t.TempDir()
 	srv := harness.StartServe(t, bin, filepath.Join(home, "data"), harness.Env(home), "--addr", "127.0.0.1:0", "--completion-delay", "0s")
-	dist, err := harness.CreateDistribution(t.Context(), harness.NewSDK(srv.URL, 1), "wrong-secret")
+	dist, err := harness.CreateDistribution(t.Context(), harness.SDK(srv.URL), "wrong-secret")
 	if err != nil {
 		t.Fatal(err)
 	}

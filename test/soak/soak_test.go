@@ -112,7 +112,7 @@ func TestSoak(t *testing.T) {
 	env := harness.Env(home)
 	srv := harness.StartServe(t, bin, filepath.Join(home, "data"), env,
 		"--addr", "127.0.0.1:0", "--completion-delay", "300ms")
-	direct := harness.NewSDK(srv.URL, 3)
+	direct := harness.SDK(srv.URL, harness.Attempts(3))
 
 	newDists := func(prefix string) []string {
 		var ds []string
@@ -150,13 +150,7 @@ func TestSoak(t *testing.T) {
 			st := awsInj.Stats()
 			af.Requests = st.Candidates
 			af.Faults = faultCounts(st)
-			invs, err := harness.Snapshot(t.Context(), direct, awsDists)
-			if err != nil {
-				t.Fatal(err)
-			}
-			audit := harness.Check(invs, requested(awsRuns))
-			af.Paths, af.Invalidation = audit.Requested, len(invs)
-			af.Lost, af.Duplicated, af.DupBatches = len(audit.Lost), len(audit.Duplicated), audit.DuplicateBatches
+			auditServer(t, direct, awsDists, awsRuns, &af)
 			af.Seconds = time.Since(start).Seconds()
 			report(t, af)
 			all = append(all, af)
@@ -393,16 +387,25 @@ func awsLoop(env []string, endpoint, dist string, paths []string) (invocations i
 	return invocations, false
 }
 
-// checkServer audits the server's records of the cfinv runs.
-func checkServer(t *testing.T, direct *cloudfront.Client, dists []string, runs []run, f *Figures) {
+// auditServer reads the server's records of runs on dists, checks them against
+// what the runs asked for, and puts the counts in f.
+func auditServer(t *testing.T, direct *cloudfront.Client, dists []string, runs []run, f *Figures) harness.Audit {
 	t.Helper()
 	invs, err := harness.Snapshot(t.Context(), direct, dists)
 	if err != nil {
 		t.Fatal(err)
 	}
-	audit := harness.Check(invs, requested(runs))
-	f.Paths, f.Invalidation = audit.Requested, len(invs)
-	f.Lost, f.Duplicated, f.DupBatches = len(audit.Lost), len(audit.Duplicated), audit.DuplicateBatches
+	a := harness.Check(invs, requested(runs))
+	f.Paths, f.Invalidation = a.Requested, len(invs)
+	f.Lost, f.Duplicated, f.DupBatches = len(a.Lost), len(a.Duplicated), a.DuplicateBatches
+	return a
+}
+
+// checkServer audits the server's records of the cfinv runs: nothing
+// lost, duplicated or unrequested.
+func checkServer(t *testing.T, direct *cloudfront.Client, dists []string, runs []run, f *Figures) {
+	t.Helper()
+	audit := auditServer(t, direct, dists, runs, f)
 	if len(audit.Lost) > 0 {
 		t.Errorf("%d requested paths are in no invalidation, e.g. %v", len(audit.Lost), audit.Lost[:min(5, len(audit.Lost))])
 	}
