@@ -26,7 +26,15 @@ import (
 // request with a body can meet it; a loaded machine makes it likelier.
 // Reading through Read only, a closed body reports a clean EOF and the
 // connection survives.
-func GuardBody(c aws.HTTPClient) aws.HTTPClient { return guardedClient{c} }
+//
+// A client GuardBody already returned is returned as it is, so a
+// configuration that passes through several layers is guarded once.
+func GuardBody(c aws.HTTPClient) aws.HTTPClient {
+	if g, ok := c.(guardedClient); ok {
+		return g
+	}
+	return guardedClient{c}
+}
 
 type guardedClient struct{ c aws.HTTPClient }
 

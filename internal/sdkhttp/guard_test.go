@@ -251,3 +251,13 @@ func (h *heldResponse) Read(p []byte) (int, error) {
 	})
 	return h.ReadCloser.Read(p)
 }
+
+// TestGuardBodyOnce: guarding a guarded client returns it unchanged, so
+// cfinv.New given cfinvtest's (already guarded) configuration does not
+// stack a second wrapper.
+func TestGuardBodyOnce(t *testing.T) {
+	once := sdkhttp.GuardBody(&http.Client{})
+	if twice := sdkhttp.GuardBody(once); twice != once {
+		t.Errorf("GuardBody(GuardBody(c)) = %#v, want %#v", twice, once)
+	}
+}
