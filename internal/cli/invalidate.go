@@ -39,6 +39,8 @@ type invalidateOptions struct {
 	DryRun            bool
 	StateDir          string
 	Plan              string
+
+	CI *githubCI // the GitHub Actions step, nil outside one (ci.go)
 }
 
 func newInvalidateCmd(d *Deps, runF func(*invalidateOptions) error) *cobra.Command {
@@ -92,7 +94,11 @@ shape and is the default when stdout is not a terminal.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return invalidateRun(cmd.Context(), opts)
+			// In GitHub Actions: annotations, a job summary, a folded wait (ci.go).
+			opts.CI = detectGitHubCI(opts.Getenv, opts.IO.ErrOut)
+			err := invalidateRun(cmd.Context(), opts)
+			opts.CI.fail(err)
+			return err
 		},
 	}
 	fl := cmd.Flags()
@@ -289,11 +295,16 @@ func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
 		return err
 	}
 	p := newProgress(opts.IO)
+	if opts.CI != nil {
+		p.live = false // a CI log shows every redraw as a line of its own
+	}
 	creq.Progress = func(e cfinv.Event) {
 		switch e.Kind {
 		case cfinv.EventWarning, cfinv.EventNoJournal:
 			fmt.Fprintf(errOut, "Warning: %s\n", e)
+			opts.CI.warn(e)
 		case cfinv.EventWaitProgress:
+			opts.CI.waitProgress(e)
 			p.report(e)
 		default:
 			fmt.Fprintf(errOut, "%s: %s\n", e.DistributionID, e)
@@ -302,6 +313,10 @@ func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
 	res, err := client.Invalidate(ctx, creq)
 	if opts.Wait && res != nil && !opts.DryRun {
 		p.end()
+	}
+	opts.CI.endGroup()
+	if !opts.DryRun {
+		opts.CI.summarize(res, err)
 	}
 	if res == nil {
 		return invalidateInputError(opts, err)

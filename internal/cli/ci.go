@@ -1,0 +1,197 @@
+package cli
+
+// What cfinv does differently when it runs as a step of GitHub Actions
+// (GITHUB_ACTIONS=true): it appends a Markdown job summary of the batches
+// to $GITHUB_STEP_SUMMARY, turns warnings and the final error into
+// ::warning:: and ::error:: annotations, and folds the polls of a wait
+// into a ::group::. A plain `run: cfinv invalidate …` step gets all of
+// it, and so does the composite action in action.yml, which runs cfinv.
+//
+// Workflow commands go to stderr: stdout stays the command's data (JSON,
+// IDs), and the runner reads workflow commands from both streams.
+// https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/cfinv/cfinv"
+	"github.com/cfinv/cfinv/cfpath"
+	"github.com/cfinv/cfinv/internal/redact"
+	"github.com/cfinv/cfinv/plan"
+)
+
+// githubCI is the GitHub Actions step cfinv runs in; nil outside one, and
+// every method of a nil *githubCI does nothing.
+type githubCI struct {
+	w           io.Writer // where workflow commands go (stderr)
+	summaryPath string    // $GITHUB_STEP_SUMMARY; "" when the runner gave none
+	grouped     bool      // a ::group:: is open
+}
+
+// detectGitHubCI returns the GitHub Actions step described by getenv, or
+// nil when GITHUB_ACTIONS is not "true" (the value the runner sets).
+func detectGitHubCI(getenv func(string) string, w io.Writer) *githubCI {
+	if getenv == nil || getenv("GITHUB_ACTIONS") != "true" {
+		return nil
+	}
+	return &githubCI{w: w, summaryPath: getenv("GITHUB_STEP_SUMMARY")}
+}
+
+// escapeData escapes a workflow command's message as the runner expects:
+// '%', '\r' and '\n' become %25, %0D and %0A, so a value cannot end the
+// command early or inject another one on a new line.
+func escapeData(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+// escapeProperty escapes a workflow command's property value: as
+// escapeData, and ':' and ',' too, which end a property.
+func escapeProperty(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}
+
+// annotate writes the workflow command ::level title=T::msg (level is
+// error, warning or notice).
+func (c *githubCI) annotate(level, title, msg string) {
+	if c == nil {
+		return
+	}
+	fmt.Fprintf(c.w, "::%s title=%s::%s\n", level, escapeProperty(title), escapeData(redact.String(msg)))
+}
+
+// warn annotates a warning event of invalidate.
+func (c *githubCI) warn(e cfinv.Event) {
+	if c == nil {
+		return
+	}
+	title := "cfinv"
+	if e.DistributionID != "" {
+		title = "cfinv " + e.DistributionID
+	}
+	c.annotate("warning", title, e.String())
+}
+
+// fail annotates the error a command ends with, naming the offending path
+// for a refused path, and with the hint cfinv prints after "Try:".
+func (c *githubCI) fail(err error) {
+	if c == nil || err == nil || errors.Is(err, ErrSilent) {
+		return
+	}
+	title := "cfinv failed"
+	var pe *cfpath.Error
+	if errors.As(err, &pe) {
+		title = "cfinv: invalid path " + pe.Item
+	}
+	msg := err.Error()
+	var ee *ExitError
+	if errors.As(err, &ee) && ee.Hint != "" {
+		msg += "\nTry: " + ee.Hint
+	} else if h := hint(err); h != "" {
+		msg += "\nTry: " + h
+	}
+	c.annotate("error", title, msg)
+}
+
+// waitProgress opens a group for the polls of a wait at the first one, so
+// a long wait is one folded line in the log.
+func (c *githubCI) waitProgress(e cfinv.Event) {
+	if c == nil || c.grouped || e.Kind != cfinv.EventWaitProgress {
+		return
+	}
+	c.grouped = true
+	fmt.Fprintf(c.w, "::group::%s\n", escapeData(fmt.Sprintf("cfinv: waiting for %s", plural(e.Total, "invalidation"))))
+}
+
+// endGroup closes the group waitProgress opened.
+func (c *githubCI) endGroup() {
+	if c == nil || !c.grouped {
+		return
+	}
+	c.grouped = false
+	fmt.Fprintln(c.w, "::endgroup::")
+}
+
+// summarize appends the job summary of an invalidate run to
+// $GITHUB_STEP_SUMMARY. A summary that cannot be written is a warning,
+// never a failure of the invalidation.
+func (c *githubCI) summarize(res *cfinv.Result, runErr error) {
+	if c == nil || c.summaryPath == "" || res == nil {
+		return
+	}
+	f, err := os.OpenFile(c.summaryPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err == nil {
+		_, err = io.WriteString(f, summaryMarkdown(res, runErr))
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		c.annotate("warning", "cfinv", fmt.Sprintf("write the job summary: %v", err))
+	}
+}
+
+// summaryPathsShown is how many paths of a batch the summary lists.
+const summaryPathsShown = 5
+
+// summaryMarkdown is the job summary of res: a table of its batches
+// (distribution, invalidation, paths, status, billed paths) and the paths
+// billed with their price past the free allowance.
+func summaryMarkdown(res *cfinv.Result, runErr error) string {
+	var b strings.Builder
+	b.WriteString("### CloudFront invalidation (cfinv)\n\n")
+	b.WriteString("| Distribution | Invalidation | Paths | Status | Billed paths |\n")
+	b.WriteString("| --- | --- | --- | --- | ---: |\n")
+	for _, bt := range res.Batches {
+		id, status, billed := bt.ID, bt.Status, len(bt.Paths)
+		switch {
+		case bt.ID == "":
+			id, status, billed = "—", "not created", 0
+		case bt.Resumed:
+			status += " (earlier run, not billed again)"
+			billed = 0
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %d |\n", mdCell(bt.DistributionID), mdCell(id), mdPaths(bt.Paths), mdCell(status), billed)
+	}
+	fmt.Fprintf(&b, "\n**%s billed** (at most $%.3f past CloudFront's %d free paths a month; a wildcard is one path).\n",
+		plural(res.BilledPaths, "path"), float64(res.BilledPaths)*plan.PricePerPath, plan.FreePathsPerMonth)
+	if runErr != nil {
+		fmt.Fprintf(&b, "\n**Failed:** %s\n", mdCell(redact.String(runErr.Error())))
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+// mdPaths lists the first paths of a batch as code spans.
+func mdPaths(paths []string) string {
+	shown := paths
+	if len(shown) > summaryPathsShown {
+		shown = shown[:summaryPathsShown]
+	}
+	parts := make([]string, len(shown))
+	for i, p := range shown {
+		parts[i] = "`" + strings.ReplaceAll(mdCell(p), "`", "'") + "`"
+	}
+	s := fmt.Sprintf("%d: %s", len(paths), strings.Join(parts, " "))
+	if len(paths) > len(shown) {
+		s += fmt.Sprintf(" … (%d more)", len(paths)-len(shown))
+	}
+	return s
+}
+
+// mdCell makes s safe in a Markdown table cell: no line breaks, and '|'
+// escaped.
+func mdCell(s string) string {
+	return strings.NewReplacer("|", `\|`, "\r", " ", "\n", " ").Replace(s)
+}
+
+// plural is "1 path", "2 paths".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
