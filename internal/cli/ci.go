@@ -2,7 +2,8 @@ package cli
 
 // What cfinv does differently when it runs as a step of GitHub Actions
 // (GITHUB_ACTIONS=true): it appends a Markdown job summary of the batches
-// to $GITHUB_STEP_SUMMARY, turns warnings and the final error into
+// to $GITHUB_STEP_SUMMARY, sets the step outputs invalidation-ids and
+// billed-paths in $GITHUB_OUTPUT, turns warnings and the final error into
 // ::warning:: and ::error:: annotations, and folds the polls of a wait
 // into a ::group::. A plain `run: cfinv invalidate …` step gets all of
 // it, and so does the composite action in action.yml, which runs cfinv.
@@ -29,6 +30,7 @@ import (
 type githubCI struct {
 	w           io.Writer // where workflow commands go (stderr)
 	summaryPath string    // $GITHUB_STEP_SUMMARY; "" when the runner gave none
+	outputPath  string    // $GITHUB_OUTPUT; "" when the runner gave none
 	grouped     bool      // a ::group:: is open
 }
 
@@ -38,7 +40,7 @@ func detectGitHubCI(getenv func(string) string, w io.Writer) *githubCI {
 	if getenv == nil || getenv("GITHUB_ACTIONS") != "true" {
 		return nil
 	}
-	return &githubCI{w: w, summaryPath: getenv("GITHUB_STEP_SUMMARY")}
+	return &githubCI{w: w, summaryPath: getenv("GITHUB_STEP_SUMMARY"), outputPath: getenv("GITHUB_OUTPUT")}
 }
 
 // escapeData escapes a workflow command's message as the runner expects:
@@ -116,22 +118,49 @@ func (c *githubCI) endGroup() {
 }
 
 // summarize appends the job summary of an invalidate run to
-// $GITHUB_STEP_SUMMARY. A summary that cannot be written is a warning,
-// never a failure of the invalidation.
+// $GITHUB_STEP_SUMMARY and its outputs to $GITHUB_OUTPUT. A file that
+// cannot be written is a warning, never a failure of the invalidation.
 func (c *githubCI) summarize(res *cfinv.Result, runErr error) {
-	if c == nil || c.summaryPath == "" || res == nil {
+	if c == nil || res == nil {
 		return
 	}
-	f, err := os.OpenFile(c.summaryPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-	if err == nil {
-		_, err = io.WriteString(f, summaryMarkdown(res, runErr))
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-	}
-	if err != nil {
+	if err := appendFile(c.summaryPath, summaryMarkdown(res, runErr)); err != nil {
 		c.annotate("warning", "cfinv", fmt.Sprintf("write the job summary: %v", err))
 	}
+	if err := appendFile(c.outputPath, stepOutputs(res)); err != nil {
+		c.annotate("warning", "cfinv", fmt.Sprintf("write the step outputs: %v", err))
+	}
+}
+
+// appendFile appends s to the file name, created if need be; an empty
+// name (the runner gave no such file) is not an error.
+func appendFile(name, s string) error {
+	if name == "" {
+		return nil
+	}
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(f, s)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// stepOutputs are the step outputs of res in $GITHUB_OUTPUT's name=value
+// lines: invalidation-ids, the space-separated IDs of every batch created
+// by this run or an earlier run of the same deploy, and billed-paths, as
+// Result.BilledPaths counts them. Neither value can hold a line break.
+func stepOutputs(res *cfinv.Result) string {
+	var ids []string
+	for _, b := range res.Batches {
+		if b.ID != "" {
+			ids = append(ids, b.ID)
+		}
+	}
+	return fmt.Sprintf("invalidation-ids=%s\nbilled-paths=%d\n", strings.Join(ids, " "), res.BilledPaths)
 }
 
 // summaryPathsShown is how many paths of a batch the summary lists.

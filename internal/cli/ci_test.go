@@ -132,8 +132,9 @@ func TestSummaryMarkdown(t *testing.T) {
 func TestInvalidateInGitHubActions(t *testing.T) {
 	url, _, _, dist := testEmulator(t, 0)
 	summary := filepath.Join(t.TempDir(), "step_summary.md")
+	output := filepath.Join(t.TempDir(), "output")
 	env := map[string]string{
-		"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary,
+		"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary, "GITHUB_OUTPUT": output,
 		"CFINV_ENDPOINT_URL": url, "CFINV_STATE_DIR": t.TempDir(),
 	}
 	getenv := func(k string) string { return env[k] }
@@ -143,22 +144,27 @@ func TestInvalidateInGitHubActions(t *testing.T) {
 		code    int
 		stderr  []string // regular expressions, each must match
 		summary []string
+		outputs string // regular expression
 	}{
 		{"created and awaited", []string{"invalidate", "--distribution-id", dist, "--deploy-id", "sha1", "--wait", "index.html", "/img/*"}, ExitOK,
 			[]string{`(?m)^::warning title=cfinv::index.html: added the leading '/' that CloudFront requires$`,
 				`(?m)^::group::cfinv: waiting for 1 invalidation\n(.*\n)*::endgroup::$`},
-			[]string{`\| ` + dist + ` \| I[0-9A-Z]+ \| 2: ` + "`/img/\\*` `/index.html`" + ` \| Completed \| 2 \|`, `\*\*2 paths billed\*\*`}},
+			[]string{`\| ` + dist + ` \| I[0-9A-Z]+ \| 2: ` + "`/img/\\*` `/index.html`" + ` \| Completed \| 2 \|`, `\*\*2 paths billed\*\*`},
+			`^invalidation-ids=I[0-9A-Z]+\nbilled-paths=2\n$`},
 		{"the re-run buys nothing", []string{"invalidate", "--distribution-id", dist, "--deploy-id", "sha1", "/index.html", "/img/*"}, ExitOK,
 			nil,
-			[]string{`\| Completed \(earlier run, not billed again\) \| 0 \|`, `\*\*0 paths billed\*\*`}},
+			[]string{`\| Completed \(earlier run, not billed again\) \| 0 \|`, `\*\*0 paths billed\*\*`},
+			`^invalidation-ids=I[0-9A-Z]+\nbilled-paths=0\n$`},
 		{"a bad path fails the step naming it", []string{"invalidate", "--distribution-id", dist, "/ok", "/a*b"}, ExitUsage,
 			[]string{`(?m)^::error title=cfinv%3A invalid path /a\*b::invalid invalidation item "/a\*b": .*%0ATry: a path that starts with '/'`},
-			nil},
+			nil, `^$`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := os.WriteFile(summary, nil, 0o644); err != nil {
-				t.Fatal(err)
+			for _, f := range []string{summary, output} {
+				if err := os.WriteFile(f, nil, 0o644); err != nil {
+					t.Fatal(err)
+				}
 			}
 			ios, _, _, stderr := TestIO()
 			if code := Main(t.Context(), tt.args, ios, getenv); code != tt.code {
@@ -178,6 +184,13 @@ func TestInvalidateInGitHubActions(t *testing.T) {
 			}
 			if tt.summary == nil && len(got) != 0 {
 				t.Errorf("summary written for a run that sent nothing:\n%s", got)
+			}
+			outs, err := os.ReadFile(output)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !regexp.MustCompile(tt.outputs).Match(outs) {
+				t.Errorf("step outputs do not match %s:\n%s", tt.outputs, outs)
 			}
 			for _, re := range tt.summary {
 				if !regexp.MustCompile(re).Match(got) {
