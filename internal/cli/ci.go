@@ -77,8 +77,9 @@ func (c *githubCI) warn(e cfinv.Event) {
 	c.annotate("warning", title, e.String())
 }
 
-// fail annotates the error a command ends with, naming the offending path
-// for a refused path, and with the hint cfinv prints after "Try:".
+// fail annotates the error any command ends with (Main calls it, next to
+// printError), naming the offending path for a refused path, and with the
+// hint cfinv prints after "Try:".
 func (c *githubCI) fail(err error) {
 	if c == nil || err == nil || errors.Is(err, ErrSilent) {
 		return

@@ -94,11 +94,10 @@ shape and is the default when stdout is not a terminal.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			// In GitHub Actions: annotations, a job summary, a folded wait (ci.go).
+			// In GitHub Actions: warnings as annotations, a job summary,
+			// step outputs, a folded wait (ci.go).
 			opts.CI = detectGitHubCI(opts.Getenv, opts.IO.ErrOut)
-			err := invalidateRun(cmd.Context(), opts)
-			opts.CI.fail(err)
-			return err
+			return invalidateRun(cmd.Context(), opts)
 		},
 	}
 	fl := cmd.Flags()

@@ -47,6 +47,7 @@ func Main(ctx context.Context, args []string, ios *IO, getenv func(string) strin
 			err = &FlagError{Err: err}
 		}
 	}
+	detectGitHubCI(getenv, ios.ErrOut).fail(err) // an ::error:: annotation in GitHub Actions (ci.go)
 	printError(ios.ErrOut, err, path)
 	return exitCode(err)
 }

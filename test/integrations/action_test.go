@@ -1,0 +1,371 @@
+package integrations
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+// actionFile is the part of action.yml a composite action's runner reads.
+type actionFile struct {
+	Inputs map[string]struct {
+		Default  string `yaml:"default"`
+		Required bool   `yaml:"required"`
+	} `yaml:"inputs"`
+	Outputs map[string]struct {
+		Value string `yaml:"value"`
+	} `yaml:"outputs"`
+	Runs struct {
+		Using string `yaml:"using"`
+		Steps []struct {
+			ID    string            `yaml:"id"`
+			Name  string            `yaml:"name"`
+			Shell string            `yaml:"shell"`
+			Run   string            `yaml:"run"`
+			Env   map[string]string `yaml:"env"`
+			If    string            `yaml:"if"`
+			Uses  string            `yaml:"uses"`
+		} `yaml:"steps"`
+	} `yaml:"runs"`
+}
+
+func loadAction(t *testing.T) *actionFile {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(repoRoot(t), "action.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a actionFile
+	if err := yaml.Unmarshal(data, &a); err != nil {
+		t.Fatalf("parse action.yml: %v", err)
+	}
+	if a.Runs.Using != "composite" {
+		t.Fatalf("action.yml runs.using = %q, want composite", a.Runs.Using)
+	}
+	return &a
+}
+
+// actionRun is one local run of the action's steps, as GitHub's runner
+// would run them in a job.
+type actionRun struct {
+	root      string // github.action_path
+	workspace string // github.workspace, the steps' working directory
+	temp      string // runner.temp
+	home      string
+	sha       string
+	attempt   string
+	inputs    map[string]string
+	steps     map[string]map[string]string // step id → outputs
+	env       map[string]string            // env.* (the job's environment)
+}
+
+var exprRE = regexp.MustCompile(`\$\{\{\s*(.*?)\s*\}\}`)
+
+// eval substitutes the expressions of s. Only those a local run can
+// supply are allowed; any other fails the test, so action.yml cannot come
+// to depend on what this test does not check.
+func (r *actionRun) eval(t *testing.T, s string) string {
+	t.Helper()
+	return exprRE.ReplaceAllStringFunc(s, func(m string) string {
+		expr := exprRE.FindStringSubmatch(m)[1]
+		parts := strings.Split(expr, ".")
+		switch {
+		case len(parts) == 2 && parts[0] == "inputs":
+			v, ok := r.inputs[parts[1]]
+			if !ok {
+				t.Fatalf("expression %q: no input %q in action.yml", m, parts[1])
+			}
+			return v
+		case len(parts) == 4 && parts[0] == "steps" && parts[2] == "outputs":
+			return r.steps[parts[1]][parts[3]]
+		case len(parts) == 2 && parts[0] == "env":
+			return r.env[parts[1]]
+		case expr == "github.action_path":
+			return r.root
+		case expr == "github.sha":
+			return r.sha
+		case expr == "github.run_attempt":
+			return r.attempt
+		case expr == "github.workspace":
+			return r.workspace
+		case expr == "runner.temp":
+			return r.temp
+		}
+		t.Fatalf("action.yml uses the expression %q, which a local run cannot supply: keep to inputs.*, steps.*.outputs.*, env.*, github.action_path, github.sha, github.run_attempt, github.workspace, runner.temp", m)
+		return ""
+	})
+}
+
+// actionResult is what a run of the action left.
+type actionResult struct {
+	outputs    map[string]string // the action's outputs
+	log        string            // every step's stdout and stderr
+	code       int               // exit code of the step that failed, else 0
+	summary    string            // the job summary, every step's
+	githubPath string            // what the steps added to PATH
+}
+
+// runAction runs action.yml's steps with these inputs (with:) against
+// the server, as the runner does: each run: by bash with its env:, a
+// fresh GITHUB_OUTPUT and GITHUB_STEP_SUMMARY per step, and
+// GITHUB_ACTIONS=true; the first failing step ends the run.
+func runAction(t *testing.T, r *actionRun, binDir string, with map[string]string) actionResult {
+	t.Helper()
+	a := loadAction(t)
+	r.inputs = map[string]string{}
+	for name, in := range a.Inputs {
+		r.inputs[name] = r.eval(t, in.Default)
+	}
+	for name, v := range with {
+		if _, ok := a.Inputs[name]; !ok {
+			t.Fatalf("with: %s: the action has no such input", name)
+		}
+		r.inputs[name] = v
+	}
+	for name, in := range a.Inputs {
+		if in.Required && r.inputs[name] == "" {
+			t.Fatalf("required input %s not given", name)
+		}
+	}
+	r.steps = map[string]map[string]string{}
+	var res actionResult
+	ghPath := filepath.Join(r.temp, "github_path")
+	if err := os.WriteFile(ghPath, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for i, st := range a.Runs.Steps {
+		if st.Uses != "" || st.If != "" || st.Shell != "bash" {
+			t.Fatalf("step %d (%s): this runner runs only run: steps with shell: bash and no if:", i, st.Name)
+		}
+		if strings.Contains(st.Run, "${{") {
+			t.Fatalf("step %d (%s): run: text holds an expression; pass it through env: instead (script injection)", i, st.Name)
+		}
+		out := filepath.Join(r.temp, fmt.Sprintf("output-%d", i))
+		sum := filepath.Join(r.temp, fmt.Sprintf("summary-%d", i))
+		for _, f := range []string{out, sum} {
+			if err := os.WriteFile(f, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		env := append(baseEnv(r.home, binDir),
+			"GITHUB_ACTIONS=true", "GITHUB_OUTPUT="+out, "GITHUB_STEP_SUMMARY="+sum, "GITHUB_PATH="+ghPath,
+			"GITHUB_ACTION_PATH="+r.root, "GITHUB_WORKSPACE="+r.workspace, "GITHUB_SHA="+r.sha,
+			"GITHUB_RUN_ATTEMPT="+r.attempt, "RUNNER_TEMP="+r.temp, "RUNNER_OS=Linux", "RUNNER_ARCH=X64")
+		for k, v := range r.env {
+			env = append(env, k+"="+v)
+		}
+		keys := make([]string, 0, len(st.Env))
+		for k := range st.Env {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			env = append(env, k+"="+r.eval(t, st.Env[k]))
+		}
+		log, code := runBash(t, r.workspace, st.Run, env)
+		res.log += log
+		s, err := os.ReadFile(sum)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.summary += string(s)
+		if st.ID != "" {
+			r.steps[st.ID] = readOutputs(t, out)
+		}
+		if code != 0 {
+			res.code = code
+			break
+		}
+	}
+	p, err := os.ReadFile(ghPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.githubPath = string(p)
+	res.outputs = map[string]string{}
+	if res.code == 0 {
+		for name, o := range a.Outputs {
+			res.outputs[name] = r.eval(t, o.Value)
+		}
+	}
+	return res
+}
+
+func newActionRun(t *testing.T, home string) *actionRun {
+	t.Helper()
+	return &actionRun{root: repoRoot(t), workspace: t.TempDir(), temp: t.TempDir(), home: home,
+		sha: "0123456789abcdef0123456789abcdef01234567", attempt: "1", env: map[string]string{}}
+}
+
+// TestActionInvalidates runs the action as a deploy job would: two
+// distributions (an ID and an alias), paths with spaces and shell
+// metacharacters, the job summary and outputs; then "Re-run job" on the
+// same runner and on a fresh one, which buy nothing; then a new attempt
+// with a deploy-id that includes github.run_attempt, which invalidates
+// again.
+func TestActionInvalidates(t *testing.T) {
+	s := startSite(t)
+	home := t.TempDir()
+	with := map[string]string{
+		"distribution-id": s.dist + "\n  www.example.com  \n",
+		"paths":           "/index.html\n/docs/getting started.html\n  /img/*\n/q\"$(touch pwned)\"`touch pwned2`\n\n",
+		"endpoint-url":    s.url,
+	}
+	r := newActionRun(t, home)
+	first := runAction(t, r, s.binDir, with)
+	if first.code != 0 {
+		t.Fatalf("the action failed with exit code %d:\n%s", first.code, first.log)
+	}
+	if !strings.Contains(first.log, "installing nothing") || first.githubPath != "" {
+		t.Errorf("with cfinv on PATH the action installed something (GITHUB_PATH %q):\n%s", first.githubPath, first.log)
+	}
+	for _, f := range []string{"pwned", "pwned2"} {
+		if _, err := os.Stat(filepath.Join(r.workspace, f)); err == nil {
+			t.Errorf("an input ran shell code: %s exists", f)
+		}
+	}
+	invs := s.invalidations(t)
+	wantPaths := []string{"/docs/getting%20started.html", "/img/*", "/index.html", "/q%22$(touch%20pwned)%22%60touch%20pwned2%60"}
+	if len(invs) != 1 || !slices.Equal(sorted(invs[0].Paths), wantPaths) || invs[0].Status != "Completed" {
+		t.Fatalf("server has %+v, want one Completed invalidation of %q (the alias names the same distribution)", invs, wantPaths)
+	}
+	if got, want := first.outputs["invalidation-ids"], invs[0].ID; got != want {
+		t.Errorf("output invalidation-ids = %q, want %q", got, want)
+	}
+	if got := first.outputs["billed-paths"]; got != "4" {
+		t.Errorf("output billed-paths = %q, want 4", got)
+	}
+	for _, want := range []string{
+		"| " + s.dist + " | " + invs[0].ID + " | 4: `/docs/getting%20started.html` `/img/*` `/index.html`",
+		"| Completed | 4 |", "**4 paths billed**",
+	} {
+		if !strings.Contains(first.summary, want) {
+			t.Errorf("job summary lacks %q:\n%s", want, first.summary)
+		}
+	}
+	if !regexp.MustCompile(`(?m)^::group::cfinv: waiting for 1 invalidation$`).MatchString(first.log) {
+		t.Errorf("the wait is not grouped:\n%s", first.log)
+	}
+
+	// "Re-run job": the same commit, so the same deploy-id.
+	for _, rerun := range []struct{ name, home string }{{"same runner", home}, {"fresh runner", t.TempDir()}} {
+		again := runAction(t, newActionRun(t, rerun.home), s.binDir, with)
+		if again.code != 0 {
+			t.Fatalf("re-run on the %s failed with exit code %d:\n%s", rerun.name, again.code, again.log)
+		}
+		if n := len(s.invalidations(t)); n != 1 {
+			t.Errorf("re-run on the %s: the server has %d invalidations, want still 1", rerun.name, n)
+		}
+		if got := again.outputs["invalidation-ids"]; got != invs[0].ID {
+			t.Errorf("re-run on the %s: invalidation-ids = %q, want the first run's %q", rerun.name, got, invs[0].ID)
+		}
+	}
+	// On the same runner the journal knows the batch: nothing billed.
+	again := runAction(t, newActionRun(t, home), s.binDir, with)
+	if got := again.outputs["billed-paths"]; got != "0" || !strings.Contains(again.summary, "**0 paths billed**") {
+		t.Errorf("re-run: billed-paths = %q, want 0; summary:\n%s", got, again.summary)
+	}
+
+	// The documented way to invalidate again on "Re-run job".
+	retry := newActionRun(t, home)
+	retry.attempt = "2"
+	with["deploy-id"] = "${{ github.sha }}-${{ github.run_attempt }}"
+	with["deploy-id"] = retry.eval(t, with["deploy-id"]) // as the workflow's with: would
+	third := runAction(t, retry, s.binDir, with)
+	if third.code != 0 {
+		t.Fatalf("attempt 2 failed with exit code %d:\n%s", third.code, third.log)
+	}
+	if n := len(s.invalidations(t)); n != 2 {
+		t.Errorf("attempt 2 with deploy-id sha-2: the server has %d invalidations, want 2", n)
+	}
+}
+
+// TestActionPlansFromSyncLog runs the planner inputs: the output of aws
+// s3 sync and the site's objects.
+func TestActionPlansFromSyncLog(t *testing.T) {
+	s := startSite(t)
+	r := newActionRun(t, t.TempDir())
+	write := func(name, body string) string {
+		p := filepath.Join(r.workspace, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return name // relative, as a workflow gives it
+	}
+	res := runAction(t, r, s.binDir, map[string]string{
+		"distribution-id": s.dist, "endpoint-url": s.url, "wait": "false",
+		"s3-sync-log": write("sync.log", "upload: public/index.html to s3://b/index.html\nupload: public/docs/a b.html to s3://b/docs/a b.html\n"),
+		"all-objects": write("all.txt", "index.html\ndocs/a b.html\ndocs/c.html\n"),
+	})
+	if res.code != 0 {
+		t.Fatalf("the action failed with exit code %d:\n%s", res.code, res.log)
+	}
+	invs := s.invalidations(t)
+	if want := []string{"/", "/docs/a%20b.html", "/index.html"}; len(invs) != 1 || !slices.Equal(sorted(invs[0].Paths), want) {
+		t.Fatalf("server has %+v, want one invalidation of %q", invs, want)
+	}
+	if res.outputs["invalidation-ids"] != invs[0].ID || res.outputs["billed-paths"] != "3" {
+		t.Errorf("outputs %v, want invalidation-ids %s and billed-paths 3", res.outputs, invs[0].ID)
+	}
+}
+
+// TestActionRefusesBadInput checks that a bad input fails the step with
+// exit code 2 and an ::error:: naming the bad value, and sends nothing.
+func TestActionRefusesBadInput(t *testing.T) {
+	s := startSite(t)
+	tests := []struct {
+		name  string
+		with  map[string]string
+		noCLI bool   // cfinv is not on PATH
+		want  string // regular expression the log must match
+	}{
+		{"bad path", map[string]string{"paths": "/ok\n/a*b"},
+			false, `(?m)^::error title=cfinv%3A invalid path /a\*b::invalid invalidation item "/a\*b"`},
+		{"bad wait", map[string]string{"paths": "/a", "wait": "yes"},
+			false, `(?m)^::error title=cfinv action::invalid input wait 'yes': want true or false$`},
+		{"no paths", map[string]string{"paths": "\n \n"},
+			false, `(?m)^::error title=cfinv action::nothing to invalidate: give paths, paths-file`},
+		{"missing paths-file", map[string]string{"paths-file": "nope.txt"},
+			false, `(?m)^::error title=cfinv action::input paths-file 'nope.txt' is not a readable file$`},
+		{"paths and a planner", map[string]string{"paths": "/a", "plan-dir": ".", "manifest": "m"},
+			false, `(?m)^::error title=cfinv action::give either paths`},
+		{"bad timeout", map[string]string{"paths": "/a", "timeout": "forever"},
+			false, `(?m)^::error title=cfinv failed::invalid argument "forever" for "--timeout"`},
+		{"bad version, cfinv not on PATH", map[string]string{"paths": "/a", "version": "main; rm -rf /"},
+			true, `(?m)^::error title=cfinv action::invalid input version 'main; rm -rf /': want latest or vMAJOR.MINOR.PATCH`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			with := map[string]string{"distribution-id": s.dist, "endpoint-url": s.url}
+			for k, v := range tt.with {
+				with[k] = v
+			}
+			binDir := s.binDir
+			if tt.noCLI {
+				binDir = ""
+			}
+			res := runAction(t, newActionRun(t, t.TempDir()), binDir, with)
+			if res.code != 2 {
+				t.Errorf("exit code %d, want 2:\n%s", res.code, res.log)
+			}
+			if !regexp.MustCompile(tt.want).MatchString(res.log) {
+				t.Errorf("log does not match %s:\n%s", tt.want, res.log)
+			}
+			if n := len(s.invalidations(t)); n != 0 {
+				t.Errorf("bad input sent %d invalidations", n)
+			}
+		})
+	}
+}
+
+func sorted(s []string) []string {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return s
+}
