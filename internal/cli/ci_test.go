@@ -218,3 +218,26 @@ func TestInvalidateOutsideCI(t *testing.T) {
 		t.Errorf("summary file written outside GitHub Actions (stat: %v)", err)
 	}
 }
+
+// FuzzWorkflowCommandEscaping checks that no value can end a workflow
+// command early or start another: the escaped message has no line break,
+// an escaped property no ':' or ',' either, and unescaping gives the value
+// back.
+func FuzzWorkflowCommandEscaping(f *testing.F) {
+	for _, s := range []string{"/index.html", "/a%0A", "E1: a,b\r\n::error::x", "%%25"} {
+		f.Add(s)
+	}
+	unescape := strings.NewReplacer("%25", "%", "%0D", "\r", "%0A", "\n", "%3A", ":", "%2C", ",")
+	f.Fuzz(func(t *testing.T, s string) {
+		data, prop := escapeData(s), escapeProperty(s)
+		if strings.ContainsAny(data, "\r\n") || strings.ContainsAny(prop, "\r\n:,") {
+			t.Fatalf("escapeData(%q) = %q, escapeProperty = %q: a delimiter is left", s, data, prop)
+		}
+		if got := unescape.Replace(data); got != s {
+			t.Errorf("unescape(escapeData(%q)) = %q", s, got)
+		}
+		if got := unescape.Replace(prop); got != s {
+			t.Errorf("unescape(escapeProperty(%q)) = %q", s, got)
+		}
+	})
+}
