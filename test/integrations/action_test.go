@@ -369,3 +369,50 @@ func sorted(s []string) []string {
 	slices.Sort(s)
 	return s
 }
+
+// TestActionPlansFromBuildDir runs the plan-dir and manifest inputs: the
+// first deploy (no manifest yet) plans nothing and writes the manifest;
+// the next one invalidates what changed, and records it.
+func TestActionPlansFromBuildDir(t *testing.T) {
+	s := startSite(t)
+	r := newActionRun(t, t.TempDir())
+	site := filepath.Join(r.workspace, "public")
+	write := func(name, body string) {
+		p := filepath.Join(site, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("index.html", "v1")
+	write("docs/a b.html", "v1")
+	with := map[string]string{"distribution-id": s.dist, "endpoint-url": s.url, "plan-dir": "public", "manifest": ".cfinv-manifest"}
+	first := runAction(t, r, s.binDir, with)
+	if first.code != 0 || !strings.Contains(first.log, "first deploy: no manifest") || first.outputs["billed-paths"] != "0" {
+		t.Fatalf("first deploy: exit code %d, outputs %v, want 0, an empty plan and 0 billed:\n%s", first.code, first.outputs, first.log)
+	}
+	if _, err := os.Stat(filepath.Join(r.workspace, ".cfinv-manifest")); err != nil {
+		t.Fatalf("the first deploy wrote no manifest: %v", err)
+	}
+	write("docs/a b.html", "v2")
+	r2 := newActionRun(t, r.home)
+	r2.workspace = r.workspace
+	r2.sha = "fedcba9876543210fedcba9876543210fedcba98"
+	second := runAction(t, r2, s.binDir, with)
+	if second.code != 0 {
+		t.Fatalf("second deploy failed with exit code %d:\n%s", second.code, second.log)
+	}
+	invs := s.invalidations(t)
+	if want := []string{"/docs/a%20b.html"}; len(invs) != 1 || !slices.Equal(invs[0].Paths, want) {
+		t.Fatalf("server has %+v, want one invalidation of %q", invs, want)
+	}
+	// The manifest now records v2: a third deploy plans nothing.
+	r3 := newActionRun(t, r.home)
+	r3.workspace = r.workspace
+	r3.sha = "0000000000000000000000000000000000000003"
+	if third := runAction(t, r3, s.binDir, with); third.code != 0 || !strings.Contains(third.log, "the plan is empty") {
+		t.Errorf("third deploy: exit code %d, want 0 and an empty plan:\n%s", third.code, third.log)
+	}
+}
