@@ -25,6 +25,14 @@ import (
 	"github.com/cfinv/cfinv/plan"
 )
 
+// ciEnvironment lists the runner's variables cfinv reads, for "cfinv help
+// environment".
+var ciEnvironment = []struct{ name, use string }{
+	{"GITHUB_ACTIONS", `"true": annotations, a job summary, step outputs and a folded wait`},
+	{"GITHUB_STEP_SUMMARY", "file the job summary of invalidate is appended to"},
+	{"GITHUB_OUTPUT", "file the step outputs invalidation-ids and billed-paths are appended to"},
+}
+
 // githubCI is the GitHub Actions step cfinv runs in; nil outside one, and
 // every method of a nil *githubCI does nothing.
 type githubCI struct {

@@ -106,6 +106,10 @@ func environmentHelp(root *cobra.Command) string {
 	for _, v := range awsEnvironment {
 		fmt.Fprintf(&b, "  %s\n      %s\n", v.name, v.use)
 	}
+	b.WriteString("\nGitHub Actions variables (set by the runner):\n")
+	for _, v := range ciEnvironment {
+		fmt.Fprintf(&b, "  %s\n      %s\n", v.name, v.use)
+	}
 	return b.String()
 }
 
