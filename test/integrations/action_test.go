@@ -1,10 +1,15 @@
 package integrations
 
 import (
+	"crypto/sha256"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -63,6 +68,7 @@ type actionRun struct {
 	inputs    map[string]string
 	steps     map[string]map[string]string // step id → outputs
 	env       map[string]string            // env.* (the job's environment)
+	noGo      bool                         // PATH without go
 }
 
 var exprRE = regexp.MustCompile(`\$\{\{\s*(.*?)\s*\}\}`)
@@ -153,7 +159,8 @@ func runAction(t *testing.T, r *actionRun, binDir string, with map[string]string
 				t.Fatal(err)
 			}
 		}
-		env := append(baseEnv(r.home, binDir),
+		env := withPath(t, baseEnv(r.home, binDir), ghPath, r.noGo)
+		env = append(env,
 			"GITHUB_ACTIONS=true", "GITHUB_OUTPUT="+out, "GITHUB_STEP_SUMMARY="+sum, "GITHUB_PATH="+ghPath,
 			"GITHUB_ACTION_PATH="+r.root, "GITHUB_WORKSPACE="+r.workspace, "GITHUB_SHA="+r.sha,
 			"GITHUB_RUN_ATTEMPT="+r.attempt, "RUNNER_TEMP="+r.temp, "RUNNER_OS=Linux", "RUNNER_ARCH=X64")
@@ -195,6 +202,39 @@ func runAction(t *testing.T, r *actionRun, binDir string, with map[string]string
 		}
 	}
 	return res
+}
+
+// withPath is env with PATH as the runner gives a step: the directories
+// earlier steps added to $GITHUB_PATH first (the latest first), and with
+// noGo, without any directory holding go.
+func withPath(t *testing.T, env []string, ghPath string, noGo bool) []string {
+	t.Helper()
+	data, err := os.ReadFile(ghPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var added []string
+	for _, d := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if d != "" {
+			added = append([]string{d}, added...)
+		}
+	}
+	out := slices.Clone(env)
+	for i, kv := range out {
+		value, ok := strings.CutPrefix(kv, "PATH=")
+		if !ok {
+			continue
+		}
+		dirs := added
+		for d := range strings.SplitSeq(value, string(os.PathListSeparator)) {
+			if _, err := os.Stat(filepath.Join(d, "go")); noGo && err == nil {
+				continue
+			}
+			dirs = append(dirs, d)
+		}
+		out[i] = "PATH=" + strings.Join(dirs, string(os.PathListSeparator))
+	}
+	return out
 }
 
 func newActionRun(t *testing.T, home string) *actionRun {
@@ -414,5 +454,73 @@ func TestActionPlansFromBuildDir(t *testing.T) {
 	r3.sha = "0000000000000000000000000000000000000003"
 	if third := runAction(t, r3, s.binDir, with); third.code != 0 || !strings.Contains(third.log, "the plan is empty") {
 		t.Errorf("third deploy: exit code %d, want 0 and an empty plan:\n%s", third.code, third.log)
+	}
+}
+
+// TestActionDownloadsRelease runs the install step where neither cfinv
+// nor Go is on PATH: it downloads the release binary for the runner and
+// checks it against SHA256SUMS. The releases are served on 127.0.0.1
+// (CFINV_RELEASES_URL, the mirror setting), laid out as GitHub serves
+// them; a binary that does not match its checksum fails the step.
+func TestActionDownloadsRelease(t *testing.T) {
+	s := startSite(t)
+	if runtime.GOOS != "linux" {
+		t.Fatalf("this test maps the runner to Linux; it runs on linux only, not %s", runtime.GOOS)
+	}
+	name := "cfinv_linux_" + runtime.GOARCH
+	dir := t.TempDir()
+	rel := filepath.Join(dir, "download", "v9.9.9")
+	if err := os.MkdirAll(rel, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-X github.com/cfinv/cfinv/internal/cli.Version=v9.9.9", "-o", filepath.Join(rel, name), "github.com/cfinv/cfinv/cmd/cfinv")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build the release binary: %v\n%s", err, out)
+	}
+	bin, err := os.ReadFile(filepath.Join(rel, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sums := fmt.Sprintf("%x  %s\n%x  cfinv_windows_arm64.exe\n", sha256.Sum256(bin), name, sha256.Sum256(nil))
+	if err := os.WriteFile(filepath.Join(rel, "SHA256SUMS"), []byte(sums), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mirror := httptest.NewServer(http.StripPrefix("/releases", http.FileServer(http.Dir(dir))))
+	t.Cleanup(mirror.Close)
+	arch := map[string]string{"amd64": "X64", "arm64": "ARM64"}[runtime.GOARCH]
+
+	run := func() actionResult {
+		r := newActionRun(t, t.TempDir())
+		r.env["CFINV_RELEASES_URL"] = mirror.URL + "/releases"
+		r.env["RUNNER_ARCH"] = arch
+		r.noGo = true
+		return runAction(t, r, "", map[string]string{"distribution-id": s.dist, "endpoint-url": s.url, "paths": "/a", "version": "v9.9.9"})
+	}
+	res := run()
+	if res.code != 0 {
+		t.Fatalf("the action failed with exit code %d:\n%s", res.code, res.log)
+	}
+	if !strings.Contains(res.log, name+": OK") || !strings.Contains(res.log, "downloading "+mirror.URL+"/releases/download/v9.9.9/"+name) {
+		t.Errorf("the install step did not download and check %s:\n%s", name, res.log)
+	}
+	added := strings.TrimSpace(res.githubPath)
+	if out, err := exec.Command(filepath.Join(added, "cfinv"), "--version").Output(); err != nil || string(out) != "cfinv version v9.9.9\n" {
+		t.Errorf("GITHUB_PATH %q: cfinv --version = %q (%v), want the downloaded v9.9.9", added, out, err)
+	}
+	if n := len(s.invalidations(t)); n != 1 {
+		t.Errorf("the server has %d invalidations, want 1", n)
+	}
+
+	// A tampered binary: the checksum fails the step, nothing runs.
+	if err := os.WriteFile(filepath.Join(rel, name), append(bin, 0), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bad := run()
+	if bad.code == 0 || !strings.Contains(bad.log, name+": FAILED") || bad.githubPath != "" {
+		t.Errorf("a binary that fails its checksum: exit code %d, GITHUB_PATH %q, want a failure and nothing on PATH:\n%s", bad.code, bad.githubPath, bad.log)
+	}
+	if n := len(s.invalidations(t)); n != 1 {
+		t.Errorf("the server has %d invalidations, want still 1", n)
 	}
 }
