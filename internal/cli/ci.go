@@ -92,11 +92,13 @@ func (c *githubCI) fail(err error) {
 	if c == nil || err == nil || errors.Is(err, ErrSilent) {
 		return
 	}
-	title := "cfinv failed"
-	var pe *cfpath.Error
-	if errors.As(err, &pe) {
-		title = "cfinv: invalid path " + pe.Item
+	if bad := pathErrors(err); len(bad) > 0 {
+		for _, pe := range bad { // one annotation per refused path
+			c.annotate("error", "cfinv: invalid path "+pe.Item, pe.Error()+"\nTry: "+pe.Accepted)
+		}
+		return
 	}
+	title := "cfinv failed"
 	msg := err.Error()
 	var ee *ExitError
 	if errors.As(err, &ee) && ee.Hint != "" {
@@ -105,6 +107,31 @@ func (c *githubCI) fail(err error) {
 		msg += "\nTry: " + h
 	}
 	c.annotate("error", title, msg)
+}
+
+// pathErrors lists the refused paths in err's tree (a request refuses
+// every bad path at once, joined).
+func pathErrors(err error) []*cfpath.Error {
+	var out []*cfpath.Error
+	var walk func(error)
+	walk = func(e error) {
+		if pe, ok := e.(*cfpath.Error); ok {
+			out = append(out, pe)
+			return
+		}
+		switch u := e.(type) {
+		case interface{ Unwrap() []error }:
+			for _, x := range u.Unwrap() {
+				walk(x)
+			}
+		case interface{ Unwrap() error }:
+			if x := u.Unwrap(); x != nil {
+				walk(x)
+			}
+		}
+	}
+	walk(err)
+	return out
 }
 
 // waitProgress opens a group for the polls of a wait at the first one, so

@@ -64,6 +64,9 @@ func TestDetectGitHubCI(t *testing.T) {
 	}
 }
 
+// acceptPath is cfpath's description of an acceptable path.
+const acceptPath = "a path that starts with '/', at most 4000 characters, with '*' only as its last character, e.g. /index.html or /images/*"
+
 func TestGitHubCIAnnotations(t *testing.T) {
 	tests := []struct {
 		name string
@@ -76,6 +79,10 @@ func TestGitHubCIAnnotations(t *testing.T) {
 		{"bad path names the path", func(c *githubCI) {
 			c.fail(cfinv.Request{DistributionIDs: []string{"E1"}, Paths: []string{"/a*b"}}.Validate())
 		}, "::error title=cfinv%3A invalid path /a*b::invalid invalidation item \"/a*b\": '*' at position 3 is not the last character; CloudFront accepts a wildcard only at the end%0ATry: a path that starts with '/', at most 4000 characters, with '*' only as its last character, e.g. /index.html or /images/*\n"},
+		{"one annotation per bad path", func(c *githubCI) {
+			c.fail(cfinv.Request{DistributionIDs: []string{"E1"}, Paths: []string{"/ok", "/a*b", "/e*f"}}.Validate())
+		}, "::error title=cfinv%3A invalid path /a*b::invalid invalidation item \"/a*b\": '*' at position 3 is not the last character; CloudFront accepts a wildcard only at the end%0ATry: " + acceptPath + "\n" +
+			"::error title=cfinv%3A invalid path /e*f::invalid invalidation item \"/e*f\": '*' at position 3 is not the last character; CloudFront accepts a wildcard only at the end%0ATry: " + acceptPath + "\n"},
 		{"silent errors are not annotated", func(c *githubCI) { c.fail(ErrSilent) }, ""},
 		{"one group per wait", func(c *githubCI) {
 			c.waitProgress(cfinv.Event{Kind: cfinv.EventWaitProgress, Total: 2})
