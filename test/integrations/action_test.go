@@ -524,3 +524,32 @@ func TestActionDownloadsRelease(t *testing.T) {
 		t.Errorf("the server has %d invalidations, want still 1", n)
 	}
 }
+
+// TestActionPathsFile adds a paths-file to paths: one path a line, or
+// NUL-separated (a path may then hold a line break, which cfinv encodes).
+func TestActionPathsFile(t *testing.T) {
+	tests := []struct {
+		name, file string
+		want       []string
+	}{
+		{"lines", "/from file.html\r\n/b\n\n", []string{"/a", "/b", "/from%20file.html"}},
+		{"NUL-separated", "/line\nbreak\x00/b\x00", []string{"/a", "/b", "/line%0Abreak"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := startSite(t)
+			r := newActionRun(t, t.TempDir())
+			if err := os.WriteFile(filepath.Join(r.workspace, "changed.txt"), []byte(tt.file), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			res := runAction(t, r, s.binDir, map[string]string{"distribution-id": s.dist, "endpoint-url": s.url, "paths": "/a\n", "paths-file": "changed.txt"})
+			if res.code != 0 {
+				t.Fatalf("the action failed with exit code %d:\n%s", res.code, res.log)
+			}
+			invs := s.invalidations(t)
+			if len(invs) != 1 || !slices.Equal(sorted(invs[0].Paths), tt.want) {
+				t.Errorf("server has %+v, want one invalidation of %q", invs, tt.want)
+			}
+		})
+	}
+}
