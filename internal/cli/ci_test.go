@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -247,4 +248,33 @@ func FuzzWorkflowCommandEscaping(f *testing.F) {
 			t.Errorf("unescape(escapeProperty(%q)) = %q", s, got)
 		}
 	})
+}
+
+// TestNoRedrawsInGitHubActions checks that the live progress line, redrawn
+// with \r and ANSI escapes on a terminal, is replaced by plain lines in
+// GitHub Actions even when stderr looks like a terminal (a runner with a
+// pseudo-terminal), and that a terminal outside CI still gets it.
+func TestNoRedrawsInGitHubActions(t *testing.T) {
+	_, clock, client, dist := testEmulator(t, 3*time.Second)
+	for _, tt := range []struct {
+		name    string
+		ci      bool
+		redraws bool
+	}{{"terminal", false, true}, {"GitHub Actions on a terminal", true, false}} {
+		t.Run(tt.name, func(t *testing.T) {
+			ios, _, _, stderr := TestIO()
+			ios.IsStderrTTY = true
+			opts := &invalidateOptions{IO: ios, Now: clock.Now, Client: client, Distributions: []string{dist},
+				Items: []string{"/" + strings.ReplaceAll(tt.name, " ", "-")}, Wait: true, Timeout: time.Minute, StateDir: t.TempDir()}
+			if tt.ci {
+				opts.CI = &githubCI{w: stderr}
+			}
+			if err := invalidateRun(t.Context(), opts); err != nil {
+				t.Fatalf("invalidate: %v\n%s", err, stderr)
+			}
+			if got := strings.Contains(stderr.String(), "\r\x1b[K"); got != tt.redraws {
+				t.Errorf("redraws: %v, want %v; stderr %q", got, tt.redraws, stderr)
+			}
+		})
+	}
 }
