@@ -98,6 +98,10 @@ func TestOctopusTemplateShape(t *testing.T) {
 	if strings.Contains(body, "#{") {
 		t.Errorf("ScriptBody holds #{…}: Octopus would splice a value into the script text; read it with get_octopusvariable")
 	}
+	uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	if !uuid.MatchString(tpl.ID) {
+		t.Errorf("template Id %q is not a GUID, which Octopus's import needs", tpl.ID)
+	}
 	params := map[string]string{}
 	var ids []string
 	for _, p := range tpl.Parameters {
@@ -109,6 +113,9 @@ func TestOctopusTemplateShape(t *testing.T) {
 		case "SingleLineText", "MultiLineText", "Checkbox", "AmazonWebServicesAccount":
 		default:
 			t.Errorf("parameter %s: unexpected control type %q", p.Name, ctl)
+		}
+		if !uuid.MatchString(p.ID) {
+			t.Errorf("parameter %s: Id %q is not a GUID", p.Name, p.ID)
 		}
 		params[p.Name] = ctl
 		ids = append(ids, p.ID)
