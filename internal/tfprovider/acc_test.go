@@ -3,12 +3,15 @@ package tfprovider
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -19,8 +22,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/cfinv/cfinv/cfinvtest"
+	emulatorapi "github.com/cfinv/cfinv/internal/emulator"
+	"github.com/cfinv/cfinv/internal/sigv4"
+	"github.com/cfinv/cfinv/internal/store"
 	"github.com/cfinv/cfinv/test/harness"
 )
 
@@ -420,4 +427,118 @@ func TestAccProviderErrors(t *testing.T) {
 			})
 		})
 	}
+}
+
+// denied is CloudFront's answer to a request the caller's IAM policy does
+// not allow.
+type denied struct{ action string }
+
+func (d denied) Error() string {
+	return "AccessDenied: User: arn:aws:iam::123456789012:user/deploy is not authorized to perform: " + d.action
+}
+func (denied) ErrorCode() string { return "AccessDenied" }
+func (denied) HTTPStatus() int   { return http.StatusForbidden }
+
+// iamServer is the emulator behind SigV4 and an IAM stand-in: while
+// denyWait is set, GetInvalidation and ListInvalidations are refused as an
+// IAM policy without them would, after the signature is checked.
+type iamServer struct {
+	verifier *sigv4.Verifier
+	denyWait atomic.Bool
+	denyAll  atomic.Bool
+}
+
+func (a *iamServer) Authenticate(r *http.Request, body []byte) error {
+	if err := a.verifier.Authenticate(r, body); err != nil {
+		return err
+	}
+	isInv := strings.Contains(r.URL.Path, "/invalidation")
+	switch {
+	case a.denyAll.Load() && isInv && r.Method == http.MethodPost:
+		return denied{"cloudfront:CreateInvalidation"}
+	case (a.denyWait.Load() || a.denyAll.Load()) && isInv && r.Method == http.MethodGet:
+		return denied{"cloudfront:GetInvalidation"}
+	}
+	return nil
+}
+
+func newIAMServer(t *testing.T) (url string, iam *iamServer, api *cloudfront.Client, dist string) {
+	t.Helper()
+	id, secret, err := sigv4.NewKeyPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	iam = &iamServer{verifier: &sigv4.Verifier{Lookup: func(k string) (string, bool) { return secret, k == id }}}
+	srv := httptest.NewServer(emulatorapi.New(emulatorapi.Options{Store: store.NewMem(), Auth: iam}).Handler())
+	t.Cleanup(srv.Close)
+	accEnv(t, id, secret)
+	api = harness.SDK(srv.URL, harness.Credentials(id, secret, ""))
+	dist, err = harness.CreateDistribution(t.Context(), api, "tf-iam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv.URL, iam, api, dist
+}
+
+// TestAccAccessDenied: a missing permission is a diagnostic on
+// distribution_id with the policy to attach; and an update that created
+// its invalidation but failed waiting for it leaves the state as it was,
+// so the apply run again resumes the same invalidation instead of buying
+// another.
+func TestAccAccessDenied(t *testing.T) {
+	endpoint, iam, api, dist := newIAMServer(t)
+	cfg := func(version string) string {
+		return providerBlock(endpoint) + resourceBlock(map[string]any{"distribution_id": dist, "paths": []string{"/index.html"}, "triggers": map[string]string{"v": version}})
+	}
+	set := func(b *atomic.Bool, v bool) func() { return func() { b.Store(v) } }
+	policy := `(?s)Missing IAM permission.*distribution_id "` + dist + `".*cloudfront:CreateInvalidation.*"arn:aws:cloudfront::\*:distribution/` + dist + `"`
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories,
+		Steps: []resource.TestStep{
+			{PreConfig: set(&iam.denyAll, true), Config: cfg("1"), ExpectError: regexp.MustCompile(policy)},
+			{PreConfig: set(&iam.denyAll, false), Config: cfg("1"), Check: lastRun(api, dist, 1, "/index.html")},
+			// The update's invalidation is created, then the wait is refused.
+			{PreConfig: set(&iam.denyWait, true), Config: cfg("2"), ExpectError: regexp.MustCompile(`(?s)Missing IAM permission.*cloudfront:GetInvalidation`)},
+			{
+				PreConfig: set(&iam.denyWait, false), Config: cfg("2"),
+				// The failed update kept the prior state: the update is
+				// planned again, and resumes the invalidation it created.
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("cfinv_invalidation.test", plancheck.ResourceActionUpdate),
+				}},
+				Check: lastRun(api, dist, 2, "/index.html"),
+			},
+		},
+	})
+}
+
+// TestAccUnknownAtPlan feeds objects from another resource's output,
+// unknown until apply (as aws_s3_object's etag is when the object is
+// uploaded in the same apply): the plan cannot tell what will be
+// invalidated, and the apply decides.
+func TestAccUnknownAtPlan(t *testing.T) {
+	srv, api, dist := emulator(t)
+	cfg := func(content, replace string) string {
+		return providerBlock(srv.URL) + fmt.Sprintf(`
+resource "terraform_data" "etag" {
+  input            = %q
+  triggers_replace = [%q]
+}
+`, content, replace) + resourceBlock(map[string]any{"distribution_id": dist}, `objects = { "a.html" = terraform_data.etag.output, "b.html" = "1" }`)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories,
+		Steps: []resource.TestStep{
+			{Config: cfg("1", "x"), Check: lastRun(api, dist, 1, "/*")},
+			{
+				Config: cfg("2", "x"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectUnknownValue("cfinv_invalidation.test", tfjsonpath.New("invalidation_ids")),
+				}},
+				Check: lastRun(api, dist, 2, "/a.html"),
+			},
+			// Replaced with the same output: unknown at plan, nothing to do.
+			{Config: cfg("2", "y"), Check: lastRun(api, dist, 2, "/a.html")},
+		},
+	})
 }

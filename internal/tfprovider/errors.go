@@ -32,7 +32,7 @@ func addError(diags *diag.Diagnostics, err error, dist string, res *cfinv.Result
 			fmt.Sprintf("distribution_id %s names no distribution of this account: %s\n\nGive the distribution's ID (E2EXAMPLE12345), its CloudFront domain name or one of its aliases; `cfinv distributions` lists them.", quote(dist), detail))
 	case errors.Is(err, cfinv.ErrAccessDenied):
 		diags.AddAttributeError(dp, "Missing IAM permission",
-			fmt.Sprintf("The credentials may not invalidate distribution_id %s: %s\n\nAttach this policy (the one `cfinv iam-policy --distribution-id %s` prints) to the role or user Terraform runs as:\n\n%s", quote(dist), detail, dist, iamPolicy(dist)))
+			fmt.Sprintf("The credentials may not invalidate distribution_id %s: %s\n\nAttach this policy to the role or user Terraform runs as (`cfinv iam-policy --distribution-id %s` prints the same actions plus GetDistribution, for the CLI):\n\n%s", quote(dist), detail, dist, iamPolicy(dist)))
 	case errors.Is(err, cfinv.ErrCredentials):
 		diags.AddError("AWS credentials missing or refused",
 			detail+"\n\nThe provider takes credentials only from the AWS SDK's default chain: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE or the provider's profile, SSO, or an instance or task role.")
