@@ -85,12 +85,7 @@ func TestApplyThroughDevOverrides(t *testing.T) {
 	}
 	ctx := context.Background()
 
-	// The provider, built as a user would, where dev_overrides points.
-	pluginDir := t.TempDir()
-	if out, err := exec.Command("go", "build", "-o", filepath.Join(pluginDir, "terraform-provider-cfinv"), "github.com/cfinv/cfinv/cmd/terraform-provider-cfinv").CombinedOutput(); err != nil {
-		t.Fatalf("build the provider: %v\n%s", err, out)
-	}
-
+	pluginDir := buildProvider(t)
 	home := t.TempDir()
 	serve := harness.StartServe(t, harness.Binary(t), t.TempDir(), harness.Env(home), "--addr", "127.0.0.1:0")
 	api := harness.SDK(serve.URL)
@@ -99,14 +94,7 @@ func TestApplyThroughDevOverrides(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	cliConfig := filepath.Join(home, "terraformrc")
-	writeFile(t, cliConfig, fmt.Sprintf(`provider_installation {
-  dev_overrides {
-    "cfinv/cfinv" = %q
-  }
-  direct {}
-}
-`, pluginDir))
+	cliConfig := devOverrides(t, home, pluginDir)
 	work := t.TempDir()
 	// The endpoint comes from the SDK's chain (AWS_ENDPOINT_URL_CLOUDFRONT),
 	// as in a CI job pointed at cfinv serve; the provider block is empty.
@@ -196,6 +184,73 @@ resource "cfinv_invalidation" "site" {
 		if strings.Contains(text, harness.SecretAccessKey) {
 			t.Errorf("the secret access key is in %s", what)
 		}
+	}
+}
+
+// buildProvider builds cmd/terraform-provider-cfinv, as a user would, into
+// a directory for dev_overrides.
+func buildProvider(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if out, err := exec.Command("go", "build", "-o", filepath.Join(dir, "terraform-provider-cfinv"), "github.com/cfinv/cfinv/cmd/terraform-provider-cfinv").CombinedOutput(); err != nil {
+		t.Fatalf("build the provider: %v\n%s", err, out)
+	}
+	return dir
+}
+
+// devOverrides writes a CLI configuration under home that loads
+// cfinv/cfinv from pluginDir, and returns its path.
+func devOverrides(t *testing.T, home, pluginDir string) string {
+	t.Helper()
+	name := filepath.Join(home, "terraformrc")
+	writeFile(t, name, fmt.Sprintf(`provider_installation {
+  dev_overrides {
+    "cfinv/cfinv" = %q
+  }
+  direct {}
+}
+`, pluginDir))
+	return name
+}
+
+// TestExamples checks every configuration under examples/ (the
+// registry's layout, shown on the provider's pages) with terraform fmt
+// and terraform validate, which runs the provider's own checks of its
+// values.
+func TestExamples(t *testing.T) {
+	tf, err := exec.LookPath("terraform")
+	if err != nil {
+		t.Fatalf("this test needs the terraform binary on PATH: %v", err)
+	}
+	home := t.TempDir()
+	env := harness.Env(home, "TF_CLI_CONFIG_FILE="+devOverrides(t, home, buildProvider(t)), "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1")
+	dirs := []string{"provider", "resources/cfinv_invalidation"}
+	for _, d := range dirs {
+		t.Run(d, func(t *testing.T) {
+			dir := filepath.Join("..", "..", "examples", d)
+			if out, code := run(t, dir, env, tf, "fmt", "-check", "-diff", "-no-color"); code != 0 {
+				t.Errorf("terraform fmt -check exited %d:\n%s", code, out)
+			}
+			if out, code := run(t, dir, env, tf, "validate", "-no-color"); code != 0 || !strings.Contains(out, "Success!") {
+				t.Errorf("terraform validate exited %d:\n%s", code, out)
+			}
+		})
+	}
+	// Every example directory is checked.
+	var found []string
+	for _, pattern := range []string{"provider", "resources/*"} {
+		m, err := filepath.Glob(filepath.Join("..", "..", "examples", pattern))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range m {
+			rel, _ := filepath.Rel(filepath.Join("..", "..", "examples"), p)
+			found = append(found, filepath.ToSlash(rel))
+		}
+	}
+	sort.Strings(found)
+	if d := cmp.Diff(dirs, found); d != "" {
+		t.Errorf("example directories (-checked +present):\n%s", d)
 	}
 }
 
