@@ -542,3 +542,23 @@ resource "terraform_data" "etag" {
 		},
 	})
 }
+
+// TestAccEndpointUnknownAtPlan configures the provider from another
+// resource's output: unknown while planning (the provider then makes no
+// client and the plan needs none), known when the resource is applied.
+func TestAccEndpointUnknownAtPlan(t *testing.T) {
+	srv, api, dist := emulator(t)
+	cfg := fmt.Sprintf(`
+resource "terraform_data" "endpoint" {
+  input = %q
+}
+
+provider "cfinv" {
+  endpoint = terraform_data.endpoint.output
+}
+`, srv.URL) + resourceBlock(map[string]any{"distribution_id": dist, "paths": []string{"/a.html"}})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories,
+		Steps:                    []resource.TestStep{{Config: cfg, Check: lastRun(api, dist, 1, "/a.html")}},
+	})
+}
