@@ -481,10 +481,10 @@ func newIAMServer(t *testing.T) (url string, iam *iamServer, api *cloudfront.Cli
 }
 
 // TestAccAccessDenied: a missing permission is a diagnostic on
-// distribution_id with the policy to attach; and an update that created
-// its invalidation but failed waiting for it leaves the state as it was,
-// so the apply run again resumes the same invalidation instead of buying
-// another.
+// distribution_id with the policy to attach; and a create or an update
+// that created its invalidation but failed waiting for it leaves the
+// state as it was (none, for the create), so the apply run again resumes
+// the same invalidation instead of buying another.
 func TestAccAccessDenied(t *testing.T) {
 	endpoint, iam, api, dist := newIAMServer(t)
 	cfg := func(version string) string {
@@ -496,7 +496,11 @@ func TestAccAccessDenied(t *testing.T) {
 		ProtoV6ProviderFactories: factories,
 		Steps: []resource.TestStep{
 			{PreConfig: set(&iam.denyAll, true), Config: cfg("1"), ExpectError: regexp.MustCompile(policy)},
-			{PreConfig: set(&iam.denyAll, false), Config: cfg("1"), Check: lastRun(api, dist, 1, "/index.html")},
+			// The create's invalidation is created, then the wait is
+			// refused: no state is saved.
+			{PreConfig: func() { iam.denyAll.Store(false); iam.denyWait.Store(true) }, Config: cfg("1"), ExpectError: regexp.MustCompile(`(?s)Missing IAM permission.*cloudfront:GetInvalidation`)},
+			// Applied again, the create resumes that invalidation.
+			{PreConfig: set(&iam.denyWait, false), Config: cfg("1"), Check: lastRun(api, dist, 1, "/index.html")},
 			// The update's invalidation is created, then the wait is refused.
 			{PreConfig: set(&iam.denyWait, true), Config: cfg("2"), ExpectError: regexp.MustCompile(`(?s)Missing IAM permission.*cloudfront:GetInvalidation`)},
 			{
