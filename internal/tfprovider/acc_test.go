@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
@@ -80,11 +81,11 @@ var factories = map[string]func() (tfprotov6.ProviderServer, error){
 	"cfinv": providerserver.NewProtocol6WithError(New("test")()),
 }
 
-// emulator starts cfinvtest's CloudFront, creates one distribution and
-// sets up the environment for Terraform.
-func emulator(t *testing.T) (srv *cfinvtest.Server, api *cloudfront.Client, dist string) {
+// emulator starts cfinvtest's CloudFront with opts, creates one
+// distribution and sets up the environment for Terraform.
+func emulator(t *testing.T, opts ...cfinvtest.Option) (srv *cfinvtest.Server, api *cloudfront.Client, dist string) {
 	t.Helper()
-	srv = cfinvtest.NewServer(t)
+	srv = cfinvtest.NewServer(t, opts...)
 	accEnv(t, srv.AccessKeyID, srv.SecretAccessKey)
 	api = cloudfront.NewFromConfig(srv.AWSConfig())
 	dist, err := harness.CreateDistribution(t.Context(), api, "tf-acc")
@@ -564,5 +565,30 @@ provider "cfinv" {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories,
 		Steps:                    []resource.TestStep{{Config: cfg, Check: lastRun(api, dist, 1, "/a.html")}},
+	})
+}
+
+// TestAccNoWait: with wait_for_completion = false the apply returns with
+// the invalidation still in progress (here it never completes: a wait
+// would hang the test until its deadline).
+func TestAccNoWait(t *testing.T) {
+	srv, api, dist := emulator(t, cfinvtest.WithCompletionDelay(24*time.Hour))
+	cfg := providerBlock(srv.URL) + resourceBlock(map[string]any{"distribution_id": dist, "paths": []string{"/a.html"}}, "wait_for_completion = false")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories,
+		Steps: []resource.TestStep{{Config: cfg, Check: resource.ComposeAggregateTestCheckFunc(
+			lastRun(api, dist, 1, "/a.html"),
+			func(s *terraform.State) error {
+				id := s.RootModule().Resources["cfinv_invalidation.test"].Primary.Attributes["invalidation_ids.0"]
+				out, err := api.GetInvalidation(context.Background(), &cloudfront.GetInvalidationInput{DistributionId: aws.String(dist), Id: aws.String(id)})
+				if err != nil {
+					return err
+				}
+				if got := aws.ToString(out.Invalidation.Status); got != "InProgress" {
+					return fmt.Errorf("invalidation %s is %s, want InProgress", id, got)
+				}
+				return nil
+			},
+		)}},
 	})
 }

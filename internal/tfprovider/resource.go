@@ -184,14 +184,14 @@ func (r *invalidationResource) ValidateConfig(ctx context.Context, req resource.
 	}
 	if !m.Timeouts.IsNull() && !m.Timeouts.IsUnknown() {
 		for _, name := range []string{"create", "update"} {
-			validateTimeout(ctx, m.Timeouts, name, &resp.Diagnostics)
+			validateTimeout(m.Timeouts, name, &resp.Diagnostics)
 		}
 	}
 }
 
 // validateTimeout checks timeouts.<name>, when set and known, against the
 // action's range.
-func validateTimeout(ctx context.Context, t timeouts.Value, name string, diags *diag.Diagnostics) {
+func validateTimeout(t timeouts.Value, name string, diags *diag.Diagnostics) {
 	v, ok := t.Attributes()[name].(types.String)
 	if !ok || v.IsNull() || v.IsUnknown() {
 		return
@@ -205,7 +205,6 @@ func validateTimeout(ctx context.Context, t timeouts.Value, name string, diags *
 	if d < MinTimeout || d > MaxTimeout {
 		diags.AddAttributeError(at, "Timeout out of range", fmt.Sprintf("timeouts.%s %q is out of range: want %s to %s (60 to 3600 seconds, as aws_cloudfront_create_invalidation)", name, v.ValueString(), MinTimeout, MaxTimeout))
 	}
-	_ = ctx
 }
 
 // ModifyPlan marks the computed results unknown exactly when the apply
