@@ -48,6 +48,9 @@ type apiError struct {
 	Code    string
 	Message string
 	Status  int
+	// Detail is cfinv's explanation beyond CloudFront's fixed Message
+	// (which value, which limit); it goes to the log, never the wire.
+	Detail string
 }
 
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }
@@ -60,6 +63,29 @@ func errorf(code, format string, a ...any) *apiError {
 		status = http.StatusBadRequest
 	}
 	return &apiError{Code: code, Message: fmt.Sprintf(format, a...), Status: status}
+}
+
+// fixed builds an apiError whose Message is CloudFront's fixed text for
+// code (fixedMessages) and whose Detail, for the log, is the formatted
+// explanation.
+func fixed(code, detailFormat string, a ...any) *apiError {
+	e := errorf(code, "%s", fixedMessages[code])
+	e.Detail = fmt.Sprintf(detailFormat, a...)
+	return e
+}
+
+// fixedMessages are the texts CloudFront answers these codes with,
+// whatever the request. Clients and people compare them verbatim.
+var fixedMessages = map[string]string{
+	"MalformedXML":                   msgMalformedXML,
+	"NoSuchOrigin":                   msgNoSuchOrigin,
+	"TooManyInvalidationsInProgress": msgTooMany,
+	"InvalidErrorCode":               "An invalid error code was specified.",
+	"InvalidResponseCode":            "A response code is not valid.",
+	"InvalidRelativePath":            "The relative path is too big, is not URL-encoded, or does not begin with a slash (/).",
+	"TooManyOrigins":                 "You cannot create more origins for the distribution.",
+	"TooManyCacheBehaviors":          "You cannot create more cache behaviors for the distribution.",
+	"TooManyDistributionCNAMEs":      "Your request contains more CNAMEs than are allowed per distribution.",
 }
 
 // errorType is CloudFront's fault attribution: the client's for 4xx.
