@@ -205,6 +205,10 @@ func (s *Server) createDistribution(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, aerr)
 		return
 	}
+	if err := s.checkReferences(r.Context(), c); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	now := s.now()
 	id := newDistributionID()
 	d := &store.Distribution{
@@ -390,6 +394,10 @@ func (s *Server) updateDistribution(w http.ResponseWriter, r *http.Request) {
 	c, aerr := s.decodeConfig(r)
 	if aerr != nil {
 		s.writeError(w, r, aerr)
+		return
+	}
+	if err := s.checkReferences(r.Context(), c); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	now := s.now()

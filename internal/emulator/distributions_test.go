@@ -321,9 +321,9 @@ func TestNotImplemented(t *testing.T) {
 	tests := []struct{ method, path, op string }{
 		{"POST", "/2020-05-31/distribution-tenant/DT1/invalidation", "CreateInvalidationForDistributionTenant"},
 		{"POST", "/2020-05-31/streaming-distribution?WithTags", "CreateStreamingDistributionWithTags"},
-		{"GET", "/2020-05-31/origin-access-control", "ListOriginAccessControls"},
+		{"GET", "/2020-05-31/origin-access-identity/cloudfront", "ListCloudFrontOriginAccessIdentities"},
 		{"POST", "/2020-05-31/tagging?Operation=Retag&Resource=arn", ""},
-		{"GET", "/2020-05-31/cache-policy/abc", "GetCachePolicy"},
+		{"GET", "/2020-05-31/function/abc/describe", "DescribeFunction"},
 		{"PUT", "/2020-05-31/distribution/E1/promote-staging-config", "UpdateDistributionWithStagingConfig"},
 		{"PATCH", "/2020-05-31/distribution", ""},
 		{"GET", "/nothing/here", ""},
