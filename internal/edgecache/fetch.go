@@ -45,6 +45,10 @@ func (rq *request) originRequest(ctx context.Context, method string) *http.Reque
 				out.AddCookie(c)
 			}
 		}
+	case "allExcept":
+		for _, c := range rq.pol.keptCookies(r) {
+			out.AddCookie(c)
+		}
 	default:
 		out.Header.Del("Cookie")
 	}

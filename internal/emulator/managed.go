@@ -202,3 +202,17 @@ var managedResponseHeadersPolicies = []*store.Resource{
 	managedResponseHeaders("eaab4381-ed33-4a86-88ca-d9558dc6cd63", "E3GOB1YUPQG4J5", "Managed-CORS-with-preflight-and-SecurityHeadersPolicy",
 		"Allows all origins for CORS requests, including preflight requests, and adds security headers", simpleCORS(true), securityHeaders()),
 }
+
+// ManagedPolicies returns the configs of AWS's managed cache, origin
+// request and response headers policies by ID (CachePolicyConfig,
+// OriginRequestPolicyConfig, ResponseHeadersPolicyConfig trees), for the
+// edge to honour. The trees are shared: callers must not change them.
+func ManagedPolicies() map[string]*distconfig.Node {
+	out := map[string]*distconfig.Node{}
+	for _, k := range []*resourceKind{cachePolicies, originRequestPolicies, responseHeadersPolicies} {
+		for _, m := range k.managed {
+			out[m.ID] = m.Config
+		}
+	}
+	return out
+}
