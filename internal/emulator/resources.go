@@ -112,19 +112,18 @@ func (k *resourceKind) wireResource(res *store.Resource) *distconfig.Node {
 
 func (s *Server) noSuch(k *resourceKind) *apiError { return errorf(k.noSuch, "%s", k.noSuchMsg) }
 
-// loadResource returns the managed or stored resource named in the path.
-func (s *Server) loadResource(ctx context.Context, k *resourceKind, id string) (*store.Resource, *apiError, error) {
+// loadResource returns the managed or stored resource named in the path;
+// the error is the kind's NoSuch… *apiError for an unknown ID, else the
+// store's.
+func (s *Server) loadResource(ctx context.Context, k *resourceKind, id string) (*store.Resource, error) {
 	if m := k.managedByID(id); m != nil {
-		return m, nil, nil
+		return m, nil
 	}
 	res, err := s.store.GetResource(ctx, k.kind, id)
-	switch {
-	case errors.Is(err, store.ErrNoResource):
-		return nil, s.noSuch(k), nil
-	case err != nil:
-		return nil, nil, err
+	if errors.Is(err, store.ErrNoResource) {
+		return nil, s.noSuch(k)
 	}
-	return res, nil, nil
+	return res, err
 }
 
 func (s *Server) createResource(w http.ResponseWriter, r *http.Request, k *resourceKind) {
@@ -159,9 +158,9 @@ func (s *Server) createResource(w http.ResponseWriter, r *http.Request, k *resou
 }
 
 func (s *Server) getResource(w http.ResponseWriter, r *http.Request, k *resourceKind, configOnly bool) {
-	res, aerr, err := s.loadResource(r.Context(), k, r.PathValue("id"))
-	if aerr != nil || err != nil {
-		s.writeError(w, r, errors.Join(aerrOrNil(aerr), err))
+	res, err := s.loadResource(r.Context(), k, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	w.Header().Set("ETag", res.ETag)
@@ -170,14 +169,6 @@ func (s *Server) getResource(w http.ResponseWriter, r *http.Request, k *resource
 		return
 	}
 	s.writeXML(w, r, http.StatusOK, xmlDocument{k.wireResource(res)})
-}
-
-// aerrOrNil turns a nil *apiError into a nil error.
-func aerrOrNil(aerr *apiError) error {
-	if aerr == nil {
-		return nil
-	}
-	return aerr
 }
 
 func (s *Server) listResources(w http.ResponseWriter, r *http.Request, k *resourceKind) {
@@ -264,9 +255,9 @@ func (s *Server) updateResource(w http.ResponseWriter, r *http.Request, k *resou
 		s.writeError(w, r, aerr)
 		return
 	}
-	old, aerr, err := s.loadResource(r.Context(), k, id)
-	if aerr != nil || err != nil {
-		s.writeError(w, r, errors.Join(aerrOrNil(aerr), err))
+	old, err := s.loadResource(r.Context(), k, id)
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	c, aerr := s.decodeResourceConfig(r, k, old)

@@ -1,6 +1,10 @@
 package interop
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,7 +15,8 @@ import (
 // tfModern is a modern site's configuration (issue 15 item 5): an origin
 // access control for the S3 bucket, AWS's managed CachingOptimized read
 // through the data source, a custom cache policy, a response headers
-// policy, and a distribution using them all.
+// policy, an origin request policy, a public key in a key group trusted
+// for signed URLs, and a distribution using them all.
 const tfModern = `terraform {
   required_providers {
     aws = {
@@ -109,6 +114,35 @@ resource "aws_cloudfront_response_headers_policy" "security" {
   }
 }
 
+resource "aws_cloudfront_origin_request_policy" "api" {
+  name    = "api-origin"
+  comment = "the API sees the viewer's language and query string"
+  headers_config {
+    header_behavior = "whitelist"
+    headers {
+      items = ["Accept-Language"]
+    }
+  }
+  cookies_config {
+    cookie_behavior = "none"
+  }
+  query_strings_config {
+    query_string_behavior = "all"
+  }
+}
+
+resource "aws_cloudfront_public_key" "signer" {
+  name        = "signer"
+  comment     = "signs the API's private URLs"
+  encoded_key = file("${path.module}/signer.pem")
+}
+
+resource "aws_cloudfront_key_group" "signers" {
+  name    = "signers"
+  comment = "who may sign"
+  items   = [aws_cloudfront_public_key.signer.id]
+}
+
 resource "aws_cloudfront_distribution" "site" {
   enabled             = true
   comment             = "cfinv terraform interop, modern"
@@ -136,7 +170,9 @@ resource "aws_cloudfront_distribution" "site" {
     viewer_protocol_policy = "https-only"
     allowed_methods        = ["GET", "HEAD", "OPTIONS"]
     cached_methods         = ["GET", "HEAD"]
-    cache_policy_id        = aws_cloudfront_cache_policy.api.id
+    cache_policy_id          = aws_cloudfront_cache_policy.api.id
+    origin_request_policy_id = aws_cloudfront_origin_request_policy.api.id
+    trusted_key_groups       = [aws_cloudfront_key_group.signers.id]
   }
 
   viewer_certificate {
@@ -170,6 +206,17 @@ func TestTerraformModern(t *testing.T) {
 	tf.release = "unused"
 	src := fmt.Sprintf(tfModern, tfProviderVer, srv.URL, srv.URL)
 	if err := os.WriteFile(filepath.Join(tf.dir, "main.tf"), []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(tf.dir, "signer.pem"), pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	tf.must(t, "init", "-no-color", "-input=false")
@@ -215,7 +262,7 @@ func TestTerraformModern(t *testing.T) {
 	}
 
 	tf.must(t, "destroy", "-auto-approve", "-no-color", "-input=false")
-	for _, list := range []string{"list-distributions", "list-origin-access-controls"} {
+	for _, list := range []string{"list-distributions", "list-origin-access-controls", "list-public-keys", "list-key-groups"} {
 		out := mustAWS(t, env, srv, list)
 		if strings.Contains(out, `"Id"`) {
 			t.Errorf("%s after destroy still lists something:\n%s", list, out)
