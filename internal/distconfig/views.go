@@ -175,6 +175,9 @@ type Behavior struct {
 	// ResponseHeadersPolicyID names the response headers policy whose
 	// headers the edge adds to responses; empty for none.
 	ResponseHeadersPolicyID string
+	// OriginRequestPolicyID names the origin request policy that decides
+	// what else is forwarded to the origin; empty for none.
+	OriginRequestPolicyID string
 	// Legacy is true when the behaviour carries ForwardedValues and so
 	// takes its TTLs and cache key from the fields below.
 	Legacy bool
@@ -232,6 +235,7 @@ func behavior(n *Node) Behavior {
 		Compress:                parseBool(n.Value("Compress")),
 		CachePolicyID:           n.Value("CachePolicyId"),
 		ResponseHeadersPolicyID: n.Value("ResponseHeadersPolicyId"),
+		OriginRequestPolicyID:   n.Value("OriginRequestPolicyId"),
 		Legacy:                  n.Has("ForwardedValues"),
 		MinTTL:                  parseInt64(n.Value("MinTTL"), 0),
 		DefaultTTL:              parseInt64(n.Value("DefaultTTL"), 86400),

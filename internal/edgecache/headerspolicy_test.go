@@ -109,8 +109,50 @@ func FuzzPolicyConfigs(f *testing.F) {
 		r.Header.Set("Access-Control-Request-Method", "GET")
 		r.Header.Set("Cookie", "a=1; b=2")
 		headersPolicyOf(n).apply(http.Header{}, r)
+		rp := requestPolicyOf(n.Renamed("OriginRequestPolicyConfig"))
+		rp.apply(httptest.NewRequest("GET", "/", nil), r)
+		_ = rp.queryFor(query, "")
 		p := customPolicy("id", n.Renamed("CachePolicyConfig"), true)
 		_ = p.keyQuery(query)
 		_ = p.variant(r)
 	})
+}
+
+func TestRequestPolicy(t *testing.T) {
+	p := requestPolicyOf(mustNode(t, `<OriginRequestPolicyConfig><Name>p</Name>
+<HeadersConfig><HeaderBehavior>allExcept</HeaderBehavior><Headers><Quantity>1</Quantity><Items><Name>authorization</Name></Items></Headers></HeadersConfig>
+<CookiesConfig><CookieBehavior>whitelist</CookieBehavior><Cookies><Quantity>1</Quantity><Items><Name>s</Name></Items></Cookies></CookiesConfig>
+<QueryStringsConfig><QueryStringBehavior>allExcept</QueryStringBehavior><QueryStrings><Quantity>1</Quantity><Items><Name>utm</Name></Items></QueryStrings></QueryStringsConfig>
+</OriginRequestPolicyConfig>`))
+	queries := []struct{ raw, key, want string }{
+		{"a=1&utm=x&b=2", "", "a=1&b=2"},
+		{"utm=x", "utm=x", "utm=x"}, // what the cache key holds is always forwarded
+		{"", "", ""},
+	}
+	for _, q := range queries {
+		if got := p.queryFor(q.raw, q.key); got != q.want {
+			t.Errorf("queryFor(%q, %q) = %q, want %q", q.raw, q.key, got, q.want)
+		}
+	}
+	r := httptest.NewRequest("GET", "http://viewer.example/", nil)
+	r.Header.Set("Authorization", "secret")
+	r.Header.Set("X-A", "1")
+	r.Header.Set("Cookie", "s=1; t=2")
+	out := httptest.NewRequest("GET", "http://origin.example/", nil)
+	out.Header = http.Header{}
+	p.apply(out, r)
+	checks := []struct{ got, want string }{
+		{out.Header.Get("Authorization"), ""},
+		{out.Header.Get("X-A"), "1"},
+		{out.Header.Get("Cookie"), "s=1"},
+		{out.Host, "viewer.example"}, // allExcept without Host forwards it
+	}
+	for i, c := range checks {
+		if c.got != c.want {
+			t.Errorf("check %d: got %q, want %q", i, c.got, c.want)
+		}
+	}
+	if requestPolicyOf(nil) != nil {
+		t.Errorf("requestPolicyOf(nil) is not nil")
+	}
 }

@@ -56,8 +56,8 @@ type Distribution struct {
 	DomainName string // e.g. d111111abcdef8.cloudfront.net
 	Config     distconfig.Config
 	// Policies holds, by ID, the configs (CachePolicyConfig,
-	// ResponseHeadersPolicyConfig) of at least the cache and response
-	// headers policies the behaviours name, custom and managed alike, so
+	// OriginRequestPolicyConfig, ResponseHeadersPolicyConfig) of at least
+	// the policies the behaviours name, custom and managed alike, so
 	// the edge honours them. The proxy only reads it; it may be shared
 	// between distributions. A cache policy missing here falls back to the
 	// managed policies the edge knows, then to CloudFront's defaults.
@@ -325,7 +325,8 @@ func (p *Proxy) newRequest(w http.ResponseWriter, r *http.Request, d *resolved, 
 	}
 	pol.errorResponses = d.errorResponses
 	rh := headersPolicyOf(d.policies[b.ResponseHeadersPolicyID])
-	return &request{p: p, d: d, t: t, pol: pol, headers: rh, r: r, cfID: cfID, objPath: objPath}, true
+	fwd := requestPolicyOf(d.policies[b.OriginRequestPolicyID])
+	return &request{p: p, d: d, t: t, pol: pol, headers: rh, forward: fwd, r: r, cfID: cfID, objPath: objPath}, true
 }
 
 // request is one viewer request being served.
@@ -335,6 +336,7 @@ type request struct {
 	t       originTarget
 	pol     cachePolicy
 	headers *headersPolicy // the behaviour's response headers policy, or nil
+	forward *requestPolicy // the behaviour's origin request policy, or nil
 	r       *http.Request
 	cfID    string
 	objPath string

@@ -18,10 +18,10 @@ import (
 const pageSize = 1000
 
 // policyKinds are the store kinds of the policies the edge honours.
-var policyKinds = []string{"cache-policy", "response-headers-policy"}
+var policyKinds = []string{"cache-policy", "origin-request-policy", "response-headers-policy"}
 
-// policies returns the configs of the account's cache and response headers
-// policies and of AWS's managed ones, by ID.
+// policies returns the configs of the account's cache, origin request and
+// response headers policies and of AWS's managed ones, by ID.
 func policies(ctx context.Context, st store.Store) (map[string]*distconfig.Node, error) {
 	out := emulator.ManagedPolicies()
 	for _, kind := range policyKinds {

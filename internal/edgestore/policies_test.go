@@ -46,10 +46,11 @@ func (o *countingOrigin) count() int {
 	return o.hits
 }
 
-// TestEdgeHonoursPolicies drives a custom cache policy and a custom
-// response headers policy through the real API (SDK), the real edge and a
-// real origin: the TTLs, the headers, cookies and query strings of the
-// cache key, and the headers the policy adds and removes.
+// TestEdgeHonoursPolicies drives a custom cache policy, a custom response
+// headers policy and a custom origin request policy through the real API
+// (SDK), the real edge and a real origin: the TTLs, the headers, cookies and
+// query strings of the cache key, the headers the policy adds and removes,
+// and what else is forwarded to the origin.
 func TestEdgeHonoursPolicies(t *testing.T) {
 	st := store.NewMem()
 	clk := harness.NewClock(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))
@@ -105,6 +106,15 @@ func TestEdgeHonoursPolicies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	orp, err := cf.CreateOriginRequestPolicy(ctx, &cloudfront.CreateOriginRequestPolicyInput{OriginRequestPolicyConfig: &types.OriginRequestPolicyConfig{
+		Name:               aws.String("forward"),
+		HeadersConfig:      &types.OriginRequestPolicyHeadersConfig{HeaderBehavior: types.OriginRequestPolicyHeaderBehaviorWhitelist, Headers: &types.Headers{Quantity: aws.Int32(1), Items: []string{"X-Trace"}}},
+		CookiesConfig:      &types.OriginRequestPolicyCookiesConfig{CookieBehavior: types.OriginRequestPolicyCookieBehaviorAll},
+		QueryStringsConfig: &types.OriginRequestPolicyQueryStringsConfig{QueryStringBehavior: types.OriginRequestPolicyQueryStringBehaviorAll},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	dist, err := cf.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: &types.DistributionConfig{
 		CallerReference: aws.String("policies"), Comment: aws.String(""), Enabled: aws.Bool(true),
 		Origins: &types.Origins{Quantity: aws.Int32(1), Items: []types.Origin{{
@@ -115,6 +125,11 @@ func TestEdgeHonoursPolicies(t *testing.T) {
 			TargetOriginId: aws.String("app"), ViewerProtocolPolicy: types.ViewerProtocolPolicyAllowAll,
 			CachePolicyId: cp.CachePolicy.Id, ResponseHeadersPolicyId: rhp.ResponseHeadersPolicy.Id,
 		},
+		CacheBehaviors: &types.CacheBehaviors{Quantity: aws.Int32(1), Items: []types.CacheBehavior{{
+			PathPattern: aws.String("/api/*"), TargetOriginId: aws.String("app"), ViewerProtocolPolicy: types.ViewerProtocolPolicyAllowAll,
+			CachePolicyId:         aws.String("658327ea-f89d-4fab-a63d-7e88639e58f6"), // managed CachingOptimized: path only
+			OriginRequestPolicyId: orp.OriginRequestPolicy.Id,
+		}}},
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -199,6 +214,19 @@ func TestEdgeHonoursPolicies(t *testing.T) {
 	}
 	if resp.Header.Get("X-Cache") != "Hit from cloudfront" {
 		t.Errorf("X-Cache %q, want a hit", resp.Header.Get("X-Cache"))
+	}
+	// The origin request policy forwards more than the cache key holds.
+	before := org.count()
+	get(t, "/api/x?q=1", "X-Trace", "t1", "Cookie", "c=1", "X-Other", "o")
+	org.mu.Lock()
+	last = org.last
+	org.mu.Unlock()
+	if org.count() != before+1 || last.URL.RawQuery != "q=1" || last.Header.Get("X-Trace") != "t1" || last.Header.Get("Cookie") != "c=1" || last.Header.Get("X-Other") != "" {
+		t.Errorf("origin request through the policy: query %q, X-Trace %q, Cookie %q, X-Other %q",
+			last.URL.RawQuery, last.Header.Get("X-Trace"), last.Header.Get("Cookie"), last.Header.Get("X-Other"))
+	}
+	if resp := get(t, "/api/x?q=2", "X-Trace", "t2"); resp.Header.Get("X-Cache") != "Hit from cloudfront" {
+		t.Errorf("forwarded values entered the cache key: X-Cache %q", resp.Header.Get("X-Cache"))
 	}
 	// An origin the policy does not allow gets no CORS headers.
 	resp = get(t, "/a?v=1", "Origin", "https://evil.example")
