@@ -342,6 +342,10 @@ func TestKeys(t *testing.T) {
 	_, err = f.cf.GetKeyGroup(ctx, &cloudfront.GetKeyGroupInput{Id: aws.String("nope")})
 	wantAPIErr(t, err, "NoSuchResource", 404)
 
+	byGroup, err := f.cf.ListDistributionsByKeyGroup(ctx, &cloudfront.ListDistributionsByKeyGroupInput{KeyGroupId: &groupID})
+	if err != nil || *byGroup.DistributionIdList.Quantity != 1 {
+		t.Errorf("ListDistributionsByKeyGroup = %+v, %v; want the signed distribution", byGroup, err)
+	}
 	keys, err := f.cf.ListPublicKeys(ctx, &cloudfront.ListPublicKeysInput{})
 	if err != nil || *keys.PublicKeyList.Quantity != 1 || *keys.PublicKeyList.Items[0].Id != keyID {
 		t.Errorf("ListPublicKeys = %+v, %v", keys, err)
@@ -379,4 +383,48 @@ func TestResourcesRestart(t *testing.T) {
 	}
 	_, err = cf.CreateOriginAccessControl(t.Context(), &cloudfront.CreateOriginAccessControlInput{OriginAccessControlConfig: oacConfig("kept")})
 	wantAPIErr(t, err, "OriginAccessControlAlreadyExists", 409)
+}
+
+// TestDistributionLookups checks the ListDistributionsBy… look-ups of the
+// resources served: which distributions use a policy or trust a key group.
+func TestDistributionLookups(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	const optimized = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+	var ids []string
+	for _, ref := range []string{"a", "b"} {
+		ids = append(ids, *f.createDist(ref).Distribution.Id)
+	}
+	other := sdkConfig("c")
+	other.DefaultCacheBehavior.CachePolicyId = aws.String("4135ea2d-6df8-44a3-9df3-4b5a84be39ad")
+	other.DefaultCacheBehavior.ResponseHeadersPolicyId = aws.String("67f7725c-6f97-4210-82d7-5512b31e9d03")
+	c, err := f.cf.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: other})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	first, err := f.cf.ListDistributionsByCachePolicyId(ctx, &cloudfront.ListDistributionsByCachePolicyIdInput{CachePolicyId: aws.String(optimized), MaxItems: aws.Int32(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := first.DistributionIdList
+	if *l.Quantity != 1 || l.Items[0] != ids[0] || !*l.IsTruncated || *l.NextMarker != ids[0] {
+		t.Errorf("first page = %+v, want %s and a NextMarker", l, ids[0])
+	}
+	second, err := f.cf.ListDistributionsByCachePolicyId(ctx, &cloudfront.ListDistributionsByCachePolicyIdInput{CachePolicyId: aws.String(optimized), Marker: l.NextMarker})
+	if err != nil || *second.DistributionIdList.Quantity != 1 || second.DistributionIdList.Items[0] != ids[1] || *second.DistributionIdList.IsTruncated {
+		t.Errorf("second page = %+v, %v; want %s, the last", second, err, ids[1])
+	}
+	byHeaders, err := f.cf.ListDistributionsByResponseHeadersPolicyId(ctx, &cloudfront.ListDistributionsByResponseHeadersPolicyIdInput{ResponseHeadersPolicyId: aws.String("67f7725c-6f97-4210-82d7-5512b31e9d03")})
+	if err != nil || *byHeaders.DistributionIdList.Quantity != 1 || byHeaders.DistributionIdList.Items[0] != *c.Distribution.Id {
+		t.Errorf("by response headers policy = %+v, %v", byHeaders, err)
+	}
+	none, err := f.cf.ListDistributionsByOriginRequestPolicyId(ctx, &cloudfront.ListDistributionsByOriginRequestPolicyIdInput{OriginRequestPolicyId: aws.String("216adef6-5c7f-47e4-b989-5492eafa07d3")})
+	if err != nil || *none.DistributionIdList.Quantity != 0 || none.DistributionIdList.Items != nil {
+		t.Errorf("by an unused origin request policy = %+v, %v; want an empty list", none, err)
+	}
+	_, err = f.cf.ListDistributionsByCachePolicyId(ctx, &cloudfront.ListDistributionsByCachePolicyIdInput{CachePolicyId: aws.String("nope")})
+	wantAPIErr(t, err, "NoSuchCachePolicy", 404)
+	_, err = f.cf.ListDistributionsByKeyGroup(ctx, &cloudfront.ListDistributionsByKeyGroupInput{KeyGroupId: aws.String("nope")})
+	wantAPIErr(t, err, "NoSuchResource", 404)
 }

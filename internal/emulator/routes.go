@@ -60,6 +60,11 @@ var implemented = map[string]bool{
 	"ListKeyGroups":                  true,
 	"UpdateKeyGroup":                 true,
 	"DeleteKeyGroup":                 true,
+
+	"ListDistributionsByCachePolicyId":           true,
+	"ListDistributionsByOriginRequestPolicyId":   true,
+	"ListDistributionsByResponseHeadersPolicyId": true,
+	"ListDistributionsByKeyGroup":                true,
 }
 
 func (s *Server) routes() {
@@ -79,6 +84,7 @@ func (s *Server) routes() {
 	for _, k := range resourceKinds {
 		s.resourceRoutes(k)
 	}
+	s.lookupRoutes()
 	s.mux.HandleFunc("/", s.notImplemented)
 }
 
