@@ -172,6 +172,12 @@ type Behavior struct {
 	// CachePolicyID is set when the behaviour uses a cache policy; then
 	// the legacy fields below are not used by CloudFront.
 	CachePolicyID string
+	// ResponseHeadersPolicyID names the response headers policy whose
+	// headers the edge adds to responses; empty for none.
+	ResponseHeadersPolicyID string
+	// OriginRequestPolicyID names the origin request policy that decides
+	// what else is forwarded to the origin; empty for none.
+	OriginRequestPolicyID string
 	// Legacy is true when the behaviour carries ForwardedValues and so
 	// takes its TTLs and cache key from the fields below.
 	Legacy bool
@@ -221,22 +227,24 @@ func (c Config) BehaviorFor(path string) Behavior {
 
 func behavior(n *Node) Behavior {
 	b := Behavior{
-		PathPattern:          n.Value("PathPattern"),
-		TargetOriginID:       n.Value("TargetOriginId"),
-		ViewerProtocolPolicy: n.Value("ViewerProtocolPolicy"),
-		AllowedMethods:       texts(n.Find("AllowedMethods", "Items"), "Method"),
-		CachedMethods:        texts(n.Find("AllowedMethods", "CachedMethods", "Items"), "Method"),
-		Compress:             parseBool(n.Value("Compress")),
-		CachePolicyID:        n.Value("CachePolicyId"),
-		Legacy:               n.Has("ForwardedValues"),
-		MinTTL:               parseInt64(n.Value("MinTTL"), 0),
-		DefaultTTL:           parseInt64(n.Value("DefaultTTL"), 86400),
-		MaxTTL:               parseInt64(n.Value("MaxTTL"), 31536000),
-		ForwardQueryString:   parseBool(n.Value("ForwardedValues", "QueryString")),
-		QueryStringCacheKeys: texts(n.Find("ForwardedValues", "QueryStringCacheKeys", "Items"), "Name"),
-		ForwardHeaders:       texts(n.Find("ForwardedValues", "Headers", "Items"), "Name"),
-		ForwardCookies:       n.Value("ForwardedValues", "Cookies", "Forward"),
-		CookieNames:          texts(n.Find("ForwardedValues", "Cookies", "WhitelistedNames", "Items"), "Name"),
+		PathPattern:             n.Value("PathPattern"),
+		TargetOriginID:          n.Value("TargetOriginId"),
+		ViewerProtocolPolicy:    n.Value("ViewerProtocolPolicy"),
+		AllowedMethods:          texts(n.Find("AllowedMethods", "Items"), "Method"),
+		CachedMethods:           texts(n.Find("AllowedMethods", "CachedMethods", "Items"), "Method"),
+		Compress:                parseBool(n.Value("Compress")),
+		CachePolicyID:           n.Value("CachePolicyId"),
+		ResponseHeadersPolicyID: n.Value("ResponseHeadersPolicyId"),
+		OriginRequestPolicyID:   n.Value("OriginRequestPolicyId"),
+		Legacy:                  n.Has("ForwardedValues"),
+		MinTTL:                  parseInt64(n.Value("MinTTL"), 0),
+		DefaultTTL:              parseInt64(n.Value("DefaultTTL"), 86400),
+		MaxTTL:                  parseInt64(n.Value("MaxTTL"), 31536000),
+		ForwardQueryString:      parseBool(n.Value("ForwardedValues", "QueryString")),
+		QueryStringCacheKeys:    texts(n.Find("ForwardedValues", "QueryStringCacheKeys", "Items"), "Name"),
+		ForwardHeaders:          texts(n.Find("ForwardedValues", "Headers", "Items"), "Name"),
+		ForwardCookies:          n.Value("ForwardedValues", "Cookies", "Forward"),
+		CookieNames:             texts(n.Find("ForwardedValues", "Cookies", "WhitelistedNames", "Items"), "Name"),
 	}
 	if len(b.AllowedMethods) == 0 {
 		b.AllowedMethods = []string{"HEAD", "GET"}

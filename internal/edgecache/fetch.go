@@ -14,7 +14,7 @@ import (
 // originRequest builds the request CloudFront would send to the origin.
 func (rq *request) originRequest(ctx context.Context, method string) *http.Request {
 	r := rq.r
-	u := rq.t.url(rq.objPath, rq.pol.originQuery(r.URL.RawQuery))
+	u := rq.t.url(rq.objPath, rq.forward.queryFor(r.URL.RawQuery, rq.pol.originQuery(r.URL.RawQuery)))
 	out := (&http.Request{
 		Method: method, URL: u, Host: u.Host, Header: http.Header{},
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
@@ -45,9 +45,14 @@ func (rq *request) originRequest(ctx context.Context, method string) *http.Reque
 				out.AddCookie(c)
 			}
 		}
+	case "allExcept":
+		for _, c := range rq.pol.keptCookies(r) {
+			out.AddCookie(c)
+		}
 	default:
 		out.Header.Del("Cookie")
 	}
+	rq.forward.apply(out, r)
 	for _, h := range rq.t.headers {
 		out.Header.Set(h[0], h[1])
 	}

@@ -23,6 +23,8 @@ type resolved struct {
 	origins    map[string]distconfig.Origin
 	// errorResponses are the CustomErrorResponses by ErrorCode.
 	errorResponses map[int]distconfig.ErrorResponse
+	// policies are Distribution.Policies.
+	policies map[string]*distconfig.Node
 }
 
 func (d *resolved) behaviorFor(p string) distconfig.Behavior {
@@ -129,7 +131,7 @@ func (p *Proxy) table(ctx context.Context, maxAge time.Duration) (*hostTable, er
 		r := &resolved{
 			id: d.ID, enabled: c.Enabled(), rootObject: c.DefaultRootObject(), tagHeader: c.CacheTagHeader(),
 			behaviors: c.CacheBehaviors(), def: c.DefaultCacheBehavior(), origins: map[string]distconfig.Origin{},
-			errorResponses: c.CustomErrorResponses(),
+			errorResponses: c.CustomErrorResponses(), policies: d.Policies,
 		}
 		for _, o := range c.Origins() {
 			r.origins[o.ID] = o

@@ -46,7 +46,9 @@ func (p *Proxy) newReverseProxy() *httputil.ReverseProxy {
 			if resp.StatusCode >= 400 {
 				xc = "Error"
 			}
-			p.cfHeaders(resp.Header, xc, requestOf(resp.Request).cfID)
+			rq := requestOf(resp.Request)
+			p.cfHeaders(resp.Header, xc, rq.cfID)
+			rq.headers.apply(resp.Header, rq.r)
 			return nil
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {

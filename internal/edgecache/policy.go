@@ -3,6 +3,7 @@ package edgecache
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,8 +22,9 @@ type cachePolicy struct {
 	queryKeys          []string // when not empty, only these parameters
 	headers            []string // canonical names in the cache key
 	allHeaders         bool
-	cookies            string // "none", "all" or "whitelist"
-	cookieNames        []string
+	cookies            string   // "none", "all", "whitelist" or "allExcept"
+	cookieNames        []string // whitelist: the names kept; allExcept: those left out
+	queryExcept        []string // query parameters left out of an "allExcept" key
 	gzip               bool
 	forwardQueryOrigin bool // the whole query string goes to the origin
 	// errorResponses are the distribution's CustomErrorResponses: their
@@ -48,17 +50,20 @@ var managedPolicies = map[string]cachePolicy{
 		queryKeys: []string{"aws.manifestfilter", "start", "end", "m"}, headers: []string{"Origin"}},
 }
 
-// policyFor returns the cache policy of behaviour b. A CachePolicyId that
-// is not a managed policy (custom policies live outside the distribution
-// config) falls back to CloudFront's legacy defaults, which is reported
-// with known=false.
-func policyFor(b distconfig.Behavior) (p cachePolicy, known bool) {
+// policyFor returns the cache policy of behaviour b: a managed policy the
+// edge knows, else the CachePolicyConfig in policies (the distribution's
+// custom policies). A CachePolicyId found in neither falls back to
+// CloudFront's legacy defaults, which is reported with known=false.
+func policyFor(b distconfig.Behavior, policies map[string]*distconfig.Node) (p cachePolicy, known bool) {
 	if b.CachePolicyID != "" {
 		if mp, ok := managedPolicies[b.CachePolicyID]; ok {
 			if !b.Compress {
 				mp.gzip = false
 			}
 			return mp, true
+		}
+		if c := policies[b.CachePolicyID]; c != nil && c.Name == "CachePolicyConfig" {
+			return customPolicy(b.CachePolicyID, c, b.Compress), true
 		}
 		return cachePolicy{name: "custom:" + b.CachePolicyID, def: 86400, max: 31536000, cookies: "none", gzip: b.Compress}, false
 	}
@@ -88,8 +93,20 @@ func (p cachePolicy) keyQuery(rawQuery string) string {
 	switch {
 	case rawQuery == "":
 		return ""
-	case p.queryAll:
+	case p.queryAll && len(p.queryExcept) == 0:
 		return rawQuery
+	case p.queryAll:
+		var kept []string
+		for _, part := range strings.Split(rawQuery, "&") {
+			name, _, _ := strings.Cut(part, "=")
+			if n, err := url.QueryUnescape(name); err == nil {
+				name = n
+			}
+			if !slices.Contains(p.queryExcept, name) {
+				kept = append(kept, part)
+			}
+		}
+		return strings.Join(kept, "&")
 	case len(p.queryKeys) > 0:
 		var kept []string
 		for _, part := range strings.Split(rawQuery, "&") {
@@ -141,6 +158,10 @@ func (p cachePolicy) variant(r *http.Request) string {
 			if c, err := r.Cookie(name); err == nil {
 				b.WriteString(name + "=" + c.Value + ";")
 			}
+		}
+	case "allExcept":
+		for _, c := range p.keptCookies(r) {
+			b.WriteString(c.Name + "=" + c.Value + ";")
 		}
 	}
 	return b.String()
@@ -292,3 +313,63 @@ func parseTags(h http.Header, name string) []string {
 }
 
 const maxTags = 50
+
+// customPolicy builds the cachePolicy of a custom CachePolicyConfig c
+// (validated by the emulator against the model): its TTLs, and the
+// headers, cookies and query strings it puts in the cache key, which the
+// edge also forwards to the origin, as CloudFront does.
+func customPolicy(id string, c *distconfig.Node, compress bool) cachePolicy {
+	num := func(name string, def int64) int64 {
+		if v, err := strconv.ParseInt(strings.TrimSpace(c.Value(name)), 10, 64); err == nil {
+			return v
+		}
+		return def
+	}
+	params := c.Child("ParametersInCacheKeyAndForwardedToOrigin")
+	names := func(path ...string) []string {
+		var out []string
+		for _, n := range params.Find(path...).All("Name") {
+			out = append(out, strings.TrimSpace(n.Text))
+		}
+		return out
+	}
+	p := cachePolicy{
+		name: "custom:" + id, min: num("MinTTL", 0), def: num("DefaultTTL", 86400), max: num("MaxTTL", 31536000),
+		cookies: "none",
+		gzip:    compress && params.Value("EnableAcceptEncodingGzip") == "true",
+	}
+	if params.Value("HeadersConfig", "HeaderBehavior") == "whitelist" {
+		for _, h := range names("HeadersConfig", "Headers", "Items") {
+			p.headers = append(p.headers, http.CanonicalHeaderKey(h))
+		}
+	}
+	switch cb := params.Value("CookiesConfig", "CookieBehavior"); cb {
+	case "all", "whitelist", "allExcept":
+		p.cookies = cb
+		p.cookieNames = names("CookiesConfig", "Cookies", "Items")
+	}
+	switch params.Value("QueryStringsConfig", "QueryStringBehavior") {
+	case "all":
+		p.queryAll = true
+	case "allExcept":
+		p.queryAll = true
+		p.queryExcept = names("QueryStringsConfig", "QueryStrings", "Items")
+	case "whitelist":
+		p.queryKeys = names("QueryStringsConfig", "QueryStrings", "Items")
+		if len(p.queryKeys) == 0 {
+			p.queryKeys = nil
+		}
+	}
+	return p
+}
+
+// keptCookies returns the viewer's cookies an "allExcept" policy keeps.
+func (p cachePolicy) keptCookies(r *http.Request) []*http.Cookie {
+	var out []*http.Cookie
+	for _, c := range r.Cookies() {
+		if !slices.Contains(p.cookieNames, c.Name) {
+			out = append(out, c)
+		}
+	}
+	return out
+}

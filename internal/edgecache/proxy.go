@@ -55,6 +55,13 @@ type Distribution struct {
 	ID         string
 	DomainName string // e.g. d111111abcdef8.cloudfront.net
 	Config     distconfig.Config
+	// Policies holds, by ID, the configs (CachePolicyConfig,
+	// OriginRequestPolicyConfig, ResponseHeadersPolicyConfig) of at least
+	// the policies the behaviours name, custom and managed alike, so
+	// the edge honours them. The proxy only reads it; it may be shared
+	// between distributions. A cache policy missing here falls back to the
+	// managed policies the edge knows, then to CloudFront's defaults.
+	Policies map[string]*distconfig.Node
 }
 
 // Distributions lists the distributions the proxy serves.
@@ -311,13 +318,15 @@ func (p *Proxy) newRequest(w http.ResponseWriter, r *http.Request, d *resolved, 
 		p.errorPage(w, r, cfID, http.StatusBadGateway, msgNoOrigin)
 		return nil, false
 	}
-	pol, known := policyFor(b)
+	pol, known := policyFor(b, d.policies)
 	if !known {
 		p.logger().LogAttrs(ctx, slog.LevelDebug, "edge custom cache policy unknown, legacy defaults used",
 			slog.String("distribution", d.id), slog.String("policy", b.CachePolicyID))
 	}
 	pol.errorResponses = d.errorResponses
-	return &request{p: p, d: d, t: t, pol: pol, r: r, cfID: cfID, objPath: objPath}, true
+	rh := headersPolicyOf(d.policies[b.ResponseHeadersPolicyID])
+	fwd := requestPolicyOf(d.policies[b.OriginRequestPolicyID])
+	return &request{p: p, d: d, t: t, pol: pol, headers: rh, forward: fwd, r: r, cfID: cfID, objPath: objPath}, true
 }
 
 // request is one viewer request being served.
@@ -326,6 +335,8 @@ type request struct {
 	d       *resolved
 	t       originTarget
 	pol     cachePolicy
+	headers *headersPolicy // the behaviour's response headers policy, or nil
+	forward *requestPolicy // the behaviour's origin request policy, or nil
 	r       *http.Request
 	cfID    string
 	objPath string

@@ -32,6 +32,7 @@ func (rq *request) respond(w http.ResponseWriter, o *object, xcache string, hit 
 		xcache = "Error"
 	}
 	rq.p.cfHeaders(h, xcache, rq.cfID)
+	rq.headers.apply(h, rq.r)
 	if hit {
 		age := int64(now.Sub(o.stored) / time.Second)
 		if a, err := strconv.ParseInt(o.header.Get("Age"), 10, 64); err == nil && a > 0 {

@@ -161,6 +161,7 @@ func (rq *request) stream(w http.ResponseWriter, resp *http.Response, prefix []b
 		xc = "Error"
 	}
 	rq.p.cfHeaders(h, xc, rq.cfID)
+	rq.headers.apply(h, rq.r)
 	body := io.Reader(resp.Body)
 	if len(prefix) > 0 {
 		body = io.MultiReader(bytes.NewReader(prefix), resp.Body)

@@ -1,5 +1,6 @@
 // Package edgestore connects the edge cache to the emulator's state: it
-// lists a store's distributions in the form edgecache.Proxy reads them.
+// lists a store's distributions, with the policies they name, in the form
+// edgecache.Proxy reads them.
 // `cfinv serve` and cfinvtest both wire their edge through it, and neither
 // edgecache nor store has to know the other.
 package edgestore
@@ -9,18 +10,43 @@ import (
 
 	"github.com/cfinv/cfinv/internal/distconfig"
 	"github.com/cfinv/cfinv/internal/edgecache"
+	"github.com/cfinv/cfinv/internal/emulator"
 	"github.com/cfinv/cfinv/internal/store"
 )
 
 // pageSize is how many distributions one store call lists.
 const pageSize = 1000
 
+// policyKinds are the store kinds of the policies the edge honours.
+var policyKinds = []string{"cache-policy", "origin-request-policy", "response-headers-policy"}
+
+// policies returns the configs of the account's cache, origin request and
+// response headers policies and of AWS's managed ones, by ID.
+func policies(ctx context.Context, st store.Store) (map[string]*distconfig.Node, error) {
+	out := emulator.ManagedPolicies()
+	for _, kind := range policyKinds {
+		list, err := st.ListResources(ctx, kind)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range list {
+			out[r.ID] = r.Config
+		}
+	}
+	return out, nil
+}
+
 // Distributions returns an edgecache.Distributions listing every
 // distribution in st, page by page, each with a read-only view of its
-// stored config.
+// stored config and the cache and response headers policies (custom and
+// managed) it may name.
 func Distributions(st store.Store) edgecache.DistributionsFunc {
 	return func(ctx context.Context) ([]edgecache.Distribution, error) {
 		var out []edgecache.Distribution
+		pols, err := policies(ctx, st)
+		if err != nil {
+			return nil, err
+		}
 		marker := ""
 		for {
 			items, truncated, err := st.ListDistributions(ctx, marker, pageSize)
@@ -28,7 +54,7 @@ func Distributions(st store.Store) edgecache.DistributionsFunc {
 				return nil, err
 			}
 			for _, d := range items {
-				out = append(out, edgecache.Distribution{ID: d.ID, DomainName: d.DomainName, Config: distconfig.View(d.Config)})
+				out = append(out, edgecache.Distribution{ID: d.ID, DomainName: d.DomainName, Config: distconfig.View(d.Config), Policies: pols})
 			}
 			if !truncated || len(items) == 0 {
 				return out, nil

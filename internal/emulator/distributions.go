@@ -50,13 +50,20 @@ func validateConfig(c *distconfig.Node) *apiError {
 		id, domain := o.Value("Id"), o.Value("DomainName")
 		switch {
 		case o.Name != "Origin":
-			return errorf("MalformedXML", "%s DistributionConfig.Origins.Items holds <%s>, want <Origin>.", msgMalformedXML, o.Name)
+			return fixed("MalformedXML", "DistributionConfig.Origins.Items holds <%s>, want <Origin>.", o.Name)
 		case id == "":
 			return errorf("InvalidArgument", "DistributionConfig.Origins.Items.Origin[%d].Id is required.", i+1)
 		case domain == "":
 			return errorf("InvalidArgument", "DistributionConfig.Origins.Items.Origin[%d].DomainName is required.", i+1)
 		case targets[id]:
 			return errorf("InvalidArgument", "The origin Id %q is used by more than one origin.", truncate(id, 100))
+		}
+		if o.Has("S3OriginConfig") {
+			if _, ok := distconfig.S3Bucket(domain); !ok {
+				e := errorf("InvalidArgument", "The parameter Origin DomainName does not refer to a valid S3 bucket.")
+				e.Detail = fmt.Sprintf("origin %q has S3OriginConfig but DomainName %q is not BUCKET.s3[.REGION].amazonaws.com", truncate(id, 100), truncate(domain, 100))
+				return e
+			}
 		}
 		targets[id] = true
 	}
@@ -81,7 +88,7 @@ func validateConfig(c *distconfig.Node) *apiError {
 			return errorf("InvalidArgument", "DistributionConfig.%s.ViewerProtocolPolicy %q is not one of allow-all, https-only, redirect-to-https.", what, truncate(vpp, 40))
 		}
 		if t := b.Value("TargetOriginId"); !targets[t] {
-			return errorf("NoSuchOrigin", "%s DistributionConfig.%s.TargetOriginId %q names no origin.", msgNoSuchOrigin, what, truncate(t, 100))
+			return fixed("NoSuchOrigin", "DistributionConfig.%s.TargetOriginId %q names no origin.", what, truncate(t, 100))
 		}
 	}
 	return validateErrorResponses(c)
@@ -104,11 +111,11 @@ func validateErrorResponses(c *distconfig.Node) *apiError {
 		code, resp, page := strings.TrimSpace(e.Value("ErrorCode")), strings.TrimSpace(e.Value("ResponseCode")), e.Value("ResponsePagePath")
 		switch {
 		case !slices.Contains(customErrorCodes, code):
-			return errorf("InvalidErrorCode", "An invalid error code was specified: %s.ErrorCode %q is not one of %s.", what, truncate(code, 20), strings.Join(customErrorCodes, ", "))
+			return fixed("InvalidErrorCode", "%s.ErrorCode %q is not one of %s.", what, truncate(code, 20), strings.Join(customErrorCodes, ", "))
 		case resp != "" && !slices.Contains(customResponseCodes, resp):
-			return errorf("InvalidResponseCode", "A response code is not valid: %s.ResponseCode %q is not one of %s.", what, truncate(resp, 20), strings.Join(customResponseCodes, ", "))
+			return fixed("InvalidResponseCode", "%s.ResponseCode %q is not one of %s.", what, truncate(resp, 20), strings.Join(customResponseCodes, ", "))
 		case page != "" && !strings.HasPrefix(page, "/"):
-			return errorf("InvalidRelativePath", "The relative path is too big, is not URL-encoded, or does not begin with a slash (/): %s.ResponsePagePath %q.", what, truncate(page, 100))
+			return fixed("InvalidRelativePath", "%s.ResponsePagePath %q.", what, truncate(page, 100))
 		case resp != "" && page == "":
 			return errorf("InvalidArgument", "%s has a ResponseCode but no ResponsePagePath; a response code needs a page.", what)
 		}
@@ -167,7 +174,7 @@ func decodeConfigWithTags(r *http.Request) (*distconfig.Node, []store.Tag, *apiE
 	}
 	for _, m := range n.Nodes {
 		if m.Name != "DistributionConfig" && m.Name != "Tags" {
-			return nil, nil, errorf("MalformedXML", "%s <DistributionConfigWithTags> holds <%s>, want <DistributionConfig> and <Tags>.", msgMalformedXML, m.Name)
+			return nil, nil, fixed("MalformedXML", "<DistributionConfigWithTags> holds <%s>, want <DistributionConfig> and <Tags>.", m.Name)
 		}
 	}
 	c, aerr = completeConfig(c)
@@ -198,6 +205,10 @@ func (s *Server) createDistribution(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, aerr)
 		return
 	}
+	if err := s.checkReferences(r.Context(), c); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	now := s.now()
 	id := newDistributionID()
 	d := &store.Distribution{
@@ -215,8 +226,13 @@ func (s *Server) createDistribution(w http.ResponseWriter, r *http.Request) {
 	err := s.store.CreateDistribution(r.Context(), d)
 	switch {
 	case errors.Is(err, store.ErrDistributionExists):
+		var ee *store.ExistsError
+		existing := id
+		if errors.As(err, &ee) {
+			existing = ee.ID
+		}
 		s.writeError(w, r, errorf("DistributionAlreadyExists",
-			"The caller reference that you are using to create a distribution is associated with another distribution."))
+			"The caller reference that you are using to create a distribution is associated with another distribution. Already exists: %s", existing))
 		return
 	case err != nil:
 		s.writeError(w, r, err)
@@ -228,6 +244,8 @@ func (s *Server) createDistribution(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) wireDistribution(d *store.Distribution, inProgress int) *xmlDistribution {
+	// withDefaults is idempotent; applied on read too, it completes a
+	// config stored before a default was known.
 	return &xmlDistribution{
 		ID:                            d.ID,
 		ARN:                           d.ARN,
@@ -235,7 +253,7 @@ func (s *Server) wireDistribution(d *store.Distribution, inProgress int) *xmlDis
 		LastModifiedTime:              wireTime(d.LastModifiedTime),
 		InProgressInvalidationBatches: inProgress,
 		DomainName:                    d.DomainName,
-		DistributionConfig:            xmlNode{d.Config},
+		DistributionConfig:            xmlNode{withDefaults(d.Config)},
 	}
 }
 
@@ -272,7 +290,7 @@ func (s *Server) getDistributionConfig(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("ETag", d.ETag)
-	s.writeXML(w, r, http.StatusOK, xmlDocument{d.Config})
+	s.writeXML(w, r, http.StatusOK, xmlDocument{withDefaults(d.Config)})
 }
 
 func (s *Server) listDistributions(w http.ResponseWriter, r *http.Request) {
@@ -292,8 +310,11 @@ func (s *Server) listDistributions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := &xmlDistributionList{Marker: marker, MaxItems: max, IsTruncated: truncated, Quantity: len(items)}
+	if len(items) > 0 {
+		out.Items = &xmlItems{}
+	}
 	for _, d := range items {
-		out.Items = append(out.Items, xmlNode{s.summaryOf(d)})
+		out.Items.Nodes = append(out.Items.Nodes, xmlNode{s.summaryOf(d)})
 	}
 	if truncated {
 		out.NextMarker = items[len(items)-1].ID
@@ -373,6 +394,10 @@ func (s *Server) updateDistribution(w http.ResponseWriter, r *http.Request) {
 	c, aerr := s.decodeConfig(r)
 	if aerr != nil {
 		s.writeError(w, r, aerr)
+		return
+	}
+	if err := s.checkReferences(r.Context(), c); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	now := s.now()

@@ -41,6 +41,42 @@ var statusOf = map[string]int{
 	"TooManyDistributionCNAMEs":      http.StatusBadRequest,
 	"TooManyInvalidationsInProgress": http.StatusBadRequest,
 	"TooManyOrigins":                 http.StatusBadRequest,
+
+	// Origin access controls, policies, public keys and key groups
+	// (statuses from the model).
+	"CachePolicyAlreadyExists":                    http.StatusConflict,
+	"CachePolicyInUse":                            http.StatusConflict,
+	"CannotChangeImmutablePublicKeyFields":        http.StatusBadRequest,
+	"IllegalDelete":                               http.StatusBadRequest,
+	"IllegalOriginAccessConfiguration":            http.StatusBadRequest,
+	"IllegalUpdate":                               http.StatusBadRequest,
+	"InvalidOriginAccessControl":                  http.StatusBadRequest,
+	"KeyGroupAlreadyExists":                       http.StatusConflict,
+	"NoSuchCachePolicy":                           http.StatusNotFound,
+	"NoSuchOriginAccessControl":                   http.StatusNotFound,
+	"NoSuchOriginRequestPolicy":                   http.StatusNotFound,
+	"NoSuchPublicKey":                             http.StatusNotFound,
+	"NoSuchResponseHeadersPolicy":                 http.StatusNotFound,
+	"OriginAccessControlAlreadyExists":            http.StatusConflict,
+	"OriginAccessControlInUse":                    http.StatusConflict,
+	"OriginRequestPolicyAlreadyExists":            http.StatusConflict,
+	"OriginRequestPolicyInUse":                    http.StatusConflict,
+	"PublicKeyAlreadyExists":                      http.StatusConflict,
+	"PublicKeyInUse":                              http.StatusConflict,
+	"ResourceInUse":                               http.StatusConflict,
+	"ResponseHeadersPolicyAlreadyExists":          http.StatusConflict,
+	"ResponseHeadersPolicyInUse":                  http.StatusConflict,
+	"TooLongCSPInResponseHeadersPolicy":           http.StatusBadRequest,
+	"TooManyCookiesInCachePolicy":                 http.StatusBadRequest,
+	"TooManyCookiesInOriginRequestPolicy":         http.StatusBadRequest,
+	"TooManyCustomHeadersInResponseHeadersPolicy": http.StatusBadRequest,
+	"TooManyHeadersInCachePolicy":                 http.StatusBadRequest,
+	"TooManyHeadersInOriginRequestPolicy":         http.StatusBadRequest,
+	"TooManyPublicKeysInKeyGroup":                 http.StatusBadRequest,
+	"TooManyQueryStringsInCachePolicy":            http.StatusBadRequest,
+	"TooManyQueryStringsInOriginRequestPolicy":    http.StatusBadRequest,
+	"TooManyRemoveHeadersInResponseHeadersPolicy": http.StatusBadRequest,
+	"TrustedKeyGroupDoesNotExist":                 http.StatusBadRequest,
 }
 
 // apiError is an error answered with CloudFront's ErrorResponse envelope.
@@ -48,6 +84,9 @@ type apiError struct {
 	Code    string
 	Message string
 	Status  int
+	// Detail is cfinv's explanation beyond CloudFront's fixed Message
+	// (which value, which limit); it goes to the log, never the wire.
+	Detail string
 }
 
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }
@@ -60,6 +99,29 @@ func errorf(code, format string, a ...any) *apiError {
 		status = http.StatusBadRequest
 	}
 	return &apiError{Code: code, Message: fmt.Sprintf(format, a...), Status: status}
+}
+
+// fixed builds an apiError whose Message is CloudFront's fixed text for
+// code (fixedMessages) and whose Detail, for the log, is the formatted
+// explanation.
+func fixed(code, detailFormat string, a ...any) *apiError {
+	e := errorf(code, "%s", fixedMessages[code])
+	e.Detail = fmt.Sprintf(detailFormat, a...)
+	return e
+}
+
+// fixedMessages are the texts CloudFront answers these codes with,
+// whatever the request. Clients and people compare them verbatim.
+var fixedMessages = map[string]string{
+	"MalformedXML":                   msgMalformedXML,
+	"NoSuchOrigin":                   msgNoSuchOrigin,
+	"TooManyInvalidationsInProgress": msgTooMany,
+	"InvalidErrorCode":               "An invalid error code was specified.",
+	"InvalidResponseCode":            "A response code is not valid.",
+	"InvalidRelativePath":            "The relative path is too big, is not URL-encoded, or does not begin with a slash (/).",
+	"TooManyOrigins":                 "You cannot create more origins for the distribution.",
+	"TooManyCacheBehaviors":          "You cannot create more cache behaviors for the distribution.",
+	"TooManyDistributionCNAMEs":      "Your request contains more CNAMEs than are allowed per distribution.",
 }
 
 // errorType is CloudFront's fault attribution: the client's for 4xx.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -232,3 +233,7 @@ func paths(prefix string, n int) []string {
 	}
 	return out
 }
+
+func stringsReader(s string) io.Reader { return strings.NewReader(s) }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

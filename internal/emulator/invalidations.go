@@ -25,10 +25,10 @@ func parseBody(body []byte, root string) (*distconfig.Node, *apiError) {
 	}
 	n, err := distconfig.Parse(bytes.NewReader(body))
 	if err != nil {
-		return nil, errorf("MalformedXML", "%s %v", msgMalformedXML, err)
+		return nil, fixed("MalformedXML", "%v", err)
 	}
 	if n.Name != root {
-		return nil, errorf("MalformedXML", "%s The root element is <%s>, want <%s>.", msgMalformedXML, n.Name, root)
+		return nil, fixed("MalformedXML", "The root element is <%s>, want <%s>.", n.Name, root)
 	}
 	return n, nil
 }
@@ -42,7 +42,7 @@ func quantityOf(n *distconfig.Node, what string) (int, *apiError) {
 	}
 	q, err := strconv.Atoi(qn.Value())
 	if err != nil || q < 0 {
-		return 0, errorf("MalformedXML", "%s %s.Quantity %q is not a non-negative integer.", msgMalformedXML, what, qn.Value())
+		return 0, fixed("MalformedXML", "%s.Quantity %q is not a non-negative integer.", what, qn.Value())
 	}
 	got := 0
 	if items := n.Child("Items"); items != nil {
@@ -73,7 +73,7 @@ func decodeInvalidationBatch(body []byte) (*invalidationBatch, *apiError) {
 	if items := paths.Child("Items"); items != nil {
 		for _, it := range items.Nodes {
 			if it.Name != "Path" || len(it.Nodes) > 0 {
-				return nil, errorf("MalformedXML", "%s InvalidationBatch.Paths.Items holds <%s>, want <Path> text elements.", msgMalformedXML, it.Name)
+				return nil, fixed("MalformedXML", "InvalidationBatch.Paths.Items holds <%s>, want <Path> text elements.", it.Name)
 			}
 			// Raw text, not trimmed: the path is exactly what was sent.
 			b.Paths = append(b.Paths, it.Text)
@@ -122,10 +122,10 @@ func admitLimits(running []*store.Invalidation, paths []string) *apiError {
 		load = load.Add(cfpath.LoadOf(inv.Paths))
 	}
 	if load.Paths > cfpath.MaxInProgressPaths {
-		return errorf("TooManyInvalidationsInProgress", "%s %d paths would be in progress, the limit is %d.", msgTooMany, load.Paths, cfpath.MaxInProgressPaths)
+		return fixed("TooManyInvalidationsInProgress", "%d paths would be in progress, the limit is %d.", load.Paths, cfpath.MaxInProgressPaths)
 	}
 	if load.Wildcards > cfpath.MaxInProgressWildcards {
-		return errorf("TooManyInvalidationsInProgress", "%s %d wildcard paths would be in progress, the limit is %d.", msgTooMany, load.Wildcards, cfpath.MaxInProgressWildcards)
+		return fixed("TooManyInvalidationsInProgress", "%d wildcard paths would be in progress, the limit is %d.", load.Wildcards, cfpath.MaxInProgressWildcards)
 	}
 	return nil
 }
@@ -258,7 +258,10 @@ func (s *Server) listInvalidations(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
 	out := &xmlInvalidationList{Marker: marker, MaxItems: max, IsTruncated: truncated, Quantity: len(items)}
 	for _, inv := range items {
-		out.Items = append(out.Items, xmlInvalidationSummary{ID: inv.ID, CreateTime: wireTime(inv.CreateTime), Status: inv.StatusAt(now)})
+		if out.Items == nil {
+			out.Items = &xmlInvalidationItems{}
+		}
+		out.Items.Summaries = append(out.Items.Summaries, xmlInvalidationSummary{ID: inv.ID, CreateTime: wireTime(inv.CreateTime), Status: inv.StatusAt(now)})
 	}
 	if truncated {
 		out.NextMarker = items[len(items)-1].ID

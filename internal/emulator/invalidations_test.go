@@ -340,17 +340,17 @@ func TestCreateInvalidationRawBodies(t *testing.T) {
 		{"whitespace body", " \n", "MissingBody", 400, "requires a body"},
 		{"malformed", `<InvalidationBatch><oops`, "MalformedXML", 400, "not well-formed"},
 		{"not XML", `{"Paths":[]}`, "MalformedXML", 400, "not well-formed"},
-		{"wrong root", `<DistributionConfig ` + ns + `/>`, "MalformedXML", 400, "&lt;DistributionConfig&gt;"},
+		{"wrong root", `<DistributionConfig ` + ns + `/>`, "MalformedXML", 400, "<Message>The XML you provided was not well-formed or did not validate against our published schema.</Message>"},
 		{"DTD", `<!DOCTYPE x [<!ENTITY a "b">]><InvalidationBatch/>`, "MalformedXML", 400, "not well-formed"},
 		{"quantity mismatch", `<InvalidationBatch><CallerReference>r</CallerReference><Paths><Quantity>1</Quantity><Items><Path>/a</Path><Path>/b</Path></Items></Paths></InvalidationBatch>`,
 			"InconsistentQuantities", 400, "The specified quantity of Paths (1) does not match the actual quantity supplied (2)."},
 		{"quantity not a number", `<InvalidationBatch><CallerReference>r</CallerReference><Paths><Quantity>x</Quantity></Paths></InvalidationBatch>`,
-			"MalformedXML", 400, "Quantity"},
+			"MalformedXML", 400, "<Message>The XML you provided was not well-formed or did not validate against our published schema.</Message>"},
 		{"no paths", `<InvalidationBatch><CallerReference>r</CallerReference></InvalidationBatch>`, "InvalidArgument", 400, "Paths is required"},
 		{"no caller reference", `<InvalidationBatch><Paths><Quantity>1</Quantity><Items><Path>/a</Path></Items></Paths></InvalidationBatch>`,
 			"InvalidArgument", 400, "CallerReference is required"},
 		{"non-Path item", `<InvalidationBatch><CallerReference>r</CallerReference><Paths><Quantity>1</Quantity><Items><Foo>/a</Foo></Items></Paths></InvalidationBatch>`,
-			"MalformedXML", 400, "&lt;Foo&gt;"},
+			"MalformedXML", 400, "<Message>The XML you provided was not well-formed or did not validate against our published schema.</Message>"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -57,7 +57,7 @@ func checkConfigLimits(c *distconfig.Node) *apiError {
 	}
 	aliases := c.Find("Aliases", "Items").All("CNAME")
 	if len(aliases) > maxAliases {
-		return errorf("TooManyDistributionCNAMEs", "Your request contains more CNAMEs than are allowed per distribution: %d, the limit is %d.", len(aliases), maxAliases)
+		return fixed("TooManyDistributionCNAMEs", "%d CNAMEs, the limit is %d.", len(aliases), maxAliases)
 	}
 	for i, a := range aliases {
 		if n := utf8.RuneCountInString(a.Value()); n > maxAliasLen {
@@ -71,10 +71,10 @@ func checkConfigLimits(c *distconfig.Node) *apiError {
 		return 0
 	}
 	if n := items("Origins", "Items"); n > maxOrigins {
-		return errorf("TooManyOrigins", "You cannot create more origins for the distribution: %d, the limit is %d.", n, maxOrigins)
+		return fixed("TooManyOrigins", "%d origins, the limit is %d.", n, maxOrigins)
 	}
 	if n := items("CacheBehaviors", "Items"); n > maxCacheBehaviors {
-		return errorf("TooManyCacheBehaviors", "You cannot create more cache behaviors for the distribution: %d, the limit is %d.", n, maxCacheBehaviors)
+		return fixed("TooManyCacheBehaviors", "%d cache behaviors, the limit is %d.", n, maxCacheBehaviors)
 	}
 	return nil
 }

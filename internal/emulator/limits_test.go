@@ -59,7 +59,7 @@ func TestClientValueLimits(t *testing.T) {
 					}
 				}
 			}
-			wantLimit(t, create(aliases(101, 20)), "TooManyDistributionCNAMEs", "100")
+			wantLimit(t, create(aliases(101, 20)), "TooManyDistributionCNAMEs", "Your request contains more CNAMEs than are allowed per distribution.")
 			wantLimit(t, create(aliases(1, 254)), "InvalidArgument", "253")
 			wantLimit(t, create(func(c *types.DistributionConfig) {
 				o := c.Origins.Items[0]
@@ -71,7 +71,7 @@ func TestClientValueLimits(t *testing.T) {
 					}
 					c.Origins.Items = append(c.Origins.Items, o)
 				}
-			}), "TooManyOrigins", "100")
+			}), "TooManyOrigins", "You cannot create more origins for the distribution.")
 			if err := create(func(c *types.DistributionConfig) {
 				c.Comment = aws.String(strings.Repeat("é", 128))
 				aliases(100, 253)(c)

@@ -22,6 +22,49 @@ var implemented = map[string]bool{
 	"ListTagsForResource":        true,
 	"TagResource":                true,
 	"UntagResource":              true,
+
+	// Issue 15: origin access controls, policies, public keys, key groups.
+	"CreateOriginAccessControl":      true,
+	"GetOriginAccessControl":         true,
+	"GetOriginAccessControlConfig":   true,
+	"ListOriginAccessControls":       true,
+	"UpdateOriginAccessControl":      true,
+	"DeleteOriginAccessControl":      true,
+	"CreateCachePolicy":              true,
+	"GetCachePolicy":                 true,
+	"GetCachePolicyConfig":           true,
+	"ListCachePolicies":              true,
+	"UpdateCachePolicy":              true,
+	"DeleteCachePolicy":              true,
+	"CreateOriginRequestPolicy":      true,
+	"GetOriginRequestPolicy":         true,
+	"GetOriginRequestPolicyConfig":   true,
+	"ListOriginRequestPolicies":      true,
+	"UpdateOriginRequestPolicy":      true,
+	"DeleteOriginRequestPolicy":      true,
+	"CreateResponseHeadersPolicy":    true,
+	"GetResponseHeadersPolicy":       true,
+	"GetResponseHeadersPolicyConfig": true,
+	"ListResponseHeadersPolicies":    true,
+	"UpdateResponseHeadersPolicy":    true,
+	"DeleteResponseHeadersPolicy":    true,
+	"CreatePublicKey":                true,
+	"GetPublicKey":                   true,
+	"GetPublicKeyConfig":             true,
+	"ListPublicKeys":                 true,
+	"UpdatePublicKey":                true,
+	"DeletePublicKey":                true,
+	"CreateKeyGroup":                 true,
+	"GetKeyGroup":                    true,
+	"GetKeyGroupConfig":              true,
+	"ListKeyGroups":                  true,
+	"UpdateKeyGroup":                 true,
+	"DeleteKeyGroup":                 true,
+
+	"ListDistributionsByCachePolicyId":           true,
+	"ListDistributionsByOriginRequestPolicyId":   true,
+	"ListDistributionsByResponseHeadersPolicyId": true,
+	"ListDistributionsByKeyGroup":                true,
 }
 
 func (s *Server) routes() {
@@ -37,6 +80,11 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET "+v+"/distribution/{id}/invalidation/{invID}", s.getInvalidation)
 	s.mux.HandleFunc("GET "+v+"/tagging", s.listTagsForResource)
 	s.mux.HandleFunc("POST "+v+"/tagging", s.tagging)
+	// Issue 15: origin access controls, policies, public keys, key groups.
+	for _, k := range resourceKinds {
+		s.resourceRoutes(k)
+	}
+	s.lookupRoutes()
 	s.mux.HandleFunc("/", s.notImplemented)
 }
 

@@ -131,6 +131,7 @@ type recorder struct {
 	http.ResponseWriter
 	status int
 	code   string
+	detail string
 }
 
 func (r *recorder) WriteHeader(status int) {
@@ -171,8 +172,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 				s.writeError(rec, r, errorf("InternalFailure", "The server encountered an internal error. Please try again."))
 			}
 		}
-		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
-			"code", rec.code, "duration", time.Since(start), "request_id", id)
+		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", rec.status,
+			"code", rec.code, "duration", time.Since(start), "request_id", id}
+		if rec.detail != "" {
+			attrs = append(attrs, "detail", rec.detail)
+		}
+		s.log.Info("request", attrs...)
 	}()
 
 	body, err := s.readBody(rec, r)
@@ -273,6 +278,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if rec, ok := w.(*recorder); ok {
 		rec.code = ae.Code
+		rec.detail = ae.Detail
 	}
 	resp := xmlErrorResponse{
 		Error:     xmlError{Type: errorType(ae.Status), Code: ae.Code, Message: ae.Message},

@@ -60,15 +60,15 @@ func parseTags(n *distconfig.Node) ([]store.Tag, *apiError) {
 	seen := map[string]bool{}
 	for _, c := range n.Nodes {
 		if c.Name != "Items" {
-			return nil, errorf("MalformedXML", "%s <Tags> holds <%s>, want <Items>.", msgMalformedXML, c.Name)
+			return nil, fixed("MalformedXML", "<Tags> holds <%s>, want <Items>.", c.Name)
 		}
 		for _, t := range c.Nodes {
 			if t.Name != "Tag" {
-				return nil, errorf("MalformedXML", "%s <Tags><Items> holds <%s>, want <Tag>.", msgMalformedXML, t.Name)
+				return nil, fixed("MalformedXML", "<Tags><Items> holds <%s>, want <Tag>.", t.Name)
 			}
 			for _, f := range t.Nodes {
 				if f.Name != "Key" && f.Name != "Value" || len(f.Nodes) > 0 {
-					return nil, errorf("MalformedXML", "%s <Tag> holds <%s>, want <Key> and <Value> text.", msgMalformedXML, f.Name)
+					return nil, fixed("MalformedXML", "<Tag> holds <%s>, want <Key> and <Value> text.", f.Name)
 				}
 			}
 			if !t.Has("Key") {
@@ -100,11 +100,11 @@ func parseTagKeys(n *distconfig.Node) ([]string, *apiError) {
 	var out []string
 	for _, c := range n.Nodes {
 		if c.Name != "Items" {
-			return nil, errorf("MalformedXML", "%s <TagKeys> holds <%s>, want <Items>.", msgMalformedXML, c.Name)
+			return nil, fixed("MalformedXML", "<TagKeys> holds <%s>, want <Items>.", c.Name)
 		}
 		for _, k := range c.Nodes {
 			if k.Name != "Key" || len(k.Nodes) > 0 {
-				return nil, errorf("MalformedXML", "%s <TagKeys><Items> holds <%s>, want <Key> text.", msgMalformedXML, k.Name)
+				return nil, fixed("MalformedXML", "<TagKeys><Items> holds <%s>, want <Key> text.", k.Name)
 			}
 			if aerr := validateTagKey(k.Text); aerr != nil {
 				return nil, aerr

@@ -41,13 +41,19 @@ type xmlInvalidationSummary struct {
 }
 
 type xmlInvalidationList struct {
-	XMLName     xml.Name                 `xml:"http://cloudfront.amazonaws.com/doc/2020-05-31/ InvalidationList"`
-	Marker      string                   `xml:"Marker"`
-	NextMarker  string                   `xml:"NextMarker,omitempty"`
-	MaxItems    int                      `xml:"MaxItems"`
-	IsTruncated bool                     `xml:"IsTruncated"`
-	Quantity    int                      `xml:"Quantity"`
-	Items       []xmlInvalidationSummary `xml:"Items>InvalidationSummary,omitempty"`
+	XMLName     xml.Name              `xml:"http://cloudfront.amazonaws.com/doc/2020-05-31/ InvalidationList"`
+	Marker      string                `xml:"Marker"`
+	NextMarker  string                `xml:"NextMarker,omitempty"`
+	MaxItems    int                   `xml:"MaxItems"`
+	IsTruncated bool                  `xml:"IsTruncated"`
+	Quantity    int                   `xml:"Quantity"`
+	Items       *xmlInvalidationItems `xml:"Items,omitempty"`
+}
+
+// xmlInvalidationItems is InvalidationList.Items; a nil pointer leaves
+// Items out of an empty list, as CloudFront does.
+type xmlInvalidationItems struct {
+	Summaries []xmlInvalidationSummary `xml:"InvalidationSummary"`
 }
 
 // xmlActive is ActiveTrustedSigners / ActiveTrustedKeyGroups: the emulator
@@ -79,7 +85,27 @@ type xmlDistributionList struct {
 	MaxItems    int       `xml:"MaxItems"`
 	IsTruncated bool      `xml:"IsTruncated"`
 	Quantity    int       `xml:"Quantity"`
-	Items       []xmlNode `xml:"Items>DistributionSummary,omitempty"`
+	Items       *xmlItems `xml:"Items,omitempty"`
+}
+
+// xmlItems is the Items element of a list whose entries are built as node
+// trees; a nil pointer leaves Items out of an empty list, as CloudFront
+// does. Each node is written under its own name.
+type xmlItems struct {
+	Nodes []xmlNode
+}
+
+// MarshalXML writes <Items> and each node under its own name.
+func (it xmlItems) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	if err := e.EncodeToken(start); err != nil {
+		return err
+	}
+	for _, n := range it.Nodes {
+		if err := n.MarshalXML(e, xml.StartElement{Name: xml.Name{Local: n.Name}}); err != nil {
+			return err
+		}
+	}
+	return e.EncodeToken(start.End())
 }
 
 type xmlTag struct {

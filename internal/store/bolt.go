@@ -31,6 +31,8 @@ import (
 //	    order/              8-byte big-endian Seq -> ID
 //	    refs/               CallerReference -> ID
 //	    running/            ID -> 8-byte big-endian CompleteAt (Unix ns)
+//	resources/<kind>/       origin access controls, policies, keys (see
+//	                        bolt_resource.go)
 //
 // running/ is the in-progress index: it holds only invalidations whose
 // deadline had not passed when last looked at, and write transactions
@@ -81,7 +83,7 @@ func OpenBolt(path string) (*Bolt, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bktDists, bktDistOrder, bktDistRefs, bktInvs} {
+		for _, name := range [][]byte{bktDists, bktDistOrder, bktDistRefs, bktInvs, bktResources} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -154,8 +156,8 @@ func (b *Bolt) CreateDistribution(_ context.Context, d *Distribution) error {
 	var seq uint64
 	err := b.update(func(tx *bolt.Tx) error {
 		dists, refs := tx.Bucket(bktDists), tx.Bucket(bktDistRefs)
-		if refs.Get([]byte(d.CallerReference)) != nil {
-			return fmt.Errorf("caller reference %q: %w", d.CallerReference, ErrDistributionExists)
+		if id := refs.Get([]byte(d.CallerReference)); id != nil {
+			return fmt.Errorf("caller reference %q: %w", d.CallerReference, &ExistsError{ID: string(id)})
 		}
 		if dists.Get([]byte(d.ID)) != nil {
 			return fmt.Errorf("id %s: %w", d.ID, ErrDistributionExists)

@@ -17,6 +17,7 @@ type Mem struct {
 	order  []string          // distribution IDs in creation order
 	refs   map[string]string // distribution CallerReference -> ID
 	invs   map[string]*memInvalidations
+	res    map[string]*memResources // by kind
 }
 
 type memInvalidations struct {
@@ -55,8 +56,8 @@ func (m *Mem) CreateDistribution(_ context.Context, d *Distribution) error {
 		return err
 	}
 	defer m.mu.Unlock()
-	if _, ok := m.refs[d.CallerReference]; ok {
-		return fmt.Errorf("create distribution: caller reference %q: %w", d.CallerReference, ErrDistributionExists)
+	if id, ok := m.refs[d.CallerReference]; ok {
+		return fmt.Errorf("create distribution: caller reference %q: %w", d.CallerReference, &ExistsError{ID: id})
 	}
 	if _, ok := m.dists[d.ID]; ok {
 		return fmt.Errorf("create distribution: id %s: %w", d.ID, ErrDistributionExists)

@@ -66,6 +66,21 @@ func (e *KeyError) Error() string {
 // Unwrap returns ErrInvalidKey.
 func (e *KeyError) Unwrap() error { return ErrInvalidKey }
 
+// ExistsError is the error CreateDistribution returns for a reused
+// CallerReference: it names the distribution that holds it, which
+// CloudFront's DistributionAlreadyExists message ends with. It wraps
+// ErrDistributionExists.
+type ExistsError struct {
+	// ID is the distribution that already has the CallerReference.
+	ID string
+}
+
+// Error names the existing distribution.
+func (e *ExistsError) Error() string { return "distribution already exists: " + e.ID }
+
+// Unwrap returns ErrDistributionExists.
+func (e *ExistsError) Unwrap() error { return ErrDistributionExists }
+
 // checkKey returns a *KeyError when key cannot be stored.
 func checkKey(what, key string) error {
 	if key == "" || len(key) > MaxKeyBytes {
@@ -172,7 +187,9 @@ type Store interface {
 	// ErrDistributionExists, and stores nothing, when a distribution
 	// with the same CallerReference or ID exists (CloudFront refuses a
 	// reused distribution CallerReference whatever the config). An empty
-	// CallerReference or one over MaxKeyBytes gives ErrInvalidKey.
+	// CallerReference or one over MaxKeyBytes gives ErrInvalidKey. For a
+	// reused CallerReference the error is an *ExistsError naming the
+	// distribution that holds it.
 	CreateDistribution(ctx context.Context, d *Distribution) error
 
 	// GetDistribution returns the distribution with the given ID, or
@@ -232,6 +249,10 @@ type Store interface {
 	// progress at now, or ErrNoDistribution. It does not scan the
 	// distribution's completed invalidations.
 	CountInProgress(ctx context.Context, distID string, now time.Time) (int, error)
+
+	// ResourceStore holds the other configuration resources (origin
+	// access controls, policies, public keys, key groups).
+	ResourceStore
 
 	// Close releases the store. Later calls return ErrClosed.
 	Close() error

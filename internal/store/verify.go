@@ -390,7 +390,7 @@ func verifyRecords(tx *bolt.Tx) error {
 	}
 	for name := range top {
 		switch name {
-		case string(bktDists), string(bktDistOrder), string(bktDistRefs), string(bktInvs):
+		case string(bktDists), string(bktDistOrder), string(bktDistRefs), string(bktInvs), string(bktResources):
 		default:
 			return fmt.Errorf("unexpected bucket %q", truncateKey([]byte(name)))
 		}
@@ -441,11 +441,65 @@ func verifyRecords(tx *bolt.Tx) error {
 			return fmt.Errorf("%s holds %d entries for %d distributions", b.name, got, n)
 		}
 	}
-	return invs.ForEachBucket(func(dist []byte) error {
+	err = invs.ForEachBucket(func(dist []byte) error {
 		if dists.Get(dist) == nil {
 			return fmt.Errorf("invalidations of %s: no such distribution", truncateKey(dist))
 		}
 		return verifyInvalidations(invs.Bucket(dist), string(dist))
+	})
+	if err != nil {
+		return err
+	}
+	if res := tx.Bucket(bktResources); res != nil {
+		return verifyResources(res)
+	}
+	return nil
+}
+
+// verifyResources checks every kind under resources/: each record decodes,
+// names its kind and ID, and is indexed by its Seq and Name, and the
+// indexes hold nothing else.
+func verifyResources(res *bolt.Bucket) error {
+	return res.ForEach(func(kind, v []byte) error {
+		if v != nil {
+			return fmt.Errorf("resources/%s is a record, want a bucket", truncateKey(kind))
+		}
+		k := res.Bucket(kind)
+		ids, order, names := k.Bucket(bktIDs), k.Bucket(bktOrder), k.Bucket(bktNames)
+		if ids == nil || order == nil || names == nil {
+			return fmt.Errorf("resources/%s: an index bucket is missing", truncateKey(kind))
+		}
+		n := 0
+		err := ids.ForEach(func(id, v []byte) error {
+			n++
+			if v == nil {
+				return fmt.Errorf("resources/%s/%s is a bucket, want a record", truncateKey(kind), truncateKey(id))
+			}
+			var r Resource
+			if err := decodeStrict(v, &r); err != nil {
+				return fmt.Errorf("%s %s: %w", truncateKey(kind), truncateKey(id), err)
+			}
+			switch {
+			case r.ID != string(id) || r.Kind != string(kind):
+				return fmt.Errorf("%s %s: record says %s %s", truncateKey(kind), truncateKey(id), truncateKey([]byte(r.Kind)), truncateKey([]byte(r.ID)))
+			case r.Name == "" || r.Config == nil || r.Seq == 0:
+				return fmt.Errorf("%s %s: Name, Config or Seq missing", truncateKey(kind), truncateKey(id))
+			case !bytes.Equal(names.Get([]byte(r.Name)), id):
+				return fmt.Errorf("%s %s: its name is not indexed to it", truncateKey(kind), truncateKey(id))
+			case !bytes.Equal(order.Get(u64(r.Seq)), id):
+				return fmt.Errorf("%s %s: its sequence %d is not indexed to it", truncateKey(kind), truncateKey(id), r.Seq)
+			case ids.Sequence() < r.Seq:
+				return fmt.Errorf("%s %s: sequence %d is above the bucket's", truncateKey(kind), truncateKey(id), r.Seq)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if countKeys(order) != n || countKeys(names) != n {
+			return fmt.Errorf("resources/%s: indexes disagree with %d records", truncateKey(kind), n)
+		}
+		return nil
 	})
 }
 

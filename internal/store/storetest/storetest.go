@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ReturnedCopies", testReturnedCopies},
 		{"ConcurrentCreates", testConcurrentCreates},
 		{"KeyLimits", testKeyLimits},
+		{"Resources", testResources},
 		{"Closed", testClosed},
 	}
 	for _, tt := range tests {
@@ -155,8 +156,13 @@ func testDistributionCallerReferenceUnique(t *testing.T, s store.Store) {
 	mustCreateDist(t, s, 1)
 	dup := NewDistribution(2)
 	dup.CallerReference = "ref-1"
-	wantErr(t, "CreateDistribution(same ref)", s.CreateDistribution(ctx(t), dup), store.ErrDistributionExists)
-	_, err := s.GetDistribution(ctx(t), dup.ID)
+	err := s.CreateDistribution(ctx(t), dup)
+	wantErr(t, "CreateDistribution(same ref)", err, store.ErrDistributionExists)
+	var ee *store.ExistsError
+	if !errors.As(err, &ee) || ee.ID != NewDistribution(1).ID {
+		t.Errorf("CreateDistribution(same ref) = %v, want an *ExistsError naming %s", err, NewDistribution(1).ID)
+	}
+	_, err = s.GetDistribution(ctx(t), dup.ID)
 	wantErr(t, "GetDistribution(refused)", err, store.ErrNoDistribution)
 	sameID := NewDistribution(1)
 	sameID.CallerReference = "other"

@@ -1,0 +1,370 @@
+package emulator
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/cfinv/cfinv/internal/distconfig"
+	"github.com/cfinv/cfinv/internal/store"
+)
+
+// resourceKind describes one of the configuration resources that share
+// CloudFront's Create/Get/GetConfig/List/Update/Delete shape: origin access
+// controls, the three kinds of policies, public keys and key groups. Each
+// is kept in the store as a store.Resource whose Config is the validated
+// <Elem>Config tree.
+type resourceKind struct {
+	kind string // store kind and URL segment, e.g. "origin-access-control"
+	elem string // element name, e.g. "OriginAccessControl"
+	// newID returns a new ID in CloudFront's format for the kind.
+	newID func() string
+	// timeField is the timestamp member of the resource element:
+	// "LastModifiedTime", "CreatedTime" or "" (none).
+	timeField string
+	// updateAtConfig: Update is PUT /{id}/config (else PUT /{id}).
+	updateAtConfig bool
+	// listMarker: the list carries Marker and IsTruncated.
+	listMarker bool
+	// typed: the list takes Type=managed|custom and its summaries carry
+	// Type.
+	typed bool
+	// summary builds the list entry from the wire resource element.
+	summary func(r *store.Resource, wire *distconfig.Node, typ string) *distconfig.Node
+	// noSuch, exists and inUse are the kind's error codes and messages.
+	noSuch, noSuchMsg   string
+	exists, existsMsg   string
+	inUseCode, inUseMsg string
+	// defaults fills in what CloudFront adds to a config (may be nil).
+	defaults func(c *distconfig.Node)
+	// check runs after the model's shape check: the kind's own rules
+	// (may be nil). old is the stored resource on update, else nil.
+	check func(ctx context.Context, s *Server, c *distconfig.Node, old *store.Resource) *apiError
+	// inUse reports whether the resource is referenced (may be nil).
+	inUse func(r *store.Resource, in store.Snapshot) (bool, error)
+	// managed are AWS's read-only resources of the kind, by ID.
+	managed []*store.Resource
+}
+
+func (k *resourceKind) configElem() string { return k.elem + "Config" }
+
+func (k *resourceKind) managedByID(id string) *store.Resource {
+	for _, m := range k.managed {
+		if m.ID == id {
+			return m
+		}
+	}
+	return nil
+}
+
+// resourceRoutes registers the kind's six operations.
+func (s *Server) resourceRoutes(k *resourceKind) {
+	base := "/2020-05-31/" + k.kind
+	s.mux.HandleFunc("POST "+base, func(w http.ResponseWriter, r *http.Request) { s.createResource(w, r, k) })
+	s.mux.HandleFunc("GET "+base, func(w http.ResponseWriter, r *http.Request) { s.listResources(w, r, k) })
+	s.mux.HandleFunc("GET "+base+"/{id}", func(w http.ResponseWriter, r *http.Request) { s.getResource(w, r, k, false) })
+	s.mux.HandleFunc("GET "+base+"/{id}/config", func(w http.ResponseWriter, r *http.Request) { s.getResource(w, r, k, true) })
+	update := "PUT " + base + "/{id}"
+	if k.updateAtConfig {
+		update += "/config"
+	}
+	s.mux.HandleFunc(update, func(w http.ResponseWriter, r *http.Request) { s.updateResource(w, r, k) })
+	s.mux.HandleFunc("DELETE "+base+"/{id}", func(w http.ResponseWriter, r *http.Request) { s.deleteResource(w, r, k) })
+}
+
+// decodeResourceConfig parses and validates a <Elem>Config body.
+func (s *Server) decodeResourceConfig(r *http.Request, k *resourceKind, old *store.Resource) (*distconfig.Node, *apiError) {
+	c, aerr := parseBody(requestBody(r), k.configElem())
+	if aerr != nil {
+		return nil, aerr
+	}
+	if aerr := checkQuantities(c, k.configElem()); aerr != nil {
+		return nil, aerr
+	}
+	if aerr := validateShape(c, k.configElem(), k.configElem()); aerr != nil {
+		return nil, aerr
+	}
+	if k.check != nil {
+		if aerr := k.check(r.Context(), s, c, old); aerr != nil {
+			return nil, aerr
+		}
+	}
+	if k.defaults != nil {
+		k.defaults(c)
+	}
+	dropEmptyItems(c)
+	return c, nil
+}
+
+// wireResource is the resource element: Id, the timestamp, the config.
+func (k *resourceKind) wireResource(res *store.Resource) *distconfig.Node {
+	n := &distconfig.Node{Name: k.elem, Nodes: []*distconfig.Node{leaf("Id", res.ID)}}
+	switch k.timeField {
+	case "LastModifiedTime":
+		n.Append(leaf("LastModifiedTime", wireTime(res.LastModifiedTime)))
+	case "CreatedTime":
+		n.Append(leaf("CreatedTime", wireTime(res.CreatedTime)))
+	}
+	n.Append(res.Config.Clone())
+	return n
+}
+
+func (s *Server) noSuch(k *resourceKind) *apiError { return errorf(k.noSuch, "%s", k.noSuchMsg) }
+
+// loadResource returns the managed or stored resource named in the path;
+// the error is the kind's NoSuch… *apiError for an unknown ID, else the
+// store's.
+func (s *Server) loadResource(ctx context.Context, k *resourceKind, id string) (*store.Resource, error) {
+	if m := k.managedByID(id); m != nil {
+		return m, nil
+	}
+	res, err := s.store.GetResource(ctx, k.kind, id)
+	if errors.Is(err, store.ErrNoResource) {
+		return nil, s.noSuch(k)
+	}
+	return res, err
+}
+
+func (s *Server) createResource(w http.ResponseWriter, r *http.Request, k *resourceKind) {
+	c, aerr := s.decodeResourceConfig(r, k, nil)
+	if aerr != nil {
+		s.writeError(w, r, aerr)
+		return
+	}
+	now := s.now()
+	res := &store.Resource{
+		Kind: k.kind, ID: k.newID(), Name: c.Value("Name"), ETag: newETag(),
+		CreatedTime: now, LastModifiedTime: now, Config: c,
+	}
+	for _, m := range k.managed {
+		if m.Name == res.Name {
+			s.writeError(w, r, errorf(k.exists, "%s", k.existsMsg))
+			return
+		}
+	}
+	err := s.store.CreateResource(r.Context(), res)
+	switch {
+	case errors.Is(err, store.ErrResourceExists):
+		s.writeError(w, r, errorf(k.exists, "%s", k.existsMsg))
+		return
+	case err != nil:
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", location(r, "/2020-05-31/"+k.kind+"/"+res.ID))
+	w.Header().Set("ETag", res.ETag)
+	s.writeXML(w, r, http.StatusCreated, xmlDocument{k.wireResource(res)})
+}
+
+func (s *Server) getResource(w http.ResponseWriter, r *http.Request, k *resourceKind, configOnly bool) {
+	res, err := s.loadResource(r.Context(), k, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", res.ETag)
+	if configOnly {
+		s.writeXML(w, r, http.StatusOK, xmlDocument{res.Config.Clone()})
+		return
+	}
+	s.writeXML(w, r, http.StatusOK, xmlDocument{k.wireResource(res)})
+}
+
+func (s *Server) listResources(w http.ResponseWriter, r *http.Request, k *resourceKind) {
+	max, aerr := parseMaxItems(r)
+	if aerr != nil {
+		s.writeError(w, r, aerr)
+		return
+	}
+	q := r.URL.Query()
+	typ := q.Get("Type")
+	if k.typed && typ != "" && typ != "managed" && typ != "custom" {
+		s.writeError(w, r, errorf("InvalidArgument", "Type %q is not managed or custom.", truncate(typ, 40)))
+		return
+	}
+	type entry struct {
+		res *store.Resource
+		typ string
+	}
+	var all []entry
+	if typ != "custom" {
+		for _, m := range k.managed {
+			all = append(all, entry{m, "managed"})
+		}
+	}
+	if typ != "managed" {
+		custom, err := s.store.ListResources(r.Context(), k.kind)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		for _, c := range custom {
+			all = append(all, entry{c, "custom"})
+		}
+	}
+	marker := q.Get("Marker")
+	start := 0
+	if marker != "" {
+		start = -1
+		for i, e := range all {
+			if e.res.ID == marker {
+				start = i + 1
+				break
+			}
+		}
+		if start < 0 {
+			s.writeError(w, r, errorf("InvalidArgument", "Marker %q does not name a %s.", truncate(marker, 40), k.elem))
+			return
+		}
+	}
+	page := all[start:]
+	truncated := len(page) > max
+	if truncated {
+		page = page[:max]
+	}
+	list := &distconfig.Node{Name: k.elem + "List"}
+	if k.listMarker {
+		list.Append(leaf("Marker", marker))
+	}
+	if truncated && len(page) > 0 {
+		list.Append(leaf("NextMarker", page[len(page)-1].res.ID))
+	}
+	list.Append(leaf("MaxItems", strconv.Itoa(max)))
+	if k.listMarker {
+		list.Append(leaf("IsTruncated", strconv.FormatBool(truncated)))
+	}
+	list.Append(leaf("Quantity", strconv.Itoa(len(page))))
+	if len(page) > 0 {
+		items := list.Append(&distconfig.Node{Name: "Items"})
+		for _, e := range page {
+			items.Append(k.summary(e.res, k.wireResource(e.res), e.typ))
+		}
+	}
+	s.writeXML(w, r, http.StatusOK, xmlDocument{list})
+}
+
+func (s *Server) updateResource(w http.ResponseWriter, r *http.Request, k *resourceKind) {
+	id := r.PathValue("id")
+	if k.managedByID(id) != nil {
+		s.writeError(w, r, errorf("IllegalUpdate", "The update contains modifications that are not allowed."))
+		return
+	}
+	etag, aerr := ifMatch(r)
+	if aerr != nil {
+		s.writeError(w, r, aerr)
+		return
+	}
+	old, err := s.loadResource(r.Context(), k, id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	c, aerr := s.decodeResourceConfig(r, k, old)
+	if aerr != nil {
+		s.writeError(w, r, aerr)
+		return
+	}
+	for _, m := range k.managed {
+		if m.Name == c.Value("Name") {
+			s.writeError(w, r, errorf(k.exists, "%s", k.existsMsg))
+			return
+		}
+	}
+	now := s.now()
+	res, err := s.store.UpdateResource(r.Context(), k.kind, id, func(res *store.Resource) error {
+		if res.ETag != etag {
+			return errPreconditionFailed()
+		}
+		res.Name, res.Config, res.ETag, res.LastModifiedTime = c.Value("Name"), c, newETag(), now
+		return nil
+	})
+	switch {
+	case errors.Is(err, store.ErrNoResource):
+		err = s.noSuch(k)
+	case errors.Is(err, store.ErrResourceExists):
+		err = errorf(k.exists, "%s", k.existsMsg)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", res.ETag)
+	s.writeXML(w, r, http.StatusOK, xmlDocument{k.wireResource(res)})
+}
+
+func (s *Server) deleteResource(w http.ResponseWriter, r *http.Request, k *resourceKind) {
+	id := r.PathValue("id")
+	if k.managedByID(id) != nil {
+		s.writeError(w, r, errorf("IllegalDelete", "Deletion is not allowed for this entity."))
+		return
+	}
+	etag, aerr := ifMatch(r)
+	if aerr != nil {
+		s.writeError(w, r, aerr)
+		return
+	}
+	err := s.store.DeleteResource(r.Context(), k.kind, id, func(res *store.Resource, in store.Snapshot) error {
+		if res.ETag != etag {
+			return errPreconditionFailed()
+		}
+		if k.inUse == nil {
+			return nil
+		}
+		used, err := k.inUse(res, in)
+		if err != nil {
+			return err
+		}
+		if used {
+			return errorf(k.inUseCode, "%s", k.inUseMsg)
+		}
+		return nil
+	})
+	if errors.Is(err, store.ErrNoResource) {
+		err = s.noSuch(k)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// behaviorsOf returns a distribution config's default and other cache
+// behaviours.
+func behaviorsOf(c *distconfig.Node) []*distconfig.Node {
+	var out []*distconfig.Node
+	if b := c.Child("DefaultCacheBehavior"); b != nil {
+		out = append(out, b)
+	}
+	return append(out, c.Find("CacheBehaviors", "Items").All("CacheBehavior")...)
+}
+
+// anyDistribution reports whether pred holds for a distribution in in.
+func anyDistribution(in store.Snapshot, pred func(c *distconfig.Node) bool) (bool, error) {
+	dists, err := in.Distributions()
+	if err != nil {
+		return false, err
+	}
+	for _, d := range dists {
+		if pred(d.Config) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// behaviorUses returns an inUse check for behaviours naming the resource
+// in member (e.g. CachePolicyId).
+func behaviorUses(member string) func(r *store.Resource, in store.Snapshot) (bool, error) {
+	return func(r *store.Resource, in store.Snapshot) (bool, error) {
+		return anyDistribution(in, func(c *distconfig.Node) bool {
+			for _, b := range behaviorsOf(c) {
+				if b.Value(member) == r.ID {
+					return true
+				}
+			}
+			return false
+		})
+	}
+}

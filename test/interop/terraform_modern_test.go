@@ -1,0 +1,299 @@
+package interop
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// tfModern is a modern site's configuration (issue 15 item 5): an origin
+// access control for the S3 bucket, AWS's managed CachingOptimized read
+// through the data source, a custom cache policy, a response headers
+// policy, an origin request policy, a public key in a key group trusted
+// for signed URLs, and a distribution using them all.
+const tfModern = `terraform {
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = %q
+    }
+  }
+}
+
+provider "aws" {
+  region                      = "us-east-1"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  skip_region_validation      = true
+  endpoints {
+    cloudfront = %q
+    sts        = %q
+  }
+}
+
+data "aws_cloudfront_cache_policy" "optimized" {
+  name = "Managed-CachingOptimized"
+}
+
+resource "aws_cloudfront_origin_access_control" "site" {
+  name                              = "site-bucket"
+  description                       = "the site's bucket"
+  origin_access_control_origin_type = "s3"
+  signing_behavior                  = "always"
+  signing_protocol                  = "sigv4"
+}
+
+resource "aws_cloudfront_cache_policy" "api" {
+  name        = "api"
+  comment     = "API answers, keyed on Authorization and the query string"
+  min_ttl     = 0
+  default_ttl = 60
+  max_ttl     = 600
+  parameters_in_cache_key_and_forwarded_to_origin {
+    enable_accept_encoding_gzip   = true
+    enable_accept_encoding_brotli = true
+    headers_config {
+      header_behavior = "whitelist"
+      headers {
+        items = ["Authorization"]
+      }
+    }
+    cookies_config {
+      cookie_behavior = "none"
+    }
+    query_strings_config {
+      query_string_behavior = "all"
+    }
+  }
+}
+
+resource "aws_cloudfront_response_headers_policy" "security" {
+  name    = "security"
+  comment = "security headers and CORS for the app"
+  cors_config {
+    access_control_allow_credentials = false
+    access_control_allow_headers {
+      items = ["Authorization"]
+    }
+    access_control_allow_methods {
+      items = ["GET", "HEAD"]
+    }
+    access_control_allow_origins {
+      items = ["https://app.example.com"]
+    }
+    access_control_max_age_sec = 600
+    origin_override            = true
+  }
+  security_headers_config {
+    frame_options {
+      frame_option = "DENY"
+      override     = true
+    }
+    content_type_options {
+      override = true
+    }
+    strict_transport_security {
+      access_control_max_age_sec = 31536000
+      include_subdomains         = true
+      override                   = true
+    }
+  }
+  custom_headers_config {
+    items {
+      header   = "X-Site"
+      value    = "modern"
+      override = false
+    }
+  }
+}
+
+resource "aws_cloudfront_origin_request_policy" "api" {
+  name    = "api-origin"
+  comment = "the API sees the viewer's language and query string"
+  headers_config {
+    header_behavior = "whitelist"
+    headers {
+      items = ["Accept-Language"]
+    }
+  }
+  cookies_config {
+    cookie_behavior = "none"
+  }
+  query_strings_config {
+    query_string_behavior = "all"
+  }
+}
+
+resource "aws_cloudfront_public_key" "signer" {
+  name        = "signer"
+  comment     = "signs the API's private URLs"
+  encoded_key = file("${path.module}/signer.pem")
+}
+
+resource "aws_cloudfront_key_group" "signers" {
+  name    = "signers"
+  comment = "who may sign"
+  items   = [aws_cloudfront_public_key.signer.id]
+}
+
+resource "aws_cloudfront_distribution" "site" {
+  enabled             = true
+  comment             = "cfinv terraform interop, modern"
+  default_root_object = "index.html"
+
+  origin {
+    origin_id                = "bucket"
+    domain_name              = "site-bucket.s3.us-east-1.amazonaws.com"
+    origin_access_control_id = aws_cloudfront_origin_access_control.site.id
+  }
+
+  default_cache_behavior {
+    target_origin_id           = "bucket"
+    viewer_protocol_policy     = "redirect-to-https"
+    allowed_methods            = ["GET", "HEAD"]
+    cached_methods             = ["GET", "HEAD"]
+    cache_policy_id            = data.aws_cloudfront_cache_policy.optimized.id
+    response_headers_policy_id = aws_cloudfront_response_headers_policy.security.id
+    compress                   = true
+  }
+
+  ordered_cache_behavior {
+    path_pattern           = "/api/*"
+    target_origin_id       = "bucket"
+    viewer_protocol_policy = "https-only"
+    allowed_methods        = ["GET", "HEAD", "OPTIONS"]
+    cached_methods         = ["GET", "HEAD"]
+    cache_policy_id          = aws_cloudfront_cache_policy.api.id
+    origin_request_policy_id = aws_cloudfront_origin_request_policy.api.id
+    trusted_key_groups       = [aws_cloudfront_key_group.signers.id]
+  }
+
+  viewer_certificate {
+    cloudfront_default_certificate = true
+  }
+
+  restrictions {
+    geo_restriction {
+      restriction_type = "none"
+    }
+  }
+}
+
+output "id" {
+  value = aws_cloudfront_distribution.site.id
+}
+
+output "optimized" {
+  value = data.aws_cloudfront_cache_policy.optimized.id
+}
+`
+
+// TestTerraformModern applies tfModern with the hashicorp/aws provider
+// against ` + "`cfinv serve`" + `, re-plans with no changes, checks what was
+// created with the AWS CLI, and destroys it all.
+func TestTerraformModern(t *testing.T) {
+	t.Parallel()
+	srv := startServe(t, "0s")
+	env := clientEnv(t, srv.URL)
+	tf := newTerraform(t, srv)
+	tf.release = "unused"
+	src := fmt.Sprintf(tfModern, tfProviderVer, srv.URL, srv.URL)
+	if err := os.WriteFile(filepath.Join(tf.dir, "main.tf"), []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(tf.dir, "signer.pem"), pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tf.must(t, "init", "-no-color", "-input=false")
+	tf.must(t, "apply", "-auto-approve", "-no-color", "-input=false")
+	tf.noChanges(t, "after apply")
+
+	var outputs struct {
+		ID        struct{ Value string } `json:"id"`
+		Optimized struct{ Value string } `json:"optimized"`
+	}
+	decode(t, "terraform output", tf.must(t, "output", "-json", "-no-color"), &outputs)
+	if outputs.Optimized.Value != cachingOptimized {
+		t.Errorf("data.aws_cloudfront_cache_policy.optimized.id = %q, want %s", outputs.Optimized.Value, cachingOptimized)
+	}
+	var cfg struct {
+		DistributionConfig struct {
+			Origins struct {
+				Items []struct{ OriginAccessControlId string }
+			}
+			DefaultCacheBehavior struct{ CachePolicyId, ResponseHeadersPolicyId string }
+		}
+	}
+	decode(t, "get-distribution-config", mustAWS(t, env, srv, "get-distribution-config", "--id", outputs.ID.Value), &cfg)
+	var oacs struct {
+		OriginAccessControlList struct{ Items []struct{ Id, Name string } }
+	}
+	decode(t, "list-origin-access-controls", mustAWS(t, env, srv, "list-origin-access-controls"), &oacs)
+	if items := oacs.OriginAccessControlList.Items; len(items) != 1 || items[0].Name != "site-bucket" ||
+		len(cfg.DistributionConfig.Origins.Items) != 1 || cfg.DistributionConfig.Origins.Items[0].OriginAccessControlId != items[0].Id {
+		t.Errorf("origin access controls %+v; the distribution's origin names %+v", items, cfg.DistributionConfig.Origins.Items)
+	}
+	var rhps struct {
+		ResponseHeadersPolicyList struct {
+			Items []struct {
+				Type                  string
+				ResponseHeadersPolicy struct{ Id string }
+			}
+		}
+	}
+	decode(t, "list-response-headers-policies", mustAWS(t, env, srv, "list-response-headers-policies", "--type", "custom"), &rhps)
+	if items := rhps.ResponseHeadersPolicyList.Items; len(items) != 1 || items[0].ResponseHeadersPolicy.Id != cfg.DistributionConfig.DefaultCacheBehavior.ResponseHeadersPolicyId {
+		t.Errorf("custom response headers policies %+v, the default behaviour names %q", items, cfg.DistributionConfig.DefaultCacheBehavior.ResponseHeadersPolicyId)
+	}
+
+	tf.must(t, "destroy", "-auto-approve", "-no-color", "-input=false")
+	for _, list := range []string{"list-distributions", "list-origin-access-controls", "list-public-keys", "list-key-groups"} {
+		out := mustAWS(t, env, srv, list)
+		if strings.Contains(out, `"Id"`) {
+			t.Errorf("%s after destroy still lists something:\n%s", list, out)
+		}
+	}
+	out := mustAWS(t, env, srv, "list-cache-policies", "--type", "custom")
+	if strings.Contains(out, `"Id"`) {
+		t.Errorf("custom cache policies after destroy:\n%s", out)
+	}
+
+	// Everything the provider asked for was implemented and answered
+	// without a server fault.
+	calls := map[string]bool{}
+	for _, line := range strings.Split(srv.out.String(), "\n") {
+		if !strings.Contains(line, "msg=request") {
+			continue
+		}
+		if strings.Contains(line, "code=NotImplemented") || strings.Contains(line, "status=5") {
+			t.Errorf("serve answered the provider with a fault or NotImplemented: %s", line)
+		}
+		calls[field(line, "method")+" "+field(line, "path")] = true
+	}
+	t.Logf("the provider made %d distinct calls", len(calls))
+}
+
+// field returns the value of key=value in a slog text line.
+func field(line, key string) string {
+	_, rest, ok := strings.Cut(line, " "+key+"=")
+	if !ok {
+		return ""
+	}
+	v, _, _ := strings.Cut(rest, " ")
+	return v
+}
