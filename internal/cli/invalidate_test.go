@@ -268,9 +268,9 @@ func TestInvalidateRunDryRun(t *testing.T) {
                     "Paths": {
                         "Quantity": 3,
                         "Items": [
-                            "/b%20c",
+                            "/index.html",
                             "/img/*",
-                            "/index.html"
+                            "/b%20c"
                         ]
                     }
                 }
