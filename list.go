@@ -16,7 +16,7 @@ import (
 func (c *Client) Get(ctx context.Context, dist, id string) (*types.Invalidation, error) {
 	out, err := c.api.GetInvalidation(ctx, &cloudfront.GetInvalidationInput{DistributionId: aws.String(dist), Id: aws.String(id)})
 	if err != nil {
-		return nil, c.translate("get invalidation", dist, err)
+		return nil, nameInvalidation(c.translate("get invalidation", dist, err), id)
 	}
 	return out.Invalidation, nil
 }

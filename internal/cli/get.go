@@ -15,6 +15,7 @@ type getOptions struct {
 	AWS          awsFlags
 	Distribution string
 	ID           string
+	Skeleton     string
 }
 
 func newGetCmd(d *Deps, runF func(*getOptions) error) *cobra.Command {
@@ -32,6 +33,9 @@ JSON output has the shape of "aws cloudfront get-invalidation".`,
 			if len(args) == 1 {
 				opts.ID = args[0]
 			}
+			if done, err := printSkeleton(opts.IO, opts.Skeleton, getInputSkeleton, getOutputSkeleton); done {
+				return err
+			}
 			if opts.Distribution == "" || opts.ID == "" {
 				return flagErrorf("give --distribution-id and an invalidation ID")
 			}
@@ -44,8 +48,9 @@ JSON output has the shape of "aws cloudfront get-invalidation".`,
 			return getRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Distribution, "distribution-id", "", "distribution ID (required)")
+	cmd.Flags().StringVar(&opts.Distribution, "distribution-id", "", "distribution ID, or a domain name or alias (required)")
 	cmd.Flags().StringVar(&opts.ID, "id", "", "invalidation ID (or give it as the argument)")
+	skeletonFlag(cmd, &opts.Skeleton)
 	opts.AWS.register(cmd)
 	return cmd
 }
@@ -58,7 +63,11 @@ func getRun(ctx context.Context, opts *getOptions) error {
 	if err != nil {
 		return err
 	}
-	inv, err := c.Get(ctx, opts.Distribution, opts.ID)
+	dist, err := resolveOne(ctx, c, opts.Distribution)
+	if err != nil {
+		return err
+	}
+	inv, err := c.Get(ctx, dist, opts.ID)
 	if err != nil {
 		return err
 	}

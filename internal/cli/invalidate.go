@@ -101,8 +101,7 @@ shape and is the default when stdout is not a terminal.`,
 	fl.StringVar(&opts.PathsFrom, "paths-from", "", "read paths from FILE, or - for stdin, one per line or NUL-separated")
 	fl.StringVar(&opts.InvalidationBatch, "invalidation-batch", "", `AWS CLI batch: JSON, file://FILE, or shorthand "Paths={Quantity=1,Items=[/a]},CallerReference=x"`)
 	fl.StringVar(&opts.CLIInputJSON, "cli-input-json", "", `AWS CLI input: {"DistributionId":…,"InvalidationBatch":{…}} as JSON or file://FILE`)
-	fl.StringVar(&opts.Skeleton, "generate-cli-skeleton", "", "print a JSON skeleton for --cli-input-json (input) or of the output (output), and exit")
-	fl.Lookup("generate-cli-skeleton").NoOptDefVal = "input"
+	skeletonFlag(cmd, &opts.Skeleton)
 	fl.StringVar(&opts.CallerReference, "caller-reference", "", "caller reference of the first batch (later batches get -2, -3…)")
 	fl.StringVar(&opts.DeployID, "deploy-id", "", "deploy identifier: derives caller references and lets a re-run resume instead of paying again")
 	fl.BoolVar(&opts.Wait, "wait", false, "wait until every invalidation is Completed")
@@ -241,16 +240,8 @@ type (
 )
 
 func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
-	switch opts.Skeleton {
-	case "":
-	case "input":
-		_, err := io.WriteString(opts.IO.Out, inputSkeleton)
+	if done, err := printSkeleton(opts.IO, opts.Skeleton, inputSkeleton, outputSkeleton); done {
 		return err
-	case "output":
-		_, err := io.WriteString(opts.IO.Out, outputSkeleton)
-		return err
-	default:
-		return flagErrorf("invalid --generate-cli-skeleton %q: want input or output", opts.Skeleton)
 	}
 	if err := opts.AWS.check(opts.IO); err != nil {
 		return err

@@ -19,6 +19,7 @@ type listOptions struct {
 	Distribution string
 	MaxItems     int
 	Status       string
+	Skeleton     string
 }
 
 func newListCmd(d *Deps, runF func(*listOptions) error) *cobra.Command {
@@ -33,6 +34,9 @@ JSON output has the shape of "aws cloudfront list-invalidations".`,
   cfinv list --distribution-id E1U5RQF7T870K0 --status InProgress --query 'InvalidationList.Items[].Id'`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if done, err := printSkeleton(opts.IO, opts.Skeleton, listInputSkeleton, listOutputSkeleton); done {
+				return err
+			}
 			if opts.Distribution == "" {
 				return flagErrorf("--distribution-id is required")
 			}
@@ -53,9 +57,10 @@ JSON output has the shape of "aws cloudfront list-invalidations".`,
 			return listRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Distribution, "distribution-id", "", "distribution ID (required)")
+	cmd.Flags().StringVar(&opts.Distribution, "distribution-id", "", "distribution ID, or a domain name or alias (required)")
 	cmd.Flags().IntVar(&opts.MaxItems, "max-items", 0, "list at most this many (0: all)")
 	enumVar(cmd.Flags(), &opts.Status, "status", "", []string{"", cfinv.StatusInProgress, cfinv.StatusCompleted}, "only InProgress or Completed invalidations")
+	skeletonFlag(cmd, &opts.Skeleton)
 	opts.AWS.register(cmd)
 	return cmd
 }
@@ -74,7 +79,11 @@ func listRun(ctx context.Context, opts *listOptions) error {
 	if err != nil {
 		return err
 	}
-	items, err := c.List(ctx, opts.Distribution, opts.MaxItems, opts.Status)
+	dist, err := resolveOne(ctx, c, opts.Distribution)
+	if err != nil {
+		return err
+	}
+	items, err := c.List(ctx, dist, opts.MaxItems, opts.Status)
 	if err != nil {
 		return err
 	}

@@ -61,7 +61,7 @@ and exits with code 5.`,
 			return waitRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Distribution, "distribution-id", "", "distribution ID (required)")
+	cmd.Flags().StringVar(&opts.Distribution, "distribution-id", "", "distribution ID, or a domain name or alias (required)")
 	cmd.Flags().StringArrayVar(&opts.IDs, "id", nil, "invalidation `ID` (as in aws cloudfront wait invalidation-completed --id); arguments are IDs too")
 	durationVar(cmd.Flags(), &opts.Timeout, "timeout", 15*time.Minute, minTimeout, maxTimeout, "give up after this long (exit code 5)")
 	opts.AWS.register(cmd)
@@ -76,9 +76,13 @@ func waitRun(ctx context.Context, opts *waitOptions) error {
 	if err != nil {
 		return err
 	}
+	dist, err := resolveOne(ctx, client, opts.Distribution)
+	if err != nil {
+		return err
+	}
 	p := newProgress(opts.IO)
 	got, err := client.Wait(ctx, cfinv.WaitRequest{
-		Targets:  []cfinv.Target{{DistributionID: opts.Distribution, IDs: opts.IDs}},
+		Targets:  []cfinv.Target{{DistributionID: dist, IDs: opts.IDs}},
 		Timeout:  opts.Timeout,
 		Progress: p.report,
 	})
