@@ -36,7 +36,8 @@ type awsFlags struct {
 	ReadTimeout    seconds // --cli-read-timeout
 	CABundle       string  // --ca-bundle
 	NoVerifySSL    bool    // --no-verify-ssl
-	// NoPaginate is --no-paginate: one API call, as the AWS CLI makes.
+	// NoPaginate is --no-paginate on a command that does not page: the
+	// AWS CLI accepts it there and changes nothing; so does cfinv.
 	NoPaginate bool
 
 	// Refused lists the AWS CLI global options given that cfinv refuses.
@@ -119,6 +120,10 @@ func (f *awsFlags) register(cmd *cobra.Command) {
 	fl.Var(secondsValue{&f.ReadTimeout}, "cli-read-timeout", "most seconds to wait for a response once the request is sent (0: no limit), as in the AWS CLI")
 	fl.StringVar(&f.CABundle, "ca-bundle", "", "PEM `FILE` of the certificate authorities to trust for TLS, as in the AWS CLI")
 	fl.BoolVar(&f.NoVerifySSL, "no-verify-ssl", false, "do not verify TLS certificates (a warning says so), as in the AWS CLI")
+	if fl.Lookup("no-paginate") == nil {
+		fl.BoolVar(&f.NoPaginate, "no-paginate", false, "accepted as the AWS CLI accepts it: this command makes no paginated call")
+		_ = fl.MarkHidden("no-paginate")
+	}
 	for _, r := range refusedOptions {
 		fl.Var(&refusedValue{f: f, name: r.name, bool: r.isBool}, r.name, "refused: "+r.why)
 		if r.isBool {

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -275,4 +277,11 @@ func printSkeleton(ios *IO, value, input, output string) (bool, error) {
 	}
 	_, err := io.WriteString(ios.Out, s)
 	return true, err
+}
+
+// awsCallerReference is the caller reference the AWS CLI makes up for
+// create-invalidation --paths (awscli/customizations/cloudfront.py:
+// "cli-" + Unix seconds + "-" + a random integer from 1 to 1000000).
+func awsCallerReference(now time.Time) string {
+	return fmt.Sprintf("cli-%d-%d", now.Unix(), rand.IntN(1000000)+1)
 }

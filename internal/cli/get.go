@@ -16,6 +16,9 @@ type getOptions struct {
 	Distribution string
 	ID           string
 	Skeleton     string
+	// AWSOutput prints as "aws cloudfront get-invalidation" does: the
+	// command was called by that name.
+	AWSOutput bool
 }
 
 func newGetCmd(d *Deps, runF func(*getOptions) error) *cobra.Command {
@@ -25,7 +28,9 @@ func newGetCmd(d *Deps, runF func(*getOptions) error) *cobra.Command {
 		Aliases: []string{"get-invalidation"},
 		Short:   "Show one invalidation",
 		Long: `Show one invalidation: its status, creation time, caller reference and paths.
-JSON output has the shape of "aws cloudfront get-invalidation".`,
+JSON output has the shape of "aws cloudfront get-invalidation". Called as
+get-invalidation, it prints what the AWS CLI prints, byte for byte, in every
+--output format (JSON by default).`,
 		Example: `  cfinv get --distribution-id E1U5RQF7T870K0 I2J0I21PCUYOIK
   cfinv get-invalidation --distribution-id E1U5RQF7T870K0 --id I2J0I21PCUYOIK --query Invalidation.Status`,
 		Args: maxArgs(1),
@@ -33,6 +38,7 @@ JSON output has the shape of "aws cloudfront get-invalidation".`,
 			if len(args) == 1 {
 				opts.ID = args[0]
 			}
+			opts.AWSOutput = cmd.CalledAs() == "get-invalidation"
 			if done, err := printSkeleton(opts.IO, opts.Skeleton, getInputSkeleton, getOutputSkeleton); done {
 				return err
 			}
@@ -70,6 +76,9 @@ func getRun(ctx context.Context, opts *getOptions) error {
 	inv, err := c.Get(ctx, dist, opts.ID)
 	if err != nil {
 		return err
+	}
+	if opts.AWSOutput {
+		return opts.AWS.renderAWS(opts.IO, opGetInvalidation, omap{{"Invalidation", invalidationOmap(inv)}})
 	}
 	j := toInvalidationJSON(inv)
 	lines := func(w io.Writer) {

@@ -39,6 +39,9 @@ type invalidateOptions struct {
 	DryRun            bool
 	StateDir          string
 	Plan              string
+	// AWSOutput prints as "aws cloudfront create-invalidation" does: the
+	// command was called by that name.
+	AWSOutput bool
 }
 
 func newInvalidateCmd(d *Deps, runF func(*invalidateOptions) error) *cobra.Command {
@@ -80,6 +83,7 @@ shape and is the default when stdout is not a terminal.`,
   cfinv invalidate --plan plan.json --distribution-id E1U5RQF7T870K0 --wait`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Items = append(append([]string{}, opts.Items...), args...)
+			opts.AWSOutput = cmd.CalledAs() == "create-invalidation"
 			if cmd.Flags().Changed("generate-cli-skeleton") && opts.Skeleton == "" {
 				opts.Skeleton = "input"
 			}
@@ -250,6 +254,9 @@ func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
 	if err != nil {
 		return err
 	}
+	if opts.AWSOutput && req.ref == "" && opts.DeployID == "" && len(req.batches) == 0 {
+		req.ref = awsCallerReference(opts.Now())
+	}
 	errOut := opts.IO.ErrOut
 	for _, it := range req.items {
 		if it != "" && it[0] != '/' && it[0] != '#' && opts.FileExists != nil && opts.FileExists(it) {
@@ -371,6 +378,13 @@ func printCreated(opts *invalidateOptions, res *cfinv.Result) error {
 		return nil
 	}
 	var data any = manyJSON{Invalidations: items, Summary: sum}
+	if len(items) == 1 && opts.AWSOutput {
+		for _, b := range res.Batches {
+			if b.ID != "" {
+				return opts.AWS.renderAWS(opts.IO, opCreateInvalidation, createdOmap(b))
+			}
+		}
+	}
 	if len(items) == 1 {
 		one := items[0]
 		one.DistributionID, one.Resumed = "", false
