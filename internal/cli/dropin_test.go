@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/cfinv/cfinv/internal/emulator"
 	"github.com/cfinv/cfinv/internal/store"
@@ -186,5 +189,54 @@ func TestCABundle(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr, tt.code, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestWaitAWSForm pins issue 11 item 3: "cfinv wait invalidation-completed"
+// is the AWS CLI's two-word form, with its waiter's deadline unless
+// --timeout is given, and nothing on stdout when done.
+func TestWaitAWSForm(t *testing.T) {
+	parse := []struct {
+		args    []string
+		ids     []string
+		timeout time.Duration
+		aws     bool
+	}{
+		{[]string{"invalidation-completed", "--distribution-id", "E1", "--id", "I1"}, []string{"I1"}, awsWaiterTimeout, true},
+		{[]string{"invalidation-completed", "--distribution-id", "E1", "--id", "I1", "--timeout", "1m"}, []string{"I1"}, time.Minute, true},
+		{[]string{"--distribution-id", "E1", "I1", "I2"}, []string{"I1", "I2"}, 15 * time.Minute, false},
+	}
+	for _, tt := range parse {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			ios, _, _, _ := TestIO()
+			var got *waitOptions
+			cmd := newWaitCmd(&Deps{IO: ios, Getenv: func(string) string { return "" }, Now: time.Now}, func(o *waitOptions) error { got = o; return nil })
+			cmd.SetArgs(tt.args)
+			if err := cmd.Execute(); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.ids, got.IDs); diff != "" || got.Timeout != tt.timeout || got.AWSWaiter != tt.aws {
+				t.Errorf("IDs (-want +got):\n%s\ntimeout %v, AWS form %v; want %v, %v", diff, got.Timeout, got.AWSWaiter, tt.timeout, tt.aws)
+			}
+		})
+	}
+
+	url, _, _, dist := testEmulator(t, 0)
+	_, out, _ := mainIn(t, url, "create-invalidation", "--distribution-id", dist, "--paths", "/a", "--query", "Invalidation.Id", "--output", "text")
+	id := strings.TrimSpace(out)
+	for _, args := range [][]string{
+		{"wait", "invalidation-completed", "--distribution-id", dist, "--id", id},
+		{"invalidation-completed", "--distribution-id", "www.example.com", "--id", id},
+	} {
+		t.Run(strings.Join(args[:2], " "), func(t *testing.T) {
+			code, out, stderr := mainIn(t, url, args...)
+			if code != ExitOK || out != "" {
+				t.Errorf("exit %d, stdout %q (stderr %q); want 0 and nothing, as the AWS CLI's waiter", code, out, stderr)
+			}
+		})
+	}
+	code, _, stderr := mainIn(t, url, "wait", "invalidation-completed", "--distribution-id", dist, "--id", "INOSUCH0000001")
+	if code != ExitNotFound || !strings.Contains(stderr, "INOSUCH0000001") {
+		t.Errorf("unknown ID: exit %d, stderr %q; want %d naming it", code, stderr, ExitNotFound)
 	}
 }

@@ -172,3 +172,43 @@ func normaliseCreated(s string) string {
 		return "ref-xxx-"
 	})
 }
+
+// TestDropInWait runs "aws cloudfront wait invalidation-completed" and
+// "cfinv wait invalidation-completed" side by side (issue 11 item 3): both
+// print nothing once the invalidation is Completed, and both fail on an
+// invalidation that does not exist (the AWS CLI with 255, cfinv with its
+// own 4, naming the ID).
+func TestDropInWait(t *testing.T) {
+	srv := startServe(t, "0s")
+	env := clientEnv(t, srv.URL)
+	awsBin := need(t, "aws", "install the AWS CLI v1 (pip install awscli)")
+	cfinvBin := cfinvBinary(t)
+	aws := func(args ...string) (string, string, int) {
+		return run(t, env, "", awsBin, append([]string{"--endpoint-url", srv.URL, "cloudfront"}, args...)...)
+	}
+	cfinv := func(args ...string) (string, string, int) {
+		return run(t, env, "", cfinvBin, append(args, "--endpoint-url", srv.URL)...)
+	}
+	out, errOut, code := aws("create-distribution", "--origin-domain-name", "site.s3.amazonaws.com", "--query", "Distribution.Id", "--output", "text")
+	if code != 0 {
+		t.Fatalf("create-distribution: exit %d: %s", code, errOut)
+	}
+	dist := strings.TrimSpace(out)
+	out, errOut, code = aws("create-invalidation", "--distribution-id", dist, "--paths", "/index.html", "--query", "Invalidation.Id", "--output", "text")
+	if code != 0 {
+		t.Fatalf("create-invalidation: exit %d: %s", code, errOut)
+	}
+	inv := strings.TrimSpace(out)
+	args := []string{"wait", "invalidation-completed", "--distribution-id", dist, "--id", inv}
+	awsOut, awsErr, awsCode := aws(args...)
+	cfinvOut, cfinvErr, cfinvCode := cfinv(args...)
+	if awsCode != 0 || cfinvCode != 0 || awsOut != "" || cfinvOut != "" {
+		t.Errorf("completed: aws exit %d stdout %q (stderr %q), cfinv exit %d stdout %q (stderr %q); want 0 and nothing from both", awsCode, awsOut, awsErr, cfinvCode, cfinvOut, cfinvErr)
+	}
+	missing := []string{"wait", "invalidation-completed", "--distribution-id", dist, "--id", "INOSUCH0000001"}
+	_, _, awsCode = aws(missing...)
+	_, cfinvErr, cfinvCode = cfinv(missing...)
+	if awsCode != 255 || cfinvCode != 4 || !strings.Contains(cfinvErr, "invalidation INOSUCH0000001 does not exist") {
+		t.Errorf("missing: aws exit %d, cfinv exit %d (stderr %q); want 255 and 4 naming the ID", awsCode, cfinvCode, cfinvErr)
+	}
+}
