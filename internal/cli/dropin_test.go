@@ -13,6 +13,7 @@ import (
 
 	"github.com/cfinv/cfinv/internal/emulator"
 	"github.com/cfinv/cfinv/internal/store"
+	"github.com/cfinv/cfinv/test/harness"
 )
 
 // mainIn runs cfinv in-process against the test emulator at url and
@@ -238,5 +239,49 @@ func TestWaitAWSForm(t *testing.T) {
 	code, _, stderr := mainIn(t, url, "wait", "invalidation-completed", "--distribution-id", dist, "--id", "INOSUCH0000001")
 	if code != ExitNotFound || !strings.Contains(stderr, "INOSUCH0000001") {
 		t.Errorf("unknown ID: exit %d, stderr %q; want %d naming it", code, stderr, ExitNotFound)
+	}
+}
+
+// TestNativeListPages: the native list takes the AWS CLI's pagination too,
+// printing the NextToken in its own formats (issue 11 item 2).
+func TestNativeListPages(t *testing.T) {
+	url, clock, _, dist := testEmulator(t, time.Hour)
+	var ids []string
+	for _, p := range []string{"/a", "/b", "/c"} {
+		clock.Advance(time.Second)
+		_, out, _ := mainIn(t, url, "create-invalidation", "--distribution-id", dist, "--paths", p, "--query", "Invalidation.Id", "--output", "text", "--state-dir", t.TempDir())
+		ids = append(ids, strings.TrimSpace(out))
+	}
+	code, out, stderr := mainIn(t, url, "list", "--distribution-id", dist, "--max-items", "2", "--page-size", "1", "--output", "text")
+	tok := encodeToken(pageToken{Marker: &ids[1]}, false)
+	want := ids[2] + "\tInProgress\t2026-05-01T12:00:03.000Z\n" + ids[1] + "\tInProgress\t2026-05-01T12:00:02.000Z\nNextToken\t" + tok + "\n"
+	if code != ExitOK || out != want {
+		t.Fatalf("list --max-items 2 --page-size 1: exit %d, stdout %q (stderr %q), want %q", code, out, stderr, want)
+	}
+	code, out, _ = mainIn(t, url, "list", "--distribution-id", dist, "--starting-token", tok, "--output", "text")
+	if want := ids[0] + "\tInProgress\t2026-05-01T12:00:01.000Z\n"; code != ExitOK || out != want {
+		t.Errorf("list --starting-token: exit %d, stdout %q, want %q", code, out, want)
+	}
+	code, _, stderr = mainIn(t, url, "list-invalidations", "--distribution-id", dist, "--status", "InProgress")
+	if code != ExitUsage || !strings.Contains(stderr, "--status is not an option of list-invalidations") {
+		t.Errorf("list-invalidations --status: exit %d, stderr %q, want a usage error", code, stderr)
+	}
+}
+
+// TestDistributionsPages: distributions pages through ListDistributions
+// with the AWS CLI's options (issue 11 item 2).
+func TestDistributionsPages(t *testing.T) {
+	url, _, _, first := testEmulator(t, 0)
+	second := harness.Distribution(t, sdkClient(t, url), "cli-test-2")
+	third := harness.Distribution(t, sdkClient(t, url), "cli-test-3")
+	code, out, stderr := mainIn(t, url, "distributions", "--max-items", "2", "--page-size", "1", "--query", "[DistributionList.Items[].Id, NextToken]", "--output", "json")
+	tok := encodeToken(pageToken{Marker: &second}, false)
+	want := "[\n    [\n        \"" + first + "\",\n        \"" + second + "\"\n    ],\n    \"" + tok + "\"\n]\n"
+	if code != ExitOK || out != want {
+		t.Fatalf("distributions --max-items 2: exit %d, stdout %q (stderr %q), want %q", code, out, stderr, want)
+	}
+	code, out, _ = mainIn(t, url, "distributions", "--starting-token", tok, "--query", "DistributionList.Items[].Id", "--output", "text")
+	if code != ExitOK || out != third+"\n" {
+		t.Errorf("distributions --starting-token: exit %d, stdout %q, want %q", code, out, third+"\n")
 	}
 }

@@ -152,7 +152,6 @@ func decodeToken(s string) (pageToken, error) {
 // page is one response of a paginated listing, its items truncated as
 // the AWS CLI truncates them.
 type page struct {
-	List  *types.InvalidationList
 	Items []types.InvalidationSummary
 }
 
@@ -168,7 +167,33 @@ type fetchFunc func(ctx context.Context, marker string, maxItems int) (*types.In
 
 // paginate is botocore's PageIterator.__iter__ for ListInvalidations.
 func paginate(ctx context.Context, fetch fetchFunc, p pageFlags) (*listing, error) {
-	out := &listing{}
+	pages, token, err := paginateItems(ctx, func(ctx context.Context, marker string, size int) ([]types.InvalidationSummary, string, error) {
+		l, err := fetch(ctx, marker, size)
+		if err != nil {
+			return nil, "", err
+		}
+		next := ""
+		if aws.ToBool(l.IsTruncated) {
+			next = aws.ToString(l.NextMarker)
+		}
+		return l.Items, next, nil
+	}, p)
+	if err != nil {
+		return nil, err
+	}
+	out := &listing{NextToken: token}
+	for _, items := range pages {
+		out.Pages = append(out.Pages, page{Items: items})
+	}
+	return out, nil
+}
+
+// paginateItems is botocore's PageIterator.__iter__ for any list whose
+// input token is Marker: fetch makes one call and returns its items and
+// the next marker ("" after the last page). It returns the pages, truncated
+// at --max-items, and the NextToken that resumes ("" when done).
+func paginateItems[T any](ctx context.Context, fetch func(ctx context.Context, marker string, size int) ([]T, string, error), p pageFlags) ([][]T, string, error) {
+	var pages [][]T
 	var marker *string
 	if p.Marker != "" {
 		marker = aws.String(p.Marker)
@@ -177,7 +202,7 @@ func paginate(ctx context.Context, fetch fetchFunc, p pageFlags) (*listing, erro
 	if p.StartingToken != "" {
 		t, err := decodeToken(p.StartingToken)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		marker, startTrunc = t.Marker, t.Truncate
 	}
@@ -189,11 +214,10 @@ func paginate(ctx context.Context, fetch fetchFunc, p pageFlags) (*listing, erro
 		if marker != nil && *marker != "None" {
 			m = *marker
 		}
-		l, err := fetch(ctx, m, p.PageSize)
+		items, nextMarker, err := fetch(ctx, m, p.PageSize)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
-		items := l.Items
 		if first {
 			items = items[min(startTrunc, len(items)):]
 			first = false
@@ -204,26 +228,21 @@ func paginate(ctx context.Context, fetch fetchFunc, p pageFlags) (*listing, erro
 		if p.MaxItems > 0 {
 			if trunc := total + n - p.MaxItems; trunc > 0 {
 				keep := n - trunc
-				out.Pages = append(out.Pages, page{List: l, Items: items[:keep]})
-				out.NextToken = encodeToken(pageToken{Marker: marker, Truncate: keep + startTrunc}, true)
-				return out, nil
+				pages = append(pages, items[:keep])
+				return pages, encodeToken(pageToken{Marker: marker, Truncate: keep + startTrunc}, true), nil
 			}
 		}
-		out.Pages = append(out.Pages, page{List: l, Items: items})
+		pages = append(pages, items)
 		total += n
-		var next *string
-		if aws.ToBool(l.IsTruncated) && aws.ToString(l.NextMarker) != "" {
-			next = l.NextMarker
+		if nextMarker == "" {
+			return pages, "", nil
 		}
-		if next == nil {
-			return out, nil
-		}
+		next := &nextMarker
 		if p.MaxItems > 0 && total == p.MaxItems {
-			out.NextToken = encodeToken(pageToken{Marker: next}, false)
-			return out, nil
+			return pages, encodeToken(pageToken{Marker: next}, false), nil
 		}
 		if previous != nil && *previous == *next {
-			return nil, fmt.Errorf("list invalidations: the same next token was received twice: %s", *next)
+			return nil, "", fmt.Errorf("list: the same next token was received twice: %s", *next)
 		}
 		marker, previous = next, next
 	}
