@@ -97,7 +97,9 @@ func newKeyOrder(query string, shapes [][]string) *keyOrder {
 }
 
 // order returns keys in the order the AWS CLI would print them: that of
-// the first shape holding them all, else that of the query, else sorted.
+// the query when they are all keys of its multiselect hashes (an object
+// the query built), else that of the first shape holding them all (an
+// object of the response), else sorted.
 func (o *keyOrder) order(keys []string) []string {
 	slices.Sort(keys)
 	rank := func(list []string) bool {
@@ -109,12 +111,14 @@ func (o *keyOrder) order(keys []string) []string {
 		slices.SortStableFunc(keys, func(a, b string) int { return slices.Index(list, a) - slices.Index(list, b) })
 		return true
 	}
+	if rank(o.query) {
+		return keys
+	}
 	for _, s := range o.shapes {
 		if rank(s) {
 			return keys
 		}
 	}
-	rank(o.query)
 	return keys
 }
 

@@ -106,6 +106,8 @@ func TestKeyOrder(t *testing.T) {
 		{"Invalidation.{Z:Id,A:Status}", []string{"A", "Z"}, []string{"Z", "A"}},
 		{`{"b c": Id, a: Status}`, []string{"a", "b c"}, []string{"b c", "a"}},
 		{"x", []string{"b", "a"}, []string{"a", "b"}},
+		{"Invalidation.{Status:Status,Id:Id}", []string{"Id", "Status"}, []string{"Status", "Id"}},
+		{"Invalidation.{Status:Status,B:InvalidationBatch}", []string{"Paths", "CallerReference"}, []string{"Paths", "CallerReference"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {

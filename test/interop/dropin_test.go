@@ -91,7 +91,7 @@ func TestDropInSideBySide(t *testing.T) {
 	})
 
 	t.Run("get-invalidation", func(t *testing.T) {
-		for _, q := range []string{"", "Invalidation.Status", "Invalidation.InvalidationBatch.Paths.Items", "Invalidation.{C:CreateTime,I:Id}", "Invalidation.[Id, InvalidationBatch.Paths.Quantity]"} {
+		for _, q := range []string{"", "Invalidation.Status", "Invalidation.InvalidationBatch.Paths.Items", "Invalidation.{C:CreateTime,I:Id}", "Invalidation.{Status:Status,Id:Id}", "Invalidation.[Id, InvalidationBatch.Paths.Quantity]"} {
 			for _, f := range formats {
 				t.Run(f+" "+q, func(t *testing.T) {
 					args := withQuery([]string{"get-invalidation", "--distribution-id", dist, "--id", inv}, f, q)
