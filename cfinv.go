@@ -31,6 +31,8 @@ package cfinv
 
 import (
 	"context"
+	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -182,6 +184,12 @@ func New(cfg aws.Config, opts ...Option) *Client {
 			// at once with a message naming the endpoint.
 			so.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
 				if _, _, ok := unreachable(err); ok {
+					return aws.FalseTernary
+				}
+				// A certificate that does not verify will not verify
+				// on the next attempt either.
+				var cve *tls.CertificateVerificationError
+				if errors.As(err, &cve) {
 					return aws.FalseTernary
 				}
 				return aws.UnknownTernary

@@ -179,8 +179,8 @@ func TestContractInvalidateWaitResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(done.Batches) != 1 || done.Batches[0].Status != StatusCompleted || !slices.Equal(done.Batches[0].Paths, []string{"/img/*", "/index.html"}) {
-		t.Errorf("Invalidate with Wait: %+v, want one Completed batch of /img/* and /index.html", done.Batches)
+	if len(done.Batches) != 1 || done.Batches[0].Status != StatusCompleted || !slices.Equal(done.Batches[0].Paths, []string{"/index.html", "/img/*"}) {
+		t.Errorf("Invalidate with Wait: %+v, want one Completed batch of /index.html and /img/*, in that order", done.Batches)
 	}
 
 	log := debug.String()

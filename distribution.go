@@ -3,6 +3,7 @@ package cfinv
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -37,28 +38,51 @@ type Distribution struct {
 // Distributions lists every distribution, following pagination.
 func (c *Client) Distributions(ctx context.Context) ([]Distribution, error) {
 	var out []Distribution
-	var marker *string
+	marker := ""
 	for {
-		page, err := c.api.ListDistributions(ctx, &cloudfront.ListDistributionsInput{Marker: marker})
+		page, next, err := c.DistributionsPage(ctx, marker, 0)
 		if err != nil {
-			return nil, c.translate("list distributions", "", err)
+			return nil, err
 		}
-		l := page.DistributionList
-		if l == nil {
+		out = append(out, page...)
+		if next == "" {
 			return out, nil
 		}
-		for _, s := range l.Items {
-			d := Distribution{ID: aws.ToString(s.Id), DomainName: aws.ToString(s.DomainName), Status: aws.ToString(s.Status), Enabled: aws.ToBool(s.Enabled), Comment: aws.ToString(s.Comment)}
-			if s.Aliases != nil {
-				d.Aliases = s.Aliases.Items
-			}
-			out = append(out, d)
-		}
-		if !aws.ToBool(l.IsTruncated) || aws.ToString(l.NextMarker) == "" {
-			return out, nil
-		}
-		marker = l.NextMarker
+		marker = next
 	}
+}
+
+// DistributionsPage returns one page of distributions, as one
+// ListDistributions call returns it: from marker ("" for the first page),
+// at most maxItems (0: CloudFront's default, 100), and the marker of the
+// next page ("" after the last).
+func (c *Client) DistributionsPage(ctx context.Context, marker string, maxItems int) (page []Distribution, next string, err error) {
+	in := &cloudfront.ListDistributionsInput{}
+	if marker != "" {
+		in.Marker = aws.String(marker)
+	}
+	if maxItems > 0 {
+		in.MaxItems = aws.Int32(int32(min(maxItems, math.MaxInt32)))
+	}
+	res, err := c.api.ListDistributions(ctx, in)
+	if err != nil {
+		return nil, "", c.translate("list distributions", "", err)
+	}
+	l := res.DistributionList
+	if l == nil {
+		return nil, "", nil
+	}
+	for _, s := range l.Items {
+		d := Distribution{ID: aws.ToString(s.Id), DomainName: aws.ToString(s.DomainName), Status: aws.ToString(s.Status), Enabled: aws.ToBool(s.Enabled), Comment: aws.ToString(s.Comment)}
+		if s.Aliases != nil {
+			d.Aliases = s.Aliases.Items
+		}
+		page = append(page, d)
+	}
+	if aws.ToBool(l.IsTruncated) {
+		next = aws.ToString(l.NextMarker)
+	}
+	return page, next, nil
 }
 
 // LooksLikeID reports whether s has the shape of a distribution ID ("E"

@@ -80,7 +80,7 @@ func Example_invalidate() {
 	// Output:
 	// warning: index.html: added the leading '/' that CloudFront requires
 	// warning: /img/logo.png: dropped: covered by /img/*
-	// batch 1: Completed ["/caf%C3%A9.html" "/img/*" "/index.html"]
+	// batch 1: Completed ["/index.html" "/img/*" "/caf%C3%A9.html"]
 	// billed paths: 3
 	// same invalidation: true
 }

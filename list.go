@@ -3,6 +3,7 @@ package cfinv
 import (
 	"context"
 	"errors"
+	"math"
 	"sync"
 	"time"
 
@@ -16,7 +17,7 @@ import (
 func (c *Client) Get(ctx context.Context, dist, id string) (*types.Invalidation, error) {
 	out, err := c.api.GetInvalidation(ctx, &cloudfront.GetInvalidationInput{DistributionId: aws.String(dist), Id: aws.String(id)})
 	if err != nil {
-		return nil, c.translate("get invalidation", dist, err)
+		return nil, nameInvalidation(c.translate("get invalidation", dist, err), id)
 	}
 	return out.Invalidation, nil
 }
@@ -50,6 +51,29 @@ func (c *Client) List(ctx context.Context, dist string, max int, status string) 
 		}
 		marker = l.NextMarker
 	}
+}
+
+// ListPage returns one page of the invalidations of distribution dist,
+// newest first, as one ListInvalidations call returns it: from marker (""
+// for the first page), at most maxItems (0: CloudFront's default, 100).
+// It is the AWS CLI's pagination's building block; List follows every
+// page itself.
+func (c *Client) ListPage(ctx context.Context, dist, marker string, maxItems int) (*types.InvalidationList, error) {
+	in := &cloudfront.ListInvalidationsInput{DistributionId: aws.String(dist)}
+	if marker != "" {
+		in.Marker = aws.String(marker)
+	}
+	if maxItems > 0 {
+		in.MaxItems = aws.Int32(int32(min(maxItems, math.MaxInt32)))
+	}
+	out, err := c.api.ListInvalidations(ctx, in)
+	if err != nil {
+		return nil, c.translate("list invalidations", dist, err)
+	}
+	if out.InvalidationList == nil {
+		return &types.InvalidationList{}, nil
+	}
+	return out.InvalidationList, nil
 }
 
 // maxConcurrentGets bounds the GetDistribution calls InProgressBatches has

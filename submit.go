@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,13 +22,15 @@ import (
 )
 
 // DeployReference is the caller reference of one batch of a deploy: the
-// same distribution, canonical batch (Prepare's sorted items) and deploy
+// same distribution, set of items (in any order) and deploy
 // ID always give the same reference, so re-running a deploy never buys the
 // same invalidation twice. It is "cfinv-" and 40 hex digits of SHA-256.
 func DeployReference(dist string, items []string, deployID string) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "cfinv/1\x00%s\x00%s\x00", dist, deployID)
-	for _, it := range items {
+	// Sorted: batches keep the order the user gave (issue 11 item 8), and
+	// references stay what they were when batches were sorted.
+	for _, it := range slices.Sorted(slices.Values(items)) {
 		h.Write([]byte(it))
 		h.Write([]byte{0})
 	}

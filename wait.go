@@ -289,7 +289,7 @@ func (c *Client) statuses(ctx context.Context, dist string, ids []string) (out m
 	for _, id := range rest {
 		res, err := c.api.GetInvalidation(ctx, &cloudfront.GetInvalidationInput{DistributionId: aws.String(dist), Id: aws.String(id)})
 		if err != nil {
-			return out, paths, err
+			return out, paths, nameInvalidation(c.translate("wait", dist, err), id)
 		}
 		if inv := res.Invalidation; inv != nil {
 			out[id] = aws.ToString(inv.Status)
@@ -299,4 +299,15 @@ func (c *Client) statuses(ctx context.Context, dist string, ids []string) (out m
 		}
 	}
 	return out, paths, nil
+}
+
+// nameInvalidation makes a NoSuchInvalidation error name the invalidation:
+// CloudFront's message does not, and of several IDs awaited the user must
+// learn which one does not exist (issue 11 item 3).
+func nameInvalidation(err error, id string) error {
+	var ae *APIError
+	if errors.As(err, &ae) && ae.Code == "NoSuchInvalidation" {
+		ae.Message = fmt.Sprintf("invalidation %s does not exist: %s", id, ae.Message)
+	}
+	return err
 }

@@ -84,10 +84,10 @@ func TestPrepare(t *testing.T) {
 		dropped []string // Warning messages that start with "dropped"
 	}{
 		{
-			name:   "dedupe and sort",
+			name:   "dedupe, in the order given",
 			limits: DefaultLimits,
 			in:     []string{"/b", "a", "/a", "/b"},
-			want:   [][]string{{"/a", "/b"}},
+			want:   [][]string{{"/b", "/a"}},
 			dropped: []string{
 				"/a: dropped: duplicate of /a",
 				"/b: dropped: duplicate of /b",
@@ -118,7 +118,7 @@ func TestPrepare(t *testing.T) {
 			name:   "split by items",
 			limits: Limits{BatchItems: 2, BatchWildcards: 15},
 			in:     []string{"/e", "/d", "/c", "/b", "/a"},
-			want:   [][]string{{"/a", "/b"}, {"/c", "/d"}, {"/e"}},
+			want:   [][]string{{"/e", "/d"}, {"/c", "/b"}, {"/a"}}, // in the order given (issue 11 item 8)
 		},
 		{
 			name:   "split by wildcards",
@@ -287,7 +287,36 @@ func ExamplePrepare() {
 		fmt.Println(w)
 	}
 	// Output:
-	// [[/about%20me.html /img/* /index.html]]
+	// [[/index.html /img/* /about%20me.html]]
 	// index.html: added the leading '/' that CloudFront requires
 	// /img/logo.png: dropped: covered by /img/*
+}
+
+// TestPrepareKeepsOrder pins issue 11 item 8: the paths go out in the
+// order given, as the AWS CLI sends them, so the batch CloudFront echoes is
+// the one the user wrote.
+func TestPrepareKeepsOrder(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []string
+		want []string
+	}{
+		{"path before wildcard", []string{"/index.html", "/img/*"}, []string{"/index.html", "/img/*"}},
+		{"reverse alphabetical", []string{"/z", "/m", "/a"}, []string{"/z", "/m", "/a"}},
+		{"tags in place", []string{"/b", "#t", "/a"}, []string{"/b", "#t", "/a"}},
+		{"covered path dropped in place", []string{"/c", "/img/a.png", "/img/*", "/a"}, []string{"/c", "/img/*", "/a"}},
+		{"covered wildcard dropped in place", []string{"/img/sub/*", "/x", "/img/*"}, []string{"/x", "/img/*"}},
+		{"first of duplicates kept", []string{"/b", "/a", "/b"}, []string{"/b", "/a"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Prepare(tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff([][]string{tt.want}, got.Batches); diff != "" {
+				t.Errorf("Prepare(%q) batches (-want +got):\n%s", tt.in, diff)
+			}
+		})
+	}
 }

@@ -24,8 +24,9 @@ var DefaultLimits = Limits{BatchItems: MaxBatchPaths, BatchWildcards: MaxInProgr
 // Prepared is a request ready to send: canonical batches and what was
 // changed on the way.
 type Prepared struct {
-	// Batches are the items to send, one CreateInvalidation each. Items are
-	// sorted, so the same set of inputs always gives the same batches.
+	// Batches are the items to send, one CreateInvalidation each, in the
+	// order they were given (issue 11 item 8): the batch CloudFront stores
+	// and echoes is the one the user wrote, as the AWS CLI sends it.
 	Batches [][]string
 	// Warnings say what was rewritten (leading '/', encoding caveats) or
 	// dropped (duplicates, items covered by a wildcard).
@@ -46,9 +47,9 @@ func (l Limits) Prepare(items []string) (*Prepared, error) {
 	}
 	p := &Prepared{}
 	var errs []error
-	seen := map[string]bool{}     // cleaned paths, and tags folded to lower case
-	var paths, wildcards []string // cleaned, unique
-	var tags []string
+	seen := map[string]bool{} // cleaned paths, and tags folded to lower case
+	var order []string        // cleaned, unique, in the order given
+	var wildcards []string    // cleaned, unique
 	for _, item := range items {
 		c, warns, err := Clean(item)
 		if err != nil {
@@ -65,13 +66,9 @@ func (l Limits) Prepare(items []string) (*Prepared, error) {
 			continue
 		}
 		seen[key] = true
-		switch KindOf(c) {
-		case KindTag:
-			tags = append(tags, c)
-		case KindWildcard:
+		order = append(order, c)
+		if KindOf(c) == KindWildcard {
 			wildcards = append(wildcards, c)
-		default:
-			paths = append(paths, c)
 		}
 	}
 	if len(errs) > 0 {
@@ -85,26 +82,31 @@ func (l Limits) Prepare(items []string) (*Prepared, error) {
 		return strings.Compare(strings.TrimSuffix(a, "*"), strings.TrimSuffix(b, "*"))
 	})
 	var kept []string
+	dropped := map[string]bool{}
 	for _, w := range wildcards {
 		if cover := coveringWildcard(kept, w); cover != "" {
 			p.Warnings = append(p.Warnings, Warning{Item: w, Message: "dropped: covered by " + cover})
+			dropped[w] = true
 			continue
 		}
 		kept = append(kept, w)
 	}
-	sort.Strings(paths)
-	var keptPaths []string
-	for _, path := range paths {
-		if cover := coveringWildcard(kept, path); cover != "" {
-			p.Warnings = append(p.Warnings, Warning{Item: path, Message: "dropped: covered by " + cover})
-			continue
+	var all []string
+	for _, it := range order {
+		switch KindOf(it) {
+		case KindTag:
+		case KindWildcard:
+			if dropped[it] {
+				continue // reported above
+			}
+		default:
+			if cover := coveringWildcard(kept, it); cover != "" {
+				p.Warnings = append(p.Warnings, Warning{Item: it, Message: "dropped: covered by " + cover})
+				continue
+			}
 		}
-		keptPaths = append(keptPaths, path)
+		all = append(all, it)
 	}
-	sort.Strings(tags)
-
-	all := slices.Concat(keptPaths, kept, tags)
-	slices.Sort(all)
 	var batch []string
 	nwild := 0
 	for _, it := range all {

@@ -2,9 +2,18 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/spf13/cobra"
@@ -21,6 +30,82 @@ type awsFlags struct {
 	Debug       bool
 	Output      string
 	Query       string
+
+	// The AWS CLI's global options cfinv accepts (issue 11 item 6).
+	ConnectTimeout seconds // --cli-connect-timeout
+	ReadTimeout    seconds // --cli-read-timeout
+	CABundle       string  // --ca-bundle
+	NoVerifySSL    bool    // --no-verify-ssl
+	// NoPaginate is --no-paginate on a command that does not page: the
+	// AWS CLI accepts it there and changes nothing; so does cfinv.
+	NoPaginate bool
+
+	// Refused lists the AWS CLI global options given that cfinv refuses.
+	Refused []string
+}
+
+// seconds is a whole number of seconds, the unit of the AWS CLI's
+// --cli-connect-timeout and --cli-read-timeout; 0 means no timeout, as
+// there.
+type seconds struct {
+	N   int
+	Set bool // given
+}
+
+func (s *seconds) String() string {
+	if !s.Set {
+		return ""
+	}
+	return strconv.Itoa(s.N)
+}
+
+func (s *seconds) setValue(v string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < 0 {
+		return fmt.Errorf("%q is not a whole number of seconds (0 or more; 0: no timeout)", v)
+	}
+	s.N, s.Set = n, true
+	return nil
+}
+
+func (s *seconds) duration() time.Duration { return time.Duration(s.N) * time.Second }
+
+// secondsValue is the pflag.Value of a seconds flag.
+type secondsValue struct{ s *seconds }
+
+func (v secondsValue) String() string     { return v.s.String() }
+func (v secondsValue) Type() string       { return "seconds" }
+func (v secondsValue) Set(x string) error { return v.s.setValue(x) }
+
+// refusedOptions are the AWS CLI's global options cfinv does not take, and
+// why. They are accepted by the parser so that the error says why, rather
+// than "unknown flag".
+var refusedOptions = []struct {
+	name   string
+	isBool bool
+	why    string
+}{
+	{"no-sign-request", true, "CloudFront refuses unsigned requests, and so does cfinv serve; credentials come from the SDK's default chain"},
+	{"cli-binary-format", false, "no CloudFront invalidation input or output is binary"},
+	{"color", false, "cfinv's output has no colour to turn on or off"},
+	{"no-cli-pager", true, "cfinv never pipes its output through a pager"},
+	{"cli-auto-prompt", true, "cfinv has no interactive prompt"},
+	{"no-cli-auto-prompt", true, "cfinv has no interactive prompt"},
+}
+
+// refusedValue records that a refused option was given.
+type refusedValue struct {
+	f    *awsFlags
+	name string
+	bool bool
+}
+
+func (r *refusedValue) String() string   { return "" }
+func (r *refusedValue) Type() string     { return "string" }
+func (r *refusedValue) IsBoolFlag() bool { return r.bool }
+func (r *refusedValue) Set(string) error {
+	r.f.Refused = append(r.f.Refused, r.name)
+	return nil
 }
 
 func (f *awsFlags) register(cmd *cobra.Command) {
@@ -31,6 +116,85 @@ func (f *awsFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.Debug, "debug", false, "log every request and response on stderr, credentials redacted")
 	enumVar(fl, &f.Output, "output", "", []string{"", formatJSON, formatText, formatTable}, "output format: json, text or table (default: table on a terminal, json otherwise)")
 	fl.StringVar(&f.Query, "query", "", "JMESPath expression applied to the JSON output, as in the AWS CLI")
+	fl.Var(secondsValue{&f.ConnectTimeout}, "cli-connect-timeout", "most seconds to wait for a connection (0: no limit), as in the AWS CLI")
+	fl.Var(secondsValue{&f.ReadTimeout}, "cli-read-timeout", "most seconds to wait for a response once the request is sent (0: no limit), as in the AWS CLI")
+	fl.StringVar(&f.CABundle, "ca-bundle", "", "PEM `FILE` of the certificate authorities to trust for TLS, as in the AWS CLI")
+	fl.BoolVar(&f.NoVerifySSL, "no-verify-ssl", false, "do not verify TLS certificates (a warning says so), as in the AWS CLI")
+	if fl.Lookup("no-paginate") == nil {
+		fl.BoolVar(&f.NoPaginate, "no-paginate", false, "accepted as the AWS CLI accepts it: this command makes no paginated call")
+		_ = fl.MarkHidden("no-paginate")
+	}
+	for _, r := range refusedOptions {
+		fl.Var(&refusedValue{f: f, name: r.name, bool: r.isBool}, r.name, "refused: "+r.why)
+		if r.isBool {
+			fl.Lookup(r.name).NoOptDefVal = "true"
+		}
+		_ = fl.MarkHidden(r.name)
+	}
+}
+
+// checkGlobal refuses the AWS CLI global options cfinv does not take,
+// naming the option and why, and checks --ca-bundle.
+func (f *awsFlags) checkGlobal() error {
+	for _, name := range f.Refused {
+		for _, r := range refusedOptions {
+			if r.name == name {
+				return flagErrorf("--%s is an AWS CLI option cfinv does not take: %s", name, r.why)
+			}
+		}
+	}
+	if f.CABundle != "" {
+		if _, err := f.caBundle(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// caBundle reads --ca-bundle: a file of PEM certificates.
+func (f *awsFlags) caBundle() ([]byte, error) {
+	b, err := os.ReadFile(f.CABundle)
+	if err != nil {
+		return nil, flagErrorf("--ca-bundle %q: %v", f.CABundle, err)
+	}
+	if !x509.NewCertPool().AppendCertsFromPEM(b) {
+		return nil, flagErrorf("--ca-bundle %q holds no PEM certificate: want a file of \"-----BEGIN CERTIFICATE-----\" blocks", f.CABundle)
+	}
+	return b, nil
+}
+
+// httpClient is the SDK HTTP client the global options describe.
+func (f *awsFlags) httpClient(ios *IO) (*awshttp.BuildableClient, error) {
+	hc := awshttp.NewBuildableClient()
+	if f.ConnectTimeout.Set {
+		hc = hc.WithDialerOptions(func(d *net.Dialer) { d.Timeout = f.ConnectTimeout.duration() })
+	}
+	var pool *x509.CertPool
+	if f.CABundle != "" {
+		b, err := f.caBundle()
+		if err != nil {
+			return nil, err
+		}
+		pool = x509.NewCertPool()
+		pool.AppendCertsFromPEM(b)
+	}
+	if f.NoVerifySSL {
+		fmt.Fprintln(ios.ErrOut, "Warning: --no-verify-ssl: TLS certificates are not verified; anyone on the path can read and change the requests")
+	}
+	hc = hc.WithTransportOptions(func(t *http.Transport) {
+		if f.ReadTimeout.Set {
+			t.ResponseHeaderTimeout = f.ReadTimeout.duration()
+		}
+		if pool != nil || f.NoVerifySSL {
+			if t.TLSClientConfig == nil {
+				t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+			}
+			t.TLSClientConfig.RootCAs = pool
+			//nolint:gosec // --no-verify-ssl asks for it, with a warning
+			t.TLSClientConfig.InsecureSkipVerify = f.NoVerifySSL
+		}
+	})
+	return hc, nil
 }
 
 // clientFunc builds a cfinv client with the command's options; tests
@@ -51,6 +215,11 @@ func (f *awsFlags) newClient(ios *IO) clientFunc {
 		if f.Region != "" {
 			lo = append(lo, config.WithRegion(f.Region))
 		}
+		hc, err := f.httpClient(ios)
+		if err != nil {
+			return nil, err
+		}
+		lo = append(lo, config.WithHTTPClient(hc))
 		cfg, err := config.LoadDefaultConfig(ctx, lo...)
 		if err != nil {
 			return nil, fmt.Errorf("load AWS configuration: %w", err)
@@ -92,4 +261,22 @@ func defaultStateDir(getenv func(string) string) string {
 		return ""
 	}
 	return filepath.Join(home, ".local", "state", "cfinv")
+}
+
+// resolveOne maps the --distribution-id of get, list and wait to one ID:
+// an ID as it is, a domain name or alias through ListDistributions, as
+// invalidate does (issue 11 item 4). A wildcard alias matching several
+// distributions is a usage error naming them.
+func resolveOne(ctx context.Context, c *cfinv.Client, name string) (string, error) {
+	if cfinv.LooksLikeID(name) {
+		return name, nil
+	}
+	ids, err := c.Resolve(ctx, name)
+	if err != nil {
+		return "", err
+	}
+	if len(ids) != 1 {
+		return "", flagErrorf("--distribution-id %q matches %d distributions (%s): give one of their IDs", name, len(ids), strings.Join(ids, ", "))
+	}
+	return ids[0], nil
 }

@@ -5,9 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"math/rand/v2"
 	"os"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
 )
 
 // The AWS CLI's inputs of create-invalidation (--invalidation-batch,
@@ -179,21 +184,104 @@ const inputSkeleton = `{
 }
 `
 
-const outputSkeleton = `{
-    "Location": "",
+// The skeletons of --generate-cli-skeleton, byte for byte those the AWS CLI
+// v1 prints (awscli/customizations/generatecliskeleton.py): the input with
+// empty values, the output with each string named after its key.
+const (
+	outputSkeleton = `{
+    "Location": "Location",
     "Invalidation": {
-        "Id": "",
-        "Status": "",
-        "CreateTime": "1970-01-01T00:00:00.000Z",
+        "Id": "Id",
+        "Status": "Status",
+        "CreateTime": "1970-01-01T00:00:00",
         "InvalidationBatch": {
             "Paths": {
                 "Quantity": 0,
                 "Items": [
-                    ""
+                    "string"
                 ]
             },
-            "CallerReference": ""
+            "CallerReference": "CallerReference"
         }
     }
 }
 `
+	getInputSkeleton = `{
+    "DistributionId": "",
+    "Id": ""
+}
+`
+	getOutputSkeleton = `{
+    "Invalidation": {
+        "Id": "Id",
+        "Status": "Status",
+        "CreateTime": "1970-01-01T00:00:00",
+        "InvalidationBatch": {
+            "Paths": {
+                "Quantity": 0,
+                "Items": [
+                    "string"
+                ]
+            },
+            "CallerReference": "CallerReference"
+        }
+    }
+}
+`
+	listInputSkeleton = `{
+    "DistributionId": "",
+    "Marker": "",
+    "MaxItems": ""
+}
+`
+	listOutputSkeleton = `{
+    "InvalidationList": {
+        "Marker": "Marker",
+        "NextMarker": "NextMarker",
+        "MaxItems": 0,
+        "IsTruncated": true,
+        "Quantity": 0,
+        "Items": [
+            {
+                "Id": "Id",
+                "CreateTime": "1970-01-01T00:00:00",
+                "Status": "Status"
+            }
+        ]
+    }
+}
+`
+)
+
+// skeletonFlag registers --generate-cli-skeleton [input|output] on cmd.
+func skeletonFlag(cmd *cobra.Command, p *string) {
+	fl := cmd.Flags()
+	fl.StringVar(p, "generate-cli-skeleton", "", "print the JSON skeleton of the input (input, the default) or of the output (output), and exit")
+	fl.Lookup("generate-cli-skeleton").NoOptDefVal = "input"
+}
+
+// printSkeleton prints the skeleton --generate-cli-skeleton asks for and
+// reports whether it did; any other value than input or output is a usage
+// error listing them, as the AWS CLI's.
+func printSkeleton(ios *IO, value, input, output string) (bool, error) {
+	var s string
+	switch value {
+	case "":
+		return false, nil
+	case "input":
+		s = input
+	case "output":
+		s = output
+	default:
+		return true, flagErrorf("invalid --generate-cli-skeleton %q: valid choices are: input | output", value)
+	}
+	_, err := io.WriteString(ios.Out, s)
+	return true, err
+}
+
+// awsCallerReference is the caller reference the AWS CLI makes up for
+// create-invalidation --paths (awscli/customizations/cloudfront.py:
+// "cli-" + Unix seconds + "-" + a random integer from 1 to 1000000).
+func awsCallerReference(now time.Time) string {
+	return fmt.Sprintf("cli-%d-%d", now.Unix(), rand.IntN(1000000)+1)
+}

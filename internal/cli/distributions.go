@@ -7,12 +7,15 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/cfinv/cfinv"
 )
 
 type distributionsOptions struct {
 	IO     *IO
 	Client clientFunc
 	AWS    awsFlags
+	Page   pageFlags
 }
 
 func newDistributionsCmd(d *Deps, runF func(*distributionsOptions) error) *cobra.Command {
@@ -23,11 +26,19 @@ func newDistributionsCmd(d *Deps, runF func(*distributionsOptions) error) *cobra
 		Long: `List the distributions these credentials can see, with their CloudFront domain,
 aliases (what --distribution-id also accepts), status and the number of
 invalidation batches in progress (from GetDistribution, at most 8 calls at
-once).`,
+once).
+
+--max-items, --starting-token and --page-size page through ListDistributions
+as the AWS CLI pages ("aws cloudfront list-distributions"): the listing stops
+after --max-items distributions and prints a NextToken to resume from.`,
 		Example: `  cfinv distributions
-  cfinv distributions --query "DistributionList.Items[?contains(Aliases, 'www.example.com')].Id"`,
+  cfinv distributions --query "DistributionList.Items[?contains(Aliases, 'www.example.com')].Id"
+  cfinv distributions --max-items 50 --starting-token "$NEXT_TOKEN"`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := opts.Page.check(); err != nil {
+				return err
+			}
 			if opts.Client == nil {
 				opts.Client = opts.AWS.newClient(opts.IO)
 			}
@@ -37,6 +48,10 @@ once).`,
 			return distributionsRun(cmd.Context(), opts)
 		},
 	}
+	fl := cmd.Flags()
+	fl.IntVar(&opts.Page.MaxItems, "max-items", 0, "list at most this many, then print a NextToken (0: all)")
+	fl.IntVar(&opts.Page.PageSize, "page-size", 0, "distributions per ListDistributions call (its MaxItems; default: the server's, 100)")
+	fl.StringVar(&opts.Page.StartingToken, "starting-token", "", "resume from the NextToken a listing printed (cfinv's or the AWS CLI's list-distributions)")
 	opts.AWS.register(cmd)
 	return cmd
 }
@@ -58,9 +73,13 @@ func distributionsRun(ctx context.Context, opts *distributionsOptions) error {
 	if err != nil {
 		return err
 	}
-	dists, err := c.Distributions(ctx)
+	pages, nextToken, err := paginateItems(ctx, c.DistributionsPage, opts.Page)
 	if err != nil {
 		return err
+	}
+	var dists []cfinv.Distribution
+	for _, p := range pages {
+		dists = append(dists, p...)
 	}
 	ids := make([]string, len(dists))
 	for i, d := range dists {
@@ -80,10 +99,17 @@ func distributionsRun(ctx context.Context, opts *distributionsOptions) error {
 		for _, r := range rows {
 			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\n", r.ID, r.DomainName, strings.Join(r.Aliases, ","), r.Status, r.InProgressInvalidationBatches)
 		}
+		if nextToken != "" {
+			fmt.Fprintf(w, "NextToken\t%s\n", nextToken)
+		}
 	}
 	table := func(w io.Writer) {
 		fmt.Fprintln(w, "ID\tDOMAIN\tALIASES\tSTATUS\tIN PROGRESS")
 		text(w)
 	}
-	return opts.AWS.render(opts.IO, map[string]any{"DistributionList": map[string]any{"Items": rows, "Quantity": len(rows)}}, text, table)
+	data := map[string]any{"DistributionList": map[string]any{"Items": rows, "Quantity": len(rows)}}
+	if nextToken != "" {
+		data["NextToken"] = nextToken
+	}
+	return opts.AWS.render(opts.IO, data, text, table)
 }

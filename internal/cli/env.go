@@ -23,6 +23,14 @@ func envName(flag string) string {
 // envSkip lists flags that make no sense from the environment.
 var envSkip = map[string]bool{"help": true, "version": true, "no-descriptions": true}
 
+func init() {
+	// The AWS CLI options cfinv refuses are refused on the command line
+	// only: a CFINV_COLOR meant for something else must not fail a run.
+	for _, r := range refusedOptions {
+		envSkip[r.name] = true
+	}
+}
+
 // applyEnv sets every flag of cmd that was not given on the command line
 // from its CFINV_ variable, when that is set and not empty.
 func applyEnv(cmd *cobra.Command, getenv func(string) string) error {

@@ -15,6 +15,10 @@ type getOptions struct {
 	AWS          awsFlags
 	Distribution string
 	ID           string
+	Skeleton     string
+	// AWSOutput prints as "aws cloudfront get-invalidation" does: the
+	// command was called by that name.
+	AWSOutput bool
 }
 
 func newGetCmd(d *Deps, runF func(*getOptions) error) *cobra.Command {
@@ -24,13 +28,19 @@ func newGetCmd(d *Deps, runF func(*getOptions) error) *cobra.Command {
 		Aliases: []string{"get-invalidation"},
 		Short:   "Show one invalidation",
 		Long: `Show one invalidation: its status, creation time, caller reference and paths.
-JSON output has the shape of "aws cloudfront get-invalidation".`,
+JSON output has the shape of "aws cloudfront get-invalidation". Called as
+get-invalidation, it prints what the AWS CLI prints, byte for byte, in every
+--output format (JSON by default).`,
 		Example: `  cfinv get --distribution-id E1U5RQF7T870K0 I2J0I21PCUYOIK
   cfinv get-invalidation --distribution-id E1U5RQF7T870K0 --id I2J0I21PCUYOIK --query Invalidation.Status`,
 		Args: maxArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.ID = args[0]
+			}
+			opts.AWSOutput = cmd.CalledAs() == "get-invalidation"
+			if done, err := printSkeleton(opts.IO, opts.Skeleton, getInputSkeleton, getOutputSkeleton); done {
+				return err
 			}
 			if opts.Distribution == "" || opts.ID == "" {
 				return flagErrorf("give --distribution-id and an invalidation ID")
@@ -44,8 +54,9 @@ JSON output has the shape of "aws cloudfront get-invalidation".`,
 			return getRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Distribution, "distribution-id", "", "distribution ID (required)")
+	cmd.Flags().StringVar(&opts.Distribution, "distribution-id", "", "distribution ID, or a domain name or alias (required)")
 	cmd.Flags().StringVar(&opts.ID, "id", "", "invalidation ID (or give it as the argument)")
+	skeletonFlag(cmd, &opts.Skeleton)
 	opts.AWS.register(cmd)
 	return cmd
 }
@@ -58,9 +69,16 @@ func getRun(ctx context.Context, opts *getOptions) error {
 	if err != nil {
 		return err
 	}
-	inv, err := c.Get(ctx, opts.Distribution, opts.ID)
+	dist, err := resolveOne(ctx, c, opts.Distribution)
 	if err != nil {
 		return err
+	}
+	inv, err := c.Get(ctx, dist, opts.ID)
+	if err != nil {
+		return err
+	}
+	if opts.AWSOutput {
+		return opts.AWS.renderAWS(opts.IO, opGetInvalidation, omap{{"Invalidation", invalidationOmap(inv)}})
 	}
 	j := toInvalidationJSON(inv)
 	lines := func(w io.Writer) {

@@ -41,6 +41,10 @@ type invalidateOptions struct {
 	Plan              string
 
 	CI *githubCI // the GitHub Actions step, nil outside one (ci.go)
+
+	// AWSOutput prints as "aws cloudfront create-invalidation" does: the
+	// command was called by that name.
+	AWSOutput bool
 }
 
 func newInvalidateCmd(d *Deps, runF func(*invalidateOptions) error) *cobra.Command {
@@ -82,6 +86,7 @@ shape and is the default when stdout is not a terminal.`,
   cfinv invalidate --plan plan.json --distribution-id E1U5RQF7T870K0 --wait`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Items = append(append([]string{}, opts.Items...), args...)
+			opts.AWSOutput = cmd.CalledAs() == "create-invalidation"
 			if cmd.Flags().Changed("generate-cli-skeleton") && opts.Skeleton == "" {
 				opts.Skeleton = "input"
 			}
@@ -106,8 +111,7 @@ shape and is the default when stdout is not a terminal.`,
 	fl.StringVar(&opts.PathsFrom, "paths-from", "", "read paths from FILE, or - for stdin, one per line or NUL-separated")
 	fl.StringVar(&opts.InvalidationBatch, "invalidation-batch", "", `AWS CLI batch: JSON, file://FILE, or shorthand "Paths={Quantity=1,Items=[/a]},CallerReference=x"`)
 	fl.StringVar(&opts.CLIInputJSON, "cli-input-json", "", `AWS CLI input: {"DistributionId":…,"InvalidationBatch":{…}} as JSON or file://FILE`)
-	fl.StringVar(&opts.Skeleton, "generate-cli-skeleton", "", "print a JSON skeleton for --cli-input-json (input) or of the output (output), and exit")
-	fl.Lookup("generate-cli-skeleton").NoOptDefVal = "input"
+	skeletonFlag(cmd, &opts.Skeleton)
 	fl.StringVar(&opts.CallerReference, "caller-reference", "", "caller reference of the first batch (later batches get -2, -3…)")
 	fl.StringVar(&opts.DeployID, "deploy-id", "", "deploy identifier: derives caller references and lets a re-run resume instead of paying again")
 	fl.BoolVar(&opts.Wait, "wait", false, "wait until every invalidation is Completed")
@@ -246,16 +250,8 @@ type (
 )
 
 func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
-	switch opts.Skeleton {
-	case "":
-	case "input":
-		_, err := io.WriteString(opts.IO.Out, inputSkeleton)
+	if done, err := printSkeleton(opts.IO, opts.Skeleton, inputSkeleton, outputSkeleton); done {
 		return err
-	case "output":
-		_, err := io.WriteString(opts.IO.Out, outputSkeleton)
-		return err
-	default:
-		return flagErrorf("invalid --generate-cli-skeleton %q: want input or output", opts.Skeleton)
 	}
 	if err := opts.AWS.check(opts.IO); err != nil {
 		return err
@@ -263,6 +259,9 @@ func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
 	req, err := gatherRequest(opts)
 	if err != nil {
 		return err
+	}
+	if opts.AWSOutput && req.ref == "" && opts.DeployID == "" && len(req.batches) == 0 {
+		req.ref = awsCallerReference(opts.Now())
 	}
 	errOut := opts.IO.ErrOut
 	for _, it := range req.items {
@@ -394,6 +393,13 @@ func printCreated(opts *invalidateOptions, res *cfinv.Result) error {
 		return nil
 	}
 	var data any = manyJSON{Invalidations: items, Summary: sum}
+	if len(items) == 1 && opts.AWSOutput {
+		for _, b := range res.Batches {
+			if b.ID != "" {
+				return opts.AWS.renderAWS(opts.IO, opCreateInvalidation, createdOmap(b))
+			}
+		}
+	}
 	if len(items) == 1 {
 		one := items[0]
 		one.DistributionID, one.Resumed = "", false

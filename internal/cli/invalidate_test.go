@@ -34,7 +34,7 @@ func TestInvalidateParse(t *testing.T) {
 		{
 			name: "aws cli line",
 			args: []string{"create-invalidation", "--distribution-id", "E1", "--paths", "/a", "/b"},
-			want: invalidateOptions{Distributions: []string{"E1"}, Items: []string{"/a", "/b"}, Timeout: 15 * time.Minute},
+			want: invalidateOptions{Distributions: []string{"E1"}, Items: []string{"/a", "/b"}, Timeout: 15 * time.Minute, AWSOutput: true},
 		},
 		{
 			name: "several distributions and flags",
@@ -268,9 +268,9 @@ func TestInvalidateRunDryRun(t *testing.T) {
                     "Paths": {
                         "Quantity": 3,
                         "Items": [
-                            "/b%20c",
+                            "/index.html",
                             "/img/*",
-                            "/index.html"
+                            "/b%20c"
                         ]
                     }
                 }

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/spf13/cobra"
 
 	"github.com/cfinv/cfinv"
@@ -17,8 +18,12 @@ type listOptions struct {
 
 	AWS          awsFlags
 	Distribution string
-	MaxItems     int
+	Page         pageFlags
 	Status       string
+	Skeleton     string
+	// AWSOutput prints as "aws cloudfront list-invalidations" does: the
+	// command was called by that name.
+	AWSOutput bool
 }
 
 func newListCmd(d *Deps, runF func(*listOptions) error) *cobra.Command {
@@ -28,11 +33,22 @@ func newListCmd(d *Deps, runF func(*listOptions) error) *cobra.Command {
 		Aliases: []string{"list-invalidations"},
 		Short:   "List a distribution's invalidations, newest first",
 		Long: `List a distribution's invalidations, newest first, following pagination.
-JSON output has the shape of "aws cloudfront list-invalidations".`,
+JSON output has the shape of "aws cloudfront list-invalidations".
+
+Called as list-invalidations, it prints what the AWS CLI prints, byte for
+byte, in every --output format (JSON by default), and pages as the AWS CLI
+does: --max-items N stops after N invalidations and prints a NextToken,
+which --starting-token resumes from (tokens of the AWS CLI work too, and the
+other way round); --page-size sets the invalidations per call; --no-paginate
+makes one call and prints its response as it is.`,
 		Example: `  cfinv list --distribution-id E1U5RQF7T870K0 --max-items 10
-  cfinv list --distribution-id E1U5RQF7T870K0 --status InProgress --query 'InvalidationList.Items[].Id'`,
+  cfinv list --distribution-id E1U5RQF7T870K0 --status InProgress --query 'InvalidationList.Items[].Id'
+  cfinv list-invalidations --distribution-id E1U5RQF7T870K0 --max-items 10 --starting-token "$NEXT_TOKEN"`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if done, err := printSkeleton(opts.IO, opts.Skeleton, listInputSkeleton, listOutputSkeleton); done {
+				return err
+			}
 			if opts.Distribution == "" {
 				return flagErrorf("--distribution-id is required")
 			}
@@ -41,8 +57,12 @@ JSON output has the shape of "aws cloudfront list-invalidations".`,
 			default:
 				return flagErrorf("invalid --status %q: want InProgress or Completed", opts.Status)
 			}
-			if opts.MaxItems < 0 {
-				return flagErrorf("--max-items must not be negative")
+			opts.AWSOutput = cmd.CalledAs() == "list-invalidations"
+			if err := opts.Page.check(); err != nil {
+				return err
+			}
+			if opts.AWSOutput && opts.Status != "" {
+				return flagErrorf("--status is not an option of list-invalidations (the AWS CLI has none): use cfinv list --status, or --query 'InvalidationList.Items[?Status==`InProgress`]'")
 			}
 			if opts.Client == nil {
 				opts.Client = opts.AWS.newClient(opts.IO)
@@ -53,9 +73,10 @@ JSON output has the shape of "aws cloudfront list-invalidations".`,
 			return listRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Distribution, "distribution-id", "", "distribution ID (required)")
-	cmd.Flags().IntVar(&opts.MaxItems, "max-items", 0, "list at most this many (0: all)")
+	cmd.Flags().StringVar(&opts.Distribution, "distribution-id", "", "distribution ID, or a domain name or alias (required)")
+	opts.Page.register(cmd, "list at most this many, then print a NextToken (0: all)")
 	enumVar(cmd.Flags(), &opts.Status, "status", "", []string{"", cfinv.StatusInProgress, cfinv.StatusCompleted}, "only InProgress or Completed invalidations")
+	skeletonFlag(cmd, &opts.Skeleton)
 	opts.AWS.register(cmd)
 	return cmd
 }
@@ -74,10 +95,67 @@ func listRun(ctx context.Context, opts *listOptions) error {
 	if err != nil {
 		return err
 	}
-	items, err := c.List(ctx, opts.Distribution, opts.MaxItems, opts.Status)
+	dist, err := resolveOne(ctx, c, opts.Distribution)
 	if err != nil {
 		return err
 	}
+	if opts.AWSOutput || opts.Page.paged() {
+		return listPagedRun(ctx, opts, c, dist)
+	}
+	items, err := c.List(ctx, dist, opts.Page.MaxItems, opts.Status)
+	if err != nil {
+		return err
+	}
+	return printList(opts, items, "")
+}
+
+// listPagedRun lists as the AWS CLI pages: in its output when called as
+// list-invalidations, else in list's, with the NextToken.
+func listPagedRun(ctx context.Context, opts *listOptions, c *cfinv.Client, dist string) error {
+	fetch := func(ctx context.Context, marker string, maxItems int) (*types.InvalidationList, error) {
+		return c.ListPage(ctx, dist, marker, maxItems)
+	}
+	if opts.Page.NoPaginate {
+		l, err := fetch(ctx, opts.Page.Marker, opts.Page.MaxItems)
+		if err != nil {
+			return err
+		}
+		if opts.AWSOutput {
+			return opts.AWS.renderAWS(opts.IO, opListInvalidations, listPageOmap(l))
+		}
+		return printList(opts, filterStatus(l.Items, opts.Status), "")
+	}
+	l, err := paginate(ctx, fetch, opts.Page)
+	if err != nil {
+		return err
+	}
+	if opts.AWSOutput {
+		return opts.AWS.renderListing(opts.IO, l)
+	}
+	var items []types.InvalidationSummary
+	for _, p := range l.Pages {
+		items = append(items, filterStatus(p.Items, opts.Status)...)
+	}
+	return printList(opts, items, l.NextToken)
+}
+
+func filterStatus(items []types.InvalidationSummary, status string) []types.InvalidationSummary {
+	if status == "" {
+		return items
+	}
+	var out []types.InvalidationSummary
+	for _, s := range items {
+		if aws.ToString(s.Status) == status {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// printList prints invalidation summaries in list's own formats; a
+// NextToken, when there is one, is a member of the JSON and a last line of
+// the text and table.
+func printList(opts *listOptions, items []types.InvalidationSummary, nextToken string) error {
 	rows := make([]summaryItemJSON, 0, len(items))
 	for _, s := range items {
 		rows = append(rows, summaryItemJSON{ID: aws.ToString(s.Id), CreateTime: awsTime(s.CreateTime), Status: aws.ToString(s.Status)})
@@ -86,10 +164,17 @@ func listRun(ctx context.Context, opts *listOptions) error {
 		for _, r := range rows {
 			fmt.Fprintf(w, "%s\t%s\t%s\n", r.ID, r.Status, r.CreateTime)
 		}
+		if nextToken != "" {
+			fmt.Fprintf(w, "NextToken\t%s\n", nextToken)
+		}
 	}
 	table := func(w io.Writer) {
 		fmt.Fprintln(w, "ID\tSTATUS\tCREATED")
 		text(w)
 	}
-	return opts.AWS.render(opts.IO, map[string]any{"InvalidationList": map[string]any{"Items": rows, "Quantity": len(rows)}}, text, table)
+	data := map[string]any{"InvalidationList": map[string]any{"Items": rows, "Quantity": len(rows)}}
+	if nextToken != "" {
+		data["NextToken"] = nextToken
+	}
+	return opts.AWS.render(opts.IO, data, text, table)
 }

@@ -82,6 +82,9 @@ func (f *awsFlags) format(ios *IO) (string, error) {
 // invalidation created and then not printed is paid for again by the
 // corrected re-run (issue 10).
 func (f *awsFlags) check(ios *IO) error {
+	if err := f.checkGlobal(); err != nil {
+		return err
+	}
 	if _, err := f.format(ios); err != nil {
 		return err
 	}

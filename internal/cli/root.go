@@ -30,7 +30,7 @@ type Deps struct {
 func Main(ctx context.Context, args []string, ios *IO, getenv func(string) string) int {
 	d := &Deps{IO: ios, Getenv: getenv, Now: time.Now}
 	root := NewRootCmd(d)
-	root.SetArgs(args)
+	root.SetArgs(joinSkeletonValue(args))
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return ExitOK
@@ -50,6 +50,27 @@ func Main(ctx context.Context, args []string, ios *IO, getenv func(string) strin
 	detectGitHubCI(getenv, ios.ErrOut).fail(err) // an ::error:: annotation in GitHub Actions (ci.go)
 	printError(ios.ErrOut, err, path)
 	return exitCode(err)
+}
+
+// joinSkeletonValue makes "--generate-cli-skeleton output" read as the
+// AWS CLI reads it (an optional value, argparse's nargs='?'): the flag
+// takes the next argument unless that is a flag, so "output" and a bad
+// value alike reach the flag rather than become a path or an extra
+// argument. pflag on its own takes a value only after '='.
+func joinSkeletonValue(args []string) []string {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		if a == "--generate-cli-skeleton" && i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
+			a += "=" + args[i+1]
+			i++
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 // NewRootCmd builds the command tree.
@@ -77,7 +98,8 @@ CFINV_SOME_FLAG; a flag on the command line wins. See "cfinv help environment".`
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &FlagError{Err: err}
 	})
-	root.CompletionOptions.HiddenDefaultCmd = true
+	// "cfinv completion bash|zsh|fish|powershell" is listed in the help
+	// and the README (issue 11 item 9).
 
 	root.AddCommand(
 		// Commands are listed here, one line each, in the order of the help text.
@@ -116,13 +138,43 @@ func newHelpCmd() *cobra.Command {
 }
 
 func version() string {
-	if Version != "" {
-		return Version
+	bi, _ := debug.ReadBuildInfo()
+	return versionOf(Version, bi)
+}
+
+// versionOf is what --version prints: the release version (ldflags), else
+// the module version of the build info (a go install'ed or go built
+// binary has one), and the VCS revision it was built from, marked
+// "modified" for a dirty tree; "dev" only when nothing is known.
+func versionOf(release string, bi *debug.BuildInfo) string {
+	v := release
+	var rev, modified string
+	if bi != nil {
+		if v == "" && bi.Main.Version != "(devel)" {
+			v = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				modified = s.Value
+			}
+		}
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
+	switch {
+	case v == "" && rev == "":
+		return "dev"
+	case rev == "":
+		return v
+	case v == "":
+		v = "(devel)"
 	}
-	return "dev"
+	v += ", revision " + rev
+	if modified == "true" {
+		v += " (modified)"
+	}
+	return v
 }
 
 // isTyped reports whether err already says how to exit.

@@ -23,12 +23,22 @@ type waitOptions struct {
 	Distribution string
 	IDs          []string
 	Timeout      time.Duration
+	// AWSWaiter is "cfinv wait invalidation-completed …", the AWS CLI's
+	// form: nothing on stdout when done, and the AWS CLI's waiter's
+	// deadline unless --timeout is given.
+	AWSWaiter bool
 }
+
+// awsWaiterTimeout is how long the AWS CLI's InvalidationCompleted waiter
+// waits at most: 30 GetInvalidation calls 20 s apart (botocore's
+// data/cloudfront/2020-05-31/waiters-2.json: delay 20, maxAttempts 30), the
+// first at once.
+const awsWaiterTimeout = 29 * 20 * time.Second
 
 func newWaitCmd(d *Deps, runF func(*waitOptions) error) *cobra.Command {
 	opts := &waitOptions{IO: d.IO, Now: d.Now}
 	cmd := &cobra.Command{
-		Use:   "wait --distribution-id ID INVALIDATION-ID...",
+		Use:   "wait [invalidation-completed] --distribution-id ID INVALIDATION-ID...",
 		Short: "Wait until invalidations are Completed",
 		Long: `Wait until every named invalidation of a distribution reads Completed.
 
@@ -40,11 +50,30 @@ errors do not end the wait. On a terminal a live progress line is shown on
 stderr; otherwise one line per change of status.
 
 With --timeout passed, the command prints the "cfinv wait" command that resumes
-and exits with code 5.`,
+and exits with code 5.
+
+"cfinv wait invalidation-completed --distribution-id D --id I" is the AWS CLI's
+form and behaves as "aws cloudfront wait invalidation-completed" where scripts
+can tell: nothing on stdout when the invalidation is Completed, and at most the
+AWS CLI waiter's time (30 polls 20s apart: 9m40s) unless --timeout says
+otherwise. It still polls as above, so it returns up to 20s sooner; a failure
+exits with cfinv's codes (4: no such invalidation, 5: timeout), not the AWS
+CLI's 255.`,
 		Example: `  cfinv wait --distribution-id E1U5RQF7T870K0 I2J0I21PCUYOIK
-  cfinv wait --distribution-id E1U5RQF7T870K0 --timeout 30m I2J0I21PCUYOIK I3AXWS0PRSRYOG`,
+  cfinv wait --distribution-id E1U5RQF7T870K0 --timeout 30m I2J0I21PCUYOIK I3AXWS0PRSRYOG
+  cfinv wait invalidation-completed --distribution-id E1U5RQF7T870K0 --id I2J0I21PCUYOIK`,
 		Aliases: []string{"invalidation-completed"},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 && args[0] == "invalidation-completed" {
+				args = args[1:]
+				opts.AWSWaiter = true
+			}
+			if cmd.CalledAs() == "invalidation-completed" {
+				opts.AWSWaiter = true
+			}
+			if opts.AWSWaiter && !cmd.Flags().Changed("timeout") {
+				opts.Timeout = awsWaiterTimeout
+			}
 			if opts.Distribution == "" {
 				return flagErrorf("--distribution-id is required")
 			}
@@ -61,7 +90,7 @@ and exits with code 5.`,
 			return waitRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Distribution, "distribution-id", "", "distribution ID (required)")
+	cmd.Flags().StringVar(&opts.Distribution, "distribution-id", "", "distribution ID, or a domain name or alias (required)")
 	cmd.Flags().StringArrayVar(&opts.IDs, "id", nil, "invalidation `ID` (as in aws cloudfront wait invalidation-completed --id); arguments are IDs too")
 	durationVar(cmd.Flags(), &opts.Timeout, "timeout", 15*time.Minute, minTimeout, maxTimeout, "give up after this long (exit code 5)")
 	opts.AWS.register(cmd)
@@ -76,14 +105,21 @@ func waitRun(ctx context.Context, opts *waitOptions) error {
 	if err != nil {
 		return err
 	}
+	dist, err := resolveOne(ctx, client, opts.Distribution)
+	if err != nil {
+		return err
+	}
 	p := newProgress(opts.IO)
 	got, err := client.Wait(ctx, cfinv.WaitRequest{
-		Targets:  []cfinv.Target{{DistributionID: opts.Distribution, IDs: opts.IDs}},
+		Targets:  []cfinv.Target{{DistributionID: dist, IDs: opts.IDs}},
 		Timeout:  opts.Timeout,
 		Progress: p.report,
 	})
 	p.end()
 	err = resumeHint(opts.IO, &opts.AWS, err)
+	if opts.AWSWaiter {
+		return err // the AWS CLI's waiter prints nothing on stdout
+	}
 	if len(got) == 0 {
 		return err // nothing was learnt: no output to print
 	}

@@ -360,7 +360,7 @@ func TestTerraform(t *testing.T) {
 
 	// The release's invalidation was made, and completed before apply
 	// returned; running it again (a retried pipeline) buys nothing new.
-	want := []string{"Completed /assets/*,/index.html"} // cfinv sends a batch sorted
+	want := []string{"Completed /index.html,/assets/*"} // cfinv sends the paths in the order given (issue 11 item 8)
 	if got := invalidations(t, env, srv, id); !slices.Equal(got, want) {
 		t.Errorf("invalidations after apply: got %q, want %q", got, want)
 	}
