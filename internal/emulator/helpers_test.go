@@ -237,3 +237,17 @@ func paths(prefix string, n int) []string {
 func stringsReader(s string) io.Reader { return strings.NewReader(s) }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// restartable returns a function that starts a server on the bbolt file
+// at path (completion delay one minute on clk) and returns a client of it
+// and the function that stops it, so a test can restart on the same file.
+func restartable(t *testing.T, path string, clk *harness.Clock) func() (*cloudfront.Client, func()) {
+	return func() (*cloudfront.Client, func()) {
+		st, err := store.OpenBolt(path)
+		if err != nil {
+			t.Fatalf("OpenBolt: %v", err)
+		}
+		srv := httptest.NewServer(emulator.New(emulator.Options{Store: st, Now: clk.Now, CompletionDelay: time.Minute}).Handler())
+		return newClient(srv), func() { srv.Close(); _ = st.Close() }
+	}
+}

@@ -7,18 +7,14 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
-	"net/http/httptest"
 	"path/filepath"
 	"regexp"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
-	"github.com/cfinv/cfinv/internal/emulator"
-	"github.com/cfinv/cfinv/internal/store"
 	"github.com/cfinv/cfinv/test/harness"
 )
 
@@ -361,14 +357,7 @@ func TestKeys(t *testing.T) {
 func TestResourcesRestart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
 	clk := harness.NewClock(t0)
-	start := func() (*cloudfront.Client, func()) {
-		st, err := store.OpenBolt(path)
-		if err != nil {
-			t.Fatalf("OpenBolt: %v", err)
-		}
-		srv := httptest.NewServer(emulator.New(emulator.Options{Store: st, Now: clk.Now, CompletionDelay: time.Minute}).Handler())
-		return newClient(srv), func() { srv.Close(); _ = st.Close() }
-	}
+	start := restartable(t, path, clk)
 	cf, stop := start()
 	oac, err := cf.CreateOriginAccessControl(t.Context(), &cloudfront.CreateOriginAccessControlInput{OriginAccessControlConfig: oacConfig("kept")})
 	if err != nil {

@@ -1,15 +1,12 @@
 package emulator_test
 
 import (
-	"net/http/httptest"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 
-	"github.com/cfinv/cfinv/internal/emulator"
-	"github.com/cfinv/cfinv/internal/store"
 	"github.com/cfinv/cfinv/test/harness"
 )
 
@@ -19,14 +16,7 @@ import (
 func TestRestart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
 	clk := harness.NewClock(t0)
-	start := func() (*cloudfront.Client, func()) {
-		st, err := store.OpenBolt(path)
-		if err != nil {
-			t.Fatalf("OpenBolt: %v", err)
-		}
-		srv := httptest.NewServer(emulator.New(emulator.Options{Store: st, Now: clk.Now, CompletionDelay: time.Minute}).Handler())
-		return newClient(srv), func() { srv.Close(); _ = st.Close() }
-	}
+	start := restartable(t, path, clk)
 
 	cf, stop := start()
 	f := &fixture{t: t, cf: cf}

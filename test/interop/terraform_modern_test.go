@@ -17,27 +17,7 @@ import (
 // through the data source, a custom cache policy, a response headers
 // policy, an origin request policy, a public key in a key group trusted
 // for signed URLs, and a distribution using them all.
-const tfModern = `terraform {
-  required_providers {
-    aws = {
-      source  = "hashicorp/aws"
-      version = %q
-    }
-  }
-}
-
-provider "aws" {
-  region                      = "us-east-1"
-  skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  skip_metadata_api_check     = true
-  skip_region_validation      = true
-  endpoints {
-    cloudfront = %q
-    sts        = %q
-  }
-}
-
+const tfModern = tfAWSProvider + `
 data "aws_cloudfront_cache_policy" "optimized" {
   name = "Managed-CachingOptimized"
 }

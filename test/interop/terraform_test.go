@@ -36,12 +36,10 @@ const tfCLIConfig = `provider_installation {
 }
 `
 
-// tfMain is the configuration under test: one distribution with a custom
-// origin, the managed CachingOptimized policy, an SPA's custom error
-// response and tags, and a terraform_data resource that runs cfinv
-// invalidate for each release. The provider's
-// credentials come from the environment (clientEnv).
-const tfMain = `terraform {
+// tfAWSProvider is the head of every configuration here: the
+// hashicorp/aws provider (version %q) with its CloudFront and STS
+// endpoints (%q, %q) pointed at the server under test.
+const tfAWSProvider = `terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
@@ -61,7 +59,14 @@ provider "aws" {
     sts        = %q
   }
 }
+`
 
+// tfMain is the configuration under test: one distribution with a custom
+// origin, the managed CachingOptimized policy, an SPA's custom error
+// response and tags, and a terraform_data resource that runs cfinv
+// invalidate for each release. The provider's
+// credentials come from the environment (clientEnv).
+const tfMain = tfAWSProvider + `
 resource "aws_cloudfront_distribution" "site" {
   enabled             = true
   comment             = "cfinv terraform interop"
