@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/cfinv/cfinv/cfpath"
 )
@@ -291,13 +292,36 @@ func newUniverse(in Input) (*universe, error) {
 	// The unchanged URLs: All sorted, without duplicates and without the
 	// URLs of must and fresh, in one pass, since reading each string is a
 	// cache miss (sorted, they are no longer in the order they lie in).
+	// A large All is split in two halves, one per worker.
 	all := slices.Clone(in.All)
 	sortStrings(all, workers)
-	others := all[:0]
-	var prev string
-	i, j := 0, 0
+	var others []string
+	if mid := len(all) / 2; workers > 1 && len(all) >= 1<<16 {
+		var n2 int
+		var wg sync.WaitGroup
+		wg.Go(func() { n2 = unchanged(all[mid:], all[mid-1], true, must, fresh) })
+		n1 := unchanged(all[:mid], "", false, must, fresh)
+		wg.Wait()
+		others = append(all[:n1], all[mid:mid+n2]...)
+	} else {
+		others = all[:unchanged(all, "", false, must, fresh)]
+	}
+	return &universe{must: must, fresh: fresh, others: others, lim: lim}, nil
+}
+
+// unchanged moves to the front of the sorted all the strings that are
+// neither duplicates (of the string before, or of prev before all[0]
+// when hasPrev) nor in the sorted must or fresh, and returns how many
+// there are.
+func unchanged(all []string, prev string, hasPrev bool, must, fresh []string) int {
+	if len(all) == 0 {
+		return 0
+	}
+	i, _ := slices.BinarySearch(must, all[0])
+	j, _ := slices.BinarySearch(fresh, all[0])
+	n := 0
 	for k, s := range all {
-		if k > 0 && s == prev {
+		if (k > 0 || hasPrev) && s == prev {
 			continue
 		}
 		prev = s
@@ -310,9 +334,10 @@ func newUniverse(in Input) (*universe, error) {
 		if i < len(must) && must[i] == s || j < len(fresh) && fresh[j] == s {
 			continue
 		}
-		others = append(others, s)
+		all[n] = s
+		n++
 	}
-	return &universe{must: must, fresh: fresh, others: others, lim: lim}, nil
+	return n
 }
 
 // exactLimit checks the URL u and returns -1 when it can be sent as an

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/cfinv/cfinv/plan"
@@ -26,6 +27,7 @@ type scaleResult struct {
 	Needless             int
 	Gen                  time.Duration // generating the site and its input (not measured below)
 	Build                time.Duration // plan.Build, wall clock
+	CPU                  time.Duration // user and system CPU time of the process during Build
 	Alloc                uint64        // bytes allocated during Build
 	Mallocs              uint64        // heap objects allocated during Build
 	RSSBefore            uint64        // resident set before Build: the input and the runtime
@@ -58,13 +60,13 @@ func scaleRun(ns []int, reps int, profile string) error {
 			if err := json.Unmarshal(bytes.TrimSpace(out), &r); err != nil {
 				return fmt.Errorf("run %d, %d objects: %w in %q", rep+1, n, err, out)
 			}
-			fmt.Fprintf(os.Stderr, "run %d, %d objects: build %s, peer %s, gen %s, load %s\n", rep+1, n, r.Build.Round(time.Millisecond), r.Peer.Round(time.Microsecond), r.Gen.Round(time.Millisecond), loadavg())
+			fmt.Fprintf(os.Stderr, "run %d, %d objects: build %s, cpu %s, peer %s, gen %s, load %s\n", rep+1, n, r.Build.Round(time.Millisecond), r.CPU.Round(time.Millisecond), r.Peer.Round(time.Microsecond), r.Gen.Round(time.Millisecond), loadavg())
 			res[n] = append(res[n], r)
 		}
 	}
 	fmt.Printf("load average after the runs: %s; %d runs per size, median [min-max]\n\n", loadavg(), reps)
-	fmt.Println("| objects | URLs | to purge | paths | wildcards | needless | plan time | ns/object | allocated in Build | B/object | allocs | RSS before Build | peak RSS in Build | s3deploy depth-collapse |")
-	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Println("| objects | URLs | to purge | paths | wildcards | needless | plan time | CPU time | ns/object | allocated in Build | B/object | allocs | RSS before Build | peak RSS in Build | s3deploy depth-collapse |")
+	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, n := range ns {
 		rs := res[n]
 		r := rs[0]
@@ -75,13 +77,15 @@ func scaleRun(ns []int, reps int, profile string) error {
 		}
 		build := durs(rs, func(r scaleResult) time.Duration { return r.Build })
 		peer := durs(rs, func(r scaleResult) time.Duration { return r.Peer })
+		cpu := durs(rs, func(r scaleResult) time.Duration { return r.CPU })
 		alloc := nums(rs, func(r scaleResult) uint64 { return r.Alloc })
 		peak := nums(rs, func(r scaleResult) uint64 { return r.PeakRSS })
 		before := nums(rs, func(r scaleResult) uint64 { return r.RSSBefore })
 		mallocs := nums(rs, func(r scaleResult) uint64 { return r.Mallocs })
-		fmt.Printf("| %d | %d | %d | %d | %d | %d | %s [%s-%s] | %.0f | %s [%s-%s] | %.0f | %d | %s | %s [%s-%s] | %s [%s-%s] |\n",
+		fmt.Printf("| %d | %d | %d | %d | %d | %d | %s [%s-%s] | %s [%s-%s] | %.0f | %s [%s-%s] | %.0f | %d | %s | %s [%s-%s] | %s [%s-%s] |\n",
 			n, r.URLs, r.Purge, r.Paths, r.Wildcards, r.Needless,
 			build[1].Round(time.Millisecond), build[0].Round(time.Millisecond), build[2].Round(time.Millisecond),
+			cpu[1].Round(time.Millisecond), cpu[0].Round(time.Millisecond), cpu[2].Round(time.Millisecond),
 			float64(build[1].Nanoseconds())/float64(n),
 			mib(alloc[1]), mib(alloc[0]), mib(alloc[2]), float64(alloc[1])/float64(n), mallocs[1],
 			mib(before[1]), mib(peak[1]), mib(peak[0]), mib(peak[2]),
@@ -142,9 +146,11 @@ func scaleOne(n int, profile string) error {
 			return err
 		}
 	}
+	cpu0 := cpuTime()
 	start = time.Now()
 	p, err := plan.Build(in, plan.Options{Strategy: plan.Optimal, FreePathsLeft: 1000, MaxWildcards: 15})
 	d := time.Since(start)
+	cpuUsed := cpuTime() - cpu0
 	if profile != "" {
 		pprof.StopCPUProfile()
 		cpu.Close()
@@ -172,7 +178,7 @@ func scaleOne(n int, profile string) error {
 	peer := time.Since(start)
 	return json.NewEncoder(os.Stdout).Encode(scaleResult{
 		Objects: n, URLs: len(in.All), Purge: p.Must, Paths: len(p.Items), Wildcards: p.Wildcards, Needless: p.Needless,
-		Gen: gen, Build: d, Alloc: after.TotalAlloc - before.TotalAlloc, Mallocs: after.Mallocs - before.Mallocs,
+		Gen: gen, Build: d, CPU: cpuUsed, Alloc: after.TotalAlloc - before.TotalAlloc, Mallocs: after.Mallocs - before.Mallocs,
 		RSSBefore: rssBefore, PeakRSS: peak, Peer: peer,
 	})
 }
@@ -231,6 +237,13 @@ func randomInput(n int) (plan.Input, []string) {
 		in.Purge[i] = in.All[j]
 	}
 	return in, modified
+}
+
+// cpuTime returns the user and system CPU time the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // status returns a size field of /proc/self/status ("VmRSS", "VmHWM") in bytes.
