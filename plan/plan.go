@@ -293,7 +293,7 @@ func newUniverse(in Input) (*universe, error) {
 	// URLs of must and fresh, in one pass, since reading each string is a
 	// cache miss (sorted, they are no longer in the order they lie in).
 	// A large All is split in two halves, one per worker.
-	all := slices.Clone(in.All)
+	all := cloneStrings(in.All)
 	sortStrings(all, workers)
 	var others []string
 	if mid := len(all) / 2; workers > 1 && len(all) >= 1<<16 {
@@ -307,6 +307,17 @@ func newUniverse(in Input) (*universe, error) {
 		others = all[:unchanged(all, "", false, must, fresh)]
 	}
 	return &universe{must: must, fresh: fresh, others: others, lim: lim}, nil
+}
+
+// cloneStrings returns a copy of s, made in chunks: one copy of a large
+// slice of pointers cannot be preempted, so a garbage collection that
+// starts meanwhile waits for it, spinning, with its write barriers on.
+func cloneStrings(s []string) []string {
+	out := make([]string, len(s))
+	for i := 0; i < len(s); i += 1 << 14 {
+		copy(out[i:], s[i:min(i+1<<14, len(s))])
+	}
+	return out
 }
 
 // unchanged moves to the front of the sorted all the strings that are
