@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"cmp"
 	"fmt"
 	"runtime"
 	"slices"
@@ -280,13 +281,30 @@ type universe struct {
 func newUniverse(in Input) (*universe, error) {
 	workers := min(runtime.GOMAXPROCS(0), 2)
 	must := sortedSet(in.Purge, workers)
+	// Check the URLs to purge, a large list in two halves, one per
+	// worker; the error reported is the first URL's in sorted order.
 	lim := make([]int32, len(must))
-	for i, m := range must {
-		l, err := exactLimit(m)
-		if err != nil {
-			return nil, fmt.Errorf("plan invalidation: %w", err)
+	limits := func(lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			l, err := exactLimit(must[i])
+			if err != nil {
+				return fmt.Errorf("plan invalidation: %w", err)
+			}
+			lim[i] = l
 		}
-		lim[i] = l
+		return nil
+	}
+	if mid := len(must) / 2; workers > 1 && len(must) >= 1<<15 {
+		var err2 error
+		var wg sync.WaitGroup
+		wg.Go(func() { err2 = limits(mid, len(must)) })
+		err := limits(0, mid)
+		wg.Wait()
+		if err = cmp.Or(err, err2); err != nil {
+			return nil, err
+		}
+	} else if err := limits(0, len(must)); err != nil {
+		return nil, err
 	}
 	fresh := minus(sortedSet(in.New, workers), must)
 	// The unchanged URLs: All sorted, without duplicates and without the

@@ -250,6 +250,23 @@ func TestBuildRejectsInvalidURL(t *testing.T) {
 	}
 }
 
+// TestBuildReportsFirstInvalidURL checks that the URL named is the first
+// bad one in sorted order, also when a large list is checked in halves.
+func TestBuildReportsFirstInvalidURL(t *testing.T) {
+	for _, n := range []int{10, 100_000} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			purge := []string{"no-slash", "/\x01control"}
+			for i := range n {
+				purge = append(purge, fmt.Sprintf("/p/%d", i))
+			}
+			_, err := Build(Input{Purge: purge}, Options{})
+			if err == nil || !strings.Contains(err.Error(), `"/\x01control"`) {
+				t.Errorf("error %v, want one naming %q", err, "/\x01control")
+			}
+		})
+	}
+}
+
 func TestBuildEmpty(t *testing.T) {
 	p, err := Build(Input{All: []string{"/a"}}, Options{})
 	if err != nil {
