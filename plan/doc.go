@@ -56,8 +56,10 @@
 // merge counted as outside, caps every intermediate front. A subtree with
 // no path left is not solved at all. With scattered changes this leaves
 // only the top levels of the trie: 124 455 URLs to purge among 1.24
-// million are planned in about 0.4 s, most of it sorting the URLs (an MSD
-// radix sort on two goroutines). The tests check the result against brute
+// million are planned in about 0.4 s, and 1.24 million among 12.4 million
+// in about 3.1-3.4 s of CPU, most of it sorting the URLs (an in-place MSD
+// radix sort on two goroutines that caches each string's next 8 bytes,
+// see sort.go). The tests check the result against brute
 // force over every set of wildcards on small random sites, with and
 // without literal '*'.
 //

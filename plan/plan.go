@@ -1,11 +1,13 @@
 package plan
 
 import (
+	"cmp"
 	"fmt"
 	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/cfinv/cfinv/cfpath"
 )
@@ -279,19 +281,79 @@ type universe struct {
 func newUniverse(in Input) (*universe, error) {
 	workers := min(runtime.GOMAXPROCS(0), 2)
 	must := sortedSet(in.Purge, workers)
+	// Check the URLs to purge, a large list in two halves, one per
+	// worker; the error reported is the first URL's in sorted order.
 	lim := make([]int32, len(must))
-	for i, m := range must {
-		l, err := exactLimit(m)
-		if err != nil {
-			return nil, fmt.Errorf("plan invalidation: %w", err)
+	limits := func(lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			l, err := exactLimit(must[i])
+			if err != nil {
+				return fmt.Errorf("plan invalidation: %w", err)
+			}
+			lim[i] = l
 		}
-		lim[i] = l
+		return nil
+	}
+	if mid := len(must) / 2; workers > 1 && len(must) >= 1<<15 {
+		var err2 error
+		var wg sync.WaitGroup
+		wg.Go(func() { err2 = limits(mid, len(must)) })
+		err := limits(0, mid)
+		wg.Wait()
+		if err = cmp.Or(err, err2); err != nil {
+			return nil, err
+		}
+	} else if err := limits(0, len(must)); err != nil {
+		return nil, err
 	}
 	fresh := minus(sortedSet(in.New, workers), must)
-	all := sortedSet(in.All, workers)
-	others := all[:0]
-	i, j := 0, 0
-	for _, s := range all {
+	// The unchanged URLs: All sorted, without duplicates and without the
+	// URLs of must and fresh, in one pass, since reading each string is a
+	// cache miss (sorted, they are no longer in the order they lie in).
+	// A large All is split in two halves, one per worker.
+	all := cloneStrings(in.All)
+	sortStrings(all, workers)
+	var others []string
+	if mid := len(all) / 2; workers > 1 && len(all) >= 1<<16 {
+		var n2 int
+		var wg sync.WaitGroup
+		wg.Go(func() { n2 = unchanged(all[mid:], all[mid-1], true, must, fresh) })
+		n1 := unchanged(all[:mid], "", false, must, fresh)
+		wg.Wait()
+		others = append(all[:n1], all[mid:mid+n2]...)
+	} else {
+		others = all[:unchanged(all, "", false, must, fresh)]
+	}
+	return &universe{must: must, fresh: fresh, others: others, lim: lim}, nil
+}
+
+// cloneStrings returns a copy of s, made in chunks: one copy of a large
+// slice of pointers cannot be preempted, so a garbage collection that
+// starts meanwhile waits for it, spinning, with its write barriers on.
+func cloneStrings(s []string) []string {
+	out := make([]string, len(s))
+	for i := 0; i < len(s); i += 1 << 14 {
+		copy(out[i:], s[i:min(i+1<<14, len(s))])
+	}
+	return out
+}
+
+// unchanged moves to the front of the sorted all the strings that are
+// neither duplicates (of the string before, or of prev before all[0]
+// when hasPrev) nor in the sorted must or fresh, and returns how many
+// there are.
+func unchanged(all []string, prev string, hasPrev bool, must, fresh []string) int {
+	if len(all) == 0 {
+		return 0
+	}
+	i, _ := slices.BinarySearch(must, all[0])
+	j, _ := slices.BinarySearch(fresh, all[0])
+	n := 0
+	for k, s := range all {
+		if (k > 0 || hasPrev) && s == prev {
+			continue
+		}
+		prev = s
 		for i < len(must) && must[i] < s {
 			i++
 		}
@@ -301,9 +363,10 @@ func newUniverse(in Input) (*universe, error) {
 		if i < len(must) && must[i] == s || j < len(fresh) && fresh[j] == s {
 			continue
 		}
-		others = append(others, s)
+		all[n] = s
+		n++
 	}
-	return &universe{must: must, fresh: fresh, others: others, lim: lim}, nil
+	return n
 }
 
 // exactLimit checks the URL u and returns -1 when it can be sent as an

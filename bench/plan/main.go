@@ -4,6 +4,8 @@
 //	go run ./bench/plan            # planner table for 10^4, 10^5, 10^6 objects
 //	go run ./bench/plan -rss       # time and peak RSS of one 10^6/10^5 plan
 //	go run ./bench/plan -hash DIR  # manifest hashing vs sha256sum/md5sum
+//	go run ./bench/plan -scale 100000,1000000,10000000 -reps 3
+//	                               # plan time and memory at each size, one child process per run
 //
 // The results are in BENCHMARKS.md, "## Planner".
 package main
@@ -18,6 +20,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -31,6 +34,10 @@ func main() {
 	hash := flag.String("hash", "", "generate files under `DIR` and compare manifest hashing with sha256sum and md5sum")
 	sizes := flag.String("sizes", "10000,100000,1000000", "site sizes for the planner table")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to `FILE`")
+	scale := flag.String("scale", "", "comma-separated site `SIZES`: plan each (random 10% changed, 1000 paths, 15 wildcards) in a child process per run, and report time and memory")
+	reps := flag.Int("reps", 3, "runs per size for -scale, interleaved across sizes")
+	one := flag.Int("scale-one", 0, "internal: generate a site of `N` objects, plan it once and print one result line (the child of -scale)")
+	buildProfile := flag.String("build-profile", "", "with -scale or -scale-one: write CPU and heap profiles of Build alone to `PREFIX`.N.cpu and PREFIX.N.mem (the last run of each size)")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -45,6 +52,16 @@ func main() {
 		defer pprof.StopCPUProfile()
 	}
 	switch {
+	case *one > 0:
+		if err := scaleOne(*one, *buildProfile); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	case *scale != "":
+		if err := scaleRun(parseSizes(*scale), *reps, *buildProfile); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
 	case *rss:
 		rssRun()
 	case *hash != "":
@@ -53,14 +70,21 @@ func main() {
 			os.Exit(1)
 		}
 	default:
-		var ns []int
-		for _, s := range strings.Split(*sizes, ",") {
-			var n int
-			fmt.Sscan(s, &n)
-			ns = append(ns, n)
-		}
-		table(ns)
+		table(parseSizes(*sizes))
 	}
+}
+
+func parseSizes(list string) []int {
+	var ns []int
+	for _, s := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 100 {
+			fmt.Fprintf(os.Stderr, "bad site size %q: want a whole number of objects, at least 100\n", s)
+			os.Exit(2)
+		}
+		ns = append(ns, n)
+	}
+	return ns
 }
 
 // site is a generated Hugo-like site: keys by kind.
