@@ -152,7 +152,18 @@ func decodeToken(s string) (pageToken, error) {
 // page is one response of a paginated listing, its items truncated as
 // the AWS CLI truncates them.
 type page struct {
+	// Items is nil when the response had no Items element: CloudFront
+	// leaves an empty list's Items out, and botocore then has None.
 	Items []types.InvalidationSummary
+}
+
+// itemsValue is the value botocore's result key has for items: None
+// (nil) for a response without Items, else the list.
+func itemsValue(items []types.InvalidationSummary) any {
+	if items == nil {
+		return nil
+	}
+	return summariesList(items)
 }
 
 // listing is what paginate fetched.
@@ -249,13 +260,23 @@ func paginateItems[T any](ctx context.Context, fetch func(ctx context.Context, m
 }
 
 // fullResult is botocore's build_full_result: the items of every page,
-// and the NextToken.
+// and the NextToken. When no page had Items (an empty listing), the
+// result has no InvalidationList at all, and the AWS CLI prints nothing
+// for it in JSON and table.
 func (l *listing) fullResult() omap {
 	var items []types.InvalidationSummary
 	for _, p := range l.Pages {
-		items = append(items, p.Items...)
+		if p.Items != nil {
+			items = append(items, p.Items...)
+			if items == nil {
+				items = []types.InvalidationSummary{}
+			}
+		}
 	}
-	out := omap{{"InvalidationList", omap{{"Items", summariesList(items)}}}}
+	var out omap
+	if items != nil {
+		out = omap{{"InvalidationList", omap{{"Items", summariesList(items)}}}}
+	}
 	if l.NextToken != "" {
 		out = append(out, kv{"NextToken", l.NextToken})
 	}
@@ -270,7 +291,7 @@ func (f *awsFlags) renderListing(ios *IO, l *listing) error {
 		return f.renderAWS(ios, opListInvalidations, l.fullResult())
 	}
 	for _, p := range l.Pages {
-		v, err := f.awsQuery(opListInvalidations, omap{{"InvalidationList", omap{{"Items", summariesList(p.Items)}}}})
+		v, err := f.awsQuery(opListInvalidations, omap{{"InvalidationList", omap{{"Items", itemsValue(p.Items)}}}})
 		if err != nil {
 			return err
 		}
