@@ -25,15 +25,7 @@ type resolved struct {
 	errorResponses map[int]distconfig.ErrorResponse
 	// policies are Distribution.Policies.
 	policies map[string]*distconfig.Node
-}
-
-func (d *resolved) behaviorFor(p string) distconfig.Behavior {
-	for _, b := range d.behaviors {
-		if b.Matches(p) {
-			return b
-		}
-	}
-	return d.def
+	routes   routeSet // built on first use (route.go)
 }
 
 type hostTable struct {

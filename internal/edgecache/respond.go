@@ -126,8 +126,9 @@ func (rq *request) serveErrorPage(w http.ResponseWriter, er distconfig.ErrorResp
 	for _, k := range [...]string{"Range", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "If-Range"} {
 		r.Header.Del(k)
 	}
-	b := rq.d.behaviorFor(page)
-	sub, ok := rq.p.newRequest(w, r, rq.d, b, rq.cfID, r.URL.EscapedPath())
+	rt := rq.p.routeFor(rq.d, page)
+	b := &rt.b
+	sub, ok := rq.p.newRequest(w, r, rq.d, rt, rq.cfID, r.URL.EscapedPath())
 	if !ok {
 		return
 	}
