@@ -379,5 +379,7 @@ func newCfID() string {
 	for i := 0; i < len(b); i += 8 {
 		binary.LittleEndian.PutUint64(b[i:], rand.Uint64())
 	}
-	return base64.URLEncoding.EncodeToString(b[:])
+	var out [56]byte // on the stack: the string is the one allocation
+	base64.URLEncoding.Encode(out[:], b[:])
+	return string(out[:])
 }
