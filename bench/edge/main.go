@@ -5,7 +5,10 @@
 // adds the five security headers of the managed SecurityHeadersPolicy
 // (-security=false leaves it out). -floor also starts a bare net/http
 // handler that answers every request with the same 1 KiB and nothing
-// else, the floor of any net/http server on the machine.
+// else, the floor of any net/http server on the machine, and at
+// /headers.html with the 14 headers of an edge hit, the floor of net/http
+// with CloudFront's header set. -stats serves
+// the process's allocation counters, for allocations per request.
 package main
 
 import (
@@ -16,6 +19,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"time"
@@ -29,7 +33,9 @@ func main() {
 	edgeAddr := flag.String("edge", "127.0.0.1:9181", "edge listen address")
 	floorAddr := flag.String("floor", "", "bare net/http listen address (empty: none)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the first -profile-time to this file")
+	memProfile := flag.String("memprofile", "", "write an allocation profile to this file after -profile-time")
 	profileTime := flag.Duration("profile-time", 10*time.Second, "how long -cpuprofile records")
+	statsAddr := flag.String("stats", "", "listen address of GET /mallocs: the process's heap allocations so far (empty: none)")
 	security := flag.Bool("security", true, "apply a response headers policy with the security headers")
 	flag.Parse()
 
@@ -42,7 +48,27 @@ func main() {
 	go func() { log.Fatal(http.ListenAndServe(*originAddr, origin)) }()
 	if *floorAddr != "" {
 		b := []byte(body)
-		floor := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(b) })
+		// /headers.html answers with a hit's 14 headers, set as the
+		// edge sets them (one map assignment of a shared slice each):
+		// the floor of net/http with CloudFront's header set.
+		var hits [][2]string
+		for _, kv := range strings.Split(hitHeaders, "\n") {
+			k, v, _ := strings.Cut(kv, ": ")
+			hits = append(hits, [2]string{k, v})
+		}
+		vals := make([][]string, len(hits))
+		for i, kv := range hits {
+			vals[i] = []string{kv[1]}
+		}
+		floor := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/headers.html" {
+				h := w.Header()
+				for i, kv := range hits {
+					h[kv[0]] = vals[i]
+				}
+			}
+			w.Write(b)
+		})
 		go func() { log.Fatal(http.ListenAndServe(*floorAddr, floor)) }()
 	}
 
@@ -67,6 +93,14 @@ func main() {
 	p := &edgecache.Proxy{Distributions: edgecache.DistributionsFunc(func(context.Context) ([]edgecache.Distribution, error) {
 		return []edgecache.Distribution{{ID: "EBENCH", DomainName: "dbench.cloudfront.net", Config: distconfig.View(cfg), Policies: policies}}, nil
 	})}
+	if *statsAddr != "" {
+		stats := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			fmt.Fprintf(w, "%d %d\n", m.Mallocs, m.TotalAlloc)
+		})
+		go func() { log.Fatal(http.ListenAndServe(*statsAddr, stats)) }()
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
@@ -83,6 +117,21 @@ func main() {
 			log.Printf("CPU profile written to %s", *cpuProfile)
 		})
 	}
+	if *memProfile != "" {
+		time.AfterFunc(*profileTime, func() {
+			f, err := os.Create(*memProfile)
+			if err == nil {
+				err = pprof.Lookup("allocs").WriteTo(f, 0)
+			}
+			if err == nil {
+				err = f.Close()
+			}
+			if err != nil {
+				log.Fatal(err)
+			}
+			log.Printf("allocation profile written to %s", *memProfile)
+		})
+	}
 	log.Printf("origin %s, edge %s (Host: ebench.localhost)", *originAddr, *edgeAddr)
 	log.Fatal(http.ListenAndServe(*edgeAddr, p))
 }
@@ -97,3 +146,20 @@ const securityPolicy = `<ResponseHeadersPolicyConfig><Name>Managed-SecurityHeade
 <ContentTypeOptions><Override>true</Override></ContentTypeOptions>
 <StrictTransportSecurity><Override>false</Override><IncludeSubdomains>false</IncludeSubdomains><Preload>false</Preload><AccessControlMaxAgeSec>31536000</AccessControlMaxAgeSec></StrictTransportSecurity>
 </SecurityHeadersConfig></ResponseHeadersPolicyConfig>`
+
+// hitHeaders are the headers of an edge hit in this benchmark (Date is
+// net/http's own).
+const hitHeaders = `Accept-Ranges: bytes
+Age: 0
+Cache-Control: max-age=3600
+Content-Length: 1024
+Content-Type: text/html
+Referrer-Policy: strict-origin-when-cross-origin
+Strict-Transport-Security: max-age=31536000
+Via: 1.1 9f7332fd895e9c614db9d4e66608a8f1.cloudfront.net (CloudFront)
+X-Amz-Cf-Id: aeDH-_ZWMiYqEkwxh0wSqt-iF1PsFPh5Gh8VilSLKo59Ua2i4eaLEw==
+X-Amz-Cf-Pop: LCL50-C1
+X-Cache: Hit from cloudfront
+X-Content-Type-Options: nosniff
+X-Frame-Options: SAMEORIGIN
+X-Xss-Protection: 1; mode=block`

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Cache-hit throughput of the cfinv edge versus nginx's proxy_cache in
 # front of the same origin, and of a bare net/http handler (the floor of
-# any net/http server here). Both caches add the same headers: the edge its
+# any net/http server here: "floor", and "floor14" with the 14 headers of
+# an edge hit). Both caches add the same headers: the edge its
 # CloudFront ones (X-Cache, Via, X-Amz-Cf-Pop, X-Amz-Cf-Id, Age) and the
 # managed SecurityHeadersPolicy's five, nginx X-Cache and the same five.
 #
@@ -10,6 +11,9 @@
 # in an order that rotates from round to round; the summary gives each
 # server's median and range over the rounds and the edge/nginx ratio
 # (the ratio of the medians, and the range of the per-round ratios).
+#
+# It then counts the Go servers' heap allocations per hit, which unlike
+# req/s do not depend on the machine's load.
 #
 # With BEFORE=path/to/binary (bench/edge built from another commit) that
 # edge runs too, as "before", in the same rotation.
@@ -29,13 +33,13 @@ for tool in wrk nginx; do
 done
 TMP=$(mktemp -d)
 go build -o "$TMP/edge" ./bench/edge
-"$TMP/edge" -origin 127.0.0.1:9180 -edge 127.0.0.1:9181 -floor 127.0.0.1:9183 2>"$TMP/edge.log" &
+"$TMP/edge" -origin 127.0.0.1:9180 -edge 127.0.0.1:9181 -floor 127.0.0.1:9183 -stats 127.0.0.1:9184 2>"$TMP/edge.log" &
 EDGE=$!
-servers="edge nginx floor"
+servers="edge nginx floor floor14"
 if [ -n "${BEFORE:-}" ]; then
-	"$BEFORE" -origin 127.0.0.1:9190 -edge 127.0.0.1:9191 2>"$TMP/before.log" &
+	"$BEFORE" -origin 127.0.0.1:9190 -edge 127.0.0.1:9191 -stats 127.0.0.1:9194 2>"$TMP/before.log" &
 	EDGE="$EDGE $!"
-	servers="edge before nginx floor"
+	servers="edge before nginx floor floor14"
 fi
 mkdir -p "$TMP/nginx/cache"
 cat >"$TMP/nginx/nginx.conf" <<CONF
@@ -74,6 +78,7 @@ url_edge=http://127.0.0.1:9181/obj.html
 url_nginx=http://127.0.0.1:9182/obj.html
 url_floor=http://127.0.0.1:9183/obj.html
 url_before=http://127.0.0.1:9191/obj.html
+url_floor14=http://127.0.0.1:9183/headers.html
 hdr() { # server: the response headers of one GET
 	if [ "$1" = edge ] || [ "$1" = before ]; then
 		eval curl -sf -o /dev/null -D - -H "'Host: ebench.localhost'" "\$url_$1"
@@ -114,6 +119,24 @@ while [ "$i" -le "$ROUNDS" ]; do
 	set -- $order; first=$1; shift; order="$* $first" # rotate
 	i=$((i + 1))
 done
+# Heap allocations per request of the Go servers: the process's malloc
+# count around one more wrk run, over the requests wrk made (origin idle:
+# every request is a hit). Unlike req/s this does not depend on the load.
+echo "== heap allocations per hit, whole process (net/http included), wrk ${DUR} s"
+for s in $servers; do
+	[ "$s" = nginx ] && continue
+	stats=http://127.0.0.1:9184/mallocs
+	[ "$s" = before ] && stats=http://127.0.0.1:9194/mallocs
+	set -- $(curl -sf "$stats")
+	m0=$1 b0=$2
+	if [ "$s" = floor ] || [ "$s" = floor14 ]; then
+		n=$(eval wrk -t2 -c32 -d"${DUR}s" "\$url_$s" | awk '/requests in/ { print $1 }')
+	else
+		n=$(eval wrk -t2 -c32 -d"${DUR}s" -H "'Host: ebench.localhost'" "\$url_$s" | awk '/requests in/ { print $1 }')
+	fi
+	set -- $(curl -sf "$stats")
+	awk -v s="$s" -v n="$n" -v m="$(($1 - m0))" -v b="$(($2 - b0))" 'BEGIN { printf "%s: %.1f allocs, %d B per request (%d requests)\n", s, m / n, b / n, n }'
+done
 echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 awk -v rounds="$ROUNDS" -v dur="$DUR" -v servers="$servers" '
 function median(a, n,   i, j, t) {
@@ -137,6 +160,9 @@ END {
 	for (i = 1; i <= rounds; i++) r[i] = v["edge", i] / v["floor", i]
 	median(r, rounds)
 	printf "edge / bare net/http: %.2f (per-round %.2f to %.2f); nginx / bare net/http: %.2f\n", m["edge"] / m["floor"], r[1], r[rounds], m["nginx"] / m["floor"]
+	for (i = 1; i <= rounds; i++) r[i] = v["edge", i] / v["floor14", i]
+	median(r, rounds)
+	printf "edge / net/http with a hit'"'"'s 14 headers: %.2f (per-round %.2f to %.2f); floor14 / nginx: %.2f\n", m["edge"] / m["floor14"], r[1], r[rounds], m["floor14"] / m["nginx"]
 	if ("before" in m) {
 		for (i = 1; i <= rounds; i++) r[i] = v["before", i] / v["nginx", i]
 		median(r, rounds)
