@@ -106,7 +106,7 @@ func comparable(h http.Header) http.Header {
 
 // newHitEnv is newEnv with hitPolicy as the response headers policy of the
 // /static/p*, /static/big-p*, /static/q* and /static/cors* paths.
-func newHitEnv(t *testing.T) *env {
+func newHitEnv(t testing.TB) *env {
 	t.Helper()
 	const id = "11111111-2222-3333-4444-555555555555"
 	pol := mustNode(t, hitPolicy)
