@@ -23,8 +23,10 @@
 //
 // Files: proxy.go (options, entry, purge), path.go (the viewer path's
 // normal form), hosts.go (host table), flight.go (request collapsing and
-// the purge race), fetch.go (origin requests), respond.go (cached
-// responses), stream.go (uncached responses, viewer write deadlines),
+// the purge race), route.go (a behaviour's policies and origin targets,
+// built once per host table), fetch.go (origin requests), respond.go
+// (cached responses), hit.go (plain hits from headers built once per
+// object), stream.go (uncached responses, viewer write deadlines),
 // passthrough.go, origin.go (origin targets, directory origins), cache.go,
 // index.go, policy.go.
 package edgecache
