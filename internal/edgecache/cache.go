@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cfinv/cfinv/cfpath"
@@ -21,6 +22,8 @@ type object struct {
 	etag         string
 	lastModified string
 	tags         []string // lower-case
+	// hit holds the plain-hit header sets, built on first use (hit.go).
+	hit [hitCases]atomic.Pointer[hitHeaders]
 }
 
 func (o *object) size() int64 {

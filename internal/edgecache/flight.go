@@ -34,7 +34,9 @@ func (rq *request) serve(w http.ResponseWriter, compress bool) {
 	if cached != nil && cached.fresh(now) {
 		c.stats.Hits++
 		c.mu.Unlock()
-		rq.respond(w, cached, "Hit", true, now, compress)
+		if !rq.respondHit(w, cached, now, compress) {
+			rq.respond(w, cached, "Hit", true, now, compress)
+		}
 		return
 	}
 	fk := rq.key + "\x00" + rq.variant

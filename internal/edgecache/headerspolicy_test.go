@@ -9,7 +9,7 @@ import (
 	"github.com/cfinv/cfinv/internal/distconfig"
 )
 
-func mustNode(t *testing.T, doc string) *distconfig.Node {
+func mustNode(t testing.TB, doc string) *distconfig.Node {
 	t.Helper()
 	n, err := distconfig.Parse(strings.NewReader(doc))
 	if err != nil {

@@ -25,15 +25,7 @@ type resolved struct {
 	errorResponses map[int]distconfig.ErrorResponse
 	// policies are Distribution.Policies.
 	policies map[string]*distconfig.Node
-}
-
-func (d *resolved) behaviorFor(p string) distconfig.Behavior {
-	for _, b := range d.behaviors {
-		if b.Matches(p) {
-			return b
-		}
-	}
-	return d.def
+	routes   routeSet // built on first use (route.go)
 }
 
 type hostTable struct {
@@ -50,8 +42,10 @@ type hostTable struct {
 // is older than missRefresh, so a distribution created a moment ago is
 // served at once rather than after ConfigRefresh.
 func (p *Proxy) lookupHost(ctx context.Context, host string) (*resolved, bool, error) {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
+	if strings.IndexByte(host, ':') >= 0 { // no port, no SplitHostPort error to allocate
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
 	}
 	host = strings.TrimSuffix(strings.ToLower(host), ".")
 	d, ok, err := p.lookupIn(ctx, host, 0)

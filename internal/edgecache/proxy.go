@@ -23,8 +23,10 @@
 //
 // Files: proxy.go (options, entry, purge), path.go (the viewer path's
 // normal form), hosts.go (host table), flight.go (request collapsing and
-// the purge race), fetch.go (origin requests), respond.go (cached
-// responses), stream.go (uncached responses, viewer write deadlines),
+// the purge race), route.go (a behaviour's policies and origin targets,
+// built once per host table), fetch.go (origin requests), respond.go
+// (cached responses), hit.go (plain hits from headers built once per
+// object), stream.go (uncached responses, viewer write deadlines),
 // passthrough.go, origin.go (origin targets, directory origins), cache.go,
 // index.go, policy.go.
 package edgecache
@@ -275,7 +277,8 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.errorPage(w, r, cfID, http.StatusForbidden, msgBadRequest)
 		return
 	}
-	b := d.behaviorFor(escPath)
+	route := p.routeFor(d, escPath)
+	b := &route.b
 	if !slices.Contains(b.AllowedMethods, r.Method) {
 		p.errorPage(w, r, cfID, http.StatusForbidden, msgMethod)
 		return
@@ -284,7 +287,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if objPath == "/" && d.rootObject != "" {
 		objPath = "/" + strings.TrimPrefix(d.rootObject, "/")
 	}
-	rq, ok := p.newRequest(w, r, d, b, cfID, objPath)
+	rq, ok := p.newRequest(w, r, d, route, cfID, objPath)
 	if !ok {
 		return
 	}
@@ -300,33 +303,29 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rq.serve(w, b.Compress && rq.pol.gzip)
 }
 
-// newRequest prepares the request r for objPath through behaviour b of
-// d: its origin and cache policy. When the origin cannot be used it
-// writes CloudFront's 502 and returns false.
-func (p *Proxy) newRequest(w http.ResponseWriter, r *http.Request, d *resolved, b distconfig.Behavior, cfID, objPath string) (*request, bool) {
+// newRequest prepares the request r for objPath through route rt of d:
+// its origin and cache policy. When the origin cannot be used it writes
+// CloudFront's 502 and returns false.
+func (p *Proxy) newRequest(w http.ResponseWriter, r *http.Request, d *resolved, rt *route, cfID, objPath string) (*request, bool) {
 	ctx := r.Context()
-	o, ok := d.origins[b.TargetOriginID]
-	if !ok {
+	b := &rt.b
+	if !rt.found {
 		p.logger().LogAttrs(ctx, slog.LevelWarn, "edge origin not found (origin groups are not supported)",
 			slog.String("distribution", d.id), slog.String("origin", b.TargetOriginID))
 		p.errorPage(w, r, cfID, http.StatusBadGateway, msgNoOrigin)
 		return nil, false
 	}
-	t, err := p.target(r, o)
+	t, err := rt.target(r)
 	if err != nil {
 		p.logger().LogAttrs(ctx, slog.LevelWarn, "edge origin", slog.String("distribution", d.id), slog.Any("error", err))
 		p.errorPage(w, r, cfID, http.StatusBadGateway, msgNoOrigin)
 		return nil, false
 	}
-	pol, known := policyFor(b, d.policies)
-	if !known {
+	if !rt.known {
 		p.logger().LogAttrs(ctx, slog.LevelDebug, "edge custom cache policy unknown, legacy defaults used",
 			slog.String("distribution", d.id), slog.String("policy", b.CachePolicyID))
 	}
-	pol.errorResponses = d.errorResponses
-	rh := headersPolicyOf(d.policies[b.ResponseHeadersPolicyID])
-	fwd := requestPolicyOf(d.policies[b.OriginRequestPolicyID])
-	return &request{p: p, d: d, t: t, pol: pol, headers: rh, forward: fwd, r: r, cfID: cfID, objPath: objPath}, true
+	return &request{p: p, d: d, t: t, pol: &rt.pol, headers: rt.headers, forward: rt.forward, r: r, cfID: cfID, objPath: objPath}, true
 }
 
 // request is one viewer request being served.
@@ -334,7 +333,7 @@ type request struct {
 	p       *Proxy
 	d       *resolved
 	t       originTarget
-	pol     cachePolicy
+	pol     *cachePolicy   // shared by every request of the route: read only
 	headers *headersPolicy // the behaviour's response headers policy, or nil
 	forward *requestPolicy // the behaviour's origin request policy, or nil
 	r       *http.Request
@@ -382,5 +381,7 @@ func newCfID() string {
 	for i := 0; i < len(b); i += 8 {
 		binary.LittleEndian.PutUint64(b[i:], rand.Uint64())
 	}
-	return base64.URLEncoding.EncodeToString(b[:])
+	var out [56]byte // on the stack: the string is the one allocation
+	base64.URLEncoding.Encode(out[:], b[:])
+	return string(out[:])
 }

@@ -1094,26 +1094,44 @@ func TestZeroValueFieldsAndBytes(t *testing.T) {
 }
 
 // BenchmarkHit measures the proxy's own cost of a cache hit (no network:
-// ServeHTTP into a recorder), from both cores.
+// ServeHTTP into a recorder), from both cores: a plain hit, one whose
+// viewer accepts gzip, and one through a response headers policy.
 func BenchmarkHit(b *testing.B) {
-	e := newEnv(b, nil)
-	path := "/static/app.css"
-	req := httptest.NewRequest(http.MethodGet, "http://"+testDomain+path, nil)
-	for range 2 {
-		e.proxy.ServeHTTP(httptest.NewRecorder(), req.Clone(b.Context()))
+	cases := []struct {
+		name, path string
+		hdr        []string
+		policy     bool
+	}{
+		{"plain", "/static/app.css", nil, false},
+		{"gzip", "/static/big.js", []string{"Accept-Encoding", "gzip, deflate, br"}, false},
+		{"policy", "/static/p.css", nil, true},
 	}
-	if rec := httptest.NewRecorder(); true {
-		e.proxy.ServeHTTP(rec, req.Clone(b.Context()))
-		if got := rec.Header().Get("X-Cache"); got != "Hit from cloudfront" {
-			b.Fatalf("X-Cache = %q after priming, want a hit", got)
-		}
+	for _, bc := range cases {
+		b.Run(bc.name, func(b *testing.B) {
+			e := newEnv(b, nil)
+			if bc.policy {
+				e = newHitEnv(b)
+			}
+			req := httptest.NewRequest(http.MethodGet, "http://"+testDomain+bc.path, nil)
+			for i := 0; i+1 < len(bc.hdr); i += 2 {
+				req.Header.Set(bc.hdr[i], bc.hdr[i+1])
+			}
+			for range 2 {
+				e.proxy.ServeHTTP(httptest.NewRecorder(), req.Clone(b.Context()))
+			}
+			rec := httptest.NewRecorder()
+			e.proxy.ServeHTTP(rec, req.Clone(b.Context()))
+			if got := rec.Header().Get("X-Cache"); got != "Hit from cloudfront" {
+				b.Fatalf("X-Cache = %q after priming, want a hit", got)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				r := req.Clone(context.Background())
+				for pb.Next() {
+					e.proxy.ServeHTTP(httptest.NewRecorder(), r)
+				}
+			})
+		})
 	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		r := req.Clone(context.Background())
-		for pb.Next() {
-			e.proxy.ServeHTTP(httptest.NewRecorder(), r)
-		}
-	})
 }

@@ -24,45 +24,19 @@ func (rq *request) respond(w http.ResponseWriter, o *object, xcache string, hit 
 		status = rq.status
 		xcache = "Error"
 	}
-	h := w.Header()
-	for k, v := range o.header {
-		h[k] = v
-	}
 	if status >= 400 {
 		xcache = "Error"
 	}
-	rq.p.cfHeaders(h, xcache, rq.cfID)
-	rq.headers.apply(h, rq.r)
+	h := w.Header()
+	plain := status == http.StatusOK && !conditionalOrRange(rq.r)
+	body := rq.responseHeaders(h, o, xcache, rq.cfID, status, plain, compress && compressible(o), compress && acceptsGzip(rq.r))
 	if hit {
-		age := int64(now.Sub(o.stored) / time.Second)
-		if a, err := strconv.ParseInt(o.header.Get("Age"), 10, 64); err == nil && a > 0 {
-			age += a
-		}
-		h.Set("Age", strconv.FormatInt(max(age, 0), 10))
-	}
-	body := o.body
-	if compress && compressible(o) {
-		h.Add("Vary", "Accept-Encoding")
-		if acceptsGzip(rq.r) {
-			body = rq.gzipped(o)
-			h.Set("Content-Encoding", "gzip")
-			if et := h.Get("ETag"); et != "" && !strings.HasPrefix(et, "W/") {
-				h.Set("ETag", "W/"+et)
-			}
-		}
+		h["Age"] = []string{strconv.FormatInt(hitAge(o, originAge(o), now), 10)}
 	}
 	if status == http.StatusOK {
-		if _, ok := h["Content-Type"]; !ok {
-			h["Content-Type"] = nil // no sniffing: CloudFront passes what the origin sent
-		}
-		if !conditionalOrRange(rq.r) {
+		if plain {
 			// The common hit: what http.ServeContent would do for a
 			// plain GET or HEAD, without its parsing and allocations.
-			if o.lastModified != "" && h.Get("Last-Modified") == "" {
-				h.Set("Last-Modified", o.lastModified)
-			}
-			h.Set("Accept-Ranges", "bytes")
-			h.Set("Content-Length", strconv.Itoa(len(body)))
 			w.WriteHeader(http.StatusOK)
 			if rq.r.Method != http.MethodHead {
 				rq.p.writeBody(w, body)
@@ -84,6 +58,59 @@ func (rq *request) respond(w http.ResponseWriter, o *object, xcache string, hit 
 	if rq.r.Method != http.MethodHead {
 		rq.p.writeBody(w, body)
 	}
+}
+
+// responseHeaders puts in h the headers of o as sent with status: the
+// origin's, CloudFront's (X-Cache from xcache, Via, X-Amz-Cf-Pop,
+// X-Amz-Cf-Id cfID), the response headers policy's and, when compressible,
+// Vary and, when gzip is sent, Content-Encoding; for a plain 200 (no range
+// or precondition to evaluate) also Last-Modified, Accept-Ranges and
+// Content-Length. Age is the caller's. It returns the body to send.
+func (rq *request) responseHeaders(h http.Header, o *object, xcache, cfID string, status int, plain, compressible, gzipOK bool) []byte {
+	for k, v := range o.header {
+		h[k] = v
+	}
+	rq.p.cfHeaders(h, xcache, cfID)
+	rq.headers.apply(h, rq.r)
+	body := o.body
+	if compressible {
+		h.Add("Vary", "Accept-Encoding")
+		if gzipOK {
+			body = rq.gzipped(o)
+			h.Set("Content-Encoding", "gzip")
+			if et := h.Get("ETag"); et != "" && !strings.HasPrefix(et, "W/") {
+				h.Set("ETag", "W/"+et)
+			}
+		}
+	}
+	if status != http.StatusOK {
+		return body
+	}
+	if _, ok := h["Content-Type"]; !ok {
+		h["Content-Type"] = nil // no sniffing: CloudFront passes what the origin sent
+	}
+	if plain {
+		if o.lastModified != "" && h.Get("Last-Modified") == "" {
+			h.Set("Last-Modified", o.lastModified)
+		}
+		h.Set("Accept-Ranges", "bytes")
+		h.Set("Content-Length", strconv.Itoa(len(body)))
+	}
+	return body
+}
+
+// originAge is the Age the origin sent with o, or 0.
+func originAge(o *object) int64 {
+	if a, err := strconv.ParseInt(o.header.Get("Age"), 10, 64); err == nil && a > 0 {
+		return a
+	}
+	return 0
+}
+
+// hitAge is the Age of o served at now: its seconds in the cache plus
+// the origin's Age.
+func hitAge(o *object, originAge int64, now time.Time) int64 {
+	return max(int64(now.Sub(o.stored)/time.Second)+originAge, 0)
 }
 
 // writeBody writes a cached body; one larger than a write chunk goes
@@ -126,8 +153,9 @@ func (rq *request) serveErrorPage(w http.ResponseWriter, er distconfig.ErrorResp
 	for _, k := range [...]string{"Range", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "If-Range"} {
 		r.Header.Del(k)
 	}
-	b := rq.d.behaviorFor(page)
-	sub, ok := rq.p.newRequest(w, r, rq.d, b, rq.cfID, r.URL.EscapedPath())
+	rt := rq.p.routeFor(rq.d, page)
+	b := &rt.b
+	sub, ok := rq.p.newRequest(w, r, rq.d, rt, rq.cfID, r.URL.EscapedPath())
 	if !ok {
 		return
 	}
@@ -193,7 +221,7 @@ func compressible(o *object) bool {
 
 func acceptsGzip(r *http.Request) bool {
 	for _, v := range r.Header.Values("Accept-Encoding") {
-		for _, part := range strings.Split(v, ",") {
+		for part := range strings.SplitSeq(v, ",") { // no slice per request
 			name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 			if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
 				continue
