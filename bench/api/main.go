@@ -1,16 +1,21 @@
 // Command api benchmarks the CloudFront API of `cfinv serve` against
 // moto_server on loopback: the same aws-sdk-go-v2 client (BaseEndpoint,
 // static keys, no retries) sends N CreateInvalidation and then N
-// GetInvalidation requests from a few concurrent workers, and the program
-// prints throughput and p50/p99 latency per server and operation as a
-// Markdown table.
+// GetInvalidation requests from concurrent workers (16 by default). Both
+// servers run side by side for the whole program, and each of several
+// rounds runs both, in alternating order, so load on a shared machine falls
+// on both sides alike. It prints, per server and operation, the median and
+// range of req/s over the rounds and the median p50/p99 latency as a
+// Markdown table, then the cfinv/moto ratio (median and range of the
+// per-round ratios) and the load average at the start and the end.
 //
 // Usage (from the repository root):
 //
-//	go run ./bench/api -n 2000 -c 4
+//	go run ./bench/api -n 2000 -c 16 -rounds 5
 //
-// It builds cmd/cfinv unless -cfinv names a binary, starts both servers on
-// free loopback ports with throw-away state, and stops them when done.
+// It builds cmd/cfinv unless -cfinv names a binary, starts both servers
+// (cfinv serve with a throw-away data directory, moto_server) on free
+// loopback ports, and stops them when done.
 // Invalidations complete at once (--completion-delay 0) so the in-progress
 // limits never throttle the run. This is a benchmark, not a test.
 package main
@@ -45,32 +50,46 @@ const (
 )
 
 func main() {
-	n := flag.Int("n", 2000, "requests per operation")
-	c := flag.Int("c", 4, "concurrent workers")
+	n := flag.Int("n", 2000, "requests per operation and round")
+	c := flag.Int("c", 16, "concurrent workers")
+	rounds := flag.Int("rounds", 5, "rounds; each runs every server once, in alternating order")
 	cfinvBin := flag.String("cfinv", "", "cfinv binary (default: build ./cmd/cfinv)")
 	moto := flag.String("moto", "moto_server", "moto_server executable")
 	targets := flag.String("targets", "cfinv,moto", "comma-separated servers to run: cfinv, moto")
 	flag.Parse()
-	if err := run(*n, *c, *cfinvBin, *moto, strings.Split(*targets, ",")); err != nil {
+	if err := run(*n, *c, *rounds, *cfinvBin, *moto, strings.Split(*targets, ",")); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/api:", err)
 		os.Exit(1)
 	}
 }
 
-func run(n, c int, cfinvBin, moto string, targets []string) error {
+// server is one side of the comparison, started once for all rounds.
+type server struct {
+	name     string
+	endpoint string
+	stop     func()
+	rows     map[string][]row // by operation, one per round
+}
+
+func run(n, c, rounds int, cfinvBin, moto string, targets []string) error {
+	if rounds < 1 || n < 1 || c < 1 {
+		return fmt.Errorf("-n %d, -c %d, -rounds %d: each must be at least 1", n, c, rounds)
+	}
 	tmp, err := os.MkdirTemp("", "cfinv-bench-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
 
-	fmt.Printf("# %d requests per operation, %d workers, GOMAXPROCS %d, %s/%s\n\n", n, c, runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH)
-	fmt.Println("| server | operation | requests | workers | req/s | p50 | p99 | errors |")
-	fmt.Println("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+	var servers []*server
+	defer func() {
+		for _, s := range servers {
+			s.stop()
+		}
+	}()
 	for _, target := range targets {
-		var endpoint string
-		var stop func()
-		switch strings.TrimSpace(target) {
+		s := &server{name: strings.TrimSpace(target), rows: map[string][]row{}}
+		switch s.name {
 		case "cfinv":
 			if cfinvBin == "" {
 				cfinvBin = filepath.Join(tmp, "cfinv")
@@ -78,25 +97,101 @@ func run(n, c int, cfinvBin, moto string, targets []string) error {
 					return fmt.Errorf("build cfinv: %v\n%s", err, out)
 				}
 			}
-			endpoint, stop, err = startCfinv(cfinvBin, filepath.Join(tmp, "cfinv-data"))
+			s.endpoint, s.stop, err = startCfinv(cfinvBin, filepath.Join(tmp, "cfinv-data"))
 		case "moto":
-			endpoint, stop, err = startMoto(moto)
+			s.endpoint, s.stop, err = startMoto(moto)
 		default:
-			return fmt.Errorf("unknown target %q", target)
+			return fmt.Errorf("unknown target %q, want cfinv or moto", target)
 		}
 		if err != nil {
 			return err
 		}
-		rows, err := benchmark(endpoint, n, c)
-		stop()
-		if err != nil {
-			return fmt.Errorf("%s: %w", target, err)
+		servers = append(servers, s)
+	}
+
+	fmt.Printf("# %d requests per operation and round, %d workers, %d rounds, GOMAXPROCS %d, %s/%s, load average %s\n\n",
+		n, c, rounds, runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, loadavg())
+	for r := range rounds {
+		// Alternate the order so neither side always runs on the
+		// machine the other just warmed (or loaded).
+		order := slices.Clone(servers)
+		if r%2 == 1 {
+			slices.Reverse(order)
 		}
-		for _, r := range rows {
-			fmt.Printf("| %s | %s | %d | %d | %.0f | %s | %s | %d |\n", target, r.op, r.n, c, r.rps, ms(r.p50), ms(r.p99), r.errors)
+		for _, s := range order {
+			rows, err := benchmark(s.endpoint, n, c, r)
+			if err != nil {
+				return fmt.Errorf("%s, round %d: %w", s.name, r+1, err)
+			}
+			for _, row := range rows {
+				s.rows[row.op] = append(s.rows[row.op], row)
+			}
+			fmt.Fprintf(os.Stderr, "round %d %s: %s %.0f req/s, %s %.0f req/s\n", r+1, s.name, rows[0].op, rows[0].rps, rows[1].op, rows[1].rps)
 		}
 	}
+
+	fmt.Println("| server | operation | req/s median | req/s range | p50 median | p99 median | errors |")
+	fmt.Println("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+	for _, op := range []string{"CreateInvalidation", "GetInvalidation"} {
+		for _, s := range servers {
+			rows := s.rows[op]
+			var errs int64
+			for _, r := range rows {
+				errs += r.errors
+			}
+			rps := column(rows, func(r row) float64 { return r.rps })
+			fmt.Printf("| %s | %s | %.0f | %.0f–%.0f | %s | %s | %d |\n", s.name, op, median(rps), rps[0], rps[len(rps)-1],
+				ms(time.Duration(median(column(rows, func(r row) float64 { return float64(r.p50) })))),
+				ms(time.Duration(median(column(rows, func(r row) float64 { return float64(r.p99) })))), errs)
+		}
+	}
+	if len(servers) == 2 {
+		a, b := servers[0], servers[1]
+		fmt.Println()
+		for _, op := range []string{"CreateInvalidation", "GetInvalidation"} {
+			// Per-round ratios: each round's two runs were neighbours
+			// in time, so their ratio is the least disturbed by load.
+			var ratios []float64
+			for i := range a.rows[op] {
+				ratios = append(ratios, a.rows[op][i].rps/b.rows[op][i].rps)
+			}
+			slices.Sort(ratios)
+			fmt.Printf("%s: %s / %s = %.1f× (median of %d rounds; range %.1f–%.1f×)\n", op, a.name, b.name, median(ratios), len(ratios), ratios[0], ratios[len(ratios)-1])
+		}
+	}
+	fmt.Printf("\nload average at the end: %s\n", loadavg())
 	return nil
+}
+
+// column returns f of each row, sorted.
+func column(rows []row, f func(row) float64) []float64 {
+	out := make([]float64, len(rows))
+	for i, r := range rows {
+		out[i] = f(r)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// median of sorted values.
+func median(v []float64) float64 {
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
+}
+
+// loadavg is the first three fields of /proc/loadavg, or "unknown".
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
@@ -163,9 +258,10 @@ type row struct {
 	errors   int64
 }
 
-// benchmark creates a distribution, then times n CreateInvalidation and n
-// GetInvalidation calls spread over c workers.
-func benchmark(endpoint string, n, c int) ([]row, error) {
+// benchmark creates a distribution (a new one each round, so neither
+// server's lists grow across rounds), then times n CreateInvalidation and
+// n GetInvalidation calls spread over c workers.
+func benchmark(endpoint string, n, c, round int) ([]row, error) {
 	ctx := context.Background()
 	client := harness.SDK(endpoint, harness.Credentials(benchKeyID, benchSecret, ""),
 		harness.HTTPClient(&http.Client{Transport: &http.Transport{
@@ -173,9 +269,9 @@ func benchmark(endpoint string, n, c int) ([]row, error) {
 			MaxIdleConnsPerHost: c * 2,
 			IdleConnTimeout:     time.Minute,
 		}}))
-	stamp := time.Now().UnixNano()
+	stamp := fmt.Sprintf("%d-r%d", time.Now().UnixNano(), round)
 	dist, err := client.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: &types.DistributionConfig{
-		CallerReference: aws.String(fmt.Sprintf("bench-%d", stamp)),
+		CallerReference: aws.String("bench-" + stamp),
 		Comment:         aws.String(""),
 		Enabled:         aws.Bool(true),
 		Origins: &types.Origins{Quantity: aws.Int32(1), Items: []types.Origin{{
@@ -198,7 +294,7 @@ func benchmark(endpoint string, n, c int) ([]row, error) {
 		out, err := client.CreateInvalidation(ctx, &cloudfront.CreateInvalidationInput{
 			DistributionId: distID,
 			InvalidationBatch: &types.InvalidationBatch{
-				CallerReference: aws.String(fmt.Sprintf("bench-%d-%d", stamp, i)),
+				CallerReference: aws.String(fmt.Sprintf("bench-%s-%d", stamp, i)),
 				Paths:           &types.Paths{Quantity: aws.Int32(1), Items: []string{fmt.Sprintf("/bench/%d.html", i)}},
 			},
 		})

@@ -2,14 +2,18 @@ package emulator_test
 
 import (
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"runtime"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 
 	"github.com/cfinv/cfinv/internal/emulator"
 	"github.com/cfinv/cfinv/internal/store"
+	"github.com/cfinv/cfinv/test/harness"
 )
 
 // BenchmarkCreateInvalidationBolt measures one (unsigned) CreateInvalidation
@@ -35,4 +39,36 @@ func BenchmarkCreateInvalidationBolt(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkCreateInvalidationBoltParallel is BenchmarkCreateInvalidationBolt
+// from 16 concurrent clients, the load the store's group commit is for.
+func BenchmarkCreateInvalidationBoltParallel(b *testing.B) {
+	st, err := store.OpenBolt(filepath.Join(b.TempDir(), "state.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	srv := httptest.NewServer(emulator.New(emulator.Options{Store: st}).Handler())
+	defer srv.Close()
+	// Enough idle connections that 16 clients never redial.
+	cf := harness.SDK(srv.URL, harness.Credentials("AKIDTEST", "secret", ""),
+		harness.HTTPClient(&http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 32}}))
+	out, err := cf.CreateDistribution(b.Context(), &cloudfront.CreateDistributionInput{DistributionConfig: sdkConfig("bench")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	dist := *out.Distribution.Id
+	var n atomic.Int64
+	b.SetParallelism(max(1, 16/runtime.GOMAXPROCS(0)))
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			_, err := cf.CreateInvalidation(b.Context(), &cloudfront.CreateInvalidationInput{DistributionId: &dist, InvalidationBatch: batch(fmt.Sprint("r", n.Add(1)), "/a")})
+			if err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }

@@ -10,16 +10,19 @@ import (
 	"io/fs"
 	"os"
 	"slices"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
 
-// Bolt is a Store in a bbolt file. Every change is one bbolt read-write
-// transaction, and bbolt fsyncs each commit (its NoSync option is left
-// false), so a write acknowledged by a nil error survives a crash or a
-// kill -9 of the process.
+// Bolt is a Store in a bbolt file. Every change is made in a bbolt
+// read-write transaction, and bbolt fsyncs each commit (its NoSync option
+// is left false), so a write acknowledged by a nil error survives a crash
+// or a kill -9 of the process. Concurrent CreateInvalidation calls share
+// one transaction and one fsync (group commit, bolt_commit.go); each is
+// still answered only after its commit.
 //
 // Layout (bucket names are part of the file format):
 //
@@ -39,6 +42,12 @@ import (
 // prune it, so admission and counting never scan completed invalidations.
 type Bolt struct {
 	db *bolt.DB
+
+	// The commit loop (bolt_commit.go).
+	ops       chan *commitOp
+	quit      chan struct{}
+	loopDone  chan struct{}
+	closeOnce sync.Once
 }
 
 var _ Store = (*Bolt)(nil)
@@ -94,7 +103,9 @@ func OpenBolt(path string) (*Bolt, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("open store %s: create buckets: %w", path, err)
 	}
-	return &Bolt{db: db}, nil
+	b := &Bolt{db: db}
+	b.startCommitLoop()
+	return b, nil
 }
 
 // Path returns the file the store lives in.
@@ -115,7 +126,11 @@ func (b *Bolt) view(fn func(tx *bolt.Tx) error) error {
 }
 
 func (b *Bolt) update(fn func(tx *bolt.Tx) error) error {
-	err := b.db.Update(fn)
+	return mapUpdateErr(b.db.Update(fn))
+}
+
+// mapUpdateErr gives the typed errors of a failed read-write transaction.
+func mapUpdateErr(err error) error {
 	switch {
 	case errors.Is(err, berrors.ErrDatabaseNotOpen):
 		return ErrClosed
@@ -320,81 +335,107 @@ func getInv(ids *bolt.Bucket, id []byte) (*Invalidation, error) {
 	return &inv, nil
 }
 
-// CreateInvalidation implements Store.
+// CreateInvalidation implements Store. It goes through the commit loop
+// (bolt_commit.go): concurrent creates share one transaction and one
+// fsync, each still answered only after that commit. Within a group the
+// creates run in turn on the same transaction, so a CallerReference
+// stored by one is seen, and replayed, by the next.
 func (b *Bolt) CreateInvalidation(_ context.Context, inv *Invalidation, now time.Time, admit func([]*Invalidation) error) (*Invalidation, bool, error) {
 	if err := checkKey("invalidation CallerReference", inv.CallerReference); err != nil {
 		return nil, false, fmt.Errorf("create invalidation for %s: %w", inv.DistributionID, err)
 	}
-	var (
-		got      *Invalidation
-		created  bool
-		admitErr error
-	)
-	err := b.update(func(tx *bolt.Tx) error {
-		set := tx.Bucket(bktInvs).Bucket([]byte(inv.DistributionID))
-		if set == nil {
-			return ErrNoDistribution
-		}
-		ids, refs := set.Bucket(bktIDs), set.Bucket(bktRefs)
-		if id := refs.Get([]byte(inv.CallerReference)); id != nil {
-			var err error
-			got, err = getInv(ids, id)
-			// Returning an error rolls back: nothing is written.
-			if err == nil {
-				return errReplay
-			}
-			return err
-		}
-		if ids.Get([]byte(inv.ID)) != nil {
-			return fmt.Errorf("%s: %w", inv.ID, ErrInvalidationExists)
-		}
-		running, err := pruneRunning(set, now)
-		if err != nil {
-			return err
-		}
-		if admit != nil {
-			if admitErr = admit(running); admitErr != nil {
-				return admitErr
-			}
-		}
-		seq, err := set.NextSequence()
-		if err != nil {
-			return err
-		}
-		c := inv.Clone()
-		c.Seq = seq
-		if err := putJSON(ids, c.ID, c); err != nil {
-			return err
-		}
-		if err := set.Bucket(bktOrder).Put(u64(seq), []byte(c.ID)); err != nil {
-			return err
-		}
-		if err := refs.Put([]byte(c.CallerReference), []byte(c.ID)); err != nil {
-			return err
-		}
-		if c.InProgressAt(now) {
-			if err := set.Bucket(bktRunning).Put([]byte(c.ID), u64(uint64(c.CompleteAt.UnixNano()))); err != nil {
-				return err
-			}
-		}
-		got, created = c, true
-		return nil
-	})
-	switch {
-	case errors.Is(err, errReplay):
-		return got, false, nil
-	case admitErr != nil:
-		return nil, false, admitErr
-	case err != nil:
-		return nil, false, fmt.Errorf("create invalidation for %s: %w", inv.DistributionID, err)
-	}
-	inv.Seq = got.Seq
-	return got.Clone(), created, nil
+	c := newCreateInv(inv, now, admit)
+	return c.result(b.group(c.run))
 }
 
-// errReplay rolls back the read-write transaction of a replayed
-// CallerReference, which must write nothing.
-var errReplay = errors.New("replay")
+// createInv is one CreateInvalidation as a batched function and its
+// results.
+type createInv struct {
+	inv   *Invalidation
+	now   time.Time
+	admit func([]*Invalidation) error
+
+	got      *Invalidation
+	created  bool
+	admitErr error
+	noDist   bool
+}
+
+func newCreateInv(inv *Invalidation, now time.Time, admit func([]*Invalidation) error) *createInv {
+	return &createInv{inv: inv, now: now, admit: admit}
+}
+
+// run is the batched function. It may run more than once (see
+// bolt_commit.go), so it sets every result afresh. Outcomes that write
+// nothing (a replay, a refusal, an unknown distribution) return nil, so
+// they cost the group no rollback; only failures of bbolt itself and a
+// taken ID return an error.
+func (c *createInv) run(tx *bolt.Tx) error {
+	inv, now := c.inv, c.now
+	c.got, c.created, c.admitErr, c.noDist = nil, false, nil, false
+	set := tx.Bucket(bktInvs).Bucket([]byte(inv.DistributionID))
+	if set == nil {
+		c.noDist = true
+		return nil
+	}
+	ids, refs := set.Bucket(bktIDs), set.Bucket(bktRefs)
+	if id := refs.Get([]byte(inv.CallerReference)); id != nil {
+		var err error
+		c.got, err = getInv(ids, id)
+		return err
+	}
+	if ids.Get([]byte(inv.ID)) != nil {
+		return fmt.Errorf("%s: %w", inv.ID, ErrInvalidationExists)
+	}
+	// Deleting passed deadlines from the running index is upkeep that is
+	// right to commit whatever admit decides.
+	running, err := pruneRunning(set, now)
+	if err != nil {
+		return err
+	}
+	if c.admit != nil {
+		if c.admitErr = c.admit(running); c.admitErr != nil {
+			return nil
+		}
+	}
+	seq, err := set.NextSequence()
+	if err != nil {
+		return err
+	}
+	n := inv.Clone()
+	n.Seq = seq
+	if err := putJSON(ids, n.ID, n); err != nil {
+		return err
+	}
+	if err := set.Bucket(bktOrder).Put(u64(seq), []byte(n.ID)); err != nil {
+		return err
+	}
+	if err := refs.Put([]byte(n.CallerReference), []byte(n.ID)); err != nil {
+		return err
+	}
+	if n.InProgressAt(now) {
+		if err := set.Bucket(bktRunning).Put([]byte(n.ID), u64(uint64(n.CompleteAt.UnixNano()))); err != nil {
+			return err
+		}
+	}
+	c.got, c.created = n, true
+	return nil
+}
+
+// result gives CreateInvalidation's results once the transaction that ran
+// c last has committed (err nil) or failed.
+func (c *createInv) result(err error) (*Invalidation, bool, error) {
+	switch {
+	case err != nil:
+		return nil, false, fmt.Errorf("create invalidation for %s: %w", c.inv.DistributionID, err)
+	case c.noDist:
+		return nil, false, fmt.Errorf("create invalidation for %s: %w", c.inv.DistributionID, ErrNoDistribution)
+	case c.admitErr != nil:
+		return nil, false, c.admitErr
+	}
+	c.inv.Seq = c.got.Seq
+	return c.got.Clone(), c.created, nil
+}
 
 // pruneRunning deletes passed deadlines from the running index of set and
 // returns the invalidations still in progress, oldest first.
@@ -510,8 +551,13 @@ func (b *Bolt) CountInProgress(_ context.Context, distID string, now time.Time) 
 	return n, nil
 }
 
-// Close implements Store.
+// Close implements Store. Writers already in the commit loop are answered
+// first; later ones get ErrClosed.
 func (b *Bolt) Close() error {
+	b.closeOnce.Do(func() {
+		close(b.quit)
+		<-b.loopDone
+	})
 	if err := b.db.Close(); err != nil {
 		return fmt.Errorf("close store: %w", err)
 	}

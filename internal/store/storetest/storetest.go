@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CountInProgress", testCountInProgress},
 		{"ReturnedCopies", testReturnedCopies},
 		{"ConcurrentCreates", testConcurrentCreates},
+		{"SameReferenceRace", testSameReferenceRace},
 		{"KeyLimits", testKeyLimits},
 		{"Resources", testResources},
 		{"Closed", testClosed},
@@ -602,6 +603,67 @@ func testConcurrentCreates(t *testing.T, s store.Store) {
 	items, _, err := s.ListInvalidations(ctx(t), d.ID, "", 1000)
 	if err != nil || len(items) != each {
 		t.Errorf("ListInvalidations = %d items, %v; want %d", len(items), err, each)
+	}
+}
+
+// testSameReferenceRace starts 16 creates of one CallerReference at once,
+// over and over, so that (in a store with group commit) several of them
+// share a transaction: each round stores exactly one invalidation, and
+// every create of the round returns that one.
+func testSameReferenceRace(t *testing.T, s store.Store) {
+	d := mustCreateDist(t, s, 1)
+	const workers, rounds = 16, 8
+	for round := range rounds {
+		type result struct {
+			id      string
+			created bool
+		}
+		results := make([]result, workers)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Go(func() {
+				inv := newInvalidation(d.ID, 1000*round+w, "/a")
+				inv.CallerReference = fmt.Sprintf("race-%d", round)
+				<-start
+				got, created, err := s.CreateInvalidation(context.Background(), inv, T0, noAdmit)
+				if err != nil {
+					t.Errorf("round %d worker %d: CreateInvalidation: %v", round, w, err)
+					return
+				}
+				results[w] = result{got.ID, created}
+			})
+		}
+		close(start)
+		wg.Wait()
+		var winner string
+		for _, r := range results {
+			if r.created {
+				if winner != "" {
+					t.Errorf("round %d: two creates of one CallerReference both stored: %s and %s", round, winner, r.id)
+				}
+				winner = r.id
+			}
+		}
+		if winner == "" {
+			t.Fatalf("round %d: no create stored the invalidation: %+v", round, results)
+		}
+		for w, r := range results {
+			if r.id != winner {
+				t.Errorf("round %d worker %d got %s, want the stored %s", round, w, r.id, winner)
+			}
+		}
+	}
+	items, _, err := s.ListInvalidations(ctx(t), d.ID, "", 1000)
+	if err != nil || len(items) != rounds {
+		t.Errorf("ListInvalidations = %d items, %v; want %d", len(items), err, rounds)
+	}
+	seen := map[uint64]bool{}
+	for _, inv := range items {
+		if seen[inv.Seq] {
+			t.Errorf("Seq %d given twice", inv.Seq)
+		}
+		seen[inv.Seq] = true
 	}
 }
 
