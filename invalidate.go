@@ -137,7 +137,7 @@ func (c *Client) Invalidate(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	if req.DistributionTenantID != "" {
-		return c.invalidateTenant(ctx, req)
+		return c.invalidateTenant(ctx, req, batches)
 	}
 	// The journal is an input too: open it before the first call.
 	var j *journal.Journal

@@ -2,6 +2,7 @@ package cfinv
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 
@@ -84,13 +85,17 @@ func (c *Client) forTenant() (*Client, error) {
 
 // invalidateTenant is Invalidate for req.DistributionTenantID; req has
 // been checked.
-func (c *Client) invalidateTenant(ctx context.Context, req Request) (*Result, error) {
+func (c *Client) invalidateTenant(ctx context.Context, req Request, batches [][]string) (*Result, error) {
 	tc, err := c.forTenant()
 	if err != nil {
 		return nil, err
 	}
+	// The batches were prepared (and their warnings reported) by the
+	// caller's check: send them as they are.
 	req.DistributionID, req.DistributionTenantID = req.DistributionTenantID, ""
+	req.Paths, req.Batches = nil, batches
 	res, err := tc.Invalidate(ctx, req)
+	tenantPending(err)
 	if res != nil {
 		for i := range res.Batches {
 			b := &res.Batches[i]
@@ -98,6 +103,21 @@ func (c *Client) invalidateTenant(ctx context.Context, req Request) (*Result, er
 		}
 	}
 	return res, err
+}
+
+// tenantPending makes the pending targets of a *TimeoutError in err,
+// which the tenant client reports as distributions, name tenants.
+func tenantPending(err error) {
+	var te *TimeoutError
+	if !errors.As(err, &te) {
+		return
+	}
+	for i := range te.Pending {
+		p := &te.Pending[i]
+		if p.DistributionID != "" {
+			p.DistributionTenantID, p.DistributionID = p.DistributionID, ""
+		}
+	}
 }
 
 // GetForTenant returns invalidation id of distribution tenant tenant, as
@@ -135,6 +155,7 @@ func (c *Client) waitTenants(ctx context.Context, targets []Target, o waitOption
 		}
 	}
 	st, err := tc.wait(ctx, ts, paths, o)
+	tenantPending(err)
 	out := statusBatches(st)
 	for i := range out {
 		out[i].DistributionTenantID, out[i].DistributionID = out[i].DistributionID, ""
