@@ -95,7 +95,7 @@ func (c *Client) invalidateTenant(ctx context.Context, req Request, batches [][]
 	req.DistributionID, req.DistributionTenantID = req.DistributionTenantID, ""
 	req.Paths, req.Batches = nil, batches
 	res, err := tc.Invalidate(ctx, req)
-	tenantPending(err)
+	tenantErr(err)
 	if res != nil {
 		for i := range res.Batches {
 			b := &res.Batches[i]
@@ -105,17 +105,26 @@ func (c *Client) invalidateTenant(ctx context.Context, req Request, batches [][]
 	return res, err
 }
 
-// tenantPending makes the pending targets of a *TimeoutError in err,
-// which the tenant client reports as distributions, name tenants.
-func tenantPending(err error) {
+// tenantErr makes the targets and batches in err (the pending targets of
+// a *TimeoutError, the batches a *PartialError lists as created), which
+// the tenant client reports as distributions', name the tenant.
+func tenantErr(err error) {
 	var te *TimeoutError
-	if !errors.As(err, &te) {
-		return
+	if errors.As(err, &te) {
+		for i := range te.Pending {
+			p := &te.Pending[i]
+			if p.DistributionID != "" {
+				p.DistributionTenantID, p.DistributionID = p.DistributionID, ""
+			}
+		}
 	}
-	for i := range te.Pending {
-		p := &te.Pending[i]
-		if p.DistributionID != "" {
-			p.DistributionTenantID, p.DistributionID = p.DistributionID, ""
+	var pe *PartialError
+	if errors.As(err, &pe) {
+		for i := range pe.Succeeded {
+			b := &pe.Succeeded[i]
+			if b.DistributionID != "" {
+				b.DistributionTenantID, b.DistributionID = b.DistributionID, ""
+			}
 		}
 	}
 }
@@ -155,7 +164,7 @@ func (c *Client) waitTenants(ctx context.Context, targets []Target, o waitOption
 		}
 	}
 	st, err := tc.wait(ctx, ts, paths, o)
-	tenantPending(err)
+	tenantErr(err)
 	out := statusBatches(st)
 	for i := range out {
 		out[i].DistributionTenantID, out[i].DistributionID = out[i].DistributionID, ""
