@@ -90,6 +90,9 @@ type Client struct {
 	random   io.Reader                                        // nil means crypto/rand
 	endpoint string                                           // base URL of the API, for Locations from the journal
 	secrets  *redact.Set
+	// tenant: api is a tenantAdapter and the "distribution" IDs the
+	// client handles are distribution tenant IDs (see tenant.go).
+	tenant bool
 }
 
 type options struct {
@@ -284,6 +287,9 @@ func (c *Client) location(dist, id string) string {
 	base := strings.TrimSuffix(c.endpoint, "/")
 	if base == "" {
 		base = defaultEndpoint
+	}
+	if c.tenant {
+		return base + "/2020-05-31/distribution-tenant/" + dist + "/invalidation/" + id
 	}
 	return base + "/2020-05-31/distribution/" + dist + "/invalidation/" + id
 }

@@ -156,7 +156,7 @@ func translate(op, dist string, err error, secrets *redact.Set) error {
 // codeKinds gives the sentinel of CloudFront's error codes.
 var codeKinds = map[string]error{
 	"AccessDenied": ErrAccessDenied, "AccessDeniedException": ErrAccessDenied,
-	"NoSuchDistribution": ErrNotFound, "NoSuchInvalidation": ErrNotFound,
+	"NoSuchDistribution": ErrNotFound, "NoSuchInvalidation": ErrNotFound, "EntityNotFound": ErrNotFound,
 	"InvalidationBatchAlreadyExists": ErrBatchExists,
 	"InvalidArgument":                ErrInvalidInput, "InconsistentQuantities": ErrInvalidInput, "BatchTooLarge": ErrInvalidInput,
 	"MissingBody": ErrInvalidInput, "MalformedXML": ErrInvalidInput, "MalformedInput": ErrInvalidInput,

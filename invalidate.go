@@ -24,6 +24,15 @@ type Request struct {
 	// DistributionIDs adds more distributions, each as DistributionID.
 	// Every distribution gets the same batches.
 	DistributionIDs []string
+	// DistributionTenantID, instead of distributions, names one
+	// distribution tenant of a multi-tenant distribution by its ID (not
+	// resolved: letters, digits, '_' and '-', such as dt_2ABC). Its
+	// batches go to CreateInvalidationForDistributionTenant and are
+	// awaited with GetInvalidationForDistributionTenant, with the same
+	// batching, caller references, journal, limits and retries; the
+	// Result's batches carry the ID in Batch.DistributionTenantID, and
+	// Progress events in Event.DistributionID.
+	DistributionTenantID string
 	// Paths are the paths and #cache-tags to invalidate. They are cleaned
 	// and encoded (cfpath.Prepare: a missing leading '/' is added, unsafe
 	// characters percent-encoded, duplicates and paths a wildcard covers
@@ -63,10 +72,13 @@ type Request struct {
 
 // Batch is one CreateInvalidation call of a request.
 type Batch struct {
-	DistributionID  string
-	Number          int    // 1-based, among its distribution's batches
-	ID              string // the invalidation's ID; "" when not created
-	CallerReference string
+	DistributionID string
+	// DistributionTenantID is set, and DistributionID empty, for a
+	// batch of a distribution tenant (Request.DistributionTenantID).
+	DistributionTenantID string
+	Number               int    // 1-based, among its distribution's batches
+	ID                   string // the invalidation's ID; "" when not created
+	CallerReference      string
 	// Paths are the batch's paths, as CloudFront recorded them when
 	// known.
 	Paths []string
@@ -124,6 +136,9 @@ func (c *Client) Invalidate(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if req.DistributionTenantID != "" {
+		return c.invalidateTenant(ctx, req, batches)
+	}
 	// The journal is an input too: open it before the first call.
 	var j *journal.Journal
 	if c.stateDir != "" && !req.DryRun {
@@ -141,9 +156,11 @@ func (c *Client) Invalidate(ctx context.Context, req Request) (*Result, error) {
 	if req.Timeout > 0 {
 		dl = c.now().Add(req.Timeout)
 	}
-	dists, err := c.Resolve(ctx, names...)
-	if err != nil {
-		return nil, err
+	dists := names // a tenant ID is not resolved
+	if !c.tenant {
+		if dists, err = c.Resolve(ctx, names...); err != nil {
+			return nil, err
+		}
 	}
 	refs := make([][]string, len(dists))
 	for i, d := range dists {
@@ -259,7 +276,14 @@ func (r Request) names() []string {
 
 // check validates r and returns its batches, reporting path warnings.
 func (r Request) check(progress func(Event)) ([][]string, error) {
-	if len(r.names()) == 0 {
+	switch {
+	case r.DistributionTenantID != "" && len(r.names()) > 0:
+		return nil, invalidInput("invalidate: give distributions or a distribution tenant (%s), not both", r.DistributionTenantID)
+	case r.DistributionTenantID != "":
+		if err := checkTenantID(r.DistributionTenantID); err != nil {
+			return nil, fmt.Errorf("invalidate: %w", err)
+		}
+	case len(r.names()) == 0:
 		return nil, invalidInput("invalidate: no distribution")
 	}
 	if r.Timeout < 0 {

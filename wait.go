@@ -36,10 +36,15 @@ const (
 	maxInterval   = 5 * time.Second
 )
 
-// Target is a set of invalidations of one distribution.
+// Target is a set of invalidations of one distribution, or of one
+// distribution tenant.
 type Target struct {
 	DistributionID string
-	IDs            []string
+	// DistributionTenantID, instead of DistributionID, names a
+	// distribution tenant; its invalidations are read with
+	// GetInvalidationForDistributionTenant.
+	DistributionTenantID string
+	IDs                  []string
 }
 
 // WaitRequest names the invalidations Wait waits for.
@@ -66,7 +71,10 @@ type waitOptions struct {
 
 // Wait polls until every invalidation of req reads Completed, and returns
 // each one with its final status (DistributionID, ID and Status set),
-// sorted by distribution and ID; with an error, those it learnt.
+// sorted by distribution and ID; with an error, those it learnt. Targets
+// naming a distribution tenant are awaited after the distributions', with
+// GetInvalidationForDistributionTenant, and come last, with
+// DistributionTenantID set instead of DistributionID.
 //
 // The first poll is immediate; intervals then grow from 200ms to 1s for
 // the first 2 minutes, then to 5s. A distribution with several pending
@@ -82,8 +90,37 @@ func (c *Client) Wait(ctx context.Context, req WaitRequest) ([]Batch, error) {
 	if req.Timeout > 0 {
 		dl = c.now().Add(req.Timeout)
 	}
-	paths := map[string]int{}
+	var dists, tenants []Target
 	for _, t := range req.Targets {
+		switch {
+		case t.DistributionID != "" && t.DistributionTenantID != "":
+			return nil, invalidInput("wait: a target names distribution %s and distribution tenant %s; give one", t.DistributionID, t.DistributionTenantID)
+		case t.DistributionTenantID != "":
+			if err := checkTenantID(t.DistributionTenantID); err != nil {
+				return nil, fmt.Errorf("wait: %w", err)
+			}
+			tenants = append(tenants, t)
+		default:
+			dists = append(dists, t)
+		}
+	}
+	o := waitOptions{Deadline: dl, Progress: req.Progress}
+	var out []Batch
+	if len(dists) > 0 || len(tenants) == 0 {
+		b, err := c.waitDistributions(ctx, dists, o)
+		if out = b; err != nil || len(tenants) == 0 {
+			return out, err
+		}
+	}
+	b, err := c.waitTenants(ctx, tenants, o)
+	return append(out, b...), err
+}
+
+// waitDistributions is Wait's part for the targets that name a
+// distribution.
+func (c *Client) waitDistributions(ctx context.Context, targets []Target, o waitOptions) ([]Batch, error) {
+	paths := map[string]int{}
+	for _, t := range targets {
 		if len(t.IDs) > 1 {
 			// Polled together with ListInvalidations, whose summaries
 			// carry no path counts: learn them once for the progress.
@@ -92,7 +129,13 @@ func (c *Client) Wait(ctx context.Context, req WaitRequest) ([]Batch, error) {
 			}
 		}
 	}
-	st, err := c.wait(ctx, req.Targets, paths, waitOptions{Deadline: dl, Progress: req.Progress})
+	st, err := c.wait(ctx, targets, paths, o)
+	return statusBatches(st), err
+}
+
+// statusBatches turns wait's statuses, keyed "DIST/ID", into Batches
+// sorted by key.
+func statusBatches(st map[string]string) []Batch {
 	keys := make([]string, 0, len(st))
 	for k := range st {
 		keys = append(keys, k)
@@ -103,7 +146,7 @@ func (c *Client) Wait(ctx context.Context, req WaitRequest) ([]Batch, error) {
 		d, id, _ := strings.Cut(k, "/")
 		out = append(out, Batch{DistributionID: d, ID: id, Status: st[k]})
 	}
-	return out, err
+	return out
 }
 
 // deadlineGrace is how long a poll started at the deadline may take

@@ -20,6 +20,9 @@ const (
 	opCreateInvalidation = "CreateInvalidation"
 	opGetInvalidation    = "GetInvalidation"
 	opListInvalidations  = "ListInvalidations"
+
+	opCreateInvalidationForDistributionTenant = "CreateInvalidationForDistributionTenant"
+	opGetInvalidationForDistributionTenant    = "GetInvalidationForDistributionTenant"
 )
 
 // The members of the output shapes, in the service model's order
@@ -40,6 +43,9 @@ var (
 		opCreateInvalidation: invalidationShapes,
 		opGetInvalidation:    invalidationShapes,
 		opListInvalidations:  listShapes,
+
+		opCreateInvalidationForDistributionTenant: invalidationShapes,
+		opGetInvalidationForDistributionTenant:    invalidationShapes,
 	}
 )
 

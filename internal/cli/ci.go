@@ -219,7 +219,7 @@ func summaryMarkdown(res *cfinv.Result, runErr error) string {
 			status += " (earlier run, not billed again)"
 			billed = 0
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %d |\n", mdCell(bt.DistributionID), mdCell(id), mdPaths(bt.Paths), mdCell(status), billed)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %d |\n", mdCell(targetOf(bt)), mdCell(id), mdPaths(bt.Paths), mdCell(status), billed)
 	}
 	fmt.Fprintf(&b, "\n**%s billed** (at most $%.3f past CloudFront's %d free paths a month; a wildcard is one path).\n",
 		plural(res.BilledPaths, "path"), float64(res.BilledPaths)*plan.PricePerPath, plan.FreePathsPerMonth)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/spf13/cobra"
 )
 
@@ -14,6 +15,7 @@ type getOptions struct {
 
 	AWS          awsFlags
 	Distribution string
+	Tenant       string // get-invalidation-for-distribution-tenant's --distribution-tenant-id
 	ID           string
 	Skeleton     string
 	// AWSOutput prints as "aws cloudfront get-invalidation" does: the
@@ -69,16 +71,23 @@ func getRun(ctx context.Context, opts *getOptions) error {
 	if err != nil {
 		return err
 	}
-	dist, err := resolveOne(ctx, c, opts.Distribution)
-	if err != nil {
-		return err
+	var inv *types.Invalidation
+	op := opGetInvalidation
+	if opts.Tenant != "" {
+		op = opGetInvalidationForDistributionTenant
+		inv, err = c.GetForTenant(ctx, opts.Tenant, opts.ID)
+	} else {
+		var dist string
+		if dist, err = resolveOne(ctx, c, opts.Distribution); err != nil {
+			return err
+		}
+		inv, err = c.Get(ctx, dist, opts.ID)
 	}
-	inv, err := c.Get(ctx, dist, opts.ID)
 	if err != nil {
 		return err
 	}
 	if opts.AWSOutput {
-		return opts.AWS.renderAWS(opts.IO, opGetInvalidation, omap{{"Invalidation", invalidationOmap(inv)}})
+		return opts.AWS.renderAWS(opts.IO, op, omap{{"Invalidation", invalidationOmap(inv)}})
 	}
 	j := toInvalidationJSON(inv)
 	lines := func(w io.Writer) {

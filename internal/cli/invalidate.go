@@ -27,6 +27,7 @@ type invalidateOptions struct {
 
 	AWS               awsFlags
 	Distributions     []string
+	Tenant            string   // --distribution-tenant-id, or --id of create-invalidation-for-distribution-tenant
 	Items             []string // arguments and --paths, in order
 	PathsFrom         string
 	InvalidationBatch string
@@ -45,6 +46,9 @@ type invalidateOptions struct {
 	// AWSOutput prints as "aws cloudfront create-invalidation" does: the
 	// command was called by that name.
 	AWSOutput bool
+	// AWSOp is the AWS operation whose output AWSOutput prints: ""
+	// for CreateInvalidation.
+	AWSOp string
 }
 
 func newInvalidateCmd(d *Deps, runF func(*invalidateOptions) error) *cobra.Command {
@@ -83,7 +87,8 @@ shape and is the default when stdout is not a terminal.`,
   git diff --name-only HEAD~1 -- public | sed 's|^public||' | cfinv invalidate --distribution-id E1U5RQF7T870K0 --paths-from -
   cfinv create-invalidation --distribution-id E1U5RQF7T870K0 --invalidation-batch file://batch.json
   cfinv invalidate --distribution-id E1U5RQF7T870K0 --dry-run /a /b
-  cfinv invalidate --plan plan.json --distribution-id E1U5RQF7T870K0 --wait`,
+  cfinv invalidate --plan plan.json --distribution-id E1U5RQF7T870K0 --wait
+  cfinv invalidate --distribution-tenant-id dt_2wjDZi3hD1ivOXf6rpZJOSNE1AB --wait /index.html`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Items = append(append([]string{}, opts.Items...), args...)
 			opts.AWSOutput = cmd.CalledAs() == "create-invalidation"
@@ -107,6 +112,7 @@ shape and is the default when stdout is not a terminal.`,
 	}
 	fl := cmd.Flags()
 	fl.StringArrayVar(&opts.Distributions, "distribution-id", nil, "distribution ID, or a domain name or alias resolved with ListDistributions (repeatable)")
+	fl.StringVar(&opts.Tenant, "distribution-tenant-id", "", "distribution tenant ID (dt_…) of a multi-tenant distribution, instead of --distribution-id")
 	fl.StringArrayVar(&opts.Items, "paths", nil, "path or #tag to invalidate (repeatable; arguments are paths too)")
 	fl.StringVar(&opts.PathsFrom, "paths-from", "", "read paths from FILE, or - for stdin, one per line or NUL-separated")
 	fl.StringVar(&opts.InvalidationBatch, "invalidation-batch", "", `AWS CLI batch: JSON, file://FILE, or shorthand "Paths={Quantity=1,Items=[/a]},CallerReference=x"`)
@@ -121,6 +127,14 @@ shape and is the default when stdout is not a terminal.`,
 	fl.StringVar(&opts.Plan, "plan", "", "submit the batches of the plan `FILE` written by cfinv plan --out")
 	opts.AWS.register(cmd)
 	return cmd
+}
+
+// targetOf is the distribution or distribution tenant ID of b.
+func targetOf(b cfinv.Batch) string {
+	if b.DistributionTenantID != "" {
+		return b.DistributionTenantID
+	}
+	return b.DistributionID
 }
 
 func fileExists(name string) bool {
@@ -183,8 +197,11 @@ func gatherRequest(opts *invalidateOptions) (*request, error) {
 		}
 		r.batches = f.Batches()
 	}
-	if len(r.dists) == 0 {
-		return nil, flagErrorf("no distribution: give --distribution-id (an ID, a domain name or an alias)")
+	switch {
+	case opts.Tenant != "" && len(r.dists) > 0:
+		return nil, flagErrorf("give --distribution-id or --distribution-tenant-id %s, not both", opts.Tenant)
+	case opts.Tenant == "" && len(r.dists) == 0:
+		return nil, flagErrorf("no distribution: give --distribution-id (an ID, a domain name or an alias) or --distribution-tenant-id")
 	}
 	if len(r.items) == 0 && len(r.batches) == 0 {
 		return nil, flagErrorf("no paths: give paths as arguments, --paths, --paths-from, --invalidation-batch, --cli-input-json or --plan")
@@ -270,14 +287,15 @@ func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
 		}
 	}
 	creq := cfinv.Request{
-		DistributionIDs: req.dists,
-		Paths:           req.items,
-		Batches:         req.batches,
-		DeployID:        opts.DeployID,
-		CallerReference: req.ref,
-		Wait:            opts.Wait,
-		Timeout:         opts.Timeout,
-		DryRun:          opts.DryRun,
+		DistributionIDs:      req.dists,
+		DistributionTenantID: opts.Tenant,
+		Paths:                req.items,
+		Batches:              req.batches,
+		DeployID:             opts.DeployID,
+		CallerReference:      req.ref,
+		Wait:                 opts.Wait,
+		Timeout:              opts.Timeout,
+		DryRun:               opts.DryRun,
 	}
 	// Bad input is reported as such (exit 2) even when the AWS
 	// configuration is bad too: check it before loading that.
@@ -346,8 +364,8 @@ func invalidateInputError(opts *invalidateOptions, err error) error {
 func printDryRun(opts *invalidateOptions, res *cfinv.Result) error {
 	out := dryRunJSON{DryRun: true, BilledPaths: res.BilledPaths}
 	for _, b := range res.Batches {
-		if n := len(out.Distributions); n == 0 || out.Distributions[n-1].DistributionID != b.DistributionID {
-			out.Distributions = append(out.Distributions, dryDistJSON{DistributionID: b.DistributionID})
+		if n := len(out.Distributions); n == 0 || out.Distributions[n-1].DistributionID != targetOf(b) {
+			out.Distributions = append(out.Distributions, dryDistJSON{DistributionID: targetOf(b)})
 		}
 		d := &out.Distributions[len(out.Distributions)-1]
 		d.Batches = append(d.Batches, dryBatchJSON{CallerReference: b.CallerReference, Paths: pathsJSON{Quantity: len(b.Paths), Items: b.Paths}})
@@ -370,7 +388,7 @@ func printCreated(opts *invalidateOptions, res *cfinv.Result) error {
 	var items []createdJSON
 	sum := summaryJSON{}
 	for i, b := range res.Batches {
-		if i == 0 || b.DistributionID != res.Batches[i-1].DistributionID {
+		if i == 0 || targetOf(b) != targetOf(res.Batches[i-1]) {
 			sum.Distributions++
 		}
 		sum.Batches++
@@ -387,7 +405,7 @@ func printCreated(opts *invalidateOptions, res *cfinv.Result) error {
 			sum.Created++
 		}
 		sum.Paths += len(b.Paths)
-		items = append(items, createdJSON{DistributionID: b.DistributionID, Location: b.Location, Invalidation: inv, Resumed: b.Resumed})
+		items = append(items, createdJSON{DistributionID: targetOf(b), Location: b.Location, Invalidation: inv, Resumed: b.Resumed})
 	}
 	if len(items) == 0 {
 		return nil
@@ -396,7 +414,11 @@ func printCreated(opts *invalidateOptions, res *cfinv.Result) error {
 	if len(items) == 1 && opts.AWSOutput {
 		for _, b := range res.Batches {
 			if b.ID != "" {
-				return opts.AWS.renderAWS(opts.IO, opCreateInvalidation, createdOmap(b))
+				op := opCreateInvalidation
+				if opts.AWSOp != "" {
+					op = opts.AWSOp
+				}
+				return opts.AWS.renderAWS(opts.IO, op, createdOmap(b))
 			}
 		}
 	}

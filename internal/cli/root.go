@@ -108,6 +108,8 @@ CFINV_SOME_FLAG; a flag on the command line wins. See "cfinv help environment".`
 		newGetCmd(d, nil),
 		newListCmd(d, nil),
 		newDistributionsCmd(d, nil),
+		newCreateTenantInvalidationCmd(d, nil),
+		newGetTenantInvalidationCmd(d, nil),
 		newIAMPolicyCmd(d, nil),
 		newPlanCmd(d, nil),
 		newServeCmd(d, nil),

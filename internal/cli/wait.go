@@ -21,6 +21,7 @@ type waitOptions struct {
 
 	AWS          awsFlags
 	Distribution string
+	Tenant       string // --distribution-tenant-id, instead of Distribution
 	IDs          []string
 	Timeout      time.Duration
 	// AWSWaiter is "cfinv wait invalidation-completed …", the AWS CLI's
@@ -61,7 +62,8 @@ exits with cfinv's codes (4: no such invalidation, 5: timeout), not the AWS
 CLI's 255.`,
 		Example: `  cfinv wait --distribution-id E1U5RQF7T870K0 I2J0I21PCUYOIK
   cfinv wait --distribution-id E1U5RQF7T870K0 --timeout 30m I2J0I21PCUYOIK I3AXWS0PRSRYOG
-  cfinv wait invalidation-completed --distribution-id E1U5RQF7T870K0 --id I2J0I21PCUYOIK`,
+  cfinv wait invalidation-completed --distribution-id E1U5RQF7T870K0 --id I2J0I21PCUYOIK
+  cfinv wait --distribution-tenant-id dt_2wjDZi3hD1ivOXf6rpZJOSNE1AB I2J0I21PCUYOIK`,
 		Aliases: []string{"invalidation-completed"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 && args[0] == "invalidation-completed" {
@@ -74,8 +76,11 @@ CLI's 255.`,
 			if opts.AWSWaiter && !cmd.Flags().Changed("timeout") {
 				opts.Timeout = awsWaiterTimeout
 			}
-			if opts.Distribution == "" {
-				return flagErrorf("--distribution-id is required")
+			switch {
+			case opts.Distribution != "" && opts.Tenant != "":
+				return flagErrorf("give --distribution-id or --distribution-tenant-id %s, not both", opts.Tenant)
+			case opts.Distribution == "" && opts.Tenant == "":
+				return flagErrorf("--distribution-id (or --distribution-tenant-id) is required")
 			}
 			opts.IDs = append(opts.IDs, args...)
 			if len(opts.IDs) == 0 {
@@ -91,6 +96,7 @@ CLI's 255.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Distribution, "distribution-id", "", "distribution ID, or a domain name or alias (required)")
+	cmd.Flags().StringVar(&opts.Tenant, "distribution-tenant-id", "", "distribution tenant ID (dt_…), instead of --distribution-id")
 	cmd.Flags().StringArrayVar(&opts.IDs, "id", nil, "invalidation `ID` (as in aws cloudfront wait invalidation-completed --id); arguments are IDs too")
 	durationVar(cmd.Flags(), &opts.Timeout, "timeout", 15*time.Minute, minTimeout, maxTimeout, "give up after this long (exit code 5)")
 	opts.AWS.register(cmd)
@@ -105,13 +111,15 @@ func waitRun(ctx context.Context, opts *waitOptions) error {
 	if err != nil {
 		return err
 	}
-	dist, err := resolveOne(ctx, client, opts.Distribution)
-	if err != nil {
-		return err
+	target := cfinv.Target{DistributionTenantID: opts.Tenant, IDs: opts.IDs}
+	if opts.Tenant == "" {
+		if target.DistributionID, err = resolveOne(ctx, client, opts.Distribution); err != nil {
+			return err
+		}
 	}
 	p := newProgress(opts.IO)
 	got, err := client.Wait(ctx, cfinv.WaitRequest{
-		Targets:  []cfinv.Target{{DistributionID: dist, IDs: opts.IDs}},
+		Targets:  []cfinv.Target{target},
 		Timeout:  opts.Timeout,
 		Progress: p.report,
 	})
@@ -174,7 +182,11 @@ func resumeHint(ios *IO, f *awsFlags, err error) error {
 // the invalidations of t; extra flags (such as --endpoint-url U) go before
 // the IDs.
 func resumeCommand(t cfinv.Target, extra ...string) string {
-	args := append([]string{"cfinv", "wait", "--distribution-id", t.DistributionID}, extra...)
+	args := []string{"cfinv", "wait", "--distribution-id", t.DistributionID}
+	if t.DistributionTenantID != "" {
+		args = []string{"cfinv", "wait", "--distribution-tenant-id", t.DistributionTenantID}
+	}
+	args = append(args, extra...)
 	return strings.Join(append(args, t.IDs...), " ")
 }
 
@@ -218,7 +230,7 @@ type waitStatusJSON struct {
 func printStatuses(ios *IO, f *awsFlags, got []cfinv.Batch) error {
 	rows := make([]waitStatusJSON, 0, len(got))
 	for _, b := range got {
-		rows = append(rows, waitStatusJSON{DistributionID: b.DistributionID, ID: b.ID, Status: b.Status})
+		rows = append(rows, waitStatusJSON{DistributionID: targetOf(b), ID: b.ID, Status: b.Status})
 	}
 	lines := func(w io.Writer) {
 		for _, r := range rows {

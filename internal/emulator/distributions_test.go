@@ -319,7 +319,8 @@ func TestListDistributions(t *testing.T) {
 func TestNotImplemented(t *testing.T) {
 	f := newFixture(t)
 	tests := []struct{ method, path, op string }{
-		{"POST", "/2020-05-31/distribution-tenant/DT1/invalidation", "CreateInvalidationForDistributionTenant"},
+		{"POST", "/2020-05-31/distribution-tenants-by-customization", "ListDistributionTenantsByCustomization"},
+		{"PUT", "/2020-05-31/distribution-tenant/DT1/associate-web-acl", "AssociateDistributionTenantWebACL"},
 		{"POST", "/2020-05-31/streaming-distribution?WithTags", "CreateStreamingDistributionWithTags"},
 		{"GET", "/2020-05-31/origin-access-identity/cloudfront", "ListCloudFrontOriginAccessIdentities"},
 		{"POST", "/2020-05-31/tagging?Operation=Retag&Resource=arn", ""},

@@ -11,6 +11,10 @@ import (
 // docs/emulator.md).
 var statusOf = map[string]int{
 	"AccessDenied":                   http.StatusForbidden,
+	"CNAMEAlreadyExists":             http.StatusConflict,
+	"EntityAlreadyExists":            http.StatusConflict,
+	"EntityNotFound":                 http.StatusNotFound,
+	"ResourceNotDisabled":            http.StatusConflict,
 	"BatchTooLarge":                  http.StatusRequestEntityTooLarge,
 	"DistributionAlreadyExists":      http.StatusConflict,
 	"DistributionNotDisabled":        http.StatusConflict,

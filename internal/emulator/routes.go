@@ -65,6 +65,17 @@ var implemented = map[string]bool{
 	"ListDistributionsByOriginRequestPolicyId":   true,
 	"ListDistributionsByResponseHeadersPolicyId": true,
 	"ListDistributionsByKeyGroup":                true,
+
+	// Distribution tenants (issue 11 item 7, issue 15 item 4).
+	"CreateDistributionTenant":                true,
+	"GetDistributionTenant":                   true,
+	"GetDistributionTenantByDomain":           true,
+	"ListDistributionTenants":                 true,
+	"UpdateDistributionTenant":                true,
+	"DeleteDistributionTenant":                true,
+	"CreateInvalidationForDistributionTenant": true,
+	"GetInvalidationForDistributionTenant":    true,
+	"ListInvalidationsForDistributionTenant":  true,
 }
 
 func (s *Server) routes() {
@@ -85,6 +96,7 @@ func (s *Server) routes() {
 		s.resourceRoutes(k)
 	}
 	s.lookupRoutes()
+	s.tenantRoutes()
 	s.mux.HandleFunc("/", s.notImplemented)
 }
 

@@ -28,11 +28,20 @@ aws() { command aws --endpoint-url "$url" cloudfront "$@"; }
 # The same distribution and invalidations TestAWSGolden creates.
 DIST=$(aws create-distribution --origin-domain-name golden.s3.amazonaws.com --query Distribution.Id --output text)
 INV=$(aws create-invalidation --distribution-id "$DIST" --invalidation-batch 'Paths={Quantity=3,Items=[/index.html,/img/*,/caf%C3%A9.html]},CallerReference=golden-0' --query Invalidation.Id --output text)
+# A multi-tenant distribution, a tenant of it and an invalidation of the tenant.
+cat >"$work/mt.json" <<'JSON'
+{"CallerReference":"golden-mt","Comment":"","Enabled":true,"ConnectionMode":"tenant-only","Origins":{"Quantity":1,"Items":[{"Id":"o1","DomainName":"golden.s3.amazonaws.com","S3OriginConfig":{"OriginAccessIdentity":""}}]},"DefaultCacheBehavior":{"TargetOriginId":"o1","ViewerProtocolPolicy":"allow-all","CachePolicyId":"658327ea-f89d-4fab-a63d-7e88639e58f6"}}
+JSON
+MT=$(aws create-distribution --distribution-config "file://$work/mt.json" --query Distribution.Id --output text)
+TENANT=$(aws create-distribution-tenant --distribution-id "$MT" --name golden-tenant --domains Domain=tenant.example.com --query DistributionTenant.Id --output text)
+TINV=$(aws create-invalidation-for-distribution-tenant --id "$TENANT" --invalidation-batch 'Paths={Quantity=2,Items=[/index.html,/img/*]},CallerReference=golden-t0' --query Invalidation.Id --output text)
 
 while IFS=$'\t' read -r name args; do
 	case "$name" in '#'* | '') continue ;; esac
 	args=${args//\$DIST/$DIST}
 	args=${args//\$INV/$INV}
+	args=${args//\$TENANT/$TENANT}
+	args=${args//\$TINV/$TINV}
 	read -r -a argv <<<"$args"
 	aws "${argv[@]}" >"$here/$name.out"
 done <"$here/cases.txt"
