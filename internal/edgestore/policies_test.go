@@ -64,8 +64,11 @@ func TestEdgeHonoursPolicies(t *testing.T) {
 	t.Cleanup(originSrv.Close)
 	port, _ := strconv.Atoi(originSrv.URL[len("http://127.0.0.1:"):])
 
-	cf := cloudfront.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}},
-		func(o *cloudfront.Options) { o.BaseEndpoint = aws.String(api.URL) })
+	// The harness's client: its HTTP client is wrapped with
+	// sdkhttp.GuardBody and it makes one attempt. A bare SDK client here
+	// met the smithy-go body race under load (the 201 of CreateDistribution
+	// lost, the retry answered DistributionAlreadyExists).
+	cf := harness.SDK(api.URL, harness.HTTPClient(api.Client()))
 	ctx := t.Context()
 	cp, err := cf.CreateCachePolicy(ctx, &cloudfront.CreateCachePolicyInput{CachePolicyConfig: &types.CachePolicyConfig{
 		Name: aws.String("keyed"), MinTTL: aws.Int64(0), DefaultTTL: aws.Int64(100), MaxTTL: aws.Int64(1000),
