@@ -142,6 +142,9 @@ func (p *Proxy) table(ctx context.Context, maxAge time.Duration) (*hostTable, er
 				t.exact[a] = r
 			}
 		}
+		for _, dom := range d.Domains {
+			t.exact[strings.TrimSuffix(strings.ToLower(dom), ".")] = r
+		}
 	}
 	p.hosts.Store(t)
 	return t, nil

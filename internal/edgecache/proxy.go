@@ -64,6 +64,9 @@ type Distribution struct {
 	// between distributions. A cache policy missing here falls back to the
 	// managed policies the edge knows, then to CloudFront's defaults.
 	Policies map[string]*distconfig.Node
+	// Domains are more host names served as this distribution: the
+	// domains of its enabled distribution tenants.
+	Domains []string
 }
 
 // Distributions lists the distributions the proxy serves.

@@ -36,14 +36,38 @@ func policies(ctx context.Context, st store.Store) (map[string]*distconfig.Node,
 	return out, nil
 }
 
+// tenantDomains returns the domains of the enabled distribution tenants
+// in st, by the ID of the distribution each belongs to.
+func tenantDomains(ctx context.Context, st store.Store) (map[string][]string, error) {
+	list, err := st.ListResources(ctx, "distribution-tenant")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for _, t := range list {
+		if t.Config.Value("Enabled") == "false" {
+			continue
+		}
+		parent := t.Config.Value("DistributionId")
+		for _, d := range t.Config.Find("Domains").All("Domain") {
+			out[parent] = append(out[parent], d.Value())
+		}
+	}
+	return out, nil
+}
+
 // Distributions returns an edgecache.Distributions listing every
 // distribution in st, page by page, each with a read-only view of its
-// stored config and the cache and response headers policies (custom and
-// managed) it may name.
+// stored config, the cache and response headers policies (custom and
+// managed) it may name, and the domains of its enabled tenants.
 func Distributions(st store.Store) edgecache.DistributionsFunc {
 	return func(ctx context.Context) ([]edgecache.Distribution, error) {
 		var out []edgecache.Distribution
 		pols, err := policies(ctx, st)
+		if err != nil {
+			return nil, err
+		}
+		domains, err := tenantDomains(ctx, st)
 		if err != nil {
 			return nil, err
 		}
@@ -54,7 +78,7 @@ func Distributions(st store.Store) edgecache.DistributionsFunc {
 				return nil, err
 			}
 			for _, d := range items {
-				out = append(out, edgecache.Distribution{ID: d.ID, DomainName: d.DomainName, Config: distconfig.View(d.Config), Policies: pols})
+				out = append(out, edgecache.Distribution{ID: d.ID, DomainName: d.DomainName, Config: distconfig.View(d.Config), Policies: pols, Domains: domains[d.ID]})
 			}
 			if !truncated || len(items) == 0 {
 				return out, nil
