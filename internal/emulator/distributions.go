@@ -438,7 +438,12 @@ func (s *Server) deleteDistribution(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, aerr)
 		return
 	}
-	err := s.store.DeleteDistribution(r.Context(), r.PathValue("id"), func(d *store.Distribution) error {
+	id := r.PathValue("id")
+	if aerr := s.tenantsOf(r.Context(), id); aerr != nil {
+		s.writeError(w, r, aerr)
+		return
+	}
+	err := s.store.DeleteDistribution(r.Context(), id, func(d *store.Distribution) error {
 		if d.ETag != etag {
 			return errPreconditionFailed()
 		}

@@ -669,3 +669,21 @@ func (s *Server) listTenantInvalidations(w http.ResponseWriter, r *http.Request)
 	}
 	s.writeXML(w, r, http.StatusOK, out)
 }
+
+// tenantsOf refuses, with ResourceInUse, the deletion of a distribution
+// that still has tenants (checked before the delete's own transaction: a
+// tenant created in between is not seen).
+func (s *Server) tenantsOf(ctx context.Context, distID string) error {
+	list, err := s.store.ListResources(ctx, "distribution-tenant")
+	if err != nil {
+		return err
+	}
+	for _, t := range list {
+		if t.Config.Value("DistributionId") == distID {
+			e := errorf("ResourceInUse", "Cannot delete this resource because it is in use.")
+			e.Detail = "distribution " + distID + " still has tenant " + t.ID
+			return e
+		}
+	}
+	return nil
+}

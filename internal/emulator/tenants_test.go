@@ -309,3 +309,34 @@ func TestTenantRestart(t *testing.T) {
 		t.Fatalf("replay after restart: %v", err)
 	}
 }
+
+// TestDeleteDistributionWithTenants: a disabled distribution that still has
+// a tenant is ResourceInUse; once the tenant is gone it can be deleted.
+func TestDeleteDistributionWithTenants(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	dist := f.createMultiTenant("parent")
+	tn := f.createTenant(dist, "shop", "shop.example.com")
+	cfg, err := f.cf.GetDistributionConfig(ctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(dist)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DistributionConfig.Enabled = aws.Bool(false)
+	upd, err := f.cf.UpdateDistribution(ctx, &cloudfront.UpdateDistributionInput{Id: aws.String(dist), IfMatch: cfg.ETag, DistributionConfig: cfg.DistributionConfig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.cf.DeleteDistribution(ctx, &cloudfront.DeleteDistributionInput{Id: aws.String(dist), IfMatch: upd.ETag})
+	wantAPIErr(t, err, "ResourceInUse", 409)
+
+	off, err := f.cf.UpdateDistributionTenant(ctx, &cloudfront.UpdateDistributionTenantInput{Id: tn.DistributionTenant.Id, IfMatch: tn.ETag, Enabled: aws.Bool(false)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.cf.DeleteDistributionTenant(ctx, &cloudfront.DeleteDistributionTenantInput{Id: tn.DistributionTenant.Id, IfMatch: off.ETag}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.cf.DeleteDistribution(ctx, &cloudfront.DeleteDistributionInput{Id: aws.String(dist), IfMatch: upd.ETag}); err != nil {
+		t.Fatalf("DeleteDistribution once its tenant is gone: %v", err)
+	}
+}
