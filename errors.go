@@ -60,8 +60,11 @@ var (
 type APIError struct {
 	Op             string // what was attempted, e.g. "create invalidation"
 	DistributionID string // "" when not about one distribution
-	Code           string // CloudFront's error code, "" when none
-	Message        string // CloudFront's message or the underlying error, redacted
+	// DistributionTenantID is the distribution tenant the call was about,
+	// "" when not about one (DistributionID is then "").
+	DistributionTenantID string
+	Code                 string // CloudFront's error code, "" when none
+	Message              string // CloudFront's message or the underlying error, redacted
 	// Endpoint is the scheme and host that could not be reached, set
 	// only for an ErrUnreachable error.
 	Endpoint string
@@ -74,6 +77,9 @@ func (e *APIError) Error() string {
 	b.WriteString(e.Op)
 	if e.DistributionID != "" {
 		b.WriteString(" for " + e.DistributionID)
+	}
+	if e.DistributionTenantID != "" {
+		b.WriteString(" for distribution tenant " + e.DistributionTenantID)
 	}
 	b.WriteString(": ")
 	if e.Code != "" {

@@ -106,9 +106,14 @@ func (c *Client) invalidateTenant(ctx context.Context, req Request, batches [][]
 }
 
 // tenantErr makes the targets and batches in err (the pending targets of
-// a *TimeoutError, the batches a *PartialError lists as created), which
-// the tenant client reports as distributions', name the tenant.
+// a *TimeoutError, the batches a *PartialError lists as created, the
+// *APIError), which the tenant client reports as distributions', name the
+// tenant.
 func tenantErr(err error) {
+	var ae *APIError
+	if errors.As(err, &ae) && ae.DistributionID != "" {
+		ae.DistributionTenantID, ae.DistributionID = ae.DistributionID, ""
+	}
 	var te *TimeoutError
 	if errors.As(err, &te) {
 		for i := range te.Pending {
@@ -142,7 +147,9 @@ func (c *Client) GetForTenant(ctx context.Context, tenant, id string) (*types.In
 	}
 	out, err := tc.api.GetInvalidation(ctx, &cloudfront.GetInvalidationInput{DistributionId: aws.String(tenant), Id: aws.String(id)})
 	if err != nil {
-		return nil, nameInvalidation(c.translate("get invalidation", tenant, err), id)
+		err = nameInvalidation(c.translate("get invalidation", tenant, err), id)
+		tenantErr(err)
+		return nil, err
 	}
 	return out.Invalidation, nil
 }

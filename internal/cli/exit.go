@@ -154,11 +154,16 @@ func apiHint(e *cfinv.APIError) string {
 	if e.DistributionID == "" {
 		distFlag = "--distribution-id ID"
 	}
+	if e.DistributionTenantID != "" {
+		distFlag = "--distribution-tenant-id " + e.DistributionTenantID
+	}
 	switch {
 	case errors.Is(e, cfinv.ErrUnreachable):
 		return unreachableHint(e)
 	case errors.Is(e, cfinv.ErrAccessDenied):
 		return "attach the policy printed by `cfinv iam-policy " + distFlag + "`"
+	case e.DistributionTenantID != "" && e.Code == "NoSuchInvalidation":
+		return "check the invalidation ID: it must be one of distribution tenant " + e.DistributionTenantID + "'s invalidations, not its distribution's"
 	case e.Op == "resolve distribution":
 		return "`cfinv distributions` lists IDs, domains and aliases"
 	case e.Code == "NoSuchDistribution":

@@ -28,6 +28,8 @@ func TestExitCodesAndHints(t *testing.T) {
 		hint string
 	}{
 		{"access denied", denied, ExitAuth, "attach the policy printed by `cfinv iam-policy --distribution-id E1`"},
+		{"tenant access denied", &cfinv.APIError{Op: "create invalidation", DistributionTenantID: "dt_1", Code: "AccessDenied"}, ExitAuth, "attach the policy printed by `cfinv iam-policy --distribution-tenant-id dt_1`"},
+		{"tenant's invalidation not found", &cfinv.APIError{DistributionTenantID: "dt_1", Code: "NoSuchInvalidation"}, ExitNotFound, "check the invalidation ID: it must be one of distribution tenant dt_1's invalidations, not its distribution's"},
 		{"no such distribution", &cfinv.APIError{Code: "NoSuchDistribution"}, ExitNotFound, "`cfinv distributions` lists the distributions these credentials can see"},
 		{"no such invalidation", &cfinv.APIError{DistributionID: "E1", Code: "NoSuchInvalidation"}, ExitNotFound, "`cfinv list --distribution-id E1` lists its invalidations"},
 		{"batch exists (journal)", &cfinv.APIError{Code: "InvalidationBatchAlreadyExists"}, ExitUsage, "a caller reference names one batch: use a new --caller-reference or --deploy-id for other paths"},

@@ -14,13 +14,14 @@ import (
 type iamPolicyOptions struct {
 	IO            *IO
 	Distributions []string
+	Tenants       []string
 	AccountID     string
 }
 
 func newIAMPolicyCmd(d *Deps, runF func(*iamPolicyOptions) error) *cobra.Command {
 	opts := &iamPolicyOptions{IO: d.IO}
 	cmd := &cobra.Command{
-		Use:   "iam-policy --distribution-id ID...",
+		Use:   "iam-policy --distribution-id ID... | --distribution-tenant-id DT...",
 		Short: "Print the least-privilege IAM policy for cfinv on these distributions",
 		Long: `Print the least-privilege IAM policy for what cfinv does on the given
 distributions: cloudfront:CreateInvalidation, GetInvalidation and
@@ -28,13 +29,22 @@ ListInvalidations on each distribution's ARN (invalidate, wait, get, list),
 GetDistribution on the same ARNs (plan --distribution-id reads the config),
 plus cloudfront:ListDistributions on "*" only when a distribution is named by
 domain or alias (that lookup cannot be restricted to a resource; cfinv
-distributions needs it too). Nothing is sent to AWS.`,
+distributions needs it too). For --distribution-tenant-id: the tenant
+invalidation actions (CreateInvalidationForDistributionTenant,
+GetInvalidationForDistributionTenant, ListInvalidationsForDistributionTenant)
+on each tenant's ARN. Nothing is sent to AWS.`,
 		Example: `  cfinv iam-policy --distribution-id E1U5RQF7T870K0 --account-id 123456789012
-  cfinv iam-policy --distribution-id www.example.com > policy.json`,
+  cfinv iam-policy --distribution-id www.example.com > policy.json
+  cfinv iam-policy --distribution-tenant-id dt_2ABCDEFGHIJKLMNOPQRSTUVWXYZ0`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if len(opts.Distributions) == 0 {
-				return flagErrorf("give at least one --distribution-id")
+			if len(opts.Distributions) == 0 && len(opts.Tenants) == 0 {
+				return flagErrorf("give at least one --distribution-id or --distribution-tenant-id")
+			}
+			for _, t := range opts.Tenants {
+				if !tenantIDRE.MatchString(t) {
+					return flagErrorf("invalid --distribution-tenant-id %q: want 1 to 128 letters, digits, '_' and '-', as in dt_2ABC", t)
+				}
 			}
 			if opts.AccountID != "*" && !accountRE.MatchString(opts.AccountID) {
 				return flagErrorf("invalid --account-id %q: want 12 digits or *", opts.AccountID)
@@ -46,11 +56,15 @@ distributions needs it too). Nothing is sent to AWS.`,
 		},
 	}
 	cmd.Flags().StringArrayVar(&opts.Distributions, "distribution-id", nil, "distribution ID, domain or alias (repeatable)")
+	cmd.Flags().StringArrayVar(&opts.Tenants, "distribution-tenant-id", nil, "distribution tenant ID (repeatable)")
 	cmd.Flags().StringVar(&opts.AccountID, "account-id", "*", "AWS account ID for the ARNs")
 	return cmd
 }
 
-var accountRE = regexp.MustCompile(`^[0-9]{12}$`)
+var (
+	accountRE  = regexp.MustCompile(`^[0-9]{12}$`)
+	tenantIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+)
 
 type iamStatement struct {
 	Sid      string   `json:"Sid"`
@@ -78,11 +92,25 @@ func iamPolicyRun(opts *iamPolicyOptions) error {
 		// any distribution of the account may be the one.
 		arns = append(arns, fmt.Sprintf("arn:aws:cloudfront::%s:distribution/*", opts.AccountID))
 	}
-	stmts := []iamStatement{{
-		Sid: "CfinvInvalidate", Effect: "Allow",
-		Action:   []string{"cloudfront:CreateInvalidation", "cloudfront:GetInvalidation", "cloudfront:ListInvalidations", "cloudfront:GetDistribution"},
-		Resource: arns,
-	}}
+	var stmts []iamStatement
+	if len(arns) > 0 {
+		stmts = append(stmts, iamStatement{
+			Sid: "CfinvInvalidate", Effect: "Allow",
+			Action:   []string{"cloudfront:CreateInvalidation", "cloudfront:GetInvalidation", "cloudfront:ListInvalidations", "cloudfront:GetDistribution"},
+			Resource: arns,
+		})
+	}
+	if len(opts.Tenants) > 0 {
+		var tarns []string
+		for _, t := range opts.Tenants {
+			tarns = append(tarns, fmt.Sprintf("arn:aws:cloudfront::%s:distribution-tenant/%s", opts.AccountID, t))
+		}
+		stmts = append(stmts, iamStatement{
+			Sid: "CfinvInvalidateTenant", Effect: "Allow",
+			Action:   []string{"cloudfront:CreateInvalidationForDistributionTenant", "cloudfront:GetInvalidationForDistributionTenant", "cloudfront:ListInvalidationsForDistributionTenant"},
+			Resource: tarns,
+		})
+	}
 	if byName {
 		stmts = append(stmts, iamStatement{Sid: "CfinvResolveAliases", Effect: "Allow", Action: []string{"cloudfront:ListDistributions"}, Resource: []string{"*"}})
 	}

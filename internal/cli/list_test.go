@@ -133,6 +133,28 @@ func TestIAMPolicy(t *testing.T) {
 }
 `,
 		},
+		{
+			name: "distribution tenant",
+			opts: iamPolicyOptions{Tenants: []string{"dt_2ABC"}, AccountID: "123456789012"},
+			want: `{
+    "Statement": [
+        {
+            "Sid": "CfinvInvalidateTenant",
+            "Effect": "Allow",
+            "Action": [
+                "cloudfront:CreateInvalidationForDistributionTenant",
+                "cloudfront:GetInvalidationForDistributionTenant",
+                "cloudfront:ListInvalidationsForDistributionTenant"
+            ],
+            "Resource": [
+                "arn:aws:cloudfront::123456789012:distribution-tenant/dt_2ABC"
+            ]
+        }
+    ],
+    "Version": "2012-10-17"
+}
+`,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
