@@ -17,29 +17,8 @@ import (
 // be the same byte for byte once the values each run chooses anew (IDs,
 // times, caller references) are normalised (issue 11 items 1, 2 and 5).
 func TestDropInSideBySide(t *testing.T) {
-	srv := startServe(t, "1h")
-	env := clientEnv(t, srv.URL)
-	awsBin := need(t, "aws", "install the AWS CLI v1 (pip install awscli)")
-	cfinvBin := cfinvBinary(t)
-	cfinvEnv := append(append([]string{}, env...), "XDG_STATE_HOME="+filepath.Join(t.TempDir(), "state"))
-	aws := func(args ...string) (string, string, int) {
-		return run(t, env, "", awsBin, append([]string{"--endpoint-url", srv.URL, "cloudfront"}, args...)...)
-	}
-	cfinv := func(args ...string) (string, string, int) {
-		return run(t, cfinvEnv, "", cfinvBin, append(args, "--endpoint-url", srv.URL)...)
-	}
-	// same runs both and compares their stdout and whether they failed.
-	same := func(t *testing.T, norm func(string) string, awsArgs, cfinvArgs []string) {
-		t.Helper()
-		wantOut, wantErr, wantCode := aws(awsArgs...)
-		gotOut, gotErr, gotCode := cfinv(cfinvArgs...)
-		if (wantCode == 0) != (gotCode == 0) {
-			t.Fatalf("aws exit %d (stderr %q), cfinv exit %d (stderr %q)", wantCode, wantErr, gotCode, gotErr)
-		}
-		if diff := cmp.Diff(norm(wantOut), norm(gotOut)); diff != "" {
-			t.Errorf("stdout differs (-aws +cfinv):\n%s\naws:\n%s\ncfinv:\n%s", diff, wantOut, gotOut)
-		}
-	}
+	sb := newSideBySide(t, "1h")
+	aws, cfinv, same := sb.aws, sb.cfinv, sb.same
 	raw := func(s string) string { return s }
 
 	out, errOut, code := aws("create-distribution", "--origin-domain-name", "site.s3.amazonaws.com", "--query", "Distribution.Id", "--output", "text")
@@ -179,16 +158,8 @@ func normaliseCreated(s string) string {
 // invalidation that does not exist (the AWS CLI with 255, cfinv with its
 // own 4, naming the ID).
 func TestDropInWait(t *testing.T) {
-	srv := startServe(t, "0s")
-	env := clientEnv(t, srv.URL)
-	awsBin := need(t, "aws", "install the AWS CLI v1 (pip install awscli)")
-	cfinvBin := cfinvBinary(t)
-	aws := func(args ...string) (string, string, int) {
-		return run(t, env, "", awsBin, append([]string{"--endpoint-url", srv.URL, "cloudfront"}, args...)...)
-	}
-	cfinv := func(args ...string) (string, string, int) {
-		return run(t, env, "", cfinvBin, append(args, "--endpoint-url", srv.URL)...)
-	}
+	sb := newSideBySide(t, "0s")
+	aws, cfinv := sb.aws, sb.cfinv
 	out, errOut, code := aws("create-distribution", "--origin-domain-name", "site.s3.amazonaws.com", "--query", "Distribution.Id", "--output", "text")
 	if code != 0 {
 		t.Fatalf("create-distribution: exit %d: %s", code, errOut)
@@ -210,5 +181,51 @@ func TestDropInWait(t *testing.T) {
 	_, cfinvErr, cfinvCode = cfinv(missing...)
 	if awsCode != 255 || cfinvCode != 4 || !strings.Contains(cfinvErr, "invalidation INOSUCH0000001 does not exist") {
 		t.Errorf("missing: aws exit %d, cfinv exit %d (stderr %q); want 255 and 4 naming the ID", awsCode, cfinvCode, cfinvErr)
+	}
+}
+
+// sideBySide runs the AWS CLI v1 and cfinv against one cfinv serve (with
+// the given completion delay), each with the clients' environment; cfinv
+// keeps its journal in a state directory of its own.
+type sideBySide struct {
+	t                *testing.T
+	url              string
+	env, cfinvEnv    []string
+	awsBin, cfinvBin string
+}
+
+func newSideBySide(t *testing.T, completionDelay string) *sideBySide {
+	t.Helper()
+	srv := startServe(t, completionDelay)
+	env := clientEnv(t, srv.URL)
+	return &sideBySide{
+		t: t, url: srv.URL, env: env,
+		cfinvEnv: append(append([]string{}, env...), "XDG_STATE_HOME="+filepath.Join(t.TempDir(), "state")),
+		awsBin:   need(t, "aws", "install the AWS CLI v1 (pip install awscli)"),
+		cfinvBin: cfinvBinary(t),
+	}
+}
+
+// aws runs "aws --endpoint-url URL cloudfront args…".
+func (s *sideBySide) aws(args ...string) (string, string, int) {
+	return run(s.t, s.env, "", s.awsBin, append([]string{"--endpoint-url", s.url, "cloudfront"}, args...)...)
+}
+
+// cfinv runs "cfinv args… --endpoint-url URL".
+func (s *sideBySide) cfinv(args ...string) (string, string, int) {
+	return run(s.t, s.cfinvEnv, "", s.cfinvBin, append(args, "--endpoint-url", s.url)...)
+}
+
+// same runs both and compares their stdout (after norm) and whether they
+// failed.
+func (s *sideBySide) same(t *testing.T, norm func(string) string, awsArgs, cfinvArgs []string) {
+	t.Helper()
+	wantOut, wantErr, wantCode := s.aws(awsArgs...)
+	gotOut, gotErr, gotCode := s.cfinv(cfinvArgs...)
+	if (wantCode == 0) != (gotCode == 0) {
+		t.Fatalf("aws exit %d (stderr %q), cfinv exit %d (stderr %q)", wantCode, wantErr, gotCode, gotErr)
+	}
+	if diff := cmp.Diff(norm(wantOut), norm(gotOut)); diff != "" {
+		t.Errorf("stdout differs (-aws +cfinv):\n%s\naws:\n%s\ncfinv:\n%s", diff, wantOut, gotOut)
 	}
 }

@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 // TestDropInTenantSideBySide runs the AWS CLI's distribution tenant
@@ -17,28 +15,8 @@ import (
 // same stdout in every format, with and without --query, and both tools
 // fail on an unknown tenant.
 func TestDropInTenantSideBySide(t *testing.T) {
-	srv := startServe(t, "1h")
-	env := clientEnv(t, srv.URL)
-	awsBin := need(t, "aws", "install the AWS CLI v1 (pip install awscli)")
-	cfinvBin := cfinvBinary(t)
-	cfinvEnv := append(append([]string{}, env...), "XDG_STATE_HOME="+filepath.Join(t.TempDir(), "state"))
-	aws := func(args ...string) (string, string, int) {
-		return run(t, env, "", awsBin, append([]string{"--endpoint-url", srv.URL, "cloudfront"}, args...)...)
-	}
-	cfinv := func(args ...string) (string, string, int) {
-		return run(t, cfinvEnv, "", cfinvBin, append(args, "--endpoint-url", srv.URL)...)
-	}
-	same := func(t *testing.T, norm func(string) string, awsArgs, cfinvArgs []string) {
-		t.Helper()
-		wantOut, wantErr, wantCode := aws(awsArgs...)
-		gotOut, gotErr, gotCode := cfinv(cfinvArgs...)
-		if (wantCode == 0) != (gotCode == 0) {
-			t.Fatalf("aws exit %d (stderr %q), cfinv exit %d (stderr %q)", wantCode, wantErr, gotCode, gotErr)
-		}
-		if diff := cmp.Diff(norm(wantOut), norm(gotOut)); diff != "" {
-			t.Errorf("stdout differs (-aws +cfinv):\n%s\naws:\n%s\ncfinv:\n%s", diff, wantOut, gotOut)
-		}
-	}
+	sb := newSideBySide(t, "1h")
+	aws, cfinv, same := sb.aws, sb.cfinv, sb.same
 
 	cfg := filepath.Join(t.TempDir(), "mt.json")
 	if err := os.WriteFile(cfg, []byte(`{"CallerReference":"mt","Comment":"","Enabled":true,"ConnectionMode":"tenant-only",
