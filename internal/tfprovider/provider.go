@@ -21,13 +21,16 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	tfaddr "github.com/hashicorp/terraform-registry-address"
+
 	"github.com/cfinv/cfinv"
 )
 
-// Address is the provider's source address, as a configuration's
-// required_providers block and a CLI configuration's dev_overrides name
-// it.
-const Address = "registry.terraform.io/cfinv/cfinv"
+// Address is the provider's full source address (hostname/cfinv/cfinv,
+// Terraform's default registry host), which providerserver.Serve requires;
+// a configuration's required_providers block and a CLI configuration's
+// dev_overrides name it "cfinv/cfinv".
+var Address = tfaddr.NewProvider(tfaddr.DefaultProviderRegistryHost, "cfinv", "cfinv").String()
 
 // New returns a function that makes the provider, reporting version, for
 // providerserver.NewProtocol6 and the acceptance tests.

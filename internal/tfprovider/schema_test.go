@@ -106,3 +106,12 @@ func TestIAMPolicy(t *testing.T) {
 		})
 	}
 }
+
+// TestAddress: providerserver.Serve needs hostname/namespace/type, and
+// configurations name the provider cfinv/cfinv on the default host.
+func TestAddress(t *testing.T) {
+	parts := strings.Split(Address, "/")
+	if len(parts) != 3 || parts[0] == "" || parts[1] != "cfinv" || parts[2] != "cfinv" {
+		t.Errorf("Address = %q, want hostname/cfinv/cfinv", Address)
+	}
+}
