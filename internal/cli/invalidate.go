@@ -95,19 +95,7 @@ shape and is the default when stdout is not a terminal.`,
 			if cmd.Flags().Changed("generate-cli-skeleton") && opts.Skeleton == "" {
 				opts.Skeleton = "input"
 			}
-			if opts.Client == nil {
-				opts.Client = opts.AWS.newClient(opts.IO)
-			}
-			if opts.StateDir == "" {
-				opts.StateDir = defaultStateDir(opts.Getenv)
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			// In GitHub Actions: warnings as annotations, a job summary,
-			// step outputs, a folded wait (ci.go).
-			opts.CI = detectGitHubCI(opts.Getenv, opts.IO.ErrOut)
-			return invalidateRun(cmd.Context(), opts)
+			return opts.run(cmd.Context(), runF)
 		},
 	}
 	fl := cmd.Flags()
@@ -231,6 +219,25 @@ func parsePathList(data []byte) []string {
 }
 
 // The JSON output of invalidate: the AWS CLI's create-invalidation shape
+
+// run completes opts from the environment (the client, the state
+// directory) and runs the invalidation, or runF in tests. In GitHub
+// Actions it adds annotations, a job summary, step outputs and a folded
+// wait (ci.go).
+func (opts *invalidateOptions) run(ctx context.Context, runF func(*invalidateOptions) error) error {
+	if opts.Client == nil {
+		opts.Client = opts.AWS.newClient(opts.IO)
+	}
+	if opts.StateDir == "" {
+		opts.StateDir = defaultStateDir(opts.Getenv)
+	}
+	if runF != nil {
+		return runF(opts)
+	}
+	opts.CI = detectGitHubCI(opts.Getenv, opts.IO.ErrOut)
+	return invalidateRun(ctx, opts)
+}
+
 // for one invalidation, a list plus a summary for several.
 type (
 	createdJSON struct {

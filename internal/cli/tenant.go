@@ -32,17 +32,7 @@ retried as by cfinv invalidate, which takes the tenant as
 			if opts.InvalidationBatch == "" {
 				return flagErrorf("give --invalidation-batch: JSON, file://FILE, or shorthand \"Paths={Quantity=1,Items=[/a]},CallerReference=x\"")
 			}
-			if opts.Client == nil {
-				opts.Client = opts.AWS.newClient(opts.IO)
-			}
-			if opts.StateDir == "" {
-				opts.StateDir = defaultStateDir(opts.Getenv)
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			opts.CI = detectGitHubCI(opts.Getenv, opts.IO.ErrOut)
-			return invalidateRun(cmd.Context(), opts)
+			return opts.run(cmd.Context(), runF)
 		},
 	}
 	fl := cmd.Flags()

@@ -51,24 +51,40 @@ func (o *countingOrigin) count() int {
 // (SDK), the real edge and a real origin: the TTLs, the headers, cookies and
 // query strings of the cache key, the headers the policy adds and removes,
 // and what else is forwarded to the origin.
-func TestEdgeHonoursPolicies(t *testing.T) {
-	st := store.NewMem()
-	clk := harness.NewClock(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))
-	edge := &edgecache.Proxy{Distributions: edgestore.Distributions(st), Now: clk.Now}
-	api := httptest.NewServer(emulator.New(emulator.Options{Store: st, Now: clk.Now}).Handler())
-	t.Cleanup(api.Close)
-	edgeSrv := httptest.NewServer(edge)
-	t.Cleanup(edgeSrv.Close)
-	org := &countingOrigin{}
-	originSrv := httptest.NewServer(org)
-	t.Cleanup(originSrv.Close)
-	port, _ := strconv.Atoi(originSrv.URL[len("http://127.0.0.1:"):])
+// stack is the emulator's API and the edge on one store, and a real
+// origin on loopback.
+type stack struct {
+	cf      *cloudfront.Client
+	clk     *harness.Clock
+	edge    *edgecache.Proxy
+	edgeSrv *httptest.Server
+	org     *countingOrigin
+	port    int // the origin's
+}
 
+func newStack(t *testing.T) *stack {
+	t.Helper()
+	st := store.NewMem()
+	s := &stack{clk: harness.NewClock(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)), org: &countingOrigin{}}
+	s.edge = &edgecache.Proxy{Distributions: edgestore.Distributions(st), Now: s.clk.Now}
+	api := httptest.NewServer(emulator.New(emulator.Options{Store: st, Now: s.clk.Now}).Handler())
+	t.Cleanup(api.Close)
+	s.edgeSrv = httptest.NewServer(s.edge)
+	t.Cleanup(s.edgeSrv.Close)
+	originSrv := httptest.NewServer(s.org)
+	t.Cleanup(originSrv.Close)
+	s.port, _ = strconv.Atoi(originSrv.URL[len("http://127.0.0.1:"):])
 	// The harness's client: its HTTP client is wrapped with
 	// sdkhttp.GuardBody and it makes one attempt. A bare SDK client here
 	// met the smithy-go body race under load (the 201 of CreateDistribution
 	// lost, the retry answered DistributionAlreadyExists).
-	cf := harness.SDK(api.URL, harness.HTTPClient(api.Client()))
+	s.cf = harness.SDK(api.URL, harness.HTTPClient(api.Client()))
+	return s
+}
+
+func TestEdgeHonoursPolicies(t *testing.T) {
+	s := newStack(t)
+	cf, clk, edge, edgeSrv, org, port := s.cf, s.clk, s.edge, s.edgeSrv, s.org, s.port
 	ctx := t.Context()
 	cp, err := cf.CreateCachePolicy(ctx, &cloudfront.CreateCachePolicyInput{CachePolicyConfig: &types.CachePolicyConfig{
 		Name: aws.String("keyed"), MinTTL: aws.Int64(0), DefaultTTL: aws.Int64(100), MaxTTL: aws.Int64(1000),

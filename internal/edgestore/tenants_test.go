@@ -3,39 +3,19 @@ package edgestore_test
 import (
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"strconv"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
-
-	"github.com/cfinv/cfinv/internal/edgecache"
-	"github.com/cfinv/cfinv/internal/edgestore"
-	"github.com/cfinv/cfinv/internal/emulator"
-	"github.com/cfinv/cfinv/internal/store"
-	"github.com/cfinv/cfinv/test/harness"
 )
 
 // TestEdgeServesTenantDomains: the domains of a multi-tenant
 // distribution's enabled tenants reach its origin through the edge; a
 // disabled tenant's domain and an unknown one do not.
 func TestEdgeServesTenantDomains(t *testing.T) {
-	st := store.NewMem()
-	clk := harness.NewClock(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))
-	edge := &edgecache.Proxy{Distributions: edgestore.Distributions(st), Now: clk.Now}
-	api := httptest.NewServer(emulator.New(emulator.Options{Store: st, Now: clk.Now}).Handler())
-	t.Cleanup(api.Close)
-	edgeSrv := httptest.NewServer(edge)
-	t.Cleanup(edgeSrv.Close)
-	org := &countingOrigin{}
-	originSrv := httptest.NewServer(org)
-	t.Cleanup(originSrv.Close)
-	port, _ := strconv.Atoi(originSrv.URL[len("http://127.0.0.1:"):])
-
-	cf := harness.SDK(api.URL, harness.HTTPClient(api.Client()))
+	s := newStack(t)
+	cf, edge, edgeSrv, org, port := s.cf, s.edge, s.edgeSrv, s.org, s.port
 	ctx := t.Context()
 	dist, err := cf.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: &types.DistributionConfig{
 		CallerReference: aws.String("multi-tenant"), Comment: aws.String(""), Enabled: aws.Bool(true),
