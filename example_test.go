@@ -84,3 +84,42 @@ func Example_invalidate() {
 	// billed paths: 3
 	// same invalidation: true
 }
+
+// Paging through a distribution's invalidations one ListInvalidations call
+// at a time, as the AWS CLI's --max-items and --starting-token do.
+func ExampleClient_ListPage() {
+	ctx := context.Background()
+	srv, err := cfinvtest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	cfg := srv.AWSConfig()
+	createDistribution(ctx, cfg)
+
+	c := cfinv.New(cfg)
+	ids, err := c.Resolve(ctx, "www.example.com")
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, p := range []string{"/a", "/b", "/c"} {
+		if _, err := c.Invalidate(ctx, cfinv.Request{DistributionID: ids[0], Paths: []string{p}}); err != nil {
+			log.Fatal(err)
+		}
+	}
+	marker := ""
+	for {
+		page, err := c.ListPage(ctx, ids[0], marker, 2)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println("page of", len(page.Items))
+		if !aws.ToBool(page.IsTruncated) {
+			break
+		}
+		marker = aws.ToString(page.NextMarker)
+	}
+	// Output:
+	// page of 2
+	// page of 1
+}
