@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
@@ -31,10 +32,10 @@ var _ tenantAPI = (*cloudfront.Client)(nil)
 // tenantIDPattern is what a distribution tenant ID may hold: CloudFront's
 // IDs are dt_ and letters and digits; the model gives no pattern, so any
 // letters, digits, '_' and '-' up to 128 are sent.
-var tenantIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+var tenantIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`) })
 
 func checkTenantID(id string) error {
-	if !tenantIDPattern.MatchString(id) {
+	if !tenantIDPattern().MatchString(id) {
 		return invalidInput("distribution tenant ID %q is invalid: want 1 to 128 letters, digits, '_' and '-', as in dt_2ABC", id)
 	}
 	return nil

@@ -56,7 +56,9 @@ const (
 
 func main() {
 	cfinvBin := flag.String("cfinv", "", "cfinv binary (default: build ./cmd/cfinv)")
-	awsBin := flag.String("aws", "aws", "AWS CLI executable")
+	awsBin := flag.String("aws", "aws", "AWS CLI executable (\"\" leaves the AWS CLI out of part a)")
+	bareBin := flag.String("bare", "", "the bare SDK program (default: build ./bench/client/baresdk)")
+	caBundle := flag.String("ca-bundle", defaultCABundle(), "part (a) runs each command again with AWS_CA_BUNDLE set to this file (\"\" skips that)")
 	n := flag.Int("n", 20, "runs of each command for the start-up comparison (a)")
 	runs := flag.Int("runs", 3, "runs of each client per completion delay (b)")
 	delays := flag.String("delays", "2s,5s,15s", "comma-separated completion delays for (b)")
@@ -72,13 +74,13 @@ func main() {
 		}
 		ds = append(ds, d)
 	}
-	if err := run(*cfinvBin, *awsBin, *n, *runs, ds, *parts, *clients); err != nil {
+	if err := run(*cfinvBin, *awsBin, *bareBin, *caBundle, *n, *runs, ds, *parts, *clients); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/client:", err)
 		os.Exit(1)
 	}
 }
 
-func run(cfinvBin, awsBin string, n, runs int, delays []time.Duration, parts, clients string) error {
+func run(cfinvBin, awsBin, bareBin, caBundle string, n, runs int, delays []time.Duration, parts, clients string) error {
 	tmp, err := os.MkdirTemp("", "cfinv-bench-client-")
 	if err != nil {
 		return err
@@ -90,15 +92,23 @@ func run(cfinvBin, awsBin string, n, runs int, delays []time.Duration, parts, cl
 			return fmt.Errorf("build cfinv: %v\n%s", err, out)
 		}
 	}
-	if awsBin, err = exec.LookPath(awsBin); err != nil {
-		return fmt.Errorf("AWS CLI: %w", err)
+	if awsBin != "" {
+		if awsBin, err = exec.LookPath(awsBin); err != nil {
+			return fmt.Errorf("AWS CLI: %w", err)
+		}
 	}
 	env := clientEnv(tmp)
 	awsVersion, _ := exec.Command(awsBin, "--version").CombinedOutput()
 	fmt.Printf("# %s/%s, %d CPUs, cfinv %s, %s\n\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cfinvBin, strings.TrimSpace(string(awsVersion)))
 
 	if strings.Contains(parts, "a") {
-		if err := startup(tmp, cfinvBin, awsBin, env, n); err != nil {
+		if bareBin == "" {
+			bareBin = filepath.Join(tmp, "baresdk")
+			if out, err := exec.Command("go", "build", "-o", bareBin, "./bench/client/baresdk").CombinedOutput(); err != nil {
+				return fmt.Errorf("build bench/client/baresdk: %v\n%s", err, out)
+			}
+		}
+		if err := startup(tmp, cfinvBin, awsBin, bareBin, caBundle, env, n); err != nil {
 			return err
 		}
 	}
@@ -108,6 +118,17 @@ func run(cfinvBin, awsBin string, n, runs int, delays []time.Duration, parts, cl
 		}
 	}
 	return nil
+}
+
+// defaultCABundle is the system's CA bundle, as CI runners set
+// AWS_CA_BUNDLE to, or "" when there is none.
+func defaultCABundle() string {
+	for _, f := range []string{"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"} {
+		if _, err := os.Stat(f); err == nil {
+			return f
+		}
+	}
+	return ""
 }
 
 // clientEnv is the environment of both clients: static keys, us-east-1,
@@ -153,8 +174,9 @@ func runProcess(env []string, name string, args ...string) (measurement, error) 
 	return m, nil
 }
 
-// startup is part (a).
-func startup(tmp, cfinvBin, awsBin string, env []string, n int) error {
+// startup is part (a): each command once in each environment (without
+// and, when -ca-bundle names one, with AWS_CA_BUNDLE set), interleaved.
+func startup(tmp, cfinvBin, awsBin, bareBin, caBundle string, env []string, n int) error {
 	endpoint, stop, err := startServe(cfinvBin, filepath.Join(tmp, "serve-a"), 0)
 	if err != nil {
 		return err
@@ -164,26 +186,49 @@ func startup(tmp, cfinvBin, awsBin string, env []string, n int) error {
 	if err != nil {
 		return err
 	}
-	cmds := []struct {
+	type command struct {
 		name string
 		bin  string
 		args []string
-	}{
-		{"cfinv invalidate", cfinvBin, []string{"invalidate", "--endpoint-url", endpoint, "--distribution-id", dist, "/a", "/b"}},
-		{"aws cloudfront create-invalidation", awsBin, []string{"--endpoint-url", endpoint, "cloudfront", "create-invalidation", "--distribution-id", dist, "--paths", "/a", "/b"}},
+		env  []string
+	}
+	envs := []struct {
+		name string
+		env  []string
+	}{{"", env}}
+	if caBundle != "" {
+		envs = append(envs, struct {
+			name string
+			env  []string
+		}{"AWS_CA_BUNDLE set", append(slices.Clip(env), "AWS_CA_BUNDLE="+caBundle)})
+	}
+	var cmds []command
+	for _, e := range envs {
+		suffix := ""
+		if e.name != "" {
+			suffix = ", " + e.name
+		}
+		cmds = append(cmds,
+			command{"cfinv invalidate" + suffix, cfinvBin, []string{"invalidate", "--endpoint-url", endpoint, "--distribution-id", dist, "/a", "/b"}, e.env},
+			command{"cfinv create-invalidation" + suffix, cfinvBin, []string{"create-invalidation", "--endpoint-url", endpoint, "--distribution-id", dist, "--paths", "/a", "/b"}, e.env},
+			command{"bare aws-sdk-go-v2 program" + suffix, bareBin, []string{endpoint, dist, "/a", "/b"}, e.env},
+		)
+		if awsBin != "" {
+			cmds = append(cmds, command{"aws cloudfront create-invalidation" + suffix, awsBin, []string{"--endpoint-url", endpoint, "cloudfront", "create-invalidation", "--distribution-id", dist, "--paths", "/a", "/b"}, e.env})
+		}
 	}
 	walls := make([][]time.Duration, len(cmds))
 	rss := make([][]int64, len(cmds))
 	// One warm-up each (page cache, .pyc files), then interleaved runs so
-	// both see the same machine load.
+	// all see the same machine load.
 	for _, c := range cmds {
-		if _, err := runProcess(env, c.bin, c.args...); err != nil {
+		if _, err := runProcess(c.env, c.bin, c.args...); err != nil {
 			return err
 		}
 	}
 	for range n {
 		for i, c := range cmds {
-			m, err := runProcess(env, c.bin, c.args...)
+			m, err := runProcess(c.env, c.bin, c.args...)
 			if err != nil {
 				return err
 			}
@@ -191,16 +236,33 @@ func startup(tmp, cfinvBin, awsBin string, env []string, n int) error {
 			rss[i] = append(rss[i], m.maxRSS)
 		}
 	}
-	fmt.Printf("## (a) one create-invalidation, whole process: %d runs each\n\n", n)
-	fmt.Println("| command | wall median | wall p90 | peak RSS median | peak RSS p90 |")
+	fmt.Printf("## (a) one create-invalidation, whole process: %d runs each, interleaved\n\n", n)
+	fmt.Println("| command | wall median | wall p10–p90 | peak RSS median | peak RSS p90 |")
 	fmt.Println("| --- | ---: | ---: | ---: | ---: |")
 	for i, c := range cmds {
-		fmt.Printf("| `%s` | %s | %s | %.1f MiB | %.1f MiB |\n", c.name, ms(quantile(walls[i], 0.5)), ms(quantile(walls[i], 0.9)),
+		fmt.Printf("| `%s` | %s | %s–%s | %.1f MiB | %.1f MiB |\n", c.name, ms(quantile(walls[i], 0.5)), ms(quantile(walls[i], 0.1)), ms(quantile(walls[i], 0.9)),
 			float64(quantile(rss[i], 0.5))/1024, float64(quantile(rss[i], 0.9))/1024)
 	}
-	wc, wa := quantile(walls[0], 0.5), quantile(walls[1], 0.5)
-	rc, ra := quantile(rss[0], 0.5), quantile(rss[1], 0.5)
-	fmt.Printf("\nMedian ratios: the AWS CLI takes %.1f× the wall time and %.1f× the peak RSS of cfinv.\n\n", float64(wa)/float64(wc), float64(ra)/float64(rc))
+	fmt.Println()
+	per := len(cmds) / len(envs)
+	for e := range envs {
+		base := e * per
+		bw, br := quantile(walls[base+2], 0.5), quantile(rss[base+2], 0.5)
+		label := "no AWS_CA_BUNDLE"
+		if envs[e].name != "" {
+			label = envs[e].name
+		}
+		for _, i := range []int{base, base + 1} {
+			fmt.Printf("- %s: `%s` takes %.2f× the wall time and %.2f× the peak RSS of the bare SDK program (medians)\n",
+				label, cmds[i].name, float64(quantile(walls[i], 0.5))/float64(bw), float64(quantile(rss[i], 0.5))/float64(br))
+		}
+		if awsBin != "" {
+			i := base + 3
+			fmt.Printf("- %s: the AWS CLI takes %.1f× the wall time and %.1f× the peak RSS of `cfinv invalidate`\n",
+				label, float64(quantile(walls[i], 0.5))/float64(quantile(walls[base], 0.5)), float64(quantile(rss[i], 0.5))/float64(quantile(rss[base], 0.5)))
+		}
+	}
+	fmt.Println()
 	return nil
 }
 

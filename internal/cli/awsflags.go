@@ -7,12 +7,15 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -220,7 +223,7 @@ func (f *awsFlags) newClient(ios *IO) clientFunc {
 			return nil, err
 		}
 		lo = append(lo, config.WithHTTPClient(hc))
-		cfg, err := config.LoadDefaultConfig(ctx, lo...)
+		cfg, err := loadConfig(ctx, f.noTLS(os.Getenv), lo...)
 		if err != nil {
 			return nil, fmt.Errorf("load AWS configuration: %w", err)
 		}
@@ -233,6 +236,47 @@ func (f *awsFlags) newClient(ios *IO) clientFunc {
 		}
 		return cfinv.New(cfg, append(o, opts...)...), nil
 	}
+}
+
+// noTLS reports whether this run can open no TLS connection: CloudFront's
+// endpoint is http:// (--endpoint-url, else AWS_ENDPOINT_URL_CLOUDFRONT
+// or AWS_ENDPOINT_URL) and the credentials are static keys from the
+// environment with no --profile, which the SDK takes before anything that
+// would call STS, SSO or a credentials endpoint. getenv is the
+// environment as the SDK sees it.
+func (f *awsFlags) noTLS(getenv func(string) string) bool {
+	endpoint := f.EndpointURL
+	if endpoint == "" && !strings.EqualFold(getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true") {
+		if endpoint = getenv("AWS_ENDPOINT_URL_CLOUDFRONT"); endpoint == "" {
+			endpoint = getenv("AWS_ENDPOINT_URL")
+		}
+	}
+	u, err := url.Parse(endpoint)
+	return err == nil && u.Scheme == "http" && u.Host != "" &&
+		f.Profile == "" && getenv("AWS_ACCESS_KEY_ID") != "" && getenv("AWS_SECRET_ACCESS_KEY") != ""
+}
+
+// sdkEnv serialises loadConfig's change to the process environment.
+var sdkEnv sync.Mutex
+
+// loadConfig is config.LoadDefaultConfig. When the run can open no TLS
+// connection (noTLS), the SDK does not get to see AWS_CA_BUNDLE: it would
+// read and parse every certificate in it before the first request (about
+// 2 ms and 2.5 MiB for a system bundle, on every run of a CI job that
+// sets it) for connections that are never made. The AWS CLI likewise uses
+// the bundle only to verify TLS. LoadDefaultConfig takes no option to skip
+// the variable, so it is unset for the call and set again after.
+func loadConfig(ctx context.Context, noTLS bool, lo ...func(*config.LoadOptions) error) (aws.Config, error) {
+	if noTLS {
+		sdkEnv.Lock()
+		defer sdkEnv.Unlock()
+		if v, ok := os.LookupEnv("AWS_CA_BUNDLE"); ok {
+			if err := os.Unsetenv("AWS_CA_BUNDLE"); err == nil {
+				defer os.Setenv("AWS_CA_BUNDLE", v)
+			}
+		}
+	}
+	return config.LoadDefaultConfig(ctx, lo...)
 }
 
 // resumeFlags are the flags a printed resume command must repeat.

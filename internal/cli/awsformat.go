@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -80,11 +81,13 @@ type keyOrder struct {
 	shapes [][]string // members of the output's shapes, in model order
 }
 
-var multiselectKey = regexp.MustCompile(`[{,]\s*("(?:[^"\\]|\\.)*"|[A-Za-z_][A-Za-z0-9_]*)\s*:`)
+var multiselectKey = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`[{,]\s*("(?:[^"\\]|\\.)*"|[A-Za-z_][A-Za-z0-9_]*)\s*:`)
+})
 
 func newKeyOrder(query string, shapes [][]string) *keyOrder {
 	o := &keyOrder{shapes: shapes}
-	for _, m := range multiselectKey.FindAllStringSubmatch(query, -1) {
+	for _, m := range multiselectKey().FindAllStringSubmatch(query, -1) {
 		k := m[1]
 		if uq, err := strconv.Unquote(k); err == nil {
 			k = uq

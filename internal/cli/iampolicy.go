@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -42,11 +43,11 @@ on each tenant's ARN. Nothing is sent to AWS.`,
 				return flagErrorf("give at least one --distribution-id or --distribution-tenant-id")
 			}
 			for _, t := range opts.Tenants {
-				if !tenantIDRE.MatchString(t) {
+				if !tenantIDRE().MatchString(t) {
 					return flagErrorf("invalid --distribution-tenant-id %q: want 1 to 128 letters, digits, '_' and '-', as in dt_2ABC", t)
 				}
 			}
-			if opts.AccountID != "*" && !accountRE.MatchString(opts.AccountID) {
+			if opts.AccountID != "*" && !accountRE().MatchString(opts.AccountID) {
 				return flagErrorf("invalid --account-id %q: want 12 digits or *", opts.AccountID)
 			}
 			if runF != nil {
@@ -62,8 +63,8 @@ on each tenant's ARN. Nothing is sent to AWS.`,
 }
 
 var (
-	accountRE  = regexp.MustCompile(`^[0-9]{12}$`)
-	tenantIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+	accountRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{12}$`) })
+	tenantIDRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`) })
 )
 
 type iamStatement struct {

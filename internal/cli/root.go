@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,7 +30,7 @@ type Deps struct {
 // call in-process.
 func Main(ctx context.Context, args []string, ios *IO, getenv func(string) string) int {
 	d := &Deps{IO: ios, Getenv: getenv, Now: time.Now}
-	root := NewRootCmd(d)
+	root := newRootCmd(d, commandNamed(args))
 	root.SetArgs(joinSkeletonValue(args))
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
@@ -73,8 +74,48 @@ func joinSkeletonValue(args []string) []string {
 	return out
 }
 
+// commands are the root's commands, in the order of the help text, with
+// the names and aliases they answer to (TestCommandNames checks them
+// against the built commands).
+var commands = []struct {
+	names []string
+	build func(*Deps) *cobra.Command
+}{
+	{[]string{"invalidate", "create-invalidation"}, func(d *Deps) *cobra.Command { return newInvalidateCmd(d, nil) }},
+	{[]string{"wait", "invalidation-completed"}, func(d *Deps) *cobra.Command { return newWaitCmd(d, nil) }},
+	{[]string{"get", "get-invalidation"}, func(d *Deps) *cobra.Command { return newGetCmd(d, nil) }},
+	{[]string{"list", "list-invalidations"}, func(d *Deps) *cobra.Command { return newListCmd(d, nil) }},
+	{[]string{"distributions"}, func(d *Deps) *cobra.Command { return newDistributionsCmd(d, nil) }},
+	{[]string{"create-invalidation-for-distribution-tenant"}, func(d *Deps) *cobra.Command { return newCreateTenantInvalidationCmd(d, nil) }},
+	{[]string{"get-invalidation-for-distribution-tenant"}, func(d *Deps) *cobra.Command { return newGetTenantInvalidationCmd(d, nil) }},
+	{[]string{"iam-policy"}, func(d *Deps) *cobra.Command { return newIAMPolicyCmd(d, nil) }},
+	{[]string{"plan"}, func(d *Deps) *cobra.Command { return newPlanCmd(d, nil) }},
+	{[]string{"serve"}, func(d *Deps) *cobra.Command { return newServeCmd(d, nil) }},
+	{[]string{"demo"}, func(d *Deps) *cobra.Command { return newDemoCmd(d, nil) }},
+}
+
+// commandNamed is the index in commands of the command args run, or -1
+// when args run something else (help, completion, a topic, a flag of the
+// root, a name cobra would have to guess at).
+func commandNamed(args []string) int {
+	if len(args) == 0 {
+		return -1
+	}
+	for i, c := range commands {
+		if slices.Contains(c.names, args[0]) {
+			return i
+		}
+	}
+	return -1
+}
+
 // NewRootCmd builds the command tree.
-func NewRootCmd(d *Deps) *cobra.Command {
+func NewRootCmd(d *Deps) *cobra.Command { return newRootCmd(d, -1) }
+
+// newRootCmd builds the root with every command, or, for only the
+// command at index only, with that one: a run of one command does not pay
+// for building the flags of the others (issue 16).
+func newRootCmd(d *Deps, only int) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "cfinv",
 		Short: "Invalidate CloudFront caches, plan what to invalidate, and run a local CloudFront",
@@ -100,21 +141,11 @@ CFINV_SOME_FLAG; a flag on the command line wins. See "cfinv help environment".`
 	})
 	// "cfinv completion bash|zsh|fish|powershell" is listed in the help
 	// and the README (issue 11 item 9).
-
-	root.AddCommand(
-		// Commands are listed here, one line each, in the order of the help text.
-		newInvalidateCmd(d, nil),
-		newWaitCmd(d, nil),
-		newGetCmd(d, nil),
-		newListCmd(d, nil),
-		newDistributionsCmd(d, nil),
-		newCreateTenantInvalidationCmd(d, nil),
-		newGetTenantInvalidationCmd(d, nil),
-		newIAMPolicyCmd(d, nil),
-		newPlanCmd(d, nil),
-		newServeCmd(d, nil),
-		newDemoCmd(d, nil),
-	)
+	for i, c := range commands {
+		if only < 0 || i == only {
+			root.AddCommand(c.build(d))
+		}
+	}
 	root.AddCommand(newEnvironmentTopic(root))
 	root.SetHelpCommand(newHelpCmd())
 	typeArgs(root)

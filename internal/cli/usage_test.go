@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -62,5 +63,43 @@ func TestUsageErrorsExit2(t *testing.T) {
 				t.Errorf("stderr:\n%s\nwant it to contain %q", stderr, tt.want)
 			}
 		})
+	}
+}
+
+// TestCommandNames: the names Main looks a command up by are the ones the
+// built command answers to, and a root built for one command prints the
+// same help for it, and parses the same, as the whole tree.
+func TestCommandNames(t *testing.T) {
+	ios, _, _, _ := TestIO()
+	d := &Deps{IO: ios, Getenv: func(string) string { return "" }}
+	for i, c := range commands {
+		built := c.build(d)
+		want := append([]string{built.Name()}, built.Aliases...)
+		if !slices.Equal(c.names, want) {
+			t.Errorf("commands[%d].names = %q, the command answers to %q", i, c.names, want)
+		}
+		for _, name := range c.names {
+			if got := commandNamed([]string{name, "--x"}); got != i {
+				t.Errorf("commandNamed(%q) = %d, want %d", name, got, i)
+			}
+			for _, args := range [][]string{{name, "--help"}, {name, "--no-such-flag"}} {
+				var outs [2]string
+				for k, only := range []int{-1, i} {
+					ios, _, out, errOut := TestIO()
+					r := newRootCmd(&Deps{IO: ios, Getenv: func(string) string { return "" }}, only)
+					r.SetArgs(args)
+					_, err := r.ExecuteC()
+					outs[k] = fmt.Sprintf("%s|%s|%v", out, errOut, err)
+				}
+				if outs[0] != outs[1] {
+					t.Errorf("cfinv %q: the whole tree and a root of one command differ:\n%s\n---\n%s", args, outs[0], outs[1])
+				}
+			}
+		}
+	}
+	for _, args := range [][]string{nil, {"--version"}, {"help", "invalidate"}, {"environment"}, {"__complete", "inv"}, {"bogus"}} {
+		if got := commandNamed(args); got != -1 {
+			t.Errorf("commandNamed(%q) = %d, want -1 (the whole tree)", args, got)
+		}
 	}
 }

@@ -43,14 +43,23 @@ type resourceKind struct {
 	check func(ctx context.Context, s *Server, c *distconfig.Node, old *store.Resource) *apiError
 	// inUse reports whether the resource is referenced (may be nil).
 	inUse func(r *store.Resource, in store.Snapshot) (bool, error)
-	// managed are AWS's read-only resources of the kind, by ID.
-	managed []*store.Resource
+	// managed are AWS's read-only resources of the kind, built on first
+	// use (nil: the kind has none).
+	managed func() []*store.Resource
 }
 
 func (k *resourceKind) configElem() string { return k.elem + "Config" }
 
+// managedResources are AWS's read-only resources of the kind.
+func (k *resourceKind) managedResources() []*store.Resource {
+	if k.managed == nil {
+		return nil
+	}
+	return k.managed()
+}
+
 func (k *resourceKind) managedByID(id string) *store.Resource {
-	for _, m := range k.managed {
+	for _, m := range k.managedResources() {
 		if m.ID == id {
 			return m
 		}
@@ -137,7 +146,7 @@ func (s *Server) createResource(w http.ResponseWriter, r *http.Request, k *resou
 		Kind: k.kind, ID: k.newID(), Name: c.Value("Name"), ETag: newETag(),
 		CreatedTime: now, LastModifiedTime: now, Config: c,
 	}
-	for _, m := range k.managed {
+	for _, m := range k.managedResources() {
 		if m.Name == res.Name {
 			s.writeError(w, r, errorf(k.exists, "%s", k.existsMsg))
 			return
@@ -189,7 +198,7 @@ func (s *Server) listResources(w http.ResponseWriter, r *http.Request, k *resour
 	}
 	var all []entry
 	if typ != "custom" {
-		for _, m := range k.managed {
+		for _, m := range k.managedResources() {
 			all = append(all, entry{m, "managed"})
 		}
 	}
@@ -265,7 +274,7 @@ func (s *Server) updateResource(w http.ResponseWriter, r *http.Request, k *resou
 		s.writeError(w, r, aerr)
 		return
 	}
-	for _, m := range k.managed {
+	for _, m := range k.managedResources() {
 		if m.Name == c.Value("Name") {
 			s.writeError(w, r, errorf(k.exists, "%s", k.existsMsg))
 			return

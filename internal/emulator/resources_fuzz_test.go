@@ -15,7 +15,7 @@ import (
 // model's shapes, as a custom policy with the same config would be.
 func TestManagedPoliciesValidate(t *testing.T) {
 	for _, k := range resourceKinds {
-		for _, m := range k.managed {
+		for _, m := range k.managedResources() {
 			t.Run(m.Name, func(t *testing.T) {
 				if aerr := validateShape(m.Config, k.configElem(), k.configElem()); aerr != nil {
 					t.Errorf("%s: %v (%s)", m.ID, aerr, aerr.Detail)

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/cfinv/cfinv/internal/distconfig"
@@ -23,8 +24,8 @@ const (
 )
 
 var (
-	tagChars    = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
-	resourceARN = regexp.MustCompile(`^arn:aws(-cn)?:cloudfront::[0-9]+:.*$`)
+	tagChars    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`) })
+	resourceARN = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^arn:aws(-cn)?:cloudfront::[0-9]+:.*$`) })
 )
 
 // validateTagKey checks one key against the model's limits.
@@ -34,7 +35,7 @@ func validateTagKey(k string) *apiError {
 		return errorf("InvalidTagging", "A tag key is empty; keys are 1 to %d characters.", maxTagKeyLen)
 	case n > maxTagKeyLen:
 		return errorf("InvalidTagging", "The tag key %q is %d characters long; keys are 1 to %d characters.", truncate(k, 40), n, maxTagKeyLen)
-	case !tagChars.MatchString(k):
+	case !tagChars().MatchString(k):
 		return errorf("InvalidTagging", "The tag key %q holds a character that is not allowed; keys may hold letters, digits, spaces and _ . : / = + - @.", truncate(k, 40))
 	case strings.HasPrefix(strings.ToLower(k), "aws:"):
 		return errorf("InvalidTagging", "The tag key %q uses the reserved prefix aws:.", truncate(k, 40))
@@ -47,7 +48,7 @@ func validateTagValue(k, v string) *apiError {
 	if n := utf8.RuneCountInString(v); n > maxTagValueLen {
 		return errorf("InvalidTagging", "The value of tag %q is %d characters long; values are 0 to %d characters.", truncate(k, 40), n, maxTagValueLen)
 	}
-	if !tagChars.MatchString(v) {
+	if !tagChars().MatchString(v) {
 		return errorf("InvalidTagging", "The value of tag %q holds a character that is not allowed; values may hold letters, digits, spaces and _ . : / = + - @.", truncate(k, 40))
 	}
 	return nil
@@ -139,7 +140,7 @@ func (s *Server) resourceID(r *http.Request) (string, *apiError) {
 	if arn == "" {
 		return "", errorf("InvalidArgument", "The Resource query parameter is required: the ARN of the resource.")
 	}
-	if !resourceARN.MatchString(arn) {
+	if !resourceARN().MatchString(arn) {
 		return "", errorf("InvalidArgument", "The resource %q is not a CloudFront ARN (arn:aws:cloudfront::ACCOUNT:TYPE/ID).", truncate(arn, 100))
 	}
 	id, ok := strings.CutPrefix(arn, s.arn(""))

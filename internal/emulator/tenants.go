@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cfinv/cfinv/internal/distconfig"
@@ -29,7 +30,9 @@ const (
 )
 
 // tenantNamePattern is the model's CreateDistributionTenantRequestNameString.
-var tenantNamePattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9-.]{1,126}[a-zA-Z0-9]$`)
+var tenantNamePattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9-.]{1,126}[a-zA-Z0-9]$`)
+})
 
 // newTenantID returns an ID in the dt_ form CloudFront's console shows for
 // tenants (the exact format is not in the model).
@@ -94,7 +97,7 @@ func decodeTenantRequest(body []byte, root string, create bool) (*tenantRequest,
 	}
 	if create {
 		req.name = n.Value("Name")
-		if !tenantNamePattern.MatchString(req.name) {
+		if !tenantNamePattern().MatchString(req.name) {
 			return nil, errorf("InvalidArgument", "%s.Name %q is invalid: it must be 3 to 128 letters, digits, hyphens and dots, starting and ending with a letter or digit.", root, truncate(req.name, 140))
 		}
 	}

@@ -31,7 +31,7 @@ func FuzzTenantRequest(f *testing.F) {
 		}
 		req, aerr := decodeTenantRequest([]byte(body), root, !update)
 		if aerr == nil {
-			if !update && (req.distributionID == "" || !tenantNamePattern.MatchString(req.name)) {
+			if !update && (req.distributionID == "" || !tenantNamePattern().MatchString(req.name)) {
 				t.Fatalf("accepted create without a parent or with a bad name: %+v", req)
 			}
 			if (!update || req.domains != nil) && (len(req.domains) < 1 || len(req.domains) > maxTenantDomains) {

@@ -3,9 +3,14 @@
 // stopped instead of buying the same invalidation again.
 //
 // The journal is one append-only file of JSON lines, journal.jsonl, in the
-// state directory. Every Append is written with a single write and fsync'd
-// before it returns. A torn last line (a process killed mid-write) is
-// ignored when the file is read. Nothing secret is stored: distribution
+// state directory. Every Append is one write. A "submitting" entry is
+// fsync'd before Append returns, so a batch's caller reference is on disk
+// before the request that may bill it is sent. A "created" entry is not:
+// should the machine lose it, a re-run finds only the submitting entry,
+// sends the same reference again and CloudFront answers with the
+// invalidation it already made, so nothing is billed twice; the next
+// fsync (the next batch's) makes it durable too. A torn last line (a
+// process killed mid-write) is ignored when the file is read. Nothing secret is stored: distribution
 // IDs, caller references, deploy IDs, invalidation IDs, item counts and, in
 // "created" entries, the batch's paths, so that a reference reused with
 // other paths is told apart from a re-run of the same batch. Entries
@@ -17,7 +22,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -53,10 +57,15 @@ type Entry struct {
 type key struct{ dist, ref string }
 
 // Journal is an open journal file. It is safe for concurrent use.
+//
+// Open reads the file but parses none of it: a lookup parses only the
+// lines that hold its caller reference, so the cost of a run does not grow
+// with the journal's history (every deploy adds its lines).
 type Journal struct {
-	mu      sync.Mutex
-	f       *os.File
-	created map[key]Entry
+	mu       sync.Mutex
+	f        *os.File
+	data     []byte        // the file as Open read it
+	appended map[key]Entry // created entries appended since Open
 }
 
 // Open opens (creating it and dir when needed) the journal in dir and reads
@@ -73,7 +82,7 @@ func Open(dir string) (*Journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open journal: %w", err)
 	}
-	j := &Journal{f: f, created: map[key]Entry{}}
+	j := &Journal{f: f, appended: map[key]Entry{}}
 	if err := j.load(f); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("read journal %s: %w", path, err)
@@ -82,17 +91,18 @@ func Open(dir string) (*Journal, error) {
 }
 
 func (j *Journal) load(f *os.File) error {
-	data, err := io.ReadAll(f)
+	fi, err := f.Stat()
 	if err != nil {
 		return err
 	}
-	for line := range bytes.SplitSeq(data, []byte("\n")) {
-		var e Entry
-		if len(bytes.TrimSpace(line)) == 0 || json.Unmarshal(line, &e) != nil {
-			continue // blank, or a torn line from a killed process: skip it
-		}
-		j.index(e)
+	// Read into a buffer of the file's size (one allocation, as
+	// os.ReadFile does), allowing for lines appended meanwhile.
+	buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+512))
+	if _, err := buf.ReadFrom(f); err != nil {
+		return err
 	}
+	data := buf.Bytes()
+	j.data = data
 	if len(data) > 0 && data[len(data)-1] != '\n' {
 		// End the torn line so the next entry starts on a line of its own.
 		if _, err := f.Write([]byte("\n")); err != nil {
@@ -102,22 +112,61 @@ func (j *Journal) load(f *os.File) error {
 	return nil
 }
 
-func (j *Journal) index(e Entry) {
-	if e.State == StateCreated && e.InvalidationID != "" {
-		j.created[key{e.DistributionID, e.CallerReference}] = e
-	}
-}
-
 // Lookup returns the created entry for the batch with caller reference ref
-// on distribution dist, if the journal has one.
+// on distribution dist, if the journal has one (the last, if several).
 func (j *Journal) Lookup(dist, ref string) (Entry, bool) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	e, ok := j.created[key{dist, ref}]
-	return e, ok
+	if e, ok := j.appended[key{dist, ref}]; ok {
+		return e, true
+	}
+	// Every line is json.Marshal of an Entry, so a line of this reference
+	// holds the field exactly as Marshal writes it. Lines that do are
+	// parsed; blank lines and torn ones (a process killed mid-write) are
+	// skipped, as are entries of other references that merely contain it.
+	quoted, err := json.Marshal(ref)
+	if err != nil {
+		return Entry{}, false
+	}
+	needle := append([]byte(`"reference":`), quoted...)
+	// Search for the field's last bytes, which differ from reference to
+	// reference (references share prefixes such as "cfinv-", and every
+	// line has a "reference" field), then check the whole field.
+	tail := needle[len(needle)-min(len(needle), 8):]
+	var found Entry
+	ok := false
+	for off := 0; ; {
+		k := bytes.Index(j.data[off:], tail)
+		if k < 0 {
+			break
+		}
+		end := off + k + len(tail) // end of a candidate field
+		off += k + 1
+		if end < len(needle) || !bytes.Equal(j.data[end-len(needle):end], needle) {
+			continue
+		}
+		start := bytes.LastIndexByte(j.data[:end], '\n') + 1
+		stop := bytes.IndexByte(j.data[end:], '\n')
+		if stop < 0 {
+			stop = len(j.data)
+		} else {
+			stop += end
+		}
+		var e Entry
+		if json.Unmarshal(j.data[start:stop], &e) == nil && created(e) && e.DistributionID == dist && e.CallerReference == ref {
+			found, ok = e, true
+		}
+		off = stop
+	}
+	return found, ok
 }
 
-// Append writes e as one line and fsyncs the file before returning.
+// created reports whether e records a batch CloudFront accepted.
+func created(e Entry) bool { return e.State == StateCreated && e.InvalidationID != "" }
+
+// Append writes e as one line; for any entry but a created one it fsyncs
+// the file before returning (see the package comment for why a created
+// entry needs no fsync of its own).
 func (j *Journal) Append(e Entry) error {
 	b, err := json.Marshal(e)
 	if err != nil {
@@ -129,10 +178,13 @@ func (j *Journal) Append(e Entry) error {
 	if _, err := j.f.Write(b); err != nil {
 		return fmt.Errorf("append journal: %w", err)
 	}
+	if created(e) {
+		j.appended[key{e.DistributionID, e.CallerReference}] = e
+		return nil
+	}
 	if err := j.f.Sync(); err != nil {
 		return fmt.Errorf("append journal: %w", err)
 	}
-	j.index(e)
 	return nil
 }
 

@@ -1,6 +1,8 @@
 package journal
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -116,5 +118,94 @@ func TestJournalPaths(t *testing.T) {
 		if !ok || e.InvalidationID != tt.id || !cmp.Equal(e.Paths, tt.paths) {
 			t.Errorf("Lookup(E1, %s) = %+v, %v; want %s with paths %q", tt.ref, e, ok, tt.id, tt.paths)
 		}
+	}
+}
+
+// TestLookupParsesOnlyItsLines: a lookup finds the last created entry of
+// its reference among many, and is not fooled by a reference that
+// extends it, by paths holding its text, or by a torn line in the middle.
+func TestLookupParsesOnlyItsLines(t *testing.T) {
+	dir := t.TempDir()
+	var lines []byte
+	add := func(e Entry) {
+		b, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines = append(append(lines, b...), '\n')
+	}
+	for i := range 500 {
+		add(Entry{DistributionID: "E1", CallerReference: fmt.Sprintf("r%d", i), InvalidationID: fmt.Sprintf("I%d", i), Items: 1, Paths: []string{`/"reference":"r7"`}, State: StateCreated})
+	}
+	lines = append(lines, `{"time":"2026-05-01T12:00:00Z","distribution":"E1","reference":"r7","id":"TORN`+"\n"...)
+	add(Entry{DistributionID: "E1", CallerReference: "r7", InvalidationID: "I7-again", Items: 1, State: StateCreated})
+	add(Entry{DistributionID: "E1", CallerReference: "r8", Items: 1, State: StateSubmitting})
+	add(Entry{DistributionID: "E2", CallerReference: "r9", InvalidationID: "I9-E2", Items: 1, State: StateCreated})
+	if err := os.WriteFile(filepath.Join(dir, FileName), lines, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	j, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	tests := []struct {
+		dist, ref string
+		want      string // invalidation ID, "" for none
+	}{
+		{"E1", "r7", "I7-again"},
+		{"E1", "r70", "I70"},
+		{"E1", "r", ""},
+		{"E1", "r8", "I8"},
+		{"E1", "r9", "I9"},
+		{"E2", "r9", "I9-E2"},
+		{"E2", "r1", ""},
+		{"E1", `/"reference":"r7"`, ""},
+	}
+	for _, tt := range tests {
+		e, ok := j.Lookup(tt.dist, tt.ref)
+		if got := e.InvalidationID; ok != (tt.want != "") || got != tt.want {
+			t.Errorf("Lookup(%s, %q) = %q, %v; want %q", tt.dist, tt.ref, got, ok, tt.want)
+		}
+	}
+}
+
+// BenchmarkOpenLookup is a run's journal work against a journal of 1000
+// earlier deploys of 30 paths each: Open, and one lookup that finds
+// nothing.
+func BenchmarkOpenLookup(b *testing.B) {
+	dir := b.TempDir()
+	j, err := Open(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	paths := make([]string, 30)
+	for i := range paths {
+		paths[i] = fmt.Sprintf("/posts/2026/some-post-%d/index.html", i)
+	}
+	var lines []byte
+	for i := range 1000 {
+		for _, e := range []Entry{
+			{DistributionID: "E1", CallerReference: fmt.Sprintf("cfinv-%d", i), Items: 30, State: StateSubmitting},
+			{DistributionID: "E1", CallerReference: fmt.Sprintf("cfinv-%d", i), InvalidationID: fmt.Sprintf("I%d", i), Items: 30, Paths: paths, State: StateCreated},
+		} {
+			line, _ := json.Marshal(e)
+			lines = append(append(lines, line...), '\n')
+		}
+	}
+	j.Close()
+	if err := os.WriteFile(filepath.Join(dir, FileName), lines, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(lines)))
+	for b.Loop() {
+		j, err := Open(dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, ok := j.Lookup("E1", "cfinv-new"); ok {
+			b.Fatal("found a reference never written")
+		}
+		j.Close()
 	}
 }

@@ -18,23 +18,25 @@ import (
 // Redacted replaces what is removed.
 const Redacted = "REDACTED"
 
-var secretPatterns = []*regexp.Regexp{
-	// Header lines of a logged request or response.
-	regexp.MustCompile(`(?im)^((?:Authorization|X-Amz-Security-Token|X-Amz-Signature|X-Amz-Credential)\s*:\s*)(.*?)(\r?)$`),
-	// The same names inside other text: a canonical request echoed in a
-	// message ("x-amz-security-token:…", possibly with its newlines
-	// escaped as &#xA;), presigned query parameters ("X-Amz-Signature=…"),
-	// Authorization values quoted in a message.
-	regexp.MustCompile(`(?i)((?:x-amz-security-token|x-amz-signature|x-amz-credential)(?:\s*[:=]\s*|%3D))([^\s&'"<>,;]+)()`),
-	regexp.MustCompile(`(?i)(authorization\s*[:=]\s*)([^\r\n&<>'"]+)()`),
-	// An AWS4 signature anywhere: "Signature=<hex>".
-	regexp.MustCompile(`(?i)(signature\s*=\s*)([0-9a-f]{16,})()`),
-}
+var secretPatterns = sync.OnceValue(func() []*regexp.Regexp {
+	return []*regexp.Regexp{
+		// Header lines of a logged request or response.
+		regexp.MustCompile(`(?im)^((?:Authorization|X-Amz-Security-Token|X-Amz-Signature|X-Amz-Credential)\s*:\s*)(.*?)(\r?)$`),
+		// The same names inside other text: a canonical request echoed in a
+		// message ("x-amz-security-token:…", possibly with its newlines
+		// escaped as &#xA;), presigned query parameters ("X-Amz-Signature=…"),
+		// Authorization values quoted in a message.
+		regexp.MustCompile(`(?i)((?:x-amz-security-token|x-amz-signature|x-amz-credential)(?:\s*[:=]\s*|%3D))([^\s&'"<>,;]+)()`),
+		regexp.MustCompile(`(?i)(authorization\s*[:=]\s*)([^\r\n&<>'"]+)()`),
+		// An AWS4 signature anywhere: "Signature=<hex>".
+		regexp.MustCompile(`(?i)(signature\s*=\s*)([0-9a-f]{16,})()`),
+	}
+})
 
 // String hides Authorization values, security tokens, signatures and
 // presigning parameters in s, by their shape.
 func String(s string) string {
-	for _, re := range secretPatterns {
+	for _, re := range secretPatterns() {
 		s = re.ReplaceAllString(s, "${1}"+Redacted+"${3}")
 	}
 	return s

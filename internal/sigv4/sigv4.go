@@ -35,6 +35,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -149,12 +150,12 @@ func isSecretQuery(k string) bool {
 	return false
 }
 
-var authSignature = regexp.MustCompile(`(?i)(Signature\s*=\s*)[^,\s]*`)
+var authSignature = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)(Signature\s*=\s*)[^,\s]*`) })
 
 // redactAuthorization hides the signature in an Authorization header value
 // that a message quotes.
 func redactAuthorization(auth string) string {
-	return authSignature.ReplaceAllString(auth, "${1}"+Redacted)
+	return authSignature().ReplaceAllString(auth, "${1}"+Redacted)
 }
 
 // scrub removes, as a last line of defence, every remaining copy of a
@@ -176,7 +177,7 @@ func scrub(err error, r *http.Request, secret string) error {
 			values = append(values, vs...)
 		}
 	}
-	for _, m := range authSignature.FindAllStringSubmatch(r.Header.Get("Authorization"), -1) {
+	for _, m := range authSignature().FindAllStringSubmatch(r.Header.Get("Authorization"), -1) {
 		values = append(values, strings.TrimPrefix(m[0], m[1]))
 	}
 	values = append(values, secret)
