@@ -1,10 +1,16 @@
-// Command client benchmarks the cfinv client against the AWS CLI, both as
-// whole processes talking to `cfinv serve` on loopback:
+// Command client benchmarks the cfinv client as a whole process talking
+// to `cfinv serve` on loopback:
 //
-//   - (a) startup and one call: wall time and peak RSS of
-//     `cfinv invalidate --distribution-id D /a /b` and of
-//     `aws --endpoint-url URL cloudfront create-invalidation --distribution-id D --paths /a /b`,
-//     N runs each, interleaved, reported as median and p90;
+//   - (a) start-up and one call: wall time and peak RSS of
+//     `cfinv invalidate --distribution-id D /a /b`, of
+//     `cfinv create-invalidation --distribution-id D --paths /a /b`, of the
+//     bare aws-sdk-go-v2 program doing the same call (bench/client/baresdk,
+//     the floor), of that program linked with all of cfinv (-tags
+//     cfinvlinked: as large a binary, the same work as the bare one), of
+//     `aws --endpoint-url URL cloudfront create-invalidation …` and,
+//     with -before, of an earlier cfinv binary; each without and with
+//     AWS_CA_BUNDLE set (as on many CI runners), N runs each, interleaved,
+//     reported as median and p10–p90 with the ratios;
 //   - (b) completion detection: the time from the server's completion
 //     instant (the invalidation's CreateTime plus the server's
 //     --completion-delay, i.e. its CompleteAt to the millisecond) until the
@@ -15,14 +21,15 @@
 //
 // Usage (from the repository root):
 //
-//	go build -o /tmp/cfinv-bench-bin ./cmd/cfinv
-//	go run ./bench/client -cfinv /tmp/cfinv-bench-bin -aws "$(pyenv which aws 2>/dev/null || command -v aws)" -n 20 -runs 3 -delays 2s,5s,15s
+//	go run ./bench/client -aws "$(pyenv which aws 2>/dev/null || command -v aws)" -n 20 -runs 3 -delays 2s,5s,15s
 //
-// Without -cfinv it builds ./cmd/cfinv. Give -aws the AWS CLI's real
-// executable rather than a pyenv shim, whose own bash start-up would
-// otherwise be counted against the AWS CLI. Peak RSS comes from the
-// rusage of the waited-for process (ru_maxrss, which on Linux covers the
-// process and the descendants it waited for). Both clients get the same
+// Without -cfinv it builds ./cmd/cfinv; every Go program is built as the
+// release script builds it (CGO_ENABLED=0, -trimpath, -ldflags "-s -w").
+// Give -aws the AWS CLI's real executable rather than a pyenv shim, whose
+// own bash start-up would otherwise be counted against the AWS CLI
+// (-aws "" leaves the AWS CLI out of part a). Peak RSS comes from the
+// rusage GNU time reports (see gnuTime for why not this program's own
+// wait4). All clients get the same
 // environment: static keys, us-east-1, no shared config files. Each delay
 // gets its own `cfinv serve` (--completion-delay is a server flag) with
 // throw-away state. With the defaults the whole run takes about five
@@ -42,6 +49,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -57,6 +65,7 @@ const (
 func main() {
 	cfinvBin := flag.String("cfinv", "", "cfinv binary (default: build ./cmd/cfinv)")
 	awsBin := flag.String("aws", "aws", "AWS CLI executable (\"\" leaves the AWS CLI out of part a)")
+	beforeBin := flag.String("before", "", "an earlier cfinv binary to run beside -cfinv in part (a), for before/after figures from one run")
 	bareBin := flag.String("bare", "", "the bare SDK program (default: build ./bench/client/baresdk)")
 	caBundle := flag.String("ca-bundle", defaultCABundle(), "part (a) runs each command again with AWS_CA_BUNDLE set to this file (\"\" skips that)")
 	n := flag.Int("n", 20, "runs of each command for the start-up comparison (a)")
@@ -74,13 +83,13 @@ func main() {
 		}
 		ds = append(ds, d)
 	}
-	if err := run(*cfinvBin, *awsBin, *bareBin, *caBundle, *n, *runs, ds, *parts, *clients); err != nil {
+	if err := run(*cfinvBin, *beforeBin, *awsBin, *bareBin, *caBundle, *n, *runs, ds, *parts, *clients); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/client:", err)
 		os.Exit(1)
 	}
 }
 
-func run(cfinvBin, awsBin, bareBin, caBundle string, n, runs int, delays []time.Duration, parts, clients string) error {
+func run(cfinvBin, beforeBin, awsBin, bareBin, caBundle string, n, runs int, delays []time.Duration, parts, clients string) error {
 	tmp, err := os.MkdirTemp("", "cfinv-bench-client-")
 	if err != nil {
 		return err
@@ -88,8 +97,8 @@ func run(cfinvBin, awsBin, bareBin, caBundle string, n, runs int, delays []time.
 	defer os.RemoveAll(tmp)
 	if cfinvBin == "" {
 		cfinvBin = filepath.Join(tmp, "cfinv")
-		if out, err := exec.Command("go", "build", "-o", cfinvBin, "./cmd/cfinv").CombinedOutput(); err != nil {
-			return fmt.Errorf("build cfinv: %v\n%s", err, out)
+		if err := build(cfinvBin, "./cmd/cfinv"); err != nil {
+			return err
 		}
 	}
 	if awsBin != "" {
@@ -104,11 +113,16 @@ func run(cfinvBin, awsBin, bareBin, caBundle string, n, runs int, delays []time.
 	if strings.Contains(parts, "a") {
 		if bareBin == "" {
 			bareBin = filepath.Join(tmp, "baresdk")
-			if out, err := exec.Command("go", "build", "-o", bareBin, "./bench/client/baresdk").CombinedOutput(); err != nil {
-				return fmt.Errorf("build bench/client/baresdk: %v\n%s", err, out)
+			if err := build(bareBin, "./bench/client/baresdk"); err != nil {
+				return err
 			}
 		}
-		if err := startup(tmp, cfinvBin, awsBin, bareBin, caBundle, env, n); err != nil {
+		linkedBin := filepath.Join(tmp, "baresdk-linked")
+		if err := build(linkedBin, "./bench/client/baresdk", "-tags", "cfinvlinked"); err != nil {
+			return err
+		}
+		bins := binaries{cfinv: cfinvBin, before: beforeBin, bare: bareBin, linked: linkedBin, aws: awsBin}
+		if err := startup(tmp, bins, caBundle, env, n); err != nil {
 			return err
 		}
 	}
@@ -116,6 +130,24 @@ func run(cfinvBin, awsBin, bareBin, caBundle string, n, runs int, delays []time.
 		if err := detection(tmp, cfinvBin, awsBin, env, runs, delays, strings.Contains(clients, "cfinv"), strings.Contains(clients, "aws")); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// binaries are the programs part (a) runs ("" leaves one out).
+type binaries struct {
+	cfinv, before, bare, linked, aws string
+}
+
+// build builds pkg into bin as the release script does (no cgo,
+// -trimpath, no symbol table), so that the programs compared are built
+// alike.
+func build(bin, pkg string, flags ...string) error {
+	args := append([]string{"build", "-trimpath", "-ldflags", "-s -w", "-o", bin}, flags...)
+	cmd := exec.Command("go", append(args, pkg)...)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
 	}
 	return nil
 }
@@ -174,10 +206,40 @@ func runProcess(env []string, name string, args ...string) (measurement, error) 
 	return m, nil
 }
 
+// gnuTime is GNU time, which part (a) runs every command under for its
+// peak RSS. The rusage of a child of this benchmark cannot give it: Go
+// starts children with vfork semantics (CLONE_VM), and Linux carries the
+// high-water RSS of the mm a process execs from into its ru_maxrss, so
+// every child would report at least this benchmark's own RSS (about
+// 13.6 MiB). GNU time fork()s from a process of about 1 MiB.
+const gnuTime = "/usr/bin/time"
+
+// runMeasured runs name under GNU time: the wall time (which includes
+// GNU time's own fork and exec, the same for every command) and the
+// command's peak RSS.
+func runMeasured(env []string, rssFile, name string, args ...string) (measurement, error) {
+	m, err := runProcess(env, gnuTime, append([]string{"-f", "%M", "-o", rssFile, name}, args...)...)
+	if err != nil {
+		return m, err
+	}
+	b, err := os.ReadFile(rssFile)
+	if err != nil {
+		return m, err
+	}
+	fields := strings.Fields(string(b))
+	if len(fields) == 0 {
+		return m, fmt.Errorf("%s wrote no peak RSS for %s", gnuTime, name)
+	}
+	if m.maxRSS, err = strconv.ParseInt(fields[len(fields)-1], 10, 64); err != nil {
+		return m, fmt.Errorf("%s's peak RSS for %s: %w", gnuTime, name, err)
+	}
+	return m, nil
+}
+
 // startup is part (a): each command once in each environment (without
 // and, when -ca-bundle names one, with AWS_CA_BUNDLE set), interleaved.
-func startup(tmp, cfinvBin, awsBin, bareBin, caBundle string, env []string, n int) error {
-	endpoint, stop, err := startServe(cfinvBin, filepath.Join(tmp, "serve-a"), 0)
+func startup(tmp string, bins binaries, caBundle string, env []string, n int) error {
+	endpoint, stop, err := startServe(bins.cfinv, filepath.Join(tmp, "serve-a"), 0)
 	if err != nil {
 		return err
 	}
@@ -187,48 +249,57 @@ func startup(tmp, cfinvBin, awsBin, bareBin, caBundle string, env []string, n in
 		return err
 	}
 	type command struct {
-		name string
-		bin  string
-		args []string
-		env  []string
+		kind    string // cfinv, create-invalidation, before, bare, linked, aws
+		name    string
+		bin     string
+		args    []string
+		env     []string
+		envName string
 	}
 	envs := []struct {
 		name string
 		env  []string
-	}{{"", env}}
+	}{{"no AWS_CA_BUNDLE", env}}
 	if caBundle != "" {
 		envs = append(envs, struct {
 			name string
 			env  []string
 		}{"AWS_CA_BUNDLE set", append(slices.Clip(env), "AWS_CA_BUNDLE="+caBundle)})
 	}
+	invalidate := []string{"invalidate", "--endpoint-url", endpoint, "--distribution-id", dist, "/a", "/b"}
+	bare := []string{endpoint, dist, "/a", "/b"}
 	var cmds []command
 	for _, e := range envs {
-		suffix := ""
-		if e.name != "" {
-			suffix = ", " + e.name
+		add := func(kind, name, bin string, args []string) {
+			cmds = append(cmds, command{kind, name + ", " + e.name, bin, args, e.env, e.name})
 		}
-		cmds = append(cmds,
-			command{"cfinv invalidate" + suffix, cfinvBin, []string{"invalidate", "--endpoint-url", endpoint, "--distribution-id", dist, "/a", "/b"}, e.env},
-			command{"cfinv create-invalidation" + suffix, cfinvBin, []string{"create-invalidation", "--endpoint-url", endpoint, "--distribution-id", dist, "--paths", "/a", "/b"}, e.env},
-			command{"bare aws-sdk-go-v2 program" + suffix, bareBin, []string{endpoint, dist, "/a", "/b"}, e.env},
-		)
-		if awsBin != "" {
-			cmds = append(cmds, command{"aws cloudfront create-invalidation" + suffix, awsBin, []string{"--endpoint-url", endpoint, "cloudfront", "create-invalidation", "--distribution-id", dist, "--paths", "/a", "/b"}, e.env})
+		add("cfinv", "cfinv invalidate", bins.cfinv, invalidate)
+		add("create-invalidation", "cfinv create-invalidation", bins.cfinv, []string{"create-invalidation", "--endpoint-url", endpoint, "--distribution-id", dist, "--paths", "/a", "/b"})
+		if bins.before != "" {
+			add("before", "cfinv invalidate (before)", bins.before, invalidate)
+		}
+		add("bare", "bare aws-sdk-go-v2 program", bins.bare, bare)
+		add("linked", "bare program linked with all of cfinv", bins.linked, bare)
+		if bins.aws != "" {
+			add("aws", "aws cloudfront create-invalidation", bins.aws, []string{"--endpoint-url", endpoint, "cloudfront", "create-invalidation", "--distribution-id", dist, "--paths", "/a", "/b"})
 		}
 	}
+	if _, err := os.Stat(gnuTime); err != nil {
+		return fmt.Errorf("part (a) measures peak RSS with GNU time: %w (Debian: apt-get install time)", err)
+	}
+	rssFile := filepath.Join(tmp, "maxrss")
 	walls := make([][]time.Duration, len(cmds))
 	rss := make([][]int64, len(cmds))
 	// One warm-up each (page cache, .pyc files), then interleaved runs so
 	// all see the same machine load.
 	for _, c := range cmds {
-		if _, err := runProcess(c.env, c.bin, c.args...); err != nil {
+		if _, err := runMeasured(c.env, rssFile, c.bin, c.args...); err != nil {
 			return err
 		}
 	}
 	for range n {
 		for i, c := range cmds {
-			m, err := runProcess(c.env, c.bin, c.args...)
+			m, err := runMeasured(c.env, rssFile, c.bin, c.args...)
 			if err != nil {
 				return err
 			}
@@ -244,22 +315,24 @@ func startup(tmp, cfinvBin, awsBin, bareBin, caBundle string, env []string, n in
 			float64(quantile(rss[i], 0.5))/1024, float64(quantile(rss[i], 0.9))/1024)
 	}
 	fmt.Println()
-	per := len(cmds) / len(envs)
-	for e := range envs {
-		base := e * per
-		bw, br := quantile(walls[base+2], 0.5), quantile(rss[base+2], 0.5)
-		label := "no AWS_CA_BUNDLE"
-		if envs[e].name != "" {
-			label = envs[e].name
+	for _, e := range envs {
+		med := map[string][2]float64{}
+		for i, c := range cmds {
+			if c.envName == e.name {
+				med[c.kind] = [2]float64{float64(quantile(walls[i], 0.5)), float64(quantile(rss[i], 0.5))}
+			}
 		}
-		for _, i := range []int{base, base + 1} {
-			fmt.Printf("- %s: `%s` takes %.2f× the wall time and %.2f× the peak RSS of the bare SDK program (medians)\n",
-				label, cmds[i].name, float64(quantile(walls[i], 0.5))/float64(bw), float64(quantile(rss[i], 0.5))/float64(br))
+		ratio := func(a, b string) string {
+			return fmt.Sprintf("%.2f× the wall time and %.2f× the peak RSS", med[a][0]/med[b][0], med[a][1]/med[b][1])
 		}
-		if awsBin != "" {
-			i := base + 3
-			fmt.Printf("- %s: the AWS CLI takes %.1f× the wall time and %.1f× the peak RSS of `cfinv invalidate`\n",
-				label, float64(quantile(walls[i], 0.5))/float64(quantile(walls[base], 0.5)), float64(quantile(rss[i], 0.5))/float64(quantile(rss[base], 0.5)))
+		fmt.Printf("- %s: `cfinv invalidate` takes %s of the bare SDK program, %s of the bare program linked with all of cfinv\n", e.name, ratio("cfinv", "bare"), ratio("cfinv", "linked"))
+		fmt.Printf("- %s: `cfinv create-invalidation` takes %s of the bare SDK program\n", e.name, ratio("create-invalidation", "bare"))
+		fmt.Printf("- %s: the bare program linked with all of cfinv takes %s of the bare SDK program\n", e.name, ratio("linked", "bare"))
+		if bins.before != "" {
+			fmt.Printf("- %s: `cfinv invalidate` before took %s of the bare SDK program; after/before: %s\n", e.name, ratio("before", "bare"), ratio("cfinv", "before"))
+		}
+		if bins.aws != "" {
+			fmt.Printf("- %s: the AWS CLI takes %s of `cfinv invalidate`\n", e.name, ratio("aws", "cfinv"))
 		}
 	}
 	fmt.Println()
@@ -394,7 +467,7 @@ func mean(xs []time.Duration) time.Duration {
 	return t / time.Duration(max(1, len(xs)))
 }
 
-func ms(d time.Duration) string   { return fmt.Sprintf("%.0f ms", float64(d.Microseconds())/1000) }
+func ms(d time.Duration) string   { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
 func secs(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }
 
 func list(ds []time.Duration) string {

@@ -3,14 +3,15 @@
 // stopped instead of buying the same invalidation again.
 //
 // The journal is one append-only file of JSON lines, journal.jsonl, in the
-// state directory. Every Append is one write. A "submitting" entry is
-// fsync'd before Append returns, so a batch's caller reference is on disk
-// before the request that may bill it is sent. A "created" entry is not:
-// should the machine lose it, a re-run finds only the submitting entry,
-// sends the same reference again and CloudFront answers with the
-// invalidation it already made, so nothing is billed twice; the next
-// fsync (the next batch's) makes it durable too. A torn last line (a
-// process killed mid-write) is ignored when the file is read. Nothing secret is stored: distribution
+// state directory. Every Append is one write(2), so the entry survives the
+// process being killed at any point after it; it is not fsync'd. The
+// journal only saves requests: what keeps a re-run from paying twice is
+// the caller reference itself (derived from the batch and the deploy ID,
+// or given), which CloudFront answers with the invalidation it already
+// made. An entry lost with the machine's page cache therefore costs one
+// request on the next run, never a second invalidation; a random reference
+// is never looked up again. A torn last line (a process killed mid-write)
+// is ignored when the file is read. Nothing secret is stored: distribution
 // IDs, caller references, deploy IDs, invalidation IDs, item counts and, in
 // "created" entries, the batch's paths, so that a reference reused with
 // other paths is told apart from a re-run of the same batch. Entries
@@ -164,9 +165,8 @@ func (j *Journal) Lookup(dist, ref string) (Entry, bool) {
 // created reports whether e records a batch CloudFront accepted.
 func created(e Entry) bool { return e.State == StateCreated && e.InvalidationID != "" }
 
-// Append writes e as one line; for any entry but a created one it fsyncs
-// the file before returning (see the package comment for why a created
-// entry needs no fsync of its own).
+// Append writes e as one line (one write, no fsync: see the package
+// comment).
 func (j *Journal) Append(e Entry) error {
 	b, err := json.Marshal(e)
 	if err != nil {
@@ -180,10 +180,6 @@ func (j *Journal) Append(e Entry) error {
 	}
 	if created(e) {
 		j.appended[key{e.DistributionID, e.CallerReference}] = e
-		return nil
-	}
-	if err := j.f.Sync(); err != nil {
-		return fmt.Errorf("append journal: %w", err)
 	}
 	return nil
 }
