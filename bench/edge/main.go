@@ -7,7 +7,8 @@
 // handler that answers every request with the same 1 KiB and nothing
 // else, the floor of any net/http server on the machine, and at
 // /headers.html with the 14 headers of an edge hit, the floor of net/http
-// with CloudFront's header set. -stats serves
+// with CloudFront's header set. -edge-fasthttp serves the same edge
+// (the same cache) on fasthttp as well. -stats serves
 // the process's allocation counters, for allocations per request.
 package main
 
@@ -32,6 +33,7 @@ func main() {
 	originAddr := flag.String("origin", "127.0.0.1:9180", "origin listen address")
 	edgeAddr := flag.String("edge", "127.0.0.1:9181", "edge listen address")
 	floorAddr := flag.String("floor", "", "bare net/http listen address (empty: none)")
+	fastAddr := flag.String("edge-fasthttp", "", "listen address of the same edge on fasthttp (cfinv serve --edge-server fasthttp; empty: none)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the first -profile-time to this file")
 	memProfile := flag.String("memprofile", "", "write an allocation profile to this file after -profile-time")
 	profileTime := flag.Duration("profile-time", 10*time.Second, "how long -cpuprofile records")
@@ -131,6 +133,13 @@ func main() {
 			}
 			log.Printf("allocation profile written to %s", *memProfile)
 		})
+	}
+	if *fastAddr != "" {
+		ln, err := net.Listen("tcp", *fastAddr)
+		if err != nil {
+			log.Fatal(err)
+		}
+		go func() { log.Fatal(p.FastServer(nil).Serve(ln)) }()
 	}
 	log.Printf("origin %s, edge %s (Host: ebench.localhost)", *originAddr, *edgeAddr)
 	log.Fatal(http.ListenAndServe(*edgeAddr, p))

@@ -6,8 +6,11 @@
 # CloudFront ones (X-Cache, Via, X-Amz-Cf-Pop, X-Amz-Cf-Id, Age) and the
 # managed SecurityHeadersPolicy's five, nginx X-Cache and the same five.
 #
+# The edge runs twice, on net/http ("edge", cfinv serve's default) and on
+# fasthttp ("fastedge", --edge-server fasthttp), sharing one cache.
+#
 # Each round runs wrk (2 threads, 32 connections, always the same 1 KiB
-# object, so every measured request is a hit) against the three servers,
+# object, so every measured request is a hit) against every server,
 # in an order that rotates from round to round; the summary gives each
 # server's median and range over the rounds and the edge/nginx ratio
 # (the ratio of the medians, and the range of the per-round ratios).
@@ -33,13 +36,13 @@ for tool in wrk nginx; do
 done
 TMP=$(mktemp -d)
 go build -o "$TMP/edge" ./bench/edge
-"$TMP/edge" -origin 127.0.0.1:9180 -edge 127.0.0.1:9181 -floor 127.0.0.1:9183 -stats 127.0.0.1:9184 2>"$TMP/edge.log" &
+"$TMP/edge" -origin 127.0.0.1:9180 -edge 127.0.0.1:9181 -edge-fasthttp 127.0.0.1:9185 -floor 127.0.0.1:9183 -stats 127.0.0.1:9184 2>"$TMP/edge.log" &
 EDGE=$!
-servers="edge nginx floor floor14"
+servers="edge fastedge nginx floor floor14"
 if [ -n "${BEFORE:-}" ]; then
 	"$BEFORE" -origin 127.0.0.1:9190 -edge 127.0.0.1:9191 -stats 127.0.0.1:9194 2>"$TMP/before.log" &
 	EDGE="$EDGE $!"
-	servers="edge before nginx floor floor14"
+	servers="edge fastedge before nginx floor floor14"
 fi
 mkdir -p "$TMP/nginx/cache"
 cat >"$TMP/nginx/nginx.conf" <<CONF
@@ -79,8 +82,9 @@ url_nginx=http://127.0.0.1:9182/obj.html
 url_floor=http://127.0.0.1:9183/obj.html
 url_before=http://127.0.0.1:9191/obj.html
 url_floor14=http://127.0.0.1:9183/headers.html
+url_fastedge=http://127.0.0.1:9185/obj.html
 hdr() { # server: the response headers of one GET
-	if [ "$1" = edge ] || [ "$1" = before ]; then
+	if [ "$1" = edge ] || [ "$1" = before ] || [ "$1" = fastedge ]; then
 		eval curl -sf -o /dev/null -D - -H "'Host: ebench.localhost'" "\$url_$1"
 	else
 		eval curl -sf -o /dev/null -D - "\$url_$1"
@@ -89,16 +93,19 @@ hdr() { # server: the response headers of one GET
 # Prime both caches; the second request must be a hit with every header.
 for s in $servers; do hdr $s >/dev/null; done
 hdr edge >"$TMP/edge.hdr"
+hdr fastedge >"$TMP/fastedge.hdr"
 hdr nginx >"$TMP/nginx.hdr"
 for h in 'X-Cache: Hit from cloudfront' 'Via: 1.1 ' 'X-Amz-Cf-Pop: ' 'X-Amz-Cf-Id: ' 'Age: ' 'X-Frame-Options: ' 'Strict-Transport-Security: '; do
 	grep -qi "^$h" "$TMP/edge.hdr" || { echo "bench/edge: edge hit lacks $h:" >&2; cat "$TMP/edge.hdr" >&2; exit 1; }
+	grep -qi "^$h" "$TMP/fastedge.hdr" || { echo "bench/edge: fasthttp edge hit lacks $h:" >&2; cat "$TMP/fastedge.hdr" >&2; exit 1; }
 done
 grep -qi '^X-Cache: HIT' "$TMP/nginx.hdr" || { echo "bench/edge: nginx did not hit:" >&2; cat "$TMP/nginx.hdr" >&2; exit 1; }
 echo "== a hit's headers: cfinv edge"; tr -d '\r' <"$TMP/edge.hdr"
+echo "== a hit's headers: cfinv edge on fasthttp"; tr -d '\r' <"$TMP/fastedge.hdr"
 echo "== a hit's headers: nginx"; tr -d '\r' <"$TMP/nginx.hdr"
 
 run() { # server: requests/s of one wrk run
-	if [ "$1" = edge ] || [ "$1" = before ]; then
+	if [ "$1" = edge ] || [ "$1" = before ] || [ "$1" = fastedge ]; then
 		eval wrk -t2 -c32 -d"${DUR}s" -H "'Host: ebench.localhost'" "\$url_$1"
 	else
 		eval wrk -t2 -c32 -d"${DUR}s" "\$url_$1"
@@ -157,6 +164,9 @@ END {
 	for (i = 1; i <= rounds; i++) r[i] = v["edge", i] / v["nginx", i]
 	median(r, rounds)
 	printf "edge / nginx: %.2f (median of each; per-round ratios %.2f to %.2f)\n", m["edge"] / m["nginx"], r[1], r[rounds]
+	for (i = 1; i <= rounds; i++) r[i] = v["fastedge", i] / v["nginx", i]
+	median(r, rounds)
+	printf "edge on fasthttp / nginx: %.2f (per-round %.2f to %.2f); edge on fasthttp / edge on net/http: %.2f\n", m["fastedge"] / m["nginx"], r[1], r[rounds], m["fastedge"] / m["edge"]
 	for (i = 1; i <= rounds; i++) r[i] = v["edge", i] / v["floor", i]
 	median(r, rounds)
 	printf "edge / bare net/http: %.2f (per-round %.2f to %.2f); nginx / bare net/http: %.2f\n", m["edge"] / m["floor"], r[1], r[rounds], m["nginx"] / m["floor"]

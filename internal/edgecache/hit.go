@@ -55,18 +55,7 @@ func (rq *request) respondHit(w http.ResponseWriter, o *object, now time.Time, c
 		rq.headers != nil && rq.headers.cors != nil && r.Header.Get("Origin") != "" {
 		return false
 	}
-	c := 0
-	if compress {
-		c = 1
-		if acceptsGzip(r) {
-			c = 2
-		}
-	}
-	hh := o.hit[c].Load()
-	if hh == nil || hh.policy != rq.headers {
-		hh = rq.buildHit(o, c)
-		o.hit[c].Store(hh)
-	}
+	hh := rq.hitHeaders(o, compress)
 	h := w.Header()
 	for _, f := range hh.fields {
 		h[f.key] = f.values

@@ -151,7 +151,14 @@ func newDotOrigin(t *testing.T) *dotOrigin {
 }
 
 // newEdge starts the proxy for config doc behind a real frontend.
-func newEdge(t *testing.T, doc string, configure func(*Proxy)) *httptest.Server {
+// edgeFront is an edge serving on loopback: its URL, its address and the
+// Proxy behind it.
+type edgeFront struct {
+	URL, Addr string
+	Proxy     *Proxy
+}
+
+func newEdge(t *testing.T, doc string, configure func(*Proxy)) *edgeFront {
 	t.Helper()
 	root, err := distconfig.Parse(strings.NewReader(doc))
 	if err != nil {
@@ -163,9 +170,8 @@ func newEdge(t *testing.T, doc string, configure func(*Proxy)) *httptest.Server 
 	if configure != nil {
 		configure(p)
 	}
-	front := httptest.NewServer(p)
-	t.Cleanup(front.Close)
-	return front
+	u := serveFront(t, p)
+	return &edgeFront{URL: u, Addr: strings.TrimPrefix(u, "http://"), Proxy: p}
 }
 
 var traversalAttacks = []string{
@@ -224,9 +230,9 @@ func TestTraversalOutOfOriginPath(t *testing.T) {
 	})
 }
 
-func checkAttacks(t *testing.T, front *httptest.Server, index string) {
+func checkAttacks(t *testing.T, front *edgeFront, index string) {
 	t.Helper()
-	addr := front.Listener.Addr().String()
+	addr := front.Addr
 	for _, target := range traversalAttacks {
 		status, h, body := rawGet(t, addr, testDomain, target)
 		if strings.Contains(body, "SECRET") {
@@ -252,7 +258,7 @@ func TestDotSegmentsShareOneCacheKey(t *testing.T) {
 	doc := strings.Replace(configXML(portOf(t, o.srv), true), "<OriginPath>/v1</OriginPath>", "<OriginPath>/public</OriginPath>", 1)
 	var p *Proxy
 	front := newEdge(t, doc, func(px *Proxy) { p = px })
-	addr := front.Listener.Addr().String()
+	addr := front.Addr
 	spellings := []string{"/sub/../index.html", "/./index.html", "/%69ndex.html", "/a/b/../../index.html", "/%2e/index.html"}
 	check := func(wantFirst string) {
 		t.Helper()

@@ -159,6 +159,9 @@ type Proxy struct {
 	// when the request has become the leader of an origin fetch (true)
 	// or a follower about to wait on one (false).
 	testHookFlight func(leader bool)
+	// testHookFastHit, when set (by tests), is called for every plain hit
+	// FastServer answers on fasthttp.
+	testHookFastHit func()
 
 	once   sync.Once
 	cache  *cache

@@ -161,10 +161,13 @@ func (o *origin) port(t testing.TB) int {
 type env struct {
 	origin *origin
 	proxy  *Proxy
-	front  *httptest.Server
+	front  string // the edge's URL
 	clock  *harness.Clock
 	client *http.Client
 }
+
+// newHTTPTestServer is httptest.NewServer, for serveFront.
+func newHTTPTestServer(h http.Handler) *httptest.Server { return httptest.NewServer(h) }
 
 func newEnv(t testing.TB, configure func(*Proxy)) *env {
 	t.Helper()
@@ -193,10 +196,11 @@ func newEnvConfig(t testing.TB, configure func(*Proxy), edit func(string) string
 	if configure != nil {
 		configure(p)
 	}
-	front := httptest.NewServer(p)
-	t.Cleanup(front.Close)
-	return &env{origin: o, proxy: p, front: front, clock: clk,
-		client: &http.Client{Transport: &http.Transport{DisableCompression: true}}}
+	return &env{origin: o, proxy: p, front: serveFront(t, p), clock: clk,
+		// On fasthttp a connection that carried anything but a plain
+		// hit stays with net/http, so every request gets a connection of
+		// its own there: hits then take the fast path.
+		client: &http.Client{Transport: &http.Transport{DisableCompression: true, DisableKeepAlives: fastFront}}}
 }
 
 type result struct {
@@ -212,7 +216,7 @@ func (e *env) get(t *testing.T, host, path string, hdr ...string) result {
 
 func (e *env) do(t *testing.T, method, host, path string, hdr ...string) result {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), method, e.front.URL+path, nil)
+	req, err := http.NewRequestWithContext(t.Context(), method, e.front+path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -795,7 +799,7 @@ func TestDisabledDistributionAndConfigRefresh(t *testing.T) {
 	})}
 	front := httptest.NewServer(p)
 	defer front.Close()
-	e := &env{origin: o, proxy: p, front: front, clock: clk, client: front.Client()}
+	e := &env{origin: o, proxy: p, front: front.URL, clock: clk, client: front.Client()}
 	if r := e.get(t, testDomain, "/x"); r.status != 200 {
 		t.Fatalf("enabled: status %d, want 200", r.status)
 	}

@@ -57,7 +57,7 @@ func TestRangeOnMiss(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, hits := bigOrigin(t, 5000)
 			e := newEdge(t, configXML(portOf(t, srv), true), func(p *Proxy) { p.MaxObjectBytes = tc.maxObj })
-			c := &env{front: e, client: &http.Client{}}
+			c := &env{front: e.URL, client: &http.Client{}}
 			want := string(pattern(5000))
 			for i, rg := range []struct{ hdr, body string }{
 				{"bytes=0-9", want[:10]}, {"bytes=0-9", want[:10]}, {"bytes=4990-", want[4990:]},
@@ -176,7 +176,7 @@ func TestStalledViewerIsDisconnected(t *testing.T) {
 				p.MaxObjectBytes = tc.maxObj
 				p.ViewerWriteTimeout = 500 * time.Millisecond
 			})
-			p := root.Config.Handler.(*Proxy)
+			p := root.Proxy
 			done := make(chan struct{}, 4)
 			front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				p.ServeHTTP(w, r)
@@ -185,7 +185,7 @@ func TestStalledViewerIsDisconnected(t *testing.T) {
 			t.Cleanup(front.Close)
 			if tc.maxObj > 16<<20 {
 				// Fill the cache first, with a viewer that reads.
-				c := &env{front: front, client: &http.Client{}}
+				c := &env{front: front.URL, client: &http.Client{}}
 				if r := c.get(t, testDomain, "/obj.bin"); len(r.body) != 16<<20 {
 					t.Fatalf("fill: %d bytes", len(r.body))
 				}
@@ -221,7 +221,7 @@ func TestSlowViewerGetsWholeObject(t *testing.T) {
 		p.ViewerWriteTimeout = 2 * time.Second
 		p.OriginTimeout = 2 * time.Second
 	})
-	c, err := net.Dial("tcp", front.Listener.Addr().String())
+	c, err := net.Dial("tcp", front.Addr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,14 +34,22 @@ func curlGet(t *testing.T, url, host string) (xcache, body string) {
 // clients: a distribution created by the AWS CLI's shorthand over an S3
 // origin mapped to a local directory, curl through the edge (Miss, then
 // Hit), a changed file still served from cache, `cfinv invalidate --wait`,
-// and curl getting the new file.
+// and curl getting the new file; on each of the edge's HTTP servers
+// (curl opens a connection per request, so on fasthttp every hit takes
+// the fast path).
 func TestEdgePurgedByInvalidate(t *testing.T) {
+	for _, server := range []string{"net/http", "fasthttp"} {
+		t.Run(server, func(t *testing.T) { testEdgePurgedByInvalidate(t, server) })
+	}
+}
+
+func testEdgePurgedByInvalidate(t *testing.T, server string) {
 	site := t.TempDir()
 	page := filepath.Join(site, "index.html")
 	if err := os.WriteFile(page, []byte("version 1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	srv := startServe(t, "1s", "--s3-origin", "site-bucket="+site)
+	srv := startServe(t, "1s", "--s3-origin", "site-bucket="+site, "--edge-server", server)
 	edge := srv.edgeURL(t)
 	env := clientEnv(t, srv.URL)
 
