@@ -67,7 +67,7 @@ func TestFastServerMatchesNetHTTP(t *testing.T) {
 		e := newHitEnv(t)
 		var fastHits atomic.Int64
 		e.proxy.testHookFastHit = func() { fastHits.Add(1) }
-		url := e.front
+		var url string
 		if fast {
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
