@@ -149,24 +149,10 @@ func TestFastServerLargeHit(t *testing.T) {
 		w.Write(body)
 	}))
 	t.Cleanup(origin.Close)
-	root, err := distconfig.Parse(strings.NewReader(configXML(portOf(t, origin), true)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var fastHits atomic.Int64
-	p := &Proxy{Distributions: DistributionsFunc(func(context.Context) ([]Distribution, error) {
-		return []Distribution{{ID: testDist, DomainName: testDomain, Config: distconfig.View(root)}}, nil
-	}), testHookFastHit: func() { fastHits.Add(1) }}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := p.FastServer(nil)
-	go srv.Serve(ln) //nolint:errcheck // ends with Shutdown
-	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	addr, _, fastHits := fastEdge(t, origin, nil)
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true, DisableCompression: true}}
 	for i, want := range []string{"Miss from cloudfront", "Hit from cloudfront", "Hit from cloudfront"} {
-		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, "http://"+ln.Addr().String()+"/big.bin", nil)
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, "http://"+addr+"/big.bin", nil)
 		req.Host = testDomain
 		resp, err := client.Do(req)
 		if err != nil {
@@ -190,26 +176,14 @@ func TestFastServerLargeHit(t *testing.T) {
 func TestFastServerDropsStalledViewerOfAHit(t *testing.T) {
 	const size = 16 << 20
 	srv, _ := bigOrigin(t, size)
-	root, err := distconfig.Parse(strings.NewReader(configXML(portOf(t, srv), true)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var fastHits atomic.Int64
-	p := &Proxy{Distributions: DistributionsFunc(func(context.Context) ([]Distribution, error) {
-		return []Distribution{{ID: testDist, DomainName: testDomain, Config: distconfig.View(root)}}, nil
-	}), MaxObjectBytes: 32 << 20, ViewerWriteTimeout: 500 * time.Millisecond, testHookFastHit: func() { fastHits.Add(1) }}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fs := p.FastServer(nil)
-	go fs.Serve(ln) //nolint:errcheck // ends with Shutdown
-	t.Cleanup(func() { fs.Shutdown(context.Background()) })
-	fill := &env{front: "http://" + ln.Addr().String(), client: &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}}
+	addr, fs, fastHits := fastEdge(t, srv, func(p *Proxy) {
+		p.MaxObjectBytes, p.ViewerWriteTimeout = 32<<20, 500*time.Millisecond
+	})
+	fill := &env{front: "http://" + addr, client: &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}}
 	if r := fill.get(t, testDomain, "/obj.bin"); len(r.body) != size {
 		t.Fatalf("fill: %d bytes", len(r.body))
 	}
-	stallingGet(t, ln.Addr().String(), "/obj.bin")
+	stallingGet(t, addr, "/obj.bin")
 	deadline := time.Now().Add(10 * time.Second)
 	for fastHits.Load() < 1 {
 		if time.Now().After(deadline) {
@@ -229,4 +203,29 @@ func TestFastServerDropsStalledViewerOfAHit(t *testing.T) {
 	if fastHits.Load() != 1 {
 		t.Errorf("fast path answered %d requests, want the 1 hit", fastHits.Load())
 	}
+}
+
+// fastEdge serves the test distribution, with origin as its origin, on a
+// FastServer on loopback, and counts the requests the fast path answers.
+func fastEdge(t *testing.T, origin *httptest.Server, configure func(*Proxy)) (string, *FastServer, *atomic.Int64) {
+	t.Helper()
+	root, err := distconfig.Parse(strings.NewReader(configXML(portOf(t, origin), true)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits := &atomic.Int64{}
+	p := &Proxy{Distributions: DistributionsFunc(func(context.Context) ([]Distribution, error) {
+		return []Distribution{{ID: testDist, DomainName: testDomain, Config: distconfig.View(root)}}, nil
+	}), testHookFastHit: func() { hits.Add(1) }}
+	if configure != nil {
+		configure(p)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := p.FastServer(nil)
+	go fs.Serve(ln) //nolint:errcheck // ends with Shutdown
+	t.Cleanup(func() { fs.Shutdown(context.Background()) })
+	return ln.Addr().String(), fs, hits
 }
