@@ -199,7 +199,8 @@ func (p *Proxy) fastHit(ctx *fasthttp.RequestCtx) bool {
 			break
 		}
 	}
-	if !plainPath(path) || slices.Contains(query, '#') {
+	// "//x" would be an authority to net/http's request-target parser.
+	if !plainPath(path) || bytes.HasPrefix(path, []byte("//")) || slices.Contains(query, '#') {
 		return false
 	}
 	host := ctx.Request.Header.Host()
@@ -210,7 +211,8 @@ func (p *Proxy) fastHit(ctx *fasthttp.RequestCtx) bool {
 	if c, err := cleanPath(escPath); err != nil || c != escPath {
 		return false
 	}
-	d, ok, err := p.lookupHost(ctx, string(host))
+	// Not ctx as the context: fasthttp reuses it once the handler returns.
+	d, ok, err := p.lookupHost(context.Background(), string(host))
 	if err != nil || !ok || !d.enabled {
 		return false
 	}

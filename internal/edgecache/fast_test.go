@@ -35,28 +35,32 @@ func TestFastServerMatchesNetHTTP(t *testing.T) {
 		// statusOnly: fasthttp itself refuses the request, with a body
 		// of its own.
 		statusOnly bool
+		proto      string // "HTTP/1.1" if empty
 	}
 	big := "/static/big-p.js" // compressible, under a response headers policy
 	steps := []step{
-		{"miss", "GET", testDomain, "/a.txt", nil, false, false},
-		{"hit", "GET", testDomain, "/a.txt", nil, true, false},
-		{"HEAD hit", "HEAD", testDomain, "/a.txt", nil, true, false},
-		{"hit by the distribution's ID host", "GET", strings.ToLower(testDist) + ".localhost", "/a.txt", nil, true, false},
-		{"hit with a query the policy ignores", "GET", testDomain, "/a.txt?x=1", nil, true, false},
-		{"range of a hit", "GET", testDomain, "/a.txt", []string{"Range", "bytes=0-3"}, false, false},
-		{"precondition on a hit", "GET", testDomain, "/a.txt", []string{"If-None-Match", `"nope"`}, false, false},
-		{"escaped path", "GET", testDomain, "/a%2Etxt", nil, false, false},
-		{"dot segment", "GET", testDomain, "/x/../a.txt", nil, false, false},
-		{"policy miss", "GET", testDomain, big, nil, false, false},
-		{"policy hit", "GET", testDomain, big, nil, true, false},
-		{"policy hit, gzip", "GET", testDomain, big, []string{"Accept-Encoding", "gzip"}, true, false},
-		{"CORS request", "GET", testDomain, "/static/cors.js", []string{"Origin", "https://a.example"}, false, false},
-		{"CORS request again", "GET", testDomain, "/static/cors.js", []string{"Origin", "https://a.example"}, false, false},
-		{"not found, cached", "GET", testDomain, "/missing", nil, false, false},
-		{"not found again", "GET", testDomain, "/missing", nil, false, false},
-		{"POST passes through", "POST", testDomain, "/a.txt", nil, false, false},
-		{"unknown host", "GET", "nobody.example", "/a.txt", nil, false, false},
-		{"no Host", "GET", "", "/a.txt", nil, false, true},
+		{"miss", "GET", testDomain, "/a.txt", nil, false, false, ""},
+		{"hit", "GET", testDomain, "/a.txt", nil, true, false, ""},
+		{"HEAD hit", "HEAD", testDomain, "/a.txt", nil, true, false, ""},
+		{"hit by the distribution's ID host", "GET", strings.ToLower(testDist) + ".localhost", "/a.txt", nil, true, false, ""},
+		{"hit with a query the policy ignores", "GET", testDomain, "/a.txt?x=1", nil, true, false, ""},
+		{"range of a hit", "GET", testDomain, "/a.txt", []string{"Range", "bytes=0-3"}, false, false, ""},
+		{"precondition on a hit", "GET", testDomain, "/a.txt", []string{"If-None-Match", `"nope"`}, false, false, ""},
+		{"escaped path", "GET", testDomain, "/a%2Etxt", nil, false, false, ""},
+		{"dot segment", "GET", testDomain, "/x/../a.txt", nil, false, false, ""},
+		{"policy miss", "GET", testDomain, big, nil, false, false, ""},
+		{"policy hit", "GET", testDomain, big, nil, true, false, ""},
+		{"policy hit, gzip", "GET", testDomain, big, []string{"Accept-Encoding", "gzip"}, true, false, ""},
+		{"CORS request", "GET", testDomain, "/static/cors.js", []string{"Origin", "https://a.example"}, false, false, ""},
+		{"CORS request again", "GET", testDomain, "/static/cors.js", []string{"Origin", "https://a.example"}, false, false, ""},
+		{"not found, cached", "GET", testDomain, "/missing", nil, false, false, ""},
+		{"not found again", "GET", testDomain, "/missing", nil, false, false, ""},
+		{"POST passes through", "POST", testDomain, "/a.txt", nil, false, false, ""},
+		{"unknown host", "GET", "nobody.example", "/a.txt", nil, false, false, ""},
+		{"no Host", "GET", "", "/a.txt", nil, false, true, ""},
+		{"HTTP/1.0 hit", "GET", testDomain, "/a.txt", nil, true, false, "HTTP/1.0"},
+		{"HTTP/1.0 miss", "GET", testDomain, "/b.txt", nil, false, false, "HTTP/1.0"},
+		{"a path that starts with //", "GET", testDomain, "//a.txt", nil, false, false, ""},
 	}
 	type answer struct {
 		status int
@@ -84,7 +88,11 @@ func TestFastServerMatchesNetHTTP(t *testing.T) {
 		}
 		var out []answer
 		for _, s := range steps {
-			raw := s.method + " " + s.path + " HTTP/1.1\r\n"
+			proto := s.proto
+			if proto == "" {
+				proto = "HTTP/1.1"
+			}
+			raw := s.method + " " + s.path + " " + proto + "\r\n"
 			if s.host != "" {
 				raw += "Host: " + s.host + "\r\n"
 			}
