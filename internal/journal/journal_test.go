@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -208,4 +209,47 @@ func BenchmarkOpenLookup(b *testing.B) {
 		}
 		j.Close()
 	}
+}
+
+// FuzzLookup: Lookup finds what parsing every line would find (the last
+// created entry of the distribution and reference), whatever the
+// reference, the paths and the torn or foreign lines around them. Lines
+// that hold an entry are written as Append writes them (json.Marshal):
+// an entry spelled otherwise, which no cfinv writes, may be missed (the
+// batch is then sent again and CloudFront answers with the invalidation
+// it has), but what Lookup returns is always such an entry.
+func FuzzLookup(f *testing.F) {
+	line := func(e Entry) string { b, _ := json.Marshal(e); return string(b) }
+	f.Add(line(Entry{DistributionID: "E1", CallerReference: "r1", InvalidationID: "I1", State: StateCreated})+"\n{\"torn", "E1", "r1")
+	f.Add(line(Entry{DistributionID: "E1", CallerReference: `a"b<c>`, InvalidationID: "I2", Paths: []string{`/"reference":"x"`}, State: StateCreated}), "E1", `a"b<c>`)
+	f.Add(line(Entry{DistributionID: "E1", CallerReference: "x", InvalidationID: "I3", State: StateCreated})+"\n"+line(Entry{DistributionID: "E1", CallerReference: "x", State: StateSubmitting}), "E1", "x")
+	f.Fuzz(func(t *testing.T, data, dist, ref string) {
+		var file strings.Builder
+		var want Entry
+		wantOK := false
+		for l := range strings.SplitSeq(data, "\n") {
+			var e Entry
+			if json.Unmarshal([]byte(l), &e) != nil {
+				file.WriteString(l + "\n") // torn or foreign: skipped by both
+				continue
+			}
+			file.WriteString(line(e) + "\n")
+			if created(e) && e.DistributionID == dist && e.CallerReference == ref {
+				want, wantOK = e, true
+			}
+		}
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, FileName), []byte(file.String()), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		j, err := Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer j.Close()
+		got, ok := j.Lookup(dist, ref)
+		if ok != wantOK || !cmp.Equal(got, want) {
+			t.Errorf("Lookup(%q, %q) = %+v, %v; parsing every line gives %+v, %v", dist, ref, got, ok, want, wantOK)
+		}
+	})
 }
