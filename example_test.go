@@ -123,3 +123,29 @@ func ExampleClient_ListPage() {
 	// page of 2
 	// page of 1
 }
+
+// Listing distributions one ListDistributions call at a time, with the
+// marker of the next page.
+func ExampleClient_DistributionsPage() {
+	ctx := context.Background()
+	srv, err := cfinvtest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	cfg := srv.AWSConfig()
+	createDistribution(ctx, cfg)
+
+	c := cfinv.New(cfg)
+	page, next, err := c.DistributionsPage(ctx, "", 10)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, d := range page {
+		fmt.Println(d.Aliases, d.Enabled)
+	}
+	fmt.Println("more:", next != "")
+	// Output:
+	// [www.example.com] true
+	// more: false
+}

@@ -191,14 +191,7 @@ func (p *Proxy) fastHit(ctx *fasthttp.RequestCtx) bool {
 	default:
 		return false
 	}
-	uri := ctx.Request.Header.RequestURI()
-	path, query := uri, []byte(nil)
-	for i, c := range uri {
-		if c == '?' {
-			path, query = uri[:i], uri[i+1:]
-			break
-		}
-	}
+	path, query, _ := bytes.Cut(ctx.Request.Header.RequestURI(), []byte("?"))
 	// "//x" would be an authority to net/http's request-target parser.
 	if !plainPath(path) || bytes.HasPrefix(path, []byte("//")) || slices.Contains(query, '#') {
 		return false
@@ -219,7 +212,7 @@ func (p *Proxy) fastHit(ctx *fasthttp.RequestCtx) bool {
 	rt := p.routeFor(d, escPath)
 	b := &rt.b
 	m := string(method)
-	if !rt.found || !slices.Contains(b.AllowedMethods, m) || !slices.Contains(b.CachedMethods, m) || rt.errs[0] != nil {
+	if !rt.found || !slices.Contains(b.AllowedMethods, m) || !slices.Contains(b.CachedMethods, m) {
 		return false
 	}
 	objPath := escPath
@@ -238,18 +231,15 @@ func (p *Proxy) fastHit(ctx *fasthttp.RequestCtx) bool {
 		key := http.CanonicalHeaderKey(string(k))
 		r.Header[key] = append(r.Header[key], string(v))
 	}
-	if conditionalOrRange(r) {
+	t, err := rt.target(r)
+	if err != nil {
 		return false
 	}
-	rq := &request{p: p, d: d, t: rt.targets[0], pol: &rt.pol, headers: rt.headers, forward: rt.forward, r: r, objPath: objPath}
-	if rq.headers != nil && rq.headers.cors != nil && r.Header.Get("Origin") != "" {
+	rq := rt.request(p, d, t, r, "", objPath)
+	if !rq.plainRequest() {
 		return false
 	}
-	rq.key = objPath
-	if q := rq.pol.keyQuery(string(query)); q != "" {
-		rq.key += "?" + q
-	}
-	rq.variant = rq.pol.variant(r)
+	rq.setKey(string(query))
 	compress := b.Compress && rq.pol.gzip
 
 	c := p.cache

@@ -51,8 +51,7 @@ const cfIDPlaceholder = "\x00cf-id"
 // plain hit (respond then serves it).
 func (rq *request) respondHit(w http.ResponseWriter, o *object, now time.Time, compress bool) bool {
 	r := rq.r
-	if rq.errPage || o.status != http.StatusOK || conditionalOrRange(r) ||
-		rq.headers != nil && rq.headers.cors != nil && r.Header.Get("Origin") != "" {
+	if rq.errPage || o.status != http.StatusOK || !rq.plainRequest() {
 		return false
 	}
 	hh := rq.hitHeaders(o, compress)
@@ -69,6 +68,13 @@ func (rq *request) respondHit(w http.ResponseWriter, o *object, now time.Time, c
 		rq.p.writeBody(w, hh.body)
 	}
 	return true
+}
+
+// plainRequest reports whether the request may be answered as a plain
+// hit: no range, no precondition and, when the behaviour has a CORS
+// config, no Origin.
+func (rq *request) plainRequest() bool {
+	return !conditionalOrRange(rq.r) && !(rq.headers != nil && rq.headers.cors != nil && rq.r.Header.Get("Origin") != "")
 }
 
 // buildHit builds o's plain-hit headers for compression case c.

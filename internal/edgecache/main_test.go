@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http/httptest"
 	"os"
 	"testing"
 )
@@ -30,7 +31,7 @@ func TestMain(m *testing.M) {
 func serveFront(t testing.TB, p *Proxy) string {
 	t.Helper()
 	if !fastFront {
-		front := newHTTPTestServer(p)
+		front := httptest.NewServer(p)
 		t.Cleanup(front.Close)
 		return front.URL
 	}

@@ -301,11 +301,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rq.passThrough(w)
 		return
 	}
-	rq.key = objPath
-	if q := rq.pol.keyQuery(r.URL.RawQuery); q != "" {
-		rq.key += "?" + q
-	}
-	rq.variant = rq.pol.variant(r)
+	rq.setKey(r.URL.RawQuery)
 	rq.serve(w, b.Compress && rq.pol.gzip)
 }
 
@@ -331,7 +327,22 @@ func (p *Proxy) newRequest(w http.ResponseWriter, r *http.Request, d *resolved, 
 		p.logger().LogAttrs(ctx, slog.LevelDebug, "edge custom cache policy unknown, legacy defaults used",
 			slog.String("distribution", d.id), slog.String("policy", b.CachePolicyID))
 	}
-	return &request{p: p, d: d, t: t, pol: &rt.pol, headers: rt.headers, forward: rt.forward, r: r, cfID: cfID, objPath: objPath}, true
+	return rt.request(p, d, t, r, cfID, objPath), true
+}
+
+// request is a viewer request r for objPath through rt, to origin target t.
+func (rt *route) request(p *Proxy, d *resolved, t originTarget, r *http.Request, cfID, objPath string) *request {
+	return &request{p: p, d: d, t: t, pol: &rt.pol, headers: rt.headers, forward: rt.forward, r: r, cfID: cfID, objPath: objPath}
+}
+
+// setKey sets the request's cache key (its object path, plus the query
+// string the cache policy keys on) and its variant.
+func (rq *request) setKey(rawQuery string) {
+	rq.key = rq.objPath
+	if q := rq.pol.keyQuery(rawQuery); q != "" {
+		rq.key += "?" + q
+	}
+	rq.variant = rq.pol.variant(rq.r)
 }
 
 // request is one viewer request being served.

@@ -166,9 +166,6 @@ type env struct {
 	client *http.Client
 }
 
-// newHTTPTestServer is httptest.NewServer, for serveFront.
-func newHTTPTestServer(h http.Handler) *httptest.Server { return httptest.NewServer(h) }
-
 func newEnv(t testing.TB, configure func(*Proxy)) *env {
 	t.Helper()
 	return newEnvConfig(t, configure, nil)

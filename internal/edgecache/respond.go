@@ -160,7 +160,7 @@ func (rq *request) serveErrorPage(w http.ResponseWriter, er distconfig.ErrorResp
 		return
 	}
 	sub.errPage, sub.status = true, code
-	sub.key, sub.variant = sub.objPath, sub.pol.variant(r)
+	sub.setKey("") // an error page is keyed on its path alone
 	sub.serve(w, b.Compress && sub.pol.gzip)
 }
 

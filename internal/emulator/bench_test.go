@@ -19,13 +19,7 @@ import (
 // BenchmarkCreateInvalidationBolt measures one (unsigned) CreateInvalidation
 // through the real SDK client against a bbolt store that fsyncs each commit.
 func BenchmarkCreateInvalidationBolt(b *testing.B) {
-	st, err := store.OpenBolt(filepath.Join(b.TempDir(), "state.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	srv := httptest.NewServer(emulator.New(emulator.Options{Store: st}).Handler())
-	defer srv.Close()
+	srv := boltServer(b)
 	cf := newClient(srv)
 	out, err := cf.CreateDistribution(b.Context(), &cloudfront.CreateDistributionInput{DistributionConfig: sdkConfig("bench")})
 	if err != nil {
@@ -44,13 +38,7 @@ func BenchmarkCreateInvalidationBolt(b *testing.B) {
 // BenchmarkCreateInvalidationBoltParallel is BenchmarkCreateInvalidationBolt
 // from 16 concurrent clients, the load the store's group commit is for.
 func BenchmarkCreateInvalidationBoltParallel(b *testing.B) {
-	st, err := store.OpenBolt(filepath.Join(b.TempDir(), "state.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	srv := httptest.NewServer(emulator.New(emulator.Options{Store: st}).Handler())
-	defer srv.Close()
+	srv := boltServer(b)
 	// Enough idle connections that 16 clients never redial.
 	cf := harness.SDK(srv.URL, harness.Credentials("AKIDTEST", "secret", ""),
 		harness.HTTPClient(&http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 32}}))
@@ -71,4 +59,17 @@ func BenchmarkCreateInvalidationBoltParallel(b *testing.B) {
 			}
 		}
 	})
+}
+
+// boltServer is the emulator on loopback over a bbolt store that fsyncs
+// each commit, closed when the benchmark ends.
+func boltServer(b *testing.B) *httptest.Server {
+	st, err := store.OpenBolt(filepath.Join(b.TempDir(), "state.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	srv := httptest.NewServer(emulator.New(emulator.Options{Store: st}).Handler())
+	b.Cleanup(srv.Close)
+	return srv
 }
