@@ -6,12 +6,18 @@
 // rounds runs both, in alternating order, so load on a shared machine falls
 // on both sides alike. It prints, per server and operation, the median and
 // range of req/s over the rounds and the median p50/p99 latency as a
-// Markdown table, then the cfinv/moto ratio (median and range of the
-// per-round ratios) and the load average at the start and the end.
+// Markdown table, then the ratio of every pair of servers (median and range
+// of the per-round ratios) and the load average at the start and the end.
 //
 // Usage (from the repository root):
 //
 //	go run ./bench/api -n 2000 -c 16 -rounds 5
+//	go run ./bench/api -n 6000 -c 16 -rounds 3 -targets cfinv,moto,floor -before /tmp/cfinv-before
+//
+// Besides cfinv and moto, -targets takes floor, a server that answers
+// every request with a fixed response and does no work (floor.go): the
+// most this driver reaches on this machine. -before adds an earlier cfinv
+// binary, so a change is measured against its parent in one run.
 //
 // It builds cmd/cfinv unless -cfinv names a binary, starts both servers
 // (cfinv serve with a throw-away data directory, moto_server) on free
@@ -55,9 +61,22 @@ func main() {
 	rounds := flag.Int("rounds", 5, "rounds; each runs every server once, in alternating order")
 	cfinvBin := flag.String("cfinv", "", "cfinv binary (default: build ./cmd/cfinv)")
 	moto := flag.String("moto", "moto_server", "moto_server executable")
-	targets := flag.String("targets", "cfinv,moto", "comma-separated servers to run: cfinv, moto")
+	before := flag.String("before", "", "an earlier cfinv binary, run as the server \"before\" (adds it to -targets)")
+	targets := flag.String("targets", "cfinv,moto", "comma-separated servers to run: cfinv, before, moto, floor")
+	floorAddr := flag.String("serve-floor", "", "run only the floor server on this `address` (used by the floor target)")
 	flag.Parse()
-	if err := run(*n, *c, *rounds, *cfinvBin, *moto, strings.Split(*targets, ",")); err != nil {
+	if *floorAddr != "" {
+		if err := serveFloor(*floorAddr); err != nil {
+			fmt.Fprintln(os.Stderr, "bench/api: floor:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	list := strings.Split(*targets, ",")
+	if *before != "" && !slices.Contains(list, "before") {
+		list = slices.Insert(list, 1, "before")
+	}
+	if err := run(*n, *c, *rounds, *cfinvBin, *before, *moto, list); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/api:", err)
 		os.Exit(1)
 	}
@@ -71,7 +90,7 @@ type server struct {
 	rows     map[string][]row // by operation, one per round
 }
 
-func run(n, c, rounds int, cfinvBin, moto string, targets []string) error {
+func run(n, c, rounds int, cfinvBin, beforeBin, moto string, targets []string) error {
 	if rounds < 1 || n < 1 || c < 1 {
 		return fmt.Errorf("-n %d, -c %d, -rounds %d: each must be at least 1", n, c, rounds)
 	}
@@ -98,10 +117,17 @@ func run(n, c, rounds int, cfinvBin, moto string, targets []string) error {
 				}
 			}
 			s.endpoint, s.stop, err = startCfinv(cfinvBin, filepath.Join(tmp, "cfinv-data"))
+		case "before":
+			if beforeBin == "" {
+				return fmt.Errorf("target before needs -before BINARY")
+			}
+			s.endpoint, s.stop, err = startCfinv(beforeBin, filepath.Join(tmp, "before-data"))
 		case "moto":
 			s.endpoint, s.stop, err = startMoto(moto)
+		case "floor":
+			s.endpoint, s.stop, err = startFloor()
 		default:
-			return fmt.Errorf("unknown target %q, want cfinv or moto", target)
+			return fmt.Errorf("unknown target %q, want cfinv, before, moto or floor", target)
 		}
 		if err != nil {
 			return err
@@ -145,18 +171,20 @@ func run(n, c, rounds int, cfinvBin, moto string, targets []string) error {
 				ms(time.Duration(median(column(rows, func(r row) float64 { return float64(r.p99) })))), errs)
 		}
 	}
-	if len(servers) == 2 {
-		a, b := servers[0], servers[1]
-		fmt.Println()
-		for _, op := range []string{"CreateInvalidation", "GetInvalidation"} {
-			// Per-round ratios: each round's two runs were neighbours
-			// in time, so their ratio is the least disturbed by load.
-			var ratios []float64
-			for i := range a.rows[op] {
-				ratios = append(ratios, a.rows[op][i].rps/b.rows[op][i].rps)
+	for i, a := range servers {
+		for _, b := range servers[i+1:] {
+			fmt.Println()
+			for _, op := range []string{"CreateInvalidation", "GetInvalidation"} {
+				// Per-round ratios: each round's runs were neighbours
+				// in time, so their ratio is the least disturbed by
+				// load.
+				var ratios []float64
+				for i := range a.rows[op] {
+					ratios = append(ratios, a.rows[op][i].rps/b.rows[op][i].rps)
+				}
+				slices.Sort(ratios)
+				fmt.Printf("%s: %s / %s = %.2f× (median of %d rounds; range %.2f–%.2f×)\n", op, a.name, b.name, median(ratios), len(ratios), ratios[0], ratios[len(ratios)-1])
 			}
-			slices.Sort(ratios)
-			fmt.Printf("%s: %s / %s = %.1f× (median of %d rounds; range %.1f–%.1f×)\n", op, a.name, b.name, median(ratios), len(ratios), ratios[0], ratios[len(ratios)-1])
 		}
 	}
 	fmt.Printf("\nload average at the end: %s\n", loadavg())

@@ -2,7 +2,9 @@ package emulator
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
+	"sync"
 )
 
 // implemented names the operations the emulator serves. Every other
@@ -100,24 +102,47 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("/", s.notImplemented)
 }
 
+// route is one entry of operations, split once: the URI's segments and the
+// query parameter (and value) the operation is told apart by.
+type route struct {
+	method, name       string
+	segments           []string
+	queryKey, queryVal string
+	hasQuery, hasVal   bool
+}
+
+// routeTable is operations as routes, built on first use.
+var routeTable = sync.OnceValue(func() []route {
+	out := make([]route, len(operations))
+	for i, op := range operations {
+		uri, query, hasQuery := strings.Cut(op.uri, "?")
+		key, val, hasVal := strings.Cut(query, "=")
+		out[i] = route{method: op.method, name: op.name, segments: strings.Split(uri, "/"),
+			queryKey: key, queryVal: val, hasQuery: hasQuery, hasVal: hasVal}
+	}
+	return out
+})
+
 // operationOf returns the name of the CloudFront operation r calls, or ""
 // when r matches none.
 func operationOf(r *http.Request) string {
 	path := strings.Split(strings.TrimSuffix(r.URL.Path, "/"), "/")
-	q := r.URL.Query()
-	for _, op := range operations {
-		if op.method != r.Method {
+	var q url.Values // parsed only for an operation told apart by its query
+	for i := range routeTable() {
+		rt := &routeTable()[i]
+		if rt.method != r.Method || len(rt.segments) != len(path) {
 			continue
 		}
-		uri, query, hasQuery := strings.Cut(op.uri, "?")
-		if hasQuery {
-			key, val, hasVal := strings.Cut(query, "=")
-			if !q.Has(key) || (hasVal && q.Get(key) != val) {
+		if rt.hasQuery {
+			if q == nil {
+				q = r.URL.Query()
+			}
+			if !q.Has(rt.queryKey) || (rt.hasVal && q.Get(rt.queryKey) != rt.queryVal) {
 				continue
 			}
 		}
-		if matchSegments(strings.Split(uri, "/"), path) {
-			return op.name
+		if matchSegments(rt.segments, path) {
+			return rt.name
 		}
 	}
 	return ""

@@ -20,7 +20,9 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cfinv/cfinv/internal/store"
@@ -245,20 +247,39 @@ func authError(err error) *apiError {
 	return errorf("AccessDenied", "Access denied: %v", err)
 }
 
+// xmlWriter is a buffer and an XML encoder writing to it, reused across
+// responses: an encoder allocates a 4 KiB write buffer of its own.
+type xmlWriter struct {
+	buf bytes.Buffer
+	enc *xml.Encoder
+}
+
+var xmlWriters = sync.Pool{New: func() any {
+	x := &xmlWriter{}
+	x.enc = xml.NewEncoder(&x.buf)
+	return x
+}}
+
 // writeXML encodes v and sends it with status.
 func (s *Server) writeXML(w http.ResponseWriter, r *http.Request, status int, v any) {
-	var b bytes.Buffer
-	b.WriteString(xml.Header)
-	if err := xml.NewEncoder(&b).Encode(v); err != nil {
+	x := xmlWriters.Get().(*xmlWriter)
+	x.buf.Reset()
+	x.buf.WriteString(xml.Header)
+	if err := x.enc.Encode(v); err != nil {
+		// An encoder that failed half-way may hold open elements: not
+		// reused.
 		s.writeError(w, r, errorf("InternalFailure", "encode response: %v", err))
 		return
 	}
-	s.writeRaw(w, status, b.Bytes())
+	s.writeRaw(w, status, x.buf.Bytes())
+	if x.buf.Cap() <= 64<<10 {
+		xmlWriters.Put(x)
+	}
 }
 
 func (s *Server) writeRaw(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "text/xml")
-	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
@@ -318,13 +339,50 @@ func newID(prefix string, n int, alphabet string) string {
 	return string(out)
 }
 
+// idGenerator makes invalidation IDs that sort in the order they were
+// made: "I" and 13 base-36 digits (0-9 before A-Z, as in ASCII) of a
+// number whose high bits are the Unix time in milliseconds and whose low
+// idCounterBits count within the millisecond from a random start. They
+// look like CloudFront's (which clients treat as opaque) and they keep a
+// burst of creates on the last pages of the store's ID index instead of one
+// random page each: half the pages written per create (cfinv issue 16).
+// The random start keeps IDs made after a restart with a clock that went
+// back from repeating earlier ones; a repeat would be refused by the store
+// and the create retried with the next ID.
+type idGenerator struct {
+	mu   sync.Mutex
+	last uint64
+}
+
+const idCounterBits = 20
+
+var invalidationIDs idGenerator
+
+// next returns the next ID at the time now.
+func (g *idGenerator) next(now time.Time) string {
+	var r [4]byte
+	_, _ = rand.Read(r[:])
+	start := uint64(now.UnixMilli())<<idCounterBits | uint64(r[0])<<11 | uint64(r[1])<<3 | uint64(r[2]&7)
+	g.mu.Lock()
+	v := max(start, g.last+1)
+	g.last = v
+	g.mu.Unlock()
+	const digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	b := [14]byte{'I'}
+	for i := len(b) - 1; i > 0; i-- {
+		b[i] = digits[v%36]
+		v /= 36
+	}
+	return string(b[:])
+}
+
 const (
 	upperAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 	lowerAlnum = "abcdefghijklmnopqrstuvwxyz0123456789"
 )
 
 func newDistributionID() string { return newID("E", 13, upperAlnum) }
-func newInvalidationID() string { return newID("I", 13, upperAlnum) }
+func newInvalidationID() string { return invalidationIDs.next(time.Now()) }
 func newETag() string           { return newID("E", 13, upperAlnum) }
 func newDomainName() string     { return newID("d", 13, lowerAlnum) + ".cloudfront.net" }
 func (s *Server) arn(id string) string {

@@ -61,6 +61,40 @@ type Verifier struct {
 	// CloudFront does. Off by default because SDKs given an endpoint override
 	// sign for whatever region they are configured with.
 	StrictRegion bool
+
+	// keys caches derived signing keys: four HMACs per request saved, as a
+	// client's key, date and region repeat from request to request.
+	keys signingKeys
+}
+
+// signingKeys is a small cache of derived signing keys by secret and
+// scope. It is emptied when full, so made-up scopes cannot grow it.
+type signingKeys struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+// maxSigningKeys bounds the cache.
+const maxSigningKeys = 64
+
+// get returns the signing key of secret for the scope, deriving it on a
+// miss.
+func (c *signingKeys) get(secret, date, region, svc string) []byte {
+	id := secret + "\x00" + date + "\x00" + region + "\x00" + svc
+	c.mu.Lock()
+	k, ok := c.m[id]
+	c.mu.Unlock()
+	if ok {
+		return k
+	}
+	k = signingKey(secret, date, region, svc)
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxSigningKeys {
+		c.m = make(map[string][]byte, maxSigningKeys)
+	}
+	c.m[id] = k
+	c.mu.Unlock()
+	return k
 }
 
 // credential is what a request claims about who signed it and how.
@@ -125,7 +159,7 @@ func (v *Verifier) authenticate(r *http.Request, body []byte) (secret string, er
 	if v.StrictRegion && c.region != StrictRegionName {
 		return secret, newError(CodeSignatureDoesNotMatch, fmt.Sprintf("Credential should be scoped to a valid region, not '%s'.", c.region))
 	}
-	if err := verifySignature(r, body, c, secret); err != nil {
+	if err := verifySignature(r, body, c, v.keys.get(secret, c.scopeDate, c.region, c.service)); err != nil {
 		return secret, err
 	}
 	return secret, checkClaimedHash(r, body)
@@ -396,7 +430,7 @@ func (c *credential) setDate(d string) error {
 // services sign the already-escaped path; aws-sdk-go-v2 and botocore both do
 // this). botocore additionally removes "." and ".." segments and empty
 // segments before encoding, aws-sdk-go-v2 does not; both forms are accepted.
-func verifySignature(r *http.Request, body []byte, c *credential, secret string) error {
+func verifySignature(r *http.Request, body []byte, c *credential, key []byte) error {
 	escaped := r.URL.EscapedPath()
 	if escaped == "" {
 		escaped = "/"
@@ -405,7 +439,6 @@ func verifySignature(r *http.Request, body []byte, c *credential, secret string)
 	if raw := encodePath(escaped); raw != uris[0] {
 		uris = append(uris, raw)
 	}
-	key := signingKey(secret, c.scopeDate, c.region, c.service)
 	scope := strings.Join([]string{c.scopeDate, c.region, c.service, terminator}, "/")
 	var firstCanon, firstSTS string
 	for i, uri := range uris {

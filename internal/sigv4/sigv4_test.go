@@ -491,3 +491,23 @@ func TestCanonicalQuery(t *testing.T) {
 		}
 	}
 }
+
+// TestSigningKeyCache checks that cached signing keys are the derived ones
+// and that scopes a client makes up cannot grow the cache past its bound.
+func TestSigningKeyCache(t *testing.T) {
+	var c signingKeys
+	for i := range 3 * maxSigningKeys {
+		region := fmt.Sprintf("region-%d", i%(2*maxSigningKeys))
+		got := c.get("secret", "20261201", region, "cloudfront")
+		if want := signingKey("secret", "20261201", region, "cloudfront"); !bytes.Equal(got, want) {
+			t.Fatalf("key for %s = %x, want %x", region, got, want)
+		}
+		if len(c.m) > maxSigningKeys {
+			t.Fatalf("cache holds %d keys, want at most %d", len(c.m), maxSigningKeys)
+		}
+	}
+	// Another secret with the same scope gets its own key.
+	if bytes.Equal(c.get("a", "20261201", "us-east-1", "cloudfront"), c.get("b", "20261201", "us-east-1", "cloudfront")) {
+		t.Error("two secrets share one cached key")
+	}
+}
