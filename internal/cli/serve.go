@@ -45,6 +45,7 @@ type serveOptions struct {
 	EdgeCacheSize   string
 	EdgeServer      string // edgeNetHTTP or edgeFastHTTP
 	S3Origins       []string
+	PprofAddr       string // "" (the default): no profiles
 	Faults          faultOptions
 
 	// Listener, when not nil, is served instead of listening on Addr
@@ -122,6 +123,11 @@ when it does. SIGINT or SIGTERM shuts it down gracefully.`,
 				return flagErrorf("invalid --edge-cache-size %q: want a size from 1MiB to 1TiB, such as 256MiB or 2GB", opts.EdgeCacheSize)
 			}
 			opts.edgeBytes = int64(n)
+			if opts.PprofAddr != "" {
+				if err := checkPprofAddr(opts.PprofAddr); err != nil {
+					return err
+				}
+			}
 			if opts.s3, err = parseS3Origins(opts.S3Origins); err != nil {
 				return err
 			}
@@ -149,6 +155,9 @@ when it does. SIGINT or SIGTERM shuts it down gracefully.`,
 	f.StringVar(&opts.EdgeCacheSize, "edge-cache-size", "256MiB", "byte `budget` of the edge cache (least recently used objects are evicted beyond it)")
 	enumVar(f, &opts.EdgeServer, "edge-server", edgeNetHTTP, []string{edgeNetHTTP, edgeFastHTTP}, "HTTP server of the edge: net/http, or fasthttp (faster cache hits; every Date is the edge's clock)")
 	f.StringArrayVar(&opts.S3Origins, "s3-origin", nil, "serve S3 origin `bucket=DIR|URL` from a local directory or HTTP server (repeatable)")
+	if pprofHandler != nil {
+		f.StringVar(&opts.PprofAddr, "pprof-addr", "", "serve Go's runtime profiles at http://`host:port`/debug/pprof/ (loopback only; default off)")
+	}
 	addFaultFlags(f, &opts.Faults)
 	return cmd
 }
@@ -354,6 +363,28 @@ func serveRun(ctx context.Context, opts *serveOptions) error {
 		fmt.Fprintf(w, "cfinv serve: edge cache on http://%s%s (Host: a distribution's domain name, or ID.localhost)\n", edgeLn.Addr(), server)
 	}
 
+	var pprofSrv *http.Server
+	if opts.PprofAddr != "" {
+		if pprofHandler == nil {
+			ln.Close()
+			if edgeLn != nil {
+				edgeLn.Close()
+			}
+			return fmt.Errorf("--pprof-addr needs cfinv built with -tags pprof")
+		}
+		pprofLn, err := listenPprof(opts.PprofAddr)
+		if err != nil {
+			ln.Close()
+			if edgeLn != nil {
+				edgeLn.Close()
+			}
+			return err
+		}
+		pprofSrv = pprofServer(logger)
+		go func() { _ = pprofSrv.Serve(pprofLn) }()
+		fmt.Fprintf(w, "cfinv serve: profiles on %s\n", pprofURL(pprofLn))
+	}
+
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
 	if edgeSrv != nil {
@@ -377,6 +408,11 @@ func serveRun(ctx context.Context, opts *serveOptions) error {
 		if err := edgeSrv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) && serveErr == nil {
 			serveErr = fmt.Errorf("shut down the edge: %w", err)
 		}
+	}
+	if pprofSrv != nil {
+		// A profile being taken is cut short: nothing of the server's
+		// state depends on it.
+		_ = pprofSrv.Close()
 	}
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) && serveErr == nil {
 		serveErr = fmt.Errorf("shut down: %w", err)

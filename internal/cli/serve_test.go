@@ -63,19 +63,7 @@ func TestServeFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ios, _, _, _ := TestIO()
-			getenv := func(k string) string { return tt.env[k] }
-			var got *serveOptions
-			root := NewRootCmd(&Deps{IO: ios, Getenv: getenv, Now: time.Now})
-			// Replace the real serve command with one that captures opts.
-			for _, c := range root.Commands() {
-				if c.Name() == "serve" {
-					root.RemoveCommand(c)
-				}
-			}
-			root.AddCommand(newServeCmd(&Deps{IO: ios, Getenv: getenv, Now: time.Now}, func(o *serveOptions) error { got = o; return nil }))
-			root.SetArgs(append([]string{"serve"}, tt.args...))
-			err := root.Execute()
+			got, err := parseServe(tt.args, tt.env)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("got error %v, want one containing %q", err, tt.err)
@@ -96,6 +84,24 @@ func TestServeFlags(t *testing.T) {
 			}
 		})
 	}
+}
+
+// parseServe runs `cfinv serve ARGS` with env as the environment up to the
+// point where it would serve, and returns the options it would serve with.
+func parseServe(args []string, env map[string]string) (*serveOptions, error) {
+	ios, _, _, _ := TestIO()
+	getenv := func(k string) string { return env[k] }
+	var got *serveOptions
+	root := NewRootCmd(&Deps{IO: ios, Getenv: getenv, Now: time.Now})
+	// Replace the real serve command with one that captures opts.
+	for _, c := range root.Commands() {
+		if c.Name() == "serve" {
+			root.RemoveCommand(c)
+		}
+	}
+	root.AddCommand(newServeCmd(&Deps{IO: ios, Getenv: getenv, Now: time.Now}, func(o *serveOptions) error { got = o; return nil }))
+	root.SetArgs(append([]string{"serve"}, args...))
+	return got, root.Execute()
 }
 
 type runningServer struct {
