@@ -174,12 +174,18 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 				s.writeError(rec, r, errorf("InternalFailure", "The server encountered an internal error. Please try again."))
 			}
 		}
-		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", rec.status,
-			"code", rec.code, "duration", time.Since(start), "request_id", id}
-		if rec.detail != "" {
-			attrs = append(attrs, "detail", rec.detail)
+		if !s.log.Enabled(r.Context(), slog.LevelInfo) {
+			return
 		}
-		s.log.Info("request", attrs...)
+		attrs := [7]slog.Attr{slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", rec.status), slog.String("code", rec.code),
+			slog.Duration("duration", time.Since(start)), slog.String("request_id", id)}
+		n := 6
+		if rec.detail != "" {
+			attrs[n] = slog.String("detail", rec.detail)
+			n++
+		}
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs[:n]...)
 	}()
 
 	body, err := s.readBody(rec, r)
