@@ -245,6 +245,9 @@ func serveKeys(opts *serveOptions) (keys map[string]string, keyFile string, crea
 }
 
 func serveRun(ctx context.Context, opts *serveOptions) error {
+	if opts.PprofAddr != "" && pprofHandler == nil {
+		return fmt.Errorf("--pprof-addr needs cfinv built with -tags pprof")
+	}
 	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
 	}
@@ -365,13 +368,6 @@ func serveRun(ctx context.Context, opts *serveOptions) error {
 
 	var pprofSrv *http.Server
 	if opts.PprofAddr != "" {
-		if pprofHandler == nil {
-			ln.Close()
-			if edgeLn != nil {
-				edgeLn.Close()
-			}
-			return fmt.Errorf("--pprof-addr needs cfinv built with -tags pprof")
-		}
 		pprofLn, err := listenPprof(opts.PprofAddr)
 		if err != nil {
 			ln.Close()
@@ -382,7 +378,7 @@ func serveRun(ctx context.Context, opts *serveOptions) error {
 		}
 		pprofSrv = pprofServer(logger)
 		go func() { _ = pprofSrv.Serve(pprofLn) }()
-		fmt.Fprintf(w, "cfinv serve: profiles on %s\n", pprofURL(pprofLn))
+		fmt.Fprintf(w, "cfinv serve: profiles on http://%s/debug/pprof/\n", pprofLn.Addr())
 	}
 
 	errc := make(chan error, 2)

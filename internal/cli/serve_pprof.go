@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -49,6 +48,3 @@ func listenPprof(addr string) (net.Listener, error) {
 	}
 	return ln, nil
 }
-
-// pprofURL is where the profiles are, for the start-up banner.
-func pprofURL(ln net.Listener) string { return fmt.Sprintf("http://%s/debug/pprof/", ln.Addr()) }

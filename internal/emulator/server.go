@@ -366,7 +366,7 @@ var invalidationIDs idGenerator
 
 // next returns the next ID at the time now.
 func (g *idGenerator) next(now time.Time) string {
-	var r [4]byte
+	var r [3]byte // 19 random bits of the counter's start
 	_, _ = rand.Read(r[:])
 	start := uint64(now.UnixMilli())<<idCounterBits | uint64(r[0])<<11 | uint64(r[1])<<3 | uint64(r[2]&7)
 	g.mu.Lock()
