@@ -45,14 +45,15 @@ func signedServer(b *testing.B) (http.Handler, string) {
 			return benchSecret, id == benchKeyID
 		}},
 	})
-	srv := httptest.NewServer(api.Handler())
+	h := api.Handler()
+	srv := httptest.NewServer(h)
 	b.Cleanup(srv.Close)
 	cf := harness.SDK(srv.URL, harness.Credentials(benchKeyID, benchSecret, ""), harness.HTTPClient(srv.Client()))
 	out, err := cf.CreateDistribution(b.Context(), &cloudfront.CreateDistributionInput{DistributionConfig: sdkConfig("bench")})
 	if err != nil {
 		b.Fatal(err)
 	}
-	return api.Handler(), *out.Distribution.Id
+	return h, *out.Distribution.Id
 }
 
 // signed returns a request signed like the SDK signs it.

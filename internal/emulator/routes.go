@@ -128,8 +128,11 @@ var routeTable = sync.OnceValue(func() []route {
 func operationOf(r *http.Request) string {
 	path := strings.Split(strings.TrimSuffix(r.URL.Path, "/"), "/")
 	var q url.Values // parsed only for an operation told apart by its query
-	for i := range routeTable() {
-		rt := &routeTable()[i]
+	routes := routeTable()
+	for i := range routes {
+		rt := &routes[i]
+		// The length first: most routes are out before any query is
+		// parsed.
 		if rt.method != r.Method || len(rt.segments) != len(path) {
 			continue
 		}
