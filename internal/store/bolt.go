@@ -17,12 +17,13 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 )
 
-// Bolt is a Store in a bbolt file. Every change is made in a bbolt
-// read-write transaction, and bbolt fsyncs each commit (its NoSync option
-// is left false), so a write acknowledged by a nil error survives a crash
-// or a kill -9 of the process. Concurrent CreateInvalidation calls share
-// one transaction and one fsync (group commit, bolt_commit.go); each is
-// still answered only after its commit.
+// Bolt is a Store in a bbolt file and its create log. Every change is
+// fsync'd before it is acknowledged, so a write acknowledged by a nil error
+// survives a crash or a kill -9 of the process: changes other than
+// CreateInvalidation are bbolt read-write transactions, which bbolt fsyncs
+// (its NoSync option is left false); concurrent CreateInvalidation calls
+// share one append to the create log and one fdatasync (group commit,
+// bolt_commit.go, bolt_log.go), each still answered only after it.
 //
 // Layout (bucket names are part of the file format):
 //
@@ -36,18 +37,37 @@ import (
 //	    running/            ID -> 8-byte big-endian CompleteAt (Unix ns)
 //	resources/<kind>/       origin access controls, policies, keys (see
 //	                        bolt_resource.go)
+//	create-log/applied      8-byte big-endian LSN of the last create-log
+//	                        record moved into the file (bolt_log.go)
 //
 // running/ is the in-progress index: it holds only invalidations whose
-// deadline had not passed when last looked at, and write transactions
-// prune it, so admission and counting never scan completed invalidations.
+// deadline had not passed when last looked at, and checkpoints prune it,
+// so admission and counting never scan completed invalidations.
+//
+// New invalidations first go to the create log, a file beside this one
+// (path + "-log"), and are moved into it in batches; see bolt_log.go.
 type Bolt struct {
 	db *bolt.DB
 
+	// writeMu orders the commit loop's groups and checkpoints with every
+	// other read-write transaction, each of which first applies the
+	// overlay (bolt_log.go).
+	writeMu sync.Mutex
+	log     *createLog
+	ov      *overlay
+	// seqs caches each distribution's last assigned invalidation
+	// sequence number (writeMu); read-write transactions empty it.
+	seqs map[string]uint64
+	// every and idle are checkpointEvery and checkpointIdle at open.
+	every int
+	idle  time.Duration
+
 	// The commit loop (bolt_commit.go).
-	ops       chan *commitOp
+	ops       chan *createOp
 	quit      chan struct{}
 	loopDone  chan struct{}
 	closeOnce sync.Once
+	closeErr  error
 }
 
 var _ Store = (*Bolt)(nil)
@@ -61,6 +81,10 @@ var (
 	bktOrder     = []byte("order")
 	bktRefs      = []byte("refs")
 	bktRunning   = []byte("running")
+	// bktLog holds keyApplied: the LSN of the last create-log record
+	// moved into the file.
+	bktLog     = []byte("create-log")
+	keyApplied = []byte("applied")
 )
 
 // OpenBolt opens (creating if needed, mode 0600) the bbolt file at path. It
@@ -92,7 +116,7 @@ func OpenBolt(path string) (*Bolt, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bktDists, bktDistOrder, bktDistRefs, bktInvs, bktResources} {
+		for _, name := range [][]byte{bktDists, bktDistOrder, bktDistRefs, bktInvs, bktResources, bktLog} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -103,9 +127,67 @@ func OpenBolt(path string) (*Bolt, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("open store %s: create buckets: %w", path, err)
 	}
-	b := &Bolt{db: db}
+	b := &Bolt{db: db, ov: newOverlay(), seqs: map[string]uint64{}, every: checkpointEvery, idle: checkpointIdle}
+	if err := b.recoverLog(path + logSuffix); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
 	b.startCommitLoop()
 	return b, nil
+}
+
+// recoverLog opens the create log and moves the records a crash left in
+// it (those above the file's applied LSN) into the file, in one
+// transaction, then empties the log. A record that passes its checksum
+// but does not decode, or names a distribution the file lacks, gives a
+// *CorruptError naming the log.
+func (b *Bolt) recoverLog(path string) error {
+	log, recs, err := openLog(path)
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	var applied uint64
+	err = b.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bktLog).Get(keyApplied); len(v) == 8 {
+			applied = binary.BigEndian.Uint64(v)
+		}
+		return nil
+	})
+	if err != nil {
+		log.close()
+		return fmt.Errorf("open store %s: %w", b.db.Path(), err)
+	}
+	var entries []*overlayInv
+	last := applied
+	for _, r := range recs {
+		last = max(last, r.lsn)
+		if r.lsn <= applied {
+			continue
+		}
+		var inv Invalidation
+		if err := decodeStrict(r.payload, &inv); err != nil {
+			log.close()
+			return &CorruptError{Path: path, Reason: fmt.Sprintf("create-log record %d does not decode", r.lsn), Err: err}
+		}
+		entries = append(entries, &overlayInv{inv: &inv, json: r.payload, lsn: r.lsn})
+	}
+	if len(entries) > 0 {
+		err := b.db.Update(func(tx *bolt.Tx) error { return applyEntries(tx, entries) })
+		if errors.Is(err, ErrNoDistribution) {
+			log.close()
+			return &CorruptError{Path: path, Reason: "the create log holds invalidations of a distribution " + b.db.Path() + " does not have; it belongs with another state file", Err: err}
+		} else if err != nil {
+			log.close()
+			return fmt.Errorf("open store %s: replay create log: %w", b.db.Path(), err)
+		}
+	}
+	log.next = last + 1
+	if err := log.truncate(); err != nil {
+		log.close()
+		return fmt.Errorf("open store: %w", err)
+	}
+	b.log = log
+	return nil
 }
 
 // Path returns the file the store lives in.
@@ -125,8 +207,26 @@ func (b *Bolt) view(fn func(tx *bolt.Tx) error) error {
 	return err
 }
 
+// update runs fn in a read-write transaction that first applies the
+// overlay, so fn sees every invalidation and the create log can be emptied
+// once it commits.
 func (b *Bolt) update(fn func(tx *bolt.Tx) error) error {
-	return mapUpdateErr(b.db.Update(fn))
+	b.writeMu.Lock()
+	defer b.writeMu.Unlock()
+	entries := b.ov.all()
+	err := b.db.Update(func(tx *bolt.Tx) error {
+		if len(entries) > 0 {
+			if err := applyEntries(tx, entries); err != nil {
+				return fmt.Errorf("checkpoint create log: %w", err)
+			}
+		}
+		return fn(tx)
+	})
+	clear(b.seqs)
+	if err == nil && len(entries) > 0 {
+		b.afterCheckpoint()
+	}
+	return mapUpdateErr(err)
 }
 
 // mapUpdateErr gives the typed errors of a failed read-write transaction.
@@ -336,20 +436,20 @@ func getInv(ids *bolt.Bucket, id []byte) (*Invalidation, error) {
 }
 
 // CreateInvalidation implements Store. It goes through the commit loop
-// (bolt_commit.go): concurrent creates share one transaction and one
-// fsync, each still answered only after that commit. Within a group the
-// creates run in turn on the same transaction, so a CallerReference
-// stored by one is seen, and replayed, by the next.
+// (bolt_commit.go): concurrent creates share one log write and one
+// fdatasync, each still answered only after it. Within a group the
+// creates are decided in turn, so a CallerReference stored by one is seen,
+// and replayed, by the next.
 func (b *Bolt) CreateInvalidation(_ context.Context, inv *Invalidation, now time.Time, admit func([]*Invalidation) error) (*Invalidation, bool, error) {
 	if err := checkKey("invalidation CallerReference", inv.CallerReference); err != nil {
 		return nil, false, fmt.Errorf("create invalidation for %s: %w", inv.DistributionID, err)
 	}
 	c := newCreateInv(inv, now, admit)
-	return c.result(b.group(c.run))
+	return c.result(b.group(c))
 }
 
-// createInv is one CreateInvalidation as a batched function and its
-// results.
+// createInv is one CreateInvalidation and its results, set by the
+// commit loop.
 type createInv struct {
 	inv   *Invalidation
 	now   time.Time
@@ -359,71 +459,17 @@ type createInv struct {
 	created  bool
 	admitErr error
 	noDist   bool
+	// fromGroup: got was created by this create's own group, so the
+	// answer stands only once the group's log write is on disk.
+	fromGroup bool
 }
 
 func newCreateInv(inv *Invalidation, now time.Time, admit func([]*Invalidation) error) *createInv {
 	return &createInv{inv: inv, now: now, admit: admit}
 }
 
-// run is the batched function. It may run more than once (see
-// bolt_commit.go), so it sets every result afresh. Outcomes that write
-// nothing (a replay, a refusal, an unknown distribution) return nil, so
-// they cost the group no rollback; only failures of bbolt itself and a
-// taken ID return an error.
-func (c *createInv) run(tx *bolt.Tx) error {
-	inv, now := c.inv, c.now
-	c.got, c.created, c.admitErr, c.noDist = nil, false, nil, false
-	set := tx.Bucket(bktInvs).Bucket([]byte(inv.DistributionID))
-	if set == nil {
-		c.noDist = true
-		return nil
-	}
-	ids, refs := set.Bucket(bktIDs), set.Bucket(bktRefs)
-	if id := refs.Get([]byte(inv.CallerReference)); id != nil {
-		var err error
-		c.got, err = getInv(ids, id)
-		return err
-	}
-	if ids.Get([]byte(inv.ID)) != nil {
-		return fmt.Errorf("%s: %w", inv.ID, ErrInvalidationExists)
-	}
-	// Deleting passed deadlines from the running index is upkeep that is
-	// right to commit whatever admit decides.
-	running, err := pruneRunning(set, now)
-	if err != nil {
-		return err
-	}
-	if c.admit != nil {
-		if c.admitErr = c.admit(running); c.admitErr != nil {
-			return nil
-		}
-	}
-	seq, err := set.NextSequence()
-	if err != nil {
-		return err
-	}
-	n := inv.Clone()
-	n.Seq = seq
-	if err := putJSON(ids, n.ID, n); err != nil {
-		return err
-	}
-	if err := set.Bucket(bktOrder).Put(u64(seq), []byte(n.ID)); err != nil {
-		return err
-	}
-	if err := refs.Put([]byte(n.CallerReference), []byte(n.ID)); err != nil {
-		return err
-	}
-	if n.InProgressAt(now) {
-		if err := set.Bucket(bktRunning).Put([]byte(n.ID), u64(uint64(n.CompleteAt.UnixNano()))); err != nil {
-			return err
-		}
-	}
-	c.got, c.created = n, true
-	return nil
-}
-
-// result gives CreateInvalidation's results once the transaction that ran
-// c last has committed (err nil) or failed.
+// result gives CreateInvalidation's results once the commit loop has
+// answered (err nil: decided, and logged if created).
 func (c *createInv) result(err error) (*Invalidation, bool, error) {
 	switch {
 	case err != nil:
@@ -437,15 +483,13 @@ func (c *createInv) result(err error) (*Invalidation, bool, error) {
 	return c.got.Clone(), c.created, nil
 }
 
-// pruneRunning deletes passed deadlines from the running index of set and
-// returns the invalidations still in progress, oldest first.
-func pruneRunning(set *bolt.Bucket, now time.Time) ([]*Invalidation, error) {
-	run, ids := set.Bucket(bktRunning), set.Bucket(bktIDs)
-	var done [][]byte
+// runningIn returns the invalidations of set's running index still in
+// progress at now, oldest first.
+func runningIn(set *bolt.Bucket, now time.Time) ([]*Invalidation, error) {
+	ids := set.Bucket(bktIDs)
 	var out []*Invalidation
-	err := run.ForEach(func(k, v []byte) error {
+	err := set.Bucket(bktRunning).ForEach(func(k, v []byte) error {
 		if len(v) != 8 || !now.Before(time.Unix(0, int64(binary.BigEndian.Uint64(v)))) {
-			done = append(done, slices.Clone(k))
 			return nil
 		}
 		inv, err := getInv(ids, k)
@@ -458,17 +502,36 @@ func pruneRunning(set *bolt.Bucket, now time.Time) ([]*Invalidation, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, k := range done {
-		if err := run.Delete(k); err != nil {
-			return nil, err
-		}
-	}
 	sortBySeq(out)
 	return out, nil
 }
 
-// GetInvalidation implements Store.
+// pruneRunning deletes the deadlines passed at now from a running index.
+func pruneRunning(run *bolt.Bucket, now time.Time) error {
+	var done [][]byte
+	err := run.ForEach(func(k, v []byte) error {
+		if len(v) != 8 || !now.Before(time.Unix(0, int64(binary.BigEndian.Uint64(v)))) {
+			done = append(done, slices.Clone(k))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range done {
+		if err := run.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// GetInvalidation implements Store. It looks in the overlay first, then in
+// the file (see bolt_overlay.go for why in that order).
 func (b *Bolt) GetInvalidation(_ context.Context, distID, id string) (*Invalidation, error) {
+	if e := b.ov.byID(distID, id); e != nil {
+		return e.inv.Clone(), nil
+	}
 	var inv *Invalidation
 	err := b.view(func(tx *bolt.Tx) error {
 		set := tx.Bucket(bktInvs).Bucket([]byte(distID))
@@ -485,12 +548,23 @@ func (b *Bolt) GetInvalidation(_ context.Context, distID, id string) (*Invalidat
 	return inv, nil
 }
 
-// ListInvalidations implements Store.
+// lastSeq returns the highest sequence number in set's order index, 0
+// when it is empty.
+func lastSeq(c *bolt.Cursor) uint64 {
+	if k, _ := c.Last(); len(k) == 8 {
+		return binary.BigEndian.Uint64(k)
+	}
+	return 0
+}
+
+// ListInvalidations implements Store. The overlay's invalidations are
+// newer than every one in the file, so they come first.
 func (b *Bolt) ListInvalidations(_ context.Context, distID, marker string, max int) ([]*Invalidation, bool, error) {
 	var (
 		out       []*Invalidation
 		truncated bool
 	)
+	snap := b.ov.snapshot(distID)
 	err := b.view(func(tx *bolt.Tx) error {
 		set := tx.Bucket(bktInvs).Bucket([]byte(distID))
 		if set == nil {
@@ -498,8 +572,27 @@ func (b *Bolt) ListInvalidations(_ context.Context, distID, marker string, max i
 		}
 		ids := set.Bucket(bktIDs)
 		c := set.Bucket(bktOrder).Cursor()
-		k, v := c.Last()
+		fresh := after(snap, lastSeq(c))
+		i := len(fresh) - 1 // newest first
+		inFresh := false
 		if marker != "" {
+			i = -1
+			for j, e := range fresh {
+				if e.inv.ID == marker {
+					i, inFresh = j-1, true
+					break
+				}
+			}
+		}
+		for ; i >= 0; i-- {
+			if len(out) >= max {
+				truncated = true
+				return nil
+			}
+			out = append(out, fresh[i].inv.Clone())
+		}
+		k, v := c.Last()
+		if marker != "" && !inFresh {
 			m, err := getInv(ids, []byte(marker))
 			if errors.Is(err, ErrNoInvalidation) {
 				return fmt.Errorf("after %q: %w", marker, ErrBadMarker)
@@ -530,14 +623,17 @@ func (b *Bolt) ListInvalidations(_ context.Context, distID, marker string, max i
 }
 
 // CountInProgress implements Store. It reads only the running index and
-// does not prune it (a read-only transaction cannot).
+// the overlay, and does not prune the index (a read-only transaction
+// cannot).
 func (b *Bolt) CountInProgress(_ context.Context, distID string, now time.Time) (int, error) {
 	n := 0
+	snap := b.ov.snapshot(distID)
 	err := b.view(func(tx *bolt.Tx) error {
 		set := tx.Bucket(bktInvs).Bucket([]byte(distID))
 		if set == nil {
 			return ErrNoDistribution
 		}
+		n = len(inProgress(after(snap, lastSeq(set.Bucket(bktOrder).Cursor())), now))
 		return set.Bucket(bktRunning).ForEach(func(_, v []byte) error {
 			if len(v) == 8 && now.Before(time.Unix(0, int64(binary.BigEndian.Uint64(v)))) {
 				n++
@@ -552,16 +648,23 @@ func (b *Bolt) CountInProgress(_ context.Context, distID string, now time.Time) 
 }
 
 // Close implements Store. Writers already in the commit loop are answered
-// first; later ones get ErrClosed.
+// first; later ones get ErrClosed. It then moves the overlay into the file
+// (should that fail, the create log still holds it for the next open).
 func (b *Bolt) Close() error {
 	b.closeOnce.Do(func() {
 		close(b.quit)
 		<-b.loopDone
+		b.writeMu.Lock()
+		defer b.writeMu.Unlock()
+		cpErr := b.checkpointLocked()
+		b.ov.clear() // on failure the log still holds it; reads now fail
+		logErr := b.log.close()
+		dbErr := b.db.Close()
+		if err := errors.Join(cpErr, logErr, dbErr); err != nil {
+			b.closeErr = fmt.Errorf("close store: %w", err)
+		}
 	})
-	if err := b.db.Close(); err != nil {
-		return fmt.Errorf("close store: %w", err)
-	}
-	return nil
+	return b.closeErr
 }
 
 func sortBySeq(invs []*Invalidation) {

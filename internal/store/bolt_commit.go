@@ -1,77 +1,80 @@
 package store
 
 import (
+	"encoding/json"
 	"errors"
-	"slices"
+	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
 
-// Group commit (cfinv issue 16). A bbolt commit fsyncs, and concurrent
-// writers used to wait for each other's fsync one by one. The commit loop
-// runs the functions of all writers waiting at one moment in one read-write
-// transaction, so N concurrent creates cost one fsync, and it answers each
-// writer only once that transaction has committed: a nil error still means
-// the write is on disk.
+// Group commit (cfinv issue 16). Concurrent CreateInvalidation calls wait
+// for the commit loop, which takes every create waiting at one moment,
+// decides each in turn (a CallerReference stored by one is seen, and
+// replayed, by the next), appends the created ones to the create log with
+// one write and one fdatasync (bolt_log.go), and answers each caller only
+// after that: a nil error still means the invalidation is on disk.
 //
-// bbolt's own DB.Batch does the same, but it starts a batch only when
-// MaxBatchSize functions are waiting or MaxBatchDelay has passed, which adds
-// its delay to every request at low concurrency and caps throughput at high
-// concurrency. The loop here takes whatever is waiting as soon as the
-// previous commit is done: no timer, no added latency when one writer is
-// alone, and batches that grow with the load.
-//
-// The rules a batched function follows are Batch's:
-//
-//   - It may run more than once: when another function of its batch fails,
-//     the transaction is rolled back and the rest run again. So it sets its
-//     results afresh on each run and has no effects outside the transaction
-//     that a second run would repeat harmfully.
-//   - It sees the writes of the functions before it in the same batch (they
-//     share the transaction), so a uniqueness check such as a
-//     CallerReference lookup stays correct within a batch.
-//   - A function that returns an error is run again alone in its own
-//     transaction once the rest of its batch has committed, and that
-//     run's result is the one its caller gets: it is decided after its
-//     neighbours, never on writes of theirs that were rolled back.
-//
-// Functions that decide not to write (a replayed CallerReference, a refused
-// admission) should return nil and report the decision through their
-// results, so they do not cost their batch a rollback.
+// bbolt's DB.Batch would start a batch only when MaxBatchSize functions
+// wait or MaxBatchDelay has passed, adding its delay to every request at
+// low concurrency. The loop takes whatever is waiting as soon as the
+// previous group is done: no timer, no added latency when one writer is
+// alone, and groups that grow with the load.
 
-// maxGroup bounds one group commit, so one transaction's dirty pages stay
-// small and no writer waits behind an unbounded batch.
+// maxGroup bounds one group, so no writer waits behind an unbounded one.
 const maxGroup = 256
 
-// commitOp is one writer's function waiting for the commit loop.
-type commitOp struct {
-	fn   func(tx *bolt.Tx) error
+// Checkpoint triggers, read by OpenBolt; variables so tests can make them
+// small.
+var (
+	// checkpointEvery is how many logged creates the overlay holds before
+	// the next group first moves them into the bbolt file.
+	checkpointEvery = 4096
+	// checkpointIdle is how long the loop waits without a create before
+	// it moves what the overlay holds into the bbolt file.
+	checkpointIdle = time.Second
+)
+
+// createOp is one CreateInvalidation waiting for the commit loop.
+type createOp struct {
+	c    *createInv
 	done chan error
-	// recovered is what fn panicked with, re-panicked in the writer's
-	// goroutine so a panic stays the caller's, as with DB.Update.
+	// recovered is what admit panicked with, re-panicked in the caller's
+	// goroutine so a panic stays the caller's.
 	recovered any
 }
 
-// errPanicked marks a commitOp whose function panicked.
-var errPanicked = errors.New("batched function panicked")
+// errPanicked marks a createOp whose admit function panicked.
+var errPanicked = errors.New("admit function panicked")
 
 // startCommitLoop starts the loop; Close stops it.
 func (b *Bolt) startCommitLoop() {
-	b.ops = make(chan *commitOp)
+	b.ops = make(chan *createOp)
 	b.quit = make(chan struct{})
 	b.loopDone = make(chan struct{})
 	go b.commitLoop()
 }
 
-// commitLoop takes the first waiting writer, then every other writer
-// already waiting (up to maxGroup), and commits them together.
+// commitLoop takes the first waiting create, then every other one already
+// waiting (up to maxGroup), and commits them together. After
+// checkpointIdle without a create it checkpoints.
 func (b *Bolt) commitLoop() {
 	defer close(b.loopDone)
-	group := make([]*commitOp, 0, maxGroup)
+	group := make([]*createOp, 0, maxGroup)
+	idle := time.NewTimer(b.idle)
+	idle.Stop()
 	for {
 		select {
 		case op := <-b.ops:
 			group = append(group[:0], op)
+		case <-idle.C:
+			b.writeMu.Lock()
+			// A failure leaves everything in the overlay and the log;
+			// the next group tries again and reports it.
+			_ = b.checkpointLocked()
+			b.writeMu.Unlock()
+			continue
 		case <-b.quit:
 			return
 		}
@@ -86,64 +89,228 @@ func (b *Bolt) commitLoop() {
 		}
 		b.commitGroup(group)
 		clear(group)
+		idle.Reset(b.idle)
 	}
 }
 
-// commitGroup runs ops in as few transactions as it can and answers
-// every op. An op whose function fails or panics is taken out and the
-// transaction rolled back; the rest are tried again together, and once
-// they have committed each failed op runs alone (a panic is handed back as
-// it is), so it is decided after its neighbours, on what they wrote.
-func (b *Bolt) commitGroup(ops []*commitOp) {
-	group := slices.Clone(ops) // taken apart below; ops stays the caller's
-	var failed []*commitOp
-	for len(group) > 0 {
-		bad := -1
-		err := b.db.Update(func(tx *bolt.Tx) error {
-			for i, op := range group {
-				if err := runOp(op, tx); err != nil {
-					bad = i
-					return err
+// groupState is what a group has decided but not yet logged, per
+// distribution, so later creates of the group see earlier ones.
+type groupState struct {
+	byRef   map[string]map[string]*Invalidation // distribution -> reference
+	byID    map[string]map[string]bool          // distribution -> ID
+	created map[string][]*Invalidation          // distribution -> in sequence order
+}
+
+// commitGroup decides, logs and answers ops.
+func (b *Bolt) commitGroup(ops []*createOp) {
+	b.writeMu.Lock()
+	defer b.writeMu.Unlock()
+	fail := func(err error) {
+		for _, op := range ops {
+			op.done <- err
+		}
+	}
+	if b.ov.len() >= b.every {
+		if err := b.checkpointLocked(); err != nil {
+			fail(err)
+			return
+		}
+	}
+	if err := b.log.err; err != nil {
+		fail(err)
+		return
+	}
+	tx, err := b.db.Begin(false)
+	if err != nil {
+		fail(err)
+		return
+	}
+	st := groupState{byRef: map[string]map[string]*Invalidation{}, byID: map[string]map[string]bool{}, created: map[string][]*Invalidation{}}
+	errs := make([]error, len(ops))
+	var (
+		entries []*overlayInv
+		pending []bool // ops whose answer rests on this group's log write
+	)
+	for i, op := range ops {
+		errs[i] = b.decide(tx, op, &st)
+		pending = append(pending, errs[i] == nil && op.c.fromGroup)
+		if errs[i] == nil && op.c.created {
+			enc, err := json.Marshal(op.c.got)
+			if err != nil {
+				errs[i] = fmt.Errorf("encode %s: %w", op.c.got.ID, err)
+				continue
+			}
+			entries = append(entries, &overlayInv{inv: op.c.got, json: enc, now: op.c.now})
+		}
+	}
+	// The read transaction ends before anything writes: a checkpoint's
+	// commit may need to remap the file, which waits for readers.
+	_ = tx.Rollback()
+	if len(entries) > 0 {
+		first := b.log.next
+		for _, e := range entries {
+			e.lsn = b.log.appendRecord(e.json)
+		}
+		if err := b.log.sync(); err != nil {
+			b.log.discard(first)
+			for i, op := range ops {
+				if pending[i] {
+					op.done <- err
+				} else {
+					op.done <- errs[i]
 				}
 			}
-			return nil
-		})
-		if bad < 0 {
-			// Committed (and fsync'd) or the commit itself failed:
-			// either way the answer is the same for every op.
-			for _, op := range group {
-				op.done <- err
-			}
-			break
+			return
 		}
-		failed = append(failed, group[bad])
-		group = slices.Delete(group, bad, bad+1)
+		b.ov.add(entries)
 	}
-	for _, op := range failed {
-		if op.recovered != nil {
-			op.done <- errPanicked
-			continue
-		}
-		op.done <- b.db.Update(func(tx *bolt.Tx) error { return runOp(op, tx) })
+	for i, op := range ops {
+		op.done <- errs[i]
 	}
 }
 
-// runOp calls op.fn, turning a panic into errPanicked.
-func runOp(op *commitOp, tx *bolt.Tx) (err error) {
+// decide runs one create against the bbolt file, the overlay and the
+// group so far, setting op.c's results. Only a taken ID, a failure to
+// read, and a panic in admit are errors; a replay, a refusal and an
+// unknown distribution are results.
+func (b *Bolt) decide(tx *bolt.Tx, op *createOp, st *groupState) (err error) {
+	c := op.c
+	inv, dist := c.inv, c.inv.DistributionID
 	defer func() {
 		if r := recover(); r != nil {
 			op.recovered = r
 			err = errPanicked
 		}
 	}()
-	return op.fn(tx)
+	set := tx.Bucket(bktInvs).Bucket([]byte(dist))
+	if set == nil {
+		c.noDist = true
+		return nil
+	}
+	ids, refs := set.Bucket(bktIDs), set.Bucket(bktRefs)
+	// The overlay and the file hold disjoint invalidations here: only
+	// checkpoints move entries, and they hold writeMu as the loop does.
+	if got := st.byRef[dist][inv.CallerReference]; got != nil {
+		c.got, c.fromGroup = got, true
+		return nil
+	}
+	if e := b.ov.byRef(dist, inv.CallerReference); e != nil {
+		c.got = e.inv
+		return nil
+	}
+	if id := refs.Get([]byte(inv.CallerReference)); id != nil {
+		c.got, err = getInv(ids, id)
+		return err
+	}
+	if st.byID[dist][inv.ID] || b.ov.byID(dist, inv.ID) != nil || ids.Get([]byte(inv.ID)) != nil {
+		return fmt.Errorf("%s: %w", inv.ID, ErrInvalidationExists)
+	}
+	if c.admit != nil {
+		running, err := runningIn(set, c.now)
+		if err != nil {
+			return err
+		}
+		running = append(running, b.ov.runningOf(dist, c.now)...)
+		for _, g := range st.created[dist] {
+			if g.InProgressAt(c.now) {
+				running = append(running, g)
+			}
+		}
+		if c.admitErr = c.admit(running); c.admitErr != nil {
+			return nil
+		}
+	}
+	seq, ok := b.seqs[dist]
+	if !ok {
+		seq = max(set.Sequence(), b.ov.lastSeq(dist))
+	}
+	seq++
+	b.seqs[dist] = seq
+	n := inv.Clone()
+	n.Seq = seq
+	if st.byRef[dist] == nil {
+		st.byRef[dist], st.byID[dist] = map[string]*Invalidation{}, map[string]bool{}
+	}
+	st.byRef[dist][n.CallerReference] = n
+	st.byID[dist][n.ID] = true
+	st.created[dist] = append(st.created[dist], n)
+	c.got, c.created, c.fromGroup = n, true, true
+	return nil
 }
 
-// group runs fn through the commit loop and returns once its transaction
-// has committed durably or failed. fn follows the rules above. Errors are
-// mapped as for update.
-func (b *Bolt) group(fn func(tx *bolt.Tx) error) error {
-	op := &commitOp{fn: fn, done: make(chan error, 1)}
+// checkpointLocked moves the overlay into the bbolt file in one
+// transaction and empties the log. The caller holds writeMu. On failure
+// both stay as they were.
+func (b *Bolt) checkpointLocked() error {
+	entries := b.ov.all()
+	if len(entries) == 0 {
+		return nil
+	}
+	if err := b.db.Update(func(tx *bolt.Tx) error { return applyEntries(tx, entries) }); err != nil {
+		return fmt.Errorf("checkpoint create log: %w", mapUpdateErr(err))
+	}
+	b.afterCheckpoint()
+	return nil
+}
+
+// afterCheckpoint empties the overlay and the log once a transaction that
+// applied all of the overlay has committed.
+func (b *Bolt) afterCheckpoint() {
+	b.ov.clear()
+	b.log.reset()
+}
+
+// applyEntries writes logged invalidations into the file, with their
+// indexes, raises each distribution's sequence to its last one, prunes
+// passed deadlines from the running index, and stores the highest LSN
+// applied.
+func applyEntries(tx *bolt.Tx, entries []*overlayInv) error {
+	invs := tx.Bucket(bktInvs)
+	var applied uint64
+	touched := map[string]time.Time{}
+	for _, e := range entries {
+		n := e.inv
+		set := invs.Bucket([]byte(n.DistributionID))
+		if set == nil {
+			return fmt.Errorf("invalidation %s (log record %d): %w", n.ID, e.lsn, ErrNoDistribution)
+		}
+		if err := set.Bucket(bktIDs).Put([]byte(n.ID), e.json); err != nil {
+			return err
+		}
+		if err := set.Bucket(bktOrder).Put(u64(n.Seq), []byte(n.ID)); err != nil {
+			return err
+		}
+		if err := set.Bucket(bktRefs).Put([]byte(n.CallerReference), []byte(n.ID)); err != nil {
+			return err
+		}
+		if err := set.Bucket(bktRunning).Put([]byte(n.ID), u64(uint64(n.CompleteAt.UnixNano()))); err != nil {
+			return err
+		}
+		if set.Sequence() < n.Seq {
+			if err := set.SetSequence(n.Seq); err != nil {
+				return err
+			}
+		}
+		if t, ok := touched[n.DistributionID]; !ok || e.now.After(t) {
+			touched[n.DistributionID] = e.now
+		}
+		applied = max(applied, e.lsn)
+	}
+	for dist, now := range touched {
+		if now.IsZero() {
+			continue // replayed from the log: no clock to prune by
+		}
+		if err := pruneRunning(invs.Bucket([]byte(dist)).Bucket(bktRunning), now); err != nil {
+			return err
+		}
+	}
+	return tx.Bucket(bktLog).Put(keyApplied, u64(applied))
+}
+
+// group hands c to the commit loop and returns once it is decided and, if
+// created, logged durably.
+func (b *Bolt) group(c *createInv) error {
+	op := &createOp{c: c, done: make(chan error, 1)}
 	select {
 	case b.ops <- op:
 	case <-b.quit:

@@ -35,6 +35,19 @@ func commitInv(dist, id, ref string) *Invalidation {
 		CreateTime: commitT0, CompleteAt: commitT0.Add(time.Hour)}
 }
 
+// checkpoint moves what the overlay holds into the bbolt file.
+func checkpoint(t *testing.T, b *Bolt) {
+	t.Helper()
+	b.writeMu.Lock()
+	defer b.writeMu.Unlock()
+	if err := b.checkpointLocked(); err != nil {
+		t.Fatalf("checkpoint: %v", err)
+	}
+	if n := b.ov.len(); n != 0 {
+		t.Fatalf("overlay holds %d entries after a checkpoint", n)
+	}
+}
+
 type groupResult struct {
 	id      string
 	created bool
@@ -43,28 +56,15 @@ type groupResult struct {
 
 // runGroup commits creates as one group, as the commit loop would when
 // they all wait at once, and returns each one's result in order.
-func runGroup(b *Bolt, ops ...any) []groupResult {
-	var group []*commitOp
-	var creates []*createInv
-	for _, o := range ops {
-		switch o := o.(type) {
-		case *createInv:
-			creates = append(creates, o)
-			group = append(group, &commitOp{fn: o.run, done: make(chan error, 1)})
-		case func(*bolt.Tx) error:
-			creates = append(creates, nil)
-			group = append(group, &commitOp{fn: o, done: make(chan error, 1)})
-		}
+func runGroup(b *Bolt, creates ...*createInv) []groupResult {
+	group := make([]*createOp, len(creates))
+	for i, c := range creates {
+		group[i] = &createOp{c: c, done: make(chan error, 1)}
 	}
 	b.commitGroup(group)
 	out := make([]groupResult, len(group))
 	for i, op := range group {
-		err := <-op.done
-		if creates[i] == nil {
-			out[i] = groupResult{err: err}
-			continue
-		}
-		got, created, err := creates[i].result(mapUpdateErr(err))
+		got, created, err := creates[i].result(mapUpdateErr(<-op.done))
 		out[i] = groupResult{created: created, err: err}
 		if got != nil {
 			out[i].id = got.ID
@@ -77,26 +77,25 @@ func runGroup(b *Bolt, ops ...any) []groupResult {
 // each other's CallerReferences, so two creates with one reference in
 // one group give one invalidation and the second replays the first.
 func TestGroupCommitSameReference(t *testing.T) {
-	failing := func(*bolt.Tx) error { return errors.New("boom") }
 	tests := []struct {
 		name string
-		ops  func(dist string) []any
+		ops  func(dist string) []*createInv
 		want []groupResult
 		// stored is the invalidation IDs on disk afterwards, newest first.
 		stored []string
 	}{
 		{
 			name: "same reference twice",
-			ops: func(d string) []any {
-				return []any{newCreateInv(commitInv(d, "I1", "r"), commitT0, nil), newCreateInv(commitInv(d, "I2", "r"), commitT0, nil)}
+			ops: func(d string) []*createInv {
+				return []*createInv{newCreateInv(commitInv(d, "I1", "r"), commitT0, nil), newCreateInv(commitInv(d, "I2", "r"), commitT0, nil)}
 			},
 			want:   []groupResult{{id: "I1", created: true}, {id: "I1"}},
 			stored: []string{"I1"},
 		},
 		{
 			name: "same reference around distinct ones",
-			ops: func(d string) []any {
-				return []any{
+			ops: func(d string) []*createInv {
+				return []*createInv{
 					newCreateInv(commitInv(d, "I1", "a"), commitT0, nil),
 					newCreateInv(commitInv(d, "I2", "b"), commitT0, nil),
 					newCreateInv(commitInv(d, "I3", "a"), commitT0, nil),
@@ -107,47 +106,45 @@ func TestGroupCommitSameReference(t *testing.T) {
 			stored: []string{"I4", "I2", "I1"},
 		},
 		{
-			// The failing function is taken out and run alone; the
-			// rest are rolled back and run again, the replay still
-			// seeing the first create.
-			name: "a failure between two creates of one reference",
-			ops: func(d string) []any {
-				return []any{newCreateInv(commitInv(d, "I1", "r"), commitT0, nil), failing, newCreateInv(commitInv(d, "I2", "r"), commitT0, nil)}
+			// A panic in admit is its own create's; the creates
+			// around it are decided as if it were not there.
+			name: "a panic between two creates of one reference",
+			ops: func(d string) []*createInv {
+				boom := func([]*Invalidation) error { panic("boom") }
+				return []*createInv{newCreateInv(commitInv(d, "I1", "r"), commitT0, nil), newCreateInv(commitInv(d, "I2", "s"), commitT0, boom), newCreateInv(commitInv(d, "I3", "r"), commitT0, nil)}
 			},
-			want:   []groupResult{{id: "I1", created: true}, {err: errors.New("boom")}, {id: "I1"}},
+			want:   []groupResult{{id: "I1", created: true}, {err: errPanicked}, {id: "I1"}},
 			stored: []string{"I1"},
 		},
 		{
-			// A taken ID is an error only for its own create, decided
-			// alone after the others committed.
+			// A taken ID is an error only for its own create.
 			name: "taken ID within the group",
-			ops: func(d string) []any {
-				return []any{newCreateInv(commitInv(d, "I1", "a"), commitT0, nil), newCreateInv(commitInv(d, "I1", "b"), commitT0, nil), newCreateInv(commitInv(d, "I3", "c"), commitT0, nil)}
+			ops: func(d string) []*createInv {
+				return []*createInv{newCreateInv(commitInv(d, "I1", "a"), commitT0, nil), newCreateInv(commitInv(d, "I1", "b"), commitT0, nil), newCreateInv(commitInv(d, "I3", "c"), commitT0, nil)}
 			},
 			want:   []groupResult{{id: "I1", created: true}, {err: ErrInvalidationExists}, {id: "I3", created: true}},
 			stored: []string{"I3", "I1"},
 		},
 		{
-			// A refusal writes nothing and costs the group no rollback;
-			// the in-progress list admit sees includes the create
-			// before it in the same group.
+			// A refusal writes nothing; the in-progress list admit
+			// sees includes the create before it in the same group.
 			name: "admit sees the group's earlier create",
-			ops: func(d string) []any {
+			ops: func(d string) []*createInv {
 				one := func(running []*Invalidation) error {
 					if len(running) > 0 {
 						return fmt.Errorf("refused: %s running", running[0].ID)
 					}
 					return nil
 				}
-				return []any{newCreateInv(commitInv(d, "I1", "a"), commitT0, one), newCreateInv(commitInv(d, "I2", "b"), commitT0, one)}
+				return []*createInv{newCreateInv(commitInv(d, "I1", "a"), commitT0, one), newCreateInv(commitInv(d, "I2", "b"), commitT0, one)}
 			},
 			want:   []groupResult{{id: "I1", created: true}, {err: errors.New("refused: I1 running")}},
 			stored: []string{"I1"},
 		},
 		{
 			name: "unknown distribution",
-			ops: func(d string) []any {
-				return []any{newCreateInv(commitInv("ENOPE", "I1", "a"), commitT0, nil), newCreateInv(commitInv(d, "I2", "a"), commitT0, nil)}
+			ops: func(d string) []*createInv {
+				return []*createInv{newCreateInv(commitInv("ENOPE", "I1", "a"), commitT0, nil), newCreateInv(commitInv(d, "I2", "a"), commitT0, nil)}
 			},
 			want:   []groupResult{{err: ErrNoDistribution}, {id: "I2", created: true}},
 			stored: []string{"I2"},
@@ -177,8 +174,13 @@ func TestGroupCommitSameReference(t *testing.T) {
 			if fmt.Sprint(ids) != fmt.Sprint(tt.stored) {
 				t.Errorf("stored %v, want %v", ids, tt.stored)
 			}
+			checkpoint(t, b)
 			if err := b.db.View(func(tx *bolt.Tx) error { return verifyRecords(tx) }); err != nil {
 				t.Errorf("store inconsistent after the group: %v", err)
+			}
+			items, _, err = b.ListInvalidations(t.Context(), dist, "", 100)
+			if err != nil || len(items) != len(tt.stored) {
+				t.Errorf("after a checkpoint: %d invalidations, %v; want %d", len(items), err, len(tt.stored))
 			}
 		})
 	}
@@ -196,14 +198,14 @@ func sameErr(err, want error) bool {
 	return err.Error() == want.Error()
 }
 
-// TestGroupCommitPanic: a batched function's panic comes back to its own
-// caller, and the rest of its group still commits.
+// TestGroupCommitPanic: a panic in admit comes back to its own caller,
+// and the rest of its group still commits.
 func TestGroupCommitPanic(t *testing.T) {
 	b, dist := openCommitTest(t)
-	boom := &commitOp{fn: func(*bolt.Tx) error { panic("boom") }, done: make(chan error, 1)}
+	boom := &createOp{c: newCreateInv(commitInv(dist, "I0", "z"), commitT0, func([]*Invalidation) error { panic("boom") }), done: make(chan error, 1)}
 	c := newCreateInv(commitInv(dist, "I1", "a"), commitT0, nil)
-	ok := &commitOp{fn: c.run, done: make(chan error, 1)}
-	b.commitGroup([]*commitOp{boom, ok})
+	ok := &createOp{c: c, done: make(chan error, 1)}
+	b.commitGroup([]*createOp{boom, ok})
 	if err := <-boom.done; !errors.Is(err, errPanicked) || boom.recovered != "boom" {
 		t.Errorf("panicking op: err %v, recovered %v", err, boom.recovered)
 	}
@@ -213,10 +215,10 @@ func TestGroupCommitPanic(t *testing.T) {
 	func() {
 		defer func() {
 			if r := recover(); r != "again" {
-				t.Errorf("group recovered %v, want the function's panic", r)
+				t.Errorf("CreateInvalidation recovered %v, want admit's panic", r)
 			}
 		}()
-		_ = b.group(func(*bolt.Tx) error { panic("again") })
+		_, _, _ = b.CreateInvalidation(t.Context(), commitInv(dist, "I9", "y"), commitT0, func([]*Invalidation) error { panic("again") })
 	}()
 	// The loop survived the panic.
 	if _, created, err := b.CreateInvalidation(t.Context(), commitInv(dist, "I2", "b"), commitT0, nil); !created || err != nil {

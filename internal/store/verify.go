@@ -390,7 +390,7 @@ func verifyRecords(tx *bolt.Tx) error {
 	}
 	for name := range top {
 		switch name {
-		case string(bktDists), string(bktDistOrder), string(bktDistRefs), string(bktInvs), string(bktResources):
+		case string(bktDists), string(bktDistOrder), string(bktDistRefs), string(bktInvs), string(bktResources), string(bktLog):
 		default:
 			return fmt.Errorf("unexpected bucket %q", truncateKey([]byte(name)))
 		}

@@ -1,0 +1,416 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// abandon stops b as a kill -9 would: no checkpoint, the log left as it is.
+func abandon(t *testing.T, b *Bolt) {
+	t.Helper()
+	b.closeOnce.Do(func() {
+		close(b.quit)
+		<-b.loopDone
+		_ = b.log.close()
+		_ = b.db.Close()
+		b.closeErr = ErrClosed
+	})
+}
+
+// createN creates invalidations I<from>..I<to-1> (references r<n>), each
+// running for an hour from commitT0.
+func createN(t *testing.T, b *Bolt, dist string, from, to int) {
+	t.Helper()
+	for i := from; i < to; i++ {
+		id := fmt.Sprintf("I%03d", i)
+		if _, created, err := b.CreateInvalidation(t.Context(), commitInv(dist, id, fmt.Sprint("r", i)), commitT0, nil); !created || err != nil {
+			t.Fatalf("create %s: created %v, %v", id, created, err)
+		}
+	}
+}
+
+// listIDs pages through dist's invalidations, page at a time, and returns
+// their IDs newest first.
+func listIDs(t *testing.T, b *Bolt, dist string, page int) []string {
+	t.Helper()
+	var ids []string
+	marker := ""
+	for {
+		items, truncated, err := b.ListInvalidations(t.Context(), dist, marker, page)
+		if err != nil {
+			t.Fatalf("list after %q: %v", marker, err)
+		}
+		for _, inv := range items {
+			ids = append(ids, inv.ID)
+		}
+		if !truncated {
+			return ids
+		}
+		marker = items[len(items)-1].ID
+	}
+}
+
+func wantIDs(from, to int) []string {
+	var ids []string
+	for i := to - 1; i >= from; i-- {
+		ids = append(ids, fmt.Sprintf("I%03d", i))
+	}
+	return ids
+}
+
+// unapplied returns how many records of the log at path+logSuffix are
+// above the applied LSN stored in the file: what a crash now would leave
+// to replay. The file must not be open elsewhere; b, when not nil, is the
+// open store holding it, whose applied LSN is read through its handle.
+func unapplied(t *testing.T, path string, b *Bolt) int {
+	t.Helper()
+	raw, err := os.ReadFile(path + logSuffix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := readLog(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := (*bolt.DB)(nil)
+	if b != nil {
+		db = b.db
+	} else {
+		db, err = bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+	}
+	var applied uint64
+	err = db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bktLog).Get(keyApplied); len(v) == 8 {
+			applied = binary.BigEndian.Uint64(v)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, r := range recs {
+		if r.lsn > applied {
+			n++
+		}
+	}
+	return n
+}
+
+// TestLogRecovery: creates acknowledged but never checkpointed (the
+// process killed) are all back after reopening, with their sequence
+// numbers, references, deadlines and list order, and nothing is left to
+// replay.
+func TestLogRecovery(t *testing.T) {
+	b, dist := openCommitTest(t)
+	path := b.Path()
+	createN(t, b, dist, 0, 9)
+	checkpoint(t, b)
+	// Fewer records than the log held before its checkpoint: the
+	// records after them are old ones, which recovery must not take.
+	createN(t, b, dist, 9, 12)
+	if n := unapplied(t, path, b); n != 3 {
+		t.Fatalf("the log holds %d records to replay before the kill, want 3", n)
+	}
+	abandon(t, b)
+
+	b, err := OpenBolt(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	if n := unapplied(t, path, b); n != 0 {
+		t.Errorf("log holds %d records to replay after recovery, want 0", n)
+	}
+	if n := b.ov.len(); n != 0 {
+		t.Errorf("overlay holds %d after recovery, want 0 (replayed into the file)", n)
+	}
+	if got, want := listIDs(t, b, dist, 100), wantIDs(0, 12); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("after recovery: %v, want %v", got, want)
+	}
+	if n, err := b.CountInProgress(t.Context(), dist, commitT0.Add(time.Minute)); n != 12 || err != nil {
+		t.Errorf("CountInProgress after recovery = %d, %v; want 12", n, err)
+	}
+	got, created, err := b.CreateInvalidation(t.Context(), commitInv(dist, "I999", "r7"), commitT0, nil)
+	if err != nil || created || got.ID != "I007" {
+		t.Errorf("replaying r7 after recovery: %v created %v, %v; want I007 replayed", got, created, err)
+	}
+	got, created, err = b.CreateInvalidation(t.Context(), commitInv(dist, "I012", "r12"), commitT0, nil)
+	if err != nil || !created || got.Seq != 13 {
+		t.Errorf("next create after recovery: %+v created %v, %v; want sequence 13", got, created, err)
+	}
+	if err := b.db.View(func(tx *bolt.Tx) error { return verifyRecords(tx) }); err != nil {
+		t.Errorf("file inconsistent after recovery: %v", err)
+	}
+}
+
+// TestLogReadsAcrossCheckpoint: list pages, markers, counts and gets see
+// one history whether an invalidation is in the overlay or the file.
+func TestLogReadsAcrossCheckpoint(t *testing.T) {
+	b, dist := openCommitTest(t)
+	createN(t, b, dist, 0, 7)
+	checkpoint(t, b)
+	createN(t, b, dist, 7, 12)
+	for page := 1; page <= 13; page++ {
+		if got, want := listIDs(t, b, dist, page), wantIDs(0, 12); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("pages of %d: %v, want %v", page, got, want)
+		}
+	}
+	for i := range 12 {
+		id := fmt.Sprintf("I%03d", i)
+		if inv, err := b.GetInvalidation(t.Context(), dist, id); err != nil || inv.Seq != uint64(i+1) {
+			t.Errorf("get %s: %+v, %v; want sequence %d", id, inv, err, i+1)
+		}
+	}
+	if _, err := b.GetInvalidation(t.Context(), "EOTHER", "I010"); !errors.Is(err, ErrNoDistribution) {
+		t.Errorf("get of an overlay ID under another distribution: %v, want ErrNoDistribution", err)
+	}
+	if _, _, err := b.ListInvalidations(t.Context(), dist, "I777", 5); !errors.Is(err, ErrBadMarker) {
+		t.Errorf("unknown marker: %v, want ErrBadMarker", err)
+	}
+	if n, err := b.CountInProgress(t.Context(), dist, commitT0.Add(time.Minute)); n != 12 || err != nil {
+		t.Errorf("CountInProgress = %d, %v; want 12", n, err)
+	}
+	if n, err := b.CountInProgress(t.Context(), dist, commitT0.Add(2*time.Hour)); n != 0 || err != nil {
+		t.Errorf("CountInProgress after every deadline = %d, %v; want 0", n, err)
+	}
+	// An overlay entry that is in the file as well (a reader between a
+	// checkpoint's commit and the overlay's clearing) is listed once.
+	entries := b.ov.all()
+	b.writeMu.Lock()
+	err := b.db.Update(func(tx *bolt.Tx) error { return applyEntries(tx, entries) })
+	b.writeMu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := listIDs(t, b, dist, 4), wantIDs(0, 12); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("with entries in both places: %v, want %v", got, want)
+	}
+	if n, err := b.CountInProgress(t.Context(), dist, commitT0.Add(time.Minute)); n != 12 || err != nil {
+		t.Errorf("CountInProgress with entries in both places = %d, %v; want 12", n, err)
+	}
+}
+
+// TestLogCheckpointTriggers: the overlay is moved into the file when it
+// reaches checkpointEvery, after checkpointIdle without creates, before any
+// other write, and at Close.
+func TestLogCheckpointTriggers(t *testing.T) {
+	defer func(every int, idle time.Duration) { checkpointEvery, checkpointIdle = every, idle }(checkpointEvery, checkpointIdle)
+	checkpointEvery, checkpointIdle = 4, time.Hour
+	b, dist := openCommitTest(t)
+	createN(t, b, dist, 0, 4)
+	if n := b.ov.len(); n != 4 {
+		t.Fatalf("overlay holds %d, want 4", n)
+	}
+	createN(t, b, dist, 4, 5) // the group finds the overlay full
+	if n := b.ov.len(); n != 1 {
+		t.Errorf("after reaching checkpointEvery the overlay holds %d, want 1", n)
+	}
+	if _, err := b.UpdateDistribution(t.Context(), dist, func(*Distribution) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if n, m := b.ov.len(), unapplied(t, b.Path(), b); n != 0 || m != 0 {
+		t.Errorf("after another write: overlay %d, log %d records to replay; want both empty", n, m)
+	}
+	// A write whose function fails moves nothing, and loses nothing.
+	createN(t, b, dist, 5, 6)
+	boom := errors.New("boom")
+	if _, err := b.UpdateDistribution(t.Context(), dist, func(*Distribution) error { return boom }); !errors.Is(err, boom) {
+		t.Fatalf("failing update: %v", err)
+	}
+	if n := b.ov.len(); n != 1 {
+		t.Errorf("after a failed write the overlay holds %d, want 1", n)
+	}
+	if got, want := listIDs(t, b, dist, 2), wantIDs(0, 6); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("after a failed write: %v, want %v", got, want)
+	}
+
+	checkpointIdle = 10 * time.Millisecond
+	idle, idleDist := openCommitTest(t)
+	createN(t, idle, idleDist, 0, 1)
+	deadline := time.Now().Add(10 * time.Second)
+	for idle.ov.len() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the overlay still holds %d entries long after checkpointIdle", idle.ov.len())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := unapplied(t, idle.Path(), idle); n != 0 {
+		t.Errorf("after the idle checkpoint the log holds %d records to replay, want 0", n)
+	}
+
+	createN(t, b, dist, 7, 8)
+	path := b.Path()
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := unapplied(t, path, nil); n != 0 {
+		t.Errorf("log holds %d records to replay after Close, want 0", n)
+	}
+}
+
+// TestLogBroken: once a log write fails, that group's creates and every
+// later one fail (nothing is acknowledged that may not be on disk), reads
+// still answer, and what was acknowledged before is kept.
+func TestLogBroken(t *testing.T) {
+	b, dist := openCommitTest(t)
+	path := b.Path()
+	createN(t, b, dist, 0, 2)
+	_ = b.log.f.Close() // the next write fails
+	for i := range 2 {
+		_, _, err := b.CreateInvalidation(t.Context(), commitInv(dist, fmt.Sprint("IX", i), fmt.Sprint("x", i)), commitT0, nil)
+		if !errors.Is(err, errLogBroken) {
+			t.Errorf("create %d on a broken log: %v, want errLogBroken", i, err)
+		}
+	}
+	if got, want := listIDs(t, b, dist, 10), wantIDs(0, 2); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("reads on a broken log: %v, want %v", got, want)
+	}
+	// Other writes still commit, moving the acknowledged creates into
+	// the file; only creates stay refused.
+	if _, err := b.UpdateDistribution(t.Context(), dist, func(*Distribution) error { return nil }); err != nil {
+		t.Errorf("update on a broken log: %v", err)
+	}
+	if err := b.Close(); err == nil {
+		t.Error("Close of a broken log reported no error")
+	}
+	again, err := OpenBolt(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if got, want := listIDs(t, again, dist, 10), wantIDs(0, 2); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("after reopening: %v, want %v", got, want)
+	}
+}
+
+// encodeLog returns records as the log writes them.
+func encodeLog(recs ...logRecord) []byte {
+	l := &createLog{}
+	var out []byte
+	for _, r := range recs {
+		l.next = r.lsn
+		l.appendRecord(r.payload)
+		out = append(out, l.buf...)
+		l.buf = l.buf[:0]
+	}
+	return out
+}
+
+// TestReadLog: what recovery takes from a log's bytes.
+func TestReadLog(t *testing.T) {
+	r := func(lsn uint64, p string) logRecord { return logRecord{lsn: lsn, payload: []byte(p)} }
+	three := encodeLog(r(7, "a"), r(8, "bb"), r(9, "ccc"))
+	flip := bytes.Clone(three)
+	flip[len(flip)-1] ^= 1
+	huge := bytes.Clone(three[:logHeaderSize])
+	binary.BigEndian.PutUint32(huge, maxLogRecord+1)
+	tests := []struct {
+		name string
+		in   []byte
+		want []uint64
+	}{
+		{"empty", nil, nil},
+		{"whole", three, []uint64{7, 8, 9}},
+		{"torn header", three[:len(three)-3-logHeaderSize+5], []uint64{7, 8}},
+		{"torn payload", three[:len(three)-1], []uint64{7, 8}},
+		{"damaged payload", flip, []uint64{7, 8}},
+		{"zeros after", append(bytes.Clone(three), make([]byte, 64)...), []uint64{7, 8, 9}},
+		{"older records after a truncation", append(encodeLog(r(20, "x"), r(21, "y")), three...), []uint64{20, 21}},
+		{"gap in the sequence", encodeLog(r(1, "a"), r(3, "b")), []uint64{1}},
+		{"LSN zero", encodeLog(r(0, "a")), nil},
+		{"length over the limit", huge, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			recs, err := readLog(bytes.NewReader(tt.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []uint64
+			for _, rec := range recs {
+				got = append(got, rec.lsn)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("LSNs %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// FuzzReadLog: any bytes give records in LSN sequence whose re-encoding is
+// a prefix of the input, and never a panic.
+func FuzzReadLog(f *testing.F) {
+	f.Add(encodeLog(logRecord{lsn: 1, payload: []byte(`{"id":"I1"}`)}, logRecord{lsn: 2, payload: nil}))
+	f.Add([]byte{0, 0, 0, 1})
+	f.Fuzz(func(t *testing.T, in []byte) {
+		recs, err := readLog(bytes.NewReader(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i < len(recs); i++ {
+			if recs[i].lsn != recs[i-1].lsn+1 {
+				t.Fatalf("LSN %d after %d", recs[i].lsn, recs[i-1].lsn)
+			}
+		}
+		if enc := encodeLog(recs...); !bytes.HasPrefix(in, enc) {
+			t.Fatalf("records re-encode to bytes that are not the input's prefix")
+		}
+	})
+}
+
+// TestLogRecoveryRefuses: a log record that passes its checksum but does
+// not decode, or names a distribution the file does not have, stops the
+// open with a *CorruptError naming the log, and changes nothing.
+func TestLogRecoveryRefuses(t *testing.T) {
+	tests := []struct {
+		name    string
+		payload string
+		reason  string
+	}{
+		{"undecodable", `{"id":`, "does not decode"},
+		{"unknown distribution", `{"distributionId":"ENOPE","id":"I1","callerReference":"r","paths":["/a"],"createTime":"2026-11-22T13:52:53Z","completeAt":"2026-11-22T13:52:53Z","seq":1}`, "does not have"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, _ := openCommitTest(t)
+			path := b.Path()
+			if err := b.Close(); err != nil {
+				t.Fatal(err)
+			}
+			log := encodeLog(logRecord{lsn: 1, payload: []byte(tt.payload)})
+			if err := os.WriteFile(path+logSuffix, log, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := OpenBolt(path)
+			var ce *CorruptError
+			if !errors.As(err, &ce) || ce.Path != path+logSuffix || !bytes.Contains([]byte(ce.Reason), []byte(tt.reason)) {
+				t.Fatalf("OpenBolt = %v, want a *CorruptError for %s saying %q", err, path+logSuffix, tt.reason)
+			}
+			if got, _ := os.ReadFile(path + logSuffix); !bytes.Equal(got, log) {
+				t.Error("the refused log was changed")
+			}
+		})
+	}
+}
+
+// TestLogFileBesideState: the log is the state file's name plus "-log",
+// in the same directory.
+func TestLogFileBesideState(t *testing.T) {
+	b, _ := openCommitTest(t)
+	if _, err := os.Stat(filepath.Join(filepath.Dir(b.Path()), "state.db-log")); err != nil {
+		t.Error(err)
+	}
+}
