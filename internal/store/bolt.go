@@ -649,7 +649,8 @@ func (b *Bolt) CountInProgress(_ context.Context, distID string, now time.Time) 
 
 // Close implements Store. Writers already in the commit loop are answered
 // first; later ones get ErrClosed. It then moves the overlay into the file
-// (should that fail, the create log still holds it for the next open).
+// and empties the create log (should that fail, the log still holds the
+// overlay for the next open).
 func (b *Bolt) Close() error {
 	b.closeOnce.Do(func() {
 		close(b.quit)
@@ -657,6 +658,11 @@ func (b *Bolt) Close() error {
 		b.writeMu.Lock()
 		defer b.writeMu.Unlock()
 		cpErr := b.checkpointLocked()
+		if cpErr == nil && b.log.err == nil {
+			// Nothing left to replay: empty the file, so a state file
+			// moved aside does not leave records for its successor.
+			cpErr = b.log.truncate()
+		}
 		b.ov.clear() // on failure the log still holds it; reads now fail
 		logErr := b.log.close()
 		dbErr := b.db.Close()

@@ -259,6 +259,19 @@ func TestLogCheckpointTriggers(t *testing.T) {
 	if n := unapplied(t, path, nil); n != 0 {
 		t.Errorf("log holds %d records to replay after Close, want 0", n)
 	}
+	if fi, err := os.Stat(path + logSuffix); err != nil || fi.Size() != 0 {
+		t.Errorf("log after Close: %v, %v; want an empty file", fi, err)
+	}
+	// A state file moved aside after a clean stop leaves nothing for the
+	// next one.
+	if err := os.Rename(path, path+".old"); err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := OpenBolt(path)
+	if err != nil {
+		t.Fatalf("open a new state file beside the old one's log: %v", err)
+	}
+	_ = fresh.Close()
 }
 
 // TestLogBroken: once a log write fails, that group's creates and every
@@ -398,6 +411,9 @@ func TestLogRecoveryRefuses(t *testing.T) {
 			var ce *CorruptError
 			if !errors.As(err, &ce) || ce.Path != path+logSuffix || !bytes.Contains([]byte(ce.Reason), []byte(tt.reason)) {
 				t.Fatalf("OpenBolt = %v, want a *CorruptError for %s saying %q", err, path+logSuffix, tt.reason)
+			}
+			if want := "create log " + path + "-log is corrupt ("; !bytes.Contains([]byte(err.Error()), []byte(want)) || !bytes.Contains([]byte(err.Error()), []byte("move it and "+path+" aside")) {
+				t.Errorf("error %q does not name the log and what to do", err)
 			}
 			if got, _ := os.ReadFile(path + logSuffix); !bytes.Equal(got, log) {
 				t.Error("the refused log was changed")

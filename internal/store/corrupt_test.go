@@ -156,7 +156,7 @@ func outcome(t *testing.T, data []byte) (refused bool, s store.Store, path strin
 	if !errors.Is(err, store.ErrCorrupt) || !errors.As(err, &ce) {
 		t.Fatalf("OpenBolt: got %v, want a *CorruptError", err)
 	}
-	for _, want := range []string{"state file " + path + " is corrupt (", "move it aside to start empty, or restore it from a backup"} {
+	for _, want := range []string{"state file " + path + " is corrupt (", "move it and " + path + "-log aside to start empty, or restore both from a backup"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q lacks %q", err, want)
 		}
@@ -223,6 +223,10 @@ func TestOpenCorrupt(t *testing.T) {
 	} else {
 		t.Fatal("no record found in the file")
 	}
+	// Overflow counts that make a page claim its neighbours (bbolt would
+	// free them twice on the next write: "page N already freed").
+	cases["freelist page runs over the next page"] = setOverflow(orig, ps, metaField(orig, ps, 32), 1)
+	cases["root page runs over every page after it"] = setOverflow(orig, ps, metaField(orig, ps, 16), uint32(uint64(highWater(orig, ps))-metaField(orig, ps, 16)-1))
 	for name, data := range cases {
 		t.Run(name, func(t *testing.T) {
 			if refused, _, _ := outcome(t, data); !refused {
@@ -230,6 +234,24 @@ func TestOpenCorrupt(t *testing.T) {
 			}
 		})
 	}
+}
+
+// metaField reads a uint64 of the newer header page: 16 is the root
+// bucket's page, 32 the freelist page.
+func metaField(b []byte, ps, off int) uint64 {
+	m0, m1 := b[16:], b[ps+16:]
+	m := m0
+	if binary.NativeEndian.Uint64(m1[48:]) > binary.NativeEndian.Uint64(m0[48:]) {
+		m = m1
+	}
+	return binary.NativeEndian.Uint64(m[off:])
+}
+
+// setOverflow returns a copy of b whose page id claims n overflow pages.
+func setOverflow(b []byte, ps int, id uint64, n uint32) []byte {
+	c := append([]byte(nil), b...)
+	binary.NativeEndian.PutUint32(c[int(id)*ps+12:], n)
+	return c
 }
 
 // TestOpenBitFlips flips single bits across the data pages: in every page

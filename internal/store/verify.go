@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -27,9 +28,14 @@ type CorruptError struct {
 	Err    error  // the underlying error, if any
 }
 
-// Error names the file, what is wrong and what to do.
+// Error names the file, what is wrong and what to do. A state file and
+// its create log (path + "-log") belong together, so the advice names
+// both.
 func (e *CorruptError) Error() string {
-	return fmt.Sprintf("state file %s is corrupt (%s): move it aside to start empty, or restore it from a backup", e.Path, e.Reason)
+	if log, ok := strings.CutSuffix(e.Path, logSuffix); ok {
+		return fmt.Sprintf("create log %s is corrupt (%s): move it and %s aside to start empty, or restore both from a backup", e.Path, e.Reason, log)
+	}
+	return fmt.Sprintf("state file %s is corrupt (%s): move it and %s aside to start empty, or restore both from a backup", e.Path, e.Reason, e.Path+logSuffix)
 }
 
 // Unwrap returns ErrCorrupt and the underlying error.
@@ -144,7 +150,8 @@ type pageWalker struct {
 	f    *os.File
 	ps   int64
 	hwm  uint64
-	seen map[uint64]bool
+	seen map[uint64]bool // pages in use, overflow pages included
+	free map[uint64]bool // pages the freelist lists
 }
 
 // page reads page id and its overflow pages.
@@ -167,6 +174,17 @@ func (w *pageWalker) page(id uint64) ([]byte, error) {
 	overflow := uint64(e.Uint32(h[12:]))
 	if id+overflow >= w.hwm {
 		return nil, fmt.Errorf("page %d runs %d pages past the end", id, id+overflow-w.hwm+1)
+	}
+	// A damaged overflow count makes a page claim its neighbours: bbolt
+	// would free them twice on the next write and panic.
+	for p := id; p <= id+overflow; p++ {
+		if p > id && w.seen[p] {
+			return nil, fmt.Errorf("page %d runs over page %d, which is in use as well", id, p)
+		}
+		if w.free[p] {
+			return nil, fmt.Errorf("page %d is in use and listed as free", p)
+		}
+		w.seen[p] = true
 	}
 	buf := make([]byte, int64(overflow+1)*w.ps)
 	if _, err := w.f.ReadAt(buf, int64(id)*w.ps); err != nil {
@@ -258,9 +276,16 @@ func (w *pageWalker) freelist(id uint64) error {
 		return fmt.Errorf("freelist page %d: %d entries do not fit in it", id, count)
 	}
 	for i := range int(count) {
-		if p := e.Uint64(buf[start+8*i:]); p < 2 || p >= w.hwm {
+		p := e.Uint64(buf[start+8*i:])
+		switch {
+		case p < 2 || p >= w.hwm:
 			return fmt.Errorf("freelist page %d: frees page %d, outside 2..%d", id, p, w.hwm-1)
+		case w.seen[p]:
+			return fmt.Errorf("freelist page %d: frees page %d, which holds the freelist itself", id, p)
+		case w.free[p]:
+			return fmt.Errorf("freelist page %d: frees page %d twice", id, p)
 		}
+		w.free[p] = true
 	}
 	return nil
 }
@@ -306,7 +331,7 @@ func verifyFile(path string) error {
 	}
 	meta, reason, err := checkHeader(f, fi.Size())
 	if err == nil && reason == "" {
-		w := &pageWalker{f: f, ps: int64(meta.pageSize), hwm: meta.pgid, seen: map[uint64]bool{}}
+		w := &pageWalker{f: f, ps: int64(meta.pageSize), hwm: meta.pgid, seen: map[uint64]bool{}, free: map[uint64]bool{}}
 		if perr := errors.Join(w.freelist(meta.freelist), w.tree(meta.root)); perr != nil {
 			reason = perr.Error()
 		}
