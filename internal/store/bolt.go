@@ -58,9 +58,8 @@ type Bolt struct {
 	// seqs caches each distribution's last assigned invalidation
 	// sequence number (writeMu); read-write transactions empty it.
 	seqs map[string]uint64
-	// every and idle are checkpointEvery and checkpointIdle at open.
-	every int
-	idle  time.Duration
+	// checkpoints: when to move the overlay into the file.
+	checkpoints
 
 	// The commit loop (bolt_commit.go).
 	ops       chan *createOp
@@ -101,6 +100,11 @@ var (
 // pages, so damage inside a record's text that still decodes and agrees is
 // not caught. Verifying reads the whole file once.
 func OpenBolt(path string) (*Bolt, error) {
+	return openBolt(path, checkpoints{every: checkpointEvery, idle: checkpointIdle})
+}
+
+// openBolt is OpenBolt with the checkpoint triggers given.
+func openBolt(path string, cp checkpoints) (*Bolt, error) {
 	if _, err := os.Stat(path); err == nil {
 		if err := verifyFile(path); err != nil {
 			return nil, err
@@ -127,7 +131,7 @@ func OpenBolt(path string) (*Bolt, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("open store %s: create buckets: %w", path, err)
 	}
-	b := &Bolt{db: db, ov: newOverlay(), seqs: map[string]uint64{}, every: checkpointEvery, idle: checkpointIdle}
+	b := &Bolt{db: db, ov: newOverlay(), seqs: map[string]uint64{}, checkpoints: cp}
 	if err := b.recoverLog(path + logSuffix); err != nil {
 		_ = db.Close()
 		return nil, err

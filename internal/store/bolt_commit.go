@@ -25,9 +25,8 @@ import (
 // maxGroup bounds one group, so no writer waits behind an unbounded one.
 const maxGroup = 256
 
-// Checkpoint triggers, read by OpenBolt; variables so tests can make them
-// small.
-var (
+// When OpenBolt's store checkpoints.
+const (
 	// checkpointEvery is how many logged creates the overlay holds before
 	// the next group first moves them into the bbolt file.
 	checkpointEvery = 4096
@@ -35,6 +34,12 @@ var (
 	// it moves what the overlay holds into the bbolt file.
 	checkpointIdle = time.Second
 )
+
+// checkpoints says when a store checkpoints (tests make it small).
+type checkpoints struct {
+	every int
+	idle  time.Duration
+}
 
 // createOp is one CreateInvalidation waiting for the commit loop.
 type createOp struct {

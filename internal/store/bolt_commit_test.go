@@ -15,9 +15,16 @@ import (
 
 var commitT0 = time.Date(2026, 11, 22, 13, 52, 53, 0, time.UTC)
 
+// openCommitTest opens a store with one distribution that checkpoints
+// only when told to, or after checkpointEvery creates.
 func openCommitTest(t *testing.T) (*Bolt, string) {
 	t.Helper()
-	b, err := OpenBolt(filepath.Join(t.TempDir(), "state.db"))
+	return openCommitTestWith(t, checkpoints{every: checkpointEvery, idle: time.Hour})
+}
+
+func openCommitTestWith(t *testing.T, cp checkpoints) (*Bolt, string) {
+	t.Helper()
+	b, err := openBolt(filepath.Join(t.TempDir(), "state.db"), cp)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -204,19 +204,17 @@ func TestLogReadsAcrossCheckpoint(t *testing.T) {
 }
 
 // TestLogCheckpointTriggers: the overlay is moved into the file when it
-// reaches checkpointEvery, after checkpointIdle without creates, before any
-// other write, and at Close.
+// reaches its size, after its idle time without creates, before any other
+// write, and at Close.
 func TestLogCheckpointTriggers(t *testing.T) {
-	defer func(every int, idle time.Duration) { checkpointEvery, checkpointIdle = every, idle }(checkpointEvery, checkpointIdle)
-	checkpointEvery, checkpointIdle = 4, time.Hour
-	b, dist := openCommitTest(t)
+	b, dist := openCommitTestWith(t, checkpoints{every: 4, idle: time.Hour})
 	createN(t, b, dist, 0, 4)
 	if n := b.ov.len(); n != 4 {
 		t.Fatalf("overlay holds %d, want 4", n)
 	}
 	createN(t, b, dist, 4, 5) // the group finds the overlay full
 	if n := b.ov.len(); n != 1 {
-		t.Errorf("after reaching checkpointEvery the overlay holds %d, want 1", n)
+		t.Errorf("after reaching 4 creates the overlay holds %d, want 1", n)
 	}
 	if _, err := b.UpdateDistribution(t.Context(), dist, func(*Distribution) error { return nil }); err != nil {
 		t.Fatal(err)
@@ -237,13 +235,12 @@ func TestLogCheckpointTriggers(t *testing.T) {
 		t.Errorf("after a failed write: %v, want %v", got, want)
 	}
 
-	checkpointIdle = 10 * time.Millisecond
-	idle, idleDist := openCommitTest(t)
+	idle, idleDist := openCommitTestWith(t, checkpoints{every: checkpointEvery, idle: 10 * time.Millisecond})
 	createN(t, idle, idleDist, 0, 1)
 	deadline := time.Now().Add(10 * time.Second)
 	for idle.ov.len() != 0 {
 		if time.Now().After(deadline) {
-			t.Fatalf("the overlay still holds %d entries long after checkpointIdle", idle.ov.len())
+			t.Fatalf("the overlay still holds %d entries 10 s after the last create, idle checkpoint 10 ms", idle.ov.len())
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
