@@ -466,6 +466,8 @@ type createInv struct {
 	// fromGroup: got was created by this create's own group, so the
 	// answer stands only once the group's log write is on disk.
 	fromGroup bool
+	// enc is got's JSON when created.
+	enc []byte
 }
 
 func newCreateInv(inv *Invalidation, now time.Time, admit func([]*Invalidation) error) *createInv {

@@ -122,7 +122,7 @@ func (b *Bolt) commitGroup(ops []*createOp) {
 		}
 	}
 	if err := b.log.err; err != nil {
-		fail(err)
+		fail(err) // nothing later is trusted to reach the disk
 		return
 	}
 	tx, err := b.db.Begin(false)
@@ -140,12 +140,7 @@ func (b *Bolt) commitGroup(ops []*createOp) {
 		errs[i] = b.decide(tx, op, &st)
 		pending = append(pending, errs[i] == nil && op.c.fromGroup)
 		if errs[i] == nil && op.c.created {
-			enc, err := json.Marshal(op.c.got)
-			if err != nil {
-				errs[i] = fmt.Errorf("encode %s: %w", op.c.got.ID, err)
-				continue
-			}
-			entries = append(entries, &overlayInv{inv: op.c.got, json: enc, now: op.c.now})
+			entries = append(entries, &overlayInv{inv: op.c.got, json: op.c.enc, now: op.c.now})
 		}
 	}
 	// The read transaction ends before anything writes: a checkpoint's
@@ -230,9 +225,14 @@ func (b *Bolt) decide(tx *bolt.Tx, op *createOp, st *groupState) (err error) {
 		seq = max(set.Sequence(), b.ov.lastSeq(dist))
 	}
 	seq++
-	b.seqs[dist] = seq
 	n := inv.Clone()
 	n.Seq = seq
+	enc, err := json.Marshal(n)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", n.ID, err)
+	}
+	b.seqs[dist] = seq
+	c.enc = enc
 	if st.byRef[dist] == nil {
 		st.byRef[dist], st.byID[dist] = map[string]*Invalidation{}, map[string]bool{}
 	}
