@@ -8,6 +8,7 @@ import (
 	"hash/crc32"
 	"io"
 	"os"
+	"path/filepath"
 )
 
 // The create log (cfinv issue 16). A bbolt commit writes its pages, fsyncs,
@@ -100,6 +101,12 @@ func openLog(path string) (*createLog, []logRecord, error) {
 	if err != nil {
 		f.Close()
 		return nil, nil, fmt.Errorf("read create log %s: %w", path, err)
+	}
+	// The file may have just been created: its directory entry must be
+	// durable before any record in it is acknowledged.
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("create log %s: sync its directory: %w", path, err)
 	}
 	return &createLog{f: f, path: path}, recs, nil
 }
