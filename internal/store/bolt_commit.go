@@ -231,6 +231,9 @@ func (b *Bolt) decide(tx *bolt.Tx, op *createOp, st *groupState) (err error) {
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", n.ID, err)
 	}
+	if err := checkRecordSize(n.ID, len(enc)); err != nil {
+		return err
+	}
 	b.seqs[dist] = seq
 	c.enc = enc
 	if st.byRef[dist] == nil {
@@ -240,6 +243,15 @@ func (b *Bolt) decide(tx *bolt.Tx, op *createOp, st *groupState) (err error) {
 	st.byID[dist][n.ID] = true
 	st.created[dist] = append(st.created[dist], n)
 	c.got, c.created, c.fromGroup = n, true, true
+	return nil
+}
+
+// checkRecordSize refuses a record longer than the log takes: recovery
+// would stop at it.
+func checkRecordSize(id string, n int) error {
+	if n > maxLogRecord {
+		return fmt.Errorf("invalidation %s is %d bytes as stored, over the create log's limit of %d", id, n, maxLogRecord)
+	}
 	return nil
 }
 

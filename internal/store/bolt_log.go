@@ -51,9 +51,10 @@ const logSuffix = "-log"
 
 const (
 	logHeaderSize = 16
-	// maxLogRecord bounds one record's payload when reading, so a damaged
-	// length cannot make recovery allocate without limit. A create's JSON
-	// is far smaller (3,000 paths of at most a few KiB each).
+	// maxLogRecord bounds one record's payload, so a damaged length
+	// cannot make recovery allocate without limit; the commit loop refuses
+	// a create whose record would be longer. The emulator's request bodies
+	// are at most 1 MiB by default.
 	maxLogRecord = 64 << 20
 	// logChunk is how much the log grows at a time.
 	logChunk = 1 << 20

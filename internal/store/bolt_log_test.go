@@ -427,3 +427,16 @@ func TestLogFileBesideState(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestLogRecordLimit: a record as long as reading accepts is taken, one
+// byte more is refused before anything is written (TestReadLog has the
+// reader's side).
+func TestLogRecordLimit(t *testing.T) {
+	if err := checkRecordSize("I1", maxLogRecord); err != nil {
+		t.Errorf("a record at the limit: %v", err)
+	}
+	err := checkRecordSize("I1", maxLogRecord+1)
+	if err == nil || !bytes.Contains([]byte(err.Error()), []byte("I1 is 67108865 bytes")) {
+		t.Errorf("a record over the limit: %v, want an error naming it and its size", err)
+	}
+}
