@@ -132,13 +132,9 @@ func (b *Bolt) commitGroup(ops []*createOp) {
 	}
 	st := groupState{byRef: map[string]map[string]*Invalidation{}, byID: map[string]map[string]bool{}, created: map[string][]*Invalidation{}}
 	errs := make([]error, len(ops))
-	var (
-		entries []*overlayInv
-		pending []bool // ops whose answer rests on this group's log write
-	)
+	var entries []*overlayInv
 	for i, op := range ops {
 		errs[i] = b.decide(tx, op, &st)
-		pending = append(pending, errs[i] == nil && op.c.fromGroup)
 		if errs[i] == nil && op.c.created {
 			entries = append(entries, &overlayInv{inv: op.c.got, json: op.c.enc, now: op.c.now})
 		}
@@ -154,7 +150,7 @@ func (b *Bolt) commitGroup(ops []*createOp) {
 		if err := b.log.sync(); err != nil {
 			b.log.discard(first)
 			for i, op := range ops {
-				if pending[i] {
+				if errs[i] == nil && op.c.fromGroup { // rests on this write
 					op.done <- err
 				} else {
 					op.done <- errs[i]
