@@ -38,17 +38,23 @@ type Node struct {
 // Parse reads one XML document and returns its root element. It refuses
 // DTDs (so no entity expansion), documents nested deeper than MaxDepth or
 // holding more than MaxElements elements, and trailing content.
+//
+// It reads raw tokens and matches end tags to start tags itself: element
+// names are compared as written (prefix and local name, as XML requires),
+// and the namespace bookkeeping of xml.Decoder.Token, a map and a stack
+// entry per element that the tree would drop anyway, is skipped.
 func Parse(r io.Reader) (*Node, error) {
 	dec := xml.NewDecoder(r)
 	dec.Strict = true
 	var (
 		stack []*Node
+		names []xml.Name // the raw name of each open element, as in stack
 		root  *Node
 		count int
 		text  bytes.Buffer
 	)
 	for {
-		tok, err := dec.Token()
+		tok, err := dec.RawToken()
 		if err == io.EOF {
 			break
 		}
@@ -75,13 +81,22 @@ func Parse(r io.Reader) (*Node, error) {
 				parent.Nodes = append(parent.Nodes, n)
 			}
 			stack = append(stack, n)
+			names = append(names, t.Name)
 			text.Reset()
 		case xml.EndElement:
+			if len(stack) == 0 {
+				line, _ := dec.InputPos()
+				return nil, fmt.Errorf("%w: XML syntax error on line %d: unexpected end element </%s>", ErrMalformed, line, qname(t.Name))
+			}
+			if open := names[len(names)-1]; open != t.Name {
+				line, _ := dec.InputPos()
+				return nil, fmt.Errorf("%w: XML syntax error on line %d: element <%s> closed by </%s>", ErrMalformed, line, qname(open), qname(t.Name))
+			}
 			n := stack[len(stack)-1]
 			if len(n.Nodes) == 0 {
 				n.Text = text.String()
 			}
-			stack = stack[:len(stack)-1]
+			stack, names = stack[:len(stack)-1], names[:len(names)-1]
 			text.Reset()
 		case xml.CharData:
 			if len(stack) == 0 {
@@ -102,6 +117,14 @@ func Parse(r io.Reader) (*Node, error) {
 		return nil, fmt.Errorf("%w: <%s> is not closed", ErrMalformed, stack[len(stack)-1].Name)
 	}
 	return root, nil
+}
+
+// qname is an element name as written: prefix:local, or local.
+func qname(n xml.Name) string {
+	if n.Space == "" {
+		return n.Local
+	}
+	return n.Space + ":" + n.Local
 }
 
 // Child returns the first child element called name, or nil.

@@ -2,7 +2,9 @@ package distconfig
 
 import (
 	"bytes"
+	"encoding/xml"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 
@@ -82,4 +84,106 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("round trip of %q (-first +second):\n%s", in, diff)
 		}
 	})
+}
+
+// parseWithToken is Parse as it was written on xml.Decoder.Token, which
+// matches end tags and resolves namespaces itself: the reference
+// FuzzParseMatchesToken holds Parse to.
+func parseWithToken(in string) (*Node, error) {
+	dec := xml.NewDecoder(strings.NewReader(in))
+	dec.Strict = true
+	var (
+		stack []*Node
+		root  *Node
+		count int
+		text  bytes.Buffer
+	)
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			count++
+			if (root != nil && len(stack) == 0) || count > MaxElements || len(stack) >= MaxDepth {
+				return nil, errors.New("refused")
+			}
+			n := &Node{Name: t.Name.Local}
+			if len(stack) == 0 {
+				root = n
+			} else {
+				stack[len(stack)-1].Nodes = append(stack[len(stack)-1].Nodes, n)
+			}
+			stack = append(stack, n)
+			text.Reset()
+		case xml.EndElement:
+			n := stack[len(stack)-1]
+			if len(n.Nodes) == 0 {
+				n.Text = text.String()
+			}
+			stack = stack[:len(stack)-1]
+			text.Reset()
+		case xml.CharData:
+			if len(stack) == 0 {
+				if len(bytes.TrimSpace(t)) > 0 {
+					return nil, errors.New("text outside")
+				}
+				continue
+			}
+			text.Write(t)
+		case xml.Directive:
+			return nil, errors.New("directive")
+		}
+	}
+	if root == nil || len(stack) != 0 {
+		return nil, errors.New("no root or unclosed")
+	}
+	return root, nil
+}
+
+// FuzzParseMatchesToken checks that Parse, which reads raw tokens and
+// matches end tags itself, accepts exactly what a parser on
+// xml.Decoder.Token accepts, and builds the same tree.
+func FuzzParseMatchesToken(f *testing.F) {
+	for _, s := range []string{
+		`<a><b>x</b></a>`, `<a:x xmlns:a="u"></a:x>`, `<a:x xmlns:a="u"></x>`, `<a:x xmlns:a="u"></b:x>`,
+		`<x xmlns="u"><y/></x>`, `<a></b>`, `</a>`, `<a>`, `<a/></a>`, `<a><b></a></b>`,
+		`<?xml version="1.0"?><a>&amp;</a>`, `<InvalidationBatch><Paths><Quantity>1</Quantity><Items><Path>/a</Path></Items></Paths><CallerReference>r</CallerReference></InvalidationBatch>`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		got, err := Parse(strings.NewReader(in))
+		want, werr := parseWithToken(in)
+		if (err == nil) != (werr == nil) {
+			t.Fatalf("Parse(%q) error = %v; on Token: %v", in, err, werr)
+		}
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) {
+				t.Fatalf("error %v does not wrap ErrMalformed", err)
+			}
+			return
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("Parse(%q) (-on Token +Parse):\n%s", in, diff)
+		}
+	})
+}
+
+// BenchmarkParseInvalidationBatch parses the body of a CreateInvalidation
+// request with two paths, as the emulator does for every create.
+func BenchmarkParseInvalidationBatch(b *testing.B) {
+	body := []byte(`<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<InvalidationBatch xmlns="` + Namespace +
+		`"><Paths><Quantity>2</Quantity><Items><Path>/index.html</Path><Path>/css/*</Path></Items></Paths>` +
+		`<CallerReference>deploy-2026-12-02T01:02:03Z</CallerReference></InvalidationBatch>`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse(bytes.NewReader(body)); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -435,18 +435,22 @@ func verifySignature(r *http.Request, body []byte, c *credential, key []byte) er
 	if escaped == "" {
 		escaped = "/"
 	}
-	uris := []string{encodePath(removeDotSegments(escaped))}
-	if raw := encodePath(escaped); raw != uris[0] {
-		uris = append(uris, raw)
+	clean := removeDotSegments(escaped)
+	uris := []string{encodePath(clean)}
+	if clean != escaped {
+		if raw := encodePath(escaped); raw != uris[0] {
+			uris = append(uris, raw)
+		}
 	}
-	scope := strings.Join([]string{c.scopeDate, c.region, c.service, terminator}, "/")
+	scope := c.scopeDate + "/" + c.region + "/" + c.service + "/" + terminator
 	var firstCanon, firstSTS string
 	for i, uri := range uris {
 		canon := canonicalRequest(r, body, c, uri, false)
 		sum := sha256.Sum256([]byte(canon))
-		sts := strings.Join([]string{algorithm, c.amzDate, scope, hex.EncodeToString(sum[:])}, "\n")
-		sig := hex.EncodeToString(hmacSHA256(key, sts))
-		if hmac.Equal([]byte(sig), []byte(c.signature)) {
+		sts := algorithm + "\n" + c.amzDate + "\n" + scope + "\n" + hex.EncodeToString(sum[:])
+		var sig [2 * sha256.Size]byte
+		hex.Encode(sig[:], hmacSHA256(key, sts))
+		if hmac.Equal(sig[:], []byte(c.signature)) {
 			return nil
 		}
 		if i == 0 {
@@ -470,6 +474,10 @@ func verifySignature(r *http.Request, body []byte, c *credential, key []byte) er
 // parameters are Redacted, for quoting in a message.
 func canonicalRequest(r *http.Request, body []byte, c *credential, uri string, redact bool) string {
 	var b strings.Builder
+	// The method, URI, query, a line per signed header, the signed-header
+	// list and a hash: sized so that a usual request is built in one
+	// allocation.
+	b.Grow(len(r.Method) + len(uri) + len(r.URL.RawQuery) + len(c.signedRaw) + 96*len(c.signedHeaders) + 2*sha256.Size + 8)
 	b.WriteString(r.Method)
 	b.WriteByte('\n')
 	b.WriteString(uri)
@@ -503,6 +511,9 @@ func headerValue(r *http.Request, name string) string {
 	if name == "content-length" && len(values) == 0 && r.ContentLength > 0 {
 		values = []string{strconv.FormatInt(r.ContentLength, 10)}
 	}
+	if len(values) == 1 {
+		return trimAll(values[0])
+	}
 	out := make([]string, len(values))
 	for i, v := range values {
 		out[i] = trimAll(v)
@@ -510,7 +521,24 @@ func headerValue(r *http.Request, name string) string {
 	return strings.Join(out, ",")
 }
 
-func trimAll(s string) string { return strings.Join(strings.Fields(s), " ") }
+func trimAll(s string) string {
+	if isTrimmed(s) {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// isTrimmed reports whether s is printable ASCII with no space at either
+// end and no two spaces in a row: what trimAll would return unchanged.
+func isTrimmed(s string) bool {
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if ch < ' ' || ch > '~' || ch == ' ' && (i == 0 || i == len(s)-1 || s[i-1] == ' ') {
+			return false
+		}
+	}
+	return true
+}
 
 // payloadHash is the claimed hash in X-Amz-Content-Sha256 when present,
 // otherwise the SHA-256 of the body as received.
@@ -581,13 +609,20 @@ func encodePath(p string) string { return encodeRFC3986(p, true) }
 // '/' when keepSlash), with upper-case hex, as SigV4 requires.
 func encodeRFC3986(s string, keepSlash bool) string {
 	const hexDigits = "0123456789ABCDEF"
+	i := 0
+	for i < len(s) && unreserved(s[i], keepSlash) {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
 	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); i++ {
+	b.Grow(len(s) + 8)
+	b.WriteString(s[:i])
+	for ; i < len(s); i++ {
 		ch := s[i]
 		switch {
-		case 'A' <= ch && ch <= 'Z', 'a' <= ch && ch <= 'z', '0' <= ch && ch <= '9',
-			ch == '-', ch == '_', ch == '.', ch == '~', keepSlash && ch == '/':
+		case unreserved(ch, keepSlash):
 			b.WriteByte(ch)
 		default:
 			b.WriteByte('%')
@@ -598,12 +633,27 @@ func encodeRFC3986(s string, keepSlash bool) string {
 	return b.String()
 }
 
+// unreserved reports whether SigV4 leaves ch as it is in a URI component.
+func unreserved(ch byte, keepSlash bool) bool {
+	return 'A' <= ch && ch <= 'Z' || 'a' <= ch && ch <= 'z' || '0' <= ch && ch <= '9' ||
+		ch == '-' || ch == '_' || ch == '.' || ch == '~' || keepSlash && ch == '/'
+}
+
 // removeDotSegments applies RFC 3986 §5.2.4 and drops empty segments, as
 // botocore's normalize_url_path does before signing.
 func removeDotSegments(p string) string {
 	if p == "" {
 		return "/"
 	}
+	if !hasDotOrEmptySegment(p) {
+		return p
+	}
+	return dotSegmentsRemoved(p)
+}
+
+// dotSegmentsRemoved is removeDotSegments for a path (not empty) that
+// needs it.
+func dotSegmentsRemoved(p string) string {
 	var out []string
 	for _, seg := range strings.Split(p, "/") {
 		switch seg {
@@ -625,6 +675,28 @@ func removeDotSegments(p string) string {
 		s += "/"
 	}
 	return s
+}
+
+// hasDotOrEmptySegment reports whether removeDotSegments would change p
+// (not empty): whether it holds a ".", ".." or empty segment other than
+// the one before a leading '/' and the one after a trailing '/'.
+func hasDotOrEmptySegment(p string) bool {
+	start := 0
+	if p[0] == '/' {
+		start = 1
+	}
+	for i := start; ; {
+		j := strings.IndexByte(p[i:], '/')
+		if j < 0 {
+			seg := p[i:]
+			// A trailing "" is kept as the trailing '/'.
+			return seg == "." || seg == ".."
+		}
+		if seg := p[i : i+j]; seg == "" || seg == "." || seg == ".." {
+			return true
+		}
+		i += j + 1
+	}
 }
 
 func signingKey(secret, date, region, svc string) []byte {
