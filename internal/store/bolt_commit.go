@@ -296,8 +296,13 @@ func applyEntries(tx *bolt.Tx, entries []*overlayInv) error {
 		if err := set.Bucket(bktRefs).Put([]byte(n.CallerReference), []byte(n.ID)); err != nil {
 			return err
 		}
-		if err := set.Bucket(bktRunning).Put([]byte(n.ID), u64(uint64(n.CompleteAt.UnixNano()))); err != nil {
-			return err
+		// One completed by its own create's clock would only be pruned
+		// again below; a replayed one (no clock) goes in for readers and
+		// the next prune to judge.
+		if e.now.IsZero() || n.InProgressAt(e.now) {
+			if err := set.Bucket(bktRunning).Put([]byte(n.ID), u64(uint64(n.CompleteAt.UnixNano()))); err != nil {
+				return err
+			}
 		}
 		if set.Sequence() < n.Seq {
 			if err := set.SetSequence(n.Seq); err != nil {

@@ -211,7 +211,8 @@ func (l *createLog) discard(from uint64) {
 // or below the stored one, so reading skips them or stops at them.
 func (l *createLog) reset() { l.off = 0 }
 
-// truncate empties the file itself, when the log is opened.
+// truncate empties the file itself: when the log is opened, and at a
+// clean Close.
 func (l *createLog) truncate() error {
 	if err := l.f.Truncate(0); err != nil {
 		return fmt.Errorf("empty create log %s: %w", l.path, err)
