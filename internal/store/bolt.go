@@ -143,23 +143,23 @@ func openBolt(path string, cp checkpoints) (*Bolt, error) {
 // recoverLog opens the create log and moves the records a crash left in
 // it (those above the file's applied LSN) into the file, in one
 // transaction, then empties the log. A record that passes its checksum
-// but does not decode, or names a distribution the file lacks, gives a
-// *CorruptError naming the log.
+// but does not decode, or names a distribution the file lacks, and damage
+// that acknowledged records follow (bolt_log.go), give a *CorruptError
+// naming the log, which is then left as it is.
 func (b *Bolt) recoverLog(path string) error {
-	log, recs, err := openLog(path)
-	if err != nil {
-		return fmt.Errorf("open store: %w", err)
-	}
 	var applied uint64
-	err = b.db.View(func(tx *bolt.Tx) error {
+	err := b.db.View(func(tx *bolt.Tx) error {
 		if v := tx.Bucket(bktLog).Get(keyApplied); len(v) == 8 {
 			applied = binary.BigEndian.Uint64(v)
 		}
 		return nil
 	})
 	if err != nil {
-		log.close()
 		return fmt.Errorf("open store %s: %w", b.db.Path(), err)
+	}
+	log, recs, err := openLog(path, applied)
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
 	}
 	var entries []*overlayInv
 	last := applied
@@ -176,7 +176,7 @@ func (b *Bolt) recoverLog(path string) error {
 		entries = append(entries, &overlayInv{inv: &inv, json: r.payload, lsn: r.lsn})
 	}
 	if len(entries) > 0 {
-		err := b.db.Update(func(tx *bolt.Tx) error { return applyEntries(tx, entries) })
+		err := b.db.Update(func(tx *bolt.Tx) error { return applyEntries(tx, entries, last) })
 		if errors.Is(err, ErrNoDistribution) {
 			log.close()
 			return &CorruptError{Path: path, Reason: "the create log holds invalidations of a distribution " + b.db.Path() + " does not have; it belongs with another state file", Err: err}
@@ -220,7 +220,7 @@ func (b *Bolt) update(fn func(tx *bolt.Tx) error) error {
 	entries := b.ov.all()
 	err := b.db.Update(func(tx *bolt.Tx) error {
 		if len(entries) > 0 {
-			if err := applyEntries(tx, entries); err != nil {
+			if err := applyEntries(tx, entries, b.log.next-1); err != nil {
 				return fmt.Errorf("checkpoint create log: %w", err)
 			}
 		}
@@ -664,9 +664,11 @@ func (b *Bolt) Close() error {
 		b.writeMu.Lock()
 		defer b.writeMu.Unlock()
 		cpErr := b.checkpointLocked()
-		if cpErr == nil && b.log.err == nil {
-			// Nothing left to replay: empty the file, so a state file
-			// moved aside does not leave records for its successor.
+		if cpErr == nil {
+			// Nothing left to replay (after a failed write too: the
+			// checkpoint's applied LSN covers the failed records):
+			// empty the file, so a state file moved aside does not
+			// leave records for its successor.
 			cpErr = b.log.truncate()
 		}
 		b.ov.clear() // on failure the log still holds it; reads now fail

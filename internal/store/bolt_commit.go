@@ -121,9 +121,11 @@ func (b *Bolt) commitGroup(ops []*createOp) {
 			return
 		}
 	}
-	if err := b.log.err; err != nil {
-		fail(err) // nothing later is trusted to reach the disk
-		return
+	if b.log.err != nil {
+		if err := b.restartLogLocked(); err != nil {
+			fail(err)
+			return
+		}
 	}
 	tx, err := b.db.Begin(false)
 	if err != nil {
@@ -143,12 +145,11 @@ func (b *Bolt) commitGroup(ops []*createOp) {
 	// commit may need to remap the file, which waits for readers.
 	_ = tx.Rollback()
 	if len(entries) > 0 {
-		first := b.log.next
 		for _, e := range entries {
 			e.lsn = b.log.appendRecord(e.json)
 		}
 		if err := b.log.sync(); err != nil {
-			b.log.discard(first)
+			b.log.discard()
 			for i, op := range ops {
 				if errs[i] == nil && op.c.fromGroup { // rests on this write
 					op.done <- err
@@ -253,16 +254,40 @@ func checkRecordSize(id string, n int) error {
 
 // checkpointLocked moves the overlay into the bbolt file in one
 // transaction and empties the log. The caller holds writeMu. On failure
-// both stay as they were.
+// both stay as they were. After a failed log write it commits even with
+// the overlay empty, so the stored applied LSN covers the failed records.
 func (b *Bolt) checkpointLocked() error {
 	entries := b.ov.all()
-	if len(entries) == 0 {
+	if len(entries) == 0 && b.log.err == nil {
 		return nil
 	}
-	if err := b.db.Update(func(tx *bolt.Tx) error { return applyEntries(tx, entries) }); err != nil {
+	if err := b.db.Update(func(tx *bolt.Tx) error { return applyEntries(tx, entries, b.log.next-1) }); err != nil {
 		return fmt.Errorf("checkpoint create log: %w", mapUpdateErr(err))
 	}
 	b.afterCheckpoint()
+	return nil
+}
+
+// restartLogLocked brings back a log whose write or fdatasync failed
+// (cfinv issue 17 item 5: a full disk made every later create fail until
+// a restart). Appending to the file as it is would not do: after a failed
+// fdatasync the kernel may have dropped pages the write had dirtied and
+// cleared the error, so a later fdatasync could succeed over a hole. So
+// it first moves every acknowledged create (the overlay) into the bbolt
+// file, with an applied LSN covering the failed group's records too (their
+// LSNs are not handed out again), then empties the log file and trusts it
+// again. The failed group was answered with an error and is in neither
+// place. When that is not possible yet (the disk still full), it returns
+// the error wrapping the log's first failure and its own, and the next
+// group tries again. The caller holds writeMu.
+func (b *Bolt) restartLogLocked() error {
+	cause := b.log.err
+	if err := b.checkpointLocked(); err != nil {
+		return fmt.Errorf("%w (then: %w)", cause, err)
+	}
+	if err := b.log.restart(); err != nil {
+		return fmt.Errorf("%w (then: %w)", cause, err)
+	}
 	return nil
 }
 
@@ -275,11 +300,11 @@ func (b *Bolt) afterCheckpoint() {
 
 // applyEntries writes logged invalidations into the file, with their
 // indexes, raises each distribution's sequence to its last one, prunes
-// passed deadlines from the running index, and stores the highest LSN
-// applied.
-func applyEntries(tx *bolt.Tx, entries []*overlayInv) error {
+// passed deadlines from the running index, and stores as the applied LSN
+// the highest of applied and the entries' LSNs: every record at or below
+// it is in the file or was never acknowledged.
+func applyEntries(tx *bolt.Tx, entries []*overlayInv, applied uint64) error {
 	invs := tx.Bucket(bktInvs)
-	var applied uint64
 	touched := map[string]time.Time{}
 	for _, e := range entries {
 		n := e.inv
