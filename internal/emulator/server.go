@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/cfinv/cfinv/internal/store"
@@ -293,7 +294,9 @@ func (s *Server) writeRaw(w http.ResponseWriter, status int, body []byte) {
 // writeError answers err in CloudFront's ErrorResponse envelope. Errors that
 // are not *apiError come from the store: a key it refused
 // (store.ErrInvalidKey) is the client's, 400 InvalidArgument; anything else
-// is answered 503 ServiceUnavailable, as a retry may succeed.
+// is answered 503 ServiceUnavailable, as a retry may succeed, naming the
+// system error under it when there is one (a full disk: cfinv issue 17
+// item 5), without the file's path.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
 	if !errors.As(err, &ae) && errors.Is(err, store.ErrInvalidKey) {
@@ -302,6 +305,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if ae == nil {
 		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 		ae = errorf("ServiceUnavailable", "CloudFront encountered an internal error. Please try again.")
+		var errno syscall.Errno
+		if errors.As(err, &errno) {
+			ae.Message += " (the emulator could not store its state: " + errno.Error() + ")"
+		}
 	}
 	if rec, ok := w.(*recorder); ok {
 		rec.code = ae.Code

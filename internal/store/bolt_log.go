@@ -108,6 +108,8 @@ type createLog struct {
 	off, size int64
 	// err is set once a write or fdatasync fails, until restart.
 	err error
+	// datasync is fdatasync; tests make it fail.
+	datasync func(*os.File) error
 }
 
 // openLog opens (creating, mode 0600) the log at path and reads its
@@ -131,7 +133,7 @@ func openLog(path string, applied uint64) (*createLog, []logRecord, error) {
 		f.Close()
 		return nil, nil, fmt.Errorf("create log %s: sync its directory: %w", path, err)
 	}
-	return &createLog{f: f, path: path}, recs, nil
+	return &createLog{f: f, path: path, datasync: fdatasync}, recs, nil
 }
 
 // readCheckedLog reads f's records and refuses the log when damage hides
@@ -280,7 +282,7 @@ func (l *createLog) sync() error {
 		_, err = l.f.WriteAt(l.buf, l.off)
 	}
 	if err == nil {
-		err = fdatasync(l.f)
+		err = l.datasync(l.f)
 	}
 	if err != nil {
 		l.err = fmt.Errorf("%w: %s: %w", errLogBroken, l.path, err)

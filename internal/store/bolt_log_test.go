@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -585,5 +586,48 @@ func TestLogRecordLimit(t *testing.T) {
 	err := checkRecordSize("I1", maxLogRecord+1)
 	if err == nil || !bytes.Contains([]byte(err.Error()), []byte("I1 is 67108865 bytes")) {
 		t.Errorf("a record over the limit: %v, want an error naming it and its size", err)
+	}
+}
+
+// TestLogRecoversAfterFailedSync (cfinv issue 17 item 5): after a failed
+// fdatasync every later create failed until a restart. Now each create
+// fails, with the cause, while the log cannot be written, and the first
+// one after that works again; the failed creates are reported nowhere,
+// before or after a kill, and every acknowledged one is kept.
+func TestLogRecoversAfterFailedSync(t *testing.T) {
+	b, dist := openCommitTest(t)
+	path := b.Path()
+	createN(t, b, dist, 0, 3)
+	setSync := func(fn func(*os.File) error) {
+		b.writeMu.Lock()
+		defer b.writeMu.Unlock()
+		b.log.datasync = fn
+	}
+	setSync(func(*os.File) error { return syscall.EIO })
+	for _, id := range []string{"IX0", "IX1"} {
+		_, _, err := b.CreateInvalidation(t.Context(), commitInv(dist, id, "ref"+id), commitT0, nil)
+		if !errors.Is(err, errLogBroken) || !errors.Is(err, syscall.EIO) {
+			t.Errorf("create %s while fdatasync fails: %v, want errLogBroken wrapping EIO", id, err)
+		}
+	}
+	setSync(fdatasync)
+	createN(t, b, dist, 3, 5)
+	for _, id := range []string{"IX0", "IX1"} {
+		if _, err := b.GetInvalidation(t.Context(), dist, id); !errors.Is(err, ErrNoInvalidation) {
+			t.Errorf("get failed create %s: %v, want ErrNoInvalidation", id, err)
+		}
+	}
+	want := wantIDs(0, 5)
+	if got := listIDs(t, b, dist, 10); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("after the log came back: %v, want %v", got, want)
+	}
+	abandon(t, b)
+	again, err := OpenBolt(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if got := listIDs(t, again, dist, 10); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("after a kill and reopening: %v, want %v", got, want)
 	}
 }
