@@ -91,6 +91,11 @@ type Server struct {
 	accountID string
 	maxBody   int64
 	mux       *http.ServeMux
+
+	// migrateMu guards migrated: whether tenant invalidations stored the
+	// old way have been moved into the store's sets (tenants.go).
+	migrateMu sync.Mutex
+	migrated  bool
 }
 
 // New returns a Server for opts. It panics if opts.Store is nil.

@@ -3,6 +3,7 @@ package emulator
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
@@ -18,11 +19,19 @@ import (
 // Distribution tenants (issue 11 item 7, issue 15 item 4): a tenant of a
 // multi-tenant distribution (ConnectionMode tenant-only) has its own
 // domains and its own invalidations. Tenants are kept in the generic
-// resource store under kind distribution-tenant, their invalidations
-// under distribution-tenant-invalidation, so both survive restarts in
-// the same bbolt file without a store change.
+// resource store under kind distribution-tenant. A tenant's invalidations
+// are an invalidation set of the store's own, named by the tenant's ID
+// (store.CreateInvalidationSet), so they go through the one
+// CreateInvalidation a distribution's do: CallerReference replay, the
+// in-progress limits and the write in one transaction, and a cost that
+// does not grow with other tenants' invalidations (cfinv issue 17 item
+// 10). Before that they were resources of kind
+// distribution-tenant-invalidation; migrateTenantInvalidations moves any
+// such into their sets.
 const (
-	tenantKind             = "distribution-tenant"
+	tenantKind = "distribution-tenant"
+	// tenantInvalidationKind is where tenant invalidations were kept
+	// before cfinv issue 17; only migration reads it.
 	tenantInvalidationKind = "distribution-tenant-invalidation"
 	// maxTenantDomains is CloudFront's limit of domains per tenant, as
 	// the model's UpdateDistributionTenant documentation states.
@@ -485,42 +494,21 @@ func (s *Server) deleteTenant(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The tenant's invalidations go with it, as a distribution's do.
-	invs, err := s.tenantInvalidations(r.Context(), id)
-	if err == nil {
-		for _, inv := range invs {
-			if derr := s.store.DeleteResource(r.Context(), tenantInvalidationKind, inv.ID, nil); derr != nil && !errors.Is(derr, store.ErrNoResource) {
-				s.log.Error("delete tenant invalidation", "tenant", id, "invalidation", inv.ID, "err", derr)
-			}
-		}
+	if err := s.store.DeleteInvalidationSet(r.Context(), id); err != nil && !errors.Is(err, store.ErrNoDistribution) {
+		s.log.Error("delete tenant invalidations", "tenant", id, "err", err)
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// A tenant invalidation is stored as a Resource whose Name is
-// "<tenant ID> <CallerReference>" (so the store's unique-name index makes
-// CallerReference idempotent per tenant) and whose Config is
+// A tenant invalidation stored the old way is a Resource whose Name is
+// "<tenant ID> <CallerReference>" and whose Config is
 //
 //	<TenantInvalidation><TenantId/><CompleteAt/><InvalidationBatch>…</InvalidationBatch></TenantInvalidation>
-func tenantInvalidationName(tenantID, ref string) string { return tenantID + " " + ref }
-
-func (s *Server) tenantInvalidations(ctx context.Context, tenantID string) ([]*store.Resource, error) {
-	all, err := s.store.ListResources(ctx, tenantInvalidationKind)
-	if err != nil {
-		return nil, err
-	}
-	var out []*store.Resource
-	for _, inv := range all {
-		if inv.Config.Value("TenantId") == tenantID {
-			out = append(out, inv)
-		}
-	}
-	return out, nil
-}
-
 func invalidationOf(res *store.Resource) *store.Invalidation {
 	c := res.Config
 	complete, _ := time.Parse(time.RFC3339Nano, c.Value("CompleteAt"))
 	inv := &store.Invalidation{
+		DistributionID:  c.Value("TenantId"),
 		ID:              res.ID,
 		CallerReference: c.Value("InvalidationBatch", "CallerReference"),
 		CreateTime:      res.CreatedTime,
@@ -532,87 +520,134 @@ func invalidationOf(res *store.Resource) *store.Invalidation {
 	return inv
 }
 
-func (s *Server) createTenantInvalidation(w http.ResponseWriter, r *http.Request) {
-	s.createTenantInvalidationOnce(w, r, false)
+// migrateTenantInvalidations moves tenant invalidations stored the old way
+// (resources of tenantInvalidationKind, before cfinv issue 17) into their
+// tenants' invalidation sets, oldest first, keeping their IDs,
+// CallerReferences, paths and times, and deletes each once its set holds
+// it, so a run cut short resumes where it stopped. Those of a tenant no
+// longer there are deleted. It does the work once per server, at the
+// first request about tenant invalidations.
+func (s *Server) migrateTenantInvalidations(ctx context.Context) error {
+	s.migrateMu.Lock()
+	defer s.migrateMu.Unlock()
+	if s.migrated {
+		return nil
+	}
+	old, err := s.store.ListResources(ctx, tenantInvalidationKind)
+	if err != nil {
+		return fmt.Errorf("migrate tenant invalidations: %w", err)
+	}
+	for _, res := range old {
+		inv := invalidationOf(res)
+		_, err := s.store.GetResource(ctx, tenantKind, inv.DistributionID)
+		switch {
+		case err == nil:
+			if err := s.store.CreateInvalidationSet(ctx, inv.DistributionID); err != nil {
+				return fmt.Errorf("migrate tenant invalidation %s: %w", inv.ID, err)
+			}
+			// A replay (a run cut short after this create) returns the
+			// one stored; nothing else can hold the reference.
+			if _, _, err := s.store.CreateInvalidation(ctx, inv, s.now(), nil); err != nil {
+				return fmt.Errorf("migrate tenant invalidation %s: %w", inv.ID, err)
+			}
+		case !errors.Is(err, store.ErrNoResource):
+			return fmt.Errorf("migrate tenant invalidation %s: %w", inv.ID, err)
+		}
+		if err := s.store.DeleteResource(ctx, tenantInvalidationKind, res.ID, nil); err != nil && !errors.Is(err, store.ErrNoResource) {
+			return fmt.Errorf("migrate tenant invalidation %s: %w", inv.ID, err)
+		}
+	}
+	if len(old) > 0 {
+		s.log.Info("moved tenant invalidations into their tenants' invalidation sets", "count", len(old))
+	}
+	s.migrated = true
+	return nil
 }
 
-func (s *Server) createTenantInvalidationOnce(w http.ResponseWriter, r *http.Request, retried bool) {
+// loadTenantInvalidations returns the tenant id, or the EntityNotFound
+// *apiError, once tenant invalidations stored the old way are migrated.
+func (s *Server) loadTenantInvalidations(ctx context.Context, id string) (*store.Resource, error) {
+	t, err := s.loadTenant(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.migrateTenantInvalidations(ctx); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func (s *Server) createTenantInvalidation(w http.ResponseWriter, r *http.Request) {
 	tenantID := r.PathValue("id")
 	batch, aerr := decodeInvalidationBatch(requestBody(r))
 	if aerr != nil {
 		s.writeError(w, r, aerr)
 		return
 	}
-	t, err := s.loadTenant(r.Context(), tenantID)
+	t, err := s.loadTenantInvalidations(r.Context(), tenantID)
 	if err != nil {
 		s.writeError(w, r, err)
-		return
-	}
-	existing, err := s.tenantInvalidations(r.Context(), tenantID)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	now := s.now()
-	var running []*store.Invalidation
-	for _, res := range existing {
-		inv := invalidationOf(res)
-		if inv.CallerReference == batch.CallerReference {
-			if !slices.Equal(inv.Paths, batch.Paths) {
-				s.writeError(w, r, errorf("InvalidationBatchAlreadyExists",
-					"The CallerReference %q was already used for invalidation %s of this distribution tenant with different paths.", batch.CallerReference, inv.ID))
-				return
-			}
-			s.writeTenantInvalidation(w, r, tenantID, inv)
-			return
-		}
-		if inv.InProgressAt(now) {
-			running = append(running, inv)
-		}
-	}
-	if aerr := admitLimits(running, batch.Paths); aerr != nil {
-		s.writeError(w, r, aerr)
 		return
 	}
 	// The edge caches per distribution, so a tenant's purge is its
 	// parent's: it may drop other tenants' copies of the same paths,
-	// never keep a stale one.
+	// never keep a stale one. It runs inside admit, as a distribution's
+	// does (createInvalidation).
 	parent := t.Config.Value("DistributionId")
-	if s.purger != nil {
-		if err := s.purger.Purge(r.Context(), parent, slices.Clone(batch.Paths)); err != nil {
-			s.log.Error("purge failed", "distribution", parent, "tenant", tenantID, "err", err)
-			s.writeError(w, r, errorf("ServiceUnavailable", "CloudFront encountered an internal error. Please try again. (purge: %v)", err))
-			return
+	now := s.now()
+	admit := func(running []*store.Invalidation) error {
+		if aerr := admitLimits(running, batch.Paths); aerr != nil {
+			return aerr
+		}
+		if s.purger != nil {
+			if err := s.purger.Purge(r.Context(), parent, slices.Clone(batch.Paths)); err != nil {
+				s.log.Error("purge failed", "distribution", parent, "tenant", tenantID, "err", err)
+				return errorf("ServiceUnavailable", "CloudFront encountered an internal error. Please try again. (purge: %v)", err)
+			}
+		}
+		return nil
+	}
+	var (
+		got     *store.Invalidation
+		created bool
+		madeSet bool
+	)
+	for range 4 {
+		inv := &store.Invalidation{
+			DistributionID:  tenantID,
+			ID:              newInvalidationID(),
+			CallerReference: batch.CallerReference,
+			Paths:           batch.Paths,
+			CreateTime:      now,
+			CompleteAt:      now.Add(s.delay),
+		}
+		got, created, err = s.store.CreateInvalidation(r.Context(), inv, now, admit)
+		if errors.Is(err, store.ErrNoDistribution) && !madeSet {
+			// The tenant's first invalidation: give it its set.
+			if err = s.store.CreateInvalidationSet(r.Context(), tenantID); err != nil {
+				break
+			}
+			madeSet = true
+			continue
+		}
+		if !errors.Is(err, store.ErrInvalidationExists) {
+			break
 		}
 	}
-	inv := &store.Invalidation{ID: newInvalidationID(), CallerReference: batch.CallerReference, Paths: batch.Paths, CreateTime: now, CompleteAt: now.Add(s.delay)}
-	c := &distconfig.Node{Name: "TenantInvalidation"}
-	c.Append(leaf("TenantId", tenantID))
-	c.Append(leaf("CompleteAt", inv.CompleteAt.UTC().Format(time.RFC3339Nano)))
-	b := c.Append(&distconfig.Node{Name: "InvalidationBatch"})
-	paths := b.Append(&distconfig.Node{Name: "Paths"})
-	paths.Append(leaf("Quantity", strconv.Itoa(len(inv.Paths))))
-	items := paths.Append(&distconfig.Node{Name: "Items"})
-	for _, p := range inv.Paths {
-		items.Append(leaf("Path", p))
-	}
-	b.Append(leaf("CallerReference", inv.CallerReference))
-	res := &store.Resource{
-		Kind: tenantInvalidationKind, ID: inv.ID, Name: tenantInvalidationName(tenantID, batch.CallerReference),
-		ETag: newETag(), CreatedTime: now, LastModifiedTime: now, Config: c,
-	}
-	err = s.store.CreateResource(r.Context(), res)
-	if errors.Is(err, store.ErrResourceExists) && !retried {
-		// A concurrent request with the same CallerReference stored
-		// its batch first: answer as for a replay.
-		s.createTenantInvalidationOnce(w, r, true)
+	switch {
+	case errors.Is(err, store.ErrNoDistribution):
+		s.writeError(w, r, errNoTenant()) // deleted meanwhile
 		return
-	}
-	if err != nil {
+	case err != nil:
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeTenantInvalidation(w, r, tenantID, inv)
+	if !created && !slices.Equal(got.Paths, batch.Paths) {
+		s.writeError(w, r, errorf("InvalidationBatchAlreadyExists",
+			"The CallerReference %q was already used for invalidation %s of this distribution tenant with different paths.", batch.CallerReference, got.ID))
+		return
+	}
+	s.writeTenantInvalidation(w, r, tenantID, got)
 }
 
 func (s *Server) writeTenantInvalidation(w http.ResponseWriter, r *http.Request, tenantID string, inv *store.Invalidation) {
@@ -622,20 +657,21 @@ func (s *Server) writeTenantInvalidation(w http.ResponseWriter, r *http.Request,
 
 func (s *Server) getTenantInvalidation(w http.ResponseWriter, r *http.Request) {
 	tenantID := r.PathValue("id")
-	if _, err := s.loadTenant(r.Context(), tenantID); err != nil {
+	if _, err := s.loadTenantInvalidations(r.Context(), tenantID); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	res, err := s.store.GetResource(r.Context(), tenantInvalidationKind, r.PathValue("invID"))
-	if errors.Is(err, store.ErrNoResource) || (err == nil && res.Config.Value("TenantId") != tenantID) {
+	inv, err := s.store.GetInvalidation(r.Context(), tenantID, r.PathValue("invID"))
+	switch {
+	case errors.Is(err, store.ErrNoDistribution), errors.Is(err, store.ErrNoInvalidation):
+		// No set yet: the tenant has no invalidation.
 		s.writeError(w, r, errorf("NoSuchInvalidation", msgNoSuchInvalidation))
 		return
-	}
-	if err != nil {
+	case err != nil:
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeXML(w, r, http.StatusOK, s.wireInvalidation(invalidationOf(res)))
+	s.writeXML(w, r, http.StatusOK, s.wireInvalidation(inv))
 }
 
 func (s *Server) listTenantInvalidations(w http.ResponseWriter, r *http.Request) {
@@ -645,26 +681,29 @@ func (s *Server) listTenantInvalidations(w http.ResponseWriter, r *http.Request)
 		s.writeError(w, r, aerr)
 		return
 	}
-	if _, err := s.loadTenant(r.Context(), tenantID); err != nil {
+	if _, err := s.loadTenantInvalidations(r.Context(), tenantID); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	all, err := s.tenantInvalidations(r.Context(), tenantID)
+	marker := r.URL.Query().Get("Marker")
+	page, truncated, err := s.store.ListInvalidations(r.Context(), tenantID, marker, max)
+	switch {
+	case errors.Is(err, store.ErrNoDistribution) && marker == "":
+		err = nil // no set yet: no invalidations
+	case errors.Is(err, store.ErrNoDistribution), errors.Is(err, store.ErrBadMarker):
+		s.writeError(w, r, errorf("InvalidArgument", "Marker %q does not name a invalidation of this distribution tenant.", truncate(marker, 40)))
+		return
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	slices.Reverse(all) // newest first, as ListInvalidations
-	marker := r.URL.Query().Get("Marker")
-	page, next, aerr := pageAfter(all, marker, max, "invalidation of this distribution tenant")
-	if aerr != nil {
-		s.writeError(w, r, aerr)
-		return
-	}
 	now := s.now()
-	out := &xmlInvalidationList{Marker: marker, MaxItems: max, IsTruncated: next != "", Quantity: len(page), NextMarker: next}
-	for _, res := range page {
-		inv := invalidationOf(res)
+	out := &xmlInvalidationList{Marker: marker, MaxItems: max, IsTruncated: truncated, Quantity: len(page)}
+	if truncated {
+		out.NextMarker = page[len(page)-1].ID
+	}
+	for _, inv := range page {
 		if out.Items == nil {
 			out.Items = &xmlInvalidationItems{}
 		}

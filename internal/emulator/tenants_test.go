@@ -1,9 +1,12 @@
 package emulator_test
 
 import (
+	"fmt"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/cfinv/cfinv/internal/distconfig"
 	"github.com/cfinv/cfinv/internal/emulator"
 	"github.com/cfinv/cfinv/internal/store"
 	"github.com/cfinv/cfinv/test/harness"
@@ -338,5 +342,149 @@ func TestDeleteDistributionWithTenants(t *testing.T) {
 	}
 	if _, err := f.cf.DeleteDistribution(ctx, &cloudfront.DeleteDistributionInput{Id: aws.String(dist), IfMatch: upd.ETag}); err != nil {
 		t.Fatalf("DeleteDistribution once its tenant is gone: %v", err)
+	}
+}
+
+// TestTenantInvalidationLimitConcurrent (cfinv issue 17 item 10): the
+// in-progress limit of a tenant was checked apart from the write, so 40
+// concurrent one-wildcard creates were all accepted (the limit is 15
+// wildcards). Now the check and the write are one transaction, the
+// store's, as for a distribution: exactly 15 are accepted, the others
+// answered TooManyInvalidationsInProgress.
+func TestTenantInvalidationLimitConcurrent(t *testing.T) {
+	for _, backend := range []string{"mem", "bolt"} {
+		t.Run(backend, func(t *testing.T) {
+			var edit []func(*emulator.Options)
+			if backend == "bolt" {
+				edit = append(edit, withBolt(t))
+			}
+			f := newFixture(t, edit...)
+			dist := f.createMultiTenant("mt")
+			tn := *f.createTenant(dist, "tenant", "tenant.example.com").DistributionTenant.Id
+			var (
+				wg       sync.WaitGroup
+				accepted atomic.Int32
+				refused  atomic.Int32
+			)
+			for i := range 40 {
+				wg.Go(func() {
+					_, err := f.cf.CreateInvalidationForDistributionTenant(t.Context(), &cloudfront.CreateInvalidationForDistributionTenantInput{
+						Id: aws.String(tn), InvalidationBatch: batch(fmt.Sprint("w", i), fmt.Sprintf("/w%d/*", i))})
+					if err == nil {
+						accepted.Add(1)
+						return
+					}
+					if code, _ := apiErr(t, err); code == "TooManyInvalidationsInProgress" {
+						refused.Add(1)
+						return
+					}
+					t.Errorf("create w%d: %v", i, err)
+				})
+			}
+			wg.Wait()
+			if a, r := accepted.Load(), refused.Load(); a != 15 || r != 25 {
+				t.Errorf("40 concurrent one-wildcard creates: %d accepted, %d refused; want 15 and 25", a, r)
+			}
+		})
+	}
+}
+
+// oldTenantInvalidation is a tenant invalidation as cfinv stored it before
+// issue 17: a resource of kind distribution-tenant-invalidation.
+func oldTenantInvalidation(tenant, id, ref string, created, complete time.Time, paths ...string) *store.Resource {
+	leaf := func(name, text string) *distconfig.Node { return &distconfig.Node{Name: name, Text: text} }
+	c := &distconfig.Node{Name: "TenantInvalidation"}
+	c.Append(leaf("TenantId", tenant))
+	c.Append(leaf("CompleteAt", complete.UTC().Format(time.RFC3339Nano)))
+	b := c.Append(&distconfig.Node{Name: "InvalidationBatch"})
+	p := b.Append(&distconfig.Node{Name: "Paths"})
+	p.Append(leaf("Quantity", fmt.Sprint(len(paths))))
+	items := p.Append(&distconfig.Node{Name: "Items"})
+	for _, path := range paths {
+		items.Append(leaf("Path", path))
+	}
+	b.Append(leaf("CallerReference", ref))
+	return &store.Resource{Kind: "distribution-tenant-invalidation", ID: id, Name: tenant + " " + ref,
+		ETag: "E" + id, CreatedTime: created, LastModifiedTime: created, Config: c}
+}
+
+// TestTenantInvalidationsMigrated (cfinv issue 17 item 10): tenant
+// invalidations a state file holds the old way are moved into their
+// tenants' sets at the first request about them, with their IDs, times,
+// references and in-progress deadlines, and are still there after a
+// restart; those of a tenant no longer there are dropped.
+func TestTenantInvalidationsMigrated(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	clk := harness.NewClock(t0)
+	start := func() (*cloudfront.Client, store.Store, func()) {
+		st, err := store.OpenBolt(path)
+		if err != nil {
+			t.Fatalf("OpenBolt: %v", err)
+		}
+		srv := httptest.NewServer(emulator.New(emulator.Options{Store: st, Now: clk.Now, CompletionDelay: time.Minute}).Handler())
+		return newClient(srv), st, func() { srv.Close(); _ = st.Close() }
+	}
+	cf, st, stop := start()
+	f := &fixture{t: t, cf: cf}
+	dist := f.createMultiTenant("mt")
+	a := *f.createTenant(dist, "tenant-a", "a.example.com").DistributionTenant.Id
+	b := *f.createTenant(dist, "tenant-b", "b.example.com").DistributionTenant.Id
+	for _, res := range []*store.Resource{
+		oldTenantInvalidation(a, "IOLD1", "r1", t0.Add(-2*time.Minute), t0.Add(-time.Minute), "/a"),
+		oldTenantInvalidation("dt_GONE", "IGONE", "r1", t0.Add(-time.Minute), t0.Add(time.Minute), "/g"),
+		oldTenantInvalidation(b, "IOLDB", "r1", t0.Add(-time.Minute), t0.Add(time.Minute), "/b"),
+		oldTenantInvalidation(a, "IOLD2", "r2", t0.Add(-30*time.Second), t0.Add(30*time.Second), "/w/*"),
+	} {
+		if err := st.CreateResource(t.Context(), res); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop()
+
+	cf, st, stop = start()
+	f.cf = cf
+	list := func(tn string) []string {
+		t.Helper()
+		out, err := cf.ListInvalidationsForDistributionTenant(t.Context(), &cloudfront.ListInvalidationsForDistributionTenantInput{Id: aws.String(tn)})
+		if err != nil {
+			t.Fatalf("ListInvalidationsForDistributionTenant(%s): %v", tn, err)
+		}
+		var got []string
+		for _, s := range out.InvalidationList.Items {
+			got = append(got, *s.Id+"="+*s.Status+"@"+s.CreateTime.Format(time.RFC3339))
+		}
+		return got
+	}
+	want := []string{
+		"IOLD2=InProgress@" + t0.Add(-30*time.Second).Format(time.RFC3339),
+		"IOLD1=Completed@" + t0.Add(-2*time.Minute).Format(time.RFC3339),
+	}
+	if diff := cmp.Diff(want, list(a)); diff != "" {
+		t.Errorf("tenant a after migration (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"IOLDB=InProgress@" + t0.Add(-time.Minute).Format(time.RFC3339)}, list(b)); diff != "" {
+		t.Errorf("tenant b after migration (-want +got):\n%s", diff)
+	}
+	if old, err := st.ListResources(t.Context(), "distribution-tenant-invalidation"); err != nil || len(old) != 0 {
+		t.Errorf("after migration %d old records are left, %v; want none", len(old), err)
+	}
+	// The reference replays; the migrated wildcard still counts against
+	// the limit of 15 in progress.
+	again, err := cf.CreateInvalidationForDistributionTenant(t.Context(), &cloudfront.CreateInvalidationForDistributionTenantInput{Id: aws.String(a), InvalidationBatch: batch("r1", "/a")})
+	if err != nil || *again.Invalidation.Id != "IOLD1" {
+		t.Errorf("replaying r1 after migration: %v, %v; want IOLD1", again, err)
+	}
+	var wild []string
+	for i := range 15 {
+		wild = append(wild, fmt.Sprintf("/m%d/*", i))
+	}
+	_, err = cf.CreateInvalidationForDistributionTenant(t.Context(), &cloudfront.CreateInvalidationForDistributionTenantInput{Id: aws.String(a), InvalidationBatch: batch("many", wild...)})
+	wantAPIErr(t, err, "TooManyInvalidationsInProgress", 400)
+	stop()
+
+	cf, _, stop = start()
+	defer stop()
+	if diff := cmp.Diff(want, list(a)); diff != "" {
+		t.Errorf("tenant a after a restart (-want +got):\n%s", diff)
 	}
 }

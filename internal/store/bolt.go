@@ -35,6 +35,9 @@ import (
 //	    order/              8-byte big-endian Seq -> ID
 //	    refs/               CallerReference -> ID
 //	    running/            ID -> 8-byte big-endian CompleteAt (Unix ns)
+//	invalidation-owners/    ID -> empty: the sets under invalidations/
+//	                        that belong to no distribution
+//	                        (CreateInvalidationSet; made by the first)
 //	resources/<kind>/       origin access controls, policies, keys (see
 //	                        bolt_resource.go)
 //	create-log/applied      8-byte big-endian LSN of the last create-log
@@ -80,6 +83,7 @@ var (
 	bktOrder     = []byte("order")
 	bktRefs      = []byte("refs")
 	bktRunning   = []byte("running")
+	bktOwners    = []byte("invalidation-owners")
 	// bktLog holds keyApplied: the LSN of the last create-log record
 	// moved into the file.
 	bktLog     = []byte("create-log")
@@ -296,16 +300,7 @@ func (b *Bolt) CreateDistribution(_ context.Context, d *Distribution) error {
 		if err := refs.Put([]byte(c.CallerReference), []byte(c.ID)); err != nil {
 			return err
 		}
-		inv, err := tx.Bucket(bktInvs).CreateBucket([]byte(c.ID))
-		if err != nil {
-			return err
-		}
-		for _, name := range [][]byte{bktIDs, bktOrder, bktRefs, bktRunning} {
-			if _, err := inv.CreateBucket(name); err != nil {
-				return err
-			}
-		}
-		return nil
+		return createInvSet(tx, c.ID)
 	})
 	if err != nil {
 		return fmt.Errorf("create distribution: %w", err)
@@ -423,6 +418,70 @@ func (b *Bolt) DeleteDistribution(_ context.Context, id string, check func(d *Di
 	}
 	if err != nil {
 		return fmt.Errorf("delete distribution %s: %w", id, err)
+	}
+	return nil
+}
+
+// CreateInvalidationSet implements Store. The owners' bucket is made by
+// the first call, so a file without one still opens in older versions.
+func (b *Bolt) CreateInvalidationSet(_ context.Context, owner string) error {
+	if err := checkKey("invalidation set owner", owner); err != nil {
+		return fmt.Errorf("create invalidation set: %w", err)
+	}
+	exists := false
+	if err := b.view(func(tx *bolt.Tx) error {
+		exists = tx.Bucket(bktInvs).Bucket([]byte(owner)) != nil
+		return nil
+	}); err != nil || exists {
+		return err
+	}
+	err := b.update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bktInvs).Bucket([]byte(owner)) != nil {
+			return nil
+		}
+		owners, err := tx.CreateBucketIfNotExists(bktOwners)
+		if err != nil {
+			return err
+		}
+		if err := owners.Put([]byte(owner), nil); err != nil {
+			return err
+		}
+		return createInvSet(tx, owner)
+	})
+	if err != nil {
+		return fmt.Errorf("create invalidation set %s: %w", owner, err)
+	}
+	return nil
+}
+
+// createInvSet makes the invalidation set of a new distribution or owner.
+func createInvSet(tx *bolt.Tx, id string) error {
+	inv, err := tx.Bucket(bktInvs).CreateBucket([]byte(id))
+	if err != nil {
+		return err
+	}
+	for _, name := range [][]byte{bktIDs, bktOrder, bktRefs, bktRunning} {
+		if _, err := inv.CreateBucket(name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DeleteInvalidationSet implements Store.
+func (b *Bolt) DeleteInvalidationSet(_ context.Context, owner string) error {
+	err := b.update(func(tx *bolt.Tx) error {
+		owners := tx.Bucket(bktOwners)
+		if owners == nil || owners.Get([]byte(owner)) == nil {
+			return ErrNoDistribution
+		}
+		if err := owners.Delete([]byte(owner)); err != nil {
+			return err
+		}
+		return tx.Bucket(bktInvs).DeleteBucket([]byte(owner))
+	})
+	if err != nil {
+		return fmt.Errorf("delete invalidation set %s: %w", owner, err)
 	}
 	return nil
 }

@@ -631,3 +631,41 @@ func TestLogRecoversAfterFailedSync(t *testing.T) {
 		t.Errorf("after a kill and reopening: %v, want %v", got, want)
 	}
 }
+
+// TestInvalidationSetRecovery (cfinv issue 17 item 10): a set of
+// CreateInvalidationSet (a distribution tenant's) is in the file, passes
+// the open's verification, and takes back its creates from the log after
+// a kill.
+func TestInvalidationSetRecovery(t *testing.T) {
+	b, _ := openCommitTest(t)
+	path := b.Path()
+	const owner = "dt_TENANT"
+	if err := b.CreateInvalidationSet(t.Context(), owner); err != nil {
+		t.Fatal(err)
+	}
+	createN(t, b, owner, 0, 3)
+	checkpoint(t, b)
+	createN(t, b, owner, 3, 5)
+	abandon(t, b)
+	again, err := OpenBolt(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := listIDs(t, again, owner, 2), wantIDs(0, 5); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("after a kill: %v, want %v", got, want)
+	}
+	if err := again.DeleteInvalidationSet(t.Context(), owner); err != nil {
+		t.Fatal(err)
+	}
+	if err := again.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, err = OpenBolt(path)
+	if err != nil {
+		t.Fatalf("reopen after deleting the set: %v", err)
+	}
+	defer again.Close()
+	if _, err := again.GetInvalidation(t.Context(), owner, "I000"); !errors.Is(err, ErrNoDistribution) {
+		t.Errorf("get in the deleted set: %v, want ErrNoDistribution", err)
+	}
+}

@@ -17,6 +17,7 @@ type Mem struct {
 	order  []string          // distribution IDs in creation order
 	refs   map[string]string // distribution CallerReference -> ID
 	invs   map[string]*memInvalidations
+	owners map[string]bool          // sets of CreateInvalidationSet
 	res    map[string]*memResources // by kind
 }
 
@@ -32,10 +33,15 @@ var _ Store = (*Mem)(nil)
 // NewMem returns an empty in-memory store.
 func NewMem() *Mem {
 	return &Mem{
-		dists: map[string]*Distribution{},
-		refs:  map[string]string{},
-		invs:  map[string]*memInvalidations{},
+		dists:  map[string]*Distribution{},
+		refs:   map[string]string{},
+		invs:   map[string]*memInvalidations{},
+		owners: map[string]bool{},
 	}
+}
+
+func newMemInvalidations() *memInvalidations {
+	return &memInvalidations{byID: map[string]*Invalidation{}, refs: map[string]string{}, inProgress: map[string]*Invalidation{}}
 }
 
 func (m *Mem) lock() error {
@@ -67,7 +73,37 @@ func (m *Mem) CreateDistribution(_ context.Context, d *Distribution) error {
 	m.dists[d.ID] = d.Clone()
 	m.order = append(m.order, d.ID)
 	m.refs[d.CallerReference] = d.ID
-	m.invs[d.ID] = &memInvalidations{byID: map[string]*Invalidation{}, refs: map[string]string{}, inProgress: map[string]*Invalidation{}}
+	m.invs[d.ID] = newMemInvalidations()
+	return nil
+}
+
+// CreateInvalidationSet implements Store.
+func (m *Mem) CreateInvalidationSet(_ context.Context, owner string) error {
+	if err := checkKey("invalidation set owner", owner); err != nil {
+		return fmt.Errorf("create invalidation set: %w", err)
+	}
+	if err := m.lock(); err != nil {
+		return err
+	}
+	defer m.mu.Unlock()
+	if m.invs[owner] == nil {
+		m.invs[owner] = newMemInvalidations()
+		m.owners[owner] = true
+	}
+	return nil
+}
+
+// DeleteInvalidationSet implements Store.
+func (m *Mem) DeleteInvalidationSet(_ context.Context, owner string) error {
+	if err := m.lock(); err != nil {
+		return err
+	}
+	defer m.mu.Unlock()
+	if !m.owners[owner] {
+		return fmt.Errorf("delete invalidation set %s: %w", owner, ErrNoDistribution)
+	}
+	delete(m.owners, owner)
+	delete(m.invs, owner)
 	return nil
 }
 

@@ -149,6 +149,8 @@ func (d *Distribution) Clone() *Distribution {
 // from CompleteAt, so a deadline survives restarts and nothing has to run in
 // the background for it to pass.
 type Invalidation struct {
+	// DistributionID names the set holding the invalidation: a
+	// distribution's ID, or an owner given to CreateInvalidationSet.
 	DistributionID  string    `json:"distributionId"`
 	ID              string    `json:"id"`
 	CallerReference string    `json:"callerReference"`
@@ -249,6 +251,22 @@ type Store interface {
 	// progress at now, or ErrNoDistribution. It does not scan the
 	// distribution's completed invalidations.
 	CountInProgress(ctx context.Context, distID string, now time.Time) (int, error)
+
+	// CreateInvalidationSet gives owner, which is not a distribution's
+	// ID, a set of invalidations of its own, which CreateInvalidation,
+	// GetInvalidation, ListInvalidations and CountInProgress then take in
+	// place of a distribution ID, with the same contract: the emulator
+	// keeps each distribution tenant's invalidations so (cfinv issue 17
+	// item 10). It is idempotent: an existing set, a distribution's too,
+	// is kept as it is. An empty owner or one over MaxKeyBytes gives
+	// ErrInvalidKey.
+	CreateInvalidationSet(ctx context.Context, owner string) error
+
+	// DeleteInvalidationSet deletes the set CreateInvalidationSet made
+	// for owner, with its invalidations. It returns ErrNoDistribution
+	// when owner has no such set (a distribution's set goes only with
+	// DeleteDistribution).
+	DeleteInvalidationSet(ctx context.Context, owner string) error
 
 	// ResourceStore holds the other configuration resources (origin
 	// access controls, policies, public keys, key groups).

@@ -415,7 +415,7 @@ func verifyRecords(tx *bolt.Tx) error {
 	}
 	for name := range top {
 		switch name {
-		case string(bktDists), string(bktDistOrder), string(bktDistRefs), string(bktInvs), string(bktResources), string(bktLog):
+		case string(bktDists), string(bktDistOrder), string(bktDistRefs), string(bktInvs), string(bktResources), string(bktLog), string(bktOwners):
 		default:
 			return fmt.Errorf("unexpected bucket %q", truncateKey([]byte(name)))
 		}
@@ -461,13 +461,34 @@ func verifyRecords(tx *bolt.Tx) error {
 	for _, b := range []struct {
 		name string
 		bkt  *bolt.Bucket
-	}{{"distribution-order", order}, {"distribution-refs", refs}, {"invalidations", invs}} {
+	}{{"distribution-order", order}, {"distribution-refs", refs}} {
 		if got := countKeys(b.bkt); got != n {
 			return fmt.Errorf("%s holds %d entries for %d distributions", b.name, got, n)
 		}
 	}
+	owners, nOwners := tx.Bucket(bktOwners), 0
+	if owners != nil {
+		err = owners.ForEach(func(k, v []byte) error {
+			nOwners++
+			switch {
+			case v == nil:
+				return fmt.Errorf("invalidation-owners/%s is a bucket, want a record", truncateKey(k))
+			case dists.Get(k) != nil:
+				return fmt.Errorf("invalidation-owners/%s is a distribution", truncateKey(k))
+			case invs.Bucket(k) == nil:
+				return fmt.Errorf("invalidation-owners/%s: its invalidations bucket is missing", truncateKey(k))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if got := countKeys(invs); got != n+nOwners {
+		return fmt.Errorf("invalidations holds %d entries for %d distributions and %d other owners", got, n, nOwners)
+	}
 	err = invs.ForEachBucket(func(dist []byte) error {
-		if dists.Get(dist) == nil {
+		if dists.Get(dist) == nil && (owners == nil || owners.Get(dist) == nil) {
 			return fmt.Errorf("invalidations of %s: no such distribution", truncateKey(dist))
 		}
 		return verifyInvalidations(invs.Bucket(dist), string(dist))

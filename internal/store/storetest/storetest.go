@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConcurrentCreates", testConcurrentCreates},
 		{"SameReferenceRace", testSameReferenceRace},
 		{"KeyLimits", testKeyLimits},
+		{"InvalidationSets", testInvalidationSets},
 		{"Resources", testResources},
 		{"Closed", testClosed},
 	}
@@ -674,4 +675,83 @@ func testClosed(t *testing.T, s store.Store) {
 	_, err := s.GetDistribution(ctx(t), "E1")
 	wantErr(t, "GetDistribution after Close", err, store.ErrClosed)
 	wantErr(t, "CreateDistribution after Close", s.CreateDistribution(ctx(t), NewDistribution(1)), store.ErrClosed)
+}
+
+// testInvalidationSets: a set made by CreateInvalidationSet (a
+// distribution tenant's) takes invalidations as a distribution's does,
+// with its own references, limits and order, apart from every other set;
+// making it twice keeps it; deleting it takes its invalidations; a
+// distribution's set cannot be deleted so.
+func testInvalidationSets(t *testing.T, s store.Store) {
+	d := mustCreateDist(t, s, 1)
+	const a, b = "dt_A", "dt_B"
+	_, _, err := s.CreateInvalidation(ctx(t), newInvalidation(a, 1, "/a"), T0, noAdmit)
+	wantErr(t, "CreateInvalidation before the set exists", err, store.ErrNoDistribution)
+	for _, owner := range []string{a, b, a, d.ID} {
+		if err := s.CreateInvalidationSet(ctx(t), owner); err != nil {
+			t.Fatalf("CreateInvalidationSet(%s): %v", owner, err)
+		}
+	}
+	wantErr(t, "CreateInvalidationSet of an empty owner", s.CreateInvalidationSet(ctx(t), ""), store.ErrInvalidKey)
+	first := mustCreateInv(t, s, newInvalidation(a, 1, "/a/*"))
+	mustCreateInv(t, s, newInvalidation(a, 2, "/b/*"))
+	// The same reference in another set, and in the distribution's, is
+	// a new invalidation there.
+	mustCreateInv(t, s, newInvalidation(b, 3, "/a/*"))
+	inD := newInvalidation(d.ID, 4, "/a/*")
+	inD.CallerReference = first.CallerReference
+	mustCreateInv(t, s, inD)
+	again := newInvalidation(a, 5, "/other")
+	again.CallerReference = first.CallerReference
+	got, created, err := s.CreateInvalidation(ctx(t), again, T0, noAdmit)
+	if err != nil || created || got.ID != first.ID {
+		t.Fatalf("replaying %s in its set = %v created %v, %v; want %s replayed", first.CallerReference, got, created, err, first.ID)
+	}
+	var seen []string
+	admit := func(running []*store.Invalidation) error {
+		seen = ids(running, invID)
+		return nil
+	}
+	if _, _, err := s.CreateInvalidation(ctx(t), newInvalidation(a, 6, "/c"), T0, admit); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"I0000000000001", "I0000000000002"}, seen); diff != "" {
+		t.Errorf("admit saw in progress in %s (-want +got):\n%s", a, diff)
+	}
+	list, _, err := s.ListInvalidations(ctx(t), a, "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"I0000000000006", "I0000000000002", "I0000000000001"}, ids(list, invID)); diff != "" {
+		t.Errorf("ListInvalidations(%s) (-want +got):\n%s", a, diff)
+	}
+	if n, err := s.CountInProgress(ctx(t), a, T0); n != 3 || err != nil {
+		t.Errorf("CountInProgress(%s) = %d, %v; want 3", a, n, err)
+	}
+	_, err = s.GetInvalidation(ctx(t), b, first.ID)
+	wantErr(t, "GetInvalidation of another set's ID", err, store.ErrNoInvalidation)
+	if g, err := s.GetInvalidation(ctx(t), a, first.ID); err != nil || g.DistributionID != a {
+		t.Errorf("GetInvalidation(%s, %s) = %+v, %v", a, first.ID, g, err)
+	}
+
+	if err := s.DeleteInvalidationSet(ctx(t), a); err != nil {
+		t.Fatalf("DeleteInvalidationSet(%s): %v", a, err)
+	}
+	_, err = s.GetInvalidation(ctx(t), a, first.ID)
+	wantErr(t, "GetInvalidation in a deleted set", err, store.ErrNoDistribution)
+	wantErr(t, "DeleteInvalidationSet twice", s.DeleteInvalidationSet(ctx(t), a), store.ErrNoDistribution)
+	wantErr(t, "DeleteInvalidationSet of a distribution", s.DeleteInvalidationSet(ctx(t), d.ID), store.ErrNoDistribution)
+	if n, err := s.CountInProgress(ctx(t), b, T0); n != 1 || err != nil {
+		t.Errorf("CountInProgress(%s) after deleting %s = %d, %v; want 1", b, a, n, err)
+	}
+	if n, err := s.CountInProgress(ctx(t), d.ID, T0); n != 1 || err != nil {
+		t.Errorf("CountInProgress(%s) after deleting %s = %d, %v; want 1", d.ID, a, n, err)
+	}
+	// Made again, the set starts empty.
+	if err := s.CreateInvalidationSet(ctx(t), a); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.CountInProgress(ctx(t), a, T0); n != 0 || err != nil {
+		t.Errorf("CountInProgress(%s) made again = %d, %v; want 0", a, n, err)
+	}
 }
