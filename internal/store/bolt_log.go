@@ -286,6 +286,13 @@ func (l *createLog) sync() error {
 	}
 	if err != nil {
 		l.err = fmt.Errorf("%w: %s: %w", errLogBroken, l.path, err)
+		// Best effort: cut the failed group's bytes off, so a process
+		// killed before the log is restarted does not replay creates
+		// that were answered with an error. (After a power cut they
+		// may still come back; their callers were told to retry.)
+		if l.f.Truncate(l.off) == nil {
+			l.size = l.off
+		}
 		return l.err
 	}
 	l.off = end
