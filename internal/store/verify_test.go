@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // TestPageWalkerOverlaps: pages whose ranges overlap, or that are both in
@@ -63,6 +65,53 @@ func TestPageWalkerOverlaps(t *testing.T) {
 			switch {
 			case tt.want == "" && err != nil:
 				t.Errorf("refused a sound layout: %v", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("got %v, want an error saying %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestVerifyInvalidationOwners (cfinv issue 17 item 10): a set of
+// CreateInvalidationSet must be listed in invalidation-owners, and every
+// owner listed must have its set and not be a distribution.
+func TestVerifyInvalidationOwners(t *testing.T) {
+	tests := []struct {
+		name   string
+		tamper func(tx *bolt.Tx) error
+		want   string // "" for accepted
+	}{
+		{"sound", func(*bolt.Tx) error { return nil }, ""},
+		{"set not listed", func(tx *bolt.Tx) error { return tx.Bucket(bktOwners).Delete([]byte("dt_A")) }, "invalidations holds 2 entries for 1 distributions and 0 other owners"},
+		{"owner without its set", func(tx *bolt.Tx) error { return tx.Bucket(bktInvs).DeleteBucket([]byte("dt_A")) }, "invalidations bucket is missing"},
+		{"owner that is a distribution", func(tx *bolt.Tx) error { return tx.Bucket(bktOwners).Put([]byte("E0000000000001"), nil) }, "is a distribution"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, _ := openCommitTest(t)
+			path := b.Path()
+			if err := b.CreateInvalidationSet(t.Context(), "dt_A"); err != nil {
+				t.Fatal(err)
+			}
+			createN(t, b, "dt_A", 0, 2)
+			if err := b.Close(); err != nil {
+				t.Fatal(err)
+			}
+			db, err := bolt.Open(path, 0o600, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = db.Update(tt.tamper)
+			if cerr := db.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = verifyFile(path)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("refused a sound file: %v", err)
 			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
 				t.Errorf("got %v, want an error saying %q", err, tt.want)
 			}
