@@ -78,9 +78,9 @@ func boltServer(b *testing.B) *httptest.Server {
 
 // BenchmarkTenantInvalidation measures one CreateInvalidationForDistributionTenant
 // through the real SDK client against bbolt, with invalidations already
-// stored for ten tenants of the distribution (cfinv issue 17 item 10: the
+// stored for ten tenants of the distribution (cfinv issue 24 item 10: the
 // cost grew with every tenant's invalidations). They are stored as cfinv
-// stored them before issue 17 and migrated by the first request, before
+// stored them before issue 24 and migrated by the first request, before
 // the timer starts, so the same benchmark measures either version.
 func BenchmarkTenantInvalidation(b *testing.B) {
 	for _, stored := range []int{20, 2020} {

@@ -21,7 +21,7 @@ import (
 	"github.com/cfinv/cfinv/test/harness"
 )
 
-// TestDiskFull (cfinv issue 17 item 5): with the state file's disk full,
+// TestDiskFull (cfinv issue 24 item 5): with the state file's disk full,
 // CreateInvalidation answered 503 until the server was restarted, even
 // once space was freed, and the message named no cause. Now it answers
 // 503 naming ENOSPC while the disk is full and creates again as soon as

@@ -300,7 +300,7 @@ func (s *Server) writeRaw(w http.ResponseWriter, status int, body []byte) {
 // are not *apiError come from the store: a key it refused
 // (store.ErrInvalidKey) is the client's, 400 InvalidArgument; anything else
 // is answered 503 ServiceUnavailable, as a retry may succeed, naming the
-// system error under it when there is one (a full disk: cfinv issue 17
+// system error under it when there is one (a full disk: cfinv issue 24
 // item 5), without the file's path.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError

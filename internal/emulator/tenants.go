@@ -24,14 +24,14 @@ import (
 // (store.CreateInvalidationSet), so they go through the one
 // CreateInvalidation a distribution's do: CallerReference replay, the
 // in-progress limits and the write in one transaction, and a cost that
-// does not grow with other tenants' invalidations (cfinv issue 17 item
+// does not grow with other tenants' invalidations (cfinv issue 24 item
 // 10). Before that they were resources of kind
 // distribution-tenant-invalidation; migrateTenantInvalidations moves any
 // such into their sets.
 const (
 	tenantKind = "distribution-tenant"
 	// tenantInvalidationKind is where tenant invalidations were kept
-	// before cfinv issue 17; only migration reads it.
+	// before cfinv issue 24; only migration reads it.
 	tenantInvalidationKind = "distribution-tenant-invalidation"
 	// maxTenantDomains is CloudFront's limit of domains per tenant, as
 	// the model's UpdateDistributionTenant documentation states.
@@ -521,7 +521,7 @@ func invalidationOf(res *store.Resource) *store.Invalidation {
 }
 
 // migrateTenantInvalidations moves tenant invalidations stored the old way
-// (resources of tenantInvalidationKind, before cfinv issue 17) into their
+// (resources of tenantInvalidationKind, before cfinv issue 24) into their
 // tenants' invalidation sets, oldest first, keeping their IDs,
 // CallerReferences, paths and times, and deletes each once its set holds
 // it, so a run cut short resumes where it stopped. Those of a tenant no

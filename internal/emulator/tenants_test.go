@@ -345,7 +345,7 @@ func TestDeleteDistributionWithTenants(t *testing.T) {
 	}
 }
 
-// TestTenantInvalidationLimitConcurrent (cfinv issue 17 item 10): the
+// TestTenantInvalidationLimitConcurrent (cfinv issue 24 item 10): the
 // in-progress limit of a tenant was checked apart from the write, so 40
 // concurrent one-wildcard creates were all accepted (the limit is 15
 // wildcards). Now the check and the write are one transaction, the
@@ -390,7 +390,7 @@ func TestTenantInvalidationLimitConcurrent(t *testing.T) {
 }
 
 // oldTenantInvalidation is a tenant invalidation as cfinv stored it before
-// issue 17: a resource of kind distribution-tenant-invalidation.
+// issue 24: a resource of kind distribution-tenant-invalidation.
 func oldTenantInvalidation(tenant, id, ref string, created, complete time.Time, paths ...string) *store.Resource {
 	leaf := func(name, text string) *distconfig.Node { return &distconfig.Node{Name: name, Text: text} }
 	c := &distconfig.Node{Name: "TenantInvalidation"}
@@ -408,7 +408,7 @@ func oldTenantInvalidation(tenant, id, ref string, created, complete time.Time, 
 		ETag: "E" + id, CreatedTime: created, LastModifiedTime: created, Config: c}
 }
 
-// TestTenantInvalidationsMigrated (cfinv issue 17 item 10): tenant
+// TestTenantInvalidationsMigrated (cfinv issue 24 item 10): tenant
 // invalidations a state file holds the old way are moved into their
 // tenants' sets at the first request about them, with their IDs, times,
 // references and in-progress deadlines, and are still there after a

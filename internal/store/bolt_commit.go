@@ -269,7 +269,7 @@ func (b *Bolt) checkpointLocked() error {
 }
 
 // restartLogLocked brings back a log whose write or fdatasync failed
-// (cfinv issue 17 item 5: a full disk made every later create fail until
+// (cfinv issue 24 item 5: a full disk made every later create fail until
 // a restart). Appending to the file as it is would not do: after a failed
 // fdatasync the kernel may have dropped pages the write had dirtied and
 // cleared the error, so a later fdatasync could succeed over a hole. So

@@ -44,7 +44,7 @@ import (
 // stored in the bbolt file.
 //
 // What stops reading may instead be damage in the middle of the log, with
-// acknowledged records after it (cfinv issue 17 item 4). A group is
+// acknowledged records after it (cfinv issue 24 item 4). A group is
 // written only once the one before it is on disk, so the first record of
 // a later group, intact, past the stopping point and with an LSN above
 // every one read (hence not left from an earlier cycle), proves that the

@@ -59,7 +59,7 @@ func fillDisk(t *testing.T, dir string) string {
 	}
 }
 
-// TestLogDiskFull (cfinv issue 17 item 5): on a full disk creates fail
+// TestLogDiskFull (cfinv issue 24 item 5): on a full disk creates fail
 // naming ENOSPC, and once space is freed the next one works, without a
 // restart; acknowledged creates survive a kill, failed ones appear
 // nowhere.

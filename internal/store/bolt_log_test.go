@@ -408,7 +408,7 @@ func encodeGroups(groups ...[]logRecord) []byte {
 	return out
 }
 
-// TestReadCheckedLog (cfinv issue 17 item 4): damage that an intact later
+// TestReadCheckedLog (cfinv issue 24 item 4): damage that an intact later
 // write follows refuses the log; a torn last write, zeros and records of
 // an earlier cycle after the live ones do not.
 func TestReadCheckedLog(t *testing.T) {
@@ -483,7 +483,7 @@ func TestReadCheckedLog(t *testing.T) {
 	}
 }
 
-// TestLogDamageRefused (cfinv issue 17 item 4): 50 creates acknowledged,
+// TestLogDamageRefused (cfinv issue 24 item 4): 50 creates acknowledged,
 // one bit of record 11 flipped, the process killed. Opening took the 10
 // records before it, dropped the 40 after it without a word and emptied
 // the log; now it refuses with a *CorruptError naming the log and what to
@@ -589,7 +589,7 @@ func TestLogRecordLimit(t *testing.T) {
 	}
 }
 
-// TestLogRecoversAfterFailedSync (cfinv issue 17 item 5): after a failed
+// TestLogRecoversAfterFailedSync (cfinv issue 24 item 5): after a failed
 // fdatasync every later create failed until a restart. Now each create
 // fails, with the cause, while the log cannot be written, and the first
 // one after that works again; the failed creates are reported nowhere,
@@ -632,7 +632,7 @@ func TestLogRecoversAfterFailedSync(t *testing.T) {
 	}
 }
 
-// TestInvalidationSetRecovery (cfinv issue 17 item 10): a set of
+// TestInvalidationSetRecovery (cfinv issue 24 item 10): a set of
 // CreateInvalidationSet (a distribution tenant's) is in the file, passes
 // the open's verification, and takes back its creates from the log after
 // a kill.
@@ -670,7 +670,7 @@ func TestInvalidationSetRecovery(t *testing.T) {
 	}
 }
 
-// TestLogFailedGroupNotReplayed (cfinv issue 17 item 5): creates answered
+// TestLogFailedGroupNotReplayed (cfinv issue 24 item 5): creates answered
 // with an error because the log's fdatasync failed are not there after
 // the process is killed before the log is restarted: their bytes were
 // written, so reading would have taken them.

@@ -256,7 +256,7 @@ type Store interface {
 	// ID, a set of invalidations of its own, which CreateInvalidation,
 	// GetInvalidation, ListInvalidations and CountInProgress then take in
 	// place of a distribution ID, with the same contract: the emulator
-	// keeps each distribution tenant's invalidations so (cfinv issue 17
+	// keeps each distribution tenant's invalidations so (cfinv issue 24
 	// item 10). It is idempotent: an existing set, a distribution's too,
 	// is kept as it is. An empty owner or one over MaxKeyBytes gives
 	// ErrInvalidKey.

@@ -72,7 +72,7 @@ func TestPageWalkerOverlaps(t *testing.T) {
 	}
 }
 
-// TestVerifyInvalidationOwners (cfinv issue 17 item 10): a set of
+// TestVerifyInvalidationOwners (cfinv issue 24 item 10): a set of
 // CreateInvalidationSet must be listed in invalidation-owners, and every
 // owner listed must have its set and not be a distribution.
 func TestVerifyInvalidationOwners(t *testing.T) {
