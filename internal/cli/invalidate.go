@@ -40,6 +40,7 @@ type invalidateOptions struct {
 	DryRun            bool
 	StateDir          string
 	Plan              string
+	FailIfEmpty       bool
 
 	CI *githubCI // the GitHub Actions step, nil outside one (ci.go)
 
@@ -80,7 +81,8 @@ endpoint that refuses the connection or whose host does not resolve fails at
 once with exit code 8.
 
 A plan file (--plan) or a --paths-from list with no paths is a deploy with
-nothing to purge: nothing is sent, stderr says so, and the exit code is 0.
+nothing to purge: nothing is sent, stderr says so, and the exit code is 0
+(9 with --fail-if-empty).
 After "cfinv plan --write-manifest --out FILE", the plan's new manifest is put
 in place once every batch is created (and completed, with --wait); a failed
 run leaves the old one, so the next plan purges the same changes again.
@@ -118,6 +120,7 @@ shape and is the default when stdout is not a terminal.`,
 	durationVar(fl, &opts.Timeout, "timeout", 15*time.Minute, minTimeout, maxTimeout, "overall deadline for submitting (queueing, retries) and --wait")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the exact batches, references and billed path count; change nothing")
 	fl.StringVar(&opts.StateDir, "state-dir", "", "directory of the journal (default $XDG_STATE_HOME/cfinv or ~/.local/state/cfinv)")
+	fl.BoolVar(&opts.FailIfEmpty, "fail-if-empty", false, "exit 9 rather than 0 when --plan or --paths-from holds no paths (nothing is sent either way)")
 	fl.StringVar(&opts.Plan, "plan", "", "submit the batches of the plan `FILE` written by cfinv plan --out, then put its pending manifest (--write-manifest) in place; an empty plan sends nothing and succeeds")
 	opts.AWS.register(cmd)
 	return cmd
@@ -394,9 +397,14 @@ func invalidateNothing(opts *invalidateOptions, req *request) error {
 	if opts.Plan != "" {
 		from = "plan " + opts.Plan
 	}
+	// --fail-if-empty changes the exit code only: stderr has said why.
+	var empty error
+	if opts.FailIfEmpty {
+		empty = &ExitError{Code: ExitEmpty, Err: ErrSilent}
+	}
 	if opts.DryRun {
 		fmt.Fprintf(opts.IO.ErrOut, "dry run: %s has no paths: nothing to send\n", from)
-		return nil
+		return empty
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "nothing to invalidate: %s has no paths; nothing sent\n", from)
 	if req.manifest != nil {
@@ -405,7 +413,7 @@ func invalidateNothing(opts *invalidateOptions, req *request) error {
 		}
 	}
 	opts.CI.summarize(&cfinv.Result{}, nil)
-	return nil
+	return empty
 }
 
 // commitManifest puts a plan's pending manifest in place and says so.

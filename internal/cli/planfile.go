@@ -51,6 +51,12 @@ func readPlanFile(name string) (planFile, error) {
 	if err != nil {
 		return planFile{}, fmt.Errorf("read plan: %w", err)
 	}
+	return decodePlanFile(name, data)
+}
+
+// decodePlanFile parses and checks the content of the plan file name, as
+// readPlanFile does.
+func decodePlanFile(name string, data []byte) (planFile, error) {
 	f, err := plan.Decode(name, data)
 	if err != nil {
 		return planFile{}, err
