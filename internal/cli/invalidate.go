@@ -393,6 +393,13 @@ func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
 // paths: it sends nothing, says so, puts the plan's manifest in place
 // (there was nothing to purge, so the deploy is done) and succeeds.
 func invalidateNothing(opts *invalidateOptions, req *request) error {
+	// The other inputs are checked as for a run that sends: a bad one is
+	// still exit 2, whatever the paths.
+	check := cfinv.Request{DistributionIDs: req.dists, DistributionTenantID: opts.Tenant, Paths: []string{"/"},
+		DeployID: opts.DeployID, CallerReference: req.ref, Wait: opts.Wait, Timeout: opts.Timeout}
+	if err := check.Validate(); err != nil {
+		return invalidateInputError(opts, err)
+	}
 	from := "--paths-from " + opts.PathsFrom
 	if opts.Plan != "" {
 		from = "plan " + opts.Plan

@@ -458,6 +458,7 @@ func TestInvalidateEmpty(t *testing.T) {
 		{"fail if empty", []string{"--plan", emptyPlan, "--fail-if-empty"}, ExitEmpty, "nothing to invalidate: plan " + emptyPlan + " has no paths; nothing sent\n"},
 		{"fail if empty, dry run", []string{"--paths-from", "-", "--fail-if-empty", "--dry-run"}, ExitEmpty, "dry run: --paths-from - has no paths"},
 		{"no source of paths at all", nil, ExitUsage, "no paths: give paths as arguments"},
+		{"empty plan, bad caller reference", []string{"--plan", emptyPlan, "--caller-reference", strings.Repeat("r", 129)}, ExitUsage, "at most 128 are accepted"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
