@@ -164,3 +164,23 @@ func checkREADMEDemo(t *testing.T, run string) {
 		t.Errorf("progress lines: README %d, run %d; want some in each", len(wantProgress), len(gotProgress))
 	}
 }
+
+// TestREADMECommandsExist: every command the README gives a section names
+// a command of cfinv ("cfinv --version" a flag).
+func TestREADMECommandsExist(t *testing.T) {
+	ios, _, _, _ := TestIO()
+	root := NewRootCmd(&Deps{IO: ios, Getenv: func(string) string { return "" }})
+	root.InitDefaultCompletionCmd()
+	root.InitDefaultVersionFlag()
+	for name := range readmeSections(readme(t)) {
+		if flag, ok := strings.CutPrefix(name, "--"); ok {
+			if root.Flags().Lookup(flag) == nil {
+				t.Errorf("README.md has a section \"cfinv %s\", which is not a flag of cfinv", name)
+			}
+			continue
+		}
+		if cmd, _, err := root.Find([]string{name}); err != nil || cmd == root {
+			t.Errorf("README.md has a section \"cfinv %s\", which is not a command", name)
+		}
+	}
+}
