@@ -120,7 +120,7 @@ ready for "cfinv invalidate --paths-from -"; --output json for the whole plan.
 --out FILE writes the plan file that "cfinv invalidate --plan FILE" submits.
 
 --write-manifest records the scanned state of --dir for the next deploy. With
---out it goes to FILE.pending beside the manifest (FILE being --manifest), and
+--out it goes to MANIFEST.pending beside the --manifest file MANIFEST, and
 "cfinv invalidate --plan" puts it in place only once every batch is created
 (and completed, with --wait): a failed invalidation leaves the manifest as it
 was, so the re-run plans the same changes again. Without --out the manifest is
@@ -173,7 +173,7 @@ state without invalidating it.`,
 	f := cmd.Flags()
 	f.StringVar(&opts.Dir, "dir", "", "build `DIR` to compare with --manifest")
 	f.StringVar(&opts.Manifest, "manifest", "", "manifest `FILE` of the previous deploy (with --dir)")
-	f.BoolVar(&opts.WriteManifest, "write-manifest", false, "record the scanned state of --dir for the next deploy: with --out, as --manifest's FILE.pending that \"cfinv invalidate --plan\" puts in place after the invalidation succeeded; without, in --manifest at once")
+	f.BoolVar(&opts.WriteManifest, "write-manifest", false, "record the scanned state of --dir for the next deploy: with --out, as MANIFEST.pending (MANIFEST: --manifest's file) that \"cfinv invalidate --plan\" puts in place after the invalidation succeeded; without, in --manifest at once")
 	f.IntVar(&opts.HashWorkers, "hash-workers", runtime.NumCPU(), "files hashed in parallel")
 	f.StringVar(&opts.S3SyncLog, "s3-sync-log", "", "output of \"aws s3 sync\" (`FILE`, or - for stdin)")
 	f.StringVar(&opts.Changed, "changed", "", "changed object keys, one a line (`FILE`, or - for stdin)")
