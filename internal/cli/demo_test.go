@@ -27,4 +27,5 @@ func TestDemo(t *testing.T) {
 	if strings.Contains(got, "UNEXPECTED") {
 		t.Errorf("a step failed:\n%s", got)
 	}
+	checkREADMEDemo(t, got)
 }

@@ -27,6 +27,7 @@ const (
 	ExitLimit       = 6   // in-progress limits or throttling still refused us at the deadline
 	ExitPartial     = 7   // some batches or distributions succeeded and some did not
 	ExitUnreachable = 8   // the endpoint refused the connection or its host does not resolve
+	ExitEmpty       = 9   // invalidate --fail-if-empty: the plan or list held no paths
 	ExitInterrupted = 130 // SIGINT/SIGTERM
 )
 

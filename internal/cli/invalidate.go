@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cfinv/cfinv"
-	"github.com/cfinv/cfinv/plan"
+	"github.com/cfinv/cfinv/changes"
 )
 
 type invalidateOptions struct {
@@ -40,6 +40,7 @@ type invalidateOptions struct {
 	DryRun            bool
 	StateDir          string
 	Plan              string
+	FailIfEmpty       bool
 
 	CI *githubCI // the GitHub Actions step, nil outside one (ci.go)
 
@@ -79,6 +80,13 @@ reference, until --timeout (exit code 5 if only such failures met it). An
 endpoint that refuses the connection or whose host does not resolve fails at
 once with exit code 8.
 
+A plan file (--plan) or a --paths-from list with no paths is a deploy with
+nothing to purge: nothing is sent, stderr says so, and the exit code is 0
+(9 with --fail-if-empty).
+After "cfinv plan --write-manifest --out FILE", the plan's new manifest is put
+in place once every batch is created (and completed, with --wait); a failed
+run leaves the old one, so the next plan purges the same changes again.
+
 The AWS CLI's inputs work unchanged: replace "aws cloudfront" with "cfinv" in an
 "aws cloudfront create-invalidation" command line. JSON output has the AWS CLI's
 shape and is the default when stdout is not a terminal.`,
@@ -112,7 +120,8 @@ shape and is the default when stdout is not a terminal.`,
 	durationVar(fl, &opts.Timeout, "timeout", 15*time.Minute, minTimeout, maxTimeout, "overall deadline for submitting (queueing, retries) and --wait")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the exact batches, references and billed path count; change nothing")
 	fl.StringVar(&opts.StateDir, "state-dir", "", "directory of the journal (default $XDG_STATE_HOME/cfinv or ~/.local/state/cfinv)")
-	fl.StringVar(&opts.Plan, "plan", "", "submit the batches of the plan `FILE` written by cfinv plan --out")
+	fl.BoolVar(&opts.FailIfEmpty, "fail-if-empty", false, "exit 9 rather than 0 when --plan or --paths-from holds no paths (nothing is sent either way)")
+	fl.StringVar(&opts.Plan, "plan", "", "submit the batches of the plan `FILE` written by cfinv plan --out, then put its pending manifest (--write-manifest) in place; an empty plan sends nothing and succeeds")
 	opts.AWS.register(cmd)
 	return cmd
 }
@@ -136,6 +145,12 @@ type request struct {
 	items   []string
 	ref     string
 	batches [][]string // from a plan file: sent as they are
+	// manifest is the plan file's manifest update, committed once every
+	// batch is created (and completed, with --wait).
+	manifest *changes.Pending
+	// empty says a plan file or --paths-from held no paths: nothing
+	// to send, and a success.
+	empty bool
 }
 
 func gatherRequest(opts *invalidateOptions) (*request, error) {
@@ -179,17 +194,23 @@ func gatherRequest(opts *invalidateOptions) (*request, error) {
 		}
 	}
 	if opts.Plan != "" {
-		f, err := plan.ReadFile(opts.Plan)
+		f, err := readPlanFile(opts.Plan)
 		if err != nil {
 			return nil, &ExitError{Code: ExitUsage, Err: fmt.Errorf("read plan: %w", err)}
 		}
-		r.batches = f.Batches()
+		r.batches, r.manifest = f.Batches(), f.Manifest
 	}
 	switch {
 	case opts.Tenant != "" && len(r.dists) > 0:
 		return nil, flagErrorf("give --distribution-id or --distribution-tenant-id %s, not both", opts.Tenant)
 	case opts.Tenant == "" && len(r.dists) == 0:
 		return nil, flagErrorf("no distribution: give --distribution-id (an ID, a domain name or an alias) or --distribution-tenant-id")
+	}
+	if len(r.items) == 0 && len(r.batches) == 0 && (opts.Plan != "" || opts.PathsFrom != "") {
+		// An empty plan (nothing changed, or the first deploy) or an
+		// empty list is a deploy with nothing to purge, not a mistake.
+		r.empty = true
+		return r, nil
 	}
 	if len(r.items) == 0 && len(r.batches) == 0 {
 		return nil, flagErrorf("no paths: give paths as arguments, --paths, --paths-from, --invalidation-batch, --cli-input-json or --plan")
@@ -284,6 +305,9 @@ func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
 	if err != nil {
 		return err
 	}
+	if req.empty {
+		return invalidateNothing(opts, req)
+	}
 	if opts.AWSOutput && req.ref == "" && opts.DeployID == "" && len(req.batches) == 0 {
 		req.ref = awsCallerReference(opts.Now())
 	}
@@ -347,11 +371,65 @@ func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
 	if opts.DryRun {
 		return printDryRun(opts, res)
 	}
+	var commitErr error
+	if req.manifest != nil {
+		if err == nil {
+			commitErr = commitManifest(opts.IO, *req.manifest)
+		} else {
+			fmt.Fprintf(errOut, "%s not updated: the next plan purges these changes again\n", req.manifest.Path)
+		}
+	}
 	err = resumeHint(opts.IO, &opts.AWS, err)
 	if perr := printCreated(opts, res); perr != nil {
 		return perr
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return commitErr
+}
+
+// invalidateNothing ends a run whose plan file or --paths-from held no
+// paths: it sends nothing, says so, puts the plan's manifest in place
+// (there was nothing to purge, so the deploy is done) and succeeds.
+func invalidateNothing(opts *invalidateOptions, req *request) error {
+	// The other inputs are checked as for a run that sends: a bad one is
+	// still exit 2, whatever the paths.
+	check := cfinv.Request{DistributionIDs: req.dists, DistributionTenantID: opts.Tenant, Paths: []string{"/"},
+		DeployID: opts.DeployID, CallerReference: req.ref, Wait: opts.Wait, Timeout: opts.Timeout}
+	if err := check.Validate(); err != nil {
+		return invalidateInputError(opts, err)
+	}
+	from := "--paths-from " + opts.PathsFrom
+	if opts.Plan != "" {
+		from = "plan " + opts.Plan
+	}
+	// --fail-if-empty changes the exit code only: stderr has said why.
+	var empty error
+	if opts.FailIfEmpty {
+		empty = &ExitError{Code: ExitEmpty, Err: ErrSilent}
+	}
+	if opts.DryRun {
+		fmt.Fprintf(opts.IO.ErrOut, "dry run: %s has no paths: nothing to send\n", from)
+		return empty
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "nothing to invalidate: %s has no paths; nothing sent\n", from)
+	if req.manifest != nil {
+		if err := commitManifest(opts.IO, *req.manifest); err != nil {
+			return err
+		}
+	}
+	opts.CI.summarize(&cfinv.Result{}, nil)
+	return empty
+}
+
+// commitManifest puts a plan's pending manifest in place and says so.
+func commitManifest(ios *IO, m changes.Pending) error {
+	if err := m.Commit(); err != nil {
+		return err
+	}
+	fmt.Fprintf(ios.ErrOut, "updated %s\n", m.Path)
+	return nil
 }
 
 // invalidateInputError words an error from before the first call: a bad

@@ -428,3 +428,51 @@ func TestInvalidateQueuesUntilTheDeadline(t *testing.T) {
 		t.Errorf("stdout does not show the created batch:\n%.500s", stdout)
 	}
 }
+
+// TestInvalidateEmpty: an empty plan or --paths-from list is a deploy with
+// nothing to purge: exit 0 with a note on stderr (it was exit 2, "give
+// --plan", which broke set -e scripts on the first deploy and whenever
+// nothing changed); --fail-if-empty makes it exit 9. Nothing is sent: the
+// endpoint is a closed port.
+func TestInvalidateEmpty(t *testing.T) {
+	dir := t.TempDir()
+	emptyPlan := filepath.Join(dir, "plan.json")
+	if err := os.WriteFile(emptyPlan, []byte(`{"version":1,"created":"2026-01-01T00:00:00Z","strategy":"optimal","items":[],"batches":[]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	emptyList := filepath.Join(dir, "paths.txt")
+	if err := os.WriteFile(emptyList, []byte("\n  \n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"invalidate", "--endpoint-url", "http://127.0.0.1:1", "--distribution-id", "E1"}
+	tests := []struct {
+		name string
+		args []string
+		code int
+		msg  string // in stderr
+	}{
+		{"empty plan", []string{"--plan", emptyPlan}, ExitOK, "nothing to invalidate: plan " + emptyPlan + " has no paths; nothing sent\n"},
+		{"empty stdin", []string{"--paths-from", "-"}, ExitOK, "nothing to invalidate: --paths-from - has no paths; nothing sent\n"},
+		{"blank list", []string{"--paths-from", emptyList}, ExitOK, "nothing to invalidate: --paths-from " + emptyList + " has no paths"},
+		{"dry run", []string{"--plan", emptyPlan, "--dry-run"}, ExitOK, "dry run: plan " + emptyPlan + " has no paths: nothing to send\n"},
+		{"fail if empty", []string{"--plan", emptyPlan, "--fail-if-empty"}, ExitEmpty, "nothing to invalidate: plan " + emptyPlan + " has no paths; nothing sent\n"},
+		{"fail if empty, dry run", []string{"--paths-from", "-", "--fail-if-empty", "--dry-run"}, ExitEmpty, "dry run: --paths-from - has no paths"},
+		{"no source of paths at all", nil, ExitUsage, "no paths: give paths as arguments"},
+		{"empty plan, bad caller reference", []string{"--plan", emptyPlan, "--caller-reference", strings.Repeat("r", 129)}, ExitUsage, "at most 128 are accepted"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ios, _, stdout, stderr := TestIO()
+			code := Main(t.Context(), append(append([]string{}, base...), tt.args...), ios, func(string) string { return "" })
+			if code != tt.code || !strings.Contains(stderr.String(), tt.msg) {
+				t.Errorf("exit %d, stderr:\n%s\nwant exit %d, stderr containing %q", code, stderr, tt.code, tt.msg)
+			}
+			if stdout.Len() > 0 {
+				t.Errorf("stdout %q, want nothing", stdout)
+			}
+			if tt.code == ExitEmpty && strings.Contains(stderr.String(), "Error:") {
+				t.Errorf("--fail-if-empty printed an error besides the note:\n%s", stderr)
+			}
+		})
+	}
+}

@@ -74,9 +74,8 @@ func newPlanCmd(d *Deps, runF func(*planOptions) error) *cobra.Command {
 calling AWS. It reads what changed from one or more sources:
 
   --dir DIR --manifest FILE   compare a build directory with the previous deploy's
-                              manifest (content hashes; --write-manifest saves the
-                              new state; files with unchanged size and mtime are
-                              not read again)
+                              manifest (content hashes; files with unchanged size
+                              and mtime are not read again)
   --s3-sync-log FILE|-        the output of "aws s3 sync" (upload/copy/move/delete
                               lines, "(dryrun) " too)
   --changed FILE|-            changed object keys, one a line
@@ -118,13 +117,22 @@ than CloudFront's 3000 paths in progress.
 
 Output: a table on a terminal; one path per line when stdout is not a terminal,
 ready for "cfinv invalidate --paths-from -"; --output json for the whole plan.
---out FILE writes the plan file that "cfinv invalidate --plan FILE" submits.`,
+--out FILE writes the plan file that "cfinv invalidate --plan FILE" submits.
+
+--write-manifest records the scanned state of --dir for the next deploy. With
+--out it goes to MANIFEST.pending beside the --manifest file MANIFEST, and
+"cfinv invalidate --plan" puts it in place only once every batch is created
+(and completed, with --wait): a failed invalidation leaves the manifest as it
+was, so the re-run plans the same changes again. Without --out the manifest is
+rewritten at once, before anything is invalidated: use that only to record a
+state without invalidating it.`,
 		Example: `  # After "aws s3 sync public/ s3://site --delete | tee sync.log":
   cfinv plan --s3-sync-log sync.log --all-objects objects.txt
 
-  # Compare the build with the last deploy, save the new state, submit the plan:
+  # Compare the build with the last deploy and submit the plan; invalidate
+  # updates the manifest once the invalidation succeeded:
   cfinv plan --dir public --manifest .cfinv-manifest --write-manifest --out plan.json
-  cfinv invalidate --distribution-id E2EXAMPLE --plan plan.json
+  cfinv invalidate --distribution-id E2EXAMPLE --plan plan.json --wait
 
   # From git, piped straight into invalidate:
   cfinv plan --git-range HEAD~1..HEAD --git-dir-prefix public/ --all-objects objects.txt |
@@ -165,7 +173,7 @@ ready for "cfinv invalidate --paths-from -"; --output json for the whole plan.
 	f := cmd.Flags()
 	f.StringVar(&opts.Dir, "dir", "", "build `DIR` to compare with --manifest")
 	f.StringVar(&opts.Manifest, "manifest", "", "manifest `FILE` of the previous deploy (with --dir)")
-	f.BoolVar(&opts.WriteManifest, "write-manifest", false, "write the scanned state of --dir to --manifest after planning")
+	f.BoolVar(&opts.WriteManifest, "write-manifest", false, "record the scanned state of --dir for the next deploy: with --out, as MANIFEST.pending (MANIFEST: --manifest's file) that \"cfinv invalidate --plan\" puts in place after the invalidation succeeded; without, in --manifest at once")
 	f.IntVar(&opts.HashWorkers, "hash-workers", runtime.NumCPU(), "files hashed in parallel")
 	f.StringVar(&opts.S3SyncLog, "s3-sync-log", "", "output of \"aws s3 sync\" (`FILE`, or - for stdin)")
 	f.StringVar(&opts.Changed, "changed", "", "changed object keys, one a line (`FILE`, or - for stdin)")
@@ -279,12 +287,24 @@ func planRun(ctx context.Context, opts *planOptions) error {
 		return err
 	}
 	file := plan.NewFile(p, opts.Now())
-	if opts.Out != "" {
-		if err := file.WriteFile(opts.Out); err != nil {
+	switch {
+	case opts.Out != "" && scanned != nil && opts.WriteManifest:
+		// The manifest is updated by "cfinv invalidate --plan" once the
+		// invalidation succeeded: a failed one leaves it as it is, so
+		// the re-run plans the same changes again.
+		pending, err := scanned.WritePending(opts.Manifest)
+		if err != nil {
 			return err
 		}
-	}
-	if scanned != nil && opts.WriteManifest {
+		if err := writePlanFile(opts.Out, planFile{File: file, Manifest: &pending}); err != nil {
+			return err
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "wrote %s; cfinv invalidate --plan %s puts it in place of %s once the invalidation succeeds\n", pending.File, opts.Out, opts.Manifest)
+	case opts.Out != "":
+		if err := writePlanFile(opts.Out, planFile{File: file}); err != nil {
+			return err
+		}
+	case scanned != nil && opts.WriteManifest:
 		if err := scanned.WriteFile(opts.Manifest); err != nil {
 			return err
 		}

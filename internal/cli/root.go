@@ -6,6 +6,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -79,19 +80,53 @@ func joinSkeletonValue(args []string) []string {
 // against the built commands).
 var commands = []struct {
 	names []string
+	group string // groupCfinv or groupAWS
 	build func(*Deps) *cobra.Command
 }{
-	{[]string{"invalidate", "create-invalidation"}, func(d *Deps) *cobra.Command { return newInvalidateCmd(d, nil) }},
-	{[]string{"wait", "invalidation-completed"}, func(d *Deps) *cobra.Command { return newWaitCmd(d, nil) }},
-	{[]string{"get", "get-invalidation"}, func(d *Deps) *cobra.Command { return newGetCmd(d, nil) }},
-	{[]string{"list", "list-invalidations"}, func(d *Deps) *cobra.Command { return newListCmd(d, nil) }},
-	{[]string{"distributions"}, func(d *Deps) *cobra.Command { return newDistributionsCmd(d, nil) }},
-	{[]string{"create-invalidation-for-distribution-tenant"}, func(d *Deps) *cobra.Command { return newCreateTenantInvalidationCmd(d, nil) }},
-	{[]string{"get-invalidation-for-distribution-tenant"}, func(d *Deps) *cobra.Command { return newGetTenantInvalidationCmd(d, nil) }},
-	{[]string{"iam-policy"}, func(d *Deps) *cobra.Command { return newIAMPolicyCmd(d, nil) }},
-	{[]string{"plan"}, func(d *Deps) *cobra.Command { return newPlanCmd(d, nil) }},
-	{[]string{"serve"}, func(d *Deps) *cobra.Command { return newServeCmd(d, nil) }},
-	{[]string{"demo"}, func(d *Deps) *cobra.Command { return newDemoCmd(d, nil) }},
+	{[]string{"invalidate", "create-invalidation"}, groupCfinv, func(d *Deps) *cobra.Command { return newInvalidateCmd(d, nil) }},
+	{[]string{"wait", "invalidation-completed"}, groupCfinv, func(d *Deps) *cobra.Command { return newWaitCmd(d, nil) }},
+	{[]string{"get", "get-invalidation"}, groupCfinv, func(d *Deps) *cobra.Command { return newGetCmd(d, nil) }},
+	{[]string{"list", "list-invalidations"}, groupCfinv, func(d *Deps) *cobra.Command { return newListCmd(d, nil) }},
+	{[]string{"distributions"}, groupCfinv, func(d *Deps) *cobra.Command { return newDistributionsCmd(d, nil) }},
+	{[]string{"create-invalidation-for-distribution-tenant"}, groupAWS, func(d *Deps) *cobra.Command { return newCreateTenantInvalidationCmd(d, nil) }},
+	{[]string{"get-invalidation-for-distribution-tenant"}, groupAWS, func(d *Deps) *cobra.Command { return newGetTenantInvalidationCmd(d, nil) }},
+	{[]string{"iam-policy"}, groupCfinv, func(d *Deps) *cobra.Command { return newIAMPolicyCmd(d, nil) }},
+	{[]string{"plan"}, groupCfinv, func(d *Deps) *cobra.Command { return newPlanCmd(d, nil) }},
+	{[]string{"serve"}, groupCfinv, func(d *Deps) *cobra.Command { return newServeCmd(d, nil) }},
+	{[]string{"demo"}, groupCfinv, func(d *Deps) *cobra.Command { return newDemoCmd(d, nil) }},
+}
+
+// The groups of the root's help: cfinv's own commands, and the AWS CLI's
+// command names (an "aws cloudfront …" command line works with "cfinv …").
+const (
+	groupCfinv = "cfinv"
+	groupAWS   = "aws"
+)
+
+// awsNames are the AWS CLI's command names that are aliases of cfinv
+// commands, listed in the help's AWS group before the commands that only
+// have an AWS name (TestRootHelpListsAWSNames checks that each runs cmd).
+var awsNames = []struct{ name, cmd, short string }{
+	{"create-invalidation", "invalidate", "Create an invalidation, as the AWS CLI does (cfinv invalidate)"},
+	{"get-invalidation", "get", "Show one invalidation, as the AWS CLI does (cfinv get)"},
+	{"list-invalidations", "list", "List a distribution's invalidations, as the AWS CLI does (cfinv list)"},
+	{"wait invalidation-completed", "wait", "Wait until an invalidation is Completed, as the AWS CLI does (cfinv wait)"},
+}
+
+// awsGroupTitle is the title of the help's AWS group followed by the rows
+// of awsNames, padded as cobra pads the rows of the commands that follow:
+// cobra lists only commands in a group, not aliases.
+func awsGroupTitle() string {
+	width := 0
+	for _, c := range commands {
+		width = max(width, len(c.names[0]))
+	}
+	var b strings.Builder
+	b.WriteString(`AWS CLI commands ("aws cloudfront" replaced by "cfinv"):`)
+	for _, a := range awsNames {
+		fmt.Fprintf(&b, "\n  %-*s %s", width, a.name, a.short)
+	}
+	return b.String()
 }
 
 // commandNamed is the index in commands of the command args run, or -1
@@ -141,9 +176,12 @@ CFINV_SOME_FLAG; a flag on the command line wins. See "cfinv help environment".`
 	})
 	// "cfinv completion bash|zsh|fish|powershell" is listed in the help
 	// and the README (issue 11 item 9).
+	root.AddGroup(&cobra.Group{ID: groupCfinv, Title: "Commands:"}, &cobra.Group{ID: groupAWS, Title: awsGroupTitle()})
 	for i, c := range commands {
 		if only < 0 || i == only {
-			root.AddCommand(c.build(d))
+			cmd := c.build(d)
+			cmd.GroupID = c.group
+			root.AddCommand(cmd)
 		}
 	}
 	root.AddCommand(newEnvironmentTopic(root))

@@ -88,7 +88,7 @@ func newServeCmd(d *Deps, runF func(*serveOptions) error) *cobra.Command {
 	opts := &serveOptions{IO: d.IO, Getenv: d.Getenv, Now: d.Now}
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Run a local CloudFront-compatible API",
+		Short: "Run a local CloudFront-compatible API and caching edge",
 		Long: `Run a local CloudFront API (REST-XML, version 2020-05-31) that the AWS CLI, the AWS
 SDKs and cfinv itself can use in place of the real service.
 
@@ -104,6 +104,15 @@ AWS_SECRET_ACCESS_KEY from the environment and every key pair in
 --credentials-file; when there are none, a key pair is generated once, stored
 in the data directory (mode 0600) and printed as export lines.
 
+Unless --edge-addr "" turns it off, serve also runs a caching edge on
+--edge-addr: a reverse proxy for every distribution, chosen by the Host header
+(the distribution's domain name, an alias, or ID.localhost), that fetches from
+the distribution's origins (a custom origin such as a static server on
+127.0.0.1, or an S3 bucket served from a local directory with --s3-origin),
+caches as the cache behaviours say (X-Cache: Miss from cloudfront, then Hit
+from cloudfront) within --edge-cache-size, and is purged by every invalidation
+before CreateInvalidation answers. docs/emulator.md ("The edge") has the rules.
+
 The server listens on 127.0.0.1 only unless --addr says otherwise, and warns
 when it does. SIGINT or SIGTERM shuts it down gracefully.`,
 		Example: `  # Start the API, then point the AWS CLI at it
@@ -113,6 +122,11 @@ when it does. SIGINT or SIGTERM shuts it down gracefully.`,
 
   # Invalidations complete at once, state in a throw-away directory
   cfinv serve --completion-delay 0 --data-dir "$(mktemp -d)"
+
+  # Serve bucket "site" from ./public; fetch through the edge a page of
+  # distribution $ID, whose origin is site.s3.amazonaws.com
+  cfinv serve --s3-origin site=./public &
+  curl -si -H "Host: $ID.localhost" http://127.0.0.1:8656/index.html | grep -i x-cache
 
   # Accept only the keys in a shared-credentials file, signed for us-east-1
   cfinv serve --credentials-file ./ci-credentials --strict-region`,

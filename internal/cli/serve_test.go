@@ -371,3 +371,19 @@ func TestServeBindFailureHint(t *testing.T) {
 		})
 	}
 }
+
+// TestServeHelpDescribesTheEdge: "cfinv serve --help" says that serve also
+// runs a caching edge, where, and how to turn it off (the help described
+// only the API).
+func TestServeHelpDescribesTheEdge(t *testing.T) {
+	ios, _, stdout, stderr := TestIO()
+	if code := Main(t.Context(), []string{"serve", "--help"}, ios, func(string) string { return "" }); code != ExitOK {
+		t.Fatalf("exit code %d, want 0; stderr:\n%s", code, stderr)
+	}
+	help, _, _ := strings.Cut(stdout.String(), "\nUsage:")
+	for _, want := range []string{"caching edge", "--edge-addr", `--edge-addr "" turns it off`, "X-Cache", "--s3-origin", "purged by every invalidation"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("serve --help's description lacks %q:\n%s", want, help)
+		}
+	}
+}
