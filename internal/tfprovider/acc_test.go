@@ -88,12 +88,7 @@ func emulator(t *testing.T, opts ...cfinvtest.Option) (srv *cfinvtest.Server, ap
 	t.Helper()
 	srv = cfinvtest.NewServer(t, opts...)
 	accEnv(t, srv.AccessKeyID, srv.SecretAccessKey)
-	api = cloudfront.NewFromConfig(srv.AWSConfig())
-	dist, err := harness.CreateDistribution(t.Context(), api, "tf-acc")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv, api, dist
+	return srv, cloudfront.NewFromConfig(srv.AWSConfig()), srv.NewDistribution(t, "bucket.s3.amazonaws.com")
 }
 
 func providerBlock(endpoint string) string {
@@ -594,10 +589,7 @@ func count(api *cloudfront.Client, dist string, n int) resource.TestCheckFunc {
 // invalidated nothing).
 func TestAccDistributionChange(t *testing.T) {
 	srv, api, a := emulator(t)
-	b, err := harness.CreateDistribution(t.Context(), api, "tf-acc-b")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := srv.NewDistribution(t, "bucket.s3.amazonaws.com")
 	cfg := func(dist string) string {
 		return providerBlock(srv.URL) + resourceBlock(map[string]any{"distribution_id": dist, "paths": []string{"/feed.xml"}, "objects": map[string]string{"a.html": "1"}})
 	}
