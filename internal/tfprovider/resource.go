@@ -80,7 +80,7 @@ func (r *invalidationResource) Schema(ctx context.Context, _ resource.SchemaRequ
 			"paths": schema.ListAttribute{
 				ElementType: types.StringType,
 				Optional:    true,
-				Description: "Paths (/index.html, /img/*) and cache tags (#tag) invalidated on create and whenever triggers change. A missing leading '/' is added and unsafe characters are percent-encoded, as cfinv invalidate does. Changing paths alone invalidates nothing.",
+				Description: "Paths (/index.html, /img/*) and cache tags (#tag) invalidated on create, whenever triggers change and on a change of distribution_id. A missing leading '/' is added and unsafe characters are percent-encoded, as cfinv invalidate does. Changing paths alone invalidates nothing.",
 			},
 			"triggers": schema.MapAttribute{
 				ElementType: types.StringType,
