@@ -4,9 +4,9 @@
 // distributions' origins, both on 127.0.0.1.
 //
 //	srv := cfinvtest.NewServer(t, cfinvtest.WithS3Origin("site", dir))
+//	dist := srv.NewDistribution(t, "site.s3.amazonaws.com") // or an HTTP server's URL
 //	api := cloudfront.NewFromConfig(srv.AWSConfig())
-//	// create a distribution whose origin is site.s3.amazonaws.com, then
-//	r, err := srv.EdgeGet(ctx, distributionID, "/index.html")
+//	r, err := srv.EdgeGet(ctx, dist, "/index.html")
 //
 // The API checks every request's SigV4 signature against the server's own
 // generated key pair, which AWSConfig carries, so a test cannot pass with
@@ -20,7 +20,7 @@
 // other client, set the request's Host field:
 //
 //	req, _ := http.NewRequest("GET", srv.EdgeURL+"/index.html", nil)
-//	req.Host = distributionID + ".localhost"
+//	req.Host = dist + ".localhost"
 //
 // It caches by the distribution's cache behaviours and TTLs and answers
 // with CloudFront's X-Cache ("Miss from cloudfront", "Hit from
@@ -47,6 +47,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -89,6 +90,8 @@ type Server struct {
 	removeDir  string          // a directory Start made and Close removes
 	closeOnce  sync.Once
 	closeError error
+
+	distributions atomic.Int64 // CreateDistribution's caller references
 }
 
 // NewServer starts a server configured by opts and closes it when t and

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -22,17 +23,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/cfinv/cfinv/cfinvtest"
-	"github.com/cfinv/cfinv/test/harness"
 )
-
-// createDistribution creates harness's minimal distribution with its origin
-// in S3 bucket "site" and returns its ID.
-func createDistribution(t testing.TB, api *cloudfront.Client, ref string) string {
-	t.Helper()
-	return harness.Distribution(t, api, ref, func(cfg *types.DistributionConfig) {
-		cfg.Origins.Items[0].DomainName = aws.String("site.s3.amazonaws.com")
-	})
-}
 
 // invalidate creates an invalidation of paths and returns its ID and
 // status.
@@ -137,7 +128,7 @@ func TestClockCompletesInvalidations(t *testing.T) {
 	clk := cfinvtest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	srv := cfinvtest.NewServer(t, cfinvtest.WithClock(clk), cfinvtest.WithCompletionDelay(time.Minute))
 	api := cloudfront.NewFromConfig(srv.AWSConfig())
-	dist := createDistribution(t, api, "clock")
+	dist := srv.NewDistribution(t, "site.s3.amazonaws.com")
 	id, status := invalidate(t, api, dist, "inv", "/index.html")
 	if status != "InProgress" {
 		t.Fatalf("new invalidation: status %q, want InProgress", status)
@@ -186,7 +177,7 @@ func TestEdgePurge(t *testing.T) {
 			clk := cfinvtest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 			srv := cfinvtest.NewServer(t, cfinvtest.WithS3Origin("site", siteDir(t, files)), cfinvtest.WithClock(clk), cfinvtest.WithMemoryStore())
 			api := cloudfront.NewFromConfig(srv.AWSConfig())
-			dist := createDistribution(t, api, "purge")
+			dist := srv.NewDistribution(t, "site.s3.amazonaws.com")
 			for _, p := range all {
 				if r := edgeGet(t, srv, dist, p); r.XCache != "Miss from cloudfront" || r.StatusCode != 200 {
 					t.Fatalf("first GET %s: %d %q, want 200 Miss", p, r.StatusCode, r.XCache)
@@ -215,11 +206,11 @@ func TestEdgeSeesAPIChangesAtOnce(t *testing.T) {
 	clk := cfinvtest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	srv := cfinvtest.NewServer(t, cfinvtest.WithS3Origin("site", siteDir(t, map[string]string{"index.html": "x"})), cfinvtest.WithClock(clk))
 	api := cloudfront.NewFromConfig(srv.AWSConfig())
-	first := createDistribution(t, api, "first")
+	first := srv.NewDistribution(t, "site.s3.amazonaws.com")
 	if r := edgeGet(t, srv, first, "/index.html"); r.StatusCode != 200 {
 		t.Fatalf("first distribution: status %d, want 200", r.StatusCode)
 	}
-	second := createDistribution(t, api, "second")
+	second := srv.NewDistribution(t, "site.s3.amazonaws.com")
 	if r := edgeGet(t, srv, second, "/index.html"); r.StatusCode != 200 {
 		t.Errorf("distribution created after the edge listed them: status %d, want 200", r.StatusCode)
 	}
@@ -243,7 +234,7 @@ func TestEdgeTTLFollowsClock(t *testing.T) {
 	clk := cfinvtest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	dir := siteDir(t, map[string]string{"index.html": "v1"})
 	srv := cfinvtest.NewServer(t, cfinvtest.WithS3Origin("site", dir), cfinvtest.WithClock(clk))
-	dist := createDistribution(t, cloudfront.NewFromConfig(srv.AWSConfig()), "ttl")
+	dist := srv.NewDistribution(t, "site.s3.amazonaws.com")
 	edgeGet(t, srv, dist, "/index.html")
 	writeFile(t, filepath.Join(dir, "index.html"), "v2")
 	steps := []struct {
@@ -272,7 +263,7 @@ func TestRestartKeepsState(t *testing.T) {
 		t.Fatal(err)
 	}
 	api := cloudfront.NewFromConfig(srv.AWSConfig())
-	dist := createDistribution(t, api, "restart")
+	dist := srv.NewDistribution(t, "site.s3.amazonaws.com")
 	inv, _ := invalidate(t, api, dist, "restart", "/index.html")
 	keyID := srv.AccessKeyID
 	if err := srv.Close(); err != nil {
@@ -324,7 +315,7 @@ func TestStartOptionErrors(t *testing.T) {
 func TestCreateAndWait(t *testing.T) {
 	srv := cfinvtest.NewServer(t)
 	api := cloudfront.NewFromConfig(srv.AWSConfig())
-	dist := createDistribution(t, api, "wait")
+	dist := srv.NewDistribution(t, "site.s3.amazonaws.com")
 	start := time.Now()
 	id, _ := invalidate(t, api, dist, "wait", "/*")
 	w := cloudfront.NewInvalidationCompletedWaiter(api, func(o *cloudfront.InvalidationCompletedWaiterOptions) {
@@ -346,7 +337,7 @@ func TestCloseReleasesPorts(t *testing.T) {
 	cfg := srv.AWSConfig()
 	cfg.RetryMaxAttempts = 1 // the last call fails at once
 	api := cloudfront.NewFromConfig(cfg)
-	dist := createDistribution(t, api, "close")
+	dist := srv.NewDistribution(t, "site.s3.amazonaws.com")
 	edgeGet(t, srv, dist, "/index.html") // keeps a connection alive
 	if err := srv.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
@@ -384,7 +375,7 @@ func TestParallelServers(t *testing.T) {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			t.Parallel()
 			api := cloudfront.NewFromConfig(srv.AWSConfig())
-			dist := createDistribution(t, api, "same-reference")
+			dist := srv.NewDistribution(t, "site.s3.amazonaws.com")
 			if r := edgeGet(t, srv, dist, "/index.html"); r.Body != fmt.Sprint("server ", i) {
 				t.Errorf("edge body %q, want %q", r.Body, fmt.Sprint("server ", i))
 			}
@@ -409,13 +400,13 @@ func TestParallelServers(t *testing.T) {
 // leave no goroutine behind (listeners, connections, client transports).
 func TestNoGoroutinesLeft(t *testing.T) {
 	before := runtime.NumGoroutine()
-	for i := range 3 {
+	for range 3 {
 		srv, err := cfinvtest.Start(cfinvtest.WithS3Origin("site", siteDir(t, map[string]string{"index.html": "x"})))
 		if err != nil {
 			t.Fatal(err)
 		}
 		api := cloudfront.NewFromConfig(srv.AWSConfig())
-		dist := createDistribution(t, api, fmt.Sprint("leak-", i))
+		dist := srv.NewDistribution(t, "site.s3.amazonaws.com")
 		invalidate(t, api, dist, "leak", "/*")
 		edgeGet(t, srv, dist, "/index.html")
 		if err := srv.Close(); err != nil {
@@ -434,5 +425,75 @@ func TestNoGoroutinesLeft(t *testing.T) {
 			t.Fatalf("%d goroutines after Close, %d before:\n%s", runtime.NumGoroutine(), before, buf)
 		case <-time.After(10 * time.Millisecond):
 		}
+	}
+}
+
+// TestNewDistribution: one line makes a distribution the edge serves, from
+// a bucket mapped WithS3Origin or from an HTTP server, its URL's path the
+// origin path; each call makes a new one (issue: a test that needed a
+// distribution wrote 20 lines of DistributionConfig).
+func TestNewDistribution(t *testing.T) {
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "origin saw ", r.URL.Path)
+	}))
+	t.Cleanup(backend.Close)
+	srv := cfinvtest.NewServer(t, cfinvtest.WithS3Origin("site", siteDir(t, map[string]string{"index.html": "from the bucket"})), cfinvtest.WithMemoryStore())
+	tests := []struct {
+		name   string
+		origin string
+		path   string
+		want   string
+	}{
+		{"s3 bucket", "site.s3.amazonaws.com", "/index.html", "from the bucket"},
+		{"s3 regional endpoint", "site.s3.eu-west-1.amazonaws.com", "/index.html", "from the bucket"},
+		{"http server", backend.URL, "/a.html", "origin saw /a.html"},
+		{"http server with a path", backend.URL + "/prod/", "/a.html", "origin saw /prod/a.html"},
+	}
+	seen := map[string]bool{}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dist := srv.NewDistribution(t, tt.origin)
+			if seen[dist] {
+				t.Errorf("distribution %s made twice", dist)
+			}
+			seen[dist] = true
+			for _, want := range []string{"Miss from cloudfront", "Hit from cloudfront"} {
+				r := edgeGet(t, srv, dist, tt.path)
+				if r.StatusCode != http.StatusOK || r.Body != tt.want || r.XCache != want {
+					t.Errorf("GET %s: %d %q %s, want 200 %q %s", tt.path, r.StatusCode, r.Body, r.XCache, tt.want, want)
+				}
+			}
+		})
+	}
+}
+
+func TestCreateDistributionBadOrigin(t *testing.T) {
+	srv := cfinvtest.NewServer(t, cfinvtest.WithMemoryStore())
+	tests := []struct {
+		name   string
+		origin string
+		want   string
+	}{
+		{"a bucket name alone", "site", `origin "site" is neither an S3 bucket's domain name (my-site.s3.amazonaws.com) nor an http:// or https:// URL`},
+		{"empty", "", `origin "" is neither`},
+		{"another scheme", "ftp://127.0.0.1/", `origin "ftp://127.0.0.1/" is neither`},
+		{"no host", "http:///a", `origin "http:///a" is neither`},
+		{"a query", "http://127.0.0.1:8080/?a=1", `origin "http://127.0.0.1:8080/?a=1" is neither`},
+		{"port out of range", "http://127.0.0.1:70000", `origin "http://127.0.0.1:70000": port "70000" is not between 1 and 65535`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := srv.CreateDistribution(t.Context(), tt.origin)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got error %v, want one containing %q", err, tt.want)
+			}
+			out, err := cloudfront.NewFromConfig(srv.AWSConfig()).ListDistributions(t.Context(), &cloudfront.ListDistributionsInput{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := aws.ToInt32(out.DistributionList.Quantity); n != 0 {
+				t.Errorf("%d distributions after a bad origin, want 0", n)
+			}
+		})
 	}
 }

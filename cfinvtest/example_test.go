@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"time"
@@ -36,28 +38,11 @@ func Example() {
 	defer srv.Close()
 	api := cloudfront.NewFromConfig(srv.AWSConfig())
 
-	created, err := api.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{
-		DistributionConfig: &types.DistributionConfig{
-			CallerReference: aws.String("example"),
-			Comment:         aws.String("my site"),
-			Enabled:         aws.Bool(true),
-			Origins: &types.Origins{Quantity: aws.Int32(1), Items: []types.Origin{{
-				Id:             aws.String("s3"),
-				DomainName:     aws.String("my-site.s3.amazonaws.com"),
-				S3OriginConfig: &types.S3OriginConfig{OriginAccessIdentity: aws.String("")},
-			}}},
-			DefaultCacheBehavior: &types.DefaultCacheBehavior{
-				TargetOriginId:       aws.String("s3"),
-				ViewerProtocolPolicy: types.ViewerProtocolPolicyAllowAll,
-				// The managed CachingOptimized policy: cached for a day.
-				CachePolicyId: aws.String("658327ea-f89d-4fab-a63d-7e88639e58f6"),
-			},
-		},
-	})
+	// One origin, the bucket, cached under CachingOptimized (a day).
+	id, err := srv.CreateDistribution(ctx, "my-site.s3.amazonaws.com")
 	if err != nil {
 		log.Fatal(err)
 	}
-	id := aws.ToString(created.Distribution.Id)
 
 	get := func() {
 		r, err := srv.EdgeGet(ctx, id, "/index.html")
@@ -106,4 +91,40 @@ func Example() {
 	// Completed
 	// 200 Miss from cloudfront: version 2
 	// 200 Hit from cloudfront: version 2
+}
+
+// A distribution in front of an HTTP server: in a test,
+// srv.NewDistribution(t, backend.URL) does the same in one line.
+func ExampleServer_CreateDistribution() {
+	ctx := context.Background()
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "page %s", r.URL.Path)
+	}))
+	defer backend.Close()
+
+	srv, err := cfinvtest.Start(cfinvtest.WithMemoryStore())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+
+	id, err := srv.CreateDistribution(ctx, backend.URL+"/v1")
+	if err != nil {
+		log.Fatal(err)
+	}
+	for range 2 {
+		r, err := srv.EdgeGet(ctx, id, "/about.html")
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("%d %s: %s\n", r.StatusCode, r.XCache, r.Body)
+	}
+
+	_, err = srv.CreateDistribution(ctx, "my-site")
+	fmt.Println(err)
+
+	// Output:
+	// 200 Miss from cloudfront: page /v1/about.html
+	// 200 Hit from cloudfront: page /v1/about.html
+	// create distribution: origin "my-site" is neither an S3 bucket's domain name (my-site.s3.amazonaws.com) nor an http:// or https:// URL such as http://127.0.0.1:8080
 }

@@ -27,6 +27,7 @@ import (
 
 	"github.com/cfinv/cfinv/cfinvtest"
 	emulatorapi "github.com/cfinv/cfinv/internal/emulator"
+	"github.com/cfinv/cfinv/internal/faults"
 	"github.com/cfinv/cfinv/internal/sigv4"
 	"github.com/cfinv/cfinv/internal/store"
 	"github.com/cfinv/cfinv/test/harness"
@@ -87,12 +88,7 @@ func emulator(t *testing.T, opts ...cfinvtest.Option) (srv *cfinvtest.Server, ap
 	t.Helper()
 	srv = cfinvtest.NewServer(t, opts...)
 	accEnv(t, srv.AccessKeyID, srv.SecretAccessKey)
-	api = cloudfront.NewFromConfig(srv.AWSConfig())
-	dist, err := harness.CreateDistribution(t.Context(), api, "tf-acc")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv, api, dist
+	return srv, cloudfront.NewFromConfig(srv.AWSConfig()), srv.NewDistribution(t, "bucket.s3.amazonaws.com")
 }
 
 func providerBlock(endpoint string) string {
@@ -313,6 +309,37 @@ func TestAccCreateAgainPaysNothing(t *testing.T) {
 	})
 }
 
+// TestAccTaint replaces a tainted object whose inputs did not change:
+// the replacement is a new object with a new ID and a new invalidation,
+// not the first one's again (issue: a replacement returned the old
+// invalidation and created nothing). A destroy and a create in separate
+// applies stay TestAccCreateAgainPaysNothing's case.
+func TestAccTaint(t *testing.T) {
+	srv, api, dist := emulator(t)
+	cfg := providerBlock(srv.URL) + resourceBlock(map[string]any{"distribution_id": dist, "paths": []string{"/a.html"}})
+	seen := map[string]bool{}
+	isNew := func(s *terraform.State) error {
+		id, inv := stateAttr(s, "id"), stateAttr(s, "invalidation_ids.0")
+		if seen[id] || seen[inv] {
+			return fmt.Errorf("ID %s, invalidation %s: want both new, had %v", id, inv, seen)
+		}
+		seen[id], seen[inv] = true, true
+		return nil
+	}
+	replace := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+		plancheck.ExpectResourceAction("cfinv_invalidation.test", plancheck.ResourceActionDestroyBeforeCreate),
+	}}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories,
+		Steps: []resource.TestStep{
+			{Config: cfg, Check: resource.ComposeAggregateTestCheckFunc(lastRun(api, dist, 1, "/a.html"), isNew)},
+			{Config: cfg, Taint: []string{"cfinv_invalidation.test"}, ConfigPlanChecks: replace, Check: resource.ComposeAggregateTestCheckFunc(lastRun(api, dist, 2, "/a.html"), isNew)},
+			{Config: cfg, Taint: []string{"cfinv_invalidation.test"}, ConfigPlanChecks: replace, Check: resource.ComposeAggregateTestCheckFunc(lastRun(api, dist, 3, "/a.html"), isNew)},
+			{Config: cfg, ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}},
+		},
+	})
+}
+
 func TestAccObjects(t *testing.T) {
 	srv, api, dist := emulator(t)
 	site := map[string]string{
@@ -443,10 +470,27 @@ func (denied) HTTPStatus() int   { return http.StatusForbidden }
 // iamServer is the emulator behind SigV4 and an IAM stand-in: while
 // denyWait is set, GetInvalidation and ListInvalidations are refused as an
 // IAM policy without them would, after the signature is checked.
+//
+// It also loses the responses of the next loseCreates CreateInvalidation
+// requests after the emulator has acted on them (faults.KindLostResponse),
+// as a network that drops the answer does.
 type iamServer struct {
-	verifier *sigv4.Verifier
-	denyWait atomic.Bool
-	denyAll  atomic.Bool
+	verifier    *sigv4.Verifier
+	denyWait    atomic.Bool
+	denyAll     atomic.Bool
+	loseCreates atomic.Int32
+}
+
+// wrap returns api behind the lost responses.
+func (a *iamServer) wrap(api http.Handler) http.Handler {
+	lost := faults.New(api, faults.Config{Rate: 1, Kinds: []faults.Kind{faults.KindLostResponse}})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/invalidation") && a.loseCreates.Add(-1) >= 0 {
+			lost.ServeHTTP(w, r)
+			return
+		}
+		api.ServeHTTP(w, r)
+	})
 }
 
 func (a *iamServer) Authenticate(r *http.Request, body []byte) error {
@@ -470,7 +514,7 @@ func newIAMServer(t *testing.T) (url string, iam *iamServer, api *cloudfront.Cli
 		t.Fatal(err)
 	}
 	iam = &iamServer{verifier: &sigv4.Verifier{Lookup: func(k string) (string, bool) { return secret, k == id }}}
-	srv := httptest.NewServer(emulatorapi.New(emulatorapi.Options{Store: store.NewMem(), Auth: iam}).Handler())
+	srv := httptest.NewServer(iam.wrap(emulatorapi.New(emulatorapi.Options{Store: store.NewMem(), Auth: iam}).Handler()))
 	t.Cleanup(srv.Close)
 	accEnv(t, id, secret)
 	api = harness.SDK(srv.URL, harness.Credentials(id, secret, ""))
@@ -513,6 +557,107 @@ func TestAccAccessDenied(t *testing.T) {
 				}},
 				Check: lastRun(api, dist, 2, "/index.html"),
 			},
+		},
+	})
+}
+
+// stateAttr returns attribute name of cfinv_invalidation.test in s.
+func stateAttr(s *terraform.State, name string) string {
+	rs, ok := s.RootModule().Resources["cfinv_invalidation.test"]
+	if !ok {
+		return ""
+	}
+	return rs.Primary.Attributes[name]
+}
+
+// count checks that dist has n invalidations.
+func count(api *cloudfront.Client, dist string, n int) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		invs, err := invalidations(context.Background(), api, dist)
+		if err == nil && len(invs) != n {
+			err = fmt.Errorf("%s has %d invalidations, want %d: %v", dist, len(invs), n, invs)
+		}
+		return err
+	}
+}
+
+// TestAccDistributionChange moves the resource from distribution A to B
+// and back: each move invalidates the paths and every object on the
+// distribution it names, with references new to the resource, so the
+// move back to A is a second invalidation of A and not the first one
+// again (issue: A → B → A returned the first invalidation and
+// invalidated nothing).
+func TestAccDistributionChange(t *testing.T) {
+	srv, api, a := emulator(t)
+	b := srv.NewDistribution(t, "bucket.s3.amazonaws.com")
+	cfg := func(dist string) string {
+		return providerBlock(srv.URL) + resourceBlock(map[string]any{"distribution_id": dist, "paths": []string{"/feed.xml"}, "objects": map[string]string{"a.html": "1"}})
+	}
+	update := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+		plancheck.ExpectResourceAction("cfinv_invalidation.test", plancheck.ResourceActionUpdate),
+		plancheck.ExpectUnknownValue("cfinv_invalidation.test", tfjsonpath.New("invalidation_ids")),
+	}}
+	var first, id string
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories,
+		Steps: []resource.TestStep{
+			{Config: cfg(a), Check: resource.ComposeAggregateTestCheckFunc(
+				lastRun(api, a, 1, "/a.html", "/feed.xml"), count(api, b, 0),
+				func(s *terraform.State) error {
+					first, id = stateAttr(s, "invalidation_ids.0"), stateAttr(s, "id")
+					return nil
+				},
+			)},
+			{Config: cfg(b), ConfigPlanChecks: update, Check: resource.ComposeAggregateTestCheckFunc(
+				lastRun(api, b, 1, "/a.html", "/feed.xml"), count(api, a, 1),
+				resource.TestCheckResourceAttrPtr("cfinv_invalidation.test", "id", &id),
+			)},
+			{Config: cfg(a), ConfigPlanChecks: update, Check: resource.ComposeAggregateTestCheckFunc(
+				lastRun(api, a, 2, "/a.html", "/feed.xml"), count(api, b, 1),
+				func(s *terraform.State) error {
+					if got := stateAttr(s, "invalidation_ids.0"); got == first {
+						return fmt.Errorf("back on A, the state names the first invalidation %s again", got)
+					}
+					return nil
+				},
+			)},
+			{Config: cfg(a), ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}},
+		},
+	})
+}
+
+// TestAccFailedApplyAgain loses the response to a create after
+// CloudFront created the invalidation (the client sends it again, with
+// the same reference) and fails applies after their invalidation was
+// created (the wait is refused), on moves between distributions: each
+// apply run again sends the same references and buys nothing more.
+func TestAccFailedApplyAgain(t *testing.T) {
+	endpoint, iam, api, a := newIAMServer(t)
+	b, err := harness.CreateDistribution(t.Context(), api, "tf-iam-b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := func(dist string) string {
+		return providerBlock(endpoint) + resourceBlock(map[string]any{"distribution_id": dist, "paths": []string{"/index.html"}})
+	}
+	lose := func() { iam.loseCreates.Store(1) }
+	deny := func() { iam.denyWait.Store(true) }
+	allow := func() { iam.loseCreates.Store(0); iam.denyWait.Store(false) }
+	lost := func(*terraform.State) error {
+		if n := iam.loseCreates.Load(); n >= 0 {
+			return fmt.Errorf("no create response was lost (%d left to lose)", n+1)
+		}
+		return nil
+	}
+	refused := regexp.MustCompile(`(?s)Missing IAM permission.*cloudfront:GetInvalidation`)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories,
+		Steps: []resource.TestStep{
+			{PreConfig: lose, Config: cfg(a), Check: resource.ComposeAggregateTestCheckFunc(lost, lastRun(api, a, 1, "/index.html"), count(api, b, 0))},
+			{PreConfig: deny, Config: cfg(b), ExpectError: refused},
+			{PreConfig: allow, Config: cfg(b), Check: resource.ComposeAggregateTestCheckFunc(lastRun(api, b, 1, "/index.html"), count(api, a, 1))},
+			{PreConfig: func() { lose(); deny() }, Config: cfg(a), ExpectError: refused},
+			{PreConfig: allow, Config: cfg(a), Check: resource.ComposeAggregateTestCheckFunc(lastRun(api, a, 2, "/index.html"), count(api, b, 1))},
 		},
 	})
 }

@@ -12,6 +12,7 @@ package tfprovider
 import (
 	"context"
 	"net/url"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -53,6 +54,47 @@ type providerModel struct {
 // resource, during plan), which the resources need only at apply.
 type providerData struct {
 	client *cfinv.Client
+
+	mu sync.Mutex
+	// gone holds the objects deleted by this provider process, by their
+	// inputs' key, until a create of the same inputs replaces one.
+	gone map[string][]previous
+}
+
+// deleted records that p was deleted, for a create that replaces it.
+func (d *providerData) deleted(p previous) {
+	if d == nil {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.gone == nil {
+		d.gone = map[string][]previous{}
+	}
+	k := inputsKey(p.Inputs)
+	d.gone[k] = append(d.gone[k], p)
+}
+
+// replacing returns, and forgets, an object deleted by this process with
+// inputs in: the one that a create of in replaces.
+func (d *providerData) replacing(in inputs) (previous, bool) {
+	if d == nil {
+		return previous{}, false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	k := inputsKey(in)
+	ps := d.gone[k]
+	if len(ps) == 0 {
+		return previous{}, false
+	}
+	p := ps[len(ps)-1]
+	if len(ps) == 1 {
+		delete(d.gone, k)
+	} else {
+		d.gone[k] = ps[:len(ps)-1]
+	}
+	return p, true
 }
 
 func (p *cfinvProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {

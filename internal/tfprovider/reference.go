@@ -66,3 +66,28 @@ func deployID(prior *previous, cur inputs) string {
 		In    inputs    `json:"in"`
 	}{"cfinv-tf-run/1", prior, cur})[:32]
 }
+
+// inputsKey identifies in among the objects deleted in an apply.
+func inputsKey(in inputs) string { return hashOf(in) }
+
+// replacementID is the ID of the object that replaces pred (terraform
+// apply -replace, a tainted object): derived from pred, so that each
+// replacement differs from the object it replaces and from every earlier
+// one.
+func replacementID(pred previous) string {
+	return hashOf(struct {
+		V    string   `json:"v"`
+		Pred previous `json:"pred"`
+	}{"cfinv-tf-replace-id/1", pred})[:20]
+}
+
+// replacementDeployID names the run of a replacement with ID id: new for
+// each replacement, where a first create's run (deployID(nil, …)) would
+// be the same as that of the object replaced.
+func replacementDeployID(id string, cur inputs) string {
+	return "tf-" + hashOf(struct {
+		V  string `json:"v"`
+		ID string `json:"id"`
+		In inputs `json:"in"`
+	}{"cfinv-tf-replace-run/1", id, cur})[:32]
+}

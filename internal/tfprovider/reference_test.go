@@ -3,6 +3,8 @@ package tfprovider
 import (
 	"regexp"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestDeployID(t *testing.T) {
@@ -48,10 +50,44 @@ func TestDeployID(t *testing.T) {
 		// triggers 1 → 2 → 1: the third run must not reuse the first's references.
 		{"triggers back to an earlier value", deployID(nil, base), deployID(second, base)},
 		{"null paths versus none", deployID(nil, edit(func(in *inputs) { in.Paths = nil })), deployID(nil, edit(func(in *inputs) { in.Paths = []string{} }))},
+		// A replacement with unchanged inputs must not be the create it replaces.
+		{"replacement versus first create", deployID(nil, base), replacementDeployID(replacementID(*first), base)},
+		{"a second replacement", replacementDeployID(replacementID(*first), base), replacementDeployID(replacementID(previous{ID: replacementID(*first), Inputs: base}), base)},
+		{"replacement ID versus the replaced", first.ID, replacementID(*first)},
 	}
 	for _, tt := range differ {
 		if tt.a == tt.b {
 			t.Errorf("%s: both %q, want different runs", tt.name, tt.a)
 		}
+	}
+}
+
+// TestReplacing: a create finds the object deleted before it in the same
+// process with the same inputs, once; other inputs find nothing.
+func TestReplacing(t *testing.T) {
+	a := inputs{DistributionID: "E2EXAMPLE12345", Paths: []string{"/a"}}
+	b := inputs{DistributionID: "E2EXAMPLE12345", Paths: []string{"/b"}}
+	var d providerData
+	if _, ok := d.replacing(a); ok {
+		t.Fatal("replacing found an object before any delete")
+	}
+	d.deleted(previous{ID: "one", Inputs: a})
+	d.deleted(previous{ID: "two", Inputs: a})
+	if _, ok := d.replacing(b); ok {
+		t.Error("replacing found an object deleted with other inputs")
+	}
+	var got []string
+	for range 3 {
+		if p, ok := d.replacing(a); ok {
+			got = append(got, p.ID)
+		}
+	}
+	if d := cmp.Diff([]string{"two", "one"}, got); d != "" {
+		t.Errorf("replaced objects (-want +got):\n%s", d)
+	}
+	var none *providerData // the provider not configured
+	none.deleted(previous{Inputs: a})
+	if _, ok := none.replacing(a); ok {
+		t.Error("a nil providerData found an object")
 	}
 }

@@ -70,18 +70,17 @@ func (r *invalidationResource) Schema(ctx context.Context, _ resource.SchemaRequ
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:      true,
-				Description:   "Derived from the inputs of the create, so a create applied again after a failure has the same ID.",
+				Description:   "Derived from the inputs of the create, so a create applied again after a failure has the same ID; a replacement (terraform apply -replace, a tainted object) gets a new one, derived from the object it replaces.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"distribution_id": schema.StringAttribute{
-				Required:      true,
-				Description:   "The distribution: its ID (E2EXAMPLE12345), its CloudFront domain name or one of its aliases. Changing it replaces the resource, which invalidates paths and every object on the new distribution.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Required:    true,
+				Description: "The distribution: its ID (E2EXAMPLE12345), its CloudFront domain name or one of its aliases. Changing it is an update that invalidates paths and every object on the new distribution, as a create does, with caller references new to the resource: moving back to an earlier distribution invalidates it again.",
 			},
 			"paths": schema.ListAttribute{
 				ElementType: types.StringType,
 				Optional:    true,
-				Description: "Paths (/index.html, /img/*) and cache tags (#tag) invalidated on create and whenever triggers change. A missing leading '/' is added and unsafe characters are percent-encoded, as cfinv invalidate does. Changing paths alone invalidates nothing.",
+				Description: "Paths (/index.html, /img/*) and cache tags (#tag) invalidated on create, whenever triggers change and on a change of distribution_id. A missing leading '/' is added and unsafe characters are percent-encoded, as cfinv invalidate does. Changing paths alone invalidates nothing.",
 			},
 			"triggers": schema.MapAttribute{
 				ElementType: types.StringType,
@@ -118,7 +117,7 @@ func (r *invalidationResource) Schema(ctx context.Context, _ resource.SchemaRequ
 			"caller_references": schema.ListAttribute{
 				ElementType:   types.StringType,
 				Computed:      true,
-				Description:   "Their caller references, derived from the resource and its inputs: an apply that failed half-way and is run again sends the same ones, and CloudFront bills nothing twice.",
+				Description:   "Their caller references, derived from the resource's prior state and its inputs: an apply that failed half-way and is run again sends the same ones, and CloudFront bills nothing twice; every apply that succeeded, and every replacement, makes the next ones new.",
 				PlanModifiers: []planmodifier.List{listplanmodifier.UseStateForUnknown()},
 			},
 			"billed_paths": schema.Int64Attribute{
@@ -229,6 +228,13 @@ func (r *invalidationResource) ModifyPlan(ctx context.Context, req resource.Modi
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("billed_paths"), types.Int64Unknown())...)
 }
 
+// previous is what m, a prior state, holds for deriving the next run's
+// references.
+func (m *invalidationModel) previous() previous {
+	refs, _ := stringList(m.CallerReferences)
+	return previous{ID: m.ID.ValueString(), Inputs: m.inputs(), CallerReferences: refs}
+}
+
 // pending is what an apply of cur over prior (nil for a create) sends.
 type pending struct {
 	paths []string // the paths and planned object URLs, in order
@@ -237,12 +243,19 @@ type pending struct {
 	maybe bool
 }
 
-// work decides what an apply invalidates: paths on create and when
-// triggers changed; the planned URLs of changed and removed objects.
+// work decides what an apply invalidates: paths on create, on a change
+// of distribution and when triggers changed; every object on create and
+// on a change of distribution, else the planned URLs of changed and
+// removed objects.
 // ModifyPlan and the apply call it alike, so what the plan promises is
 // what the apply does.
 func work(ctx context.Context, prior, cur *invalidationModel, diags *diag.Diagnostics) pending {
 	var w pending
+	if prior != nil && !cur.DistributionID.Equal(prior.DistributionID) {
+		// Another distribution (or one not known yet): it may hold any
+		// object, so this run is a create's.
+		prior = nil
+	}
 	if prior == nil || !cur.Triggers.Equal(prior.Triggers) {
 		switch {
 		case cur.Paths.IsUnknown():
@@ -350,9 +363,22 @@ func (r *invalidationResource) Create(ctx context.Context, req resource.CreateRe
 	}
 	in := m.inputs()
 	m.ID = types.StringValue(resourceID(in))
-	// A create that fails sets no state: applied again, it has the same
-	// inputs, so the same references, and pays for nothing twice.
-	if !r.run(ctx, &m, w.paths, deployID(nil, in), timeout, &resp.Diagnostics) {
+	run := deployID(nil, in)
+	if pred, ok := r.data.replacing(in); ok {
+		// A replacement (terraform apply -replace, a tainted object): a
+		// new object, with an ID and references of its own. From the
+		// inputs alone they would be those of the object replaced, and
+		// CloudFront would answer with its invalidation.
+		m.ID = types.StringValue(replacementID(pred))
+		run = replacementDeployID(m.ID.ValueString(), in)
+	}
+	// A create that fails sets no state: applied again, it is a first
+	// create from the same inputs, so it sends the same references and
+	// pays for nothing twice. (A replacement that fails has lost the
+	// object it replaces from the state too: applied again, it is a first
+	// create, which finds the invalidation of the first create from those
+	// inputs and buys nothing.)
+	if !r.run(ctx, &m, w.paths, run, timeout, &resp.Diagnostics) {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
@@ -378,9 +404,8 @@ func (r *invalidationResource) Update(ctx context.Context, req resource.UpdateRe
 		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 		return
 	}
-	refs, _ := stringList(prior.CallerReferences)
-	prev := &previous{ID: prior.ID.ValueString(), Inputs: prior.inputs(), CallerReferences: refs}
-	if !r.run(ctx, &m, w.paths, deployID(prev, m.inputs()), timeout, &resp.Diagnostics) {
+	prev := prior.previous()
+	if !r.run(ctx, &m, w.paths, deployID(&prev, m.inputs()), timeout, &resp.Diagnostics) {
 		// Keep the prior state: applied again, the update derives the
 		// same references from it and pays for nothing twice.
 		resp.State.Raw = req.State.Raw.Copy()
@@ -434,6 +459,18 @@ func (r *invalidationResource) run(ctx context.Context, m *invalidationModel, pa
 func (r *invalidationResource) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {}
 
 // Delete only removes the resource from the state: an invalidation
-// cannot be undone.
-func (r *invalidationResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
+// cannot be undone. It tells a create of the same inputs later in this
+// apply that it replaces the object deleted.
+//
+// Terraform replaces an object (terraform apply -replace, a tainted
+// object) by deleting it and then creating the new one, in the same
+// provider process. It plans that create again at apply, with a null
+// prior state and no private data, and holds it to the plan: nothing
+// planned can name the object replaced, only the delete just before can.
+func (r *invalidationResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var m invalidationModel
+	if d := req.State.Get(ctx, &m); d.HasError() {
+		return // forgotten all the same; the next create is a first one
+	}
+	r.data.deleted(m.previous())
 }

@@ -187,6 +187,94 @@ resource "cfinv_invalidation" "site" {
 	}
 }
 
+// tfState is what TestReplace reads of terraform.tfstate.
+type tfState struct {
+	Resources []struct {
+		Instances []struct {
+			Attributes struct {
+				ID              string   `json:"id"`
+				InvalidationIDs []string `json:"invalidation_ids"`
+			} `json:"attributes"`
+		} `json:"instances"`
+	} `json:"resources"`
+}
+
+// TestReplace runs terraform apply -replace on a resource whose inputs
+// did not change: each replacement is a new object with a new ID and a
+// new invalidation (issue: it returned the old invalidation and created
+// nothing, its references being derived from the same inputs).
+func TestReplace(t *testing.T) {
+	tf, err := exec.LookPath("terraform")
+	if err != nil {
+		t.Fatalf("this test needs the terraform binary on PATH: %v", err)
+	}
+	home := t.TempDir()
+	serve := harness.StartServe(t, harness.Binary(t), t.TempDir(), harness.Env(home), "--addr", "127.0.0.1:0")
+	api := harness.SDK(serve.URL)
+	dist, err := harness.CreateDistribution(context.Background(), api, "tf-replace")
+	if err != nil {
+		t.Fatal(err)
+	}
+	work := t.TempDir()
+	writeFile(t, filepath.Join(work, "main.tf"), fmt.Sprintf(`terraform {
+  required_providers {
+    cfinv = { source = "cfinv/cfinv" }
+  }
+}
+
+provider "cfinv" {}
+
+resource "cfinv_invalidation" "site" {
+  distribution_id = %q
+  paths           = ["/index.html"]
+}
+`, dist))
+	env := harness.Env(home,
+		"TF_CLI_CONFIG_FILE="+devOverrides(t, home, buildProvider(t)),
+		"CHECKPOINT_DISABLE=1",
+		"TF_IN_AUTOMATION=1",
+		"AWS_ENDPOINT_URL_CLOUDFRONT="+serve.URL,
+	)
+	// apply runs terraform apply with args and returns the resource's ID
+	// and its first invalidation's.
+	apply := func(args ...string) (id, inv string) {
+		t.Helper()
+		out, code := run(t, work, env, append([]string{tf, "apply", "-auto-approve", "-input=false", "-no-color"}, args...)...)
+		if code != 0 {
+			t.Fatalf("terraform apply %s exited %d:\n%s", strings.Join(args, " "), code, out)
+		}
+		b, err := os.ReadFile(filepath.Join(work, "terraform.tfstate"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st tfState
+		if err := json.Unmarshal(b, &st); err != nil {
+			t.Fatal(err)
+		}
+		if len(st.Resources) != 1 || len(st.Resources[0].Instances) != 1 || len(st.Resources[0].Instances[0].Attributes.InvalidationIDs) != 1 {
+			t.Fatalf("want one resource with one invalidation in the state:\n%s", b)
+		}
+		a := st.Resources[0].Instances[0].Attributes
+		return a.ID, a.InvalidationIDs[0]
+	}
+
+	ids, invs := map[string]bool{}, map[string]bool{}
+	for i, args := range [][]string{nil, {"-replace=cfinv_invalidation.site"}, {"-replace=cfinv_invalidation.site"}} {
+		id, inv := apply(args...)
+		if ids[id] || invs[inv] {
+			t.Errorf("apply %d (%s): ID %s, invalidation %s: want both new, had %v and %v", i+1, strings.Join(args, " "), id, inv, ids, invs)
+		}
+		ids[id], invs[inv] = true, true
+		if got, want := len(invalidations(t, api, dist)), i+1; got != want {
+			t.Errorf("after apply %d (%s): %d invalidations, want %d", i+1, strings.Join(args, " "), got, want)
+		}
+	}
+	// A plan after the replacements is empty.
+	if out, code := run(t, work, env, tf, "plan", "-detailed-exitcode", "-input=false", "-no-color"); code != 0 {
+		t.Errorf("terraform plan -detailed-exitcode exited %d, want 0 (no changes):\n%s", code, out)
+	}
+}
+
 // buildProvider builds cmd/terraform-provider-cfinv, as a user would, into
 // a directory for dev_overrides.
 func buildProvider(t *testing.T) string {
