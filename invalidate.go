@@ -153,6 +153,9 @@ func (c *Client) Invalidate(ctx context.Context, req Request) (*Result, error) {
 			j = nil
 		} else {
 			defer j.Close()
+			if err := j.Damage(); err != nil {
+				progress(Event{Kind: EventWarning, Message: err.Error()})
+			}
 		}
 	}
 	var dl time.Time

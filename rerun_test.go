@@ -3,6 +3,8 @@ package cfinv
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +12,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+
+	"github.com/cfinv/cfinv/internal/journal"
 )
 
 // pathsN returns n distinct paths, /p/0 … /p/n-1.
@@ -159,5 +163,60 @@ func TestReusedReferenceSaysAlreadyThere(t *testing.T) {
 	}
 	if strings.Contains(fmt.Sprint(events), "created "+b.ID) {
 		t.Errorf("re-run says it created %s", b.ID)
+	}
+}
+
+// TestDamagedJournalIsReported: a line of the journal that is neither an
+// entry nor torn is reported as a warning naming the file and the line,
+// not skipped in silence, and the run goes on (the caller reference still
+// keeps CloudFront from billing twice).
+func TestDamagedJournalIsReported(t *testing.T) {
+	clock := &sharedClock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+	state := t.TempDir()
+	old := `{"time":"2026-05-01T12:00:00Z","distribution":"E1","reference":"r","id":"I1","items":1,"state":"created"}` + "\nthis line is damaged\n"
+	if err := os.WriteFile(filepath.Join(state, journal.FileName), []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, api := newEmulatorAPI(t, clock, nil, WithStateDir(state))
+	dist := createDistribution(t, api, "damaged")
+	var warnings []string
+	req := Request{DistributionID: dist, Paths: []string{"/a"}, DeployID: "d1", Progress: func(e Event) {
+		if e.Kind == EventWarning {
+			warnings = append(warnings, e.String())
+		}
+	}}
+	if _, err := c.Invalidate(t.Context(), req); err != nil {
+		t.Fatal(err)
+	}
+	want := "journal " + filepath.Join(state, journal.FileName) + " is damaged: line 2 is not an entry (not imported; the file is kept as "
+	if len(warnings) != 1 || !strings.HasPrefix(warnings[0], want) {
+		t.Errorf("warnings %q, want one starting %q", warnings, want)
+	}
+
+	// The batch's own file damaged: reported, and the entry beside the
+	// damage still resumes the batch.
+	files, err := filepath.Glob(filepath.Join(state, journal.DirName, "*", "*.jsonl"))
+	if err != nil || len(files) != 2 { // r of the import, and this run's batch
+		t.Fatalf("journal files %q (%v), want 2", files, err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(f, append(b, "{}\n"...), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	warnings = nil
+	res, err := c.Invalidate(t.Context(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != 1 || !strings.HasPrefix(warnings[0], "batch 1: journal ") || !strings.Contains(warnings[0], "is damaged: line 3 is not an entry") {
+		t.Errorf("warnings %q, want one naming line 3 of batch 1's file", warnings)
+	}
+	if !res.Batches[0].Resumed {
+		t.Errorf("batch %+v not resumed from the entry beside the damage", res.Batches[0])
 	}
 }

@@ -247,7 +247,14 @@ func (c *Client) submit(ctx context.Context, job job, sb *submitted, inflight *b
 		defer cancel()
 	}
 	if job.Journal != nil {
-		if e, ok := job.Journal.Lookup(dist, sb.CallerReference); ok {
+		e, ok, err := job.Journal.Lookup(dist, sb.CallerReference)
+		if err != nil {
+			// A damaged journal file is reported, never skipped in
+			// silence; the batch is still safe to send, as CloudFront
+			// answers a reference it knows with its invalidation.
+			event(Event{Kind: EventWarning, DistributionID: dist, Batch: sb.Batch, CallerReference: sb.CallerReference, Message: fmt.Sprintf("batch %d: %v", sb.Batch, err)})
+		}
+		if ok {
 			// A reference reused with other paths is refused here, as
 			// CloudFront would refuse it, before anything is sent.
 			if e.Paths != nil {
