@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
 	"github.com/cfinv/cfinv/internal/journal"
 )
@@ -218,5 +219,34 @@ func TestDamagedJournalIsReported(t *testing.T) {
 	}
 	if !res.Batches[0].Resumed {
 		t.Errorf("batch %+v not resumed from the entry beside the damage", res.Batches[0])
+	}
+}
+
+// TestAlreadyCreated: only an invalidation created before the batch's
+// first attempt (by more than the rounding margin) is taken for one of an
+// earlier request; its status says nothing, since an emulator with no
+// completion delay completes a new invalidation at once.
+func TestAlreadyCreated(t *testing.T) {
+	start := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name    string
+		status  string
+		created *time.Time
+		want    bool
+	}{
+		{"new, in progress", StatusInProgress, aws.Time(start), false},
+		{"new, completed at once", StatusCompleted, aws.Time(start.Add(time.Millisecond)), false},
+		{"within the margin", StatusInProgress, aws.Time(start.Add(-time.Second)), false},
+		{"a minute before", StatusInProgress, aws.Time(start.Add(-time.Minute)), true},
+		{"a day before, completed", StatusCompleted, aws.Time(start.Add(-24 * time.Hour)), true},
+		{"no create time", StatusCompleted, nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := &cloudfront.CreateInvalidationOutput{Invalidation: &types.Invalidation{Id: aws.String("I1"), Status: aws.String(tt.status), CreateTime: tt.created}}
+			if got := (&Client{}).alreadyCreated(out, start); got != tt.want {
+				t.Errorf("alreadyCreated = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

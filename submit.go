@@ -369,18 +369,16 @@ const existingMargin = 2 * time.Second
 // alreadyCreated reports whether out, CloudFront's answer to a
 // CreateInvalidation first sent at start (on c's clock), is an
 // invalidation CloudFront had made before, for an earlier request with the
-// same caller reference: it is already Completed (a new one is always
-// InProgress), or it was created before start. CreateTime is on
-// CloudFront's clock; the SDK's measure of its skew (from the response's
-// Date header) brings it onto ours. Date is truncated to the second, which
-// can only make the invalidation look newer, so a new one is not taken for
-// an old one; an answer to a retry of this run's own request (the first
-// attempt was created but its answer lost) is new too.
+// same caller reference: one created before start. (Its status says
+// nothing: an emulator with no completion delay completes a new one at
+// once.) CreateTime is on CloudFront's clock; the SDK's measure of its
+// skew (from the response's Date header) brings it onto ours. Date is
+// truncated to the second, which can only make the invalidation look
+// newer, so a new one is not taken for an old one; an answer to a retry of
+// this run's own request (the first attempt was created but its answer
+// lost) is new too.
 func (c *Client) alreadyCreated(out *cloudfront.CreateInvalidationOutput, start time.Time) bool {
 	inv := out.Invalidation
-	if aws.ToString(inv.Status) == StatusCompleted {
-		return true
-	}
 	if inv.CreateTime == nil {
 		return false
 	}
