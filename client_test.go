@@ -232,6 +232,9 @@ func TestReferences(t *testing.T) {
 			t.Errorf("distinct inputs share reference %s", other)
 		}
 	}
+	if a, b := DeployReference("E1", []string{"#Tag", "/a"}, "v42"), DeployReference("E1", []string{"/a", "#tag"}, "v42"); a != b {
+		t.Errorf("a tag in another case gives another reference: %s, %s", a, b)
+	}
 	if !strings.HasPrefix(deploy[0], "cfinv-") || len(deploy[0]) != 46 {
 		t.Errorf("deploy reference %q: want cfinv- and 40 hex digits", deploy[0])
 	}

@@ -32,6 +32,11 @@ const (
 	// PathsDone, PathsTotal and Changed say where the wait stands, Err is
 	// a transient error of the poll (the wait goes on).
 	EventWaitProgress
+	// EventAlreadyCreated: CloudFront answered batch Batch's caller
+	// reference with invalidation InvalidationID, which it had already
+	// created (at CreateTime) for an earlier request with that
+	// reference: nothing new was created or billed.
+	EventAlreadyCreated
 )
 
 // Event is something that happened during Invalidate or Wait, passed to
@@ -56,6 +61,10 @@ type Event struct {
 	// Changed lists "DIST/ID: Status" for each invalidation whose status
 	// changed at this poll (every one at the first poll).
 	Changed []string
+
+	// CreateTime is when CloudFront created the invalidation
+	// (EventAlreadyCreated).
+	CreateTime time.Time
 }
 
 // String describes e in a line (without its distribution), as cfinv
@@ -68,6 +77,8 @@ func (e Event) String() string {
 		return fmt.Sprintf("no journal, a re-run cannot resume: %v", e.Err)
 	case EventCreated:
 		return fmt.Sprintf("batch %d: created %s (%s, reference %s)", e.Batch, e.InvalidationID, plural(e.Paths, "path"), e.CallerReference)
+	case EventAlreadyCreated:
+		return fmt.Sprintf("batch %d: already there as %s (created %s for an earlier request with reference %s); not created or billed again", e.Batch, e.InvalidationID, e.CreateTime.UTC().Format(time.RFC3339), e.CallerReference)
 	case EventResumed:
 		return fmt.Sprintf("batch %d: already created as %s by an earlier run (journal); not sent again", e.Batch, e.InvalidationID)
 	case EventQueued:

@@ -68,11 +68,12 @@ func Example_invalidate() {
 	}
 	fmt.Println("billed paths:", res.BilledPaths)
 
-	// The same deploy again, paths in another order: the batch and the
-	// deploy ID give the same caller reference, so CloudFront returns the
+	// The same deploy again, paths in another order: with a deploy ID the
+	// batches depend on the set of paths alone (each sorted), so the batch
+	// and its caller reference are the same, and CloudFront returns the
 	// invalidation it has rather than bill a new one. (With WithStateDir,
 	// the journal says so before anything is sent.)
-	again, err := c.Invalidate(ctx, cfinv.Request{DistributionID: "www.example.com", Paths: []string{"/index.html", "/img/*", "/caf%C3%A9.html"}, DeployID: "release-42"})
+	again, err := c.Invalidate(ctx, cfinv.Request{DistributionID: "www.example.com", Paths: []string{"/caf%C3%A9.html", "/img/*", "/index.html"}, DeployID: "release-42"})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func Example_invalidate() {
 	// Output:
 	// warning: index.html: added the leading '/' that CloudFront requires
 	// warning: /img/logo.png: dropped: covered by /img/*
-	// batch 1: Completed ["/index.html" "/img/*" "/caf%C3%A9.html"]
+	// batch 1: Completed ["/caf%C3%A9.html" "/img/*" "/index.html"]
 	// billed paths: 3
 	// same invalidation: true
 }

@@ -37,7 +37,10 @@ type Request struct {
 	// and encoded (cfpath.Prepare: a missing leading '/' is added, unsafe
 	// characters percent-encoded, duplicates and paths a wildcard covers
 	// dropped) and split into batches of at most 3000 paths and 15
-	// wildcards.
+	// wildcards, in the order given. With a DeployID the batches depend on
+	// the set of paths alone (cfpath.PrepareSet: each batch sorted, tags in
+	// lower case), so that a re-run with the paths in another order makes
+	// the same batches with the same caller references.
 	Paths []string
 	// Batches, instead of Paths, are sent as they are, one
 	// CreateInvalidation call each (as a plan file gives them); every
@@ -150,6 +153,9 @@ func (c *Client) Invalidate(ctx context.Context, req Request) (*Result, error) {
 			j = nil
 		} else {
 			defer j.Close()
+			if err := j.Damage(); err != nil {
+				progress(Event{Kind: EventWarning, Message: err.Error()})
+			}
 		}
 	}
 	var dl time.Time
@@ -319,7 +325,15 @@ func batchesOf(req Request, progress func(Event)) ([][]string, error) {
 		}
 		return req.Batches, nil
 	}
-	p, err := cfpath.Prepare(req.Paths)
+	prepare := cfpath.Prepare
+	if req.DeployID != "" {
+		// A re-run of the deploy must make the same batches, item for
+		// item, so that their references are the same and CloudFront
+		// answers them with the invalidations it already made, whatever
+		// order the paths come in.
+		prepare = cfpath.PrepareSet
+	}
+	p, err := prepare(req.Paths)
 	if err != nil {
 		return nil, invalidPath(err)
 	}

@@ -37,7 +37,7 @@ func TestInvalidateRequest(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := []Batch{{DistributionID: dist, Number: 1, CallerReference: DeployReference(dist, []string{"/a", "/b"}, "d1"), Paths: []string{"/b", "/a"}}}
+			want := []Batch{{DistributionID: dist, Number: 1, CallerReference: DeployReference(dist, []string{"/a", "/b"}, "d1"), Paths: []string{"/a", "/b"}}}
 			if !slices.EqualFunc(want, res.Batches, func(a, b Batch) bool { return fmt.Sprint(a) == fmt.Sprint(b) }) || res.BilledPaths != 2 {
 				t.Errorf("dry run result %+v, want %+v and 2 billed paths", res, want)
 			}

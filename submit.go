@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
@@ -22,15 +23,21 @@ import (
 )
 
 // DeployReference is the caller reference of one batch of a deploy: the
-// same distribution, set of items (in any order) and deploy
-// ID always give the same reference, so re-running a deploy never buys the
-// same invalidation twice. It is "cfinv-" and 40 hex digits of SHA-256.
+// same distribution, set of items (in any order, cache tags in any case)
+// and deploy ID always give the same reference, so re-running a deploy
+// never buys the same invalidation twice. It is "cfinv-" and 40 hex digits
+// of SHA-256.
 func DeployReference(dist string, items []string, deployID string) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "cfinv/1\x00%s\x00%s\x00", dist, deployID)
-	// Sorted: batches keep the order the user gave (issue 11 item 8), and
-	// references stay what they were when batches were sorted.
-	for _, it := range slices.Sorted(slices.Values(items)) {
+	// Sorted, tags in lower case (cfpath.PrepareSet's form): references
+	// of batches without upper-case tags stay what they were.
+	canon := make([]string, len(items))
+	for i, it := range items {
+		canon[i] = cfpath.CanonicalTag(it)
+	}
+	slices.Sort(canon)
+	for _, it := range canon {
 		h.Write([]byte(it))
 		h.Write([]byte{0})
 	}
@@ -240,7 +247,14 @@ func (c *Client) submit(ctx context.Context, job job, sb *submitted, inflight *b
 		defer cancel()
 	}
 	if job.Journal != nil {
-		if e, ok := job.Journal.Lookup(dist, sb.CallerReference); ok {
+		e, ok, err := job.Journal.Lookup(dist, sb.CallerReference)
+		if err != nil {
+			// A damaged journal file is reported, never skipped in
+			// silence; the batch is still safe to send, as CloudFront
+			// answers a reference it knows with its invalidation.
+			event(Event{Kind: EventWarning, DistributionID: dist, Batch: sb.Batch, CallerReference: sb.CallerReference, Message: fmt.Sprintf("batch %d: %v", sb.Batch, err)})
+		}
+		if ok {
 			// A reference reused with other paths is refused here, as
 			// CloudFront would refuse it, before anything is sent.
 			if e.Paths != nil {
@@ -287,7 +301,7 @@ func (c *Client) submit(ctx context.Context, job job, sb *submitted, inflight *b
 		var err error
 		if inflight.fits(sb.Items) {
 			tries++
-			err = c.create(callCtx, job, sb)
+			err = c.create(callCtx, job, sb, start)
 			if err == nil {
 				return nil
 			}
@@ -347,7 +361,35 @@ func isLimit(err error) bool {
 	return false
 }
 
-func (c *Client) create(ctx context.Context, job job, sb *submitted) error {
+// existingMargin is how much earlier than the batch's first attempt an
+// invalidation CloudFront returns must have been created to be taken for
+// one of an earlier request: CreateTime's and the Date header's rounding.
+const existingMargin = 2 * time.Second
+
+// alreadyCreated reports whether out, CloudFront's answer to a
+// CreateInvalidation first sent at start (on c's clock), is an
+// invalidation CloudFront had made before, for an earlier request with the
+// same caller reference: one created before start. (Its status says
+// nothing: an emulator with no completion delay completes a new one at
+// once.) CreateTime is on CloudFront's clock; the SDK's measure of its
+// skew (from the response's Date header) brings it onto ours. Date is
+// truncated to the second, which can only make the invalidation look
+// newer, so a new one is not taken for an old one; an answer to a retry of
+// this run's own request (the first attempt was created but its answer
+// lost) is new too.
+func (c *Client) alreadyCreated(out *cloudfront.CreateInvalidationOutput, start time.Time) bool {
+	inv := out.Invalidation
+	if inv.CreateTime == nil {
+		return false
+	}
+	created := *inv.CreateTime
+	if skew, ok := awsmiddleware.GetAttemptSkew(out.ResultMetadata); ok {
+		created = created.Add(-skew)
+	}
+	return created.Before(start.Add(-existingMargin))
+}
+
+func (c *Client) create(ctx context.Context, job job, sb *submitted, start time.Time) error {
 	dist := job.DistributionID
 	if job.Journal != nil {
 		if err := job.Journal.Append(journal.Entry{Time: c.now().UTC(), DistributionID: dist, CallerReference: sb.CallerReference, DeployID: job.DeployID, Items: len(sb.Items), State: journal.StateSubmitting}); err != nil {
@@ -373,7 +415,11 @@ func (c *Client) create(ctx context.Context, job job, sb *submitted) error {
 		sb.Location = c.location(dist, id)
 	}
 	if job.Event != nil {
-		job.Event(Event{Kind: EventCreated, DistributionID: dist, Batch: sb.Batch, InvalidationID: id, CallerReference: sb.CallerReference, Paths: len(sb.Items)})
+		e := Event{Kind: EventCreated, DistributionID: dist, Batch: sb.Batch, InvalidationID: id, CallerReference: sb.CallerReference, Paths: len(sb.Items)}
+		if c.alreadyCreated(out, start) {
+			e.Kind, e.CreateTime = EventAlreadyCreated, aws.ToTime(out.Invalidation.CreateTime)
+		}
+		job.Event(e)
 	}
 	if job.Journal != nil {
 		if err := job.Journal.Append(journal.Entry{Time: c.now().UTC(), DistributionID: dist, CallerReference: sb.CallerReference, DeployID: job.DeployID, InvalidationID: id, Items: len(sb.Items), Paths: sb.Items, State: journal.StateCreated}); err != nil {
@@ -410,23 +456,24 @@ func batchExists(dist string, sb *submitted, id, diff string) error {
 }
 
 // diffPaths returns the items of now missing from then (added) and those
-// of then missing from now (removed), each in the order given.
+// of then missing from now (removed), each in the order given. Cache tags
+// compare case-insensitively, as CloudFront's tags do (cfpath.TagEqual).
 func diffPaths(then, now []string) (added, removed []string) {
 	in := func(list []string) map[string]bool {
 		m := make(map[string]bool, len(list))
 		for _, s := range list {
-			m[s] = true
+			m[cfpath.CanonicalTag(s)] = true
 		}
 		return m
 	}
 	was, is := in(then), in(now)
 	for _, s := range now {
-		if !was[s] {
+		if !was[cfpath.CanonicalTag(s)] {
 			added = append(added, s)
 		}
 	}
 	for _, s := range then {
-		if !is[s] {
+		if !is[cfpath.CanonicalTag(s)] {
 			removed = append(removed, s)
 		}
 	}

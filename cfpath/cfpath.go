@@ -146,7 +146,9 @@ func Match(pattern, path string) bool {
 }
 
 // TagEqual reports whether two cache tags (with or without the leading '#')
-// are the same tag: CloudFront compares tags case-insensitively.
+// are the same tag: CloudFront's tags are case-insensitive, #Product:TV and
+// #product:tv are one tag.
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/invalidation-specifying-tags.html
 func TagEqual(a, b string) bool {
 	return strings.EqualFold(strings.TrimPrefix(a, "#"), strings.TrimPrefix(b, "#"))
 }

@@ -3,6 +3,7 @@ package cfpath
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -319,4 +320,70 @@ func TestPrepareKeepsOrder(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPrepareSet pins the issue "the same deploy re-run with its paths in
+// another order bills twice": PrepareSet's batches depend on the set of
+// items alone, whatever their order, duplicates, covered items and the case
+// of their tags.
+func TestPrepareSet(t *testing.T) {
+	limits := Limits{BatchItems: 3, BatchWildcards: 1}
+	tests := []struct {
+		name string
+		in   []string
+		want [][]string
+	}{
+		{"sorted", []string{"/c", "/a", "/b"}, [][]string{{"/a", "/b", "/c"}}},
+		{"split after sorting", []string{"/e", "/d", "/c", "/b", "/a"}, [][]string{{"/a", "/b", "/c"}, {"/d", "/e"}}},
+		{"wildcards split after sorting", []string{"/y/*", "/x/*", "/a"}, [][]string{{"/a", "/x/*"}, {"/y/*"}}},
+		{"tag in lower case", []string{"#Tag", "/a"}, [][]string{{"#tag", "/a"}}},
+		{"tag duplicates in any case", []string{"#TAG", "#tag", "#Tag"}, [][]string{{"#tag"}}},
+		{"duplicates and covered items", []string{"/b", "/img/a.png", "/b", "/img/*", "/img/x/*"}, [][]string{{"/b", "/img/*"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := limits.PrepareSet(tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got.Batches); diff != "" {
+				t.Errorf("PrepareSet(%q) batches (-want +got):\n%s", tt.in, diff)
+			}
+		})
+	}
+}
+
+// FuzzPrepareSet checks that PrepareSet gives the same batches for a list
+// and for the list reversed, with its first item repeated and its tags in
+// upper case.
+func FuzzPrepareSet(f *testing.F) {
+	f.Add("/a\n/a*\n/b\n/a/b*", 2, 1)
+	f.Add("#t\n#T\n/*\n/x", 3000, 15)
+	f.Add("/z\n/y/*\n/x/*\n/w", 1, 1)
+	f.Fuzz(func(t *testing.T, list string, batch, wild int) {
+		if batch <= 0 || wild <= 0 || batch > 50 || wild > 50 {
+			return
+		}
+		l := Limits{BatchItems: batch, BatchWildcards: wild}
+		in := strings.Split(list, "\n")
+		p, err := l.PrepareSet(in)
+		if err != nil {
+			return
+		}
+		other := slices.Clone(in)
+		slices.Reverse(other)
+		other = append(other, in[0])
+		for i, it := range other {
+			if KindOf(it) == KindTag {
+				other[i] = strings.ToUpper(it)
+			}
+		}
+		q, err := l.PrepareSet(other)
+		if err != nil {
+			t.Fatalf("PrepareSet(%q) failed after PrepareSet(%q) succeeded: %v", other, in, err)
+		}
+		if diff := cmp.Diff(p.Batches, q.Batches); diff != "" {
+			t.Errorf("PrepareSet(%q) and PrepareSet(%q) differ (-first +second):\n%s", in, other, diff)
+		}
+	})
 }

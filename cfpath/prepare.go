@@ -41,7 +41,40 @@ type Prepared struct {
 func Prepare(items []string) (*Prepared, error) { return DefaultLimits.Prepare(items) }
 
 // Prepare is the package-level Prepare with limits l.
-func (l Limits) Prepare(items []string) (*Prepared, error) {
+func (l Limits) Prepare(items []string) (*Prepared, error) { return l.prepare(items, false) }
+
+// PrepareSet is Prepare for batches that must depend on the set of items
+// alone, as those of a deploy whose re-runs must reuse its caller
+// references: the order the items come in, their duplicates, the items a
+// wildcard covers and the case of a cache tag make no difference. Each
+// batch is sorted (byte order) and every tag is in lower case (see
+// CanonicalTag), so the same set always gives the same batches, item for
+// item. The order within a batch matters too: CloudFront answers a reused
+// caller reference with the earlier invalidation only when the rest of the
+// request is the same, and with InvalidationBatchAlreadyExists when any
+// Path differs from the original request (InvalidationBatch.CallerReference
+// in the API reference; whether a reordered batch counts as different is
+// not documented, and cfinv serve says it does).
+// https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_InvalidationBatch.html
+func PrepareSet(items []string) (*Prepared, error) { return DefaultLimits.PrepareSet(items) }
+
+// PrepareSet is the package-level PrepareSet with limits l.
+func (l Limits) PrepareSet(items []string) (*Prepared, error) { return l.prepare(items, true) }
+
+// CanonicalTag returns the cache tag item (with its leading '#') in lower
+// case, the one spelling of the tag PrepareSet sends; any other item is
+// returned unchanged. CloudFront's tags are case-insensitive: "Tag values
+// are case-insensitive. For example, #Product:Electronics and
+// #product:electronics refer to the same tag."
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/invalidation-specifying-tags.html
+func CanonicalTag(item string) string {
+	if KindOf(item) != KindTag {
+		return item
+	}
+	return strings.ToLower(item)
+}
+
+func (l Limits) prepare(items []string, set bool) (*Prepared, error) {
 	if l.BatchItems <= 0 || l.BatchWildcards <= 0 {
 		return nil, fmt.Errorf("prepare invalidation: limits must be positive, got %+v", l)
 	}
@@ -57,10 +90,7 @@ func (l Limits) Prepare(items []string) (*Prepared, error) {
 			continue
 		}
 		p.Warnings = append(p.Warnings, warns...)
-		key := c
-		if KindOf(c) == KindTag {
-			key = strings.ToLower(c) // tags compare case-insensitively (TagEqual)
-		}
+		key := CanonicalTag(c) // tags compare case-insensitively (TagEqual)
 		if seen[key] {
 			p.Warnings = append(p.Warnings, Warning{Item: item, Message: "dropped: duplicate of " + c})
 			continue
@@ -106,6 +136,12 @@ func (l Limits) Prepare(items []string) (*Prepared, error) {
 			}
 		}
 		all = append(all, it)
+	}
+	if set {
+		for i, it := range all {
+			all[i] = CanonicalTag(it)
+		}
+		slices.Sort(all)
 	}
 	var batch []string
 	nwild := 0

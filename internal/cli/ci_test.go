@@ -157,7 +157,7 @@ func TestInvalidateInGitHubActions(t *testing.T) {
 		{"created and awaited", []string{"invalidate", "--distribution-id", dist, "--deploy-id", "sha1", "--wait", "index.html", "/img/*"}, ExitOK,
 			[]string{`(?m)^::warning title=cfinv::index.html: added the leading '/' that CloudFront requires$`,
 				`(?m)^::group::cfinv: waiting for 1 invalidation\n(.*\n)*::endgroup::$`},
-			[]string{`\| ` + dist + ` \| I[0-9A-Z]+ \| 2: ` + "`/index.html` `/img/\\*`" + ` \| Completed \| 2 \|`, `\*\*2 paths billed\*\*`},
+			[]string{`\| ` + dist + ` \| I[0-9A-Z]+ \| 2: ` + "`/img/\\*` `/index.html`" + ` \| Completed \| 2 \|`, `\*\*2 paths billed\*\*`},
 			`^invalidation-ids=I[0-9A-Z]+\nbilled-paths=2\n$`},
 		{"the re-run buys nothing", []string{"invalidate", "--distribution-id", dist, "--deploy-id", "sha1", "/index.html", "/img/*"}, ExitOK,
 			nil,

@@ -268,9 +268,9 @@ func TestInvalidateRunDryRun(t *testing.T) {
                     "Paths": {
                         "Quantity": 3,
                         "Items": [
-                            "/index.html",
+                            "/b%20c",
                             "/img/*",
-                            "/b%20c"
+                            "/index.html"
                         ]
                     }
                 }

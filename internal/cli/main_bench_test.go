@@ -34,7 +34,7 @@ func BenchmarkInvalidateCommand(b *testing.B) {
 	args := []string{"invalidate", "--endpoint-url", srv.URL, "--distribution-id", dist, "/a", "/b"}
 	for b.Loop() {
 		// A journal of one earlier run, not of every earlier iteration.
-		_ = os.Remove(filepath.Join(state, "cfinv", "journal.jsonl"))
+		_ = os.RemoveAll(filepath.Join(state, "cfinv", "journal"))
 		ios, _, _, errOut := TestIO()
 		if code := Main(b.Context(), args, ios, func(k string) string { return env[k] }); code != 0 {
 			b.Fatalf("exit %d: %s", code, errOut)

@@ -38,7 +38,7 @@ func FuzzJournalOpen(f *testing.F) {
 			t.Fatalf("reopen after a successful append: %v", err)
 		}
 		defer j.Close()
-		got, ok := j.Lookup("EFUZZ", "cfinv-fuzz")
+		got, ok, _ := j.Lookup("EFUZZ", "cfinv-fuzz")
 		if !ok || got.InvalidationID != "IFUZZ" {
 			t.Errorf("after appending to %q: Lookup got %+v, %v; want the appended entry", data, got, ok)
 		}
