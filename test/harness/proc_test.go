@@ -39,7 +39,14 @@ func TestOrphanHelper(t *testing.T) {
 		t.Fatal(err)
 	}
 	fmt.Printf("child %d %s", cmd.Process.Pid, line)
-	select {} // until killed, or until -test.timeout panics
+	if os.Getenv(orphanHelperEnv+"_PANIC") == "1" {
+		// What go test's -timeout does: testing's alarm panics on a
+		// goroutine of its own, so the process exits and no cleanup runs.
+		// Done here at once rather than with a short -test.timeout, which a
+		// loaded machine could reach before the PIDs are printed.
+		go func() { panic("test timed out (simulated)") }()
+	}
+	select {} // until killed, or until the panic ends the process
 }
 
 // TestStartProcessDiesWithTestBinary checks that a process StartProcess
@@ -49,17 +56,20 @@ func TestOrphanHelper(t *testing.T) {
 // terraform-provider-aws running for an hour).
 func TestStartProcessDiesWithTestBinary(t *testing.T) {
 	tests := []struct {
-		name    string
-		timeout string // the helper's -test.timeout
-		kill    bool   // SIGKILL the helper once it printed its PIDs
+		name  string
+		panic bool // the helper panics as go test's -timeout makes it
+		kill  bool // SIGKILL the helper once it printed its PIDs
 	}{
-		{name: "SIGKILL", timeout: "10m", kill: true},
-		{name: "timeout panic", timeout: "3s"},
+		{name: "SIGKILL", kill: true},
+		{name: "timeout panic", panic: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			helper := exec.Command(os.Args[0], "-test.run=^TestOrphanHelper$", "-test.timeout="+tt.timeout)
+			helper := exec.Command(os.Args[0], "-test.run=^TestOrphanHelper$", "-test.timeout=10m")
 			helper.Env = append(os.Environ(), orphanHelperEnv+"=1")
+			if tt.panic {
+				helper.Env = append(helper.Env, orphanHelperEnv+"_PANIC=1")
+			}
 			out, err := helper.StdoutPipe()
 			if err != nil {
 				t.Fatal(err)
