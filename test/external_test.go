@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cfinv/cfinv/test/harness"
 )
 
 // TestExternalModule runs go vet and go test in a copy of test/external,
@@ -40,7 +42,7 @@ func TestExternalModule(t *testing.T) {
 		cmd := exec.Command(goBin, args...)
 		cmd.Dir = dir
 		cmd.Env = env
-		out, err := cmd.CombinedOutput()
+		out, err := harness.CombinedOutput(cmd) // go test's test binaries too die with this one
 		if err != nil {
 			t.Fatalf("go %s in test/external: %v\n%s", strings.Join(args, " "), err, out)
 		}

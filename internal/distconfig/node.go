@@ -73,6 +73,10 @@ func Parse(r io.Reader) (*Node, error) {
 			if len(stack) >= MaxDepth {
 				return nil, fmt.Errorf("%w: elements nested deeper than %d", ErrMalformed, MaxDepth)
 			}
+			if t.Name.Space != "" && !isName(t.Name.Local) {
+				line, _ := dec.InputPos()
+				return nil, fmt.Errorf("%w: XML syntax error on line %d: element <%s>: the local name %q after the prefix is not an XML name (it must start with a letter, _ or :)", ErrMalformed, line, qname(t.Name), t.Name.Local)
+			}
 			n := &Node{Name: t.Name.Local}
 			if len(stack) == 0 {
 				root = n
@@ -117,6 +121,21 @@ func Parse(r io.Reader) (*Node, error) {
 		return nil, fmt.Errorf("%w: <%s> is not closed", ErrMalformed, stack[len(stack)-1].Name)
 	}
 	return root, nil
+}
+
+// isName reports whether local, a name without its prefix, is an XML
+// name by itself. The tree keeps only local names and Document writes them
+// without a prefix, so <a:0> (a name as a whole, but whose local part 0 is
+// not one) would come out as <0>, which no parser reads. Namespaces in XML
+// forbid it too: the local part of a qualified name is an NCName. The
+// check uses the decoder's own name rules, the ones a second Parse applies.
+func isName(local string) bool {
+	tok, err := xml.NewDecoder(strings.NewReader("<" + local + "/>")).RawToken()
+	if err != nil {
+		return false
+	}
+	start, ok := tok.(xml.StartElement)
+	return ok && start.Name.Space == "" && start.Name.Local == local
 }
 
 // qname is an element name as written: prefix:local, or local.

@@ -30,6 +30,10 @@ func TestParseAndDocument(t *testing.T) {
 		{name: "two roots", in: `<a/><b/>`, err: "more than one root"},
 		{name: "unclosed", in: `<a><b></b>`, err: "malformed XML"},
 		{name: "empty", in: ``, err: "no root element"},
+		// Found by FuzzParse (testdata/fuzz/FuzzParse/prefixed-name-digit-local):
+		// the tree keeps the local name only, and <0> is not XML.
+		{name: "prefixed name whose local part is not a name", in: `<A:0 A="0">00</A:0>`, err: `the local name "0" after the prefix is not an XML name`},
+		{name: "prefixed name", in: `<a:B xmlns:a="u"><a:C>x</a:C></a:B>`, want: &Node{Name: "B", Nodes: []*Node{{Name: "C", Text: "x"}}}},
 		{name: "too deep", in: strings.Repeat("<a>", MaxDepth+1) + strings.Repeat("</a>", MaxDepth+1), err: "nested deeper"},
 	}
 	for _, tt := range tests {
@@ -111,6 +115,9 @@ func parseWithToken(in string) (*Node, error) {
 			count++
 			if (root != nil && len(stack) == 0) || count > MaxElements || len(stack) >= MaxDepth {
 				return nil, errors.New("refused")
+			}
+			if !isName(t.Name.Local) {
+				return nil, errors.New("local name is not a name") // <a:0>: see isName
 			}
 			n := &Node{Name: t.Name.Local}
 			if len(stack) == 0 {

@@ -147,7 +147,7 @@ func TestKillInvalidate(t *testing.T) {
 				cmd.Env = env
 				var stderr strings.Builder
 				cmd.Stderr = &stderr
-				if err := cmd.Start(); err != nil {
+				if err := harness.StartProcess(cmd); err != nil {
 					t.Fatal(err)
 				}
 				if arm {
@@ -156,6 +156,7 @@ func TestKillInvalidate(t *testing.T) {
 					k.disarm()
 				}
 				err := cmd.Wait()
+				harness.Reap(cmd)
 				k.disarm()
 				return stderr.String(), err
 			}

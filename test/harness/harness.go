@@ -66,7 +66,7 @@ func Binary(t testing.TB) string {
 			return
 		}
 		buildPath = filepath.Join(dir, "cfinv")
-		out, err := exec.Command("go", "build", "-o", buildPath, "github.com/cfinv/cfinv/cmd/cfinv").CombinedOutput()
+		out, err := CombinedOutput(exec.Command("go", "build", "-o", buildPath, "github.com/cfinv/cfinv/cmd/cfinv"))
 		if err != nil {
 			buildErr = fmt.Errorf("build cfinv: %v\n%s", err, out)
 		}
@@ -190,7 +190,8 @@ var urlLine = regexp.MustCompile(`CloudFront API on (http://\S+)`)
 
 // StartServe starts `cfinv serve --data-dir dataDir args…` with env and
 // waits until it prints its URL. Pass --addr 127.0.0.1:0 in args for a free
-// port. The process is killed when the test ends if it still runs.
+// port. The process is killed when the test ends if it still runs, and
+// when the test binary dies (StartProcess).
 func StartServe(t testing.TB, bin, dataDir string, env []string, args ...string) *Server {
 	t.Helper()
 	s, err := Start(bin, dataDir, env, args...)
@@ -211,7 +212,7 @@ func Start(bin, dataDir string, env []string, args ...string) (*Server, error) {
 	pr, pw := io.Pipe()
 	cmd.Stderr = pw
 	s := &Server{DataDir: dataDir, Stderr: &Buffer{}, cmd: cmd, done: make(chan struct{})}
-	if err := cmd.Start(); err != nil {
+	if err := StartProcess(cmd); err != nil {
 		return nil, fmt.Errorf("start serve: %w", err)
 	}
 	found := make(chan string, 1)
@@ -231,6 +232,7 @@ func Start(bin, dataDir string, env []string, args ...string) (*Server, error) {
 	}()
 	go func() {
 		s.err = cmd.Wait()
+		Reap(cmd)
 		pw.Close()
 		close(s.done)
 	}()

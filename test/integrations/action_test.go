@@ -15,16 +15,21 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/cfinv/cfinv/test/harness"
 )
 
 // actionFile is the part of action.yml a composite action's runner reads.
 type actionFile struct {
-	Inputs map[string]struct {
-		Default  string `yaml:"default"`
-		Required bool   `yaml:"required"`
+	Description string `yaml:"description"`
+	Inputs      map[string]struct {
+		Description string `yaml:"description"`
+		Default     string `yaml:"default"`
+		Required    bool   `yaml:"required"`
 	} `yaml:"inputs"`
 	Outputs map[string]struct {
-		Value string `yaml:"value"`
+		Description string `yaml:"description"`
+		Value       string `yaml:"value"`
 	} `yaml:"outputs"`
 	Runs struct {
 		Using string `yaml:"using"`
@@ -52,6 +57,21 @@ func loadAction(t *testing.T) *actionFile {
 	}
 	if a.Runs.Using != "composite" {
 		t.Fatalf("action.yml runs.using = %q, want composite", a.Runs.Using)
+	}
+	// The runner evaluates expressions in descriptions when it loads the
+	// action, where no context exists, and fails the job at "Set up job"
+	// (TestActionUnderAct runs the real thing).
+	descs := map[string]string{"description": a.Description}
+	for name, in := range a.Inputs {
+		descs["input "+name] = in.Description
+	}
+	for name, out := range a.Outputs {
+		descs["output "+name] = out.Description
+	}
+	for where, d := range descs {
+		if strings.Contains(d, "${{") {
+			t.Fatalf("action.yml: the %s description holds an expression (${{ … }}), which the runner refuses when it loads the action: %q", where, d)
+		}
 	}
 	return &a
 }
@@ -476,7 +496,7 @@ func TestActionDownloadsRelease(t *testing.T) {
 	}
 	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-X github.com/cfinv/cfinv/internal/cli.Version=v9.9.9", "-o", filepath.Join(rel, name), "github.com/cfinv/cfinv/cmd/cfinv")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
+	if out, err := harness.CombinedOutput(build); err != nil {
 		t.Fatalf("build the release binary: %v\n%s", err, out)
 	}
 	bin, err := os.ReadFile(filepath.Join(rel, name))
@@ -506,7 +526,7 @@ func TestActionDownloadsRelease(t *testing.T) {
 		t.Errorf("the install step did not download and check %s:\n%s", name, res.log)
 	}
 	added := strings.TrimSpace(res.githubPath)
-	if out, err := exec.Command(filepath.Join(added, "cfinv"), "--version").Output(); err != nil || string(out) != "cfinv version v9.9.9\n" {
+	if out, err := harness.Output(exec.Command(filepath.Join(added, "cfinv"), "--version")); err != nil || string(out) != "cfinv version v9.9.9\n" {
 		t.Errorf("GITHUB_PATH %q: cfinv --version = %q (%v), want the downloaded v9.9.9", added, out, err)
 	}
 	if n := len(s.invalidations(t)); n != 1 {

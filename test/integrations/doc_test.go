@@ -104,7 +104,7 @@ func runBash(t *testing.T, dir, script string, env []string) (string, int) {
 	}
 	cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", f)
 	cmd.Dir, cmd.Env = dir, env
-	out, err := cmd.CombinedOutput()
+	out, err := harness.CombinedOutput(cmd)
 	code := 0
 	if err != nil {
 		ee, ok := err.(*exec.ExitError)

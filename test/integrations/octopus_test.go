@@ -3,8 +3,10 @@ package integrations
 import (
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -85,6 +87,11 @@ func TestOctopusTemplateShape(t *testing.T) {
 	tpl := loadOctopus(t)
 	if tpl.ActionType != "Octopus.Script" || tpl.ID == "" || tpl.Name == "" || tpl.Description == "" || tpl.Version < 1 {
 		t.Errorf("template header: Id %q, Name %q, ActionType %q, Version %d: want an Id, a Name, a Description, Octopus.Script and a version", tpl.ID, tpl.Name, tpl.ActionType, tpl.Version)
+	}
+	// A step on a Windows worker runs PowerShell unless told otherwise:
+	// the description must say the worker needs Bash.
+	if !strings.Contains(tpl.Description, "Bash only") || !strings.Contains(tpl.Description, "Git Bash or WSL") {
+		t.Errorf("the template's description does not say the script needs a worker with Bash (Linux, or Windows with Git Bash or WSL): %q", tpl.Description)
 	}
 	for k, want := range map[string]string{"Octopus.Action.Script.Syntax": "Bash", "Octopus.Action.Script.ScriptSource": "Inline"} {
 		if got := tpl.Properties[k]; got != want {
@@ -318,5 +325,58 @@ func TestOctopusStepFailures(t *testing.T) {
 				t.Errorf("the step wrote under $HOME: %q", got)
 			}
 		})
+	}
+}
+
+// TestOctopusRehearsal runs integrations/octopus/rehearse.sh, the
+// rehearsal docs/recipes.md shows, as a user would against a local serve:
+// it must invalidate, print the output variable and, for a failed step,
+// print Octopus's failure line and exit 1.
+func TestOctopusRehearsal(t *testing.T) {
+	s := startSite(t)
+	script := filepath.Join(repoRoot(t), "integrations", "octopus", "rehearse.sh")
+	var env []string
+	for _, kv := range baseEnv(t.TempDir(), s.binDir) {
+		if name, _, _ := strings.Cut(kv, "="); name == "AWS_ACCESS_KEY_ID" || name == "AWS_SECRET_ACCESS_KEY" {
+			continue // the account parameter is the only source of credentials
+		}
+		env = append(env, kv)
+	}
+	rehearse := func(args ...string) (string, int) {
+		cmd := exec.Command("bash", append([]string{"--noprofile", "--norc", script}, args...)...)
+		cmd.Dir, cmd.Env = t.TempDir(), env
+		out, err := harness.CombinedOutput(cmd)
+		var ee *exec.ExitError
+		switch {
+		case err == nil:
+			return string(out), 0
+		case errors.As(err, &ee):
+			return string(out), ee.ExitCode()
+		}
+		t.Fatalf("run %s: %v", script, err)
+		return "", 0
+	}
+	common := []string{
+		"Cfinv.DistributionId=" + s.dist, "Cfinv.EndpointUrl=" + s.url,
+		"Cfinv.AwsAccount.AccessKey=" + harness.AccessKeyID, "Cfinv.AwsAccount.SecretKey=" + harness.SecretAccessKey,
+		"Octopus.Release.Number=1.0.0",
+	}
+	log, code := rehearse(append(common, "Cfinv.Paths=/index.html\n/docs/getting started.html")...)
+	if code != 0 {
+		t.Fatalf("rehearse.sh exited %d:\n%s", code, log)
+	}
+	invs := s.invalidations(t)
+	if want := []string{"/docs/getting%20started.html", "/index.html"}; len(invs) != 1 || !slices.Equal(sorted(invs[0].Paths), want) {
+		t.Fatalf("server has %+v, want one invalidation of %q\n%s", invs, want, log)
+	}
+	if want := "output variable InvalidationIds=" + invs[0].ID + "\n"; !strings.Contains(log, want) {
+		t.Errorf("rehearse.sh did not print %q:\n%s", want, log)
+	}
+	log, code = rehearse(append(common, "Cfinv.Paths=/a", "Cfinv.Wait=Sometimes")...)
+	if code != 1 || !strings.Contains(log, "##octopus[stepFailed] invalid Wait 'Sometimes'") {
+		t.Errorf("a bad parameter: exit %d, want 1 and the step's failure line:\n%s", code, log)
+	}
+	if n := len(s.invalidations(t)); n != 1 {
+		t.Errorf("the server has %d invalidations, want still 1", n)
 	}
 }

@@ -26,6 +26,7 @@ func mustAWS(t *testing.T, env []string, srv *server, args ...string) string {
 }
 
 func TestAWSCLI(t *testing.T) {
+	t.Parallel()
 	srv := startServe(t, "2s")
 	env := clientEnv(t, srv.URL)
 
@@ -195,6 +196,7 @@ func TestAWSCLI(t *testing.T) {
 // server whose invalidations complete at once: the waiter's first
 // GetInvalidation sees Completed and it exits 0 without sleeping its 20 s.
 func TestAWSCLIWait(t *testing.T) {
+	t.Parallel()
 	srv := startServe(t, "0s")
 	env := clientEnv(t, srv.URL)
 	var created struct{ Distribution struct{ Id string } }
@@ -217,6 +219,7 @@ func TestAWSCLIWait(t *testing.T) {
 // eu-west-1 (which, given --endpoint-url, signs for eu-west-1) is refused
 // the way real CloudFront refuses it, and us-east-1 still works.
 func TestAWSCLIStrictRegion(t *testing.T) {
+	t.Parallel()
 	srv := startServe(t, "0s", "--strict-region")
 	env := clientEnv(t, srv.URL)
 	mustAWS(t, env, srv, "list-distributions")

@@ -17,6 +17,7 @@ import (
 // be the same byte for byte once the values each run chooses anew (IDs,
 // times, caller references) are normalised (issue 11 items 1, 2 and 5).
 func TestDropInSideBySide(t *testing.T) {
+	t.Parallel()
 	sb := newSideBySide(t, "1h")
 	aws, cfinv, same := sb.aws, sb.cfinv, sb.same
 	raw := func(s string) string { return s }
@@ -158,6 +159,7 @@ func normaliseCreated(s string) string {
 // invalidation that does not exist (the AWS CLI with 255, cfinv with its
 // own 4, naming the ID).
 func TestDropInWait(t *testing.T) {
+	t.Parallel()
 	sb := newSideBySide(t, "0s")
 	aws, cfinv := sb.aws, sb.cfinv
 	out, errOut, code := aws("create-distribution", "--origin-domain-name", "site.s3.amazonaws.com", "--query", "Distribution.Id", "--output", "text")

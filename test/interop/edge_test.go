@@ -38,6 +38,7 @@ func curlGet(t *testing.T, url, host string) (xcache, body string) {
 // (curl opens a connection per request, so on fasthttp every hit takes
 // the fast path).
 func TestEdgePurgedByInvalidate(t *testing.T) {
+	t.Parallel()
 	for _, server := range []string{"net/http", "fasthttp"} {
 		t.Run(server, func(t *testing.T) { testEdgePurgedByInvalidate(t, server) })
 	}

@@ -5,15 +5,19 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/cfinv/cfinv/test/harness"
 )
 
 // The key pair cfinv serve is started with and the clients sign with.
@@ -52,8 +56,7 @@ func cfinvBinary(t *testing.T) string {
 		if runtime.GOOS == "windows" {
 			buildBin += ".exe"
 		}
-		cmd := exec.Command(gotool, "build", "-o", buildBin, "github.com/cfinv/cfinv/cmd/cfinv")
-		out, err := cmd.CombinedOutput()
+		out, err := harness.CombinedOutput(exec.Command(gotool, "build", "-o", buildBin, "github.com/cfinv/cfinv/cmd/cfinv"))
 		if err != nil {
 			buildErr = fmt.Errorf("go build cmd/cfinv: %v\n%s", err, out)
 		}
@@ -64,7 +67,25 @@ func cfinvBinary(t *testing.T) string {
 	return buildBin
 }
 
+// minParallel is how many tests of this package run at once unless
+// -test.parallel says otherwise. The default, GOMAXPROCS, is 2 on a 2-core
+// machine, and the two Terraform tests then held both slots for minutes
+// while the hashicorp/aws provider's waiters slept (a 30 s delay, then
+// 15 s polls): the other tests waited behind them, and the package took
+// 246–380 s. Its tests are independent (each starts its own serve), and
+// most of their time is spent waiting on other processes.
+const minParallel = 4
+
 func TestMain(m *testing.M) {
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if p := flag.Lookup("test.parallel"); p != nil && !set && runtime.GOMAXPROCS(0) < minParallel {
+		if err := p.Value.Set(strconv.Itoa(minParallel)); err != nil {
+			fmt.Fprintln(os.Stderr, "interop: set -test.parallel:", err)
+			os.Exit(2)
+		}
+	}
 	code := m.Run()
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
@@ -111,12 +132,16 @@ func startServe(t *testing.T, completionDelay string, extra ...string) *server {
 	out := &lockedWriter{w: &bytes.Buffer{}, watch: "CloudFront API on ", found: urlc}
 	s := &server{out: out}
 	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
+	if err := harness.StartProcess(cmd); err != nil {
 		cancel()
 		t.Fatalf("start cfinv serve: %v", err)
 	}
 	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	go func() {
+		err := cmd.Wait()
+		harness.Reap(cmd)
+		exited <- err
+	}()
 	t.Cleanup(func() {
 		cancel()
 		<-exited
@@ -215,7 +240,7 @@ func run(t *testing.T, env []string, dir string, name string, args ...string) (s
 	cmd.Dir = dir
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
+	err := harness.Run(cmd)
 	var ee *exec.ExitError
 	switch {
 	case err == nil:

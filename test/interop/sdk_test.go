@@ -10,6 +10,7 @@ import (
 // invalidation_completed waiter with a 1 s delay against a 2 s completion
 // delay, CallerReference replay and error codes.
 func TestBoto3(t *testing.T) {
+	t.Parallel()
 	py := need(t, "python3", "install Python 3 with boto3 (pip install boto3)")
 	srv := startServe(t, "2s")
 	env := clientEnv(t, srv.URL)
@@ -38,6 +39,7 @@ func TestBoto3(t *testing.T) {
 // TestJSSDK runs js/interop.mjs with the AWS SDK for JavaScript v3,
 // installing it with `npm ci` first if node_modules is missing.
 func TestJSSDK(t *testing.T) {
+	t.Parallel()
 	node := need(t, "node", "install Node.js 18 or newer")
 	npm := need(t, "npm", "install npm (it comes with Node.js)")
 	dir, err := filepath.Abs("js")

@@ -15,6 +15,7 @@ import (
 // same stdout in every format, with and without --query, and both tools
 // fail on an unknown tenant.
 func TestDropInTenantSideBySide(t *testing.T) {
+	t.Parallel()
 	sb := newSideBySide(t, "1h")
 	aws, cfinv, same := sb.aws, sb.cfinv, sb.same
 

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cfinv/cfinv/test/harness"
 )
 
 // tfPluginMirror is the filesystem mirror holding the hashicorp/aws
@@ -203,7 +205,7 @@ func (tf *terraform) run(t *testing.T, args ...string) (string, int) {
 	cmd.Dir = tf.dir
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
+	err := harness.Run(cmd) // the provider plugins too die with the test binary
 	var ee *exec.ExitError
 	switch {
 	case ctx.Err() != nil:

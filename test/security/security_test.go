@@ -309,7 +309,7 @@ func TestServeStaysOnLoopback(t *testing.T) {
 		t.Errorf("default --addr %q is not a loopback address", cli.DefaultServeAddr)
 	}
 	bin := harness.Binary(t)
-	out, err := exec.Command(bin, "serve", "--help").CombinedOutput()
+	out, err := harness.CombinedOutput(exec.Command(bin, "serve", "--help"))
 	if err != nil || !strings.Contains(string(out), `(default "`+cli.DefaultServeAddr+`")`) {
 		t.Errorf("serve --help does not show the loopback default %s: %v\n%s", cli.DefaultServeAddr, err, out)
 	}
@@ -383,7 +383,7 @@ func TestNoSecretsLeak(t *testing.T) {
 		cmd := exec.Command(bin, args...)
 		cmd.Env = env
 		cmd.Stdout, cmd.Stderr = &outputs, &outputs
-		err := cmd.Run()
+		err := harness.Run(cmd)
 		if args[0] == "invalidate" && args[5] == dist && err != nil {
 			t.Fatalf("cfinv %s: %v\n%s", strings.Join(args, " "), err, outputs.String())
 		}
@@ -490,7 +490,7 @@ func TestNoSecretsLeakWithWrongSecret(t *testing.T) {
 					cmd := exec.Command(bin, args...)
 					cmd.Env = env
 					cmd.Stdout, cmd.Stderr = &outputs, &outputs
-					err := cmd.Run()
+					err := harness.Run(cmd)
 					var ee *exec.ExitError
 					if !errors.As(err, &ee) || ee.ExitCode() != cli.ExitAuth {
 						t.Errorf("cfinv %s: got %v, want exit code %d\n%s", args[0], err, cli.ExitAuth, outputs.String())

@@ -315,7 +315,7 @@ func runCfinv(t *testing.T, bin string, env []string, home, endpoint string, r r
 		cmd.Env = env
 		var stdout, stderr strings.Builder
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		err := cmd.Run()
+		err := harness.Run(cmd)
 		res.stderr = stderr.String()
 		if err != nil {
 			continue
@@ -380,7 +380,7 @@ func awsLoop(env []string, endpoint, dist string, paths []string) (invocations i
 			"--distribution-id", dist, "--output", "json", "--paths"}, paths...)
 		cmd := exec.Command("aws", args...)
 		cmd.Env = env
-		if err := cmd.Run(); err == nil {
+		if err := harness.Run(cmd); err == nil {
 			return invocations, true
 		}
 	}

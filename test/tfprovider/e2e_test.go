@@ -34,7 +34,7 @@ func run(t *testing.T, dir string, env []string, args ...string) (string, int) {
 	cmd.Dir, cmd.Env = dir, env
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
+	err := harness.Run(cmd) // terraform's provider plugins too die with the test binary
 	var ee *exec.ExitError
 	switch {
 	case err == nil:
@@ -280,7 +280,7 @@ resource "cfinv_invalidation" "site" {
 func buildProvider(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	if out, err := exec.Command("go", "build", "-o", filepath.Join(dir, "terraform-provider-cfinv"), "github.com/cfinv/cfinv/cmd/terraform-provider-cfinv").CombinedOutput(); err != nil {
+	if out, err := harness.CombinedOutput(exec.Command("go", "build", "-o", filepath.Join(dir, "terraform-provider-cfinv"), "github.com/cfinv/cfinv/cmd/terraform-provider-cfinv")); err != nil {
 		t.Fatalf("build the provider: %v\n%s", err, out)
 	}
 	return dir
