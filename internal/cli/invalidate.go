@@ -28,7 +28,8 @@ type invalidateOptions struct {
 	AWS               awsFlags
 	Distributions     []string
 	Tenant            string   // --distribution-tenant-id, or --id of create-invalidation-for-distribution-tenant
-	Items             []string // arguments and --paths, in order
+	Items             []string // --paths, then the arguments
+	PathArgs          int      // how many of Items are arguments
 	PathsFrom         string
 	InvalidationBatch string
 	CLIInputJSON      string
@@ -91,6 +92,7 @@ shape and is the default when stdout is not a terminal.`,
   cfinv invalidate --distribution-tenant-id dt_2wjDZi3hD1ivOXf6rpZJOSNE1AB --wait /index.html`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Items = append(append([]string{}, opts.Items...), args...)
+			opts.PathArgs = len(args)
 			opts.AWSOutput = cmd.CalledAs() == "create-invalidation"
 			if cmd.Flags().Changed("generate-cli-skeleton") && opts.Skeleton == "" {
 				opts.Skeleton = "input"
@@ -130,6 +132,36 @@ func fileExists(name string) bool {
 	return err == nil
 }
 
+// exclusiveBatch refuses what the AWS CLI refuses before sending:
+// --paths with --invalidation-batch (awscli/customizations/cloudfront.py
+// registers them as mutually exclusive; its message is `The key "paths"
+// cannot be specified when one of the following keys are also specified:
+// invalidation_batch`, exit 255). cfinv's other sources of paths
+// (arguments, --paths-from, --plan) are refused with it alike: merging
+// them would invalidate, and bill, paths the batch does not name.
+func exclusiveBatch(opts *invalidateOptions) error {
+	if opts.InvalidationBatch == "" {
+		return nil
+	}
+	var other []string
+	if n := len(opts.Items) - opts.PathArgs; n > 0 {
+		other = append(other, "--paths")
+	}
+	if opts.PathArgs > 0 {
+		other = append(other, fmt.Sprintf("the path argument %q", opts.Items[len(opts.Items)-opts.PathArgs]))
+	}
+	if opts.PathsFrom != "" {
+		other = append(other, "--paths-from")
+	}
+	if opts.Plan != "" {
+		other = append(other, "--plan")
+	}
+	if len(other) == 0 {
+		return nil
+	}
+	return flagErrorf("--invalidation-batch and %s are mutually exclusive, as in the AWS CLI: give every path in the batch, or leave --invalidation-batch out", strings.Join(other, " and "))
+}
+
 // request is what the inputs of invalidate add up to.
 type request struct {
 	dists   []string
@@ -138,30 +170,30 @@ type request struct {
 	batches [][]string // from a plan file: sent as they are
 }
 
-func gatherRequest(opts *invalidateOptions) (*request, error) {
+func gatherRequest(ctx context.Context, opts *invalidateOptions) (*request, error) {
 	r := &request{dists: opts.Distributions, items: opts.Items, ref: opts.CallerReference}
+	if err := exclusiveBatch(opts); err != nil {
+		return nil, err
+	}
 	if opts.PathsFrom != "" {
-		var data []byte
-		var err error
-		if opts.PathsFrom == "-" {
-			data, err = io.ReadAll(opts.IO.In)
-		} else {
-			data, err = os.ReadFile(opts.PathsFrom)
-		}
+		data, err := readInput(ctx, "--paths-from", opts.PathsFrom, opts.IO.In, maxPathsInput)
 		if err != nil {
-			return nil, flagErrorf("read --paths-from: %v", err)
+			return nil, err
 		}
 		r.items = append(r.items, parsePathList(data)...)
 	}
 	if opts.CLIInputJSON != "" {
-		in, err := parseCLIInputJSON(opts.CLIInputJSON)
+		in, err := parseCLIInputJSON(ctx, opts.CLIInputJSON)
 		if err != nil {
 			return nil, err
 		}
 		if in.DistributionID != "" && len(r.dists) == 0 {
 			r.dists = []string{in.DistributionID}
 		}
-		if in.InvalidationBatch != nil {
+		// As in the AWS CLI, a batch given on the command line replaces
+		// the file's (awscli/customizations/cliinputjson.py: a
+		// parameter of the command line wins).
+		if in.InvalidationBatch != nil && len(r.items) == 0 && opts.InvalidationBatch == "" && opts.Plan == "" {
 			r.items = append(r.items, in.InvalidationBatch.Paths.Items...)
 			if r.ref == "" {
 				r.ref = in.InvalidationBatch.CallerReference
@@ -169,7 +201,7 @@ func gatherRequest(opts *invalidateOptions) (*request, error) {
 		}
 	}
 	if opts.InvalidationBatch != "" {
-		b, err := parseInvalidationBatch(opts.InvalidationBatch)
+		b, err := parseInvalidationBatch(ctx, opts.InvalidationBatch)
 		if err != nil {
 			return nil, err
 		}
@@ -179,7 +211,14 @@ func gatherRequest(opts *invalidateOptions) (*request, error) {
 		}
 	}
 	if opts.Plan != "" {
-		f, err := plan.ReadFile(opts.Plan)
+		data, err := readInput(ctx, "--plan", opts.Plan, nil, maxPlanInput)
+		if err != nil {
+			if errors.Is(err, context.Canceled) {
+				return nil, err
+			}
+			return nil, &ExitError{Code: ExitUsage, Err: fmt.Errorf("read plan: %w", err)}
+		}
+		f, err := plan.Decode(opts.Plan, data)
 		if err != nil {
 			return nil, &ExitError{Code: ExitUsage, Err: fmt.Errorf("read plan: %w", err)}
 		}
@@ -280,7 +319,7 @@ func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
 	if err := opts.AWS.check(opts.IO); err != nil {
 		return err
 	}
-	req, err := gatherRequest(opts)
+	req, err := gatherRequest(ctx, opts)
 	if err != nil {
 		return err
 	}

@@ -34,18 +34,18 @@ func TestInvalidateParse(t *testing.T) {
 		{
 			name: "aws cli line",
 			args: []string{"create-invalidation", "--distribution-id", "E1", "--paths", "/a", "/b"},
-			want: invalidateOptions{Distributions: []string{"E1"}, Items: []string{"/a", "/b"}, Timeout: 15 * time.Minute, AWSOutput: true},
+			want: invalidateOptions{Distributions: []string{"E1"}, Items: []string{"/a", "/b"}, PathArgs: 1, Timeout: 15 * time.Minute, AWSOutput: true},
 		},
 		{
 			name: "several distributions and flags",
 			args: []string{"invalidate", "--distribution-id", "E1", "--distribution-id", "www.example.com", "--deploy-id", "v1", "--wait", "--timeout", "2m", "--dry-run", "/x,y"},
-			want: invalidateOptions{Distributions: []string{"E1", "www.example.com"}, Items: []string{"/x,y"}, DeployID: "v1", Wait: true, Timeout: 2 * time.Minute, DryRun: true},
+			want: invalidateOptions{Distributions: []string{"E1", "www.example.com"}, Items: []string{"/x,y"}, PathArgs: 1, DeployID: "v1", Wait: true, Timeout: 2 * time.Minute, DryRun: true},
 		},
 		{
 			name: "environment fills flags",
 			args: []string{"invalidate", "/a"},
 			env:  map[string]string{"CFINV_DISTRIBUTION_ID": "E9", "CFINV_ENDPOINT_URL": "http://127.0.0.1:1", "CFINV_STATE_DIR": "/s"},
-			want: invalidateOptions{Distributions: []string{"E9"}, Items: []string{"/a"}, Timeout: 15 * time.Minute, StateDir: "/s", AWS: awsFlags{EndpointURL: "http://127.0.0.1:1"}},
+			want: invalidateOptions{Distributions: []string{"E9"}, Items: []string{"/a"}, PathArgs: 1, Timeout: 15 * time.Minute, StateDir: "/s", AWS: awsFlags{EndpointURL: "http://127.0.0.1:1"}},
 		},
 		{
 			name: "skeleton without value",
@@ -137,7 +137,7 @@ func TestParseInvalidationBatch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			b, err := parseInvalidationBatch(tt.in)
+			b, err := parseInvalidationBatch(t.Context(), tt.in)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("error = %v, want %q", err, tt.err)
@@ -158,14 +158,14 @@ func TestParseInvalidationBatch(t *testing.T) {
 }
 
 func TestParseCLIInputJSON(t *testing.T) {
-	in, err := parseCLIInputJSON(`{"DistributionId":"E1","InvalidationBatch":{"Paths":{"Quantity":1,"Items":["/a"]},"CallerReference":"c"}}`)
+	in, err := parseCLIInputJSON(t.Context(), `{"DistributionId":"E1","InvalidationBatch":{"Paths":{"Quantity":1,"Items":["/a"]},"CallerReference":"c"}}`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if in.DistributionID != "E1" || in.InvalidationBatch.CallerReference != "c" || !cmp.Equal(in.InvalidationBatch.Paths.Items, []string{"/a"}) {
 		t.Errorf("got %+v", in)
 	}
-	if _, err := parseCLIInputJSON(`{"DistributionId":"E1"} {}`); err == nil {
+	if _, err := parseCLIInputJSON(t.Context(), `{"DistributionId":"E1"} {}`); err == nil {
 		t.Error("trailing data accepted")
 	}
 }
@@ -190,7 +190,7 @@ func FuzzParseInvalidationBatch(f *testing.F) {
 		if strings.HasPrefix(s, "file://") {
 			return
 		}
-		b, err := parseInvalidationBatch(s)
+		b, err := parseInvalidationBatch(t.Context(), s)
 		if err != nil {
 			if exitCode(err) != ExitUsage {
 				t.Fatalf("error %v has exit code %d, want usage", err, exitCode(err))
@@ -210,7 +210,7 @@ func FuzzParseCLIInputJSON(f *testing.F) {
 		if strings.HasPrefix(s, "file://") {
 			return
 		}
-		in, err := parseCLIInputJSON(s)
+		in, err := parseCLIInputJSON(t.Context(), s)
 		if err != nil {
 			if exitCode(err) != ExitUsage {
 				t.Fatalf("error %v has exit code %d, want usage", err, exitCode(err))
