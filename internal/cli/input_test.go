@@ -137,8 +137,12 @@ func TestFIFOInputStopsOnSignal(t *testing.T) {
 		name string
 		args func(fifo string) []string
 	}{
-		{"--paths-from FIFO", func(f string) []string { return []string{"invalidate", "--distribution-id", "E1", "--dry-run", "--paths-from", f} }},
-		{"--plan FIFO", func(f string) []string { return []string{"invalidate", "--distribution-id", "E1", "--dry-run", "--plan", f} }},
+		{"--paths-from FIFO", func(f string) []string {
+			return []string{"invalidate", "--distribution-id", "E1", "--dry-run", "--paths-from", f}
+		}},
+		{"--plan FIFO", func(f string) []string {
+			return []string{"invalidate", "--distribution-id", "E1", "--dry-run", "--plan", f}
+		}},
 		{"--invalidation-batch file://FIFO", func(f string) []string {
 			return []string{"invalidate", "--distribution-id", "E1", "--dry-run", "--invalidation-batch", "file://" + f}
 		}},
