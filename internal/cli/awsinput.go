@@ -62,10 +62,11 @@ func decodeStrict(data []byte, v any) error {
 			te *json.UnmarshalTypeError
 		)
 		switch {
+		// Offset counts the bytes read, the offending one included.
 		case errors.As(err, &se):
-			return fmt.Errorf("%s: %w", position(data, se.Offset), err)
+			return fmt.Errorf("%s: %w", position(data, se.Offset-1), err)
 		case errors.As(err, &te):
-			return fmt.Errorf("%s: %w", position(data, te.Offset), err)
+			return fmt.Errorf("%s: %w", position(data, te.Offset-1), err)
 		case errors.Is(err, io.ErrUnexpectedEOF):
 			return fmt.Errorf("%s: the JSON ends too early (a missing '}' or ']'?)", position(data, int64(len(data))))
 		}

@@ -428,3 +428,47 @@ func TestInvalidateQueuesUntilTheDeadline(t *testing.T) {
 		t.Errorf("stdout does not show the created batch:\n%.500s", stdout)
 	}
 }
+
+// TestCommandLineBatchReplacesCLIInputJSON covers issue drop-in 5: as in
+// the AWS CLI, paths given on the command line replace the batch of
+// --cli-input-json (its parameters fill only what the command line leaves
+// out) rather than being added to it.
+func TestCommandLineBatchReplacesCLIInputJSON(t *testing.T) {
+	url, requests, dist := countingEmulator(t)
+	input := `{"DistributionId":"` + dist + `","InvalidationBatch":{"Paths":{"Quantity":1,"Items":["/from-json"]},"CallerReference":"json-ref"}}`
+	for _, tt := range []struct {
+		name string
+		args []string
+	}{
+		{"--paths", []string{"--paths", "/x"}},
+		{"--invalidation-batch", []string{"--invalidation-batch", `{"Paths":{"Quantity":1,"Items":["/x"]},"CallerReference":"r"}`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ios, _, stdout, stderr := TestIO()
+			args := append([]string{"create-invalidation", "--dry-run", "--output", "json", "--endpoint-url", url, "--cli-input-json", input}, tt.args...)
+			state := t.TempDir()
+			if code := Main(t.Context(), args, ios, func(k string) string {
+				if k == "XDG_STATE_HOME" {
+					return state
+				}
+				return ""
+			}); code != ExitOK {
+				t.Fatalf("exit code %d\nstderr:\n%s", code, stderr)
+			}
+			var got dryRunJSON
+			if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
+				t.Fatalf("%v\n%s", err, stdout)
+			}
+			if len(got.Distributions) != 1 || len(got.Distributions[0].Batches) != 1 {
+				t.Fatalf("got %+v, want one batch", got)
+			}
+			b := got.Distributions[0]
+			if b.DistributionID != dist || !cmp.Equal(b.Batches[0].Paths.Items, []string{"/x"}) {
+				t.Errorf("got distribution %s paths %q, want %s [/x]", b.DistributionID, b.Batches[0].Paths.Items, dist)
+			}
+			if n := requests.Load(); n != 0 {
+				t.Errorf("%d requests sent by a dry run", n)
+			}
+		})
+	}
+}
