@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cfinv/cfinv"
+	"github.com/cfinv/cfinv/internal/printable"
 	"github.com/cfinv/cfinv/plan"
 )
 
@@ -362,14 +363,16 @@ func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
 	}
 	creq.Progress = func(e cfinv.Event) {
 		switch e.Kind {
+		// An event may quote a server (an ID, an error message): one
+		// line, control characters escaped (issue safety 12).
 		case cfinv.EventWarning, cfinv.EventNoJournal:
-			fmt.Fprintf(errOut, "Warning: %s\n", e)
+			fmt.Fprintf(errOut, "Warning: %s\n", printable.String(e.String()))
 			opts.CI.warn(e)
 		case cfinv.EventWaitProgress:
 			opts.CI.waitProgress(e)
 			p.report(e)
 		default:
-			fmt.Fprintf(errOut, "%s: %s\n", e.DistributionID, e)
+			fmt.Fprintf(errOut, "%s: %s\n", e.DistributionID, printable.String(e.String()))
 		}
 	}
 	res, err := client.Invalidate(ctx, creq)
