@@ -144,7 +144,9 @@ func translate(op, dist string, err error, secrets *redact.Set) error {
 		}
 		if isCredentialError(err) {
 			e.kind = ErrCredentials
-			e.Message = "no AWS credentials found: " + err.Error()
+			// The SDK's error repeats every provider it tried (300
+			// characters and more); it stays wrapped in Err.
+			e.Message = "no AWS credentials found in the SDK's default chain (environment, shared config and credentials files, SSO, web identity, container, EC2 instance metadata)"
 		}
 		return e
 	}

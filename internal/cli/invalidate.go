@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"strings"
 	"time"
 
@@ -126,6 +127,22 @@ func targetOf(b cfinv.Batch) string {
 		return b.DistributionTenantID
 	}
 	return b.DistributionID
+}
+
+// globGuess is the quoted wildcard a shell most likely expanded into the
+// local files names: the directory they share, then '*' ('/img/*' for
+// img/a.png img/b.png; '/*' for files of the current directory).
+func globGuess(names []string) string {
+	dir := path.Dir(names[0])
+	for _, n := range names[1:] {
+		for d := path.Dir(n); dir != "." && d != dir && !strings.HasPrefix(d, dir+"/"); {
+			dir = path.Dir(dir)
+		}
+	}
+	if dir == "." {
+		return "'/*'"
+	}
+	return "'/" + strings.TrimPrefix(dir, "./") + "/*'"
 }
 
 func fileExists(name string) bool {
@@ -328,10 +345,14 @@ func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
 		req.ref = awsCallerReference(opts.Now())
 	}
 	errOut := opts.IO.ErrOut
+	var local []string
 	for _, it := range req.items {
 		if it != "" && it[0] != '/' && it[0] != '#' && opts.FileExists != nil && opts.FileExists(it) {
-			fmt.Fprintf(errOut, "Warning: %q names a local file: did your shell expand a wildcard? Quote it: '/*'\n", it)
+			local = append(local, it)
 		}
+	}
+	for _, it := range local {
+		fmt.Fprintf(errOut, "Warning: %q names a local file: did your shell expand a wildcard? Quote it: %s\n", it, globGuess(local))
 	}
 	creq := cfinv.Request{
 		DistributionIDs:      req.dists,
