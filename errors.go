@@ -13,6 +13,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/cfinv/cfinv/cfpath"
+	"github.com/cfinv/cfinv/internal/printable"
 	"github.com/cfinv/cfinv/internal/redact"
 )
 
@@ -85,7 +86,9 @@ func (e *APIError) Error() string {
 	if e.Code != "" {
 		b.WriteString(e.Code + ": ")
 	}
-	b.WriteString(e.Message)
+	// The message may be a server's: escaped so that it is one line
+	// that can start no workflow command and move no cursor.
+	b.WriteString(printable.String(e.Message))
 	return redact.String(b.String())
 }
 
@@ -141,7 +144,9 @@ func translate(op, dist string, err error, secrets *redact.Set) error {
 		}
 		if isCredentialError(err) {
 			e.kind = ErrCredentials
-			e.Message = "no AWS credentials found: " + err.Error()
+			// The SDK's error repeats every provider it tried (300
+			// characters and more); it stays wrapped in Err.
+			e.Message = "no AWS credentials found in the SDK's default chain (environment, shared config and credentials files, SSO, web identity, container, EC2 instance metadata)"
 		}
 		return e
 	}
@@ -216,7 +221,7 @@ func unreachable(err error) (endpoint, reason string, ok bool) {
 // timeout of one attempt). Client errors (4xx) are not, and neither is an
 // unreachable endpoint.
 func isTransient(err error) bool {
-	if _, _, ok := unreachable(err); ok {
+	if _, _, ok := unreachable(err); ok || errors.Is(err, errBadResponse) {
 		return false
 	}
 	var api smithy.APIError

@@ -409,8 +409,11 @@ func (c *Client) create(ctx context.Context, job job, sb *submitted, start time.
 	if out.Invalidation == nil || out.Invalidation.Id == nil {
 		return fmt.Errorf("create invalidation for %s: response has no invalidation ID", dist)
 	}
-	sb.Invalidation, sb.Location = out.Invalidation, aws.ToString(out.Location)
 	id := aws.ToString(out.Invalidation.Id)
+	if err := checkInvalidationID(id); err != nil {
+		return err
+	}
+	sb.Invalidation, sb.Location = out.Invalidation, aws.ToString(out.Location)
 	if sb.Location == "" {
 		sb.Location = c.location(dist, id)
 	}

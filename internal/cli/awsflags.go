@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +21,7 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/smithy-go/logging"
 	"github.com/spf13/cobra"
 
 	"github.com/cfinv/cfinv"
@@ -223,7 +226,18 @@ func (f *awsFlags) newClient(ios *IO) clientFunc {
 			return nil, err
 		}
 		lo = append(lo, config.WithHTTPClient(hc))
+		if !f.Debug {
+			// The SDK's own log (such as "WARN falling back to
+			// IMDSv1" while it looks for credentials) goes to the
+			// process's stderr ahead of cfinv's error and hint;
+			// --debug shows the requests instead.
+			lo = append(lo, config.WithLogger(logging.Nop{}))
+		}
 		cfg, err := loadConfig(ctx, f.noTLS(os.Getenv), lo...)
+		var pe config.SharedConfigProfileNotExistError
+		if errors.As(err, &pe) {
+			return nil, profileError(pe.Profile, f.Profile != "", os.Getenv)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("load AWS configuration: %w", err)
 		}
@@ -323,4 +337,53 @@ func resolveOne(ctx context.Context, c *cfinv.Client, name string) (string, erro
 		return "", flagErrorf("--distribution-id %q matches %d distributions (%s): give one of their IDs", name, len(ids), strings.Join(ids, ", "))
 	}
 	return ids[0], nil
+}
+
+// profileError is the usage error of a profile that is in neither shared
+// file, listing the profiles that are. flag says it came from --profile
+// rather than AWS_PROFILE. getenv is the environment as the SDK sees it.
+func profileError(name string, flag bool, getenv func(string) string) error {
+	from := "AWS_PROFILE"
+	if flag {
+		from = "--profile"
+	}
+	files := []string{getenv("AWS_CONFIG_FILE"), getenv("AWS_SHARED_CREDENTIALS_FILE")}
+	if files[0] == "" {
+		files[0] = config.DefaultSharedConfigFilename()
+	}
+	if files[1] == "" {
+		files[1] = config.DefaultSharedCredentialsFilename()
+	}
+	var names []string
+	seen := map[string]bool{}
+	for i, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			line = strings.TrimSpace(line)
+			if !strings.HasPrefix(line, "[") || !strings.HasSuffix(line, "]") {
+				continue
+			}
+			n := strings.TrimSpace(line[1 : len(line)-1])
+			if i == 0 { // the config file names sections "profile NAME", except default
+				var ok bool
+				if n, ok = strings.CutPrefix(n, "profile "); !ok && n != "default" {
+					continue
+				}
+				n = strings.TrimSpace(n)
+			}
+			if n != "" && !seen[n] {
+				seen[n] = true
+				names = append(names, n)
+			}
+		}
+	}
+	sort.Strings(names)
+	hint := "no profile is defined in " + files[0] + " or " + files[1] + ": run `aws configure --profile " + name + "`, or unset " + from
+	if len(names) > 0 {
+		hint = "profiles defined there: " + strings.Join(names, ", ") + "; give one of them with " + from
+	}
+	return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%s %q: no such profile in %s or %s", from, name, files[0], files[1]), Hint: hint}
 }

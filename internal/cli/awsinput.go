@@ -2,15 +2,17 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 )
@@ -34,28 +36,65 @@ type cliInput struct {
 	InvalidationBatch *awsBatch `json:"InvalidationBatch"`
 }
 
-// readArg returns the value of an AWS-CLI-style argument: file://F reads F.
-func readArg(flag, v string) ([]byte, error) {
+// readArg returns the value of an AWS-CLI-style argument: file://F reads
+// F, at most maxBatchInput bytes, until ctx is done. source is what a
+// JSON error names: the file, else the flag's value.
+func readArg(ctx context.Context, flag, v string) (data []byte, source string, err error) {
 	if name, ok := strings.CutPrefix(v, "file://"); ok {
-		b, err := os.ReadFile(name)
+		b, err := readInput(ctx, flag, name, nil, maxBatchInput)
 		if err != nil {
-			return nil, flagErrorf("read %s: %v", flag, err)
+			return nil, "", err
 		}
-		return b, nil
+		return b, name, nil
 	}
-	return []byte(v), nil
+	return []byte(v), "", nil
 }
 
+// decodeStrict decodes the one JSON value of data into v, refusing
+// unknown fields. A syntax or type error names the line and column, as
+// the AWS CLI's "Invalid JSON: …: line 4 column 2 (char 44)" does.
 func decodeStrict(data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		var (
+			se *json.SyntaxError
+			te *json.UnmarshalTypeError
+		)
+		switch {
+		// Offset counts the bytes read, the offending one included.
+		case errors.As(err, &se):
+			return fmt.Errorf("%s: %w", position(data, se.Offset-1), err)
+		case errors.As(err, &te):
+			return fmt.Errorf("%s: %w", position(data, te.Offset-1), err)
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return fmt.Errorf("%s: the JSON ends too early (a missing '}' or ']'?)", position(data, int64(len(data))))
+		}
 		return err
 	}
 	if dec.More() {
-		return errors.New("extra data after the JSON value")
+		return fmt.Errorf("%s: extra data after the JSON value", position(data, dec.InputOffset()))
 	}
 	return nil
+}
+
+// position is "line L column C" of the byte at offset in data, both
+// counted from 1 (the column in characters), as the AWS CLI counts them.
+func position(data []byte, offset int64) string {
+	offset = min(max(offset, 0), int64(len(data)))
+	before := data[:offset]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:]) + 1
+	return fmt.Sprintf("line %d column %d", line, col)
+}
+
+// jsonError is the usage error of JSON that flag could not use, naming
+// the file it came from when there is one.
+func jsonError(flag, source string, err error) error {
+	if source != "" {
+		return flagErrorf("%s: invalid JSON in %s: %v", flag, source, err)
+	}
+	return flagErrorf("%s: invalid JSON: %v", flag, err)
 }
 
 func checkBatch(flag string, b *awsBatch) error {
@@ -67,15 +106,15 @@ func checkBatch(flag string, b *awsBatch) error {
 
 // parseInvalidationBatch reads --invalidation-batch: JSON, file://F, or
 // the AWS CLI shorthand.
-func parseInvalidationBatch(v string) (*awsBatch, error) {
-	data, err := readArg("--invalidation-batch", v)
+func parseInvalidationBatch(ctx context.Context, v string) (*awsBatch, error) {
+	data, source, err := readArg(ctx, "--invalidation-batch", v)
 	if err != nil {
 		return nil, err
 	}
 	b := &awsBatch{}
 	if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '{' {
-		if err := decodeStrict(t, b); err != nil {
-			return nil, flagErrorf("--invalidation-batch: invalid JSON: %v", err)
+		if err := decodeStrict(bytes.TrimRightFunc(data, unicode.IsSpace), b); err != nil {
+			return nil, jsonError("--invalidation-batch", source, err)
 		}
 	} else if b, err = parseShorthand(string(t)); err != nil {
 		return nil, flagErrorf("--invalidation-batch: %v", err)
@@ -153,14 +192,14 @@ func parseShorthandPaths(s string, b *awsBatch) error {
 	return nil
 }
 
-func parseCLIInputJSON(v string) (*cliInput, error) {
-	data, err := readArg("--cli-input-json", v)
+func parseCLIInputJSON(ctx context.Context, v string) (*cliInput, error) {
+	data, source, err := readArg(ctx, "--cli-input-json", v)
 	if err != nil {
 		return nil, err
 	}
 	in := &cliInput{}
 	if err := decodeStrict(data, in); err != nil {
-		return nil, flagErrorf("--cli-input-json: invalid JSON: %v", err)
+		return nil, jsonError("--cli-input-json", source, err)
 	}
 	if in.InvalidationBatch != nil {
 		if err := checkBatch("--cli-input-json", in.InvalidationBatch); err != nil {

@@ -13,14 +13,18 @@ package cli
 // https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/cfinv/cfinv"
 	"github.com/cfinv/cfinv/cfpath"
+	"github.com/cfinv/cfinv/internal/printable"
 	"github.com/cfinv/cfinv/internal/redact"
 	"github.com/cfinv/cfinv/plan"
 )
@@ -185,10 +189,13 @@ func appendFile(name, s string) error {
 	return err
 }
 
-// stepOutputs are the step outputs of res in $GITHUB_OUTPUT's name=value
-// lines: invalidation-ids, the space-separated IDs of every batch created
-// by this run or an earlier run of the same deploy, and billed-paths, as
-// Result.BilledPaths counts them. Neither value can hold a line break.
+// stepOutputs are the step outputs of res in $GITHUB_OUTPUT:
+// invalidation-ids, the space-separated IDs of every batch created by
+// this run or an earlier run of the same deploy, and billed-paths, as
+// Result.BilledPaths counts them. Each is written in the runner's
+// multi-line form (name<<DELIMITER, the value, DELIMITER) with a random
+// delimiter the value does not hold, so no value, whatever a server put
+// in it, can end its output early and set another (issue safety 12).
 func stepOutputs(res *cfinv.Result) string {
 	var ids []string
 	for _, b := range res.Batches {
@@ -196,7 +203,31 @@ func stepOutputs(res *cfinv.Result) string {
 			ids = append(ids, b.ID)
 		}
 	}
-	return fmt.Sprintf("invalidation-ids=%s\nbilled-paths=%d\n", strings.Join(ids, " "), res.BilledPaths)
+	var b strings.Builder
+	writeOutput(&b, "invalidation-ids", strings.Join(ids, " "))
+	writeOutput(&b, "billed-paths", strconv.Itoa(res.BilledPaths))
+	return b.String()
+}
+
+// writeOutput writes one step output in the multi-line form, as GitHub's
+// own toolkit does (@actions/core prepareKeyValueMessage).
+// https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands#multiline-strings
+func writeOutput(b *strings.Builder, name, value string) {
+	delim := outputDelimiter(value)
+	fmt.Fprintf(b, "%s<<%s\n%s\n%s\n", name, delim, value, delim)
+}
+
+// outputDelimiter is "ghadelimiter_" and 128 random bits, not found in
+// value.
+func outputDelimiter(value string) string {
+	for {
+		var r [16]byte
+		_, _ = rand.Read(r[:])
+		d := "ghadelimiter_" + hex.EncodeToString(r[:])
+		if !strings.Contains(value, d) {
+			return d
+		}
+	}
 }
 
 // summaryPathsShown is how many paths of a batch the summary lists.
@@ -247,10 +278,11 @@ func mdPaths(paths []string) string {
 	return s
 }
 
-// mdCell makes s safe in a Markdown table cell: no line breaks, and '|'
-// escaped.
+// mdCell makes s safe in a Markdown table cell: '|' escaped, and no line
+// break or other control character (printable.String writes them as
+// escapes).
 func mdCell(s string) string {
-	return strings.NewReplacer("|", `\|`, "\r", " ", "\n", " ").Replace(s)
+	return strings.ReplaceAll(printable.String(s), "|", `\|`)
 }
 
 // plural is "1 path", "2 paths".

@@ -2,6 +2,9 @@ package cli
 
 import (
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -123,7 +126,7 @@ func TestSummaryMarkdown(t *testing.T) {
 		}}, errors.New("limit\nreached"), head +
 			"| E1 | — | 7: `/a\\|b` `/'x'` `/3` `/4` `/5` … (2 more) | not created | 0 |\n" +
 			"\n**0 paths billed** (at most $0.000 past CloudFront's 1000 free paths a month; a wildcard is one path).\n" +
-			"\n**Failed:** limit reached\n\n"},
+			"\n**Failed:** limit\\nreached\n\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -193,11 +196,8 @@ func TestInvalidateInGitHubActions(t *testing.T) {
 			if tt.summary == nil && len(got) != 0 {
 				t.Errorf("summary written for a run that sent nothing:\n%s", got)
 			}
-			outs, err := os.ReadFile(output)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !regexp.MustCompile(tt.outputs).Match(outs) {
+			outs := renderOutputs(t, output)
+			if !regexp.MustCompile(tt.outputs).MatchString(outs) {
 				t.Errorf("step outputs do not match %s:\n%s", tt.outputs, outs)
 			}
 			for _, re := range tt.summary {
@@ -274,6 +274,154 @@ func TestNoRedrawsInGitHubActions(t *testing.T) {
 			}
 			if got := strings.Contains(stderr.String(), "\r\x1b[K"); got != tt.redraws {
 				t.Errorf("redraws: %v, want %v; stderr %q", got, tt.redraws, stderr)
+			}
+		})
+	}
+}
+
+// stepOutput is one output of $GITHUB_OUTPUT.
+type stepOutput struct{ name, value string }
+
+// parseStepOutputs reads a $GITHUB_OUTPUT file as the runner does
+// (actions/runner SetEnvFileCommand/SetOutputFileCommand): "name=value"
+// lines, and "name<<DELIMITER" blocks whose value is every line up to the
+// line DELIMITER.
+func parseStepOutputs(t *testing.T, data string) []stepOutput {
+	t.Helper()
+	var out []stepOutput
+	lines := strings.Split(strings.TrimSuffix(data, "\n"), "\n")
+	for i := 0; i < len(lines); i++ {
+		l := lines[i]
+		if l == "" {
+			continue
+		}
+		eq, heredoc := strings.Index(l, "="), strings.Index(l, "<<")
+		if eq >= 0 && (heredoc < 0 || eq < heredoc) {
+			out = append(out, stepOutput{l[:eq], l[eq+1:]})
+			continue
+		}
+		if heredoc < 0 {
+			t.Fatalf("line %d of the outputs is neither name=value nor name<<DELIMITER: %q", i+1, l)
+		}
+		name, delim := l[:heredoc], l[heredoc+2:]
+		var value []string
+		for i++; i < len(lines) && lines[i] != delim; i++ {
+			value = append(value, lines[i])
+		}
+		if i == len(lines) {
+			t.Fatalf("output %s: delimiter %q not found", name, delim)
+		}
+		out = append(out, stepOutput{name, strings.Join(value, "\n")})
+	}
+	return out
+}
+
+// renderOutputs is the $GITHUB_OUTPUT file at path as the runner reads
+// it, one "name=value" line per output.
+func renderOutputs(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, o := range parseStepOutputs(t, string(data)) {
+		b.WriteString(o.name + "=" + o.value + "\n")
+	}
+	return b.String()
+}
+
+// TestStepOutputsCannotInject covers issue safety 12: whatever an ID
+// holds, the runner reads exactly the two outputs cfinv sets.
+func TestStepOutputsCannotInject(t *testing.T) {
+	for _, id := range []string{"I1\nbilled-paths=0\ninjected=1", "I1\r\ninjected<<EOF\nx\nEOF", "ghadelimiter_x\ninjected=1"} {
+		res := &cfinv.Result{BilledPaths: 3, Batches: []cfinv.Batch{{DistributionID: "E1", ID: id, Paths: []string{"/a"}}}}
+		got := parseStepOutputs(t, stepOutputs(res))
+		want := []stepOutput{{"invalidation-ids", id}, {"billed-paths", "3"}}
+		if diff := cmp.Diff(want, got, cmp.AllowUnexported(stepOutput{})); diff != "" {
+			t.Errorf("ID %q: outputs (-want +got):\n%s", id, diff)
+		}
+	}
+}
+
+// hostileServer is a CloudFront endpoint on loopback that answers every
+// CreateInvalidation with invalidation ID id, or, when errMsg is set, an
+// error whose message is errMsg.
+func hostileServer(t *testing.T, id, errMsg string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/xml")
+		if errMsg != "" {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprintf(w, `<?xml version="1.0"?><ErrorResponse xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"><Error><Type>Sender</Type><Code>InvalidArgument</Code><Message>%s</Message></Error><RequestId>r1</RequestId></ErrorResponse>`, errMsg)
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprintf(w, `<?xml version="1.0"?><Invalidation xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"><Id>%s</Id><Status>InProgress</Status><CreateTime>2026-11-22T13:53:15.114Z</CreateTime><InvalidationBatch><Paths><Quantity>1</Quantity><Items><Path>/a</Path></Items></Paths><CallerReference>r</CallerReference></InvalidationBatch></Invalidation>`, id)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// TestHostileResponseInGitHubActions covers issue safety 12: an
+// invalidation ID or an error message with line breaks and control
+// characters, from a broken or hostile endpoint, sets no step output,
+// starts no workflow command on stderr and forges no summary line; an ID
+// not shaped like CloudFront's is refused.
+func TestHostileResponseInGitHubActions(t *testing.T) {
+	for k, v := range map[string]string{
+		"AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_SESSION_TOKEN": "",
+		"AWS_CONFIG_FILE": filepath.Join(t.TempDir(), "none"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(t.TempDir(), "none"),
+		"AWS_EC2_METADATA_DISABLED": "true", "AWS_PROFILE": "", "AWS_REGION": "", "AWS_ENDPOINT_URL_CLOUDFRONT": "", "AWS_ENDPOINT_URL": "",
+		"AWS_MAX_ATTEMPTS": "1",
+	} {
+		t.Setenv(k, v)
+	}
+	tests := []struct {
+		name, id, errMsg string
+		stderr           string // must appear, escaped
+	}{
+		{"ID with outputs", "IABC\nbilled-paths=0\ninjected=1", "", `"IABC\nbilled-paths=0\ninjected=1" is not shaped like CloudFront's`},
+		{"ID with a workflow command", "IABC\n::add-mask::x\n::warning::injected", "", `"IABC\n::add-mask::x\n::warning::injected"`},
+		// XML carries no ESC; it does carry C1 controls, such as CSI.
+		{"ID with an escape sequence", "IABC\u009b2J", "", `"IABC\u009b2J"`},
+		{"error message with a workflow command", "", "bad\n::warning::injected\r\u009b31mred", `bad\n::warning::injected\n\u009b31mred`}, // XML reads \r as \n
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			url := hostileServer(t, tt.id, tt.errMsg)
+			dir := t.TempDir()
+			summary, output := filepath.Join(dir, "summary.md"), filepath.Join(dir, "output")
+			env := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary, "GITHUB_OUTPUT": output, "CFINV_STATE_DIR": t.TempDir()}
+			ios, _, stdout, stderr := TestIO()
+			code := Main(t.Context(), []string{"invalidate", "--endpoint-url", url, "--distribution-id", "E1HOSTILE1", "--timeout", "5s", "/a"}, ios, func(k string) string { return env[k] })
+			if code == ExitOK {
+				t.Errorf("exit code 0 for a hostile response\nstdout:\n%s", stdout)
+			}
+			if !strings.Contains(stderr.String(), tt.stderr) {
+				t.Errorf("stderr:\n%s\nwant it to contain %s", stderr, tt.stderr)
+			}
+			for _, l := range strings.Split(stderr.String(), "\n") {
+				l = strings.TrimSpace(l)
+				if strings.HasPrefix(l, "::") && !strings.HasPrefix(l, "::error title=cfinv failed::") {
+					t.Errorf("stderr line starts a workflow command: %q", l)
+				}
+			}
+			if strings.ContainsAny(stderr.String(), "\x1b\u009b\r") {
+				t.Errorf("stderr holds an escape character: %q", stderr)
+			}
+			outs := renderOutputs(t, output)
+			if want := "invalidation-ids=\nbilled-paths=0\n"; outs != want {
+				t.Errorf("step outputs:\n%s\nwant:\n%s", outs, want)
+			}
+			sum, err := os.ReadFile(summary)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range strings.Split(string(sum), "\n") {
+				if strings.HasPrefix(l, "billed-paths") || strings.HasPrefix(l, "::") || strings.ContainsAny(l, "\x1b\u009b\r") {
+					t.Errorf("summary line forged by the response: %q", l)
+				}
 			}
 		})
 	}

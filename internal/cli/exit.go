@@ -11,6 +11,7 @@ import (
 	"github.com/cfinv/cfinv"
 	"github.com/cfinv/cfinv/cfpath"
 	"github.com/cfinv/cfinv/changes"
+	"github.com/cfinv/cfinv/internal/printable"
 	"github.com/cfinv/cfinv/internal/redact"
 	"github.com/cfinv/cfinv/plan"
 )
@@ -209,12 +210,15 @@ func printError(w io.Writer, err error, cmdPath string) {
 	}
 	// Redacted here too, whatever the error's type: no secret, token or
 	// signature a server echoed may reach the terminal (issue 10).
-	fmt.Fprintf(w, "Error: %s\n", redact.String(err.Error()))
+	// Control characters are escaped too (issue safety 12): a message
+	// may quote a server, whose text must not move the cursor; its own
+	// line breaks are escaped where it is made (cfinv.APIError).
+	fmt.Fprintf(w, "Error: %s\n", printable.Lines(redact.String(err.Error())))
 	var ee *ExitError
 	if errors.As(err, &ee) && ee.Hint != "" {
-		fmt.Fprintf(w, "Try: %s\n", redact.String(ee.Hint))
+		fmt.Fprintf(w, "Try: %s\n", printable.Lines(redact.String(ee.Hint)))
 	} else if h := hint(err); h != "" {
-		fmt.Fprintf(w, "Try: %s\n", redact.String(h))
+		fmt.Fprintf(w, "Try: %s\n", printable.Lines(redact.String(h)))
 	}
 	var fe *FlagError
 	if errors.As(err, &fe) && cmdPath != "" {

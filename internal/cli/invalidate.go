@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"strings"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 
 	"github.com/cfinv/cfinv"
 	"github.com/cfinv/cfinv/changes"
+	"github.com/cfinv/cfinv/internal/printable"
 )
 
 type invalidateOptions struct {
@@ -28,7 +30,8 @@ type invalidateOptions struct {
 	AWS               awsFlags
 	Distributions     []string
 	Tenant            string   // --distribution-tenant-id, or --id of create-invalidation-for-distribution-tenant
-	Items             []string // arguments and --paths, in order
+	Items             []string // --paths, then the arguments
+	PathArgs          int      // how many of Items are arguments
 	PathsFrom         string
 	InvalidationBatch string
 	CLIInputJSON      string
@@ -99,6 +102,7 @@ shape and is the default when stdout is not a terminal.`,
   cfinv invalidate --distribution-tenant-id dt_2wjDZi3hD1ivOXf6rpZJOSNE1AB --wait /index.html`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Items = append(append([]string{}, opts.Items...), args...)
+			opts.PathArgs = len(args)
 			opts.AWSOutput = cmd.CalledAs() == "create-invalidation"
 			if cmd.Flags().Changed("generate-cli-skeleton") && opts.Skeleton == "" {
 				opts.Skeleton = "input"
@@ -134,9 +138,55 @@ func targetOf(b cfinv.Batch) string {
 	return b.DistributionID
 }
 
+// globGuess is the quoted wildcard a shell most likely expanded into the
+// local files names: the directory they share, then '*' ('/img/*' for
+// img/a.png img/b.png; '/*' for files of the current directory).
+func globGuess(names []string) string {
+	dir := path.Dir(names[0])
+	for _, n := range names[1:] {
+		for d := path.Dir(n); dir != "." && d != dir && !strings.HasPrefix(d, dir+"/"); {
+			dir = path.Dir(dir)
+		}
+	}
+	if dir == "." {
+		return "'/*'"
+	}
+	return "'/" + strings.TrimPrefix(dir, "./") + "/*'"
+}
+
 func fileExists(name string) bool {
 	_, err := os.Stat(name)
 	return err == nil
+}
+
+// exclusiveBatch refuses what the AWS CLI refuses before sending:
+// --paths with --invalidation-batch (awscli/customizations/cloudfront.py
+// registers them as mutually exclusive; its message is `The key "paths"
+// cannot be specified when one of the following keys are also specified:
+// invalidation_batch`, exit 255). cfinv's other sources of paths
+// (arguments, --paths-from, --plan) are refused with it alike: merging
+// them would invalidate, and bill, paths the batch does not name.
+func exclusiveBatch(opts *invalidateOptions) error {
+	if opts.InvalidationBatch == "" {
+		return nil
+	}
+	var other []string
+	if n := len(opts.Items) - opts.PathArgs; n > 0 {
+		other = append(other, "--paths")
+	}
+	if opts.PathArgs > 0 {
+		other = append(other, fmt.Sprintf("the path argument %q", opts.Items[len(opts.Items)-opts.PathArgs]))
+	}
+	if opts.PathsFrom != "" {
+		other = append(other, "--paths-from")
+	}
+	if opts.Plan != "" {
+		other = append(other, "--plan")
+	}
+	if len(other) == 0 {
+		return nil
+	}
+	return flagErrorf("--invalidation-batch and %s are mutually exclusive, as in the AWS CLI: give every path in the batch, or leave --invalidation-batch out", strings.Join(other, " and "))
 }
 
 // request is what the inputs of invalidate add up to.
@@ -153,30 +203,30 @@ type request struct {
 	empty bool
 }
 
-func gatherRequest(opts *invalidateOptions) (*request, error) {
+func gatherRequest(ctx context.Context, opts *invalidateOptions) (*request, error) {
 	r := &request{dists: opts.Distributions, items: opts.Items, ref: opts.CallerReference}
+	if err := exclusiveBatch(opts); err != nil {
+		return nil, err
+	}
 	if opts.PathsFrom != "" {
-		var data []byte
-		var err error
-		if opts.PathsFrom == "-" {
-			data, err = io.ReadAll(opts.IO.In)
-		} else {
-			data, err = os.ReadFile(opts.PathsFrom)
-		}
+		data, err := readInput(ctx, "--paths-from", opts.PathsFrom, opts.IO.In, maxPathsInput)
 		if err != nil {
-			return nil, flagErrorf("read --paths-from: %v", err)
+			return nil, err
 		}
 		r.items = append(r.items, parsePathList(data)...)
 	}
 	if opts.CLIInputJSON != "" {
-		in, err := parseCLIInputJSON(opts.CLIInputJSON)
+		in, err := parseCLIInputJSON(ctx, opts.CLIInputJSON)
 		if err != nil {
 			return nil, err
 		}
 		if in.DistributionID != "" && len(r.dists) == 0 {
 			r.dists = []string{in.DistributionID}
 		}
-		if in.InvalidationBatch != nil {
+		// As in the AWS CLI, a batch given on the command line replaces
+		// the file's (awscli/customizations/cliinputjson.py: a
+		// parameter of the command line wins).
+		if in.InvalidationBatch != nil && len(r.items) == 0 && opts.InvalidationBatch == "" && opts.Plan == "" {
 			r.items = append(r.items, in.InvalidationBatch.Paths.Items...)
 			if r.ref == "" {
 				r.ref = in.InvalidationBatch.CallerReference
@@ -184,7 +234,7 @@ func gatherRequest(opts *invalidateOptions) (*request, error) {
 		}
 	}
 	if opts.InvalidationBatch != "" {
-		b, err := parseInvalidationBatch(opts.InvalidationBatch)
+		b, err := parseInvalidationBatch(ctx, opts.InvalidationBatch)
 		if err != nil {
 			return nil, err
 		}
@@ -194,7 +244,14 @@ func gatherRequest(opts *invalidateOptions) (*request, error) {
 		}
 	}
 	if opts.Plan != "" {
-		f, err := readPlanFile(opts.Plan)
+		data, err := readInput(ctx, "--plan", opts.Plan, nil, maxPlanInput)
+		if err != nil {
+			if errors.Is(err, context.Canceled) {
+				return nil, err
+			}
+			return nil, &ExitError{Code: ExitUsage, Err: fmt.Errorf("read plan: %w", err)}
+		}
+		f, err := decodePlanFile(opts.Plan, data)
 		if err != nil {
 			return nil, &ExitError{Code: ExitUsage, Err: fmt.Errorf("read plan: %w", err)}
 		}
@@ -301,7 +358,7 @@ func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
 	if err := opts.AWS.check(opts.IO); err != nil {
 		return err
 	}
-	req, err := gatherRequest(opts)
+	req, err := gatherRequest(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -312,10 +369,14 @@ func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
 		req.ref = awsCallerReference(opts.Now())
 	}
 	errOut := opts.IO.ErrOut
+	var local []string
 	for _, it := range req.items {
 		if it != "" && it[0] != '/' && it[0] != '#' && opts.FileExists != nil && opts.FileExists(it) {
-			fmt.Fprintf(errOut, "Warning: %q names a local file: did your shell expand a wildcard? Quote it: '/*'\n", it)
+			local = append(local, it)
 		}
+	}
+	for _, it := range local {
+		fmt.Fprintf(errOut, "Warning: %q names a local file: did your shell expand a wildcard? Quote it: %s\n", it, globGuess(local))
 	}
 	creq := cfinv.Request{
 		DistributionIDs:      req.dists,
@@ -347,14 +408,16 @@ func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
 	}
 	creq.Progress = func(e cfinv.Event) {
 		switch e.Kind {
+		// An event may quote a server (an ID, an error message): one
+		// line, control characters escaped (issue safety 12).
 		case cfinv.EventWarning, cfinv.EventNoJournal:
-			fmt.Fprintf(errOut, "Warning: %s\n", e)
+			fmt.Fprintf(errOut, "Warning: %s\n", printable.String(e.String()))
 			opts.CI.warn(e)
 		case cfinv.EventWaitProgress:
 			opts.CI.waitProgress(e)
 			p.report(e)
 		default:
-			fmt.Fprintf(errOut, "%s: %s\n", e.DistributionID, e)
+			fmt.Fprintf(errOut, "%s: %s\n", e.DistributionID, printable.String(e.String()))
 		}
 	}
 	res, err := client.Invalidate(ctx, creq)

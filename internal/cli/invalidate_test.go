@@ -34,18 +34,18 @@ func TestInvalidateParse(t *testing.T) {
 		{
 			name: "aws cli line",
 			args: []string{"create-invalidation", "--distribution-id", "E1", "--paths", "/a", "/b"},
-			want: invalidateOptions{Distributions: []string{"E1"}, Items: []string{"/a", "/b"}, Timeout: 15 * time.Minute, AWSOutput: true},
+			want: invalidateOptions{Distributions: []string{"E1"}, Items: []string{"/a", "/b"}, PathArgs: 1, Timeout: 15 * time.Minute, AWSOutput: true},
 		},
 		{
 			name: "several distributions and flags",
 			args: []string{"invalidate", "--distribution-id", "E1", "--distribution-id", "www.example.com", "--deploy-id", "v1", "--wait", "--timeout", "2m", "--dry-run", "/x,y"},
-			want: invalidateOptions{Distributions: []string{"E1", "www.example.com"}, Items: []string{"/x,y"}, DeployID: "v1", Wait: true, Timeout: 2 * time.Minute, DryRun: true},
+			want: invalidateOptions{Distributions: []string{"E1", "www.example.com"}, Items: []string{"/x,y"}, PathArgs: 1, DeployID: "v1", Wait: true, Timeout: 2 * time.Minute, DryRun: true},
 		},
 		{
 			name: "environment fills flags",
 			args: []string{"invalidate", "/a"},
 			env:  map[string]string{"CFINV_DISTRIBUTION_ID": "E9", "CFINV_ENDPOINT_URL": "http://127.0.0.1:1", "CFINV_STATE_DIR": "/s"},
-			want: invalidateOptions{Distributions: []string{"E9"}, Items: []string{"/a"}, Timeout: 15 * time.Minute, StateDir: "/s", AWS: awsFlags{EndpointURL: "http://127.0.0.1:1"}},
+			want: invalidateOptions{Distributions: []string{"E9"}, Items: []string{"/a"}, PathArgs: 1, Timeout: 15 * time.Minute, StateDir: "/s", AWS: awsFlags{EndpointURL: "http://127.0.0.1:1"}},
 		},
 		{
 			name: "skeleton without value",
@@ -137,7 +137,7 @@ func TestParseInvalidationBatch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			b, err := parseInvalidationBatch(tt.in)
+			b, err := parseInvalidationBatch(t.Context(), tt.in)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("error = %v, want %q", err, tt.err)
@@ -158,14 +158,14 @@ func TestParseInvalidationBatch(t *testing.T) {
 }
 
 func TestParseCLIInputJSON(t *testing.T) {
-	in, err := parseCLIInputJSON(`{"DistributionId":"E1","InvalidationBatch":{"Paths":{"Quantity":1,"Items":["/a"]},"CallerReference":"c"}}`)
+	in, err := parseCLIInputJSON(t.Context(), `{"DistributionId":"E1","InvalidationBatch":{"Paths":{"Quantity":1,"Items":["/a"]},"CallerReference":"c"}}`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if in.DistributionID != "E1" || in.InvalidationBatch.CallerReference != "c" || !cmp.Equal(in.InvalidationBatch.Paths.Items, []string{"/a"}) {
 		t.Errorf("got %+v", in)
 	}
-	if _, err := parseCLIInputJSON(`{"DistributionId":"E1"} {}`); err == nil {
+	if _, err := parseCLIInputJSON(t.Context(), `{"DistributionId":"E1"} {}`); err == nil {
 		t.Error("trailing data accepted")
 	}
 }
@@ -190,7 +190,7 @@ func FuzzParseInvalidationBatch(f *testing.F) {
 		if strings.HasPrefix(s, "file://") {
 			return
 		}
-		b, err := parseInvalidationBatch(s)
+		b, err := parseInvalidationBatch(t.Context(), s)
 		if err != nil {
 			if exitCode(err) != ExitUsage {
 				t.Fatalf("error %v has exit code %d, want usage", err, exitCode(err))
@@ -210,7 +210,7 @@ func FuzzParseCLIInputJSON(f *testing.F) {
 		if strings.HasPrefix(s, "file://") {
 			return
 		}
-		in, err := parseCLIInputJSON(s)
+		in, err := parseCLIInputJSON(t.Context(), s)
 		if err != nil {
 			if exitCode(err) != ExitUsage {
 				t.Fatalf("error %v has exit code %d, want usage", err, exitCode(err))
@@ -472,6 +472,50 @@ func TestInvalidateEmpty(t *testing.T) {
 			}
 			if tt.code == ExitEmpty && strings.Contains(stderr.String(), "Error:") {
 				t.Errorf("--fail-if-empty printed an error besides the note:\n%s", stderr)
+			}
+		})
+	}
+}
+
+// TestCommandLineBatchReplacesCLIInputJSON covers issue drop-in 5: as in
+// the AWS CLI, paths given on the command line replace the batch of
+// --cli-input-json (its parameters fill only what the command line leaves
+// out) rather than being added to it.
+func TestCommandLineBatchReplacesCLIInputJSON(t *testing.T) {
+	url, requests, dist := countingEmulator(t)
+	input := `{"DistributionId":"` + dist + `","InvalidationBatch":{"Paths":{"Quantity":1,"Items":["/from-json"]},"CallerReference":"json-ref"}}`
+	for _, tt := range []struct {
+		name string
+		args []string
+	}{
+		{"--paths", []string{"--paths", "/x"}},
+		{"--invalidation-batch", []string{"--invalidation-batch", `{"Paths":{"Quantity":1,"Items":["/x"]},"CallerReference":"r"}`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ios, _, stdout, stderr := TestIO()
+			args := append([]string{"create-invalidation", "--dry-run", "--output", "json", "--endpoint-url", url, "--cli-input-json", input}, tt.args...)
+			state := t.TempDir()
+			if code := Main(t.Context(), args, ios, func(k string) string {
+				if k == "XDG_STATE_HOME" {
+					return state
+				}
+				return ""
+			}); code != ExitOK {
+				t.Fatalf("exit code %d\nstderr:\n%s", code, stderr)
+			}
+			var got dryRunJSON
+			if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
+				t.Fatalf("%v\n%s", err, stdout)
+			}
+			if len(got.Distributions) != 1 || len(got.Distributions[0].Batches) != 1 {
+				t.Fatalf("got %+v, want one batch", got)
+			}
+			b := got.Distributions[0]
+			if b.DistributionID != dist || !cmp.Equal(b.Batches[0].Paths.Items, []string{"/x"}) {
+				t.Errorf("got distribution %s paths %q, want %s [/x]", b.DistributionID, b.Batches[0].Paths.Items, dist)
+			}
+			if n := requests.Load(); n != 0 {
+				t.Errorf("%d requests sent by a dry run", n)
 			}
 		})
 	}

@@ -50,6 +50,11 @@ func TestBadInputSendsNothing(t *testing.T) {
 	if err := os.WriteFile(badPlan, []byte(`{"not":"a plan"`), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	goodPaths := filepath.Join(dir, "paths.txt")
+	if err := os.WriteFile(goodPaths, []byte("/b\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const batchJSON = `{"Paths":{"Quantity":1,"Items":["/a"]},"CallerReference":"r"}`
 	tests := []struct {
 		name string
 		args []string
@@ -65,6 +70,14 @@ func TestBadInputSendsNothing(t *testing.T) {
 		{"invalidate, bad --invalidation-batch", []string{"invalidate", "--distribution-id", dist, "--invalidation-batch", `{"Paths":`}, "--invalidation-batch: invalid JSON"},
 		{"invalidate, bad --cli-input-json", []string{"invalidate", "--cli-input-json", `{"DistributionId":"` + dist + `","Bogus":1}`}, "--cli-input-json: invalid JSON"},
 		{"invalidate, bad --plan", []string{"invalidate", "--distribution-id", "www.example.com", "--plan", badPlan}, "read plan"},
+		// Issue drop-in 5: what the AWS CLI refuses together is refused
+		// before anything is sent (it exits 255 with `The key "paths"
+		// cannot be specified when … invalidation_batch`).
+		{"create-invalidation --paths with --invalidation-batch", []string{"create-invalidation", "--distribution-id", dist, "--paths", "/x", "--invalidation-batch", batchJSON}, "--invalidation-batch and --paths are mutually exclusive"},
+		{"create-invalidation --invalidation-batch with --paths", []string{"create-invalidation", "--distribution-id", dist, "--invalidation-batch", batchJSON, "--paths", "/x"}, "--invalidation-batch and --paths are mutually exclusive"},
+		{"invalidate, a path argument with --invalidation-batch", []string{"invalidate", "--distribution-id", dist, "--invalidation-batch", batchJSON, "/x"}, `--invalidation-batch and the path argument "/x" are mutually exclusive`},
+		{"invalidate, --paths-from with --invalidation-batch", []string{"invalidate", "--distribution-id", dist, "--invalidation-batch", batchJSON, "--paths-from", goodPaths}, "--invalidation-batch and --paths-from are mutually exclusive"},
+		{"invalidate, --plan with --invalidation-batch", []string{"invalidate", "--distribution-id", dist, "--invalidation-batch", batchJSON, "--plan", badPlan}, "--invalidation-batch and --plan are mutually exclusive"},
 		{"invalidate, bad --generate-cli-skeleton", []string{"invalidate", "--generate-cli-skeleton=both"}, `invalid --generate-cli-skeleton "both"`},
 		{"wait, bad --query", []string{"wait", "--distribution-id", dist, "--query", "[", "I1"}, `invalid --query "["`},
 		{"get, bad --query", []string{"get", "--distribution-id", dist, "--query", "[", "I1"}, `invalid --query "["`},

@@ -446,34 +446,25 @@ func (o *planOptions) gather(ctx context.Context) (set changes.Set, keys []strin
 		keys, inventory, scanned = cur.Keys(), true, cur
 	}
 	if o.S3SyncLog != "" {
-		err := o.withInput(o.S3SyncLog, func(r io.Reader, name string) error {
-			s, err := changes.ParseS3SyncLog(r, name)
-			set.Merge(s)
-			return err
-		})
+		s, err := readWith(ctx, "--s3-sync-log", o.S3SyncLog, o.IO.In, changes.ParseS3SyncLog)
 		if err != nil {
 			return set, nil, false, nil, err
 		}
+		set.Merge(s)
 	}
-	for _, l := range []struct {
-		name    string
-		deleted bool
-	}{{o.Changed, false}, {o.Deleted, true}} {
-		if l.name == "" {
-			continue
-		}
-		err := o.withInput(l.name, func(r io.Reader, name string) error {
-			k, err := changes.ParseKeys(r, name)
-			if l.deleted {
-				set.Merge(changes.Set{Deleted: k})
-			} else {
-				set.Merge(changes.Set{Modified: k})
-			}
-			return err
-		})
+	if o.Changed != "" {
+		k, err := readWith(ctx, "--changed", o.Changed, o.IO.In, changes.ParseKeys)
 		if err != nil {
 			return set, nil, false, nil, err
 		}
+		set.Merge(changes.Set{Modified: k})
+	}
+	if o.Deleted != "" {
+		k, err := readWith(ctx, "--deleted", o.Deleted, o.IO.In, changes.ParseKeys)
+		if err != nil {
+			return set, nil, false, nil, err
+		}
+		set.Merge(changes.Set{Deleted: k})
 	}
 	if o.GitRange != "" {
 		s, err := changes.GitDiff(ctx, "", o.GitRange, o.GitDirPrefix)
@@ -483,15 +474,11 @@ func (o *planOptions) gather(ctx context.Context) (set changes.Set, keys []strin
 		set.Merge(s)
 	}
 	if o.AllObjects != "" {
-		err := o.withInput(o.AllObjects, func(r io.Reader, name string) error {
-			k, err := changes.ParseKeys(r, name)
-			keys = append(keys, k...)
-			return err
-		})
+		k, err := readWith(ctx, "--all-objects", o.AllObjects, o.IO.In, changes.ParseKeys)
 		if err != nil {
 			return set, nil, false, nil, err
 		}
-		inventory = true
+		keys, inventory = append(keys, k...), true
 	}
 	return set, keys, inventory, scanned, nil
 }
@@ -513,19 +500,6 @@ func (o *planOptions) readManifest() (changes.Manifest, error) {
 	}
 	defer f.Close()
 	return changes.ReadManifest(f, o.Manifest)
-}
-
-// withInput calls fn with the file name, or stdin for "-".
-func (o *planOptions) withInput(name string, fn func(io.Reader, string) error) error {
-	if name == "-" {
-		return fn(o.IO.In, "stdin")
-	}
-	f, err := os.Open(name)
-	if err != nil {
-		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("open input: %w", err)}
-	}
-	defer f.Close()
-	return fn(f, name)
 }
 
 func planSummary(p *plan.Plan, free int) string {

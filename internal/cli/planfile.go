@@ -44,18 +44,8 @@ func writePlanFile(name string, f planFile) error {
 	return nil
 }
 
-// readPlanFile reads and checks the plan file name, with the manifest
-// update's paths resolved against name's directory.
-func readPlanFile(name string) (planFile, error) {
-	data, err := os.ReadFile(name)
-	if err != nil {
-		return planFile{}, fmt.Errorf("read plan: %w", err)
-	}
-	return decodePlanFile(name, data)
-}
-
-// decodePlanFile parses and checks the content of the plan file name, as
-// readPlanFile does.
+// decodePlanFile parses and checks the content of the plan file name, with
+// the manifest update's paths resolved against name's directory.
 func decodePlanFile(name string, data []byte) (planFile, error) {
 	f, err := plan.Decode(name, data)
 	if err != nil {

@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/dustin/go-humanize"
@@ -145,6 +147,11 @@ when it does. SIGINT or SIGTERM shuts it down gracefully.`,
 			if opts.s3, err = parseS3Origins(opts.S3Origins); err != nil {
 				return err
 			}
+			if opts.DataDir == "" && cmd.Flags().Changed("data-dir") {
+				// An empty value given is a mistake (an unset
+				// variable, say), not a request for the default.
+				return flagErrorf(`--data-dir "" is empty: give a directory, or leave --data-dir out for the default (%s)`, defaultDataDirDoc)
+			}
 			if opts.DataDir == "" {
 				dir, err := defaultDataDir(opts.Getenv)
 				if err != nil {
@@ -197,6 +204,9 @@ func parseS3Origins(vals []string) (map[string]string, error) {
 
 // defaultDataDir is $XDG_STATE_HOME/cfinv/serve, else
 // $HOME/.local/state/cfinv/serve.
+// defaultDataDirDoc is defaultDataDir's rule, for messages.
+const defaultDataDirDoc = "$XDG_STATE_HOME/cfinv/serve or ~/.local/state/cfinv/serve"
+
 func defaultDataDir(getenv func(string) string) (string, error) {
 	if dir := getenv("XDG_STATE_HOME"); dir != "" {
 		return filepath.Join(dir, "cfinv", "serve"), nil
@@ -212,10 +222,34 @@ func defaultDataDir(getenv func(string) string) (string, error) {
 // still holds the default port 8655 or 8656.
 func listenError(flag, addr string, err error) error {
 	hint := "stop the process that holds " + addr + " (an earlier cfinv serve?), or pass another " + flag + " HOST:PORT (" + flag + " 127.0.0.1:0 picks a free port)"
+	code := ExitFailure
+	switch {
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		// Not a busy port: no interface of this machine has the address.
+		hint = "no network interface of this machine has the address of " + addr + ": listen on 127.0.0.1, on 0.0.0.0 for every interface, or on an address `ip addr` lists"
+	case errors.Is(err, syscall.EACCES):
+		hint = "ports below 1024 need privileges: pass a port from 1024 to 65535, e.g. " + flag + " 127.0.0.1:8655"
+	case !errors.Is(err, syscall.EADDRINUSE):
+		if _, port, serr := net.SplitHostPort(addr); serr != nil || !validPort(port) {
+			// A malformed address or port is a usage error.
+			code = ExitUsage
+			hint = "give " + flag + " as HOST:PORT with a port from 0 to 65535, e.g. 127.0.0.1:8655 (port 0 picks a free one)"
+		}
+	}
 	if flag == "--edge-addr" {
 		hint += `, or --edge-addr "" to run without the edge`
 	}
-	return &ExitError{Code: ExitFailure, Err: fmt.Errorf("listen on %s %s: %w", flag, addr, err), Hint: hint}
+	return &ExitError{Code: code, Err: fmt.Errorf("listen on %s %s: %w", flag, addr, err), Hint: hint}
+}
+
+// validPort reports whether port is a number from 0 to 65535 (or a
+// service name, which the system resolves).
+func validPort(port string) bool {
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		return port != "" && !strings.ContainsAny(port, "0123456789")
+	}
+	return n >= 0 && n <= 65535
 }
 
 // isLoopback reports whether a listening address only accepts connections

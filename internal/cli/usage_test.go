@@ -23,6 +23,10 @@ func TestUsageErrorsExit2(t *testing.T) {
 		t.Fatal(err)
 	}
 	ref127, ref129 := strings.Repeat("r", 127), strings.Repeat("r", 129)
+	badBatch := filepath.Join(t.TempDir(), "batch.json")
+	if err := os.WriteFile(badBatch, []byte("{\n \"Paths\": {\"Quantity\":1,\n \"Items\":[\"/b\"]\n \"CallerReference\":\"q\"}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -49,6 +53,11 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"demo completion delay", []string{"demo", "--completion-delay", "1h"}, nil, `invalid argument "1h" for "--completion-delay" flag: out of range: want a duration from 0s to 10m`},
 		{"zero fault slow delay", []string{"serve", "--data-dir", t.TempDir(), "--fault-slow-delay", "0"}, nil, `invalid argument "0" for "--fault-slow-delay" flag: out of range: want a duration from 1ms to 1h`},
 		{"bad path with a bad profile", []string{"invalidate", "--distribution-id", "E1", "--profile", "no-such-profile", "/" + strings.Repeat("a", 5000)}, nil, `it is 5001 characters long`},
+		// Issue errors 8: malformed JSON names the file, the line and the column, as the AWS CLI does.
+		{"bad JSON in a batch file", []string{"invalidate", "--distribution-id", "E1", "--invalidation-batch", "file://" + badBatch}, nil, "--invalidation-batch: invalid JSON in " + badBatch + ": line 4 column 2: invalid character"},
+		{"bad JSON in a cli-input-json file", []string{"invalidate", "--cli-input-json", "file://" + badBatch}, nil, "--cli-input-json: invalid JSON in " + badBatch + ": line 4 column 2: invalid character"},
+		{"bad inline JSON", []string{"invalidate", "--distribution-id", "E1", "--invalidation-batch", `{"Paths":{"Quantity":1,"Items":["/b"]},"CallerReference":"q",}`}, nil, "--invalidation-batch: invalid JSON: line 1 column 62: invalid character '}'"},
+		{"truncated JSON", []string{"invalidate", "--distribution-id", "E1", "--invalidation-batch", `{"Paths":{"Quantity":1,`}, nil, "--invalidation-batch: invalid JSON: line 1 column 24: the JSON ends too early"},
 		{"caller reference too long", []string{"invalidate", "--distribution-id", "E1", "--caller-reference", ref129, "/a"}, nil, "is 129 characters; at most 128 are accepted\nRun 'cfinv invalidate --help' for usage."},
 		{"caller reference too long with a batch suffix", []string{"invalidate", "--distribution-id", "E1", "--caller-reference", ref127, "--paths-from", many}, nil, `is 129 characters with the suffix of batch 2`},
 	}
