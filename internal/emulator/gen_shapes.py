@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Writes shapes.go: the botocore CloudFront 2020-05-31 shapes of the
+"""Writes shapes_gen.go: the botocore CloudFront 2020-05-31 shapes of the
 resource configs the emulator validates (run from internal/emulator with
-botocore installed: python3 gen_shapes.py > shapes.go)."""
+botocore installed: python3 gen_shapes.py > shapes_gen.go)."""
 import gzip, json, os
 import botocore
 
