@@ -2,13 +2,11 @@ package cfinv
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,35 +19,12 @@ import (
 	"github.com/cfinv/cfinv/test/harness"
 )
 
-// sharedClock is one manual clock for the emulator and the client: the
-// client's Sleep moves the emulator's time forward.
-type sharedClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *sharedClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *sharedClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-	return nil
-}
-
 const secretKey = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
 // newEmulatorAPI starts the emulator on loopback and returns a Client
 // built with New, as the CLI builds it, from environment credentials, on
 // clock, with opts; and its SDK client for setting up.
-func newEmulatorAPI(t *testing.T, clock *sharedClock, debug *bytes.Buffer, opts ...Option) (*Client, *cloudfront.Client) {
+func newEmulatorAPI(t *testing.T, clock *harness.Clock, debug *bytes.Buffer, opts ...Option) (*Client, *cloudfront.Client) {
 	t.Helper()
 	srv := httptest.NewServer(emulator.New(emulator.Options{Store: store.NewMem(), Now: clock.Now, CompletionDelay: 3 * time.Second}).Handler())
 	t.Cleanup(srv.Close)
@@ -79,7 +54,7 @@ func createDistribution(t *testing.T, api *cloudfront.Client, ref string, aliase
 }
 
 func TestContractInvalidateWaitResume(t *testing.T) {
-	clock := &sharedClock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+	clock := harness.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
 	var debug bytes.Buffer
 	state := t.TempDir()
 	c, api := newEmulatorAPI(t, clock, &debug, WithStateDir(state))
@@ -195,7 +170,7 @@ func TestContractInvalidateWaitResume(t *testing.T) {
 }
 
 func TestContractErrors(t *testing.T) {
-	clock := &sharedClock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+	clock := harness.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
 	c, api := newEmulatorAPI(t, clock, nil)
 	dist := createDistribution(t, api, "errors", "www.example.com")
 

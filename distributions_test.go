@@ -17,6 +17,7 @@ import (
 
 	"github.com/cfinv/cfinv/internal/emulator"
 	"github.com/cfinv/cfinv/internal/store"
+	"github.com/cfinv/cfinv/test/harness"
 )
 
 // TestInProgressBatches reads CloudFront's own in-progress count of many
@@ -24,7 +25,7 @@ import (
 // calls at once (issue 3).
 func TestInProgressBatches(t *testing.T) {
 	testCredentials(t)
-	clock := &sharedClock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+	clock := harness.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
 	emu := emulator.New(emulator.Options{Store: store.NewMem(), Now: clock.Now, CompletionDelay: 3 * time.Second}).Handler()
 	var mu sync.Mutex
 	inFlight, peak, gets := 0, 0, 0
@@ -88,7 +89,7 @@ func cloudfrontCreate(dist, ref string) *cloudfront.CreateInvalidationInput {
 // TestPathCounts learns the path counts of several invalidations, leaves
 // out an unknown ID, and makes no call at all past maxPathCountIDs.
 func TestPathCounts(t *testing.T) {
-	clock := &sharedClock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+	clock := harness.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
 	c, api := newEmulatorAPI(t, clock, nil)
 	dist := createDistribution(t, api, "counts")
 	var ids []string

@@ -11,6 +11,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+
+	"github.com/cfinv/cfinv/test/harness"
 )
 
 // TestInvalidateRequest runs Requests through the public API against the
@@ -108,7 +110,7 @@ func TestInvalidateRequest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clock := &sharedClock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+			clock := harness.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
 			var opts []Option
 			if tt.stateDir != "" {
 				opts = append(opts, WithStateDir(tt.stateDir))

@@ -27,6 +27,7 @@ import (
 
 	"github.com/cfinv/cfinv/internal/emulator"
 	"github.com/cfinv/cfinv/internal/store"
+	"github.com/cfinv/cfinv/test/harness"
 )
 
 // Tests for issue 3: an unreachable endpoint fails at once, naming it; an
@@ -259,7 +260,7 @@ func TestWaitToleratesRefusalAfterAnAnswer(t *testing.T) {
 	// A refused connection after the endpoint answered (cfinv serve
 	// restarting) is reported and waited out, not fatal.
 	testCredentials(t)
-	clock := &sharedClock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+	clock := harness.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
 	emu := emulator.New(emulator.Options{Store: store.NewMem(), Now: clock.Now, CompletionDelay: 3 * time.Second}).Handler()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

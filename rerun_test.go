@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
 	"github.com/cfinv/cfinv/internal/journal"
+	"github.com/cfinv/cfinv/test/harness"
 )
 
 // pathsN returns n distinct paths, /p/0 … /p/n-1.
@@ -68,7 +69,7 @@ func TestDeployRerunIsTheSameSet(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clock := &sharedClock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+			clock := harness.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
 			c, api := newEmulatorAPI(t, clock, nil, WithStateDir(t.TempDir()))
 			dist := createDistribution(t, api, "rerun")
 			req := Request{DistributionID: dist, Paths: tt.first, DeployID: "release-42", Timeout: time.Hour}
@@ -134,7 +135,7 @@ func TestPrepareSetKeepsGivenOrderWithoutDeployID(t *testing.T) {
 // batch 1: created": a re-run on a fresh runner (no journal) is answered
 // with the invalidation of the first run, and says so.
 func TestReusedReferenceSaysAlreadyThere(t *testing.T) {
-	clock := &sharedClock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+	clock := harness.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
 	c, api := newEmulatorAPI(t, clock, nil)
 	dist := createDistribution(t, api, "again")
 	var events []Event
@@ -172,7 +173,7 @@ func TestReusedReferenceSaysAlreadyThere(t *testing.T) {
 // not skipped in silence, and the run goes on (the caller reference still
 // keeps CloudFront from billing twice).
 func TestDamagedJournalIsReported(t *testing.T) {
-	clock := &sharedClock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+	clock := harness.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
 	state := t.TempDir()
 	old := `{"time":"2026-05-01T12:00:00Z","distribution":"E1","reference":"r","id":"I1","items":1,"state":"created"}` + "\nthis line is damaged\n"
 	if err := os.WriteFile(filepath.Join(state, journal.FileName), []byte(old), 0o600); err != nil {

@@ -46,8 +46,9 @@ func DeployReference(dist string, items []string, deployID string) string {
 
 // MaxCallerReferenceLen is the longest caller reference cfinv sends: the
 // limit Terraform's aws_cloudfront_create_invalidation action enforces, and
-// the one cfinv serve applies (CloudFront documents none).
-const MaxCallerReferenceLen = 128
+// the one cfinv serve applies (CloudFront documents none). It is
+// cfpath.MaxCallerReferenceLen, defined there so the emulator shares it.
+const MaxCallerReferenceLen = cfpath.MaxCallerReferenceLen
 
 // randomReference returns a fresh reference for one logical request.
 func (c *Client) randomReference() (string, error) {

@@ -29,7 +29,7 @@ func createTenant(t *testing.T, api *cloudfront.Client, name string) string {
 }
 
 func TestContractTenantInvalidateWait(t *testing.T) {
-	clock := &sharedClock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+	clock := harness.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
 	c, api := newEmulatorAPI(t, clock, nil, WithStateDir(t.TempDir()))
 	tenant := createTenant(t, api, "customer-1")
 

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/cfinv/cfinv"
 	"github.com/cfinv/cfinv/cfinvtest"
 )
 
@@ -155,6 +156,31 @@ func TestClockCompletesInvalidations(t *testing.T) {
 	}
 	if got := aws.ToString(out.Distribution.Status); got != "Deployed" {
 		t.Errorf("distribution status %q, want Deployed once the delay has passed", got)
+	}
+}
+
+// TestClockSleepDrivesClient checks that a client given the server's
+// Clock (cfinv.WithClock(clk.Now, clk.Sleep)) waits for an invalidation
+// without real time passing: its sleeps move the server's clock.
+func TestClockSleepDrivesClient(t *testing.T) {
+	clk := cfinvtest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	srv := cfinvtest.NewServer(t, cfinvtest.WithClock(clk), cfinvtest.WithCompletionDelay(time.Minute))
+	dist := srv.NewDistribution(t, "site.s3.amazonaws.com")
+	client := cfinv.New(srv.AWSConfig(), cfinv.WithClock(clk.Now, clk.Sleep))
+	res, err := client.Invalidate(t.Context(), cfinv.Request{DistributionID: dist, Paths: []string{"/index.html"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := clk.Now()
+	got, err := client.Wait(t.Context(), cfinv.WaitRequest{Targets: []cfinv.Target{{DistributionID: dist, IDs: []string{res.Batches[0].ID}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Status != "Completed" {
+		t.Fatalf("got %+v, want one Completed invalidation", got)
+	}
+	if waited := clk.Now().Sub(start); waited < time.Minute {
+		t.Errorf("the clock moved %v while waiting, want at least the completion delay of 1m", waited)
 	}
 }
 

@@ -26,6 +26,11 @@ const (
 	// MaxInProgressWildcards is the most wildcard paths in progress on one
 	// distribution, counted apart from MaxInProgressPaths.
 	MaxInProgressWildcards = 15
+	// MaxCallerReferenceLen is the longest CallerReference of a batch, in
+	// characters. CloudFront documents no limit; this is the one
+	// Terraform's aws_cloudfront_create_invalidation action enforces, which
+	// the client keeps to and cfinv serve applies (inferred).
+	MaxCallerReferenceLen = 128
 )
 
 // Kind is what an invalidation item names.

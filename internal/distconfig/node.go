@@ -231,8 +231,9 @@ func (n *Node) Renamed(name string) *Node {
 	return &c
 }
 
-// MarshalXML writes n and its children. The namespace is not written here;
-// the caller adds it on the document root.
+// MarshalXML writes n and its children under their own names (start's
+// name is replaced by n's; its attributes are kept). The namespace is not
+// written here; the caller adds it on the document root.
 func (n *Node) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 	start.Name.Local = n.Name
 	if err := e.EncodeToken(start); err != nil {
@@ -244,11 +245,12 @@ func (n *Node) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 				return err
 			}
 		}
-	} else {
-		for _, c := range n.Nodes {
-			if err := e.EncodeElement(c, xml.StartElement{Name: xml.Name{Local: c.Name}}); err != nil {
-				return err
-			}
+	}
+	// Children are written by direct calls, not EncodeElement, which would
+	// go through reflection and flush the encoder once per element.
+	for _, c := range n.Nodes {
+		if err := c.MarshalXML(e, xml.StartElement{}); err != nil {
+			return err
 		}
 	}
 	return e.EncodeToken(start.End())

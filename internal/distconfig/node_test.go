@@ -194,3 +194,27 @@ func BenchmarkParseInvalidationBatch(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDocument writes a DistributionConfig with ten cache behaviours,
+// about the size of the one a GetDistribution answer carries.
+func BenchmarkDocument(b *testing.B) {
+	var body strings.Builder
+	body.WriteString(`<DistributionConfig><CallerReference>ref</CallerReference><Comment>bench</Comment><Enabled>true</Enabled>`)
+	body.WriteString(`<Origins><Quantity>1</Quantity><Items><Origin><Id>o1</Id><DomainName>example.com</DomainName>` +
+		`<CustomOriginConfig><HTTPPort>80</HTTPPort><HTTPSPort>443</HTTPSPort><OriginProtocolPolicy>https-only</OriginProtocolPolicy></CustomOriginConfig></Origin></Items></Origins>`)
+	body.WriteString(`<CacheBehaviors><Quantity>10</Quantity><Items>`)
+	for range 10 {
+		body.WriteString(`<CacheBehavior><PathPattern>/img/*</PathPattern><TargetOriginId>o1</TargetOriginId>` +
+			`<ViewerProtocolPolicy>redirect-to-https</ViewerProtocolPolicy><AllowedMethods><Quantity>2</Quantity><Items><Method>GET</Method><Method>HEAD</Method></Items></AllowedMethods>` +
+			`<Compress>true</Compress><MinTTL>0</MinTTL><DefaultTTL>86400</DefaultTTL><MaxTTL>31536000</MaxTTL></CacheBehavior>`)
+	}
+	body.WriteString(`</Items></CacheBehaviors></DistributionConfig>`)
+	n, err := Parse(strings.NewReader(body.String()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = n.Document()
+	}
+}

@@ -253,7 +253,7 @@ func (s *Server) wireDistribution(d *store.Distribution, inProgress int) *xmlDis
 		LastModifiedTime:              wireTime(d.LastModifiedTime),
 		InProgressInvalidationBatches: inProgress,
 		DomainName:                    d.DomainName,
-		DistributionConfig:            xmlNode{withDefaults(d.Config)},
+		DistributionConfig:            withDefaults(d.Config),
 	}
 }
 
@@ -314,7 +314,7 @@ func (s *Server) listDistributions(w http.ResponseWriter, r *http.Request) {
 		out.Items = &xmlItems{}
 	}
 	for _, d := range items {
-		out.Items.Nodes = append(out.Items.Nodes, xmlNode{s.summaryOf(d)})
+		out.Items.Nodes = append(out.Items.Nodes, s.summaryOf(d))
 	}
 	if truncated {
 		out.NextMarker = items[len(items)-1].ID

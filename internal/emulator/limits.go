@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/cfinv/cfinv/cfpath"
 	"github.com/cfinv/cfinv/internal/distconfig"
 	"github.com/cfinv/cfinv/internal/store"
 )
@@ -15,11 +16,6 @@ import (
 // retry). Each is checked before the store sees the value and answered 4xx
 // with a message naming the limit; docs/emulator.md lists them.
 const (
-	// maxCallerReferenceLen bounds invalidation and distribution
-	// CallerReferences. Neither the model nor the guide gives a limit;
-	// 128 is the one Terraform's invalidation action enforces (shared
-	// reference §4.1) (inferred).
-	maxCallerReferenceLen = 128
 	// maxCommentLen: "The comment cannot be longer than 128 characters"
 	// (DistributionConfig.Comment in the model).
 	maxCommentLen = 128
@@ -37,11 +33,14 @@ const (
 	maxIDLen = 128
 )
 
-// checkCallerReference checks a CallerReference's length; what names the
-// element for the message.
+// checkCallerReference checks the length of an invalidation's or a
+// distribution's CallerReference; what names the element for the message.
+// Neither the model nor the guide gives a limit: cfpath.MaxCallerReferenceLen
+// is the one Terraform's invalidation action enforces (shared reference
+// §4.1) (inferred), the same the client keeps to.
 func checkCallerReference(what, ref string) *apiError {
-	if n := utf8.RuneCountInString(ref); n > maxCallerReferenceLen {
-		return errorf("InvalidArgument", "%s is %d characters long; the limit is %d characters.", what, n, maxCallerReferenceLen)
+	if n := utf8.RuneCountInString(ref); n > cfpath.MaxCallerReferenceLen {
+		return errorf("InvalidArgument", "%s is %d characters long; the limit is %d characters.", what, n, cfpath.MaxCallerReferenceLen)
 	}
 	return nil
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/cfinv/cfinv/internal/distconfig"
 )
 
-//go:generate sh -c "python3 gen_shapes.py > shapes.go && gofmt -w shapes.go"
+//go:generate sh -c "python3 gen_shapes.py > shapes_gen.go && gofmt -w shapes_gen.go"
 
 // shapeKind is the type of a model shape.
 type shapeKind int

@@ -64,16 +64,16 @@ type xmlActive struct {
 }
 
 type xmlDistribution struct {
-	XMLName                       xml.Name  `xml:"http://cloudfront.amazonaws.com/doc/2020-05-31/ Distribution"`
-	ID                            string    `xml:"Id"`
-	ARN                           string    `xml:"ARN"`
-	Status                        string    `xml:"Status"`
-	LastModifiedTime              string    `xml:"LastModifiedTime"`
-	InProgressInvalidationBatches int       `xml:"InProgressInvalidationBatches"`
-	DomainName                    string    `xml:"DomainName"`
-	ActiveTrustedSigners          xmlActive `xml:"ActiveTrustedSigners"`
-	ActiveTrustedKeyGroups        xmlActive `xml:"ActiveTrustedKeyGroups"`
-	DistributionConfig            xmlNode   `xml:"DistributionConfig"`
+	XMLName                       xml.Name         `xml:"http://cloudfront.amazonaws.com/doc/2020-05-31/ Distribution"`
+	ID                            string           `xml:"Id"`
+	ARN                           string           `xml:"ARN"`
+	Status                        string           `xml:"Status"`
+	LastModifiedTime              string           `xml:"LastModifiedTime"`
+	InProgressInvalidationBatches int              `xml:"InProgressInvalidationBatches"`
+	DomainName                    string           `xml:"DomainName"`
+	ActiveTrustedSigners          xmlActive        `xml:"ActiveTrustedSigners"`
+	ActiveTrustedKeyGroups        xmlActive        `xml:"ActiveTrustedKeyGroups"`
+	DistributionConfig            *distconfig.Node `xml:"DistributionConfig"`
 }
 
 // xmlDistributionList holds DistributionSummary elements built as nodes
@@ -92,7 +92,7 @@ type xmlDistributionList struct {
 // trees; a nil pointer leaves Items out of an empty list, as CloudFront
 // does. Each node is written under its own name.
 type xmlItems struct {
-	Nodes []xmlNode
+	Nodes []*distconfig.Node
 }
 
 // MarshalXML writes <Items> and each node under its own name.
@@ -134,32 +134,6 @@ type xmlErrorResponse struct {
 	RequestID string   `xml:"RequestId"`
 }
 
-// xmlNode writes a distconfig.Node tree. (distconfig.Node.MarshalXML
-// passes an unnamed StartElement to EncodeElement for child elements, which
-// encoding/xml refuses, so the emulator encodes trees itself.)
-type xmlNode struct{ *distconfig.Node }
-
-// MarshalXML writes the element, its text or its children.
-func (n xmlNode) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
-	start.Name.Local = n.Name
-	if err := e.EncodeToken(start); err != nil {
-		return err
-	}
-	if len(n.Nodes) == 0 {
-		if n.Text != "" {
-			if err := e.EncodeToken(xml.CharData(n.Text)); err != nil {
-				return err
-			}
-		}
-	}
-	for _, c := range n.Nodes {
-		if err := (xmlNode{c}).MarshalXML(e, xml.StartElement{Name: xml.Name{Local: c.Name}}); err != nil {
-			return err
-		}
-	}
-	return e.EncodeToken(start.End())
-}
-
 // xmlDocument is a node tree written as a document root, with CloudFront's
 // namespace.
 type xmlDocument struct{ *distconfig.Node }
@@ -167,5 +141,5 @@ type xmlDocument struct{ *distconfig.Node }
 // MarshalXML writes the root element with the namespace attribute.
 func (d xmlDocument) MarshalXML(e *xml.Encoder, _ xml.StartElement) error {
 	start := xml.StartElement{Name: xml.Name{Local: d.Name}, Attr: []xml.Attr{{Name: xml.Name{Local: "xmlns"}, Value: distconfig.Namespace}}}
-	return xmlNode(d).MarshalXML(e, start)
+	return d.Node.MarshalXML(e, start)
 }

@@ -38,6 +38,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
+	"github.com/cfinv/cfinv/internal/clock"
 	"github.com/cfinv/cfinv/internal/faults"
 	"github.com/cfinv/cfinv/internal/sdkhttp"
 )
@@ -140,38 +141,13 @@ func (b *Buffer) String() string {
 }
 
 // Clock is a manual clock for the tests, safe for concurrent use: it reads
-// the same time until Advance or Sleep moves it.
-type Clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// the same time until Advance or Sleep moves it. It is cfinvtest.Clock (the
+// one type, in internal/clock), which the harness cannot import: packages
+// cfinvtest imports use the harness in their own tests.
+type Clock = clock.Manual
 
 // NewClock returns a Clock that reads t0.
-func NewClock(t0 time.Time) *Clock { return &Clock{now: t0} }
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-// Sleep is a sleep function on the clock: it moves the clock forward by d
-// at once, unless ctx is done (then it returns ctx's error).
-func (c *Clock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.Advance(d)
-	return nil
-}
+func NewClock(t0 time.Time) *Clock { return clock.NewManual(t0) }
 
 // Server is a running `cfinv serve` process.
 type Server struct {
