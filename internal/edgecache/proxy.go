@@ -26,7 +26,8 @@
 // the purge race), route.go (a behaviour's policies and origin targets,
 // built once per host table), fetch.go (origin requests), respond.go
 // (cached responses), hit.go (plain hits from headers built once per
-// object), stream.go (uncached responses, viewer write deadlines),
+// object), stream.go (uncached responses, viewer write deadlines), server.go
+// (the net/http server and the viewer limits both servers share),
 // passthrough.go, origin.go (origin targets, directory origins), cache.go,
 // index.go, policy.go.
 package edgecache
@@ -150,6 +151,12 @@ type Proxy struct {
 	// (on the real clock, not Now), so it works whatever the server's
 	// WriteTimeout. Zero means DefaultViewerWriteTimeout.
 	ViewerWriteTimeout time.Duration
+
+	// ViewerReadTimeout bounds the arrival of a request, headers and body
+	// (a body passed through to the origin included), on Server and
+	// FastServer alike: a viewer that has not sent it all by then is
+	// disconnected. Zero means DefaultViewerReadTimeout.
+	ViewerReadTimeout time.Duration
 
 	// Pop is the X-Amz-Cf-Pop value, and seeds the Via host. Empty means
 	// DefaultPop.
