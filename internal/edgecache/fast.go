@@ -349,6 +349,13 @@ func (rq *request) hitHeaders(o *object, compress bool) *hitHeaders {
 	if hh == nil || hh.policy != rq.headers {
 		hh = rq.buildHit(o, c)
 		o.hit[c].Store(hh)
+		// Count it in the cache's budget (issue 6); one built again for
+		// a new policy is counted again, an overcount that lasts until
+		// the object goes.
+		cc := rq.p.cache
+		cc.mu.Lock()
+		cc.grow(cc.dist(rq.d.id), rq.key, o, nil, hh.bytes())
+		cc.mu.Unlock()
 	}
 	return hh
 }
