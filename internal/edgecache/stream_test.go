@@ -211,17 +211,15 @@ func TestSlowViewerGetsWholeObject(t *testing.T) {
 	// into them.
 	//
 	// What this test depended on before (issue 2b, "after 7123307 bytes:
-	// unexpected EOF" under load): the viewer's receive buffer was 64 KiB,
-	// no more than one loopback segment (MSS 64 KiB), so its window was
-	// mostly too small to send into and the edge's writes waited for
-	// TCP's zero-window probes, whose interval doubles (0.2, 0.4, 0.8,
-	// 1.6 s…) while the window stays shut: a write then took longer
-	// than the write timeout however steadily the viewer read. And the
-	// edge's send buffer grew to 4 MiB, of which the kernel lets a
-	// blocked write go on only once a third has drained, so a write
-	// waited for the viewer to read 1.3 MiB. Neither is a matter of
-	// scheduling, and no slack fixed them; a 1 MiB window and the
-	// edge's 256 KiB send buffer (server.go) do.
+	// unexpected EOF" under load): the viewer set its receive buffer to
+	// 64 KiB after connecting, which left its window at most 64 KiB, one
+	// loopback segment (MSS 65483), so the edge mostly could not send
+	// into it and waited for TCP's zero-window probes, whose interval
+	// doubles (0.2, 0.4, 0.8 s…) while the window stays short: a write
+	// then outlasted the write timeout however steadily the viewer read
+	// (ss showed the edge's socket in its persist timer). Load made the
+	// probes back off further; no slack fixed it. The viewer's buffer is
+	// now set before the connect (dialReadBuffer).
 	const size = 8 << 20
 	srv, _ := bigOrigin(t, size)
 	front := newEdge(t, configXML(portOf(t, srv), true), func(p *Proxy) {
@@ -231,12 +229,8 @@ func TestSlowViewerGetsWholeObject(t *testing.T) {
 		p.ViewerWriteTimeout = 2 * time.Second
 		p.OriginTimeout = 2 * time.Second
 	})
-	c, err := net.Dial("tcp", front.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := dialReadBuffer(t, front.Addr, 1<<20)
 	defer c.Close()
-	c.(*net.TCPConn).SetReadBuffer(1 << 20)
 	fmt.Fprintf(c, "GET /obj.bin HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", testDomain)
 	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
 	if err != nil {
