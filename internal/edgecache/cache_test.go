@@ -71,3 +71,41 @@ func TestCacheBudgetCountsEveryByte(t *testing.T) {
 		t.Errorf("heap in use grew by %d KiB over %d GETs, want under 8 MiB (budget %d KiB)", grown>>10, n, budget>>10)
 	}
 }
+
+// TestMissesInFlightAreBounded is the regression test for issue 7:
+// concurrent misses each held their whole object (up to MaxObjectBytes)
+// with no overall bound, so 24 slow viewers of distinct 30 MiB objects
+// kept 438 MiB (net/http) and 739 MiB (fasthttp) under a 1 MiB budget.
+// Misses past the budget are streamed now; what stalled viewers cost
+// stays small, and each still gets its whole object.
+func TestMissesInFlightAreBounded(t *testing.T) {
+	const size = 4 << 20
+	srv, _ := bigOrigin(t, size)
+	fetched := make(chan struct{}, 16)
+	e := newEdge(t, configXML(portOf(t, srv), true), func(p *Proxy) {
+		p.MaxBytes = 1 << 20
+		p.testHookFetched = func() { fetched <- struct{}{} }
+	})
+	heap := func() int64 {
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		return int64(m.HeapInuse)
+	}
+	before := heap()
+	const viewers = 6 // 24 MiB of objects
+	for i := range viewers {
+		stallingGet(t, e.Addr, fmt.Sprintf("/obj%d.bin", i))
+	}
+	for range viewers {
+		<-fetched // each leader has its body, or its stream
+	}
+	if grown := heap() - before; grown > 8<<20 {
+		t.Errorf("%d stalled viewers of distinct %d MiB misses hold %d MiB of heap, want under 8 MiB (budget 1 MiB)", viewers, size>>20, grown>>20)
+	}
+	// A viewer that reads gets the whole object.
+	c := &env{front: e.URL, client: &http.Client{}}
+	if r := c.get(t, testDomain, "/other.bin"); len(r.body) != size || r.body != string(pattern(size)) {
+		t.Errorf("GET /other.bin: %d bytes, want the %d-byte object", len(r.body), size)
+	}
+}

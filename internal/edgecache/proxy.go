@@ -124,7 +124,10 @@ type Proxy struct {
 	Now func() time.Time
 
 	// MaxBytes is the cache budget; least recently used cache keys are
-	// evicted beyond it. Zero means DefaultMaxBytes.
+	// evicted beyond it. It also bounds the bodies that misses in flight
+	// hold whole (to share and cache them): a miss whose body would take
+	// them past it is streamed, as one over MaxObjectBytes is. Zero
+	// means DefaultMaxBytes.
 	MaxBytes int64
 
 	// MaxObjectBytes is the largest response body cached; larger ones
@@ -166,17 +169,22 @@ type Proxy struct {
 	// when the request has become the leader of an origin fetch (true)
 	// or a follower about to wait on one (false).
 	testHookFlight func(leader bool)
+	// testHookFetched, when set (by tests), is called when a cache
+	// miss's leader has its origin response: read whole, or ready to
+	// stream.
+	testHookFetched func()
 	// testHookFastHit, when set (by tests), is called for every plain hit
 	// FastServer answers on fasthttp.
 	testHookFastHit func()
 
-	once   sync.Once
-	cache  *cache
-	log    *slog.Logger
-	via    string
-	hosts  atomic.Pointer[hostTable]
-	hostMu sync.Mutex
-	rp     *httputil.ReverseProxy // pass-through of uncached methods
+	once     sync.Once
+	cache    *cache
+	inflight byteBudget // bodies of misses in flight
+	log      *slog.Logger
+	via      string
+	hosts    atomic.Pointer[hostTable]
+	hostMu   sync.Mutex
+	rp       *httputil.ReverseProxy // pass-through of uncached methods
 }
 
 func (p *Proxy) init() {
@@ -186,6 +194,7 @@ func (p *Proxy) init() {
 			maxBytes = DefaultMaxBytes
 		}
 		p.cache = newCache(maxBytes)
+		p.inflight.max = maxBytes
 		p.log = p.Logger
 		if p.log == nil {
 			p.log = slog.New(slog.DiscardHandler)
