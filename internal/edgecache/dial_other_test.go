@@ -18,3 +18,6 @@ func dialReadBuffer(t *testing.T, addr string, n int) net.Conn {
 	c.(*net.TCPConn).SetReadBuffer(n)
 	return c
 }
+
+// readBufferDialer dials with the system's receive buffer.
+func readBufferDialer(int) *net.Dialer { return &net.Dialer{} }

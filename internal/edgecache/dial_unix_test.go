@@ -15,7 +15,18 @@ import (
 // which on loopback is one segment.
 func dialReadBuffer(t *testing.T, addr string, n int) net.Conn {
 	t.Helper()
-	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+	d := readBufferDialer(n)
+	c, err := d.DialContext(t.Context(), "tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// readBufferDialer dials with a receive buffer of n bytes, set before the
+// connect.
+func readBufferDialer(n int) *net.Dialer {
+	return &net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
 		var err error
 		if cerr := rc.Control(func(fd uintptr) {
 			err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, n)
@@ -24,9 +35,4 @@ func dialReadBuffer(t *testing.T, addr string, n int) net.Conn {
 		}
 		return err
 	}}
-	c, err := d.DialContext(t.Context(), "tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }

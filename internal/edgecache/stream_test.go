@@ -219,7 +219,9 @@ func TestSlowViewerGetsWholeObject(t *testing.T) {
 	// then outlasted the write timeout however steadily the viewer read
 	// (ss showed the edge's socket in its persist timer). Load made the
 	// probes back off further; no slack fixed it. The viewer's buffer is
-	// now set before the connect (dialReadBuffer).
+	// now set before the connect (dialReadBuffer), and so is the edge's
+	// for its origin connection, where the same happened to the origin
+	// reads under OriginTimeout.
 	const size = 8 << 20
 	srv, _ := bigOrigin(t, size)
 	front := newEdge(t, configXML(portOf(t, srv), true), func(p *Proxy) {
@@ -228,6 +230,9 @@ func TestSlowViewerGetsWholeObject(t *testing.T) {
 		// whole download does not.
 		p.ViewerWriteTimeout = 2 * time.Second
 		p.OriginTimeout = 2 * time.Second
+		// The edge's link to the origin has the same short window as
+		// the viewer's had, and its reads the same wait for probes.
+		p.Transport = &http.Transport{DialContext: readBufferDialer(1 << 20).DialContext}
 	})
 	c := dialReadBuffer(t, front.Addr, 1<<20)
 	defer c.Close()
