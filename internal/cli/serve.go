@@ -397,12 +397,7 @@ func serveRun(ctx context.Context, opts *serveOptions) error {
 		if opts.EdgeServer == edgeFastHTTP {
 			edgeSrv = edge.FastServer(logger)
 		} else {
-			edgeSrv = &http.Server{
-				Handler:           edge,
-				ReadHeaderTimeout: 10 * time.Second,
-				IdleTimeout:       120 * time.Second,
-				ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-			}
+			edgeSrv = edge.Server(logger)
 		}
 		if !isLoopback(edgeLn.Addr()) {
 			fmt.Fprintf(w, "Warning: the edge listens on %s, which is reachable from other machines\n", edgeLn.Addr())

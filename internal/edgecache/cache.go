@@ -22,16 +22,43 @@ type object struct {
 	etag         string
 	lastModified string
 	tags         []string // lower-case
+	// hitBytes counts the hit header sets built so far; the cache's
+	// mutex guards it.
+	hitBytes int64
 	// hit holds the plain-hit header sets, built on first use (hit.go).
 	hit [hitCases]atomic.Pointer[hitHeaders]
 }
 
+// Bytes counted for what a cache entry holds besides the bytes of its
+// strings and bodies: the structs, map slots, list element and index node
+// of an entry, and of each of its variants. Issue 6: the budget counted a
+// body and its headers only, so 4,000 cached 404s for distinct 60 KB
+// paths kept 170 MB past a 1 MiB budget. Every byte an entry holds is
+// counted now: its key, its variants' keys, bodies, headers, tags and
+// prepared hit headers.
+const (
+	entryOverhead  = 256 // entry, map slots, LRU element, skip-list node
+	objectOverhead = 512 // object and its variant's map slot
+	fieldOverhead  = 48  // a header field's map slot and value slice
+	valueOverhead  = 16  // a string header
+)
+
+// size is what o holds, in bytes, but for its hit headers (hitBytes).
 func (o *object) size() int64 {
-	n := int64(len(o.body)+len(o.gz)) + 256
-	for k, vs := range o.header {
-		n += int64(len(k))
+	n := int64(len(o.body)+len(o.gz)) + objectOverhead + headerBytes(o.header) + o.hitBytes
+	for _, t := range o.tags {
+		n += int64(len(t)) + entryOverhead // the tag's sets in distCache.tags
+	}
+	return n
+}
+
+// headerBytes is what h holds, in bytes.
+func headerBytes(h http.Header) int64 {
+	var n int64
+	for k, vs := range h {
+		n += int64(len(k)) + fieldOverhead
 		for _, v := range vs {
-			n += int64(len(v))
+			n += int64(len(v)) + valueOverhead
 		}
 	}
 	return n
@@ -171,20 +198,27 @@ func itemsMatch(items []string, key string, tags []string) bool {
 func (c *cache) store(d *distCache, key, variant string, o *object) {
 	e := d.entries[key]
 	if e == nil {
-		e = &entry{dist: d, key: key, variants: make(map[string]*object, 1)}
+		// A copy: key may share the memory of the request it came from.
+		key = strings.Clone(key)
+		e = &entry{dist: d, key: key, variants: make(map[string]*object, 1), size: entryOverhead + int64(len(key))}
 		e.lru = c.lru.PushFront(e)
 		d.entries[key] = e
 		d.index.insert(key)
+		c.bytes += e.size
 	} else {
 		c.lru.MoveToFront(e.lru)
 	}
 	if old := e.variants[variant]; old != nil {
-		e.size -= old.size()
-		c.bytes -= old.size()
+		n := old.size() + int64(len(variant))
+		e.size -= n
+		c.bytes -= n
+	} else {
+		variant = strings.Clone(variant)
 	}
 	e.variants[variant] = o
-	e.size += o.size()
-	c.bytes += o.size()
+	n := o.size() + int64(len(variant))
+	e.size += n
+	c.bytes += n
 	for _, t := range o.tags {
 		if _, ok := e.tags[t]; !ok {
 			if e.tags == nil {
@@ -203,18 +237,23 @@ func (c *cache) store(d *distCache, key, variant string, o *object) {
 	c.evict()
 }
 
-// grow accounts for bytes added to a cached object (its gzip variant). The
-// caller holds c.mu.
-func (c *cache) grow(d *distCache, key string, o *object, gz []byte) {
+// grow accounts for bytes added to a cached object: its gzip variant
+// (gz, which it sets) or a hit header set of hit bytes. The caller holds
+// c.mu.
+func (c *cache) grow(d *distCache, key string, o *object, gz []byte, hit int64) {
 	e := d.entries[key]
-	if e == nil || o.gz != nil {
+	if e == nil || gz != nil && o.gz != nil {
 		return
 	}
 	for _, v := range e.variants {
 		if v == o {
-			o.gz = gz
-			e.size += int64(len(gz))
-			c.bytes += int64(len(gz))
+			if gz != nil {
+				o.gz = gz
+			}
+			o.hitBytes += hit
+			n := int64(len(gz)) + hit
+			e.size += n
+			c.bytes += n
 			c.evict()
 			return
 		}

@@ -52,12 +52,10 @@ func (p *Proxy) FastServer(logger *slog.Logger) *FastServer {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	s := &FastServer{handoff: newHandoffListener()}
-	s.slow = &http.Server{
-		Handler:           p,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	// The hand-off server: its connections are fasthttp's, whose send
+	// buffers Serve has set.
+	s.slow = p.Server(logger)
+	s.slow.ConnState = nil
 	s.fast = &fasthttp.Server{
 		Handler: func(ctx *fasthttp.RequestCtx) {
 			if !p.fastHit(ctx) {
@@ -69,9 +67,9 @@ func (p *Proxy) FastServer(logger *slog.Logger) *FastServer {
 		// Requests whose headers do not fit are answered 431; 64 KiB is
 		// well above CloudFront's limits (net/http's default is 1 MiB).
 		ReadBufferSize:     64 << 10,
-		ReadTimeout:        10 * time.Second,
+		ReadTimeout:        p.viewerReadTimeout(),
 		MaxRequestBodySize: MaxFastRequestBody,
-		IdleTimeout:        120 * time.Second,
+		IdleTimeout:        viewerIdleTimeout,
 		// A fast hit's body is at most one write chunk, or written by
 		// fastBody under its own deadlines.
 		WriteTimeout:      p.viewerWriteTimeout(),
@@ -85,7 +83,7 @@ func (p *Proxy) FastServer(logger *slog.Logger) *FastServer {
 // Serve serves viewers on ln until Shutdown.
 func (s *FastServer) Serve(ln net.Listener) error {
 	go s.slow.Serve(s.handoff) //nolint:errcheck // ends with Shutdown
-	return s.fast.Serve(ln)
+	return s.fast.Serve(sendBufferListener{ln})
 }
 
 // Shutdown stops both servers: fasthttp's at once, net/http's once its
@@ -351,6 +349,13 @@ func (rq *request) hitHeaders(o *object, compress bool) *hitHeaders {
 	if hh == nil || hh.policy != rq.headers {
 		hh = rq.buildHit(o, c)
 		o.hit[c].Store(hh)
+		// Count it in the cache's budget (issue 6); one built again for
+		// a new policy is counted again, an overcount that lasts until
+		// the object goes.
+		cc := rq.p.cache
+		cc.mu.Lock()
+		cc.grow(cc.dist(rq.d.id), rq.key, o, nil, hh.bytes())
+		cc.mu.Unlock()
 	}
 	return hh
 }

@@ -12,6 +12,23 @@ type flight struct {
 	key  string
 	done chan struct{}
 	res  fetchResult
+	// users counts the viewers answered from this fetch (the leader and
+	// its followers) still writing; the last one to finish releases the
+	// bytes the fetch reserved from the in-flight budget. The cache's
+	// mutex guards it.
+	users int
+}
+
+// leave is called by each viewer of f once it is done with f's object.
+func (f *flight) leave(p *Proxy) {
+	c := p.cache
+	c.mu.Lock()
+	f.users--
+	last := f.users == 0
+	c.mu.Unlock()
+	if last {
+		p.inflight.release(f.res.reserved)
+	}
 }
 
 type fetchResult struct {
@@ -19,6 +36,7 @@ type fetchResult struct {
 	xcache   string // "Miss", "RefreshHit", "Error", or "Hit" for a stale object
 	stored   bool   // obj is in the cache
 	stale    bool   // obj is the expired cached object, served because the origin failed
+	reserved int64  // bytes taken from the in-flight budget for the body
 	err      error
 	tooLarge bool           // the leader streams it; the others fetch on their own
 	resp     *http.Response // for the leader when tooLarge
@@ -41,7 +59,9 @@ func (rq *request) serve(w http.ResponseWriter, compress bool) {
 	}
 	fk := rq.key + "\x00" + rq.variant
 	if f := dc.flights[fk]; f != nil {
+		f.users++
 		c.mu.Unlock()
+		defer f.leave(rq.p)
 		if h := rq.p.testHookFlight; h != nil {
 			h(false)
 		}
@@ -66,15 +86,19 @@ func (rq *request) serve(w http.ResponseWriter, compress bool) {
 	if cached != nil && cached.status < 400 {
 		expired = cached
 	}
-	f := &flight{key: rq.key, done: make(chan struct{})}
+	f := &flight{key: rq.key, done: make(chan struct{}), users: 1}
 	dc.flights[fk] = f
 	start := dc.begin()
 	c.mu.Unlock()
+	defer f.leave(rq.p)
 	if h := rq.p.testHookFlight; h != nil {
 		h(true)
 	}
 
 	res := rq.fetch(stale)
+	if h := rq.p.testHookFetched; h != nil {
+		h()
+	}
 
 	c.mu.Lock()
 	var tags []string
@@ -88,6 +112,7 @@ func (rq *request) serve(w http.ResponseWriter, compress bool) {
 	if expired != nil && originFailed(res) && !purged && c.lookup(dc, rq.key, rq.variant) == expired {
 		// CloudFront keeps serving an expired object while its origin
 		// fails, until an invalidation removes it.
+		rq.p.inflight.release(res.reserved)
 		res = fetchResult{obj: expired, xcache: "Hit", stale: true}
 		c.stats.StaleHits++
 	}

@@ -97,6 +97,18 @@ func (rq *request) buildHit(o *object, c int) *hitHeaders {
 	return hh
 }
 
+// bytes is what hh holds besides the body it shares with its object.
+func (hh *hitHeaders) bytes() int64 {
+	n := int64(objectOverhead)
+	for _, f := range hh.fields {
+		n += int64(len(f.key)) + fieldOverhead
+		for _, v := range f.values {
+			n += int64(len(v)) + valueOverhead
+		}
+	}
+	return n
+}
+
 // ageAt returns the Age header value of o served at now.
 func (hh *hitHeaders) ageAt(o *object, now time.Time) []string {
 	secs := hitAge(o, hh.oAge, now)

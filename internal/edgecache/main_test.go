@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http/httptest"
 	"os"
 	"testing"
 )
@@ -26,21 +25,26 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// serveFront serves p over HTTP on a loopback port, on net/http or, for
-// the second run, fasthttp, and returns its URL.
+// serveFront serves p over HTTP on a loopback port, on net/http
+// (Proxy.Server, as cfinv serve does) or, for the second run, fasthttp,
+// and returns its URL.
 func serveFront(t testing.TB, p *Proxy) string {
 	t.Helper()
-	if !fastFront {
-		front := httptest.NewServer(p)
-		t.Cleanup(front.Close)
-		return front.URL
-	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := p.FastServer(nil)
 	done := make(chan error, 1)
+	if !fastFront {
+		srv := p.Server(nil)
+		go func() { done <- srv.Serve(ln) }()
+		t.Cleanup(func() {
+			srv.Close() // as httptest.Server.Close: connections still open are cut
+			<-done
+		})
+		return "http://" + ln.Addr().String()
+	}
+	srv := p.FastServer(nil)
 	go func() { done <- srv.Serve(ln) }()
 	t.Cleanup(func() {
 		if err := srv.Shutdown(context.Background()); err != nil {

@@ -26,7 +26,8 @@
 // the purge race), route.go (a behaviour's policies and origin targets,
 // built once per host table), fetch.go (origin requests), respond.go
 // (cached responses), hit.go (plain hits from headers built once per
-// object), stream.go (uncached responses, viewer write deadlines),
+// object), stream.go (uncached responses, viewer write deadlines), server.go
+// (the net/http server and the viewer limits both servers share),
 // passthrough.go, origin.go (origin targets, directory origins), cache.go,
 // index.go, policy.go.
 package edgecache
@@ -123,7 +124,10 @@ type Proxy struct {
 	Now func() time.Time
 
 	// MaxBytes is the cache budget; least recently used cache keys are
-	// evicted beyond it. Zero means DefaultMaxBytes.
+	// evicted beyond it. It also bounds the bodies that misses in flight
+	// hold whole (to share and cache them): a miss whose body would take
+	// them past it is streamed, as one over MaxObjectBytes is. Zero
+	// means DefaultMaxBytes.
 	MaxBytes int64
 
 	// MaxObjectBytes is the largest response body cached; larger ones
@@ -151,6 +155,12 @@ type Proxy struct {
 	// WriteTimeout. Zero means DefaultViewerWriteTimeout.
 	ViewerWriteTimeout time.Duration
 
+	// ViewerReadTimeout bounds the arrival of a request, headers and body
+	// (a body passed through to the origin included), on Server and
+	// FastServer alike: a viewer that has not sent it all by then is
+	// disconnected. Zero means DefaultViewerReadTimeout.
+	ViewerReadTimeout time.Duration
+
 	// Pop is the X-Amz-Cf-Pop value, and seeds the Via host. Empty means
 	// DefaultPop.
 	Pop string
@@ -159,17 +169,22 @@ type Proxy struct {
 	// when the request has become the leader of an origin fetch (true)
 	// or a follower about to wait on one (false).
 	testHookFlight func(leader bool)
+	// testHookFetched, when set (by tests), is called when a cache
+	// miss's leader has its origin response: read whole, or ready to
+	// stream.
+	testHookFetched func()
 	// testHookFastHit, when set (by tests), is called for every plain hit
 	// FastServer answers on fasthttp.
 	testHookFastHit func()
 
-	once   sync.Once
-	cache  *cache
-	log    *slog.Logger
-	via    string
-	hosts  atomic.Pointer[hostTable]
-	hostMu sync.Mutex
-	rp     *httputil.ReverseProxy // pass-through of uncached methods
+	once     sync.Once
+	cache    *cache
+	inflight byteBudget // bodies of misses in flight
+	log      *slog.Logger
+	via      string
+	hosts    atomic.Pointer[hostTable]
+	hostMu   sync.Mutex
+	rp       *httputil.ReverseProxy // pass-through of uncached methods
 }
 
 func (p *Proxy) init() {
@@ -179,6 +194,7 @@ func (p *Proxy) init() {
 			maxBytes = DefaultMaxBytes
 		}
 		p.cache = newCache(maxBytes)
+		p.inflight.max = maxBytes
 		p.log = p.Logger
 		if p.log == nil {
 			p.log = slog.New(slog.DiscardHandler)

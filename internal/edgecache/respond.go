@@ -190,7 +190,7 @@ func (rq *request) gzipped(o *object) []byte {
 	zw.Close()
 	gz = buf.Bytes()
 	c.mu.Lock()
-	c.grow(c.dist(rq.d.id), rq.key, o, gz)
+	c.grow(c.dist(rq.d.id), rq.key, o, gz, 0)
 	c.mu.Unlock()
 	return gz
 }
