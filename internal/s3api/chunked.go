@@ -2,6 +2,7 @@ package s3api
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -102,13 +103,16 @@ func (c *chunkedReader) next() error {
 	if c.signed != nil && sig == "" {
 		return fmt.Errorf("%w: a chunk without chunk-signature", errChunk)
 	}
-	buf := make([]byte, size)
-	if _, err := io.ReadFull(c.r, buf); err != nil {
+	// Grown as the data arrives: a header claiming 16 MiB that is never
+	// sent costs nothing.
+	var b bytes.Buffer
+	if _, err := io.CopyN(&b, c.r, size); err != nil {
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}
 		return err
 	}
+	buf := b.Bytes()
 	if c.signed != nil {
 		sum := sha256.Sum256(buf)
 		want := c.signed.ChunkSignature(c.prev, sum[:])
