@@ -300,12 +300,17 @@ func serveRun(ctx context.Context, opts *serveOptions) error {
 	}
 	logger := slog.New(slog.NewTextHandler(opts.IO.ErrOut, nil))
 
+	s3svc, err := openS3(opts, keys, now, logger)
+	if err != nil {
+		return err
+	}
 	var edge *edgecache.Proxy
 	var purger emulator.Purger
 	if opts.EdgeAddr != "" || opts.EdgeListener != nil {
 		edge = &edgecache.Proxy{
 			Distributions: edgestore.Distributions(st),
 			S3Origins:     opts.s3,
+			S3Buckets:     s3svc.Origin(),
 			Logger:        logger,
 			Now:           now,
 			MaxBytes:      opts.edgeBytes,
@@ -327,10 +332,6 @@ func serveRun(ctx context.Context, opts *serveOptions) error {
 		StrictRegion: opts.StrictRegion,
 	})
 
-	s3svc, err := openS3(opts, keys, now, logger)
-	if err != nil {
-		return err
-	}
 	ln := opts.Listener
 	if ln == nil {
 		if ln, err = net.Listen("tcp", opts.Addr); err != nil {

@@ -88,3 +88,7 @@ func (s *s3Service) close() {
 		s.ln.Close()
 	}
 }
+
+// Origin is the bucket store as the edge's origin for S3 buckets no
+// --s3-origin maps: the S3 API in process, unsigned.
+func (s *s3Service) Origin() http.Handler { return &s3api.Server{Store: s.Store} }

@@ -3,6 +3,7 @@ package cli
 import (
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,7 +11,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/cfinv/cfinv/test/harness"
 )
 
 // startServeS3 runs serveRun with the S3 API on 127.0.0.1:0 and returns its
@@ -108,4 +113,67 @@ func mustListen(t *testing.T) net.Listener {
 		t.Fatal(err)
 	}
 	return ln
+}
+
+// TestServeEdgeFromBucket runs a deploy on one machine: PUT into serve's
+// S3 API, read through the edge of a distribution whose origin is the
+// bucket (OriginPath honoured), Cache-Control passed on; a new version
+// appears after an invalidation; a missing key is 403.
+func TestServeEdgeFromBucket(t *testing.T) {
+	env := map[string]string{"AWS_ACCESS_KEY_ID": "AKIDSERVE", "AWS_SECRET_ACCESS_KEY": "serve-secret"}
+	edgeLn := mustListen(t)
+	edgeReady := make(chan string, 1)
+	opts := &serveOptions{DataDir: t.TempDir(), Getenv: func(k string) string { return env[k] }, EdgeListener: edgeLn, EdgeReady: edgeReady}
+	srv, s3url := startServeS3(t, opts)
+	edgeURL := <-edgeReady
+	ctx := t.Context()
+	cf := client(srv.url, "AKIDSERVE", "serve-secret")
+	id := harness.Distribution(t, cf, "edge-from-bucket", func(c *cftypes.DistributionConfig) {
+		c.Origins.Items[0].OriginPath = aws.String("/v1")
+	})
+	c := s3Client(s3url)
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("bucket")}); err != nil {
+		t.Fatal(err)
+	}
+	put := func(body string) {
+		t.Helper()
+		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("bucket"), Key: aws.String("v1/index.html"), Body: strings.NewReader(body),
+			ContentType: aws.String("text/html"), CacheControl: aws.String("public, max-age=600")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	get := func(path string) (int, http.Header, string) {
+		t.Helper()
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, edgeURL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = id + ".localhost"
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header, string(b)
+	}
+	put("<p>one</p>")
+	code, h, body := get("/index.html")
+	if code != 200 || body != "<p>one</p>" || h.Get("Cache-Control") != "public, max-age=600" || h.Get("Content-Type") != "text/html" {
+		t.Fatalf("first GET: %d %q %v", code, body, h)
+	}
+	put("<p>two</p>")
+	if _, _, body := get("/index.html"); body != "<p>one</p>" {
+		t.Errorf("before the invalidation the cached copy should be served, got %q", body)
+	}
+	if _, err := cf.CreateInvalidation(ctx, &cloudfront.CreateInvalidationInput{DistributionId: aws.String(id), InvalidationBatch: &cftypes.InvalidationBatch{
+		CallerReference: aws.String("deploy-2"), Paths: &cftypes.Paths{Quantity: aws.Int32(1), Items: []string{"/index.html"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, body := get("/index.html"); body != "<p>two</p>" {
+		t.Errorf("after the invalidation: %q, want the new version", body)
+	}
+	if code, _, body := get("/missing.html"); code != 403 || !strings.Contains(body, "AccessDenied") {
+		t.Errorf("missing key: %d %q, want 403 AccessDenied", code, body)
+	}
 }

@@ -103,33 +103,26 @@ func splitBucketKey(r *http.Request) (bucket, key string) {
 	return bucket, key
 }
 
-// plainParams are query parameters that select no other operation.
-var plainParams = map[string]bool{
-	"prefix": true, "delimiter": true, "marker": true, "max-keys": true, "encoding-type": true,
-	"list-type": true, "continuation-token": true, "start-after": true, "fetch-owner": true,
-	"x-id": true, "partNumber": true, "uploadId": true, "max-parts": true, "part-number-marker": true,
-	"max-uploads": true, "key-marker": true, "upload-id-marker": true, "versionId": true,
-	"response-content-type": true, "response-content-language": true, "response-expires": true,
-	"response-cache-control": true, "response-content-disposition": true, "response-content-encoding": true,
+// subresources are S3's query parameters that select an operation other
+// than the plain one on a bucket or object. Other parameters are ignored,
+// as S3 ignores them (a viewer's ?v=2 forwarded by the edge, say).
+var subresources = map[string]bool{
+	"accelerate": true, "acl": true, "analytics": true, "attributes": true, "cors": true, "delete": true,
+	"encryption": true, "intelligent-tiering": true, "inventory": true, "legal-hold": true, "lifecycle": true,
+	"location": true, "logging": true, "metadataTable": true, "metrics": true, "notification": true,
+	"object-lock": true, "ownershipControls": true, "policy": true, "policyStatus": true,
+	"publicAccessBlock": true, "renameObject": true, "replication": true, "requestPayment": true,
+	"restore": true, "retention": true, "select": true, "session": true, "tagging": true, "torrent": true,
+	"uploads": true, "versioning": true, "versions": true, "website": true,
 }
 
 // subresource returns the first query parameter that names an operation
 // (?location, ?uploads, ?delete, ?acl …), "" if none.
 func subresource(r *http.Request) string {
-	var names []string
+	first := ""
 	for k := range r.URL.Query() {
-		if !plainParams[k] && !strings.HasPrefix(k, "X-Amz-") && !strings.HasPrefix(k, "x-amz-") {
-			names = append(names, k)
-		}
-	}
-	if len(names) == 0 {
-		return ""
-	}
-	// Deterministic when several are sent.
-	first := names[0]
-	for _, n := range names[1:] {
-		if n < first {
-			first = n
+		if subresources[k] && (first == "" || k < first) {
+			first = k
 		}
 	}
 	return first
