@@ -108,6 +108,15 @@ type bucket struct {
 	// locks serialise commits of the same key, so the index and the
 	// metadata on disk agree on which of two racing PUTs won.
 	locks [64]sync.Mutex
+
+	// objSync and metaSync fsync objects/ and meta/ for many PUTs at once.
+	objSync, metaSync *dirSync
+}
+
+// newBucket returns the bucket in directory dir.
+func newBucket(b Bucket, dir string) *bucket {
+	return &bucket{Bucket: b, dir: dir, objects: map[string]*Object{}, uploads: map[string]*upload{},
+		objSync: newDirSync(filepath.Join(dir, "objects")), metaSync: newDirSync(filepath.Join(dir, "meta"))}
 }
 
 // Open opens (creating it if needed) the store in dir, loading every
@@ -147,7 +156,7 @@ func loadBucket(dir, name string) (*bucket, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read bucket %s: %w", name, err)
 	}
-	b := &bucket{dir: dir, objects: map[string]*Object{}, uploads: map[string]*upload{}}
+	b := newBucket(Bucket{}, dir)
 	if err := json.Unmarshal(raw, &b.Bucket); err != nil {
 		return nil, fmt.Errorf("read bucket %s: %w", name, err)
 	}
@@ -245,7 +254,7 @@ func (s *Store) CreateBucket(name string) error {
 		return ErrBucketExists
 	}
 	dir := filepath.Join(s.dir, name)
-	b := &bucket{Bucket: Bucket{Name: name, Created: s.now().UTC().Truncate(time.Millisecond)}, dir: dir, objects: map[string]*Object{}, uploads: map[string]*upload{}}
+	b := newBucket(Bucket{Name: name, Created: s.now().UTC().Truncate(time.Millisecond)}, dir)
 	for _, d := range []string{"objects", "meta", "uploads"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
@@ -423,12 +432,12 @@ func (b *bucket) commit(o *Object) error {
 	if err != nil {
 		return err
 	}
-	if err := syncDir(filepath.Join(b.dir, "objects")); err != nil {
+	if err := b.objSync.sync(); err != nil {
 		return err
 	}
 	lock := &b.locks[lockIndex(o.Key)]
 	lock.Lock()
-	if err := writeFileAtomic(filepath.Join(b.dir, "meta"), metaName(o.Key), raw); err != nil {
+	if err := writeFileNoDirSync(filepath.Join(b.dir, "meta"), metaName(o.Key), raw); err != nil {
 		lock.Unlock()
 		return err
 	}
@@ -440,6 +449,11 @@ func (b *bucket) commit(o *Object) error {
 	}
 	b.mu.Unlock()
 	lock.Unlock()
+	// The rename is made durable before the PUT is acknowledged; readers
+	// may see the object a moment earlier, as they may in S3.
+	if err := b.metaSync.sync(); err != nil {
+		return err
+	}
 	if old != nil && old.Data != "" && old.Data != o.Data {
 		os.Remove(filepath.Join(b.dir, "objects", old.Data))
 	}
@@ -457,6 +471,15 @@ func lockIndex(key string) int {
 // writeFileAtomic writes data to dir/name through a temporary file, fsynced
 // and renamed into place, and fsyncs dir.
 func writeFileAtomic(dir, name string, data []byte) error {
+	if err := writeFileNoDirSync(dir, name, data); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
+// writeFileNoDirSync is writeFileAtomic but for the directory's fsync,
+// which the caller does (for several writers at once).
+func writeFileNoDirSync(dir, name string, data []byte) error {
 	tmp := filepath.Join(dir, ".tmp-"+newID())
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
@@ -476,7 +499,7 @@ func writeFileAtomic(dir, name string, data []byte) error {
 		os.Remove(tmp)
 		return err
 	}
-	return syncDir(dir)
+	return nil
 }
 
 // HeadObject returns key's metadata.
