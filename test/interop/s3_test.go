@@ -131,3 +131,26 @@ func TestBoto3S3(t *testing.T) {
 		t.Fatalf("boto3_s3.py printed %q, want ok", out)
 	}
 }
+
+// TestJSSDKS3 runs js-s3/s3.mjs with the AWS SDK for JavaScript v3 (its
+// default checksums, multipart, listing, ranges), installing it with
+// `npm ci` first if node_modules is missing.
+func TestJSSDKS3(t *testing.T) {
+	node := need(t, "node", "install Node.js 18 or newer")
+	npm := need(t, "npm", "install npm (it comes with Node.js)")
+	dir, err := filepath.Abs("js-s3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@aws-sdk", "client-s3")); err != nil {
+		out, errOut, code := run(t, cleanEnv(), dir, npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
+		if code != 0 {
+			t.Fatalf("npm ci in %s: exit %d (the JS S3 test needs @aws-sdk/client-s3; run `npm ci` there)\n%s\n%s", dir, code, out, errOut)
+		}
+	}
+	srv := startServe(t, "0", "--s3-addr", "127.0.0.1:0")
+	out, errOut, code := run(t, clientEnv(t, srv.s3URL(t)), dir, node, "s3.mjs")
+	if code != 0 || strings.TrimSpace(out) != "ok" {
+		t.Fatalf("s3.mjs: exit %d\nstderr:\n%s\nstdout:\n%s", code, errOut, out)
+	}
+}
