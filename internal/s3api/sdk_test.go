@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -430,5 +431,43 @@ func TestNotImplementedNamesOperation(t *testing.T) {
 	_, err := c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String("nimp")})
 	if errCode(err) != "NotImplemented" || !strings.Contains(err.Error(), "policy") {
 		t.Fatalf("got %v, want NotImplemented naming ?policy", err)
+	}
+}
+
+// TestPresignedGet: a presigned GetObject URL (query authentication,
+// UNSIGNED-PAYLOAD) works with any HTTP client; altered, it is refused.
+func TestPresignedGet(t *testing.T) {
+	_, _, c := startServer(t)
+	ctx := t.Context()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("pre")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("pre"), Key: aws.String("a b.txt"), Body: strings.NewReader("signed")}); err != nil {
+		t.Fatal(err)
+	}
+	req, err := s3.NewPresignClient(c).PresignGetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("pre"), Key: aws.String("a b.txt")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		url  string
+		want int
+	}{
+		{"as presigned", req.URL, http.StatusOK},
+		{"another key", strings.Replace(req.URL, "a%20b.txt", "c.txt", 1), http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := http.Get(tt.url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Fatalf("GET %s: %d %s, want %d", tt.url, resp.StatusCode, body, tt.want)
+			}
+		})
 	}
 }
