@@ -33,6 +33,16 @@
 // WithCompletionDelay), then Completed, on the real clock or on a Clock
 // given WithClock, which the edge's TTLs follow too.
 //
+// An S3 API runs beside them at S3URL (as `cfinv serve --s3-addr` does),
+// with the same key pair: a test deploys into a bucket with the S3 client
+// S3Config configures and reads it back through the edge of a distribution
+// whose origin is BUCKET.s3.amazonaws.com, each object with the
+// Cache-Control and Content-Type it was uploaded with:
+//
+//	s3c := s3.NewFromConfig(srv.S3Config(), func(o *s3.Options) { o.UsePathStyle = true })
+//	s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("site")})
+//	dist := srv.NewDistribution(t, "site.s3.amazonaws.com")
+//
 // What the emulator supports and where it differs from CloudFront is in
 // docs/emulator.md of github.com/cfinv/cfinv.
 package cfinvtest
@@ -57,6 +67,8 @@ import (
 	"github.com/cfinv/cfinv/internal/edgecache"
 	"github.com/cfinv/cfinv/internal/edgestore"
 	"github.com/cfinv/cfinv/internal/emulator"
+	"github.com/cfinv/cfinv/internal/s3api"
+	"github.com/cfinv/cfinv/internal/s3store"
 	"github.com/cfinv/cfinv/internal/sdkhttp"
 	"github.com/cfinv/cfinv/internal/sigv4"
 	"github.com/cfinv/cfinv/internal/store"
@@ -74,6 +86,9 @@ type Server struct {
 	URL string
 	// EdgeURL is the edge's base URL, http://127.0.0.1:PORT.
 	EdgeURL string
+	// S3URL is the S3 API's base URL, http://127.0.0.1:PORT: the endpoint
+	// for an S3 client (S3Config) or `aws --endpoint-url`.
+	S3URL string
 	// AccessKeyID and SecretAccessKey are the one key pair the API
 	// accepts.
 	AccessKeyID     string
@@ -82,8 +97,11 @@ type Server struct {
 	st         store.Store
 	api        *http.Server
 	edgeSrv    *http.Server
+	s3Srv      *http.Server
 	apiLn      net.Listener
 	edgeLn     net.Listener
+	s3Ln       net.Listener
+	s3TempDir  string // the buckets of a WithMemoryStore server
 	serveDone  sync.WaitGroup
 	transport  *http.Transport // for the SDK clients AWSConfig builds and EdgeGet
 	origins    *http.Transport // the edge's requests to custom origins
@@ -172,6 +190,18 @@ func start(cfg config, dir string) (s *Server, err error) {
 		}
 	}
 
+	s3Dir := filepath.Join(dir, "s3")
+	if cfg.memory {
+		if s.s3TempDir, err = os.MkdirTemp("", "cfinvtest-s3-"); err != nil {
+			return nil, fmt.Errorf("start: create bucket directory: %w", err)
+		}
+		s3Dir = s.s3TempDir
+	}
+	buckets, err := s3store.Open(s3Dir)
+	if err != nil {
+		return nil, fmt.Errorf("start: %w", err)
+	}
+
 	now := time.Now
 	if cfg.clock != nil {
 		now = cfg.clock.Now
@@ -183,6 +213,7 @@ func start(cfg config, dir string) (s *Server, err error) {
 	edge := &edgecache.Proxy{
 		Distributions: edgestore.Distributions(s.st),
 		S3Origins:     cfg.s3,
+		S3Buckets:     &s3api.Server{Store: buckets},
 		Transport:     s.origins,
 		Logger:        logger,
 		Now:           now,
@@ -205,14 +236,23 @@ func start(cfg config, dir string) (s *Server, err error) {
 	if s.edgeLn, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
 		return nil, fmt.Errorf("start: listen for the edge: %w", err)
 	}
+	if s.s3Ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+		return nil, fmt.Errorf("start: listen for the S3 API: %w", err)
+	}
 	s.URL = "http://" + s.apiLn.Addr().String()
 	s.EdgeURL = "http://" + s.edgeLn.Addr().String()
+	s.S3URL = "http://" + s.s3Ln.Addr().String()
 	errLog := slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
 	s.api = &http.Server{Handler: refreshAfterWrites(api.Handler(), edge), ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog}
 	s.edgeSrv = &http.Server{Handler: edge, ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog}
-	s.serveDone.Add(2)
+	s.s3Srv = &http.Server{Handler: &s3api.Server{Store: buckets, Auth: &sigv4.Verifier{
+		Service: "s3",
+		Lookup:  func(k string) (string, bool) { return secret, k == id },
+	}}, ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog}
+	s.serveDone.Add(3)
 	go func() { defer s.serveDone.Done(); s.api.Serve(s.apiLn) }()
 	go func() { defer s.serveDone.Done(); s.edgeSrv.Serve(s.edgeLn) }()
+	go func() { defer s.serveDone.Done(); s.s3Srv.Serve(s.s3Ln) }()
 	return s, nil
 }
 
@@ -265,7 +305,17 @@ func (s *Server) AWSConfig() aws.Config {
 	}
 }
 
-// Close stops the API and the edge, waiting up to 5 seconds for requests
+// S3Config returns an AWS SDK configuration for the S3 API, as AWSConfig
+// does for CloudFront: BaseEndpoint S3URL, the server's key pair, region
+// us-east-1. Pass it to s3.NewFromConfig with UsePathStyle set (buckets
+// are addressed as S3URL/BUCKET/KEY).
+func (s *Server) S3Config() aws.Config {
+	cfg := s.AWSConfig()
+	cfg.BaseEndpoint = aws.String(s.S3URL)
+	return cfg
+}
+
+// Close stops the API, the S3 API and the edge, waiting up to 5 seconds for requests
 // in flight and then cutting them off, closes the store and removes the
 // data directory if Start made it. After Close the ports are free. Close
 // may be called more than once; later calls return the first one's
@@ -274,7 +324,7 @@ func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		for _, hs := range []*http.Server{s.api, s.edgeSrv} {
+		for _, hs := range []*http.Server{s.api, s.edgeSrv, s.s3Srv} {
 			if err := hs.Shutdown(ctx); err != nil {
 				hs.Close() // requests still running after 5 s are cut off
 			}
@@ -290,7 +340,7 @@ func (s *Server) Close() error {
 // release frees what start acquired, for Close and for a failed start.
 func (s *Server) release() error {
 	var errs []error
-	for _, ln := range []net.Listener{s.apiLn, s.edgeLn} {
+	for _, ln := range []net.Listener{s.apiLn, s.edgeLn, s.s3Ln} {
 		if ln != nil {
 			ln.Close()
 		}
@@ -300,6 +350,11 @@ func (s *Server) release() error {
 	if s.st != nil {
 		if err := s.st.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close store: %w", err))
+		}
+	}
+	if s.s3TempDir != "" {
+		if err := os.RemoveAll(s.s3TempDir); err != nil {
+			errs = append(errs, fmt.Errorf("remove bucket directory: %w", err))
 		}
 	}
 	if s.removeDir != "" {

@@ -8,11 +8,13 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/cfinv/cfinv/cfinvtest"
 )
@@ -127,4 +129,33 @@ func ExampleServer_CreateDistribution() {
 	// 200 Miss from cloudfront: page /v1/about.html
 	// 200 Hit from cloudfront: page /v1/about.html
 	// create distribution: origin "my-site" is neither an S3 bucket's domain name (my-site.s3.amazonaws.com) nor an http:// or https:// URL such as http://127.0.0.1:8080
+}
+
+// A deploy in a Go test: upload to the in-process S3 bucket, then read the
+// page through the edge of a distribution whose origin is that bucket.
+func ExampleServer_S3Config() {
+	ctx := context.Background()
+	srv, err := cfinvtest.Start(cfinvtest.WithMemoryStore())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	s3c := s3.NewFromConfig(srv.S3Config(), func(o *s3.Options) { o.UsePathStyle = true })
+	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("site")}); err != nil {
+		log.Fatal(err)
+	}
+	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("site"), Key: aws.String("index.html"),
+		Body: strings.NewReader("hello"), CacheControl: aws.String("public, max-age=300")}); err != nil {
+		log.Fatal(err)
+	}
+	dist, err := srv.CreateDistribution(ctx, "site.s3.amazonaws.com")
+	if err != nil {
+		log.Fatal(err)
+	}
+	r, err := srv.EdgeGet(ctx, dist, "/index.html")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(r.Body, "|", r.Header.Get("Cache-Control"), "|", r.XCache)
+	// Output: hello | public, max-age=300 | Miss from cloudfront
 }

@@ -47,6 +47,7 @@ type serveOptions struct {
 	EdgeCacheSize   string
 	EdgeServer      string // edgeNetHTTP or edgeFastHTTP
 	S3Origins       []string
+	S3Addr          string // "" turns the S3 API off
 	PprofAddr       string // "" (the default): no profiles
 	Faults          faultOptions
 
@@ -62,9 +63,14 @@ type serveOptions struct {
 	// EdgeReady, when not nil, receives the edge's base URL once it
 	// accepts connections.
 	EdgeReady chan<- string
+	// S3Listener, when not nil, is served as the S3 API instead of
+	// listening on S3Addr; S3Ready receives its base URL.
+	S3Listener net.Listener
+	S3Ready    chan<- string
 
 	edgeBytes int64
 	s3        map[string]string
+	s3AddrSet bool // --s3-addr given (else a taken default port only warns)
 	// readTimeout bounds reading one whole request, body included (0:
 	// defaultReadTimeout); tests shorten it.
 	readTimeout time.Duration
@@ -115,6 +121,13 @@ caches as the cache behaviours say (X-Cache: Miss from cloudfront, then Hit
 from cloudfront) within --edge-cache-size, and is purged by every invalidation
 before CreateInvalidation answers. docs/emulator.md ("The edge") has the rules.
 
+Unless --s3-addr "" turns it off, serve also runs an S3 API on --s3-addr
+(path-style or Host: BUCKET.s3.localhost, SigV4 for service "s3" with the same
+keys): buckets and objects under DATA_DIR/s3, every acknowledged PUT on disk,
+Cache-Control and the other object headers kept, multipart uploads, and each
+--s3-origin directory as a read-only bucket. If the default port is taken, serve
+warns and runs without it.
+
 The server listens on 127.0.0.1 only unless --addr says otherwise, and warns
 when it does. SIGINT or SIGTERM shuts it down gracefully.`,
 		Example: `  # Start the API, then point the AWS CLI at it
@@ -130,6 +143,10 @@ when it does. SIGINT or SIGTERM shuts it down gracefully.`,
   cfinv serve --s3-origin site=./public &
   curl -si -H "Host: $ID.localhost" http://127.0.0.1:8656/index.html | grep -i x-cache
 
+  # Deploy a site with the AWS CLI into the local S3
+  export AWS_ENDPOINT_URL_S3=http://127.0.0.1:8657
+  aws s3 mb s3://site && aws s3 sync ./public s3://site --cache-control max-age=60
+
   # Accept only the keys in a shared-credentials file, signed for us-east-1
   cfinv serve --credentials-file ./ci-credentials --strict-region`,
 		Args: noArgs,
@@ -144,6 +161,7 @@ when it does. SIGINT or SIGTERM shuts it down gracefully.`,
 					return err
 				}
 			}
+			opts.s3AddrSet = cmd.Flags().Changed("s3-addr")
 			if opts.s3, err = parseS3Origins(opts.S3Origins); err != nil {
 				return err
 			}
@@ -175,6 +193,7 @@ when it does. SIGINT or SIGTERM shuts it down gracefully.`,
 	f.StringVar(&opts.EdgeAddr, "edge-addr", DefaultEdgeAddr, "`host:port` of the caching edge; \"\" turns the edge off")
 	f.StringVar(&opts.EdgeCacheSize, "edge-cache-size", "256MiB", "byte `budget` of the edge cache (least recently used objects are evicted beyond it)")
 	enumVar(f, &opts.EdgeServer, "edge-server", edgeNetHTTP, []string{edgeNetHTTP, edgeFastHTTP}, "HTTP server of the edge: net/http, or fasthttp (faster cache hits; every Date is the edge's clock)")
+	f.StringVar(&opts.S3Addr, "s3-addr", DefaultS3Addr, "`host:port` of the S3 API (buckets under --data-dir); \"\" turns it off")
 	f.StringArrayVar(&opts.S3Origins, "s3-origin", nil, "serve S3 origin `bucket=DIR|URL` from a local directory or HTTP server (repeatable)")
 	if pprofHandler != nil {
 		f.StringVar(&opts.PprofAddr, "pprof-addr", "", "serve Go's runtime profiles at http://`host:port`/debug/pprof/ (loopback only; default off)")
@@ -315,12 +334,17 @@ func serveRun(ctx context.Context, opts *serveOptions) error {
 	}
 	logger := slog.New(slog.NewTextHandler(opts.IO.ErrOut, nil))
 
+	s3svc, err := openS3(opts, keys, now, logger)
+	if err != nil {
+		return err
+	}
 	var edge *edgecache.Proxy
 	var purger emulator.Purger
 	if opts.EdgeAddr != "" || opts.EdgeListener != nil {
 		edge = &edgecache.Proxy{
 			Distributions: edgestore.Distributions(st),
 			S3Origins:     opts.s3,
+			S3Buckets:     s3svc.Origin(),
 			Logger:        logger,
 			Now:           now,
 			MaxBytes:      opts.edgeBytes,
@@ -345,12 +369,14 @@ func serveRun(ctx context.Context, opts *serveOptions) error {
 	ln := opts.Listener
 	if ln == nil {
 		if ln, err = net.Listen("tcp", opts.Addr); err != nil {
+			s3svc.close()
 			return listenError("--addr", opts.Addr, err)
 		}
 	}
 	handler, err := opts.Faults.wrap(api.Handler(), logger)
 	if err != nil {
 		ln.Close()
+		s3svc.close()
 		return err
 	}
 	url := "http://" + ln.Addr().String()
@@ -391,6 +417,7 @@ func serveRun(ctx context.Context, opts *serveOptions) error {
 		if edgeLn == nil {
 			if edgeLn, err = net.Listen("tcp", opts.EdgeAddr); err != nil {
 				ln.Close()
+				s3svc.close()
 				return listenError("--edge-addr", opts.EdgeAddr, err)
 			}
 		}
@@ -414,6 +441,7 @@ func serveRun(ctx context.Context, opts *serveOptions) error {
 		pprofLn, err := listenPprof(opts.PprofAddr)
 		if err != nil {
 			ln.Close()
+			s3svc.close()
 			if edgeLn != nil {
 				edgeLn.Close()
 			}
@@ -424,8 +452,18 @@ func serveRun(ctx context.Context, opts *serveOptions) error {
 		fmt.Fprintf(w, "cfinv serve: profiles on http://%s/debug/pprof/\n", pprofLn.Addr())
 	}
 
-	errc := make(chan error, 2)
+	if s3svc.srv != nil {
+		if !isLoopback(s3svc.ln.Addr()) {
+			fmt.Fprintf(w, "Warning: the S3 API listens on %s, which is reachable from other machines\n", s3svc.ln.Addr())
+		}
+		fmt.Fprintf(w, "cfinv serve: S3 API on %s (buckets in %s)\n  export AWS_ENDPOINT_URL_S3=%s\n", s3svc.URL(), filepath.Join(opts.DataDir, "s3"), s3svc.URL())
+	}
+
+	errc := make(chan error, 3)
 	go func() { errc <- srv.Serve(ln) }()
+	if s3svc.srv != nil {
+		go func() { errc <- s3svc.srv.Serve(s3svc.ln) }()
+	}
 	if edgeSrv != nil {
 		go func() { errc <- edgeSrv.Serve(edgeLn) }()
 	}
@@ -434,6 +472,9 @@ func serveRun(ctx context.Context, opts *serveOptions) error {
 	}
 	if opts.EdgeReady != nil && edgeLn != nil {
 		opts.EdgeReady <- "http://" + edgeLn.Addr().String()
+	}
+	if opts.S3Ready != nil && s3svc.srv != nil {
+		opts.S3Ready <- s3svc.URL()
 	}
 	var serveErr error
 	select {
@@ -446,6 +487,11 @@ func serveRun(ctx context.Context, opts *serveOptions) error {
 	if edgeSrv != nil {
 		if err := edgeSrv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) && serveErr == nil {
 			serveErr = fmt.Errorf("shut down the edge: %w", err)
+		}
+	}
+	if s3svc.srv != nil {
+		if err := s3svc.srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) && serveErr == nil {
+			serveErr = fmt.Errorf("shut down the S3 API: %w", err)
 		}
 	}
 	if pprofSrv != nil {

@@ -33,24 +33,24 @@ func TestServeFlags(t *testing.T) {
 		{
 			name: "defaults with XDG_STATE_HOME",
 			env:  map[string]string{"XDG_STATE_HOME": "/state", "HOME": "/home/u"},
-			want: serveOptions{Addr: "127.0.0.1:8655", DataDir: "/state/cfinv/serve", CompletionDelay: 3 * time.Second, AccountID: "123456789012", EdgeAddr: DefaultEdgeAddr, EdgeCacheSize: "256MiB", EdgeServer: "net/http"},
+			want: serveOptions{Addr: "127.0.0.1:8655", DataDir: "/state/cfinv/serve", CompletionDelay: 3 * time.Second, AccountID: "123456789012", EdgeAddr: DefaultEdgeAddr, EdgeCacheSize: "256MiB", EdgeServer: "net/http", S3Addr: DefaultS3Addr},
 		},
 		{
 			name: "defaults with HOME",
 			env:  map[string]string{"HOME": "/home/u"},
-			want: serveOptions{Addr: "127.0.0.1:8655", DataDir: "/home/u/.local/state/cfinv/serve", CompletionDelay: 3 * time.Second, AccountID: "123456789012", EdgeAddr: DefaultEdgeAddr, EdgeCacheSize: "256MiB", EdgeServer: "net/http"},
+			want: serveOptions{Addr: "127.0.0.1:8655", DataDir: "/home/u/.local/state/cfinv/serve", CompletionDelay: 3 * time.Second, AccountID: "123456789012", EdgeAddr: DefaultEdgeAddr, EdgeCacheSize: "256MiB", EdgeServer: "net/http", S3Addr: DefaultS3Addr},
 		},
 		{
 			name: "every flag",
 			args: []string{"--addr", "127.0.0.1:0", "--data-dir", "/d", "--completion-delay", "0", "--strict-region", "--credentials-file", "/c", "--account-id", "111122223333",
-				"--edge-addr", "", "--edge-cache-size", "1GB", "--edge-server", "fasthttp", "--s3-origin", "b1=http://127.0.0.1:9000/x", "--s3-origin", "b2=" + os.TempDir()},
+				"--edge-addr", "", "--edge-cache-size", "1GB", "--edge-server", "fasthttp", "--s3-origin", "b1=http://127.0.0.1:9000/x", "--s3-origin", "b2=" + os.TempDir(), "--s3-addr", "127.0.0.1:0"},
 			want: serveOptions{Addr: "127.0.0.1:0", DataDir: "/d", StrictRegion: true, CredentialsFile: "/c", AccountID: "111122223333",
-				EdgeCacheSize: "1GB", EdgeServer: "fasthttp", S3Origins: []string{"b1=http://127.0.0.1:9000/x", "b2=" + os.TempDir()}},
+				S3Addr: "127.0.0.1:0", EdgeCacheSize: "1GB", EdgeServer: "fasthttp", S3Origins: []string{"b1=http://127.0.0.1:9000/x", "b2=" + os.TempDir()}},
 		},
 		{
 			name: "from the environment",
 			env:  map[string]string{"CFINV_COMPLETION_DELAY": "1m", "CFINV_DATA_DIR": "/e"},
-			want: serveOptions{Addr: "127.0.0.1:8655", DataDir: "/e", CompletionDelay: time.Minute, AccountID: "123456789012", EdgeAddr: DefaultEdgeAddr, EdgeCacheSize: "256MiB", EdgeServer: "net/http"},
+			want: serveOptions{Addr: "127.0.0.1:8655", DataDir: "/e", CompletionDelay: time.Minute, AccountID: "123456789012", EdgeAddr: DefaultEdgeAddr, EdgeCacheSize: "256MiB", EdgeServer: "net/http", S3Addr: DefaultS3Addr},
 		},
 		{name: "negative delay", args: []string{"--completion-delay", "-1s", "--data-dir", "/d"}, err: "out of range: want a duration from 0s to 24h"},
 		{name: "no home", err: "pass --data-dir"},
@@ -75,7 +75,7 @@ func TestServeFlags(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.want, *got, cmp.FilterPath(func(p cmp.Path) bool {
 				switch p.String() {
-				case "IO", "Getenv", "Now", "Faults", "edgeBytes", "s3", "readTimeout":
+				case "IO", "Getenv", "Now", "Faults", "edgeBytes", "s3", "readTimeout", "s3AddrSet":
 					return true
 				}
 				return false

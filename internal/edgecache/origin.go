@@ -35,6 +35,11 @@ func (p *Proxy) target(r *http.Request, o distconfig.Origin) (originTarget, erro
 	t := originTarget{rt: p.transport(), headers: o.CustomHeaders}
 	if bucket, ok := distconfig.S3Bucket(o.DomainName); ok {
 		loc, ok := p.S3Origins[bucket]
+		if !ok && p.S3Buckets != nil {
+			t.base = &url.URL{Scheme: "http", Host: bucket, Path: "/" + bucket + o.OriginPath}
+			t.rt = bucketOrigin{h: p.S3Buckets}
+			return t, nil
+		}
 		if !ok {
 			return t, fmt.Errorf("resolve origin %s: %w %q (map it with --s3-origin %s=DIR|URL)", o.ID, errNoS3Mapping, bucket, bucket)
 		}

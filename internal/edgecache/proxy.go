@@ -113,6 +113,13 @@ type Proxy struct {
 	// answers 502.
 	S3Origins map[string]string
 
+	// S3Buckets, when not nil, answers the origin requests of S3 origins
+	// whose bucket S3Origins does not map, in process and path-style
+	// (GET /BUCKET/ORIGINPATH/KEY): cfinv serve's own S3 API. A missing
+	// key answers 403 AccessDenied, as S3 answers CloudFront for a
+	// private bucket.
+	S3Buckets http.Handler
+
 	// Transport makes origin requests. Nil means http.DefaultTransport.
 	Transport http.RoundTripper
 

@@ -61,6 +61,10 @@ type Verifier struct {
 	// CloudFront does. Off by default because SDKs given an endpoint override
 	// sign for whatever region they are configured with.
 	StrictRegion bool
+	// Service is the signing name a credential scope must hold: "" means
+	// "cloudfront". With "s3" the canonical URI follows S3's rules (the path
+	// is encoded once and never normalised).
+	Service string
 
 	// keys caches derived signing keys: four HMACs per request saved, as a
 	// client's key, date and region repeat from request to request.
@@ -108,6 +112,7 @@ type credential struct {
 	signedHeaders []string
 	signedRaw     string // SignedHeaders exactly as sent
 	signature     string
+	payload       string // the payload hash the canonical request ends with
 	presigned     bool
 	expires       time.Duration // presigned only; 0 when absent
 }
@@ -122,47 +127,63 @@ type credential struct {
 // Authorization header of an IncompleteSignature), so a server may send and
 // log it as it is (cfinv issue 10).
 func (v *Verifier) Authenticate(r *http.Request, body []byte) error {
-	secret, err := v.authenticate(r, body)
+	_, secret, err := v.authenticate(r, func(c *credential) (string, error) { return payloadHash(r, body, c.presigned), nil })
+	if err == nil {
+		err = checkClaimedHash(r, body)
+	}
 	if err != nil {
 		return scrub(err, r, secret)
 	}
 	return nil
 }
 
-func (v *Verifier) authenticate(r *http.Request, body []byte) (secret string, err error) {
-	c, err := parseRequest(r)
+// authenticate checks r's signature; payload gives the hash its canonical
+// request ends with. It returns the credential and the secret it was
+// checked with.
+func (v *Verifier) authenticate(r *http.Request, payload func(*credential) (string, error)) (c *credential, secret string, err error) {
+	c, err = parseRequest(r)
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
 	ok := false
 	if v.Lookup != nil {
 		secret, ok = v.Lookup(c.accessKeyID)
 	}
 	if !ok {
-		return "", newError(CodeInvalidClientTokenID, "The security token included in the request is invalid.")
+		return nil, "", newError(CodeInvalidClientTokenID, "The security token included in the request is invalid.")
 	}
 	now := time.Now
 	if v.Now != nil {
 		now = v.Now
 	}
 	if err := checkTime(c, now().UTC()); err != nil {
-		return secret, err
+		return nil, secret, err
 	}
 	if c.scopeDate != c.amzDate[:8] {
-		return secret, newError(CodeSignatureDoesNotMatch, fmt.Sprintf(
+		return nil, secret, newError(CodeSignatureDoesNotMatch, fmt.Sprintf(
 			"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'.",
 			c.scopeDate, c.amzDate[:8], c.amzDate))
 	}
-	if c.service != service {
-		return secret, newError(CodeSignatureDoesNotMatch, "Credential should be scoped to correct service: 'cloudfront'.")
+	if want := v.service(); c.service != want {
+		return nil, secret, newError(CodeSignatureDoesNotMatch, "Credential should be scoped to correct service: '"+want+"'.")
 	}
 	if v.StrictRegion && c.region != StrictRegionName {
-		return secret, newError(CodeSignatureDoesNotMatch, fmt.Sprintf("Credential should be scoped to a valid region, not '%s'.", c.region))
+		return nil, secret, newError(CodeSignatureDoesNotMatch, fmt.Sprintf("Credential should be scoped to a valid region, not '%s'.", c.region))
 	}
-	if err := verifySignature(r, body, c, v.keys.get(secret, c.scopeDate, c.region, c.service)); err != nil {
-		return secret, err
+	if c.payload, err = payload(c); err != nil {
+		return nil, secret, err
 	}
-	return secret, checkClaimedHash(r, body)
+	if err := verifySignature(r, c, v.keys.get(secret, c.scopeDate, c.region, c.service), v.service() == "s3"); err != nil {
+		return nil, secret, err
+	}
+	return c, secret, nil
+}
+
+func (v *Verifier) service() string {
+	if v.Service == "" {
+		return service
+	}
+	return v.Service
 }
 
 // Redacted replaces a secret value in error messages.
@@ -430,22 +451,35 @@ func (c *credential) setDate(d string) error {
 // services sign the already-escaped path; aws-sdk-go-v2 and botocore both do
 // this). botocore additionally removes "." and ".." segments and empty
 // segments before encoding, aws-sdk-go-v2 does not; both forms are accepted.
-func verifySignature(r *http.Request, body []byte, c *credential, key []byte) error {
+func verifySignature(r *http.Request, c *credential, key []byte, s3 bool) error {
 	escaped := r.URL.EscapedPath()
 	if escaped == "" {
 		escaped = "/"
 	}
-	clean := removeDotSegments(escaped)
-	uris := []string{encodePath(clean)}
-	if clean != escaped {
-		if raw := encodePath(escaped); raw != uris[0] {
-			uris = append(uris, raw)
+	var uris []string
+	if s3 {
+		// S3 signs the path encoded once and not normalised: the SDKs
+		// encode the key they were given, which is what was sent.
+		uris = []string{encodePath(r.URL.Path)}
+		if r.URL.Path == "" {
+			uris[0] = "/"
+		}
+		if escaped != uris[0] {
+			uris = append(uris, escaped)
+		}
+	} else {
+		clean := removeDotSegments(escaped)
+		uris = []string{encodePath(clean)}
+		if clean != escaped {
+			if raw := encodePath(escaped); raw != uris[0] {
+				uris = append(uris, raw)
+			}
 		}
 	}
 	scope := c.scopeDate + "/" + c.region + "/" + c.service + "/" + terminator
 	var firstCanon, firstSTS string
 	for i, uri := range uris {
-		canon := canonicalRequest(r, body, c, uri, false)
+		canon := canonicalRequest(r, c, uri, false)
 		sum := sha256.Sum256([]byte(canon))
 		sts := algorithm + "\n" + c.amzDate + "\n" + scope + "\n" + hex.EncodeToString(sum[:])
 		var sig [2 * sha256.Size]byte
@@ -459,7 +493,7 @@ func verifySignature(r *http.Request, body []byte, c *credential, key []byte) er
 			// the session token and any signature (the string to sign
 			// holds only a hash of the real canonical request, which
 			// still matches the client's).
-			firstCanon, firstSTS = canonicalRequest(r, body, c, uri, true), sts
+			firstCanon, firstSTS = canonicalRequest(r, c, uri, true), sts
 		}
 	}
 	return newError(CodeSignatureDoesNotMatch,
@@ -472,7 +506,7 @@ func verifySignature(r *http.Request, body []byte, c *credential, key []byte) er
 // canonicalRequest builds the SigV4 canonical request for r with uri as the
 // canonical URI. With redact, the values of secret headers and query
 // parameters are Redacted, for quoting in a message.
-func canonicalRequest(r *http.Request, body []byte, c *credential, uri string, redact bool) string {
+func canonicalRequest(r *http.Request, c *credential, uri string, redact bool) string {
 	var b strings.Builder
 	// The method, URI, query, a line per signed header, the signed-header
 	// list and a hash: sized so that a usual request is built in one
@@ -497,7 +531,7 @@ func canonicalRequest(r *http.Request, body []byte, c *credential, uri string, r
 	b.WriteByte('\n')
 	b.WriteString(c.signedRaw)
 	b.WriteByte('\n')
-	b.WriteString(payloadHash(r, body, c.presigned))
+	b.WriteString(c.payload)
 	return b.String()
 }
 

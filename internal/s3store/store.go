@@ -1,0 +1,707 @@
+// Package s3store keeps S3 buckets and objects on disk for cfinv serve: the
+// store behind its S3 API and the origin its edge reads a bucket from.
+//
+// Layout under the store's directory, one directory per bucket:
+//
+//	BUCKET/bucket.json        the bucket (its creation time)
+//	BUCKET/objects/ID         an object's bytes, in a file named by a unique ID
+//	BUCKET/meta/NAME.json     an object's metadata (key, size, ETag, headers,
+//	                          the ID of its bytes); NAME is the key escaped
+//	BUCKET/uploads/UPLOADID/  a multipart upload in progress
+//
+// A PUT writes the bytes to a new file and fsyncs it, then writes the
+// metadata to a temporary file, fsyncs it, renames it over NAME.json and
+// fsyncs the directory before it is acknowledged. The metadata rename is the
+// commit point: a reader sees the old object or the new one, never a part of
+// either, and an acknowledged object survives a crash. Files a crash left
+// behind (temporaries, bytes no metadata names) are removed by Open.
+package s3store
+
+import (
+	"crypto/md5"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Errors the store returns; the S3 API maps them to S3's error codes.
+var (
+	ErrNoSuchBucket       = errors.New("no such bucket")
+	ErrNoSuchKey          = errors.New("no such key")
+	ErrBucketExists       = errors.New("bucket already exists")
+	ErrBucketNotEmpty     = errors.New("bucket not empty")
+	ErrInvalidBucketName  = errors.New("invalid bucket name")
+	ErrNoSuchUpload       = errors.New("no such upload")
+	ErrInvalidPart        = errors.New("invalid part")
+	ErrInvalidPartOrder   = errors.New("invalid part order")
+	ErrEntityTooSmall     = errors.New("entity too small")
+	ErrReadOnly           = errors.New("bucket is read-only")
+	ErrKeyTooLong         = errors.New("key too long")
+	ErrInvalidObjectState = errors.New("invalid object state")
+)
+
+// MaxKeyLength is S3's limit on a key's length in bytes.
+const MaxKeyLength = 1024
+
+// Object is an object's metadata.
+type Object struct {
+	Key          string    `json:"key"`
+	Size         int64     `json:"size"`
+	ETag         string    `json:"etag"` // quoted, as in the ETag header
+	LastModified time.Time `json:"lastModified"`
+	// Headers holds the object's stored HTTP headers by canonical name:
+	// Content-Type, Cache-Control, Content-Encoding, Content-Disposition,
+	// Content-Language, Expires.
+	Headers map[string]string `json:"headers,omitempty"`
+	// Meta holds user metadata (x-amz-meta-NAME) by lower-case NAME.
+	Meta map[string]string `json:"meta,omitempty"`
+	// Checksums holds additional checksums by algorithm (CRC32, CRC32C,
+	// CRC64NVME, SHA1, SHA256), base64 as S3 returns them.
+	Checksums map[string]string `json:"checksums,omitempty"`
+	// Data names the file under objects/ holding the bytes; empty for an
+	// object of a read-only directory bucket.
+	Data string `json:"data,omitempty"`
+	// path is where the bytes are, for directory buckets.
+	path string
+}
+
+// StoredHeaders are the HTTP headers PutObject keeps and GetObject returns.
+var StoredHeaders = []string{"Content-Type", "Cache-Control", "Content-Encoding", "Content-Disposition", "Content-Language", "Expires"}
+
+// Bucket describes a bucket.
+type Bucket struct {
+	Name     string    `json:"name"`
+	Created  time.Time `json:"created"`
+	ReadOnly bool      `json:"-"`
+}
+
+// Store is a set of buckets on disk. It is safe for concurrent use.
+type Store struct {
+	dir string
+	now func() time.Time
+
+	mu      sync.RWMutex
+	buckets map[string]*bucket
+}
+
+type bucket struct {
+	Bucket
+	dir string // the bucket's directory; for a read-only bucket, the served one
+
+	mu      sync.RWMutex
+	objects map[string]*Object
+	sorted  []string // keys in order; nil when stale
+	uploads map[string]*upload
+
+	// locks serialise commits of the same key, so the index and the
+	// metadata on disk agree on which of two racing PUTs won.
+	locks [64]sync.Mutex
+
+	// objSync and metaSync fsync objects/ and meta/ for many PUTs at once.
+	objSync, metaSync *dirSync
+}
+
+// newBucket returns the bucket in directory dir.
+func newBucket(b Bucket, dir string) *bucket {
+	return &bucket{Bucket: b, dir: dir, objects: map[string]*Object{}, uploads: map[string]*upload{},
+		objSync: newDirSync(filepath.Join(dir, "objects")), metaSync: newDirSync(filepath.Join(dir, "meta"))}
+}
+
+// Open opens (creating it if needed) the store in dir, loading every
+// bucket's index and removing what an interrupted write left behind.
+func Open(dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create s3 directory: %w", err)
+	}
+	s := &Store{dir: dir, now: time.Now, buckets: map[string]*bucket{}}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("read s3 directory: %w", err)
+	}
+	for _, e := range entries {
+		if !e.IsDir() || ValidBucketName(e.Name()) != nil {
+			continue
+		}
+		b, err := loadBucket(filepath.Join(dir, e.Name()), e.Name())
+		if err != nil {
+			return nil, err
+		}
+		if b != nil {
+			s.buckets[b.Name] = b
+		}
+	}
+	return s, nil
+}
+
+// SetClock replaces the store's clock (for tests).
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
+
+func loadBucket(dir, name string) (*bucket, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, "bucket.json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil // a directory that never became a bucket
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read bucket %s: %w", name, err)
+	}
+	b := newBucket(Bucket{}, dir)
+	if err := json.Unmarshal(raw, &b.Bucket); err != nil {
+		return nil, fmt.Errorf("read bucket %s: %w", name, err)
+	}
+	b.Name = name
+	metas, err := os.ReadDir(filepath.Join(dir, "meta"))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read bucket %s: %w", name, err)
+	}
+	used := map[string]bool{}
+	for _, m := range metas {
+		p := filepath.Join(dir, "meta", m.Name())
+		if strings.HasPrefix(m.Name(), ".tmp-") {
+			os.Remove(p)
+			continue
+		}
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("read object metadata %s: %w", p, err)
+		}
+		o := &Object{}
+		if err := json.Unmarshal(raw, o); err != nil {
+			return nil, fmt.Errorf("read object metadata %s: %w", p, err)
+		}
+		b.objects[o.Key] = o
+		used[o.Data] = true
+	}
+	datas, err := os.ReadDir(filepath.Join(dir, "objects"))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read bucket %s: %w", name, err)
+	}
+	for _, d := range datas {
+		if !used[d.Name()] {
+			os.Remove(filepath.Join(dir, "objects", d.Name()))
+		}
+	}
+	if err := b.loadUploads(); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+var bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+
+// ValidBucketName reports whether name follows S3's bucket naming rules
+// (3-63 characters: lower-case letters, digits, '.', '-'; starting and
+// ending with a letter or digit; no "..").
+func ValidBucketName(name string) error {
+	if !bucketName.MatchString(name) || strings.Contains(name, "..") {
+		return fmt.Errorf("%w %q: want 3-63 characters of a-z, 0-9, '.' and '-', starting and ending with a letter or digit", ErrInvalidBucketName, name)
+	}
+	return nil
+}
+
+// AddDirectory serves dir, read-only, as bucket name: its files are the
+// objects, keyed by their slash-separated paths.
+func (s *Store) AddDirectory(name, dir string) error {
+	if err := ValidBucketName(name); err != nil {
+		return err
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("add bucket %s: %w", name, err)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("add bucket %s: %s is not a directory", name, dir)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.buckets[name]; ok {
+		return fmt.Errorf("add bucket %s: %w", name, ErrBucketExists)
+	}
+	s.buckets[name] = &bucket{Bucket: Bucket{Name: name, Created: st.ModTime().UTC(), ReadOnly: true}, dir: dir}
+	return nil
+}
+
+func (s *Store) bucket(name string) (*bucket, error) {
+	s.mu.RLock()
+	b := s.buckets[name]
+	s.mu.RUnlock()
+	if b == nil {
+		return nil, ErrNoSuchBucket
+	}
+	return b, nil
+}
+
+// CreateBucket creates a bucket. It returns ErrBucketExists if there is
+// one by that name.
+func (s *Store) CreateBucket(name string) error {
+	if err := ValidBucketName(name); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.buckets[name]; ok {
+		return ErrBucketExists
+	}
+	dir := filepath.Join(s.dir, name)
+	b := newBucket(Bucket{Name: name, Created: s.now().UTC().Truncate(time.Millisecond)}, dir)
+	for _, d := range []string{"objects", "meta", "uploads"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	raw, _ := json.Marshal(b.Bucket)
+	if err := writeFileAtomic(dir, "bucket.json", raw); err != nil {
+		return fmt.Errorf("create bucket %s: %w", name, err)
+	}
+	if err := syncDir(s.dir); err != nil {
+		return fmt.Errorf("create bucket %s: %w", name, err)
+	}
+	s.buckets[name] = b
+	return nil
+}
+
+// DeleteBucket deletes an empty bucket.
+func (s *Store) DeleteBucket(name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := s.buckets[name]
+	if b == nil {
+		return ErrNoSuchBucket
+	}
+	if b.ReadOnly {
+		return ErrReadOnly
+	}
+	b.mu.RLock()
+	n := len(b.objects)
+	b.mu.RUnlock()
+	if n > 0 {
+		return ErrBucketNotEmpty
+	}
+	// bucket.json goes first: without it the directory is not a bucket.
+	if err := os.Remove(filepath.Join(b.dir, "bucket.json")); err != nil {
+		return fmt.Errorf("delete bucket %s: %w", name, err)
+	}
+	if err := os.RemoveAll(b.dir); err != nil {
+		return fmt.Errorf("delete bucket %s: %w", name, err)
+	}
+	delete(s.buckets, name)
+	return syncDir(s.dir)
+}
+
+// HeadBucket returns the bucket called name.
+func (s *Store) HeadBucket(name string) (Bucket, error) {
+	b, err := s.bucket(name)
+	if err != nil {
+		return Bucket{}, err
+	}
+	return b.Bucket, nil
+}
+
+// Buckets lists the buckets by name.
+func (s *Store) Buckets() []Bucket {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]Bucket, 0, len(s.buckets))
+	for _, b := range s.buckets {
+		out = append(out, b.Bucket)
+	}
+	slices.SortFunc(out, func(a, b Bucket) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// metaName is the file name of key's metadata: the key with every byte but
+// A-Z a-z 0-9 - _ . escaped as %XX (and a leading '.'), or, for a key too
+// long for a file name, "~" and its SHA-256.
+func metaName(key string) string {
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' && i > 0 {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hexDigits[c>>4])
+		b.WriteByte(hexDigits[c&15])
+	}
+	if b.Len() > 200 {
+		return "~" + hex.EncodeToString(sha256Sum([]byte(key))) + ".json"
+	}
+	return b.String() + ".json"
+}
+
+func newID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// PutInput is what PutObject stores besides the bytes.
+type PutInput struct {
+	Headers   map[string]string
+	Meta      map[string]string
+	Checksums map[string]string
+	// Verify, when not nil, is called once the body has been read to its
+	// end and before anything is committed; an error aborts the PUT, and
+	// checksums it returns are stored (replacing Checksums). The S3 API
+	// checks Content-MD5, X-Amz-Content-Sha256, checksums and chunk
+	// signatures here.
+	Verify func(md5sum []byte) (checksums map[string]string, err error)
+	// ETag, when set, replaces the MD5 of the bytes (multipart objects).
+	ETag string
+}
+
+// PutObject stores the bytes read from body as key in bucket, durably,
+// and returns the object's metadata.
+func (s *Store) PutObject(bucketName, key string, body io.Reader, in PutInput) (*Object, error) {
+	b, err := s.bucket(bucketName)
+	if err != nil {
+		return nil, err
+	}
+	if b.ReadOnly {
+		return nil, ErrReadOnly
+	}
+	if len(key) > MaxKeyLength {
+		return nil, ErrKeyTooLong
+	}
+	id := newID()
+	h := md5.New()
+	size, err := writeData(filepath.Join(b.dir, "objects", id), io.TeeReader(body, h))
+	if err != nil {
+		return nil, fmt.Errorf("put %s/%s: %w", bucketName, key, err)
+	}
+	sum := h.Sum(nil)
+	if in.Verify != nil {
+		sums, err := in.Verify(sum)
+		if err != nil {
+			os.Remove(filepath.Join(b.dir, "objects", id))
+			return nil, err
+		}
+		if sums != nil {
+			in.Checksums = sums
+		}
+	}
+	o := &Object{Key: key, Size: size, ETag: `"` + hex.EncodeToString(sum) + `"`, LastModified: s.now().UTC().Truncate(time.Second),
+		Headers: in.Headers, Meta: in.Meta, Checksums: in.Checksums, Data: id}
+	if in.ETag != "" {
+		o.ETag = in.ETag
+	}
+	if err := b.commit(o); err != nil {
+		os.Remove(filepath.Join(b.dir, "objects", id))
+		return nil, fmt.Errorf("put %s/%s: %w", bucketName, key, err)
+	}
+	return o, nil
+}
+
+// writeData writes r to a new file at path and fsyncs it.
+func writeData(path string, r io.Reader) (int64, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return 0, err
+	}
+	n, err := io.Copy(f, r)
+	if err == nil {
+		err = fdatasync(f)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return n, err
+	}
+	return n, nil
+}
+
+// commit makes o the object at o.Key: its metadata replaces the old one on
+// disk, durably, then in the index; the old bytes are removed.
+func (b *bucket) commit(o *Object) error {
+	raw, err := json.MarshalIndent(o, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := b.objSync.sync(); err != nil {
+		return err
+	}
+	lock := &b.locks[lockIndex(o.Key)]
+	lock.Lock()
+	if err := writeFileNoDirSync(filepath.Join(b.dir, "meta"), metaName(o.Key), raw); err != nil {
+		lock.Unlock()
+		return err
+	}
+	b.mu.Lock()
+	old := b.objects[o.Key]
+	b.objects[o.Key] = o
+	if old == nil {
+		b.sorted = nil
+	}
+	b.mu.Unlock()
+	lock.Unlock()
+	// The rename is made durable before the PUT is acknowledged; readers
+	// may see the object a moment earlier, as they may in S3.
+	if err := b.metaSync.sync(); err != nil {
+		return err
+	}
+	if old != nil && old.Data != "" && old.Data != o.Data {
+		os.Remove(filepath.Join(b.dir, "objects", old.Data))
+	}
+	return nil
+}
+
+func lockIndex(key string) int {
+	h := uint32(2166136261)
+	for i := 0; i < len(key); i++ {
+		h = (h ^ uint32(key[i])) * 16777619
+	}
+	return int(h % 64)
+}
+
+// writeFileAtomic writes data to dir/name through a temporary file, fsynced
+// and renamed into place, and fsyncs dir.
+func writeFileAtomic(dir, name string, data []byte) error {
+	if err := writeFileNoDirSync(dir, name, data); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
+// writeFileNoDirSync is writeFileAtomic but for the directory's fsync,
+// which the caller does (for several writers at once).
+func writeFileNoDirSync(dir, name string, data []byte) error {
+	tmp := filepath.Join(dir, ".tmp-"+newID())
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = fdatasync(f)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, filepath.Join(dir, name))
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// HeadObject returns key's metadata.
+func (s *Store) HeadObject(bucketName, key string) (*Object, error) {
+	b, err := s.bucket(bucketName)
+	if err != nil {
+		return nil, err
+	}
+	if b.ReadOnly {
+		return b.dirObject(key)
+	}
+	b.mu.RLock()
+	o := b.objects[key]
+	b.mu.RUnlock()
+	if o == nil {
+		return nil, ErrNoSuchKey
+	}
+	return o, nil
+}
+
+// GetObject returns key's metadata and its bytes, open for reading; the
+// caller closes the file. The file is the object as committed: a PUT that
+// replaces it meanwhile does not change what it reads.
+func (s *Store) GetObject(bucketName, key string) (*Object, *os.File, error) {
+	b, err := s.bucket(bucketName)
+	if err != nil {
+		return nil, nil, err
+	}
+	for {
+		o, err := s.HeadObject(bucketName, key)
+		if err != nil {
+			return nil, nil, err
+		}
+		p := o.path
+		if p == "" {
+			p = filepath.Join(b.dir, "objects", o.Data)
+		}
+		f, err := os.Open(p)
+		if errors.Is(err, fs.ErrNotExist) && !b.ReadOnly {
+			continue // replaced between the lookup and the open: look again
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("get %s/%s: %w", bucketName, key, err)
+		}
+		return o, f, nil
+	}
+}
+
+// DeleteObject removes key; deleting a key that is not there succeeds, as
+// in S3.
+func (s *Store) DeleteObject(bucketName, key string) error {
+	b, err := s.bucket(bucketName)
+	if err != nil {
+		return err
+	}
+	if b.ReadOnly {
+		return ErrReadOnly
+	}
+	lock := &b.locks[lockIndex(key)]
+	lock.Lock()
+	b.mu.RLock()
+	o := b.objects[key]
+	b.mu.RUnlock()
+	if o == nil {
+		lock.Unlock()
+		return nil
+	}
+	metaDir := filepath.Join(b.dir, "meta")
+	if err := os.Remove(filepath.Join(metaDir, metaName(key))); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		lock.Unlock()
+		return fmt.Errorf("delete %s/%s: %w", bucketName, key, err)
+	}
+	b.mu.Lock()
+	delete(b.objects, key)
+	b.sorted = nil
+	b.mu.Unlock()
+	lock.Unlock()
+	if err := syncDir(metaDir); err != nil {
+		return fmt.Errorf("delete %s/%s: %w", bucketName, key, err)
+	}
+	os.Remove(filepath.Join(b.dir, "objects", o.Data))
+	return nil
+}
+
+// CopyObject copies src to dst. With in.Headers nil the source's headers
+// and metadata are kept (S3's metadata directive COPY); otherwise in's
+// replace them (REPLACE).
+func (s *Store) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, in *PutInput) (*Object, error) {
+	src, f, err := s.GetObject(srcBucket, srcKey)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	put := PutInput{Headers: src.Headers, Meta: src.Meta, Checksums: src.Checksums, ETag: src.ETag}
+	if in != nil {
+		put.Headers, put.Meta = in.Headers, in.Meta
+	}
+	return s.PutObject(dstBucket, dstKey, f, put)
+}
+
+// keys returns the bucket's keys in order.
+func (b *bucket) keys() ([]string, map[string]*Object) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.sorted == nil {
+		b.sorted = make([]string, 0, len(b.objects))
+		for k := range b.objects {
+			b.sorted = append(b.sorted, k)
+		}
+		slices.Sort(b.sorted)
+	}
+	return b.sorted, b.objects
+}
+
+// ListInput selects the keys List returns.
+type ListInput struct {
+	Prefix    string
+	Delimiter string
+	After     string // keys and prefixes after this one (marker, start-after, continuation)
+	MaxKeys   int
+}
+
+// ListResult is a page of a listing.
+type ListResult struct {
+	Objects        []*Object
+	CommonPrefixes []string
+	Truncated      bool
+	// Next is the last key or common prefix of the page, where the next
+	// page starts after.
+	Next string
+}
+
+// List lists a bucket's keys in order, as ListObjects does.
+func (s *Store) List(bucketName string, in ListInput) (ListResult, error) {
+	b, err := s.bucket(bucketName)
+	if err != nil {
+		return ListResult{}, err
+	}
+	var keys []string
+	var objects map[string]*Object
+	if b.ReadOnly {
+		objects, err = b.dirObjects()
+		if err != nil {
+			return ListResult{}, err
+		}
+		for k := range objects {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+	} else {
+		// The sorted slice is replaced, never changed, once built; the map
+		// is read under the lock below.
+		keys, objects = b.keys()
+	}
+	var out ListResult
+	i, _ := slices.BinarySearch(keys, max(in.After, in.Prefix))
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	for ; i < len(keys); i++ {
+		k := keys[i]
+		if k <= in.After {
+			continue
+		}
+		if !strings.HasPrefix(k, in.Prefix) {
+			break
+		}
+		var prefix string
+		if in.Delimiter != "" {
+			if j := strings.Index(k[len(in.Prefix):], in.Delimiter); j >= 0 {
+				prefix = k[:len(in.Prefix)+j+len(in.Delimiter)]
+			}
+		}
+		if prefix != "" && prefix <= in.After {
+			// The page before ended with this prefix: skip its keys.
+			j, _ := slices.BinarySearch(keys, prefix+"\xff")
+			i = j - 1
+			continue
+		}
+		if len(out.Objects)+len(out.CommonPrefixes) >= in.MaxKeys {
+			out.Truncated = true
+			break
+		}
+		if prefix != "" {
+			out.CommonPrefixes = append(out.CommonPrefixes, prefix)
+			out.Next = prefix
+			// Skip every key under the prefix.
+			j, _ := slices.BinarySearch(keys, prefix+"\xff")
+			i = j - 1
+			continue
+		}
+		o := objects[k]
+		if o == nil {
+			continue // deleted since the keys were sorted
+		}
+		out.Objects = append(out.Objects, o)
+		out.Next = k
+	}
+	return out, nil
+}
+
+func sha256Sum(b []byte) []byte {
+	h := newSHA256()
+	h.Write(b)
+	return h.Sum(nil)
+}

@@ -1,0 +1,78 @@
+"""Drive the S3 API of `cfinv serve` with boto3, for test/interop.
+
+Run by the Go test with INTEROP_ENDPOINT, AWS_ACCESS_KEY_ID and
+AWS_SECRET_ACCESS_KEY set. Prints "ok", or exits 1 with the reason on
+stderr at the first wrong answer.
+"""
+
+import hashlib
+import io
+import os
+import sys
+
+import boto3
+from botocore.exceptions import ClientError
+
+s3 = boto3.client(
+    "s3",
+    endpoint_url=os.environ["INTEROP_ENDPOINT"],
+    region_name="us-east-1",
+    aws_access_key_id=os.environ["AWS_ACCESS_KEY_ID"],
+    aws_secret_access_key=os.environ["AWS_SECRET_ACCESS_KEY"],
+)
+
+
+def check(cond, what):
+    if not cond:
+        print("boto3_s3: " + what, file=sys.stderr)
+        sys.exit(1)
+
+
+def code_of(fn):
+    try:
+        fn()
+    except ClientError as e:
+        return e.response["Error"]["Code"]
+    return None
+
+
+s3.create_bucket(Bucket="boto")
+check(code_of(lambda: s3.create_bucket(Bucket="boto")) == "BucketAlreadyOwnedByYou", "second create_bucket")
+check(code_of(lambda: s3.head_object(Bucket="nope-bucket", Key="k")) in ("404", "NoSuchBucket"), "head_object in a missing bucket")
+
+body = b"x" * 70000
+put = s3.put_object(Bucket="boto", Key="a/b.txt", Body=body, ContentType="text/plain",
+                    CacheControl="max-age=7", ContentEncoding="identity", Metadata={"k": "v"},
+                    ChecksumAlgorithm="SHA256")
+check(put["ETag"] == '"%s"' % hashlib.md5(body).hexdigest(), "put_object ETag " + put["ETag"])
+check("ChecksumSHA256" in put, "put_object returned no ChecksumSHA256")
+got = s3.get_object(Bucket="boto", Key="a/b.txt", ChecksumMode="ENABLED")
+check(got["Body"].read() == body, "get_object body")
+check(got["CacheControl"] == "max-age=7" and got["ContentType"] == "text/plain", "stored headers %r" % got["ResponseMetadata"]["HTTPHeaders"])
+check(got["Metadata"] == {"k": "v"}, "metadata %r" % got["Metadata"])
+
+rng = s3.get_object(Bucket="boto", Key="a/b.txt", Range="bytes=-10")
+check(rng["Body"].read() == b"x" * 10 and rng["ContentRange"] == "bytes 69990-69999/70000", "suffix range")
+check(code_of(lambda: s3.get_object(Bucket="boto", Key="a/b.txt", Range="bytes=80000-")) == "InvalidRange", "unsatisfiable range")
+check(code_of(lambda: s3.get_object(Bucket="boto", Key="a/b.txt", IfMatch='"0"')) == "PreconditionFailed", "If-Match")
+check(code_of(lambda: s3.get_object(Bucket="boto", Key="missing")) == "NoSuchKey", "NoSuchKey")
+
+# upload_fileobj: multipart above the 8 MiB threshold.
+big = os.urandom(9 * 1024 * 1024)
+s3.upload_fileobj(io.BytesIO(big), "boto", "big.bin")
+head = s3.head_object(Bucket="boto", Key="big.bin")
+check(head["ContentLength"] == len(big) and head["ETag"].endswith('-2"'), "multipart head %r" % head["ETag"])
+out = io.BytesIO()
+s3.download_fileobj("boto", "big.bin", out)
+check(out.getvalue() == big, "multipart round trip")
+
+pages = s3.get_paginator("list_objects_v2").paginate(Bucket="boto", PaginationConfig={"PageSize": 1})
+keys = [o["Key"] for p in pages for o in p.get("Contents", [])]
+check(keys == ["a/b.txt", "big.bin"], "paginated keys %r" % keys)
+v1 = s3.list_objects(Bucket="boto", Delimiter="/")
+check([p["Prefix"] for p in v1.get("CommonPrefixes", [])] == ["a/"], "v1 delimiter")
+
+res = s3.delete_objects(Bucket="boto", Delete={"Objects": [{"Key": "a/b.txt"}, {"Key": "big.bin"}]})
+check(len(res.get("Deleted", [])) == 2, "delete_objects %r" % res)
+s3.delete_bucket(Bucket="boto")
+print("ok")
