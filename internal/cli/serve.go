@@ -70,7 +70,6 @@ type serveOptions struct {
 
 	edgeBytes int64
 	s3        map[string]string
-	s3AddrSet bool // --s3-addr given (else a taken default port only warns)
 	// readTimeout bounds reading one whole request, body included (0:
 	// defaultReadTimeout); tests shorten it.
 	readTimeout time.Duration
@@ -161,7 +160,6 @@ when it does. SIGINT or SIGTERM shuts it down gracefully.`,
 					return err
 				}
 			}
-			opts.s3AddrSet = cmd.Flags().Changed("s3-addr")
 			if opts.s3, err = parseS3Origins(opts.S3Origins); err != nil {
 				return err
 			}

@@ -48,14 +48,10 @@ func openS3(opts *serveOptions, keys map[string]string, now func() time.Time, lo
 	}
 	s.ln = opts.S3Listener
 	if s.ln == nil {
+		// A taken port is an error, the default's too: running on without
+		// the S3 API would send a user's `aws s3` commands to whatever
+		// holds the port (most often another cfinv serve and its buckets).
 		if s.ln, err = net.Listen("tcp", opts.S3Addr); err != nil {
-			if !opts.s3AddrSet {
-				// The default port is taken (most often by another cfinv
-				// serve): run without the S3 API rather than not at all,
-				// and say so.
-				fmt.Fprintf(opts.IO.ErrOut, "Warning: no S3 API: listen on --s3-addr %s: %v; pass --s3-addr HOST:PORT (127.0.0.1:0 picks a free port) to run one\n", opts.S3Addr, err)
-				return s, nil
-			}
 			return nil, listenError("--s3-addr", opts.S3Addr, err)
 		}
 	}

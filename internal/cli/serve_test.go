@@ -75,7 +75,7 @@ func TestServeFlags(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.want, *got, cmp.FilterPath(func(p cmp.Path) bool {
 				switch p.String() {
-				case "IO", "Getenv", "Now", "Faults", "edgeBytes", "s3", "readTimeout", "s3AddrSet":
+				case "IO", "Getenv", "Now", "Faults", "edgeBytes", "s3", "readTimeout":
 					return true
 				}
 				return false

@@ -183,7 +183,7 @@ func StartServe(t testing.TB, bin, dataDir string, env []string, args ...string)
 // process.
 func Start(bin, dataDir string, env []string, args ...string) (*Server, error) {
 	// The edge is off unless args turn it on: these runs test the API.
-	cmd := exec.Command(bin, append([]string{"serve", "--data-dir", dataDir, "--edge-addr", ""}, args...)...)
+	cmd := exec.Command(bin, append([]string{"serve", "--data-dir", dataDir, "--edge-addr", "", "--s3-addr", ""}, args...)...)
 	cmd.Env = env
 	pr, pw := io.Pipe()
 	cmd.Stderr = pw

@@ -122,7 +122,7 @@ func (s *server) edgeURL(t *testing.T) string {
 func startServe(t *testing.T, completionDelay string, extra ...string) *server {
 	t.Helper()
 	bin := cfinvBinary(t)
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--completion-delay", completionDelay, "--edge-addr", "127.0.0.1:0"}, extra...)
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--completion-delay", completionDelay, "--edge-addr", "127.0.0.1:0", "--s3-addr", ""}, extra...)
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = append(cleanEnv(), "AWS_ACCESS_KEY_ID="+testKeyID, "AWS_SECRET_ACCESS_KEY="+testSecret)
