@@ -1,6 +1,10 @@
 package s3store
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/cfinv/cfinv/internal/fsync"
+)
 
 // dirSync shares directory fsyncs between concurrent writers (group
 // commit): a writer that has renamed its file into the directory waits
@@ -9,7 +13,7 @@ import "sync"
 // directory is fsynced a few times per batch instead of once per PUT.
 type dirSync struct {
 	dir    string
-	syncFn func(string) error // syncDir; tests count calls
+	syncFn func(string) error // fsync.Dir; tests count calls
 
 	mu      sync.Mutex
 	cond    *sync.Cond
@@ -20,7 +24,7 @@ type dirSync struct {
 }
 
 func newDirSync(dir string) *dirSync {
-	d := &dirSync{dir: dir, syncFn: syncDir}
+	d := &dirSync{dir: dir, syncFn: fsync.Dir}
 	d.cond = sync.NewCond(&d.mu)
 	return d
 }

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cfinv/cfinv/internal/fsync"
 )
 
 // MinPartSize is S3's smallest size for a part other than the last.
@@ -119,7 +121,7 @@ func (s *Store) CreateUpload(bucketName, key string, headers, meta map[string]st
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("create upload: %w", err)
 	}
-	if err := syncDir(filepath.Dir(dir)); err != nil {
+	if err := fsync.Dir(filepath.Dir(dir)); err != nil {
 		return nil, fmt.Errorf("create upload: %w", err)
 	}
 	b.mu.Lock()
@@ -166,7 +168,7 @@ func (s *Store) UploadPart(bucketName, key, id string, n int, body io.Reader, ve
 	}
 	p := &Part{Number: n, ETag: `"` + hex.EncodeToString(sum) + `"`, Size: size, LastModified: s.now().UTC().Truncate(time.Second), Data: data}
 	raw, _ := json.Marshal(p)
-	if err := syncDir(dir); err != nil {
+	if err := fsync.Dir(dir); err != nil {
 		return nil, fmt.Errorf("upload part %d: %w", n, err)
 	}
 	b.mu.Lock()
@@ -251,7 +253,7 @@ func (s *Store) AbortUpload(bucketName, key, id string) error {
 		return fmt.Errorf("abort upload: %w", err)
 	}
 	os.RemoveAll(dir)
-	return syncDir(filepath.Dir(dir))
+	return fsync.Dir(filepath.Dir(dir))
 }
 
 // CompletedPart names a part in a CompleteMultipartUpload request.

@@ -34,6 +34,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cfinv/cfinv/internal/fsync"
 )
 
 // Errors the store returns; the S3 API maps them to S3's error codes.
@@ -264,7 +266,7 @@ func (s *Store) CreateBucket(name string) error {
 	if err := writeFileAtomic(dir, "bucket.json", raw); err != nil {
 		return fmt.Errorf("create bucket %s: %w", name, err)
 	}
-	if err := syncDir(s.dir); err != nil {
+	if err := fsync.Dir(s.dir); err != nil {
 		return fmt.Errorf("create bucket %s: %w", name, err)
 	}
 	s.buckets[name] = b
@@ -296,7 +298,7 @@ func (s *Store) DeleteBucket(name string) error {
 		return fmt.Errorf("delete bucket %s: %w", name, err)
 	}
 	delete(s.buckets, name)
-	return syncDir(s.dir)
+	return fsync.Dir(s.dir)
 }
 
 // HeadBucket returns the bucket called name.
@@ -413,7 +415,7 @@ func writeData(path string, r io.Reader) (int64, error) {
 	}
 	n, err := io.Copy(f, r)
 	if err == nil {
-		err = fdatasync(f)
+		err = fsync.Data(f)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -474,7 +476,7 @@ func writeFileAtomic(dir, name string, data []byte) error {
 	if err := writeFileNoDirSync(dir, name, data); err != nil {
 		return err
 	}
-	return syncDir(dir)
+	return fsync.Dir(dir)
 }
 
 // writeFileNoDirSync is writeFileAtomic but for the directory's fsync,
@@ -487,7 +489,7 @@ func writeFileNoDirSync(dir, name string, data []byte) error {
 	}
 	_, err = f.Write(data)
 	if err == nil {
-		err = fdatasync(f)
+		err = fsync.Data(f)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -577,7 +579,7 @@ func (s *Store) DeleteObject(bucketName, key string) error {
 	b.sorted = nil
 	b.mu.Unlock()
 	lock.Unlock()
-	if err := syncDir(metaDir); err != nil {
+	if err := fsync.Dir(metaDir); err != nil {
 		return fmt.Errorf("delete %s/%s: %w", bucketName, key, err)
 	}
 	os.Remove(filepath.Join(b.dir, "objects", o.Data))

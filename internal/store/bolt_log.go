@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/cfinv/cfinv/internal/fsync"
 )
 
 // The create log (cfinv issue 16). A bbolt commit writes its pages, fsyncs,
@@ -129,11 +131,11 @@ func openLog(path string, applied uint64) (*createLog, []logRecord, error) {
 	}
 	// The file may have just been created: its directory entry must be
 	// durable before any record in it is acknowledged.
-	if err := syncDir(filepath.Dir(path)); err != nil {
+	if err := fsync.Dir(filepath.Dir(path)); err != nil {
 		f.Close()
 		return nil, nil, fmt.Errorf("create log %s: sync its directory: %w", path, err)
 	}
-	return &createLog{f: f, path: path, datasync: fdatasync}, recs, nil
+	return &createLog{f: f, path: path, datasync: fsync.Data}, recs, nil
 }
 
 // readCheckedLog reads f's records and refuses the log when damage hides

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/cfinv/cfinv/internal/fsync"
 )
 
 // abandon stops b as a kill -9 would: no checkpoint, the log left as it is.
@@ -610,7 +612,7 @@ func TestLogRecoversAfterFailedSync(t *testing.T) {
 			t.Errorf("create %s while fdatasync fails: %v, want errLogBroken wrapping EIO", id, err)
 		}
 	}
-	setSync(fdatasync)
+	setSync(fsync.Data)
 	createN(t, b, dist, 3, 5)
 	for _, id := range []string{"IX0", "IX1"} {
 		if _, err := b.GetInvalidation(t.Context(), dist, id); !errors.Is(err, ErrNoInvalidation) {
