@@ -387,3 +387,27 @@ func FuzzPrepareSet(f *testing.F) {
 		}
 	})
 }
+
+// ExamplePrepareSet: the same set of items, in any order, with duplicates,
+// covered paths or tags in another case, gives the same batches.
+func ExamplePrepareSet() {
+	for _, items := range [][]string{
+		{"/index.html", "/img/*", "#Blog"},
+		{"#BLOG", "/img/logo.png", "/img/*", "/index.html", "/index.html"},
+	} {
+		p, err := PrepareSet(items)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println(p.Batches)
+	}
+	// Output:
+	// [[#blog /img/* /index.html]]
+	// [[#blog /img/* /index.html]]
+}
+
+func ExampleCanonicalTag() {
+	fmt.Println(CanonicalTag("#Product:Electronics"), CanonicalTag("/About.html"))
+	// Output: #product:electronics /About.html
+}
