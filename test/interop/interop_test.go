@@ -103,7 +103,13 @@ type server struct {
 // line serve prints after the API's.
 func (s *server) edgeURL(t *testing.T) string {
 	t.Helper()
-	const marker = "edge cache on "
+	return s.printedURL(t, "edge cache on ")
+}
+
+// printedURL returns the URL serve printed after marker ("edge cache on ",
+// "S3 API on "), waiting up to 10 s for the line.
+func (s *server) printedURL(t *testing.T, marker string) string {
+	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		for _, line := range strings.Split(s.out.String(), "\n") {
 			if _, rest, ok := strings.Cut(line, marker); ok && strings.Contains(rest, " ") {

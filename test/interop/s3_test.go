@@ -8,24 +8,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // s3URL returns the base URL of the server's S3 API, read from the line
 // serve prints for it.
 func (s *server) s3URL(t *testing.T) string {
 	t.Helper()
-	const marker = "S3 API on "
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		for _, line := range strings.Split(s.out.String(), "\n") {
-			if _, rest, ok := strings.Cut(line, marker); ok && strings.Contains(rest, " ") {
-				u, _, _ := strings.Cut(rest, " ")
-				return u
-			}
-		}
-	}
-	t.Fatalf("cfinv serve printed no %q line:\n%s", marker, s.out.String())
-	return ""
+	return s.printedURL(t, "S3 API on ")
 }
 
 // TestAWSCLIS3 deploys a site with the AWS CLI's s3 and s3api commands:
