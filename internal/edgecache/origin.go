@@ -137,38 +137,56 @@ func (d dirOrigin) RoundTrip(req *http.Request) (*http.Response, error) {
 		f.Close()
 		return nil, fmt.Errorf("stat %s: %w", req.URL.Path, err)
 	}
+	etag := fmt.Sprintf(`"%x-%x"`, fi.ModTime().UnixNano(), fi.Size())
+	resp, code, pr := streamResponse(req, func(w http.ResponseWriter) {
+		defer f.Close()
+		w.Header().Set("ETag", etag)
+		http.ServeContent(w, req, fi.Name(), fi.ModTime(), f)
+	})
+	endBodyless(req, resp, code, pr)
+	return resp, nil
+}
+
+// streamResponse runs serve on its own goroutine, writing into a pipe, and
+// returns the response once serve has written its header, with the body
+// streaming from the pipe (pr): a fetch holds no more than the pipe's
+// current write, and closing the body or cancelling req stops serve.
+func streamResponse(req *http.Request, serve func(http.ResponseWriter)) (resp *http.Response, code int, pr *io.PipeReader) {
 	pr, pw := io.Pipe()
 	w := &pipeWriter{h: http.Header{}, pw: pw, ready: make(chan struct{})}
-	w.h.Set("ETag", fmt.Sprintf(`"%x-%x"`, fi.ModTime().UnixNano(), fi.Size()))
 	ctx := req.Context()
 	stop := context.AfterFunc(ctx, func() { pr.CloseWithError(ctx.Err()) })
 	go func() {
-		defer f.Close()
 		defer stop()
-		http.ServeContent(w, req, fi.Name(), fi.ModTime(), f)
-		w.WriteHeader(http.StatusOK) // no-op unless ServeContent wrote nothing
+		serve(w)
+		w.WriteHeader(http.StatusOK) // no-op unless serve wrote nothing
 		pw.Close()
 	}()
 	<-w.ready
-	resp := &http.Response{
-		Status: fmt.Sprintf("%d %s", w.code, http.StatusText(w.code)), StatusCode: w.code,
+	resp = &http.Response{
+		Status: strconv.Itoa(w.code) + " " + http.StatusText(w.code), StatusCode: w.code,
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: w.sent, Body: pr, ContentLength: -1, Request: req,
 	}
 	if n, err := strconv.ParseInt(w.sent.Get("Content-Length"), 10, 64); err == nil {
 		resp.ContentLength = n
 	}
-	if req.Method == http.MethodHead || w.code == http.StatusNotModified {
+	return resp, w.code, pr
+}
+
+// endBodyless closes the body of a streamed response to a HEAD request or
+// a 304, which have none.
+func endBodyless(req *http.Request, resp *http.Response, code int, pr *io.PipeReader) {
+	if req.Method == http.MethodHead || code == http.StatusNotModified {
 		pr.Close()
 		resp.Body = http.NoBody
-		if w.code == http.StatusNotModified {
+		if code == http.StatusNotModified {
 			resp.ContentLength = 0
 		}
 	}
-	return resp, nil
 }
 
-// pipeWriter is the http.ResponseWriter of a streamed dirOrigin response:
+// pipeWriter is the http.ResponseWriter of a streamed origin response:
 // the header is handed over (as sent) when it is written, the body goes
 // into the pipe.
 type pipeWriter struct {
