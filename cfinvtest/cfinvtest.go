@@ -43,7 +43,10 @@
 //	s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("site")})
 //	dist := srv.NewDistribution(t, "site.s3.amazonaws.com")
 //
-// What the emulator supports and where it differs from CloudFront is in
+// The server is the one `cfinv serve` runs, started by the same code with
+// the same limits; only the options differ (loopback ports chosen by the
+// system, one generated key pair, no log unless WithLogger). What the
+// emulator supports and where it differs from CloudFront is in
 // docs/emulator.md of github.com/cfinv/cfinv.
 package cfinvtest
 
@@ -166,10 +169,9 @@ func start(cfg config, dir string) (s *Server, err error) {
 		S3Origins:       cfg.s3,
 		OriginTransport: s.origins,
 		S3Addr:          "127.0.0.1:0",
-
-		RefreshEdgeAfterWrites: true,
-		BareServers:            true,
-		NoS3OriginBuckets:      true,
+		AccountID:       cfg.accountID,
+		StrictRegion:    cfg.strictRegion,
+		ReadTimeout:     cfg.readTimeout,
 	}
 	if cfg.clock != nil {
 		opts.Now = cfg.clock.Now

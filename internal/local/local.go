@@ -103,16 +103,6 @@ type Options struct {
 	// neither there is no S3 API (the edge still reads the buckets).
 	S3Addr     string
 	S3Listener net.Listener
-
-	// RefreshEdgeAfterWrites makes the edge list the distributions again
-	// after each API write, before the client sees the answer.
-	RefreshEdgeAfterWrites bool
-	// BareServers serves the API, the edge and the S3 API with only a
-	// 10-second header timeout (no read, idle or viewer limits).
-	BareServers bool
-	// NoS3OriginBuckets leaves the S3 origin directories out of the S3
-	// API's buckets.
-	NoS3OriginBuckets bool
 }
 
 // A ListenError is a failure to listen on one of the Options' addresses.
@@ -229,7 +219,9 @@ func (s *Server) start(opts Options) error {
 		StrictRegion:    opts.StrictRegion,
 	})
 	var handler http.Handler = api.Handler()
-	if edge != nil && opts.RefreshEdgeAfterWrites {
+	if edge != nil {
+		// A distribution is served as created or updated as soon as the
+		// API answers, on any clock.
 		handler = refreshAfterWrites(handler, edge)
 	}
 	if opts.Faults.Rate > 0 {
@@ -256,9 +248,6 @@ func (s *Server) start(opts Options) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          errLog,
 	}
-	if opts.BareServers {
-		apiSrv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog}
-	}
 	var edgeLn, s3Ln net.Listener
 	var edgeSrv server
 	if edge != nil {
@@ -266,9 +255,7 @@ func (s *Server) start(opts Options) error {
 			return err
 		}
 		s.EdgeURL, s.EdgeAddr = "http://"+edgeLn.Addr().String(), edgeLn.Addr()
-		if opts.BareServers {
-			edgeSrv = &http.Server{Handler: edge, ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog}
-		} else if opts.EdgeServer == EdgeFastHTTP {
+		if opts.EdgeServer == EdgeFastHTTP {
 			edgeSrv = edge.FastServer(logger)
 		} else {
 			edgeSrv = edge.Server(logger)
@@ -287,9 +274,6 @@ func (s *Server) start(opts Options) error {
 			ReadHeaderTimeout: 10 * time.Second,
 			IdleTimeout:       120 * time.Second,
 			ErrorLog:          errLog,
-		}
-		if opts.BareServers {
-			s3Srv.IdleTimeout = 0
 		}
 	}
 	s.serve(apiSrv, apiLn)
@@ -366,9 +350,6 @@ func (s *Server) openBuckets(opts Options) (*s3store.Store, error) {
 		return nil, err
 	}
 	for bucket, loc := range opts.S3Origins {
-		if opts.NoS3OriginBuckets {
-			break
-		}
 		if strings.HasPrefix(loc, "http://") || strings.HasPrefix(loc, "https://") {
 			continue
 		}
