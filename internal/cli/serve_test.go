@@ -406,19 +406,8 @@ func TestServeEdgeServesNewDistributionAtOnce(t *testing.T) {
 		Now: func() time.Time { return t0 }, s3: map[string]string{"bucket": site}, EdgeListener: mustListen(t), EdgeReady: edgeReady})
 	edgeURL := <-edgeReady
 	get := func(id string) (int, string) {
-		t.Helper()
-		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, edgeURL+"/index.html", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Host = id + ".localhost"
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		code, _, body := edgeGet(t, edgeURL, id+".localhost", "/index.html")
+		return code, body
 	}
 	// The edge lists the distributions (none yet) for this request.
 	if code, _ := get("E0NONE"); code == http.StatusOK {
@@ -428,4 +417,25 @@ func TestServeEdgeServesNewDistributionAtOnce(t *testing.T) {
 	if code, body := get(id); code != http.StatusOK || body != "hello" {
 		t.Errorf("GET through the edge right after CreateDistribution: %d %q, want 200 \"hello\"", code, body)
 	}
+}
+
+// edgeGet GETs path from the edge at edgeURL with Host host and returns
+// the status, the headers and the whole body.
+func edgeGet(t *testing.T, edgeURL, host, path string) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, edgeURL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = host
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header, string(b)
 }
