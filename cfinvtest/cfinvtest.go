@@ -43,7 +43,10 @@
 //	s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("site")})
 //	dist := srv.NewDistribution(t, "site.s3.amazonaws.com")
 //
-// What the emulator supports and where it differs from CloudFront is in
+// The server is the one `cfinv serve` runs, started by the same code with
+// the same limits; only the options differ (loopback ports chosen by the
+// system, one generated key pair, no log unless WithLogger). What the
+// emulator supports and where it differs from CloudFront is in
 // docs/emulator.md of github.com/cfinv/cfinv.
 package cfinvtest
 
@@ -51,11 +54,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
-	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -64,14 +64,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
-	"github.com/cfinv/cfinv/internal/edgecache"
-	"github.com/cfinv/cfinv/internal/edgestore"
-	"github.com/cfinv/cfinv/internal/emulator"
-	"github.com/cfinv/cfinv/internal/s3api"
-	"github.com/cfinv/cfinv/internal/s3store"
+	"github.com/cfinv/cfinv/internal/local"
 	"github.com/cfinv/cfinv/internal/sdkhttp"
-	"github.com/cfinv/cfinv/internal/sigv4"
-	"github.com/cfinv/cfinv/internal/store"
 )
 
 // Region is the region of the configuration AWSConfig returns: CloudFront
@@ -94,15 +88,7 @@ type Server struct {
 	AccessKeyID     string
 	SecretAccessKey string
 
-	st         store.Store
-	api        *http.Server
-	edgeSrv    *http.Server
-	s3Srv      *http.Server
-	apiLn      net.Listener
-	edgeLn     net.Listener
-	s3Ln       net.Listener
-	s3TempDir  string // the buckets of a WithMemoryStore server
-	serveDone  sync.WaitGroup
+	local      *local.Server
 	transport  *http.Transport // for the SDK clients AWSConfig builds and EdgeGet
 	origins    *http.Transport // the edge's requests to custom origins
 	removeDir  string          // a directory Start made and Close removes
@@ -163,9 +149,6 @@ func start(cfg config, dir string) (s *Server, err error) {
 	}()
 	if cfg.dataDir != "" {
 		dir = cfg.dataDir
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("start: create data directory: %w", err)
-		}
 	}
 	if dir == "" && !cfg.memory {
 		if dir, err = os.MkdirTemp("", "cfinvtest-"); err != nil {
@@ -173,123 +156,35 @@ func start(cfg config, dir string) (s *Server, err error) {
 		}
 		s.removeDir = dir
 	}
-
-	if cfg.memory {
-		s.AccessKeyID, s.SecretAccessKey, err = sigv4.NewKeyPair()
-		if err != nil {
-			return nil, fmt.Errorf("start: generate key pair: %w", err)
-		}
-		s.st = store.NewMem()
-	} else {
-		s.AccessKeyID, s.SecretAccessKey, _, err = sigv4.LoadOrCreateKeyFile(filepath.Join(dir, "credentials"))
-		if err != nil {
-			return nil, fmt.Errorf("start: generate key pair: %w", err)
-		}
-		if s.st, err = store.OpenBolt(filepath.Join(dir, "state.db")); err != nil {
-			return nil, fmt.Errorf("start: %w", err)
-		}
-	}
-
-	s3Dir := filepath.Join(dir, "s3")
-	if cfg.memory {
-		if s.s3TempDir, err = os.MkdirTemp("", "cfinvtest-s3-"); err != nil {
-			return nil, fmt.Errorf("start: create bucket directory: %w", err)
-		}
-		s3Dir = s.s3TempDir
-	}
-	buckets, err := s3store.Open(s3Dir)
-	if err != nil {
-		return nil, fmt.Errorf("start: %w", err)
-	}
-
-	now := time.Now
-	if cfg.clock != nil {
-		now = cfg.clock.Now
-	}
-	logger := cfg.logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	edge := &edgecache.Proxy{
-		Distributions: edgestore.Distributions(s.st),
-		S3Origins:     cfg.s3,
-		S3Buckets:     &s3api.Server{Store: buckets},
-		Transport:     s.origins,
-		Logger:        logger,
-		Now:           now,
-	}
-	id, secret := s.AccessKeyID, s.SecretAccessKey
-	api := emulator.New(emulator.Options{
-		Store:           s.st,
-		Now:             now,
-		CompletionDelay: cfg.delay,
+	opts := local.Options{
+		DataDir: dir,
+		Memory:  cfg.memory,
 		// Signatures are checked on the real clock, which the SDK signs
 		// with, whatever WithClock says.
-		Auth:   &sigv4.Verifier{Lookup: func(k string) (string, bool) { return secret, k == id }},
-		Purger: edge,
-		Logger: logger,
-	})
-
-	if s.apiLn, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
-		return nil, fmt.Errorf("start: listen for the API: %w", err)
+		SignatureNow:    time.Now,
+		CompletionDelay: cfg.delay,
+		Logger:          cfg.logger,
+		APIAddr:         "127.0.0.1:0",
+		EdgeAddr:        "127.0.0.1:0",
+		S3Origins:       cfg.s3,
+		OriginTransport: s.origins,
+		S3Addr:          "127.0.0.1:0",
+		AccountID:       cfg.accountID,
+		StrictRegion:    cfg.strictRegion,
+		ReadTimeout:     cfg.readTimeout,
 	}
-	if s.edgeLn, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
-		return nil, fmt.Errorf("start: listen for the edge: %w", err)
+	if cfg.clock != nil {
+		opts.Now = cfg.clock.Now
 	}
-	if s.s3Ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
-		return nil, fmt.Errorf("start: listen for the S3 API: %w", err)
+	if s.local, err = local.Start(opts); err != nil {
+		return nil, fmt.Errorf("start: %w", err)
 	}
-	s.URL = "http://" + s.apiLn.Addr().String()
-	s.EdgeURL = "http://" + s.edgeLn.Addr().String()
-	s.S3URL = "http://" + s.s3Ln.Addr().String()
-	errLog := slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
-	s.api = &http.Server{Handler: refreshAfterWrites(api.Handler(), edge), ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog}
-	s.edgeSrv = &http.Server{Handler: edge, ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog}
-	s.s3Srv = &http.Server{Handler: &s3api.Server{Store: buckets, Auth: &sigv4.Verifier{
-		Service: "s3",
-		Lookup:  func(k string) (string, bool) { return secret, k == id },
-	}}, ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog}
-	s.serveDone.Add(3)
-	go func() { defer s.serveDone.Done(); s.api.Serve(s.apiLn) }()
-	go func() { defer s.serveDone.Done(); s.edgeSrv.Serve(s.edgeLn) }()
-	go func() { defer s.serveDone.Done(); s.s3Srv.Serve(s.s3Ln) }()
+	s.URL, s.EdgeURL, s.S3URL = s.local.URL, s.local.EdgeURL, s.local.S3URL
+	for id, secret := range s.local.Keys {
+		s.AccessKeyID, s.SecretAccessKey = id, secret
+	}
 	return s, nil
 }
-
-// refreshAfterWrites makes the edge list the distributions again after
-// each API request that may change them, before the client sees the
-// answer, so a distribution is served as created or updated at once even
-// on a Clock that stands still.
-func refreshAfterWrites(h http.Handler, edge *edgecache.Proxy) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet || r.Method == http.MethodHead {
-			h.ServeHTTP(w, r)
-			return
-		}
-		h.ServeHTTP(&refreshWriter{ResponseWriter: w, refresh: edge.RefreshDistributions}, r)
-	})
-}
-
-// refreshWriter calls refresh once, before the first byte of the answer:
-// by then the handler has committed its write to the store.
-type refreshWriter struct {
-	http.ResponseWriter
-	refresh func()
-	done    bool
-}
-
-func (w *refreshWriter) fire() {
-	if !w.done {
-		w.done = true
-		w.refresh()
-	}
-}
-
-func (w *refreshWriter) WriteHeader(code int) { w.fire(); w.ResponseWriter.WriteHeader(code) }
-
-func (w *refreshWriter) Write(b []byte) (int, error) { w.fire(); return w.ResponseWriter.Write(b) }
-
-func (w *refreshWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // AWSConfig returns an AWS SDK configuration for the API: BaseEndpoint
 // URL, static credentials of the server's key pair, region us-east-1, and
@@ -322,14 +217,6 @@ func (s *Server) S3Config() aws.Config {
 // result.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		for _, hs := range []*http.Server{s.api, s.edgeSrv, s.s3Srv} {
-			if err := hs.Shutdown(ctx); err != nil {
-				hs.Close() // requests still running after 5 s are cut off
-			}
-		}
-		s.serveDone.Wait()
 		if err := s.release(); err != nil {
 			s.closeError = fmt.Errorf("close: %w", err)
 		}
@@ -340,23 +227,15 @@ func (s *Server) Close() error {
 // release frees what start acquired, for Close and for a failed start.
 func (s *Server) release() error {
 	var errs []error
-	for _, ln := range []net.Listener{s.apiLn, s.edgeLn, s.s3Ln} {
-		if ln != nil {
-			ln.Close()
+	if s.local != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := s.local.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	s.transport.CloseIdleConnections()
 	s.origins.CloseIdleConnections()
-	if s.st != nil {
-		if err := s.st.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("close store: %w", err))
-		}
-	}
-	if s.s3TempDir != "" {
-		if err := os.RemoveAll(s.s3TempDir); err != nil {
-			errs = append(errs, fmt.Errorf("remove bucket directory: %w", err))
-		}
-	}
 	if s.removeDir != "" {
 		if err := os.RemoveAll(s.removeDir); err != nil {
 			errs = append(errs, fmt.Errorf("remove data directory: %w", err))

@@ -23,6 +23,10 @@ type config struct {
 	memory  bool
 	dataDir string
 	logger  *slog.Logger
+
+	accountID    string
+	strictRegion bool
+	readTimeout  time.Duration // for tests (export_test.go); 0: serve's
 }
 
 func newConfig(opts []Option) config {
@@ -54,7 +58,8 @@ func WithClock(clk *Clock) Option {
 // whose DomainName is bucket.s3.amazonaws.com (or a regional or website
 // endpoint of bucket) gets the files under dir, as `cfinv serve
 // --s3-origin BUCKET=DIR` does. dir may also be an http:// or https:// URL
-// of a server standing in for the bucket. Repeat it for more buckets.
+// of a server standing in for the bucket. A directory is also a read-only
+// bucket of the S3 API. Repeat it for more buckets.
 func WithS3Origin(bucket, dir string) Option {
 	return func(c *config) {
 		if c.s3 == nil {
@@ -83,4 +88,17 @@ func WithDataDir(dir string) Option {
 // log to logger. Without it nothing is logged.
 func WithLogger(logger *slog.Logger) Option {
 	return func(c *config) { c.logger = logger }
+}
+
+// WithAccountID sets the account ID of the distributions' ARNs, as `cfinv
+// serve --account-id` does (default 123456789012).
+func WithAccountID(id string) Option {
+	return func(c *config) { c.accountID = id }
+}
+
+// WithStrictRegion makes the API accept only signatures scoped to
+// us-east-1, as real CloudFront does and `cfinv serve --strict-region`
+// does. AWSConfig signs for us-east-1.
+func WithStrictRegion() Option {
+	return func(c *config) { c.strictRegion = true }
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -23,6 +24,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cfinv/cfinv"
+	"github.com/cfinv/cfinv/internal/local"
 	"github.com/cfinv/cfinv/internal/sdkhttp"
 )
 
@@ -113,69 +115,45 @@ func demoRun(ctx context.Context, opts *demoOptions) (err error) {
 	defer origin.Close()
 	originPort := originLn.Addr().(*net.TCPAddr).Port
 
-	// cfinv serve, in this process.
-	apiLn, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return fmt.Errorf("listen for the API: %w", err)
-	}
-	edgeLn, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		apiLn.Close()
-		return fmt.Errorf("listen for the edge: %w", err)
-	}
+	// cfinv serve's parts, in this process.
 	var serveLog bytes.Buffer
 	serveLogW := io.Writer(&lockedWriter{w: &serveLog})
 	if opts.Verbose {
 		serveLogW = &lockedWriter{w: opts.IO.ErrOut}
 	}
-	ready, edgeReady := make(chan string, 1), make(chan string, 1)
-	serveCtx, stopServe := context.WithCancel(ctx)
-	served := make(chan error, 1)
-	sopts := &serveOptions{
-		IO: &IO{In: strings.NewReader(""), Out: io.Discard, ErrOut: serveLogW},
-		Getenv: func(k string) string {
-			switch k {
-			case "AWS_ACCESS_KEY_ID":
-				return demoKeyID
-			case "AWS_SECRET_ACCESS_KEY":
-				return demoSecret
-			}
-			return ""
-		},
-		Now:             opts.Now,
-		DataDir:         filepath.Join(dir, "serve"),
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	dataDir := filepath.Join(dir, "serve")
+	srv, err := local.Start(local.Options{
+		DataDir:         dataDir,
+		Keys:            map[string]string{demoKeyID: demoSecret},
+		Now:             now,
+		SignatureNow:    now,
 		CompletionDelay: opts.CompletionDelay,
 		AccountID:       "123456789012",
-		Listener:        apiLn,
-		EdgeListener:    edgeLn,
-		Ready:           ready,
-		EdgeReady:       edgeReady,
-		edgeBytes:       64 << 20,
+		Logger:          slog.New(slog.NewTextHandler(serveLogW, nil)),
+		APIAddr:         "127.0.0.1:0",
+		EdgeAddr:        "127.0.0.1:0",
+		EdgeMaxBytes:    64 << 20,
+	})
+	if err != nil {
+		return fmt.Errorf("start cfinv serve: %w", err)
 	}
-	go func() { served <- serveRun(serveCtx, sopts) }()
 	defer func() {
-		stopServe()
-		if serr := <-served; serr != nil && err == nil {
+		if serr := srv.Close(); serr != nil && err == nil {
 			err = serr
 		}
 		if err != nil && !opts.Verbose && serveLog.Len() > 0 {
 			fmt.Fprintf(opts.IO.ErrOut, "The server's log:\n%s", serveLog.String())
 		}
 	}()
-	var apiURL, edgeURL string
-	for apiURL == "" || edgeURL == "" {
-		select {
-		case apiURL = <-ready:
-		case edgeURL = <-edgeReady:
-		case err := <-served:
-			served <- err
-			return fmt.Errorf("start cfinv serve: %w", err)
-		}
-	}
+	apiURL, edgeURL := srv.URL, srv.EdgeURL
 
 	fmt.Fprintf(out, "cfinv demo: a deploy, an invalidation and a purged edge, all on this machine\n")
 	fmt.Fprintf(out, "   origin  http://127.0.0.1:%d  (a static server for %s)\n", originPort, site)
-	fmt.Fprintf(out, "   API     %s  (cfinv serve: the CloudFront API, state in %s)\n", apiURL, sopts.DataDir)
+	fmt.Fprintf(out, "   API     %s  (cfinv serve: the CloudFront API, state in %s)\n", apiURL, dataDir)
 	fmt.Fprintf(out, "   edge    %s  (cfinv serve: the caching edge)\n\n", edgeURL)
 	st := &demoStepper{w: out}
 

@@ -2,26 +2,21 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
-	"github.com/cfinv/cfinv/internal/edgecache"
-	"github.com/cfinv/cfinv/internal/edgestore"
 	"github.com/cfinv/cfinv/internal/emulator"
+	"github.com/cfinv/cfinv/internal/local"
 	"github.com/cfinv/cfinv/internal/sigv4"
-	"github.com/cfinv/cfinv/internal/store"
 )
 
 // DefaultServeAddr is where `cfinv serve` listens unless told otherwise:
@@ -71,25 +66,9 @@ type serveOptions struct {
 	edgeBytes int64
 	s3        map[string]string
 	// readTimeout bounds reading one whole request, body included (0:
-	// defaultReadTimeout); tests shorten it.
+	// local.DefaultReadTimeout); tests shorten it.
 	readTimeout time.Duration
 }
-
-// The HTTP servers the edge can run on (--edge-server).
-const (
-	edgeNetHTTP  = "net/http"
-	edgeFastHTTP = "fasthttp"
-)
-
-// edgeServer is the edge's HTTP server, net/http's or fasthttp's.
-type edgeServer interface {
-	Serve(net.Listener) error
-	Shutdown(context.Context) error
-}
-
-// defaultReadTimeout bounds how long the API waits for a whole request, so
-// a client that trickles its body (slow-loris) cannot hold a connection.
-const defaultReadTimeout = 60 * time.Second
 
 func newServeCmd(d *Deps, runF func(*serveOptions) error) *cobra.Command {
 	opts := &serveOptions{IO: d.IO, Getenv: d.Getenv, Now: d.Now}
@@ -190,7 +169,7 @@ when it does. SIGINT or SIGTERM shuts it down gracefully.`,
 	f.StringVar(&opts.AccountID, "account-id", emulator.DefaultAccountID, "account ID used in distribution ARNs")
 	f.StringVar(&opts.EdgeAddr, "edge-addr", DefaultEdgeAddr, "`host:port` of the caching edge; \"\" turns the edge off")
 	f.StringVar(&opts.EdgeCacheSize, "edge-cache-size", "256MiB", "byte `budget` of the edge cache (least recently used objects are evicted beyond it)")
-	enumVar(f, &opts.EdgeServer, "edge-server", edgeNetHTTP, []string{edgeNetHTTP, edgeFastHTTP}, "HTTP server of the edge: net/http, or fasthttp (faster cache hits; every Date is the edge's clock)")
+	enumVar(f, &opts.EdgeServer, "edge-server", local.EdgeNetHTTP, []string{local.EdgeNetHTTP, local.EdgeFastHTTP}, "HTTP server of the edge: net/http, or fasthttp (faster cache hits; every Date is the edge's clock)")
 	f.StringVar(&opts.S3Addr, "s3-addr", DefaultS3Addr, "`host:port` of the S3 API (buckets under --data-dir); \"\" turns it off")
 	f.StringArrayVar(&opts.S3Origins, "s3-origin", nil, "serve S3 origin `bucket=DIR|URL` from a local directory or HTTP server (repeatable)")
 	if pprofHandler != nil {
@@ -234,61 +213,19 @@ func defaultDataDir(getenv func(string) string) (string, error) {
 	return "", flagErrorf("cannot choose a data directory: neither XDG_STATE_HOME nor HOME is set; pass --data-dir")
 }
 
-// listenError explains a failure to listen on the address of flag (--addr
-// or --edge-addr): most often an earlier cfinv serve, or another program,
-// still holds the default port 8655 or 8656.
-func listenError(flag, addr string, err error) error {
-	hint := "stop the process that holds " + addr + " (an earlier cfinv serve?), or pass another " + flag + " HOST:PORT (" + flag + " 127.0.0.1:0 picks a free port)"
-	code := ExitFailure
-	switch {
-	case errors.Is(err, syscall.EADDRNOTAVAIL):
-		// Not a busy port: no interface of this machine has the address.
-		hint = "no network interface of this machine has the address of " + addr + ": listen on 127.0.0.1, on 0.0.0.0 for every interface, or on an address `ip addr` lists"
-	case errors.Is(err, syscall.EACCES):
-		hint = "ports below 1024 need privileges: pass a port from 1024 to 65535, e.g. " + flag + " 127.0.0.1:8655"
-	case !errors.Is(err, syscall.EADDRINUSE):
-		if _, port, serr := net.SplitHostPort(addr); serr != nil || !validPort(port) {
-			// A malformed address or port is a usage error.
-			code = ExitUsage
-			hint = "give " + flag + " as HOST:PORT with a port from 0 to 65535, e.g. 127.0.0.1:8655 (port 0 picks a free one)"
-		}
-	}
-	if flag == "--edge-addr" {
-		hint += `, or --edge-addr "" to run without the edge`
-	}
-	return &ExitError{Code: code, Err: fmt.Errorf("listen on %s %s: %w", flag, addr, err), Hint: hint}
-}
-
-// validPort reports whether port is a number from 0 to 65535 (or a
-// service name, which the system resolves).
-func validPort(port string) bool {
-	n, err := strconv.Atoi(port)
-	if err != nil {
-		return port != "" && !strings.ContainsAny(port, "0123456789")
-	}
-	return n >= 0 && n <= 65535
-}
-
-// isLoopback reports whether a listening address only accepts connections
-// from this machine.
-func isLoopback(addr net.Addr) bool {
-	tcp, ok := addr.(*net.TCPAddr)
-	return ok && tcp.IP.IsLoopback()
-}
-
-// serveKeys collects the accepted key pairs. generated reports that the
-// pair came from (or was just written to) the data directory's key file.
-func serveKeys(opts *serveOptions) (keys map[string]string, keyFile string, created bool, err error) {
-	keys = map[string]string{}
+// serveKeys collects the key pairs of --credentials-file and the
+// environment; none means local.Start generates one in the data directory.
+func serveKeys(opts *serveOptions) (map[string]string, error) {
+	keys := map[string]string{}
 	if opts.CredentialsFile != "" {
 		f, err := os.Open(opts.CredentialsFile)
 		if err != nil {
-			return nil, "", false, &FlagError{Err: fmt.Errorf("read credentials file --credentials-file %s: %w", opts.CredentialsFile, err)}
+			return nil, &FlagError{Err: fmt.Errorf("read credentials file --credentials-file %s: %w", opts.CredentialsFile, err)}
 		}
 		defer f.Close()
 		fileKeys, err := sigv4.ParseCredentialsFile(f)
 		if err != nil {
-			return nil, "", false, &FlagError{Err: fmt.Errorf("read credentials file --credentials-file %s: %w", opts.CredentialsFile, err)}
+			return nil, &FlagError{Err: fmt.Errorf("read credentials file --credentials-file %s: %w", opts.CredentialsFile, err)}
 		}
 		for id, secret := range fileKeys {
 			keys[id] = secret
@@ -297,16 +234,7 @@ func serveKeys(opts *serveOptions) (keys map[string]string, keyFile string, crea
 	if id, secret := opts.Getenv("AWS_ACCESS_KEY_ID"), opts.Getenv("AWS_SECRET_ACCESS_KEY"); id != "" && secret != "" {
 		keys[id] = secret
 	}
-	if len(keys) > 0 {
-		return keys, "", false, nil
-	}
-	keyFile = filepath.Join(opts.DataDir, "credentials")
-	id, secret, created, err := sigv4.LoadOrCreateKeyFile(keyFile)
-	if err != nil {
-		return nil, "", false, fmt.Errorf("generate credentials: %w", err)
-	}
-	keys[id] = secret
-	return keys, keyFile, created, nil
+	return keys, nil
 }
 
 func serveRun(ctx context.Context, opts *serveOptions) error {
@@ -316,193 +244,131 @@ func serveRun(ctx context.Context, opts *serveOptions) error {
 	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
 	}
-	keys, keyFile, created, err := serveKeys(opts)
+	keys, err := serveKeys(opts)
 	if err != nil {
 		return err
 	}
-	st, err := store.OpenBolt(filepath.Join(opts.DataDir, "state.db"))
+	faultCfg, err := opts.Faults.config()
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-
 	now := opts.Now
 	if now == nil {
 		now = time.Now
 	}
 	logger := slog.New(slog.NewTextHandler(opts.IO.ErrOut, nil))
-
-	s3svc, err := openS3(opts, keys, now, logger)
-	if err != nil {
-		return err
-	}
-	var edge *edgecache.Proxy
-	var purger emulator.Purger
-	if opts.EdgeAddr != "" || opts.EdgeListener != nil {
-		edge = &edgecache.Proxy{
-			Distributions: edgestore.Distributions(st),
-			S3Origins:     opts.s3,
-			S3Buckets:     s3svc.Origin(),
-			Logger:        logger,
-			Now:           now,
-			MaxBytes:      opts.edgeBytes,
-		}
-		purger = edge
-	}
-	api := emulator.New(emulator.Options{
-		Store:           st,
+	srv, err := local.Start(local.Options{
+		DataDir:         opts.DataDir,
+		Keys:            keys,
 		Now:             now,
+		SignatureNow:    now,
 		CompletionDelay: opts.CompletionDelay,
-		Auth: &sigv4.Verifier{
-			Lookup:       func(id string) (string, bool) { s, ok := keys[id]; return s, ok },
-			Now:          now,
-			StrictRegion: opts.StrictRegion,
-		},
-		Purger:       purger,
-		Logger:       logger,
-		AccountID:    opts.AccountID,
-		StrictRegion: opts.StrictRegion,
+		AccountID:       opts.AccountID,
+		StrictRegion:    opts.StrictRegion,
+		Faults:          faultCfg,
+		Logger:          logger,
+		APIAddr:         opts.Addr,
+		APIListener:     opts.Listener,
+		ReadTimeout:     opts.readTimeout,
+		EdgeAddr:        opts.EdgeAddr,
+		EdgeListener:    opts.EdgeListener,
+		EdgeMaxBytes:    opts.edgeBytes,
+		EdgeServer:      opts.EdgeServer,
+		S3Origins:       opts.s3,
+		S3Addr:          opts.S3Addr,
+		S3Listener:      opts.S3Listener,
 	})
-
-	ln := opts.Listener
-	if ln == nil {
-		if ln, err = net.Listen("tcp", opts.Addr); err != nil {
-			s3svc.close()
-			return listenError("--addr", opts.Addr, err)
-		}
-	}
-	handler, err := opts.Faults.wrap(api.Handler(), logger)
 	if err != nil {
-		ln.Close()
-		s3svc.close()
-		return err
+		return serveStartError(err)
 	}
-	url := "http://" + ln.Addr().String()
-	readTimeout := opts.readTimeout
-	if readTimeout <= 0 {
-		readTimeout = defaultReadTimeout
-	}
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: min(10*time.Second, readTimeout),
-		ReadTimeout:       readTimeout,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
-
-	w := opts.IO.ErrOut
-	if !isLoopback(ln.Addr()) {
-		fmt.Fprintf(w, "Warning: listening on %s, which is reachable from other machines; use --addr 127.0.0.1:PORT to keep it local\n", ln.Addr())
-	}
-	fmt.Fprintf(w, "cfinv serve: CloudFront API on %s (data in %s)\n", url, opts.DataDir)
-	fmt.Fprintf(w, "  export AWS_ENDPOINT_URL_CLOUDFRONT=%s\n", url)
-	if keyFile != "" {
-		if created {
-			fmt.Fprintf(w, "Generated credentials in %s; use them with:\n", keyFile)
-		} else {
-			fmt.Fprintf(w, "Using the generated credentials in %s; use them with:\n", keyFile)
-		}
-		for id, secret := range keys {
-			fmt.Fprintf(w, "  export AWS_ACCESS_KEY_ID=%s\n  export AWS_SECRET_ACCESS_KEY=%s\n", id, secret)
-		}
-		fmt.Fprintf(w, "  (or export AWS_SHARED_CREDENTIALS_FILE=%s)\n", keyFile)
-	}
-
-	var edgeSrv edgeServer
-	var edgeLn net.Listener
-	if edge != nil {
-		edgeLn = opts.EdgeListener
-		if edgeLn == nil {
-			if edgeLn, err = net.Listen("tcp", opts.EdgeAddr); err != nil {
-				ln.Close()
-				s3svc.close()
-				return listenError("--edge-addr", opts.EdgeAddr, err)
-			}
-		}
-		if opts.EdgeServer == edgeFastHTTP {
-			edgeSrv = edge.FastServer(logger)
-		} else {
-			edgeSrv = edge.Server(logger)
-		}
-		if !isLoopback(edgeLn.Addr()) {
-			fmt.Fprintf(w, "Warning: the edge listens on %s, which is reachable from other machines\n", edgeLn.Addr())
-		}
-		server := ""
-		if opts.EdgeServer == edgeFastHTTP {
-			server = " on fasthttp"
-		}
-		fmt.Fprintf(w, "cfinv serve: edge cache on http://%s%s (Host: a distribution's domain name, or ID.localhost)\n", edgeLn.Addr(), server)
+	shutdownCtx := func() (context.Context, context.CancelFunc) {
+		return context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	}
 
 	var pprofSrv *http.Server
+	var pprofAddr net.Addr
 	if opts.PprofAddr != "" {
 		pprofLn, err := listenPprof(opts.PprofAddr)
 		if err != nil {
-			ln.Close()
-			s3svc.close()
-			if edgeLn != nil {
-				edgeLn.Close()
-			}
+			sctx, cancel := shutdownCtx()
+			defer cancel()
+			_ = srv.Shutdown(sctx)
 			return err
 		}
-		pprofSrv = pprofServer(logger)
+		pprofSrv, pprofAddr = pprofServer(logger), pprofLn.Addr()
 		go func() { _ = pprofSrv.Serve(pprofLn) }()
-		fmt.Fprintf(w, "cfinv serve: profiles on http://%s/debug/pprof/\n", pprofLn.Addr())
 	}
+	printServeURLs(opts, srv, pprofAddr)
 
-	if s3svc.srv != nil {
-		if !isLoopback(s3svc.ln.Addr()) {
-			fmt.Fprintf(w, "Warning: the S3 API listens on %s, which is reachable from other machines\n", s3svc.ln.Addr())
-		}
-		fmt.Fprintf(w, "cfinv serve: S3 API on %s (buckets in %s)\n  export AWS_ENDPOINT_URL_S3=%s\n", s3svc.URL(), filepath.Join(opts.DataDir, "s3"), s3svc.URL())
-	}
-
-	errc := make(chan error, 3)
-	go func() { errc <- srv.Serve(ln) }()
-	if s3svc.srv != nil {
-		go func() { errc <- s3svc.srv.Serve(s3svc.ln) }()
-	}
-	if edgeSrv != nil {
-		go func() { errc <- edgeSrv.Serve(edgeLn) }()
-	}
 	if opts.Ready != nil {
-		opts.Ready <- url
+		opts.Ready <- srv.URL
 	}
-	if opts.EdgeReady != nil && edgeLn != nil {
-		opts.EdgeReady <- "http://" + edgeLn.Addr().String()
+	if opts.EdgeReady != nil && srv.EdgeURL != "" {
+		opts.EdgeReady <- srv.EdgeURL
 	}
-	if opts.S3Ready != nil && s3svc.srv != nil {
-		opts.S3Ready <- s3svc.URL()
+	if opts.S3Ready != nil && srv.S3URL != "" {
+		opts.S3Ready <- srv.S3URL
 	}
 	var serveErr error
 	select {
-	case err := <-errc:
+	case err := <-srv.Errors():
 		serveErr = fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if edgeSrv != nil {
-		if err := edgeSrv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) && serveErr == nil {
-			serveErr = fmt.Errorf("shut down the edge: %w", err)
-		}
-	}
-	if s3svc.srv != nil {
-		if err := s3svc.srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) && serveErr == nil {
-			serveErr = fmt.Errorf("shut down the S3 API: %w", err)
-		}
 	}
 	if pprofSrv != nil {
 		// A profile being taken is cut short: nothing of the server's
 		// state depends on it.
 		_ = pprofSrv.Close()
 	}
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) && serveErr == nil {
-		serveErr = fmt.Errorf("shut down: %w", err)
+	sctx, cancel := shutdownCtx()
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && serveErr == nil {
+		serveErr = err
 	}
 	if serveErr != nil {
 		return serveErr
 	}
-	fmt.Fprintln(w, "cfinv serve: stopped")
+	fmt.Fprintln(opts.IO.ErrOut, "cfinv serve: stopped")
 	return nil
+}
+
+// printServeURLs tells where each part of srv listens, and how to point
+// clients at it.
+func printServeURLs(opts *serveOptions, srv *local.Server, pprofAddr net.Addr) {
+	w := opts.IO.ErrOut
+	if !isLoopback(srv.APIAddr) {
+		fmt.Fprintf(w, "Warning: listening on %s, which is reachable from other machines; use --addr 127.0.0.1:PORT to keep it local\n", srv.APIAddr)
+	}
+	fmt.Fprintf(w, "cfinv serve: CloudFront API on %s (data in %s)\n", srv.URL, opts.DataDir)
+	fmt.Fprintf(w, "  export AWS_ENDPOINT_URL_CLOUDFRONT=%s\n", srv.URL)
+	if srv.KeyFile != "" {
+		if srv.KeyFileCreated {
+			fmt.Fprintf(w, "Generated credentials in %s; use them with:\n", srv.KeyFile)
+		} else {
+			fmt.Fprintf(w, "Using the generated credentials in %s; use them with:\n", srv.KeyFile)
+		}
+		for id, secret := range srv.Keys {
+			fmt.Fprintf(w, "  export AWS_ACCESS_KEY_ID=%s\n  export AWS_SECRET_ACCESS_KEY=%s\n", id, secret)
+		}
+		fmt.Fprintf(w, "  (or export AWS_SHARED_CREDENTIALS_FILE=%s)\n", srv.KeyFile)
+	}
+	if srv.EdgeAddr != nil {
+		if !isLoopback(srv.EdgeAddr) {
+			fmt.Fprintf(w, "Warning: the edge listens on %s, which is reachable from other machines\n", srv.EdgeAddr)
+		}
+		server := ""
+		if opts.EdgeServer == local.EdgeFastHTTP {
+			server = " on fasthttp"
+		}
+		fmt.Fprintf(w, "cfinv serve: edge cache on %s%s (Host: a distribution's domain name, or ID.localhost)\n", srv.EdgeURL, server)
+	}
+	if pprofAddr != nil {
+		fmt.Fprintf(w, "cfinv serve: profiles on http://%s/debug/pprof/\n", pprofAddr)
+	}
+	if srv.S3Addr != nil {
+		if !isLoopback(srv.S3Addr) {
+			fmt.Fprintf(w, "Warning: the S3 API listens on %s, which is reachable from other machines\n", srv.S3Addr)
+		}
+		fmt.Fprintf(w, "cfinv serve: S3 API on %s (buckets in %s)\n  export AWS_ENDPOINT_URL_S3=%s\n", srv.S3URL, filepath.Join(opts.DataDir, "s3"), srv.S3URL)
+	}
 }

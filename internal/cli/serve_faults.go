@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/cfinv/cfinv/internal/faults"
+	"github.com/cfinv/cfinv/internal/local"
 )
 
 // faultOptions are the `cfinv serve` flags that inject failures into the
@@ -39,31 +39,33 @@ func kindNames() string {
 	return strings.Join(names, ", ")
 }
 
-// wrap returns h behind a fault injector when --fault-rate is above zero,
-// and h itself otherwise. Faults are logged to log, with a warning at start
-// so nobody mistakes an injected failure for a real one. Bad flag values are
-// usage errors.
-func (o *faultOptions) wrap(h http.Handler, log *slog.Logger) (http.Handler, error) {
+// config checks the flags and returns the injector's configuration; bad
+// values are usage errors. A rate of zero turns injection off.
+func (o *faultOptions) config() (faults.Config, error) {
 	spec := o.Kinds
 	if spec == "" {
 		spec = "all" // the zero faultOptions, as in-process callers build it
 	}
 	kinds, err := faults.ParseKinds(spec)
 	if err != nil {
-		return nil, flagErrorf("invalid --faults: %v", err)
+		return faults.Config{}, flagErrorf("invalid --faults: %v", err)
 	}
-	cfg := faults.Config{Rate: o.Rate, Seed: o.Seed, Kinds: kinds, SlowDelay: o.SlowDelay, Logger: log}
+	cfg := faults.Config{Rate: o.Rate, Seed: o.Seed, Kinds: kinds, SlowDelay: o.SlowDelay}
 	if err := cfg.Validate(); err != nil {
-		return nil, flagErrorf("invalid fault flags: %v", err)
+		return faults.Config{}, flagErrorf("invalid fault flags: %v", err)
 	}
-	if o.Rate == 0 {
-		return h, nil
+	if o.Rate > 0 && cfg.SlowDelay == 0 {
+		return faults.Config{}, flagErrorf("invalid --fault-slow-delay: must be above zero")
 	}
-	if cfg.SlowDelay == 0 {
-		return nil, flagErrorf("invalid --fault-slow-delay: must be above zero")
+	return cfg, nil
+}
+
+// wrap returns h behind the fault injector the flags configure, as serve
+// runs its API (local.WithFaults).
+func (o *faultOptions) wrap(h http.Handler, log *slog.Logger) (http.Handler, error) {
+	cfg, err := o.config()
+	if err != nil {
+		return nil, err
 	}
-	if log != nil {
-		log.Warn("fault injection is on", "rate", o.Rate, "seed", o.Seed, "kinds", fmt.Sprint(kinds), "slow_delay", o.SlowDelay)
-	}
-	return faults.New(h, cfg), nil
+	return local.WithFaults(h, cfg, log), nil
 }

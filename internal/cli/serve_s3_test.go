@@ -138,18 +138,7 @@ func TestServeEdgeFromBucket(t *testing.T) {
 	}
 	get := func(path string) (int, http.Header, string) {
 		t.Helper()
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, edgeURL+path, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Host = id + ".localhost"
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, resp.Header, string(b)
+		return edgeGet(t, edgeURL, id+".localhost", path)
 	}
 	put("<p>one</p>")
 	code, h, body := get("/index.html")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -386,4 +387,55 @@ func TestServeHelpDescribesTheEdge(t *testing.T) {
 			t.Errorf("serve --help's description lacks %q:\n%s", want, help)
 		}
 	}
+}
+
+// TestServeEdgeServesNewDistributionAtOnce: a distribution created through
+// the API is served by the edge as soon as CreateDistribution answers,
+// also when the edge listed the distributions just before and the clock
+// stands still (only cfinvtest refreshed the edge after writes; serve
+// waited for its next listing; issue 29).
+func TestServeEdgeServesNewDistributionAtOnce(t *testing.T) {
+	site := t.TempDir()
+	if err := os.WriteFile(filepath.Join(site, "index.html"), []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	env := map[string]string{"AWS_ACCESS_KEY_ID": "AKIDSERVE", "AWS_SECRET_ACCESS_KEY": "serve-secret"}
+	edgeReady := make(chan string, 1)
+	srv := startServe(t, &serveOptions{DataDir: t.TempDir(), Getenv: func(k string) string { return env[k] },
+		Now: func() time.Time { return t0 }, s3: map[string]string{"bucket": site}, EdgeListener: mustListen(t), EdgeReady: edgeReady})
+	edgeURL := <-edgeReady
+	get := func(id string) (int, string) {
+		code, _, body := edgeGet(t, edgeURL, id+".localhost", "/index.html")
+		return code, body
+	}
+	// The edge lists the distributions (none yet) for this request.
+	if code, _ := get("E0NONE"); code == http.StatusOK {
+		t.Fatalf("unknown distribution: got 200")
+	}
+	id := harness.Distribution(t, client(srv.url, "AKIDSERVE", "serve-secret"), "at-once")
+	if code, body := get(id); code != http.StatusOK || body != "hello" {
+		t.Errorf("GET through the edge right after CreateDistribution: %d %q, want 200 \"hello\"", code, body)
+	}
+}
+
+// edgeGet GETs path from the edge at edgeURL with Host host and returns
+// the status, the headers and the whole body.
+func edgeGet(t *testing.T, edgeURL, host, path string) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, edgeURL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = host
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header, string(b)
 }
