@@ -256,20 +256,10 @@ func planRun(ctx context.Context, opts *planOptions) error {
 	if err != nil {
 		return err
 	}
-	var in plan.Input
-	urls := func(dst *[]string, keys []string) {
-		for _, k := range keys {
-			*dst = append(*dst, m.URLs(k)...)
-		}
-	}
-	urls(&in.Purge, set.Modified)
-	urls(&in.Purge, set.Deleted)
 	if opts.IncludeNew {
-		urls(&in.Purge, set.Added)
-	} else {
-		urls(&in.New, set.Added)
+		set.Merge(changes.Set{Modified: set.Added})
 	}
-	urls(&in.All, keys)
+	in := m.Input(set, keys)
 
 	popts := plan.Options{Strategy: opts.Strategy, MaxPaths: opts.MaxPaths, MaxWildcards: opts.MaxWildcards, Placement: opts.Placement, FreePathsLeft: opts.FreePathsLeft}
 	if popts.Strategy == plan.Optimal && !inventory {

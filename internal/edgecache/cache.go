@@ -21,7 +21,7 @@ type object struct {
 	expires      time.Time
 	etag         string
 	lastModified string
-	tags         []string // lower-case
+	tags         []string // as tagKey spells them (lower case)
 	// hitBytes counts the hit header sets built so far; the cache's
 	// mutex guards it.
 	hitBytes int64
@@ -175,6 +175,13 @@ func (d *distCache) end(start uint64, key string, tags []string) (purged bool) {
 	return purged
 }
 
+// tagKey is how distCache.tags spells tag (given without its '#'): as
+// cfpath.CanonicalTag spells the item "#"+tag, without the '#', so that a
+// purge finds every spelling CloudFront counts as the same tag.
+func tagKey(tag string) string {
+	return cfpath.CanonicalTag("#" + tag)[1:]
+}
+
 func itemsMatch(items []string, key string, tags []string) bool {
 	for _, it := range items {
 		if cfpath.KindOf(it) == cfpath.KindTag {
@@ -318,8 +325,7 @@ func (c *cache) purge(id string, items []string) int {
 	for _, it := range items {
 		switch cfpath.KindOf(it) {
 		case cfpath.KindTag:
-			t := strings.ToLower(strings.TrimPrefix(it, "#"))
-			for e := range d.tags[t] {
+			for e := range d.tags[tagKey(it[1:])] {
 				c.remove(e)
 				removed++
 			}

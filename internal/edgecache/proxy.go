@@ -29,7 +29,8 @@
 // object), stream.go (uncached responses, viewer write deadlines), server.go
 // (the net/http server and the viewer limits both servers share),
 // passthrough.go, origin.go (origin targets, directory origins), cache.go,
-// index.go, policy.go.
+// index.go, cachepolicy.go, requestpolicy.go and headerspolicy.go (the
+// three kinds of policy), fasthttp.go (FastServer).
 package edgecache
 
 import (

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -137,42 +138,9 @@ func (s *Server) createInvalidation(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, aerr)
 		return
 	}
-	now := s.now()
-	var (
-		got     *store.Invalidation
-		created bool
-		err     error
-	)
-	// Purge inside admit: the purge is applied after the limits passed
-	// and before the record is committed, so a stored invalidation (and
-	// hence a Completed status) always means its purge was applied, and
-	// a failed purge leaves nothing behind. See docs/emulator.md.
-	admit := func(running []*store.Invalidation) error {
-		if aerr := admitLimits(running, batch.Paths); aerr != nil {
-			return aerr
-		}
-		if s.purger != nil {
-			if err := s.purger.Purge(r.Context(), distID, slices.Clone(batch.Paths)); err != nil {
-				s.log.Error("purge failed", "distribution", distID, "err", err)
-				return errorf("ServiceUnavailable", "CloudFront encountered an internal error. Please try again. (purge: %v)", err)
-			}
-		}
-		return nil
-	}
-	for range 3 {
-		inv := &store.Invalidation{
-			DistributionID:  distID,
-			ID:              newInvalidationID(),
-			CallerReference: batch.CallerReference,
-			Paths:           batch.Paths,
-			CreateTime:      now,
-			CompleteAt:      now.Add(s.delay),
-		}
-		got, created, err = s.store.CreateInvalidation(r.Context(), inv, now, admit)
-		if !errors.Is(err, store.ErrInvalidationExists) {
-			break
-		}
-	}
+	got, err := s.storeInvalidation(r.Context(), batch, invalidationTarget{
+		set: distID, purge: distID, noun: "distribution", log: []any{"distribution", distID},
+	})
 	switch {
 	case errors.Is(err, store.ErrNoDistribution):
 		s.writeError(w, r, errorf("NoSuchDistribution", msgNoSuchDistribution))
@@ -181,13 +149,79 @@ func (s *Server) createInvalidation(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if !created && !slices.Equal(got.Paths, batch.Paths) {
-		s.writeError(w, r, errorf("InvalidationBatchAlreadyExists",
-			"The CallerReference %q was already used for invalidation %s of this distribution with different paths.", batch.CallerReference, got.ID))
-		return
-	}
 	w.Header().Set("Location", location(r, "/2020-05-31/distribution/"+distID+"/invalidation/"+got.ID))
 	s.writeXML(w, r, http.StatusCreated, s.wireInvalidation(got))
+}
+
+// invalidationTarget is where storeInvalidation puts a batch.
+type invalidationTarget struct {
+	set   string // the invalidation set: a distribution's ID or a tenant's
+	purge string // the distribution whose edge cache the batch purges
+	noun  string // what set is, in errors: "distribution", "distribution tenant"
+	log   []any  // attributes of a failed purge's log line
+	// makeSet creates the set when the store has none yet (a tenant's
+	// first invalidation); otherwise that is store.ErrNoDistribution.
+	makeSet bool
+}
+
+// storeInvalidation stores batch as a new invalidation of t.set, or returns
+// the one its caller reference already made (the same paths, else
+// InvalidationBatchAlreadyExists). The purge of t.purge runs inside the
+// store's admission: after the in-progress limits passed and before the
+// record is committed, so a stored invalidation (and hence a Completed
+// status) always means its purge was applied, and a failed purge leaves
+// nothing behind. See docs/emulator.md. A new ID that collides with a
+// stored one is drawn again, up to three times.
+func (s *Server) storeInvalidation(ctx context.Context, batch *invalidationBatch, t invalidationTarget) (*store.Invalidation, error) {
+	now := s.now()
+	admit := func(running []*store.Invalidation) error {
+		if aerr := admitLimits(running, batch.Paths); aerr != nil {
+			return aerr
+		}
+		if s.purger != nil {
+			if err := s.purger.Purge(ctx, t.purge, slices.Clone(batch.Paths)); err != nil {
+				s.log.Error("purge failed", append(slices.Clone(t.log), "err", err)...)
+				return errorf("ServiceUnavailable", "CloudFront encountered an internal error. Please try again. (purge: %v)", err)
+			}
+		}
+		return nil
+	}
+	var (
+		got     *store.Invalidation
+		created bool
+		err     error
+	)
+	madeSet := !t.makeSet
+	for tries := 0; tries < 3; {
+		inv := &store.Invalidation{
+			DistributionID:  t.set,
+			ID:              newInvalidationID(),
+			CallerReference: batch.CallerReference,
+			Paths:           batch.Paths,
+			CreateTime:      now,
+			CompleteAt:      now.Add(s.delay),
+		}
+		got, created, err = s.store.CreateInvalidation(ctx, inv, now, admit)
+		if errors.Is(err, store.ErrNoDistribution) && !madeSet {
+			if err = s.store.CreateInvalidationSet(ctx, t.set); err != nil {
+				break
+			}
+			madeSet = true
+			continue
+		}
+		if !errors.Is(err, store.ErrInvalidationExists) {
+			break
+		}
+		tries++
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !created && !slices.Equal(got.Paths, batch.Paths) {
+		return nil, errorf("InvalidationBatchAlreadyExists",
+			"The CallerReference %q was already used for invalidation %s of this %s with different paths.", batch.CallerReference, got.ID, t.noun)
+	}
+	return got, nil
 }
 
 func (s *Server) wireInvalidation(inv *store.Invalidation) *xmlInvalidation {

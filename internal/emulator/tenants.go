@@ -591,60 +591,17 @@ func (s *Server) createTenantInvalidation(w http.ResponseWriter, r *http.Request
 	}
 	// The edge caches per distribution, so a tenant's purge is its
 	// parent's: it may drop other tenants' copies of the same paths,
-	// never keep a stale one. It runs inside admit, as a distribution's
-	// does (createInvalidation).
+	// never keep a stale one.
 	parent := t.Config.Value("DistributionId")
-	now := s.now()
-	admit := func(running []*store.Invalidation) error {
-		if aerr := admitLimits(running, batch.Paths); aerr != nil {
-			return aerr
-		}
-		if s.purger != nil {
-			if err := s.purger.Purge(r.Context(), parent, slices.Clone(batch.Paths)); err != nil {
-				s.log.Error("purge failed", "distribution", parent, "tenant", tenantID, "err", err)
-				return errorf("ServiceUnavailable", "CloudFront encountered an internal error. Please try again. (purge: %v)", err)
-			}
-		}
-		return nil
-	}
-	var (
-		got     *store.Invalidation
-		created bool
-		madeSet bool
-	)
-	for range 4 {
-		inv := &store.Invalidation{
-			DistributionID:  tenantID,
-			ID:              newInvalidationID(),
-			CallerReference: batch.CallerReference,
-			Paths:           batch.Paths,
-			CreateTime:      now,
-			CompleteAt:      now.Add(s.delay),
-		}
-		got, created, err = s.store.CreateInvalidation(r.Context(), inv, now, admit)
-		if errors.Is(err, store.ErrNoDistribution) && !madeSet {
-			// The tenant's first invalidation: give it its set.
-			if err = s.store.CreateInvalidationSet(r.Context(), tenantID); err != nil {
-				break
-			}
-			madeSet = true
-			continue
-		}
-		if !errors.Is(err, store.ErrInvalidationExists) {
-			break
-		}
-	}
+	got, err := s.storeInvalidation(r.Context(), batch, invalidationTarget{
+		set: tenantID, purge: parent, noun: "distribution tenant", log: []any{"distribution", parent, "tenant", tenantID}, makeSet: true,
+	})
 	switch {
 	case errors.Is(err, store.ErrNoDistribution):
 		s.writeError(w, r, errNoTenant()) // deleted meanwhile
 		return
 	case err != nil:
 		s.writeError(w, r, err)
-		return
-	}
-	if !created && !slices.Equal(got.Paths, batch.Paths) {
-		s.writeError(w, r, errorf("InvalidationBatchAlreadyExists",
-			"The CallerReference %q was already used for invalidation %s of this distribution tenant with different paths.", batch.CallerReference, got.ID))
 		return
 	}
 	s.writeTenantInvalidation(w, r, tenantID, got)

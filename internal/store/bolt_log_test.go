@@ -327,6 +327,19 @@ func encodeLog(recs ...logRecord) []byte {
 }
 
 // TestReadLog: what recovery takes from a log's bytes.
+// checkLSNs fails t unless recs are the records with sequence numbers
+// want, in that order.
+func checkLSNs(t *testing.T, recs []logRecord, want []uint64) {
+	t.Helper()
+	var got []uint64
+	for _, rec := range recs {
+		got = append(got, rec.lsn)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("LSNs %v, want %v", got, want)
+	}
+}
+
 func TestReadLog(t *testing.T) {
 	r := func(lsn uint64, p string) logRecord { return logRecord{lsn: lsn, payload: []byte(p)} }
 	three := encodeLog(r(7, "a"), r(8, "bb"), r(9, "ccc"))
@@ -356,13 +369,7 @@ func TestReadLog(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got []uint64
-			for _, rec := range recs {
-				got = append(got, rec.lsn)
-			}
-			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
-				t.Errorf("LSNs %v, want %v", got, tt.want)
-			}
+			checkLSNs(t, recs, tt.want)
 		})
 	}
 }
@@ -474,13 +481,7 @@ func TestReadCheckedLog(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got []uint64
-			for _, rec := range recs {
-				got = append(got, rec.lsn)
-			}
-			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
-				t.Errorf("LSNs %v, want %v", got, tt.want)
-			}
+			checkLSNs(t, recs, tt.want)
 		})
 	}
 }

@@ -8,38 +8,25 @@ import (
 )
 
 // diffObjects compares the objects map of the last apply (prior) with the
-// one of this apply (cur), both object key → content hash. A key whose
-// hash differs is Modified, one only in cur is Added, one only in prior is
-// Deleted; each list is sorted. With prior nil (a create) every key of cur
-// is Modified: the distribution may have served any of them before, and
-// nothing tells which copy its edges hold.
+// one of this apply (cur), both object key → content hash, as
+// changes.Diff compares manifests. With prior nil (a create) every key of
+// cur is Modified: the distribution may have served any of them before,
+// and nothing tells which copy its edges hold.
 func diffObjects(prior, cur map[string]string) changes.Set {
-	var s changes.Set
+	s := changes.Diff(manifest(prior), manifest(cur))
 	if prior == nil {
-		for k := range cur {
-			s.Modified = append(s.Modified, k)
-		}
-		sort.Strings(s.Modified)
-		return s
+		s.Modified, s.Added = s.Added, nil
 	}
-	for k, h := range cur {
-		old, ok := prior[k]
-		switch {
-		case !ok:
-			s.Added = append(s.Added, k)
-		case old != h:
-			s.Modified = append(s.Modified, k)
-		}
-	}
-	for k := range prior {
-		if _, ok := cur[k]; !ok {
-			s.Deleted = append(s.Deleted, k)
-		}
-	}
-	sort.Strings(s.Modified)
-	sort.Strings(s.Added)
-	sort.Strings(s.Deleted)
 	return s
+}
+
+// manifest is objects (key → content hash) as a changes.Manifest.
+func manifest(objects map[string]string) changes.Manifest {
+	m := make(changes.Manifest, len(objects))
+	for k, h := range objects {
+		m[k] = changes.Entry{Hash: h}
+	}
+	return m
 }
 
 // mapping is how object keys become viewer URLs: the planner knobs of the
@@ -62,23 +49,14 @@ func (m mapping) mapper() plan.Mapper {
 // budget (the monthly free allowance, at least 100 paths).
 func planObjects(prior, cur map[string]string, m mapping) (*plan.Plan, changes.Set, error) {
 	set := diffObjects(prior, cur)
-	mp := m.mapper()
-	var in plan.Input
-	urls := func(dst *[]string, keys []string) {
-		for _, k := range keys {
-			*dst = append(*dst, mp.URLs(k)...)
-		}
-	}
-	urls(&in.Purge, set.Modified)
-	urls(&in.Purge, set.Deleted)
-	urls(&in.New, set.Added)
 	all := make([]string, 0, len(cur)+len(set.Deleted))
 	for k := range cur {
 		all = append(all, k)
 	}
 	all = append(all, set.Deleted...)
 	sort.Strings(all)
-	urls(&in.All, all)
+	mp := m.mapper()
+	in := mp.Input(set, all)
 	if len(in.Purge) == 0 {
 		return nil, set, nil
 	}

@@ -216,12 +216,7 @@ type ack struct {
 // so both creates often share one group; both must be answered with the
 // same invalidation.
 func TestKillServe(t *testing.T) {
-	bin := harness.Binary(t)
-	home := t.TempDir()
-	env := harness.Env(home)
-	dataDir := filepath.Join(home, "data")
-	args := []string{"--addr", "127.0.0.1:0", "--completion-delay", "1h"}
-	srv := harness.StartServe(t, bin, dataDir, env, args...)
+	srv, restart := startServe(t, "--addr", "127.0.0.1:0", "--completion-delay", "1h")
 	api := harness.SDK(srv.URL)
 	var dists []string
 	for i := range 4 {
@@ -239,39 +234,26 @@ func TestKillServe(t *testing.T) {
 	for cycle := range *flagCycles {
 		target := int64(40 + rng.IntN(80))
 		var mu sync.Mutex
-		var count atomic.Int64
-		var wg sync.WaitGroup
-		for g := range 2 * pairs {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				p := g % pairs // g and g+pairs send the same requests
-				for i := 0; ; i++ {
-					a := ack{dist: dists[(p+i)%len(dists)], ref: fmt.Sprintf("cycle%d-p%d-%d", cycle, p, i), path: fmt.Sprintf("/k/%d/%d/%d", cycle, p, i)}
-					out, err := api.CreateInvalidation(t.Context(), &cloudfront.CreateInvalidationInput{
-						DistributionId: aws.String(a.dist),
-						InvalidationBatch: &types.InvalidationBatch{CallerReference: aws.String(a.ref),
-							Paths: &types.Paths{Quantity: aws.Int32(1), Items: []string{a.path}}},
-					})
-					if err != nil {
-						mu.Lock()
-						unacked++
-						mu.Unlock()
-						return // the server is gone
-					}
-					a.id = aws.ToString(out.Invalidation.Id)
-					mu.Lock()
-					acked = append(acked, a)
-					mu.Unlock()
-					if count.Add(1) == target {
-						srv.Kill()
-					}
-				}
-			}()
-		}
-		wg.Wait()
+		killUnderLoad(srv, 2*pairs, target, func(g, i int) error {
+			p := g % pairs // g and g+pairs send the same requests
+			a := ack{dist: dists[(p+i)%len(dists)], ref: fmt.Sprintf("cycle%d-p%d-%d", cycle, p, i), path: fmt.Sprintf("/k/%d/%d/%d", cycle, p, i)}
+			out, err := api.CreateInvalidation(t.Context(), &cloudfront.CreateInvalidationInput{
+				DistributionId: aws.String(a.dist),
+				InvalidationBatch: &types.InvalidationBatch{CallerReference: aws.String(a.ref),
+					Paths: &types.Paths{Quantity: aws.Int32(1), Items: []string{a.path}}},
+			})
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				unacked++
+				return err
+			}
+			a.id = aws.ToString(out.Invalidation.Id)
+			acked = append(acked, a)
+			return nil
+		})
 		checkSameReference(t, acked)
-		srv = harness.StartServe(t, bin, dataDir, env, args...)
+		srv = restart()
 		api = harness.SDK(srv.URL)
 		checkAcked(t, api, dists, acked)
 		if t.Failed() {
@@ -283,6 +265,43 @@ func TestKillServe(t *testing.T) {
 	if err := srv.Stop(); err != nil {
 		t.Errorf("stop serve: %v", err)
 	}
+}
+
+// startServe starts cfinv serve with args on a new data directory, and
+// returns it with restart, which starts it again, on the same directory
+// with the same args, after a kill.
+func startServe(t *testing.T, args ...string) (srv *harness.Server, restart func() *harness.Server) {
+	t.Helper()
+	bin := harness.Binary(t)
+	home := t.TempDir()
+	env := harness.Env(home)
+	dataDir := filepath.Join(home, "data")
+	restart = func() *harness.Server {
+		t.Helper()
+		return harness.StartServe(t, bin, dataDir, env, args...)
+	}
+	return restart(), restart
+}
+
+// killUnderLoad runs workers clients at once, each calling send(w, i) for
+// i = 0, 1, … until a send fails (the server is gone), and SIGKILLs srv
+// when the target-th send succeeds. It returns once every client stopped.
+func killUnderLoad(srv *harness.Server, workers int, target int64, send func(w, i int) error) {
+	var count atomic.Int64
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				if send(w, i) != nil {
+					return
+				}
+				if count.Add(1) == target {
+					srv.Kill()
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // checkSameReference fails t when two acknowledged creates of one

@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -48,17 +46,12 @@ func objectBody(key string) []byte {
 // every acknowledged object is there and whole, and that an object whose
 // PUT was cut off is either absent or whole.
 func TestKillServeS3(t *testing.T) {
-	bin := harness.Binary(t)
-	home := t.TempDir()
-	env := harness.Env(home)
-	dataDir := filepath.Join(home, "data")
-	args := []string{"--addr", "127.0.0.1:0", "--s3-addr", "127.0.0.1:0"}
 	// harness.Env's key pair signs the S3 requests too.
 	client := func(url string) *s3.Client {
 		return s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), UsePathStyle: true,
 			Credentials: credentials.NewStaticCredentialsProvider(harness.AccessKeyID, harness.SecretAccessKey, "")})
 	}
-	srv := harness.StartServe(t, bin, dataDir, env, args...)
+	srv, restart := startServe(t, "--addr", "127.0.0.1:0", "--s3-addr", "127.0.0.1:0")
 	c := client(s3URL(t, srv))
 	if _, err := c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("crash")}); err != nil {
 		t.Fatal(err)
@@ -68,32 +61,20 @@ func TestKillServeS3(t *testing.T) {
 	for cycle := range *flagCycles {
 		target := int64(50 + rng.IntN(150))
 		var mu sync.Mutex
-		var count atomic.Int64
-		var wg sync.WaitGroup
-		for g := range 16 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := 0; ; i++ {
-					key := fmt.Sprintf("c%d/w%d/%d", cycle, g, i)
-					_, err := c.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String("crash"), Key: aws.String(key),
-						Body: bytes.NewReader(objectBody(key)), CacheControl: aws.String("max-age=1")})
-					mu.Lock()
-					if err != nil {
-						cut = append(cut, key)
-						mu.Unlock()
-						return // the server is gone
-					}
-					acked = append(acked, key)
-					mu.Unlock()
-					if count.Add(1) == target {
-						srv.Kill()
-					}
-				}
-			}()
-		}
-		wg.Wait()
-		srv = harness.StartServe(t, bin, dataDir, env, args...)
+		killUnderLoad(srv, 16, target, func(g, i int) error {
+			key := fmt.Sprintf("c%d/w%d/%d", cycle, g, i)
+			_, err := c.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String("crash"), Key: aws.String(key),
+				Body: bytes.NewReader(objectBody(key)), CacheControl: aws.String("max-age=1")})
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				cut = append(cut, key)
+				return err
+			}
+			acked = append(acked, key)
+			return nil
+		})
+		srv = restart()
 		c = client(s3URL(t, srv))
 		for _, key := range acked {
 			if err := checkObject(t, c, key, true); err != nil {

@@ -299,14 +299,14 @@ func parseTags(h http.Header, name string) []string {
 	var tags []string
 	for _, v := range h.Values(name) {
 		for _, t := range strings.Split(v, ",") {
-			t = strings.ToLower(strings.TrimSpace(t))
+			t = strings.TrimSpace(t)
 			if t == "" {
 				continue
 			}
 			if len(tags) == maxTags {
 				return tags
 			}
-			tags = append(tags, t)
+			tags = append(tags, tagKey(t))
 		}
 	}
 	return tags

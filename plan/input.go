@@ -1,0 +1,24 @@
+package plan
+
+import "github.com/cfinv/cfinv/changes"
+
+// Input maps a change set to the planner's Input through m: the URLs of
+// set's modified and deleted keys go to Purge, those of its added keys to
+// New, and those of all (every key of the site; it may hold the deleted
+// ones too) to All. A key no viewer URL reaches adds nothing.
+//
+// To purge new objects as well, move them to set.Modified first:
+// set.Merge(changes.Set{Modified: set.Added}).
+func (m *Mapper) Input(set changes.Set, all []string) Input {
+	var in Input
+	urls := func(dst *[]string, keys []string) {
+		for _, k := range keys {
+			*dst = append(*dst, m.URLs(k)...)
+		}
+	}
+	urls(&in.Purge, set.Modified)
+	urls(&in.Purge, set.Deleted)
+	urls(&in.New, set.Added)
+	urls(&in.All, all)
+	return in
+}

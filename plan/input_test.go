@@ -1,0 +1,34 @@
+package plan_test
+
+import (
+	"fmt"
+
+	"github.com/cfinv/cfinv/changes"
+	"github.com/cfinv/cfinv/plan"
+)
+
+// ExampleMapper_Input plans what a deploy changed: the mapper turns the
+// change set's keys into URLs, and Build covers those to purge.
+func ExampleMapper_Input() {
+	set := changes.Set{
+		Modified: []string{"blog/post-1/index.html"},
+		Added:    []string{"blog/post-2/index.html"},
+		Deleted:  []string{"old.html"},
+	}
+	all := []string{"index.html", "blog/post-1/index.html", "blog/post-2/index.html", "old.html"}
+	m := plan.Mapper{IndexDocument: "index.html", DefaultRootObject: "index.html"}
+	in := m.Input(set, all)
+	fmt.Println("purge:", in.Purge)
+	fmt.Println("new:", in.New)
+
+	p, err := plan.Build(in, plan.Options{Strategy: plan.Exact})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("paths:", p.Paths())
+	// Output:
+	// purge: [/blog/post-1/ /blog/post-1 /blog/post-1/index.html /old.html]
+	// new: [/blog/post-2/ /blog/post-2 /blog/post-2/index.html]
+	// paths: [/blog/post-1 /blog/post-1/ /blog/post-1/index.html /old.html]
+}
