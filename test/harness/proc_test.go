@@ -127,3 +127,21 @@ func alive(pid int) bool {
 	_, rest, ok := strings.Cut(string(stat), ") ")
 	return ok && !strings.HasPrefix(rest, "Z") && !strings.HasPrefix(rest, "X")
 }
+
+func TestDescribeGroup(t *testing.T) {
+	cmd := exec.Command("sleep", "60")
+	if err := StartProcess(cmd); err != nil {
+		t.Fatal(err)
+	}
+	// The child may not have exec'd sleep yet: its command is then still
+	// the test binary's, but its PID and group are right from the start.
+	got := DescribeGroup(cmd.Process.Pid)
+	Reap(cmd)
+	_ = cmd.Wait()
+	if want := fmt.Sprintf("pid %d (", cmd.Process.Pid); !strings.Contains(got, want) {
+		t.Fatalf("DescribeGroup(%d) = %q, want a line starting %q", cmd.Process.Pid, got, want)
+	}
+	if got := DescribeGroup(cmd.Process.Pid); !strings.HasPrefix(got, "no process left") {
+		t.Fatalf("after Reap: DescribeGroup = %q, want no process left", got)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -205,11 +206,21 @@ func (tf *terraform) run(t *testing.T, args ...string) (string, int) {
 	cmd.Dir = tf.dir
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
+	// On the time-out, say what every process of the apply was doing
+	// (stopped, waiting on I/O, running) and make terraform print its
+	// goroutines (Go's SIGQUIT dump) before it is killed, so a hang shows
+	// where it hangs.
+	var stuck string
+	cmd.Cancel = func() error {
+		stuck = harness.DescribeGroup(cmd.Process.Pid)
+		return cmd.Process.Signal(syscall.SIGQUIT)
+	}
+	cmd.WaitDelay = 20 * time.Second
 	err := harness.Run(cmd) // the provider plugins too die with the test binary
 	var ee *exec.ExitError
 	switch {
 	case ctx.Err() != nil:
-		t.Fatalf("terraform %s timed out after 5m\n%s", strings.Join(args, " "), out.String())
+		t.Fatalf("terraform %s timed out after 5m\nprocesses at the time-out:\n%s\noutput:\n%s", strings.Join(args, " "), stuck, out.String())
 	case err == nil:
 		return out.String(), 0
 	case errors.As(err, &ee):
