@@ -103,8 +103,9 @@ Unless --s3-addr "" turns it off, serve also runs an S3 API on --s3-addr
 (path-style or Host: BUCKET.s3.localhost, SigV4 for service "s3" with the same
 keys): buckets and objects under DATA_DIR/s3, every acknowledged PUT on disk,
 Cache-Control and the other object headers kept, multipart uploads, and each
---s3-origin directory as a read-only bucket. If the default port is taken, serve
-warns and runs without it.
+--s3-origin directory as a read-only bucket. A taken --s3-addr port, the
+default's too, is an error: serve never runs on without the S3 API it was
+asked for.
 
 The server listens on 127.0.0.1 only unless --addr says otherwise, and warns
 when it does. SIGINT or SIGTERM shuts it down gracefully.`,
