@@ -1,6 +1,9 @@
 package cffunc
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // BenchmarkRun is one viewer-request run of the index rewrite: a fresh
 // JavaScript runtime, the program run, the event in and out as JSON.
@@ -11,7 +14,7 @@ func BenchmarkRun(b *testing.B) {
 	}
 	ev := viewerRequest("/about/")
 	for b.Loop() {
-		res, err := f.Run(b.Context(), ev, Limits{})
+		res, err := f.Run(b.Context(), ev, Limits{Budget: time.Minute})
 		if err != nil || res.Err != nil {
 			b.Fatal(err, res.Err)
 		}

@@ -3,6 +3,7 @@ package cffunc
 import (
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -38,7 +39,7 @@ func FuzzParseEvent(f *testing.F) {
 		if ev.Request == nil || ev.Context.EventType != ViewerRequest {
 			return
 		}
-		res, err := fn.Run(t.Context(), ev, Limits{})
+		res, err := fn.Run(t.Context(), ev, Limits{Budget: time.Minute})
 		if err != nil {
 			t.Fatalf("Run: %v", err)
 		}
