@@ -223,7 +223,7 @@ func joinValues(m map[string]*cffunc.Value, sep string, bare bool) string {
 	var parts []string
 	for _, k := range names {
 		for _, v := range m[k].Values() {
-			if bare && v == "" {
+			if bare && v == "" && k != "" {
 				parts = append(parts, k)
 				continue
 			}
