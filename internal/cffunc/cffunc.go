@@ -18,8 +18,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -280,10 +282,6 @@ func (f *Function) Run(ctx context.Context, ev *Event, lim Limits) (*Result, err
 		ev.Version = "1.0"
 	}
 	fillMaps(ev)
-	evJSON, err := json.Marshal(ev)
-	if err != nil {
-		return nil, fmt.Errorf("run function: encode event: %w", err)
-	}
 	budget := lim.Budget
 	if budget <= 0 {
 		budget = DefaultBudget
@@ -315,7 +313,7 @@ func (f *Function) Run(ctx context.Context, ev *Event, lim Limits) (*Result, err
 	start := time.Now()
 	timer := time.AfterFunc(budget, func() { rt.Interrupt(errStopped) })
 	stopCtx := context.AfterFunc(ctx, func() { rt.Interrupt(errStopped) })
-	out, runErr := f.call(rt, string(evJSON))
+	out, runErr := f.call(rt, eventObject(rt, ev))
 	timer.Stop()
 	stopCtx()
 	elapsed := time.Since(start)
@@ -340,20 +338,93 @@ func (f *Function) Run(ctx context.Context, ev *Event, lim Limits) (*Result, err
 	return res, nil
 }
 
+// eventObject builds ev as a JavaScript object (directly: through
+// JSON.parse it cost a quarter of a run).
+func eventObject(rt *goja.Runtime, ev *Event) *goja.Object {
+	values := func(m map[string]*Value) *goja.Object {
+		o := rt.NewObject()
+		// In name order, so Object.keys is the same on every run.
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			v := m[k]
+			if v == nil {
+				_ = o.Set(k, goja.Null())
+				continue
+			}
+			_ = o.Set(k, valueObject(rt, v))
+		}
+		return o
+	}
+	o := rt.NewObject()
+	_ = o.Set("version", ev.Version)
+	c := rt.NewObject()
+	for k, v := range map[string]string{"distributionDomainName": ev.Context.DistributionDomainName,
+		"distributionId": ev.Context.DistributionID, "requestId": ev.Context.RequestID} {
+		if v != "" {
+			_ = c.Set(k, v)
+		}
+	}
+	_ = c.Set("eventType", ev.Context.EventType)
+	_ = o.Set("context", c)
+	viewer := rt.NewObject()
+	_ = viewer.Set("ip", ev.Viewer.IP)
+	_ = o.Set("viewer", viewer)
+	if q := ev.Request; q != nil {
+		r := rt.NewObject()
+		_ = r.Set("method", q.Method)
+		_ = r.Set("uri", q.URI)
+		_ = r.Set("querystring", values(q.Querystring))
+		_ = r.Set("headers", values(q.Headers))
+		_ = r.Set("cookies", values(q.Cookies))
+		_ = o.Set("request", r)
+	}
+	if p := ev.Response; p != nil {
+		r := rt.NewObject()
+		_ = r.Set("statusCode", p.StatusCode)
+		if p.StatusDescription != "" {
+			_ = r.Set("statusDescription", p.StatusDescription)
+		}
+		_ = r.Set("headers", values(p.Headers))
+		_ = r.Set("cookies", values(p.Cookies))
+		if p.Body != nil {
+			b := rt.NewObject()
+			_ = b.Set("encoding", p.Body.Encoding)
+			_ = b.Set("data", p.Body.Data)
+			_ = r.Set("body", b)
+		}
+		_ = o.Set("response", r)
+	}
+	return o
+}
+
+func valueObject(rt *goja.Runtime, v *Value) *goja.Object {
+	o := rt.NewObject()
+	_ = o.Set("value", v.Value)
+	if v.Attributes != "" {
+		_ = o.Set("attributes", v.Attributes)
+	}
+	if len(v.MultiValue) > 0 {
+		items := make([]any, 0, len(v.MultiValue))
+		for _, m := range v.MultiValue {
+			if m == nil {
+				items = append(items, goja.Null())
+				continue
+			}
+			items = append(items, valueObject(rt, m))
+		}
+		_ = o.Set("multiValue", rt.NewArray(items...))
+	}
+	return o
+}
+
 // call runs the program, calls handler with the event and returns the
 // JSON text of what it returned (a promise is settled first).
-func (f *Function) call(rt *goja.Runtime, evJSON string) (string, error) {
+func (f *Function) call(rt *goja.Runtime, evVal goja.Value) (string, error) {
 	if _, err := rt.RunProgram(f.prog); err != nil {
 		return "", execError(err)
 	}
 	handler, ok := goja.AssertFunction(rt.Get("handler"))
 	if !ok {
 		return "", &ExecutionError{Msg: "ReferenceError: handler is not defined as a function"}
-	}
-	parse, _ := goja.AssertFunction(rt.Get("JSON").ToObject(rt).Get("parse"))
-	evVal, err := parse(goja.Undefined(), rt.ToValue(evJSON))
-	if err != nil {
-		return "", execError(err)
 	}
 	ret, err := handler(goja.Undefined(), evVal)
 	if err != nil {
@@ -406,19 +477,27 @@ func (r *Result) setOutput(ev *Event, out string) error {
 	invalid := func(why string) error {
 		return &ExecutionError{Msg: "The function returned an invalid value: " + why}
 	}
-	var probe map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(out), &probe); err != nil {
-		return invalid("it is not an object")
+	// One decode for either shape: a response has a statusCode.
+	var o struct {
+		StatusCode        *int              `json:"statusCode"`
+		StatusDescription string            `json:"statusDescription"`
+		Body              *Body             `json:"body"`
+		Method            string            `json:"method"`
+		URI               string            `json:"uri"`
+		Querystring       map[string]*Value `json:"querystring"`
+		Headers           map[string]*Value `json:"headers"`
+		Cookies           map[string]*Value `json:"cookies"`
 	}
-	_, isResponse := probe["statusCode"]
+	if err := json.Unmarshal([]byte(out), &o); err != nil {
+		return invalid(err.Error())
+	}
+	isResponse := o.StatusCode != nil
 	if ev.Context.EventType == ViewerResponse && !isResponse {
 		return invalid("a viewer-response function must return a response (an object with statusCode)")
 	}
 	if isResponse {
-		var resp Response
-		if err := json.Unmarshal([]byte(out), &resp); err != nil {
-			return invalid(err.Error())
-		}
+		resp := Response{StatusCode: *o.StatusCode, StatusDescription: o.StatusDescription,
+			Headers: o.Headers, Cookies: o.Cookies, Body: o.Body}
 		if resp.StatusCode < 100 || resp.StatusCode > 599 {
 			return invalid(fmt.Sprintf("statusCode %d is not an HTTP status", resp.StatusCode))
 		}
@@ -431,10 +510,7 @@ func (r *Result) setOutput(ev *Event, out string) error {
 		r.Response = &resp
 		return nil
 	}
-	var req Request
-	if err := json.Unmarshal([]byte(out), &req); err != nil {
-		return invalid(err.Error())
-	}
+	req := Request{Method: o.Method, URI: o.URI, Querystring: o.Querystring, Headers: o.Headers, Cookies: o.Cookies}
 	if !strings.HasPrefix(req.URI, "/") {
 		return invalid(fmt.Sprintf("uri %q does not start with /", req.URI))
 	}

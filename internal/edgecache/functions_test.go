@@ -3,6 +3,7 @@ package edgecache
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -219,5 +220,39 @@ func TestFunctionViewerResponse(t *testing.T) {
 	}
 	if n := e.origin.count("/v1/page.html"); n != 1 {
 		t.Errorf("origin fetches = %d, want 1", n)
+	}
+}
+
+// BenchmarkHitThroughFunction compares, in one run, a plain hit with a
+// hit whose behaviour runs the index-rewrite viewer-request function
+// (ServeHTTP into a recorder, from both cores).
+func BenchmarkHitThroughFunction(b *testing.B) {
+	for _, bc := range []struct{ name, path string }{{"plain", "/about/index.html"}, {"viewer-request", "/about/"}} {
+		b.Run(bc.name, func(b *testing.B) {
+			var e *env
+			if bc.name == "plain" {
+				e = newEnv(b, nil)
+			} else {
+				configure, edit := withFunctions(map[string]string{"viewer-request": "rewrite"})
+				e = newEnvConfig(b, configure, edit)
+			}
+			req := httptest.NewRequest(http.MethodGet, "http://"+testDomain+bc.path, nil)
+			for range 2 {
+				e.proxy.ServeHTTP(httptest.NewRecorder(), req.Clone(b.Context()))
+			}
+			rec := httptest.NewRecorder()
+			e.proxy.ServeHTTP(rec, req.Clone(b.Context()))
+			if got := rec.Header().Get("X-Cache"); got != "Hit from cloudfront" {
+				b.Fatalf("X-Cache = %q after priming, want a hit", got)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				r := req.Clone(context.Background())
+				for pb.Next() {
+					e.proxy.ServeHTTP(httptest.NewRecorder(), r)
+				}
+			})
+		})
 	}
 }
