@@ -195,6 +195,10 @@ type Behavior struct {
 	// "whitelist"; CookieNames lists the whitelisted names.
 	ForwardCookies string
 	CookieNames    []string
+	// FunctionAssociations are the CloudFront Functions of the
+	// behaviour: FunctionARN by EventType ("viewer-request",
+	// "viewer-response").
+	FunctionAssociations map[string]string
 }
 
 // DefaultCacheBehavior returns the behaviour for paths no CacheBehavior
@@ -245,6 +249,12 @@ func behavior(n *Node) Behavior {
 		ForwardHeaders:          texts(n.Find("ForwardedValues", "Headers", "Items"), "Name"),
 		ForwardCookies:          n.Value("ForwardedValues", "Cookies", "Forward"),
 		CookieNames:             texts(n.Find("ForwardedValues", "Cookies", "WhitelistedNames", "Items"), "Name"),
+	}
+	for _, a := range n.Find("FunctionAssociations", "Items").All("FunctionAssociation") {
+		if b.FunctionAssociations == nil {
+			b.FunctionAssociations = map[string]string{}
+		}
+		b.FunctionAssociations[a.Value("EventType")] = a.Value("FunctionARN")
 	}
 	if len(b.AllowedMethods) == 0 {
 		b.AllowedMethods = []string{"HEAD", "GET"}

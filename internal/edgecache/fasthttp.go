@@ -210,7 +210,7 @@ func (p *Proxy) fastHit(ctx *fasthttp.RequestCtx) bool {
 	rt := p.routeFor(d, escPath)
 	b := &rt.b
 	m := string(method)
-	if !rt.found || !slices.Contains(b.AllowedMethods, m) || !slices.Contains(b.CachedMethods, m) {
+	if !rt.found || !slices.Contains(b.AllowedMethods, m) || !slices.Contains(b.CachedMethods, m) || rt.hasFunctions() {
 		return false
 	}
 	objPath := escPath

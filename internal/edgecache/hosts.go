@@ -25,7 +25,10 @@ type resolved struct {
 	errorResponses map[int]distconfig.ErrorResponse
 	// policies are Distribution.Policies.
 	policies map[string]*distconfig.Node
-	routes   routeSet // built on first use (route.go)
+	// functions are Distribution.Functions; domain its DomainName.
+	functions map[string]FunctionCode
+	domain    string
+	routes    routeSet // built on first use (route.go)
 }
 
 type hostTable struct {
@@ -126,6 +129,7 @@ func (p *Proxy) table(ctx context.Context, maxAge time.Duration) (*hostTable, er
 			id: d.ID, enabled: c.Enabled(), rootObject: c.DefaultRootObject(), tagHeader: c.CacheTagHeader(),
 			behaviors: c.CacheBehaviors(), def: c.DefaultCacheBehavior(), origins: map[string]distconfig.Origin{},
 			errorResponses: c.CustomErrorResponses(), policies: d.Policies,
+			functions: d.Functions, domain: d.DomainName,
 		}
 		for _, o := range c.Origins() {
 			r.origins[o.ID] = o

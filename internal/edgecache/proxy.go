@@ -51,6 +51,7 @@ import (
 	"time"
 
 	"github.com/cfinv/cfinv/cfpath"
+	"github.com/cfinv/cfinv/internal/cffunc"
 	"github.com/cfinv/cfinv/internal/distconfig"
 )
 
@@ -69,6 +70,10 @@ type Distribution struct {
 	// Domains are more host names served as this distribution: the
 	// domains of its enabled distribution tenants.
 	Domains []string
+	// Functions holds, by function name, the LIVE code of at least the
+	// CloudFront Functions the behaviours associate. A behaviour naming a
+	// function missing here answers 503, as a function that cannot run.
+	Functions map[string]FunctionCode
 }
 
 // Distributions lists the distributions the proxy serves.
@@ -169,6 +174,11 @@ type Proxy struct {
 	// disconnected. Zero means DefaultViewerReadTimeout.
 	ViewerReadTimeout time.Duration
 
+	// FunctionBudget is how long a CloudFront Function may run per
+	// event before it is stopped and the viewer gets a 503. Zero means
+	// cffunc.DefaultBudget.
+	FunctionBudget time.Duration
+
 	// Pop is the X-Amz-Cf-Pop value, and seeds the Via host. Empty means
 	// DefaultPop.
 	Pop string
@@ -193,6 +203,8 @@ type Proxy struct {
 	hosts    atomic.Pointer[hostTable]
 	hostMu   sync.Mutex
 	rp       *httputil.ReverseProxy // pass-through of uncached methods
+	fnMu     sync.Mutex
+	fns      map[string]*cffunc.Function // compiled functions by ETag
 }
 
 func (p *Proxy) init() {
@@ -312,6 +324,12 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !slices.Contains(b.AllowedMethods, r.Method) {
 		p.errorPage(w, r, cfID, http.StatusForbidden, msgMethod)
 		return
+	}
+	if route.hasFunctions() {
+		var done bool
+		if w, r, escPath, done = p.runFunctions(w, r, d, route, cfID, escPath); done {
+			return
+		}
 	}
 	objPath := escPath
 	if objPath == "/" && d.rootObject != "" {

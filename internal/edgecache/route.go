@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sync"
 
+	"github.com/cfinv/cfinv/internal/cffunc"
 	"github.com/cfinv/cfinv/internal/distconfig"
 )
 
@@ -25,6 +26,10 @@ type route struct {
 	targets [2]originTarget
 	errs    [2]error
 	found   bool // the behaviour's TargetOriginID names an origin
+	// The behaviour's CloudFront Functions (functions.go), compiled;
+	// fnErr, when set, fails every request with a 503.
+	viewerRequest, viewerResponse *cffunc.Function
+	fnErr                         error
 }
 
 // routeSet holds a resolved distribution's routes, built on first use:
@@ -57,6 +62,7 @@ func (p *Proxy) newRoute(d *resolved, b distconfig.Behavior) route {
 	rt.pol.errorResponses = d.errorResponses
 	rt.headers = headersPolicyOf(d.policies[b.ResponseHeadersPolicyID])
 	rt.forward = requestPolicyOf(d.policies[b.OriginRequestPolicyID])
+	p.routeFunctions(d, &rt)
 	o, ok := d.origins[b.TargetOriginID]
 	if !ok {
 		return rt

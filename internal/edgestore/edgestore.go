@@ -56,10 +56,27 @@ func tenantDomains(ctx context.Context, st store.Store) (map[string][]string, er
 	return out, nil
 }
 
+// functions returns the LIVE code of the account's CloudFront Functions,
+// by name; a function never published is not there.
+func functions(ctx context.Context, st store.Store) (map[string]edgecache.FunctionCode, error) {
+	list, err := st.ListResources(ctx, emulator.FunctionKind)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]edgecache.FunctionCode{}
+	for _, f := range list {
+		if runtime, code, etag, ok := emulator.FunctionCode(f, "LIVE"); ok {
+			out[f.Name] = edgecache.FunctionCode{Runtime: runtime, Code: code, ETag: etag}
+		}
+	}
+	return out, nil
+}
+
 // Distributions returns an edgecache.Distributions listing every
 // distribution in st, page by page, each with a read-only view of its
 // stored config, the cache and response headers policies (custom and
-// managed) it may name, and the domains of its enabled tenants.
+// managed) it may name, the domains of its enabled tenants and the LIVE
+// code of the CloudFront Functions.
 func Distributions(st store.Store) edgecache.DistributionsFunc {
 	return func(ctx context.Context) ([]edgecache.Distribution, error) {
 		var out []edgecache.Distribution
@@ -71,6 +88,10 @@ func Distributions(st store.Store) edgecache.DistributionsFunc {
 		if err != nil {
 			return nil, err
 		}
+		fns, err := functions(ctx, st)
+		if err != nil {
+			return nil, err
+		}
 		marker := ""
 		for {
 			items, truncated, err := st.ListDistributions(ctx, marker, pageSize)
@@ -78,7 +99,7 @@ func Distributions(st store.Store) edgecache.DistributionsFunc {
 				return nil, err
 			}
 			for _, d := range items {
-				out = append(out, edgecache.Distribution{ID: d.ID, DomainName: d.DomainName, Config: distconfig.View(d.Config), Policies: pols, Domains: domains[d.ID]})
+				out = append(out, edgecache.Distribution{ID: d.ID, DomainName: d.DomainName, Config: distconfig.View(d.Config), Policies: pols, Domains: domains[d.ID], Functions: fns})
 			}
 			if !truncated || len(items) == 0 {
 				return out, nil

@@ -324,7 +324,7 @@ func TestNotImplemented(t *testing.T) {
 		{"POST", "/2020-05-31/streaming-distribution?WithTags", "CreateStreamingDistributionWithTags"},
 		{"GET", "/2020-05-31/origin-access-identity/cloudfront", "ListCloudFrontOriginAccessIdentities"},
 		{"POST", "/2020-05-31/tagging?Operation=Retag&Resource=arn", ""},
-		{"GET", "/2020-05-31/function/abc/describe", "DescribeFunction"},
+		{"GET", "/2020-05-31/key-value-store/abc", "DescribeKeyValueStore"},
 		{"PUT", "/2020-05-31/distribution/E1/promote-staging-config", "UpdateDistributionWithStagingConfig"},
 		{"PATCH", "/2020-05-31/distribution", ""},
 		{"GET", "/nothing/here", ""},

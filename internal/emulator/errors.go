@@ -81,6 +81,16 @@ var statusOf = map[string]int{
 	"TooManyQueryStringsInOriginRequestPolicy":    http.StatusBadRequest,
 	"TooManyRemoveHeadersInResponseHeadersPolicy": http.StatusBadRequest,
 	"TrustedKeyGroupDoesNotExist":                 http.StatusBadRequest,
+
+	// CloudFront Functions (statuses from the model).
+	"FunctionAlreadyExists":      http.StatusConflict,
+	"FunctionInUse":              http.StatusConflict,
+	"FunctionSizeLimitExceeded":  http.StatusRequestEntityTooLarge,
+	"InvalidFunctionAssociation": http.StatusBadRequest,
+	"NoSuchFunctionExists":       http.StatusNotFound,
+	"TestFunctionFailed":         http.StatusInternalServerError,
+	"TooManyFunctions":           http.StatusBadRequest,
+	"UnsupportedOperation":       http.StatusBadRequest,
 }
 
 // apiError is an error answered with CloudFront's ErrorResponse envelope.

@@ -52,6 +52,9 @@ func (s *Server) checkReferences(ctx context.Context, c *distconfig.Node) error 
 		{"ResponseHeadersPolicyId", responseHeadersPolicies},
 	}
 	for _, b := range behaviorsOf(c) {
+		if err := s.checkFunctionAssociations(ctx, b); err != nil {
+			return err
+		}
 		for _, ref := range refs {
 			id := b.Value(ref.member)
 			if id == "" {

@@ -78,6 +78,16 @@ var implemented = map[string]bool{
 	"CreateInvalidationForDistributionTenant": true,
 	"GetInvalidationForDistributionTenant":    true,
 	"ListInvalidationsForDistributionTenant":  true,
+
+	// CloudFront Functions (issue 26).
+	"CreateFunction":   true,
+	"DescribeFunction": true,
+	"GetFunction":      true,
+	"ListFunctions":    true,
+	"UpdateFunction":   true,
+	"DeleteFunction":   true,
+	"PublishFunction":  true,
+	"TestFunction":     true,
 }
 
 func (s *Server) routes() {
@@ -99,6 +109,7 @@ func (s *Server) routes() {
 	}
 	s.lookupRoutes()
 	s.tenantRoutes()
+	s.functionRoutes()
 	s.mux.HandleFunc("/", s.notImplemented)
 }
 
