@@ -155,7 +155,7 @@ func (s *Store) UploadPart(bucketName, key, id string, n int, body io.Reader, ve
 	dir := b.uploadDir(id)
 	data := "data-" + newID()
 	h := md5.New()
-	size, err := writeData(filepath.Join(dir, data), io.TeeReader(body, h))
+	size, err := writeData(filepath.Join(dir, data), io.TeeReader(body, h), true)
 	if err != nil {
 		return nil, fmt.Errorf("upload part %d: %w", n, err)
 	}
