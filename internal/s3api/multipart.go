@@ -83,6 +83,9 @@ func (s *Server) uploadPartCopy(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	defer f.Close()
+	if err := copySourceConditions(r.Header)(o); err != nil {
+		return err
+	}
 	var src io.Reader = f
 	if rh := r.Header.Get("X-Amz-Copy-Source-Range"); rh != "" {
 		first, last, ok, err := parseRange(rh, o.Size)

@@ -707,15 +707,21 @@ func (s *Store) DeleteObject(bucketName, key string) error {
 	return nil
 }
 
-// CopyObject copies src to dst. With in.Headers nil the source's headers
-// and metadata are kept (S3's metadata directive COPY); otherwise in's
-// replace them (REPLACE).
-func (s *Store) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, in *PutInput) (*Object, error) {
+// CopyObject copies src to dst. With in nil the source's headers and
+// metadata are kept (S3's metadata directive COPY); otherwise in's
+// replace them (REPLACE). check, when not nil, is called with the source
+// about to be copied; an error from it is returned and nothing copied.
+func (s *Store) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, in *PutInput, check func(*Object) error) (*Object, error) {
 	src, f, err := s.GetObject(srcBucket, srcKey)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	if check != nil {
+		if err := check(src); err != nil {
+			return nil, err
+		}
+	}
 	put := PutInput{Headers: src.Headers, Meta: src.Meta, Checksums: src.Checksums, ETag: src.ETag}
 	if in != nil {
 		put.Headers, put.Meta = in.Headers, in.Meta
