@@ -80,6 +80,13 @@ func objectHeaders(w http.ResponseWriter, r *request, o *s3store.Object) {
 		h["x-amz-meta-"+k] = []string{v}
 	}
 	if strings.EqualFold(r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED") {
+		if len(o.Checksums) > 0 {
+			typ := o.ChecksumType
+			if typ == "" {
+				typ = checksumFullObject
+			}
+			h.Set("X-Amz-Checksum-Type", typ)
+		}
 		for alg, v := range o.Checksums {
 			h.Set("X-Amz-Checksum-"+alg, v)
 		}
@@ -199,6 +206,7 @@ func (s *Server) getObject(w http.ResponseWriter, r *request) error {
 		for alg := range o.Checksums {
 			w.Header().Del("X-Amz-Checksum-" + alg)
 		}
+		w.Header().Del("X-Amz-Checksum-Type")
 	}
 	w.Header().Set("Content-Length", strconv.FormatInt(length, 10))
 	w.WriteHeader(status)

@@ -73,6 +73,10 @@ type Object struct {
 	// Checksums holds additional checksums by algorithm (CRC32, CRC32C,
 	// CRC64NVME, SHA1, SHA256), base64 as S3 returns them.
 	Checksums map[string]string `json:"checksums,omitempty"`
+	// ChecksumType is a multipart object's, as asked for at its
+	// CreateMultipartUpload: COMPOSITE (the checksum of its parts'
+	// checksums, "…-N") or FULL_OBJECT; empty for an object PUT whole.
+	ChecksumType string `json:"checksumType,omitempty"`
 	// Data names the file under objects/ holding the bytes; empty for an
 	// object of a read-only directory bucket.
 	Data string `json:"data,omitempty"`
@@ -396,6 +400,8 @@ type PutInput struct {
 	Verify func(md5sum []byte) (checksums map[string]string, err error)
 	// ETag, when set, replaces the MD5 of the bytes (multipart objects).
 	ETag string
+	// ChecksumType is the object's (see Object.ChecksumType).
+	ChecksumType string
 }
 
 // PutObject stores the bytes read from body as key in bucket, durably,
@@ -455,7 +461,7 @@ func (s *Store) PutObject(bucketName, key string, body io.Reader, in PutInput) (
 		}
 	}
 	o := &Object{Key: key, Size: size, ETag: `"` + hex.EncodeToString(sum) + `"`, LastModified: s.now().UTC().Truncate(time.Second),
-		Headers: in.Headers, Meta: in.Meta, Checksums: in.Checksums, Data: id}
+		Headers: in.Headers, Meta: in.Meta, Checksums: in.Checksums, ChecksumType: in.ChecksumType, Data: id}
 	if in.ETag != "" {
 		o.ETag = in.ETag
 	}
@@ -722,7 +728,7 @@ func (s *Store) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, in *PutI
 			return nil, err
 		}
 	}
-	put := PutInput{Headers: src.Headers, Meta: src.Meta, Checksums: src.Checksums, ETag: src.ETag}
+	put := PutInput{Headers: src.Headers, Meta: src.Meta, Checksums: src.Checksums, ETag: src.ETag, ChecksumType: src.ChecksumType}
 	if in != nil {
 		put.Headers, put.Meta = in.Headers, in.Meta
 	}
