@@ -376,7 +376,7 @@ func (b *bucket) replayFile(path string) error {
 			return nil // end, or a torn header
 		}
 		n := binary.LittleEndian.Uint32(head[:])
-		if n > 2*inlineMax {
+		if n == 0 || n > 2*inlineMax {
 			return nil // torn: no record is this long
 		}
 		payload := make([]byte, n)

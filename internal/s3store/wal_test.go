@@ -144,6 +144,38 @@ func TestLogTornTailIgnored(t *testing.T) {
 	}
 }
 
+// TestLogZeroTailIgnored: zeros after the last record (a file system that
+// grew the log but lost the bytes in a crash) end the log; Open does not
+// fail or panic on them.
+func TestLogZeroTailIgnored(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateBucket("site"); err != nil {
+		t.Fatal(err)
+	}
+	put(t, s, "site", "a", "whole")
+	logs, _ := filepath.Glob(filepath.Join(dir, "site", "wal", "*.log"))
+	if len(logs) != 1 {
+		t.Fatalf("%d logs, want 1", len(logs))
+	}
+	f, err := os.OpenFile(logs[0], os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write(make([]byte, 4096))
+	f.Close()
+	s2, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]string{"a": "whole max-age=9"}, contents(t, s2, "site")); diff != "" {
+		t.Errorf("after a zero tail (-want +got):\n%s", diff)
+	}
+}
+
 // TestOldLayoutReads: a bucket written before the log existed (objects/
 // and meta/ only, no wal/) opens and reads as before.
 func TestOldLayoutReads(t *testing.T) {
