@@ -305,7 +305,10 @@ func (b *bucket) materialize(seg *segment) error {
 			raw, err = json.MarshalIndent(&o2, "", "  ")
 		}
 		if err == nil {
-			err = writeFileNoDirSync(filepath.Join(b.dir, "meta"), metaName(o.Key), raw, false)
+			// In place, without a temporary file and a rename: until the
+			// checkpoint ends the log holds the record, and Open rewrites
+			// the file from it if a crash cut this write short.
+			_, err = writeData(filepath.Join(b.dir, "meta", metaName(o.Key)), bytes.NewReader(raw), false)
 		}
 		if err != nil {
 			lock.Unlock()
