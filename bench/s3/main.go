@@ -20,7 +20,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -36,6 +35,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/cfinv/cfinv/bench/internal/rig"
+	"github.com/cfinv/cfinv/internal/s3store"
 )
 
 func main() {
@@ -167,34 +167,26 @@ func run(n, c, rounds, size int, cfinvBin, moto string) error {
 		fmt.Printf("| %s | %.1f× | %.1f–%.1f× |\n", op, rig.Median(ratios), slices.Min(ratios), slices.Max(ratios))
 	}
 
-	// Every acknowledged PUT is on disk: its metadata file names its key,
-	// and the bytes it names are there, whole.
+	// Every acknowledged PUT is on disk: with serve stopped, the store is
+	// opened as a restart opens it (replaying its logs) and every key read
+	// back whole.
 	cf.stop()
 	var checked, missing int
+	st, err := s3store.Open(filepath.Join(cf.dataDir, "s3"))
+	if err != nil {
+		return fmt.Errorf("open cfinv's buckets: %w", err)
+	}
 	for bucket, keys := range ackedCfinv {
-		dir := filepath.Join(cf.dataDir, "s3", bucket)
-		onDisk := map[string]bool{}
-		metas, _ := os.ReadDir(filepath.Join(dir, "meta"))
-		for _, m := range metas {
-			raw, err := os.ReadFile(filepath.Join(dir, "meta", m.Name()))
-			if err != nil {
-				continue
-			}
-			var o struct {
-				Key  string `json:"key"`
-				Size int64  `json:"size"`
-				Data string `json:"data"`
-			}
-			if json.Unmarshal(raw, &o) != nil {
-				continue
-			}
-			if st, err := os.Stat(filepath.Join(dir, "objects", o.Data)); err == nil && st.Size() == o.Size && o.Size == int64(len(body)) {
-				onDisk[o.Key] = true
-			}
-		}
 		for _, k := range keys {
 			checked++
-			if !onDisk[k] {
+			_, f, err := st.GetObject(bucket, k)
+			if err != nil {
+				missing++
+				continue
+			}
+			got, err := io.ReadAll(f)
+			f.Close()
+			if err != nil || !bytes.Equal(got, body) {
 				missing++
 			}
 		}

@@ -128,7 +128,7 @@ func FuzzXMLBodies(f *testing.F) {
 	if err := st.CreateBucket("fuzz"); err != nil {
 		f.Fatal(err)
 	}
-	up, err := st.CreateUpload("fuzz", "k", nil, nil)
+	up, err := st.CreateUpload("fuzz", s3store.Upload{Key: "k"})
 	if err != nil {
 		f.Fatal(err)
 	}

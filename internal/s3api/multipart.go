@@ -19,12 +19,17 @@ type initiateResult struct {
 
 func (s *Server) createUpload(w http.ResponseWriter, r *request) error {
 	headers, meta := putHeaders(r.Request)
-	u, err := s.Store.CreateUpload(r.bucket, r.key, headers, meta)
+	alg, typ, err := uploadChecksum(r.Header)
 	if err != nil {
 		return err
 	}
-	if a := r.Header.Get("X-Amz-Checksum-Algorithm"); a != "" {
-		w.Header().Set("X-Amz-Checksum-Algorithm", a)
+	u, err := s.Store.CreateUpload(r.bucket, s3store.Upload{Key: r.key, Headers: headers, Meta: meta, ChecksumAlgorithm: alg, ChecksumType: typ})
+	if err != nil {
+		return err
+	}
+	if alg != "" {
+		w.Header().Set("X-Amz-Checksum-Algorithm", alg)
+		w.Header().Set("X-Amz-Checksum-Type", typ)
 	}
 	return writeXML(w, initiateResult{Bucket: r.bucket, Key: r.key, UploadID: u.ID})
 }
@@ -83,6 +88,9 @@ func (s *Server) uploadPartCopy(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	defer f.Close()
+	if err := copySourceConditions(r.Header)(o); err != nil {
+		return err
+	}
 	var src io.Reader = f
 	if rh := r.Header.Get("X-Amz-Copy-Source-Range"); rh != "" {
 		first, last, ok, err := parseRange(rh, o.Size)
@@ -100,17 +108,28 @@ func (s *Server) uploadPartCopy(w http.ResponseWriter, r *request) error {
 
 type completeRequest struct {
 	Parts []struct {
-		PartNumber int    `xml:"PartNumber"`
-		ETag       string `xml:"ETag"`
+		PartNumber        int    `xml:"PartNumber"`
+		ETag              string `xml:"ETag"`
+		ChecksumCRC32     string `xml:"ChecksumCRC32"`
+		ChecksumCRC32C    string `xml:"ChecksumCRC32C"`
+		ChecksumCRC64NVME string `xml:"ChecksumCRC64NVME"`
+		ChecksumSHA1      string `xml:"ChecksumSHA1"`
+		ChecksumSHA256    string `xml:"ChecksumSHA256"`
 	} `xml:"Part"`
 }
 
 type completeResult struct {
-	XMLName  xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ CompleteMultipartUploadResult"`
-	Location string   `xml:"Location"`
-	Bucket   string   `xml:"Bucket"`
-	Key      string   `xml:"Key"`
-	ETag     string   `xml:"ETag"`
+	XMLName           xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ CompleteMultipartUploadResult"`
+	Location          string   `xml:"Location"`
+	Bucket            string   `xml:"Bucket"`
+	Key               string   `xml:"Key"`
+	ETag              string   `xml:"ETag"`
+	ChecksumCRC32     string   `xml:"ChecksumCRC32,omitempty"`
+	ChecksumCRC32C    string   `xml:"ChecksumCRC32C,omitempty"`
+	ChecksumCRC64NVME string   `xml:"ChecksumCRC64NVME,omitempty"`
+	ChecksumSHA1      string   `xml:"ChecksumSHA1,omitempty"`
+	ChecksumSHA256    string   `xml:"ChecksumSHA256,omitempty"`
+	ChecksumType      string   `xml:"ChecksumType,omitempty"`
 }
 
 func (s *Server) completeUpload(w http.ResponseWriter, r *request) error {
@@ -122,14 +141,29 @@ func (s *Server) completeUpload(w http.ResponseWriter, r *request) error {
 		return errMalformedXML
 	}
 	parts := make([]s3store.CompletedPart, len(in.Parts))
+	listed := make([]map[string]string, len(in.Parts))
+	for i, p := range in.Parts {
+		listed[i] = map[string]string{}
+		for alg, v := range map[string]string{"CRC32": p.ChecksumCRC32, "CRC32C": p.ChecksumCRC32C, "CRC64NVME": p.ChecksumCRC64NVME, "SHA1": p.ChecksumSHA1, "SHA256": p.ChecksumSHA256} {
+			if v != "" {
+				listed[i][alg] = v
+			}
+		}
+	}
 	for i, p := range in.Parts {
 		parts[i] = s3store.CompletedPart{Number: p.PartNumber, ETag: p.ETag}
 	}
-	o, err := s.Store.CompleteUpload(r.bucket, r.key, r.URL.Query().Get("uploadId"), parts)
+	o, err := s.Store.CompleteUpload(r.bucket, r.key, r.URL.Query().Get("uploadId"), parts, completeChecksums(r.Header, listed))
 	if err != nil {
 		return err
 	}
-	return writeXML(w, completeResult{Location: "http://" + r.Host + "/" + r.bucket + "/" + r.key, Bucket: r.bucket, Key: r.key, ETag: o.ETag})
+	res := completeResult{Location: "http://" + r.Host + "/" + r.bucket + "/" + r.key, Bucket: r.bucket, Key: r.key, ETag: o.ETag,
+		ChecksumCRC32: o.Checksums["CRC32"], ChecksumCRC32C: o.Checksums["CRC32C"], ChecksumCRC64NVME: o.Checksums["CRC64NVME"],
+		ChecksumSHA1: o.Checksums["SHA1"], ChecksumSHA256: o.Checksums["SHA256"]}
+	if len(o.Checksums) > 0 {
+		res.ChecksumType = o.ChecksumType
+	}
+	return writeXML(w, res)
 }
 
 func (s *Server) abortUpload(w http.ResponseWriter, r *request) error {

@@ -80,6 +80,13 @@ func objectHeaders(w http.ResponseWriter, r *request, o *s3store.Object) {
 		h["x-amz-meta-"+k] = []string{v}
 	}
 	if strings.EqualFold(r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED") {
+		if len(o.Checksums) > 0 {
+			typ := o.ChecksumType
+			if typ == "" {
+				typ = checksumFullObject
+			}
+			h.Set("X-Amz-Checksum-Type", typ)
+		}
 		for alg, v := range o.Checksums {
 			h.Set("X-Amz-Checksum-"+alg, v)
 		}
@@ -100,6 +107,27 @@ func objectHeaders(w http.ResponseWriter, r *request, o *s3store.Object) {
 // If-Unmodified-Since as S3 does; it returns 0 to go on, or the status to
 // answer (304, or 412 as an error).
 func checkConditions(r *http.Request, o *s3store.Object) (int, error) {
+	return conditions(r.Header, "", o)
+}
+
+// copySourceConditions checks a copy's x-amz-copy-source-if-* headers
+// against its source: they are GET's conditions, but a 304 is a 412
+// (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html).
+func copySourceConditions(h http.Header) func(*s3store.Object) error {
+	return func(o *s3store.Object) error {
+		status, err := conditions(h, "X-Amz-Copy-Source-", o)
+		if err == nil && status == http.StatusNotModified {
+			err = errPrecondition
+		}
+		return err
+	}
+}
+
+// conditions evaluates the If-Match, If-Unmodified-Since, If-None-Match
+// and If-Modified-Since headers, each name after prefix, as S3 does: a
+// matching If-Match overrides a failing If-Unmodified-Since, and a failing
+// If-None-Match decides over If-Modified-Since.
+func conditions(h http.Header, prefix string, o *s3store.Object) (int, error) {
 	etagMatch := func(list string) bool {
 		for _, e := range strings.Split(list, ",") {
 			e = strings.TrimSpace(e)
@@ -110,20 +138,20 @@ func checkConditions(r *http.Request, o *s3store.Object) (int, error) {
 		return false
 	}
 	mod := o.LastModified.Truncate(time.Second)
-	im := r.Header.Get("If-Match")
+	im := h.Get(prefix + "If-Match")
 	if im != "" && !etagMatch(im) {
 		return 0, errPrecondition
 	}
-	if ius := r.Header.Get("If-Unmodified-Since"); ius != "" && im == "" {
+	if ius := h.Get(prefix + "If-Unmodified-Since"); ius != "" && im == "" {
 		if t, err := http.ParseTime(ius); err == nil && mod.After(t) {
 			return 0, errPrecondition
 		}
 	}
-	inm := r.Header.Get("If-None-Match")
+	inm := h.Get(prefix + "If-None-Match")
 	if inm != "" && etagMatch(inm) {
 		return http.StatusNotModified, nil
 	}
-	if ims := r.Header.Get("If-Modified-Since"); ims != "" && inm == "" {
+	if ims := h.Get(prefix + "If-Modified-Since"); ims != "" && inm == "" {
 		if t, err := http.ParseTime(ims); err == nil && !mod.After(t) {
 			return http.StatusNotModified, nil
 		}
@@ -178,6 +206,7 @@ func (s *Server) getObject(w http.ResponseWriter, r *request) error {
 		for alg := range o.Checksums {
 			w.Header().Del("X-Amz-Checksum-" + alg)
 		}
+		w.Header().Del("X-Amz-Checksum-Type")
 	}
 	w.Header().Set("Content-Length", strconv.FormatInt(length, 10))
 	w.WriteHeader(status)
@@ -290,7 +319,7 @@ func (s *Server) copyObject(w http.ResponseWriter, r *request) error {
 	if _, err := s.Store.HeadBucket(r.bucket); err != nil {
 		return err
 	}
-	o, err := s.Store.CopyObject(sb, sk, r.bucket, r.key, in)
+	o, err := s.Store.CopyObject(sb, sk, r.bucket, r.key, in, copySourceConditions(r.Header))
 	if err != nil {
 		return err
 	}

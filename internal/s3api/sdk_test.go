@@ -30,14 +30,14 @@ const (
 
 // startServer runs the S3 API on loopback over a store in a temporary
 // directory and returns the store, its URL and a client for it.
-func startServer(t *testing.T) (*s3store.Store, string, *s3.Client) {
+func startServer(t testing.TB) (*s3store.Store, string, *s3.Client) {
 	t.Helper()
 	return startServerTLS(t, false)
 }
 
 // startServerTLS is startServer, over HTTPS when tls is set: the SDK sends
 // an unseekable body aws-chunked with a trailing checksum only over TLS.
-func startServerTLS(t *testing.T, tls bool) (*s3store.Store, string, *s3.Client) {
+func startServerTLS(t testing.TB, tls bool) (*s3store.Store, string, *s3.Client) {
 	t.Helper()
 	st, err := s3store.Open(t.TempDir())
 	if err != nil {

@@ -84,10 +84,11 @@ func requestID() string {
 	return strings.ToUpper(hex.EncodeToString(b[:]))
 }
 
-// splitBucketKey finds the bucket in the Host (BUCKET.s3.…) or else the
-// path's first segment, and the key after it.
+// splitBucketKey finds the bucket in the Host (BUCKET.s3.…, BUCKET.s3 or
+// BUCKET.localhost, as the SDKs address a bucket virtual-hosted) or else
+// the path's first segment, and the key after it.
 func splitBucketKey(r *http.Request) (bucket, key string) {
-	host := r.Host
+	host := strings.ToLower(strings.TrimSuffix(r.Host, "."))
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
@@ -97,6 +98,11 @@ func splitBucketKey(r *http.Request) (bucket, key string) {
 	}
 	if strings.HasSuffix(host, ".s3") && len(host) > 3 {
 		return strings.TrimSuffix(host, ".s3"), strings.TrimPrefix(p, "/")
+	}
+	// BUCKET.localhost: an endpoint of http://localhost:PORT, not
+	// path-style. s3.localhost is the service itself.
+	if b, ok := strings.CutSuffix(host, ".localhost"); ok && b != "" && b != "s3" {
+		return b, strings.TrimPrefix(p, "/")
 	}
 	p = strings.TrimPrefix(p, "/")
 	bucket, key, _ = strings.Cut(p, "/")

@@ -31,6 +31,11 @@ type Upload struct {
 	Initiated time.Time         `json:"initiated"`
 	Headers   map[string]string `json:"headers,omitempty"`
 	Meta      map[string]string `json:"meta,omitempty"`
+	// ChecksumAlgorithm (CRC32, CRC32C, CRC64NVME, SHA1, SHA256) and
+	// ChecksumType (COMPOSITE, FULL_OBJECT) are the object checksum asked
+	// for at CreateMultipartUpload; empty for none.
+	ChecksumAlgorithm string `json:"checksumAlgorithm,omitempty"`
+	ChecksumType      string `json:"checksumType,omitempty"`
 }
 
 // Part is an uploaded part.
@@ -40,6 +45,8 @@ type Part struct {
 	Size         int64     `json:"size"`
 	LastModified time.Time `json:"lastModified"`
 	Data         string    `json:"data"`
+	// Checksums holds the part's additional checksums by algorithm.
+	Checksums map[string]string `json:"checksums,omitempty"`
 }
 
 type upload struct {
@@ -99,8 +106,10 @@ func (b *bucket) loadUploads() error {
 	return nil
 }
 
-// CreateUpload starts a multipart upload of key.
-func (s *Store) CreateUpload(bucketName, key string, headers, meta map[string]string) (*Upload, error) {
+// CreateUpload starts a multipart upload of in.Key; in.ID and
+// in.Initiated are set by the store.
+func (s *Store) CreateUpload(bucketName string, in Upload) (*Upload, error) {
+	key := in.Key
 	b, err := s.bucket(bucketName)
 	if err != nil {
 		return nil, err
@@ -111,7 +120,8 @@ func (s *Store) CreateUpload(bucketName, key string, headers, meta map[string]st
 	if len(key) > MaxKeyLength {
 		return nil, ErrKeyTooLong
 	}
-	u := &upload{Upload: Upload{ID: newID(), Key: key, Initiated: s.now().UTC().Truncate(time.Millisecond), Headers: headers, Meta: meta}, parts: map[int]*Part{}}
+	in.ID, in.Initiated = newID(), s.now().UTC().Truncate(time.Millisecond)
+	u := &upload{Upload: in, parts: map[int]*Part{}}
 	dir := b.uploadDir(u.ID)
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create upload: %w", err)
@@ -155,18 +165,19 @@ func (s *Store) UploadPart(bucketName, key, id string, n int, body io.Reader, ve
 	dir := b.uploadDir(id)
 	data := "data-" + newID()
 	h := md5.New()
-	size, err := writeData(filepath.Join(dir, data), io.TeeReader(body, h))
+	size, err := writeData(filepath.Join(dir, data), io.TeeReader(body, h), true)
 	if err != nil {
 		return nil, fmt.Errorf("upload part %d: %w", n, err)
 	}
 	sum := h.Sum(nil)
+	var sums map[string]string
 	if verify != nil {
-		if _, err := verify(sum); err != nil {
+		if sums, err = verify(sum); err != nil {
 			os.Remove(filepath.Join(dir, data))
 			return nil, err
 		}
 	}
-	p := &Part{Number: n, ETag: `"` + hex.EncodeToString(sum) + `"`, Size: size, LastModified: s.now().UTC().Truncate(time.Second), Data: data}
+	p := &Part{Number: n, ETag: `"` + hex.EncodeToString(sum) + `"`, Size: size, LastModified: s.now().UTC().Truncate(time.Second), Data: data, Checksums: sums}
 	raw, _ := json.Marshal(p)
 	if err := fsync.Dir(dir); err != nil {
 		return nil, fmt.Errorf("upload part %d: %w", n, err)
@@ -264,8 +275,10 @@ type CompletedPart struct {
 
 // CompleteUpload joins the named parts into the object and ends the
 // upload. The object's ETag is S3's: the MD5 of the parts' MD5s, "-" and
-// the number of parts.
-func (s *Store) CompleteUpload(bucketName, key, id string, parts []CompletedPart) (*Object, error) {
+// the number of parts. checksums, when not nil, is called with the upload
+// and the parts chosen, in order, before anything is written; an error
+// from it ends the call, and the checksums it returns are the object's.
+func (s *Store) CompleteUpload(bucketName, key, id string, parts []CompletedPart, checksums func(*Upload, []*Part) (map[string]string, error)) (*Object, error) {
 	b, err := s.bucket(bucketName)
 	if err != nil {
 		return nil, err
@@ -296,6 +309,12 @@ func (s *Store) CompleteUpload(bucketName, key, id string, parts []CompletedPart
 	if perr != nil {
 		return nil, perr
 	}
+	var sums map[string]string
+	if checksums != nil {
+		if sums, err = checksums(&u.Upload, chosen); err != nil {
+			return nil, err
+		}
+	}
 	etags := md5.New()
 	for i, p := range chosen {
 		if i < len(chosen)-1 && p.Size < MinPartSize {
@@ -315,7 +334,7 @@ func (s *Store) CompleteUpload(bucketName, key, id string, parts []CompletedPart
 		readers = append(readers, f)
 	}
 	etag := fmt.Sprintf(`"%s-%d"`, hex.EncodeToString(etags.Sum(nil)), len(chosen))
-	o, err := s.PutObject(bucketName, key, io.MultiReader(readers...), PutInput{Headers: u.Headers, Meta: u.Meta, ETag: etag})
+	o, err := s.PutObject(bucketName, key, io.MultiReader(readers...), PutInput{Headers: u.Headers, Meta: u.Meta, ETag: etag, Checksums: sums, ChecksumType: u.ChecksumType})
 	if err != nil {
 		return nil, err
 	}

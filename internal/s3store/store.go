@@ -18,6 +18,7 @@
 package s3store
 
 import (
+	"bytes"
 	"crypto/md5"
 	"crypto/rand"
 	"encoding/hex"
@@ -72,11 +73,18 @@ type Object struct {
 	// Checksums holds additional checksums by algorithm (CRC32, CRC32C,
 	// CRC64NVME, SHA1, SHA256), base64 as S3 returns them.
 	Checksums map[string]string `json:"checksums,omitempty"`
+	// ChecksumType is a multipart object's, as asked for at its
+	// CreateMultipartUpload: COMPOSITE (the checksum of its parts'
+	// checksums, "…-N") or FULL_OBJECT; empty for an object PUT whole.
+	ChecksumType string `json:"checksumType,omitempty"`
 	// Data names the file under objects/ holding the bytes; empty for an
 	// object of a read-only directory bucket.
 	Data string `json:"data,omitempty"`
 	// path is where the bytes are, for directory buckets.
 	path string
+	// inLog, when set, holds the bytes until a checkpoint writes them to
+	// objects/ID (see wal.go).
+	inLog *logLoc
 }
 
 // StoredHeaders are the HTTP headers PutObject keeps and GetObject returns.
@@ -109,16 +117,19 @@ type bucket struct {
 
 	// locks serialise commits of the same key, so the index and the
 	// metadata on disk agree on which of two racing PUTs won.
-	locks [64]sync.Mutex
+	locks [1024]sync.Mutex
 
-	// objSync and metaSync fsync objects/ and meta/ for many PUTs at once.
-	objSync, metaSync *dirSync
+	// objSync fsyncs objects/ for many large PUTs at once.
+	objSync *dirSync
+	wal     *wal
 }
 
 // newBucket returns the bucket in directory dir.
-func newBucket(b Bucket, dir string) *bucket {
-	return &bucket{Bucket: b, dir: dir, objects: map[string]*Object{}, uploads: map[string]*upload{},
-		objSync: newDirSync(filepath.Join(dir, "objects")), metaSync: newDirSync(filepath.Join(dir, "meta"))}
+func newBucket(meta Bucket, dir string) *bucket {
+	b := &bucket{Bucket: meta, dir: dir, objects: map[string]*Object{}, uploads: map[string]*upload{},
+		objSync: newDirSync(filepath.Join(dir, "objects"))}
+	b.wal = &wal{dir: filepath.Join(dir, "wal"), next: 1, b: b}
+	return b
 }
 
 // Open opens (creating it if needed) the store in dir, loading every
@@ -147,6 +158,26 @@ func Open(dir string) (*Store, error) {
 	return s, nil
 }
 
+// Close writes every object whose bytes are still in a bucket's log to
+// objects/ and meta/, durably, and removes the logs (see wal.go). Objects
+// are durable without it: Open replays what it did not do. The store
+// stays usable.
+func (s *Store) Close() error {
+	s.mu.RLock()
+	bs := make([]*bucket, 0, len(s.buckets))
+	for _, b := range s.buckets {
+		if !b.ReadOnly {
+			bs = append(bs, b)
+		}
+	}
+	s.mu.RUnlock()
+	var err error
+	for _, b := range bs {
+		err = errors.Join(err, b.wal.flush())
+	}
+	return err
+}
+
 // SetClock replaces the store's clock (for tests).
 func (s *Store) SetClock(now func() time.Time) { s.now = now }
 
@@ -163,6 +194,9 @@ func loadBucket(dir, name string) (*bucket, error) {
 		return nil, fmt.Errorf("read bucket %s: %w", name, err)
 	}
 	b.Name = name
+	if err := b.replay(); err != nil {
+		return nil, fmt.Errorf("read bucket %s: %w", name, err)
+	}
 	metas, err := os.ReadDir(filepath.Join(dir, "meta"))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("read bucket %s: %w", name, err)
@@ -290,6 +324,9 @@ func (s *Store) DeleteBucket(name string) error {
 	if n > 0 {
 		return ErrBucketNotEmpty
 	}
+	if err := b.wal.flush(); err != nil {
+		return fmt.Errorf("delete bucket %s: %w", name, err)
+	}
 	// bucket.json goes first: without it the directory is not a bucket.
 	if err := os.Remove(filepath.Join(b.dir, "bucket.json")); err != nil {
 		return fmt.Errorf("delete bucket %s: %w", name, err)
@@ -363,6 +400,8 @@ type PutInput struct {
 	Verify func(md5sum []byte) (checksums map[string]string, err error)
 	// ETag, when set, replaces the MD5 of the bytes (multipart objects).
 	ETag string
+	// ChecksumType is the object's (see Object.ChecksumType).
+	ChecksumType string
 }
 
 // PutObject stores the bytes read from body as key in bucket, durably,
@@ -380,15 +419,41 @@ func (s *Store) PutObject(bucketName, key string, body io.Reader, in PutInput) (
 	}
 	id := newID()
 	h := md5.New()
-	size, err := writeData(filepath.Join(b.dir, "objects", id), io.TeeReader(body, h))
-	if err != nil {
-		return nil, fmt.Errorf("put %s/%s: %w", bucketName, key, err)
+	dataPath := filepath.Join(b.dir, "objects", id)
+	// Up to inlineMax bytes go into the log record with the metadata, and
+	// objects/ID is written unsynced; a larger body is streamed to
+	// objects/ID and fsynced there.
+	buf := make([]byte, 0, 64<<10)
+	r := io.TeeReader(body, h)
+	for len(buf) <= inlineMax {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, len(buf))
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("put %s/%s: %w", bucketName, key, err)
+		}
+	}
+	inline := len(buf) <= inlineMax
+	var size int64
+	if inline {
+		size = int64(len(buf))
+	} else {
+		size, err = writeData(dataPath, io.MultiReader(bytes.NewReader(buf), r), true)
+		if err != nil {
+			return nil, fmt.Errorf("put %s/%s: %w", bucketName, key, err)
+		}
+		buf = nil
 	}
 	sum := h.Sum(nil)
 	if in.Verify != nil {
 		sums, err := in.Verify(sum)
 		if err != nil {
-			os.Remove(filepath.Join(b.dir, "objects", id))
+			os.Remove(dataPath)
 			return nil, err
 		}
 		if sums != nil {
@@ -396,25 +461,28 @@ func (s *Store) PutObject(bucketName, key string, body io.Reader, in PutInput) (
 		}
 	}
 	o := &Object{Key: key, Size: size, ETag: `"` + hex.EncodeToString(sum) + `"`, LastModified: s.now().UTC().Truncate(time.Second),
-		Headers: in.Headers, Meta: in.Meta, Checksums: in.Checksums, Data: id}
+		Headers: in.Headers, Meta: in.Meta, Checksums: in.Checksums, ChecksumType: in.ChecksumType, Data: id}
 	if in.ETag != "" {
 		o.ETag = in.ETag
 	}
-	if err := b.commit(o); err != nil {
-		os.Remove(filepath.Join(b.dir, "objects", id))
+	if err := b.commit(o, buf, inline); err != nil {
+		if !inline {
+			os.Remove(dataPath)
+		}
 		return nil, fmt.Errorf("put %s/%s: %w", bucketName, key, err)
 	}
 	return o, nil
 }
 
-// writeData writes r to a new file at path and fsyncs it.
-func writeData(path string, r io.Reader) (int64, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+// writeData writes r to a new file at path (replacing one there) and,
+// with sync, fsyncs it.
+func writeData(path string, r io.Reader, sync bool) (int64, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return 0, err
 	}
 	n, err := io.Copy(f, r)
-	if err == nil {
+	if err == nil && sync {
 		err = fsync.Data(f)
 	}
 	if cerr := f.Close(); err == nil {
@@ -427,21 +495,49 @@ func writeData(path string, r io.Reader) (int64, error) {
 	return n, nil
 }
 
-// commit makes o the object at o.Key: its metadata replaces the old one on
-// disk, durably, then in the index; the old bytes are removed.
-func (b *bucket) commit(o *Object) error {
-	raw, err := json.MarshalIndent(o, "", "  ")
-	if err != nil {
-		return err
+// commit makes o the object at o.Key: its record is appended to the log
+// and made durable, then it replaces the old object in the index and, for
+// a large object, its metadata replaces the old one on disk; the old bytes
+// are removed. data holds the bytes when inline: they stay in the log
+// until its checkpoint.
+func (b *bucket) commit(o *Object, data []byte, inline bool) error {
+	op := byte(opPutInline)
+	if !inline {
+		op = opPutRef
+		data = nil
+		// The record names objects/ID: its entry must be durable first.
+		if err := b.objSync.sync(); err != nil {
+			return err
+		}
 	}
-	if err := b.objSync.sync(); err != nil {
-		return err
-	}
+	// The key's lock is held from the append to the index update, so the
+	// log, the metadata on disk and the index agree on which of two racing
+	// PUTs of a key won.
 	lock := &b.locks[lockIndex(o.Key)]
 	lock.Lock()
-	if err := writeFileNoDirSync(filepath.Join(b.dir, "meta"), metaName(o.Key), raw); err != nil {
+	seg, err := b.wal.append(op, o, data)
+	if err != nil {
 		lock.Unlock()
 		return err
+	}
+	if err := seg.gs.sync(); err != nil {
+		seg.done()
+		lock.Unlock()
+		return err
+	}
+	var written []string
+	if !inline {
+		raw, err := json.MarshalIndent(o, "", "  ")
+		if err == nil {
+			err = writeFileNoDirSync(filepath.Join(b.dir, "meta"), metaName(o.Key), raw, false)
+		}
+		if err != nil {
+			// The record is durable: the next Open applies it.
+			seg.done()
+			lock.Unlock()
+			return err
+		}
+		written = append(written, filepath.Join(b.dir, "meta", metaName(o.Key)))
 	}
 	b.mu.Lock()
 	old := b.objects[o.Key]
@@ -450,13 +546,9 @@ func (b *bucket) commit(o *Object) error {
 		b.sorted = nil
 	}
 	b.mu.Unlock()
+	seg.done(written...)
 	lock.Unlock()
-	// The rename is made durable before the PUT is acknowledged; readers
-	// may see the object a moment earlier, as they may in S3.
-	if err := b.metaSync.sync(); err != nil {
-		return err
-	}
-	if old != nil && old.Data != "" && old.Data != o.Data {
+	if old != nil && old.Data != "" && old.Data != o.Data && old.inLog == nil {
 		os.Remove(filepath.Join(b.dir, "objects", old.Data))
 	}
 	return nil
@@ -467,28 +559,29 @@ func lockIndex(key string) int {
 	for i := 0; i < len(key); i++ {
 		h = (h ^ uint32(key[i])) * 16777619
 	}
-	return int(h % 64)
+	return int(h % uint32(len(bucket{}.locks)))
 }
 
 // writeFileAtomic writes data to dir/name through a temporary file, fsynced
 // and renamed into place, and fsyncs dir.
 func writeFileAtomic(dir, name string, data []byte) error {
-	if err := writeFileNoDirSync(dir, name, data); err != nil {
+	if err := writeFileNoDirSync(dir, name, data, true); err != nil {
 		return err
 	}
 	return fsync.Dir(dir)
 }
 
-// writeFileNoDirSync is writeFileAtomic but for the directory's fsync,
-// which the caller does (for several writers at once).
-func writeFileNoDirSync(dir, name string, data []byte) error {
+// writeFileNoDirSync writes data to dir/name through a temporary file
+// renamed into place, fsynced first with sync; the caller makes the
+// directory durable.
+func writeFileNoDirSync(dir, name string, data []byte, sync bool) error {
 	tmp := filepath.Join(dir, ".tmp-"+newID())
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return err
 	}
 	_, err = f.Write(data)
-	if err == nil {
+	if err == nil && sync {
 		err = fsync.Data(f)
 	}
 	if cerr := f.Close(); err == nil {
@@ -522,10 +615,26 @@ func (s *Store) HeadObject(bucketName, key string) (*Object, error) {
 	return o, nil
 }
 
+// File is an object's bytes, open for reading.
+type File interface {
+	io.Reader
+	io.ReaderAt
+	io.Seeker
+	io.Closer
+}
+
+// logFile reads an object's bytes from the log segment holding them.
+type logFile struct {
+	*io.SectionReader
+	f *os.File
+}
+
+func (l logFile) Close() error { return l.f.Close() }
+
 // GetObject returns key's metadata and its bytes, open for reading; the
 // caller closes the file. The file is the object as committed: a PUT that
 // replaces it meanwhile does not change what it reads.
-func (s *Store) GetObject(bucketName, key string) (*Object, *os.File, error) {
+func (s *Store) GetObject(bucketName, key string) (*Object, File, error) {
 	b, err := s.bucket(bucketName)
 	if err != nil {
 		return nil, nil, err
@@ -539,12 +648,18 @@ func (s *Store) GetObject(bucketName, key string) (*Object, *os.File, error) {
 		if p == "" {
 			p = filepath.Join(b.dir, "objects", o.Data)
 		}
+		if o.inLog != nil {
+			p = o.inLog.path
+		}
 		f, err := os.Open(p)
 		if errors.Is(err, fs.ErrNotExist) && !b.ReadOnly {
 			continue // replaced between the lookup and the open: look again
 		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("get %s/%s: %w", bucketName, key, err)
+		}
+		if o.inLog != nil {
+			return o, logFile{io.NewSectionReader(f, o.inLog.off, o.Size), f}, nil
 		}
 		return o, f, nil
 	}
@@ -569,8 +684,19 @@ func (s *Store) DeleteObject(bucketName, key string) error {
 		lock.Unlock()
 		return nil
 	}
+	seg, err := b.wal.append(opDelete, &Object{Key: key}, nil)
+	if err != nil {
+		lock.Unlock()
+		return fmt.Errorf("delete %s/%s: %w", bucketName, key, err)
+	}
+	if err := seg.gs.sync(); err != nil {
+		seg.done()
+		lock.Unlock()
+		return fmt.Errorf("delete %s/%s: %w", bucketName, key, err)
+	}
 	metaDir := filepath.Join(b.dir, "meta")
 	if err := os.Remove(filepath.Join(metaDir, metaName(key))); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		seg.done()
 		lock.Unlock()
 		return fmt.Errorf("delete %s/%s: %w", bucketName, key, err)
 	}
@@ -578,24 +704,31 @@ func (s *Store) DeleteObject(bucketName, key string) error {
 	delete(b.objects, key)
 	b.sorted = nil
 	b.mu.Unlock()
+	// The checkpoint fsyncs meta/, where the file no longer is.
+	seg.done(filepath.Join(metaDir, metaName(key)))
 	lock.Unlock()
-	if err := fsync.Dir(metaDir); err != nil {
-		return fmt.Errorf("delete %s/%s: %w", bucketName, key, err)
+	if o.inLog == nil {
+		os.Remove(filepath.Join(b.dir, "objects", o.Data))
 	}
-	os.Remove(filepath.Join(b.dir, "objects", o.Data))
 	return nil
 }
 
-// CopyObject copies src to dst. With in.Headers nil the source's headers
-// and metadata are kept (S3's metadata directive COPY); otherwise in's
-// replace them (REPLACE).
-func (s *Store) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, in *PutInput) (*Object, error) {
+// CopyObject copies src to dst. With in nil the source's headers and
+// metadata are kept (S3's metadata directive COPY); otherwise in's
+// replace them (REPLACE). check, when not nil, is called with the source
+// about to be copied; an error from it is returned and nothing copied.
+func (s *Store) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, in *PutInput, check func(*Object) error) (*Object, error) {
 	src, f, err := s.GetObject(srcBucket, srcKey)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	put := PutInput{Headers: src.Headers, Meta: src.Meta, Checksums: src.Checksums, ETag: src.ETag}
+	if check != nil {
+		if err := check(src); err != nil {
+			return nil, err
+		}
+	}
+	put := PutInput{Headers: src.Headers, Meta: src.Meta, Checksums: src.Checksums, ETag: src.ETag, ChecksumType: src.ChecksumType}
 	if in != nil {
 		put.Headers, put.Meta = in.Headers, in.Meta
 	}

@@ -75,7 +75,7 @@ func TestOverwriteRemovesOldBytes(t *testing.T) {
 	if err := s.CreateBucket("site"); err != nil {
 		t.Fatal(err)
 	}
-	_, old, err := func() (*Object, *os.File, error) { put(t, s, "site", "k", "old"); return s.GetObject("site", "k") }()
+	_, old, err := func() (*Object, File, error) { put(t, s, "site", "k", "old"); return s.GetObject("site", "k") }()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,6 +86,7 @@ func TestOverwriteRemovesOldBytes(t *testing.T) {
 	if string(got) != "old" {
 		t.Errorf("open reader got %q, want old", got)
 	}
+	s.Close()
 	files, _ := os.ReadDir(filepath.Join(dir, "site", "objects"))
 	if len(files) != 1 {
 		t.Errorf("%d files under objects/, want 1", len(files))
