@@ -150,7 +150,8 @@ type Server struct {
 
 	st        store.Store
 	s3TempDir string
-	servers   []server // API, edge, S3, in that order of start
+	buckets   *s3store.Store // closed last: its logs are checkpointed
+	servers   []server       // API, edge, S3, in that order of start
 	listeners []net.Listener
 	errc      chan error
 	wg        sync.WaitGroup
@@ -191,6 +192,7 @@ func (s *Server) start(opts Options) error {
 	if err != nil {
 		return err
 	}
+	s.buckets = buckets
 
 	edgeOn := opts.EdgeAddr != "" || opts.EdgeListener != nil
 	var edge *edgecache.Proxy
@@ -425,6 +427,14 @@ func (s *Server) release() error {
 	if s.st != nil {
 		if err := s.st.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close store: %w", err))
+		}
+	}
+	if s.buckets != nil {
+		// Its logs are checkpointed into objects/ and meta/ (a restart
+		// would replay them otherwise), and no checkpoint runs on
+		// while the temporary directory is removed.
+		if err := s.buckets.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close buckets: %w", err))
 		}
 	}
 	if s.s3TempDir != "" {

@@ -6,7 +6,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/cfinv/cfinv/internal/s3store"
 )
@@ -115,5 +120,38 @@ func TestS3OriginError(t *testing.T) {
 	var oe *S3OriginError
 	if !errors.As(err, &oe) || oe.Bucket != "site" || oe.Dir != site {
 		t.Fatalf("got %v, want an S3OriginError for site=%s", err, site)
+	}
+}
+
+// TestCloseCheckpointsBuckets: Close leaves every acknowledged object in
+// objects/ and meta/ and no bucket log behind (it used to leave them for
+// the next start to replay).
+func TestCloseCheckpointsBuckets(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Start(Options{DataDir: dir, APIAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id, secret string
+	for id, secret = range s.Keys {
+	}
+	c := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(s.S3URL), UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider(id, secret, "")})
+	if _, err := c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("site")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String("site"), Key: aws.String("index.html"),
+		Body: strings.NewReader("<h1>hi</h1>")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	bucket := filepath.Join(dir, "s3", "site")
+	if logs, _ := filepath.Glob(filepath.Join(bucket, "wal", "*.log")); len(logs) != 0 {
+		t.Errorf("after Close: logs %v left, want none", logs)
+	}
+	if metas, _ := os.ReadDir(filepath.Join(bucket, "meta")); len(metas) != 1 {
+		t.Errorf("after Close: %d files in meta/, want 1", len(metas))
 	}
 }
