@@ -25,6 +25,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cfinv/cfinv"
+	"github.com/cfinv/cfinv/internal/awscli"
 )
 
 // awsFlags are the flags every command that talks to CloudFront shares,
@@ -120,7 +121,7 @@ func (f *awsFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.Profile, "profile", "", "AWS shared config profile (credentials come from the SDK's default chain)")
 	fl.StringVar(&f.Region, "region", "", "signing region (default: the SDK's, else us-east-1)")
 	fl.BoolVar(&f.Debug, "debug", false, "log every request and response on stderr, credentials redacted")
-	enumVar(fl, &f.Output, "output", "", []string{"", formatJSON, formatText, formatTable}, "output format: json, text or table (default: table on a terminal, json otherwise)")
+	enumVar(fl, &f.Output, "output", "", []string{"", awscli.JSON, awscli.Text, awscli.Table}, "output format: json, text or table (default: table on a terminal, json otherwise)")
 	fl.StringVar(&f.Query, "query", "", "JMESPath expression applied to the JSON output, as in the AWS CLI")
 	fl.Var(secondsValue{&f.ConnectTimeout}, "cli-connect-timeout", "most seconds to wait for a connection (0: no limit), as in the AWS CLI")
 	fl.Var(secondsValue{&f.ReadTimeout}, "cli-read-timeout", "most seconds to wait for a response once the request is sent (0: no limit), as in the AWS CLI")
@@ -386,4 +387,9 @@ func profileError(name string, flag bool, getenv func(string) string) error {
 		hint = "profiles defined there: " + strings.Join(names, ", ") + "; give one of them with " + from
 	}
 	return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%s %q: no such profile in %s or %s", from, name, files[0], files[1]), Hint: hint}
+}
+
+// output is what --output and --query ask of an AWS-named command.
+func (f *awsFlags) output() awscli.Output {
+	return awscli.Output{Format: f.Output, Query: f.Query}
 }

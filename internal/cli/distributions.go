@@ -9,13 +9,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cfinv/cfinv"
+	"github.com/cfinv/cfinv/internal/awscli"
 )
 
 type distributionsOptions struct {
 	IO     *IO
 	Client clientFunc
 	AWS    awsFlags
-	Page   pageFlags
+	Page   awscli.PageFlags
 }
 
 func newDistributionsCmd(d *Deps, runF func(*distributionsOptions) error) *cobra.Command {
@@ -36,7 +37,7 @@ after --max-items distributions and prints a NextToken to resume from.`,
   cfinv distributions --max-items 50 --starting-token "$NEXT_TOKEN"`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := opts.Page.check(); err != nil {
+			if err := opts.Page.Check(); err != nil {
 				return err
 			}
 			if opts.Client == nil {
@@ -73,7 +74,7 @@ func distributionsRun(ctx context.Context, opts *distributionsOptions) error {
 	if err != nil {
 		return err
 	}
-	pages, nextToken, err := paginateItems(ctx, c.DistributionsPage, opts.Page)
+	pages, nextToken, err := awscli.PaginateItems(ctx, c.DistributionsPage, opts.Page)
 	if err != nil {
 		return err
 	}

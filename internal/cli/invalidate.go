@@ -15,6 +15,7 @@ import (
 
 	"github.com/cfinv/cfinv"
 	"github.com/cfinv/cfinv/changes"
+	"github.com/cfinv/cfinv/internal/awscli"
 	"github.com/cfinv/cfinv/internal/printable"
 )
 
@@ -117,7 +118,7 @@ shape and is the default when stdout is not a terminal.`,
 	fl.StringVar(&opts.PathsFrom, "paths-from", "", "read paths from FILE, or - for stdin, one per line or NUL-separated")
 	fl.StringVar(&opts.InvalidationBatch, "invalidation-batch", "", `AWS CLI batch: JSON, file://FILE, or shorthand "Paths={Quantity=1,Items=[/a]},CallerReference=x"`)
 	fl.StringVar(&opts.CLIInputJSON, "cli-input-json", "", `AWS CLI input: {"DistributionId":…,"InvalidationBatch":{…}} as JSON or file://FILE`)
-	skeletonFlag(cmd, &opts.Skeleton)
+	awscli.SkeletonFlag(cmd, &opts.Skeleton)
 	fl.StringVar(&opts.CallerReference, "caller-reference", "", "caller reference of the first batch (later batches get -2, -3…)")
 	fl.StringVar(&opts.DeployID, "deploy-id", "", "deploy identifier: derives caller references and lets a re-run resume instead of paying again")
 	fl.BoolVar(&opts.Wait, "wait", false, "wait until every invalidation is Completed")
@@ -352,7 +353,7 @@ type (
 )
 
 func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
-	if done, err := printSkeleton(opts.IO, opts.Skeleton, inputSkeleton, outputSkeleton); done {
+	if done, err := awscli.PrintSkeleton(opts.IO.Out, opts.Skeleton, awscli.CreateInputSkeleton, awscli.CreateOutputSkeleton); done {
 		return err
 	}
 	if err := opts.AWS.check(opts.IO); err != nil {
@@ -366,7 +367,7 @@ func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
 		return invalidateNothing(opts, req)
 	}
 	if opts.AWSOutput && req.ref == "" && opts.DeployID == "" && len(req.batches) == 0 {
-		req.ref = awsCallerReference(opts.Now())
+		req.ref = awscli.CallerReference(opts.Now())
 	}
 	errOut := opts.IO.ErrOut
 	var local []string
@@ -562,11 +563,11 @@ func printCreated(opts *invalidateOptions, res *cfinv.Result) error {
 	if len(items) == 1 && opts.AWSOutput {
 		for _, b := range res.Batches {
 			if b.ID != "" {
-				op := opCreateInvalidation
+				op := awscli.OpCreateInvalidation
 				if opts.AWSOp != "" {
 					op = opts.AWSOp
 				}
-				return opts.AWS.renderAWS(opts.IO, op, createdOmap(b))
+				return opts.AWS.output().Print(opts.IO.Out, op, awscli.Created(b))
 			}
 		}
 	}

@@ -10,16 +10,11 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/cfinv/cfinv/internal/awscli"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/jmespath/go-jmespath"
-)
-
-// Output formats of --output.
-const (
-	formatJSON  = "json"
-	formatText  = "text"
-	formatTable = "table"
 )
 
 // awsTime is how the AWS CLI prints CloudFront timestamps.
@@ -68,10 +63,10 @@ func (f *awsFlags) format(ios *IO) (string, error) {
 	switch f.Output {
 	case "":
 		if ios.IsStdoutTTY && f.Query == "" {
-			return formatTable, nil
+			return awscli.Table, nil
 		}
-		return formatJSON, nil
-	case formatJSON, formatText, formatTable:
+		return awscli.JSON, nil
+	case awscli.JSON, awscli.Text, awscli.Table:
 		return f.Output, nil
 	}
 	return "", flagErrorf("invalid --output %q: want json, text or table", f.Output)
@@ -115,16 +110,16 @@ func (f *awsFlags) render(ios *IO, data any, text, table func(w io.Writer)) erro
 		if err != nil {
 			return flagErrorf("invalid --query %q: %v", f.Query, err)
 		}
-		if format != formatJSON {
+		if format != awscli.JSON {
 			writeTextValue(ios.Out, v)
 			return nil
 		}
 	}
 	switch format {
-	case formatText:
+	case awscli.Text:
 		text(ios.Out)
 		return nil
-	case formatTable:
+	case awscli.Table:
 		tw := tabwriter.NewWriter(ios.Out, 0, 4, 2, ' ', 0)
 		table(tw)
 		return tw.Flush()
