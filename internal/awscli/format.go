@@ -15,8 +15,10 @@ import (
 // This file ports the AWS CLI v1's output formatters (awscli/formatter.py,
 // awscli/text.py, awscli/table.py), so that the AWS-named commands
 // (create-invalidation, get-invalidation, list-invalidations) print what
-// "aws cloudfront …" prints, byte for byte (issue 11 item 1). The native
-// commands (invalidate, get, list, wait) keep their own formats.
+// "aws cloudfront …" prints, byte for byte (issue 11 item 1). cfinv's own
+// commands (invalidate, get, list, wait) print their JSON and query
+// results through the same formatters, and their own text and table
+// otherwise (Output.Print).
 //
 // Data is built from the SDK's types in the order of the service model's
 // members, as botocore parses a response: objects are Object, lists []any,

@@ -1,8 +1,12 @@
 package awscli
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
+	"text/tabwriter"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -50,8 +54,15 @@ var (
 )
 
 // Time is a CloudFront timestamp as CloudFront sends it, which the
-// AWS CLI v1 prints unchanged (its default cli_timestamp_format is none).
-func Time(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+// AWS CLI v1 prints unchanged (its default cli_timestamp_format is none);
+// "" for the zero time (none sent). It is the one timestamp format of
+// cfinv's output.
+func Time(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02T15:04:05.000Z")
+}
 
 func pathsOmap(quantity int, items []string) Object {
 	m := Object{{"Quantity", quantity}}
@@ -151,15 +162,32 @@ func summariesList(items []types.InvalidationSummary) []any {
 	return out
 }
 
-// Output is what --output and --query ask of an AWS-named command.
+// Output is what --output and --query ask of a command.
 type Output struct {
 	Format string // json, text or table; "": json, the AWS CLI's default, on a terminal too
 	Query  string // a JMESPath expression; "": none
 }
 
+// Check validates the format and compiles the query, so that a command
+// can refuse a typo in either before its first API call: an invalidation
+// created and then not printed is paid for again by the corrected re-run.
+func (o Output) Check() error {
+	switch o.Format {
+	case "", JSON, Text, Table:
+	default:
+		return usageErrorf("invalid --output %q: want json, text or table", o.Format)
+	}
+	if o.Query != "" {
+		if _, err := jmespath.Compile(o.Query); err != nil {
+			return usageErrorf("invalid --query %q: %v", o.Query, err)
+		}
+	}
+	return nil
+}
+
 // Apply applies the query to data as the AWS CLI does, keeping the order
 // of the members the AWS CLI would print: op names the operation whose
-// output shapes data has.
+// output shapes data has ("": none).
 func (o Output) Apply(op string, data any) (any, error) {
 	if o.Query == "" {
 		return data, nil
@@ -183,13 +211,112 @@ func (o Output) format() string {
 // not a terminal (determine_terminal_width's default).
 const TableWidth = 80
 
-// Print writes the output of operation op as the AWS CLI does.
-func (o Output) Print(w io.Writer, op string, data Object) error {
-	v, err := o.Apply(op, data)
+// Result is what a command prints.
+type Result struct {
+	// Op is the operation the output is of: it titles the AWS CLI's
+	// table, and its output shapes order the members of a query's
+	// result. "" for cfinv's own commands.
+	Op string
+	// Data is the output: ordered data (Object, []any, scalars), or any
+	// value encoding/json encodes, whose members keep the order it
+	// encodes them in.
+	Data any
+	// Text and Table, when set, write cfinv's own text and table in
+	// place of the AWS CLI's, unless there is a query: its result is
+	// then printed by the AWS CLI's text formatter. Table writes
+	// tab-separated columns, which are aligned.
+	Text, Table func(w io.Writer)
+}
+
+// Print writes r in the chosen format, after the query: the one output
+// path of every command.
+func (o Output) Print(w io.Writer, r Result) error {
+	data, err := orderedData(r.Data)
 	if err != nil {
 		return err
 	}
-	return Write(w, o.format(), op, v)
+	v, err := o.Apply(r.Op, data)
+	if err != nil {
+		return err
+	}
+	format := o.format()
+	if o.Query != "" && format != JSON && (r.Text != nil || r.Table != nil) {
+		return WriteText(w, v)
+	}
+	switch {
+	case format == Text && r.Text != nil:
+		r.Text(w)
+		return nil
+	case format == Table && r.Table != nil:
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		r.Table(tw)
+		return tw.Flush()
+	}
+	return Write(w, format, r.Op, v)
+}
+
+// orderedData returns v as ordered data: as it is when it already is,
+// else as encoding/json encodes it, members in the order they are
+// encoded and whole numbers as int.
+func orderedData(v any) (any, error) {
+	switch v.(type) {
+	case nil, Object, []any, string, bool, int:
+		return v, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode output: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	out, err := decodeOrdered(dec)
+	if err != nil {
+		return nil, fmt.Errorf("encode output: %w", err)
+	}
+	return out, nil
+}
+
+// decodeOrdered reads one JSON value from dec as ordered data.
+func decodeOrdered(dec *json.Decoder) (any, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		if t == '[' {
+			l := []any{}
+			for dec.More() {
+				e, err := decodeOrdered(dec)
+				if err != nil {
+					return nil, err
+				}
+				l = append(l, e)
+			}
+			_, err := dec.Token() // ]
+			return l, err
+		}
+		m := Object{}
+		for dec.More() {
+			k, err := dec.Token()
+			if err != nil {
+				return nil, err
+			}
+			e, err := decodeOrdered(dec)
+			if err != nil {
+				return nil, err
+			}
+			m = append(m, KV{k.(string), e})
+		}
+		_, err := dec.Token() // }
+		return m, err
+	case json.Number:
+		if n, err := strconv.Atoi(t.String()); err == nil {
+			return n, nil
+		}
+		return t.Float64()
+	}
+	return tok, nil // string, bool or nil
 }
 
 // Write writes v in format as the AWS CLI's formatter of that name does;

@@ -290,7 +290,7 @@ func (l *Listing) FullResult() Object {
 // page through --query), then the NextToken.
 func (o Output) PrintListing(w io.Writer, l *Listing) error {
 	if o.format() != Text {
-		return o.Print(w, OpListInvalidations, l.FullResult())
+		return o.Print(w, Result{Op: OpListInvalidations, Data: l.FullResult()})
 	}
 	for _, p := range l.Pages {
 		v, err := o.Apply(OpListInvalidations, Object{{"InvalidationList", Object{{"Items", itemsValue(p.Items)}}}})

@@ -67,7 +67,7 @@ type distributionJSON struct {
 }
 
 func distributionsRun(ctx context.Context, opts *distributionsOptions) error {
-	if err := opts.AWS.check(opts.IO); err != nil {
+	if err := opts.AWS.check(); err != nil {
 		return err
 	}
 	c, err := opts.Client(ctx)

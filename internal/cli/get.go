@@ -66,7 +66,7 @@ get-invalidation, it prints what the AWS CLI prints, byte for byte, in every
 }
 
 func getRun(ctx context.Context, opts *getOptions) error {
-	if err := opts.AWS.check(opts.IO); err != nil {
+	if err := opts.AWS.check(); err != nil {
 		return err
 	}
 	c, err := opts.Client(ctx)
@@ -89,7 +89,7 @@ func getRun(ctx context.Context, opts *getOptions) error {
 		return err
 	}
 	if opts.AWSOutput {
-		return opts.AWS.output().Print(opts.IO.Out, op, awscli.GetOutput(inv))
+		return opts.AWS.output().Print(opts.IO.Out, awscli.Result{Op: op, Data: awscli.GetOutput(inv)})
 	}
 	j := toInvalidationJSON(inv)
 	lines := func(w io.Writer) {

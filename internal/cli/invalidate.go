@@ -356,7 +356,7 @@ func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
 	if done, err := awscli.PrintSkeleton(opts.IO.Out, opts.Skeleton, awscli.CreateInputSkeleton, awscli.CreateOutputSkeleton); done {
 		return err
 	}
-	if err := opts.AWS.check(opts.IO); err != nil {
+	if err := opts.AWS.check(); err != nil {
 		return err
 	}
 	req, err := gatherRequest(ctx, opts)
@@ -567,7 +567,7 @@ func printCreated(opts *invalidateOptions, res *cfinv.Result) error {
 				if opts.AWSOp != "" {
 					op = opts.AWSOp
 				}
-				return opts.AWS.output().Print(opts.IO.Out, op, awscli.Created(b))
+				return opts.AWS.output().Print(opts.IO.Out, awscli.Result{Op: op, Data: awscli.Created(b)})
 			}
 		}
 	}
@@ -596,10 +596,6 @@ func printCreated(opts *invalidateOptions, res *cfinv.Result) error {
 
 // batchToJSON is b in the AWS CLI's Invalidation shape.
 func batchToJSON(b cfinv.Batch) *invalidationJSON {
-	var created *time.Time
-	if !b.CreateTime.IsZero() {
-		created = &b.CreateTime
-	}
-	return &invalidationJSON{ID: b.ID, Status: b.Status, CreateTime: awsTime(created),
+	return &invalidationJSON{ID: b.ID, Status: b.Status, CreateTime: awscli.Time(b.CreateTime),
 		InvalidationBatch: &batchJSON{CallerReference: b.CallerReference, Paths: pathsJSON{Quantity: len(b.Paths), Items: b.Paths}}}
 }

@@ -89,7 +89,7 @@ type summaryItemJSON struct {
 }
 
 func listRun(ctx context.Context, opts *listOptions) error {
-	if err := opts.AWS.check(opts.IO); err != nil {
+	if err := opts.AWS.check(); err != nil {
 		return err
 	}
 	c, err := opts.Client(ctx)
@@ -122,7 +122,7 @@ func listPagedRun(ctx context.Context, opts *listOptions, c *cfinv.Client, dist 
 			return err
 		}
 		if opts.AWSOutput {
-			return opts.AWS.output().Print(opts.IO.Out, awscli.OpListInvalidations, awscli.ListPage(l))
+			return opts.AWS.output().Print(opts.IO.Out, awscli.Result{Op: awscli.OpListInvalidations, Data: awscli.ListPage(l)})
 		}
 		return printList(opts, filterStatus(l.Items, opts.Status), "")
 	}
@@ -159,7 +159,7 @@ func filterStatus(items []types.InvalidationSummary, status string) []types.Inva
 func printList(opts *listOptions, items []types.InvalidationSummary, nextToken string) error {
 	rows := make([]summaryItemJSON, 0, len(items))
 	for _, s := range items {
-		rows = append(rows, summaryItemJSON{ID: aws.ToString(s.Id), CreateTime: awsTime(s.CreateTime), Status: aws.ToString(s.Status)})
+		rows = append(rows, summaryItemJSON{ID: aws.ToString(s.Id), CreateTime: awscli.Time(aws.ToTime(s.CreateTime)), Status: aws.ToString(s.Status)})
 	}
 	text := func(w io.Writer) {
 		for _, r := range rows {

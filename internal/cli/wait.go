@@ -104,7 +104,7 @@ CLI's 255.`,
 }
 
 func waitRun(ctx context.Context, opts *waitOptions) error {
-	if err := opts.AWS.check(opts.IO); err != nil {
+	if err := opts.AWS.check(); err != nil {
 		return err
 	}
 	client, err := opts.Client(ctx, cfinv.WithClock(opts.Now, nil))
