@@ -295,10 +295,19 @@ func PrintSkeleton(w io.Writer, value, input, output string) (bool, error) {
 	case "output":
 		s = output
 	default:
-		return true, usageErrorf("invalid --generate-cli-skeleton %q: valid choices are: input | output", value)
+		return true, CheckSkeleton(value)
 	}
 	_, err := io.WriteString(w, s)
 	return true, err
+}
+
+// CheckSkeleton refuses a --generate-cli-skeleton value other than input
+// or output, listing them, as the AWS CLI does.
+func CheckSkeleton(value string) error {
+	if value != "input" && value != "output" {
+		return usageErrorf("invalid --generate-cli-skeleton %q: valid choices are: input | output", value)
+	}
+	return nil
 }
 
 // CallerReference is the caller reference the AWS CLI makes up for

@@ -40,11 +40,14 @@ after --max-items distributions and prints a NextToken to resume from.`,
 			if err := opts.Page.Check(); err != nil {
 				return err
 			}
-			if opts.Client == nil {
-				opts.Client = opts.AWS.newClient(opts.IO)
+			if err := opts.AWS.check(); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)
+			}
+			if opts.Client == nil {
+				opts.Client = opts.AWS.newClient(opts.IO)
 			}
 			return distributionsRun(cmd.Context(), opts)
 		},
@@ -67,9 +70,6 @@ type distributionJSON struct {
 }
 
 func distributionsRun(ctx context.Context, opts *distributionsOptions) error {
-	if err := opts.AWS.check(); err != nil {
-		return err
-	}
 	c, err := opts.Client(ctx)
 	if err != nil {
 		return err

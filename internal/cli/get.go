@@ -49,11 +49,14 @@ get-invalidation, it prints what the AWS CLI prints, byte for byte, in every
 			if opts.Distribution == "" || opts.ID == "" {
 				return flagErrorf("give --distribution-id and an invalidation ID")
 			}
-			if opts.Client == nil {
-				opts.Client = opts.AWS.newClient(opts.IO)
+			if err := opts.AWS.check(); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)
+			}
+			if opts.Client == nil {
+				opts.Client = opts.AWS.newClient(opts.IO)
 			}
 			return getRun(cmd.Context(), opts)
 		},
@@ -66,9 +69,6 @@ get-invalidation, it prints what the AWS CLI prints, byte for byte, in every
 }
 
 func getRun(ctx context.Context, opts *getOptions) error {
-	if err := opts.AWS.check(); err != nil {
-		return err
-	}
 	c, err := opts.Client(ctx)
 	if err != nil {
 		return err

@@ -299,19 +299,37 @@ func parsePathList(data []byte) []string {
 
 // The JSON output of invalidate: the AWS CLI's create-invalidation shape
 
+// validate checks what the flags alone decide before anything is read or
+// sent, and before the test hook: --generate-cli-skeleton's value (the
+// skeleton is printed whatever the other flags say, as by the AWS CLI),
+// else the global options, --output and --query, and --invalidation-batch
+// against the other path inputs.
+func (opts *invalidateOptions) validate() error {
+	if opts.Skeleton != "" {
+		return awscli.CheckSkeleton(opts.Skeleton)
+	}
+	if err := opts.AWS.check(); err != nil {
+		return err
+	}
+	return exclusiveBatch(opts)
+}
+
 // run completes opts from the environment (the client, the state
 // directory) and runs the invalidation, or runF in tests. In GitHub
 // Actions it adds annotations, a job summary, step outputs and a folded
 // wait (ci.go).
 func (opts *invalidateOptions) run(ctx context.Context, runF func(*invalidateOptions) error) error {
-	if opts.Client == nil {
-		opts.Client = opts.AWS.newClient(opts.IO)
+	if err := opts.validate(); err != nil {
+		return err
 	}
 	if opts.StateDir == "" {
 		opts.StateDir = defaultStateDir(opts.Getenv)
 	}
 	if runF != nil {
 		return runF(opts)
+	}
+	if opts.Client == nil {
+		opts.Client = opts.AWS.newClient(opts.IO)
 	}
 	opts.CI = detectGitHubCI(opts.Getenv, opts.IO.ErrOut)
 	return invalidateRun(ctx, opts)
@@ -354,9 +372,6 @@ type (
 
 func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
 	if done, err := awscli.PrintSkeleton(opts.IO.Out, opts.Skeleton, awscli.CreateInputSkeleton, awscli.CreateOutputSkeleton); done {
-		return err
-	}
-	if err := opts.AWS.check(); err != nil {
 		return err
 	}
 	req, err := gatherRequest(ctx, opts)

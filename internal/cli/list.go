@@ -65,11 +65,14 @@ makes one call and prints its response as it is.`,
 			if opts.AWSOutput && opts.Status != "" {
 				return flagErrorf("--status is not an option of list-invalidations (the AWS CLI has none): use cfinv list --status, or --query 'InvalidationList.Items[?Status==`InProgress`]'")
 			}
-			if opts.Client == nil {
-				opts.Client = opts.AWS.newClient(opts.IO)
+			if err := opts.AWS.check(); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)
+			}
+			if opts.Client == nil {
+				opts.Client = opts.AWS.newClient(opts.IO)
 			}
 			return listRun(cmd.Context(), opts)
 		},
@@ -89,9 +92,6 @@ type summaryItemJSON struct {
 }
 
 func listRun(ctx context.Context, opts *listOptions) error {
-	if err := opts.AWS.check(); err != nil {
-		return err
-	}
 	c, err := opts.Client(ctx)
 	if err != nil {
 		return err

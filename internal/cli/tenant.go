@@ -64,11 +64,14 @@ byte, in every --output format (JSON by default).`,
 			if opts.Tenant == "" || opts.ID == "" {
 				return flagErrorf("give --distribution-tenant-id and --id")
 			}
-			if opts.Client == nil {
-				opts.Client = opts.AWS.newClient(opts.IO)
+			if err := opts.AWS.check(); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)
+			}
+			if opts.Client == nil {
+				opts.Client = opts.AWS.newClient(opts.IO)
 			}
 			return getRun(cmd.Context(), opts)
 		},
