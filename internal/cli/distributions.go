@@ -47,7 +47,7 @@ after --max-items distributions and prints a NextToken to resume from.`,
 				return runF(opts)
 			}
 			if opts.Client == nil {
-				opts.Client = opts.AWS.newClient(opts.IO)
+				opts.Client = opts.AWS.newClient(opts.IO, d.Getenv)
 			}
 			return distributionsRun(cmd.Context(), opts)
 		},

@@ -56,7 +56,7 @@ get-invalidation, it prints what the AWS CLI prints, byte for byte, in every
 				return runF(opts)
 			}
 			if opts.Client == nil {
-				opts.Client = opts.AWS.newClient(opts.IO)
+				opts.Client = opts.AWS.newClient(opts.IO, d.Getenv)
 			}
 			return getRun(cmd.Context(), opts)
 		},

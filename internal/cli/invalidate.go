@@ -329,7 +329,7 @@ func (opts *invalidateOptions) run(ctx context.Context, runF func(*invalidateOpt
 		return runF(opts)
 	}
 	if opts.Client == nil {
-		opts.Client = opts.AWS.newClient(opts.IO)
+		opts.Client = opts.AWS.newClient(opts.IO, opts.Getenv)
 	}
 	opts.CI = detectGitHubCI(opts.Getenv, opts.IO.ErrOut)
 	return invalidateRun(ctx, opts)

@@ -240,7 +240,7 @@ func testEmulator(t *testing.T, delay time.Duration) (url string, clock *harness
 		t.Setenv(k, v)
 	}
 	f := &awsFlags{EndpointURL: srv.URL}
-	base := f.newClient(&IO{})
+	base := f.newClient(&IO{}, os.Getenv)
 	client = func(ctx context.Context, opts ...cfinv.Option) (*cfinv.Client, error) {
 		return base(ctx, append(opts, cfinv.WithClock(clock.Now, clock.Sleep))...)
 	}

@@ -72,7 +72,7 @@ makes one call and prints its response as it is.`,
 				return runF(opts)
 			}
 			if opts.Client == nil {
-				opts.Client = opts.AWS.newClient(opts.IO)
+				opts.Client = opts.AWS.newClient(opts.IO, d.Getenv)
 			}
 			return listRun(cmd.Context(), opts)
 		},

@@ -71,7 +71,7 @@ byte, in every --output format (JSON by default).`,
 				return runF(opts)
 			}
 			if opts.Client == nil {
-				opts.Client = opts.AWS.newClient(opts.IO)
+				opts.Client = opts.AWS.newClient(opts.IO, d.Getenv)
 			}
 			return getRun(cmd.Context(), opts)
 		},

@@ -93,7 +93,7 @@ CLI's 255.`,
 				return runF(opts)
 			}
 			if opts.Client == nil {
-				opts.Client = opts.AWS.newClient(opts.IO)
+				opts.Client = opts.AWS.newClient(opts.IO, d.Getenv)
 			}
 			return waitRun(cmd.Context(), opts)
 		},
