@@ -51,10 +51,10 @@ func (f *awsFlags) format(ios *IO) string {
 }
 
 // check validates --output and compiles --query, and refuses the AWS CLI
-// global options cfinv does not take. Commands call it before their first
-// API call, so that a typo in either costs nothing: an invalidation
-// created and then not printed is paid for again by the corrected re-run
-// (issue 10).
+// global options cfinv does not take. Commands call it in RunE, before
+// the test hook and their first API call, so that a typo in either costs
+// nothing: an invalidation created and then not printed is paid for again
+// by the corrected re-run (issue 10).
 func (f *awsFlags) check() error {
 	if err := f.checkGlobal(); err != nil {
 		return err
