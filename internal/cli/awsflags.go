@@ -14,7 +14,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -25,6 +24,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cfinv/cfinv"
+	"github.com/cfinv/cfinv/internal/awscli"
 )
 
 // awsFlags are the flags every command that talks to CloudFront shares,
@@ -120,7 +120,7 @@ func (f *awsFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.Profile, "profile", "", "AWS shared config profile (credentials come from the SDK's default chain)")
 	fl.StringVar(&f.Region, "region", "", "signing region (default: the SDK's, else us-east-1)")
 	fl.BoolVar(&f.Debug, "debug", false, "log every request and response on stderr, credentials redacted")
-	enumVar(fl, &f.Output, "output", "", []string{"", formatJSON, formatText, formatTable}, "output format: json, text or table (default: table on a terminal, json otherwise)")
+	enumVar(fl, &f.Output, "output", "", []string{"", awscli.JSON, awscli.Text, awscli.Table}, "output format: json, text or table (default: table on a terminal, json otherwise)")
 	fl.StringVar(&f.Query, "query", "", "JMESPath expression applied to the JSON output, as in the AWS CLI")
 	fl.Var(secondsValue{&f.ConnectTimeout}, "cli-connect-timeout", "most seconds to wait for a connection (0: no limit), as in the AWS CLI")
 	fl.Var(secondsValue{&f.ReadTimeout}, "cli-read-timeout", "most seconds to wait for a response once the request is sent (0: no limit), as in the AWS CLI")
@@ -210,9 +210,11 @@ type clientFunc func(ctx context.Context, opts ...cfinv.Option) (*cfinv.Client, 
 // newClient builds the cfinv client these flags describe: credentials and
 // region from the SDK's default chain (with --profile and --region), the
 // endpoint from --endpoint-url, the debug log on stderr with --debug.
-// Commands call it through their options' Client field, which tests
-// replace.
-func (f *awsFlags) newClient(ios *IO) clientFunc {
+// getenv is the environment cfinv reads (Main's): the shared config
+// files it names are the ones the SDK reads, and it decides whether the
+// run can open a TLS connection (noTLS). Commands call it through their
+// options' Client field, which tests replace.
+func (f *awsFlags) newClient(ios *IO, getenv func(string) string) clientFunc {
 	return func(ctx context.Context, opts ...cfinv.Option) (*cfinv.Client, error) {
 		var lo []func(*config.LoadOptions) error
 		if f.Profile != "" {
@@ -221,11 +223,16 @@ func (f *awsFlags) newClient(ios *IO) clientFunc {
 		if f.Region != "" {
 			lo = append(lo, config.WithRegion(f.Region))
 		}
+		if file := getenv("AWS_CONFIG_FILE"); file != "" {
+			lo = append(lo, config.WithSharedConfigFiles([]string{file}))
+		}
+		if file := getenv("AWS_SHARED_CREDENTIALS_FILE"); file != "" {
+			lo = append(lo, config.WithSharedCredentialsFiles([]string{file}))
+		}
 		hc, err := f.httpClient(ios)
 		if err != nil {
 			return nil, err
 		}
-		lo = append(lo, config.WithHTTPClient(hc))
 		if !f.Debug {
 			// The SDK's own log (such as "WARN falling back to
 			// IMDSv1" while it looks for credentials) goes to the
@@ -233,10 +240,10 @@ func (f *awsFlags) newClient(ios *IO) clientFunc {
 			// --debug shows the requests instead.
 			lo = append(lo, config.WithLogger(logging.Nop{}))
 		}
-		cfg, err := loadConfig(ctx, f.noTLS(os.Getenv), lo...)
+		cfg, err := loadConfig(ctx, f.noTLS(getenv), hc, lo...)
 		var pe config.SharedConfigProfileNotExistError
 		if errors.As(err, &pe) {
-			return nil, profileError(pe.Profile, f.Profile != "", os.Getenv)
+			return nil, profileError(pe.Profile, f.Profile != "", getenv)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("load AWS configuration: %w", err)
@@ -270,27 +277,42 @@ func (f *awsFlags) noTLS(getenv func(string) string) bool {
 		f.Profile == "" && getenv("AWS_ACCESS_KEY_ID") != "" && getenv("AWS_SECRET_ACCESS_KEY") != ""
 }
 
-// sdkEnv serialises loadConfig's change to the process environment.
-var sdkEnv sync.Mutex
+// placeholderCA is a certificate that vouches for nothing (self-signed,
+// expired on 2026-01-02, its key thrown away): the CA bundle loadConfig
+// gives the SDK in place of AWS_CA_BUNDLE's when no TLS connection will
+// be made.
+const placeholderCA = `-----BEGIN CERTIFICATE-----
+MIIBBDCBt6ADAgECAgEBMAUGAytlcDAsMSowKAYDVQQDEyFjZmludiBwbGFjZWhv
+bGRlcjogdHJ1c3RzIG5vdGhpbmcwHhcNMjYwMTAxMDAwMDAwWhcNMjYwMTAyMDAw
+MDAwWjAsMSowKAYDVQQDEyFjZmludiBwbGFjZWhvbGRlcjogdHJ1c3RzIG5vdGhp
+bmcwKjAFBgMrZXADIQC0xL6f3uxkDzxDGvEQzDR+WPobB9EqsJQKDIWGoqjrbDAF
+BgMrZXADQQDkmkaPYYM099ZgwDYyHycnjGAsjrUApVpmpzbOb9SZWs5mkdxyWDxP
++NNETiDc9saSP2Ugvls4CMDOoNtKFp4H
+-----END CERTIFICATE-----
+`
 
-// loadConfig is config.LoadDefaultConfig. When the run can open no TLS
-// connection (noTLS), the SDK does not get to see AWS_CA_BUNDLE: it would
-// read and parse every certificate in it before the first request (about
-// 2 ms and 2.5 MiB for a system bundle, on every run of a CI job that
-// sets it) for connections that are never made. The AWS CLI likewise uses
-// the bundle only to verify TLS. LoadDefaultConfig takes no option to skip
-// the variable, so it is unset for the call and set again after.
-func loadConfig(ctx context.Context, noTLS bool, lo ...func(*config.LoadOptions) error) (aws.Config, error) {
+// loadConfig is config.LoadDefaultConfig with hc as the HTTP client. When
+// the run can open no TLS connection (noTLS), the SDK does not get to
+// read AWS_CA_BUNDLE: it would read and parse every certificate in it
+// before the first request (about 2 ms and 2.5 MiB for a system bundle,
+// on every run of a CI job that sets it) for connections that are never
+// made. The AWS CLI likewise uses the bundle only to verify TLS.
+//
+// LoadDefaultConfig takes no option to skip the variable, but a bundle
+// given as an option comes first, and the SDK then reads no other: it
+// gets placeholderCA, and the client it built to trust it is replaced by
+// hc again. The process environment is left alone, so loads running at
+// the same time (a library user's, a test's) see it as it is.
+func loadConfig(ctx context.Context, noTLS bool, hc *awshttp.BuildableClient, lo ...func(*config.LoadOptions) error) (aws.Config, error) {
+	lo = append(lo, config.WithHTTPClient(hc))
 	if noTLS {
-		sdkEnv.Lock()
-		defer sdkEnv.Unlock()
-		if v, ok := os.LookupEnv("AWS_CA_BUNDLE"); ok {
-			if err := os.Unsetenv("AWS_CA_BUNDLE"); err == nil {
-				defer os.Setenv("AWS_CA_BUNDLE", v)
-			}
-		}
+		lo = append(lo, config.WithCustomCABundle(strings.NewReader(placeholderCA)))
 	}
-	return config.LoadDefaultConfig(ctx, lo...)
+	cfg, err := config.LoadDefaultConfig(ctx, lo...)
+	if err == nil && noTLS {
+		cfg.HTTPClient = hc
+	}
+	return cfg, err
 }
 
 // resumeFlags are the flags a printed resume command must repeat.
@@ -311,9 +333,7 @@ func defaultStateDir(getenv func(string) string) string {
 	}
 	home := getenv("HOME")
 	if home == "" {
-		if h, err := os.UserHomeDir(); err == nil {
-			home = h
-		}
+		home = getenv("USERPROFILE") // Windows, as os.UserHomeDir
 	}
 	if home == "" {
 		return ""
@@ -386,4 +406,9 @@ func profileError(name string, flag bool, getenv func(string) string) error {
 		hint = "profiles defined there: " + strings.Join(names, ", ") + "; give one of them with " + from
 	}
 	return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%s %q: no such profile in %s or %s", from, name, files[0], files[1]), Hint: hint}
+}
+
+// output is what --output and --query ask of an AWS-named command.
+func (f *awsFlags) output() awscli.Output {
+	return awscli.Output{Format: f.Output, Query: f.Query}
 }

@@ -2,10 +2,20 @@ package cli
 
 import (
 	"context"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/config"
 )
 
 // TestCABundleOnlyForTLS: AWS_CA_BUNDLE is left to the SDK only when the
@@ -55,7 +65,7 @@ func TestCABundleOnlyForTLS(t *testing.T) {
 				}
 				t.Setenv("AWS_CONFIG_FILE", cfg)
 			}
-			_, err := tt.flags.newClient(&IO{})(context.Background())
+			_, err := tt.flags.newClient(&IO{}, os.Getenv)(context.Background())
 			switch {
 			case tt.loadsPEM && (err == nil || !strings.Contains(err.Error(), "CA bundle")):
 				t.Errorf("newClient: %v; want the SDK's error about the CA bundle (it should have read AWS_CA_BUNDLE)", err)
@@ -66,5 +76,105 @@ func TestCABundleOnlyForTLS(t *testing.T) {
 				t.Errorf("AWS_CA_BUNDLE after newClient = %q, want %q again", got, bad)
 			}
 		})
+	}
+}
+
+// TestLoadConfigLeavesTheEnvironment is issue 29 item 4: a load that
+// keeps AWS_CA_BUNDLE from the SDK (noTLS) used to unset it in the process
+// for the time of the load, so a load running at the same time without
+// noTLS (another client in the same process) could miss the bundle and
+// fail to verify its TLS server. Now the environment is never changed:
+// during a noTLS load the variable is still set, and concurrent TLS loads
+// all trust the bundle's server.
+func TestLoadConfigLeavesTheEnvironment(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok") }))
+	defer srv.Close()
+	bundle := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(bundle, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{
+		"AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_SESSION_TOKEN": "", "AWS_PROFILE": "",
+		"AWS_CONFIG_FILE": filepath.Join(t.TempDir(), "none"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(t.TempDir(), "none"),
+		"AWS_EC2_METADATA_DISABLED": "true", "AWS_REGION": "us-east-1", "AWS_CA_BUNDLE": bundle,
+	} {
+		t.Setenv(k, v)
+	}
+	seen := ""
+	probe := func(*config.LoadOptions) error {
+		seen = os.Getenv("AWS_CA_BUNDLE")
+		return nil
+	}
+	if _, err := loadConfig(t.Context(), true, awshttp.NewBuildableClient(), probe); err != nil {
+		t.Fatal(err)
+	}
+	if seen != bundle {
+		t.Errorf("AWS_CA_BUNDLE during a noTLS load = %q, want %q: the load changed the process environment", seen, bundle)
+	}
+
+	// TLS loads at the same time as noTLS loads: each must trust the
+	// bundle's server.
+	var wg sync.WaitGroup
+	errs := make(chan error, 40)
+	for i := range 40 {
+		noTLS := i%2 == 0
+		wg.Go(func() {
+			cfg, err := loadConfig(t.Context(), noTLS, awshttp.NewBuildableClient())
+			if err != nil {
+				errs <- err
+				return
+			}
+			if noTLS {
+				return
+			}
+			if cfg.HTTPClient == nil { // the SDK's, had it not read AWS_CA_BUNDLE
+				errs <- errors.New("a TLS load did not read AWS_CA_BUNDLE")
+				return
+			}
+			req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL, nil)
+			resp, err := cfg.HTTPClient.Do(req)
+			if err != nil {
+				errs <- fmt.Errorf("TLS load's client: %w", err)
+				return
+			}
+			resp.Body.Close()
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+// TestNewClientReadsTheInjectedEnvironment is issue 29 item 4: the shared
+// config files and the "no such profile" error come from Main's getenv,
+// not from the process environment.
+func TestNewClientReadsTheInjectedEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	cfgFile, credFile := filepath.Join(dir, "config"), filepath.Join(dir, "credentials")
+	if err := os.WriteFile(cfgFile, []byte("[default]\nregion = us-east-1\n[profile dev]\nregion = eu-west-1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(credFile, []byte("[ci]\naws_access_key_id = AKIDTEST\naws_secret_access_key = secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The process environment names other files, which do not exist.
+	for k, v := range map[string]string{
+		"AWS_CONFIG_FILE": filepath.Join(t.TempDir(), "none"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(t.TempDir(), "none"),
+		"AWS_PROFILE": "", "AWS_EC2_METADATA_DISABLED": "true", "AWS_CA_BUNDLE": "",
+	} {
+		t.Setenv(k, v)
+	}
+	env := map[string]string{"AWS_CONFIG_FILE": cfgFile, "AWS_SHARED_CREDENTIALS_FILE": credFile}
+	f := &awsFlags{EndpointURL: "http://127.0.0.1:9", Profile: "nosuch"}
+	_, err := f.newClient(&IO{}, func(k string) string { return env[k] })(t.Context())
+	var ee *ExitError
+	if !errors.As(err, &ee) {
+		t.Fatalf("newClient: %v, want the usage error of a missing profile", err)
+	}
+	want := `--profile "nosuch": no such profile in ` + cfgFile + " or " + credFile
+	if err.Error() != want || ee.Hint != "profiles defined there: ci, default, dev; give one of them with --profile" {
+		t.Errorf("newClient: %q, hint %q; want %q listing the profiles of the injected files", err, ee.Hint, want)
 	}
 }

@@ -9,13 +9,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cfinv/cfinv"
+	"github.com/cfinv/cfinv/internal/awscli"
 )
 
 type distributionsOptions struct {
 	IO     *IO
 	Client clientFunc
 	AWS    awsFlags
-	Page   pageFlags
+	Page   awscli.PageFlags
 }
 
 func newDistributionsCmd(d *Deps, runF func(*distributionsOptions) error) *cobra.Command {
@@ -36,14 +37,17 @@ after --max-items distributions and prints a NextToken to resume from.`,
   cfinv distributions --max-items 50 --starting-token "$NEXT_TOKEN"`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := opts.Page.check(); err != nil {
+			if err := opts.Page.Check(); err != nil {
 				return err
 			}
-			if opts.Client == nil {
-				opts.Client = opts.AWS.newClient(opts.IO)
+			if err := opts.AWS.check(); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)
+			}
+			if opts.Client == nil {
+				opts.Client = opts.AWS.newClient(opts.IO, d.Getenv)
 			}
 			return distributionsRun(cmd.Context(), opts)
 		},
@@ -66,14 +70,11 @@ type distributionJSON struct {
 }
 
 func distributionsRun(ctx context.Context, opts *distributionsOptions) error {
-	if err := opts.AWS.check(opts.IO); err != nil {
-		return err
-	}
 	c, err := opts.Client(ctx)
 	if err != nil {
 		return err
 	}
-	pages, nextToken, err := paginateItems(ctx, c.DistributionsPage, opts.Page)
+	pages, nextToken, err := awscli.PaginateItems(ctx, c.DistributionsPage, opts.Page)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/cfinv/cfinv/internal/awscli"
 	"github.com/cfinv/cfinv/internal/emulator"
 	"github.com/cfinv/cfinv/internal/store"
 	"github.com/cfinv/cfinv/test/harness"
@@ -86,13 +87,13 @@ func TestSkeleton(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"create-invalidation", "--generate-cli-skeleton"}, inputSkeleton},
-		{[]string{"create-invalidation", "--generate-cli-skeleton", "input"}, inputSkeleton},
-		{[]string{"create-invalidation", "--generate-cli-skeleton", "output"}, outputSkeleton},
-		{[]string{"get-invalidation", "--generate-cli-skeleton"}, getInputSkeleton},
-		{[]string{"get-invalidation", "--generate-cli-skeleton", "output"}, getOutputSkeleton},
-		{[]string{"list-invalidations", "--generate-cli-skeleton=input"}, listInputSkeleton},
-		{[]string{"list-invalidations", "--generate-cli-skeleton", "output"}, listOutputSkeleton},
+		{[]string{"create-invalidation", "--generate-cli-skeleton"}, awscli.CreateInputSkeleton},
+		{[]string{"create-invalidation", "--generate-cli-skeleton", "input"}, awscli.CreateInputSkeleton},
+		{[]string{"create-invalidation", "--generate-cli-skeleton", "output"}, awscli.CreateOutputSkeleton},
+		{[]string{"get-invalidation", "--generate-cli-skeleton"}, awscli.GetInputSkeleton},
+		{[]string{"get-invalidation", "--generate-cli-skeleton", "output"}, awscli.GetOutputSkeleton},
+		{[]string{"list-invalidations", "--generate-cli-skeleton=input"}, awscli.ListInputSkeleton},
+		{[]string{"list-invalidations", "--generate-cli-skeleton", "output"}, awscli.ListOutputSkeleton},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -255,7 +256,7 @@ func TestNativeListPages(t *testing.T) {
 		ids = append(ids, strings.TrimSpace(out))
 	}
 	code, out, stderr := mainIn(t, url, "list", "--distribution-id", dist, "--max-items", "2", "--page-size", "1", "--output", "text")
-	tok := encodeToken(pageToken{Marker: &ids[1]}, false)
+	tok := awscli.EncodeToken(awscli.PageToken{Marker: &ids[1]}, false)
 	want := ids[2] + "\tInProgress\t2026-05-01T12:00:03.000Z\n" + ids[1] + "\tInProgress\t2026-05-01T12:00:02.000Z\nNextToken\t" + tok + "\n"
 	if code != ExitOK || out != want {
 		t.Fatalf("list --max-items 2 --page-size 1: exit %d, stdout %q (stderr %q), want %q", code, out, stderr, want)
@@ -277,7 +278,7 @@ func TestDistributionsPages(t *testing.T) {
 	second := harness.Distribution(t, sdkClient(t, url), "cli-test-2")
 	third := harness.Distribution(t, sdkClient(t, url), "cli-test-3")
 	code, out, stderr := mainIn(t, url, "distributions", "--max-items", "2", "--page-size", "1", "--query", "[DistributionList.Items[].Id, NextToken]", "--output", "json")
-	tok := encodeToken(pageToken{Marker: &second}, false)
+	tok := awscli.EncodeToken(awscli.PageToken{Marker: &second}, false)
 	want := "[\n    [\n        \"" + first + "\",\n        \"" + second + "\"\n    ],\n    \"" + tok + "\"\n]\n"
 	if code != ExitOK || out != want {
 		t.Fatalf("distributions --max-items 2: exit %d, stdout %q (stderr %q), want %q", code, out, stderr, want)

@@ -66,25 +66,23 @@ func TestErrorsNameTheProblem(t *testing.T) {
 	t.Chdir(site)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for k, v := range map[string]string{
+			// The SDK reads the process environment; cfinv reads
+			// the same variables through Main's getenv.
+			env := map[string]string{
 				"AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_SESSION_TOKEN": "", "AWS_PROFILE": "",
 				"AWS_CONFIG_FILE": cfgFile, "AWS_SHARED_CREDENTIALS_FILE": credFile, "AWS_EC2_METADATA_DISABLED": "true",
 				"AWS_EC2_METADATA_SERVICE_ENDPOINT": imds.URL, "AWS_REGION": "", "AWS_ENDPOINT_URL_CLOUDFRONT": "", "AWS_ENDPOINT_URL": "",
-			} {
-				t.Setenv(k, v)
 			}
 			for k, v := range tt.env {
+				env[k] = v
+			}
+			for k, v := range env {
 				t.Setenv(k, v)
 			}
-			state := t.TempDir()
+			env["XDG_STATE_HOME"] = t.TempDir()
 			ios, _, stdout, stderr := TestIO()
 			sdkLog := captureStderr(t, func() {
-				if code := Main(t.Context(), tt.args, ios, func(k string) string {
-					if k == "XDG_STATE_HOME" {
-						return state
-					}
-					return ""
-				}); code != tt.code {
+				if code := Main(t.Context(), tt.args, ios, func(k string) string { return env[k] }); code != tt.code {
 					t.Errorf("exit code %d, want %d\nstdout:\n%s", code, tt.code, stdout)
 				}
 			})

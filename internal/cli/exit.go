@@ -11,6 +11,7 @@ import (
 	"github.com/cfinv/cfinv"
 	"github.com/cfinv/cfinv/cfpath"
 	"github.com/cfinv/cfinv/changes"
+	"github.com/cfinv/cfinv/internal/awscli"
 	"github.com/cfinv/cfinv/internal/printable"
 	"github.com/cfinv/cfinv/internal/redact"
 	"github.com/cfinv/cfinv/plan"
@@ -41,6 +42,16 @@ func (e *FlagError) Unwrap() error { return e.Err }
 // flagErrorf builds a FlagError.
 func flagErrorf(format string, a ...any) error {
 	return &FlagError{Err: fmt.Errorf(format, a...)}
+}
+
+// isUsageError reports whether err is a usage error: a FlagError, or
+// input the AWS CLI emulation refused.
+func isUsageError(err error) bool {
+	var (
+		fe *FlagError
+		ue *awscli.UsageError
+	)
+	return errors.As(err, &fe) || errors.As(err, &ue)
 }
 
 // ExitError carries an explicit exit code and an optional hint for an error
@@ -107,8 +118,7 @@ func exitCode(err error) int {
 	if errors.As(err, &ee) {
 		return ee.Code
 	}
-	var fe *FlagError
-	if errors.As(err, &fe) {
+	if isUsageError(err) {
 		return ExitUsage
 	}
 	for _, c := range exitCodes {
@@ -220,8 +230,7 @@ func printError(w io.Writer, err error, cmdPath string) {
 	} else if h := hint(err); h != "" {
 		fmt.Fprintf(w, "Try: %s\n", printable.Lines(redact.String(h)))
 	}
-	var fe *FlagError
-	if errors.As(err, &fe) && cmdPath != "" {
+	if isUsageError(err) && cmdPath != "" {
 		fmt.Fprintf(w, "Run '%s --help' for usage.\n", cmdPath)
 	}
 }

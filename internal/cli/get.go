@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/cfinv/cfinv/internal/awscli"
+
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/spf13/cobra"
 )
@@ -41,40 +43,40 @@ get-invalidation, it prints what the AWS CLI prints, byte for byte, in every
 				opts.ID = args[0]
 			}
 			opts.AWSOutput = cmd.CalledAs() == "get-invalidation"
-			if done, err := printSkeleton(opts.IO, opts.Skeleton, getInputSkeleton, getOutputSkeleton); done {
+			if done, err := awscli.PrintSkeleton(opts.IO.Out, opts.Skeleton, awscli.GetInputSkeleton, awscli.GetOutputSkeleton); done {
 				return err
 			}
 			if opts.Distribution == "" || opts.ID == "" {
 				return flagErrorf("give --distribution-id and an invalidation ID")
 			}
-			if opts.Client == nil {
-				opts.Client = opts.AWS.newClient(opts.IO)
+			if err := opts.AWS.check(); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)
+			}
+			if opts.Client == nil {
+				opts.Client = opts.AWS.newClient(opts.IO, d.Getenv)
 			}
 			return getRun(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Distribution, "distribution-id", "", "distribution ID, or a domain name or alias (required)")
 	cmd.Flags().StringVar(&opts.ID, "id", "", "invalidation ID (or give it as the argument)")
-	skeletonFlag(cmd, &opts.Skeleton)
+	awscli.SkeletonFlag(cmd, &opts.Skeleton)
 	opts.AWS.register(cmd)
 	return cmd
 }
 
 func getRun(ctx context.Context, opts *getOptions) error {
-	if err := opts.AWS.check(opts.IO); err != nil {
-		return err
-	}
 	c, err := opts.Client(ctx)
 	if err != nil {
 		return err
 	}
 	var inv *types.Invalidation
-	op := opGetInvalidation
+	op := awscli.OpGetInvalidation
 	if opts.Tenant != "" {
-		op = opGetInvalidationForDistributionTenant
+		op = awscli.OpGetInvalidationForDistributionTenant
 		inv, err = c.GetForTenant(ctx, opts.Tenant, opts.ID)
 	} else {
 		var dist string
@@ -87,7 +89,7 @@ func getRun(ctx context.Context, opts *getOptions) error {
 		return err
 	}
 	if opts.AWSOutput {
-		return opts.AWS.renderAWS(opts.IO, op, omap{{"Invalidation", invalidationOmap(inv)}})
+		return opts.AWS.output().Print(opts.IO.Out, awscli.Result{Op: op, Data: awscli.GetOutput(inv)})
 	}
 	j := toInvalidationJSON(inv)
 	lines := func(w io.Writer) {

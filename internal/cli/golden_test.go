@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/cfinv/cfinv/internal/awscli"
 	"github.com/cfinv/cfinv/test/harness"
 )
 
@@ -116,8 +117,8 @@ func TestGoldenOutputs(t *testing.T) {
 	}
 	create(dist2, "golden-1", "/index.html")
 
-	formats := []string{formatJSON, formatText, formatTable}
-	ext := map[string]string{formatJSON: "json", formatText: "txt", formatTable: "table"}
+	formats := []string{awscli.JSON, awscli.Text, awscli.Table}
+	ext := map[string]string{awscli.JSON: "json", awscli.Text: "txt", awscli.Table: "table"}
 	commands := []struct {
 		name string
 		run  func(f awsFlags, ios *IO) error

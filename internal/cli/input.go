@@ -11,7 +11,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
+
+	"github.com/cfinv/cfinv/internal/awscli"
 )
 
 // The caps on whole-file inputs. CloudFront takes at most 3,000 paths of
@@ -127,4 +130,37 @@ func readWith[T any](ctx context.Context, flag, name string, in io.Reader, parse
 		var zero T
 		return zero, fmt.Errorf("read %s: %w", flag, ctx.Err())
 	}
+}
+
+// readArg returns the value of an AWS-CLI-style argument: file://F reads
+// F, at most maxBatchInput bytes, until ctx is done. source is what a
+// JSON error names: the file, else the flag's value.
+func readArg(ctx context.Context, flag, v string) (data []byte, source string, err error) {
+	if name, ok := strings.CutPrefix(v, "file://"); ok {
+		b, err := readInput(ctx, flag, name, nil, maxBatchInput)
+		if err != nil {
+			return nil, "", err
+		}
+		return b, name, nil
+	}
+	return []byte(v), "", nil
+}
+
+// parseInvalidationBatch reads --invalidation-batch: JSON, file://F, or
+// the AWS CLI shorthand.
+func parseInvalidationBatch(ctx context.Context, v string) (*awscli.Batch, error) {
+	data, source, err := readArg(ctx, "--invalidation-batch", v)
+	if err != nil {
+		return nil, err
+	}
+	return awscli.ParseInvalidationBatch(data, source)
+}
+
+// parseCLIInputJSON reads --cli-input-json: JSON or file://F.
+func parseCLIInputJSON(ctx context.Context, v string) (*awscli.CLIInput, error) {
+	data, source, err := readArg(ctx, "--cli-input-json", v)
+	if err != nil {
+		return nil, err
+	}
+	return awscli.ParseCLIInput(data, source)
 }

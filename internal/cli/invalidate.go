@@ -15,6 +15,7 @@ import (
 
 	"github.com/cfinv/cfinv"
 	"github.com/cfinv/cfinv/changes"
+	"github.com/cfinv/cfinv/internal/awscli"
 	"github.com/cfinv/cfinv/internal/printable"
 )
 
@@ -117,7 +118,7 @@ shape and is the default when stdout is not a terminal.`,
 	fl.StringVar(&opts.PathsFrom, "paths-from", "", "read paths from FILE, or - for stdin, one per line or NUL-separated")
 	fl.StringVar(&opts.InvalidationBatch, "invalidation-batch", "", `AWS CLI batch: JSON, file://FILE, or shorthand "Paths={Quantity=1,Items=[/a]},CallerReference=x"`)
 	fl.StringVar(&opts.CLIInputJSON, "cli-input-json", "", `AWS CLI input: {"DistributionId":…,"InvalidationBatch":{…}} as JSON or file://FILE`)
-	skeletonFlag(cmd, &opts.Skeleton)
+	awscli.SkeletonFlag(cmd, &opts.Skeleton)
 	fl.StringVar(&opts.CallerReference, "caller-reference", "", "caller reference of the first batch (later batches get -2, -3…)")
 	fl.StringVar(&opts.DeployID, "deploy-id", "", "deploy identifier: derives caller references and lets a re-run resume instead of paying again")
 	fl.BoolVar(&opts.Wait, "wait", false, "wait until every invalidation is Completed")
@@ -298,19 +299,37 @@ func parsePathList(data []byte) []string {
 
 // The JSON output of invalidate: the AWS CLI's create-invalidation shape
 
+// validate checks what the flags alone decide before anything is read or
+// sent, and before the test hook: --generate-cli-skeleton's value (the
+// skeleton is printed whatever the other flags say, as by the AWS CLI),
+// else the global options, --output and --query, and --invalidation-batch
+// against the other path inputs.
+func (opts *invalidateOptions) validate() error {
+	if opts.Skeleton != "" {
+		return awscli.CheckSkeleton(opts.Skeleton)
+	}
+	if err := opts.AWS.check(); err != nil {
+		return err
+	}
+	return exclusiveBatch(opts)
+}
+
 // run completes opts from the environment (the client, the state
 // directory) and runs the invalidation, or runF in tests. In GitHub
 // Actions it adds annotations, a job summary, step outputs and a folded
 // wait (ci.go).
 func (opts *invalidateOptions) run(ctx context.Context, runF func(*invalidateOptions) error) error {
-	if opts.Client == nil {
-		opts.Client = opts.AWS.newClient(opts.IO)
+	if err := opts.validate(); err != nil {
+		return err
 	}
 	if opts.StateDir == "" {
 		opts.StateDir = defaultStateDir(opts.Getenv)
 	}
 	if runF != nil {
 		return runF(opts)
+	}
+	if opts.Client == nil {
+		opts.Client = opts.AWS.newClient(opts.IO, opts.Getenv)
 	}
 	opts.CI = detectGitHubCI(opts.Getenv, opts.IO.ErrOut)
 	return invalidateRun(ctx, opts)
@@ -352,10 +371,7 @@ type (
 )
 
 func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
-	if done, err := printSkeleton(opts.IO, opts.Skeleton, inputSkeleton, outputSkeleton); done {
-		return err
-	}
-	if err := opts.AWS.check(opts.IO); err != nil {
+	if done, err := awscli.PrintSkeleton(opts.IO.Out, opts.Skeleton, awscli.CreateInputSkeleton, awscli.CreateOutputSkeleton); done {
 		return err
 	}
 	req, err := gatherRequest(ctx, opts)
@@ -366,7 +382,7 @@ func invalidateRun(ctx context.Context, opts *invalidateOptions) error {
 		return invalidateNothing(opts, req)
 	}
 	if opts.AWSOutput && req.ref == "" && opts.DeployID == "" && len(req.batches) == 0 {
-		req.ref = awsCallerReference(opts.Now())
+		req.ref = awscli.CallerReference(opts.Now())
 	}
 	errOut := opts.IO.ErrOut
 	var local []string
@@ -562,11 +578,11 @@ func printCreated(opts *invalidateOptions, res *cfinv.Result) error {
 	if len(items) == 1 && opts.AWSOutput {
 		for _, b := range res.Batches {
 			if b.ID != "" {
-				op := opCreateInvalidation
+				op := awscli.OpCreateInvalidation
 				if opts.AWSOp != "" {
 					op = opts.AWSOp
 				}
-				return opts.AWS.renderAWS(opts.IO, op, createdOmap(b))
+				return opts.AWS.output().Print(opts.IO.Out, awscli.Result{Op: op, Data: awscli.Created(b)})
 			}
 		}
 	}
@@ -595,10 +611,6 @@ func printCreated(opts *invalidateOptions, res *cfinv.Result) error {
 
 // batchToJSON is b in the AWS CLI's Invalidation shape.
 func batchToJSON(b cfinv.Batch) *invalidationJSON {
-	var created *time.Time
-	if !b.CreateTime.IsZero() {
-		created = &b.CreateTime
-	}
-	return &invalidationJSON{ID: b.ID, Status: b.Status, CreateTime: awsTime(created),
+	return &invalidationJSON{ID: b.ID, Status: b.Status, CreateTime: awscli.Time(b.CreateTime),
 		InvalidationBatch: &batchJSON{CallerReference: b.CallerReference, Paths: pathsJSON{Quantity: len(b.Paths), Items: b.Paths}}}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/cfinv/cfinv"
+	"github.com/cfinv/cfinv/internal/awscli"
 	"github.com/cfinv/cfinv/internal/emulator"
 	"github.com/cfinv/cfinv/internal/store"
 	"github.com/cfinv/cfinv/test/harness"
@@ -239,7 +240,7 @@ func testEmulator(t *testing.T, delay time.Duration) (url string, clock *harness
 		t.Setenv(k, v)
 	}
 	f := &awsFlags{EndpointURL: srv.URL}
-	base := f.newClient(&IO{})
+	base := f.newClient(&IO{}, os.Getenv)
 	client = func(ctx context.Context, opts ...cfinv.Option) (*cfinv.Client, error) {
 		return base(ctx, append(opts, cfinv.WithClock(clock.Now, clock.Sleep))...)
 	}
@@ -377,7 +378,7 @@ func TestInvalidateSkeletonAndQuery(t *testing.T) {
 	if err := invalidateRun(t.Context(), &invalidateOptions{IO: ios, Skeleton: "input"}); err != nil {
 		t.Fatal(err)
 	}
-	var in cliInput
+	var in awscli.CLIInput
 	if err := json.Unmarshal(stdout.Bytes(), &in); err != nil {
 		t.Fatalf("skeleton is not valid --cli-input-json: %v", err)
 	}

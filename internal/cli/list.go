@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cfinv/cfinv"
+	"github.com/cfinv/cfinv/internal/awscli"
 )
 
 type listOptions struct {
@@ -18,7 +19,7 @@ type listOptions struct {
 
 	AWS          awsFlags
 	Distribution string
-	Page         pageFlags
+	Page         awscli.PageFlags
 	Status       string
 	Skeleton     string
 	// AWSOutput prints as "aws cloudfront list-invalidations" does: the
@@ -46,7 +47,7 @@ makes one call and prints its response as it is.`,
   cfinv list-invalidations --distribution-id E1U5RQF7T870K0 --max-items 10 --starting-token "$NEXT_TOKEN"`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if done, err := printSkeleton(opts.IO, opts.Skeleton, listInputSkeleton, listOutputSkeleton); done {
+			if done, err := awscli.PrintSkeleton(opts.IO.Out, opts.Skeleton, awscli.ListInputSkeleton, awscli.ListOutputSkeleton); done {
 				return err
 			}
 			if opts.Distribution == "" {
@@ -58,25 +59,28 @@ makes one call and prints its response as it is.`,
 				return flagErrorf("invalid --status %q: want InProgress or Completed", opts.Status)
 			}
 			opts.AWSOutput = cmd.CalledAs() == "list-invalidations"
-			if err := opts.Page.check(); err != nil {
+			if err := opts.Page.Check(); err != nil {
 				return err
 			}
 			if opts.AWSOutput && opts.Status != "" {
 				return flagErrorf("--status is not an option of list-invalidations (the AWS CLI has none): use cfinv list --status, or --query 'InvalidationList.Items[?Status==`InProgress`]'")
 			}
-			if opts.Client == nil {
-				opts.Client = opts.AWS.newClient(opts.IO)
+			if err := opts.AWS.check(); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)
+			}
+			if opts.Client == nil {
+				opts.Client = opts.AWS.newClient(opts.IO, d.Getenv)
 			}
 			return listRun(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Distribution, "distribution-id", "", "distribution ID, or a domain name or alias (required)")
-	opts.Page.register(cmd, "list at most this many, then print a NextToken (0: all)")
+	opts.Page.Register(cmd, "list at most this many, then print a NextToken (0: all)")
 	enumVar(cmd.Flags(), &opts.Status, "status", "", []string{"", cfinv.StatusInProgress, cfinv.StatusCompleted}, "only InProgress or Completed invalidations")
-	skeletonFlag(cmd, &opts.Skeleton)
+	awscli.SkeletonFlag(cmd, &opts.Skeleton)
 	opts.AWS.register(cmd)
 	return cmd
 }
@@ -88,9 +92,6 @@ type summaryItemJSON struct {
 }
 
 func listRun(ctx context.Context, opts *listOptions) error {
-	if err := opts.AWS.check(opts.IO); err != nil {
-		return err
-	}
 	c, err := opts.Client(ctx)
 	if err != nil {
 		return err
@@ -99,7 +100,7 @@ func listRun(ctx context.Context, opts *listOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.AWSOutput || opts.Page.paged() {
+	if opts.AWSOutput || opts.Page.Paged() {
 		return listPagedRun(ctx, opts, c, dist)
 	}
 	items, err := c.List(ctx, dist, opts.Page.MaxItems, opts.Status)
@@ -121,16 +122,16 @@ func listPagedRun(ctx context.Context, opts *listOptions, c *cfinv.Client, dist 
 			return err
 		}
 		if opts.AWSOutput {
-			return opts.AWS.renderAWS(opts.IO, opListInvalidations, listPageOmap(l))
+			return opts.AWS.output().Print(opts.IO.Out, awscli.Result{Op: awscli.OpListInvalidations, Data: awscli.ListPage(l)})
 		}
 		return printList(opts, filterStatus(l.Items, opts.Status), "")
 	}
-	l, err := paginate(ctx, fetch, opts.Page)
+	l, err := awscli.Paginate(ctx, fetch, opts.Page)
 	if err != nil {
 		return err
 	}
 	if opts.AWSOutput {
-		return opts.AWS.renderListing(opts.IO, l)
+		return opts.AWS.output().PrintListing(opts.IO.Out, l)
 	}
 	var items []types.InvalidationSummary
 	for _, p := range l.Pages {
@@ -158,7 +159,7 @@ func filterStatus(items []types.InvalidationSummary, status string) []types.Inva
 func printList(opts *listOptions, items []types.InvalidationSummary, nextToken string) error {
 	rows := make([]summaryItemJSON, 0, len(items))
 	for _, s := range items {
-		rows = append(rows, summaryItemJSON{ID: aws.ToString(s.Id), CreateTime: awsTime(s.CreateTime), Status: aws.ToString(s.Status)})
+		rows = append(rows, summaryItemJSON{ID: aws.ToString(s.Id), CreateTime: awscli.Time(aws.ToTime(s.CreateTime)), Status: aws.ToString(s.Status)})
 	}
 	text := func(w io.Writer) {
 		for _, r := range rows {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cfinv/cfinv/internal/awscli"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -33,7 +34,7 @@ func TestReadCommands(t *testing.T) {
 	}
 
 	ios, _, stdout, _ = TestIO()
-	if err := listRun(t.Context(), &listOptions{IO: ios, Client: client, AWS: text, Distribution: dist, Page: pageFlags{MaxItems: 1}}); err != nil {
+	if err := listRun(t.Context(), &listOptions{IO: ios, Client: client, AWS: text, Distribution: dist, Page: awscli.PageFlags{MaxItems: 1}}); err != nil {
 		t.Fatal(err)
 	}
 	if want := ids[1] + "\tInProgress\t2026-05-01T12:00:00.000Z\n"; stdout.String() != want {

@@ -149,7 +149,7 @@ state without invalidating it.`,
 			opts.OriginPathSet = cmd.Flags().Changed("origin-path")
 			opts.RootObjectSet = cmd.Flags().Changed("default-root-object")
 			if opts.Client == nil {
-				opts.Client = opts.AWS.newClient(opts.IO)
+				opts.Client = opts.AWS.newClient(opts.IO, d.Getenv)
 			}
 			var err error
 			if opts.Strategy, err = plan.ParseStrategy(strategy); err != nil {

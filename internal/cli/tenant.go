@@ -3,6 +3,8 @@ package cli
 import (
 	"time"
 
+	"github.com/cfinv/cfinv/internal/awscli"
+
 	"github.com/spf13/cobra"
 )
 
@@ -25,7 +27,7 @@ retried as by cfinv invalidate, which takes the tenant as
   cfinv create-invalidation-for-distribution-tenant --id dt_2wjDZi3hD1ivOXf6rpZJOSNE1AB --invalidation-batch file://batch.json --wait`,
 		Args: maxArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts.AWSOutput, opts.AWSOp = true, opCreateInvalidationForDistributionTenant
+			opts.AWSOutput, opts.AWSOp = true, awscli.OpCreateInvalidationForDistributionTenant
 			if opts.Tenant == "" {
 				return flagErrorf("give --id, the distribution tenant's ID (dt_…)")
 			}
@@ -62,11 +64,14 @@ byte, in every --output format (JSON by default).`,
 			if opts.Tenant == "" || opts.ID == "" {
 				return flagErrorf("give --distribution-tenant-id and --id")
 			}
-			if opts.Client == nil {
-				opts.Client = opts.AWS.newClient(opts.IO)
+			if err := opts.AWS.check(); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)
+			}
+			if opts.Client == nil {
+				opts.Client = opts.AWS.newClient(opts.IO, d.Getenv)
 			}
 			return getRun(cmd.Context(), opts)
 		},

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cfinv/cfinv/internal/awscli"
 )
 
 // TestTenantCommands runs the distribution tenant forms of the commands
@@ -112,7 +114,7 @@ func TestTenantParse(t *testing.T) {
 			return o.Tenant == "dt_1" && len(o.Items) == 1 && !o.AWSOutput
 		}},
 		{"create-invalidation-for-distribution-tenant", []string{"create-invalidation-for-distribution-tenant", "--id", "dt_1", "--invalidation-batch", "x", "--wait"}, func(o *invalidateOptions) bool {
-			return o.Tenant == "dt_1" && o.InvalidationBatch == "x" && o.Wait && o.AWSOutput && o.AWSOp == opCreateInvalidationForDistributionTenant
+			return o.Tenant == "dt_1" && o.InvalidationBatch == "x" && o.Wait && o.AWSOutput && o.AWSOp == awscli.OpCreateInvalidationForDistributionTenant
 		}},
 	}
 	for _, tt := range tests {

@@ -86,11 +86,14 @@ CLI's 255.`,
 			if len(opts.IDs) == 0 {
 				return flagErrorf("give at least one invalidation ID")
 			}
-			if opts.Client == nil {
-				opts.Client = opts.AWS.newClient(opts.IO)
+			if err := opts.AWS.check(); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)
+			}
+			if opts.Client == nil {
+				opts.Client = opts.AWS.newClient(opts.IO, d.Getenv)
 			}
 			return waitRun(cmd.Context(), opts)
 		},
@@ -104,9 +107,6 @@ CLI's 255.`,
 }
 
 func waitRun(ctx context.Context, opts *waitOptions) error {
-	if err := opts.AWS.check(opts.IO); err != nil {
-		return err
-	}
 	client, err := opts.Client(ctx, cfinv.WithClock(opts.Now, nil))
 	if err != nil {
 		return err

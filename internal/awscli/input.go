@@ -1,8 +1,7 @@
-package cli
+package awscli
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,8 +21,8 @@ import (
 // create-invalidation" command line works with "cfinv" in its place. A
 // library user passes cfinv.Request.Paths instead.
 
-// awsBatch is the AWS CLI's InvalidationBatch input.
-type awsBatch struct {
+// Batch is the AWS CLI's InvalidationBatch input.
+type Batch struct {
 	Paths struct {
 		Quantity *int     `json:"Quantity"`
 		Items    []string `json:"Items"`
@@ -31,23 +30,10 @@ type awsBatch struct {
 	CallerReference string `json:"CallerReference"`
 }
 
-type cliInput struct {
-	DistributionID    string    `json:"DistributionId"`
-	InvalidationBatch *awsBatch `json:"InvalidationBatch"`
-}
-
-// readArg returns the value of an AWS-CLI-style argument: file://F reads
-// F, at most maxBatchInput bytes, until ctx is done. source is what a
-// JSON error names: the file, else the flag's value.
-func readArg(ctx context.Context, flag, v string) (data []byte, source string, err error) {
-	if name, ok := strings.CutPrefix(v, "file://"); ok {
-		b, err := readInput(ctx, flag, name, nil, maxBatchInput)
-		if err != nil {
-			return nil, "", err
-		}
-		return b, name, nil
-	}
-	return []byte(v), "", nil
+// CLIInput is the document of create-invalidation --cli-input-json.
+type CLIInput struct {
+	DistributionID    string `json:"DistributionId"`
+	InvalidationBatch *Batch `json:"InvalidationBatch"`
 }
 
 // decodeStrict decodes the one JSON value of data into v, refusing
@@ -92,40 +78,38 @@ func position(data []byte, offset int64) string {
 // the file it came from when there is one.
 func jsonError(flag, source string, err error) error {
 	if source != "" {
-		return flagErrorf("%s: invalid JSON in %s: %v", flag, source, err)
+		return usageErrorf("%s: invalid JSON in %s: %v", flag, source, err)
 	}
-	return flagErrorf("%s: invalid JSON: %v", flag, err)
+	return usageErrorf("%s: invalid JSON: %v", flag, err)
 }
 
-func checkBatch(flag string, b *awsBatch) error {
+func checkBatch(flag string, b *Batch) error {
 	if b.Paths.Quantity != nil && *b.Paths.Quantity != len(b.Paths.Items) {
-		return flagErrorf("%s: Paths.Quantity is %d but Items has %d paths", flag, *b.Paths.Quantity, len(b.Paths.Items))
+		return usageErrorf("%s: Paths.Quantity is %d but Items has %d paths", flag, *b.Paths.Quantity, len(b.Paths.Items))
 	}
 	return nil
 }
 
-// parseInvalidationBatch reads --invalidation-batch: JSON, file://F, or
-// the AWS CLI shorthand.
-func parseInvalidationBatch(ctx context.Context, v string) (*awsBatch, error) {
-	data, source, err := readArg(ctx, "--invalidation-batch", v)
-	if err != nil {
-		return nil, err
-	}
-	b := &awsBatch{}
+// ParseInvalidationBatch reads the value of --invalidation-batch: JSON or
+// the AWS CLI shorthand. source is what a JSON error names: the file data
+// was read from, else "".
+func ParseInvalidationBatch(data []byte, source string) (*Batch, error) {
+	b := &Batch{}
+	var err error
 	if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '{' {
 		if err := decodeStrict(bytes.TrimRightFunc(data, unicode.IsSpace), b); err != nil {
 			return nil, jsonError("--invalidation-batch", source, err)
 		}
 	} else if b, err = parseShorthand(string(t)); err != nil {
-		return nil, flagErrorf("--invalidation-batch: %v", err)
+		return nil, usageErrorf("--invalidation-batch: %v", err)
 	}
 	return b, checkBatch("--invalidation-batch", b)
 }
 
 // parseShorthand reads "Paths={Quantity=N,Items=[/a,/b]},CallerReference=x".
 // Items cannot contain ',' ']' or '}' in this form: use JSON for those.
-func parseShorthand(s string) (*awsBatch, error) {
-	b := &awsBatch{}
+func parseShorthand(s string) (*Batch, error) {
+	b := &Batch{}
 	rest := s
 	for rest != "" {
 		key, after, ok := strings.Cut(rest, "=")
@@ -156,7 +140,7 @@ func parseShorthand(s string) (*awsBatch, error) {
 	return b, nil
 }
 
-func parseShorthandPaths(s string, b *awsBatch) error {
+func parseShorthandPaths(s string, b *Batch) error {
 	for s != "" {
 		key, after, ok := strings.Cut(s, "=")
 		if !ok {
@@ -192,12 +176,10 @@ func parseShorthandPaths(s string, b *awsBatch) error {
 	return nil
 }
 
-func parseCLIInputJSON(ctx context.Context, v string) (*cliInput, error) {
-	data, source, err := readArg(ctx, "--cli-input-json", v)
-	if err != nil {
-		return nil, err
-	}
-	in := &cliInput{}
+// ParseCLIInput reads the document of --cli-input-json; source is what an
+// error names, as for ParseInvalidationBatch.
+func ParseCLIInput(data []byte, source string) (*CLIInput, error) {
+	in := &CLIInput{}
 	if err := decodeStrict(data, in); err != nil {
 		return nil, jsonError("--cli-input-json", source, err)
 	}
@@ -209,7 +191,8 @@ func parseCLIInputJSON(ctx context.Context, v string) (*cliInput, error) {
 	return in, nil
 }
 
-const inputSkeleton = `{
+// CreateInputSkeleton is create-invalidation --generate-cli-skeleton's.
+const CreateInputSkeleton = `{
     "DistributionId": "",
     "InvalidationBatch": {
         "Paths": {
@@ -227,7 +210,7 @@ const inputSkeleton = `{
 // v1 prints (awscli/customizations/generatecliskeleton.py): the input with
 // empty values, the output with each string named after its key.
 const (
-	outputSkeleton = `{
+	CreateOutputSkeleton = `{
     "Location": "Location",
     "Invalidation": {
         "Id": "Id",
@@ -245,12 +228,12 @@ const (
     }
 }
 `
-	getInputSkeleton = `{
+	GetInputSkeleton = `{
     "DistributionId": "",
     "Id": ""
 }
 `
-	getOutputSkeleton = `{
+	GetOutputSkeleton = `{
     "Invalidation": {
         "Id": "Id",
         "Status": "Status",
@@ -267,13 +250,13 @@ const (
     }
 }
 `
-	listInputSkeleton = `{
+	ListInputSkeleton = `{
     "DistributionId": "",
     "Marker": "",
     "MaxItems": ""
 }
 `
-	listOutputSkeleton = `{
+	ListOutputSkeleton = `{
     "InvalidationList": {
         "Marker": "Marker",
         "NextMarker": "NextMarker",
@@ -292,17 +275,17 @@ const (
 `
 )
 
-// skeletonFlag registers --generate-cli-skeleton [input|output] on cmd.
-func skeletonFlag(cmd *cobra.Command, p *string) {
+// SkeletonFlag registers --generate-cli-skeleton [input|output] on cmd.
+func SkeletonFlag(cmd *cobra.Command, p *string) {
 	fl := cmd.Flags()
 	fl.StringVar(p, "generate-cli-skeleton", "", "print the JSON skeleton of the input (input, the default) or of the output (output), and exit")
 	fl.Lookup("generate-cli-skeleton").NoOptDefVal = "input"
 }
 
-// printSkeleton prints the skeleton --generate-cli-skeleton asks for and
+// PrintSkeleton prints the skeleton --generate-cli-skeleton asks for and
 // reports whether it did; any other value than input or output is a usage
 // error listing them, as the AWS CLI's.
-func printSkeleton(ios *IO, value, input, output string) (bool, error) {
+func PrintSkeleton(w io.Writer, value, input, output string) (bool, error) {
 	var s string
 	switch value {
 	case "":
@@ -312,15 +295,24 @@ func printSkeleton(ios *IO, value, input, output string) (bool, error) {
 	case "output":
 		s = output
 	default:
-		return true, flagErrorf("invalid --generate-cli-skeleton %q: valid choices are: input | output", value)
+		return true, CheckSkeleton(value)
 	}
-	_, err := io.WriteString(ios.Out, s)
+	_, err := io.WriteString(w, s)
 	return true, err
 }
 
-// awsCallerReference is the caller reference the AWS CLI makes up for
+// CheckSkeleton refuses a --generate-cli-skeleton value other than input
+// or output, listing them, as the AWS CLI does.
+func CheckSkeleton(value string) error {
+	if value != "input" && value != "output" {
+		return usageErrorf("invalid --generate-cli-skeleton %q: valid choices are: input | output", value)
+	}
+	return nil
+}
+
+// CallerReference is the caller reference the AWS CLI makes up for
 // create-invalidation --paths (awscli/customizations/cloudfront.py:
 // "cli-" + Unix seconds + "-" + a random integer from 1 to 1000000).
-func awsCallerReference(now time.Time) string {
+func CallerReference(now time.Time) string {
 	return fmt.Sprintf("cli-%d-%d", now.Unix(), rand.IntN(1000000)+1)
 }

@@ -1,4 +1,4 @@
-package cli
+package awscli
 
 import (
 	"strings"
@@ -11,11 +11,11 @@ import (
 // the same data, against cfinv serve; testdata/awscli has the full set,
 // and test/interop compares the two live.
 
-func sampleList(token string) omap {
-	items := []any{omap{{"Id", "ICUDCEOGWDCMZ6"}, {"CreateTime", "2026-12-01T17:32:54.756Z"}, {"Status", "InProgress"}}}
-	out := omap{{"InvalidationList", omap{{"Items", items}}}}
+func sampleList(token string) Object {
+	items := []any{Object{{"Id", "ICUDCEOGWDCMZ6"}, {"CreateTime", "2026-12-01T17:32:54.756Z"}, {"Status", "InProgress"}}}
+	out := Object{{"InvalidationList", Object{{"Items", items}}}}
 	if token != "" {
-		out = append(out, kv{"NextToken", token})
+		out = append(out, KV{"NextToken", token})
 	}
 	return out
 }
@@ -29,7 +29,7 @@ func TestAWSFormatters(t *testing.T) {
 		v      any
 		want   string
 	}{
-		{"list json", formatJSON, opListInvalidations, sampleList(tok), `{
+		{"list json", JSON, OpListInvalidations, sampleList(tok), `{
     "InvalidationList": {
         "Items": [
             {
@@ -42,8 +42,8 @@ func TestAWSFormatters(t *testing.T) {
     "NextToken": "eyJNYXJrZXIiOiBudWxsLCAiYm90b190cnVuY2F0ZV9hbW91bnQiOiAxfQ=="
 }
 `},
-		{"list text, not paginated", formatText, opListInvalidations, sampleList(tok), tok + "\nITEMS\t2026-12-01T17:32:54.756Z\tICUDCEOGWDCMZ6\tInProgress\n"},
-		{"list table", formatTable, opListInvalidations, sampleList(tok), `-------------------------------------------------------------------------------
+		{"list text, not paginated", Text, OpListInvalidations, sampleList(tok), tok + "\nITEMS\t2026-12-01T17:32:54.756Z\tICUDCEOGWDCMZ6\tInProgress\n"},
+		{"list table", Table, OpListInvalidations, sampleList(tok), `-------------------------------------------------------------------------------
 |                              ListInvalidations                              |
 +-----------+-----------------------------------------------------------------+
 |  NextToken|  eyJNYXJrZXIiOiBudWxsLCAiYm90b190cnVuY2F0ZV9hbW91bnQiOiAxfQ==   |
@@ -57,24 +57,24 @@ func TestAWSFormatters(t *testing.T) {
 |||  2026-12-01T17:32:54.756Z       |  ICUDCEOGWDCMZ6     |  InProgress     |||
 ||+---------------------------------+---------------------+-----------------+||
 `},
-		{"empty list table", formatTable, opListInvalidations, omap{{"InvalidationList", omap{{"Items", []any{}}}}}, `--------------------
+		{"empty list table", Table, OpListInvalidations, Object{{"InvalidationList", Object{{"Items", []any{}}}}}, `--------------------
 | ListInvalidations|
 +------------------+
 ||InvalidationList||
 |+----------------+|
 `},
-		{"empty list text", formatText, opListInvalidations, omap{{"InvalidationList", omap{{"Items", []any{}}}}}, ""},
-		{"empty object json", formatJSON, opListInvalidations, omap{}, ""},
-		{"null json", formatJSON, opListInvalidations, nil, "null\n"},
-		{"null text", formatText, opListInvalidations, nil, "None\n"},
-		{"null table", formatTable, opListInvalidations, nil, ""},
-		{"scalars text", formatText, opListInvalidations, []any{"a", 2, true, nil}, "a\t2\tTrue\tNone\n"},
-		{"json escapes", formatJSON, opListInvalidations, []any{"é\"\\\n\x01"}, "[\n    \"é\\\"\\\\\\n\\u0001\"\n]\n"},
+		{"empty list text", Text, OpListInvalidations, Object{{"InvalidationList", Object{{"Items", []any{}}}}}, ""},
+		{"empty object json", JSON, OpListInvalidations, Object{}, ""},
+		{"null json", JSON, OpListInvalidations, nil, "null\n"},
+		{"null text", Text, OpListInvalidations, nil, "None\n"},
+		{"null table", Table, OpListInvalidations, nil, ""},
+		{"scalars text", Text, OpListInvalidations, []any{"a", 2, true, nil}, "a\t2\tTrue\tNone\n"},
+		{"json escapes", JSON, OpListInvalidations, []any{"é\"\\\n\x01"}, "[\n    \"é\\\"\\\\\\n\\u0001\"\n]\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var b strings.Builder
-			if err := writeAWS(&b, tt.format, tt.op, tt.v); err != nil {
+			if err := Write(&b, tt.format, tt.op, tt.v); err != nil {
 				t.Fatal(err)
 			}
 			if diff := cmp.Diff(tt.want, b.String()); diff != "" {
@@ -88,7 +88,7 @@ func TestAWSFormatters(t *testing.T) {
 // fails, printing nothing.
 func TestAWSTableRowMismatch(t *testing.T) {
 	var b strings.Builder
-	err := writeAWS(&b, formatTable, opCreateInvalidation, []any{"I1", []any{"/a", "/b"}})
+	err := Write(&b, Table, OpCreateInvalidation, []any{"I1", []any{"/a", "/b"}})
 	if err == nil || err.Error() != "Row should have 1 elements, instead it has 2" || b.Len() != 0 {
 		t.Errorf("got %v and %q, want the AWS CLI's ValueError and no output", err, b.String())
 	}

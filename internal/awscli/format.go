@@ -1,4 +1,4 @@
-package cli
+package awscli
 
 import (
 	"fmt"
@@ -15,23 +15,25 @@ import (
 // This file ports the AWS CLI v1's output formatters (awscli/formatter.py,
 // awscli/text.py, awscli/table.py), so that the AWS-named commands
 // (create-invalidation, get-invalidation, list-invalidations) print what
-// "aws cloudfront …" prints, byte for byte (issue 11 item 1). The native
-// commands (invalidate, get, list, wait) keep their own formats.
+// "aws cloudfront …" prints, byte for byte (issue 11 item 1). cfinv's own
+// commands (invalidate, get, list, wait) print their JSON and query
+// results through the same formatters, and their own text and table
+// otherwise (Output.Print).
 //
 // Data is built from the SDK's types in the order of the service model's
-// members, as botocore parses a response: objects are omap, lists []any,
+// members, as botocore parses a response: objects are Object, lists []any,
 // scalars string, int, bool or nil.
 
-// kv is one member of an omap.
-type kv struct {
+// KV is one member of an Object: its key and value.
+type KV struct {
 	K string
 	V any
 }
 
-// omap is a JSON object that keeps the order of its members.
-type omap []kv
+// Object is a JSON object that keeps the order of its members.
+type Object []KV
 
-func (m omap) get(k string) (any, bool) {
+func (m Object) get(k string) (any, bool) {
 	for _, e := range m {
 		if e.K == k {
 			return e.V, true
@@ -42,7 +44,7 @@ func (m omap) get(k string) (any, bool) {
 
 // keys returns m's keys, sorted as Python's sorted() sorts strings (by
 // code point, as Go compares UTF-8 strings).
-func (m omap) sortedKeys() []string {
+func (m Object) sortedKeys() []string {
 	ks := make([]string, len(m))
 	for i, e := range m {
 		ks[i] = e.K
@@ -54,7 +56,7 @@ func (m omap) sortedKeys() []string {
 // generic turns ordered data into what go-jmespath searches.
 func generic(v any) any {
 	switch x := v.(type) {
-	case omap:
+	case Object:
 		m := make(map[string]any, len(x))
 		for _, e := range x {
 			m[e.K] = generic(e.V)
@@ -133,9 +135,9 @@ func (o *keyOrder) ordered(v any) any {
 		for k := range x {
 			keys = append(keys, k)
 		}
-		out := make(omap, 0, len(x))
+		out := make(Object, 0, len(x))
 		for _, k := range o.order(keys) {
-			out = append(out, kv{k, o.ordered(x[k])})
+			out = append(out, KV{k, o.ordered(x[k])})
 		}
 		return out
 	case []any:
@@ -169,7 +171,7 @@ func pyStr(v any) string {
 		return strconv.Itoa(x)
 	case float64:
 		return pyFloat(x)
-	case omap, []any:
+	case Object, []any:
 		// Only reached for a dict or list where a scalar is expected
 		// (a table row of mixed elements): Python prints its repr.
 		return pyRepr(x)
@@ -209,7 +211,7 @@ func pyRepr(v any) string {
 	switch x := v.(type) {
 	case string:
 		return "'" + strings.ReplaceAll(strings.ReplaceAll(x, `\`, `\\`), "'", `\'`) + "'"
-	case omap:
+	case Object:
 		parts := make([]string, len(x))
 		for i, e := range x {
 			parts[i] = pyRepr(e.K) + ": " + pyRepr(e.V)
@@ -227,17 +229,17 @@ func pyRepr(v any) string {
 
 func isScalar(v any) bool {
 	switch v.(type) {
-	case omap, []any:
+	case Object, []any:
 		return false
 	}
 	return true
 }
 
-// writeAWSJSON prints v as the AWS CLI's JSON formatter does: Python's
+// WriteJSON prints v as the AWS CLI's JSON formatter does: Python's
 // json.dump with indent=4 and ensure_ascii=False, then a newline; an
 // empty object prints nothing.
-func writeAWSJSON(w io.Writer, v any) error {
-	if m, ok := v.(omap); ok && len(m) == 0 {
+func WriteJSON(w io.Writer, v any) error {
+	if m, ok := v.(Object); ok && len(m) == 0 {
 		return nil
 	}
 	var b strings.Builder
@@ -286,7 +288,7 @@ func encodePy(b *strings.Builder, v any, depth int) {
 		}
 		nl(depth)
 		b.WriteByte(']')
-	case omap:
+	case Object:
 		if len(x) == 0 {
 			b.WriteString("{}")
 			return
@@ -340,8 +342,8 @@ func pyQuote(b *strings.Builder, s string) {
 
 // --- text (awscli/text.py) ---
 
-// writeAWSText prints v as the AWS CLI's text formatter does.
-func writeAWSText(w io.Writer, v any) error {
+// WriteText prints v as the AWS CLI's text formatter does.
+func WriteText(w io.Writer, v any) error {
 	var b strings.Builder
 	pyFormatText(&b, v, "", false, nil)
 	_, err := io.WriteString(w, b.String())
@@ -352,7 +354,7 @@ func writeAWSText(w io.Writer, v any) error {
 // Python None), scalarKeys is nil for None.
 func pyFormatText(b *strings.Builder, item any, identifier string, hasID bool, scalarKeys []string) {
 	switch x := item.(type) {
-	case omap:
+	case Object:
 		formatTextDict(b, scalarKeys, x, identifier, hasID)
 	case []any:
 		formatTextList(b, x, identifier, hasID)
@@ -369,7 +371,7 @@ func formatTextList(b *strings.Builder, item []any, identifier string, hasID boo
 	anyDict, anyList := false, false
 	for _, e := range item {
 		switch e.(type) {
-		case omap:
+		case Object:
 			anyDict = true
 		case []any:
 			anyList = true
@@ -415,7 +417,7 @@ func formatScalarList(b *strings.Builder, elements []any, identifier string, has
 	b.WriteString(strings.Join(parts, "\t") + "\n")
 }
 
-func formatTextDict(b *strings.Builder, scalarKeys []string, item omap, identifier string, hasID bool) {
+func formatTextDict(b *strings.Builder, scalarKeys []string, item Object, identifier string, hasID bool) {
 	var scalars []string
 	type named struct {
 		id string
@@ -461,7 +463,7 @@ func allScalarKeys(list []any) []string {
 	seen := map[string]bool{}
 	keys := []string{} // not nil: scalar keys given, even when none
 	for _, e := range list {
-		m, ok := e.(omap)
+		m, ok := e.(Object)
 		if !ok {
 			continue
 		}
@@ -478,11 +480,11 @@ func allScalarKeys(list []any) []string {
 
 // --- table (awscli/table.py, formatter.py's TableFormatter) ---
 
-// writeAWSTable prints v as the AWS CLI's table formatter does, titled
+// WriteTable prints v as the AWS CLI's table formatter does, titled
 // with the operation's name, for a terminal of the given width (80 when
 // stdout is not a terminal, as the AWS CLI assumes). Colours, which the
 // AWS CLI adds on a terminal, are not.
-func writeAWSTable(w io.Writer, title string, v any, width int) error {
+func WriteTable(w io.Writer, title string, v any, width int) error {
 	t := &multiTable{width: width}
 	if !t.build(title, true, v, 0) {
 		return nil
@@ -625,7 +627,7 @@ func truthy(v any) bool {
 		return x != 0
 	case float64:
 		return x != 0
-	case omap:
+	case Object:
 		return len(x) > 0
 	case []any:
 		return len(x) > 0
@@ -643,7 +645,7 @@ func (t *multiTable) build(title string, hasTitle bool, current any, indent int)
 	}
 	switch x := current.(type) {
 	case []any:
-		if _, ok := x[0].(omap); ok {
+		if _, ok := x[0].(Object); ok {
 			t.subTableFromList(x, indent, title)
 			break
 		}
@@ -655,7 +657,7 @@ func (t *multiTable) build(title string, hasTitle bool, current any, indent int)
 				} else {
 					t.build("", false, it, 0)
 				}
-			case omap:
+			case Object:
 				// Iterating a dict gives its keys, all scalars.
 				keys := make([]any, len(it))
 				for i, e := range it {
@@ -666,7 +668,7 @@ func (t *multiTable) build(title string, hasTitle bool, current any, indent int)
 				t.cur.addRow([]any{it})
 			}
 		}
-	case omap:
+	case Object:
 		t.subTableFromDict(x, indent)
 	}
 	return true
@@ -681,7 +683,7 @@ func allScalar(l []any) bool {
 	return true
 }
 
-func groupScalarKeys(m omap) (headers, more []string) {
+func groupScalarKeys(m Object) (headers, more []string) {
 	for _, k := range m.sortedKeys() {
 		v, _ := m.get(k)
 		if isScalar(v) {
@@ -693,7 +695,7 @@ func groupScalarKeys(m omap) (headers, more []string) {
 	return headers, more
 }
 
-func (t *multiTable) subTableFromDict(m omap, indent int) {
+func (t *multiTable) subTableFromDict(m Object, indent int) {
 	headers, more := groupScalarKeys(m)
 	if len(headers) == 1 {
 		v, _ := m.get(headers[0])
@@ -715,7 +717,7 @@ func (t *multiTable) subTableFromDict(m omap, indent int) {
 func (t *multiTable) subTableFromList(list []any, indent int, title string) {
 	hs, ms := map[string]bool{}, map[string]bool{}
 	for _, e := range list {
-		m, _ := e.(omap)
+		m, _ := e.(Object)
 		h, mo := groupScalarKeys(m)
 		for _, k := range h {
 			hs[k] = true
@@ -727,7 +729,7 @@ func (t *multiTable) subTableFromList(list []any, indent int, title string) {
 	headers, more := sortedSet(hs), sortedSet(ms)
 	t.cur.addHeader(headers)
 	for i, e := range list {
-		m, _ := e.(omap)
+		m, _ := e.(Object)
 		if i > 0 && len(more) > 0 {
 			t.newSection(title, indent)
 			t.cur.addHeader(headers)

@@ -1,7 +1,8 @@
-package cli
+package awscli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -28,24 +29,24 @@ func TestTokens(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.token, func(t *testing.T) {
-			got, err := decodeToken(tt.token)
+			got, err := DecodeToken(tt.token)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := pageToken{Marker: tt.marker, Truncate: tt.truncate}
+			want := PageToken{Marker: tt.marker, Truncate: tt.truncate}
 			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("decodeToken (-want +got):\n%s", diff)
+				t.Errorf("DecodeToken (-want +got):\n%s", diff)
 			}
-			if enc := encodeToken(want, tt.truncated); enc != tt.token {
-				t.Errorf("encodeToken(%+v) = %q, want %q", want, enc, tt.token)
+			if enc := EncodeToken(want, tt.truncated); enc != tt.token {
+				t.Errorf("EncodeToken(%+v) = %q, want %q", want, enc, tt.token)
 			}
 		})
 	}
 	for _, bad := range []string{"garbage", "bm90IGpzb24=", "eyJYIjogMX0=", "eyJNYXJrZXIiOiAxfQ==", "eyJNYXJrZXIiOiBudWxsLCAiYm90b190cnVuY2F0ZV9hbW91bnQiOiAtMX0="} {
 		t.Run("bad "+bad, func(t *testing.T) {
-			_, err := decodeToken(bad)
-			if exitCode(err) != ExitUsage || !strings.Contains(err.Error(), fmt.Sprintf("invalid --starting-token %q", bad)) {
-				t.Errorf("decodeToken(%q) = %v (exit %d), want a usage error naming it", bad, err, exitCode(err))
+			_, err := DecodeToken(bad)
+			if !isUsage(err) || !strings.Contains(err.Error(), fmt.Sprintf("invalid --starting-token %q", bad)) {
+				t.Errorf("DecodeToken(%q) = %v, want a usage error naming it", bad, err)
 			}
 		})
 	}
@@ -59,14 +60,14 @@ func FuzzDecodeToken(f *testing.F) {
 	f.Add("eyJNYXJrZXIiOiAiSUg3MzMxOFk0VTVKOEgifQ==")
 	f.Add("garbage")
 	f.Fuzz(func(t *testing.T, s string) {
-		tok, err := decodeToken(s)
+		tok, err := DecodeToken(s)
 		if err != nil {
-			if exitCode(err) != ExitUsage {
-				t.Fatalf("decodeToken(%q): %v, exit %d, want a usage error", s, err, exitCode(err))
+			if !isUsage(err) {
+				t.Fatalf("DecodeToken(%q): %v, want a usage error", s, err)
 			}
 			return
 		}
-		again, err := decodeToken(encodeToken(tok, true))
+		again, err := DecodeToken(EncodeToken(tok, true))
 		if err != nil {
 			t.Fatalf("re-encoded %+v does not decode: %v", tok, err)
 		}
@@ -79,7 +80,7 @@ func FuzzDecodeToken(f *testing.F) {
 // fakePages serves a distribution of n invalidations I0…, newest first,
 // pageSize by default, as ListInvalidations does; calls records the
 // markers asked for.
-func fakePages(n int, calls *[]string) fetchFunc {
+func fakePages(n int, calls *[]string) FetchFunc {
 	return func(_ context.Context, marker string, maxItems int) (*types.InvalidationList, error) {
 		*calls = append(*calls, fmt.Sprintf("%s/%d", marker, maxItems))
 		if maxItems == 0 {
@@ -102,33 +103,39 @@ func fakePages(n int, calls *[]string) fetchFunc {
 	}
 }
 
+// isUsage reports whether err is a *UsageError.
+func isUsage(err error) bool {
+	var ue *UsageError
+	return errors.As(err, &ue)
+}
+
 // TestPaginate runs botocore's algorithm's cases: truncation inside a
 // page and at its end, resuming from either token, page sizes.
 func TestPaginate(t *testing.T) {
 	tests := []struct {
 		name      string
 		n         int
-		p         pageFlags
+		p         PageFlags
 		wantIDs   string
-		wantToken *pageToken
+		wantToken *PageToken
 		truncated bool
 		wantCalls string
 	}{
-		{"all", 5, pageFlags{}, "I0 I1 I2 I3 I4", nil, false, "/0"},
-		{"pages of 2", 5, pageFlags{PageSize: 2}, "I0 I1 I2 I3 I4", nil, false, "/2 I1/2 I3/2"},
-		{"max items inside the first page", 5, pageFlags{MaxItems: 2}, "I0 I1", &pageToken{Truncate: 2}, true, "/0"},
-		{"max items at a page end", 5, pageFlags{MaxItems: 2, PageSize: 2}, "I0 I1", &pageToken{Marker: aws.String("I1")}, false, "/2"},
-		{"max items inside a later page", 5, pageFlags{MaxItems: 3, PageSize: 2}, "I0 I1 I2", &pageToken{Marker: aws.String("I1"), Truncate: 1}, true, "/2 I1/2"},
-		{"resume inside a page", 5, pageFlags{StartingToken: encodeToken(pageToken{Marker: aws.String("I1"), Truncate: 1}, true), PageSize: 2}, "I3 I4", nil, false, "I1/2 I3/2"},
-		{"resume and truncate again", 6, pageFlags{StartingToken: encodeToken(pageToken{Truncate: 2}, true), MaxItems: 2}, "I2 I3", &pageToken{Truncate: 4}, true, "/0"},
-		{"max items equal to all", 3, pageFlags{MaxItems: 3}, "I0 I1 I2", nil, false, "/0"},
-		{"empty", 0, pageFlags{MaxItems: 1}, "", nil, false, "/0"},
-		{"marker", 5, pageFlags{Marker: "I2"}, "I3 I4", nil, false, "I2/0"},
+		{"all", 5, PageFlags{}, "I0 I1 I2 I3 I4", nil, false, "/0"},
+		{"pages of 2", 5, PageFlags{PageSize: 2}, "I0 I1 I2 I3 I4", nil, false, "/2 I1/2 I3/2"},
+		{"max items inside the first page", 5, PageFlags{MaxItems: 2}, "I0 I1", &PageToken{Truncate: 2}, true, "/0"},
+		{"max items at a page end", 5, PageFlags{MaxItems: 2, PageSize: 2}, "I0 I1", &PageToken{Marker: aws.String("I1")}, false, "/2"},
+		{"max items inside a later page", 5, PageFlags{MaxItems: 3, PageSize: 2}, "I0 I1 I2", &PageToken{Marker: aws.String("I1"), Truncate: 1}, true, "/2 I1/2"},
+		{"resume inside a page", 5, PageFlags{StartingToken: EncodeToken(PageToken{Marker: aws.String("I1"), Truncate: 1}, true), PageSize: 2}, "I3 I4", nil, false, "I1/2 I3/2"},
+		{"resume and truncate again", 6, PageFlags{StartingToken: EncodeToken(PageToken{Truncate: 2}, true), MaxItems: 2}, "I2 I3", &PageToken{Truncate: 4}, true, "/0"},
+		{"max items equal to all", 3, PageFlags{MaxItems: 3}, "I0 I1 I2", nil, false, "/0"},
+		{"empty", 0, PageFlags{MaxItems: 1}, "", nil, false, "/0"},
+		{"marker", 5, PageFlags{Marker: "I2"}, "I3 I4", nil, false, "I2/0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var calls []string
-			l, err := paginate(t.Context(), fakePages(tt.n, &calls), tt.p)
+			l, err := Paginate(t.Context(), fakePages(tt.n, &calls), tt.p)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -143,7 +150,7 @@ func TestPaginate(t *testing.T) {
 			}
 			want := ""
 			if tt.wantToken != nil {
-				want = encodeToken(*tt.wantToken, tt.truncated)
+				want = EncodeToken(*tt.wantToken, tt.truncated)
 			}
 			if l.NextToken != want {
 				t.Errorf("NextToken %q, want %q", l.NextToken, want)
@@ -158,19 +165,19 @@ func TestPaginate(t *testing.T) {
 // TestPageFlagsCheck: bad pagination input is refused before any call.
 func TestPageFlagsCheck(t *testing.T) {
 	tests := []struct {
-		p    pageFlags
+		p    PageFlags
 		want string
 	}{
-		{pageFlags{MaxItems: -1}, "invalid --max-items -1"},
-		{pageFlags{PageSize: -2}, "invalid --page-size -2"},
-		{pageFlags{NoPaginate: true, PageSize: 2}, "cannot specify --no-paginate along with pagination arguments: --page-size"},
-		{pageFlags{NoPaginate: true, StartingToken: "eyJNYXJrZXIiOiBudWxsfQ=="}, "cannot specify --no-paginate along with pagination arguments: --starting-token"},
-		{pageFlags{StartingToken: "x"}, `invalid --starting-token "x"`},
+		{PageFlags{MaxItems: -1}, "invalid --max-items -1"},
+		{PageFlags{PageSize: -2}, "invalid --page-size -2"},
+		{PageFlags{NoPaginate: true, PageSize: 2}, "cannot specify --no-paginate along with pagination arguments: --page-size"},
+		{PageFlags{NoPaginate: true, StartingToken: "eyJNYXJrZXIiOiBudWxsfQ=="}, "cannot specify --no-paginate along with pagination arguments: --starting-token"},
+		{PageFlags{StartingToken: "x"}, `invalid --starting-token "x"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
-			err := tt.p.check()
-			if exitCode(err) != ExitUsage || !strings.Contains(err.Error(), tt.want) {
+			err := tt.p.Check()
+			if !isUsage(err) || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("check(%+v) = %v, want a usage error with %q", tt.p, err, tt.want)
 			}
 		})

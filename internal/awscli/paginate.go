@@ -1,4 +1,4 @@
-package cli
+package awscli
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -21,8 +22,8 @@ import (
 // there and a NextToken of either tool resumes in the other (issue 11
 // item 2).
 
-// pageFlags are the AWS CLI's pagination options.
-type pageFlags struct {
+// PageFlags are the AWS CLI's pagination options.
+type PageFlags struct {
 	MaxItems      int    // --max-items: most items in all (0: all)
 	PageSize      int    // --page-size: MaxItems of each call (0: the server's default)
 	StartingToken string // --starting-token: a NextToken printed before
@@ -30,7 +31,8 @@ type pageFlags struct {
 	NoPaginate    bool   // --no-paginate: one call, printed as it is
 }
 
-func (p *pageFlags) register(cmd *cobra.Command, maxItemsUsage string) {
+// Register adds the options to cmd; maxItemsUsage is --max-items' help.
+func (p *PageFlags) Register(cmd *cobra.Command, maxItemsUsage string) {
 	fl := cmd.Flags()
 	fl.IntVar(&p.MaxItems, "max-items", 0, maxItemsUsage)
 	fl.IntVar(&p.PageSize, "page-size", 0, "items per ListInvalidations call (its MaxItems; default: the server's, 100)")
@@ -39,18 +41,18 @@ func (p *pageFlags) register(cmd *cobra.Command, maxItemsUsage string) {
 	fl.BoolVar(&p.NoPaginate, "no-paginate", false, "make one ListInvalidations call and print its response as it is (--max-items is then its MaxItems)")
 }
 
-// paged reports whether an option of the AWS CLI's pagination was given.
-func (p *pageFlags) paged() bool {
+// Paged reports whether an option of the AWS CLI's pagination was given.
+func (p *PageFlags) Paged() bool {
 	return p.PageSize > 0 || p.StartingToken != "" || p.Marker != "" || p.NoPaginate
 }
 
-// check validates the options before anything is sent.
-func (p *pageFlags) check() error {
+// Check validates the options before anything is sent.
+func (p *PageFlags) Check() error {
 	if p.MaxItems < 0 {
-		return flagErrorf("invalid --max-items %d: must not be negative", p.MaxItems)
+		return usageErrorf("invalid --max-items %d: must not be negative", p.MaxItems)
 	}
 	if p.PageSize < 0 {
-		return flagErrorf("invalid --page-size %d: must be at least 1", p.PageSize)
+		return usageErrorf("invalid --page-size %d: must be at least 1", p.PageSize)
 	}
 	if p.NoPaginate {
 		var with []string
@@ -61,27 +63,27 @@ func (p *pageFlags) check() error {
 			with = append(with, "--starting-token")
 		}
 		if len(with) > 0 {
-			return flagErrorf("cannot specify --no-paginate along with pagination arguments: %s", strings.Join(with, ", "))
+			return usageErrorf("cannot specify --no-paginate along with pagination arguments: %s", strings.Join(with, ", "))
 		}
 	}
 	if p.StartingToken != "" {
-		if _, err := decodeToken(p.StartingToken); err != nil {
+		if _, err := DecodeToken(p.StartingToken); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// pageToken is a decoded NextToken: the Marker to call with (nil:
+// PageToken is a decoded NextToken: the Marker to call with (nil:
 // none) and how many items of that page were already printed.
-type pageToken struct {
+type PageToken struct {
 	Marker   *string
 	Truncate int
 }
 
-// encodeToken is botocore's TokenEncoder for ListInvalidations:
+// EncodeToken is botocore's TokenEncoder for ListInvalidations:
 // base64 of json.dumps({"Marker": …[, "boto_truncate_amount": N]}).
-func encodeToken(t pageToken, truncated bool) string {
+func EncodeToken(t PageToken, truncated bool) string {
 	var b strings.Builder
 	b.WriteString(`{"Marker": `)
 	if t.Marker == nil {
@@ -113,11 +115,11 @@ func pyQuoteASCII(b *strings.Builder, s string) {
 	}
 }
 
-// decodeToken is botocore's TokenDecoder for ListInvalidations' tokens;
+// DecodeToken is botocore's TokenDecoder for ListInvalidations' tokens;
 // anything else is a usage error naming the token.
-func decodeToken(s string) (pageToken, error) {
-	bad := func(why string) (pageToken, error) {
-		return pageToken{}, flagErrorf("invalid --starting-token %q: %s; want the NextToken a listing printed (base64 of {\"Marker\": …})", s, why)
+func DecodeToken(s string) (PageToken, error) {
+	bad := func(why string) (PageToken, error) {
+		return PageToken{}, usageErrorf("invalid --starting-token %q: %s; want the NextToken a listing printed (base64 of {\"Marker\": …})", s, why)
 	}
 	raw, err := base64.StdEncoding.DecodeString(s)
 	if err != nil {
@@ -128,7 +130,7 @@ func decodeToken(s string) (pageToken, error) {
 	if err := dec.Decode(&m); err != nil || m == nil {
 		return bad("not a JSON object")
 	}
-	var t pageToken
+	var t PageToken
 	for k, v := range m {
 		switch k {
 		case "Marker":
@@ -166,19 +168,19 @@ func itemsValue(items []types.InvalidationSummary) any {
 	return summariesList(items)
 }
 
-// listing is what paginate fetched.
-type listing struct {
+// Listing is what Paginate fetched.
+type Listing struct {
 	Pages []page
 	// NextToken resumes the listing; "" when it is complete.
 	NextToken string
 }
 
-// fetchFunc makes one ListInvalidations call.
-type fetchFunc func(ctx context.Context, marker string, maxItems int) (*types.InvalidationList, error)
+// FetchFunc makes one ListInvalidations call.
+type FetchFunc func(ctx context.Context, marker string, maxItems int) (*types.InvalidationList, error)
 
 // paginate is botocore's PageIterator.__iter__ for ListInvalidations.
-func paginate(ctx context.Context, fetch fetchFunc, p pageFlags) (*listing, error) {
-	pages, token, err := paginateItems(ctx, func(ctx context.Context, marker string, size int) ([]types.InvalidationSummary, string, error) {
+func Paginate(ctx context.Context, fetch FetchFunc, p PageFlags) (*Listing, error) {
+	pages, token, err := PaginateItems(ctx, func(ctx context.Context, marker string, size int) ([]types.InvalidationSummary, string, error) {
 		l, err := fetch(ctx, marker, size)
 		if err != nil {
 			return nil, "", err
@@ -192,18 +194,18 @@ func paginate(ctx context.Context, fetch fetchFunc, p pageFlags) (*listing, erro
 	if err != nil {
 		return nil, err
 	}
-	out := &listing{NextToken: token}
+	out := &Listing{NextToken: token}
 	for _, items := range pages {
 		out.Pages = append(out.Pages, page{Items: items})
 	}
 	return out, nil
 }
 
-// paginateItems is botocore's PageIterator.__iter__ for any list whose
+// PaginateItems is botocore's PageIterator.__iter__ for any list whose
 // input token is Marker: fetch makes one call and returns its items and
 // the next marker ("" after the last page). It returns the pages, truncated
 // at --max-items, and the NextToken that resumes ("" when done).
-func paginateItems[T any](ctx context.Context, fetch func(ctx context.Context, marker string, size int) ([]T, string, error), p pageFlags) ([][]T, string, error) {
+func PaginateItems[T any](ctx context.Context, fetch func(ctx context.Context, marker string, size int) ([]T, string, error), p PageFlags) ([][]T, string, error) {
 	var pages [][]T
 	var marker *string
 	if p.Marker != "" {
@@ -211,7 +213,7 @@ func paginateItems[T any](ctx context.Context, fetch func(ctx context.Context, m
 	}
 	startTrunc := 0
 	if p.StartingToken != "" {
-		t, err := decodeToken(p.StartingToken)
+		t, err := DecodeToken(p.StartingToken)
 		if err != nil {
 			return nil, "", err
 		}
@@ -240,7 +242,7 @@ func paginateItems[T any](ctx context.Context, fetch func(ctx context.Context, m
 			if trunc := total + n - p.MaxItems; trunc > 0 {
 				keep := n - trunc
 				pages = append(pages, items[:keep])
-				return pages, encodeToken(pageToken{Marker: marker, Truncate: keep + startTrunc}, true), nil
+				return pages, EncodeToken(PageToken{Marker: marker, Truncate: keep + startTrunc}, true), nil
 			}
 		}
 		pages = append(pages, items)
@@ -250,7 +252,7 @@ func paginateItems[T any](ctx context.Context, fetch func(ctx context.Context, m
 		}
 		next := &nextMarker
 		if p.MaxItems > 0 && total == p.MaxItems {
-			return pages, encodeToken(pageToken{Marker: next}, false), nil
+			return pages, EncodeToken(PageToken{Marker: next}, false), nil
 		}
 		if previous != nil && *previous == *next {
 			return nil, "", fmt.Errorf("list: the same next token was received twice: %s", *next)
@@ -259,11 +261,11 @@ func paginateItems[T any](ctx context.Context, fetch func(ctx context.Context, m
 	}
 }
 
-// fullResult is botocore's build_full_result: the items of every page,
+// FullResult is botocore's build_full_result: the items of every page,
 // and the NextToken. When no page had Items (an empty listing), the
 // result has no InvalidationList at all, and the AWS CLI prints nothing
 // for it in JSON and table.
-func (l *listing) fullResult() omap {
+func (l *Listing) FullResult() Object {
 	var items []types.InvalidationSummary
 	for _, p := range l.Pages {
 		if p.Items != nil {
@@ -273,38 +275,38 @@ func (l *listing) fullResult() omap {
 			}
 		}
 	}
-	var out omap
+	var out Object
 	if items != nil {
-		out = omap{{"InvalidationList", omap{{"Items", summariesList(items)}}}}
+		out = Object{{"InvalidationList", Object{{"Items", summariesList(items)}}}}
 	}
 	if l.NextToken != "" {
-		out = append(out, kv{"NextToken", l.NextToken})
+		out = append(out, KV{"NextToken", l.NextToken})
 	}
 	return out
 }
 
-// renderListing prints a paginated listing as the AWS CLI does: JSON and
+// PrintListing writes a paginated listing as the AWS CLI does: JSON and
 // table from the full result (after --query), text page by page (each
 // page through --query), then the NextToken.
-func (f *awsFlags) renderListing(ios *IO, l *listing) error {
-	if f.awsFormat() != formatText {
-		return f.renderAWS(ios, opListInvalidations, l.fullResult())
+func (o Output) PrintListing(w io.Writer, l *Listing) error {
+	if o.format() != Text {
+		return o.Print(w, Result{Op: OpListInvalidations, Data: l.FullResult()})
 	}
 	for _, p := range l.Pages {
-		v, err := f.awsQuery(opListInvalidations, omap{{"InvalidationList", omap{{"Items", itemsValue(p.Items)}}}})
+		v, err := o.Apply(OpListInvalidations, Object{{"InvalidationList", Object{{"Items", itemsValue(p.Items)}}}})
 		if err != nil {
 			return err
 		}
-		if err := writeAWSText(ios.Out, v); err != nil {
+		if err := WriteText(w, v); err != nil {
 			return err
 		}
 	}
 	if l.NextToken != "" {
-		v, err := f.awsQuery(opListInvalidations, omap{{"NextToken", omap{{"NextToken", l.NextToken}}}})
+		v, err := o.Apply(OpListInvalidations, Object{{"NextToken", Object{{"NextToken", l.NextToken}}}})
 		if err != nil {
 			return err
 		}
-		return writeAWSText(ios.Out, v)
+		return WriteText(w, v)
 	}
 	return nil
 }
