@@ -1,0 +1,184 @@
+package deploy
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+)
+
+// maxGzipInMemory is the largest compressed object uploaded from memory;
+// larger ones are compressed into a temporary file first, so memory does
+// not grow with file size.
+const maxGzipInMemory = 1 << 20
+
+// storableHeaders are the headers an object can be stored with, besides
+// X-Amz-Meta-*.
+var storableHeaders = map[string]bool{
+	"Cache-Control": true, "Content-Type": true, "Content-Encoding": true,
+	"Content-Disposition": true, "Content-Language": true, "Expires": true,
+	"X-Amz-Website-Redirect-Location": true,
+}
+
+// checkHeaders refuses a header S3 cannot store on an object.
+func checkHeaders(key string, h map[string]string) error {
+	for name, v := range h {
+		if storableHeaders[name] || strings.HasPrefix(strings.ToLower(name), "x-amz-meta-") {
+			if name == "Expires" {
+				if _, err := time.Parse(time.RFC1123, v); err != nil {
+					return fmt.Errorf("%w: %s: Expires %q is not an HTTP date such as %q", ErrConfig, key, v, "Mon, 02 Jan 2006 15:04:05 GMT")
+				}
+			}
+			continue
+		}
+		return fmt.Errorf("%w: %s: header %q cannot be stored on an S3 object: want Cache-Control, Content-Type, Content-Encoding, Content-Disposition, Content-Language, Expires, X-Amz-Website-Redirect-Location or X-Amz-Meta-*", ErrConfig, key, name)
+	}
+	return nil
+}
+
+// upload stores cs, o.Concurrency at a time; the first failure stops the
+// step and the deploy (*UploadError).
+func (d *run) upload(ctx context.Context, step Step, cs []*change) error {
+	if d.o.DryRun || len(cs) == 0 {
+		return nil
+	}
+	d.o.event(Event{Step: step, Total: len(cs)})
+	return d.parallel(ctx, step, len(cs), func(ctx context.Context, i int) (string, int64, error) {
+		c := cs[i]
+		err := d.put(ctx, c)
+		if isDigestMismatch(err) {
+			// The file changed since it was hashed: hash it again and
+			// send it once more; a file still changing fails.
+			if err = c.f.hash(); err == nil {
+				err = d.put(ctx, c)
+			}
+		}
+		if err != nil {
+			return c.f.Key, 0, &UploadError{Key: c.f.Key, Err: err}
+		}
+		return c.f.Key, c.f.Size, nil
+	})
+}
+
+// isDigestMismatch reports whether S3 refused a body whose checksum or
+// payload hash differs from the one sent.
+func isDigestMismatch(err error) bool {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	switch ae.ErrorCode() {
+	case "BadDigest", "XAmzContentSHA256Mismatch", "InvalidDigest":
+		return true
+	}
+	return false
+}
+
+// put writes the object of c with one PutObject.
+func (d *run) put(ctx context.Context, c *change) error {
+	f := c.f
+	body, size, cleanup, err := f.body()
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	sum, err := hex.DecodeString(f.SHA)
+	if err != nil {
+		return err
+	}
+	in := &s3.PutObjectInput{
+		Bucket:        aws.String(d.o.Bucket),
+		Key:           aws.String(f.Key),
+		Body:          body,
+		ContentLength: aws.Int64(size),
+		// S3 checks the body against the SHA-256 of the scan: a file
+		// that changed since is refused, not stored.
+		ChecksumSHA256: aws.String(base64.StdEncoding.EncodeToString(sum)),
+		Metadata:       map[string]string{MetaSHA256: f.Hash, MetaDeploy: d.id},
+	}
+	if c.replaced {
+		in.Metadata[MetaReplaced] = "1"
+	}
+	for name, v := range f.Headers {
+		switch name {
+		case "Cache-Control":
+			in.CacheControl = aws.String(v)
+		case "Content-Type":
+			in.ContentType = aws.String(v)
+		case "Content-Encoding":
+			in.ContentEncoding = aws.String(v)
+		case "Content-Disposition":
+			in.ContentDisposition = aws.String(v)
+		case "Content-Language":
+			in.ContentLanguage = aws.String(v)
+		case "Expires":
+			t, _ := time.Parse(time.RFC1123, v) // checked by checkHeaders
+			in.Expires = aws.Time(t)
+		case "X-Amz-Website-Redirect-Location":
+			in.WebsiteRedirectLocation = aws.String(v)
+		default:
+			in.Metadata[strings.TrimPrefix(strings.ToLower(name), "x-amz-meta-")] = v
+		}
+	}
+	if f.Settings.StorageClass != "" {
+		in.StorageClass = types.StorageClass(f.Settings.StorageClass)
+	}
+	if f.Settings.ACL != "" {
+		in.ACL = types.ObjectCannedACL(f.Settings.ACL)
+	}
+	if _, err := d.s3.PutObject(ctx, in); err != nil {
+		return err
+	}
+	return nil
+}
+
+// body opens the bytes the object of f stores, as a seekable reader (the
+// SDK signs and may resend it), and its length. A file is read from disk;
+// a compressed one from memory when small, else from a temporary file.
+func (f *file) body() (io.ReadSeeker, int64, func(), error) {
+	src, err := os.Open(f.Path)
+	if err != nil {
+		return nil, 0, nil, fmt.Errorf("read %s: %w", f.Path, err)
+	}
+	if !f.Settings.Gzip {
+		st, err := src.Stat()
+		if err != nil {
+			src.Close()
+			return nil, 0, nil, fmt.Errorf("read %s: %w", f.Path, err)
+		}
+		return src, st.Size(), func() { src.Close() }, nil
+	}
+	defer src.Close()
+	if f.Size <= maxGzipInMemory {
+		var buf bytes.Buffer
+		if _, err := f.store(&buf, src); err != nil {
+			return nil, 0, nil, fmt.Errorf("compress %s: %w", f.Path, err)
+		}
+		return bytes.NewReader(buf.Bytes()), int64(buf.Len()), func() {}, nil
+	}
+	tmp, err := os.CreateTemp("", "cfinv-deploy-*.gz")
+	if err != nil {
+		return nil, 0, nil, fmt.Errorf("compress %s: %w", f.Path, err)
+	}
+	cleanup := func() { tmp.Close(); os.Remove(tmp.Name()) }
+	n, err := f.store(tmp, src)
+	if err == nil {
+		_, err = tmp.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		cleanup()
+		return nil, 0, nil, fmt.Errorf("compress %s: %w", f.Path, err)
+	}
+	return tmp, n, cleanup, nil
+}
