@@ -1,0 +1,605 @@
+package deploy
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/textproto"
+	"os"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// ErrConfig is wrapped by every error about the contents of a deploy config
+// (a .cfinv.yml file): a syntax error, an unknown key, a value of the wrong
+// type, a bad glob, a header S3 does not store, a bad storage class or ACL,
+// and a file too large or unreadable. The error names the file, the line
+// where it knows it, the bad value and what would be accepted.
+var ErrConfig = errors.New("invalid deploy config")
+
+// MaxConfigSize is the largest config file LoadConfig and ParseConfig read,
+// in bytes (1 MiB). A real .cfinv.yml is a few hundred bytes; the cap keeps a
+// wrong --config (a site archive, /dev/zero) from being read whole.
+const MaxConfigSize = 1 << 20
+
+// maxRoutes caps the number of routes: Settings tries every route for every
+// key, so the cap bounds the work per key.
+const maxRoutes = 1000
+
+// maxHeaders caps the headers of one route.
+const maxHeaders = 64
+
+// maxMetadataSize is how many bytes of x-amz-meta-* names (without the
+// prefix) and values one route may set. S3 allows 2 KiB of user-defined
+// metadata per object
+// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingMetadata.html);
+// 256 bytes are kept for the metadata cfinv itself writes (x-amz-meta-cfinv-*).
+const maxMetadataSize = 2048 - 256
+
+// metaPrefix starts the canonical name of every user-defined metadata header.
+const metaPrefix = "X-Amz-Meta-"
+
+// reservedMetaPrefix starts the metadata names cfinv writes itself (the
+// content hash, the deploy ID); a route may not set them.
+const reservedMetaPrefix = "X-Amz-Meta-Cfinv-"
+
+// ConfigError is the error ParseConfig and LoadConfig return for a bad
+// config. It wraps ErrConfig.
+type ConfigError struct {
+	File string // the file name given to ParseConfig, or the path given to LoadConfig
+	Line int    // 1-based line of the bad value; 0 when the error is about the whole file
+	Msg  string // what is wrong and what would be accepted
+}
+
+// Error returns "FILE:LINE: MSG", or "FILE: MSG" without a line.
+func (e *ConfigError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+}
+
+// Unwrap returns ErrConfig, so errors.Is(err, ErrConfig) holds.
+func (e *ConfigError) Unwrap() error { return ErrConfig }
+
+// Config is a parsed deploy config: the routes that give keys their headers,
+// entry flag, compression, storage class and ACL. The zero Config, and a nil
+// *Config, give every key the defaults (see Settings).
+type Config struct {
+	// Routes are tried in order; the first whose Match matches a key gives
+	// that key its settings.
+	Routes []Route
+}
+
+// Route is one entry of a config's routes list.
+type Route struct {
+	// Match is a glob matched against keys relative to DIR, with forward
+	// slashes: * and ? match within one path segment, a whole segment **
+	// matches zero or more directories ("**/*.html" matches "index.html" and
+	// "docs/a/index.html", "assets/**" everything under assets/), [abc] is a
+	// class, {a,b} alternatives, and \ escapes the next character. Matching
+	// is case-sensitive, as S3 keys are.
+	Match string
+	// Headers are the headers to store with the object, by canonical name
+	// ("Cache-Control", "X-Amz-Meta-Author"). Content-Type here replaces the
+	// one ContentType gives.
+	Headers map[string]string
+	// Entry, when set, says whether matching objects are entry objects (pages
+	// viewers enter by, uploaded after every other object). Nil means the
+	// default: true for *.html and *.htm, false otherwise.
+	Entry *bool
+	// Gzip stores matching objects gzip-compressed (by Gzip) with
+	// Content-Encoding: gzip.
+	Gzip bool
+	// StorageClass is the S3 storage class of matching objects; empty means
+	// the bucket's default (STANDARD).
+	StorageClass string
+	// ACL is the canned ACL of matching objects; empty means none is sent.
+	ACL string
+	// Line is the line of the route in its file, 0 for a Route built in Go.
+	Line int
+}
+
+// Settings are what a deploy stores with one object.
+type Settings struct {
+	// Headers holds the object's headers by canonical name. Content-Type is
+	// always set; Content-Encoding is "gzip" when Gzip is set. The map is the
+	// caller's to change.
+	Headers map[string]string
+	// Entry says the object is an entry object, uploaded after all others.
+	Entry bool
+	// Gzip says the object is stored compressed by Gzip.
+	Gzip bool
+	// StorageClass is an S3 storage class, or empty for the bucket's default.
+	StorageClass string
+	// ACL is an S3 canned ACL, or empty for none.
+	ACL string
+}
+
+// Settings returns the settings of the object stored under key (a path
+// relative to DIR, with forward slashes). The first route whose Match matches
+// key gives them; headers that route does not set keep their defaults. With
+// no matching route, or a nil *Config, key gets the defaults: Content-Type
+// from ContentType, no other header, Entry for *.html and *.htm, no
+// compression, the bucket's storage class and no ACL.
+func (c *Config) Settings(key string) Settings {
+	s := Settings{
+		Headers: map[string]string{"Content-Type": ContentType(key)},
+		Entry:   defaultEntry(key),
+	}
+	if c == nil {
+		return s
+	}
+	for i := range c.Routes {
+		r := &c.Routes[i]
+		if !matchGlob(r.Match, key) {
+			continue
+		}
+		for name, value := range r.Headers {
+			s.Headers[textproto.CanonicalMIMEHeaderKey(name)] = value
+		}
+		if r.Entry != nil {
+			s.Entry = *r.Entry
+		}
+		if r.Gzip {
+			s.Gzip = true
+			s.Headers["Content-Encoding"] = "gzip"
+		}
+		s.StorageClass = r.StorageClass
+		s.ACL = r.ACL
+		break
+	}
+	return s
+}
+
+// defaultEntry reports whether key is an entry object when no route says:
+// HTML pages are.
+func defaultEntry(key string) bool {
+	switch strings.ToLower(path.Ext(key)) {
+	case ".html", ".htm":
+		return true
+	}
+	return false
+}
+
+// LoadConfig reads and parses the deploy config at path (see ParseConfig). A
+// file that cannot be read gives an error wrapping both ErrConfig and the
+// fs error (fs.ErrNotExist for a missing file).
+func LoadConfig(path string) (*Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxConfigSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("%w: read %s: %w", ErrConfig, path, err)
+	}
+	return ParseConfig(data, path)
+}
+
+// ParseConfig parses a deploy config in YAML; name (the file name) is used in
+// errors. The format:
+//
+//	routes:                  # first match wins
+//	  - match: "**/*.html"   # a glob over keys relative to DIR
+//	    headers:
+//	      Cache-Control: "public, max-age=0, must-revalidate"
+//	    entry: true          # uploaded after every non-entry object
+//	  - match: "assets/**"
+//	    headers: { Cache-Control: "public, max-age=31536000, immutable" }
+//	    gzip: true           # stored gzip-compressed, Content-Encoding: gzip
+//	    storage_class: STANDARD_IA
+//	    acl: public-read
+//
+// An empty file, or one without routes, gives the defaults. Any other key, a
+// value of the wrong type, a bad glob, a header S3 does not store or a bad
+// value gives a *ConfigError (wrapping ErrConfig) naming the line.
+func ParseConfig(data []byte, name string) (*Config, error) {
+	if len(data) > MaxConfigSize {
+		return nil, &ConfigError{File: name, Msg: fmt.Sprintf("file is larger than the %d-byte (1 MiB) limit of a deploy config", MaxConfigSize)}
+	}
+	p := parser{file: name}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return &Config{}, nil
+		}
+		return nil, p.yamlError(err)
+	}
+	var second yaml.Node
+	switch err := dec.Decode(&second); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		return nil, p.yamlError(err)
+	default:
+		return nil, p.errorf(&second, "more than one YAML document: a deploy config is one mapping with a routes key")
+	}
+	cfg, err := p.config(&doc)
+	if err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// parser turns a YAML node tree into a Config, naming the line of the first
+// bad node.
+type parser struct {
+	file string
+}
+
+func (p *parser) errorf(n *yaml.Node, format string, args ...any) error {
+	return &ConfigError{File: p.file, Line: n.Line, Msg: fmt.Sprintf(format, args...)}
+}
+
+// yamlLine finds the line in yaml.v3's syntax errors ("yaml: line 3: …").
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+func (p *parser) yamlError(err error) error {
+	msg := err.Error()
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return &ConfigError{File: p.file, Line: line, Msg: "bad YAML: " + m[2]}
+	}
+	return &ConfigError{File: p.file, Msg: "bad YAML: " + strings.TrimPrefix(msg, "yaml: ")}
+}
+
+// resolve follows an alias (*name) to the node it names.
+func resolve(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
+}
+
+// describe names a node's kind for "want X, got Y" messages.
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		switch n.Tag {
+		case "!!null":
+			return "nothing (null)"
+		case "!!str":
+			return fmt.Sprintf("the string %q", n.Value)
+		case "!!bool":
+			return fmt.Sprintf("the boolean %s", n.Value)
+		case "!!int", "!!float":
+			return fmt.Sprintf("the number %s", n.Value)
+		}
+		return fmt.Sprintf("%q (%s)", n.Value, strings.TrimPrefix(n.Tag, "!!"))
+	}
+	return "an unexpected YAML node"
+}
+
+var topKeys = []string{"routes"}
+
+func (p *parser) config(doc *yaml.Node) (*Config, error) {
+	cfg := &Config{}
+	if len(doc.Content) == 0 {
+		return cfg, nil
+	}
+	root := resolve(doc.Content[0])
+	if isNull(root) {
+		return cfg, nil
+	}
+	if root.Kind != yaml.MappingNode {
+		return nil, p.errorf(root, "want a mapping with a routes key at the top, got %s", describe(root))
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := resolve(root.Content[i]), resolve(root.Content[i+1])
+		key, err := p.key(k, topKeys, "", seen)
+		if err != nil {
+			return nil, err
+		}
+		switch key {
+		case "routes":
+			routes, err := p.routes(v)
+			if err != nil {
+				return nil, err
+			}
+			cfg.Routes = routes
+		}
+	}
+	return cfg, nil
+}
+
+// key checks a mapping key against the accepted ones and against the keys
+// already seen in the same mapping.
+func (p *parser) key(k *yaml.Node, accepted []string, where string, seen map[string]bool) (string, error) {
+	if k.Kind != yaml.ScalarNode || k.Tag != "!!str" {
+		return "", p.errorf(k, "want a key name%s, got %s (accepted: %s)", where, describe(k), strings.Join(accepted, ", "))
+	}
+	if !slices.Contains(accepted, k.Value) {
+		return "", p.errorf(k, "unknown key %q%s (accepted: %s)", k.Value, where, strings.Join(accepted, ", "))
+	}
+	if seen[k.Value] {
+		return "", p.errorf(k, "key %q given twice%s", k.Value, where)
+	}
+	seen[k.Value] = true
+	return k.Value, nil
+}
+
+func (p *parser) routes(n *yaml.Node) ([]Route, error) {
+	if isNull(n) {
+		return nil, nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		return nil, p.errorf(n, "routes: want a list of routes (\"- match: GLOB\"), got %s", describe(n))
+	}
+	if len(n.Content) > maxRoutes {
+		return nil, p.errorf(n, "routes: %d routes, more than the limit of %d", len(n.Content), maxRoutes)
+	}
+	routes := make([]Route, 0, len(n.Content))
+	for i, item := range n.Content {
+		r, err := p.route(resolve(item), i+1)
+		if err != nil {
+			return nil, err
+		}
+		routes = append(routes, r)
+	}
+	return routes, nil
+}
+
+var routeKeys = []string{"match", "headers", "entry", "gzip", "storage_class", "acl"}
+
+func (p *parser) route(n *yaml.Node, num int) (Route, error) {
+	where := fmt.Sprintf(" in route %d", num)
+	if n.Kind != yaml.MappingNode {
+		return Route{}, p.errorf(n, "route %d: want a mapping with a match key, got %s", num, describe(n))
+	}
+	r := Route{Line: n.Line}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
+		key, err := p.key(k, routeKeys, where, seen)
+		if err != nil {
+			return Route{}, err
+		}
+		switch key {
+		case "match":
+			s, err := p.str(v, key, where)
+			if err != nil {
+				return Route{}, err
+			}
+			if err := validateGlob(s); err != nil {
+				return Route{}, p.errorf(v, "%v%s", err, where)
+			}
+			r.Match = s
+		case "headers":
+			h, err := p.headers(v, where)
+			if err != nil {
+				return Route{}, err
+			}
+			r.Headers = h
+		case "entry":
+			b, err := p.boolean(v, key, where)
+			if err != nil {
+				return Route{}, err
+			}
+			r.Entry = &b
+		case "gzip":
+			b, err := p.boolean(v, key, where)
+			if err != nil {
+				return Route{}, err
+			}
+			r.Gzip = b
+		case "storage_class":
+			s, err := p.enum(v, key, where, storageClasses)
+			if err != nil {
+				return Route{}, err
+			}
+			r.StorageClass = s
+		case "acl":
+			s, err := p.enum(v, key, where, cannedACLs)
+			if err != nil {
+				return Route{}, err
+			}
+			r.ACL = s
+		}
+	}
+	if !seen["match"] {
+		return Route{}, p.errorf(n, "route %d has no match key (want e.g. match: \"**/*.html\")", num)
+	}
+	if enc, ok := r.Headers["Content-Encoding"]; ok && r.Gzip && !strings.EqualFold(enc, "gzip") {
+		return Route{}, p.errorf(n, "route %d has gzip: true and Content-Encoding: %q; gzip sets Content-Encoding: gzip, so drop one of them", num, enc)
+	}
+	return r, nil
+}
+
+func (p *parser) str(n *yaml.Node, key, where string) (string, error) {
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
+		return "", p.errorf(n, "%s%s: want a string, got %s (quote the value)", key, where, describe(n))
+	}
+	return n.Value, nil
+}
+
+func (p *parser) boolean(n *yaml.Node, key, where string) (bool, error) {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!bool" {
+		var b bool
+		if err := n.Decode(&b); err == nil {
+			return b, nil
+		}
+	}
+	return false, p.errorf(n, "%s%s: want true or false, got %s", key, where, describe(n))
+}
+
+func (p *parser) enum(n *yaml.Node, key, where string, accepted []string) (string, error) {
+	s, err := p.str(n, key, where)
+	if err != nil {
+		return "", err
+	}
+	if !slices.Contains(accepted, s) {
+		return "", p.errorf(n, "%s%s: unknown value %q (accepted: %s)", key, where, s, strings.Join(accepted, ", "))
+	}
+	return s, nil
+}
+
+// storageClasses are the storage classes PutObject accepts for a bucket
+// (types.StorageClass in aws-sdk-go-v2/service/s3, less the FSX_* and
+// AWS_BACKUP_* values that only FSx access points and AWS Backup use).
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html#AmazonS3-PutObject-request-header-StorageClass
+var storageClasses = []string{
+	"STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA",
+	"INTELLIGENT_TIERING", "GLACIER", "DEEP_ARCHIVE", "GLACIER_IR",
+	"OUTPOSTS", "SNOW", "EXPRESS_ONEZONE",
+}
+
+// cannedACLs are the canned ACLs PutObject accepts (types.ObjectCannedACL).
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#canned-acl
+var cannedACLs = []string{
+	"private", "public-read", "public-read-write", "authenticated-read",
+	"aws-exec-read", "bucket-owner-read", "bucket-owner-full-control",
+}
+
+// headerNames are the headers a route may set: those PutObject stores with
+// the object and returns on GET, by canonical name, plus X-Amz-Meta-*.
+var headerNames = []string{
+	"Cache-Control", "Content-Disposition", "Content-Encoding",
+	"Content-Language", "Content-Type", "Expires",
+}
+
+const acceptedHeaders = "Cache-Control, Content-Disposition, Content-Encoding, Content-Language, Content-Type, Expires, x-amz-meta-NAME"
+
+func (p *parser) headers(n *yaml.Node, where string) (map[string]string, error) {
+	if isNull(n) {
+		return nil, nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil, p.errorf(n, "headers%s: want a mapping of header names to values, got %s", where, describe(n))
+	}
+	if len(n.Content)/2 > maxHeaders {
+		return nil, p.errorf(n, "headers%s: %d headers, more than the limit of %d", where, len(n.Content)/2, maxHeaders)
+	}
+	h := make(map[string]string, len(n.Content)/2)
+	meta := 0
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
+		if k.Kind != yaml.ScalarNode || k.Tag != "!!str" {
+			return nil, p.errorf(k, "headers%s: want a header name, got %s (accepted: %s)", where, describe(k), acceptedHeaders)
+		}
+		name, err := headerName(k.Value)
+		if err != nil {
+			return nil, p.errorf(k, "headers%s: %v", where, err)
+		}
+		if _, dup := h[name]; dup {
+			return nil, p.errorf(k, "headers%s: header %s given twice", where, name)
+		}
+		if v.Kind != yaml.ScalarNode || v.Tag != "!!str" {
+			return nil, p.errorf(v, "headers%s: %s: want a string value, got %s (quote the value)", where, name, describe(v))
+		}
+		value, err := headerValue(name, v.Value)
+		if err != nil {
+			return nil, p.errorf(v, "headers%s: %v", where, err)
+		}
+		if strings.HasPrefix(name, metaPrefix) {
+			meta += len(name) - len(metaPrefix) + len(value)
+			if meta > maxMetadataSize {
+				return nil, p.errorf(v, "headers%s: the x-amz-meta-* headers of this route take more than %d bytes (S3 stores 2 KiB of metadata per object, and cfinv keeps 256 bytes of it)", where, maxMetadataSize)
+			}
+		}
+		h[name] = value
+	}
+	return h, nil
+}
+
+// headerName returns the canonical form of a route's header name, or an
+// error naming it and the accepted ones.
+func headerName(raw string) (string, error) {
+	if !validToken(raw) {
+		return "", fmt.Errorf("bad header name %q (accepted: %s)", raw, acceptedHeaders)
+	}
+	name := textproto.CanonicalMIMEHeaderKey(raw)
+	if slices.Contains(headerNames, name) {
+		return name, nil
+	}
+	if strings.HasPrefix(name, metaPrefix) {
+		if len(name) == len(metaPrefix) {
+			return "", fmt.Errorf("header %q has no metadata name after x-amz-meta- (want e.g. x-amz-meta-author)", raw)
+		}
+		if strings.HasPrefix(name, reservedMetaPrefix) {
+			return "", fmt.Errorf("header %q: x-amz-meta-cfinv-* is the metadata cfinv writes itself (content hash, deploy ID); pick another name", raw)
+		}
+		return name, nil
+	}
+	return "", fmt.Errorf("header %q is not one S3 stores with an object (accepted: %s)", raw, acceptedHeaders)
+}
+
+// validToken reports whether s is an HTTP token (RFC 9110 section 5.6.2),
+// the syntax of a header name.
+func validToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// headerValue checks a header value and returns it without surrounding
+// spaces. Values are printable ASCII: control characters would split or
+// corrupt the request, and S3 does not keep non-ASCII values as given.
+func headerValue(name, raw string) (string, error) {
+	v := strings.Trim(raw, " \t")
+	if v == "" {
+		return "", fmt.Errorf("%s: empty value (remove the header to get the default)", name)
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c == '\t' || (c >= 0x20 && c < 0x7f) {
+			continue
+		}
+		if c < 0x20 || c == 0x7f {
+			return "", fmt.Errorf("%s: value %q has the control character %q at byte %d (want printable ASCII)", name, raw, c, i)
+		}
+		return "", fmt.Errorf("%s: value %q is not ASCII (S3 does not store non-ASCII header values as given; percent-encode it, e.g. filename*=UTF-8''...)", name, raw)
+	}
+	switch name {
+	case "Content-Type", "Content-Disposition":
+		if _, _, err := mime.ParseMediaType(v); err != nil {
+			return "", fmt.Errorf("%s: bad value %q: %v (want e.g. %s)", name, raw, err, example(name))
+		}
+	case "Expires":
+		if _, err := http.ParseTime(v); err != nil {
+			return "", fmt.Errorf("%s: bad value %q: want an HTTP date such as \"Thu, 01 Jan 2032 00:00:00 GMT\"", name, raw)
+		}
+	case "Content-Encoding":
+		for _, e := range strings.Split(v, ",") {
+			if !validToken(strings.TrimSpace(e)) {
+				return "", fmt.Errorf("%s: bad value %q: want a list of codings such as \"gzip\" or \"br\"", name, raw)
+			}
+		}
+	}
+	return v, nil
+}
+
+func example(name string) string {
+	if name == "Content-Type" {
+		return `"text/plain; charset=utf-8"`
+	}
+	return `"attachment; filename=report.pdf"`
+}
