@@ -1,7 +1,4 @@
-// Package deploy uploads a static site to S3 and invalidates exactly what
-// changed on the CloudFront distributions in front of it, in an order that
-// never lets a viewer get a page whose assets are missing: it is what
-// "cfinv deploy" runs.
+// How Run works (the package doc is in doc.go).
 //
 // Run scans a directory (hashing files in parallel, streaming), lists the
 // bucket's prefix once and compares by content, never by size or mtime:
@@ -31,6 +28,7 @@
 // an older object): a re-run after a failure or a kill, even on another
 // machine, finds what the first run uploaded, invalidates it, and buys the
 // invalidation once (its caller reference is derived from the deploy ID).
+
 package deploy
 
 import (
