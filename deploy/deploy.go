@@ -44,6 +44,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/cfinv/cfinv"
+	"github.com/cfinv/cfinv/plan"
 )
 
 // Defaults of Options.
@@ -117,7 +118,8 @@ type Options struct {
 	// zero is the planner's default.
 	MaxPaths int
 	// FreePathsLeft is this month's free invalidation paths left, for
-	// the plan's budget and cost (zero means plan.FreePathsPerMonth).
+	// the plan's budget and cost; zero means plan.FreePathsPerMonth,
+	// negative none.
 	FreePathsLeft int
 	// Concurrency is the most files hashed, objects read and uploads in
 	// flight at once; zero means DefaultConcurrency.
@@ -278,6 +280,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.FreePathsLeft == 0 {
+		o.FreePathsLeft = plan.FreePathsPerMonth
 	}
 	o.Prefix = strings.Trim(o.Prefix, "/")
 	return o

@@ -164,7 +164,12 @@ func (d *run) compare(ctx context.Context) error {
 		if c.replaced {
 			d.purge = append(d.purge, c.f.Key)
 		}
-		d.rep.Uploads = append(d.rep.Uploads, Upload{Key: c.f.Key, Size: c.f.Size, Headers: c.f.Headers, Reason: c.reason, Entry: c.f.Settings.Entry})
+	}
+	// In the order they are written.
+	for _, cs := range [][]*change{d.assetsNew, d.assetsChanged, d.entriesNew, d.entriesChanged} {
+		for _, c := range cs {
+			d.rep.Uploads = append(d.rep.Uploads, Upload{Key: c.f.Key, Size: c.f.Size, Headers: c.f.Headers, Reason: c.reason, Entry: c.f.Settings.Entry})
+		}
 	}
 	return nil
 }
