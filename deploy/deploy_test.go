@@ -2,6 +2,7 @@ package deploy_test
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -31,13 +33,28 @@ type site struct {
 	dist   string
 	bucket string
 	s3cfg  aws.Config
+	// endpoint is the S3 API's URL; edge says the distribution's edge
+	// serves the bucket (cfinv's S3 only).
+	endpoint string
+	edge     bool
 }
 
-func newSite(t *testing.T) *site {
+// backends are the S3 implementations the suite runs against.
+var backends = []string{"cfinv", "moto"}
+
+// newSite starts a CloudFront with a distribution in front of a new bucket
+// of backend: cfinv's own S3 (whose bucket the edge serves) or moto's.
+func newSite(t *testing.T, backend string) *site {
 	t.Helper()
 	srv := cfinvtest.NewServer(t, cfinvtest.WithMemoryStore(), cfinvtest.WithCompletionDelay(0))
-	s := &site{srv: srv, bucket: "site", s3cfg: srv.S3Config()}
-	s.s3 = s.client(srv.S3URL)
+	s := &site{srv: srv, bucket: "site", s3cfg: srv.S3Config(), endpoint: srv.S3URL, edge: true}
+	if backend == "moto" {
+		s.endpoint = motoURL(t)
+		s.s3cfg = motoConfig(s.endpoint)
+		s.bucket = fmt.Sprintf("site-%d", buckets.Add(1))
+		s.edge = false
+	}
+	s.s3 = s.client(s.endpoint)
 	if _, err := s.s3.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(s.bucket)}); err != nil {
 		t.Fatal(err)
 	}
@@ -46,11 +63,21 @@ func newSite(t *testing.T) *site {
 	return s
 }
 
+// buckets numbers the buckets made on the shared moto_server.
+var buckets atomic.Int64
+
+// forEachBackend runs test against each S3 implementation.
+func forEachBackend(t *testing.T, test func(t *testing.T, s *site)) {
+	for _, b := range backends {
+		t.Run(b, func(t *testing.T) { test(t, newSite(t, b)) })
+	}
+}
+
 // client is an S3 client for endpoint (the bucket's, or a proxy's).
-func (s *site) client(endpoint string) *s3.Client {
+func (s *site) client(endpoint string, opts ...func(*s3.Options)) *s3.Client {
 	cfg := s.s3cfg.Copy()
 	cfg.BaseEndpoint = aws.String(endpoint)
-	return s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	return s3.NewFromConfig(cfg, append([]func(*s3.Options){func(o *s3.Options) { o.UsePathStyle = true }}, opts...)...)
 }
 
 // writeTree writes files (path → content) under dir, removing what is not
@@ -163,122 +190,129 @@ func with(base map[string]string, edits map[string]string) map[string]string {
 // invalidates nothing (nothing was cached); a redeploy of a fresh copy of
 // the same files (other mtimes) uploads nothing and invalidates nothing.
 func TestFirstDeployThenNoChange(t *testing.T) {
-	s := newSite(t)
-	dir := filepath.Join(t.TempDir(), "public")
-	writeTree(t, dir, v1)
-	rep := s.mustRun(t, deploy.Options{Dir: dir})
-	want := map[string]deploy.Reason{}
-	for k := range v1 {
-		want[k] = deploy.ReasonNew
-	}
-	if diff := cmp.Diff(want, uploaded(rep)); diff != "" {
-		t.Errorf("first deploy uploads (-want +got):\n%s", diff)
-	}
-	if got := s.invalidations(t); len(got) != 0 {
-		t.Errorf("first deploy invalidated %v, want nothing", got)
-	}
-	writeTree(t, dir, v1) // a fresh checkout: same bytes, new mtimes
-	rep = s.mustRun(t, deploy.Options{Dir: dir})
-	if len(rep.Uploads) != 0 || rep.Unchanged != len(v1) {
-		t.Errorf("redeploy uploaded %v (%d unchanged), want nothing (%d unchanged)", rep.Uploads, rep.Unchanged, len(v1))
-	}
-	if got := s.invalidations(t); len(got) != 0 {
-		t.Errorf("redeploy invalidated %v, want nothing", got)
-	}
-	// The objects carry their type and deploy's metadata.
-	out, err := s.s3.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String("css/app.css")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ct := aws.ToString(out.ContentType); !strings.HasPrefix(ct, "text/css") {
-		t.Errorf("css/app.css Content-Type %q, want text/css", ct)
-	}
-	if out.Metadata[deploy.MetaSHA256] == "" || out.Metadata[deploy.MetaDeploy] != rep.DeployID {
-		t.Errorf("css/app.css metadata %v, want %s and %s=%s", out.Metadata, deploy.MetaSHA256, deploy.MetaDeploy, rep.DeployID)
-	}
+	forEachBackend(t, func(t *testing.T, s *site) {
+		dir := filepath.Join(t.TempDir(), "public")
+		writeTree(t, dir, v1)
+		rep := s.mustRun(t, deploy.Options{Dir: dir})
+		want := map[string]deploy.Reason{}
+		for k := range v1 {
+			want[k] = deploy.ReasonNew
+		}
+		if diff := cmp.Diff(want, uploaded(rep)); diff != "" {
+			t.Errorf("first deploy uploads (-want +got):\n%s", diff)
+		}
+		if got := s.invalidations(t); len(got) != 0 {
+			t.Errorf("first deploy invalidated %v, want nothing", got)
+		}
+		writeTree(t, dir, v1) // a fresh checkout: same bytes, new mtimes
+		rep = s.mustRun(t, deploy.Options{Dir: dir})
+		if len(rep.Uploads) != 0 || rep.Unchanged != len(v1) {
+			t.Errorf("redeploy uploaded %v (%d unchanged), want nothing (%d unchanged)", rep.Uploads, rep.Unchanged, len(v1))
+		}
+		if got := s.invalidations(t); len(got) != 0 {
+			t.Errorf("redeploy invalidated %v, want nothing", got)
+		}
+		// The objects carry their type and deploy's metadata.
+		out, err := s.s3.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String("css/app.css")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ct := aws.ToString(out.ContentType); !strings.HasPrefix(ct, "text/css") {
+			t.Errorf("css/app.css Content-Type %q, want text/css", ct)
+		}
+		if out.Metadata[deploy.MetaSHA256] == "" || out.Metadata[deploy.MetaDeploy] != rep.DeployID {
+			t.Errorf("css/app.css metadata %v, want %s and %s=%s", out.Metadata, deploy.MetaSHA256, deploy.MetaDeploy, rep.DeployID)
+		}
+	})
 }
 
 // TestChangedFileInvalidatesItsURLs: one changed asset and a changed page
 // are uploaded, and exactly their URLs are invalidated, in one
 // invalidation; a new file is uploaded and not invalidated.
 func TestChangedFileInvalidatesItsURLs(t *testing.T) {
-	s := newSite(t)
-	dir := filepath.Join(t.TempDir(), "public")
-	writeTree(t, dir, v1)
-	s.mustRun(t, deploy.Options{Dir: dir})
-	writeTree(t, dir, with(v1, map[string]string{"css/app.css": "body{color:red}", "blog/index.html": "<h1>blog 2</h1>", "blog/new.html": "new"}))
-	rep := s.mustRun(t, deploy.Options{Dir: dir})
-	want := map[string]deploy.Reason{"css/app.css": deploy.ReasonChanged, "blog/index.html": deploy.ReasonChanged, "blog/new.html": deploy.ReasonNew}
-	if diff := cmp.Diff(want, uploaded(rep)); diff != "" {
-		t.Errorf("uploads (-want +got):\n%s", diff)
-	}
-	wantInv := [][]string{{"/blog", "/blog/", "/blog/index.html", "/css/app.css"}}
-	if diff := cmp.Diff(wantInv, s.invalidations(t)); diff != "" {
-		t.Errorf("invalidations (-want +got):\n%s", diff)
-	}
-	// The edge serves the new bytes.
-	r, err := s.srv.EdgeGet(t.Context(), s.dist, "/css/app.css")
-	if err != nil || r.Body != "body{color:red}" {
-		t.Errorf("edge /css/app.css = %v %v, want the new bytes", r, err)
-	}
+	forEachBackend(t, func(t *testing.T, s *site) {
+		dir := filepath.Join(t.TempDir(), "public")
+		writeTree(t, dir, v1)
+		s.mustRun(t, deploy.Options{Dir: dir})
+		writeTree(t, dir, with(v1, map[string]string{"css/app.css": "body{color:red}", "blog/index.html": "<h1>blog 2</h1>", "blog/new.html": "new"}))
+		rep := s.mustRun(t, deploy.Options{Dir: dir})
+		want := map[string]deploy.Reason{"css/app.css": deploy.ReasonChanged, "blog/index.html": deploy.ReasonChanged, "blog/new.html": deploy.ReasonNew}
+		if diff := cmp.Diff(want, uploaded(rep)); diff != "" {
+			t.Errorf("uploads (-want +got):\n%s", diff)
+		}
+		wantInv := [][]string{{"/blog", "/blog/", "/blog/index.html", "/css/app.css"}}
+		if diff := cmp.Diff(wantInv, s.invalidations(t)); diff != "" {
+			t.Errorf("invalidations (-want +got):\n%s", diff)
+		}
+		// The edge serves the new bytes.
+		if !s.edge {
+			return
+		}
+		r, err := s.srv.EdgeGet(t.Context(), s.dist, "/css/app.css")
+		if err != nil || r.Body != "body{color:red}" {
+			t.Errorf("edge /css/app.css = %v %v, want the new bytes", r, err)
+		}
+	})
 }
 
 // TestHeaderChangeUploadsAgain: the same bytes under other headers are
 // uploaded again (reason headers) and invalidated.
 func TestHeaderChangeUploadsAgain(t *testing.T) {
-	s := newSite(t)
-	dir := filepath.Join(t.TempDir(), "public")
-	writeTree(t, dir, v1)
-	s.mustRun(t, deploy.Options{Dir: dir})
-	cfg := &deploy.Config{Routes: []deploy.Route{{Match: "css/*", Headers: map[string]string{"Cache-Control": "max-age=60"}}}}
-	rep := s.mustRun(t, deploy.Options{Dir: dir, Config: cfg})
-	if diff := cmp.Diff(map[string]deploy.Reason{"css/app.css": deploy.ReasonHeaders}, uploaded(rep)); diff != "" {
-		t.Errorf("uploads (-want +got):\n%s", diff)
-	}
-	out, err := s.s3.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String("css/app.css")})
-	if err != nil || aws.ToString(out.CacheControl) != "max-age=60" {
-		t.Errorf("css/app.css Cache-Control %v (%v), want max-age=60", out, err)
-	}
-	if diff := cmp.Diff([][]string{{"/css/app.css"}}, s.invalidations(t)); diff != "" {
-		t.Errorf("invalidations (-want +got):\n%s", diff)
-	}
+	forEachBackend(t, func(t *testing.T, s *site) {
+		dir := filepath.Join(t.TempDir(), "public")
+		writeTree(t, dir, v1)
+		s.mustRun(t, deploy.Options{Dir: dir})
+		cfg := &deploy.Config{Routes: []deploy.Route{{Match: "css/*", Headers: map[string]string{"Cache-Control": "max-age=60"}}}}
+		rep := s.mustRun(t, deploy.Options{Dir: dir, Config: cfg})
+		if diff := cmp.Diff(map[string]deploy.Reason{"css/app.css": deploy.ReasonHeaders}, uploaded(rep)); diff != "" {
+			t.Errorf("uploads (-want +got):\n%s", diff)
+		}
+		out, err := s.s3.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String("css/app.css")})
+		if err != nil || aws.ToString(out.CacheControl) != "max-age=60" {
+			t.Errorf("css/app.css Cache-Control %v (%v), want max-age=60", out, err)
+		}
+		if diff := cmp.Diff([][]string{{"/css/app.css"}}, s.invalidations(t)); diff != "" {
+			t.Errorf("invalidations (-want +got):\n%s", diff)
+		}
+	})
 }
 
 // TestDelete: --delete removes what left the directory after the
 // invalidation, which covers it; over MaxDelete the step is refused whole
 // while the uploads and the invalidation still happen.
 func TestDelete(t *testing.T) {
-	s := newSite(t)
-	dir := filepath.Join(t.TempDir(), "public")
-	writeTree(t, dir, v1)
-	s.mustRun(t, deploy.Options{Dir: dir})
-	writeTree(t, dir, with(v1, map[string]string{"js/app.js": "", "img/logo.png": "", "css/app.css": "b{}"}))
+	forEachBackend(t, func(t *testing.T, s *site) {
+		dir := filepath.Join(t.TempDir(), "public")
+		writeTree(t, dir, v1)
+		s.mustRun(t, deploy.Options{Dir: dir})
+		writeTree(t, dir, with(v1, map[string]string{"js/app.js": "", "img/logo.png": "", "css/app.css": "b{}"}))
 
-	rep, err := s.run(t, nil, deploy.Options{Dir: dir, Delete: true, MaxDelete: 1})
-	var dle *deploy.DeleteLimitError
-	if !errors.Is(err, deploy.ErrTooManyDeletions) || !errors.As(err, &dle) || dle.Deletions != 2 {
-		t.Fatalf("deploy with 2 deletions, MaxDelete 1: %v, want ErrTooManyDeletions for 2", err)
-	}
-	if diff := cmp.Diff([]string{"img/logo.png", "js/app.js"}, rep.Refused); diff != "" {
-		t.Errorf("refused (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff([]string{"blog/index.html", "css/app.css", "img/logo.png", "index.html", "js/app.js"}, keys(t, s)); diff != "" {
-		t.Errorf("bucket after a refused deletion (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff([][]string{{"/css/app.css"}}, s.invalidations(t)); diff != "" {
-		t.Errorf("invalidations (-want +got):\n%s", diff)
-	}
+		rep, err := s.run(t, nil, deploy.Options{Dir: dir, Delete: true, MaxDelete: 1})
+		var dle *deploy.DeleteLimitError
+		if !errors.Is(err, deploy.ErrTooManyDeletions) || !errors.As(err, &dle) || dle.Deletions != 2 {
+			t.Fatalf("deploy with 2 deletions, MaxDelete 1: %v, want ErrTooManyDeletions for 2", err)
+		}
+		if diff := cmp.Diff([]string{"img/logo.png", "js/app.js"}, rep.Refused); diff != "" {
+			t.Errorf("refused (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff([]string{"blog/index.html", "css/app.css", "img/logo.png", "index.html", "js/app.js"}, keys(t, s)); diff != "" {
+			t.Errorf("bucket after a refused deletion (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff([][]string{{"/css/app.css"}}, s.invalidations(t)); diff != "" {
+			t.Errorf("invalidations (-want +got):\n%s", diff)
+		}
 
-	rep = s.mustRun(t, deploy.Options{Dir: dir, Delete: true})
-	if diff := cmp.Diff([]string{"img/logo.png", "js/app.js"}, rep.Deleted); diff != "" {
-		t.Errorf("deleted (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff([]string{"blog/index.html", "css/app.css", "index.html"}, keys(t, s)); diff != "" {
-		t.Errorf("bucket (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff([][]string{{"/css/app.css"}, {"/img/logo.png", "/js/app.js"}}, s.invalidations(t)); diff != "" {
-		t.Errorf("invalidations (-want +got):\n%s", diff)
-	}
+		rep = s.mustRun(t, deploy.Options{Dir: dir, Delete: true})
+		if diff := cmp.Diff([]string{"img/logo.png", "js/app.js"}, rep.Deleted); diff != "" {
+			t.Errorf("deleted (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff([]string{"blog/index.html", "css/app.css", "index.html"}, keys(t, s)); diff != "" {
+			t.Errorf("bucket (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff([][]string{{"/css/app.css"}, {"/img/logo.png", "/js/app.js"}}, s.invalidations(t)); diff != "" {
+			t.Errorf("invalidations (-want +got):\n%s", diff)
+		}
+	})
 }
 
 // proxy is a reverse proxy in front of the S3 API whose hook sees each
@@ -312,134 +346,137 @@ func proxy(t *testing.T, target string, hook func(r *http.Request) (fail bool), 
 // finishes it with one invalidation that covers what the first run
 // already uploaded.
 func TestResumeAfterFailedUpload(t *testing.T) {
-	s := newSite(t)
-	dir := filepath.Join(t.TempDir(), "public")
-	writeTree(t, dir, v1)
-	s.mustRun(t, deploy.Options{Dir: dir})
-	writeTree(t, dir, with(v1, map[string]string{"css/app.css": "b{}", "js/app.js": "console.log(2)", "index.html": "v2"}))
+	forEachBackend(t, func(t *testing.T, s *site) {
+		dir := filepath.Join(t.TempDir(), "public")
+		writeTree(t, dir, v1)
+		s.mustRun(t, deploy.Options{Dir: dir})
+		writeTree(t, dir, with(v1, map[string]string{"css/app.css": "b{}", "js/app.js": "console.log(2)", "index.html": "v2"}))
 
-	failing := s.client(proxy(t, s.srv.S3URL, func(r *http.Request) bool {
-		return r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/js/app.js")
-	}, nil))
-	_, err := s.run(t, failing, deploy.Options{Dir: dir})
-	var ue *deploy.UploadError
-	if !errors.Is(err, deploy.ErrUpload) || !errors.As(err, &ue) || ue.Key != "js/app.js" {
-		t.Fatalf("deploy with js/app.js failing: %v, want an UploadError for js/app.js", err)
-	}
-	if r, err := s.srv.EdgeGet(t.Context(), s.dist, "/index.html"); err != nil || r.Body != v1["index.html"] {
-		t.Fatalf("after the failed deploy the edge serves %v %v, want the old index.html", r, err)
-	}
-	if got := s.invalidations(t); len(got) != 0 {
-		t.Fatalf("the failed deploy invalidated %v", got)
-	}
+		failing := s.client(proxy(t, s.endpoint, func(r *http.Request) bool {
+			return r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/js/app.js")
+		}, nil))
+		_, err := s.run(t, failing, deploy.Options{Dir: dir})
+		var ue *deploy.UploadError
+		if !errors.Is(err, deploy.ErrUpload) || !errors.As(err, &ue) || ue.Key != "js/app.js" {
+			t.Fatalf("deploy with js/app.js failing: %v, want an UploadError for js/app.js", err)
+		}
+		if r, err := s.srv.EdgeGet(t.Context(), s.dist, "/index.html"); s.edge && (err != nil || r.Body != v1["index.html"]) {
+			t.Fatalf("after the failed deploy the edge serves %v %v, want the old index.html", r, err)
+		}
+		if got := s.invalidations(t); len(got) != 0 {
+			t.Fatalf("the failed deploy invalidated %v", got)
+		}
 
-	rep := s.mustRun(t, deploy.Options{Dir: dir})
-	if diff := cmp.Diff(map[string]deploy.Reason{"js/app.js": deploy.ReasonChanged, "index.html": deploy.ReasonChanged}, uploaded(rep)); diff != "" {
-		t.Errorf("re-run uploads (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff([]string{"css/app.css"}, rep.Resumed); diff != "" {
-		t.Errorf("re-run resumed (-want +got):\n%s", diff)
-	}
-	want := [][]string{{"/", "/css/app.css", "/index.html", "/js/app.js"}}
-	if diff := cmp.Diff(want, s.invalidations(t)); diff != "" {
-		t.Errorf("invalidations (-want +got):\n%s", diff)
-	}
-	// Running it once more buys nothing.
-	rep = s.mustRun(t, deploy.Options{Dir: dir})
-	if len(rep.Uploads) != 0 || len(s.invalidations(t)) != 1 {
-		t.Errorf("third run uploaded %v and left %d invalidations, want none and 1", rep.Uploads, len(s.invalidations(t)))
-	}
+		rep := s.mustRun(t, deploy.Options{Dir: dir})
+		if diff := cmp.Diff(map[string]deploy.Reason{"js/app.js": deploy.ReasonChanged, "index.html": deploy.ReasonChanged}, uploaded(rep)); diff != "" {
+			t.Errorf("re-run uploads (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff([]string{"css/app.css"}, rep.Resumed); diff != "" {
+			t.Errorf("re-run resumed (-want +got):\n%s", diff)
+		}
+		want := [][]string{{"/", "/css/app.css", "/index.html", "/js/app.js"}}
+		if diff := cmp.Diff(want, s.invalidations(t)); diff != "" {
+			t.Errorf("invalidations (-want +got):\n%s", diff)
+		}
+		// Running it once more buys nothing.
+		rep = s.mustRun(t, deploy.Options{Dir: dir})
+		if len(rep.Uploads) != 0 || len(s.invalidations(t)) != 1 {
+			t.Errorf("third run uploaded %v and left %d invalidations, want none and 1", rep.Uploads, len(s.invalidations(t)))
+		}
+	})
 }
 
 // TestOrder: no entry object (HTML) is written before every asset is
 // stored, and new assets are stored before changed ones.
 func TestOrder(t *testing.T) {
-	s := newSite(t)
-	dir := filepath.Join(t.TempDir(), "public")
-	writeTree(t, dir, v1)
-	s.mustRun(t, deploy.Options{Dir: dir})
-	files := with(v1, map[string]string{"index.html": "v2", "blog/index.html": "v2", "css/app.css": "v2", "js/app.js": "v2"})
-	for i := range 20 {
-		files["assets/"+strings.Repeat("x", i+1)+".js"] = "new asset"
-	}
-	writeTree(t, dir, files)
-	var (
-		mu        sync.Mutex
-		started   []string
-		stored    = map[string]bool{}
-		violation []string
-	)
-	isHTML := func(p string) bool { return strings.HasSuffix(p, ".html") }
-	c := s.client(proxy(t, s.srv.S3URL, func(r *http.Request) bool {
-		if r.Method != http.MethodPut {
-			return false
+	forEachBackend(t, func(t *testing.T, s *site) {
+		dir := filepath.Join(t.TempDir(), "public")
+		writeTree(t, dir, v1)
+		s.mustRun(t, deploy.Options{Dir: dir})
+		files := with(v1, map[string]string{"index.html": "v2", "blog/index.html": "v2", "css/app.css": "v2", "js/app.js": "v2"})
+		for i := range 20 {
+			files["assets/"+strings.Repeat("x", i+1)+".js"] = "new asset"
 		}
-		mu.Lock()
-		defer mu.Unlock()
-		key := strings.TrimPrefix(r.URL.Path, "/"+s.bucket+"/")
-		started = append(started, key)
-		for k := range files {
-			switch {
-			case isHTML(key) && !isHTML(k) && !stored[k] && k != "img/logo.png":
-				violation = append(violation, key+" before "+k)
-			case !isHTML(key) && strings.HasPrefix(k, "assets/") && !strings.HasPrefix(key, "assets/") && !stored[k]:
-				violation = append(violation, key+" (changed) before "+k+" (new)")
+		writeTree(t, dir, files)
+		var (
+			mu        sync.Mutex
+			started   []string
+			stored    = map[string]bool{}
+			violation []string
+		)
+		isHTML := func(p string) bool { return strings.HasSuffix(p, ".html") }
+		c := s.client(proxy(t, s.endpoint, func(r *http.Request) bool {
+			if r.Method != http.MethodPut {
+				return false
 			}
-		}
-		return false
-	}, func(r *http.Request) {
-		if r.Method == http.MethodPut {
 			mu.Lock()
-			stored[strings.TrimPrefix(r.URL.Path, "/"+s.bucket+"/")] = true
-			mu.Unlock()
+			defer mu.Unlock()
+			key := strings.TrimPrefix(r.URL.Path, "/"+s.bucket+"/")
+			started = append(started, key)
+			for k := range files {
+				switch {
+				case isHTML(key) && !isHTML(k) && !stored[k] && k != "img/logo.png":
+					violation = append(violation, key+" before "+k)
+				case !isHTML(key) && strings.HasPrefix(k, "assets/") && !strings.HasPrefix(key, "assets/") && !stored[k]:
+					violation = append(violation, key+" (changed) before "+k+" (new)")
+				}
+			}
+			return false
+		}, func(r *http.Request) {
+			if r.Method == http.MethodPut {
+				mu.Lock()
+				stored[strings.TrimPrefix(r.URL.Path, "/"+s.bucket+"/")] = true
+				mu.Unlock()
+			}
+		}))
+		if _, err := s.run(t, c, deploy.Options{Dir: dir, Concurrency: 4}); err != nil {
+			t.Fatal(err)
 		}
-	}))
-	if _, err := s.run(t, c, deploy.Options{Dir: dir, Concurrency: 4}); err != nil {
-		t.Fatal(err)
-	}
-	if len(started) != 24 {
-		t.Errorf("%d PUTs, want 24: %v", len(started), started)
-	}
-	if len(violation) > 0 {
-		t.Errorf("order violated: %v", violation)
-	}
+		if len(started) != 24 {
+			t.Errorf("%d PUTs, want 24: %v", len(started), started)
+		}
+		if len(violation) > 0 {
+			t.Errorf("order violated: %v", violation)
+		}
+	})
 }
 
 // TestDryRunWritesNothing: a dry run reports the uploads, the
 // invalidation and the deletions and makes no write call.
 func TestDryRunWritesNothing(t *testing.T) {
-	s := newSite(t)
-	dir := filepath.Join(t.TempDir(), "public")
-	writeTree(t, dir, v1)
-	s.mustRun(t, deploy.Options{Dir: dir})
-	writeTree(t, dir, with(v1, map[string]string{"css/app.css": "v2", "js/app.js": ""}))
-	var mu sync.Mutex
-	var methods []string
-	c := s.client(proxy(t, s.srv.S3URL, func(r *http.Request) bool {
-		mu.Lock()
-		defer mu.Unlock()
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			methods = append(methods, r.Method+" "+r.URL.Path)
+	forEachBackend(t, func(t *testing.T, s *site) {
+		dir := filepath.Join(t.TempDir(), "public")
+		writeTree(t, dir, v1)
+		s.mustRun(t, deploy.Options{Dir: dir})
+		writeTree(t, dir, with(v1, map[string]string{"css/app.css": "v2", "js/app.js": ""}))
+		var mu sync.Mutex
+		var methods []string
+		c := s.client(proxy(t, s.endpoint, func(r *http.Request) bool {
+			mu.Lock()
+			defer mu.Unlock()
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				methods = append(methods, r.Method+" "+r.URL.Path)
+			}
+			return false
+		}, nil))
+		rep, err := s.run(t, c, deploy.Options{Dir: dir, DryRun: true, Delete: true})
+		if err != nil {
+			t.Fatal(err)
 		}
-		return false
-	}, nil))
-	rep, err := s.run(t, c, deploy.Options{Dir: dir, DryRun: true, Delete: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(methods) != 0 {
-		t.Errorf("dry run wrote: %v", methods)
-	}
-	if diff := cmp.Diff(map[string]deploy.Reason{"css/app.css": deploy.ReasonChanged}, uploaded(rep)); diff != "" {
-		t.Errorf("uploads (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff([]string{"js/app.js"}, rep.Deleted); diff != "" {
-		t.Errorf("deleted (-want +got):\n%s", diff)
-	}
-	if len(rep.Invalidations) != 1 || !slices.Equal(rep.Invalidations[0].Paths, []string{"/css/app.css", "/js/app.js"}) {
-		t.Errorf("invalidations %+v, want one of /css/app.css and /js/app.js", rep.Invalidations)
-	}
-	if got := s.invalidations(t); len(got) != 0 {
-		t.Errorf("dry run invalidated %v", got)
-	}
+		if len(methods) != 0 {
+			t.Errorf("dry run wrote: %v", methods)
+		}
+		if diff := cmp.Diff(map[string]deploy.Reason{"css/app.css": deploy.ReasonChanged}, uploaded(rep)); diff != "" {
+			t.Errorf("uploads (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff([]string{"js/app.js"}, rep.Deleted); diff != "" {
+			t.Errorf("deleted (-want +got):\n%s", diff)
+		}
+		if len(rep.Invalidations) != 1 || !slices.Equal(rep.Invalidations[0].Paths, []string{"/css/app.css", "/js/app.js"}) {
+			t.Errorf("invalidations %+v, want one of /css/app.css and /js/app.js", rep.Invalidations)
+		}
+		if got := s.invalidations(t); len(got) != 0 {
+			t.Errorf("dry run invalidated %v", got)
+		}
+	})
 }
