@@ -41,6 +41,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/cfinv/cfinv"
@@ -52,6 +53,7 @@ const (
 	DefaultMaxDelete          = 256
 	DefaultConcurrency        = 16
 	DefaultMultipartThreshold = 16 << 20
+	DefaultPartSize           = 8 << 20
 )
 
 // Metadata keys deploy writes on every object (S3 sends them as
@@ -128,6 +130,9 @@ type Options struct {
 	// uploaded in parts by the SDK's transfer manager; zero means
 	// DefaultMultipartThreshold.
 	MultipartThreshold int64
+	// PartSize is the size of the parts of a multipart upload; zero
+	// means DefaultPartSize.
+	PartSize int64
 	// Timeout bounds the invalidation (and its wait) on the client's
 	// clock; zero means none.
 	Timeout time.Duration
@@ -265,6 +270,12 @@ func Run(ctx context.Context, s3c *s3.Client, cf *cfinv.Client, opts Options) (*
 		return nil, fmt.Errorf("deploy: distributions %v given without a CloudFront client", o.DistributionIDs)
 	}
 	d := &run{s3: s3c, cf: cf, o: o, rep: &Report{Bucket: o.Bucket, Prefix: o.Prefix, DryRun: o.DryRun}}
+	d.tm = transfermanager.New(s3c, func(to *transfermanager.Options) {
+		to.PartSizeBytes, to.MultipartUploadThreshold = o.PartSize, o.MultipartThreshold
+		// Parts of one object in flight; objects are o.Concurrency at a
+		// time, so memory stays within parts × part size per object.
+		to.Concurrency = 4
+	})
 	return d.rep, d.run(ctx)
 }
 
@@ -277,6 +288,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MultipartThreshold <= 0 {
 		o.MultipartThreshold = DefaultMultipartThreshold
+	}
+	if o.PartSize <= 0 {
+		o.PartSize = DefaultPartSize
 	}
 	if o.Now == nil {
 		o.Now = time.Now

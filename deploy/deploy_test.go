@@ -480,3 +480,43 @@ func TestDryRunWritesNothing(t *testing.T) {
 		}
 	})
 }
+
+// TestMultipart: a file over the threshold goes up in parts (an ETag with
+// "-N"); a redeploy compares it by its metadata and uploads nothing; a
+// multipart upload a killed run left behind is aborted.
+func TestMultipart(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *site) {
+		dir := filepath.Join(t.TempDir(), "public")
+		big := strings.Repeat("0123456789abcdef", 11<<16) // 11 MiB
+		writeTree(t, dir, map[string]string{"video.bin": big, "index.html": "hi"})
+		left, err := s.s3.CreateMultipartUpload(t.Context(), &s3.CreateMultipartUploadInput{Bucket: aws.String(s.bucket), Key: aws.String("video.bin")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := deploy.Options{Dir: dir, MultipartThreshold: 6 << 20, PartSize: 5 << 20}
+		rep := s.mustRun(t, o)
+		if rep.AbortedUploads != 1 {
+			t.Errorf("aborted %d multipart uploads, want 1 (%s)", rep.AbortedUploads, aws.ToString(left.UploadId))
+		}
+		ups, err := s.s3.ListMultipartUploads(t.Context(), &s3.ListMultipartUploadsInput{Bucket: aws.String(s.bucket)})
+		if err != nil || len(ups.Uploads) != 0 {
+			t.Errorf("multipart uploads left: %v (%v)", ups, err)
+		}
+		out, err := s.s3.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String("video.bin")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if etag := aws.ToString(out.ETag); !strings.Contains(etag, "-") || aws.ToInt64(out.ContentLength) != int64(len(big)) {
+			t.Errorf("video.bin ETag %s, %d bytes: want a multipart ETag and %d bytes", etag, aws.ToInt64(out.ContentLength), len(big))
+		}
+		rep = s.mustRun(t, o)
+		if len(rep.Uploads) != 0 {
+			t.Errorf("redeploy uploaded %v, want nothing", rep.Uploads)
+		}
+		writeTree(t, dir, map[string]string{"video.bin": big + "!", "index.html": "hi"})
+		rep = s.mustRun(t, o)
+		if diff := cmp.Diff(map[string]deploy.Reason{"video.bin": deploy.ReasonChanged}, uploaded(rep)); diff != "" {
+			t.Errorf("uploads after a change (-want +got):\n%s", diff)
+		}
+	})
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
@@ -22,6 +23,7 @@ import (
 // run is one Run.
 type run struct {
 	s3  *s3.Client
+	tm  *transfermanager.Client // uploads in parts
 	cf  *cfinv.Client
 	o   Options
 	rep *Report

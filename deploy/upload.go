@@ -3,16 +3,20 @@ package deploy
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
+	tmtypes "github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
@@ -137,10 +141,56 @@ func (d *run) put(ctx context.Context, c *change) error {
 	if f.Settings.ACL != "" {
 		in.ACL = types.ObjectCannedACL(f.Settings.ACL)
 	}
+	if size >= d.o.MultipartThreshold {
+		return d.putParts(ctx, in, f)
+	}
 	if _, err := d.s3.PutObject(ctx, in); err != nil {
 		return err
 	}
 	return nil
+}
+
+// errChanged: a file's bytes differ from those hashed by the scan.
+var errChanged = errors.New("the file changed since it was hashed")
+
+// putParts writes the object of in in parts with the SDK's transfer
+// manager, which aborts the multipart upload when a part fails. S3 takes
+// no SHA-256 of a whole multipart object, so the body is hashed as the
+// manager reads it, and a body that differs from the scan's fails at its
+// end, before the upload is completed: the upload is aborted, and nothing
+// of it is visible.
+func (d *run) putParts(ctx context.Context, in *s3.PutObjectInput, f *file) error {
+	body := &checkedReader{r: in.Body, h: sha256.New(), want: f.SHA}
+	_, err := d.tm.UploadObject(ctx, &transfermanager.UploadObjectInput{
+		Bucket: in.Bucket, Key: in.Key, Body: body,
+		CacheControl: in.CacheControl, ContentType: in.ContentType, ContentEncoding: in.ContentEncoding,
+		ContentDisposition: in.ContentDisposition, ContentLanguage: in.ContentLanguage, Expires: in.Expires,
+		WebsiteRedirectLocation: in.WebsiteRedirectLocation, Metadata: in.Metadata,
+		StorageClass: tmtypes.StorageClass(in.StorageClass), ACL: tmtypes.ObjectCannedACL(in.ACL),
+	})
+	if errors.Is(err, errChanged) || body.changed {
+		return &smithy.GenericAPIError{Code: "BadDigest", Message: errChanged.Error()}
+	}
+	return err
+}
+
+// checkedReader hashes what is read through it and, at the end, returns
+// errChanged instead of io.EOF when the hash is not want.
+type checkedReader struct {
+	r       io.Reader
+	h       hash.Hash
+	want    string
+	changed bool
+}
+
+func (c *checkedReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.h.Write(p[:n])
+	if err == io.EOF && hex.EncodeToString(c.h.Sum(nil)) != c.want {
+		c.changed = true
+		return n, errChanged
+	}
+	return n, err
 }
 
 // body opens the bytes the object of f stores, as a seekable reader (the
