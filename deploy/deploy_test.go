@@ -3,6 +3,7 @@ package deploy_test
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -14,6 +15,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
@@ -517,6 +519,82 @@ func TestMultipart(t *testing.T) {
 		rep = s.mustRun(t, o)
 		if diff := cmp.Diff(map[string]deploy.Reason{"video.bin": deploy.ReasonChanged}, uploaded(rep)); diff != "" {
 			t.Errorf("uploads after a change (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// TestFileChangedDuringUpload: a file that changes after the scan (to
+// other bytes of the same size, or another size) is refused before it is
+// stored, hashed again and uploaded once more, so the object's bytes and
+// recorded hash agree; moto_server does not check the SHA-256 sent.
+func TestFileChangedDuringUpload(t *testing.T) {
+	for _, now := range []string{"v2", "v2, longer"} {
+		t.Run(fmt.Sprint(len(now)), func(t *testing.T) { testFileChangedDuringUpload(t, now) })
+	}
+}
+
+func testFileChangedDuringUpload(t *testing.T, now string) {
+	forEachBackend(t, func(t *testing.T, s *site) {
+		dir := filepath.Join(t.TempDir(), "public")
+		writeTree(t, dir, map[string]string{"app.js": "v1", "index.html": "hi"})
+		var once sync.Once
+		rep := s.mustRun(t, deploy.Options{Dir: dir, Progress: func(e deploy.Event) {
+			if e.Step == deploy.StepAssets && e.Key == "" {
+				once.Do(func() {
+					if err := os.WriteFile(filepath.Join(dir, "app.js"), []byte(now), 0o644); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+		}})
+		if len(rep.Uploads) != 2 {
+			t.Fatalf("uploads %v, want 2", rep.Uploads)
+		}
+		out, err := s.s3.GetObject(t.Context(), &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String("app.js")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(out.Body)
+		out.Body.Close()
+		if string(body) != now {
+			t.Errorf("app.js holds %q, want the file as it is now", body)
+		}
+		if rep := s.mustRun(t, deploy.Options{Dir: dir}); len(rep.Uploads) != 0 {
+			t.Errorf("redeploy uploaded %v, want nothing: the recorded hash must be the new bytes'", rep.Uploads)
+		}
+	})
+}
+
+// TestKeepDeleted: an object that left the directory is kept, marked with
+// the time it left, and deleted (and invalidated) by the first deploy
+// after KeepDeleted.
+func TestKeepDeleted(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *site) {
+		dir := filepath.Join(t.TempDir(), "public")
+		writeTree(t, dir, v1)
+		s.mustRun(t, deploy.Options{Dir: dir})
+		writeTree(t, dir, with(v1, map[string]string{"js/app.js": ""}))
+		t0 := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+		o := deploy.Options{Dir: dir, Delete: true, KeepDeleted: time.Hour, Now: func() time.Time { return t0 }}
+		rep := s.mustRun(t, o)
+		if len(rep.Deleted) != 0 || !slices.Equal(rep.Kept, []string{"js/app.js"}) {
+			t.Fatalf("deleted %v, kept %v: want js/app.js kept", rep.Deleted, rep.Kept)
+		}
+		head, err := s.s3.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String("js/app.js")})
+		if err != nil || head.Metadata[deploy.MetaRemoved] != "2026-05-01T12:00:00Z" || !strings.HasPrefix(aws.ToString(head.ContentType), "text/javascript") {
+			t.Fatalf("kept js/app.js: %v %v, want marked removed at t0 with its Content-Type", head, err)
+		}
+		o.Now = func() time.Time { return t0.Add(30 * time.Minute) }
+		if rep := s.mustRun(t, o); len(rep.Deleted) != 0 {
+			t.Fatalf("after 30m deleted %v, want nothing", rep.Deleted)
+		}
+		o.Now = func() time.Time { return t0.Add(time.Hour) }
+		rep = s.mustRun(t, o)
+		if !slices.Equal(rep.Deleted, []string{"js/app.js"}) {
+			t.Fatalf("after 1h deleted %v, want js/app.js", rep.Deleted)
+		}
+		if diff := cmp.Diff([][]string{{"/js/app.js"}}, s.invalidations(t)); diff != "" {
+			t.Errorf("invalidations (-want +got):\n%s", diff)
 		}
 	})
 }

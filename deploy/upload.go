@@ -78,6 +78,9 @@ func (d *run) upload(ctx context.Context, step Step, cs []*change) error {
 // isDigestMismatch reports whether S3 refused a body whose checksum or
 // payload hash differs from the one sent.
 func isDigestMismatch(err error) bool {
+	if errors.Is(err, errChanged) {
+		return true
+	}
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
 		return false
@@ -101,10 +104,13 @@ func (d *run) put(ctx context.Context, c *change) error {
 	if err != nil {
 		return err
 	}
+	if size != f.Size {
+		return errChanged
+	}
 	in := &s3.PutObjectInput{
 		Bucket:        aws.String(d.o.Bucket),
 		Key:           aws.String(f.Key),
-		Body:          body,
+		Body:          &checkedSeeker{rs: body, h: sha256.New(), want: f.SHA},
 		ContentLength: aws.Int64(size),
 		// S3 checks the body against the SHA-256 of the scan: a file
 		// that changed since is refused, not stored.
@@ -160,7 +166,7 @@ var errChanged = errors.New("the file changed since it was hashed")
 // end, before the upload is completed: the upload is aborted, and nothing
 // of it is visible.
 func (d *run) putParts(ctx context.Context, in *s3.PutObjectInput, f *file) error {
-	body := &checkedReader{r: in.Body, h: sha256.New(), want: f.SHA}
+	body := &checkedReader{r: in.Body.(*checkedSeeker).rs, h: sha256.New(), want: f.SHA}
 	_, err := d.tm.UploadObject(ctx, &transfermanager.UploadObjectInput{
 		Bucket: in.Bucket, Key: in.Key, Body: body,
 		CacheControl: in.CacheControl, ContentType: in.ContentType, ContentEncoding: in.ContentEncoding,
@@ -168,8 +174,8 @@ func (d *run) putParts(ctx context.Context, in *s3.PutObjectInput, f *file) erro
 		WebsiteRedirectLocation: in.WebsiteRedirectLocation, Metadata: in.Metadata,
 		StorageClass: tmtypes.StorageClass(in.StorageClass), ACL: tmtypes.ObjectCannedACL(in.ACL),
 	})
-	if errors.Is(err, errChanged) || body.changed {
-		return &smithy.GenericAPIError{Code: "BadDigest", Message: errChanged.Error()}
+	if body.changed {
+		return errChanged
 	}
 	return err
 }
@@ -231,4 +237,40 @@ func (f *file) body() (io.ReadSeeker, int64, func(), error) {
 		return nil, 0, nil, fmt.Errorf("compress %s: %w", f.Path, err)
 	}
 	return tmp, n, cleanup, nil
+}
+
+// checkedSeeker is a checkedReader that the SDK can seek (to sign the
+// body, and to send it again on a retry): the hash restarts at offset 0
+// and is checked only after a read from 0 to the end. S3 also checks the
+// SHA-256 sent with the object, but not every S3-compatible server does.
+type checkedSeeker struct {
+	rs      io.ReadSeeker
+	h       hash.Hash
+	want    string
+	hashing bool // every byte from offset 0 on went through h
+	started bool
+}
+
+func (c *checkedSeeker) Read(p []byte) (int, error) {
+	if !c.started {
+		c.started, c.hashing = true, true
+	}
+	n, err := c.rs.Read(p)
+	if c.hashing {
+		c.h.Write(p[:n])
+		if err == io.EOF && hex.EncodeToString(c.h.Sum(nil)) != c.want {
+			return n, errChanged
+		}
+	}
+	return n, err
+}
+
+func (c *checkedSeeker) Seek(offset int64, whence int) (int64, error) {
+	pos, err := c.rs.Seek(offset, whence)
+	if err == nil {
+		c.started = true
+		c.h.Reset()
+		c.hashing = pos == 0
+	}
+	return pos, err
 }
