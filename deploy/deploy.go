@@ -1,34 +1,3 @@
-// How Run works (the package doc is in doc.go).
-//
-// Run scans a directory (hashing files in parallel, streaming), lists the
-// bucket's prefix once and compares by content, never by size or mtime:
-// every object deploy writes carries the SHA-256 of its stored bytes and of
-// the headers deploy sets (x-amz-meta-cfinv-sha256), so a header change
-// uploads again and a fresh checkout with nothing changed uploads nothing.
-// An object the listing's ETag shows to hold other bytes is changed without
-// another request; one whose ETag matches (or that was uploaded in parts)
-// is read with HeadObject.
-//
-// The steps, each only after the one before it succeeded:
-//
-//  1. new, then changed, objects that are not entry objects (assets);
-//  2. new, then changed, entry objects (HTML by default: Settings.Entry);
-//  3. one invalidation per distribution of the changed and deleted
-//     objects' URLs, planned by package plan from the distribution's
-//     cache behaviours, sent through a cfinv.Client and waited for;
-//  4. with Options.Delete, the deletion of objects no longer in the
-//     directory, all of them or none (Options.MaxDelete).
-//
-// An upload failure stops the deploy before step 2 (ErrUpload): viewers
-// still get the old pages, whose assets are all still there.
-//
-// A deploy has an ID (Options.DeployID, by default derived from the
-// directory's content), written into each object's metadata
-// (x-amz-meta-cfinv-deploy, with x-amz-meta-cfinv-replaced when it replaced
-// an older object): a re-run after a failure or a kill, even on another
-// machine, finds what the first run uploaded, invalidates it, and buys the
-// invalidation once (its caller reference is derived from the deploy ID).
-
 package deploy
 
 import (
@@ -258,9 +227,37 @@ func (e *DeleteLimitError) Error() string {
 func (e *DeleteLimitError) Is(target error) bool { return target == ErrTooManyDeletions }
 
 // Run deploys opts.Dir to the bucket with s3c and invalidates what changed
-// with cf (nil when opts.DistributionIDs is empty). See the package doc for
-// the steps. The Report is returned also with an error, saying how far the
-// deploy went.
+// with cf (nil when opts.DistributionIDs is empty). The Report is returned
+// also with an error, saying how far the deploy went.
+//
+// Run scans a directory (hashing files in parallel, streaming), lists the
+// bucket's prefix once and compares by content, never by size or mtime:
+// every object deploy writes carries the SHA-256 of its stored bytes and of
+// the headers deploy sets (x-amz-meta-cfinv-sha256), so a header change
+// uploads again and a fresh checkout with nothing changed uploads nothing.
+// An object the listing's ETag shows to hold other bytes is changed without
+// another request; one whose ETag matches (or that was uploaded in parts)
+// is read with HeadObject.
+//
+// The steps, each only after the one before it succeeded:
+//
+//  1. new, then changed, objects that are not entry objects (assets);
+//  2. new, then changed, entry objects (HTML by default: Settings.Entry);
+//  3. one invalidation per distribution of the changed and deleted
+//     objects' URLs, planned by package plan from the distribution's
+//     cache behaviours, sent through a cfinv.Client and waited for;
+//  4. with Options.Delete, the deletion of objects no longer in the
+//     directory, all of them or none (Options.MaxDelete).
+//
+// An upload failure stops the deploy before step 2 (ErrUpload): viewers
+// still get the old pages, whose assets are all still there.
+//
+// A deploy has an ID (Options.DeployID, by default derived from the
+// directory's content), written into each object's metadata
+// (x-amz-meta-cfinv-deploy, with x-amz-meta-cfinv-replaced when it replaced
+// an older object): a re-run after a failure or a kill, even on another
+// machine, finds what the first run uploaded, invalidates it, and buys the
+// invalidation once (its caller reference is derived from the deploy ID).
 func Run(ctx context.Context, s3c *s3.Client, cf *cfinv.Client, opts Options) (*Report, error) {
 	o := opts.withDefaults()
 	if o.Dir == "" || o.Bucket == "" {
