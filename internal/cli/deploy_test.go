@@ -185,6 +185,25 @@ func TestDeployBadConfig(t *testing.T) {
 	}
 }
 
+// TestDeployMissingBucket: a bucket that does not exist is "not found"
+// (exit 4), named in the message.
+func TestDeployMissingBucket(t *testing.T) {
+	s := newDeploySite(t)
+	s.write(t, map[string]string{"index.html": "x"})
+	ios, _, _, errOut := TestIO()
+	cmd := newDeployCmd(&Deps{IO: ios}, func(o *deployOptions) error {
+		o.S3 = func(context.Context) (*s3.Client, error) { return s.s3, nil }
+		return deployRun(t.Context(), o)
+	})
+	cmd.SetArgs([]string{s.dir, "s3://nope"})
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	err := cmd.Execute()
+	printError(errOut, err, "")
+	if code := exitCode(err); code != ExitNotFound || !strings.Contains(errOut.String(), "list s3://nope/") || !strings.Contains(errOut.String(), "NoSuchBucket") {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+}
+
 func TestDeployExitCodes(t *testing.T) {
 	for _, tc := range []struct {
 		name string

@@ -8,6 +8,8 @@ import (
 	"net"
 	"strings"
 
+	"github.com/aws/smithy-go"
+
 	"github.com/cfinv/cfinv"
 	"github.com/cfinv/cfinv/cfpath"
 	"github.com/cfinv/cfinv/changes"
@@ -74,6 +76,10 @@ var exitCodes = []struct {
 	{is(deploy.ErrUpload), ExitUploadFailed},
 	{is(deploy.ErrTooManyDeletions), ExitDeleteRefused},
 	{is(deploy.ErrConfig), ExitUsage},
+	{isS3Code("NoSuchBucket"), ExitNotFound},
+	{isS3Code("AccessDenied"), ExitAuth},
+	{isS3Code("InvalidAccessKeyId"), ExitAuth},
+	{isS3Code("SignatureDoesNotMatch"), ExitAuth},
 	{is(cfinv.ErrInvalidPath), ExitUsage},
 	{is(cfinv.ErrInvalidInput), ExitUsage},
 	{is(cfinv.ErrBatchExists), ExitUsage},
@@ -85,6 +91,14 @@ var exitCodes = []struct {
 	{is(cfinv.ErrLimit), ExitLimit},
 	{is(cfinv.ErrUnreachable), ExitUnreachable},
 	{is(context.Canceled), ExitInterrupted},
+}
+
+// isS3Code matches an S3 error (deploy's calls) with the code code.
+func isS3Code(code string) func(error) bool {
+	return func(err error) bool {
+		var ae smithy.APIError
+		return errors.As(err, &ae) && ae.ErrorCode() == code
+	}
 }
 
 func is(target error) func(error) bool {
