@@ -221,3 +221,45 @@ func TestDeployExitCodes(t *testing.T) {
 		})
 	}
 }
+
+// TestIAMPolicyBucket: --bucket adds what deploy calls on S3, limited to
+// the prefix's objects.
+func TestIAMPolicyBucket(t *testing.T) {
+	ios, _, stdout, _ := TestIO()
+	if err := iamPolicyRun(&iamPolicyOptions{IO: ios, AccountID: "*", Buckets: []string{"s3://site/www"}}); err != nil {
+		t.Fatal(err)
+	}
+	want := `{
+    "Statement": [
+        {
+            "Sid": "CfinvDeployList",
+            "Effect": "Allow",
+            "Action": [
+                "s3:ListBucket",
+                "s3:ListBucketMultipartUploads"
+            ],
+            "Resource": [
+                "arn:aws:s3:::site"
+            ]
+        },
+        {
+            "Sid": "CfinvDeployObjects",
+            "Effect": "Allow",
+            "Action": [
+                "s3:GetObject",
+                "s3:PutObject",
+                "s3:DeleteObject",
+                "s3:AbortMultipartUpload"
+            ],
+            "Resource": [
+                "arn:aws:s3:::site/www/*"
+            ]
+        }
+    ],
+    "Version": "2012-10-17"
+}
+`
+	if diff := cmp.Diff(want, stdout.String()); diff != "" {
+		t.Errorf("policy (-want +got):\n%s", diff)
+	}
+}
