@@ -598,3 +598,25 @@ func TestKeepDeleted(t *testing.T) {
 		}
 	})
 }
+
+// TestFirstDeployOverSync: objects another tool uploaded with the same
+// bytes and headers are left alone (not uploaded, not invalidated); one
+// with another Content-Type is uploaded again for its headers.
+func TestFirstDeployOverSync(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *site) {
+		dir := filepath.Join(t.TempDir(), "public")
+		writeTree(t, dir, map[string]string{"app.css": "a{}", "app.js": "x()"})
+		for _, o := range []struct{ key, body, ct string }{{"app.css", "a{}", "text/css; charset=utf-8"}, {"app.js", "x()", "application/octet-stream"}} {
+			if _, err := s.s3.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(o.key), Body: strings.NewReader(o.body), ContentType: aws.String(o.ct)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rep := s.mustRun(t, deploy.Options{Dir: dir})
+		if diff := cmp.Diff(map[string]deploy.Reason{"app.js": deploy.ReasonHeaders}, uploaded(rep)); diff != "" {
+			t.Errorf("uploads (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff([][]string{{"/app.js"}}, s.invalidations(t)); diff != "" {
+			t.Errorf("invalidations (-want +got):\n%s", diff)
+		}
+	})
+}

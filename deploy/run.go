@@ -134,6 +134,11 @@ func (d *run) compare(ctx context.Context) error {
 		switch {
 		case meta[MetaSHA256] == f.Hash:
 			results[i].resumed = meta[MetaDeploy] == d.id && meta[MetaReplaced] == "1"
+		case meta[MetaSHA256] == "" && etag == f.MD5 && sameHeaders(out, meta, f):
+			// Uploaded by another tool (aws s3 sync) with the same
+			// bytes and headers: nothing to do, and nothing to
+			// invalidate, so a first deploy over such a bucket costs no
+			// more than a redeploy.
 		case etag == f.MD5:
 			results[i].c = &change{f: f, reason: ReasonHeaders, replaced: true}
 		default:
@@ -174,6 +179,44 @@ func (d *run) compare(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// sameHeaders reports whether an object not written by deploy (out, its
+// lower-cased metadata meta) has the headers, metadata, storage class and
+// ACL-free settings f would store it with.
+func sameHeaders(out *s3.HeadObjectOutput, meta map[string]string, f *file) bool {
+	if f.Settings.ACL != "" || (f.Settings.StorageClass != "" && f.Settings.StorageClass != string(out.StorageClass)) {
+		return false
+	}
+	stored := map[string]string{
+		"Cache-Control": aws.ToString(out.CacheControl), "Content-Type": aws.ToString(out.ContentType),
+		"Content-Encoding": aws.ToString(out.ContentEncoding), "Content-Disposition": aws.ToString(out.ContentDisposition),
+		"Content-Language": aws.ToString(out.ContentLanguage), "X-Amz-Website-Redirect-Location": aws.ToString(out.WebsiteRedirectLocation),
+	}
+	if out.ExpiresString != nil {
+		stored["Expires"] = aws.ToString(out.ExpiresString)
+	}
+	for k, v := range meta {
+		stored["x-amz-meta-"+k] = v
+	}
+	want := map[string]string{}
+	for k, v := range f.Headers {
+		if m, ok := strings.CutPrefix(strings.ToLower(k), "x-amz-meta-"); ok {
+			k = "x-amz-meta-" + m
+		}
+		want[k] = v
+	}
+	for k, v := range stored {
+		if v != "" && want[k] != v {
+			return false
+		}
+	}
+	for k, v := range want {
+		if stored[k] != v {
+			return false
+		}
+	}
+	return true
 }
 
 // lower returns m with lower-case keys: S3 metadata names are
