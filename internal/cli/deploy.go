@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,7 +30,8 @@ import (
 const defaultDeployConfig = ".cfinv.yml"
 
 type deployOptions struct {
-	IO *IO
+	IO     *IO
+	Getenv func(string) string
 	// Client builds the CloudFront client; S3 the S3 client. Tests
 	// replace them.
 	Client clientFunc
@@ -55,7 +57,7 @@ type deployOptions struct {
 }
 
 func newDeployCmd(d *Deps, runF func(*deployOptions) error) *cobra.Command {
-	opts := &deployOptions{IO: d.IO}
+	opts := &deployOptions{IO: d.IO, Getenv: d.Getenv}
 	cmd := &cobra.Command{
 		Use:   "deploy DIR s3://BUCKET[/PREFIX]",
 		Short: "Upload what changed in a safe order, invalidate exactly that, then prune",
@@ -279,7 +281,61 @@ func deployRun(ctx context.Context, opts *deployOptions) error {
 			printDeployReport(opts.IO.Out, rep)
 		}
 	}
-	return deployError(err, rep, opts)
+	err = deployError(err, rep, opts)
+	if ci := detectGitHubCI(opts.Getenv, opts.IO.ErrOut); ci != nil {
+		ci.fail(err)
+		if rep != nil {
+			if werr := appendFile(ci.summaryPath, deploySummary(rep, err)); werr != nil {
+				ci.annotate("warning", "cfinv", fmt.Sprintf("write the job summary: %v", werr))
+			}
+			if werr := appendFile(ci.outputPath, deployOutputs(rep)); werr != nil {
+				ci.annotate("warning", "cfinv", fmt.Sprintf("write the step outputs: %v", werr))
+			}
+		}
+	}
+	return err
+}
+
+// deploySummary is the GitHub job summary of a deploy: what was uploaded,
+// invalidated (with the cost) and deleted.
+func deploySummary(rep *deploy.Report, err error) string {
+	var b strings.Builder
+	title := "cfinv deploy " + rep.DeployID
+	if rep.DryRun {
+		title += " (dry run)"
+	}
+	fmt.Fprintf(&b, "### %s\n\n| | |\n| --- | --- |\n", mdCell(title))
+	fmt.Fprintf(&b, "| uploaded | %d of %d files (%d unchanged) |\n", len(rep.Uploads), rep.Files, rep.Unchanged)
+	for _, inv := range rep.Invalidations {
+		fmt.Fprintf(&b, "| invalidated on %s | %d paths for %d URLs, estimated $%.3f |\n", mdCell(inv.DistributionID), len(inv.Paths), inv.URLs, inv.CostUSD)
+	}
+	fmt.Fprintf(&b, "| deleted | %d |\n", len(rep.Deleted))
+	if len(rep.Refused) > 0 {
+		fmt.Fprintf(&b, "| not deleted (over --max-delete) | %d |\n", len(rep.Refused))
+	}
+	if err != nil {
+		fmt.Fprintf(&b, "\n**Failed:** %s\n", mdCell(err.Error()))
+	}
+	return b.String() + "\n"
+}
+
+// deployOutputs are the step outputs of a deploy: deploy-id, uploaded,
+// deleted, invalidation-ids.
+func deployOutputs(rep *deploy.Report) string {
+	var ids []string
+	for _, inv := range rep.Invalidations {
+		for _, b := range inv.Batches {
+			if b.ID != "" {
+				ids = append(ids, b.ID)
+			}
+		}
+	}
+	var b strings.Builder
+	writeOutput(&b, "deploy-id", rep.DeployID)
+	writeOutput(&b, "uploaded", strconv.Itoa(len(rep.Uploads)))
+	writeOutput(&b, "deleted", strconv.Itoa(len(rep.Deleted)))
+	writeOutput(&b, "invalidation-ids", strings.Join(ids, " "))
+	return b.String()
 }
 
 func jsonEncoder(w io.Writer) *json.Encoder {

@@ -113,8 +113,13 @@ func (s *deploySite) write(t *testing.T, files map[string]string) {
 // returns stdout, stderr and the exit code.
 func (s *deploySite) run(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
+	return s.runEnv(t, nil, args...)
+}
+
+func (s *deploySite) runEnv(t *testing.T, env map[string]string, args ...string) (string, string, int) {
+	t.Helper()
 	ios, _, out, errOut := TestIO()
-	cmd := newDeployCmd(&Deps{IO: ios}, func(o *deployOptions) error {
+	cmd := newDeployCmd(&Deps{IO: ios, Getenv: func(k string) string { return env[k] }}, func(o *deployOptions) error {
 		o.Client = func(ctx context.Context, opts ...cfinv.Option) (*cfinv.Client, error) {
 			return cfinv.New(s.srv.AWSConfig(), opts...), nil
 		}
@@ -261,5 +266,33 @@ func TestIAMPolicyBucket(t *testing.T) {
 `
 	if diff := cmp.Diff(want, stdout.String()); diff != "" {
 		t.Errorf("policy (-want +got):\n%s", diff)
+	}
+}
+
+// TestDeployGitHubSummary: in a GitHub Actions step the deploy appends a
+// job summary and sets its step outputs.
+func TestDeployGitHubSummary(t *testing.T) {
+	s := newDeploySite(t)
+	s.write(t, map[string]string{"index.html": "x", "a.css": "a"})
+	if _, _, code := s.run(t); code != 0 {
+		t.Fatalf("first deploy: exit %d", code)
+	}
+	s.write(t, map[string]string{"a.css": "b"})
+	tmp := t.TempDir()
+	env := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": filepath.Join(tmp, "summary"), "GITHUB_OUTPUT": filepath.Join(tmp, "output")}
+	if _, errOut, code := s.runEnv(t, env, "--deploy-id", "r2"); code != 0 {
+		t.Fatalf("deploy: exit %d\n%s", code, errOut)
+	}
+	summary, _ := os.ReadFile(env["GITHUB_STEP_SUMMARY"])
+	for _, want := range []string{"### cfinv deploy r2\n", "| uploaded | 1 of 2 files (1 unchanged) |\n", "| invalidated on " + s.dist + " | 1 paths for 1 URLs, estimated $0.000 |\n", "| deleted | 0 |\n"} {
+		if !strings.Contains(string(summary), want) {
+			t.Errorf("summary lacks %q:\n%s", want, summary)
+		}
+	}
+	output, _ := os.ReadFile(env["GITHUB_OUTPUT"])
+	for _, want := range []string{"deploy-id<<", "\nr2\n", "uploaded<<", "\n1\n", "invalidation-ids<<"} {
+		if !strings.Contains(string(output), want) {
+			t.Errorf("outputs lack %q:\n%s", want, output)
+		}
 	}
 }
