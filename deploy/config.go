@@ -84,7 +84,8 @@ type Route struct {
 	// Match is a glob matched against keys relative to DIR, with forward
 	// slashes: * and ? match within one path segment, a whole segment **
 	// matches zero or more directories ("**/*.html" matches "index.html" and
-	// "docs/a/index.html", "assets/**" everything under assets/), [abc] is a
+	// "docs/a/index.html", "assets/**" everything under assets/ and a key
+	// "assets" itself), [abc] is a
 	// class, {a,b} alternatives, and \ escapes the next character. Matching
 	// is case-sensitive, as S3 keys are.
 	Match string
