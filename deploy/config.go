@@ -82,12 +82,11 @@ type Config struct {
 // Route is one entry of a config's routes list.
 type Route struct {
 	// Match is a glob matched against keys relative to DIR, with forward
-	// slashes: * and ? match within one path segment, a whole segment **
+	// slashes: * and ? match within one path segment, and a whole segment **
 	// matches zero or more directories ("**/*.html" matches "index.html" and
-	// "docs/a/index.html", "assets/**" everything under assets/ and a key
-	// "assets" itself), [abc] is a
-	// class, {a,b} alternatives, and \ escapes the next character. Matching
-	// is case-sensitive, as S3 keys are.
+	// "docs/a/index.html"; "assets/**" matches everything under assets/ and
+	// a key "assets" itself). [abc] is a class, {a,b} are alternatives and \
+	// escapes the next character. Matching is case-sensitive, as S3 keys are.
 	Match string
 	// Headers are the headers to store with the object, by canonical name
 	// ("Cache-Control", "X-Amz-Meta-Author"). Content-Type here replaces the
@@ -215,13 +214,13 @@ func ParseConfig(data []byte, name string) (*Config, error) {
 		if errors.Is(err, io.EOF) {
 			return &Config{}, nil
 		}
-		return nil, p.yamlError(err)
+		return nil, p.yamlError(data, err)
 	}
 	var second yaml.Node
 	switch err := dec.Decode(&second); {
 	case errors.Is(err, io.EOF):
 	case err != nil:
-		return nil, p.yamlError(err)
+		return nil, p.yamlError(data, err)
 	default:
 		return nil, p.errorf(&second, "more than one YAML document: a deploy config is one mapping with a routes key")
 	}
@@ -245,13 +244,66 @@ func (p *parser) errorf(n *yaml.Node, format string, args ...any) error {
 // yamlLine finds the line in yaml.v3's syntax errors ("yaml: line 3: …").
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-func (p *parser) yamlError(err error) error {
-	msg := err.Error()
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return &ConfigError{File: p.file, Line: line, Msg: "bad YAML: " + m[2]}
+// yamlError turns a YAML syntax error into a *ConfigError. yaml.v3 names the
+// line where the enclosing block starts (line 1 for a bad indent anywhere in
+// the routes list), or no line at all, so the line reported is the first at
+// which a prefix of the file stops parsing, found by bisection over the
+// lines; yaml.v3's own line is kept in the message when it differs.
+func (p *parser) yamlError(data []byte, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	yline := 0
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		yline, _ = strconv.Atoi(m[1])
+		msg = m[2]
 	}
-	return &ConfigError{File: p.file, Msg: "bad YAML: " + strings.TrimPrefix(msg, "yaml: ")}
+	line := firstBadLine(data)
+	switch {
+	case line == 0:
+		line = yline
+	case yline != 0 && yline != line:
+		msg = fmt.Sprintf("%s (in the block from line %d)", msg, yline)
+	}
+	return &ConfigError{File: p.file, Line: line, Msg: "bad YAML: " + msg}
+}
+
+// firstBadLine returns the smallest n such that the first n lines of data do
+// not parse as YAML while the first n-1 do, or 0 if data parses.
+func firstBadLine(data []byte) int {
+	// ends[i] is the length of the first i+1 lines.
+	var ends []int
+	for i, c := range data {
+		if c == '\n' {
+			ends = append(ends, i+1)
+		}
+	}
+	if len(ends) == 0 || ends[len(ends)-1] != len(data) {
+		ends = append(ends, len(data))
+	}
+	if yamlParses(data) {
+		return 0
+	}
+	// Invariant: the first lo lines parse, the first hi lines do not.
+	lo, hi := 0, len(ends)
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		if yamlParses(data[:ends[mid-1]]) {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return hi
+}
+
+// yamlParses reports whether every YAML document in data parses.
+func yamlParses(data []byte) bool {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var n yaml.Node
+		if err := dec.Decode(&n); err != nil {
+			return errors.Is(err, io.EOF)
+		}
+	}
 }
 
 // resolve follows an alias (*name) to the node it names.
@@ -303,10 +355,14 @@ func (p *parser) config(doc *yaml.Node) (*Config, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, p.errorf(root, "want a mapping with a routes key at the top, got %s", describe(root))
 	}
+	pairs, err := p.pairs(root)
+	if err != nil {
+		return nil, err
+	}
 	seen := map[string]bool{}
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		k, v := resolve(root.Content[i]), resolve(root.Content[i+1])
-		key, err := p.key(k, topKeys, "", seen)
+	for _, kv := range pairs {
+		v := kv.v
+		key, err := p.key(kv, topKeys, "", seen)
 		if err != nil {
 			return nil, err
 		}
@@ -322,9 +378,77 @@ func (p *parser) config(doc *yaml.Node) (*Config, error) {
 	return cfg, nil
 }
 
+// pair is one key and value of a YAML mapping, aliases resolved.
+type pair struct {
+	k, v   *yaml.Node
+	merged bool // from a merge key (<<), so the mapping's own keys win over it
+}
+
+// maxMerged caps the pairs one mapping may take from merge keys: merges of
+// merges of aliases could otherwise expand a small file exponentially.
+const maxMerged = 1000
+
+// pairs returns the pairs of mapping n: its own first, then those of the
+// mappings named by its merge keys (<<: *base or <<: [*a, *b], merged
+// recursively), as YAML's merge key type defines
+// (https://yaml.org/type/merge.html).
+func (p *parser) pairs(n *yaml.Node) ([]pair, error) {
+	var own, merged []pair
+	budget := maxMerged
+	var walk func(m *yaml.Node, depth int) error
+	walk = func(m *yaml.Node, depth int) error {
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			k, v := resolve(m.Content[i]), resolve(m.Content[i+1])
+			if k.Kind != yaml.ScalarNode || k.Tag != "!!merge" {
+				if depth == 0 {
+					own = append(own, pair{k: k, v: v})
+				} else {
+					if budget--; budget < 0 {
+						return p.errorf(n, "merge keys (<<) expand to more than %d keys and mappings", maxMerged)
+					}
+					merged = append(merged, pair{k: k, v: v, merged: true})
+				}
+				continue
+			}
+			if depth >= 8 {
+				return p.errorf(k, "merge keys (<<) nested more than 8 deep")
+			}
+			var srcs []*yaml.Node
+			switch v.Kind {
+			case yaml.MappingNode:
+				srcs = []*yaml.Node{v}
+			case yaml.SequenceNode:
+				for _, c := range v.Content {
+					srcs = append(srcs, resolve(c))
+				}
+			default:
+				return p.errorf(v, "merge key (<<): want a mapping or a list of mappings, got %s", describe(v))
+			}
+			for _, src := range srcs {
+				if src.Kind != yaml.MappingNode {
+					return p.errorf(src, "merge key (<<): want a mapping or a list of mappings, got a list holding %s", describe(src))
+				}
+				if budget--; budget < 0 {
+					return p.errorf(n, "merge keys (<<) expand to more than %d keys and mappings", maxMerged)
+				}
+				if err := walk(src, depth+1); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	if err := walk(n, 0); err != nil {
+		return nil, err
+	}
+	return append(own, merged...), nil
+}
+
 // key checks a mapping key against the accepted ones and against the keys
-// already seen in the same mapping.
-func (p *parser) key(k *yaml.Node, accepted []string, where string, seen map[string]bool) (string, error) {
+// already seen in the same mapping. It returns "" without an error for a
+// merged key the mapping already has.
+func (p *parser) key(kv pair, accepted []string, where string, seen map[string]bool) (string, error) {
+	k := kv.k
 	if k.Kind != yaml.ScalarNode || k.Tag != "!!str" {
 		return "", p.errorf(k, "want a key name%s, got %s (accepted: %s)", where, describe(k), strings.Join(accepted, ", "))
 	}
@@ -332,6 +456,9 @@ func (p *parser) key(k *yaml.Node, accepted []string, where string, seen map[str
 		return "", p.errorf(k, "unknown key %q%s (accepted: %s)", k.Value, where, strings.Join(accepted, ", "))
 	}
 	if seen[k.Value] {
+		if kv.merged {
+			return "", nil
+		}
 		return "", p.errorf(k, "key %q given twice%s", k.Value, where)
 	}
 	seen[k.Value] = true
@@ -367,10 +494,14 @@ func (p *parser) route(n *yaml.Node, num int) (Route, error) {
 		return Route{}, p.errorf(n, "route %d: want a mapping with a match key, got %s", num, describe(n))
 	}
 	r := Route{Line: n.Line}
+	pairs, err := p.pairs(n)
+	if err != nil {
+		return Route{}, err
+	}
 	seen := map[string]bool{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
-		key, err := p.key(k, routeKeys, where, seen)
+	for _, kv := range pairs {
+		v := kv.v
+		key, err := p.key(kv, routeKeys, where, seen)
 		if err != nil {
 			return Route{}, err
 		}
@@ -486,13 +617,14 @@ func (p *parser) headers(n *yaml.Node, where string) (map[string]string, error) 
 	if n.Kind != yaml.MappingNode {
 		return nil, p.errorf(n, "headers%s: want a mapping of header names to values, got %s", where, describe(n))
 	}
-	if len(n.Content)/2 > maxHeaders {
-		return nil, p.errorf(n, "headers%s: %d headers, more than the limit of %d", where, len(n.Content)/2, maxHeaders)
+	pairs, err := p.pairs(n)
+	if err != nil {
+		return nil, err
 	}
-	h := make(map[string]string, len(n.Content)/2)
+	h := make(map[string]string, len(pairs))
 	meta := 0
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
+	for _, kv := range pairs {
+		k, v := kv.k, kv.v
 		if k.Kind != yaml.ScalarNode || k.Tag != "!!str" {
 			return nil, p.errorf(k, "headers%s: want a header name, got %s (accepted: %s)", where, describe(k), acceptedHeaders)
 		}
@@ -501,7 +633,13 @@ func (p *parser) headers(n *yaml.Node, where string) (map[string]string, error) 
 			return nil, p.errorf(k, "headers%s: %v", where, err)
 		}
 		if _, dup := h[name]; dup {
+			if kv.merged {
+				continue
+			}
 			return nil, p.errorf(k, "headers%s: header %s given twice", where, name)
+		}
+		if len(h) == maxHeaders {
+			return nil, p.errorf(k, "headers%s: more than %d headers", where, maxHeaders)
 		}
 		if v.Kind != yaml.ScalarNode || v.Tag != "!!str" {
 			return nil, p.errorf(v, "headers%s: %s: want a string value, got %s (quote the value)", where, name, describe(v))

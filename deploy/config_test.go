@@ -74,10 +74,23 @@ func TestParseConfig(t *testing.T) {
 			}}},
 		},
 		{
-			name: "aliases",
-			in: `x: &long { Cache-Control: "max-age=31536000" }
+			name: "merge keys",
+			in: `routes:
+  - &html
+    match: "**/*.html"
+    headers: &nocache { Cache-Control: "no-cache", x-amz-meta-site: blog }
+  - <<: *html
+    match: "**/*.htm"
+  - match: "feed.xml"
+    headers:
+      <<: *nocache
+      cache-control: "max-age=60"
 `,
-			want: nil, // unknown top-level key: checked in the error table
+			want: &Config{Routes: []Route{
+				{Match: "**/*.html", Headers: map[string]string{"Cache-Control": "no-cache", "X-Amz-Meta-Site": "blog"}, Line: 2},
+				{Match: "**/*.htm", Headers: map[string]string{"Cache-Control": "no-cache", "X-Amz-Meta-Site": "blog"}, Line: 5},
+				{Match: "feed.xml", Headers: map[string]string{"Cache-Control": "max-age=60", "X-Amz-Meta-Site": "blog"}, Line: 7},
+			}},
 		},
 		{
 			name: "gzip with Content-Encoding gzip",
@@ -86,9 +99,6 @@ func TestParseConfig(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
-		if tt.want == nil {
-			continue
-		}
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := ParseConfig([]byte(tt.in), ".cfinv.yml")
 			if err != nil {
@@ -260,7 +270,59 @@ func TestParseConfigErrors(t *testing.T) {
 		{
 			name: "YAML syntax error",
 			in:   "routes:\n  - match: '*'\n   headers: x\n",
-			want: `.cfinv.yml:1: bad YAML: did not find expected '-' indicator`,
+			want: `.cfinv.yml:3: bad YAML: did not find expected '-' indicator (in the block from line 1)`,
+		},
+		{
+			name: "bad indent deep in the file",
+			in:   "routes:\n  - match: a\n    gzip: true\n  - match: b\n    gzip: true\n  - match: c\n   gzip: true\n  - match: d\n",
+			want: `.cfinv.yml:7: bad YAML: did not find expected '-' indicator (in the block from line 1)`,
+		},
+		{
+			name: "unclosed flow list",
+			in:   "routes:\n  - match: [a\n  - match: b\n",
+			want: `.cfinv.yml:2: bad YAML: did not find expected ',' or ']' (in the block from line 1)`,
+		},
+		{
+			name: "unclosed quote",
+			in:   "routes:\n  - match: '*\n    gzip: true\n",
+			want: `.cfinv.yml:2: bad YAML: found unexpected end of stream`,
+		},
+		{
+			name: "invalid UTF-8",
+			in:   "routes:\n  - match: a\n    headers: {x-amz-meta-a: \"\xff\"}\n",
+			want: `.cfinv.yml:3: bad YAML: invalid leading UTF-8 octet`,
+		},
+		{
+			name: "unknown alias",
+			in:   "routes:\n  - match: *nope\n",
+			want: `.cfinv.yml:2: bad YAML: unknown anchor 'nope' referenced`,
+		},
+		{
+			name: "merge key not a mapping",
+			in:   "routes:\n  - match: a\n    <<: 1\n",
+			want: `.cfinv.yml:3: merge key (<<): want a mapping or a list of mappings, got the number 1`,
+		},
+		{
+			name: "merged unknown key",
+			in:   "base: &b {gzip: true, cache: 1}\nroutes:\n  - match: a\n",
+			want: `.cfinv.yml:1: unknown key "base" (accepted: routes)`,
+		},
+		{
+			name: "merged unknown route key",
+			in:   "routes:\n  - &b {match: x, gzip: true}\n  - <<: [*b, {cache: 1}]\n    match: a\n",
+			want: `.cfinv.yml:3: unknown key "cache" in route 2 (accepted: match, headers, entry, gzip, storage_class, acl)`,
+		},
+		{
+			name: "merge bomb",
+			in: "routes:\n  - &a {match: x}\n  - &b {<<: [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a], match: y}\n  - &c {<<: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b], match: y}\n" +
+				"  - &d {<<: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c], match: y}\n  - &e {<<: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d], match: y}\n",
+			want: `.cfinv.yml:5: merge keys (<<) expand to more than 1000 keys and mappings`,
+		},
+		{
+			name: "merge bomb without keys",
+			in: "routes:\n  - &a {match: x}\n  - &b {<<: [{}, {}, {}, {}, {}, {}, {}, {}, {}, {}], match: y}\n  - &c {<<: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b], match: y}\n" +
+				"  - &d {<<: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c], match: y}\n  - &e {<<: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d], match: y}\n",
+			want: `.cfinv.yml:5: merge keys (<<) expand to more than 1000 keys and mappings`,
 		},
 		{
 			name: "tab indentation",
