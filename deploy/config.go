@@ -129,7 +129,9 @@ type Settings struct {
 // key gives them; headers that route does not set keep their defaults. With
 // no matching route, or a nil *Config, key gets the defaults: Content-Type
 // from ContentType, no other header, Entry for *.html and *.htm, no
-// compression, the bucket's storage class and no ACL.
+// compression, the bucket's storage class and no ACL. A route whose Match is
+// not a valid glob (possible only in a Config built in Go) matches nothing.
+// Settings does not change c and is safe for concurrent use.
 func (c *Config) Settings(key string) Settings {
 	s := Settings{
 		Headers: map[string]string{"Content-Type": ContentType(key)},

@@ -484,3 +484,34 @@ func TestSettingsHeadersAreFresh(t *testing.T) {
 		t.Errorf("route header changed to %q", got)
 	}
 }
+
+func TestSettingsConcurrent(t *testing.T) {
+	cfg, err := ParseConfig([]byte("routes:\n  - match: 'assets/**'\n    gzip: true\n    headers: {Cache-Control: immutable}\n"), ".cfinv.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan Settings)
+	for range 8 {
+		go func() {
+			var s Settings
+			for range 100 {
+				s = cfg.Settings("assets/app.js")
+				s.Headers["X-Changed"] = "by this goroutine"
+			}
+			done <- s
+		}()
+	}
+	for range 8 {
+		s := <-done
+		if s.Headers["Cache-Control"] != "immutable" || !s.Gzip {
+			t.Errorf("Settings = %+v, want the assets route", s)
+		}
+	}
+}
+
+func TestSettingsInvalidGoRoute(t *testing.T) {
+	cfg := &Config{Routes: []Route{{Match: "[", Gzip: true}, {Match: "**", ACL: "private"}}}
+	if got := cfg.Settings("a.txt"); got.Gzip || got.ACL != "private" {
+		t.Errorf("Settings = %+v, want the invalid route skipped and the ** route used", got)
+	}
+}
