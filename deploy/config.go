@@ -183,7 +183,7 @@ func LoadConfig(path string) (*Config, error) {
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, MaxConfigSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("%w: read %s: %w", ErrConfig, path, err)
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	return ParseConfig(data, path)
 }

@@ -385,6 +385,11 @@ func TestLoadConfig(t *testing.T) {
 		t.Errorf("LoadConfig(missing) = %v, want an error wrapping ErrConfig and fs.ErrNotExist", err)
 	}
 
+	_, err = LoadConfig(dir)
+	if !errors.Is(err, ErrConfig) || strings.Count(err.Error(), dir) != 1 {
+		t.Errorf("LoadConfig(a directory) = %v, want an ErrConfig naming the directory once", err)
+	}
+
 	big := filepath.Join(dir, "big.yml")
 	if err := os.WriteFile(big, make([]byte, MaxConfigSize+10), 0o600); err != nil {
 		t.Fatal(err)
