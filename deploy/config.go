@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 
 	"gopkg.in/yaml.v3"
 )
@@ -210,6 +212,10 @@ func ParseConfig(data []byte, name string) (*Config, error) {
 		return nil, &ConfigError{File: name, Msg: fmt.Sprintf("file is larger than the %d-byte (1 MiB) limit of a deploy config", MaxConfigSize)}
 	}
 	p := parser{file: name}
+	data, err := fromUTF16(data)
+	if err != nil {
+		return nil, &ConfigError{File: name, Msg: err.Error()}
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -226,11 +232,32 @@ func ParseConfig(data []byte, name string) (*Config, error) {
 	default:
 		return nil, p.errorf(&second, "more than one YAML document: a deploy config is one mapping with a routes key")
 	}
-	cfg, err := p.config(&doc)
-	if err != nil {
-		return nil, err
+	return p.config(&doc)
+}
+
+// fromUTF16 returns data in UTF-8 if it starts with a UTF-16 byte order mark
+// (what Windows PowerShell 5's > writes), and data itself otherwise. yaml.v3
+// reads UTF-16 too, but line numbers are found in the bytes, so they must be
+// UTF-8.
+func fromUTF16(data []byte) ([]byte, error) {
+	var order binary.ByteOrder
+	switch {
+	case bytes.HasPrefix(data, []byte{0xfe, 0xff}):
+		order = binary.BigEndian
+	case bytes.HasPrefix(data, []byte{0xff, 0xfe}):
+		order = binary.LittleEndian
+	default:
+		return data, nil
 	}
-	return cfg, nil
+	data = data[2:]
+	if len(data)%2 != 0 {
+		return nil, fmt.Errorf("file starts with a UTF-16 byte order mark but has an odd number of bytes (save it as UTF-8)")
+	}
+	units := make([]uint16, len(data)/2)
+	for i := range units {
+		units[i] = order.Uint16(data[2*i:])
+	}
+	return []byte(string(utf16.Decode(units))), nil
 }
 
 // parser turns a YAML node tree into a Config, naming the line of the first
@@ -271,16 +298,7 @@ func (p *parser) yamlError(data []byte, err error) error {
 // firstBadLine returns the smallest n such that the first n lines of data do
 // not parse as YAML while the first n-1 do, or 0 if data parses.
 func firstBadLine(data []byte) int {
-	// ends[i] is the length of the first i+1 lines.
-	var ends []int
-	for i, c := range data {
-		if c == '\n' {
-			ends = append(ends, i+1)
-		}
-	}
-	if len(ends) == 0 || ends[len(ends)-1] != len(data) {
-		ends = append(ends, len(data))
-	}
+	ends := lineEnds(data)
 	if yamlParses(data) {
 		return 0
 	}
@@ -295,6 +313,33 @@ func firstBadLine(data []byte) int {
 		}
 	}
 	return hi
+}
+
+// lineEnds returns the length of the first 1, 2, … lines of data, the last
+// one data's length. Lines end where YAML says they do (YAML 1.1 section
+// 4.1.4, as yaml.v3 counts them): at CR LF, CR, LF, NEL (U+0085), LS
+// (U+2028) and PS (U+2029).
+func lineEnds(data []byte) []int {
+	var ends []int
+	for i := 0; i < len(data); i++ {
+		switch {
+		case data[i] == '\r' && i+1 < len(data) && data[i+1] == '\n':
+			i++
+			ends = append(ends, i+1)
+		case data[i] == '\r', data[i] == '\n':
+			ends = append(ends, i+1)
+		case bytes.HasPrefix(data[i:], []byte("\u0085")):
+			i++
+			ends = append(ends, i+1)
+		case bytes.HasPrefix(data[i:], []byte("\u2028")), bytes.HasPrefix(data[i:], []byte("\u2029")):
+			i += 2
+			ends = append(ends, i+1)
+		}
+	}
+	if len(ends) == 0 || ends[len(ends)-1] != len(data) {
+		ends = append(ends, len(data))
+	}
+	return ends
 }
 
 // yamlParses reports whether every YAML document in data parses.
@@ -730,8 +775,15 @@ func headerValue(name, raw string) (string, error) {
 		}
 	case "Content-Encoding":
 		for _, e := range strings.Split(v, ",") {
-			if !validToken(strings.TrimSpace(e)) {
+			e = strings.TrimSpace(e)
+			if !validToken(e) {
 				return "", fmt.Errorf("%s: bad value %q: want a list of codings such as \"gzip\" or \"br\"", name, raw)
+			}
+			// S3 takes aws-chunked as the framing of the upload itself and
+			// strips it from what it stores.
+			// https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming.html
+			if strings.EqualFold(e, "aws-chunked") {
+				return "", fmt.Errorf("%s: %q is the framing of an S3 upload, not a coding S3 stores (want e.g. \"gzip\" or \"br\")", name, raw)
 			}
 		}
 	}

@@ -1,12 +1,14 @@
 package deploy
 
 import (
+	"encoding/binary"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -248,6 +250,16 @@ func TestParseConfigErrors(t *testing.T) {
 			want: `.cfinv.yml:4: headers in route 1: Content-Type: bad value "text html": mime: expected slash after first token (want e.g. "text/plain; charset=utf-8")`,
 		},
 		{
+			name: "aws-chunked Content-Encoding",
+			in:   "routes:\n  - match: '*'\n    headers:\n      Content-Encoding: 'gzip, AWS-Chunked'\n",
+			want: `.cfinv.yml:4: headers in route 1: Content-Encoding: "gzip, AWS-Chunked" is the framing of an S3 upload, not a coding S3 stores (want e.g. "gzip" or "br")`,
+		},
+		{
+			name: "bad Content-Encoding",
+			in:   "routes:\n  - match: '*'\n    headers:\n      Content-Encoding: 'gzip; q=1'\n",
+			want: `.cfinv.yml:4: headers in route 1: Content-Encoding: bad value "gzip; q=1": want a list of codings such as "gzip" or "br"`,
+		},
+		{
 			name: "bad Expires",
 			in:   "routes:\n  - match: '*'\n    headers:\n      Expires: '2032-01-01'\n",
 			want: `.cfinv.yml:4: headers in route 1: Expires: bad value "2032-01-01": want an HTTP date such as "Thu, 01 Jan 2032 00:00:00 GMT"`,
@@ -276,6 +288,21 @@ func TestParseConfigErrors(t *testing.T) {
 			name: "bad indent deep in the file",
 			in:   "routes:\n  - match: a\n    gzip: true\n  - match: b\n    gzip: true\n  - match: c\n   gzip: true\n  - match: d\n",
 			want: `.cfinv.yml:7: bad YAML: did not find expected '-' indicator (in the block from line 1)`,
+		},
+		{
+			name: "bad indent, CR line ends",
+			in:   "routes:\r  - match: a\r   gzip: true\r",
+			want: `.cfinv.yml:3: bad YAML: did not find expected '-' indicator (in the block from line 1)`,
+		},
+		{
+			name: "bad indent, CRLF line ends",
+			in:   "routes:\r\n  - match: a\r\n   gzip: true\r\n",
+			want: `.cfinv.yml:3: bad YAML: did not find expected '-' indicator (in the block from line 1)`,
+		},
+		{
+			name: "bad indent, LS line ends",
+			in:   "routes:\u2028  - match: a\u2028   gzip: true\u2028",
+			want: `.cfinv.yml:3: bad YAML: did not find expected '-' indicator (in the block from line 1)`,
 		},
 		{
 			name: "unclosed flow list",
@@ -353,6 +380,33 @@ func TestParseConfigErrors(t *testing.T) {
 				t.Errorf("error:\n got %s\nwant %s", err, tt.want)
 			}
 		})
+	}
+}
+
+// utf16LE encodes s as Windows PowerShell 5's > does: UTF-16LE with a BOM.
+func utf16LE(s string) string {
+	b := []byte{0xff, 0xfe}
+	for _, u := range utf16.Encode([]rune(s)) {
+		b = binary.LittleEndian.AppendUint16(b, u)
+	}
+	return string(b)
+}
+
+func TestParseConfigUTF16(t *testing.T) {
+	got, err := ParseConfig([]byte(utf16LE("routes:\r\n  - match: \"é/**\"\r\n    gzip: true\r\n")), ".cfinv.yml")
+	if err != nil {
+		t.Fatalf("ParseConfig: %v", err)
+	}
+	if want := (&Config{Routes: []Route{{Match: "é/**", Gzip: true, Line: 2}}}); !cmp.Equal(got, want) {
+		t.Errorf("ParseConfig = %+v, want %+v", got, want)
+	}
+	_, err = ParseConfig([]byte(utf16LE("routes:\r\n  - match: a\r\n   gzip: true\r\n")), ".cfinv.yml")
+	if want := `.cfinv.yml:3: bad YAML: did not find expected '-' indicator (in the block from line 1)`; err == nil || err.Error() != want {
+		t.Errorf("ParseConfig(bad indent on line 3) = %v, want %s", err, want)
+	}
+	_, err = ParseConfig([]byte("\xff\xfer\x00o"), ".cfinv.yml")
+	if want := `.cfinv.yml: file starts with a UTF-16 byte order mark but has an odd number of bytes (save it as UTF-8)`; err == nil || err.Error() != want {
+		t.Errorf("ParseConfig(odd UTF-16) = %v, want %s", err, want)
 	}
 }
 

@@ -37,8 +37,9 @@ func FuzzParseConfig(f *testing.F) {
 			if !errors.As(err, &cerr) || !errors.Is(err, ErrConfig) {
 				t.Fatalf("error %v (%T) is not a *ConfigError wrapping ErrConfig", err, err)
 			}
-			if cerr.File != "f.yml" || cerr.Line < 0 {
-				t.Fatalf("error %v names file %q line %d", err, cerr.File, cerr.Line)
+			utf8Data, _ := fromUTF16(data)
+			if lines := len(lineEnds(utf8Data)) + 1; cerr.File != "f.yml" || cerr.Line < 0 || cerr.Line > lines {
+				t.Fatalf("error %v names file %q line %d of a %d-line file", err, cerr.File, cerr.Line, lines)
 			}
 			return
 		}
