@@ -13,7 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func ptr[T any](v T) *T { return &v }
+func cfgPtr[T any](v T) *T { return &v }
 
 func TestParseConfig(t *testing.T) {
 	tests := []struct {
@@ -37,7 +37,7 @@ func TestParseConfig(t *testing.T) {
     gzip: true
 `,
 			want: &Config{Routes: []Route{
-				{Match: "**/*.html", Headers: map[string]string{"Cache-Control": "public, max-age=0, must-revalidate"}, Entry: ptr(true), Line: 2},
+				{Match: "**/*.html", Headers: map[string]string{"Cache-Control": "public, max-age=0, must-revalidate"}, Entry: cfgPtr(true), Line: 2},
 				{Match: "assets/**", Headers: map[string]string{"Cache-Control": "public, max-age=31536000, immutable"}, Gzip: true, Line: 5},
 			}},
 		},
@@ -69,7 +69,7 @@ func TestParseConfig(t *testing.T) {
 					"Expires":             "Thu, 01 Jan 2032 00:00:00 GMT",
 					"X-Amz-Meta-Author":   "Ada",
 				},
-				Entry:        ptr(false),
+				Entry:        cfgPtr(false),
 				StorageClass: "STANDARD_IA",
 				ACL:          "public-read",
 				Line:         2,

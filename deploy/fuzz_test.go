@@ -39,7 +39,7 @@ func FuzzParseConfig(f *testing.F) {
 				t.Fatalf("error %v (%T) is not a *ConfigError wrapping ErrConfig", err, err)
 			}
 			utf8Data, _ := fromUTF16(data)
-			if lines := len(lineEnds(utf8Data)) + 1; cerr.File != "f.yml" || cerr.Line < 0 || cerr.Line > lines {
+			if lines := len(yamlLineEnds(utf8Data)) + 1; cerr.File != "f.yml" || cerr.Line < 0 || cerr.Line > lines {
 				t.Fatalf("error %v names file %q line %d of a %d-line file", err, cerr.File, cerr.Line, lines)
 			}
 			return
@@ -58,7 +58,7 @@ func FuzzParseConfig(f *testing.F) {
 				if textproto.CanonicalMIMEHeaderKey(name) != name {
 					t.Fatalf("header name %q is not canonical", name)
 				}
-				if !slices.Contains(headerNames, name) && !strings.HasPrefix(name, metaPrefix) {
+				if !slices.Contains(configHeaderNames, name) && !strings.HasPrefix(name, userMetaPrefix) {
 					t.Fatalf("accepted header %q", name)
 				}
 				if value == "" || strings.TrimSpace(value) != value {
