@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf16"
 
 	"gopkg.in/yaml.v3"
@@ -650,12 +651,15 @@ var cannedACLs = []string{
 
 // configHeaderNames are the headers a route may set: those PutObject stores with
 // the object and returns on GET, by canonical name, plus X-Amz-Meta-*.
+// X-Amz-Website-Redirect-Location makes the bucket's website endpoint
+// redirect to its value.
 var configHeaderNames = []string{
 	"Cache-Control", "Content-Disposition", "Content-Encoding",
 	"Content-Language", "Content-Type", "Expires",
+	"X-Amz-Website-Redirect-Location",
 }
 
-const configAcceptedHeaders = "Cache-Control, Content-Disposition, Content-Encoding, Content-Language, Content-Type, Expires, x-amz-meta-NAME"
+const configAcceptedHeaders = "Cache-Control, Content-Disposition, Content-Encoding, Content-Language, Content-Type, Expires, x-amz-website-redirect-location, x-amz-meta-NAME"
 
 func (p *configParser) headers(n *yaml.Node, where string) (map[string]string, error) {
 	if yamlIsNull(n) {
@@ -770,8 +774,18 @@ func routeHeaderValue(name, raw string) (string, error) {
 			return "", fmt.Errorf("%s: bad value %q: %v (want e.g. %s)", name, raw, err, headerExample(name))
 		}
 	case "Expires":
-		if _, err := http.ParseTime(v); err != nil {
+		// IMF-fixdate only: the one form senders must generate (RFC 9110
+		// section 5.6.7), and the one the upload parses.
+		if _, err := time.Parse(http.TimeFormat, v); err != nil {
 			return "", fmt.Errorf("%s: bad value %q: want an HTTP date such as \"Thu, 01 Jan 2032 00:00:00 GMT\"", name, raw)
+		}
+	case "X-Amz-Website-Redirect-Location":
+		// https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html#AmazonS3-PutObject-request-header-WebsiteRedirectLocation
+		if !strings.HasPrefix(v, "/") && !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "https://") {
+			return "", fmt.Errorf("%s: bad value %q: want a path starting with / or an http:// or https:// URL", name, raw)
+		}
+		if len(v) > 2048 {
+			return "", fmt.Errorf("%s: value is %d bytes, more than the 2 KiB S3 stores", name, len(v))
 		}
 	case "Content-Encoding":
 		for _, e := range strings.Split(v, ",") {

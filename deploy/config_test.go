@@ -53,6 +53,7 @@ func TestParseConfig(t *testing.T) {
       content-encoding: "identity"
       expires: "Thu, 01 Jan 2032 00:00:00 GMT"
       x-amz-meta-author: "  Ada  "
+      x-amz-website-redirect-location: "/new/"
     entry: false
     gzip: false
     storage_class: STANDARD_IA
@@ -61,13 +62,14 @@ func TestParseConfig(t *testing.T) {
 			want: &Config{Routes: []Route{{
 				Match: "downloads/*.pdf",
 				Headers: map[string]string{
-					"Cache-Control":       "no-cache",
-					"Content-Type":        "application/pdf",
-					"Content-Disposition": "attachment; filename=report.pdf",
-					"Content-Language":    "en-GB, fr",
-					"Content-Encoding":    "identity",
-					"Expires":             "Thu, 01 Jan 2032 00:00:00 GMT",
-					"X-Amz-Meta-Author":   "Ada",
+					"Cache-Control":                   "no-cache",
+					"Content-Type":                    "application/pdf",
+					"Content-Disposition":             "attachment; filename=report.pdf",
+					"Content-Language":                "en-GB, fr",
+					"Content-Encoding":                "identity",
+					"Expires":                         "Thu, 01 Jan 2032 00:00:00 GMT",
+					"X-Amz-Meta-Author":               "Ada",
+					"X-Amz-Website-Redirect-Location": "/new/",
 				},
 				Entry:        cfgPtr(false),
 				StorageClass: "STANDARD_IA",
@@ -212,12 +214,12 @@ func TestParseConfigErrors(t *testing.T) {
 		{
 			name: "header S3 does not store",
 			in:   "routes:\n  - match: '*'\n    headers:\n      Cache-Control: no-cache\n      Access-Control-Allow-Origin: '*'\n",
-			want: `.cfinv.yml:5: headers in route 1: header "Access-Control-Allow-Origin" is not one S3 stores with an object (accepted: Cache-Control, Content-Disposition, Content-Encoding, Content-Language, Content-Type, Expires, x-amz-meta-NAME)`,
+			want: `.cfinv.yml:5: headers in route 1: header "Access-Control-Allow-Origin" is not one S3 stores with an object (accepted: Cache-Control, Content-Disposition, Content-Encoding, Content-Language, Content-Type, Expires, x-amz-website-redirect-location, x-amz-meta-NAME)`,
 		},
 		{
 			name: "bad header name",
 			in:   "routes:\n  - match: '*'\n    headers:\n      'Cache Control': no-cache\n",
-			want: `.cfinv.yml:4: headers in route 1: bad header name "Cache Control" (accepted: Cache-Control, Content-Disposition, Content-Encoding, Content-Language, Content-Type, Expires, x-amz-meta-NAME)`,
+			want: `.cfinv.yml:4: headers in route 1: bad header name "Cache Control" (accepted: Cache-Control, Content-Disposition, Content-Encoding, Content-Language, Content-Type, Expires, x-amz-website-redirect-location, x-amz-meta-NAME)`,
 		},
 		{
 			name: "header twice in two cases",
@@ -263,6 +265,16 @@ func TestParseConfigErrors(t *testing.T) {
 			name: "bad Expires",
 			in:   "routes:\n  - match: '*'\n    headers:\n      Expires: '2032-01-01'\n",
 			want: `.cfinv.yml:4: headers in route 1: Expires: bad value "2032-01-01": want an HTTP date such as "Thu, 01 Jan 2032 00:00:00 GMT"`,
+		},
+		{
+			name: "Expires not IMF-fixdate",
+			in:   "routes:\n  - match: '*'\n    headers:\n      Expires: 'Thursday, 01-Jan-32 00:00:00 GMT'\n",
+			want: `.cfinv.yml:4: headers in route 1: Expires: bad value "Thursday, 01-Jan-32 00:00:00 GMT": want an HTTP date such as "Thu, 01 Jan 2032 00:00:00 GMT"`,
+		},
+		{
+			name: "bad redirect location",
+			in:   "routes:\n  - match: 'old/*'\n    headers:\n      x-amz-website-redirect-location: 'new/page.html'\n",
+			want: `.cfinv.yml:4: headers in route 1: X-Amz-Website-Redirect-Location: bad value "new/page.html": want a path starting with / or an http:// or https:// URL`,
 		},
 		{
 			name: "metadata without a name",
