@@ -8,9 +8,10 @@
 // of routes. The first route whose glob matches a key (a path relative to the
 // deployed directory, with forward slashes) gives the object its headers
 // (Cache-Control, Content-Type, Content-Encoding, Content-Disposition,
-// Content-Language, Expires, x-amz-meta-*), whether it is an entry object
-// (uploaded after every other object; HTML pages by default), whether it is
-// stored gzip-compressed, and its storage class and canned ACL:
+// Content-Language, Expires, x-amz-website-redirect-location, x-amz-meta-*),
+// whether it is an entry object (uploaded after every other object; HTML
+// pages by default), whether it is stored gzip-compressed, and its storage
+// class and canned ACL:
 //
 //	routes:
 //	  - match: "**/*.html"

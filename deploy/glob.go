@@ -3,6 +3,7 @@ package deploy
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/bmatcuk/doublestar/v4"
 )
@@ -20,6 +21,8 @@ func validateGlob(pattern string) error {
 		return fmt.Errorf("match pattern %q starts with \"/\": patterns match keys relative to DIR, such as %q", pattern, strings.TrimLeft(pattern, "/"))
 	case strings.HasPrefix(pattern, "./"):
 		return fmt.Errorf("match pattern %q starts with \"./\": patterns match keys relative to DIR, such as %q", pattern, strings.TrimPrefix(pattern, "./"))
+	case !utf8.ValidString(pattern):
+		return fmt.Errorf("match pattern %q is not valid UTF-8 (S3 keys are)", pattern)
 	case !doublestar.ValidatePattern(pattern):
 		return fmt.Errorf("bad match pattern %q (unclosed [ or {, or a trailing \\; want a glob such as \"**/*.html\" or \"assets/**\")", pattern)
 	}

@@ -54,7 +54,7 @@ func TestMatchGlob(t *testing.T) {
 }
 
 func TestValidateGlob(t *testing.T) {
-	for _, bad := range []string{"", "/a", "./a", "[a", "{a,b", `a\`} {
+	for _, bad := range []string{"", "/a", "./a", "[a", "{a,b", `a\`, "\x80*"} {
 		if err := validateGlob(bad); err == nil {
 			t.Errorf("validateGlob(%q) = nil, want an error", bad)
 		}

@@ -8,8 +8,10 @@ import (
 )
 
 // gzipLevel is the compression level Gzip uses. Objects are compressed once
-// per change and then served to every viewer, so the smallest output wins over
-// the faster levels.
+// per change and then served to every viewer, so the smallest output wins.
+// Measured on net/http's sources (1.8 MB) and wasm_exec.js (17 KB), level 9
+// is 0.2% and 0.02% smaller than level 6 at about the same speed on
+// text; changing it changes every compressed object's bytes.
 const gzipLevel = gzip.BestCompression
 
 // gzipOS is the OS byte Gzip writes in the header: 255, "unknown" (RFC 1952

@@ -63,15 +63,15 @@ func TestGzip(t *testing.T) {
 	}
 }
 
-type failingReader struct{}
+type gzipFailingReader struct{}
 
-var errRead = errors.New("disk gone")
+var errGzipRead = errors.New("disk gone")
 
-func (failingReader) Read([]byte) (int, error) { return 0, errRead }
+func (gzipFailingReader) Read([]byte) (int, error) { return 0, errGzipRead }
 
 func TestGzipReadError(t *testing.T) {
-	err := Gzip(io.Discard, failingReader{})
-	if !errors.Is(err, errRead) {
-		t.Errorf("Gzip = %v, want an error wrapping %v", err, errRead)
+	err := Gzip(io.Discard, gzipFailingReader{})
+	if !errors.Is(err, errGzipRead) {
+		t.Errorf("Gzip = %v, want an error wrapping %v", err, errGzipRead)
 	}
 }

@@ -1,6 +1,12 @@
 package deploy
 
-import "testing"
+import (
+	"maps"
+	"mime"
+	"slices"
+	"strings"
+	"testing"
+)
 
 func TestContentType(t *testing.T) {
 	tests := []struct {
@@ -68,5 +74,22 @@ func TestContentType(t *testing.T) {
 				t.Errorf("ContentType(%q) = %q, want %q", tt.key, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestContentTypeTable(t *testing.T) {
+	for ext, typ := range contentTypes {
+		if ext != strings.ToLower(ext) || !strings.HasPrefix(ext, ".") || strings.Count(ext, ".") != 1 {
+			t.Errorf("extension %q: want a lower-case extension with one leading dot", ext)
+		}
+		mt, params, err := mime.ParseMediaType(typ)
+		if err != nil || mt != typ || len(params) != 0 {
+			t.Errorf("%s: %q is not a bare media type (%v)", ext, typ, err)
+		}
+	}
+	for typ := range utf8Types {
+		if !slices.Contains(slices.Collect(maps.Values(contentTypes)), typ) {
+			t.Errorf("utf8Types has %q, which no extension gives", typ)
+		}
 	}
 }
