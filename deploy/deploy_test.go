@@ -357,7 +357,9 @@ func TestResumeAfterFailedUpload(t *testing.T) {
 		failing := s.client(proxy(t, s.endpoint, func(r *http.Request) bool {
 			return r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/js/app.js")
 		}, nil))
-		_, err := s.run(t, failing, deploy.Options{Dir: dir})
+		// One upload at a time: css/app.css (walked first) is stored
+		// before js/app.js fails, rather than cancelled with it.
+		_, err := s.run(t, failing, deploy.Options{Dir: dir, Concurrency: 1})
 		var ue *deploy.UploadError
 		if !errors.Is(err, deploy.ErrUpload) || !errors.As(err, &ue) || ue.Key != "js/app.js" {
 			t.Fatalf("deploy with js/app.js failing: %v, want an UploadError for js/app.js", err)
