@@ -216,37 +216,9 @@ type clientFunc func(ctx context.Context, opts ...cfinv.Option) (*cfinv.Client, 
 // options' Client field, which tests replace.
 func (f *awsFlags) newClient(ios *IO, getenv func(string) string) clientFunc {
 	return func(ctx context.Context, opts ...cfinv.Option) (*cfinv.Client, error) {
-		var lo []func(*config.LoadOptions) error
-		if f.Profile != "" {
-			lo = append(lo, config.WithSharedConfigProfile(f.Profile))
-		}
-		if f.Region != "" {
-			lo = append(lo, config.WithRegion(f.Region))
-		}
-		if file := getenv("AWS_CONFIG_FILE"); file != "" {
-			lo = append(lo, config.WithSharedConfigFiles([]string{file}))
-		}
-		if file := getenv("AWS_SHARED_CREDENTIALS_FILE"); file != "" {
-			lo = append(lo, config.WithSharedCredentialsFiles([]string{file}))
-		}
-		hc, err := f.httpClient(ios)
+		cfg, err := f.sdkConfig(ctx, ios, getenv, f.noTLS(getenv))
 		if err != nil {
 			return nil, err
-		}
-		if !f.Debug {
-			// The SDK's own log (such as "WARN falling back to
-			// IMDSv1" while it looks for credentials) goes to the
-			// process's stderr ahead of cfinv's error and hint;
-			// --debug shows the requests instead.
-			lo = append(lo, config.WithLogger(logging.Nop{}))
-		}
-		cfg, err := loadConfig(ctx, f.noTLS(getenv), hc, lo...)
-		var pe config.SharedConfigProfileNotExistError
-		if errors.As(err, &pe) {
-			return nil, profileError(pe.Profile, f.Profile != "", getenv)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("load AWS configuration: %w", err)
 		}
 		var o []cfinv.Option
 		if f.EndpointURL != "" {
@@ -257,6 +229,47 @@ func (f *awsFlags) newClient(ios *IO, getenv func(string) string) clientFunc {
 		}
 		return cfinv.New(cfg, append(o, opts...)...), nil
 	}
+}
+
+// sdkConfig is the SDK configuration these flags describe, for any AWS
+// service: the default chain with --profile and --region, the shared
+// files getenv names, the HTTP client of the global options, the SDK's
+// own log off unless --debug. noTLS says no TLS connection will be made
+// (see loadConfig).
+func (f *awsFlags) sdkConfig(ctx context.Context, ios *IO, getenv func(string) string, noTLS bool) (aws.Config, error) {
+	var lo []func(*config.LoadOptions) error
+	if f.Profile != "" {
+		lo = append(lo, config.WithSharedConfigProfile(f.Profile))
+	}
+	if f.Region != "" {
+		lo = append(lo, config.WithRegion(f.Region))
+	}
+	if file := getenv("AWS_CONFIG_FILE"); file != "" {
+		lo = append(lo, config.WithSharedConfigFiles([]string{file}))
+	}
+	if file := getenv("AWS_SHARED_CREDENTIALS_FILE"); file != "" {
+		lo = append(lo, config.WithSharedCredentialsFiles([]string{file}))
+	}
+	hc, err := f.httpClient(ios)
+	if err != nil {
+		return aws.Config{}, err
+	}
+	if !f.Debug {
+		// The SDK's own log (such as "WARN falling back to
+		// IMDSv1" while it looks for credentials) goes to the
+		// process's stderr ahead of cfinv's error and hint;
+		// --debug shows the requests instead.
+		lo = append(lo, config.WithLogger(logging.Nop{}))
+	}
+	cfg, err := loadConfig(ctx, noTLS, hc, lo...)
+	var pe config.SharedConfigProfileNotExistError
+	if errors.As(err, &pe) {
+		return aws.Config{}, profileError(pe.Profile, f.Profile != "", getenv)
+	}
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	return cfg, nil
 }
 
 // noTLS reports whether this run can open no TLS connection: CloudFront's

@@ -33,8 +33,8 @@ import (
 // environment".
 var ciEnvironment = []struct{ name, use string }{
 	{"GITHUB_ACTIONS", `"true": annotations, a job summary, step outputs and a folded wait`},
-	{"GITHUB_STEP_SUMMARY", "file the job summary of invalidate is appended to"},
-	{"GITHUB_OUTPUT", "file the step outputs invalidation-ids and billed-paths are appended to"},
+	{"GITHUB_STEP_SUMMARY", "file the job summary of invalidate and deploy is appended to"},
+	{"GITHUB_OUTPUT", "file the step outputs are appended to (invalidate: invalidation-ids, billed-paths; deploy: deploy-id, uploaded, deleted, invalidation-ids)"},
 }
 
 // githubCI is the GitHub Actions step cfinv runs in; nil outside one, and

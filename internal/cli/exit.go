@@ -8,9 +8,12 @@ import (
 	"net"
 	"strings"
 
+	"github.com/aws/smithy-go"
+
 	"github.com/cfinv/cfinv"
 	"github.com/cfinv/cfinv/cfpath"
 	"github.com/cfinv/cfinv/changes"
+	"github.com/cfinv/cfinv/deploy"
 	"github.com/cfinv/cfinv/internal/awscli"
 	"github.com/cfinv/cfinv/internal/printable"
 	"github.com/cfinv/cfinv/internal/redact"
@@ -20,17 +23,19 @@ import (
 // Exit codes. They are documented in README.md ("Exit codes"); keep the two
 // in step. Every error maps to exactly one code in exitCode.
 const (
-	ExitOK          = 0   // success
-	ExitFailure     = 1   // any failure not listed below
-	ExitUsage       = 2   // bad flags, arguments or input (a path, a batch file, a plan)
-	ExitAuth        = 3   // credentials missing or refused, or an IAM permission denied
-	ExitNotFound    = 4   // the distribution or invalidation does not exist
-	ExitTimeout     = 5   // --timeout passed while waiting for completion
-	ExitLimit       = 6   // in-progress limits or throttling still refused us at the deadline
-	ExitPartial     = 7   // some batches or distributions succeeded and some did not
-	ExitUnreachable = 8   // the endpoint refused the connection or its host does not resolve
-	ExitEmpty       = 9   // invalidate --fail-if-empty: the plan or list held no paths
-	ExitInterrupted = 130 // SIGINT/SIGTERM
+	ExitOK            = 0   // success
+	ExitFailure       = 1   // any failure not listed below
+	ExitUsage         = 2   // bad flags, arguments or input (a path, a batch file, a plan)
+	ExitAuth          = 3   // credentials missing or refused, or an IAM permission denied
+	ExitNotFound      = 4   // the distribution or invalidation does not exist
+	ExitTimeout       = 5   // --timeout passed while waiting for completion
+	ExitLimit         = 6   // in-progress limits or throttling still refused us at the deadline
+	ExitPartial       = 7   // some batches or distributions succeeded and some did not
+	ExitUnreachable   = 8   // the endpoint refused the connection or its host does not resolve
+	ExitEmpty         = 9   // invalidate --fail-if-empty: the plan or list held no paths
+	ExitUploadFailed  = 10  // deploy: an upload failed; no entry object written, nothing deleted
+	ExitDeleteRefused = 11  // deploy: more deletions than --max-delete; none done
+	ExitInterrupted   = 130 // SIGINT/SIGTERM
 )
 
 // FlagError is a usage error: the message is printed with the command's usage.
@@ -79,6 +84,13 @@ var exitCodes = []struct {
 	code  int
 }{
 	{is(cfinv.ErrPartial), ExitPartial},
+	{is(deploy.ErrUpload), ExitUploadFailed},
+	{is(deploy.ErrTooManyDeletions), ExitDeleteRefused},
+	{is(deploy.ErrConfig), ExitUsage},
+	{isS3Code("NoSuchBucket"), ExitNotFound},
+	{isS3Code("AccessDenied"), ExitAuth},
+	{isS3Code("InvalidAccessKeyId"), ExitAuth},
+	{isS3Code("SignatureDoesNotMatch"), ExitAuth},
 	{is(cfinv.ErrInvalidPath), ExitUsage},
 	{is(cfinv.ErrInvalidInput), ExitUsage},
 	{is(cfinv.ErrBatchExists), ExitUsage},
@@ -90,6 +102,14 @@ var exitCodes = []struct {
 	{is(cfinv.ErrLimit), ExitLimit},
 	{is(cfinv.ErrUnreachable), ExitUnreachable},
 	{is(context.Canceled), ExitInterrupted},
+}
+
+// isS3Code matches an S3 error (deploy's calls) with the code code.
+func isS3Code(code string) func(error) bool {
+	return func(err error) bool {
+		var ae smithy.APIError
+		return errors.As(err, &ae) && ae.ErrorCode() == code
+	}
 }
 
 func is(target error) func(error) bool {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -17,6 +18,8 @@ type iamPolicyOptions struct {
 	Distributions []string
 	Tenants       []string
 	AccountID     string
+	// Buckets are deploy's targets, s3://BUCKET[/PREFIX].
+	Buckets []string
 }
 
 func newIAMPolicyCmd(d *Deps, runF func(*iamPolicyOptions) error) *cobra.Command {
@@ -33,14 +36,24 @@ domain or alias (that lookup cannot be restricted to a resource; cfinv
 distributions needs it too). For --distribution-tenant-id: the tenant
 invalidation actions (CreateInvalidationForDistributionTenant,
 GetInvalidationForDistributionTenant, ListInvalidationsForDistributionTenant)
-on each tenant's ARN. Nothing is sent to AWS.`,
+on each tenant's ARN. With --bucket s3://BUCKET[/PREFIX], what cfinv deploy
+does there: s3:ListBucket and s3:ListBucketMultipartUploads on the bucket,
+s3:GetObject (HeadObject), s3:PutObject, s3:DeleteObject and
+s3:AbortMultipartUpload on its objects under the prefix (add s3:PutObjectAcl
+when a route sets an acl). Nothing is sent to AWS.`,
 		Example: `  cfinv iam-policy --distribution-id E1U5RQF7T870K0 --account-id 123456789012
   cfinv iam-policy --distribution-id www.example.com > policy.json
-  cfinv iam-policy --distribution-tenant-id dt_2ABCDEFGHIJKLMNOPQRSTUVWXYZ0`,
+  cfinv iam-policy --distribution-tenant-id dt_2ABCDEFGHIJKLMNOPQRSTUVWXYZ0
+  cfinv iam-policy --distribution-id E1U5RQF7T870K0 --bucket s3://my-site/www`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if len(opts.Distributions) == 0 && len(opts.Tenants) == 0 {
-				return flagErrorf("give at least one --distribution-id or --distribution-tenant-id")
+			if len(opts.Distributions) == 0 && len(opts.Tenants) == 0 && len(opts.Buckets) == 0 {
+				return flagErrorf("give at least one --distribution-id, --distribution-tenant-id or --bucket")
+			}
+			for _, b := range opts.Buckets {
+				if _, _, err := parseS3URL(b); err != nil {
+					return err
+				}
 			}
 			for _, t := range opts.Tenants {
 				if !tenantIDRE().MatchString(t) {
@@ -59,6 +72,7 @@ on each tenant's ARN. Nothing is sent to AWS.`,
 	cmd.Flags().StringArrayVar(&opts.Distributions, "distribution-id", nil, "distribution ID, domain or alias (repeatable)")
 	cmd.Flags().StringArrayVar(&opts.Tenants, "distribution-tenant-id", nil, "distribution tenant ID (repeatable)")
 	cmd.Flags().StringVar(&opts.AccountID, "account-id", "*", "AWS account ID for the ARNs")
+	cmd.Flags().StringArrayVar(&opts.Buckets, "bucket", nil, "cfinv deploy's target `s3://BUCKET[/PREFIX]`: add the S3 actions deploy needs there (repeatable)")
 	return cmd
 }
 
@@ -111,6 +125,22 @@ func iamPolicyRun(opts *iamPolicyOptions) error {
 			Action:   []string{"cloudfront:CreateInvalidationForDistributionTenant", "cloudfront:GetInvalidationForDistributionTenant", "cloudfront:ListInvalidationsForDistributionTenant"},
 			Resource: tarns,
 		})
+	}
+	if len(opts.Buckets) > 0 {
+		var buckets, objects []string
+		for _, b := range opts.Buckets {
+			bucket, prefix, _ := parseS3URL(b) // checked in RunE
+			if prefix != "" {
+				prefix += "/"
+			}
+			if arn := "arn:aws:s3:::" + bucket; !slices.Contains(buckets, arn) {
+				buckets = append(buckets, arn)
+			}
+			objects = append(objects, "arn:aws:s3:::"+bucket+"/"+prefix+"*")
+		}
+		stmts = append(stmts,
+			iamStatement{Sid: "CfinvDeployList", Effect: "Allow", Action: []string{"s3:ListBucket", "s3:ListBucketMultipartUploads"}, Resource: buckets},
+			iamStatement{Sid: "CfinvDeployObjects", Effect: "Allow", Action: []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"}, Resource: objects})
 	}
 	if byName {
 		stmts = append(stmts, iamStatement{Sid: "CfinvResolveAliases", Effect: "Allow", Action: []string{"cloudfront:ListDistributions"}, Resource: []string{"*"}})

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/cfinv/cfinv/cfpath"
 	"github.com/cfinv/cfinv/changes"
 	"github.com/cfinv/cfinv/plan"
@@ -340,7 +339,7 @@ func (o *planOptions) fromDistribution(ctx context.Context, m *plan.Mapper) erro
 	if err != nil {
 		return err
 	}
-	routes, notes, err := distributionRoutes(cfg)
+	routes, notes, err := plan.DistributionRoutes(cfg)
 	if err != nil {
 		return fmt.Errorf("plan: distribution %s: %w", ids[0], err)
 	}
@@ -361,62 +360,6 @@ func (o *planOptions) fromDistribution(ctx context.Context, m *plan.Mapper) erro
 		fmt.Fprintf(o.IO.ErrOut, "distribution %s: %s\n", ids[0], n)
 	}
 	return nil
-}
-
-// distributionRoutes turns a distribution's cache behaviours into the
-// Mapper's routes, ordered behaviours first and the default last. The
-// bucket being planned is the default behaviour's origin; a behaviour's
-// origin is local when it has the same domain name (the same bucket,
-// perhaps under another origin path). A behaviour that targets an origin
-// group uses the group's first (primary) member.
-func distributionRoutes(cfg *types.DistributionConfig) ([]plan.Route, []string, error) {
-	origins := map[string]types.Origin{}
-	if cfg.Origins != nil {
-		for _, o := range cfg.Origins.Items {
-			origins[aws.ToString(o.Id)] = o
-		}
-	}
-	groups := map[string]string{}
-	if cfg.OriginGroups != nil {
-		for _, g := range cfg.OriginGroups.Items {
-			if g.Members != nil && len(g.Members.Items) > 0 {
-				groups[aws.ToString(g.Id)] = aws.ToString(g.Members.Items[0].OriginId)
-			}
-		}
-	}
-	target := func(id string) (types.Origin, bool) {
-		if member, ok := groups[id]; ok {
-			id = member
-		}
-		o, ok := origins[id]
-		return o, ok
-	}
-	if cfg.DefaultCacheBehavior == nil {
-		return nil, nil, errors.New("no default cache behaviour")
-	}
-	defID := aws.ToString(cfg.DefaultCacheBehavior.TargetOriginId)
-	def, ok := target(defID)
-	if !ok {
-		return nil, nil, fmt.Errorf("the default cache behaviour's origin %q is not among the origins", defID)
-	}
-	bucket := aws.ToString(def.DomainName)
-	notes := []string{fmt.Sprintf("default behaviour: origin %q (%s), origin path %q", defID, bucket, aws.ToString(def.OriginPath))}
-	var routes []plan.Route
-	if cfg.CacheBehaviors != nil {
-		for _, cb := range cfg.CacheBehaviors.Items {
-			pattern, id := aws.ToString(cb.PathPattern), aws.ToString(cb.TargetOriginId)
-			o, ok := target(id)
-			local := ok && aws.ToString(o.DomainName) == bucket
-			routes = append(routes, plan.Route{PathPattern: pattern, Local: local, OriginPath: aws.ToString(o.OriginPath)})
-			if local {
-				notes = append(notes, fmt.Sprintf("behaviour %q: same bucket, origin path %q", pattern, aws.ToString(o.OriginPath)))
-			} else {
-				notes = append(notes, fmt.Sprintf("behaviour %q: origin %q is another host; keys at URLs it matches are not reachable and are left out", pattern, id))
-			}
-		}
-	}
-	routes = append(routes, plan.Route{Local: true, OriginPath: aws.ToString(def.OriginPath)})
-	return routes, notes, nil
 }
 
 // gather reads every change source. keys is every object of the site when

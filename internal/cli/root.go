@@ -91,6 +91,7 @@ var commands = []struct {
 	{[]string{"create-invalidation-for-distribution-tenant"}, groupAWS, func(d *Deps) *cobra.Command { return newCreateTenantInvalidationCmd(d, nil) }},
 	{[]string{"get-invalidation-for-distribution-tenant"}, groupAWS, func(d *Deps) *cobra.Command { return newGetTenantInvalidationCmd(d, nil) }},
 	{[]string{"iam-policy"}, groupCfinv, func(d *Deps) *cobra.Command { return newIAMPolicyCmd(d, nil) }},
+	{[]string{"deploy"}, groupCfinv, func(d *Deps) *cobra.Command { return newDeployCmd(d, nil) }},
 	{[]string{"plan"}, groupCfinv, func(d *Deps) *cobra.Command { return newPlanCmd(d, nil) }},
 	{[]string{"serve"}, groupCfinv, func(d *Deps) *cobra.Command { return newServeCmd(d, nil) }},
 	{[]string{"demo"}, groupCfinv, func(d *Deps) *cobra.Command { return newDemoCmd(d, nil) }},

@@ -1,0 +1,550 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/cfinv/cfinv"
+	"github.com/cfinv/cfinv/cfpath"
+	"github.com/cfinv/cfinv/plan"
+)
+
+// run is one Run.
+type run struct {
+	s3  *s3.Client
+	tm  *transfermanager.Client // uploads in parts
+	cf  *cfinv.Client
+	o   Options
+	rep *Report
+	id  string
+
+	files  []*file
+	remote map[string]types.Object
+	// what the comparison found
+	assetsNew, assetsChanged, entriesNew, entriesChanged []*change
+	purge                                                []string // keys whose URLs to invalidate, deletions aside
+	deletions                                            []string // keys to delete now
+}
+
+// change is an object to upload.
+type change struct {
+	f        *file
+	reason   Reason
+	replaced bool // an object was there before: its URLs need invalidating
+}
+
+func (d *run) run(ctx context.Context) error {
+	var err error
+	if d.files, err = scan(ctx, d.o); err != nil {
+		return err
+	}
+	d.rep.Files = len(d.files)
+	d.id = d.o.DeployID
+	if d.id == "" {
+		d.id = deriveID(d.o.Bucket, d.o.Prefix, d.files)
+	}
+	d.rep.DeployID = d.id
+	if err := d.list(ctx); err != nil {
+		return err
+	}
+	if err := d.compare(ctx); err != nil {
+		return err
+	}
+	if err := d.chooseDeletions(ctx); err != nil {
+		return err
+	}
+	if !d.o.DryRun {
+		if err := d.abortLeftovers(ctx); err != nil {
+			return err
+		}
+	}
+	// Step 1: assets, new before changed; step 2: entries, likewise.
+	// Each group is stored whole before the next starts.
+	for _, g := range []struct {
+		step Step
+		cs   []*change
+	}{{StepAssets, d.assetsNew}, {StepAssets, d.assetsChanged}, {StepEntries, d.entriesNew}, {StepEntries, d.entriesChanged}} {
+		if err := d.upload(ctx, g.step, g.cs); err != nil {
+			return err
+		}
+	}
+	if err := d.invalidate(ctx); err != nil {
+		return err
+	}
+	return d.delete(ctx)
+}
+
+// list reads the bucket's objects under the prefix, following pages.
+func (d *run) list(ctx context.Context) error {
+	d.remote = map[string]types.Object{}
+	in := &s3.ListObjectsV2Input{Bucket: aws.String(d.o.Bucket)}
+	if d.o.Prefix != "" {
+		in.Prefix = aws.String(d.o.Prefix + "/")
+	}
+	p := s3.NewListObjectsV2Paginator(d.s3, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list s3://%s/%s: %w: %w", d.o.Bucket, d.o.Prefix, ErrBucket, err)
+		}
+		for _, obj := range page.Contents {
+			d.remote[aws.ToString(obj.Key)] = obj
+		}
+	}
+	return nil
+}
+
+// compare sorts every file into unchanged, new and changed, reading an
+// object's metadata only when the listing cannot tell.
+func (d *run) compare(ctx context.Context) error {
+	type result struct {
+		c       *change
+		resumed bool
+	}
+	results := make([]result, len(d.files))
+	err := d.parallel(ctx, StepCompare, len(d.files), func(ctx context.Context, i int) (string, int64, error) {
+		f := d.files[i]
+		obj, ok := d.remote[f.Key]
+		if !ok {
+			results[i].c = &change{f: f, reason: ReasonNew}
+			return f.Key, 0, nil
+		}
+		etag := strings.Trim(aws.ToString(obj.ETag), `"`)
+		multipart := strings.Contains(etag, "-")
+		if etag != f.MD5 && !multipart {
+			results[i].c = &change{f: f, reason: ReasonChanged, replaced: true}
+			return f.Key, 0, nil
+		}
+		out, err := d.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(d.o.Bucket), Key: aws.String(f.Key)})
+		if err != nil {
+			return f.Key, 0, fmt.Errorf("read metadata of s3://%s/%s: %w", d.o.Bucket, f.Key, err)
+		}
+		meta := lower(out.Metadata)
+		switch {
+		case meta[MetaSHA256] == f.Hash:
+			results[i].resumed = meta[MetaDeploy] == d.id && meta[MetaReplaced] == "1"
+		case meta[MetaSHA256] == "" && etag == f.MD5 && sameHeaders(out, meta, f):
+			// Uploaded by another tool (aws s3 sync) with the same
+			// bytes and headers: nothing to do, and nothing to
+			// invalidate, so a first deploy over such a bucket costs no
+			// more than a redeploy.
+		case etag == f.MD5:
+			results[i].c = &change{f: f, reason: ReasonHeaders, replaced: true}
+		default:
+			results[i].c = &change{f: f, reason: ReasonChanged, replaced: true}
+		}
+		return f.Key, 0, nil
+	})
+	if err != nil {
+		return err
+	}
+	for i, r := range results {
+		c := r.c
+		switch {
+		case c == nil:
+			d.rep.Unchanged++
+			if r.resumed {
+				d.purge = append(d.purge, d.files[i].Key)
+				d.rep.Resumed = append(d.rep.Resumed, d.files[i].Key)
+			}
+			continue
+		case c.f.Settings.Entry && c.reason == ReasonNew:
+			d.entriesNew = append(d.entriesNew, c)
+		case c.f.Settings.Entry:
+			d.entriesChanged = append(d.entriesChanged, c)
+		case c.reason == ReasonNew:
+			d.assetsNew = append(d.assetsNew, c)
+		default:
+			d.assetsChanged = append(d.assetsChanged, c)
+		}
+		if c.replaced {
+			d.purge = append(d.purge, c.f.Key)
+		}
+	}
+	// In the order they are written.
+	for _, cs := range [][]*change{d.assetsNew, d.assetsChanged, d.entriesNew, d.entriesChanged} {
+		for _, c := range cs {
+			d.rep.Uploads = append(d.rep.Uploads, Upload{Key: c.f.Key, Size: c.f.Size, Headers: c.f.Headers, Reason: c.reason, Entry: c.f.Settings.Entry})
+		}
+	}
+	return nil
+}
+
+// sameHeaders reports whether an object not written by deploy (out, its
+// lower-cased metadata meta) has the headers, metadata, storage class and
+// ACL-free settings f would store it with.
+func sameHeaders(out *s3.HeadObjectOutput, meta map[string]string, f *file) bool {
+	if f.Settings.ACL != "" || (f.Settings.StorageClass != "" && f.Settings.StorageClass != string(out.StorageClass)) {
+		return false
+	}
+	stored := map[string]string{
+		"Cache-Control": aws.ToString(out.CacheControl), "Content-Type": aws.ToString(out.ContentType),
+		"Content-Encoding": aws.ToString(out.ContentEncoding), "Content-Disposition": aws.ToString(out.ContentDisposition),
+		"Content-Language": aws.ToString(out.ContentLanguage), "X-Amz-Website-Redirect-Location": aws.ToString(out.WebsiteRedirectLocation),
+	}
+	if out.ExpiresString != nil {
+		stored["Expires"] = aws.ToString(out.ExpiresString)
+	}
+	for k, v := range meta {
+		stored["x-amz-meta-"+k] = v
+	}
+	want := map[string]string{}
+	for k, v := range f.Headers {
+		if m, ok := strings.CutPrefix(strings.ToLower(k), "x-amz-meta-"); ok {
+			k = "x-amz-meta-" + m
+		}
+		want[k] = v
+	}
+	for k, v := range stored {
+		if v != "" && want[k] != v {
+			return false
+		}
+	}
+	for k, v := range want {
+		if stored[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// lower returns m with lower-case keys: S3 metadata names are
+// case-insensitive.
+func lower(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[strings.ToLower(k)] = v
+	}
+	return out
+}
+
+// parallel runs fn for 0..n-1, o.Concurrency at a time, and returns the
+// first error, after which no new call starts. fn returns the key it
+// handled and the bytes it sent, for the progress events.
+func (d *run) parallel(ctx context.Context, step Step, n int, fn func(ctx context.Context, i int) (string, int64, error)) error {
+	if n == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+		done     int
+		bytes    int64
+	)
+	work := make(chan int)
+	for range min(d.o.Concurrency, n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				key, b, err := fn(ctx, i)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+					cancel()
+				}
+				done++
+				bytes += b
+				e := Event{Step: step, Key: key, Done: done, Total: n, Bytes: bytes}
+				mu.Unlock()
+				if err == nil {
+					d.o.event(e)
+				}
+			}
+		}()
+	}
+send:
+	for i := range n {
+		select {
+		case work <- i:
+		case <-ctx.Done():
+			break send
+		}
+	}
+	close(work)
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	return ctx.Err()
+}
+
+// chooseDeletions decides which objects under the prefix that are not in
+// Dir are deleted now: none without Delete; with KeepDeleted, only those
+// marked removed at least that long ago.
+func (d *run) chooseDeletions(ctx context.Context) error {
+	if !d.o.Delete {
+		return nil
+	}
+	local := make(map[string]bool, len(d.files))
+	for _, f := range d.files {
+		local[f.Key] = true
+	}
+	var gone []string
+	for k := range d.remote {
+		if !local[k] {
+			gone = append(gone, k)
+		}
+	}
+	slices.Sort(gone)
+	if d.o.KeepDeleted <= 0 {
+		d.deletions = gone
+	} else {
+		now := d.o.Now()
+		for _, k := range gone {
+			out, err := d.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(d.o.Bucket), Key: aws.String(k)})
+			if err != nil {
+				return fmt.Errorf("read metadata of s3://%s/%s: %w", d.o.Bucket, k, err)
+			}
+			t, err := time.Parse(time.RFC3339, lower(out.Metadata)[MetaRemoved])
+			if err == nil && now.Sub(t) >= d.o.KeepDeleted {
+				d.deletions = append(d.deletions, k)
+			} else {
+				d.rep.Kept = append(d.rep.Kept, k)
+			}
+		}
+	}
+	if d.o.MaxDelete >= 0 && len(d.deletions) > d.o.MaxDelete {
+		d.rep.Refused, d.deletions = d.deletions, nil
+	}
+	d.rep.Deleted = d.deletions
+	return nil
+}
+
+// abortLeftovers aborts the multipart uploads to keys of the site that an
+// earlier, killed run left behind: S3 keeps (and bills) their parts until
+// they are aborted.
+func (d *run) abortLeftovers(ctx context.Context) error {
+	local := make(map[string]bool, len(d.files))
+	for _, f := range d.files {
+		local[f.Key] = true
+	}
+	in := &s3.ListMultipartUploadsInput{Bucket: aws.String(d.o.Bucket)}
+	if d.o.Prefix != "" {
+		in.Prefix = aws.String(d.o.Prefix + "/")
+	}
+	for {
+		out, err := d.s3.ListMultipartUploads(ctx, in)
+		if err != nil {
+			return fmt.Errorf("list multipart uploads of s3://%s: %w", d.o.Bucket, err)
+		}
+		for _, u := range out.Uploads {
+			if !local[aws.ToString(u.Key)] {
+				continue
+			}
+			if _, err := d.s3.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(d.o.Bucket), Key: u.Key, UploadId: u.UploadId}); err != nil {
+				return fmt.Errorf("abort multipart upload of s3://%s/%s: %w", d.o.Bucket, aws.ToString(u.Key), err)
+			}
+			d.rep.AbortedUploads++
+		}
+		if !aws.ToBool(out.IsTruncated) {
+			return nil
+		}
+		in.KeyMarker, in.UploadIdMarker = out.NextKeyMarker, out.NextUploadIdMarker
+	}
+}
+
+// invalidate sends one invalidation per distribution of the URLs of the
+// changed and deleted objects, planned from the distribution's routes.
+func (d *run) invalidate(ctx context.Context) error {
+	if len(d.o.DistributionIDs) == 0 {
+		return nil
+	}
+	purge := slices.Concat(d.purge, d.deletions)
+	var fresh []string
+	for _, cs := range [][]*change{d.assetsNew, d.entriesNew} {
+		for _, c := range cs {
+			fresh = append(fresh, c.f.Key)
+		}
+	}
+	all := make([]string, 0, len(d.files)+len(d.remote))
+	for _, f := range d.files {
+		all = append(all, f.Key)
+	}
+	for k := range d.remote {
+		all = append(all, k)
+	}
+	ids, err := d.cf.Resolve(ctx, d.o.DistributionIDs...)
+	if err != nil {
+		return err
+	}
+	d.rep.Invalidations = []Invalidation{}
+	for _, id := range ids {
+		cfg, err := d.cf.DistributionConfig(ctx, id)
+		if err != nil {
+			return err
+		}
+		routes, _, err := plan.DistributionRoutes(cfg)
+		if err != nil {
+			return fmt.Errorf("distribution %s: %w", id, err)
+		}
+		m := plan.Mapper{Routes: routes, IndexDocument: "index.html", Forms: plan.AllIndexForms, DefaultRootObject: aws.ToString(cfg.DefaultRootObject)}
+		var in plan.Input
+		for _, k := range purge {
+			in.Purge = append(in.Purge, m.URLs(k)...)
+		}
+		for _, k := range fresh {
+			in.New = append(in.New, m.URLs(k)...)
+		}
+		for _, k := range all {
+			in.All = append(in.All, m.URLs(k)...)
+		}
+		inv := Invalidation{DistributionID: id, URLs: len(in.Purge), Batches: []cfinv.Batch{}, Paths: []string{}}
+		if len(in.Purge) == 0 {
+			d.rep.Invalidations = append(d.rep.Invalidations, inv)
+			continue
+		}
+		// One reference per distribution and deploy, whatever the paths:
+		// a re-run after some deletions has fewer URLs to purge and must
+		// not buy a second invalidation.
+		err = d.send(ctx, &inv, in, cfinv.Request{CallerReference: cfinv.DeployReference(id, nil, d.id)})
+		if errors.Is(err, cfinv.ErrBatchExists) {
+			// An earlier run of this deploy created it, with other
+			// paths: purge only what that one did not cover.
+			var old []string
+			if old, err = d.earlierPaths(ctx, id, cfinv.DeployReference(id, nil, d.id)); err != nil {
+				return err
+			}
+			inv.AlreadyCreated = true
+			in.Purge = slices.DeleteFunc(in.Purge, func(u string) bool {
+				return slices.ContainsFunc(old, func(p string) bool { return cfpath.Match(p, u) })
+			})
+			if len(in.Purge) > 0 {
+				err = d.send(ctx, &inv, in, cfinv.Request{DeployID: d.id})
+			}
+		}
+		if err != nil {
+			d.rep.Invalidations = append(d.rep.Invalidations, inv)
+			return err
+		}
+		d.rep.Invalidations = append(d.rep.Invalidations, inv)
+	}
+	return nil
+}
+
+// send plans the invalidation of in on inv's distribution and sends it
+// with req's reference, adding what it did to inv.
+func (d *run) send(ctx context.Context, inv *Invalidation, in plan.Input, req cfinv.Request) error {
+	p, err := plan.Build(in, plan.Options{Strategy: plan.Optimal, MaxPaths: d.o.MaxPaths, FreePathsLeft: d.o.FreePathsLeft})
+	if err != nil {
+		return fmt.Errorf("plan invalidation of %s: %w", inv.DistributionID, err)
+	}
+	d.o.event(Event{Step: StepInvalidate, Total: len(p.Items), Message: fmt.Sprintf("%s: %d paths for %d URLs", inv.DistributionID, len(p.Items), p.Must)})
+	req.DistributionID, req.Batches = inv.DistributionID, p.Batches
+	req.Wait, req.Timeout, req.DryRun = !d.o.NoWait, d.o.Timeout, d.o.DryRun
+	res, err := d.cf.Invalidate(ctx, req)
+	if err != nil && !errors.Is(err, cfinv.ErrBatchExists) && res != nil {
+		inv.Batches = append(inv.Batches, res.Batches...)
+	}
+	if err != nil {
+		return err
+	}
+	inv.Paths, inv.CostUSD = append(inv.Paths, p.Paths()...), inv.CostUSD+p.CostUSD
+	inv.Batches = append(inv.Batches, res.Batches...)
+	for _, b := range res.Batches {
+		if b.Resumed {
+			inv.AlreadyCreated = true
+		}
+	}
+	return nil
+}
+
+// earlierLookups is how many of a distribution's latest invalidations
+// earlierPaths reads to find the one an earlier run of the deploy made.
+const earlierLookups = 25
+
+// earlierPaths returns the paths of the invalidation of dist with caller
+// reference ref, among its latest ones; nil when it is not found.
+func (d *run) earlierPaths(ctx context.Context, dist, ref string) ([]string, error) {
+	list, err := d.cf.List(ctx, dist, earlierLookups, "")
+	if err != nil {
+		return nil, err
+	}
+	for _, sum := range list {
+		inv, err := d.cf.Get(ctx, dist, aws.ToString(sum.Id))
+		if err != nil {
+			return nil, err
+		}
+		if b := inv.InvalidationBatch; b != nil && aws.ToString(b.CallerReference) == ref && b.Paths != nil {
+			return b.Paths.Items, nil
+		}
+	}
+	return nil, nil
+}
+
+// delete marks the objects kept by KeepDeleted and deletes those chosen,
+// then reports a refused deletion step.
+func (d *run) delete(ctx context.Context) error {
+	if d.o.DryRun {
+		if len(d.rep.Refused) > 0 {
+			return &DeleteLimitError{Deletions: len(d.rep.Refused), MaxDelete: d.o.MaxDelete}
+		}
+		return nil
+	}
+	if err := d.markKept(ctx); err != nil {
+		return err
+	}
+	d.o.event(Event{Step: StepDelete, Total: len(d.deletions)})
+	for start := 0; start < len(d.deletions); start += 1000 {
+		chunk := d.deletions[start:min(start+1000, len(d.deletions))]
+		ids := make([]types.ObjectIdentifier, len(chunk))
+		for i, k := range chunk {
+			ids[i] = types.ObjectIdentifier{Key: aws.String(k)}
+		}
+		out, err := d.s3.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(d.o.Bucket), Delete: &types.Delete{Objects: ids, Quiet: aws.Bool(true)}})
+		if err != nil {
+			return fmt.Errorf("delete objects from s3://%s: %w", d.o.Bucket, err)
+		}
+		if len(out.Errors) > 0 {
+			e := out.Errors[0]
+			return fmt.Errorf("delete s3://%s/%s: %s: %s (and %d more)", d.o.Bucket, aws.ToString(e.Key), aws.ToString(e.Code), aws.ToString(e.Message), len(out.Errors)-1)
+		}
+		d.o.event(Event{Step: StepDelete, Done: start + len(chunk), Total: len(d.deletions)})
+	}
+	if len(d.rep.Refused) > 0 {
+		return &DeleteLimitError{Deletions: len(d.rep.Refused), MaxDelete: d.o.MaxDelete}
+	}
+	return nil
+}
+
+// markKept writes the time an object kept by KeepDeleted left Dir into its
+// metadata (a copy onto itself: the same bytes and headers), unless an
+// earlier deploy did.
+func (d *run) markKept(ctx context.Context) error {
+	now := d.o.Now().UTC().Format(time.RFC3339)
+	for _, k := range d.rep.Kept {
+		out, err := d.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(d.o.Bucket), Key: aws.String(k)})
+		if err != nil {
+			return fmt.Errorf("read metadata of s3://%s/%s: %w", d.o.Bucket, k, err)
+		}
+		meta := lower(out.Metadata)
+		if _, ok := meta[MetaRemoved]; ok {
+			continue
+		}
+		meta[MetaRemoved] = now
+		_, err = d.s3.CopyObject(ctx, &s3.CopyObjectInput{
+			Bucket: aws.String(d.o.Bucket), Key: aws.String(k), CopySource: aws.String((&url.URL{Path: d.o.Bucket + "/" + k}).EscapedPath()),
+			MetadataDirective: types.MetadataDirectiveReplace, Metadata: meta,
+			CacheControl: out.CacheControl, ContentType: out.ContentType, ContentEncoding: out.ContentEncoding,
+			ContentDisposition: out.ContentDisposition, ContentLanguage: out.ContentLanguage,
+		})
+		if err != nil {
+			return fmt.Errorf("mark s3://%s/%s removed: %w", d.o.Bucket, k, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,276 @@
+package deploy
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
+	tmtypes "github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+)
+
+// maxGzipInMemory is the largest compressed object uploaded from memory;
+// larger ones are compressed into a temporary file first, so memory does
+// not grow with file size.
+const maxGzipInMemory = 1 << 20
+
+// storableHeaders are the headers an object can be stored with, besides
+// X-Amz-Meta-*.
+var storableHeaders = map[string]bool{
+	"Cache-Control": true, "Content-Type": true, "Content-Encoding": true,
+	"Content-Disposition": true, "Content-Language": true, "Expires": true,
+	"X-Amz-Website-Redirect-Location": true,
+}
+
+// checkHeaders refuses a header S3 cannot store on an object.
+func checkHeaders(key string, h map[string]string) error {
+	for name, v := range h {
+		if storableHeaders[name] || strings.HasPrefix(strings.ToLower(name), "x-amz-meta-") {
+			if name == "Expires" {
+				if _, err := time.Parse(time.RFC1123, v); err != nil {
+					return fmt.Errorf("%w: %s: Expires %q is not an HTTP date such as %q", ErrConfig, key, v, "Mon, 02 Jan 2006 15:04:05 GMT")
+				}
+			}
+			continue
+		}
+		return fmt.Errorf("%w: %s: header %q cannot be stored on an S3 object: want Cache-Control, Content-Type, Content-Encoding, Content-Disposition, Content-Language, Expires, X-Amz-Website-Redirect-Location or X-Amz-Meta-*", ErrConfig, key, name)
+	}
+	return nil
+}
+
+// upload stores cs, o.Concurrency at a time; the first failure stops the
+// step and the deploy (*UploadError).
+func (d *run) upload(ctx context.Context, step Step, cs []*change) error {
+	if d.o.DryRun || len(cs) == 0 {
+		return nil
+	}
+	d.o.event(Event{Step: step, Total: len(cs)})
+	return d.parallel(ctx, step, len(cs), func(ctx context.Context, i int) (string, int64, error) {
+		c := cs[i]
+		err := d.put(ctx, c)
+		if isDigestMismatch(err) {
+			// The file changed since it was hashed: hash it again and
+			// send it once more; a file still changing fails.
+			if err = c.f.hash(); err == nil {
+				err = d.put(ctx, c)
+			}
+		}
+		if err != nil {
+			return c.f.Key, 0, &UploadError{Key: c.f.Key, Err: err}
+		}
+		return c.f.Key, c.f.Size, nil
+	})
+}
+
+// isDigestMismatch reports whether S3 refused a body whose checksum or
+// payload hash differs from the one sent.
+func isDigestMismatch(err error) bool {
+	if errors.Is(err, errChanged) {
+		return true
+	}
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	switch ae.ErrorCode() {
+	case "BadDigest", "XAmzContentSHA256Mismatch", "InvalidDigest":
+		return true
+	}
+	return false
+}
+
+// put writes the object of c with one PutObject.
+func (d *run) put(ctx context.Context, c *change) error {
+	f := c.f
+	body, size, cleanup, err := f.body()
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	sum, err := hex.DecodeString(f.SHA)
+	if err != nil {
+		return err
+	}
+	if size != f.Size {
+		return errChanged
+	}
+	in := &s3.PutObjectInput{
+		Bucket:        aws.String(d.o.Bucket),
+		Key:           aws.String(f.Key),
+		Body:          &checkedSeeker{rs: body, h: sha256.New(), want: f.SHA},
+		ContentLength: aws.Int64(size),
+		// S3 checks the body against the SHA-256 of the scan: a file
+		// that changed since is refused, not stored.
+		ChecksumSHA256: aws.String(base64.StdEncoding.EncodeToString(sum)),
+		Metadata:       map[string]string{MetaSHA256: f.Hash, MetaDeploy: d.id},
+	}
+	if c.replaced {
+		in.Metadata[MetaReplaced] = "1"
+	}
+	for name, v := range f.Headers {
+		switch name {
+		case "Cache-Control":
+			in.CacheControl = aws.String(v)
+		case "Content-Type":
+			in.ContentType = aws.String(v)
+		case "Content-Encoding":
+			in.ContentEncoding = aws.String(v)
+		case "Content-Disposition":
+			in.ContentDisposition = aws.String(v)
+		case "Content-Language":
+			in.ContentLanguage = aws.String(v)
+		case "Expires":
+			t, _ := time.Parse(time.RFC1123, v) // checked by checkHeaders
+			in.Expires = aws.Time(t)
+		case "X-Amz-Website-Redirect-Location":
+			in.WebsiteRedirectLocation = aws.String(v)
+		default:
+			in.Metadata[strings.TrimPrefix(strings.ToLower(name), "x-amz-meta-")] = v
+		}
+	}
+	if f.Settings.StorageClass != "" {
+		in.StorageClass = types.StorageClass(f.Settings.StorageClass)
+	}
+	if f.Settings.ACL != "" {
+		in.ACL = types.ObjectCannedACL(f.Settings.ACL)
+	}
+	if size >= d.o.MultipartThreshold {
+		return d.putParts(ctx, in, f)
+	}
+	if _, err := d.s3.PutObject(ctx, in); err != nil {
+		return err
+	}
+	return nil
+}
+
+// errChanged: a file's bytes differ from those hashed by the scan.
+var errChanged = errors.New("the file changed since it was hashed")
+
+// putParts writes the object of in in parts with the SDK's transfer
+// manager, which aborts the multipart upload when a part fails. S3 takes
+// no SHA-256 of a whole multipart object, so the body is hashed as the
+// manager reads it, and a body that differs from the scan's fails at its
+// end, before the upload is completed: the upload is aborted, and nothing
+// of it is visible.
+func (d *run) putParts(ctx context.Context, in *s3.PutObjectInput, f *file) error {
+	body := &checkedReader{r: in.Body.(*checkedSeeker).rs, h: sha256.New(), want: f.SHA}
+	_, err := d.tm.UploadObject(ctx, &transfermanager.UploadObjectInput{
+		Bucket: in.Bucket, Key: in.Key, Body: body,
+		CacheControl: in.CacheControl, ContentType: in.ContentType, ContentEncoding: in.ContentEncoding,
+		ContentDisposition: in.ContentDisposition, ContentLanguage: in.ContentLanguage, Expires: in.Expires,
+		WebsiteRedirectLocation: in.WebsiteRedirectLocation, Metadata: in.Metadata,
+		StorageClass: tmtypes.StorageClass(in.StorageClass), ACL: tmtypes.ObjectCannedACL(in.ACL),
+	})
+	if body.changed {
+		return errChanged
+	}
+	return err
+}
+
+// checkedReader hashes what is read through it and, at the end, returns
+// errChanged instead of io.EOF when the hash is not want.
+type checkedReader struct {
+	r       io.Reader
+	h       hash.Hash
+	want    string
+	changed bool
+}
+
+func (c *checkedReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.h.Write(p[:n])
+	if err == io.EOF && hex.EncodeToString(c.h.Sum(nil)) != c.want {
+		c.changed = true
+		return n, errChanged
+	}
+	return n, err
+}
+
+// body opens the bytes the object of f stores, as a seekable reader (the
+// SDK signs and may resend it), and its length. A file is read from disk;
+// a compressed one from memory when small, else from a temporary file.
+func (f *file) body() (io.ReadSeeker, int64, func(), error) {
+	src, err := os.Open(f.Path)
+	if err != nil {
+		return nil, 0, nil, fmt.Errorf("read %s: %w", f.Path, err)
+	}
+	if !f.Settings.Gzip {
+		st, err := src.Stat()
+		if err != nil {
+			src.Close()
+			return nil, 0, nil, fmt.Errorf("read %s: %w", f.Path, err)
+		}
+		return src, st.Size(), func() { src.Close() }, nil
+	}
+	defer src.Close()
+	if f.Size <= maxGzipInMemory {
+		var buf bytes.Buffer
+		if _, err := f.store(&buf, src); err != nil {
+			return nil, 0, nil, fmt.Errorf("compress %s: %w", f.Path, err)
+		}
+		return bytes.NewReader(buf.Bytes()), int64(buf.Len()), func() {}, nil
+	}
+	tmp, err := os.CreateTemp("", "cfinv-deploy-*.gz")
+	if err != nil {
+		return nil, 0, nil, fmt.Errorf("compress %s: %w", f.Path, err)
+	}
+	cleanup := func() { tmp.Close(); os.Remove(tmp.Name()) }
+	n, err := f.store(tmp, src)
+	if err == nil {
+		_, err = tmp.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		cleanup()
+		return nil, 0, nil, fmt.Errorf("compress %s: %w", f.Path, err)
+	}
+	return tmp, n, cleanup, nil
+}
+
+// checkedSeeker is a checkedReader that the SDK can seek (to sign the
+// body, and to send it again on a retry): the hash restarts at offset 0
+// and is checked only after a read from 0 to the end. S3 also checks the
+// SHA-256 sent with the object, but not every S3-compatible server does.
+type checkedSeeker struct {
+	rs      io.ReadSeeker
+	h       hash.Hash
+	want    string
+	hashing bool // every byte from offset 0 on went through h
+	started bool
+}
+
+func (c *checkedSeeker) Read(p []byte) (int, error) {
+	if !c.started {
+		c.started, c.hashing = true, true
+	}
+	n, err := c.rs.Read(p)
+	if c.hashing {
+		c.h.Write(p[:n])
+		if err == io.EOF && hex.EncodeToString(c.h.Sum(nil)) != c.want {
+			return n, errChanged
+		}
+	}
+	return n, err
+}
+
+func (c *checkedSeeker) Seek(offset int64, whence int) (int64, error) {
+	pos, err := c.rs.Seek(offset, whence)
+	if err == nil {
+		c.started = true
+		c.h.Reset()
+		c.hashing = pos == 0
+	}
+	return pos, err
+}

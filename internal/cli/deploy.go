@@ -1,0 +1,432 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/spf13/cobra"
+
+	"github.com/cfinv/cfinv"
+	"github.com/cfinv/cfinv/deploy"
+	"github.com/cfinv/cfinv/internal/awscli"
+)
+
+// defaultDeployConfig is the config file deploy reads when --config is
+// not given and the file exists in the current directory.
+const defaultDeployConfig = ".cfinv.yml"
+
+type deployOptions struct {
+	IO     *IO
+	Getenv func(string) string
+	// Client builds the CloudFront client; S3 the S3 client. Tests
+	// replace them.
+	Client clientFunc
+	S3     func(ctx context.Context) (*s3.Client, error)
+
+	AWS           awsFlags
+	S3EndpointURL string
+
+	Dir            string
+	Bucket, Prefix string
+	Distributions  []string
+	ConfigFile     string
+	ConfigSet      bool
+	DeployID       string
+	Delete         bool
+	MaxDelete      int
+	KeepDeleted    time.Duration
+	NoWait         bool
+	DryRun         bool
+	MaxPaths       int
+	Concurrency    int
+	Timeout        time.Duration
+}
+
+func newDeployCmd(d *Deps, runF func(*deployOptions) error) *cobra.Command {
+	opts := &deployOptions{IO: d.IO, Getenv: d.Getenv}
+	cmd := &cobra.Command{
+		Use:   "deploy DIR s3://BUCKET[/PREFIX]",
+		Short: "Upload what changed in a safe order, invalidate exactly that, then prune",
+		Long: `Deploy uploads the static site in DIR to an S3 bucket behind CloudFront and
+invalidates what changed, in an order that never lets viewers get a page whose
+assets are missing:
+
+  1. new, then changed, objects that are not entry objects (assets);
+  2. new, then changed, entry objects (HTML, and routes with entry: true),
+     only once every asset is stored;
+  3. one invalidation per --distribution-id of the changed and deleted
+     objects' URLs (new objects need none), planned from the distribution's
+     origin path and cache behaviours as "cfinv plan --distribution-id" does,
+     and waited for (--no-wait: not);
+  4. with --delete, the deletion of objects no longer in DIR: all of them, or
+     none when there are more than --max-delete (the run then exits 11).
+
+Files are compared with the bucket by content, never by size or mtime: every
+object deploy writes carries the SHA-256 of its bytes and headers
+(x-amz-meta-cfinv-sha256), so a header change uploads again and a fresh
+checkout with nothing changed uploads nothing. One listing of the prefix, and
+a HeadObject for objects whose ETag matches, tell what changed.
+
+Headers per route come from --config (default .cfinv.yml in the current
+directory when it exists): Cache-Control, Content-Type (by default from the
+extension), gzip, storage class, ACL, and which objects are entry objects.
+
+A deploy has an ID (--deploy-id, by default derived from DIR's content),
+written into every object it uploads (x-amz-meta-cfinv-deploy): re-running the
+same command after a failure or a kill finishes the same deploy, even on
+another machine; the invalidation it already bought is not bought again. An
+upload that fails stops the deploy before any entry object and any deletion
+(exit 10): viewers still see the previous version, complete.
+
+The bucket's endpoint comes from the SDK (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL)
+or --s3-endpoint-url; CloudFront's from --endpoint-url as for the other
+commands. A loopback or IP endpoint is addressed path-style.`,
+		Example: `  hexo generate && cfinv deploy public s3://my-site --distribution-id E2EXAMPLE
+
+  # What would change, and what it would cost; nothing is written:
+  cfinv deploy public s3://my-site/www --distribution-id www.example.com --dry-run
+
+  # Prune objects no longer in the build, keeping them a day for cached pages:
+  cfinv deploy public s3://my-site --distribution-id E2EXAMPLE --delete --keep-deleted 24h
+
+  # Against a local cfinv serve:
+  cfinv deploy public s3://site --distribution-id E2EXAMPLE \
+    --endpoint-url http://127.0.0.1:8655 --s3-endpoint-url http://127.0.0.1:8657`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 2 {
+				return flagErrorf("%s takes DIR and s3://BUCKET[/PREFIX], got %d arguments", cmd.CommandPath(), len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Dir = args[0]
+			opts.ConfigSet = cmd.Flags().Changed("config")
+			var err error
+			if opts.Bucket, opts.Prefix, err = parseS3URL(args[1]); err != nil {
+				return err
+			}
+			if err := opts.check(); err != nil {
+				return err
+			}
+			if err := opts.AWS.checkGlobal(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			if opts.Client == nil {
+				opts.Client = opts.AWS.newClient(opts.IO, opts.Getenv)
+			}
+			if opts.S3 == nil {
+				opts.S3 = opts.newS3Client
+			}
+			return deployRun(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVar(&opts.Distributions, "distribution-id", nil, "distribution in front of the bucket: `ID`, domain name or alias (repeatable; none: no invalidation)")
+	f.StringVar(&opts.ConfigFile, "config", defaultDeployConfig, "routes `FILE` (YAML): headers, gzip, entry objects per glob")
+	f.StringVar(&opts.DeployID, "deploy-id", "", "deploy `ID` written into each object and deriving the invalidation's caller reference (default: from DIR's content)")
+	f.BoolVar(&opts.Delete, "delete", false, "delete objects under the prefix that are not in DIR, after the invalidation")
+	f.IntVar(&opts.MaxDelete, "max-delete", deploy.DefaultMaxDelete, "refuse the whole deletion step when it would delete more objects than this (-1: no limit)")
+	f.DurationVar(&opts.KeepDeleted, "keep-deleted", 0, "keep objects that left DIR this long (e.g. 24h) before a later deploy deletes them")
+	f.BoolVar(&opts.NoWait, "no-wait", false, "do not wait for the invalidation to complete before deleting")
+	f.BoolVar(&opts.DryRun, "dry-run", false, "print the uploads (key, size, headers, why), the invalidation and its cost, the deletions; write nothing")
+	f.IntVar(&opts.MaxPaths, "max-paths", 0, "most paths in each invalidation (0: the planner's default, at least 100)")
+	f.IntVar(&opts.Concurrency, "concurrency", deploy.DefaultConcurrency, "files hashed, objects read and uploads in flight at once")
+	f.DurationVar(&opts.Timeout, "timeout", 30*time.Minute, "deadline of the invalidation and its wait")
+	f.StringVar(&opts.S3EndpointURL, "s3-endpoint-url", "", "S3 API `URL`, e.g. a local cfinv serve's: http://127.0.0.1:8657 (default: the SDK's)")
+	opts.AWS.register(cmd)
+	return cmd
+}
+
+// parseS3URL splits s3://BUCKET[/PREFIX].
+func parseS3URL(s string) (bucket, prefix string, err error) {
+	rest, ok := strings.CutPrefix(s, "s3://")
+	bucket, prefix, _ = strings.Cut(rest, "/")
+	if !ok || bucket == "" {
+		return "", "", flagErrorf("bucket %q: want s3://BUCKET or s3://BUCKET/PREFIX", s)
+	}
+	return bucket, strings.Trim(prefix, "/"), nil
+}
+
+func (o *deployOptions) check() error {
+	st, err := os.Stat(o.Dir)
+	if err != nil || !st.IsDir() {
+		return flagErrorf("DIR %q is not a directory: want the site's build directory, e.g. public", o.Dir)
+	}
+	if o.MaxDelete < -1 || o.MaxDelete == 0 {
+		return flagErrorf("--max-delete %d: want 1 or more, or -1 for no limit (to delete nothing, leave out --delete)", o.MaxDelete)
+	}
+	if o.KeepDeleted < 0 {
+		return flagErrorf("--keep-deleted %s is negative: want a duration such as 24h", o.KeepDeleted)
+	}
+	if o.Concurrency < 1 || o.Concurrency > 256 {
+		return flagErrorf("--concurrency %d: want 1 to 256", o.Concurrency)
+	}
+	if o.MaxPaths < 0 || o.MaxPaths > 3000 {
+		return flagErrorf("--max-paths %d is out of range: want 1 to 3000, or 0 for the default", o.MaxPaths)
+	}
+	switch o.AWS.Output {
+	case "", awscli.JSON, awscli.Text, awscli.Table:
+	default:
+		return flagErrorf("--output %q: want json, text or table", o.AWS.Output)
+	}
+	return nil
+}
+
+// newS3Client builds the S3 client: the SDK's default chain with --profile
+// and --region (us-east-1 when neither it nor the environment sets one),
+// the endpoint from --s3-endpoint-url or the SDK's variables, path-style
+// addressing for a loopback or IP endpoint (whose host cannot take the
+// bucket's name).
+func (o *deployOptions) newS3Client(ctx context.Context) (*s3.Client, error) {
+	// TLS may be needed (an https:// S3 endpoint, credentials from STS or
+	// SSO): the SDK reads AWS_CA_BUNDLE as it always does.
+	cfg, err := o.AWS.sdkConfig(ctx, o.IO, o.Getenv, false)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Region == "" {
+		cfg.Region = cfinv.DefaultRegion
+	}
+	return newS3(cfg, o.S3EndpointURL), nil
+}
+
+// newS3 is the S3 client of cfg, at endpoint when set, path-style when the
+// endpoint's host is an IP address or localhost.
+func newS3(cfg aws.Config, endpoint string) *s3.Client {
+	c := s3.NewFromConfig(cfg, func(so *s3.Options) {
+		if endpoint != "" {
+			so.BaseEndpoint = aws.String(endpoint)
+		}
+	})
+	if ep := c.Options().BaseEndpoint; ep != nil {
+		if u, err := url.Parse(*ep); err == nil {
+			h := u.Hostname()
+			if net.ParseIP(h) != nil || h == "localhost" || strings.HasSuffix(h, ".localhost") {
+				c = s3.NewFromConfig(cfg, func(so *s3.Options) {
+					so.BaseEndpoint = ep
+					so.UsePathStyle = true
+				})
+			}
+		}
+	}
+	return c
+}
+
+// loadDeployConfig reads --config, or .cfinv.yml when it exists and
+// --config was not given.
+func (o *deployOptions) loadDeployConfig() (*deploy.Config, error) {
+	if !o.ConfigSet {
+		if _, err := os.Stat(o.ConfigFile); errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+	}
+	return deploy.LoadConfig(o.ConfigFile)
+}
+
+func deployRun(ctx context.Context, opts *deployOptions) error {
+	cfg, err := opts.loadDeployConfig()
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err, Hint: "fix the line named; keys are routes, and per route match, headers, entry, gzip, storage_class, acl"}
+	}
+	s3c, err := opts.S3(ctx)
+	if err != nil {
+		return err
+	}
+	var cf *cfinv.Client
+	if len(opts.Distributions) > 0 {
+		if cf, err = opts.Client(ctx); err != nil {
+			return err
+		}
+	}
+	rep, err := deploy.Run(ctx, s3c, cf, deploy.Options{
+		Dir: opts.Dir, Bucket: opts.Bucket, Prefix: opts.Prefix, DistributionIDs: opts.Distributions,
+		Config: cfg, DeployID: opts.DeployID, Delete: opts.Delete, MaxDelete: opts.MaxDelete,
+		KeepDeleted: opts.KeepDeleted, NoWait: opts.NoWait, DryRun: opts.DryRun, MaxPaths: opts.MaxPaths,
+		Concurrency: opts.Concurrency, Timeout: opts.Timeout, Progress: deployProgress(opts.IO.ErrOut),
+	})
+	if rep != nil {
+		if opts.AWS.Output == awscli.JSON {
+			enc := jsonEncoder(opts.IO.Out)
+			if perr := enc.Encode(rep); perr != nil && err == nil {
+				err = perr
+			}
+		} else {
+			printDeployReport(opts.IO.Out, rep)
+		}
+	}
+	err = deployError(err, rep, opts)
+	if ci := detectGitHubCI(opts.Getenv, opts.IO.ErrOut); ci != nil {
+		ci.fail(err)
+		if rep != nil {
+			if werr := appendFile(ci.summaryPath, deploySummary(rep, err)); werr != nil {
+				ci.annotate("warning", "cfinv", fmt.Sprintf("write the job summary: %v", werr))
+			}
+			if werr := appendFile(ci.outputPath, deployOutputs(rep)); werr != nil {
+				ci.annotate("warning", "cfinv", fmt.Sprintf("write the step outputs: %v", werr))
+			}
+		}
+	}
+	return err
+}
+
+// deploySummary is the GitHub job summary of a deploy: what was uploaded,
+// invalidated (with the cost) and deleted.
+func deploySummary(rep *deploy.Report, err error) string {
+	var b strings.Builder
+	title := "cfinv deploy " + rep.DeployID
+	if rep.DryRun {
+		title += " (dry run)"
+	}
+	fmt.Fprintf(&b, "### %s\n\n| | |\n| --- | --- |\n", mdCell(title))
+	fmt.Fprintf(&b, "| uploaded | %d of %d files (%d unchanged) |\n", len(rep.Uploads), rep.Files, rep.Unchanged)
+	for _, inv := range rep.Invalidations {
+		fmt.Fprintf(&b, "| invalidated on %s | %d paths for %d URLs, estimated $%.3f |\n", mdCell(inv.DistributionID), len(inv.Paths), inv.URLs, inv.CostUSD)
+	}
+	fmt.Fprintf(&b, "| deleted | %d |\n", len(rep.Deleted))
+	if len(rep.Refused) > 0 {
+		fmt.Fprintf(&b, "| not deleted (over --max-delete) | %d |\n", len(rep.Refused))
+	}
+	if err != nil {
+		fmt.Fprintf(&b, "\n**Failed:** %s\n", mdCell(err.Error()))
+	}
+	return b.String() + "\n"
+}
+
+// deployOutputs are the step outputs of a deploy: deploy-id, uploaded,
+// deleted, invalidation-ids.
+func deployOutputs(rep *deploy.Report) string {
+	var ids []string
+	for _, inv := range rep.Invalidations {
+		for _, b := range inv.Batches {
+			if b.ID != "" {
+				ids = append(ids, b.ID)
+			}
+		}
+	}
+	var b strings.Builder
+	writeOutput(&b, "deploy-id", rep.DeployID)
+	writeOutput(&b, "uploaded", strconv.Itoa(len(rep.Uploads)))
+	writeOutput(&b, "deleted", strconv.Itoa(len(rep.Deleted)))
+	writeOutput(&b, "invalidation-ids", strings.Join(ids, " "))
+	return b.String()
+}
+
+func jsonEncoder(w io.Writer) *json.Encoder {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc
+}
+
+// deployError adds the exit code and the way forward to a failed deploy.
+func deployError(err error, rep *deploy.Report, opts *deployOptions) error {
+	if err == nil {
+		return nil
+	}
+	resume := "re-run the same command"
+	if rep != nil && rep.DeployID != "" && opts.DeployID == "" {
+		resume = "re-run the same command (with the same DIR, it is the same deploy " + rep.DeployID + ")"
+	}
+	var dle *deploy.DeleteLimitError
+	switch {
+	case errors.Is(err, deploy.ErrUpload):
+		return &ExitError{Code: ExitUploadFailed, Err: err, Hint: "no entry object was written and nothing was deleted: viewers see the previous version; " + resume + " to finish the deploy"}
+	case errors.As(err, &dle):
+		return &ExitError{Code: ExitDeleteRefused, Err: err, Hint: fmt.Sprintf("the uploads and the invalidation are done; to delete them, re-run with --max-delete %d (or -1 for no limit)", dle.Deletions)}
+	case errors.Is(err, deploy.ErrConfig):
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	return err
+}
+
+// deployProgress prints one line on w when a step starts.
+func deployProgress(w io.Writer) func(deploy.Event) {
+	return func(e deploy.Event) {
+		if e.Key != "" || e.Step == deploy.StepCompare {
+			return
+		}
+		switch {
+		case e.Message != "":
+			fmt.Fprintf(w, "%s: %s\n", e.Step, e.Message)
+		case e.Done == 0 && e.Total > 0:
+			fmt.Fprintf(w, "%s: %s\n", e.Step, count(e.Total, "object", "objects"))
+		}
+	}
+}
+
+// printDeployReport prints what the deploy did (or, with --dry-run, would
+// do): one line per upload, invalidation and deletion, then a summary.
+func printDeployReport(w io.Writer, rep *deploy.Report) {
+	verb := func(done, dry string) string {
+		if rep.DryRun {
+			return dry
+		}
+		return done
+	}
+	for _, u := range rep.Uploads {
+		names := make([]string, 0, len(u.Headers))
+		for k := range u.Headers {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		var hs []string
+		for _, k := range names {
+			hs = append(hs, k+": "+u.Headers[k])
+		}
+		fmt.Fprintf(w, "%s %s (%d bytes, %s) %s\n", verb("uploaded", "upload"), u.Key, u.Size, u.Reason, strings.Join(hs, "; "))
+	}
+	for _, k := range rep.Resumed {
+		fmt.Fprintf(w, "resumed %s (uploaded by an earlier run of this deploy; invalidated)\n", k)
+	}
+	for _, inv := range rep.Invalidations {
+		if len(inv.Paths) == 0 {
+			fmt.Fprintf(w, "%s: nothing to invalidate\n", inv.DistributionID)
+			continue
+		}
+		var ids []string
+		for _, b := range inv.Batches {
+			if b.ID != "" {
+				ids = append(ids, b.ID)
+			}
+		}
+		note := ""
+		if inv.AlreadyCreated {
+			note = " (already created by an earlier run of this deploy)"
+		}
+		if len(ids) > 0 {
+			note = " (" + strings.Join(ids, " ") + ")" + note
+		}
+		fmt.Fprintf(w, "%s %s: %s for %s in %s, estimated $%.3f%s\n", verb("invalidated", "invalidate"), inv.DistributionID,
+			count(len(inv.Paths), "path", "paths"), count(inv.URLs, "URL", "URLs"), count(max(len(inv.Batches), 1), "batch", "batches"), inv.CostUSD, note)
+		for _, p := range inv.Paths {
+			fmt.Fprintf(w, "  %s\n", p)
+		}
+	}
+	for _, k := range rep.Deleted {
+		fmt.Fprintf(w, "%s %s\n", verb("deleted", "delete"), k)
+	}
+	for _, k := range rep.Kept {
+		fmt.Fprintf(w, "kept %s (--keep-deleted)\n", k)
+	}
+	for _, k := range rep.Refused {
+		fmt.Fprintf(w, "not deleted %s (over --max-delete)\n", k)
+	}
+	fmt.Fprintf(w, "deploy %s: %d files, %s %s, %d unchanged, %s %s\n", rep.DeployID, rep.Files,
+		count(len(rep.Uploads), "object", "objects"), verb("uploaded", "to upload"), rep.Unchanged,
+		count(len(rep.Deleted), "object", "objects"), verb("deleted", "to delete"))
+}

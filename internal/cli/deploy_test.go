@@ -1,0 +1,298 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/cfinv/cfinv"
+	"github.com/cfinv/cfinv/cfinvtest"
+	"github.com/cfinv/cfinv/deploy"
+)
+
+func TestDeployParse(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name    string
+		args    []string
+		want    deployOptions
+		wantErr string
+	}{
+		{
+			name: "defaults",
+			args: []string{dir, "s3://site"},
+			want: deployOptions{Dir: dir, Bucket: "site", ConfigFile: ".cfinv.yml", MaxDelete: 256, Concurrency: 16, Timeout: 30 * 60e9},
+		},
+		{
+			name: "every flag",
+			args: []string{dir, "s3://site/www/", "--distribution-id", "E1", "--distribution-id", "www.example.com", "--config", "c.yml",
+				"--deploy-id", "r42", "--delete", "--max-delete", "-1", "--keep-deleted", "24h", "--no-wait", "--dry-run", "--max-paths", "50",
+				"--concurrency", "4", "--s3-endpoint-url", "http://127.0.0.1:1", "--output", "json"},
+			want: deployOptions{Dir: dir, Bucket: "site", Prefix: "www", Distributions: []string{"E1", "www.example.com"}, ConfigFile: "c.yml", ConfigSet: true,
+				DeployID: "r42", Delete: true, MaxDelete: -1, KeepDeleted: 24 * 3600e9, NoWait: true, DryRun: true, MaxPaths: 50, Concurrency: 4,
+				Timeout: 30 * 60e9, S3EndpointURL: "http://127.0.0.1:1", AWS: awsFlags{Output: "json"}},
+		},
+		{name: "not s3", args: []string{dir, "site"}, wantErr: `bucket "site": want s3://BUCKET or s3://BUCKET/PREFIX`},
+		{name: "no dir", args: []string{filepath.Join(dir, "nope"), "s3://site"}, wantErr: "is not a directory"},
+		{name: "one argument", args: []string{dir}, wantErr: "takes DIR and s3://BUCKET[/PREFIX], got 1 arguments"},
+		{name: "max-delete", args: []string{dir, "s3://site", "--max-delete", "0"}, wantErr: "--max-delete 0: want 1 or more, or -1 for no limit (to delete nothing, leave out --delete)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ios, _, _, _ := TestIO()
+			var got *deployOptions
+			cmd := newDeployCmd(&Deps{IO: ios}, func(o *deployOptions) error { got = o; return nil })
+			cmd.SetArgs(tc.args)
+			cmd.SetOut(ios.ErrOut)
+			cmd.SetErr(ios.ErrOut)
+			err := cmd.Execute()
+			if tc.wantErr != "" {
+				var fe *FlagError
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !errors.As(err, &fe) {
+					t.Fatalf("error %v, want a usage error containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(&tc.want, got, cmpopts.IgnoreFields(deployOptions{}, "IO", "Client", "S3"), cmp.AllowUnexported(awsFlags{}), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("options (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// deploySite is a bucket behind a distribution of an in-process CloudFront,
+// and a deploy command aimed at them.
+type deploySite struct {
+	srv  *cfinvtest.Server
+	s3   *s3.Client
+	dist string
+	dir  string
+}
+
+func newDeploySite(t *testing.T) *deploySite {
+	t.Helper()
+	srv := cfinvtest.NewServer(t, cfinvtest.WithMemoryStore(), cfinvtest.WithCompletionDelay(0))
+	s := &deploySite{srv: srv, s3: newS3(srv.S3Config(), srv.S3URL), dir: t.TempDir()}
+	if _, err := s.s3.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("site")}); err != nil {
+		t.Fatal(err)
+	}
+	s.dist = srv.NewDistribution(t, "site.s3.amazonaws.com")
+	return s
+}
+
+func (s *deploySite) write(t *testing.T, files map[string]string) {
+	t.Helper()
+	for name, body := range files {
+		p := filepath.Join(s.dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if body == "" {
+			os.Remove(p)
+			continue
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// run runs "cfinv deploy DIR s3://site --distribution-id DIST args…" and
+// returns stdout, stderr and the exit code.
+func (s *deploySite) run(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	return s.runEnv(t, nil, args...)
+}
+
+func (s *deploySite) runEnv(t *testing.T, env map[string]string, args ...string) (string, string, int) {
+	t.Helper()
+	ios, _, out, errOut := TestIO()
+	cmd := newDeployCmd(&Deps{IO: ios, Getenv: func(k string) string { return env[k] }}, func(o *deployOptions) error {
+		o.Client = func(ctx context.Context, opts ...cfinv.Option) (*cfinv.Client, error) {
+			return cfinv.New(s.srv.AWSConfig(), opts...), nil
+		}
+		o.S3 = func(context.Context) (*s3.Client, error) { return s.s3, nil }
+		return deployRun(t.Context(), o)
+	})
+	cmd.SetArgs(append([]string{s.dir, "s3://site", "--distribution-id", s.dist}, args...))
+	cmd.SetOut(errOut)
+	cmd.SetErr(errOut)
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	err := cmd.Execute()
+	if err != nil {
+		printError(errOut, err, "")
+	}
+	return out.String(), errOut.String(), exitCode(err)
+}
+
+func TestDeployRun(t *testing.T) {
+	s := newDeploySite(t)
+	s.write(t, map[string]string{"index.html": "<h1>1</h1>", "app.css": "a{}", "old.js": "x", "old2.js": "z"})
+	out, _, code := s.run(t)
+	if code != 0 || !strings.Contains(out, "uploaded app.css (3 bytes, new) Content-Type: text/css; charset=utf-8\n") {
+		t.Fatalf("first deploy: exit %d, stdout:\n%s", code, out)
+	}
+
+	s.write(t, map[string]string{"app.css": "b{}", "old.js": "", "old2.js": "", "new.js": "y"})
+	out, _, code = s.run(t, "--dry-run", "--delete")
+	want := "upload new.js (1 bytes, new) Content-Type: text/javascript; charset=utf-8\n" +
+		"upload app.css (3 bytes, changed) Content-Type: text/css; charset=utf-8\n" +
+		"invalidate " + s.dist + ": 3 paths for 3 URLs in 1 batch, estimated $0.000\n" +
+		"  /app.css\n  /old.js\n  /old2.js\n" +
+		"delete old.js\ndelete old2.js\n"
+	if code != 0 || !strings.HasPrefix(out, want) {
+		t.Fatalf("dry run: exit %d, stdout:\n%s\nwant it to start with:\n%s", code, out, want)
+	}
+
+	out, errOut, code := s.run(t, "--delete", "--max-delete", "1", "--output", "json")
+	if code != ExitDeleteRefused || !strings.Contains(errOut, "Try: the uploads and the invalidation are done; to delete them, re-run with --max-delete 2") {
+		t.Fatalf("refused deletion: exit %d, stderr:\n%s", code, errOut)
+	}
+	var rep deploy.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("--output json: %v\n%s", err, out)
+	}
+	if diff := cmp.Diff([]string{"old.js", "old2.js"}, rep.Refused); diff != "" || len(rep.Uploads) != 2 {
+		t.Errorf("report: refused (-want +got):\n%s\nuploads %v", diff, rep.Uploads)
+	}
+
+	out, _, code = s.run(t, "--delete")
+	if code != 0 || !strings.Contains(out, "deleted old.js\ndeleted old2.js\n") {
+		t.Fatalf("deletion: exit %d, stdout:\n%s", code, out)
+	}
+}
+
+func TestDeployBadConfig(t *testing.T) {
+	s := newDeploySite(t)
+	s.write(t, map[string]string{"index.html": "x"})
+	cfg := filepath.Join(t.TempDir(), "c.yml")
+	if err := os.WriteFile(cfg, []byte("routes:\n  - match: '*.html'\n    hedaers: {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := s.run(t, "--config", cfg)
+	if code != ExitUsage || !strings.Contains(errOut, "c.yml:3") {
+		t.Fatalf("bad config: exit %d, stderr:\n%s", code, errOut)
+	}
+	if out, err := s.s3.ListObjectsV2(t.Context(), &s3.ListObjectsV2Input{Bucket: aws.String("site")}); err != nil || len(out.Contents) != 0 {
+		t.Fatalf("bad config wrote %v (%v), want nothing", out, err)
+	}
+}
+
+// TestDeployMissingBucket: a bucket that does not exist is "not found"
+// (exit 4), named in the message.
+func TestDeployMissingBucket(t *testing.T) {
+	s := newDeploySite(t)
+	s.write(t, map[string]string{"index.html": "x"})
+	ios, _, _, errOut := TestIO()
+	cmd := newDeployCmd(&Deps{IO: ios}, func(o *deployOptions) error {
+		o.S3 = func(context.Context) (*s3.Client, error) { return s.s3, nil }
+		return deployRun(t.Context(), o)
+	})
+	cmd.SetArgs([]string{s.dir, "s3://nope"})
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	err := cmd.Execute()
+	printError(errOut, err, "")
+	if code := exitCode(err); code != ExitNotFound || !strings.Contains(errOut.String(), "list s3://nope/") || !strings.Contains(errOut.String(), "NoSuchBucket") {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+}
+
+func TestDeployExitCodes(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want int
+	}{
+		{"upload", &deploy.UploadError{Key: "a.css", Err: errors.New("boom")}, ExitUploadFailed},
+		{"deletions", &deploy.DeleteLimitError{Deletions: 3, MaxDelete: 2}, ExitDeleteRefused},
+		{"config", deploy.ErrConfig, ExitUsage},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := exitCode(tc.err); got != tc.want {
+				t.Errorf("exitCode(%v) = %d, want %d", tc.err, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestIAMPolicyBucket: --bucket adds what deploy calls on S3, limited to
+// the prefix's objects.
+func TestIAMPolicyBucket(t *testing.T) {
+	ios, _, stdout, _ := TestIO()
+	if err := iamPolicyRun(&iamPolicyOptions{IO: ios, AccountID: "*", Buckets: []string{"s3://site/www"}}); err != nil {
+		t.Fatal(err)
+	}
+	want := `{
+    "Statement": [
+        {
+            "Sid": "CfinvDeployList",
+            "Effect": "Allow",
+            "Action": [
+                "s3:ListBucket",
+                "s3:ListBucketMultipartUploads"
+            ],
+            "Resource": [
+                "arn:aws:s3:::site"
+            ]
+        },
+        {
+            "Sid": "CfinvDeployObjects",
+            "Effect": "Allow",
+            "Action": [
+                "s3:GetObject",
+                "s3:PutObject",
+                "s3:DeleteObject",
+                "s3:AbortMultipartUpload"
+            ],
+            "Resource": [
+                "arn:aws:s3:::site/www/*"
+            ]
+        }
+    ],
+    "Version": "2012-10-17"
+}
+`
+	if diff := cmp.Diff(want, stdout.String()); diff != "" {
+		t.Errorf("policy (-want +got):\n%s", diff)
+	}
+}
+
+// TestDeployGitHubSummary: in a GitHub Actions step the deploy appends a
+// job summary and sets its step outputs.
+func TestDeployGitHubSummary(t *testing.T) {
+	s := newDeploySite(t)
+	s.write(t, map[string]string{"index.html": "x", "a.css": "a"})
+	if _, _, code := s.run(t); code != 0 {
+		t.Fatalf("first deploy: exit %d", code)
+	}
+	s.write(t, map[string]string{"a.css": "b"})
+	tmp := t.TempDir()
+	env := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": filepath.Join(tmp, "summary"), "GITHUB_OUTPUT": filepath.Join(tmp, "output")}
+	if _, errOut, code := s.runEnv(t, env, "--deploy-id", "r2"); code != 0 {
+		t.Fatalf("deploy: exit %d\n%s", code, errOut)
+	}
+	summary, _ := os.ReadFile(env["GITHUB_STEP_SUMMARY"])
+	for _, want := range []string{"### cfinv deploy r2\n", "| uploaded | 1 of 2 files (1 unchanged) |\n", "| invalidated on " + s.dist + " | 1 paths for 1 URLs, estimated $0.000 |\n", "| deleted | 0 |\n"} {
+		if !strings.Contains(string(summary), want) {
+			t.Errorf("summary lacks %q:\n%s", want, summary)
+		}
+	}
+	output, _ := os.ReadFile(env["GITHUB_OUTPUT"])
+	for _, want := range []string{"deploy-id<<", "\nr2\n", "uploaded<<", "\n1\n", "invalidation-ids<<"} {
+		if !strings.Contains(string(output), want) {
+			t.Errorf("outputs lack %q:\n%s", want, output)
+		}
+	}
+}
