@@ -81,6 +81,13 @@ var statusOf = map[string]int{
 	"TooManyQueryStringsInOriginRequestPolicy":    http.StatusBadRequest,
 	"TooManyRemoveHeadersInResponseHeadersPolicy": http.StatusBadRequest,
 	"TrustedKeyGroupDoesNotExist":                 http.StatusBadRequest,
+
+	// Origin access identities (statuses from the model).
+	"CloudFrontOriginAccessIdentityAlreadyExists": http.StatusConflict,
+	"CloudFrontOriginAccessIdentityInUse":         http.StatusConflict,
+	"InvalidOriginAccessIdentity":                 http.StatusBadRequest,
+	"NoSuchCloudFrontOriginAccessIdentity":        http.StatusNotFound,
+	"TooManyCloudFrontOriginAccessIdentities":     http.StatusBadRequest,
 }
 
 // apiError is an error answered with CloudFront's ErrorResponse envelope.
