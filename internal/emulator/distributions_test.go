@@ -322,7 +322,7 @@ func TestNotImplemented(t *testing.T) {
 		{"POST", "/2020-05-31/distribution-tenants-by-customization", "ListDistributionTenantsByCustomization"},
 		{"PUT", "/2020-05-31/distribution-tenant/DT1/associate-web-acl", "AssociateDistributionTenantWebACL"},
 		{"POST", "/2020-05-31/streaming-distribution?WithTags", "CreateStreamingDistributionWithTags"},
-		{"GET", "/2020-05-31/origin-access-identity/cloudfront", "ListCloudFrontOriginAccessIdentities"},
+		{"GET", "/2020-05-31/streaming-distribution", "ListStreamingDistributions"},
 		{"POST", "/2020-05-31/tagging?Operation=Retag&Resource=arn", ""},
 		{"GET", "/2020-05-31/key-value-store/abc", "DescribeKeyValueStore"},
 		{"PUT", "/2020-05-31/distribution/E1/promote-staging-config", "UpdateDistributionWithStagingConfig"},

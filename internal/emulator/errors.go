@@ -91,6 +91,13 @@ var statusOf = map[string]int{
 	"TestFunctionFailed":         http.StatusInternalServerError,
 	"TooManyFunctions":           http.StatusBadRequest,
 	"UnsupportedOperation":       http.StatusBadRequest,
+
+	// Origin access identities (statuses from the model).
+	"CloudFrontOriginAccessIdentityAlreadyExists": http.StatusConflict,
+	"CloudFrontOriginAccessIdentityInUse":         http.StatusConflict,
+	"InvalidOriginAccessIdentity":                 http.StatusBadRequest,
+	"NoSuchCloudFrontOriginAccessIdentity":        http.StatusNotFound,
+	"TooManyCloudFrontOriginAccessIdentities":     http.StatusBadRequest,
 }
 
 // apiError is an error answered with CloudFront's ErrorResponse envelope.

@@ -8,7 +8,8 @@ import botocore
 path = os.path.join(os.path.dirname(botocore.__file__), "data/cloudfront/2020-05-31/service-2.json.gz")
 S = json.load(gzip.open(path))["shapes"]
 roots = ["OriginAccessControlConfig", "CachePolicyConfig", "OriginRequestPolicyConfig",
-         "ResponseHeadersPolicyConfig", "PublicKeyConfig", "KeyGroupConfig"]
+         "ResponseHeadersPolicyConfig", "PublicKeyConfig", "KeyGroupConfig",
+         "CloudFrontOriginAccessIdentityConfig"]
 out, seen = {}, set()
 
 def walk(name):

@@ -9,7 +9,7 @@ import (
 )
 
 // checkReferences refuses a DistributionConfig that names an origin access
-// control, policy or key group that does not exist, with the code
+// control or identity, policy or key group that does not exist, with the code
 // CloudFront answers for each. It runs after validateConfig, before
 // anything is stored.
 func (s *Server) checkReferences(ctx context.Context, c *distconfig.Node) error {
@@ -42,6 +42,9 @@ func (s *Server) checkReferences(ctx context.Context, c *distconfig.Node) error 
 			e.Detail = "origin " + truncate(o.Value("Id"), 100) + " names OriginAccessControlId " + truncate(oac, 40) + ", which does not exist"
 			return e
 		}
+	}
+	if err := s.checkOriginAccessIdentities(ctx, c); err != nil {
+		return err
 	}
 	refs := []struct {
 		member string
@@ -88,4 +91,5 @@ func (s *Server) checkReferences(ctx context.Context, c *distconfig.Node) error 
 // resourceKinds are the kinds served through resourceRoutes.
 var resourceKinds = []*resourceKind{
 	originAccessControls, cachePolicies, originRequestPolicies, responseHeadersPolicies, publicKeys, keyGroups,
+	originAccessIdentities,
 }

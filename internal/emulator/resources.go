@@ -1,10 +1,13 @@
 package emulator
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/cfinv/cfinv/internal/distconfig"
 	"github.com/cfinv/cfinv/internal/store"
@@ -46,6 +49,45 @@ type resourceKind struct {
 	// managed are AWS's read-only resources of the kind, built on first
 	// use (nil: the kind has none).
 	managed func() []*store.Resource
+
+	// path is the URL segment after /2020-05-31/ when it is not kind
+	// (origin access identities: "origin-access-identity/cloudfront").
+	path string
+	// nameMember is the config member the store keeps unique within the
+	// kind ("" means Name; origin access identities: CallerReference).
+	nameMember string
+	// replay: a Create repeating a stored resource's name with the same
+	// config answers that resource (CloudFront's CallerReference rule);
+	// with a different config, the kind's exists error.
+	replay bool
+	// members returns the resource element's members between Id (and
+	// the timestamp) and the config, e.g. S3CanonicalUserId (may be nil).
+	members func(r *store.Resource) []*distconfig.Node
+	// quota is CloudFront's limit on resources of the kind per account
+	// (0: none checked); creating one more is answered quotaCode and
+	// quotaMsg.
+	quota               int
+	quotaCode, quotaMsg string
+	// createMu serialises the kind's count-and-create when quota or
+	// replay is set, so concurrent creates cannot pass the quota
+	// together: the store is held by one process (bbolt's file lock).
+	createMu sync.Mutex
+}
+
+// urlPath is the kind's URL path after the API version.
+func (k *resourceKind) urlPath() string {
+	if k.path != "" {
+		return k.path
+	}
+	return k.kind
+}
+
+// nameOf is the value the store keeps unique within the kind.
+func (k *resourceKind) nameOf(c *distconfig.Node) string {
+	if k.nameMember != "" {
+		return c.Value(k.nameMember)
+	}
+	return c.Value("Name")
 }
 
 func (k *resourceKind) configElem() string { return k.elem + "Config" }
@@ -69,7 +111,7 @@ func (k *resourceKind) managedByID(id string) *store.Resource {
 
 // resourceRoutes registers the kind's six operations.
 func (s *Server) resourceRoutes(k *resourceKind) {
-	base := "/2020-05-31/" + k.kind
+	base := "/2020-05-31/" + k.urlPath()
 	s.mux.HandleFunc("POST "+base, func(w http.ResponseWriter, r *http.Request) { s.createResource(w, r, k) })
 	s.mux.HandleFunc("GET "+base, func(w http.ResponseWriter, r *http.Request) { s.listResources(w, r, k) })
 	s.mux.HandleFunc("GET "+base+"/{id}", func(w http.ResponseWriter, r *http.Request) { s.getResource(w, r, k, false) })
@@ -115,6 +157,11 @@ func (k *resourceKind) wireResource(res *store.Resource) *distconfig.Node {
 	case "CreatedTime":
 		n.Append(leaf("CreatedTime", wireTime(res.CreatedTime)))
 	}
+	if k.members != nil {
+		for _, m := range k.members(res) {
+			n.Append(m)
+		}
+	}
 	n.Append(res.Config.Clone())
 	return n
 }
@@ -143,12 +190,28 @@ func (s *Server) createResource(w http.ResponseWriter, r *http.Request, k *resou
 	}
 	now := s.now()
 	res := &store.Resource{
-		Kind: k.kind, ID: k.newID(), Name: c.Value("Name"), ETag: newETag(),
+		Kind: k.kind, ID: k.newID(), Name: k.nameOf(c), ETag: newETag(),
 		CreatedTime: now, LastModifiedTime: now, Config: c,
 	}
 	for _, m := range k.managedResources() {
 		if m.Name == res.Name {
 			s.writeError(w, r, errorf(k.exists, "%s", k.existsMsg))
+			return
+		}
+	}
+	if k.quota > 0 || k.replay {
+		k.createMu.Lock()
+		defer k.createMu.Unlock()
+		prev, err := s.precheckCreate(r.Context(), k, res)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if prev != nil {
+			res = prev // the same request again: the same answer
+			w.Header().Set("Location", location(r, "/2020-05-31/"+k.urlPath()+"/"+res.ID))
+			w.Header().Set("ETag", res.ETag)
+			s.writeXML(w, r, http.StatusCreated, xmlDocument{k.wireResource(res)})
 			return
 		}
 	}
@@ -161,9 +224,37 @@ func (s *Server) createResource(w http.ResponseWriter, r *http.Request, k *resou
 		s.writeError(w, r, err)
 		return
 	}
-	w.Header().Set("Location", location(r, "/2020-05-31/"+k.kind+"/"+res.ID))
+	w.Header().Set("Location", location(r, "/2020-05-31/"+k.urlPath()+"/"+res.ID))
 	w.Header().Set("ETag", res.ETag)
 	s.writeXML(w, r, http.StatusCreated, xmlDocument{k.wireResource(res)})
+}
+
+// precheckCreate applies the kind's replay and quota rules to res, about
+// to be created, with k.createMu held: it returns the stored resource a
+// replayed request names, the kind's exists error for a reused name with a
+// different config, or quotaCode when the kind is full.
+func (s *Server) precheckCreate(ctx context.Context, k *resourceKind, res *store.Resource) (*store.Resource, error) {
+	all, err := s.store.ListResources(ctx, k.kind)
+	if err != nil {
+		return nil, err
+	}
+	if k.replay {
+		for _, old := range all {
+			if old.Name != res.Name {
+				continue
+			}
+			if bytes.Equal(old.Config.Document(), res.Config.Document()) {
+				return old, nil
+			}
+			return nil, errorf(k.exists, "%s", k.existsMsg)
+		}
+	}
+	if k.quota > 0 && len(all) >= k.quota {
+		e := errorf(k.quotaCode, "%s", k.quotaMsg)
+		e.Detail = fmt.Sprintf("%d %s resources exist, the limit is %d", len(all), k.elem, k.quota)
+		return nil, e
+	}
+	return nil, nil
 }
 
 func (s *Server) getResource(w http.ResponseWriter, r *http.Request, k *resourceKind, configOnly bool) {
@@ -275,7 +366,7 @@ func (s *Server) updateResource(w http.ResponseWriter, r *http.Request, k *resou
 		return
 	}
 	for _, m := range k.managedResources() {
-		if m.Name == c.Value("Name") {
+		if m.Name == k.nameOf(c) {
 			s.writeError(w, r, errorf(k.exists, "%s", k.existsMsg))
 			return
 		}
@@ -285,7 +376,7 @@ func (s *Server) updateResource(w http.ResponseWriter, r *http.Request, k *resou
 		if res.ETag != etag {
 			return errPreconditionFailed()
 		}
-		res.Name, res.Config, res.ETag, res.LastModifiedTime = c.Value("Name"), c, newETag(), now
+		res.Name, res.Config, res.ETag, res.LastModifiedTime = k.nameOf(c), c, newETag(), now
 		return nil
 	})
 	switch {

@@ -39,6 +39,7 @@ UAiNVfeoI1s5mvBc9xF0U6pTmwhdnU+Lw9vHnlgkeeWP4WfFwP3OqzUCAwEAAQ==
 -----END PUBLIC KEY-----</EncodedKey></PublicKeyConfig>`,
 	`<KeyGroupConfig><Name>g</Name><Items><PublicKey>K1</PublicKey></Items></KeyGroupConfig>`,
 	`<CachePolicyConfig><Name>c</Name><MinTTL>x</MinTTL><Bogus/></CachePolicyConfig>`,
+	`<CloudFrontOriginAccessIdentityConfig><CallerReference>r</CallerReference><Comment>c</Comment></CloudFrontOriginAccessIdentityConfig>`,
 }
 
 // FuzzResourceConfig checks that no body sent to any resource kind's
@@ -59,9 +60,9 @@ func FuzzResourceConfig(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body string, kind uint8, update bool) {
 		k := resourceKinds[int(kind)%len(resourceKinds)]
 		for name, h := range handlers {
-			req := httptest.NewRequest("POST", "/2020-05-31/"+k.kind, strings.NewReader(body))
+			req := httptest.NewRequest("POST", "/2020-05-31/"+k.urlPath(), strings.NewReader(body))
 			if update {
-				path := "/2020-05-31/" + k.kind + "/X1"
+				path := "/2020-05-31/" + k.urlPath() + "/X1"
 				if k.updateAtConfig {
 					path += "/config"
 				}

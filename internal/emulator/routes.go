@@ -68,6 +68,14 @@ var implemented = map[string]bool{
 	"ListDistributionsByResponseHeadersPolicyId": true,
 	"ListDistributionsByKeyGroup":                true,
 
+	// Origin access identities (issue 27).
+	"CreateCloudFrontOriginAccessIdentity":    true,
+	"GetCloudFrontOriginAccessIdentity":       true,
+	"GetCloudFrontOriginAccessIdentityConfig": true,
+	"ListCloudFrontOriginAccessIdentities":    true,
+	"UpdateCloudFrontOriginAccessIdentity":    true,
+	"DeleteCloudFrontOriginAccessIdentity":    true,
+
 	// Distribution tenants (issue 11 item 7, issue 15 item 4).
 	"CreateDistributionTenant":                true,
 	"GetDistributionTenant":                   true,

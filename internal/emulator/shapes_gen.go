@@ -18,6 +18,7 @@ var shapes = map[string]shape{
 	"CachePolicyHeadersConfig":                             {kind: shapeStructure, members: []member{{"HeaderBehavior", "CachePolicyHeaderBehavior"}, {"Headers", "Headers"}}, required: []string{"HeaderBehavior"}},
 	"CachePolicyQueryStringBehavior":                       {kind: shapeEnum, enum: []string{"none", "whitelist", "allExcept", "all"}},
 	"CachePolicyQueryStringsConfig":                        {kind: shapeStructure, members: []member{{"QueryStringBehavior", "CachePolicyQueryStringBehavior"}, {"QueryStrings", "QueryStringNames"}}, required: []string{"QueryStringBehavior"}},
+	"CloudFrontOriginAccessIdentityConfig":                 {kind: shapeStructure, members: []member{{"CallerReference", "string"}, {"Comment", "string"}}, required: []string{"CallerReference", "Comment"}},
 	"CookieNameList":                                       {kind: shapeList, item: "Name", itemShape: "string"},
 	"CookieNames":                                          {kind: shapeStructure, members: []member{{"Quantity", "integer"}, {"Items", "CookieNameList"}}, required: []string{"Quantity"}},
 	"FrameOptionsList":                                     {kind: shapeEnum, enum: []string{"DENY", "SAMEORIGIN"}},

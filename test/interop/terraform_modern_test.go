@@ -16,7 +16,8 @@ import (
 // access control for the S3 bucket, AWS's managed CachingOptimized read
 // through the data source, a custom cache policy, a response headers
 // policy, an origin request policy, a public key in a key group trusted
-// for signed URLs, and a distribution using them all.
+// for signed URLs, a legacy origin access identity on a second origin,
+// and a distribution using them all.
 const tfModern = tfAWSProvider + `
 data "aws_cloudfront_cache_policy" "optimized" {
   name = "Managed-CachingOptimized"
@@ -117,6 +118,10 @@ resource "aws_cloudfront_public_key" "signer" {
   encoded_key = file("${path.module}/signer.pem")
 }
 
+resource "aws_cloudfront_origin_access_identity" "legacy" {
+  comment = "the legacy bucket"
+}
+
 resource "aws_cloudfront_key_group" "signers" {
   name    = "signers"
   comment = "who may sign"
@@ -132,6 +137,14 @@ resource "aws_cloudfront_distribution" "site" {
     origin_id                = "bucket"
     domain_name              = "site-bucket.s3.us-east-1.amazonaws.com"
     origin_access_control_id = aws_cloudfront_origin_access_control.site.id
+  }
+
+  origin {
+    origin_id   = "legacy"
+    domain_name = "legacy-bucket.s3.us-east-1.amazonaws.com"
+    s3_origin_config {
+      origin_access_identity = aws_cloudfront_origin_access_identity.legacy.cloudfront_access_identity_path
+    }
   }
 
   default_cache_behavior {
@@ -214,7 +227,10 @@ func TestTerraformModern(t *testing.T) {
 	var cfg struct {
 		DistributionConfig struct {
 			Origins struct {
-				Items []struct{ OriginAccessControlId string }
+				Items []struct {
+					OriginAccessControlId string
+					S3OriginConfig        struct{ OriginAccessIdentity string }
+				}
 			}
 			DefaultCacheBehavior struct{ CachePolicyId, ResponseHeadersPolicyId string }
 		}
@@ -224,9 +240,25 @@ func TestTerraformModern(t *testing.T) {
 		OriginAccessControlList struct{ Items []struct{ Id, Name string } }
 	}
 	decode(t, "list-origin-access-controls", mustAWS(t, env, srv, "list-origin-access-controls"), &oacs)
+	// The provider keeps origins in a set: their order is its own.
+	var oacNamed, oaiNamed string
+	for _, o := range cfg.DistributionConfig.Origins.Items {
+		oacNamed += o.OriginAccessControlId
+		oaiNamed += o.S3OriginConfig.OriginAccessIdentity
+	}
 	if items := oacs.OriginAccessControlList.Items; len(items) != 1 || items[0].Name != "site-bucket" ||
-		len(cfg.DistributionConfig.Origins.Items) != 1 || cfg.DistributionConfig.Origins.Items[0].OriginAccessControlId != items[0].Id {
-		t.Errorf("origin access controls %+v; the distribution's origin names %+v", items, cfg.DistributionConfig.Origins.Items)
+		len(cfg.DistributionConfig.Origins.Items) != 2 || oacNamed != items[0].Id {
+		t.Errorf("origin access controls %+v; the distribution's origins name %+v", items, cfg.DistributionConfig.Origins.Items)
+	}
+	var oais struct {
+		CloudFrontOriginAccessIdentityList struct {
+			Items []struct{ Id, Comment string }
+		}
+	}
+	decode(t, "list-cloud-front-origin-access-identities", mustAWS(t, env, srv, "list-cloud-front-origin-access-identities"), &oais)
+	if items := oais.CloudFrontOriginAccessIdentityList.Items; len(items) != 1 || items[0].Comment != "the legacy bucket" ||
+		oaiNamed != "origin-access-identity/cloudfront/"+items[0].Id {
+		t.Errorf("origin access identities %+v; the distribution's origins name %+v", items, cfg.DistributionConfig.Origins.Items)
 	}
 	var rhps struct {
 		ResponseHeadersPolicyList struct {
@@ -242,7 +274,7 @@ func TestTerraformModern(t *testing.T) {
 	}
 
 	tf.must(t, "destroy", "-auto-approve", "-no-color", "-input=false")
-	for _, list := range []string{"list-distributions", "list-origin-access-controls", "list-public-keys", "list-key-groups"} {
+	for _, list := range []string{"list-distributions", "list-origin-access-controls", "list-public-keys", "list-key-groups", "list-cloud-front-origin-access-identities"} {
 		out := mustAWS(t, env, srv, list)
 		if strings.Contains(out, `"Id"`) {
 			t.Errorf("%s after destroy still lists something:\n%s", list, out)
