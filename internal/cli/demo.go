@@ -3,15 +3,15 @@ package cli
 import (
 	"bytes"
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
-	"path"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -21,9 +21,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/spf13/cobra"
 
 	"github.com/cfinv/cfinv"
+	"github.com/cfinv/cfinv/deploy"
 	"github.com/cfinv/cfinv/internal/local"
 	"github.com/cfinv/cfinv/internal/sdkhttp"
 )
@@ -49,16 +52,22 @@ func newDemoCmd(d *Deps, runF func(*demoOptions) error) *cobra.Command {
 	opts := &demoOptions{IO: d.IO, Getenv: d.Getenv, Now: d.Now}
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Show an invalidation purging a cache, on this machine, with no AWS account",
-		Long: `Run the whole pipeline on 127.0.0.1 and print each step: a static origin
-serving a small site, cfinv serve (the CloudFront API and its caching edge), a
-distribution created through the AWS SDK, a GET through the edge (Miss, then
-Hit), a deploy that changes the file (the edge still serves the old copy), then
-cfinv invalidate --wait, and a last GET that returns the new file.
+		Short: "Show deploys to S3 behind CloudFront and their invalidations, on this machine, with no AWS account",
+		Long: `Run the whole pipeline on 127.0.0.1 and print each step: cfinv serve (the
+S3 API, the CloudFront API and its caching edge), a bucket and a distribution
+in front of it created through the AWS SDK, then three runs of cfinv deploy:
+
+  1. version 1 of a tiny site (index.html and the stylesheet it links): new
+     objects, so no invalidation; GETs through the edge (Miss, then Hit);
+  2. version 2 of both files: the stylesheet is stored before the page, and
+     the changed paths are invalidated and waited for; GETs return version 2
+     (Miss, then Hit);
+  3. nothing changed: 0 uploads, no invalidation.
 
 Everything runs in this process on loopback ports chosen by the system; state
 lives in a temporary directory removed at the end unless --data-dir is given.
-The exit code is 0 when every step behaved as CloudFront would, 1 otherwise.`,
+The exit code is 0 when every step behaved as CloudFront and S3 would, 1
+otherwise.`,
 		Example: `  cfinv demo
   cfinv demo --completion-delay 0 --verbose`,
 		Args: noArgs,
@@ -71,7 +80,7 @@ The exit code is 0 when every step behaved as CloudFront would, 1 otherwise.`,
 	}
 	f := cmd.Flags()
 	durationVar(f, &opts.CompletionDelay, "completion-delay", 2*time.Second, 0, maxDemoDelay, "how long the invalidation stays InProgress")
-	f.StringVar(&opts.DataDir, "data-dir", "", "keep the demo's site, state and journal in this `directory` (default: a temporary one, removed)")
+	f.StringVar(&opts.DataDir, "data-dir", "", "keep the demo's site, buckets, state and journal in this `directory` (default: a temporary one, removed)")
 	f.BoolVar(&opts.Verbose, "verbose", false, "also print the server's log")
 	return cmd
 }
@@ -87,6 +96,23 @@ func (s *demoStepper) step(format string, args ...any) {
 	fmt.Fprintf(s.w, "%d. %s\n", s.n, fmt.Sprintf(format, args...))
 }
 
+// demoBucket is the demo's bucket; a --data-dir reused from an earlier run
+// already holds it, and then the next free name site-2, site-3, … is used.
+const demoBucket = "site"
+
+// demoSite is the tiny site the demo deploys: version v of index.html and
+// of the stylesheet it references.
+func demoSite(v int) map[string]string {
+	return map[string]string{
+		"index.html":      fmt.Sprintf("<!doctype html>\n<link rel=\"stylesheet\" href=\"/assets/site.css\">\n<h1>Hello from version %d</h1>\n", v),
+		"assets/site.css": fmt.Sprintf("/* version %d */\nh1 { color: %s }\n", v, map[int]string{1: "navy", 2: "teal"}[v]),
+	}
+}
+
+// demoVersion is what the demo shows of a body: "version N" when it holds
+// it.
+var demoVersion = regexp.MustCompile(`version \d+`)
+
 func demoRun(ctx context.Context, opts *demoOptions) (err error) {
 	out := opts.IO.Out
 	dir := opts.DataDir
@@ -97,23 +123,21 @@ func demoRun(ctx context.Context, opts *demoOptions) (err error) {
 		defer os.RemoveAll(dir)
 	}
 	site := filepath.Join(dir, "site")
-	if err := os.MkdirAll(site, 0o755); err != nil {
-		return fmt.Errorf("create the demo site: %w", err)
+	writeSite := func(v int) error {
+		for name, body := range demoSite(v) {
+			p := filepath.Join(site, filepath.FromSlash(name))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				return fmt.Errorf("write version %d of the demo site: %w", v, err)
+			}
+			if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+				return fmt.Errorf("write version %d of the demo site: %w", v, err)
+			}
+		}
+		return nil
 	}
-	page := filepath.Join(site, "index.html")
-	if err := os.WriteFile(page, []byte("Hello from version 1\n"), 0o644); err != nil {
-		return fmt.Errorf("write the demo site: %w", err)
+	if err := writeSite(1); err != nil {
+		return err
 	}
-
-	// A real static origin on loopback.
-	originLn, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return fmt.Errorf("listen for the origin: %w", err)
-	}
-	origin := &http.Server{Handler: staticFiles(site), ReadHeaderTimeout: 10 * time.Second}
-	go origin.Serve(originLn) //nolint:errcheck // ends with Close below
-	defer origin.Close()
-	originPort := originLn.Addr().(*net.TCPAddr).Port
 
 	// cfinv serve's parts, in this process.
 	var serveLog bytes.Buffer
@@ -136,6 +160,7 @@ func demoRun(ctx context.Context, opts *demoOptions) (err error) {
 		Logger:          slog.New(slog.NewTextHandler(serveLogW, nil)),
 		APIAddr:         "127.0.0.1:0",
 		EdgeAddr:        "127.0.0.1:0",
+		S3Addr:          "127.0.0.1:0",
 		EdgeMaxBytes:    64 << 20,
 	})
 	if err != nil {
@@ -149,11 +174,11 @@ func demoRun(ctx context.Context, opts *demoOptions) (err error) {
 			fmt.Fprintf(opts.IO.ErrOut, "The server's log:\n%s", serveLog.String())
 		}
 	}()
-	apiURL, edgeURL := srv.URL, srv.EdgeURL
+	apiURL, edgeURL, s3URL := srv.URL, srv.EdgeURL, srv.S3URL
 
-	fmt.Fprintf(out, "cfinv demo: a deploy, an invalidation and a purged edge, all on this machine\n")
-	fmt.Fprintf(out, "   origin  http://127.0.0.1:%d  (a static server for %s)\n", originPort, site)
-	fmt.Fprintf(out, "   API     %s  (cfinv serve: the CloudFront API, state in %s)\n", apiURL, dataDir)
+	fmt.Fprintf(out, "cfinv demo: deploys to S3 behind CloudFront, with the invalidations they need, all on this machine\n")
+	fmt.Fprintf(out, "   S3      %s  (cfinv serve: the S3 API, buckets in %s)\n", s3URL, dataDir)
+	fmt.Fprintf(out, "   API     %s  (cfinv serve: the CloudFront API)\n", apiURL)
 	fmt.Fprintf(out, "   edge    %s  (cfinv serve: the caching edge)\n\n", edgeURL)
 	st := &demoStepper{w: out}
 
@@ -162,127 +187,282 @@ func demoRun(ctx context.Context, opts *demoOptions) (err error) {
 		Credentials: credentials.NewStaticCredentialsProvider(demoKeyID, demoSecret, ""),
 		HTTPClient:  awshttp.NewBuildableClient(),
 	}
+	s3c := newS3(awsCfg, s3URL)
+	bucket, err := demoCreateBucket(ctx, s3c)
+	if err != nil {
+		return err
+	}
+	st.step("CreateBucket (AWS SDK for Go)         %s", bucket)
+
 	cf := cloudfront.NewFromConfig(awsCfg, func(o *cloudfront.Options) {
 		o.BaseEndpoint = aws.String(apiURL)
 		o.HTTPClient = sdkhttp.GuardBody(o.HTTPClient)
 	})
-	created, err := cf.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: demoDistributionConfig(originPort)})
+	originDomain := bucket + ".s3.amazonaws.com"
+	created, err := cf.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: demoDistributionConfig(originDomain)})
 	if err != nil {
 		return fmt.Errorf("create the demo distribution: %w", err)
 	}
 	distID, domain := aws.ToString(created.Distribution.Id), aws.ToString(created.Distribution.DomainName)
-	st.step("CreateDistribution (AWS SDK for Go)   %s  %s, origin 127.0.0.1:%d", distID, domain, originPort)
+	st.step("CreateDistribution (AWS SDK for Go)   %s  %s, origin %s", distID, domain, originDomain)
 
-	get := func() (status int, xcache, body string, err error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, edgeURL+"/index.html", nil)
+	var failed []string
+	fail := func(label, format string, args ...any) {
+		fmt.Fprintf(out, "   <- UNEXPECTED: %s\n", fmt.Sprintf(format, args...))
+		failed = append(failed, label)
+	}
+
+	// deployed runs cfinv deploy as a user would, through the command's
+	// own code path, and prints its output.
+	deployed := func(v int, id string) (*demoDeploy, error) {
+		cmdLine := fmt.Sprintf("cfinv deploy %s s3://%s --s3-endpoint-url %s --endpoint-url %s --distribution-id %s --deploy-id %s", site, bucket, s3URL, apiURL, distID, id)
+		fmt.Fprintf(out, "   %s\n", cmdLine)
+		var dout bytes.Buffer
+		w := &lockedWriter{w: &dout}
+		dopts := &deployOptions{
+			IO: &IO{In: strings.NewReader(""), Out: w, ErrOut: w},
+			// The demo is no CI step: nothing goes to a job summary.
+			Getenv: func(string) string { return "" },
+			Client: func(_ context.Context, o ...cfinv.Option) (*cfinv.Client, error) {
+				return cfinv.New(awsCfg, append([]cfinv.Option{cfinv.WithEndpoint(apiURL)}, o...)...), nil
+			},
+			S3:            func(context.Context) (*s3.Client, error) { return s3c, nil },
+			AWS:           awsFlags{EndpointURL: apiURL},
+			S3EndpointURL: s3URL,
+			Dir:           site,
+			Bucket:        bucket,
+			Distributions: []string{distID},
+			DeployID:      id,
+			// No routes file: the defaults, whatever the current directory holds.
+			ConfigFile:  filepath.Join(dir, defaultDeployConfig),
+			MaxDelete:   deploy.DefaultMaxDelete,
+			Concurrency: deploy.DefaultConcurrency,
+			Timeout:     opts.CompletionDelay + time.Minute,
+		}
+		start := time.Now()
+		if err := deployRun(ctx, dopts); err != nil {
+			fmt.Fprint(opts.IO.ErrOut, dout.String())
+			return nil, fmt.Errorf("deploy version %d: %w", v, err)
+		}
+		took := time.Since(start)
+		for _, line := range strings.Split(strings.TrimSpace(dout.String()), "\n") {
+			fmt.Fprintf(out, "   | %s\n", line)
+		}
+		d := parseDemoDeploy(dout.String())
+		d.took = took
+		return d, nil
+	}
+
+	get := func(p string) (status int, xcache, body string, err error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, edgeURL+p, nil)
 		if err != nil {
 			return 0, "", "", err
 		}
 		req.Host = domain
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
-			return 0, "", "", fmt.Errorf("GET through the edge: %w", err)
+			return 0, "", "", fmt.Errorf("GET %s through the edge: %w", p, err)
 		}
 		defer resp.Body.Close()
 		b, err := io.ReadAll(resp.Body)
 		if err != nil {
-			return 0, "", "", fmt.Errorf("GET through the edge: %w", err)
+			return 0, "", "", fmt.Errorf("GET %s through the edge: %w", p, err)
 		}
-		return resp.StatusCode, resp.Header.Get("X-Cache"), strings.TrimSpace(string(b)), nil
+		return resp.StatusCode, resp.Header.Get("X-Cache"), string(b), nil
 	}
-	var failed []string
-	expect := func(label, wantCache, wantBody string) error {
-		status, xcache, body, err := get()
-		if err != nil {
-			return err
+	// expect GETs first, then second, through the edge: a Miss, then a
+	// Hit, both of version v.
+	expect := func(first, second string, v int) error {
+		want := fmt.Sprintf("version %d", v)
+		var got []string
+		bad := false
+		for i, p := range []string{first, second} {
+			status, xcache, body, err := get(p)
+			if err != nil {
+				return err
+			}
+			shown := demoVersion.FindString(body)
+			if shown == "" {
+				shown = fmt.Sprintf("%.30q", body)
+			}
+			wantCache := "Miss from cloudfront"
+			if i == 1 {
+				wantCache = "Hit from cloudfront"
+			}
+			got = append(got, fmt.Sprintf("%d %s", status, strings.TrimSuffix(xcache, " from cloudfront")), shown)
+			if status != http.StatusOK || xcache != wantCache || shown != want {
+				bad = true
+			}
 		}
-		mark := ""
-		if status != http.StatusOK || xcache != wantCache || body != wantBody {
-			mark = fmt.Sprintf("   <- UNEXPECTED: want 200 %q %q", wantCache, wantBody)
-			failed = append(failed, label)
+		label := "GET " + first + " then " + second
+		if first == second {
+			label = "GET " + first + " twice"
 		}
-		st.step("%-42s  %d  %-22s %q%s", label, status, xcache, body, mark)
+		st.step("%-38s %s %s, then %s %s", label, got[0], got[1], got[2], got[3])
+		if bad {
+			fail(label, "want 200 Miss, then 200 Hit, both %s", want)
+		}
 		return nil
 	}
-	if err := expect("GET /index.html through the edge", "Miss from cloudfront", "Hello from version 1"); err != nil {
+	// The edge keeps / and /index.html (the default root object) as one
+	// object, as it keys the cache by the object's path.
+	gets := func(v int) error {
+		if err := expect("/", "/index.html", v); err != nil {
+			return err
+		}
+		return expect("/assets/site.css", "/assets/site.css", v)
+	}
+
+	// Version 1: new objects, nothing cached anywhere: no invalidation.
+	st.step("Deploy build 1: version 1 of index.html and assets/site.css, both new")
+	d1, err := deployed(1, "build-1")
+	if err != nil {
 		return err
 	}
-	if err := expect("GET /index.html again", "Hit from cloudfront", "Hello from version 1"); err != nil {
-		return err
+	switch {
+	case !slices.Equal(d1.uploaded, []string{"assets/site.css", "index.html"}):
+		fail("deploy v1", "uploaded %q, want assets/site.css then index.html", d1.uploaded)
+	case !d1.nothingToInvalidate || len(d1.paths) > 0:
+		fail("deploy v1", "an invalidation for new objects: %q", d1.paths)
+	default:
+		fmt.Fprintf(out, "   2 new objects, the stylesheet first: nothing was cached, so no invalidation\n")
 	}
-	if err := os.WriteFile(page, []byte("Hello from version 2\n"), 0o644); err != nil {
-		return fmt.Errorf("deploy version 2: %w", err)
-	}
-	st.step("Deploy: the origin's index.html now says \"Hello from version 2\"")
-	if err := expect("GET /index.html (stale, as CloudFront)", "Hit from cloudfront", "Hello from version 1"); err != nil {
+	if err := gets(1); err != nil {
 		return err
 	}
 
-	cmdLine := fmt.Sprintf("cfinv invalidate --endpoint-url %s --distribution-id %s --wait /index.html", apiURL, distID)
-	st.step("%s", cmdLine)
-	var invOut, invErr bytes.Buffer
-	iopts := &invalidateOptions{
-		IO:     &IO{In: strings.NewReader(""), Out: &invOut, ErrOut: &invErr},
-		Getenv: opts.Getenv,
-		Now:    opts.Now,
-		Client: func(_ context.Context, o ...cfinv.Option) (*cfinv.Client, error) {
-			return cfinv.New(awsCfg, append([]cfinv.Option{cfinv.WithEndpoint(apiURL)}, o...)...), nil
-		},
-		AWS:           awsFlags{EndpointURL: apiURL, Output: "json"},
-		Distributions: []string{distID},
-		Items:         []string{"/index.html"},
-		Wait:          true,
-		Timeout:       opts.CompletionDelay + time.Minute,
-		StateDir:      filepath.Join(dir, "state"),
-	}
-	start := time.Now()
-	if err := invalidateRun(ctx, iopts); err != nil {
-		fmt.Fprint(opts.IO.ErrOut, invErr.String())
-		return fmt.Errorf("invalidate: %w", err)
-	}
-	var res struct {
-		Invalidation struct{ Id, Status string }
-	}
-	if err := json.Unmarshal(invOut.Bytes(), &res); err != nil {
-		return fmt.Errorf("read the output of cfinv invalidate: %w\n%s", err, invOut.String())
-	}
-	for _, line := range strings.Split(strings.TrimSpace(invErr.String()), "\n") {
-		fmt.Fprintf(out, "   | %s\n", line)
-	}
-	fmt.Fprintf(out, "   invalidation %s is %s; the command returned after %s\n", res.Invalidation.Id, res.Invalidation.Status, time.Since(start).Round(100*time.Millisecond))
-	if res.Invalidation.Status != "Completed" {
-		failed = append(failed, "invalidate --wait")
-	}
-	if err := expect("GET /index.html after the invalidation", "Miss from cloudfront", "Hello from version 2"); err != nil {
+	// Version 2: both files change; the edge holds version 1 of each.
+	if err := writeSite(2); err != nil {
 		return err
 	}
-	if err := expect("GET /index.html again", "Hit from cloudfront", "Hello from version 2"); err != nil {
+	st.step("Deploy build 2: version 2, both files changed; the edge holds version 1")
+	d2, err := deployed(2, "build-2")
+	if err != nil {
 		return err
+	}
+	wantPaths := []string{"/", "/assets/site.css", "/index.html"}
+	gotPaths := slices.Sorted(slices.Values(d2.paths))
+	switch {
+	case !slices.Equal(d2.uploaded, []string{"assets/site.css", "index.html"}) || !d2.assetsBeforeEntries:
+		fail("deploy v2 order", "uploaded %q, want assets/site.css, then (a step later) index.html", d2.uploaded)
+	case !slices.Equal(gotPaths, wantPaths) || d2.invalidation == "":
+		fail("deploy v2 invalidation", "invalidated %q (%s), want %q", gotPaths, d2.invalidation, wantPaths)
+	default:
+		inv, err := cf.GetInvalidation(ctx, &cloudfront.GetInvalidationInput{DistributionId: aws.String(distID), Id: aws.String(d2.invalidation)})
+		if err != nil {
+			return fmt.Errorf("read invalidation %s: %w", d2.invalidation, err)
+		}
+		status := aws.ToString(inv.Invalidation.Status)
+		fmt.Fprintf(out, "   order: assets/site.css, then index.html (the page only once the stylesheet it links is stored)\n")
+		fmt.Fprintf(out, "   invalidation %s of %s is %s: cfinv deploy waited for it, returned after %s\n",
+			d2.invalidation, strings.Join(d2.paths, " "), status, d2.took.Round(100*time.Millisecond))
+		if status != "Completed" {
+			fail("deploy v2 wait", "invalidation %s is %s when cfinv deploy returned, want Completed", d2.invalidation, status)
+		}
+	}
+	if err := gets(2); err != nil {
+		return err
+	}
+
+	// Version 2 again: nothing to upload, nothing to pay for.
+	st.step("Deploy build 3: version 2 again, nothing changed")
+	d3, err := deployed(2, "build-3")
+	if err != nil {
+		return err
+	}
+	if len(d3.uploaded) != 0 || len(d3.paths) != 0 || !d3.nothingToInvalidate {
+		fail("deploy v2 again", "uploaded %q and invalidated %q, want nothing", d3.uploaded, d3.paths)
+	} else {
+		fmt.Fprintf(out, "   0 uploads, no invalidation\n")
 	}
 
 	if len(failed) > 0 {
 		return &ExitError{Code: ExitFailure, Err: fmt.Errorf("demo failed at: %s", strings.Join(failed, "; "))}
 	}
-	fmt.Fprintf(out, "\nDemo passed: the invalidation purged the edge and viewers now get version 2.\n")
+	fmt.Fprintf(out, "\nDemo passed: each deploy stored assets before pages, invalidated exactly what changed, and viewers got version 2.\n")
 	fmt.Fprintf(out, "Try it by hand: run cfinv serve, then point the AWS CLI or cfinv at http://%s.\n", DefaultServeAddr)
 	return nil
 }
 
-// demoDistributionConfig is a distribution with one custom origin on
-// 127.0.0.1:port and the managed CachingOptimized policy.
-func demoDistributionConfig(port int) *types.DistributionConfig {
+// demoCreateBucket creates the demo's bucket: site, or the first free
+// site-N when an earlier run in the same --data-dir has it.
+func demoCreateBucket(ctx context.Context, s3c *s3.Client) (string, error) {
+	for i := 1; i <= 100; i++ {
+		name := demoBucket
+		if i > 1 {
+			name = fmt.Sprintf("%s-%d", demoBucket, i)
+		}
+		_, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)})
+		var owned *s3types.BucketAlreadyOwnedByYou
+		var exists *s3types.BucketAlreadyExists
+		switch {
+		case err == nil:
+			return name, nil
+		case errors.As(err, &owned), errors.As(err, &exists):
+			continue
+		default:
+			return "", fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	return "", fmt.Errorf("create a bucket: %s to %s-100 already exist (use another --data-dir)", demoBucket, demoBucket)
+}
+
+// demoDeploy is what a run of cfinv deploy printed, read back.
+type demoDeploy struct {
+	uploaded []string // keys, in the order printed
+	// assetsBeforeEntries is true when the step that uploads assets
+	// started before the one that uploads entry objects.
+	assetsBeforeEntries bool
+	nothingToInvalidate bool
+	invalidation        string   // the invalidation's ID
+	paths               []string // the invalidated paths
+	took                time.Duration
+}
+
+// parseDemoDeploy reads deploy's text output (printDeployReport and
+// deployProgress).
+func parseDemoDeploy(s string) *demoDeploy {
+	d := &demoDeploy{}
+	assets, entries := -1, -1
+	for i, line := range strings.Split(s, "\n") {
+		switch {
+		case strings.HasPrefix(line, string(deploy.StepAssets)+":"):
+			assets = i
+		case strings.HasPrefix(line, string(deploy.StepEntries)+":"):
+			entries = i
+		case strings.HasPrefix(line, "uploaded "):
+			key, _, _ := strings.Cut(strings.TrimPrefix(line, "uploaded "), " ")
+			d.uploaded = append(d.uploaded, key)
+		case strings.HasSuffix(line, ": nothing to invalidate"):
+			d.nothingToInvalidate = true
+		case strings.HasPrefix(line, "invalidated "):
+			if m := demoInvalidationID.FindStringSubmatch(line); m != nil {
+				d.invalidation = m[1]
+			}
+		case strings.HasPrefix(line, "  /"):
+			d.paths = append(d.paths, strings.TrimSpace(line))
+		}
+	}
+	d.assetsBeforeEntries = assets >= 0 && entries > assets
+	return d
+}
+
+// demoInvalidationID finds the invalidation's ID in deploy's
+// "invalidated DIST: … (ID)" line.
+var demoInvalidationID = regexp.MustCompile(`\((I[0-9A-Z]+)\)$`)
+
+// demoDistributionConfig is a distribution with one S3 origin, the bucket
+// at originDomain, and the managed CachingOptimized policy.
+func demoDistributionConfig(originDomain string) *types.DistributionConfig {
 	return &types.DistributionConfig{
 		CallerReference:   aws.String(fmt.Sprintf("cfinv-demo-%d", time.Now().UnixNano())),
 		Comment:           aws.String("cfinv demo"),
 		Enabled:           aws.Bool(true),
 		DefaultRootObject: aws.String("index.html"),
 		Origins: &types.Origins{Quantity: aws.Int32(1), Items: []types.Origin{{
-			Id:         aws.String("site"),
-			DomainName: aws.String("127.0.0.1"),
-			CustomOriginConfig: &types.CustomOriginConfig{
-				HTTPPort: aws.Int32(int32(port)), HTTPSPort: aws.Int32(443),
-				OriginProtocolPolicy: types.OriginProtocolPolicyHttpOnly,
-			},
+			Id:             aws.String("site"),
+			DomainName:     aws.String(originDomain),
+			S3OriginConfig: &types.S3OriginConfig{OriginAccessIdentity: aws.String("")},
 		}}},
 		DefaultCacheBehavior: &types.DefaultCacheBehavior{
 			TargetOriginId:       aws.String("site"),
@@ -291,30 +471,6 @@ func demoDistributionConfig(port int) *types.DistributionConfig {
 			Compress:             aws.Bool(true),
 		},
 	}
-}
-
-// staticFiles serves the files under root as a plain static web server
-// does (no redirect of /index.html to ./, unlike http.FileServer), with
-// Last-Modified and conditional requests.
-func staticFiles(root string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		name := path.Clean("/" + r.URL.Path)
-		if strings.HasSuffix(name, "/") {
-			name += "index.html"
-		}
-		f, err := http.Dir(root).Open(name)
-		if err != nil {
-			http.NotFound(w, r)
-			return
-		}
-		defer f.Close()
-		fi, err := f.Stat()
-		if err != nil || fi.IsDir() {
-			http.NotFound(w, r)
-			return
-		}
-		http.ServeContent(w, r, name, fi.ModTime(), f)
-	})
 }
 
 // lockedWriter serialises writes from the server's goroutines.
