@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -45,16 +46,20 @@ type env struct {
 	clock  *clock
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { t.Helper(); return newEnvOn(t, local.EdgeNetHTTP) }
+
+// newEnvOn is newEnv with the edge on edgeServer.
+func newEnvOn(t *testing.T, edgeServer string) *env {
 	t.Helper()
 	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "max-age=3600")
 		fmt.Fprintf(w, "body of %s", r.URL.Path)
 	}))
 	t.Cleanup(origin.Close)
+	t.Cleanup(edgeClient.CloseIdleConnections)
 	clk := &clock{t: time.Now()}
 	srv, err := local.Start(local.Options{Memory: true, APIAddr: "127.0.0.1:0", EdgeAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0",
-		Now: clk.Now, CompletionDelay: time.Minute})
+		Now: clk.Now, CompletionDelay: time.Minute, EdgeServer: edgeServer})
 	if err != nil {
 		t.Fatalf("local.Start: %v", err)
 	}
@@ -109,7 +114,7 @@ func (e *env) edgeGet(t *testing.T, dist, path string) string {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, e.srv.EdgeURL+path, nil)
 	req.Host = dist + ".localhost"
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := edgeClient.Do(req)
 	if err != nil {
 		t.Fatalf("GET %s from the edge: %v", path, err)
 	}
@@ -117,6 +122,10 @@ func (e *env) edgeGet(t *testing.T, dist, path string) string {
 	resp.Body.Close()
 	return resp.Header.Get("X-Cache")
 }
+
+// edgeClient sends no Accept-Encoding, so cache sizes do not depend on a
+// gzip variant.
+var edgeClient = &http.Client{Transport: &http.Transport{DisableCompression: true}}
 
 // getJSON GETs the console's path into v and returns the status.
 func getJSON(t *testing.T, url string, v any) int {
@@ -326,9 +335,15 @@ func TestNotLoopback(t *testing.T) {
 }
 
 // TestEventsFeed follows the SSE stream: an edge request and a purge
-// arrive as events.
+// arrive as events, on either edge server.
 func TestEventsFeed(t *testing.T) {
-	e := newEnv(t)
+	for _, server := range []string{local.EdgeNetHTTP, local.EdgeFastHTTP} {
+		t.Run(server, func(t *testing.T) { testEventsFeed(t, server) })
+	}
+}
+
+func testEventsFeed(t *testing.T, server string) {
+	e := newEnvOn(t, server)
 	dist := e.createDistribution(t, "one")
 	e.edgeGet(t, dist, "/before") // in the ring: replayed on subscribe
 	resp, err := http.Get(e.srv.ConsoleURL + "api/events")
@@ -404,5 +419,29 @@ func TestFeedDropsSlowSubscriber(t *testing.T) {
 	_, ch, _ := f.Subscribe()
 	if _, ok := <-ch; ok {
 		t.Error("a subscription after Close is open")
+	}
+}
+
+// TestShutdownEndsStreams: an open event stream does not hold up the
+// server's Shutdown, which would otherwise wait out its deadline and
+// report it.
+func TestShutdownEndsStreams(t *testing.T) {
+	e := newEnv(t)
+	resp, err := http.Get(e.srv.ConsoleURL + "api/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	r := bufio.NewReader(resp.Body)
+	if line, err := r.ReadString('\n'); err != nil || line != ": ready\n" {
+		t.Fatalf("stream start: %q, %v", line, err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	if err := e.srv.Shutdown(ctx); err != nil {
+		t.Errorf("Shutdown with an open stream: %v", err)
+	}
+	if _, err := io.ReadAll(r); err != nil {
+		t.Errorf("stream after Shutdown: %v, want its end", err)
 	}
 }
