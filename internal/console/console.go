@@ -181,7 +181,7 @@ func (c *Console) page(w http.ResponseWriter, r *http.Request) {
 	w.Write(b)
 }
 
-// page reads the paging parameters: after (a marker) and limit.
+// paging reads the paging parameters: after (a marker) and limit.
 func paging(r *http.Request) (after string, limit int, err error) {
 	limit = DefaultPageSize
 	if s := r.URL.Query().Get("limit"); s != "" {
