@@ -27,6 +27,9 @@ type object struct {
 	hitBytes int64
 	// hit holds the plain-hit header sets, built on first use (hit.go).
 	hit [hitCases]atomic.Pointer[hitHeaders]
+	// hits counts the fresh hits served from o; the cache's mutex
+	// guards it (Proxy.CacheEntries reads it).
+	hits int64
 }
 
 // Bytes counted for what a cache entry holds besides the bytes of its
@@ -96,6 +99,7 @@ type distCache struct {
 	purges  []purgeRecord      // purges newer than the oldest running fetch
 	running map[uint64]int     // running fetches by the seq they started at
 	flights map[string]*flight // running fetches, by flight key
+	counts  DistStats          // what Proxy.CacheEntries reports; c.mu guards it
 }
 
 // cache is the store shared by every distribution: one mutex, one LRU list

@@ -243,13 +243,19 @@ func (p *Proxy) fastHit(ctx *fasthttp.RequestCtx) bool {
 	c := p.cache
 	now := p.now()
 	c.mu.Lock()
-	o := c.lookup(c.dist(d.id), rq.key, rq.variant)
+	dc := c.dist(d.id)
+	o := c.lookup(dc, rq.key, rq.variant)
 	if o == nil || !o.fresh(now) || o.status != http.StatusOK {
 		c.mu.Unlock()
 		return false
 	}
 	c.stats.Hits++
+	dc.counts.Hits++
+	o.hits++
 	c.mu.Unlock()
+	if p.Observe != nil {
+		p.Observe(Event{Kind: EventRequest, Time: now, Distribution: d.id, Host: string(ctx.Host()), Method: string(ctx.Method()), Path: string(ctx.Path()), XCache: "Hit"})
+	}
 
 	if hook := p.testHookFastHit; hook != nil {
 		hook()

@@ -51,6 +51,8 @@ func (rq *request) serve(w http.ResponseWriter, compress bool) {
 	cached := c.lookup(dc, rq.key, rq.variant)
 	if cached != nil && cached.fresh(now) {
 		c.stats.Hits++
+		dc.counts.Hits++
+		cached.hits++
 		c.mu.Unlock()
 		if !rq.respondHit(w, cached, now, compress) {
 			rq.respond(w, cached, "Hit", true, now, compress)
@@ -115,13 +117,16 @@ func (rq *request) serve(w http.ResponseWriter, compress bool) {
 		rq.p.inflight.release(res.reserved)
 		res = fetchResult{obj: expired, xcache: "Hit", stale: true}
 		c.stats.StaleHits++
+		dc.counts.Hits++
 	}
 	switch {
 	case res.stale, res.obj == nil:
 	case res.xcache == "RefreshHit":
 		c.stats.RefreshHits++
+		dc.counts.RefreshHits++
 	default:
 		c.stats.Misses++
+		dc.counts.Misses++
 	}
 	if res.stored {
 		if purged {

@@ -183,6 +183,12 @@ type Proxy struct {
 	// DefaultPop.
 	Pop string
 
+	// Observe, when not nil, is called once per viewer request after it
+	// is answered and once per purge, on the goroutine that served it. It
+	// must not block (cfinv serve's console copies the event into a
+	// bounded ring and returns).
+	Observe func(Event)
+
 	// testHookFlight, when set (by tests), is called once per cache miss
 	// when the request has become the leader of an origin fetch (true)
 	// or a follower about to wait on one (false).
@@ -273,6 +279,9 @@ func (p *Proxy) Purge(ctx context.Context, distributionID string, items []string
 	}
 	p.init()
 	n := p.cache.purge(distributionID, slices.Clone(items))
+	if p.Observe != nil {
+		p.Observe(Event{Kind: EventPurge, Time: p.now(), Distribution: distributionID, Items: slices.Clone(items), Removed: n})
+	}
 	p.logger().LogAttrs(ctx, slog.LevelInfo, "edge purge", slog.String("distribution", distributionID),
 		slog.Int("items", len(items)), slog.Int("removed", n))
 	return nil
@@ -293,6 +302,9 @@ func (p *Proxy) Stats() Stats {
 // Host header would.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.init()
+	if p.Observe != nil {
+		defer p.observe(w, r)
+	}
 	ctx := r.Context()
 	cfID := newCfID()
 	if r.Host == "" {

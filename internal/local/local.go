@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cfinv/cfinv/internal/console"
 	"github.com/cfinv/cfinv/internal/edgecache"
 	"github.com/cfinv/cfinv/internal/edgestore"
 	"github.com/cfinv/cfinv/internal/emulator"
@@ -135,6 +136,8 @@ func (e *S3OriginError) Unwrap() error { return e.Err }
 
 // Server is a running local CloudFront. Its fields must not be changed.
 type Server struct {
+	// ConsoleURL is the web console's address, URL+"/console/".
+	ConsoleURL string
 	// URL, EdgeURL and S3URL are the base URLs, http://HOST:PORT; EdgeURL
 	// and S3URL are "" when that part is off.
 	URL, EdgeURL, S3URL string
@@ -226,12 +229,20 @@ func (s *Server) start(opts Options) error {
 		// API answers, on any clock.
 		handler = refreshAfterWrites(handler, edge)
 	}
+	// The console's invalidations go through the same handler as the
+	// API's, faults aside.
+	con := console.New(console.Options{Store: s.st, API: handler, Keys: s.Keys, SignNow: opts.SignatureNow,
+		Now: now, Edge: edge, Buckets: buckets})
+	if edge != nil {
+		edge.Observe = con.Observe
+	}
 	if opts.Faults.Rate > 0 {
 		if err := opts.Faults.Validate(); err != nil {
 			return fmt.Errorf("configure faults: %w", err)
 		}
 		handler = WithFaults(handler, opts.Faults, logger)
 	}
+	handler = withConsole(handler, con)
 	readTimeout := opts.ReadTimeout
 	if readTimeout <= 0 {
 		readTimeout = DefaultReadTimeout
@@ -243,6 +254,7 @@ func (s *Server) start(opts Options) error {
 		return err
 	}
 	s.URL, s.APIAddr = "http://"+apiLn.Addr().String(), apiLn.Addr()
+	s.ConsoleURL = s.URL + console.Prefix
 	apiSrv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: min(10*time.Second, readTimeout),
@@ -250,6 +262,8 @@ func (s *Server) start(opts Options) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          errLog,
 	}
+	// The live feed's streams end at Shutdown rather than hold it up.
+	apiSrv.RegisterOnShutdown(con.Feed().Close)
 	var edgeLn, s3Ln net.Listener
 	var edgeSrv server
 	if edge != nil {
@@ -286,6 +300,23 @@ func (s *Server) start(opts Options) error {
 		s.serve(s3Srv, s3Ln)
 	}
 	return nil
+}
+
+// withConsole serves the console at console.Prefix and everything else
+// with api. The CloudFront API's paths all start with /2020-05-31/, so
+// they never meet the console's.
+func withConsole(api http.Handler, con *console.Console) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, console.Prefix) || r.URL.Path == "/console" {
+			if r.URL.Path == "/console" {
+				http.Redirect(w, r, console.Prefix, http.StatusMovedPermanently)
+				return
+			}
+			con.ServeHTTP(w, r)
+			return
+		}
+		api.ServeHTTP(w, r)
+	})
 }
 
 // WithFaults returns h behind a fault injector configured by cfg when its
