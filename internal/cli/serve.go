@@ -342,6 +342,7 @@ func printServeURLs(opts *serveOptions, srv *local.Server, pprofAddr net.Addr) {
 	}
 	fmt.Fprintf(w, "cfinv serve: CloudFront API on %s (data in %s)\n", srv.URL, opts.DataDir)
 	fmt.Fprintf(w, "  export AWS_ENDPOINT_URL_CLOUDFRONT=%s\n", srv.URL)
+	fmt.Fprintf(w, "cfinv serve: console on %s (from this machine only)\n", srv.ConsoleURL)
 	if srv.KeyFile != "" {
 		if srv.KeyFileCreated {
 			fmt.Fprintf(w, "Generated credentials in %s; use them with:\n", srv.KeyFile)

@@ -177,6 +177,9 @@ func TestServeGeneratedKeysAndRestart(t *testing.T) {
 	if got := exported(t, out, "AWS_ENDPOINT_URL_CLOUDFRONT"); got != srv.url {
 		t.Errorf("endpoint export = %q, want %q", got, srv.url)
 	}
+	if !strings.Contains(out, "console on "+srv.url+"/console/") {
+		t.Errorf("start-up message names no console URL:\n%s", out)
+	}
 	id, secret := exported(t, out, "AWS_ACCESS_KEY_ID"), exported(t, out, "AWS_SECRET_ACCESS_KEY")
 	fi, err := os.Stat(filepath.Join(dir, "credentials"))
 	if err != nil || fi.Mode().Perm() != 0o600 {
