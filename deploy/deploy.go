@@ -269,12 +269,20 @@ func Run(ctx context.Context, s3c *s3.Client, cf *cfinv.Client, opts Options) (*
 	d := &run{s3: s3c, cf: cf, o: o, rep: &Report{Bucket: o.Bucket, Prefix: o.Prefix, DryRun: o.DryRun}}
 	d.tm = transfermanager.New(s3c, func(to *transfermanager.Options) {
 		to.PartSizeBytes, to.MultipartUploadThreshold = o.PartSize, o.MultipartThreshold
-		// Parts of one object in flight; objects are o.Concurrency at a
-		// time, so memory stays within parts × part size per object.
-		to.Concurrency = 4
+		// Parts of one object in flight; objects in parts are
+		// multipartAtOnce at a time (putParts).
+		to.Concurrency = partsInFlight
 	})
+	d.multipart = make(chan struct{}, multipartAtOnce)
 	return d.rep, d.run(ctx)
 }
+
+// Objects uploaded in parts at once, and parts in flight for each: with
+// the default 8 MiB parts, at most 2 × 4 × 8 MiB = 64 MiB of part buffers.
+const (
+	multipartAtOnce = 2
+	partsInFlight   = 4
+)
 
 func (o Options) withDefaults() Options {
 	if o.MaxDelete == 0 {

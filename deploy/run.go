@@ -22,12 +22,17 @@ import (
 
 // run is one Run.
 type run struct {
-	s3  *s3.Client
-	tm  *transfermanager.Client // uploads in parts
-	cf  *cfinv.Client
-	o   Options
-	rep *Report
-	id  string
+	s3 *s3.Client
+	tm *transfermanager.Client // uploads in parts
+	// multipart holds a slot per object being uploaded in parts: the
+	// transfer manager buffers each part of a body it cannot seek in
+	// (deploy's hashes as it reads), so memory is slots × parts in
+	// flight per object × part size, whatever the site.
+	multipart chan struct{}
+	cf        *cfinv.Client
+	o         Options
+	rep       *Report
+	id        string
 
 	files  []*file
 	remote map[string]types.Object

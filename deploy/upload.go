@@ -166,6 +166,12 @@ var errChanged = errors.New("the file changed since it was hashed")
 // end, before the upload is completed: the upload is aborted, and nothing
 // of it is visible.
 func (d *run) putParts(ctx context.Context, in *s3.PutObjectInput, f *file) error {
+	select {
+	case d.multipart <- struct{}{}:
+		defer func() { <-d.multipart }()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	body := &checkedReader{r: in.Body.(*checkedSeeker).rs, h: sha256.New(), want: f.SHA}
 	_, err := d.tm.UploadObject(ctx, &transfermanager.UploadObjectInput{
 		Bucket: in.Bucket, Key: in.Key, Body: body,
