@@ -81,30 +81,16 @@ jobs:
 // a re-run uploads and buys nothing; a bad input fails its step; the
 // invalidate mode's outputs reach the workflow too.
 func TestActionDeployUnderAct(t *testing.T) {
-	aws, err := exec.LookPath("aws")
-	if err != nil {
-		t.Fatalf("the AWS CLI is required to check what the deploy wrote (pip install awscli): %v", err)
-	}
-	s := startSite(t, "--s3-addr", "127.0.0.1:0")
-	s3url := s.s3URL(t)
-	awsEnv := baseEnv(t.TempDir(), "")
-	cli := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command(aws, append([]string{"--endpoint-url", s3url}, args...)...)
-		cmd.Env = awsEnv
-		out, err := harness.CombinedOutput(cmd)
-		if err != nil {
-			t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return string(out)
-	}
+	s := startSiteS3(t)
+	s3url := s.s3
+	cli := awsS3(t, s3url)
 	old := filepath.Join(t.TempDir(), "old.html")
 	if err := os.WriteFile(old, []byte("<p>old</p>"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cli("s3api", "create-bucket", "--bucket", "site")
-	cli("s3", "cp", old, "s3://site/index.html")
-	cli("s3", "cp", old, "s3://site/gone.html")
+	cli.run("s3api", "create-bucket", "--bucket", "site")
+	cli.run("s3", "cp", old, "s3://site/index.html")
+	cli.run("s3", "cp", old, "s3://site/gone.html")
 
 	out := t.TempDir()
 	log, sha, err := runAct(t, s.binDir, nil, map[string]string{
@@ -147,16 +133,14 @@ func TestActionDeployUnderAct(t *testing.T) {
 			ContentType, CacheControl string
 			Metadata                  map[string]string
 		}
-		if err := json.Unmarshal([]byte(cli("s3api", "head-object", "--bucket", "site", "--key", key)), &head); err != nil {
+		if err := json.Unmarshal([]byte(cli.run("s3api", "head-object", "--bucket", "site", "--key", key)), &head); err != nil {
 			t.Fatal(err)
 		}
 		if head.ContentType != want[0] || head.CacheControl != want[1] || head.Metadata["cfinv-deploy"] != sha {
 			t.Errorf("head-object %s: %+v, want Content-Type %q, Cache-Control %q and deploy %s", key, head, want[0], want[1], sha)
 		}
 	}
-	cmd := exec.Command(aws, "--endpoint-url", s3url, "s3api", "head-object", "--bucket", "site", "--key", "gone.html")
-	cmd.Env = awsEnv
-	if out, err := harness.CombinedOutput(cmd); err == nil {
+	if out, err := cli.try("s3api", "head-object", "--bucket", "site", "--key", "gone.html"); err == nil {
 		t.Errorf("gone.html is still in the bucket after a deploy with delete: true:\n%s", out)
 	}
 	// act prints each step's job summary ("Summary - …") and annotations.
@@ -186,4 +170,48 @@ func (s *site) s3URL(t *testing.T) string {
 	}
 	t.Fatalf("cfinv serve printed no S3 API line:\n%s", s.srv.Stderr.String())
 	return ""
+}
+
+// startSiteS3 is startSite with serve's S3 API on too (s.s3).
+func startSiteS3(t *testing.T) *site {
+	t.Helper()
+	s := startSite(t, "--s3-addr", "127.0.0.1:0")
+	s.s3 = s.s3URL(t)
+	return s
+}
+
+// awsS3Client runs the AWS CLI against an S3 API, with the harness
+// credentials.
+type awsS3Client struct {
+	t        *testing.T
+	bin, url string
+	env      []string
+}
+
+// awsS3 is the AWS CLI for the S3 API at endpoint.
+func awsS3(t *testing.T, endpoint string) *awsS3Client {
+	t.Helper()
+	bin, err := exec.LookPath("aws")
+	if err != nil {
+		t.Fatalf("the AWS CLI is required to check what a deploy wrote (pip install awscli): %v", err)
+	}
+	return &awsS3Client{t: t, bin: bin, url: endpoint, env: baseEnv(t.TempDir(), "")}
+}
+
+// try runs aws --endpoint-url URL args… and returns its output.
+func (c *awsS3Client) try(args ...string) (string, error) {
+	cmd := exec.Command(c.bin, append([]string{"--endpoint-url", c.url}, args...)...)
+	cmd.Env = c.env
+	out, err := harness.CombinedOutput(cmd)
+	return string(out), err
+}
+
+// run is try that fails the test when aws fails.
+func (c *awsS3Client) run(args ...string) string {
+	c.t.Helper()
+	out, err := c.try(args...)
+	if err != nil {
+		c.t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
 }

@@ -40,6 +40,7 @@ type site struct {
 	url    string
 	dist   string
 	srv    *harness.Server
+	s3     string // serve's S3 API (startSiteS3), else empty
 }
 
 func startSite(t *testing.T, serveArgs ...string) *site {
