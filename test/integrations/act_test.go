@@ -3,6 +3,7 @@ package integrations
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -84,6 +85,69 @@ jobs:
         run: printf 'first %%s\nagain %%s\nattempt %%s\n' "$FIRST" "$AGAIN" "$ATTEMPT" > '%[4]s'
 `
 
+// runAct commits action.yml and files (path → body) to a fresh
+// repository and runs its workflow .github/workflows/deploy.yml under act
+// with env added to the job's environment: on the host (-P
+// ubuntu-latest=-self-hosted: no Docker) and offline (see
+// TestActionUnderAct), with the cfinv of binDir on PATH. It returns act's
+// log, the commit's SHA and act's error.
+func runAct(t *testing.T, binDir string, env []string, files map[string]string) (log, sha string, err error) {
+	t.Helper()
+	act := actBinary(t)
+	root := t.TempDir()
+	repo, home, cache := filepath.Join(root, "repo"), filepath.Join(root, "home"), filepath.Join(root, "act-cache")
+	for _, d := range []string{filepath.Join(repo, ".github", "workflows"), home, cache} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	action, err := os.ReadFile(filepath.Join(repoRoot(t), "action.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = maps.Clone(files)
+	files["action.yml"] = string(action)
+	for name, body := range files {
+		p := filepath.Join(repo, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env = append(baseEnv(home, binDir), append([]string{
+		"ACT_DISABLE_VERSION_CHECK=1", // act asks its project's server for notices otherwise
+		"HTTP_PROXY=http://127.0.0.1:9", "HTTPS_PROXY=http://127.0.0.1:9", "ALL_PROXY=http://127.0.0.1:9",
+		"http_proxy=http://127.0.0.1:9", "https_proxy=http://127.0.0.1:9", "all_proxy=http://127.0.0.1:9",
+		"NO_PROXY=127.0.0.1,::1,localhost", "no_proxy=127.0.0.1,::1,localhost",
+		"GOPROXY=off", "DOCKER_HOST=",
+		"GIT_AUTHOR_NAME=cfinv test", "GIT_AUTHOR_EMAIL=test@example.com",
+		"GIT_COMMITTER_NAME=cfinv test", "GIT_COMMITTER_EMAIL=test@example.com",
+		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1"}, env...)...)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	run := func(name string, args ...string) (string, error) {
+		cmd := exec.CommandContext(ctx, name, args...)
+		cmd.Dir, cmd.Env = repo, env
+		out, err := harness.CombinedOutput(cmd)
+		return string(out), err
+	}
+	for _, args := range [][]string{{"init", "-q"}, {"add", "-A"}, {"commit", "-q", "-m", "deploy"}} {
+		if out, err := run("git", args...); err != nil {
+			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	sha, err = run("git", "rev-parse", "HEAD")
+	if err != nil {
+		t.Fatalf("git rev-parse: %v\n%s", err, sha)
+	}
+	log, err = run(act, "push", "-W", ".github/workflows/deploy.yml",
+		"-P", "ubuntu-latest=-self-hosted", "--action-offline-mode", "--no-cache-server",
+		"--action-cache-path", cache, "--container-daemon-socket", "-")
+	return log, strings.TrimSpace(sha), err
+}
+
 // TestActionUnderAct runs action.yml under nektos/act, a runner
 // implementation that loads the action as GitHub's runner does, on the
 // host (-P ubuntu-latest=-self-hosted: no Docker) and offline: the
@@ -100,60 +164,11 @@ jobs:
 // "expressions are not allowed here"); the stand-in runner of the other
 // tests cannot see it.
 func TestActionUnderAct(t *testing.T) {
-	act := actBinary(t)
 	s := startSite(t)
-	root := t.TempDir()
-	repo, home, cache := filepath.Join(root, "repo"), filepath.Join(root, "home"), filepath.Join(root, "act-cache")
-	outputs := filepath.Join(root, "outputs.txt")
-	for _, d := range []string{filepath.Join(repo, ".github", "workflows"), home, cache} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	action, err := os.ReadFile(filepath.Join(repoRoot(t), "action.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	files := map[string]string{
-		"action.yml":                   string(action),
+	outputs := filepath.Join(t.TempDir(), "outputs.txt")
+	log, sha, err := runAct(t, s.binDir, nil, map[string]string{
 		".github/workflows/deploy.yml": fmt.Sprintf(actWorkflow, s.dist, "www.example.com", s.url, outputs),
-	}
-	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(repo, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	env := append(baseEnv(home, s.binDir),
-		"ACT_DISABLE_VERSION_CHECK=1", // act asks its project's server for notices otherwise
-		"HTTP_PROXY=http://127.0.0.1:9", "HTTPS_PROXY=http://127.0.0.1:9", "ALL_PROXY=http://127.0.0.1:9",
-		"http_proxy=http://127.0.0.1:9", "https_proxy=http://127.0.0.1:9", "all_proxy=http://127.0.0.1:9",
-		"NO_PROXY=127.0.0.1,::1,localhost", "no_proxy=127.0.0.1,::1,localhost",
-		"GOPROXY=off", "DOCKER_HOST=",
-		"GIT_AUTHOR_NAME=cfinv test", "GIT_AUTHOR_EMAIL=test@example.com",
-		"GIT_COMMITTER_NAME=cfinv test", "GIT_COMMITTER_EMAIL=test@example.com",
-		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
-	defer cancel()
-	run := func(name string, args ...string) (string, error) {
-		cmd := exec.CommandContext(ctx, name, args...)
-		cmd.Dir, cmd.Env = repo, env
-		out, err := harness.CombinedOutput(cmd)
-		return string(out), err
-	}
-	for _, args := range [][]string{{"init", "-q"}, {"add", "-A"}, {"commit", "-q", "-m", "deploy"}} {
-		if out, err := run("git", args...); err != nil {
-			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-	}
-	sha, err := run("git", "rev-parse", "HEAD")
-	if err != nil {
-		t.Fatalf("git rev-parse: %v\n%s", err, sha)
-	}
-	sha = strings.TrimSpace(sha)
-
-	log, err := run(act, "push", "-W", ".github/workflows/deploy.yml",
-		"-P", "ubuntu-latest=-self-hosted", "--action-offline-mode", "--no-cache-server",
-		"--action-cache-path", cache, "--container-daemon-socket", "-")
+	})
 	if err != nil {
 		t.Fatalf("act: %v\n%s", err, log)
 	}

@@ -39,19 +39,21 @@ type site struct {
 	binDir string // a directory holding only cfinv, for PATH
 	url    string
 	dist   string
+	srv    *harness.Server
+	s3     string // serve's S3 API (startSiteS3), else empty
 }
 
-func startSite(t *testing.T) *site {
+func startSite(t *testing.T, serveArgs ...string) *site {
 	t.Helper()
 	bin := harness.Binary(t)
 	home := t.TempDir()
-	srv := harness.StartServe(t, bin, t.TempDir(), harness.Env(home), "--addr", "127.0.0.1:0", "--completion-delay", "0")
+	srv := harness.StartServe(t, bin, t.TempDir(), harness.Env(home), append([]string{"--addr", "127.0.0.1:0", "--completion-delay", "0"}, serveArgs...)...)
 	dist := harness.Distribution(t, harness.SDK(srv.URL), "integrations", harness.Aliases("www.example.com"))
 	binDir := t.TempDir()
 	if err := os.Symlink(bin, filepath.Join(binDir, "cfinv")); err != nil {
 		t.Fatal(err)
 	}
-	return &site{bin: bin, binDir: binDir, url: srv.URL, dist: dist}
+	return &site{bin: bin, binDir: binDir, url: srv.URL, dist: dist, srv: srv}
 }
 
 // invalidations lists what the server recorded, oldest first.

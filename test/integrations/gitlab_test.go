@@ -2,8 +2,10 @@ package integrations
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -113,6 +115,9 @@ func runGitLab(t *testing.T, s *site, home string, with map[string]string) (log 
 	ci := map[string]string{"CI": "true", "GITLAB_CI": "true", "CI_COMMIT_SHA": "89abcdef0123456789abcdef0123456789abcdef",
 		"CI_PIPELINE_ID": "4242", "CI_JOB_ID": "777", "CI_PROJECT_DIR": workdir}
 	env := append(baseEnv(home, s.binDir), "AWS_ENDPOINT_URL_CLOUDFRONT=") // the endpoint comes from the input
+	if s.s3 != "" {
+		env = append(env, "AWS_ENDPOINT_URL_S3="+s.s3) // a CI/CD variable of the project
+	}
 	for k, v := range ci {
 		env = append(env, k+"="+v)
 	}
@@ -208,6 +213,84 @@ func TestGitLabComponentRefusesBadInput(t *testing.T) {
 			}
 			if n := len(s.invalidations(t)); n != 0 {
 				t.Errorf("%d invalidations sent", n)
+			}
+		})
+	}
+}
+
+// TestGitLabComponentDeploys runs the component's deploy mode against
+// serve's CloudFront and S3 APIs: a bucket with an old index.html and a
+// page the site no longer has; the dotenv report; a retry that uploads
+// and buys nothing; bad deploy inputs that write nothing.
+func TestGitLabComponentDeploys(t *testing.T) {
+	s := startSiteS3(t)
+	cli := awsS3(t, s.s3)
+	old := filepath.Join(t.TempDir(), "old.html")
+	if err := os.WriteFile(old, []byte("<p>old</p>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cli.run("s3api", "create-bucket", "--bucket", "site")
+	cli.run("s3", "cp", old, "s3://site/www/index.html")
+	cli.run("s3", "cp", old, "s3://site/www/gone.html")
+	dir := t.TempDir()
+	for name, body := range map[string]string{"index.html": "<h1>home</h1>", "docs/a b.html": "<p>a</p>", "app.js": "x()"} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	home := t.TempDir()
+	with := map[string]string{"distribution-id": s.dist, "endpoint-url": s.url, "deploy-dir": dir, "bucket": "s3://site/www", "delete": "true"}
+	log, code, dotenv := runGitLab(t, s, home, with)
+	if code != 0 {
+		t.Fatalf("the job failed with exit code %d:\n%s", code, log)
+	}
+	invs := s.invalidations(t)
+	if len(invs) != 1 {
+		t.Fatalf("server has %+v, want one invalidation (index.html changed, gone.html deleted)\n%s", invs, log)
+	}
+	want := map[string]string{"CFINV_INVALIDATION_IDS": invs[0].ID, "CFINV_DEPLOY_ID": "89abcdef0123456789abcdef0123456789abcdef", "CFINV_UPLOADED": "3", "CFINV_DELETED": "1"}
+	if !maps.Equal(dotenv, want) {
+		t.Errorf("dotenv %v, want %v\n%s", dotenv, want, log)
+	}
+	var head struct{ Metadata map[string]string }
+	if err := json.Unmarshal([]byte(cli.run("s3api", "head-object", "--bucket", "site", "--key", "www/docs/a b.html")), &head); err != nil {
+		t.Fatal(err)
+	}
+	if got := head.Metadata["cfinv-deploy"]; got != want["CFINV_DEPLOY_ID"] {
+		t.Errorf("www/docs/a b.html: deploy %q, want the commit SHA %s", got, want["CFINV_DEPLOY_ID"])
+	}
+	if out, err := cli.try("s3api", "head-object", "--bucket", "site", "--key", "www/gone.html"); err == nil {
+		t.Errorf("www/gone.html is still in the bucket after a deploy with delete: true:\n%s", out)
+	}
+	// Retrying the job: nothing uploaded, nothing bought.
+	log, code, dotenv = runGitLab(t, s, home, with)
+	if code != 0 || len(s.invalidations(t)) != 1 || dotenv["CFINV_UPLOADED"] != "0" || dotenv["CFINV_INVALIDATION_IDS"] != "" {
+		t.Errorf("retry: exit code %d, %d invalidations, dotenv %v, want 0, 1 and nothing uploaded or invalidated:\n%s", code, len(s.invalidations(t)), dotenv, log)
+	}
+
+	for _, tt := range []struct {
+		name string
+		with map[string]string
+		want string
+	}{
+		{"no bucket", map[string]string{"bucket": ""}, "invalid input bucket '': deploy-dir needs it, as s3://BUCKET or s3://BUCKET/PREFIX"},
+		{"paths too", map[string]string{"paths": "/a"}, "deploy-dir invalidates what it uploads: give no paths with it"},
+		{"bad max-delete", map[string]string{"max-delete": "all"}, "invalid input max-delete 'all': want a number of objects, or -1 for no limit"},
+		{"missing config", map[string]string{"config": "nope.yml"}, "input config 'nope.yml' is not a readable file"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w := maps.Clone(with)
+			maps.Copy(w, tt.with)
+			log, code, _ := runGitLab(t, s, t.TempDir(), w)
+			if code != 2 || !strings.Contains(log, tt.want) {
+				t.Errorf("exit code %d, want 2, with %q in the log:\n%s", code, tt.want, log)
+			}
+			if n := len(s.invalidations(t)); n != 1 {
+				t.Errorf("%d invalidations, want still 1", n)
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -378,5 +379,81 @@ func TestOctopusRehearsal(t *testing.T) {
 	}
 	if n := len(s.invalidations(t)); n != 1 {
 		t.Errorf("the server has %d invalidations, want still 1", n)
+	}
+}
+
+// TestOctopusStepDeploys runs the step's deploy mode (a Deploy directory)
+// against serve's CloudFront and S3 APIs, then a redeploy of the same
+// release, which uploads and buys nothing, then rehearse.sh with a bad
+// Bucket.
+func TestOctopusStepDeploys(t *testing.T) {
+	s := startSiteS3(t)
+	cli := awsS3(t, s.s3)
+	cli.run("s3api", "create-bucket", "--bucket", "site")
+	dir := t.TempDir()
+	for name, body := range map[string]string{"index.html": "<h1>home</h1>", "img/it's.svg": "<svg/>"} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	vars := map[string]string{
+		"Cfinv.AwsAccount.AccessKey": harness.AccessKeyID, "Cfinv.AwsAccount.SecretKey": harness.SecretAccessKey,
+		"Cfinv.DistributionId": s.dist, "Cfinv.EndpointUrl": s.url, "Cfinv.S3EndpointUrl": s.s3,
+		"Cfinv.DeployDirectory": dir, "Cfinv.Bucket": "s3://site", "Cfinv.Delete": "True",
+		"Octopus.Release.Number": "2026.12.2",
+	}
+	home := t.TempDir()
+	first := runOctopus(t, s, home, vars)
+	if first.code != 0 {
+		t.Fatalf("the step failed with exit code %d:\n%s", first.code, first.log)
+	}
+	want := map[string]string{"InvalidationIds": "", "DeployId": "2026.12.2", "Uploaded": "2", "Deleted": "0"}
+	if !maps.Equal(first.outputs, want) {
+		t.Errorf("output variables %v, want %v (new objects need no invalidation)\n%s", first.outputs, want, first.log)
+	}
+	var head struct{ Metadata map[string]string }
+	if err := json.Unmarshal([]byte(cli.run("s3api", "head-object", "--bucket", "site", "--key", "img/it's.svg")), &head); err != nil {
+		t.Fatal(err)
+	}
+	if got := head.Metadata["cfinv-deploy"]; got != "2026.12.2" {
+		t.Errorf("img/it's.svg: deploy %q, want the release number", got)
+	}
+	// A changed page: the next release uploads and invalidates it.
+	if err := os.WriteFile(filepath.Join(dir, "index.html"), []byte("<h1>v2</h1>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	vars["Octopus.Release.Number"] = "2026.12.3"
+	second := runOctopus(t, s, home, vars)
+	invs := s.invalidations(t)
+	if second.code != 0 || len(invs) != 1 || second.outputs["InvalidationIds"] != invs[0].ID || second.outputs["Uploaded"] != "1" {
+		t.Fatalf("release 2026.12.3: exit code %d, outputs %v, server %+v, want one upload and one invalidation\n%s", second.code, second.outputs, invs, second.log)
+	}
+	again := runOctopus(t, s, home, vars)
+	if again.code != 0 || again.outputs["Uploaded"] != "0" || len(s.invalidations(t)) != 1 {
+		t.Errorf("redeploy: exit code %d, outputs %v, %d invalidations, want nothing uploaded and still 1\n%s", again.code, again.outputs, len(s.invalidations(t)), again.log)
+	}
+	if got := filesUnder(t, home); len(got) != 0 {
+		t.Errorf("the step wrote under $HOME: %q", got)
+	}
+
+	// rehearse.sh, as docs/recipes.md shows it: a bad Bucket fails the step.
+	script := filepath.Join(repoRoot(t), "integrations", "octopus", "rehearse.sh")
+	args := []string{"--noprofile", "--norc", script}
+	for k, v := range vars {
+		if k == "Cfinv.Bucket" {
+			v = "site"
+		}
+		args = append(args, k+"="+v)
+	}
+	cmd := exec.Command("bash", args...)
+	cmd.Dir, cmd.Env = t.TempDir(), baseEnv(t.TempDir(), s.binDir)
+	out, err := harness.CombinedOutput(cmd)
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(string(out), "##octopus[stepFailed] invalid Bucket 'site'") {
+		t.Errorf("rehearse.sh with Bucket site: %v, want exit 1 and the step's failure line:\n%s", err, out)
 	}
 }
