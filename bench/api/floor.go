@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/cfinv/cfinv/bench/internal/rig"
 )
 
 // The floor is a server that does no work: it answers every request of the
@@ -76,7 +78,7 @@ func startFloor() (string, func(), error) {
 	if err := cmd.Start(); err != nil {
 		return "", nil, fmt.Errorf("start the floor server: %w", err)
 	}
-	stop := stopper(cmd)
+	stop := rig.Stopper(cmd)
 	url, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil {
 		stop()

@@ -30,29 +30,20 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
+	"github.com/cfinv/cfinv/bench/internal/rig"
 	"github.com/cfinv/cfinv/test/harness"
-)
-
-const (
-	benchKeyID  = "AKIABENCHMARK0000001"
-	benchSecret = "bench/Secret/Key+0123456789abcdefghijklm"
 )
 
 func main() {
@@ -111,9 +102,8 @@ func run(n, c, rounds int, cfinvBin, beforeBin, moto string, targets []string) e
 		switch s.name {
 		case "cfinv":
 			if cfinvBin == "" {
-				cfinvBin = filepath.Join(tmp, "cfinv")
-				if out, err := exec.Command("go", "build", "-o", cfinvBin, "./cmd/cfinv").CombinedOutput(); err != nil {
-					return fmt.Errorf("build cfinv: %v\n%s", err, out)
+				if cfinvBin, err = rig.BuildCfinv(tmp); err != nil {
+					return err
 				}
 			}
 			s.endpoint, s.stop, err = startCfinv(cfinvBin, filepath.Join(tmp, "cfinv-data"))
@@ -123,7 +113,7 @@ func run(n, c, rounds int, cfinvBin, beforeBin, moto string, targets []string) e
 			}
 			s.endpoint, s.stop, err = startCfinv(beforeBin, filepath.Join(tmp, "before-data"))
 		case "moto":
-			s.endpoint, s.stop, err = startMoto(moto)
+			s.endpoint, s.stop, err = rig.StartMoto(moto)
 		case "floor":
 			s.endpoint, s.stop, err = startFloor()
 		default:
@@ -136,7 +126,7 @@ func run(n, c, rounds int, cfinvBin, beforeBin, moto string, targets []string) e
 	}
 
 	fmt.Printf("# %d requests per operation and round, %d workers, %d rounds, GOMAXPROCS %d, %s/%s, load average %s\n\n",
-		n, c, rounds, runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, loadavg())
+		n, c, rounds, runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, rig.LoadAvg())
 	for r := range rounds {
 		// Alternate the order so neither side always runs on the
 		// machine the other just warmed (or loaded).
@@ -166,9 +156,9 @@ func run(n, c, rounds int, cfinvBin, beforeBin, moto string, targets []string) e
 				errs += r.errors
 			}
 			rps := column(rows, func(r row) float64 { return r.rps })
-			fmt.Printf("| %s | %s | %.0f | %.0f–%.0f | %s | %s | %d |\n", s.name, op, median(rps), rps[0], rps[len(rps)-1],
-				ms(time.Duration(median(column(rows, func(r row) float64 { return float64(r.p50) })))),
-				ms(time.Duration(median(column(rows, func(r row) float64 { return float64(r.p99) })))), errs)
+			fmt.Printf("| %s | %s | %.0f | %.0f–%.0f | %s | %s | %d |\n", s.name, op, rig.Median(rps), rps[0], rps[len(rps)-1],
+				ms(time.Duration(rig.Median(column(rows, func(r row) float64 { return float64(r.p50) })))),
+				ms(time.Duration(rig.Median(column(rows, func(r row) float64 { return float64(r.p99) })))), errs)
 		}
 	}
 	for i, a := range servers {
@@ -183,11 +173,11 @@ func run(n, c, rounds int, cfinvBin, beforeBin, moto string, targets []string) e
 					ratios = append(ratios, a.rows[op][i].rps/b.rows[op][i].rps)
 				}
 				slices.Sort(ratios)
-				fmt.Printf("%s: %s / %s = %.2f× (median of %d rounds; range %.2f–%.2f×)\n", op, a.name, b.name, median(ratios), len(ratios), ratios[0], ratios[len(ratios)-1])
+				fmt.Printf("%s: %s / %s = %.2f× (median of %d rounds; range %.2f–%.2f×)\n", op, a.name, b.name, rig.Median(ratios), len(ratios), ratios[0], ratios[len(ratios)-1])
 			}
 		}
 	}
-	fmt.Printf("\nload average at the end: %s\n", loadavg())
+	fmt.Printf("\nload average at the end: %s\n", rig.LoadAvg())
 	return nil
 }
 
@@ -201,81 +191,16 @@ func column(rows []row, f func(row) float64) []float64 {
 	return out
 }
 
-// median of sorted values.
-func median(v []float64) float64 {
-	if len(v)%2 == 1 {
-		return v[len(v)/2]
-	}
-	return (v[len(v)/2-1] + v[len(v)/2]) / 2
-}
-
-// loadavg is the first three fields of /proc/loadavg, or "unknown".
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
-}
-
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
 
 // startCfinv runs `cfinv serve` on a kernel-chosen port and returns its URL
 // from the line it prints once listening.
 func startCfinv(bin, dataDir string) (string, func(), error) {
-	env := append(os.Environ(), "AWS_ACCESS_KEY_ID="+benchKeyID, "AWS_SECRET_ACCESS_KEY="+benchSecret)
-	s, err := harness.Start(bin, dataDir, env, "--addr", "127.0.0.1:0", "--completion-delay", "0")
+	s, err := harness.Start(bin, dataDir, rig.Env(), "--addr", "127.0.0.1:0", "--completion-delay", "0")
 	if err != nil {
 		return "", nil, err
 	}
 	return s.URL, func() { _ = s.Stop() }, nil
-}
-
-// startMoto runs moto_server on a free port and waits until it answers.
-func startMoto(moto string) (string, func(), error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command(moto, "-p", fmt.Sprint(port), "-H", "127.0.0.1")
-	var out harness.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		return "", nil, fmt.Errorf("start %s (install moto[server]): %w", moto, err)
-	}
-	stop := stopper(cmd)
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(url + "/"); err == nil {
-			resp.Body.Close()
-			return url, stop, nil
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	stop()
-	return "", nil, fmt.Errorf("moto_server did not answer on %s:\n%s", url, out.String())
-}
-
-// stopper returns a function that interrupts cmd and waits for it.
-func stopper(cmd *exec.Cmd) func() {
-	return func() {
-		_ = cmd.Process.Signal(syscall.SIGINT)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-	}
 }
 
 type row struct {
@@ -291,7 +216,7 @@ type row struct {
 // n GetInvalidation calls spread over c workers.
 func benchmark(endpoint string, n, c, round int) ([]row, error) {
 	ctx := context.Background()
-	client := harness.SDK(endpoint, harness.Credentials(benchKeyID, benchSecret, ""),
+	client := harness.SDK(endpoint, harness.Credentials(rig.KeyID, rig.Secret, ""),
 		harness.HTTPClient(&http.Client{Transport: &http.Transport{
 			MaxIdleConns:        c * 2,
 			MaxIdleConnsPerHost: c * 2,
@@ -361,37 +286,9 @@ func benchmark(endpoint string, n, c, round int) ([]row, error) {
 	return []row{createRow, getRow}, nil
 }
 
-// measure runs call(0..n-1) on c workers and returns the row and the first
-// error seen.
+// measure runs call(0..n-1) on c workers and returns the row of op and
+// the first error seen.
 func measure(op string, n, c int, call func(i int) error) (row, error) {
-	lat := make([]time.Duration, n)
-	var next, errs atomic.Int64
-	var firstErr error
-	var once sync.Once
-	var wg sync.WaitGroup
-	start := time.Now()
-	for range c {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				t0 := time.Now()
-				err := call(i)
-				lat[i] = time.Since(t0)
-				if err != nil {
-					errs.Add(1)
-					once.Do(func() { firstErr = err })
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	wall := time.Since(start)
-	slices.Sort(lat)
-	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
-	return row{op: op, n: n, rps: float64(n) / wall.Seconds(), p50: pct(0.50), p99: pct(0.99), errors: errs.Load()}, firstErr
+	r, err := rig.Measure(n, c, call)
+	return row{op: op, n: n, rps: r.RPS, p50: r.P50, p99: r.P99, errors: r.Errors}, err
 }

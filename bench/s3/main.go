@@ -24,25 +24,18 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-)
 
-const (
-	benchKeyID  = "AKIABENCHMARK0000001"
-	benchSecret = "bench/Secret/Key+0123456789abcdefghijklm"
+	"github.com/cfinv/cfinv/bench/internal/rig"
 )
 
 func main() {
@@ -63,7 +56,7 @@ type server struct {
 	name    string
 	url     string
 	dataDir string // cfinv only
-	cmd     *exec.Cmd
+	stop    func()
 }
 
 type result struct {
@@ -80,26 +73,26 @@ func run(n, c, rounds, size int, cfinvBin, moto string) error {
 	}
 	defer os.RemoveAll(tmp)
 	if cfinvBin == "" {
-		cfinvBin = filepath.Join(tmp, "cfinv")
-		if out, err := exec.Command("go", "build", "-o", cfinvBin, "./cmd/cfinv").CombinedOutput(); err != nil {
-			return fmt.Errorf("build cfinv: %v\n%s", err, out)
+		if cfinvBin, err = rig.BuildCfinv(tmp); err != nil {
+			return err
 		}
 	}
 	cf, err := startCfinv(cfinvBin, filepath.Join(tmp, "data"))
 	if err != nil {
 		return err
 	}
-	defer stop(cf)
-	mt, err := startMoto(moto)
+	defer cf.stop()
+	motoURL, stopMoto, err := rig.StartMoto(moto)
 	if err != nil {
 		return err
 	}
-	defer stop(mt)
+	defer stopMoto()
+	mt := &server{name: "moto", url: motoURL, stop: stopMoto}
 
 	body := bytes.Repeat([]byte("0123456789abcdef"), size/16)
 	res := map[string][]result{}
 	ackedCfinv := map[string][]string{} // bucket → keys
-	fmt.Fprintf(os.Stderr, "load average at start: %s\n", loadavg())
+	fmt.Fprintf(os.Stderr, "load average at start: %s\n", rig.LoadAvg())
 	for r := range rounds {
 		order := []*server{cf, mt}
 		if r%2 == 1 {
@@ -144,7 +137,7 @@ func run(n, c, rounds, size int, cfinvBin, moto string) error {
 			fmt.Fprintf(os.Stderr, "round %d %s: put %.0f req/s, get %.0f req/s\n", r+1, s.name, put.rps, get.rps)
 		}
 	}
-	fmt.Fprintf(os.Stderr, "load average at end: %s\n", loadavg())
+	fmt.Fprintf(os.Stderr, "load average at end: %s\n", rig.LoadAvg())
 
 	fmt.Println("| server | operation | req/s median | req/s range | p50 median | p99 median | errors |")
 	fmt.Println("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
@@ -159,8 +152,8 @@ func run(n, c, rounds, size int, cfinvBin, moto string) error {
 				p99 = append(p99, float64(r.p99))
 				errs += r.errors
 			}
-			fmt.Printf("| %s | %s | %.0f | %.0f–%.0f | %s | %s | %d |\n", s, op, median(rps), slices.Min(rps), slices.Max(rps),
-				time.Duration(median(p50)).Round(10*time.Microsecond), time.Duration(median(p99)).Round(10*time.Microsecond), errs)
+			fmt.Printf("| %s | %s | %.0f | %.0f–%.0f | %s | %s | %d |\n", s, op, rig.Median(rps), slices.Min(rps), slices.Max(rps),
+				time.Duration(rig.Median(p50)).Round(10*time.Microsecond), time.Duration(rig.Median(p99)).Round(10*time.Microsecond), errs)
 		}
 	}
 	fmt.Println()
@@ -171,12 +164,12 @@ func run(n, c, rounds, size int, cfinvBin, moto string) error {
 		for i := range res["cfinv "+op] {
 			ratios = append(ratios, res["cfinv "+op][i].rps/res["moto "+op][i].rps)
 		}
-		fmt.Printf("| %s | %.1f× | %.1f–%.1f× |\n", op, median(ratios), slices.Min(ratios), slices.Max(ratios))
+		fmt.Printf("| %s | %.1f× | %.1f–%.1f× |\n", op, rig.Median(ratios), slices.Min(ratios), slices.Max(ratios))
 	}
 
 	// Every acknowledged PUT is on disk: its metadata file names its key,
 	// and the bytes it names are there, whole.
-	stop(cf)
+	cf.stop()
 	var checked, missing int
 	for bucket, keys := range ackedCfinv {
 		dir := filepath.Join(cf.dataDir, "s3", bucket)
@@ -212,61 +205,30 @@ func run(n, c, rounds, size int, cfinvBin, moto string) error {
 
 // phase runs op on every key from c workers and measures it.
 func phase(c int, keys []string, op func(string) error) result {
-	var next atomic.Int64
-	var errs atomic.Int64
-	var mu sync.Mutex
-	var lat []time.Duration
+	r, firstErr := rig.Measure(len(keys), c, func(i int) error { return op(keys[i]) })
+	if firstErr != nil {
+		fmt.Fprintln(os.Stderr, "first error:", firstErr)
+	}
 	var acked []string
-	var wg sync.WaitGroup
-	start := time.Now()
-	for range c {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var mine []time.Duration
-			var ok []string
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(keys) {
-					break
-				}
-				t0 := time.Now()
-				if err := op(keys[i]); err != nil {
-					if errs.Add(1) == 1 {
-						fmt.Fprintln(os.Stderr, "first error:", err)
-					}
-					continue
-				}
-				mine = append(mine, time.Since(t0))
-				ok = append(ok, keys[i])
-			}
-			mu.Lock()
-			lat = append(lat, mine...)
-			acked = append(acked, ok...)
-			mu.Unlock()
-		}()
+	for i, ok := range r.OK {
+		if ok {
+			acked = append(acked, keys[i])
+		}
 	}
-	wg.Wait()
-	el := time.Since(start)
-	slices.Sort(lat)
-	r := result{rps: float64(len(keys)) / el.Seconds(), errors: errs.Load(), acked: acked}
-	if len(lat) > 0 {
-		r.p50, r.p99 = lat[len(lat)/2], lat[len(lat)*99/100]
-	}
-	return r
+	return result{rps: r.RPS, p50: r.P50, p99: r.P99, errors: r.Errors, acked: acked}
 }
 
 func client(url string) *s3.Client {
 	return s3.New(s3.Options{
 		Region: "us-east-1", BaseEndpoint: aws.String(url), UsePathStyle: true,
-		Credentials:      credentials.NewStaticCredentialsProvider(benchKeyID, benchSecret, ""),
+		Credentials:      credentials.NewStaticCredentialsProvider(rig.KeyID, rig.Secret, ""),
 		RetryMaxAttempts: 1,
 	})
 }
 
 func startCfinv(bin, dataDir string) (*server, error) {
 	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--edge-addr", "", "--s3-addr", "127.0.0.1:0", "--data-dir", dataDir)
-	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+benchKeyID, "AWS_SECRET_ACCESS_KEY="+benchSecret)
+	cmd.Env = rig.Env()
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return nil, err
@@ -286,65 +248,9 @@ func startCfinv(bin, dataDir string) (*server, error) {
 	}()
 	select {
 	case u := <-found:
-		return &server{name: "cfinv", url: u, dataDir: dataDir, cmd: cmd}, nil
+		return &server{name: "cfinv", url: u, dataDir: dataDir, stop: rig.Stopper(cmd)}, nil
 	case <-time.After(30 * time.Second):
 		cmd.Process.Kill()
 		return nil, fmt.Errorf("cfinv serve printed no S3 API line")
 	}
-}
-
-func startMoto(bin string) (*server, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start moto_server: %w", err)
-	}
-	s := &server{name: "moto", url: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd}
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
-			c.Close()
-			return s, nil
-		}
-	}
-	stop(s)
-	return nil, fmt.Errorf("moto_server did not listen on %d", port)
-}
-
-func stop(s *server) {
-	if s.cmd.ProcessState != nil {
-		return
-	}
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { s.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		s.cmd.Process.Kill()
-		<-done
-	}
-}
-
-func median(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	if len(s) == 0 {
-		return 0
-	}
-	return s[len(s)/2]
-}
-
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	f := strings.Fields(string(b))
-	return strings.Join(f[:3], " ")
 }
