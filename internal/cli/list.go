@@ -65,6 +65,11 @@ makes one call and prints its response as it is.`,
 			if opts.AWSOutput && opts.Status != "" {
 				return flagErrorf("--status is not an option of list-invalidations (the AWS CLI has none): use cfinv list --status, or --query 'InvalidationList.Items[?Status==`InProgress`]'")
 			}
+			if opts.AWSOutput {
+				if err := opts.AWS.defaultOutput(d.Getenv); err != nil {
+					return err
+				}
+			}
 			if err := opts.AWS.check(); err != nil {
 				return err
 			}

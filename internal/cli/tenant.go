@@ -64,6 +64,9 @@ byte, in every --output format (JSON by default).`,
 			if opts.Tenant == "" || opts.ID == "" {
 				return flagErrorf("give --distribution-tenant-id and --id")
 			}
+			if err := opts.AWS.defaultOutput(d.Getenv); err != nil {
+				return err
+			}
 			if err := opts.AWS.check(); err != nil {
 				return err
 			}
