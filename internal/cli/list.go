@@ -136,7 +136,7 @@ func listPagedRun(ctx context.Context, opts *listOptions, c *cfinv.Client, dist 
 		return err
 	}
 	if opts.AWSOutput {
-		return opts.AWS.output().PrintListing(opts.IO.Out, l)
+		return opts.AWS.output().PrintListing(opts.IO.Out, awscli.OpListInvalidations, l)
 	}
 	var items []types.InvalidationSummary
 	for _, p := range l.Pages {
