@@ -155,6 +155,28 @@ func (c *Client) GetForTenant(ctx context.Context, tenant, id string) (*types.In
 	return out.Invalidation, nil
 }
 
+// ListPageForTenant returns one page of the invalidations of distribution
+// tenant tenant, newest first, as one
+// ListInvalidationsForDistributionTenant call returns it: from marker (""
+// for the first page), at most maxItems (0: CloudFront's default). It is
+// ListPage for a tenant; an unknown tenant is an *APIError matching
+// ErrNotFound.
+func (c *Client) ListPageForTenant(ctx context.Context, tenant, marker string, maxItems int) (*types.InvalidationList, error) {
+	if err := checkTenantID(tenant); err != nil {
+		return nil, err
+	}
+	tc, err := c.forTenant()
+	if err != nil {
+		return nil, err
+	}
+	l, err := tc.ListPage(ctx, tenant, marker, maxItems)
+	if err != nil {
+		tenantErr(err)
+		return nil, err
+	}
+	return l, nil
+}
+
 // waitTenants is Wait's part for the targets that name a tenant.
 func (c *Client) waitTenants(ctx context.Context, targets []Target, o waitOptions) ([]Batch, error) {
 	tc, err := c.forTenant()

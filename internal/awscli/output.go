@@ -27,6 +27,7 @@ const (
 
 	OpCreateInvalidationForDistributionTenant = "CreateInvalidationForDistributionTenant"
 	OpGetInvalidationForDistributionTenant    = "GetInvalidationForDistributionTenant"
+	OpListInvalidationsForDistributionTenant  = "ListInvalidationsForDistributionTenant"
 )
 
 // The members of the output shapes, in the service model's order
@@ -50,6 +51,7 @@ var (
 
 		OpCreateInvalidationForDistributionTenant: invalidationShapes,
 		OpGetInvalidationForDistributionTenant:    invalidationShapes,
+		OpListInvalidationsForDistributionTenant:  listShapes,
 	}
 )
 

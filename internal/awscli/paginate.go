@@ -287,13 +287,14 @@ func (l *Listing) FullResult() Object {
 
 // PrintListing writes a paginated listing as the AWS CLI does: JSON and
 // table from the full result (after --query), text page by page (each
-// page through --query), then the NextToken.
-func (o Output) PrintListing(w io.Writer, l *Listing) error {
+// page through --query), then the NextToken; op is the operation listed
+// (it titles the table).
+func (o Output) PrintListing(w io.Writer, op string, l *Listing) error {
 	if o.format() != Text {
-		return o.Print(w, Result{Op: OpListInvalidations, Data: l.FullResult()})
+		return o.Print(w, Result{Op: op, Data: l.FullResult()})
 	}
 	for _, p := range l.Pages {
-		v, err := o.Apply(OpListInvalidations, Object{{"InvalidationList", Object{{"Items", itemsValue(p.Items)}}}})
+		v, err := o.Apply(op, Object{{"InvalidationList", Object{{"Items", itemsValue(p.Items)}}}})
 		if err != nil {
 			return err
 		}
@@ -302,7 +303,7 @@ func (o Output) PrintListing(w io.Writer, l *Listing) error {
 		}
 	}
 	if l.NextToken != "" {
-		v, err := o.Apply(OpListInvalidations, Object{{"NextToken", Object{{"NextToken", l.NextToken}}}})
+		v, err := o.Apply(op, Object{{"NextToken", Object{{"NextToken", l.NextToken}}}})
 		if err != nil {
 			return err
 		}

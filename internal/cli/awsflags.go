@@ -421,6 +421,23 @@ func profileError(name string, flag bool, getenv func(string) string) error {
 	return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%s %q: no such profile in %s or %s", from, name, files[0], files[1]), Hint: hint}
 }
 
+// defaultOutput fills --output, when it is not given, for a command
+// called by its AWS CLI name: AWS_DEFAULT_OUTPUT, else the profile's
+// output in the shared config file, as the AWS CLI reads them
+// (awscli.DefaultOutput). Such commands call it before check; cfinv's own
+// commands keep their default (table on a terminal, JSON otherwise).
+func (f *awsFlags) defaultOutput(getenv func(string) string) error {
+	if f.Output != "" || getenv == nil {
+		return nil
+	}
+	v, err := awscli.DefaultOutput(getenv, f.Profile)
+	if err != nil {
+		return err
+	}
+	f.Output = v
+	return nil
+}
+
 // output is what --output and --query ask of an AWS-named command.
 func (f *awsFlags) output() awscli.Output {
 	return awscli.Output{Format: f.Output, Query: f.Query}

@@ -49,6 +49,11 @@ get-invalidation, it prints what the AWS CLI prints, byte for byte, in every
 			if opts.Distribution == "" || opts.ID == "" {
 				return flagErrorf("give --distribution-id and an invalidation ID")
 			}
+			if opts.AWSOutput {
+				if err := opts.AWS.defaultOutput(d.Getenv); err != nil {
+					return err
+				}
+			}
 			if err := opts.AWS.check(); err != nil {
 				return err
 			}

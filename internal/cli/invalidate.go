@@ -308,6 +308,11 @@ func (opts *invalidateOptions) validate() error {
 	if opts.Skeleton != "" {
 		return awscli.CheckSkeleton(opts.Skeleton)
 	}
+	if opts.AWSOutput {
+		if err := opts.AWS.defaultOutput(opts.Getenv); err != nil {
+			return err
+		}
+	}
 	if err := opts.AWS.check(); err != nil {
 		return err
 	}

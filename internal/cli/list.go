@@ -65,6 +65,11 @@ makes one call and prints its response as it is.`,
 			if opts.AWSOutput && opts.Status != "" {
 				return flagErrorf("--status is not an option of list-invalidations (the AWS CLI has none): use cfinv list --status, or --query 'InvalidationList.Items[?Status==`InProgress`]'")
 			}
+			if opts.AWSOutput {
+				if err := opts.AWS.defaultOutput(d.Getenv); err != nil {
+					return err
+				}
+			}
 			if err := opts.AWS.check(); err != nil {
 				return err
 			}
@@ -131,7 +136,7 @@ func listPagedRun(ctx context.Context, opts *listOptions, c *cfinv.Client, dist 
 		return err
 	}
 	if opts.AWSOutput {
-		return opts.AWS.output().PrintListing(opts.IO.Out, l)
+		return opts.AWS.output().PrintListing(opts.IO.Out, awscli.OpListInvalidations, l)
 	}
 	var items []types.InvalidationSummary
 	for _, p := range l.Pages {

@@ -90,6 +90,7 @@ var commands = []struct {
 	{[]string{"distributions"}, groupCfinv, func(d *Deps) *cobra.Command { return newDistributionsCmd(d, nil) }},
 	{[]string{"create-invalidation-for-distribution-tenant"}, groupAWS, func(d *Deps) *cobra.Command { return newCreateTenantInvalidationCmd(d, nil) }},
 	{[]string{"get-invalidation-for-distribution-tenant"}, groupAWS, func(d *Deps) *cobra.Command { return newGetTenantInvalidationCmd(d, nil) }},
+	{[]string{"list-invalidations-for-distribution-tenant"}, groupAWS, func(d *Deps) *cobra.Command { return newListTenantInvalidationsCmd(d, nil) }},
 	{[]string{"iam-policy"}, groupCfinv, func(d *Deps) *cobra.Command { return newIAMPolicyCmd(d, nil) }},
 	{[]string{"deploy"}, groupCfinv, func(d *Deps) *cobra.Command { return newDeployCmd(d, nil) }},
 	{[]string{"plan"}, groupCfinv, func(d *Deps) *cobra.Command { return newPlanCmd(d, nil) }},

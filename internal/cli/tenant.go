@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"context"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
 	"github.com/cfinv/cfinv/internal/awscli"
 
@@ -64,6 +67,9 @@ byte, in every --output format (JSON by default).`,
 			if opts.Tenant == "" || opts.ID == "" {
 				return flagErrorf("give --distribution-tenant-id and --id")
 			}
+			if err := opts.AWS.defaultOutput(d.Getenv); err != nil {
+				return err
+			}
 			if err := opts.AWS.check(); err != nil {
 				return err
 			}
@@ -80,4 +86,80 @@ byte, in every --output format (JSON by default).`,
 	cmd.Flags().StringVar(&opts.ID, "id", "", "invalidation ID (required)")
 	opts.AWS.register(cmd)
 	return cmd
+}
+
+// tenantListOptions are list-invalidations-for-distribution-tenant's.
+type tenantListOptions struct {
+	IO     *IO
+	Client clientFunc
+
+	AWS    awsFlags
+	Tenant string
+	Page   awscli.PageFlags
+}
+
+func newListTenantInvalidationsCmd(d *Deps, runF func(*tenantListOptions) error) *cobra.Command {
+	opts := &tenantListOptions{IO: d.IO}
+	cmd := &cobra.Command{
+		Use:   "list-invalidations-for-distribution-tenant --id TENANT-ID",
+		Short: "List a distribution tenant's invalidations, as the AWS CLI does",
+		Long: `List the invalidations of a distribution tenant of a multi-tenant
+distribution (ListInvalidationsForDistributionTenant), newest first, printing
+what "aws cloudfront list-invalidations-for-distribution-tenant" prints, byte
+for byte, in every --output format (JSON by default), and paging as
+list-invalidations does: --max-items N stops after N invalidations and prints
+a NextToken, which --starting-token resumes from (the AWS CLI's tokens too);
+--page-size sets the invalidations per call; --no-paginate makes one call.`,
+		Example: `  cfinv list-invalidations-for-distribution-tenant --id dt_2wjDZi3hD1ivOXf6rpZJOSNE1AB
+  cfinv list-invalidations-for-distribution-tenant --id dt_2wjDZi3hD1ivOXf6rpZJOSNE1AB --max-items 10 --query 'InvalidationList.Items[].Id' --output text`,
+		Args: maxArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.Tenant == "" {
+				return flagErrorf("give --id, the distribution tenant's ID (dt_…)")
+			}
+			if err := opts.Page.Check(); err != nil {
+				return err
+			}
+			if err := opts.AWS.defaultOutput(d.Getenv); err != nil {
+				return err
+			}
+			if err := opts.AWS.check(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			if opts.Client == nil {
+				opts.Client = opts.AWS.newClient(opts.IO, d.Getenv)
+			}
+			return tenantListRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Tenant, "id", "", "distribution tenant ID (required)")
+	opts.Page.Register(cmd, "list at most this many, then print a NextToken (0: all)")
+	opts.AWS.register(cmd)
+	return cmd
+}
+
+func tenantListRun(ctx context.Context, opts *tenantListOptions) error {
+	c, err := opts.Client(ctx)
+	if err != nil {
+		return err
+	}
+	fetch := func(ctx context.Context, marker string, maxItems int) (*types.InvalidationList, error) {
+		return c.ListPageForTenant(ctx, opts.Tenant, marker, maxItems)
+	}
+	const op = awscli.OpListInvalidationsForDistributionTenant
+	if opts.Page.NoPaginate {
+		l, err := fetch(ctx, opts.Page.Marker, opts.Page.MaxItems)
+		if err != nil {
+			return err
+		}
+		return opts.AWS.output().Print(opts.IO.Out, awscli.Result{Op: op, Data: awscli.ListPage(l)})
+	}
+	l, err := awscli.Paginate(ctx, fetch, opts.Page)
+	if err != nil {
+		return err
+	}
+	return opts.AWS.output().PrintListing(opts.IO.Out, op, l)
 }

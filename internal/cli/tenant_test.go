@@ -88,11 +88,17 @@ func TestTenantCommandErrors(t *testing.T) {
 			"give --distribution-tenant-id and --id"},
 		{"get, unknown tenant", []string{"get-invalidation-for-distribution-tenant", "--distribution-tenant-id", "dt_NOSUCH", "--id", "I1"}, ExitNotFound,
 			"EntityNotFound"},
+		{"list without --id", []string{"list-invalidations-for-distribution-tenant"}, ExitUsage,
+			"give --id, the distribution tenant's ID (dt_…)"},
+		{"list, bad tenant ID", []string{"list-invalidations-for-distribution-tenant", "--id", "dt/1"}, ExitUsage,
+			`distribution tenant ID "dt/1" is invalid`},
+		{"list, unknown tenant", []string{"list-invalidations-for-distribution-tenant", "--id", "dt_NOSUCH"}, ExitNotFound,
+			"EntityNotFound"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			args := append(tt.args, "--state-dir", t.TempDir())
-			if strings.HasPrefix(tt.args[0], "get") {
+			if strings.HasPrefix(tt.args[0], "get") || strings.HasPrefix(tt.args[0], "list") {
 				args = tt.args
 			}
 			code, out, stderr := mainIn(t, url, args...)

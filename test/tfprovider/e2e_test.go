@@ -78,11 +78,57 @@ func added(before, now map[string][]string) [][]string {
 	return out
 }
 
-func TestApplyThroughDevOverrides(t *testing.T) {
+// tofuVersion is the OpenTofu release the provider is tested with; .ci/run
+// builds it into a cache directory named by it and sets CFINV_TOFU.
+const tofuVersion = "v1.12.6"
+
+// tools returns the command-line tools the end-to-end test applies with,
+// by name: terraform from PATH and OpenTofu from CFINV_TOFU. Either
+// missing fails the test under CI=true; run locally without CFINV_TOFU,
+// the OpenTofu case is skipped with how to get it.
+func tools(t *testing.T) map[string]string {
+	t.Helper()
 	tf, err := exec.LookPath("terraform")
 	if err != nil {
 		t.Fatalf("this test needs the terraform binary on PATH: %v", err)
 	}
+	return map[string]string{"terraform": tf, "tofu": os.Getenv("CFINV_TOFU")}
+}
+
+// needTofu ends the test when the OpenTofu binary is not given: a failure
+// under CI=true, else a skip that says how to get it.
+func needTofu(t *testing.T, bin string) {
+	t.Helper()
+	if bin != "" {
+		return
+	}
+	const how = "CFINV_TOFU names no OpenTofu binary: .ci/run builds OpenTofu " + tofuVersion + " once into ${XDG_CACHE_HOME:-$HOME/.cache}/cfinv-tools/tofu-" + tofuVersion + "/tofu and sets it; " +
+		"to build it by hand: go mod download -json github.com/opentofu/opentofu@" + tofuVersion + ", copy its Dir out of the module cache (cp -r, chmod -R u+w), go build -o DIR/tofu ./cmd/tofu there, and set CFINV_TOFU=DIR/tofu"
+	if os.Getenv("CI") == "true" {
+		t.Fatal(how)
+	}
+	t.Skip(how)
+}
+
+// TestApplyThroughDevOverrides applies with each of Terraform and
+// OpenTofu (issue 28 item 3: the provider said it worked with OpenTofu,
+// which no test had run).
+func TestApplyThroughDevOverrides(t *testing.T) {
+	bins := tools(t)
+	for _, name := range []string{"terraform", "tofu"} {
+		bin := bins[name]
+		t.Run(name, func(t *testing.T) {
+			if name == "tofu" {
+				needTofu(t, bin)
+			}
+			applyThroughDevOverrides(t, name, bin)
+		})
+	}
+}
+
+// applyThroughDevOverrides applies a configuration of the provider with
+// the tool tf (terraform or tofu, by name) against a real cfinv serve.
+func applyThroughDevOverrides(t *testing.T, name, tf string) {
 	ctx := context.Background()
 
 	pluginDir := buildProvider(t)
@@ -132,10 +178,10 @@ resource "cfinv_invalidation" "site" {
 		t.Helper()
 		out, code := run(t, work, env, tf, "apply", "-auto-approve", "-input=false", "-no-color")
 		if code != 0 {
-			t.Fatalf("terraform apply exited %d:\n%s", code, out)
+			t.Fatalf("%s apply exited %d:\n%s", name, code, out)
 		}
 		if !strings.Contains(out, "Provider development overrides are in effect") {
-			t.Errorf("terraform did not load the provider through dev_overrides:\n%s", out)
+			t.Errorf("%s did not load the provider through dev_overrides:\n%s", name, out)
 		}
 		return out
 	}
@@ -143,7 +189,7 @@ resource "cfinv_invalidation" "site" {
 		t.Helper()
 		out, code := run(t, work, env, tf, "plan", "-detailed-exitcode", "-input=false", "-no-color")
 		if code != 0 {
-			t.Fatalf("terraform plan -detailed-exitcode exited %d, want 0 (no changes):\n%s", code, out)
+			t.Fatalf("%s plan -detailed-exitcode exited %d, want 0 (no changes):\n%s", name, code, out)
 		}
 	}
 
@@ -180,7 +226,7 @@ resource "cfinv_invalidation" "site" {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for what, text := range map[string]string{"the state": string(state), "terraform's output": out} {
+	for what, text := range map[string]string{"the state": string(state), name + "'s output": out} {
 		if strings.Contains(text, harness.SecretAccessKey) {
 			t.Errorf("the secret access key is in %s", what)
 		}
