@@ -523,3 +523,22 @@ func TestCreateDistributionBadOrigin(t *testing.T) {
 		})
 	}
 }
+
+// TestCloseWithIdleNewConnection: a connection that never sent a request
+// (an HTTP client's spare) is cut off by Close without an error, as
+// before internal/local; Close reported "shut down: context deadline
+// exceeded" for it, which failed a deploy test under load.
+func TestCloseWithIdleNewConnection(t *testing.T) {
+	s, err := cfinvtest.Start(cfinvtest.WithMemoryStore())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("tcp", strings.TrimPrefix(s.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close with a connection that sent nothing: %v", err)
+	}
+}
