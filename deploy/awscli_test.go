@@ -17,7 +17,7 @@ import (
 func TestAWSCLISeesWhatDeployWrote(t *testing.T) {
 	aws, err := exec.LookPath("aws")
 	if err != nil {
-		t.Skip("the AWS CLI is not installed")
+		t.Fatalf("the AWS CLI is not on PATH (%v): install the AWS CLI v1 (pip install awscli); this test needs it and never skips", err)
 	}
 	forEachBackend(t, func(t *testing.T, s *site) {
 		dir := filepath.Join(t.TempDir(), "public")
