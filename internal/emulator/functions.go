@@ -471,23 +471,10 @@ func (s *Server) updateFunction(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errNoSuchFunction(name))
 		return
 	}
-	now := s.now()
-	res, err := s.store.UpdateResource(r.Context(), FunctionKind, name, func(res *store.Resource) error {
-		if res.ETag != etag {
-			return errPreconditionFailed()
-		}
+	res, assoc, err := s.changeFunction(r, name, etag, func(res *store.Resource, now time.Time) {
 		res.ETag, res.LastModifiedTime = newETag(), now
 		setStage(res, stageDevelopment, functionStage{config: cfg, code: code, etag: res.ETag, modified: now})
-		return nil
 	})
-	if errors.Is(err, store.ErrNoResource) {
-		err = errNoSuchFunction(name)
-	}
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	assoc, err := s.isAssociated(r.Context(), name)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -497,6 +484,30 @@ func (s *Server) updateFunction(w http.ResponseWriter, r *http.Request) {
 	// generated from it read that name.
 	w.Header().Set("ETtag", res.ETag)
 	s.writeXML(w, r, http.StatusOK, xmlDocument{s.functionSummary(res, stageDevelopment, assoc)})
+}
+
+// changeFunction applies change to function name if its ETag is etag,
+// and returns it and whether a distribution uses it.
+func (s *Server) changeFunction(r *http.Request, name, etag string, change func(*store.Resource, time.Time)) (*store.Resource, bool, error) {
+	now := s.now()
+	res, err := s.store.UpdateResource(r.Context(), FunctionKind, name, func(res *store.Resource) error {
+		if res.ETag != etag {
+			return errPreconditionFailed()
+		}
+		change(res, now)
+		return nil
+	})
+	if errors.Is(err, store.ErrNoResource) {
+		err = errNoSuchFunction(name)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	assoc, err := s.isAssociated(r.Context(), name)
+	if err != nil {
+		return nil, false, err
+	}
+	return res, assoc, nil
 }
 
 func (s *Server) publishFunction(w http.ResponseWriter, r *http.Request) {
@@ -510,23 +521,10 @@ func (s *Server) publishFunction(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errNoSuchFunction(name))
 		return
 	}
-	now := s.now()
-	res, err := s.store.UpdateResource(r.Context(), FunctionKind, name, func(res *store.Resource) error {
-		if res.ETag != etag {
-			return errPreconditionFailed()
-		}
+	res, assoc, err := s.changeFunction(r, name, etag, func(res *store.Resource, now time.Time) {
 		dev, _ := stageOf(res, stageDevelopment)
 		setStage(res, stageLive, functionStage{config: dev.config, code: dev.code, etag: newETag(), modified: now, source: dev.etag})
-		return nil
 	})
-	if errors.Is(err, store.ErrNoResource) {
-		err = errNoSuchFunction(name)
-	}
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	assoc, err := s.isAssociated(r.Context(), name)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
