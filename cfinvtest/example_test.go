@@ -159,3 +159,24 @@ func ExampleServer_S3Config() {
 	fmt.Println(r.Body, "|", r.Header.Get("Cache-Control"), "|", r.XCache)
 	// Output: hello | public, max-age=300 | Miss from cloudfront
 }
+
+// A distribution's ARN names the account given with WithAccountID, as
+// `cfinv serve --account-id` does.
+func ExampleWithAccountID() {
+	ctx := context.Background()
+	srv, err := cfinvtest.Start(cfinvtest.WithMemoryStore(), cfinvtest.WithAccountID("111122223333"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	id, err := srv.CreateDistribution(ctx, "site.s3.amazonaws.com")
+	if err != nil {
+		log.Fatal(err)
+	}
+	out, err := cloudfront.NewFromConfig(srv.AWSConfig()).GetDistribution(ctx, &cloudfront.GetDistributionInput{Id: &id})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(strings.TrimSuffix(*out.Distribution.ARN, id))
+	// Output: arn:aws:cloudfront::111122223333:distribution/
+}
