@@ -204,8 +204,8 @@ func (p *Proxy) fastHit(ctx *fasthttp.RequestCtx) bool {
 	}
 	// Not ctx as the context: fasthttp reuses it once the handler returns.
 	d, ok, err := p.lookupHost(context.Background(), string(host))
-	if err != nil || !ok || !d.enabled {
-		return false
+	if err != nil || !ok || !d.enabled || d.staging != nil {
+		return false // a primary with a staging route is ServeHTTP's
 	}
 	rt := p.routeFor(d, escPath)
 	b := &rt.b

@@ -29,6 +29,9 @@ type resolved struct {
 	functions map[string]FunctionCode
 	domain    string
 	routes    routeSet // built on first use (route.go)
+	// staging is the distribution's route to its staging distribution
+	// (staging.go), or nil.
+	staging *staging
 }
 
 type hostTable struct {
@@ -123,7 +126,9 @@ func (p *Proxy) table(ctx context.Context, maxAge time.Duration) (*hostTable, er
 		return old, fmt.Errorf("list distributions: %w", err)
 	}
 	t := &hostTable{built: now, exact: map[string]*resolved{}, wildcard: map[string]*resolved{}}
-	for _, d := range list {
+	byID := make(map[string]*resolved, len(list))
+	var primaries []int
+	for i, d := range list {
 		c := d.Config
 		r := &resolved{
 			id: d.ID, enabled: c.Enabled(), rootObject: c.DefaultRootObject(), tagHeader: c.CacheTagHeader(),
@@ -133,6 +138,13 @@ func (p *Proxy) table(ctx context.Context, maxAge time.Duration) (*hostTable, er
 		}
 		for _, o := range c.Origins() {
 			r.origins[o.ID] = o
+		}
+		byID[d.ID] = r
+		if d.Staging != nil {
+			primaries = append(primaries, i)
+		}
+		if d.IsStaging {
+			continue // served only through its primary
 		}
 		t.exact[strings.ToLower(d.ID)+".localhost"] = r
 		if d.DomainName != "" {
@@ -148,6 +160,12 @@ func (p *Proxy) table(ctx context.Context, maxAge time.Duration) (*hostTable, er
 		}
 		for _, dom := range d.Domains {
 			t.exact[strings.TrimSuffix(strings.ToLower(dom), ".")] = r
+		}
+	}
+	for _, i := range primaries {
+		d := list[i]
+		if to := byID[d.Staging.StagingID]; to != nil && to != byID[d.ID] {
+			byID[d.ID].staging = &staging{route: *d.Staging, to: to}
 		}
 	}
 	p.hosts.Store(t)

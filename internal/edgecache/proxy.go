@@ -74,6 +74,13 @@ type Distribution struct {
 	// CloudFront Functions the behaviours associate. A behaviour naming a
 	// function missing here answers 503, as a function that cannot run.
 	Functions map[string]FunctionCode
+	// Staging, when not nil, is the distribution's enabled continuous
+	// deployment policy (staging.go): some of its viewer requests are
+	// served by the staging distribution it names.
+	Staging *StagingRoute
+	// IsStaging marks a staging distribution: it is served only through
+	// its primary, never at its own domain name.
+	IsStaging bool
 }
 
 // Distributions lists the distributions the proxy serves.
@@ -182,6 +189,13 @@ type Proxy struct {
 	// Pop is the X-Amz-Cf-Pop value, and seeds the Via host. Empty means
 	// DefaultPop.
 	Pop string
+
+	// StagingDraw, when not nil, decides where a new viewer of a
+	// weight-based continuous deployment policy goes: to the staging
+	// distribution when it returns less than the policy's Weight (it
+	// returns a number in [0, 1)). Nil draws at random. Tests set it to
+	// route deterministically.
+	StagingDraw func(r *http.Request) float64
 
 	// Observe, when not nil, is called once per viewer request after it
 	// is answered and once per purge, on the goroutine that served it. It
@@ -330,6 +344,12 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok || !d.enabled {
 		p.errorPage(w, r, cfID, http.StatusForbidden, msgBadRequest)
 		return
+	}
+	if d.staging != nil {
+		var cookie string
+		if d, cookie = p.chooseDistribution(r, d); cookie != "" {
+			w = &cookieWriter{ResponseWriter: w, cookie: cookie}
+		}
 	}
 	route := p.routeFor(d, escPath)
 	b := &route.b

@@ -7,6 +7,9 @@ package edgestore
 
 import (
 	"context"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/cfinv/cfinv/internal/distconfig"
 	"github.com/cfinv/cfinv/internal/edgecache"
@@ -72,11 +75,46 @@ func functions(ctx context.Context, st store.Store) (map[string]edgecache.Functi
 	return out, nil
 }
 
+// stagingRoutes returns, by policy ID, the enabled continuous deployment
+// policies in st with a traffic config, as edgecache routes them; a
+// route's StagingID is still the staging distribution's domain name, which
+// Distributions resolves.
+func stagingRoutes(ctx context.Context, st store.Store) (map[string]edgecache.StagingRoute, error) {
+	list, err := st.ListResources(ctx, emulator.ContinuousDeploymentPolicyKind)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]edgecache.StagingRoute{}
+	for _, p := range list {
+		c := p.Config
+		if c.Value("Enabled") != "true" {
+			continue
+		}
+		rt := edgecache.StagingRoute{PolicyID: p.ID, Version: p.ETag, StagingID: p.Name}
+		switch c.Value("TrafficConfig", "Type") {
+		case "SingleHeader":
+			rt.Header, rt.Value = c.Value("TrafficConfig", "SingleHeaderConfig", "Header"), c.Value("TrafficConfig", "SingleHeaderConfig", "Value")
+		case "SingleWeight":
+			w := c.Find("TrafficConfig", "SingleWeightConfig")
+			rt.Weight, _ = strconv.ParseFloat(strings.TrimSpace(w.Value("Weight")), 64)
+			idle, _ := strconv.Atoi(w.Value("SessionStickinessConfig", "IdleTTL"))
+			max, _ := strconv.Atoi(w.Value("SessionStickinessConfig", "MaximumTTL"))
+			rt.IdleTTL, rt.MaxTTL = time.Duration(idle)*time.Second, time.Duration(max)*time.Second
+		default:
+			continue // no traffic config: nothing goes to staging
+		}
+		out[p.ID] = rt
+	}
+	return out, nil
+}
+
 // Distributions returns an edgecache.Distributions listing every
 // distribution in st, page by page, each with a read-only view of its
 // stored config, the cache and response headers policies (custom and
-// managed) it may name, the domains of its enabled tenants and the LIVE
-// code of the CloudFront Functions.
+// managed) it may name, the domains of its enabled tenants, the LIVE
+// code of the CloudFront Functions and, for a primary distribution, its
+// enabled continuous deployment policy (a staging distribution is marked
+// IsStaging).
 func Distributions(st store.Store) edgecache.DistributionsFunc {
 	return func(ctx context.Context) ([]edgecache.Distribution, error) {
 		var out []edgecache.Distribution
@@ -92,6 +130,11 @@ func Distributions(st store.Store) edgecache.DistributionsFunc {
 		if err != nil {
 			return nil, err
 		}
+		routes, err := stagingRoutes(ctx, st)
+		if err != nil {
+			return nil, err
+		}
+		byDomain := map[string]string{}
 		marker := ""
 		for {
 			items, truncated, err := st.ListDistributions(ctx, marker, pageSize)
@@ -99,12 +142,26 @@ func Distributions(st store.Store) edgecache.DistributionsFunc {
 				return nil, err
 			}
 			for _, d := range items {
-				out = append(out, edgecache.Distribution{ID: d.ID, DomainName: d.DomainName, Config: distconfig.View(d.Config), Policies: pols, Domains: domains[d.ID], Functions: fns})
+				out = append(out, edgecache.Distribution{ID: d.ID, DomainName: d.DomainName, Config: distconfig.View(d.Config), Policies: pols, Domains: domains[d.ID], Functions: fns,
+					IsStaging: d.Config.Value("Staging") == "true"})
+				if pid := d.Config.Value("ContinuousDeploymentPolicyId"); pid != "" {
+					if rt, ok := routes[pid]; ok {
+						out[len(out)-1].Staging = &rt
+					}
+				}
+				byDomain[strings.ToLower(d.DomainName)] = d.ID
 			}
 			if !truncated || len(items) == 0 {
-				return out, nil
+				break
 			}
 			marker = items[len(items)-1].ID
 		}
+		// A policy names its staging distribution by domain name.
+		for i := range out {
+			if rt := out[i].Staging; rt != nil {
+				rt.StagingID = byDomain[rt.StagingID]
+			}
+		}
+		return out, nil
 	}
 }

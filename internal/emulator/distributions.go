@@ -201,6 +201,9 @@ func (s *Server) createDistribution(w http.ResponseWriter, r *http.Request) {
 	} else {
 		c, aerr = s.decodeConfig(r)
 	}
+	if aerr == nil {
+		aerr = checkNewDistribution(c)
+	}
 	if aerr != nil {
 		s.writeError(w, r, aerr)
 		return
@@ -400,6 +403,10 @@ func (s *Server) updateDistribution(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if err := s.checkDistributionUpdate(r.Context(), r.PathValue("id"), c); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	now := s.now()
 	id := r.PathValue("id")
 	d, err := s.store.UpdateDistribution(r.Context(), id, func(d *store.Distribution) error {
@@ -441,6 +448,10 @@ func (s *Server) deleteDistribution(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if aerr := s.tenantsOf(r.Context(), id); aerr != nil {
 		s.writeError(w, r, aerr)
+		return
+	}
+	if err := s.checkStagingDelete(r.Context(), id); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	err := s.store.DeleteDistribution(r.Context(), id, func(d *store.Distribution) error {

@@ -10,6 +10,7 @@ S = json.load(gzip.open(path))["shapes"]
 roots = ["OriginAccessControlConfig", "CachePolicyConfig", "OriginRequestPolicyConfig",
          "ResponseHeadersPolicyConfig", "PublicKeyConfig", "KeyGroupConfig",
          "CloudFrontOriginAccessIdentityConfig"]
+roots.append("ContinuousDeploymentPolicyConfig")  # issue 27: continuous deployment
 out, seen = {}, set()
 
 def walk(name):

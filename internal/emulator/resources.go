@@ -56,6 +56,9 @@ type resourceKind struct {
 	// nameMember is the config member the store keeps unique within the
 	// kind ("" means Name; origin access identities: CallerReference).
 	nameMember string
+	// nameFunc, when set, computes that value instead (continuous
+	// deployment policies: the staging distribution's domain name).
+	nameFunc func(c *distconfig.Node) string
 	// replay: a Create repeating a stored resource's name with the same
 	// config answers that resource (CloudFront's CallerReference rule);
 	// with a different config, the kind's exists error.
@@ -84,6 +87,9 @@ func (k *resourceKind) urlPath() string {
 
 // nameOf is the value the store keeps unique within the kind.
 func (k *resourceKind) nameOf(c *distconfig.Node) string {
+	if k.nameFunc != nil {
+		return k.nameFunc(c)
+	}
 	if k.nameMember != "" {
 		return c.Value(k.nameMember)
 	}

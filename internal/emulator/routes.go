@@ -116,6 +116,7 @@ func (s *Server) routes() {
 		s.resourceRoutes(k)
 	}
 	s.lookupRoutes()
+	s.continuousRoutes()
 	s.tenantRoutes()
 	s.functionRoutes()
 	s.mux.HandleFunc("/", s.notImplemented)
