@@ -30,7 +30,8 @@
 // (the net/http server and the viewer limits both servers share),
 // passthrough.go, origin.go (origin targets, directory origins), cache.go,
 // index.go, cachepolicy.go, requestpolicy.go and headerspolicy.go (the
-// three kinds of policy), fasthttp.go (FastServer).
+// three kinds of policy), fasthttp.go (FastServer), staging.go (continuous
+// deployment: a primary's requests sent to its staging distribution).
 package edgecache
 
 import (

@@ -325,7 +325,7 @@ func TestNotImplemented(t *testing.T) {
 		{"GET", "/2020-05-31/streaming-distribution", "ListStreamingDistributions"},
 		{"POST", "/2020-05-31/tagging?Operation=Retag&Resource=arn", ""},
 		{"GET", "/2020-05-31/key-value-store/abc", "DescribeKeyValueStore"},
-		{"PUT", "/2020-05-31/distribution/E1/promote-staging-config", "UpdateDistributionWithStagingConfig"},
+		{"PUT", "/2020-05-31/distribution/E1/associate-alias", "AssociateAlias"},
 		{"PATCH", "/2020-05-31/distribution", ""},
 		{"GET", "/nothing/here", ""},
 	}
