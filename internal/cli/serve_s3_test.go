@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
+	"github.com/cfinv/cfinv/internal/local"
 	"github.com/cfinv/cfinv/test/harness"
 )
 
@@ -114,12 +115,23 @@ func mustListen(t *testing.T) net.Listener {
 // TestServeEdgeFromBucket runs a deploy on one machine: PUT into serve's
 // S3 API, read through the edge of a distribution whose origin is the
 // bucket (OriginPath honoured), Cache-Control passed on; a new version
-// appears after an invalidation; a missing key is 403.
+// appears after an invalidation; a missing key is 403. It runs with each
+// edge server serve offers (--edge-server).
 func TestServeEdgeFromBucket(t *testing.T) {
+	for _, tc := range []struct{ name, server string }{
+		{"nethttp", local.EdgeNetHTTP},
+		{"fasthttp", local.EdgeFastHTTP},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testServeEdgeFromBucket(t, tc.server) })
+	}
+}
+
+func testServeEdgeFromBucket(t *testing.T, edgeServer string) {
 	env := map[string]string{"AWS_ACCESS_KEY_ID": "AKIDSERVE", "AWS_SECRET_ACCESS_KEY": "serve-secret"}
 	edgeLn := mustListen(t)
 	edgeReady := make(chan string, 1)
-	opts := &serveOptions{DataDir: t.TempDir(), Getenv: func(k string) string { return env[k] }, EdgeListener: edgeLn, EdgeReady: edgeReady}
+	opts := &serveOptions{DataDir: t.TempDir(), Getenv: func(k string) string { return env[k] }, EdgeListener: edgeLn, EdgeReady: edgeReady,
+		EdgeServer: edgeServer}
 	srv, s3url := startServeS3(t, opts)
 	edgeURL := <-edgeReady
 	ctx := t.Context()
