@@ -427,7 +427,9 @@ func (s *Store) PutObject(bucketName, key string, body io.Reader, in PutInput) (
 	// Up to inlineMax bytes go into the log record with the metadata, and
 	// objects/ID is written unsynced; a larger body is streamed to
 	// objects/ID and fsynced there.
-	buf := make([]byte, 0, 64<<10)
+	bp := getBuf(0)
+	defer putBuf(bp)
+	buf := *bp
 	r := io.TeeReader(body, h)
 	for len(buf) <= inlineMax {
 		if len(buf) == cap(buf) {
@@ -435,6 +437,7 @@ func (s *Store) PutObject(bucketName, key string, body io.Reader, in PutInput) (
 		}
 		n, err := r.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
+		*bp = buf // what grew goes back to the pool, up to pooledMax
 		if err == io.EOF {
 			break
 		}
