@@ -38,8 +38,9 @@ func TestWithAccountID(t *testing.T) {
 }
 
 // TestWithStrictRegion: a request signed for another region than
-// us-east-1 is refused, as with serve --strict-region; without the option
-// it is accepted.
+// us-east-1 is refused, by the CloudFront API and by the S3 API (S3's
+// AuthorizationHeaderMalformed), as with serve --strict-region; without
+// the option it is accepted.
 func TestWithStrictRegion(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -64,6 +65,15 @@ func TestWithStrictRegion(t *testing.T) {
 			}
 			if _, err := cloudfront.NewFromConfig(srv.AWSConfig()).ListDistributions(t.Context(), &cloudfront.ListDistributionsInput{}); err != nil {
 				t.Errorf("signed for us-east-1: %v", err)
+			}
+			s3cfg := srv.S3Config()
+			s3cfg.Region = "eu-west-1"
+			_, err = s3.NewFromConfig(s3cfg, func(o *s3.Options) { o.UsePathStyle = true }).ListBuckets(t.Context(), &s3.ListBucketsInput{})
+			if tt.refused && (!errors.As(err, &ae) || ae.ErrorCode() != "AuthorizationHeaderMalformed") {
+				t.Errorf("S3 signed for eu-west-1: got %v, want AuthorizationHeaderMalformed", err)
+			}
+			if !tt.refused && err != nil {
+				t.Errorf("S3 signed for eu-west-1: %v", err)
 			}
 		})
 	}

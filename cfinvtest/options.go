@@ -98,7 +98,9 @@ func WithAccountID(id string) Option {
 
 // WithStrictRegion makes the API accept only signatures scoped to
 // us-east-1, as real CloudFront does and `cfinv serve --strict-region`
-// does. AWSConfig signs for us-east-1.
+// does; the S3 API too (its buckets are in us-east-1), which answers
+// another region as S3 does, with AuthorizationHeaderMalformed. AWSConfig
+// and S3Config sign for us-east-1.
 func WithStrictRegion() Option {
 	return func(c *config) { c.strictRegion = true }
 }

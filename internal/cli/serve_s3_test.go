@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -14,7 +15,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
 
+	"github.com/cfinv/cfinv/internal/local"
 	"github.com/cfinv/cfinv/test/harness"
 )
 
@@ -112,12 +115,23 @@ func mustListen(t *testing.T) net.Listener {
 // TestServeEdgeFromBucket runs a deploy on one machine: PUT into serve's
 // S3 API, read through the edge of a distribution whose origin is the
 // bucket (OriginPath honoured), Cache-Control passed on; a new version
-// appears after an invalidation; a missing key is 403.
+// appears after an invalidation; a missing key is 403. It runs with each
+// edge server serve offers (--edge-server).
 func TestServeEdgeFromBucket(t *testing.T) {
+	for _, tc := range []struct{ name, server string }{
+		{"nethttp", local.EdgeNetHTTP},
+		{"fasthttp", local.EdgeFastHTTP},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testServeEdgeFromBucket(t, tc.server) })
+	}
+}
+
+func testServeEdgeFromBucket(t *testing.T, edgeServer string) {
 	env := map[string]string{"AWS_ACCESS_KEY_ID": "AKIDSERVE", "AWS_SECRET_ACCESS_KEY": "serve-secret"}
 	edgeLn := mustListen(t)
 	edgeReady := make(chan string, 1)
-	opts := &serveOptions{DataDir: t.TempDir(), Getenv: func(k string) string { return env[k] }, EdgeListener: edgeLn, EdgeReady: edgeReady}
+	opts := &serveOptions{DataDir: t.TempDir(), Getenv: func(k string) string { return env[k] }, EdgeListener: edgeLn, EdgeReady: edgeReady,
+		EdgeServer: edgeServer}
 	srv, s3url := startServeS3(t, opts)
 	edgeURL := <-edgeReady
 	ctx := t.Context()
@@ -158,5 +172,40 @@ func TestServeEdgeFromBucket(t *testing.T) {
 	}
 	if code, _, body := get("/missing.html"); code != 403 || !strings.Contains(body, "AccessDenied") {
 		t.Errorf("missing key: %d %q, want 403 AccessDenied", code, body)
+	}
+}
+
+// TestServeS3StrictRegion: --strict-region holds for the S3 API too: a
+// request signed for another region than the buckets' (us-east-1) gets
+// S3's 400 AuthorizationHeaderMalformed naming us-east-1; without the
+// flag any region is accepted, as an SDK given an endpoint signs for its
+// own.
+func TestServeS3StrictRegion(t *testing.T) {
+	env := map[string]string{"AWS_ACCESS_KEY_ID": "AKIDSERVE", "AWS_SECRET_ACCESS_KEY": "serve-secret"}
+	for _, tc := range []struct {
+		name     string
+		strict   bool
+		wantCode string // "" for success
+	}{
+		{"strict", true, "AuthorizationHeaderMalformed"},
+		{"lenient", false, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, url := startServeS3(t, &serveOptions{DataDir: t.TempDir(), Getenv: func(k string) string { return env[k] }, StrictRegion: tc.strict})
+			ctx := t.Context()
+			if _, err := s3Client(url).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("site")}); err != nil {
+				t.Fatal(err)
+			}
+			other := s3.New(s3Client(url).Options(), func(o *s3.Options) { o.Region = "eu-central-1" })
+			_, err := other.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("site"), Key: aws.String("a.html"), Body: strings.NewReader("hi")})
+			var ae smithy.APIError
+			switch {
+			case tc.wantCode == "" && err != nil:
+				t.Fatalf("PutObject signed for eu-central-1: %v, want success", err)
+			case tc.wantCode != "" && (!errors.As(err, &ae) || ae.ErrorCode() != tc.wantCode ||
+				ae.ErrorMessage() != "The authorization header is malformed; the region 'eu-central-1' is wrong; expecting 'us-east-1'"):
+				t.Fatalf("PutObject signed for eu-central-1: %v, want %s expecting 'us-east-1'", err, tc.wantCode)
+			}
+		})
 	}
 }

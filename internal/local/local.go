@@ -68,7 +68,10 @@ type Options struct {
 	// AccountID is used in distribution ARNs ("": the emulator's
 	// default).
 	AccountID string
-	// StrictRegion accepts only signatures scoped to us-east-1.
+	// StrictRegion accepts only signatures scoped to us-east-1, the
+	// region of CloudFront and of the S3 API's buckets; the S3 API answers
+	// another as S3 does (400 AuthorizationHeaderMalformed naming
+	// us-east-1).
 	StrictRegion bool
 	// Faults, when its Rate is above zero, injects failures into the API.
 	Faults faults.Config
@@ -284,7 +287,8 @@ func (s *Server) start(opts Options) error {
 		}
 		s.S3URL, s.S3Addr = "http://"+s3Ln.Addr().String(), s3Ln.Addr()
 		s3Srv = &http.Server{
-			Handler: &s3api.Server{Store: buckets, Auth: &sigv4.Verifier{Service: "s3", Lookup: lookup, Now: opts.SignatureNow}},
+			Handler: &s3api.Server{Store: buckets, Auth: &sigv4.Verifier{Service: "s3", Lookup: lookup, Now: opts.SignatureNow,
+				StrictRegion: opts.StrictRegion}},
 			// No ReadTimeout: a 5 GiB PUT takes as long as it takes.
 			// Headers must come promptly.
 			ReadHeaderTimeout: 10 * time.Second,

@@ -108,15 +108,26 @@ type errorBody struct {
 	BucketName string   `xml:"BucketName,omitempty"`
 	Key        string   `xml:"Key,omitempty"`
 	Resource   string   `xml:"Resource,omitempty"`
+	Region     string   `xml:"Region,omitempty"`
 	RequestID  string   `xml:"RequestId"`
 }
 
 // writeError sends e as S3 does: the XML error body, none for HEAD.
 func writeError(w http.ResponseWriter, r *http.Request, e *apiError, bucket, key string) {
+	writeErrorRegion(w, r, e, bucket, key, "")
+}
+
+// writeErrorRegion is writeError for a request signed for another region
+// than the bucket's: region, the bucket's, goes in the <Region> element
+// and the X-Amz-Bucket-Region header, where SDKs look for it.
+func writeErrorRegion(w http.ResponseWriter, r *http.Request, e *apiError, bucket, key, region string) {
 	w.Header().Set("Content-Type", "application/xml")
 	w.Header().Del("ETag")
 	w.Header().Del("Last-Modified")
 	w.Header().Del("Content-Length")
+	if region != "" {
+		w.Header().Set("X-Amz-Bucket-Region", region)
+	}
 	if r.Method == http.MethodHead {
 		w.WriteHeader(e.Status)
 		return
@@ -124,5 +135,5 @@ func writeError(w http.ResponseWriter, r *http.Request, e *apiError, bucket, key
 	w.WriteHeader(e.Status)
 	w.Write([]byte(xml.Header))
 	xml.NewEncoder(w).Encode(errorBody{Code: e.Code, Message: e.Message, BucketName: bucket, Key: key,
-		Resource: r.URL.Path, RequestID: w.Header().Get("X-Amz-Request-Id")})
+		Resource: r.URL.Path, Region: region, RequestID: w.Header().Get("X-Amz-Request-Id")})
 }

@@ -64,7 +64,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			var se *sigv4.Error
 			if errors.As(err, &se) {
-				writeError(w, r, authError(se), req.bucket, req.key)
+				writeErrorRegion(w, r, authError(se), req.bucket, req.key, se.Region)
 				return
 			}
 			writeError(w, r, storeError(err), req.bucket, req.key)

@@ -104,6 +104,7 @@ type Store struct {
 
 	mu      sync.RWMutex
 	buckets map[string]*bucket
+	act     activity // every request to a bucket touches it
 }
 
 type bucket struct {
@@ -124,11 +125,11 @@ type bucket struct {
 	wal     *wal
 }
 
-// newBucket returns the bucket in directory dir.
-func newBucket(meta Bucket, dir string) *bucket {
+// newBucket returns the bucket in directory dir; act is the store's.
+func newBucket(meta Bucket, dir string, act *activity) *bucket {
 	b := &bucket{Bucket: meta, dir: dir, objects: map[string]*Object{}, uploads: map[string]*upload{},
 		objSync: newDirSync(filepath.Join(dir, "objects"))}
-	b.wal = &wal{dir: filepath.Join(dir, "wal"), next: 1, b: b}
+	b.wal = &wal{dir: filepath.Join(dir, "wal"), next: 1, b: b, act: act}
 	return b
 }
 
@@ -147,7 +148,7 @@ func Open(dir string) (*Store, error) {
 		if !e.IsDir() || ValidBucketName(e.Name()) != nil {
 			continue
 		}
-		b, err := loadBucket(filepath.Join(dir, e.Name()), e.Name())
+		b, err := loadBucket(filepath.Join(dir, e.Name()), e.Name(), &s.act)
 		if err != nil {
 			return nil, err
 		}
@@ -181,7 +182,7 @@ func (s *Store) Close() error {
 // SetClock replaces the store's clock (for tests).
 func (s *Store) SetClock(now func() time.Time) { s.now = now }
 
-func loadBucket(dir, name string) (*bucket, error) {
+func loadBucket(dir, name string, act *activity) (*bucket, error) {
 	raw, err := os.ReadFile(filepath.Join(dir, "bucket.json"))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil // a directory that never became a bucket
@@ -189,7 +190,7 @@ func loadBucket(dir, name string) (*bucket, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read bucket %s: %w", name, err)
 	}
-	b := newBucket(Bucket{}, dir)
+	b := newBucket(Bucket{}, dir, act)
 	if err := json.Unmarshal(raw, &b.Bucket); err != nil {
 		return nil, fmt.Errorf("read bucket %s: %w", name, err)
 	}
@@ -268,7 +269,10 @@ func (s *Store) AddDirectory(name, dir string) error {
 	return nil
 }
 
+// bucket returns the bucket called name. Every request on a bucket goes
+// through it, and so counts as activity that defers checkpoints.
 func (s *Store) bucket(name string) (*bucket, error) {
+	s.act.touch()
 	s.mu.RLock()
 	b := s.buckets[name]
 	s.mu.RUnlock()
@@ -290,7 +294,7 @@ func (s *Store) CreateBucket(name string) error {
 		return ErrBucketExists
 	}
 	dir := filepath.Join(s.dir, name)
-	b := newBucket(Bucket{Name: name, Created: s.now().UTC().Truncate(time.Millisecond)}, dir)
+	b := newBucket(Bucket{Name: name, Created: s.now().UTC().Truncate(time.Millisecond)}, dir, &s.act)
 	for _, d := range []string{"objects", "meta", "uploads"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
@@ -423,7 +427,9 @@ func (s *Store) PutObject(bucketName, key string, body io.Reader, in PutInput) (
 	// Up to inlineMax bytes go into the log record with the metadata, and
 	// objects/ID is written unsynced; a larger body is streamed to
 	// objects/ID and fsynced there.
-	buf := make([]byte, 0, 64<<10)
+	bp := getBuf(0)
+	defer putBuf(bp)
+	buf := *bp
 	r := io.TeeReader(body, h)
 	for len(buf) <= inlineMax {
 		if len(buf) == cap(buf) {
@@ -431,6 +437,7 @@ func (s *Store) PutObject(bucketName, key string, body io.Reader, in PutInput) (
 		}
 		n, err := r.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
+		*bp = buf // what grew goes back to the pool, up to pooledMax
 		if err == io.EOF {
 			break
 		}

@@ -15,6 +15,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/cfinv/cfinv/internal/fsync"
 )
@@ -33,11 +35,19 @@ import (
 // is written at once.
 //
 // When a log passes segmentMax bytes the next record starts a new one,
-// and a checkpoint, in the background, writes each object of the old one
-// that is still current to objects/ID and meta/NAME.json, makes them and
-// the directories durable (one syncfs on Linux; elsewhere many fsyncs at
-// once, which the file system commits together),
-// points the index at them, then removes the old log.
+// and the old one waits for its checkpoint: until the store has had no
+// request for quietPeriod, or until the logs waiting in the bucket pass
+// maxBacklog bytes (then the oldest are checkpointed at once, so a
+// restart never replays more than that). Reading an object from a log
+// costs what reading it from its own file does, so the logs can wait;
+// the checkpoint's file creations cost CPU and disk time that would
+// otherwise land on the requests of a busy store. A checkpoint, in the
+// background and oldest log first, writes each object of the log that
+// is still current to objects/ID and meta/NAME.json, fsyncs those files
+// (only them: syncfs would also write back every other dirty file of a
+// shared disk) and their directories, from many goroutines at once,
+// which the file system commits together, points the index at them,
+// then removes the log.
 // Open replays every log left (the records up to the first torn one in
 // each, in order), fsyncing what it writes, then removes them: a crash or
 // power cut loses no acknowledged PUT or DELETE and never leaves a
@@ -45,9 +55,15 @@ import (
 // object is in objects/ and meta/ again.
 const inlineMax = 1 << 20
 
-// segmentMax is the size past which a log is checkpointed; a variable for
-// tests.
-var segmentMax int64 = 16 << 20
+// segmentMax is the size past which a log is closed and a new one
+// started; quietPeriod how long the store must go without a request
+// before closed logs are checkpointed; maxBacklog the bytes of closed
+// logs a bucket keeps at most. Variables for tests.
+var (
+	segmentMax  int64 = 16 << 20
+	quietPeriod       = time.Second
+	maxBacklog  int64 = 128 << 20
+)
 
 // Record operations.
 const (
@@ -56,10 +72,47 @@ const (
 	opDelete    = 'D' // metadata holds only the key
 )
 
-// syncFilesystem is syncFS; tests replace it to run the fallback.
-var syncFilesystem = syncFS
-
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// activity records when a store last served a request, so checkpoints
+// wait for a quiet moment.
+type activity struct {
+	last atomic.Int64 // time.Since(epoch) at the last request
+}
+
+// epoch is the origin of activity's monotonic times.
+var epoch = time.Now()
+
+// touch records a request now.
+func (a *activity) touch() { a.last.Store(int64(time.Since(epoch))) }
+
+// idle returns the time since the last request.
+func (a *activity) idle() time.Duration { return time.Since(epoch) - time.Duration(a.last.Load()) }
+
+// bufs holds the buffers a small PUT reads its body into and frames its
+// record in, so that a PUT does not allocate (and the GC clear) 100 KiB
+// or so of each: 16 PUTs at once need 32 of them.
+var bufs sync.Pool
+
+// pooledMax is the largest buffer put back in bufs.
+const pooledMax = 256 << 10
+
+// getBuf returns an empty buffer of at least n bytes' capacity.
+func getBuf(n int) *[]byte {
+	if b, ok := bufs.Get().(*[]byte); ok && cap(*b) >= n {
+		*b = (*b)[:0]
+		return b
+	}
+	b := make([]byte, 0, max(n, 64<<10))
+	return &b
+}
+
+// putBuf gives b back to bufs unless it grew past pooledMax.
+func putBuf(b *[]byte) {
+	if cap(*b) <= pooledMax {
+		bufs.Put(b)
+	}
+}
 
 // logLoc is where in a log an object's bytes are.
 type logLoc struct {
@@ -72,9 +125,18 @@ type wal struct {
 	dir string // BUCKET/wal
 	b   *bucket
 
+	act *activity // the store's
+
 	mu   sync.Mutex
 	seg  *segment
 	next uint64 // sequence number of the next segment
+
+	// backlog holds the closed segments not yet checkpointed, oldest
+	// first, and backlogBytes their size; quiet is armed while they wait
+	// for the store to go quiet.
+	backlog      []*segment
+	backlogBytes int64
+	quiet        *time.Timer
 
 	// lastCkpt closes when the last checkpoint started ends: checkpoints
 	// run one at a time, oldest first.
@@ -104,15 +166,17 @@ func (w *wal) append(op byte, o *Object, data []byte) (*segment, error) {
 	if err != nil {
 		return nil, err
 	}
-	payload := make([]byte, 0, 1+binary.MaxVarintLen64+len(meta)+len(data))
-	payload = append(payload, op)
-	payload = binary.AppendUvarint(payload, uint64(len(meta)))
-	payload = append(payload, meta...)
-	payload = append(payload, data...)
-	frame := make([]byte, 8, 8+len(payload))
+	fb := getBuf(8 + 1 + binary.MaxVarintLen64 + len(meta) + len(data))
+	defer putBuf(fb)
+	frame := append((*fb)[:0], make([]byte, 8)...)
+	frame = append(frame, op)
+	frame = binary.AppendUvarint(frame, uint64(len(meta)))
+	frame = append(frame, meta...)
+	frame = append(frame, data...)
+	*fb = frame
+	payload := frame[8:]
 	binary.LittleEndian.PutUint32(frame, uint32(len(payload)))
 	binary.LittleEndian.PutUint32(frame[4:], crc32.Checksum(payload, crcTable))
-	frame = append(frame, payload...)
 
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -137,8 +201,8 @@ func (w *wal) append(op byte, o *Object, data []byte) (*segment, error) {
 	return seg, nil
 }
 
-// rotate starts a new segment and checkpoints the old one in the
-// background. w.mu is held.
+// rotate starts a new segment and puts the old one in the backlog. w.mu
+// is held.
 func (w *wal) rotate() error {
 	if err := os.MkdirAll(w.dir, 0o755); err != nil {
 		return fmt.Errorf("create log: %w", err)
@@ -156,16 +220,57 @@ func (w *wal) rotate() error {
 	seg := &segment{path: p, f: f}
 	seg.gs = &dirSync{syncFn: func(string) error { return fsync.Data(f) }}
 	seg.gs.cond = sync.NewCond(&seg.gs.mu)
-	old := w.seg
+	if old := w.seg; old != nil {
+		w.backlog = append(w.backlog, old)
+		w.backlogBytes += old.size
+	}
 	w.seg = seg
-	w.startCheckpoint(old)
+	w.schedule()
 	return nil
 }
 
-// startCheckpoint checkpoints old, if not nil, after the checkpoints
-// started before. w.mu is held.
-func (w *wal) startCheckpoint(old *segment) {
-	if old == nil {
+// schedule starts the checkpoints the backlog calls for: the oldest
+// segments past maxBacklog now, all of them once the store has been quiet
+// for quietPeriod; otherwise it arms a timer to look again then. w.mu is
+// held.
+func (w *wal) schedule() {
+	var due []*segment
+	for len(w.backlog) > 0 && w.backlogBytes >= maxBacklog {
+		due = append(due, w.backlog[0])
+		w.backlogBytes -= w.backlog[0].size
+		w.backlog = w.backlog[1:]
+	}
+	idle := w.act.idle()
+	if len(w.backlog) > 0 && idle >= quietPeriod {
+		due = append(due, w.backlog...)
+		w.backlog, w.backlogBytes = nil, 0
+	}
+	w.startCheckpoints(due)
+	if w.quiet != nil {
+		w.quiet.Stop()
+		w.quiet = nil
+	}
+	if len(w.backlog) == 0 {
+		return
+	}
+	var t *time.Timer
+	t = time.AfterFunc(quietPeriod-idle, func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if w.quiet == t { // not stopped and replaced meanwhile
+			w.quiet = nil
+			w.schedule()
+		}
+	})
+	w.quiet = t
+}
+
+// startCheckpoints checkpoints segs in order, after the checkpoints
+// started before: oldest first, one at a time, as replaying a newer log
+// before an older one could bring back an object the newer one replaced.
+// w.mu is held.
+func (w *wal) startCheckpoints(segs []*segment) {
+	if len(segs) == 0 {
 		return
 	}
 	prev, done := w.lastCkpt, make(chan struct{})
@@ -175,16 +280,27 @@ func (w *wal) startCheckpoint(old *segment) {
 		if prev != nil {
 			<-prev
 		}
-		w.checkpoint(old)
+		for _, seg := range segs {
+			w.checkpoint(seg)
+		}
 	}()
 }
 
-// flush checkpoints the current segment, waits for every checkpoint to
-// end and returns the error of one that failed since the last flush.
+// flush checkpoints the backlog and the current segment, waits for every
+// checkpoint to end and returns the error of one that failed since the
+// last flush.
 func (w *wal) flush() error {
 	w.mu.Lock()
-	w.startCheckpoint(w.seg)
-	w.seg = nil
+	if w.seg != nil {
+		w.backlog = append(w.backlog, w.seg)
+		w.seg = nil
+	}
+	w.startCheckpoints(w.backlog)
+	w.backlog, w.backlogBytes = nil, 0
+	if w.quiet != nil {
+		w.quiet.Stop()
+		w.quiet = nil
+	}
 	last := w.lastCkpt
 	w.mu.Unlock()
 	if last != nil {
@@ -215,8 +331,8 @@ func (w *wal) checkpoint(old *segment) {
 	if err == nil {
 		err = w.b.materialize(old)
 	}
-	if err == nil && syncFilesystem(w.b.dir) != nil {
-		err = syncFiles(old.written) // no syncfs here
+	if err == nil {
+		err = syncFiles(old.written)
 	}
 	old.f.Close()
 	if err == nil {

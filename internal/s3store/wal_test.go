@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -212,21 +213,23 @@ func TestOldLayoutReads(t *testing.T) {
 	}
 }
 
-// TestCheckpointsUnderConcurrentPuts: with a log checkpointed every few
-// records, concurrent PUTs, overwrites, DELETEs and GETs each see whole
-// objects, and the final state is the same in the index, after Close and
-// after a reopen.
+// TestCheckpointsUnderConcurrentPuts: with a log closed every few
+// records and checkpointed at once, or when the closed logs pass a bound,
+// concurrent PUTs, overwrites, DELETEs and GETs each see whole objects,
+// and the final state is the same in the index, after Close and after a
+// reopen.
 func TestCheckpointsUnderConcurrentPuts(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
-		syncAll func(string) error
+		quiet   time.Duration
+		backlog int64
 	}{
-		{"syncfs", syncFS},
-		{"fsync each file", func(string) error { return errors.ErrUnsupported }},
+		{"checkpoint at once", 0, 1 << 30},
+		{"checkpoint past the backlog bound", time.Hour, 6 << 10},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			defer func(old func(string) error) { syncFilesystem = old }(syncFilesystem)
-			syncFilesystem = tc.syncAll
+			defer func(q time.Duration, b int64) { quietPeriod, maxBacklog = q, b }(quietPeriod, maxBacklog)
+			quietPeriod, maxBacklog = tc.quiet, tc.backlog
 			testCheckpointsUnderConcurrentPuts(t)
 		})
 	}

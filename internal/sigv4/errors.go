@@ -14,6 +14,13 @@ const (
 	// CodeContentSHA256Mismatch is S3's code for a body that does not match
 	// its signed X-Amz-Content-Sha256; CloudFront's is undocumented.
 	CodeContentSHA256Mismatch = "XAmzContentSHA256Mismatch"
+	// CodeAuthorizationHeaderMalformed is S3's code for an Authorization
+	// header whose credential scope names another region than the
+	// bucket's (Verifier.StrictRegion with Service "s3").
+	CodeAuthorizationHeaderMalformed = "AuthorizationHeaderMalformed"
+	// CodeAuthorizationQueryParametersError is the same for a presigned
+	// URL's X-Amz-Credential.
+	CodeAuthorizationQueryParametersError = "AuthorizationQueryParametersError"
 )
 
 // Error is an authentication failure. Code and Message are what the server
@@ -23,6 +30,11 @@ type Error struct {
 	Code    string
 	Message string
 	Status  int
+	// Region is the region the request should have been signed for, set
+	// when S3 rejects a scope for naming another one: S3 sends it as the
+	// error's <Region> element, which SDKs (botocore's region redirector)
+	// read to sign again for that region.
+	Region string
 }
 
 // Error returns "Code: Message".

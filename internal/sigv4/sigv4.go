@@ -43,8 +43,8 @@ const (
 	algorithm  = "AWS4-HMAC-SHA256"
 	terminator = "aws4_request"
 	service    = "cloudfront"
-	// StrictRegionName is the only region StrictRegion accepts: CloudFront is
-	// a global service signed for us-east-1.
+	// StrictRegionName is the region StrictRegion accepts when Verifier.Region
+	// is empty: CloudFront is a global service signed for us-east-1.
 	StrictRegionName = "us-east-1"
 	timeFormat       = "20060102T150405Z"
 	// MaxSkew is how far the request time may be from the server's clock.
@@ -57,10 +57,18 @@ type Verifier struct {
 	Lookup func(accessKeyID string) (secret string, ok bool)
 	// Now is the server's clock; nil means time.Now.
 	Now func() time.Time
-	// StrictRegion demands us-east-1 in the credential scope, as real
-	// CloudFront does. Off by default because SDKs given an endpoint override
-	// sign for whatever region they are configured with.
+	// StrictRegion demands Region in the credential scope, as real
+	// CloudFront (always us-east-1) and S3 (the bucket's region) do. Off by
+	// default because SDKs given an endpoint override sign for whatever
+	// region they are configured with. A mismatch fails as the service
+	// does: CloudFront's SignatureDoesNotMatch (403), or, with Service
+	// "s3", AuthorizationHeaderMalformed (AuthorizationQueryParametersError
+	// for a presigned URL), 400, naming the region expected in the message
+	// and in Error.Region.
 	StrictRegion bool
+	// Region is the region StrictRegion demands; "" means us-east-1
+	// (StrictRegionName).
+	Region string
 	// Service is the signing name a credential scope must hold: "" means
 	// "cloudfront". With "s3" the canonical URI follows S3's rules (the path
 	// is encoded once and never normalised).
@@ -167,8 +175,8 @@ func (v *Verifier) authenticate(r *http.Request, payload func(*credential) (stri
 	if want := v.service(); c.service != want {
 		return nil, secret, newError(CodeSignatureDoesNotMatch, "Credential should be scoped to correct service: '"+want+"'.")
 	}
-	if v.StrictRegion && c.region != StrictRegionName {
-		return nil, secret, newError(CodeSignatureDoesNotMatch, fmt.Sprintf("Credential should be scoped to a valid region, not '%s'.", c.region))
+	if want := v.region(); v.StrictRegion && c.region != want {
+		return nil, secret, v.regionError(c, want)
 	}
 	if c.payload, err = payload(c); err != nil {
 		return nil, secret, err
@@ -177,6 +185,29 @@ func (v *Verifier) authenticate(r *http.Request, payload func(*credential) (stri
 		return nil, secret, err
 	}
 	return c, secret, nil
+}
+
+func (v *Verifier) region() string {
+	if v.Region == "" {
+		return StrictRegionName
+	}
+	return v.Region
+}
+
+// regionError is the service's answer to a credential scoped to another
+// region than want. S3's messages are those it sends (quoted in
+// botocore's and the SDKs' issue trackers): "The authorization header is
+// malformed; the region 'eu-west-1' is wrong; expecting 'us-east-1'".
+func (v *Verifier) regionError(c *credential, want string) *Error {
+	if v.service() != "s3" {
+		return newError(CodeSignatureDoesNotMatch, fmt.Sprintf("Credential should be scoped to a valid region, not '%s'.", c.region))
+	}
+	if c.presigned {
+		return &Error{Code: CodeAuthorizationQueryParametersError, Status: http.StatusBadRequest, Region: want,
+			Message: fmt.Sprintf("Error parsing the X-Amz-Credential parameter; the region '%s' is wrong; expecting '%s'", c.region, want)}
+	}
+	return &Error{Code: CodeAuthorizationHeaderMalformed, Status: http.StatusBadRequest, Region: want,
+		Message: fmt.Sprintf("The authorization header is malformed; the region '%s' is wrong; expecting '%s'", c.region, want)}
 }
 
 func (v *Verifier) service() string {
@@ -250,7 +281,7 @@ func scrub(err error, r *http.Request, secret string) error {
 			}
 		}
 	}
-	return &Error{Code: e.Code, Message: msg, Status: e.Status}
+	return &Error{Code: e.Code, Message: msg, Status: e.Status, Region: e.Region}
 }
 
 // checkClaimedHash rejects a body that does not match the SHA-256 claimed in

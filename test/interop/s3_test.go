@@ -121,6 +121,22 @@ func TestBoto3S3(t *testing.T) {
 	}
 }
 
+// TestBoto3S3StrictRegion runs testdata/boto3_s3_region.py against serve
+// --strict-region: boto3 configured for another region than the bucket's
+// follows S3's AuthorizationHeaderMalformed and signs again for it.
+func TestBoto3S3StrictRegion(t *testing.T) {
+	py := need(t, "python3", "install Python 3 with boto3 (pip install boto3)")
+	srv := startServe(t, "0", "--s3-addr", "127.0.0.1:0", "--strict-region")
+	script, err := filepath.Abs(filepath.Join("testdata", "boto3_s3_region.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := run(t, clientEnv(t, srv.s3URL(t)), t.TempDir(), py, script)
+	if code != 0 || strings.TrimSpace(out) != "ok" {
+		t.Fatalf("boto3_s3_region.py: exit %d\nstderr:\n%s\nstdout:\n%s", code, errOut, out)
+	}
+}
+
 // TestJSSDKS3 runs js-s3/s3.mjs with the AWS SDK for JavaScript v3 (its
 // default checksums, multipart, listing, ranges). The SDK is installed
 // before the tests (`npm ci` in js-s3, as .ci/run does): a test reaches
