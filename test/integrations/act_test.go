@@ -1,7 +1,6 @@
 package integrations
 
 import (
-	"context"
 	"fmt"
 	"maps"
 	"os"
@@ -125,12 +124,13 @@ func runAct(t *testing.T, binDir string, env []string, files map[string]string) 
 		"GIT_AUTHOR_NAME=cfinv test", "GIT_AUTHOR_EMAIL=test@example.com",
 		"GIT_COMMITTER_NAME=cfinv test", "GIT_COMMITTER_EMAIL=test@example.com",
 		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1"}, env...)...)
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
-	defer cancel()
+	// Each command's limit ends a hang; time it waits for a CPU is not
+	// charged (harness.Limit).
 	run := func(name string, args ...string) (string, error) {
+		lim, ctx := harness.NewLimit(t.Context(), 5*time.Minute)
 		cmd := exec.CommandContext(ctx, name, args...)
 		cmd.Dir, cmd.Env = repo, env
-		out, err := harness.CombinedOutput(cmd)
+		out, err := harness.CombinedOutputWithin(cmd, lim)
 		return string(out), err
 	}
 	for _, args := range [][]string{{"init", "-q"}, {"add", "-A"}, {"commit", "-q", "-m", "deploy"}} {

@@ -2,7 +2,6 @@ package interop
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -203,11 +202,11 @@ func (tf *terraform) write(t *testing.T, tags map[string]string) {
 // apply's provider was still running (state R, terraform waiting in
 // ValidateProviderConfig) when the old 5-minute limit killed it. The
 // limit is there to end a hang with a diagnosis, not to time terraform:
-// 12 minutes, inside the package's 30.
+// 12 minutes, inside the package's 30, of which time spent waiting for a
+// CPU is not charged (harness.Limit).
 func (tf *terraform) run(t *testing.T, args ...string) (string, int) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 12*time.Minute)
-	defer cancel()
+	lim, ctx := harness.NewLimit(t.Context(), 12*time.Minute)
 	cmd := exec.CommandContext(ctx, tf.bin, args...)
 	cmd.Env = append(slices.Clip(tf.env), "TF_VAR_release="+tf.release)
 	cmd.Dir = tf.dir
@@ -223,11 +222,11 @@ func (tf *terraform) run(t *testing.T, args ...string) (string, int) {
 		return cmd.Process.Signal(syscall.SIGQUIT)
 	}
 	cmd.WaitDelay = 20 * time.Second
-	err := harness.Run(cmd) // the provider plugins too die with the test binary
+	err := harness.RunWithin(cmd, lim) // the provider plugins too die with the test binary
 	var ee *exec.ExitError
 	switch {
-	case ctx.Err() != nil:
-		t.Fatalf("terraform %s timed out after 12m\nprocesses at the time-out:\n%s\noutput:\n%s", strings.Join(args, " "), stuck, out.String())
+	case errors.Is(err, harness.ErrLimit):
+		t.Fatalf("terraform %s: %v\nprocesses at the time-out:\n%s\noutput:\n%s", strings.Join(args, " "), err, stuck, out.String())
 	case err == nil:
 		return out.String(), 0
 	case errors.As(err, &ee):
