@@ -8,6 +8,7 @@ package edgestore
 import (
 	"context"
 
+	"github.com/cfinv/cfinv/internal/cffunc"
 	"github.com/cfinv/cfinv/internal/distconfig"
 	"github.com/cfinv/cfinv/internal/edgecache"
 	"github.com/cfinv/cfinv/internal/emulator"
@@ -57,17 +58,50 @@ func tenantDomains(ctx context.Context, st store.Store) (map[string][]string, er
 }
 
 // functions returns the LIVE code of the account's CloudFront Functions,
-// by name; a function never published is not there.
+// by name, each with the content of the key value stores it associates;
+// a function never published is not there.
 func functions(ctx context.Context, st store.Store) (map[string]edgecache.FunctionCode, error) {
 	list, err := st.ListResources(ctx, emulator.FunctionKind)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]edgecache.FunctionCode{}
+	var stores map[string]*cffunc.KeyValueStore // read once, when a function needs one
 	for _, f := range list {
-		if runtime, code, etag, ok := emulator.FunctionCode(f, "LIVE"); ok {
-			out[f.Name] = edgecache.FunctionCode{Runtime: runtime, Code: code, ETag: etag}
+		runtime, code, etag, ok := emulator.FunctionCode(f, "LIVE")
+		if !ok {
+			continue
 		}
+		fc := edgecache.FunctionCode{Runtime: runtime, Code: code, ETag: etag}
+		for _, id := range emulator.KeyValueStoreIDs(f, "LIVE") {
+			if stores == nil {
+				if stores, err = keyValueStores(ctx, st); err != nil {
+					return nil, err
+				}
+			}
+			if kv, ok := stores[id]; ok {
+				fc.KeyValueStores = append(fc.KeyValueStores, kv)
+			}
+		}
+		out[f.Name] = fc
+	}
+	return out, nil
+}
+
+// keyValueStores returns the content of the account's key value stores,
+// by ID.
+func keyValueStores(ctx context.Context, st store.Store) (map[string]*cffunc.KeyValueStore, error) {
+	list, err := st.ListResources(ctx, emulator.KeyValueStoreKind)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*cffunc.KeyValueStore, len(list))
+	for _, r := range list {
+		kv, err := emulator.KeyValueStoreContent(r)
+		if err != nil {
+			return nil, err
+		}
+		out[r.ID] = kv
 	}
 	return out, nil
 }

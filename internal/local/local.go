@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -218,6 +219,8 @@ func (s *Server) start(opts Options) error {
 		Now:             now,
 		CompletionDelay: opts.CompletionDelay,
 		Auth:            &sigv4.Verifier{Lookup: lookup, Now: opts.SignatureNow, StrictRegion: opts.StrictRegion},
+		KVSAuth:         &sigv4.V4AVerifier{Service: "cloudfront-keyvaluestore", Lookup: lookup, Now: opts.SignatureNow},
+		ImportObject:    importObject(buckets),
 		Purger:          purger,
 		Logger:          logger,
 		AccountID:       opts.AccountID,
@@ -474,4 +477,18 @@ func (s *Server) release() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// importObject reads an object of the local S3 for a key value store's
+// ImportSource, at most max+1 bytes (the emulator refuses what is over
+// max).
+func importObject(buckets *s3store.Store) func(bucket, key string, max int64) ([]byte, error) {
+	return func(bucket, key string, max int64) ([]byte, error) {
+		_, f, err := buckets.GetObject(bucket, key)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		return io.ReadAll(io.LimitReader(f, max+1))
+	}
 }
