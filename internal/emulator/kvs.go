@@ -74,6 +74,13 @@ func (d *kvsData) find(key string) (int, bool) {
 	return slices.BinarySearchFunc(d.items, key, func(it kvsItem, k string) int { return strings.Compare(it.Key, k) })
 }
 
+// clone returns a copy of d that put and delete may change.
+func (d *kvsData) clone() *kvsData {
+	c := *d
+	c.items = slices.Clone(d.items)
+	return &c
+}
+
 func (d *kvsData) put(key, value string) {
 	i, ok := d.find(key)
 	if ok {
@@ -459,6 +466,9 @@ func (s *Server) deleteKVS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	arn := s.kvsARN(old.ID)
+	s.kvsWriteMu.Lock()
+	defer s.kvsWriteMu.Unlock()
+	s.kvsCache.put(old.ID, nil)
 	err = s.store.DeleteResource(r.Context(), KeyValueStoreKind, old.ID, func(res *store.Resource, in store.Snapshot) error {
 		if res.ETag != etag {
 			return errPreconditionFailed()

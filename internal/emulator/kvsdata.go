@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cfinv/cfinv/internal/store"
@@ -191,39 +192,88 @@ func (s *Server) serveKVS(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) loadKVS(r *http.Request, id string) (*store.Resource, *kvsData, error) {
-	res, err := s.store.GetResource(r.Context(), KeyValueStoreKind, id)
-	if errors.Is(err, store.ErrNoResource) {
-		return nil, nil, kvsErrorf("ResourceNotFoundException", "The key value store %s does not exist.", s.kvsARN(id))
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	d, err := dataOf(res)
-	return res, d, err
+// kvsEntry is what the data plane reads of a store: its items (never
+// changed once cached: a write makes a new entry) and the control-plane
+// fields DescribeKeyValueStore answers.
+type kvsEntry struct {
+	created time.Time
+	status  string
+	data    *kvsData
 }
 
-func (s *Server) kvsDescribe(w http.ResponseWriter, r *http.Request, id string) (any, error) {
-	res, d, err := s.loadKVS(r, id)
+// kvsCache keeps each store's entry after its first read or write, so a
+// read does not decode the whole store (up to 5 MB of JSON) from the
+// state store. The Server is the only writer of its store (bbolt's file
+// lock keeps a second process out), and writes of keys hold kvsWriteMu
+// from the store's transaction until the cache is updated, so the cache
+// always holds the committed data.
+type kvsCache struct {
+	mu sync.Mutex
+	m  map[string]*kvsEntry
+}
+
+func (c *kvsCache) get(id string) *kvsEntry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[id]
+}
+
+func (c *kvsCache) put(id string, e *kvsEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]*kvsEntry{}
+	}
+	if e == nil {
+		delete(c.m, id)
+		return
+	}
+	c.m[id] = e
+}
+
+func (s *Server) loadKVS(r *http.Request, id string) (*kvsEntry, error) {
+	if e := s.kvsCache.get(id); e != nil {
+		return e, nil
+	}
+	res, err := s.store.GetResource(r.Context(), KeyValueStoreKind, id)
+	if errors.Is(err, store.ErrNoResource) {
+		return nil, kvsErrorf("ResourceNotFoundException", "The key value store %s does not exist.", s.kvsARN(id))
+	}
 	if err != nil {
 		return nil, err
 	}
+	d, err := dataOf(res)
+	if err != nil {
+		return nil, err
+	}
+	e := &kvsEntry{created: res.CreatedTime, status: res.Config.Value("Status"), data: d}
+	s.kvsCache.put(id, e)
+	return e, nil
+}
+
+func (s *Server) kvsDescribe(w http.ResponseWriter, r *http.Request, id string) (any, error) {
+	e, err := s.loadKVS(r, id)
+	if err != nil {
+		return nil, err
+	}
+	d := e.data
 	w.Header().Set("ETag", d.etag)
 	modified := d.modified
 	if modified.IsZero() {
-		modified = res.CreatedTime
+		modified = e.created
 	}
 	return map[string]any{
 		"ItemCount": len(d.items), "TotalSizeInBytes": d.size, "KvsARN": s.kvsARN(id),
-		"Created": epoch(res.CreatedTime), "LastModified": epoch(modified), "Status": res.Config.Value("Status"),
+		"Created": epoch(e.created), "LastModified": epoch(modified), "Status": e.status,
 	}, nil
 }
 
 func (s *Server) kvsGet(r *http.Request, id, key string) (any, error) {
-	_, d, err := s.loadKVS(r, id)
+	e, err := s.loadKVS(r, id)
 	if err != nil {
 		return nil, err
 	}
+	d := e.data
 	i, ok := d.find(key)
 	if !ok {
 		return nil, kvsErrorf("ResourceNotFoundException", "The key %q does not exist in the key value store.", truncate(key, 80))
@@ -243,10 +293,11 @@ func (s *Server) kvsList(r *http.Request, id string) (any, error) {
 		}
 		max = n
 	}
-	_, d, err := s.loadKVS(r, id)
+	e, err := s.loadKVS(r, id)
 	if err != nil {
 		return nil, err
 	}
+	d := e.data
 	start := 0
 	if tok := q.Get("NextToken"); tok != "" {
 		after, ok := strings.CutPrefix(tok, "k:")
@@ -330,10 +381,17 @@ func (s *Server) kvsWrite(w http.ResponseWriter, r *http.Request, op, id, key st
 	}
 	now := s.now()
 	var d *kvsData
-	_, err := s.store.UpdateResource(r.Context(), KeyValueStoreKind, id, func(res *store.Resource) error {
-		var err error
-		if d, err = dataOf(res); err != nil {
-			return err
+	s.kvsWriteMu.Lock()
+	defer s.kvsWriteMu.Unlock()
+	cached := s.kvsCache.get(id)
+	res, err := s.store.UpdateResource(r.Context(), KeyValueStoreKind, id, func(res *store.Resource) error {
+		if cached != nil && cached.data.etag == res.Config.Value("DataETag") {
+			d = cached.data.clone()
+		} else {
+			var err error
+			if d, err = dataOf(res); err != nil {
+				return err
+			}
 		}
 		if d.etag != etag {
 			return kvsErrorf("ConflictException", "Pre-Condition failed: If-Match %q is not the store's ETag %s.", truncate(etag, 40), d.etag)
@@ -355,6 +413,7 @@ func (s *Server) kvsWrite(w http.ResponseWriter, r *http.Request, op, id, key st
 	if err != nil {
 		return nil, err
 	}
+	s.kvsCache.put(id, &kvsEntry{created: res.CreatedTime, status: res.Config.Value("Status"), data: d})
 	w.Header().Set("ETag", d.etag)
 	return map[string]any{"ItemCount": len(d.items), "TotalSizeInBytes": d.size}, nil
 }

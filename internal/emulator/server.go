@@ -101,6 +101,8 @@ type Server struct {
 	// KeyValueStore (kvs.go, kvsdata.go).
 	kvsAuth      Authenticator
 	importObject func(bucket, key string, max int64) ([]byte, error)
+	kvsCache     kvsCache
+	kvsWriteMu   sync.Mutex // held by writes of keys and store deletes
 
 	// migrateMu guards migrated: whether tenant invalidations stored the
 	// old way have been moved into the store's sets (tenants.go).
