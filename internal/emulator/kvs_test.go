@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,6 +19,7 @@ import (
 
 	"github.com/cfinv/cfinv/internal/emulator"
 	"github.com/cfinv/cfinv/internal/sigv4"
+	"github.com/cfinv/cfinv/internal/store"
 	"github.com/cfinv/cfinv/test/harness"
 )
 
@@ -503,4 +506,99 @@ func (c *tamperingClient) Do(r *http.Request) (*http.Response, error) {
 		r.ContentLength = int64(len(forged))
 	}
 	return c.next.Do(r)
+}
+
+// Concurrent writes with the same If-Match: exactly one wins, the others
+// get ConflictException, and every read after agrees with the winner.
+func TestKeyValueStoreConcurrentWrites(t *testing.T) {
+	f := newKVSFixture(t)
+	ctx := t.Context()
+	arn := f.createKVS("race").KeyValueStore.ARN
+	desc, err := f.data.DescribeKeyValueStore(ctx, &kvs.DescribeKeyValueStoreInput{KvsARN: arn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 8
+	type result struct {
+		value string
+		etag  string
+		err   error
+	}
+	results := make(chan result, n)
+	for i := range n {
+		go func() {
+			v := "v" + itoa(int64(i))
+			out, err := f.data.PutKey(ctx, &kvs.PutKeyInput{KvsARN: arn, Key: aws.String("k"), Value: aws.String(v), IfMatch: desc.ETag})
+			if err != nil {
+				results <- result{err: err}
+				return
+			}
+			results <- result{value: v, etag: aws.ToString(out.ETag)}
+		}()
+	}
+	var winners []result
+	for range n {
+		r := <-results
+		if r.err != nil {
+			if code, _ := apiErr(t, r.err); code != "ConflictException" {
+				t.Errorf("a losing write got %v, want ConflictException", r.err)
+			}
+			continue
+		}
+		winners = append(winners, r)
+	}
+	if len(winners) != 1 {
+		t.Fatalf("%d writes won, want 1", len(winners))
+	}
+	got, err := f.data.GetKey(ctx, &kvs.GetKeyInput{KvsARN: arn, Key: aws.String("k")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := f.data.DescribeKeyValueStore(ctx, &kvs.DescribeKeyValueStoreInput{KvsARN: arn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(got.Value) != winners[0].value || aws.ToString(after.ETag) != winners[0].etag {
+		t.Errorf("GetKey = %q, ETag %s; want the winner's %q, %s", aws.ToString(got.Value), aws.ToString(after.ETag), winners[0].value, winners[0].etag)
+	}
+}
+
+// Keys survive a restart on the same bbolt file: a write is acknowledged
+// once it is in the store, like every other write.
+func TestKeyValueStoreRestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	auth := &sigv4.V4AVerifier{Service: "cloudfront-keyvaluestore", Lookup: func(id string) (string, bool) { return "secret", id == "AKIDTEST" }}
+	run := func(fn func(cf *cloudfront.Client, data *kvs.Client)) {
+		st, err := store.OpenBolt(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(emulator.New(emulator.Options{Store: st, KVSAuth: auth}).Handler())
+		defer func() { srv.Close(); _ = st.Close() }()
+		fn(newClient(srv), harness.KVS(srv.URL, "AKIDTEST", "secret"))
+	}
+	var arn *string
+	run(func(cf *cloudfront.Client, data *kvs.Client) {
+		out, err := cf.CreateKeyValueStore(t.Context(), &cloudfront.CreateKeyValueStoreInput{Name: aws.String("kept")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		arn = out.KeyValueStore.ARN
+		desc, err := data.DescribeKeyValueStore(t.Context(), &kvs.DescribeKeyValueStoreInput{KvsARN: arn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := data.PutKey(t.Context(), &kvs.PutKeyInput{KvsARN: arn, Key: aws.String("k"), Value: aws.String("kept value"), IfMatch: desc.ETag}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	run(func(_ *cloudfront.Client, data *kvs.Client) {
+		got, err := data.GetKey(t.Context(), &kvs.GetKeyInput{KvsARN: arn, Key: aws.String("k")})
+		if err != nil {
+			t.Fatalf("GetKey after the restart: %v", err)
+		}
+		if aws.ToString(got.Value) != "kept value" {
+			t.Errorf("GetKey after the restart = %q, want %q", aws.ToString(got.Value), "kept value")
+		}
+	})
 }
