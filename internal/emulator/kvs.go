@@ -250,6 +250,10 @@ func (s *Server) createKVS(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// Count and create under one lock, or concurrent creates all see
+	// room under the quota.
+	s.kvsCreateMu.Lock()
+	defer s.kvsCreateMu.Unlock()
 	existing, err := s.store.ListResources(r.Context(), KeyValueStoreKind)
 	if err != nil {
 		s.writeError(w, r, err)

@@ -602,3 +602,33 @@ func TestKeyValueStoreRestart(t *testing.T) {
 		}
 	})
 }
+
+// 60 concurrent CreateKeyValueStore against the quota of 50: exactly 50
+// are created and 10 get EntityLimitExceeded (count and create under one
+// lock).
+func TestKeyValueStoreQuotaConcurrent(t *testing.T) {
+	f := newKVSFixture(t, withBolt(t))
+	const n = 60
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			_, err := f.cf.CreateKeyValueStore(t.Context(), &cloudfront.CreateKeyValueStoreInput{Name: aws.String("s" + itoa(int64(i)))})
+			errs <- err
+		}()
+	}
+	created, refused := 0, 0
+	for range n {
+		err := <-errs
+		if err == nil {
+			created++
+			continue
+		}
+		if code, _ := apiErr(t, err); code != "EntityLimitExceeded" {
+			t.Errorf("got %v, want EntityLimitExceeded", err)
+		}
+		refused++
+	}
+	if created != 50 || refused != 10 {
+		t.Errorf("%d created, %d refused; want 50, 10", created, refused)
+	}
+}

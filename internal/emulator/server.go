@@ -103,6 +103,7 @@ type Server struct {
 	importObject func(bucket, key string, max int64) ([]byte, error)
 	kvsCache     kvsCache
 	kvsWriteMu   sync.Mutex // held by writes of keys and store deletes
+	kvsCreateMu  sync.Mutex // held by CreateKeyValueStore's count and create
 
 	// migrateMu guards migrated: whether tenant invalidations stored the
 	// old way have been moved into the store's sets (tenants.go).
