@@ -7,6 +7,7 @@ package edgestore
 
 import (
 	"context"
+	"errors"
 
 	"github.com/cfinv/cfinv/internal/cffunc"
 	"github.com/cfinv/cfinv/internal/distconfig"
@@ -57,16 +58,34 @@ func tenantDomains(ctx context.Context, st store.Store) (map[string][]string, er
 	return out, nil
 }
 
+// KVSFunc returns the content of the key value store id; ok is false when
+// there is no such store.
+type KVSFunc func(ctx context.Context, id string) (kv *cffunc.KeyValueStore, ok bool, err error)
+
+// storeKVS reads a key value store from st.
+func storeKVS(st store.Store) KVSFunc {
+	return func(ctx context.Context, id string) (*cffunc.KeyValueStore, bool, error) {
+		r, err := st.GetResource(ctx, emulator.KeyValueStoreKind, id)
+		if errors.Is(err, store.ErrNoResource) {
+			return nil, false, nil
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		kv, err := emulator.KeyValueStoreContent(r)
+		return kv, err == nil, err
+	}
+}
+
 // functions returns the LIVE code of the account's CloudFront Functions,
 // by name, each with the content of the key value stores it associates;
 // a function never published is not there.
-func functions(ctx context.Context, st store.Store) (map[string]edgecache.FunctionCode, error) {
+func functions(ctx context.Context, st store.Store, kvs KVSFunc) (map[string]edgecache.FunctionCode, error) {
 	list, err := st.ListResources(ctx, emulator.FunctionKind)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]edgecache.FunctionCode{}
-	var stores map[string]*cffunc.KeyValueStore // read once, when a function needs one
 	for _, f := range list {
 		runtime, code, etag, ok := emulator.FunctionCode(f, "LIVE")
 		if !ok {
@@ -74,34 +93,15 @@ func functions(ctx context.Context, st store.Store) (map[string]edgecache.Functi
 		}
 		fc := edgecache.FunctionCode{Runtime: runtime, Code: code, ETag: etag}
 		for _, id := range emulator.KeyValueStoreIDs(f, "LIVE") {
-			if stores == nil {
-				if stores, err = keyValueStores(ctx, st); err != nil {
-					return nil, err
-				}
+			kv, ok, err := kvs(ctx, id)
+			if err != nil {
+				return nil, err
 			}
-			if kv, ok := stores[id]; ok {
+			if ok {
 				fc.KeyValueStores = append(fc.KeyValueStores, kv)
 			}
 		}
 		out[f.Name] = fc
-	}
-	return out, nil
-}
-
-// keyValueStores returns the content of the account's key value stores,
-// by ID.
-func keyValueStores(ctx context.Context, st store.Store) (map[string]*cffunc.KeyValueStore, error) {
-	list, err := st.ListResources(ctx, emulator.KeyValueStoreKind)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]*cffunc.KeyValueStore, len(list))
-	for _, r := range list {
-		kv, err := emulator.KeyValueStoreContent(r)
-		if err != nil {
-			return nil, err
-		}
-		out[r.ID] = kv
 	}
 	return out, nil
 }
@@ -112,6 +112,16 @@ func keyValueStores(ctx context.Context, st store.Store) (map[string]*cffunc.Key
 // managed) it may name, the domains of its enabled tenants and the LIVE
 // code of the CloudFront Functions.
 func Distributions(st store.Store) edgecache.DistributionsFunc {
+	return DistributionsReading(st, nil)
+}
+
+// DistributionsReading is Distributions reading key value stores through
+// kvs (nil: from st), e.g. emulator.Server.KeyValueStore, which keeps them
+// decoded.
+func DistributionsReading(st store.Store, kvs KVSFunc) edgecache.DistributionsFunc {
+	if kvs == nil {
+		kvs = storeKVS(st)
+	}
 	return func(ctx context.Context) ([]edgecache.Distribution, error) {
 		var out []edgecache.Distribution
 		pols, err := policies(ctx, st)
@@ -122,7 +132,7 @@ func Distributions(st store.Store) edgecache.DistributionsFunc {
 		if err != nil {
 			return nil, err
 		}
-		fns, err := functions(ctx, st)
+		fns, err := functions(ctx, st, kvs)
 		if err != nil {
 			return nil, err
 		}

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cfinv/cfinv/internal/cffunc"
 	"github.com/cfinv/cfinv/internal/store"
 )
 
@@ -199,6 +201,37 @@ type kvsEntry struct {
 	created time.Time
 	status  string
 	data    *kvsData
+
+	// content is data as functions read it, made on first use.
+	contentOnce sync.Once
+	content     *cffunc.KeyValueStore
+}
+
+// KeyValueStore returns the content of the key value store id as
+// functions read it, from the data plane's decoded copy when there is one
+// (so the edge's refresh after each API write does not decode every
+// store again); ok is false when there is no such store.
+func (s *Server) KeyValueStore(ctx context.Context, id string) (kv *cffunc.KeyValueStore, ok bool, err error) {
+	e, err := s.loadKVS(ctx, id)
+	var ke *kvsError
+	if errors.As(err, &ke) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	e.contentOnce.Do(func() {
+		d := e.data
+		kv := &cffunc.KeyValueStore{ID: id, Items: make(map[string]string, len(d.items)), Created: e.created, Modified: d.modified}
+		if kv.Modified.IsZero() {
+			kv.Modified = e.created
+		}
+		for _, it := range d.items {
+			kv.Items[it.Key] = it.Value
+		}
+		e.content = kv
+	})
+	return e.content, true, nil
 }
 
 // kvsCache keeps each store's entry after its first read or write, so a
@@ -231,11 +264,11 @@ func (c *kvsCache) put(id string, e *kvsEntry) {
 	c.m[id] = e
 }
 
-func (s *Server) loadKVS(r *http.Request, id string) (*kvsEntry, error) {
+func (s *Server) loadKVS(ctx context.Context, id string) (*kvsEntry, error) {
 	if e := s.kvsCache.get(id); e != nil {
 		return e, nil
 	}
-	res, err := s.store.GetResource(r.Context(), KeyValueStoreKind, id)
+	res, err := s.store.GetResource(ctx, KeyValueStoreKind, id)
 	if errors.Is(err, store.ErrNoResource) {
 		return nil, kvsErrorf("ResourceNotFoundException", "The key value store %s does not exist.", s.kvsARN(id))
 	}
@@ -252,7 +285,7 @@ func (s *Server) loadKVS(r *http.Request, id string) (*kvsEntry, error) {
 }
 
 func (s *Server) kvsDescribe(w http.ResponseWriter, r *http.Request, id string) (any, error) {
-	e, err := s.loadKVS(r, id)
+	e, err := s.loadKVS(r.Context(), id)
 	if err != nil {
 		return nil, err
 	}
@@ -269,7 +302,7 @@ func (s *Server) kvsDescribe(w http.ResponseWriter, r *http.Request, id string) 
 }
 
 func (s *Server) kvsGet(r *http.Request, id, key string) (any, error) {
-	e, err := s.loadKVS(r, id)
+	e, err := s.loadKVS(r.Context(), id)
 	if err != nil {
 		return nil, err
 	}
@@ -293,7 +326,7 @@ func (s *Server) kvsList(r *http.Request, id string) (any, error) {
 		}
 		max = n
 	}
-	e, err := s.loadKVS(r, id)
+	e, err := s.loadKVS(r.Context(), id)
 	if err != nil {
 		return nil, err
 	}

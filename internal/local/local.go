@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cfinv/cfinv/internal/cffunc"
 	"github.com/cfinv/cfinv/internal/console"
 	"github.com/cfinv/cfinv/internal/edgecache"
 	"github.com/cfinv/cfinv/internal/edgestore"
@@ -201,9 +202,15 @@ func (s *Server) start(opts Options) error {
 	edgeOn := opts.EdgeAddr != "" || opts.EdgeListener != nil
 	var edge *edgecache.Proxy
 	var purger emulator.Purger
+	// The edge reads key value stores through the API's decoded copies;
+	// api is set below, before anything is served.
+	var api *emulator.Server
+	kvs := func(ctx context.Context, id string) (*cffunc.KeyValueStore, bool, error) {
+		return api.KeyValueStore(ctx, id)
+	}
 	if edgeOn {
 		edge = &edgecache.Proxy{
-			Distributions: edgestore.Distributions(s.st),
+			Distributions: edgestore.DistributionsReading(s.st, kvs),
 			S3Origins:     opts.S3Origins,
 			S3Buckets:     &s3api.Server{Store: buckets},
 			Transport:     opts.OriginTransport,
@@ -214,7 +221,7 @@ func (s *Server) start(opts Options) error {
 		purger = edge
 	}
 	lookup := func(id string) (string, bool) { secret, ok := s.Keys[id]; return secret, ok }
-	api := emulator.New(emulator.Options{
+	api = emulator.New(emulator.Options{
 		Store:           s.st,
 		Now:             now,
 		CompletionDelay: opts.CompletionDelay,
