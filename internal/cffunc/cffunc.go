@@ -131,6 +131,13 @@ func Compile(runtime string, code []byte) (*Function, error) {
 		return nil, fmt.Errorf("compile function: code is %d bytes, over the limit of %d: %w", len(code), MaxCodeSize, ErrCodeSize)
 	}
 	src := string(code)
+	if runtime == Runtime2 {
+		rewritten, what := rewriteImports(src)
+		if what != "" {
+			return nil, &CompileError{Msg: what + " is not supported: the only module is 'cloudfront'"}
+		}
+		src = rewritten
+	}
 	parsed, err := goja.Parse("function.js", src)
 	if err != nil {
 		return nil, &CompileError{Msg: compileMessage(err)}
@@ -219,6 +226,10 @@ func position(src string, idx int) string {
 type Limits struct {
 	// Budget is how long handler(event) may run (DefaultBudget if 0).
 	Budget time.Duration
+	// KeyValueStores are the stores the function is associated with,
+	// read through the cloudfront module's kvs(); not a limit, but the
+	// only data a run may read besides its event.
+	KeyValueStores []*KeyValueStore
 }
 
 // Result is a run's outcome. Exactly one of Request and Response is set
@@ -304,6 +315,9 @@ func (f *Function) Run(ctx context.Context, ev *Event, lim Limits) (*Result, err
 		_ = console.Set(name, logFn)
 	}
 	_ = rt.Set("console", console)
+	if f.runtime == Runtime2 {
+		_ = rt.Set(moduleVar, cloudfrontModule(rt, lim.KeyValueStores))
+	}
 	// Restricted features: no dynamic code evaluation.
 	// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/functions-javascript-runtime-20.html#writing-functions-javascript-features-restricted-features-20
 	_ = rt.Set("eval", func(goja.FunctionCall) goja.Value {

@@ -30,6 +30,10 @@ type FunctionCode struct {
 	Code    []byte
 	// ETag identifies this code: the edge compiles each ETag once.
 	ETag string
+	// KeyValueStores are the contents of the key value stores the
+	// function is associated with, read by cf.kvs(); the proxy only
+	// reads them.
+	KeyValueStores []*cffunc.KeyValueStore
 }
 
 // Messages and X-Cache values CloudFront answers a failed function with.
@@ -83,9 +87,9 @@ func (p *Proxy) routeFunctions(d *resolved, rt *route) {
 		}
 		switch ev {
 		case cffunc.ViewerRequest:
-			rt.viewerRequest = f
+			rt.viewerRequest, rt.requestKVS = f, fc.KeyValueStores
 		case cffunc.ViewerResponse:
-			rt.viewerResponse = f
+			rt.viewerResponse, rt.responseKVS = f, fc.KeyValueStores
 		}
 	}
 }
@@ -113,7 +117,7 @@ func (p *Proxy) runFunctions(w http.ResponseWriter, r *http.Request, d *resolved
 			Context: p.eventContext(d, cffunc.ViewerRequest, cfID),
 			Viewer:  cffunc.Viewer{IP: viewerIP(r)},
 			Request: req,
-		}, cffunc.Limits{Budget: p.FunctionBudget})
+		}, cffunc.Limits{Budget: p.FunctionBudget, KeyValueStores: rt.requestKVS})
 		if err == nil {
 			err = res.Err
 			p.logFunction(ctx, d, rt, cffunc.ViewerRequest, res)
@@ -369,7 +373,7 @@ func (w *responseFunction) WriteHeader(status int) {
 		Viewer:   cffunc.Viewer{IP: viewerIP(w.r)},
 		Request:  w.req,
 		Response: resp,
-	}, cffunc.Limits{Budget: w.p.FunctionBudget})
+	}, cffunc.Limits{Budget: w.p.FunctionBudget, KeyValueStores: w.rt.responseKVS})
 	if err == nil {
 		err = res.Err
 		w.p.logFunction(ctx, w.d, w.rt, cffunc.ViewerResponse, res)

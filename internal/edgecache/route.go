@@ -30,6 +30,8 @@ type route struct {
 	// fnErr, when set, fails every request with a 503.
 	viewerRequest, viewerResponse *cffunc.Function
 	fnErr                         error
+	// The key value stores each function reads.
+	requestKVS, responseKVS []*cffunc.KeyValueStore
 }
 
 // routeSet holds a resolved distribution's routes, built on first use:

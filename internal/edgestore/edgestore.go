@@ -7,10 +7,12 @@ package edgestore
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/cfinv/cfinv/internal/cffunc"
 	"github.com/cfinv/cfinv/internal/distconfig"
 	"github.com/cfinv/cfinv/internal/edgecache"
 	"github.com/cfinv/cfinv/internal/emulator"
@@ -59,18 +61,50 @@ func tenantDomains(ctx context.Context, st store.Store) (map[string][]string, er
 	return out, nil
 }
 
+// KVSFunc returns the content of the key value store id; ok is false when
+// there is no such store.
+type KVSFunc func(ctx context.Context, id string) (kv *cffunc.KeyValueStore, ok bool, err error)
+
+// storeKVS reads a key value store from st.
+func storeKVS(st store.Store) KVSFunc {
+	return func(ctx context.Context, id string) (*cffunc.KeyValueStore, bool, error) {
+		r, err := st.GetResource(ctx, emulator.KeyValueStoreKind, id)
+		if errors.Is(err, store.ErrNoResource) {
+			return nil, false, nil
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		kv, err := emulator.KeyValueStoreContent(r)
+		return kv, err == nil, err
+	}
+}
+
 // functions returns the LIVE code of the account's CloudFront Functions,
-// by name; a function never published is not there.
-func functions(ctx context.Context, st store.Store) (map[string]edgecache.FunctionCode, error) {
+// by name, each with the content of the key value stores it associates;
+// a function never published is not there.
+func functions(ctx context.Context, st store.Store, kvs KVSFunc) (map[string]edgecache.FunctionCode, error) {
 	list, err := st.ListResources(ctx, emulator.FunctionKind)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]edgecache.FunctionCode{}
 	for _, f := range list {
-		if runtime, code, etag, ok := emulator.FunctionCode(f, "LIVE"); ok {
-			out[f.Name] = edgecache.FunctionCode{Runtime: runtime, Code: code, ETag: etag}
+		runtime, code, etag, ok := emulator.FunctionCode(f, "LIVE")
+		if !ok {
+			continue
 		}
+		fc := edgecache.FunctionCode{Runtime: runtime, Code: code, ETag: etag}
+		for _, id := range emulator.KeyValueStoreIDs(f, "LIVE") {
+			kv, ok, err := kvs(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				fc.KeyValueStores = append(fc.KeyValueStores, kv)
+			}
+		}
+		out[f.Name] = fc
 	}
 	return out, nil
 }
@@ -116,6 +150,16 @@ func stagingRoutes(ctx context.Context, st store.Store) (map[string]edgecache.St
 // enabled continuous deployment policy (a staging distribution is marked
 // IsStaging).
 func Distributions(st store.Store) edgecache.DistributionsFunc {
+	return DistributionsReading(st, nil)
+}
+
+// DistributionsReading is Distributions reading key value stores through
+// kvs (nil: from st), e.g. emulator.Server.KeyValueStore, which keeps them
+// decoded.
+func DistributionsReading(st store.Store, kvs KVSFunc) edgecache.DistributionsFunc {
+	if kvs == nil {
+		kvs = storeKVS(st)
+	}
 	return func(ctx context.Context) ([]edgecache.Distribution, error) {
 		var out []edgecache.Distribution
 		pols, err := policies(ctx, st)
@@ -126,7 +170,7 @@ func Distributions(st store.Store) edgecache.DistributionsFunc {
 		if err != nil {
 			return nil, err
 		}
-		fns, err := functions(ctx, st)
+		fns, err := functions(ctx, st, kvs)
 		if err != nil {
 			return nil, err
 		}

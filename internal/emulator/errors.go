@@ -92,6 +92,11 @@ var statusOf = map[string]int{
 	"TooManyFunctions":           http.StatusBadRequest,
 	"UnsupportedOperation":       http.StatusBadRequest,
 
+	// KeyValueStore (statuses from the model).
+	"CannotDeleteEntityWhileInUse": http.StatusConflict,
+	"EntityLimitExceeded":          http.StatusBadRequest,
+	"EntitySizeLimitExceeded":      http.StatusRequestEntityTooLarge,
+
 	// Origin access identities (statuses from the model).
 	"CloudFrontOriginAccessIdentityAlreadyExists": http.StatusConflict,
 	"CloudFrontOriginAccessIdentityInUse":         http.StatusConflict,

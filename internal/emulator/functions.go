@@ -93,9 +93,6 @@ func decodeFunctionInput(req *distconfig.Node) (*distconfig.Node, string, *apiEr
 	if len(cfg.Value("Comment")) > 128 {
 		return nil, "", errorf("InvalidArgument", "The Comment is longer than 128 characters.")
 	}
-	if q := cfg.Value("KeyValueStoreAssociations", "Quantity"); q != "" && q != "0" {
-		return nil, "", errorf("InvalidArgument", "KeyValueStoreAssociations: cfinv serve does not implement KeyValueStore yet; see docs/emulator.md.")
-	}
 	out := &distconfig.Node{Name: "FunctionConfig", Nodes: []*distconfig.Node{
 		leaf("Comment", cfg.Value("Comment")), leaf("Runtime", runtime),
 	}}
@@ -290,6 +287,10 @@ func (s *Server) createFunction(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, aerr)
 		return
 	}
+	if err := s.checkKVSAssociations(r.Context(), cfg); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	var tags []store.Tag
 	if t := req.Child("Tags"); t != nil {
 		if tags, aerr = parseTags(t); aerr != nil {
@@ -466,6 +467,10 @@ func (s *Server) updateFunction(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, aerr)
 		return
 	}
+	if err := s.checkKVSAssociations(r.Context(), cfg); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	name := r.PathValue("name")
 	if !functionName.MatchString(name) {
 		s.writeError(w, r, errNoSuchFunction(name))
@@ -614,7 +619,12 @@ func (s *Server) testFunction(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errorf("TestFunctionFailed", "The CloudFront function failed: %v", err))
 		return
 	}
-	out, err := fn.Run(r.Context(), ev, cffunc.Limits{})
+	stores, err := s.functionKVS(r.Context(), res, stage)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out, err := fn.Run(r.Context(), ev, cffunc.Limits{KeyValueStores: stores})
 	if err != nil {
 		s.writeError(w, r, errorf("InvalidArgument", "The event object is not valid: %s.", truncate(err.Error(), 300)))
 		return

@@ -96,6 +96,13 @@ var implemented = map[string]bool{
 	"DeleteFunction":   true,
 	"PublishFunction":  true,
 	"TestFunction":     true,
+
+	// CloudFront KeyValueStore (issue 26; the data plane is kvsdata.go).
+	"CreateKeyValueStore":   true,
+	"DescribeKeyValueStore": true,
+	"ListKeyValueStores":    true,
+	"UpdateKeyValueStore":   true,
+	"DeleteKeyValueStore":   true,
 }
 
 func (s *Server) routes() {
@@ -119,6 +126,7 @@ func (s *Server) routes() {
 	s.continuousRoutes()
 	s.tenantRoutes()
 	s.functionRoutes()
+	s.kvsRoutes()
 	s.mux.HandleFunc("/", s.notImplemented)
 }
 

@@ -63,6 +63,13 @@ type Options struct {
 	// are refused with 413 without being read. Zero means
 	// DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// KVSAuth checks the signatures of the KeyValueStore data plane
+	// (SigV4A, kvsdata.go); nil accepts unsigned requests (tests only).
+	KVSAuth Authenticator
+	// ImportObject reads bucket/key of the local S3 (at most max+1
+	// bytes) for CreateKeyValueStore's ImportSource; nil answers such a
+	// request UnsupportedOperation.
+	ImportObject func(bucket, key string, max int64) ([]byte, error)
 }
 
 // Authenticator checks a request's signature; body is the full request
@@ -91,6 +98,12 @@ type Server struct {
 	accountID string
 	maxBody   int64
 	mux       *http.ServeMux
+	// KeyValueStore (kvs.go, kvsdata.go).
+	kvsAuth      Authenticator
+	importObject func(bucket, key string, max int64) ([]byte, error)
+	kvsCache     kvsCache
+	kvsWriteMu   sync.Mutex // held by writes of keys and store deletes
+	kvsCreateMu  sync.Mutex // held by CreateKeyValueStore's count and create
 
 	// migrateMu guards migrated: whether tenant invalidations stored the
 	// old way have been moved into the store's sets (tenants.go).
@@ -112,6 +125,9 @@ func New(opts Options) *Server {
 		log:       opts.Logger,
 		accountID: opts.AccountID,
 		maxBody:   opts.MaxBodyBytes,
+
+		kvsAuth:      opts.KVSAuth,
+		importObject: opts.ImportObject,
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -194,6 +210,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs[:n]...)
 	}()
 
+	if strings.HasPrefix(r.URL.Path, KVSPathPrefix) {
+		s.serveKVS(rec, r)
+		return
+	}
 	body, err := s.readBody(rec, r)
 	if err != nil {
 		s.writeError(rec, r, err)

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -20,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cfinv/cfinv/internal/cffunc"
 	"github.com/cfinv/cfinv/internal/console"
 	"github.com/cfinv/cfinv/internal/edgecache"
 	"github.com/cfinv/cfinv/internal/edgestore"
@@ -203,9 +205,15 @@ func (s *Server) start(opts Options) error {
 	edgeOn := opts.EdgeAddr != "" || opts.EdgeListener != nil
 	var edge *edgecache.Proxy
 	var purger emulator.Purger
+	// The edge reads key value stores through the API's decoded copies;
+	// api is set below, before anything is served.
+	var api *emulator.Server
+	kvs := func(ctx context.Context, id string) (*cffunc.KeyValueStore, bool, error) {
+		return api.KeyValueStore(ctx, id)
+	}
 	if edgeOn {
 		edge = &edgecache.Proxy{
-			Distributions: edgestore.Distributions(s.st),
+			Distributions: edgestore.DistributionsReading(s.st, kvs),
 			S3Origins:     opts.S3Origins,
 			S3Buckets:     &s3api.Server{Store: buckets},
 			Transport:     opts.OriginTransport,
@@ -216,11 +224,13 @@ func (s *Server) start(opts Options) error {
 		purger = edge
 	}
 	lookup := func(id string) (string, bool) { secret, ok := s.Keys[id]; return secret, ok }
-	api := emulator.New(emulator.Options{
+	api = emulator.New(emulator.Options{
 		Store:           s.st,
 		Now:             now,
 		CompletionDelay: opts.CompletionDelay,
 		Auth:            &sigv4.Verifier{Lookup: lookup, Now: opts.SignatureNow, StrictRegion: opts.StrictRegion},
+		KVSAuth:         &sigv4.V4AVerifier{Service: "cloudfront-keyvaluestore", Lookup: lookup, Now: opts.SignatureNow},
+		ImportObject:    importObject(buckets),
 		Purger:          purger,
 		Logger:          logger,
 		AccountID:       opts.AccountID,
@@ -478,4 +488,18 @@ func (s *Server) release() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// importObject reads an object of the local S3 for a key value store's
+// ImportSource, at most max+1 bytes (the emulator refuses what is over
+// max).
+func importObject(buckets *s3store.Store) func(bucket, key string, max int64) ([]byte, error) {
+	return func(bucket, key string, max int64) ([]byte, error) {
+		_, f, err := buckets.GetObject(bucket, key)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		return io.ReadAll(io.LimitReader(f, max+1))
+	}
 }

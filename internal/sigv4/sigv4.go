@@ -483,6 +483,41 @@ func (c *credential) setDate(d string) error {
 // this). botocore additionally removes "." and ".." segments and empty
 // segments before encoding, aws-sdk-go-v2 does not; both forms are accepted.
 func verifySignature(r *http.Request, c *credential, key []byte, s3 bool) error {
+	uris := canonicalURIs(r, s3)
+	scope := c.scopeDate + "/" + c.region + "/" + c.service + "/" + terminator
+	var firstCanon, firstSTS string
+	for i, uri := range uris {
+		canon := canonicalRequest(r, c, uri, false)
+		sum := sha256.Sum256([]byte(canon))
+		sts := algorithm + "\n" + c.amzDate + "\n" + scope + "\n" + hex.EncodeToString(sum[:])
+		var sig [2 * sha256.Size]byte
+		hex.Encode(sig[:], hmacSHA256(key, sts))
+		if hmac.Equal(sig[:], []byte(c.signature)) {
+			return nil
+		}
+		if i == 0 {
+			// AWS quotes the canonical request and string to sign so a
+			// client can diff them with its own; the quoted copy hides
+			// the session token and any signature (the string to sign
+			// holds only a hash of the real canonical request, which
+			// still matches the client's).
+			firstCanon, firstSTS = canonicalRequest(r, c, uri, true), sts
+		}
+	}
+	return errSignatureDoesNotMatch(firstCanon, firstSTS)
+}
+
+func errSignatureDoesNotMatch(canon, sts string) *Error {
+	return newError(CodeSignatureDoesNotMatch,
+		"The request signature we calculated does not match the signature you provided. "+
+			"Check your AWS Secret Access Key and signing method. Consult the service documentation for details.\n\n"+
+			"The Canonical String for this request should have been\n'"+canon+"'\n\n"+
+			"The String-to-Sign should have been\n'"+sts+"'\n")
+}
+
+// canonicalURIs returns the canonical URIs a client may have signed r's
+// path as: the first is the one quoted when none matches.
+func canonicalURIs(r *http.Request, s3 bool) []string {
 	escaped := r.URL.EscapedPath()
 	if escaped == "" {
 		escaped = "/"
@@ -507,31 +542,7 @@ func verifySignature(r *http.Request, c *credential, key []byte, s3 bool) error 
 			}
 		}
 	}
-	scope := c.scopeDate + "/" + c.region + "/" + c.service + "/" + terminator
-	var firstCanon, firstSTS string
-	for i, uri := range uris {
-		canon := canonicalRequest(r, c, uri, false)
-		sum := sha256.Sum256([]byte(canon))
-		sts := algorithm + "\n" + c.amzDate + "\n" + scope + "\n" + hex.EncodeToString(sum[:])
-		var sig [2 * sha256.Size]byte
-		hex.Encode(sig[:], hmacSHA256(key, sts))
-		if hmac.Equal(sig[:], []byte(c.signature)) {
-			return nil
-		}
-		if i == 0 {
-			// AWS quotes the canonical request and string to sign so a
-			// client can diff them with its own; the quoted copy hides
-			// the session token and any signature (the string to sign
-			// holds only a hash of the real canonical request, which
-			// still matches the client's).
-			firstCanon, firstSTS = canonicalRequest(r, c, uri, true), sts
-		}
-	}
-	return newError(CodeSignatureDoesNotMatch,
-		"The request signature we calculated does not match the signature you provided. "+
-			"Check your AWS Secret Access Key and signing method. Consult the service documentation for details.\n\n"+
-			"The Canonical String for this request should have been\n'"+firstCanon+"'\n\n"+
-			"The String-to-Sign should have been\n'"+firstSTS+"'\n")
+	return uris
 }
 
 // canonicalRequest builds the SigV4 canonical request for r with uri as the
