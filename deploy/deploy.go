@@ -135,6 +135,9 @@ type Event struct {
 	// so far in the step.
 	Done, Total int
 	Bytes       int64
+	// TotalBytes, when above zero, is the bytes the step sends in all
+	// (set on the upload steps' start event), for a rate and an ETA.
+	TotalBytes int64
 	// Message, when set, says something about the step in a line.
 	Message string
 }

@@ -76,13 +76,11 @@ func (d *run) run(ctx context.Context) error {
 	}
 	// Step 1: assets, new before changed; step 2: entries, likewise.
 	// Each group is stored whole before the next starts.
-	for _, g := range []struct {
-		step Step
-		cs   []*change
-	}{{StepAssets, d.assetsNew}, {StepAssets, d.assetsChanged}, {StepEntries, d.entriesNew}, {StepEntries, d.entriesChanged}} {
-		if err := d.upload(ctx, g.step, g.cs); err != nil {
-			return err
-		}
+	if err := d.upload(ctx, StepAssets, d.assetsNew, d.assetsChanged); err != nil {
+		return err
+	}
+	if err := d.upload(ctx, StepEntries, d.entriesNew, d.entriesChanged); err != nil {
+		return err
 	}
 	if err := d.invalidate(ctx); err != nil {
 		return err

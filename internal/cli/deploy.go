@@ -35,6 +35,8 @@ type deployOptions struct {
 	// replace them.
 	Client clientFunc
 	S3     func(ctx context.Context) (*s3.Client, error)
+	// Now is the clock of the progress line.
+	Now func() time.Time
 
 	AWS           awsFlags
 	S3EndpointURL string
@@ -56,7 +58,7 @@ type deployOptions struct {
 }
 
 func newDeployCmd(d *Deps, runF func(*deployOptions) error) *cobra.Command {
-	opts := &deployOptions{IO: d.IO, Getenv: d.Getenv}
+	opts := &deployOptions{IO: d.IO, Getenv: d.Getenv, Now: d.Now}
 	cmd := &cobra.Command{
 		Use:   "deploy DIR s3://BUCKET[/PREFIX]",
 		Short: "Upload what changed in a safe order, invalidate exactly that, then prune",
@@ -254,12 +256,14 @@ func deployRun(ctx context.Context, opts *deployOptions) error {
 			return err
 		}
 	}
+	progress := newDeployProgress(opts.IO.ErrOut, opts.IO.IsStderrTTY, opts.Now)
 	rep, err := deploy.Run(ctx, s3c, cf, deploy.Options{
 		Dir: opts.Dir, Bucket: opts.Bucket, Prefix: opts.Prefix, DistributionIDs: opts.Distributions,
 		Config: cfg, DeployID: opts.DeployID, Delete: opts.Delete, MaxDelete: opts.MaxDelete,
 		KeepDeleted: opts.KeepDeleted, NoWait: opts.NoWait, DryRun: opts.DryRun, MaxPaths: opts.MaxPaths,
-		Concurrency: opts.Concurrency, Timeout: opts.Timeout, Progress: deployProgress(opts.IO.ErrOut),
+		Concurrency: opts.Concurrency, Timeout: opts.Timeout, Progress: progress.event,
 	})
+	progress.end()
 	if rep != nil {
 		if opts.AWS.Output == awscli.JSON {
 			enc := jsonEncoder(opts.IO.Out)
@@ -352,21 +356,6 @@ func deployError(err error, rep *deploy.Report, opts *deployOptions) error {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
 	return err
-}
-
-// deployProgress prints one line on w when a step starts.
-func deployProgress(w io.Writer) func(deploy.Event) {
-	return func(e deploy.Event) {
-		if e.Key != "" || e.Step == deploy.StepCompare {
-			return
-		}
-		switch {
-		case e.Message != "":
-			fmt.Fprintf(w, "%s: %s\n", e.Step, e.Message)
-		case e.Done == 0 && e.Total > 0:
-			fmt.Fprintf(w, "%s: %s\n", e.Step, count(e.Total, "object", "objects"))
-		}
-	}
 }
 
 // printDeployReport prints what the deploy did (or, with --dry-run, would
