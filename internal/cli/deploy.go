@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -123,7 +122,8 @@ commands. A loopback or IP endpoint is addressed path-style.`,
 			if err := opts.check(); err != nil {
 				return err
 			}
-			if err := opts.AWS.checkGlobal(); err != nil {
+			// --query compiled before anything is read or written.
+			if err := opts.AWS.check(); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -265,13 +265,8 @@ func deployRun(ctx context.Context, opts *deployOptions) error {
 	})
 	progress.end()
 	if rep != nil {
-		if opts.AWS.Output == awscli.JSON {
-			enc := jsonEncoder(opts.IO.Out)
-			if perr := enc.Encode(rep); perr != nil && err == nil {
-				err = perr
-			}
-		} else {
-			printDeployReport(opts.IO.Out, rep)
+		if perr := printDeploy(opts, rep); perr != nil && err == nil {
+			err = perr
 		}
 	}
 	err = deployError(err, rep, opts)
@@ -329,12 +324,6 @@ func deployOutputs(rep *deploy.Report) string {
 	writeOutput(&b, "deleted", strconv.Itoa(len(rep.Deleted)))
 	writeOutput(&b, "invalidation-ids", strings.Join(ids, " "))
 	return b.String()
-}
-
-func jsonEncoder(w io.Writer) *json.Encoder {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc
 }
 
 // deployError adds the exit code and the way forward to a failed deploy.
