@@ -368,22 +368,27 @@ func printDeployReport(w io.Writer, rep *deploy.Report) {
 		}
 		fmt.Fprintf(w, "%s %s (%d bytes, %s) %s\n", verb("uploaded", "upload"), u.Key, u.Size, u.Reason, strings.Join(hs, "; "))
 	}
-	for _, k := range rep.Resumed {
-		fmt.Fprintf(w, "resumed %s (uploaded by an earlier run of this deploy; invalidated)\n", k)
+	if !rep.AlreadyComplete {
+		for _, k := range rep.Resumed {
+			fmt.Fprintf(w, "resumed %s (uploaded by an earlier run of this deploy; invalidated)\n", k)
+		}
 	}
 	for _, inv := range rep.Invalidations {
+		earlier := printEarlierInvalidations(w, inv)
 		if len(inv.Paths) == 0 {
-			fmt.Fprintf(w, "%s: nothing to invalidate\n", inv.DistributionID)
+			if !earlier {
+				fmt.Fprintf(w, "%s: nothing to invalidate\n", inv.DistributionID)
+			}
 			continue
 		}
 		var ids []string
 		for _, b := range inv.Batches {
-			if b.ID != "" {
+			if b.ID != "" && !b.Resumed {
 				ids = append(ids, b.ID)
 			}
 		}
 		note := ""
-		if inv.AlreadyCreated {
+		if inv.AlreadyCreated && !earlier {
 			note = " (already created by an earlier run of this deploy)"
 		}
 		if len(ids) > 0 {
@@ -403,6 +408,10 @@ func printDeployReport(w io.Writer, rep *deploy.Report) {
 	}
 	for _, k := range rep.Refused {
 		fmt.Fprintf(w, "not deleted %s (over --max-delete)\n", k)
+	}
+	if rep.AlreadyComplete {
+		fmt.Fprintf(w, "deploy %s was already complete: an earlier run with this deploy ID uploaded its objects and bought its invalidation; nothing to do (%d files, none uploaded, invalidated or deleted now)\n", rep.DeployID, rep.Files)
+		return
 	}
 	fmt.Fprintf(w, "deploy %s: %d files, %s %s, %d unchanged, %s %s\n", rep.DeployID, rep.Files,
 		count(len(rep.Uploads), "object", "objects"), verb("uploaded", "to upload"), rep.Unchanged,

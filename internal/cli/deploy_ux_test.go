@@ -1,11 +1,15 @@
 package cli
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/cfinv/cfinv"
+	"github.com/cfinv/cfinv/deploy"
 )
 
 // TestDeployQuery: --query applies to the report's JSON, as for the other
@@ -35,6 +39,60 @@ func TestDeployQuery(t *testing.T) {
 				if err != nil || len(list.Contents) != 0 {
 					t.Errorf("a refused --query wrote %d objects (%v), want none", len(list.Contents), err)
 				}
+			}
+		})
+	}
+}
+
+// TestDeployRerunComplete: running a deploy that completed again, with the
+// same deploy ID, says it was already complete and names the invalidation
+// it bought, which is not bought again. Before, it listed every changed
+// object as "resumed … invalidated" and said "nothing to invalidate" (with
+// deletions) or "invalidated … estimated $…" (without).
+func TestDeployRerunComplete(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		v2        map[string]string
+		args      []string
+		wantPaths string
+		files     string
+	}{
+		{"with deletions", map[string]string{"index.html": "<h1>2</h1>", "app.css": "b{}", "old.js": ""}, []string{"--delete"}, "  /\n  /app.css\n  /index.html\n  /old.js\n", "2 files"},
+		{"same paths", map[string]string{"app.css": "b{}"}, nil, "  /app.css\n", "3 files"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newDeploySite(t)
+			s.write(t, map[string]string{"index.html": "<h1>1</h1>", "app.css": "a{}", "old.js": "x"})
+			if _, errOut, code := s.run(t); code != 0 {
+				t.Fatalf("first deploy: exit %d\n%s", code, errOut)
+			}
+			s.write(t, tc.v2)
+			args := append([]string{"--deploy-id", "d2"}, tc.args...)
+			out, errOut, code := s.run(t, append(args, "--output", "json")...)
+			var rep deploy.Report
+			if err := json.Unmarshal([]byte(out), &rep); code != 0 || err != nil || len(rep.Invalidations) != 1 || len(rep.Invalidations[0].Batches) != 1 {
+				t.Fatalf("deploy d2: exit %d, %v\n%s\n%s", code, err, out, errOut)
+			}
+			id := rep.Invalidations[0].Batches[0].ID
+
+			out, errOut, code = s.run(t, args...)
+			n := strings.Count(tc.wantPaths, "\n")
+			want := s.dist + ": invalidation " + id + " (" + count(n, "path", "paths") + ", Completed) was bought by an earlier run of this deploy; not bought again\n" +
+				tc.wantPaths +
+				"deploy d2 was already complete: an earlier run with this deploy ID uploaded its objects and bought its invalidation; nothing to do (" + tc.files + ", none uploaded, invalidated or deleted now)\n"
+			if code != 0 || out != want {
+				t.Errorf("re-run: exit %d, stdout:\n%s\nwant:\n%s\nstderr:\n%s", code, out, want, errOut)
+			}
+			if strings.Contains(errOut, "paths for") {
+				t.Errorf("re-run: the progress says an invalidation is sent:\n%s", errOut)
+			}
+			out, _, _ = s.run(t, append(args, "--output", "json", "--query", "already_complete")...)
+			if out != "true\n" {
+				t.Errorf("re-run: already_complete is %q, want true", out)
+			}
+			invs, err := cfinv.New(s.srv.AWSConfig()).List(t.Context(), s.dist, 100, "")
+			if err != nil || len(invs) != 1 {
+				t.Errorf("the distribution has %d invalidations (%v), want 1", len(invs), err)
 			}
 		})
 	}

@@ -338,7 +338,7 @@ func TestKillDeploy(t *testing.T) {
 	home := t.TempDir()
 	env := harness.Env(home)
 	srv := harness.StartServe(t, bin, filepath.Join(home, "data"), env,
-		"--addr", "127.0.0.1:0", "--s3-addr", "127.0.0.1:0", "--completion-delay", "300ms")
+		"--addr", "127.0.0.1:0", "--s3-addr", "127.0.0.1:0", "--completion-delay", "2s")
 	direct := harness.SDK(srv.URL, harness.Attempts(3))
 	directS3 := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(s3URL(t, srv)), UsePathStyle: true,
 		Credentials: credentials.NewStaticCredentialsProvider(harness.AccessKeyID, harness.SecretAccessKey, "")})
