@@ -335,6 +335,9 @@ func deployError(err error, rep *deploy.Report, opts *deployOptions) error {
 	if rep != nil && rep.DeployID != "" && opts.DeployID == "" {
 		resume = "re-run the same command (with the same DIR, it is the same deploy " + rep.DeployID + ")"
 	}
+	if action, ok := s3DeniedAction(err); ok {
+		return deniedError(err, action, opts)
+	}
 	var dle *deploy.DeleteLimitError
 	switch {
 	case errors.Is(err, deploy.ErrUpload):
