@@ -191,7 +191,8 @@ func (o *deployOptions) check() error {
 }
 
 // newS3Client builds the S3 client: the SDK's default chain with --profile
-// and --region (us-east-1 when neither it nor the environment sets one),
+// and --region (us-east-1 when neither it nor the environment sets one;
+// without --region, the bucket's region when S3 names another one),
 // the endpoint from --s3-endpoint-url or the SDK's variables, path-style
 // addressing for a loopback or IP endpoint (whose host cannot take the
 // bucket's name).
@@ -205,7 +206,12 @@ func (o *deployOptions) newS3Client(ctx context.Context) (*s3.Client, error) {
 	if cfg.Region == "" {
 		cfg.Region = cfinv.DefaultRegion
 	}
-	return newS3(cfg, o.S3EndpointURL), nil
+	c := newS3(cfg, o.S3EndpointURL)
+	if o.AWS.Region == "" {
+		// No --region: the bucket's own, as S3 tells it.
+		c = inBucketRegion(ctx, c, cfg, o.S3EndpointURL, o.Bucket)
+	}
+	return c, nil
 }
 
 // newS3 is the S3 client of cfg, at endpoint when set, path-style when the
