@@ -382,6 +382,11 @@ func TestKillDeploy(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	args := func(dc deployCase) []string {
+		return append([]string{"deploy", dir, "s3://site", "--distribution-id", dist, "--deploy-id", dc.id,
+			"--config", cfgFile, "--concurrency", "4", "--timeout", "2m",
+			"--endpoint-url", cfFront.URL, "--s3-endpoint-url", s3Front.URL}, dc.flags...)
+	}
 	var deploys, kills, reruns, runs, invalidations int
 	killsAt := map[string]int{}
 	cur := firstSite(rng)
@@ -422,10 +427,7 @@ func TestKillDeploy(t *testing.T) {
 				}
 				point = &killPoint{step: step, n: n, after: rng.IntN(2) == 1}
 			}
-			args := append([]string{"deploy", dir, "s3://site", "--distribution-id", dist, "--deploy-id", dc.id,
-				"--config", cfgFile, "--concurrency", "4", "--timeout", "2m",
-				"--endpoint-url", cfFront.URL, "--s3-endpoint-url", s3Front.URL}, dc.flags...)
-			res := runDeploy(t, bin, env, args, k, point)
+			res := runDeploy(t, bin, env, args(dc), k, point)
 			runs++
 			if res.killed {
 				// A re-run scans and compares, then takes up the step
@@ -450,6 +452,25 @@ func TestKillDeploy(t *testing.T) {
 			}
 		}
 
+		// Once more: the deploy is complete, and a re-run says so and
+		// buys nothing (faults may still fail a run: then again).
+		for again := 0; ; again++ {
+			res := runDeploy(t, bin, env, append(args(dc), "--output", "json", "--query", "already_complete"), k, nil)
+			runs++
+			if res.err == nil {
+				want := "null" // nothing to invalidate: no trace of an earlier run
+				if len(wantPurge) > 0 {
+					want = "true"
+				}
+				if strings.TrimSpace(res.stdout) != want {
+					t.Errorf("seed %d: a re-run of the completed deploy %s: already_complete %s, want %s\n%s", seed, dc.id, res.stdout, want, res.stderr)
+				}
+				break
+			}
+			if again == 5 {
+				t.Fatalf("seed %d: a re-run of the completed deploy %s failed 6 times: %v\n%s", seed, dc.id, res.err, res.stderr)
+			}
+		}
 		checkBucket(t, directS3, before, dc, seed)
 		invsAfter, err := harness.Snapshot(t.Context(), direct, []string{dist})
 		if err != nil {
