@@ -300,8 +300,18 @@ func deploySummary(rep *deploy.Report, err error) string {
 	}
 	fmt.Fprintf(&b, "### %s\n\n| | |\n| --- | --- |\n", mdCell(title))
 	fmt.Fprintf(&b, "| uploaded | %d of %d files (%d unchanged) |\n", len(rep.Uploads), rep.Files, rep.Unchanged)
+	if rep.AlreadyComplete {
+		fmt.Fprintf(&b, "| already complete | an earlier run of this deploy did it all; nothing bought now |\n")
+	}
 	for _, inv := range rep.Invalidations {
-		fmt.Fprintf(&b, "| invalidated on %s | %d paths for %d URLs, estimated $%.3f |\n", mdCell(inv.DistributionID), len(inv.Paths), inv.URLs, inv.CostUSD)
+		for _, e := range inv.Batches {
+			if e.Resumed {
+				fmt.Fprintf(&b, "| invalidated on %s | %s (%s) by an earlier run of this deploy; not bought again |\n", mdCell(inv.DistributionID), mdCell(e.ID), count(len(e.Paths), "path", "paths"))
+			}
+		}
+		if len(inv.Paths) > 0 || !inv.AlreadyCreated {
+			fmt.Fprintf(&b, "| invalidated on %s | %d paths for %d URLs, estimated $%.3f |\n", mdCell(inv.DistributionID), len(inv.Paths), inv.URLs, inv.CostUSD)
+		}
 	}
 	fmt.Fprintf(&b, "| deleted | %d |\n", len(rep.Deleted))
 	if len(rep.Refused) > 0 {

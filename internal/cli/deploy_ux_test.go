@@ -2,6 +2,8 @@ package cli
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -95,5 +97,42 @@ func TestDeployRerunComplete(t *testing.T) {
 				t.Errorf("the distribution has %d invalidations (%v), want 1", len(invs), err)
 			}
 		})
+	}
+}
+
+// TestDeployGitHubSummaryComplete: the job summary of a re-run of a
+// completed deploy says so and names the invalidation bought before,
+// instead of "0 paths … estimated $0.000".
+func TestDeployGitHubSummaryComplete(t *testing.T) {
+	s := newDeploySite(t)
+	s.write(t, map[string]string{"index.html": "x", "a.css": "a"})
+	if _, _, code := s.run(t); code != 0 {
+		t.Fatalf("first deploy: exit %d", code)
+	}
+	s.write(t, map[string]string{"a.css": "b"})
+	out, errOut, code := s.run(t, "--deploy-id", "r2", "--output", "json", "--query", "invalidations[0].batches[0].ID")
+	if code != 0 {
+		t.Fatalf("deploy: exit %d\n%s", code, errOut)
+	}
+	var id string
+	if err := json.Unmarshal([]byte(out), &id); err != nil || id == "" {
+		t.Fatalf("invalidation ID %q: %v", out, err)
+	}
+	tmp := t.TempDir()
+	env := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": filepath.Join(tmp, "summary"), "GITHUB_OUTPUT": filepath.Join(tmp, "output")}
+	if _, errOut, code := s.runEnv(t, env, "--deploy-id", "r2"); code != 0 {
+		t.Fatalf("re-run: exit %d\n%s", code, errOut)
+	}
+	summary, _ := os.ReadFile(env["GITHUB_STEP_SUMMARY"])
+	want := "| uploaded | 0 of 2 files (2 unchanged) |\n" +
+		"| already complete | an earlier run of this deploy did it all; nothing bought now |\n" +
+		"| invalidated on " + s.dist + " | " + id + " (1 path) by an earlier run of this deploy; not bought again |\n" +
+		"| deleted | 0 |\n"
+	if !strings.Contains(string(summary), want) {
+		t.Errorf("summary lacks:\n%s\ngot:\n%s", want, summary)
+	}
+	output, _ := os.ReadFile(env["GITHUB_OUTPUT"])
+	if !strings.Contains(string(output), id) {
+		t.Errorf("invalidation-ids output lacks %s:\n%s", id, output)
 	}
 }
