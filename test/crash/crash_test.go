@@ -98,10 +98,15 @@ func proxyTo(t *testing.T, target string) http.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
-		r.SetURL(u)
-		r.Out.Host = r.In.Host
-	}}
+	return &httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(u)
+			r.Out.Host = r.In.Host
+		},
+		// A killed client cuts its requests off: expected here, so not
+		// logged ("http: proxy error: … unexpected EOF").
+		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, _ error) { w.WriteHeader(http.StatusBadGateway) },
+	}
 }
 
 // TestKillInvalidate kills `cfinv invalidate --deploy-id X --wait` of a
