@@ -354,6 +354,9 @@ func deployError(err error, rep *deploy.Report, opts *deployOptions) error {
 	if action, ok := s3DeniedAction(err); ok {
 		return deniedError(err, action, opts)
 	}
+	if hint, ok := wrongRegionHint(err, opts); ok && !errors.Is(err, deploy.ErrUpload) {
+		return &ExitError{Code: exitCode(err), Err: err, Hint: hint}
+	}
 	var dle *deploy.DeleteLimitError
 	switch {
 	case errors.Is(err, deploy.ErrUpload):

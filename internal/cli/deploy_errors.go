@@ -60,3 +60,17 @@ func deniedError(err error, action string, opts *deployOptions) *ExitError {
 	}
 	return &ExitError{Code: code, Err: fmt.Errorf("%s denied on %s: %w", action, target, err), Hint: hint}
 }
+
+// wrongRegionHint is the hint for S3's 301 PermanentRedirect: the bucket
+// is in another region than the one the requests were signed for, which
+// only --region can cause (without it deploy asks S3 first).
+func wrongRegionHint(err error, opts *deployOptions) (string, bool) {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "PermanentRedirect" {
+		return "", false
+	}
+	if opts.AWS.Region != "" {
+		return "s3://" + opts.Bucket + " is not in --region " + opts.AWS.Region + ": leave --region out (deploy then asks S3 for the bucket's region) or give the bucket's region", true
+	}
+	return "s3://" + opts.Bucket + " is in another region than the endpoint's: check --s3-endpoint-url and AWS_ENDPOINT_URL_S3", true
+}

@@ -78,7 +78,8 @@ func TestDeployBucketRegion(t *testing.T) {
 		wantErr  string
 	}{
 		{name: "found", wantOut: "deploy "},
-		{name: "--region wins", args: []string{"--region", "us-west-2"}, wantCode: ExitFailure, wantErr: "PermanentRedirect"},
+		{name: "--region wins", args: []string{"--region", "us-west-2"}, wantCode: ExitFailure,
+			wantErr: "PermanentRedirect: The bucket you are attempting to access must be addressed using the specified endpoint.\nTry: s3://site is not in --region us-west-2: leave --region out (deploy then asks S3 for the bucket's region) or give the bucket's region"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			url := regionalS3(t, "eu-west-1")
