@@ -135,6 +135,9 @@ type Event struct {
 	// so far in the step.
 	Done, Total int
 	Bytes       int64
+	// TotalBytes, when above zero, is the bytes the step sends in all
+	// (set on the upload steps' start event), for a rate and an ETA.
+	TotalBytes int64
 	// Message, when set, says something about the step in a line.
 	Message string
 }
@@ -197,6 +200,30 @@ type Report struct {
 	Refused []string `json:"refused,omitempty"`
 	// AbortedUploads counts multipart uploads left behind and aborted.
 	AbortedUploads int `json:"aborted_multipart_uploads,omitempty"`
+	// AlreadyComplete is true when an earlier run of this deploy (the
+	// same deploy ID) had done all of it: this run uploaded, deleted and
+	// bought nothing.
+	AlreadyComplete bool `json:"already_complete,omitempty"`
+}
+
+// alreadyComplete reports whether a finished run found everything done
+// by an earlier run of its deploy: nothing uploaded, deleted or aborted
+// now, every invalidation needed already bought, and some trace of that
+// earlier run (objects it wrote, an invalidation it bought).
+func (r *Report) alreadyComplete() bool {
+	if r.DryRun || len(r.Uploads) > 0 || len(r.Deleted) > 0 || r.AbortedUploads > 0 {
+		return false
+	}
+	earlier := len(r.Resumed) > 0
+	for _, inv := range r.Invalidations {
+		for _, b := range inv.Batches {
+			if !b.Resumed {
+				return false // bought now
+			}
+			earlier = true
+		}
+	}
+	return earlier
 }
 
 // UploadError is an upload that failed: nothing after it (entry objects,
@@ -274,7 +301,11 @@ func Run(ctx context.Context, s3c *s3.Client, cf *cfinv.Client, opts Options) (*
 		to.Concurrency = partsInFlight
 	})
 	d.multipart = make(chan struct{}, multipartAtOnce)
-	return d.rep, d.run(ctx)
+	err := d.run(ctx)
+	if err == nil {
+		d.rep.AlreadyComplete = d.rep.alreadyComplete()
+	}
+	return d.rep, err
 }
 
 // Objects uploaded in parts at once, and parts in flight for each: with

@@ -16,7 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/cfinv/cfinv"
-	"github.com/cfinv/cfinv/cfpath"
 	"github.com/cfinv/cfinv/plan"
 )
 
@@ -76,13 +75,11 @@ func (d *run) run(ctx context.Context) error {
 	}
 	// Step 1: assets, new before changed; step 2: entries, likewise.
 	// Each group is stored whole before the next starts.
-	for _, g := range []struct {
-		step Step
-		cs   []*change
-	}{{StepAssets, d.assetsNew}, {StepAssets, d.assetsChanged}, {StepEntries, d.entriesNew}, {StepEntries, d.entriesChanged}} {
-		if err := d.upload(ctx, g.step, g.cs); err != nil {
-			return err
-		}
+	if err := d.upload(ctx, StepAssets, d.assetsNew, d.assetsChanged); err != nil {
+		return err
+	}
+	if err := d.upload(ctx, StepEntries, d.entriesNew, d.entriesChanged); err != nil {
+		return err
 	}
 	if err := d.invalidate(ctx); err != nil {
 		return err
@@ -415,23 +412,8 @@ func (d *run) invalidate(ctx context.Context) error {
 		}
 		// One reference per distribution and deploy, whatever the paths:
 		// a re-run after some deletions has fewer URLs to purge and must
-		// not buy a second invalidation.
-		err = d.send(ctx, &inv, in, cfinv.Request{CallerReference: cfinv.DeployReference(id, nil, d.id)})
-		if errors.Is(err, cfinv.ErrBatchExists) {
-			// An earlier run of this deploy created it, with other
-			// paths: purge only what that one did not cover.
-			var old []string
-			if old, err = d.earlierPaths(ctx, id, cfinv.DeployReference(id, nil, d.id)); err != nil {
-				return err
-			}
-			inv.AlreadyCreated = true
-			in.Purge = slices.DeleteFunc(in.Purge, func(u string) bool {
-				return slices.ContainsFunc(old, func(p string) bool { return cfpath.Match(p, u) })
-			})
-			if len(in.Purge) > 0 {
-				err = d.send(ctx, &inv, in, cfinv.Request{DeployID: d.id})
-			}
-		}
+		// not buy a second invalidation (earlier.go).
+		err = d.invalidateOnce(ctx, &inv, in)
 		if err != nil {
 			d.rep.Invalidations = append(d.rep.Invalidations, inv)
 			return err
@@ -466,29 +448,6 @@ func (d *run) send(ctx context.Context, inv *Invalidation, in plan.Input, req cf
 		}
 	}
 	return nil
-}
-
-// earlierLookups is how many of a distribution's latest invalidations
-// earlierPaths reads to find the one an earlier run of the deploy made.
-const earlierLookups = 25
-
-// earlierPaths returns the paths of the invalidation of dist with caller
-// reference ref, among its latest ones; nil when it is not found.
-func (d *run) earlierPaths(ctx context.Context, dist, ref string) ([]string, error) {
-	list, err := d.cf.List(ctx, dist, earlierLookups, "")
-	if err != nil {
-		return nil, err
-	}
-	for _, sum := range list {
-		inv, err := d.cf.Get(ctx, dist, aws.ToString(sum.Id))
-		if err != nil {
-			return nil, err
-		}
-		if b := inv.InvalidationBatch; b != nil && aws.ToString(b.CallerReference) == ref && b.Paths != nil {
-			return b.Paths.Items, nil
-		}
-	}
-	return nil, nil
 }
 
 // delete marks the objects kept by KeepDeleted and deletes those chosen,

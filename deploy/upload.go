@@ -51,13 +51,49 @@ func checkHeaders(key string, h map[string]string) error {
 	return nil
 }
 
-// upload stores cs, o.Concurrency at a time; the first failure stops the
-// step and the deploy (*UploadError).
-func (d *run) upload(ctx context.Context, step Step, cs []*change) error {
-	if d.o.DryRun || len(cs) == 0 {
+// upload stores the groups of a step one after the other, each whole
+// before the next starts, o.Concurrency objects at a time; the first
+// failure stops the step and the deploy (*UploadError). The step has one
+// start event, with the objects and bytes of every group, and its object
+// events count from the step's start.
+func (d *run) upload(ctx context.Context, step Step, groups ...[]*change) error {
+	if d.o.DryRun {
 		return nil
 	}
-	d.o.event(Event{Step: step, Total: len(cs)})
+	var n int
+	var total int64
+	for _, cs := range groups {
+		n += len(cs)
+		for _, c := range cs {
+			total += c.f.Size
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	d.o.event(Event{Step: step, Total: n, TotalBytes: total})
+	var done int
+	var sent int64
+	for _, cs := range groups {
+		g := *d
+		baseDone, baseSent := done, sent
+		g.o.Progress = func(e Event) {
+			e.Done, e.Bytes, e.Total, e.TotalBytes = e.Done+baseDone, e.Bytes+baseSent, n, total
+			d.o.event(e)
+		}
+		if err := g.uploadGroup(ctx, step, cs); err != nil {
+			return err
+		}
+		done += len(cs)
+		for _, c := range cs {
+			sent += c.f.Size
+		}
+	}
+	return nil
+}
+
+// uploadGroup stores cs, o.Concurrency at a time.
+func (d *run) uploadGroup(ctx context.Context, step Step, cs []*change) error {
 	return d.parallel(ctx, step, len(cs), func(ctx context.Context, i int) (string, int64, error) {
 		c := cs[i]
 		err := d.put(ctx, c)

@@ -26,7 +26,7 @@ func TestDemo(t *testing.T) {
 		{"v1: new objects, no invalidation", regexp.MustCompile(`(?s)uploaded assets/site\.css \(\d+ bytes, new\).*uploaded index\.html \(\d+ bytes, new\).*: nothing to invalidate\n.*2 new objects.*no invalidation\n`)},
 		{"v1 served: Miss then Hit", regexp.MustCompile(`(?m)^4\. GET / then /index\.html +200 Miss version 1, then 200 Hit version 1$`)},
 		{"v1 css served", regexp.MustCompile(`(?m)^5\. GET /assets/site\.css twice +200 Miss version 1, then 200 Hit version 1$`)},
-		{"v2: the css stored before the html", regexp.MustCompile(`(?s)--deploy-id build-2\n   \| scan: 2 objects\n   \| upload assets: 1 object\n   \| upload entries: 1 object\n.*uploaded assets/site\.css \(\d+ bytes, changed\).*\n   \| uploaded index\.html \(\d+ bytes, changed\)`)},
+		{"v2: the css stored before the html", regexp.MustCompile(`(?s)--deploy-id build-2\n   \| scan: 2 files\n   \| compare: 2 objects\n   \| upload assets: 1 object, [0-9.]+ k?B\n   \| upload entries: 1 object, [0-9.]+ k?B\n.*uploaded assets/site\.css \(\d+ bytes, changed\).*\n   \| uploaded index\.html \(\d+ bytes, changed\)`)},
 		{"v2: the paths invalidated", regexp.MustCompile(`(?m)^   \|   /\n   \|   /assets/site\.css\n   \|   /index\.html\n`)},
 		{"v2: waited for Completed", regexp.MustCompile(`(?m)^   invalidation I[0-9A-Z]{13} of / /assets/site\.css /index\.html is Completed: cfinv deploy waited for it`)},
 		{"v2 served: Miss then Hit", regexp.MustCompile(`(?m)^7\. GET / then /index\.html +200 Miss version 2, then 200 Hit version 2$`)},

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -35,6 +34,8 @@ type deployOptions struct {
 	// replace them.
 	Client clientFunc
 	S3     func(ctx context.Context) (*s3.Client, error)
+	// Now is the clock of the progress line.
+	Now func() time.Time
 
 	AWS           awsFlags
 	S3EndpointURL string
@@ -56,7 +57,7 @@ type deployOptions struct {
 }
 
 func newDeployCmd(d *Deps, runF func(*deployOptions) error) *cobra.Command {
-	opts := &deployOptions{IO: d.IO, Getenv: d.Getenv}
+	opts := &deployOptions{IO: d.IO, Getenv: d.Getenv, Now: d.Now}
 	cmd := &cobra.Command{
 		Use:   "deploy DIR s3://BUCKET[/PREFIX]",
 		Short: "Upload what changed in a safe order, invalidate exactly that, then prune",
@@ -121,7 +122,8 @@ commands. A loopback or IP endpoint is addressed path-style.`,
 			if err := opts.check(); err != nil {
 				return err
 			}
-			if err := opts.AWS.checkGlobal(); err != nil {
+			// --query compiled before anything is read or written.
+			if err := opts.AWS.check(); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -189,7 +191,8 @@ func (o *deployOptions) check() error {
 }
 
 // newS3Client builds the S3 client: the SDK's default chain with --profile
-// and --region (us-east-1 when neither it nor the environment sets one),
+// and --region (us-east-1 when neither it nor the environment sets one;
+// without --region, the bucket's region when S3 names another one),
 // the endpoint from --s3-endpoint-url or the SDK's variables, path-style
 // addressing for a loopback or IP endpoint (whose host cannot take the
 // bucket's name).
@@ -203,7 +206,12 @@ func (o *deployOptions) newS3Client(ctx context.Context) (*s3.Client, error) {
 	if cfg.Region == "" {
 		cfg.Region = cfinv.DefaultRegion
 	}
-	return newS3(cfg, o.S3EndpointURL), nil
+	c := newS3(cfg, o.S3EndpointURL)
+	if o.AWS.Region == "" {
+		// No --region: the bucket's own, as S3 tells it.
+		c = inBucketRegion(ctx, c, cfg, o.S3EndpointURL, o.Bucket)
+	}
+	return c, nil
 }
 
 // newS3 is the S3 client of cfg, at endpoint when set, path-style when the
@@ -254,20 +262,17 @@ func deployRun(ctx context.Context, opts *deployOptions) error {
 			return err
 		}
 	}
+	progress := newDeployProgress(opts.IO.ErrOut, opts.IO.IsStderrTTY, opts.Now)
 	rep, err := deploy.Run(ctx, s3c, cf, deploy.Options{
 		Dir: opts.Dir, Bucket: opts.Bucket, Prefix: opts.Prefix, DistributionIDs: opts.Distributions,
 		Config: cfg, DeployID: opts.DeployID, Delete: opts.Delete, MaxDelete: opts.MaxDelete,
 		KeepDeleted: opts.KeepDeleted, NoWait: opts.NoWait, DryRun: opts.DryRun, MaxPaths: opts.MaxPaths,
-		Concurrency: opts.Concurrency, Timeout: opts.Timeout, Progress: deployProgress(opts.IO.ErrOut),
+		Concurrency: opts.Concurrency, Timeout: opts.Timeout, Progress: progress.event,
 	})
+	progress.end()
 	if rep != nil {
-		if opts.AWS.Output == awscli.JSON {
-			enc := jsonEncoder(opts.IO.Out)
-			if perr := enc.Encode(rep); perr != nil && err == nil {
-				err = perr
-			}
-		} else {
-			printDeployReport(opts.IO.Out, rep)
+		if perr := printDeploy(opts, rep); perr != nil && err == nil {
+			err = perr
 		}
 	}
 	err = deployError(err, rep, opts)
@@ -295,8 +300,18 @@ func deploySummary(rep *deploy.Report, err error) string {
 	}
 	fmt.Fprintf(&b, "### %s\n\n| | |\n| --- | --- |\n", mdCell(title))
 	fmt.Fprintf(&b, "| uploaded | %d of %d files (%d unchanged) |\n", len(rep.Uploads), rep.Files, rep.Unchanged)
+	if rep.AlreadyComplete {
+		fmt.Fprintf(&b, "| already complete | an earlier run of this deploy did it all; nothing bought now |\n")
+	}
 	for _, inv := range rep.Invalidations {
-		fmt.Fprintf(&b, "| invalidated on %s | %d paths for %d URLs, estimated $%.3f |\n", mdCell(inv.DistributionID), len(inv.Paths), inv.URLs, inv.CostUSD)
+		for _, e := range inv.Batches {
+			if e.Resumed {
+				fmt.Fprintf(&b, "| invalidated on %s | %s (%s) by an earlier run of this deploy; not bought again |\n", mdCell(inv.DistributionID), mdCell(e.ID), count(len(e.Paths), "path", "paths"))
+			}
+		}
+		if len(inv.Paths) > 0 || !inv.AlreadyCreated {
+			fmt.Fprintf(&b, "| invalidated on %s | %d paths for %d URLs, estimated $%.3f |\n", mdCell(inv.DistributionID), len(inv.Paths), inv.URLs, inv.CostUSD)
+		}
 	}
 	fmt.Fprintf(&b, "| deleted | %d |\n", len(rep.Deleted))
 	if len(rep.Refused) > 0 {
@@ -327,12 +342,6 @@ func deployOutputs(rep *deploy.Report) string {
 	return b.String()
 }
 
-func jsonEncoder(w io.Writer) *json.Encoder {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc
-}
-
 // deployError adds the exit code and the way forward to a failed deploy.
 func deployError(err error, rep *deploy.Report, opts *deployOptions) error {
 	if err == nil {
@@ -341,6 +350,12 @@ func deployError(err error, rep *deploy.Report, opts *deployOptions) error {
 	resume := "re-run the same command"
 	if rep != nil && rep.DeployID != "" && opts.DeployID == "" {
 		resume = "re-run the same command (with the same DIR, it is the same deploy " + rep.DeployID + ")"
+	}
+	if action, ok := s3DeniedAction(err); ok {
+		return deniedError(err, action, opts)
+	}
+	if hint, ok := wrongRegionHint(err, opts); ok && !errors.Is(err, deploy.ErrUpload) {
+		return &ExitError{Code: exitCode(err), Err: err, Hint: hint}
 	}
 	var dle *deploy.DeleteLimitError
 	switch {
@@ -352,21 +367,6 @@ func deployError(err error, rep *deploy.Report, opts *deployOptions) error {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
 	return err
-}
-
-// deployProgress prints one line on w when a step starts.
-func deployProgress(w io.Writer) func(deploy.Event) {
-	return func(e deploy.Event) {
-		if e.Key != "" || e.Step == deploy.StepCompare {
-			return
-		}
-		switch {
-		case e.Message != "":
-			fmt.Fprintf(w, "%s: %s\n", e.Step, e.Message)
-		case e.Done == 0 && e.Total > 0:
-			fmt.Fprintf(w, "%s: %s\n", e.Step, count(e.Total, "object", "objects"))
-		}
-	}
 }
 
 // printDeployReport prints what the deploy did (or, with --dry-run, would
@@ -390,22 +390,27 @@ func printDeployReport(w io.Writer, rep *deploy.Report) {
 		}
 		fmt.Fprintf(w, "%s %s (%d bytes, %s) %s\n", verb("uploaded", "upload"), u.Key, u.Size, u.Reason, strings.Join(hs, "; "))
 	}
-	for _, k := range rep.Resumed {
-		fmt.Fprintf(w, "resumed %s (uploaded by an earlier run of this deploy; invalidated)\n", k)
+	if !rep.AlreadyComplete {
+		for _, k := range rep.Resumed {
+			fmt.Fprintf(w, "resumed %s (uploaded by an earlier run of this deploy; invalidated)\n", k)
+		}
 	}
 	for _, inv := range rep.Invalidations {
+		earlier := printEarlierInvalidations(w, inv)
 		if len(inv.Paths) == 0 {
-			fmt.Fprintf(w, "%s: nothing to invalidate\n", inv.DistributionID)
+			if !earlier {
+				fmt.Fprintf(w, "%s: nothing to invalidate\n", inv.DistributionID)
+			}
 			continue
 		}
 		var ids []string
 		for _, b := range inv.Batches {
-			if b.ID != "" {
+			if b.ID != "" && !b.Resumed {
 				ids = append(ids, b.ID)
 			}
 		}
 		note := ""
-		if inv.AlreadyCreated {
+		if inv.AlreadyCreated && !earlier {
 			note = " (already created by an earlier run of this deploy)"
 		}
 		if len(ids) > 0 {
@@ -425,6 +430,10 @@ func printDeployReport(w io.Writer, rep *deploy.Report) {
 	}
 	for _, k := range rep.Refused {
 		fmt.Fprintf(w, "not deleted %s (over --max-delete)\n", k)
+	}
+	if rep.AlreadyComplete {
+		fmt.Fprintf(w, "deploy %s was already complete: an earlier run with this deploy ID uploaded its objects and bought its invalidation; nothing to do (%d files, none uploaded, invalidated or deleted now)\n", rep.DeployID, rep.Files)
+		return
 	}
 	fmt.Fprintf(w, "deploy %s: %d files, %s %s, %d unchanged, %s %s\n", rep.DeployID, rep.Files,
 		count(len(rep.Uploads), "object", "objects"), verb("uploaded", "to upload"), rep.Unchanged,

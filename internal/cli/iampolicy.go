@@ -37,7 +37,8 @@ distributions needs it too). For --distribution-tenant-id: the tenant
 invalidation actions (CreateInvalidationForDistributionTenant,
 GetInvalidationForDistributionTenant, ListInvalidationsForDistributionTenant)
 on each tenant's ARN. With --bucket s3://BUCKET[/PREFIX], what cfinv deploy
-does there: s3:ListBucket and s3:ListBucketMultipartUploads on the bucket,
+does there: s3:ListBucket (the listing, and the HeadBucket that finds the
+bucket's region) and s3:ListBucketMultipartUploads on the bucket,
 s3:GetObject (HeadObject), s3:PutObject, s3:DeleteObject and
 s3:AbortMultipartUpload on its objects under the prefix (add s3:PutObjectAcl
 when a route sets an acl). Nothing is sent to AWS.`,

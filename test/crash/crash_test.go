@@ -1,10 +1,13 @@
 // Package crash kills cfinv with SIGKILL at chosen points and checks that
 // nothing is lost or bought twice: `cfinv invalidate --deploy-id` killed in
-// the middle of a multi-batch job and run again, and `cfinv serve` killed
-// under concurrent load and restarted on the same data directory.
+// the middle of a multi-batch job and run again, `cfinv deploy` killed in
+// every step of a sequence of deploys under injected S3 and CloudFront
+// faults and run again, and `cfinv serve` killed under concurrent load and
+// restarted on the same data directory.
 //
 //	go test ./test/crash -v                       # the CI size
 //	go test ./test/crash -v -crash.cases=40 -crash.cycles=10 -crash.seed=1
+//	go test ./test/crash -v -run TestKillDeploy -crash.deploykills=60 -crash.faultrate=0.15
 package crash
 
 import (
@@ -95,10 +98,15 @@ func proxyTo(t *testing.T, target string) http.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
-		r.SetURL(u)
-		r.Out.Host = r.In.Host
-	}}
+	return &httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(u)
+			r.Out.Host = r.In.Host
+		},
+		// A killed client cuts its requests off: expected here, so not
+		// logged ("http: proxy error: … unexpected EOF").
+		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, _ error) { w.WriteHeader(http.StatusBadGateway) },
+	}
 }
 
 // TestKillInvalidate kills `cfinv invalidate --deploy-id X --wait` of a

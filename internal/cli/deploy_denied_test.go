@@ -1,0 +1,64 @@
+package cli
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// denyS3 is a proxy to the S3 API at target that answers S3's 403
+// AccessDenied to the requests deny matches, as S3 does for an action the
+// credentials' policy does not allow.
+func denyS3(t *testing.T, target string, deny func(*http.Request) bool) string {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) { r.SetURL(u); r.Out.Host = r.In.Host }}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !deny(r) {
+			rp.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(http.StatusForbidden)
+		io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>R1</RequestId></Error>`)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// TestDeployAccessDenied: S3's AccessDenied names the IAM action deploy
+// lacked and points to cfinv iam-policy for the bucket.
+func TestDeployAccessDenied(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		deny     func(*http.Request) bool
+		wantCode int
+		wantErr  string
+	}{
+		{"list", func(r *http.Request) bool { return r.URL.Query().Get("list-type") == "2" }, ExitAuth, "Error: s3:ListBucket denied on s3://site: list s3://site/"},
+		{"put", func(r *http.Request) bool { return r.Method == http.MethodPut }, ExitUploadFailed, "Error: s3:PutObject denied on s3://site: upload "},
+		{"delete", func(r *http.Request) bool { return r.Method == http.MethodPost && r.URL.Query().Has("delete") }, ExitAuth, "Error: s3:DeleteObject denied on s3://site: delete objects from s3://site"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newDeploySite(t)
+			s.write(t, map[string]string{"index.html": "<h1>1</h1>", "app.css": "a{}", "old.js": "x"})
+			if _, errOut, code := s.run(t); code != 0 {
+				t.Fatalf("first deploy: exit %d\n%s", code, errOut)
+			}
+			s.write(t, map[string]string{"app.css": "b{}", "old.js": ""})
+			s.s3 = newS3(s.srv.S3Config(), denyS3(t, s.srv.S3URL, tc.deny))
+			_, errOut, code := s.run(t, "--delete")
+			wantHint := "Try: attach the policy printed by `cfinv iam-policy --bucket s3://site --distribution-id " + s.dist + "`"
+			if code != tc.wantCode || !strings.Contains(errOut, tc.wantErr) || !strings.Contains(errOut, "AccessDenied") || !strings.Contains(errOut, wantHint) {
+				t.Errorf("exit %d, stderr:\n%s\nwant exit %d, %q and %q", code, errOut, tc.wantCode, tc.wantErr, wantHint)
+			}
+		})
+	}
+}
