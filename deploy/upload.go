@@ -150,9 +150,11 @@ func (d *run) put(ctx context.Context, c *change) error {
 	if size >= d.o.MultipartThreshold {
 		return d.putParts(ctx, in, f)
 	}
-	if _, err := d.s3.PutObject(ctx, in); err != nil {
+	out, err := d.s3.PutObject(ctx, in)
+	if err != nil {
 		return err
 	}
+	d.wrote(f.Key, out.ETag)
 	return nil
 }
 
@@ -173,7 +175,7 @@ func (d *run) putParts(ctx context.Context, in *s3.PutObjectInput, f *file) erro
 		return ctx.Err()
 	}
 	body := &checkedReader{r: in.Body.(*checkedSeeker).rs, h: sha256.New(), want: f.SHA}
-	_, err := d.tm.UploadObject(ctx, &transfermanager.UploadObjectInput{
+	out, err := d.tm.UploadObject(ctx, &transfermanager.UploadObjectInput{
 		Bucket: in.Bucket, Key: in.Key, Body: body,
 		CacheControl: in.CacheControl, ContentType: in.ContentType, ContentEncoding: in.ContentEncoding,
 		ContentDisposition: in.ContentDisposition, ContentLanguage: in.ContentLanguage, Expires: in.Expires,
@@ -182,6 +184,9 @@ func (d *run) putParts(ctx context.Context, in *s3.PutObjectInput, f *file) erro
 	})
 	if body.changed {
 		return errChanged
+	}
+	if err == nil {
+		d.wrote(f.Key, out.ETag)
 	}
 	return err
 }
