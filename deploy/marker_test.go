@@ -132,6 +132,12 @@ func TestCleanMarker(t *testing.T) {
 		wantUploads: map[string]deploy.Reason{"css/app.css": deploy.ReasonChanged},
 		wantHeads:   1,
 	}, {
+		name:        "a file leaving the directory with KeepDeleted is read once, to mark it",
+		before:      []deployment{{files: v1}},
+		last:        deployment{files: noLogo, opts: deploy.Options{Delete: true, KeepDeleted: time.Hour, Now: func() time.Time { return t0 }}},
+		wantUploads: map[string]deploy.Reason{},
+		wantHeads:   2,
+	}, {
 		name:        "a header change in the config uploads again",
 		before:      []deployment{{files: v1}},
 		last:        deployment{files: v1, opts: deploy.Options{Config: pngCache}},
