@@ -57,9 +57,30 @@ type change struct {
 }
 
 func (d *run) run(ctx context.Context) error {
+	// The listing (and the read of the clean marker) needs nothing from
+	// the scan: both run at once, the scan on the CPU, the listing
+	// waiting on S3.
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	listed := make(chan error, 1)
+	go func() {
+		err := d.list(lctx)
+		if err == nil {
+			err = d.readMarker(lctx)
+		}
+		listed <- err
+	}()
 	var err error
-	if d.files, err = scan(ctx, d.o); err != nil {
+	d.files, err = scan(ctx, d.o)
+	if err != nil {
+		cancel()
+	}
+	lerr := <-listed
+	if err != nil {
 		return err
+	}
+	if lerr != nil {
+		return lerr
 	}
 	d.rep.Files = len(d.files)
 	d.id = d.o.DeployID
@@ -67,12 +88,6 @@ func (d *run) run(ctx context.Context) error {
 		d.id = deriveID(d.o.Bucket, d.o.Prefix, d.files)
 	}
 	d.rep.DeployID = d.id
-	if err := d.list(ctx); err != nil {
-		return err
-	}
-	if err := d.readMarker(ctx); err != nil {
-		return err
-	}
 	if err := d.compare(ctx); err != nil {
 		return err
 	}
