@@ -123,6 +123,9 @@ const (
 	StepEntries    Step = "upload entries"
 	StepInvalidate Step = "invalidate"
 	StepDelete     Step = "delete"
+	// StepMark writes the clean marker (MetaClean); its event says only
+	// why none was written.
+	StepMark Step = "mark clean"
 )
 
 // Event reports progress: a step starting (Key empty, Total set) or an
@@ -198,6 +201,10 @@ type Report struct {
 	Deleted []string `json:"deleted"`
 	Kept    []string `json:"kept,omitempty"`
 	Refused []string `json:"refused,omitempty"`
+	// Marker is the object carrying the clean marker (MetaClean) after
+	// the run, written or left by it; "" when there is none (see the
+	// StepMark event for why).
+	Marker string `json:"clean_marker,omitempty"`
 	// AbortedUploads counts multipart uploads left behind and aborted.
 	AbortedUploads int `json:"aborted_multipart_uploads,omitempty"`
 	// AlreadyComplete is true when an earlier run of this deploy (the

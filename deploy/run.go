@@ -35,6 +35,13 @@ type run struct {
 
 	files  []*file
 	remote map[string]types.Object
+	// marker is the valid clean marker read after the listing, if any;
+	// heads the objects read to find it.
+	marker *marker
+	heads  map[string]*s3.HeadObjectOutput
+	// written holds the ETag of every object this run stored.
+	mu      sync.Mutex
+	written map[string]string
 	// what the comparison found
 	assetsNew, assetsChanged, entriesNew, entriesChanged []*change
 	purge                                                []string // keys whose URLs to invalidate, deletions aside
@@ -49,9 +56,30 @@ type change struct {
 }
 
 func (d *run) run(ctx context.Context) error {
+	// The listing (and the read of the clean marker) needs nothing from
+	// the scan: both run at once, the scan on the CPU, the listing
+	// waiting on S3.
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	listed := make(chan error, 1)
+	go func() {
+		err := d.list(lctx)
+		if err == nil {
+			err = d.readMarker(lctx)
+		}
+		listed <- err
+	}()
 	var err error
-	if d.files, err = scan(ctx, d.o); err != nil {
+	d.files, err = scan(ctx, d.o)
+	if err != nil {
+		cancel()
+	}
+	lerr := <-listed
+	if err != nil {
 		return err
+	}
+	if lerr != nil {
+		return lerr
 	}
 	d.rep.Files = len(d.files)
 	d.id = d.o.DeployID
@@ -59,9 +87,6 @@ func (d *run) run(ctx context.Context) error {
 		d.id = deriveID(d.o.Bucket, d.o.Prefix, d.files)
 	}
 	d.rep.DeployID = d.id
-	if err := d.list(ctx); err != nil {
-		return err
-	}
 	if err := d.compare(ctx); err != nil {
 		return err
 	}
@@ -84,7 +109,20 @@ func (d *run) run(ctx context.Context) error {
 	if err := d.invalidate(ctx); err != nil {
 		return err
 	}
-	return d.delete(ctx)
+	err = d.delete(ctx)
+	if (err == nil || errors.Is(err, ErrTooManyDeletions)) && !d.o.DryRun {
+		// Every write is done: mark the prefix clean for the next
+		// deploy. Without a marker that one only reads more, so a
+		// failure here does not fail the deploy.
+		why, merr := d.writeMarker(ctx)
+		if merr != nil {
+			why = merr.Error()
+		}
+		if why != "" {
+			d.o.event(Event{Step: StepMark, Message: "no clean marker: " + why})
+		}
+	}
+	return err
 }
 
 // list reads the bucket's objects under the prefix, following pages.
@@ -128,9 +166,15 @@ func (d *run) compare(ctx context.Context) error {
 			results[i].c = &change{f: f, reason: ReasonChanged, replaced: true}
 			return f.Key, 0, nil
 		}
-		out, err := d.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(d.o.Bucket), Key: aws.String(f.Key)})
-		if err != nil {
-			return f.Key, 0, fmt.Errorf("read metadata of s3://%s/%s: %w", d.o.Bucket, f.Key, err)
+		if d.trusted(f, obj) {
+			return f.Key, 0, nil
+		}
+		out := d.heads[f.Key]
+		if out == nil {
+			var err error
+			if out, err = d.head(ctx, f.Key); err != nil {
+				return f.Key, 0, err
+			}
 		}
 		meta := lower(out.Metadata)
 		switch {
@@ -308,9 +352,19 @@ func (d *run) chooseDeletions(ctx context.Context) error {
 	} else {
 		now := d.o.Now()
 		for _, k := range gone {
-			out, err := d.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(d.o.Bucket), Key: aws.String(k)})
-			if err != nil {
-				return fmt.Errorf("read metadata of s3://%s/%s: %w", d.o.Bucket, k, err)
+			if d.untouched(k) {
+				// Part of the site when the marker was written and not
+				// written since: it left Dir after, and was never
+				// marked removed.
+				d.rep.Kept = append(d.rep.Kept, k)
+				continue
+			}
+			out := d.heads[k]
+			if out == nil {
+				var err error
+				if out, err = d.head(ctx, k); err != nil {
+					return err
+				}
 			}
 			t, err := time.Parse(time.RFC3339, lower(out.Metadata)[MetaRemoved])
 			if err == nil && now.Sub(t) >= d.o.KeepDeleted {
@@ -491,24 +545,34 @@ func (d *run) delete(ctx context.Context) error {
 func (d *run) markKept(ctx context.Context) error {
 	now := d.o.Now().UTC().Format(time.RFC3339)
 	for _, k := range d.rep.Kept {
-		out, err := d.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(d.o.Bucket), Key: aws.String(k)})
-		if err != nil {
-			return fmt.Errorf("read metadata of s3://%s/%s: %w", d.o.Bucket, k, err)
+		out := d.heads[k]
+		if out == nil {
+			var err error
+			if out, err = d.head(ctx, k); err != nil {
+				return err
+			}
 		}
 		meta := lower(out.Metadata)
 		if _, ok := meta[MetaRemoved]; ok {
 			continue
 		}
 		meta[MetaRemoved] = now
-		_, err = d.s3.CopyObject(ctx, &s3.CopyObjectInput{
+		delete(meta, MetaClean)
+		res, err := d.s3.CopyObject(ctx, &s3.CopyObjectInput{
 			Bucket: aws.String(d.o.Bucket), Key: aws.String(k), CopySource: aws.String((&url.URL{Path: d.o.Bucket + "/" + k}).EscapedPath()),
 			MetadataDirective: types.MetadataDirectiveReplace, Metadata: meta,
 			CacheControl: out.CacheControl, ContentType: out.ContentType, ContentEncoding: out.ContentEncoding,
 			ContentDisposition: out.ContentDisposition, ContentLanguage: out.ContentLanguage,
+			Expires: expires(out), WebsiteRedirectLocation: out.WebsiteRedirectLocation,
 		})
 		if err != nil {
 			return fmt.Errorf("mark s3://%s/%s removed: %w", d.o.Bucket, k, err)
 		}
+		var etag *string
+		if res.CopyObjectResult != nil {
+			etag = res.CopyObjectResult.ETag
+		}
+		d.wrote(k, etag)
 	}
 	return nil
 }

@@ -74,14 +74,20 @@ func (d *run) upload(ctx context.Context, step Step, groups ...[]*change) error 
 	d.o.event(Event{Step: step, Total: n, TotalBytes: total})
 	var done int
 	var sent int64
+	// Each group's events count on from the groups before it: the step
+	// is one to whoever watches. Groups run one after another, so the
+	// progress function is swapped while no upload runs.
+	orig := d.o.Progress
+	defer func() { d.o.Progress = orig }()
 	for _, cs := range groups {
-		g := *d
 		baseDone, baseSent := done, sent
-		g.o.Progress = func(e Event) {
+		d.o.Progress = func(e Event) {
 			e.Done, e.Bytes, e.Total, e.TotalBytes = e.Done+baseDone, e.Bytes+baseSent, n, total
-			d.o.event(e)
+			if orig != nil {
+				orig(e)
+			}
 		}
-		if err := g.uploadGroup(ctx, step, cs); err != nil {
+		if err := d.uploadGroup(ctx, step, cs); err != nil {
 			return err
 		}
 		done += len(cs)
@@ -186,9 +192,11 @@ func (d *run) put(ctx context.Context, c *change) error {
 	if size >= d.o.MultipartThreshold {
 		return d.putParts(ctx, in, f)
 	}
-	if _, err := d.s3.PutObject(ctx, in); err != nil {
+	out, err := d.s3.PutObject(ctx, in)
+	if err != nil {
 		return err
 	}
+	d.wrote(f.Key, out.ETag)
 	return nil
 }
 
@@ -209,7 +217,7 @@ func (d *run) putParts(ctx context.Context, in *s3.PutObjectInput, f *file) erro
 		return ctx.Err()
 	}
 	body := &checkedReader{r: in.Body.(*checkedSeeker).rs, h: sha256.New(), want: f.SHA}
-	_, err := d.tm.UploadObject(ctx, &transfermanager.UploadObjectInput{
+	out, err := d.tm.UploadObject(ctx, &transfermanager.UploadObjectInput{
 		Bucket: in.Bucket, Key: in.Key, Body: body,
 		CacheControl: in.CacheControl, ContentType: in.ContentType, ContentEncoding: in.ContentEncoding,
 		ContentDisposition: in.ContentDisposition, ContentLanguage: in.ContentLanguage, Expires: in.Expires,
@@ -218,6 +226,9 @@ func (d *run) putParts(ctx context.Context, in *s3.PutObjectInput, f *file) erro
 	})
 	if body.changed {
 		return errChanged
+	}
+	if err == nil {
+		d.wrote(f.Key, out.ETag)
 	}
 	return err
 }

@@ -78,8 +78,11 @@ assets are missing:
 Files are compared with the bucket by content, never by size or mtime: every
 object deploy writes carries the SHA-256 of its bytes and headers
 (x-amz-meta-cfinv-sha256), so a header change uploads again and a fresh
-checkout with nothing changed uploads nothing. One listing of the prefix, and
-a HeadObject for objects whose ETag matches, tell what changed.
+checkout with nothing changed uploads nothing. One listing of the prefix tells
+what changed; after its last write a deploy marks the prefix clean
+(x-amz-meta-cfinv-clean, copied onto one object of the site), so the next one
+reads one object's metadata (HeadObject) instead of every object's; without a
+valid marker it reads each object whose ETag matches.
 
 Headers per route come from --config (default .cfinv.yml in the current
 directory when it exists): Cache-Control, Content-Type (by default from the

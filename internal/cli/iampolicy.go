@@ -39,7 +39,8 @@ GetInvalidationForDistributionTenant, ListInvalidationsForDistributionTenant)
 on each tenant's ARN. With --bucket s3://BUCKET[/PREFIX], what cfinv deploy
 does there: s3:ListBucket (the listing, and the HeadBucket that finds the
 bucket's region) and s3:ListBucketMultipartUploads on the bucket,
-s3:GetObject (HeadObject), s3:PutObject, s3:DeleteObject and
+s3:GetObject (HeadObject, and the source of the CopyObject onto itself that
+writes the clean marker or marks a kept object), s3:PutObject, s3:DeleteObject and
 s3:AbortMultipartUpload on its objects under the prefix (add s3:PutObjectAcl
 when a route sets an acl). Nothing is sent to AWS.`,
 		Example: `  cfinv iam-policy --distribution-id E1U5RQF7T870K0 --account-id 123456789012

@@ -1,0 +1,368 @@
+package deploy_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/middleware"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/cfinv/cfinv/deploy"
+)
+
+// requests counts the S3 operations a client calls (retries aside).
+type requests struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+// counted returns a client of endpoint that counts its operations in r.
+func (s *site) counted(endpoint string, r *requests) *s3.Client {
+	return s.client(endpoint, func(o *s3.Options) {
+		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+			return st.Initialize.Add(middleware.InitializeMiddlewareFunc("count", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				r.mu.Lock()
+				if r.n == nil {
+					r.n = map[string]int{}
+				}
+				r.n[awsmiddleware.GetOperationName(ctx)]++
+				r.mu.Unlock()
+				return next.HandleInitialize(ctx, in)
+			}), middleware.After)
+		})
+	})
+}
+
+func (r *requests) get(op string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.n[op]
+}
+
+// flatTimes is a proxy in front of the S3 API that shows every object of a
+// listing with the same LastModified, as if all were written in one
+// second: the case where only HeadObject can tell objects apart.
+func flatTimes(t *testing.T, target string) string {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lm := regexp.MustCompile(`<LastModified>[^<]*</LastModified>`)
+	rp := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(u)
+			pr.Out.Host = pr.In.Host // signed
+		},
+		ModifyResponse: func(r *http.Response) error {
+			if r.Request.Method != http.MethodGet || r.Request.URL.Query().Get("list-type") != "2" {
+				return nil
+			}
+			body, err := io.ReadAll(r.Body)
+			r.Body.Close()
+			if err != nil {
+				return err
+			}
+			body = lm.ReplaceAll(body, []byte("<LastModified>2026-01-01T00:00:00.000Z</LastModified>"))
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			r.ContentLength = int64(len(body))
+			r.Header.Set("Content-Length", strconv.Itoa(len(body)))
+			return nil
+		},
+	}
+	ts := httptest.NewServer(rp)
+	t.Cleanup(ts.Close)
+	return ts.URL
+}
+
+var pngCache = &deploy.Config{Routes: []deploy.Route{{Match: "**/*.png", Headers: map[string]string{"Cache-Control": "max-age=60"}}}}
+
+// TestCleanMarker: after a deploy has made all its writes, it marks the
+// prefix clean (x-amz-meta-cfinv-clean on one object), and the next
+// deploy trusts the listing for every object the marker vouches for: a
+// redeploy with nothing changed reads one object's metadata instead of
+// every object's (issue 31's benchmark: 5,000 HeadObject before). Every
+// case where the listing cannot tell still reads and fixes the object.
+func TestCleanMarker(t *testing.T) {
+	type deployment struct {
+		files map[string]string
+		opts  deploy.Options
+	}
+	noLogo := with(v1, map[string]string{"img/logo.png": ""})
+	t0 := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name string
+		// before are deployed first, in order; then touch changes the
+		// bucket as another tool would (nil: nothing); then last.
+		before []deployment
+		touch  func(t *testing.T, s *site)
+		last   deployment
+		// flat shows every object of a listing in one second.
+		flat        bool
+		wantUploads map[string]deploy.Reason
+		wantResumed []string
+		// wantHeads is the HeadObject requests of the last deploy; -1:
+		// any number.
+		wantHeads int
+	}{{
+		name:        "no change reads only the marker",
+		before:      []deployment{{files: v1}},
+		last:        deployment{files: v1},
+		wantUploads: map[string]deploy.Reason{},
+		wantHeads:   1,
+	}, {
+		name:        "1 changed file reads only the marker",
+		before:      []deployment{{files: v1}},
+		last:        deployment{files: with(v1, map[string]string{"css/app.css": "b{}"})},
+		wantUploads: map[string]deploy.Reason{"css/app.css": deploy.ReasonChanged},
+		wantHeads:   1,
+	}, {
+		name:        "a file leaving the directory with KeepDeleted is read once, to mark it",
+		before:      []deployment{{files: v1}},
+		last:        deployment{files: noLogo, opts: deploy.Options{Delete: true, KeepDeleted: time.Hour, Now: func() time.Time { return t0 }}},
+		wantUploads: map[string]deploy.Reason{},
+		wantHeads:   2,
+	}, {
+		name:        "a header change in the config uploads again",
+		before:      []deployment{{files: v1}},
+		last:        deployment{files: v1, opts: deploy.Options{Config: pngCache}},
+		wantUploads: map[string]deploy.Reason{"img/logo.png": deploy.ReasonHeaders},
+		wantHeads:   -1,
+	}, {
+		name:   "an object rewritten by another tool after the marker is read and fixed",
+		before: []deployment{{files: v1}},
+		touch: func(t *testing.T, s *site) {
+			put(t, s, "js/app.js", v1["js/app.js"], "text/plain")
+		},
+		last:        deployment{files: v1},
+		wantUploads: map[string]deploy.Reason{"js/app.js": deploy.ReasonHeaders},
+		wantHeads:   -1,
+	}, {
+		name:   "a marker copied forward by another tool does not vouch for what changed before",
+		before: []deployment{{files: v1}},
+		touch: func(t *testing.T, s *site) {
+			put(t, s, "js/app.js", v1["js/app.js"], "text/plain")
+			nextSecond(t, s, "js/app.js")
+			// The marker's object copied onto itself with all its
+			// metadata (a storage class change, a restored version):
+			// it is the newest again, with a valid-looking marker.
+			key := markerKey(t, s)
+			out, err := s.s3.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.s3.CopyObject(t.Context(), &s3.CopyObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key), CopySource: aws.String(s.bucket + "/" + key),
+				MetadataDirective: "REPLACE", Metadata: out.Metadata, ContentType: out.ContentType}); err != nil {
+				t.Fatal(err)
+			}
+		},
+		last:        deployment{files: v1},
+		wantUploads: map[string]deploy.Reason{"js/app.js": deploy.ReasonHeaders},
+		wantHeads:   -1,
+	}, {
+		name:   "an object rewritten in the marker's second is read and fixed",
+		before: []deployment{{files: v1}},
+		touch: func(t *testing.T, s *site) {
+			put(t, s, "js/app.js", v1["js/app.js"], "text/plain")
+		},
+		last:        deployment{files: v1},
+		flat:        true,
+		wantUploads: map[string]deploy.Reason{"js/app.js": deploy.ReasonHeaders},
+		wantHeads:   5,
+	}, {
+		name: "a kept object back in the directory after a config change gets the new headers",
+		before: []deployment{
+			{files: v1},
+			{files: noLogo, opts: deploy.Options{Config: pngCache, Delete: true, KeepDeleted: time.Hour, Now: func() time.Time { return t0 }}},
+		},
+		last:        deployment{files: v1, opts: deploy.Options{Config: pngCache}},
+		wantUploads: map[string]deploy.Reason{"img/logo.png": deploy.ReasonHeaders},
+		wantHeads:   -1,
+	}, {
+		name:        "an object not deleted back in the directory after a config change gets the new headers",
+		before:      []deployment{{files: v1}, {files: noLogo, opts: deploy.Options{Config: pngCache}}},
+		last:        deployment{files: v1, opts: deploy.Options{Config: pngCache}},
+		wantUploads: map[string]deploy.Reason{"img/logo.png": deploy.ReasonHeaders},
+		wantHeads:   -1,
+	}}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			forEachBackend(t, func(t *testing.T, s *site) {
+				dir := filepath.Join(t.TempDir(), "public")
+				endpoint := s.endpoint
+				if tc.flat {
+					endpoint = flatTimes(t, endpoint)
+				}
+				for _, d := range tc.before {
+					writeTree(t, dir, d.files)
+					d.opts.Dir = dir
+					if _, err := s.run(t, s.client(endpoint), d.opts); err != nil {
+						t.Fatalf("deploy: %v", err)
+					}
+				}
+				if tc.touch != nil {
+					tc.touch(t, s)
+				}
+				writeTree(t, dir, tc.last.files)
+				var r requests
+				o := tc.last.opts
+				o.Dir = dir
+				rep, err := s.run(t, s.counted(endpoint, &r), o)
+				if err != nil {
+					t.Fatalf("deploy: %v", err)
+				}
+				if diff := cmp.Diff(tc.wantUploads, uploaded(rep)); diff != "" {
+					t.Errorf("uploads (-want +got):\n%s", diff)
+				}
+				if got := r.get("HeadObject"); tc.wantHeads >= 0 && got != tc.wantHeads {
+					t.Errorf("HeadObject requests: %d, want %d", got, tc.wantHeads)
+				}
+				if rep.Marker == "" {
+					t.Errorf("no clean marker after the deploy")
+				} else if n := metadataBytes(t, s, rep.Marker); n > 2048 {
+					t.Errorf("the marker's object has %d bytes of user metadata, more than S3's 2 KiB", n)
+				}
+				// Whatever the path, the bucket ends as the config
+				// says.
+				for k := range tc.last.files {
+					checkStored(t, s, k, o.Config)
+				}
+			})
+		})
+	}
+}
+
+// markerKey returns the key of the object carrying the clean marker.
+func markerKey(t *testing.T, s *site) string {
+	t.Helper()
+	for _, k := range keys(t, s) {
+		out, err := s.s3.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(k)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := out.Metadata[deploy.MetaClean]; ok {
+			return k
+		}
+	}
+	t.Fatal("no object carries the clean marker")
+	return ""
+}
+
+// nextSecond returns once the S3 server's clock (its Date header) is past
+// the second key was last modified in, so that a write that follows is in
+// a later second.
+func nextSecond(t *testing.T, s *site, key string) {
+	t.Helper()
+	out, err := s.s3.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		r, err := http.Get(s.endpoint + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		date, err := http.ParseTime(r.Header.Get("Date"))
+		if err != nil {
+			t.Fatalf("S3 response Date %q: %v", r.Header.Get("Date"), err)
+		}
+		if date.After(aws.ToTime(out.LastModified)) {
+			return
+		}
+		select {
+		case <-t.Context().Done():
+			t.Fatal(t.Context().Err())
+		case <-time.After(20 * time.Millisecond): // poll interval, not a deadline
+		}
+	}
+}
+
+// metadataBytes is the size of key's user metadata as S3 counts it.
+func metadataBytes(t *testing.T, s *site, key string) int {
+	t.Helper()
+	out, err := s.s3.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for k, v := range out.Metadata {
+		n += len(k) + len(v)
+	}
+	return n
+}
+
+// put writes key as another tool would: the bytes body, Content-Type ct,
+// no cfinv metadata.
+func put(t *testing.T, s *site, key, body, ct string) {
+	t.Helper()
+	if _, err := s.s3.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key), Body: strings.NewReader(body), ContentType: aws.String(ct)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkStored fails unless key is stored with the Content-Type and
+// Cache-Control cfg gives it.
+func checkStored(t *testing.T, s *site, key string, cfg *deploy.Config) {
+	t.Helper()
+	out, err := s.s3.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := cfg.Settings(key).Headers
+	got := map[string]string{"Content-Type": aws.ToString(out.ContentType)}
+	if out.CacheControl != nil {
+		got["Cache-Control"] = aws.ToString(out.CacheControl)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("%s stored with (-want +got):\n%s", key, diff)
+	}
+}
+
+// TestCleanMarkerKilledDeploy: a deploy killed after some uploads wrote no
+// marker, and its uploads are the newest objects: a fresh run compares
+// every object, finds what the killed run uploaded over older objects and
+// invalidates it.
+func TestCleanMarkerKilledDeploy(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *site) {
+		dir := filepath.Join(t.TempDir(), "public")
+		writeTree(t, dir, v1)
+		s.mustRun(t, deploy.Options{Dir: dir})
+		writeTree(t, dir, with(v1, map[string]string{"css/app.css": "b{}", "js/app.js": "console.log(2)", "index.html": "v2"}))
+		ctx, kill := context.WithCancel(t.Context())
+		defer kill()
+		o := deploy.Options{Dir: dir, Bucket: s.bucket, DistributionIDs: []string{s.dist}, Concurrency: 1, Progress: func(e deploy.Event) {
+			if e.Step == deploy.StepAssets && e.Key != "" {
+				kill() // after the first object stored
+			}
+		}}
+		if _, err := deploy.Run(ctx, s.s3, s.cf, o); err == nil {
+			t.Fatal("killed deploy: no error")
+		}
+		rep := s.mustRun(t, deploy.Options{Dir: dir})
+		if diff := cmp.Diff(map[string]deploy.Reason{"js/app.js": deploy.ReasonChanged, "index.html": deploy.ReasonChanged}, uploaded(rep)); diff != "" {
+			t.Errorf("re-run uploads (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff([]string{"css/app.css"}, rep.Resumed); diff != "" {
+			t.Errorf("re-run resumed (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff([][]string{{"/", "/css/app.css", "/index.html", "/js/app.js"}}, s.invalidations(t)); diff != "" {
+			t.Errorf("invalidations (-want +got):\n%s", diff)
+		}
+	})
+}
