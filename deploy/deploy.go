@@ -218,7 +218,7 @@ type Report struct {
 // now, every invalidation needed already bought, and some trace of that
 // earlier run (objects it wrote, an invalidation it bought).
 func (r *Report) alreadyComplete() bool {
-	if r.DryRun || len(r.Uploads) > 0 || len(r.Deleted) > 0 || r.AbortedUploads > 0 {
+	if !r.nothingDone() {
 		return false
 	}
 	earlier := len(r.Resumed) > 0
@@ -310,7 +310,11 @@ func Run(ctx context.Context, s3c *s3.Client, cf *cfinv.Client, opts Options) (*
 	d.multipart = make(chan struct{}, multipartAtOnce)
 	err := d.run(ctx)
 	if err == nil {
-		d.rep.AlreadyComplete = d.rep.alreadyComplete()
+		// Either the bucket showed an earlier run's objects and its
+		// invalidation, or a valid clean marker was written by this
+		// deploy and nothing was left to do.
+		d.rep.AlreadyComplete = d.rep.alreadyComplete() ||
+			(d.marker != nil && d.marker.deploy == deployDigest(d.id) && d.rep.nothingDone())
 	}
 	return d.rep, err
 }
@@ -357,6 +361,21 @@ func (o Options) event(e Event) {
 	if o.Progress != nil {
 		o.Progress(e)
 	}
+}
+
+// nothingDone reports whether the run wrote or bought nothing.
+func (r *Report) nothingDone() bool {
+	if r.DryRun || len(r.Uploads) > 0 || len(r.Deleted) > 0 || r.AbortedUploads > 0 {
+		return false
+	}
+	for _, inv := range r.Invalidations {
+		for _, b := range inv.Batches {
+			if !b.Resumed {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // deriveID is the default deploy ID: a digest of the bucket, prefix and

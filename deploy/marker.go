@@ -41,14 +41,16 @@ const maxNewest = 16
 
 // marker is a clean marker, written by one deploy and read by the next.
 //
-// Its value is "1 F D FILTER": F, a digest of everything that decides the
+// Its value is "1 F D FILTER ID": F, a digest of everything that decides the
 // bytes and headers an object is stored with (the config's routes, the
 // Content-Type table, the object hash's scheme), the bucket, the prefix and
 // the key the marker is on; D, a digest of the listing (key, ETag, size,
 // LastModified of every object but the marker's) the deploy checked before
 // writing it; FILTER, a Bloom filter (base64) of the keys listed then that
 // were not part of the site (kept by KeepDeleted, deletions refused or not
-// asked for), whose headers may be older than the config.
+// asked for), whose headers may be older than the config; ID, a digest of
+// the deploy ID of the run that wrote it (a re-run of that deploy with
+// nothing left to do is already complete).
 //
 // A later deploy reads it from the newest object only: any write after it
 // (another tool, a killed deploy) makes another object the newest, and the
@@ -63,6 +65,14 @@ type marker struct {
 	key    string    // the object it is on
 	at     time.Time // its LastModified, to the second
 	filter bloom
+	deploy string // deployDigest of the deploy that wrote it
+}
+
+// deployDigest is the marker's ID field for deploy ID id: fixed-size and
+// ASCII whatever the ID holds.
+func deployDigest(id string) string {
+	h := sha256.Sum256([]byte("cfinv-deploy\x00" + id))
+	return hex.EncodeToString(h[:8])
 }
 
 // fingerprint is F of a marker on key: see marker.
@@ -162,14 +172,14 @@ func (d *run) readMarker(ctx context.Context) error {
 // deploy and listing.
 func (d *run) parseMarker(key, value string) (*marker, bool) {
 	parts := strings.Split(value, " ")
-	if len(parts) != 4 || parts[0] != markerVersion || parts[1] != d.fingerprint(key) || parts[2] != listingDigest(d.remote, key) {
+	if len(parts) != 5 || parts[0] != markerVersion || parts[1] != d.fingerprint(key) || parts[2] != listingDigest(d.remote, key) {
 		return nil, false
 	}
 	f, ok := parseBloom(parts[3])
 	if !ok {
 		return nil, false
 	}
-	return &marker{key: key, filter: f}, true
+	return &marker{key: key, filter: f, deploy: parts[4]}, true
 }
 
 // trusted reports whether the marker shows, without reading the object,
@@ -306,11 +316,12 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 		used += len(k) + len(v)
 	}
 	head := markerVersion + " " + d.fingerprint(on.Key) + " " + listingDigest(after, on.Key) + " "
-	room := maxUserMetadata - used - len(head)
+	tail := " " + deployDigest(d.id)
+	room := maxUserMetadata - used - len(head) - len(tail)
 	if room/4*3 < 2 {
 		return fmt.Sprintf("s3://%s/%s has no room for it", d.o.Bucket, on.Key), nil
 	}
-	meta[MetaClean] = head + newBloom(outside, room/4*3).String()
+	meta[MetaClean] = head + newBloom(outside, room/4*3).String() + tail
 	// The marker must be in a later second than every object it
 	// vouches for: an object rewritten in the marker's own second cannot
 	// be told apart by its LastModified, so the next deploy reads those.

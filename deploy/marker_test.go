@@ -366,3 +366,23 @@ func TestCleanMarkerKilledDeploy(t *testing.T) {
 		}
 	})
 }
+
+// TestCleanMarkerAlreadyComplete: the clean marker names the deploy that
+// wrote it, so a re-run of a first deploy (every object new: nothing
+// invalidated, so no invalidation to find) reports it already complete,
+// and a run under another deploy ID with nothing to do does not.
+func TestCleanMarkerAlreadyComplete(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *site) {
+		dir := filepath.Join(t.TempDir(), "public")
+		writeTree(t, dir, v1)
+		if rep := s.mustRun(t, deploy.Options{Dir: dir, DeployID: "first"}); rep.AlreadyComplete || rep.Marker == "" {
+			t.Fatalf("first run: already complete %v, marker %q; want false and a marker", rep.AlreadyComplete, rep.Marker)
+		}
+		if rep := s.mustRun(t, deploy.Options{Dir: dir, DeployID: "first"}); !rep.AlreadyComplete || len(rep.Uploads) > 0 {
+			t.Errorf("re-run of deploy first: already complete %v, %d uploads; want true and none", rep.AlreadyComplete, len(rep.Uploads))
+		}
+		if rep := s.mustRun(t, deploy.Options{Dir: dir, DeployID: "second"}); rep.AlreadyComplete {
+			t.Errorf("deploy second with nothing to do: already complete %v, want false (not this deploy's marker)", rep.AlreadyComplete)
+		}
+	})
+}
