@@ -117,6 +117,7 @@ func (s *Server) routes() {
 	}
 	s.lookupRoutes()
 	s.continuousRoutes()
+	s.monitoringRoutes()
 	s.tenantRoutes()
 	s.functionRoutes()
 	s.mux.HandleFunc("/", s.notImplemented)
