@@ -118,6 +118,7 @@ func (s *Server) routes() {
 	s.lookupRoutes()
 	s.continuousRoutes()
 	s.monitoringRoutes()
+	s.realtimeLogRoutes()
 	s.tenantRoutes()
 	s.functionRoutes()
 	s.mux.HandleFunc("/", s.notImplemented)
