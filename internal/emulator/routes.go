@@ -119,6 +119,7 @@ func (s *Server) routes() {
 	s.continuousRoutes()
 	s.monitoringRoutes()
 	s.realtimeLogRoutes()
+	s.fleRoutes()
 	s.tenantRoutes()
 	s.functionRoutes()
 	s.mux.HandleFunc("/", s.notImplemented)
