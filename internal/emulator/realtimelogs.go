@@ -59,7 +59,7 @@ func init() {
 	}
 	for _, op := range []string{
 		"CreateRealtimeLogConfig", "GetRealtimeLogConfig", "ListRealtimeLogConfigs",
-		"UpdateRealtimeLogConfig", "DeleteRealtimeLogConfig",
+		"UpdateRealtimeLogConfig", "DeleteRealtimeLogConfig", "ListDistributionsByRealtimeLogConfig",
 	} {
 		implemented[op] = true
 	}
@@ -69,6 +69,8 @@ func init() {
 	shapes["CreateRealtimeLogConfigRequest"] = shape{kind: shapeStructure,
 		members: []member{body[0], body[1], body[2], body[4]}, required: []string{"EndPoints", "Fields", "Name", "SamplingRate"}}
 	shapes["UpdateRealtimeLogConfigRequest"] = shape{kind: shapeStructure, members: body}
+	shapes["ListDistributionsByRealtimeLogConfigRequest"] = shape{kind: shapeStructure, members: []member{
+		{"Marker", "string"}, {"MaxItems", "string"}, {"RealtimeLogConfigName", "string"}, {"RealtimeLogConfigArn", "string"}}}
 	shapes["RealtimeLogConfigRef"] = shape{kind: shapeStructure, members: []member{body[2], body[3]}}
 	shapes["EndPointList"] = shape{kind: shapeList, item: "member", itemShape: "EndPoint"}
 	shapes["EndPoint"] = shape{kind: shapeStructure,
@@ -80,7 +82,8 @@ func init() {
 	shapes["FieldList"] = shape{kind: shapeList, item: "Field", itemShape: "string"}
 }
 
-// realtimeLogRoutes registers the five real-time log config operations.
+// realtimeLogRoutes registers the five real-time log config operations and
+// ListDistributionsByRealtimeLogConfig.
 func (s *Server) realtimeLogRoutes() {
 	const v = "/2020-05-31"
 	s.mux.HandleFunc("POST "+v+"/realtime-log-config", s.createRealtimeLogConfig)
@@ -88,6 +91,7 @@ func (s *Server) realtimeLogRoutes() {
 	s.mux.HandleFunc("PUT "+v+"/realtime-log-config", s.updateRealtimeLogConfig)
 	s.mux.HandleFunc("POST "+v+"/get-realtime-log-config", s.getRealtimeLogConfig)
 	s.mux.HandleFunc("POST "+v+"/delete-realtime-log-config", s.deleteRealtimeLogConfig)
+	s.mux.HandleFunc("POST "+v+"/distributionsByRealtimeLogConfig", s.listDistributionsByRealtimeLogConfig)
 }
 
 // realtimeLogARN is the ARN of the configuration called name.
@@ -439,4 +443,85 @@ func (s *Server) checkRealtimeLogConfigArns(ctx context.Context, c *distconfig.N
 		}
 	}
 	return nil
+}
+
+// listDistributionsByRealtimeLogConfig answers the distributions a cache
+// behaviour of which names the configuration (by RealtimeLogConfigName or
+// RealtimeLogConfigArn), as a DistributionList in the store's order. The
+// model lists only InvalidArgument for it: a configuration no
+// distribution uses, or none of that name, gives an empty list.
+func (s *Server) listDistributionsByRealtimeLogConfig(w http.ResponseWriter, r *http.Request) {
+	const root = "ListDistributionsByRealtimeLogConfigRequest"
+	c, aerr := decodeRealtimeLogRequest(r, root, root)
+	if aerr != nil {
+		s.writeError(w, r, aerr)
+		return
+	}
+	ref := &distconfig.Node{Name: "ref"}
+	if v := c.Value("RealtimeLogConfigName"); v != "" {
+		ref.Append(leaf("Name", v))
+	}
+	if v := c.Value("RealtimeLogConfigArn"); v != "" {
+		ref.Append(leaf("ARN", v))
+	}
+	name, aerr := s.realtimeLogName(ref)
+	if aerr != nil && aerr.Code != "NoSuchRealtimeLogConfig" {
+		s.writeError(w, r, aerr)
+		return
+	}
+	max := DefaultMaxItems
+	if v := strings.TrimSpace(c.Value("MaxItems")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxMaxItems {
+			s.writeError(w, r, errorf("InvalidArgument", "MaxItems %q is invalid: it must be an integer from 1 to %d.", truncate(v, 40), MaxMaxItems))
+			return
+		}
+		max = n
+	}
+	all, err := s.allDistributions(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	arn := s.realtimeLogARN(name)
+	var using []*store.Distribution
+	for _, d := range all {
+		for _, b := range behaviorsOf(d.Config) {
+			if aerr == nil && b.Value("RealtimeLogConfigArn") == arn {
+				using = append(using, d)
+				break
+			}
+		}
+	}
+	marker := c.Value("Marker")
+	start := 0
+	if marker != "" {
+		start = -1
+		for i, d := range using {
+			if d.ID == marker {
+				start = i + 1
+				break
+			}
+		}
+		if start < 0 {
+			s.writeError(w, r, errorf("InvalidArgument", "Marker %q does not name a distribution of this list; use the NextMarker of the previous page.", truncate(marker, 40)))
+			return
+		}
+	}
+	page := using[start:]
+	truncated := len(page) > max
+	if truncated {
+		page = page[:max]
+	}
+	out := &xmlDistributionList{Marker: marker, MaxItems: max, IsTruncated: truncated, Quantity: len(page)}
+	if len(page) > 0 {
+		out.Items = &xmlItems{}
+	}
+	for _, d := range page {
+		out.Items.Nodes = append(out.Items.Nodes, s.summaryOf(d))
+	}
+	if truncated {
+		out.NextMarker = page[len(page)-1].ID
+	}
+	s.writeXML(w, r, http.StatusOK, out)
 }

@@ -128,6 +128,21 @@ func TestRealtimeLogConfigs(t *testing.T) {
 			}
 			_, err = f.cf.DeleteRealtimeLogConfig(ctx, &cloudfront.DeleteRealtimeLogConfigInput{Name: aws.String("logs-a")})
 			wantAPIErr(t, err, "RealtimeLogConfigInUse", http.StatusBadRequest)
+			for _, in := range []*cloudfront.ListDistributionsByRealtimeLogConfigInput{
+				{RealtimeLogConfigName: aws.String("logs-a")}, {RealtimeLogConfigArn: aws.String(arn)},
+			} {
+				by, err := f.cf.ListDistributionsByRealtimeLogConfig(ctx, in)
+				if err != nil {
+					t.Fatalf("ListDistributionsByRealtimeLogConfig: %v", err)
+				}
+				if n := len(by.DistributionList.Items); n != 1 || aws.ToString(by.DistributionList.Items[0].Id) != id {
+					t.Errorf("ListDistributionsByRealtimeLogConfig: %d items, want distribution %s", n, id)
+				}
+			}
+			other, err := f.cf.ListDistributionsByRealtimeLogConfig(ctx, &cloudfront.ListDistributionsByRealtimeLogConfigInput{RealtimeLogConfigName: aws.String("logs-b")})
+			if err != nil || aws.ToInt32(other.DistributionList.Quantity) != 0 {
+				t.Errorf("ListDistributionsByRealtimeLogConfig(logs-b): %+v, %v; want an empty list", other, err)
+			}
 			if err := f.setLogConfig(id, ""); err != nil {
 				t.Fatalf("UpdateDistribution without RealtimeLogConfigArn: %v", err)
 			}
@@ -218,6 +233,15 @@ func TestRealtimeLogConfigErrors(t *testing.T) {
 			_, err := f.cf.DeleteRealtimeLogConfig(t.Context(), &cloudfront.DeleteRealtimeLogConfigInput{Name: aws.String("nope")})
 			return err
 		}, "NoSuchRealtimeLogConfig", http.StatusNotFound},
+		{"distributions by neither name nor ARN", func() error {
+			_, err := f.cf.ListDistributionsByRealtimeLogConfig(t.Context(), &cloudfront.ListDistributionsByRealtimeLogConfigInput{})
+			return err
+		}, "InvalidArgument", http.StatusBadRequest},
+		{"distributions by MaxItems 0", func() error {
+			_, err := f.cf.ListDistributionsByRealtimeLogConfig(t.Context(), &cloudfront.ListDistributionsByRealtimeLogConfigInput{
+				RealtimeLogConfigName: aws.String("taken"), MaxItems: aws.Int32(0)})
+			return err
+		}, "InvalidArgument", http.StatusBadRequest},
 		{"list with an unknown marker", func() error {
 			_, err := f.cf.ListRealtimeLogConfigs(t.Context(), &cloudfront.ListRealtimeLogConfigsInput{Marker: aws.String("nope")})
 			return err
