@@ -470,5 +470,6 @@ func (s *Server) deleteDistribution(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	s.dropMonitoringSubscription(r.Context(), id)
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -46,6 +46,12 @@ func (s *Server) checkReferences(ctx context.Context, c *distconfig.Node) error 
 	if err := s.checkOriginAccessIdentities(ctx, c); err != nil {
 		return err
 	}
+	if err := s.checkRealtimeLogConfigArns(ctx, c); err != nil {
+		return err
+	}
+	if err := s.checkFieldLevelEncryptionIds(ctx, c); err != nil {
+		return err
+	}
 	refs := []struct {
 		member string
 		kind   *resourceKind

@@ -124,6 +124,9 @@ func (s *Server) routes() {
 	}
 	s.lookupRoutes()
 	s.continuousRoutes()
+	s.monitoringRoutes()
+	s.realtimeLogRoutes()
+	s.fleRoutes()
 	s.tenantRoutes()
 	s.functionRoutes()
 	s.kvsRoutes()
