@@ -300,3 +300,37 @@ func TestFunctionAWSCLI(t *testing.T) {
 		t.Errorf("list-functions --stage LIVE = %q, want cli-rewrite", names)
 	}
 }
+
+// 120 concurrent CreateFunction against the quota of 100: exactly 100
+// are created and 20 get TooManyFunctions (count and create under one
+// lock).
+func TestFunctionQuotaConcurrent(t *testing.T) {
+	f := newFixture(t, withBolt(t))
+	const n = 120
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			_, err := f.cf.CreateFunction(t.Context(), &cloudfront.CreateFunctionInput{
+				Name:           aws.String("f" + itoa(int64(i))),
+				FunctionConfig: &types.FunctionConfig{Comment: aws.String(""), Runtime: types.FunctionRuntimeCloudfrontJs20},
+				FunctionCode:   []byte(indexRewrite),
+			})
+			errs <- err
+		}()
+	}
+	created, refused := 0, 0
+	for range n {
+		err := <-errs
+		if err == nil {
+			created++
+			continue
+		}
+		if code, _ := apiErr(t, err); code != "TooManyFunctions" {
+			t.Errorf("got %v, want TooManyFunctions", err)
+		}
+		refused++
+	}
+	if created != 100 || refused != 20 {
+		t.Errorf("%d created, %d refused; want 100, 20", created, refused)
+	}
+}
