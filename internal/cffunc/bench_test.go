@@ -29,3 +29,26 @@ func BenchmarkCompile(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRunCrypto is a 2.0 run that checks an HMAC with crypto and
+// Buffer: what setting up the modules and Buffer adds to a run.
+func BenchmarkRunCrypto(b *testing.B) {
+	f, err := Compile(Runtime2, []byte(`import crypto from 'crypto';
+function handler(event) {
+	const mac = crypto.createHmac('sha256', 'secret').update(event.request.uri).digest();
+	if (!mac.equals(Buffer.from('00', 'hex'))) {
+		event.request.headers['x-mac'] = {value: mac.toString('hex')};
+	}
+	return event.request;
+}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ev := viewerRequest("/about/")
+	for b.Loop() {
+		res, err := f.Run(b.Context(), ev, Limits{Budget: time.Minute})
+		if err != nil || res.Err != nil {
+			b.Fatal(err, res.Err)
+		}
+	}
+}

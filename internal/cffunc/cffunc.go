@@ -114,6 +114,9 @@ func (e *ExecutionError) Unwrap() error {
 type Function struct {
 	runtime string
 	prog    *goja.Program
+	imports []string // built-in modules imported (2.0)
+	require bool     // the code may call require()
+	buffer  bool     // the code may use Buffer (2.0), directly or through crypto
 }
 
 // Runtime returns the function's runtime.
@@ -131,12 +134,14 @@ func Compile(runtime string, code []byte) (*Function, error) {
 		return nil, fmt.Errorf("compile function: code is %d bytes, over the limit of %d: %w", len(code), MaxCodeSize, ErrCodeSize)
 	}
 	src := string(code)
+	var imports []string
 	if runtime == Runtime2 {
-		rewritten, what := rewriteImports(src)
+		rewritten, used, what := rewriteImports(src)
 		if what != "" {
-			return nil, &CompileError{Msg: what + " is not supported: the only module is 'cloudfront'"}
+			return nil, &CompileError{Msg: what + " is not supported: the modules are 'cloudfront', 'crypto' and 'querystring'"}
 		}
 		src = rewritten
+		imports = used
 	}
 	parsed, err := goja.Parse("function.js", src)
 	if err != nil {
@@ -151,7 +156,9 @@ func Compile(runtime string, code []byte) (*Function, error) {
 	if err != nil {
 		return nil, &CompileError{Msg: compileMessage(err)}
 	}
-	return &Function{runtime: runtime, prog: prog}, nil
+	return &Function{runtime: runtime, prog: prog, imports: imports,
+		require: strings.Contains(src, "require"),
+		buffer:  runtime == Runtime2 && (strings.Contains(src, "Buffer") || strings.Contains(src, "crypto"))}, nil
 }
 
 func compileMessage(err error) string {
@@ -315,8 +322,8 @@ func (f *Function) Run(ctx context.Context, ev *Event, lim Limits) (*Result, err
 		_ = console.Set(name, logFn)
 	}
 	_ = rt.Set("console", console)
-	if f.runtime == Runtime2 {
-		_ = rt.Set(moduleVar, cloudfrontModule(rt, lim.KeyValueStores))
+	if err := f.setModules(rt, lim); err != nil {
+		return nil, err
 	}
 	// Restricted features: no dynamic code evaluation.
 	// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/functions-javascript-runtime-20.html#writing-functions-javascript-features-restricted-features-20

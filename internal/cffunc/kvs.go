@@ -3,6 +3,7 @@ package cffunc
 import (
 	"encoding/json"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,9 +16,9 @@ import (
 // promise.
 // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/functions-custom-methods.html
 //
-// goja runs scripts, not modules: Compile rewrites each import of
-// 'cloudfront' into a variable bound to the module object Run provides,
-// and refuses imports of any other module by name. The promises are
+// goja runs scripts, not modules: Compile rewrites each import of a
+// built-in module into a variable bound to the module object Run
+// provides, and refuses imports of any other module by name. The promises are
 // settled before they are returned (the data is in memory), so `await`
 // and `.then` behave as in CloudFront.
 
@@ -32,9 +33,6 @@ type KeyValueStore struct {
 	Modified time.Time
 }
 
-// moduleVar is the global the rewritten imports read the module from.
-const moduleVar = "__cfinv_module_cloudfront"
-
 // importStmt matches an import declaration of a default export:
 // `import name from 'module';`.
 var importStmt = regexp.MustCompile(`(?m)^[ \t]*import[ \t]+([A-Za-z_$][\w$]*)[ \t]+from[ \t]+(?:'([^'\n]*)'|"([^"\n]*)")[ \t]*;?`)
@@ -42,33 +40,39 @@ var importStmt = regexp.MustCompile(`(?m)^[ \t]*import[ \t]+([A-Za-z_$][\w$]*)[ 
 // anyImport matches any import declaration at the start of a line.
 var anyImport = regexp.MustCompile(`(?m)^[ \t]*import[ \t{*]`)
 
-// rewriteImports replaces `import cf from 'cloudfront'` with a variable
-// declaration of the same length (so error positions stay right), or
-// returns the module name it cannot import.
-func rewriteImports(src string) (string, string) {
+// rewriteImports replaces each `import name from 'module'` of a module
+// the runtime provides (builtinModules) with a variable declaration read
+// from the module's global (padded to the statement's length when
+// shorter), and returns the modules imported, or the import it cannot
+// rewrite.
+func rewriteImports(src string) (string, []string, string) {
 	bad := ""
+	var used []string
 	out := importStmt.ReplaceAllStringFunc(src, func(m string) string {
 		sub := importStmt.FindStringSubmatch(m)
 		mod := sub[2] + sub[3]
-		if mod != "cloudfront" {
+		if !slices.Contains(builtinModules, mod) {
 			if bad == "" {
 				bad = mod
 			}
 			return m
 		}
-		repl := "var " + sub[1] + "=" + moduleVar + ";"
+		if !slices.Contains(used, mod) {
+			used = append(used, mod)
+		}
+		repl := "var " + sub[1] + "=" + moduleGlobal(mod) + ";"
 		if len(repl) < len(m) {
 			repl += strings.Repeat(" ", len(m)-len(repl))
 		}
 		return repl
 	})
 	if bad != "" {
-		return "", "import of module '" + bad + "'"
+		return "", nil, "import of module '" + bad + "'"
 	}
 	if loc := anyImport.FindStringIndex(out); loc != nil {
-		return "", "this form of import (only `import name from 'cloudfront'` is supported)"
+		return "", nil, "this form of import (only `import name from 'module'`)"
 	}
-	return out, ""
+	return out, used, ""
 }
 
 // cloudfrontModule builds the module object for one run.

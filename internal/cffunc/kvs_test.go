@@ -90,10 +90,11 @@ func TestCompileImports(t *testing.T) {
 		name, runtime, code, wantErr string
 	}{
 		{name: "cloudfront in 2.0", runtime: Runtime2, code: "import cf from 'cloudfront';\nfunction handler(e) { return e.request; }"},
-		{name: "other module", runtime: Runtime2, code: "import crypto from 'crypto';\nfunction handler(e) { return e.request; }",
-			wantErr: "compile function: import of module 'crypto' is not supported: the only module is 'cloudfront'"},
+		{name: "crypto and querystring in 2.0", runtime: Runtime2, code: "import crypto from 'crypto';\nimport qs from \"querystring\"\nfunction handler(e) { return e.request; }"},
+		{name: "other module", runtime: Runtime2, code: "import fs from 'fs';\nfunction handler(e) { return e.request; }",
+			wantErr: "compile function: import of module 'fs' is not supported: the modules are 'cloudfront', 'crypto' and 'querystring'"},
 		{name: "named import", runtime: Runtime2, code: "import { kvs } from 'cloudfront';\nfunction handler(e) { return e.request; }",
-			wantErr: "compile function: this form of import (only `import name from 'cloudfront'` is supported) is not supported: the only module is 'cloudfront'"},
+			wantErr: "compile function: this form of import (only `import name from 'module'`) is not supported: the modules are 'cloudfront', 'crypto' and 'querystring'"},
 		{name: "import in 1.0", runtime: Runtime1, code: "import cf from 'cloudfront';\nfunction handler(e) { return e.request; }",
 			wantErr: "compile function: SyntaxError"},
 	}

@@ -298,6 +298,10 @@ func (s *Server) createFunction(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// Count and create under one lock, or concurrent creates all see
+	// room under the quota.
+	s.functionCreateMu.Lock()
+	defer s.functionCreateMu.Unlock()
 	existing, err := s.store.ListResources(r.Context(), FunctionKind)
 	if err != nil {
 		s.writeError(w, r, err)

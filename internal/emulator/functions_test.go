@@ -1,6 +1,11 @@
 package emulator_test
 
 import (
+	"crypto/hmac"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -299,4 +304,123 @@ func TestFunctionAWSCLI(t *testing.T) {
 	if names != "cli-rewrite" {
 		t.Errorf("list-functions --stage LIVE = %q, want cli-rewrite", names)
 	}
+}
+
+// 120 concurrent CreateFunction against the quota of 100: exactly 100
+// are created and 20 get TooManyFunctions (count and create under one
+// lock).
+func TestFunctionQuotaConcurrent(t *testing.T) {
+	f := newFixture(t, withBolt(t))
+	const n = 120
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			_, err := f.cf.CreateFunction(t.Context(), &cloudfront.CreateFunctionInput{
+				Name:           aws.String("f" + itoa(int64(i))),
+				FunctionConfig: &types.FunctionConfig{Comment: aws.String(""), Runtime: types.FunctionRuntimeCloudfrontJs20},
+				FunctionCode:   []byte(indexRewrite),
+			})
+			errs <- err
+		}()
+	}
+	created, refused := 0, 0
+	for range n {
+		err := <-errs
+		if err == nil {
+			created++
+			continue
+		}
+		if code, _ := apiErr(t, err); code != "TooManyFunctions" {
+			t.Errorf("got %v, want TooManyFunctions", err)
+		}
+		refused++
+	}
+	if created != 100 || refused != 20 {
+		t.Errorf("%d created, %d refused; want 100, 20", created, refused)
+	}
+}
+
+// TestFunction runs functions that use the crypto and querystring
+// modules and Buffer: a 2.0 function checking an HMAC-signed URL, and
+// the same check in 1.0 through require.
+func TestFunctionBuiltinModules(t *testing.T) {
+	f := newFixture(t)
+	const v2 = `import crypto from 'crypto';
+import querystring from 'querystring';
+function handler(event) {
+    const req = event.request;
+    const mac = crypto.createHmac('sha256', 'secret').update(req.uri).digest();
+    const sig = req.querystring.sig ? req.querystring.sig.value : '';
+    console.log(querystring.stringify({uri: req.uri, mac: mac.toString('base64url')}));
+    if (!mac.equals(Buffer.from(sig, 'hex'))) {
+        return {statusCode: 403, statusDescription: 'Forbidden'};
+    }
+    req.headers['x-uri-md5'] = {value: crypto.createHash('md5').update(req.uri).digest('hex')};
+    return req;
+}`
+	const v1 = `var crypto = require('crypto');
+function handler(event) {
+    var req = event.request;
+    var sig = req.querystring.sig ? req.querystring.sig.value : '';
+    if (crypto.createHmac('sha256', 'secret').update(req.uri).digest('hex') !== sig) {
+        return {statusCode: 403, statusDescription: 'Forbidden'};
+    }
+    return req;
+}`
+	// A signature of the right length that is not HMAC-SHA256("secret", "/a.txt").
+	badSig := strings.Repeat("6c", 32)
+	tests := []struct {
+		name, runtime, code, sig string
+		wantOutput               string
+		wantLogs                 []string
+	}{
+		{"2.0 good signature", "cloudfront-js-2.0", v2, hmacHex(t, "secret", "/a.txt"),
+			`"x-uri-md5":{"value":"` + md5Hex(t, "/a.txt") + `"}`,
+			[]string{"uri=%2Fa.txt&mac=" + hmacB64URL(t, "secret", "/a.txt")}},
+		{"2.0 bad signature", "cloudfront-js-2.0", v2, badSig, `"statusCode":403`,
+			[]string{"uri=%2Fa.txt&mac=" + hmacB64URL(t, "secret", "/a.txt")}},
+		{"1.0 good signature", "cloudfront-js-1.0", v1, hmacHex(t, "secret", "/a.txt"), `"uri":"/a.txt"`, nil},
+		{"1.0 bad signature", "cloudfront-js-1.0", v1, "00", `"statusCode":403`, nil},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := f.createFunction("signed"+itoa(int64(i)), tt.runtime, tt.code)
+			out, err := f.cf.TestFunction(t.Context(), &cloudfront.TestFunctionInput{
+				Name: c.FunctionSummary.Name, IfMatch: c.ETag,
+				EventObject: []byte(`{"version":"1.0","context":{"eventType":"viewer-request"},"request":{"method":"GET","uri":"/a.txt","querystring":{"sig":{"value":"` + tt.sig + `"}}}}`),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if msg := aws.ToString(out.TestResult.FunctionErrorMessage); msg != "" {
+				t.Fatalf("FunctionErrorMessage = %q", msg)
+			}
+			if got := aws.ToString(out.TestResult.FunctionOutput); !strings.Contains(got, tt.wantOutput) {
+				t.Errorf("FunctionOutput = %s, want it to contain %s", got, tt.wantOutput)
+			}
+			if diff := cmp.Diff(tt.wantLogs, out.TestResult.FunctionExecutionLogs, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("logs (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func hmacHex(t *testing.T, key, msg string) string {
+	t.Helper()
+	m := hmac.New(sha256.New, []byte(key))
+	m.Write([]byte(msg))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+func hmacB64URL(t *testing.T, key, msg string) string {
+	t.Helper()
+	m := hmac.New(sha256.New, []byte(key))
+	m.Write([]byte(msg))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func md5Hex(t *testing.T, s string) string {
+	t.Helper()
+	sum := md5.Sum([]byte(s))
+	return hex.EncodeToString(sum[:])
 }

@@ -99,11 +99,12 @@ type Server struct {
 	maxBody   int64
 	mux       *http.ServeMux
 	// KeyValueStore (kvs.go, kvsdata.go).
-	kvsAuth      Authenticator
-	importObject func(bucket, key string, max int64) ([]byte, error)
-	kvsCache     kvsCache
-	kvsWriteMu   sync.Mutex // held by writes of keys and store deletes
-	kvsCreateMu  sync.Mutex // held by CreateKeyValueStore's count and create
+	kvsAuth          Authenticator
+	importObject     func(bucket, key string, max int64) ([]byte, error)
+	kvsCache         kvsCache
+	kvsWriteMu       sync.Mutex // held by writes of keys and store deletes
+	kvsCreateMu      sync.Mutex // held by CreateKeyValueStore's count and create
+	functionCreateMu sync.Mutex // held by CreateFunction's count and create
 
 	// migrateMu guards migrated: whether tenant invalidations stored the
 	// old way have been moved into the store's sets (tenants.go).
