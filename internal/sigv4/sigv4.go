@@ -401,24 +401,9 @@ func parseAuthorization(auth string) (*credential, error) {
 	if alg != algorithm {
 		return nil, newError(CodeIncompleteSignature, fmt.Sprintf("Unsupported AWS 'algorithm': '%s'. Authorization=%s", alg, redactAuthorization(auth)))
 	}
-	params := map[string]string{}
-	for _, part := range strings.Split(rest, ",") {
-		k, val, ok := strings.Cut(strings.TrimSpace(part), "=")
-		if !ok {
-			continue
-		}
-		if _, dup := params[k]; !dup {
-			params[k] = val
-		}
-	}
-	var missing []string
-	for _, k := range []string{"Credential", "Signature", "SignedHeaders"} {
-		if params[k] == "" {
-			missing = append(missing, fmt.Sprintf("Authorization header requires '%s' parameter.", k))
-		}
-	}
-	if len(missing) > 0 {
-		return nil, newError(CodeIncompleteSignature, strings.Join(missing, " ")+" Authorization="+redactAuthorization(auth))
+	params, err := authParams(rest, auth)
+	if err != nil {
+		return nil, err
 	}
 	c := &credential{signature: params["Signature"]}
 	if err := c.setScope(params["Credential"]); err != nil {
@@ -786,4 +771,31 @@ func hmacSHA256(key []byte, data string) []byte {
 	h := hmac.New(sha256.New, key)
 	h.Write([]byte(data))
 	return h.Sum(nil)
+}
+
+// authParams reads the Credential, SignedHeaders and Signature parameters
+// of an Authorization header's value after its algorithm (rest; auth is
+// the whole value, for the message). The first of a repeated parameter
+// counts. A missing one is an *Error with code IncompleteSignature.
+func authParams(rest, auth string) (map[string]string, error) {
+	params := map[string]string{}
+	for _, part := range strings.Split(rest, ",") {
+		k, val, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok {
+			continue
+		}
+		if _, dup := params[k]; !dup {
+			params[k] = val
+		}
+	}
+	var missing []string
+	for _, k := range []string{"Credential", "Signature", "SignedHeaders"} {
+		if params[k] == "" {
+			missing = append(missing, fmt.Sprintf("Authorization header requires '%s' parameter.", k))
+		}
+	}
+	if len(missing) > 0 {
+		return nil, newError(CodeIncompleteSignature, strings.Join(missing, " ")+" Authorization="+redactAuthorization(auth))
+	}
+	return params, nil
 }

@@ -144,24 +144,9 @@ func parseV4A(r *http.Request) (*credential, error) {
 		return nil, newError(CodeIncompleteSignature, fmt.Sprintf("Unsupported AWS 'algorithm': '%s': this service takes SigV4A signatures (%s). Authorization=%s",
 			alg, AlgorithmV4A, redactAuthorization(auth)))
 	}
-	params := map[string]string{}
-	for _, part := range strings.Split(rest, ",") {
-		k, val, ok := strings.Cut(strings.TrimSpace(part), "=")
-		if !ok {
-			continue
-		}
-		if _, dup := params[k]; !dup {
-			params[k] = val
-		}
-	}
-	var missing []string
-	for _, k := range []string{"Credential", "Signature", "SignedHeaders"} {
-		if params[k] == "" {
-			missing = append(missing, fmt.Sprintf("Authorization header requires '%s' parameter.", k))
-		}
-	}
-	if len(missing) > 0 {
-		return nil, newError(CodeIncompleteSignature, strings.Join(missing, " ")+" Authorization="+redactAuthorization(auth))
+	params, err := authParams(rest, auth)
+	if err != nil {
+		return nil, err
 	}
 	c := &credential{signature: params["Signature"]}
 	parts := strings.Split(params["Credential"], "/")
