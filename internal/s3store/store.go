@@ -8,13 +8,19 @@
 //	BUCKET/meta/NAME.json     an object's metadata (key, size, ETag, headers,
 //	                          the ID of its bytes); NAME is the key escaped
 //	BUCKET/uploads/UPLOADID/  a multipart upload in progress
+//	BUCKET/wal/SEQ.log        the write-ahead log of small PUTs and DELETEs
 //
-// A PUT writes the bytes to a new file and fsyncs it, then writes the
-// metadata to a temporary file, fsyncs it, renames it over NAME.json and
-// fsyncs the directory before it is acknowledged. The metadata rename is the
-// commit point: a reader sees the old object or the new one, never a part of
-// either, and an acknowledged object survives a crash. Files a crash left
-// behind (temporaries, bytes no metadata names) are removed by Open.
+// A small PUT (up to inlineMax bytes) is one record appended to the
+// bucket's write-ahead log and acknowledged after an fdatasync of the log
+// that many PUTs share; a checkpoint later writes its object to objects/
+// and meta/ (wal.go). A larger PUT writes the bytes to a new file and
+// fsyncs it, then writes the metadata to a temporary file, fsyncs it,
+// renames it over NAME.json and fsyncs the directory before it is
+// acknowledged. The log record, or the metadata rename, is the commit
+// point: a reader sees the old object or the new one, never a part of
+// either, and an acknowledged object survives a crash. Open replays the
+// logs left and removes files a crash left behind (temporaries, bytes no
+// metadata names).
 package s3store
 
 import (
