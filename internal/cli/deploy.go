@@ -435,8 +435,9 @@ func printDeployReport(w io.Writer, rep *deploy.Report) {
 		fmt.Fprintf(w, "not deleted %s (over --max-delete)\n", k)
 	}
 	if rep.AlreadyComplete {
-		fmt.Fprintf(w, "deploy %s was already complete: an earlier run with this deploy ID uploaded its objects and bought its invalidation; nothing to do (%d files, none uploaded, invalidated or deleted now)\n", rep.DeployID, rep.Files)
-		return
+		// Its own line: the last one keeps the summary's shape, which
+		// the Octopus and GitLab scripts read their outputs from.
+		fmt.Fprintf(w, "already complete: an earlier run of deploy %s uploaded its objects and bought the invalidation it needed; nothing to do now\n", rep.DeployID)
 	}
 	fmt.Fprintf(w, "deploy %s: %d files, %s %s, %d unchanged, %s %s\n", rep.DeployID, rep.Files,
 		count(len(rep.Uploads), "object", "objects"), verb("uploaded", "to upload"), rep.Unchanged,

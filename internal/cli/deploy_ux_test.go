@@ -57,10 +57,10 @@ func TestDeployRerunComplete(t *testing.T) {
 		v2        map[string]string
 		args      []string
 		wantPaths string
-		files     string
+		summary   string // the last line's, which scripts read
 	}{
-		{"with deletions", map[string]string{"index.html": "<h1>2</h1>", "app.css": "b{}", "old.js": ""}, []string{"--delete"}, "  /\n  /app.css\n  /index.html\n  /old.js\n", "2 files"},
-		{"same paths", map[string]string{"app.css": "b{}"}, nil, "  /app.css\n", "3 files"},
+		{"with deletions", map[string]string{"index.html": "<h1>2</h1>", "app.css": "b{}", "old.js": ""}, []string{"--delete"}, "  /\n  /app.css\n  /index.html\n  /old.js\n", "2 files, 0 objects uploaded, 2 unchanged, 0 objects deleted"},
+		{"same paths", map[string]string{"app.css": "b{}"}, nil, "  /app.css\n", "3 files, 0 objects uploaded, 3 unchanged, 0 objects deleted"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newDeploySite(t)
@@ -81,7 +81,8 @@ func TestDeployRerunComplete(t *testing.T) {
 			n := strings.Count(tc.wantPaths, "\n")
 			want := s.dist + ": invalidation " + id + " (" + count(n, "path", "paths") + ", Completed) was bought by an earlier run of this deploy; not bought again\n" +
 				tc.wantPaths +
-				"deploy d2 was already complete: an earlier run with this deploy ID uploaded its objects and bought its invalidation; nothing to do (" + tc.files + ", none uploaded, invalidated or deleted now)\n"
+				"already complete: an earlier run of deploy d2 uploaded its objects and bought the invalidation it needed; nothing to do now\n" +
+				"deploy d2: " + tc.summary + "\n"
 			if code != 0 || out != want {
 				t.Errorf("re-run: exit %d, stdout:\n%s\nwant:\n%s\nstderr:\n%s", code, out, want, errOut)
 			}
