@@ -3,6 +3,7 @@
 package harness
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"runtime"
@@ -11,28 +12,36 @@ import (
 	"time"
 )
 
-// spinHelperEnv makes TestSpinHelper, run as a child test binary, use a
-// fixed amount of CPU time and exit.
+// spinHelperEnv makes this test binary, run as a child by
+// TestLimitDoesNotChargeWaitingForACPU, spin instead of running tests.
 const spinHelperEnv = "CFINV_HARNESS_SPIN_HELPER"
 
 // spinCPU is the CPU time the spinning child uses.
 const spinCPU = 300 * time.Millisecond
 
-// TestSpinHelper is not a test of its own: TestLimitDoesNotChargeWaitingForACPU
-// runs it in a child test binary. It spins until it has used spinCPU of
-// CPU time (its own clock, so the work is the same however loaded the
-// machine is) and exits.
-func TestSpinHelper(t *testing.T) {
-	if os.Getenv(spinHelperEnv) != "1" {
-		t.Skip("run by TestLimitDoesNotChargeWaitingForACPU")
+// TestMain runs the spinning child when asked (no test runs then), else
+// the tests.
+func TestMain(m *testing.M) {
+	if os.Getenv(spinHelperEnv) == "1" {
+		if err := spin(spinCPU); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
 	}
+	os.Exit(m.Run())
+}
+
+// spin uses cpu of CPU time (its own clock, so the work is the same
+// however loaded the machine is) and returns.
+func spin(cpu time.Duration) error {
 	for {
 		var ru syscall.Rusage
 		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-			t.Fatal(err)
+			return fmt.Errorf("getrusage: %w", err)
 		}
-		if time.Duration(ru.Utime.Nano()+ru.Stime.Nano()) >= spinCPU {
-			return
+		if time.Duration(ru.Utime.Nano()+ru.Stime.Nano()) >= cpu {
+			return nil
 		}
 		for i := 0; i < 1_000_000; i++ {
 			runtime.KeepAlive(i)
@@ -59,7 +68,7 @@ func TestLimitDoesNotChargeWaitingForACPU(t *testing.T) {
 	}
 	const limit = time.Second
 	l, ctx := NewLimit(t.Context(), limit)
-	cmd := exec.CommandContext(ctx, "taskset", "-c", cpu, os.Args[0], "-test.run=^TestSpinHelper$", "-test.count=1")
+	cmd := exec.CommandContext(ctx, "taskset", "-c", cpu, os.Args[0])
 	// A -race binary sleeps a second before it exits (GORACE's
 	// atexit_sleep_ms): asleep, that second would be charged in full.
 	cmd.Env = append(os.Environ(), spinHelperEnv+"=1", "GOMAXPROCS=1", "GORACE=atexit_sleep_ms=0")
