@@ -15,7 +15,8 @@ import (
 )
 
 // Deploy a site twice to an in-process CloudFront and S3: the second time
-// only the changed stylesheet goes up, and only its URL is invalidated.
+// only the changed stylesheet goes up, and only its URL is invalidated; a
+// third run of the same content finds the deploy already complete.
 func ExampleRun() {
 	ctx := context.Background()
 	srv, err := cfinvtest.Start(cfinvtest.WithMemoryStore(), cfinvtest.WithCompletionDelay(0))
@@ -58,10 +59,19 @@ func ExampleRun() {
 		}
 		fmt.Println("invalidated", rep.Invalidations[0].Paths)
 	}
+	// The same deploy again (its ID derives from the content): the clean
+	// marker the last run left names it, so nothing is read, sent or bought.
+	rep, err := deploy.Run(ctx, s3c, cf, opts)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("already complete:", rep.AlreadyComplete, "uploads:", len(rep.Uploads), "marker on", rep.Marker)
 	// Output:
 	// uploaded app.css (new)
 	// uploaded index.html (new)
 	// invalidated []
 	// uploaded app.css (changed)
 	// invalidated [/app.css]
+	// already complete: true uploads: 0 marker on app.css
 }
