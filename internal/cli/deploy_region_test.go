@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/cfinv/cfinv/internal/s3api"
 	"github.com/cfinv/cfinv/internal/s3store"
@@ -21,15 +22,17 @@ var scopeRegion = regexp.MustCompile(`Credential=[^/]+/[0-9]+/([^/]+)/s3/`)
 
 // regionalS3 is the local S3 API with its buckets in region, answering a
 // request signed for another region as S3 does: 301 PermanentRedirect
-// with x-amz-bucket-region (no body for a HEAD). The local S3 itself
-// does not check the signing region, so this wrapper does.
+// with x-amz-bucket-region (no body for a HEAD). The local S3 checks
+// the signing region only with StrictRegion, and then answers 400
+// AuthorizationHeaderMalformed; this wrapper answers as a regional
+// endpoint does.
 func regionalS3(t *testing.T, region string) string {
 	t.Helper()
 	st, err := s3store.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := &s3api.Server{Store: st, Region: region}
+	api := &s3api.Server{Store: st}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		m := scopeRegion.FindStringSubmatch(r.Header.Get("Authorization"))
 		if m == nil || m[1] == region {
@@ -48,7 +51,11 @@ func regionalS3(t *testing.T, region string) string {
 	t.Cleanup(srv.Close)
 	c := s3.New(s3.Options{Region: region, BaseEndpoint: aws.String(srv.URL), UsePathStyle: true,
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDREGION", "secret", "")})
-	if _, err := c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("site")}); err != nil {
+	in := &s3.CreateBucketInput{Bucket: aws.String("site")}
+	if region != "us-east-1" {
+		in.CreateBucketConfiguration = &types.CreateBucketConfiguration{LocationConstraint: types.BucketLocationConstraint(region)}
+	}
+	if _, err := c.CreateBucket(t.Context(), in); err != nil {
 		t.Fatal(err)
 	}
 	return srv.URL

@@ -165,7 +165,7 @@ when it does. SIGINT or SIGTERM shuts it down gracefully.`,
 	f.StringVar(&opts.Addr, "addr", DefaultServeAddr, "`host:port` to listen on")
 	f.StringVar(&opts.DataDir, "data-dir", "", "directory for the state file and generated keys (default $XDG_STATE_HOME/cfinv/serve or ~/.local/state/cfinv/serve)")
 	durationVar(f, &opts.CompletionDelay, "completion-delay", 3*time.Second, 0, maxCompletionDelay, "time from creation until an invalidation is Completed and a distribution Deployed")
-	f.BoolVar(&opts.StrictRegion, "strict-region", false, "accept only signatures scoped to us-east-1, as real CloudFront does and S3 does for a bucket there (every bucket of the S3 API is)")
+	f.BoolVar(&opts.StrictRegion, "strict-region", false, "accept only signatures scoped to us-east-1 on the CloudFront API, as real CloudFront does, and to the bucket's region on the S3 API, as S3 does")
 	f.StringVar(&opts.CredentialsFile, "credentials-file", "", "AWS shared-credentials `file` whose key pairs are accepted")
 	f.StringVar(&opts.AccountID, "account-id", emulator.DefaultAccountID, "account ID used in distribution ARNs")
 	f.StringVar(&opts.EdgeAddr, "edge-addr", DefaultEdgeAddr, "`host:port` of the caching edge; \"\" turns the edge off")

@@ -296,9 +296,11 @@ func (s *Server) start(opts Options) error {
 			return err
 		}
 		s.S3URL, s.S3Addr = "http://"+s3Ln.Addr().String(), s3Ln.Addr()
+		s3Handler := &s3api.Server{Store: buckets, Auth: &sigv4.Verifier{Service: "s3", Lookup: lookup, Now: opts.SignatureNow,
+			StrictRegion: opts.StrictRegion}}
+		s3Handler.Auth.RegionFor = s3Handler.SigningRegion // a bucket's own region
 		s3Srv = &http.Server{
-			Handler: &s3api.Server{Store: buckets, Auth: &sigv4.Verifier{Service: "s3", Lookup: lookup, Now: opts.SignatureNow,
-				StrictRegion: opts.StrictRegion}},
+			Handler: s3Handler,
 			// No ReadTimeout: a 5 GiB PUT takes as long as it takes.
 			// Headers must come promptly.
 			ReadHeaderTimeout: 10 * time.Second,

@@ -3,9 +3,11 @@ package s3api
 import (
 	"encoding/base64"
 	"encoding/xml"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/cfinv/cfinv/internal/s3store"
 )
@@ -40,14 +42,41 @@ type createBucketConfiguration struct {
 	LocationConstraint string `xml:"LocationConstraint"`
 }
 
+// createBucket creates r.bucket in the region its CreateBucketConfiguration
+// names (us-east-1 without one). With StrictRegion, the request's
+// credential scope is the endpoint it was sent to, as a regional S3
+// endpoint is: its region must be the bucket's unless it is us-east-1,
+// whose endpoint creates buckets anywhere.
 func (s *Server) createBucket(w http.ResponseWriter, r *request) error {
+	var cfg createBucketConfiguration
 	if r.ContentLength != 0 {
-		var cfg createBucketConfiguration
 		if err := s.readXML(r, &cfg); err != nil {
 			return err
 		}
 	}
-	if err := s.Store.CreateBucket(r.bucket); err != nil {
+	lc := cfg.LocationConstraint
+	if lc != "" && !validLocationConstraint(lc) {
+		return &apiError{Status: http.StatusBadRequest, Code: "InvalidLocationConstraint",
+			Message: "The specified location-constraint is not valid", LocationConstraint: lc}
+	}
+	region := s3store.Bucket{LocationConstraint: lc}.Region()
+	if s.Auth != nil && s.Auth.StrictRegion && r.signed != nil && r.signed.Region != "us-east-1" && r.signed.Region != region {
+		named := "unspecified"
+		if lc != "" {
+			named = lc
+		}
+		return &apiError{Status: http.StatusBadRequest, Code: "IllegalLocationConstraintException",
+			Message: "The " + named + " location constraint is incompatible for the region specific endpoint this request was sent to."}
+	}
+	err := s.Store.CreateBucketIn(r.bucket, lc)
+	if errors.Is(err, s3store.ErrBucketExists) {
+		// S3's legacy rule: re-creating a bucket of yours in us-east-1
+		// succeeds; everywhere else it is BucketAlreadyOwnedByYou.
+		if b, herr := s.Store.HeadBucket(r.bucket); herr == nil && !b.ReadOnly && b.Region() == "us-east-1" && region == "us-east-1" {
+			err = nil
+		}
+	}
+	if err != nil {
 		return err
 	}
 	w.Header().Set("Location", "/"+r.bucket)
@@ -55,11 +84,51 @@ func (s *Server) createBucket(w http.ResponseWriter, r *request) error {
 	return nil
 }
 
+// locationConstraints are the values CreateBucket accepts, from the S3
+// API model's BucketLocationConstraint (botocore's
+// data/s3/2006-03-01/service-2.json): every region but us-east-1, which
+// is named by giving none, and "EU", eu-west-1's old name.
+var locationConstraints = map[string]bool{}
+
+func init() {
+	for _, r := range strings.Fields(`af-south-1 ap-east-1 ap-east-2 ap-northeast-1 ap-northeast-2
+		ap-northeast-3 ap-south-1 ap-south-2 ap-southeast-1 ap-southeast-2 ap-southeast-3 ap-southeast-4
+		ap-southeast-5 ap-southeast-6 ap-southeast-7 ca-central-1 ca-west-1 cn-north-1 cn-northwest-1 EU
+		eu-central-1 eu-central-2 eu-north-1 eu-south-1 eu-south-2 eu-west-1 eu-west-2 eu-west-3
+		il-central-1 me-central-1 me-south-1 mx-central-1 sa-east-1 us-east-2 us-gov-east-1
+		us-gov-west-1 us-west-1 us-west-2`) {
+		locationConstraints[r] = true
+	}
+}
+
+func validLocationConstraint(lc string) bool { return locationConstraints[lc] }
+
+// SigningRegion is the region a request must be signed for with
+// StrictRegion (sigv4.Verifier.RegionFor): that of the bucket it names.
+// CreateBucket, and a request naming a bucket that does not exist, may
+// be signed for any region (createBucket checks its constraint against
+// it); a request naming no bucket (ListBuckets) gets "", the verifier's
+// own region.
+func (s *Server) SigningRegion(r *http.Request, scope string) string {
+	bucket, key := splitBucketKey(r)
+	switch {
+	case bucket == "":
+		return ""
+	case r.Method == http.MethodPut && key == "" && r.URL.RawQuery == "":
+		return scope // CreateBucket
+	}
+	if b, err := s.Store.HeadBucket(bucket); err == nil {
+		return b.Region()
+	}
+	return scope
+}
+
 func (s *Server) headBucket(w http.ResponseWriter, r *request) error {
-	if _, err := s.Store.HeadBucket(r.bucket); err != nil {
+	b, err := s.Store.HeadBucket(r.bucket)
+	if err != nil {
 		return err
 	}
-	w.Header().Set("X-Amz-Bucket-Region", s.region())
+	w.Header().Set("X-Amz-Bucket-Region", b.Region())
 	w.WriteHeader(http.StatusOK)
 	return nil
 }
@@ -72,27 +141,19 @@ func (s *Server) deleteBucket(w http.ResponseWriter, r *request) error {
 	return nil
 }
 
-func (s *Server) region() string {
-	if s.Region == "" {
-		return "us-east-1"
-	}
-	return s.Region
-}
-
 type locationConstraint struct {
 	XMLName xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ LocationConstraint"`
 	Region  string   `xml:",chardata"`
 }
 
+// bucketLocation answers GetBucketLocation: the bucket's constraint as
+// it was given, empty for us-east-1.
 func (s *Server) bucketLocation(w http.ResponseWriter, r *request) error {
-	if _, err := s.Store.HeadBucket(r.bucket); err != nil {
+	b, err := s.Store.HeadBucket(r.bucket)
+	if err != nil {
 		return err
 	}
-	region := s.region()
-	if region == "us-east-1" {
-		region = "" // as S3 answers for us-east-1
-	}
-	return writeXML(w, locationConstraint{Region: region})
+	return writeXML(w, locationConstraint{Region: b.LocationConstraint})
 }
 
 type listResult struct {

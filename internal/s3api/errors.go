@@ -14,6 +14,9 @@ type apiError struct {
 	Status  int
 	Code    string
 	Message string
+	// LocationConstraint is the value an InvalidLocationConstraint error
+	// names, in an element of its own as S3 sends it.
+	LocationConstraint string
 }
 
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }
@@ -27,25 +30,25 @@ func errInvalidArgument(msg string) *apiError {
 }
 
 var (
-	errNoSuchBucket   = &apiError{http.StatusNotFound, "NoSuchBucket", "The specified bucket does not exist"}
-	errNoSuchKey      = &apiError{http.StatusNotFound, "NoSuchKey", "The specified key does not exist."}
-	errNoSuchUpload   = &apiError{http.StatusNotFound, "NoSuchUpload", "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed."}
-	errBucketOwned    = &apiError{http.StatusConflict, "BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded and you already own it."}
-	errNotEmpty       = &apiError{http.StatusConflict, "BucketNotEmpty", "The bucket you tried to delete is not empty"}
-	errMalformedXML   = &apiError{http.StatusBadRequest, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema"}
-	errInvalidDigest  = &apiError{http.StatusBadRequest, "InvalidDigest", "The Content-MD5 you specified was invalid."}
-	errBadDigest      = &apiError{http.StatusBadRequest, "BadDigest", "The Content-MD5 you specified did not match what we received."}
-	errSHA256Mismatch = &apiError{http.StatusBadRequest, sigv4.CodeContentSHA256Mismatch, "The provided 'x-amz-content-sha256' header does not match what was computed."}
-	errTooLarge       = &apiError{http.StatusBadRequest, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed object size."}
-	errIncomplete     = &apiError{http.StatusBadRequest, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header."}
-	errChunkSig       = &apiError{http.StatusForbidden, sigv4.CodeSignatureDoesNotMatch, "The request signature we calculated does not match the signature you provided. Check your key and signing method."}
-	errInvalidRange   = &apiError{http.StatusRequestedRangeNotSatisfiable, "InvalidRange", "The requested range is not satisfiable"}
-	errPrecondition   = &apiError{http.StatusPreconditionFailed, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold"}
-	errReadOnly       = &apiError{http.StatusForbidden, "AccessDenied", "Access Denied: the bucket is a directory served read-only (--s3-origin)"}
-	errKeyTooLong     = &apiError{http.StatusBadRequest, "KeyTooLongError", "Your key is too long"}
-	errInvalidPart    = &apiError{http.StatusBadRequest, "InvalidPart", "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."}
-	errPartOrder      = &apiError{http.StatusBadRequest, "InvalidPartOrder", "The list of parts was not in ascending order. The parts list must be specified in order by part number."}
-	errTooSmall       = &apiError{http.StatusBadRequest, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed object size."}
+	errNoSuchBucket   = &apiError{Status: http.StatusNotFound, Code: "NoSuchBucket", Message: "The specified bucket does not exist"}
+	errNoSuchKey      = &apiError{Status: http.StatusNotFound, Code: "NoSuchKey", Message: "The specified key does not exist."}
+	errNoSuchUpload   = &apiError{Status: http.StatusNotFound, Code: "NoSuchUpload", Message: "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed."}
+	errBucketOwned    = &apiError{Status: http.StatusConflict, Code: "BucketAlreadyOwnedByYou", Message: "Your previous request to create the named bucket succeeded and you already own it."}
+	errNotEmpty       = &apiError{Status: http.StatusConflict, Code: "BucketNotEmpty", Message: "The bucket you tried to delete is not empty"}
+	errMalformedXML   = &apiError{Status: http.StatusBadRequest, Code: "MalformedXML", Message: "The XML you provided was not well-formed or did not validate against our published schema"}
+	errInvalidDigest  = &apiError{Status: http.StatusBadRequest, Code: "InvalidDigest", Message: "The Content-MD5 you specified was invalid."}
+	errBadDigest      = &apiError{Status: http.StatusBadRequest, Code: "BadDigest", Message: "The Content-MD5 you specified did not match what we received."}
+	errSHA256Mismatch = &apiError{Status: http.StatusBadRequest, Code: sigv4.CodeContentSHA256Mismatch, Message: "The provided 'x-amz-content-sha256' header does not match what was computed."}
+	errTooLarge       = &apiError{Status: http.StatusBadRequest, Code: "EntityTooLarge", Message: "Your proposed upload exceeds the maximum allowed object size."}
+	errIncomplete     = &apiError{Status: http.StatusBadRequest, Code: "IncompleteBody", Message: "You did not provide the number of bytes specified by the Content-Length HTTP header."}
+	errChunkSig       = &apiError{Status: http.StatusForbidden, Code: sigv4.CodeSignatureDoesNotMatch, Message: "The request signature we calculated does not match the signature you provided. Check your key and signing method."}
+	errInvalidRange   = &apiError{Status: http.StatusRequestedRangeNotSatisfiable, Code: "InvalidRange", Message: "The requested range is not satisfiable"}
+	errPrecondition   = &apiError{Status: http.StatusPreconditionFailed, Code: "PreconditionFailed", Message: "At least one of the pre-conditions you specified did not hold"}
+	errReadOnly       = &apiError{Status: http.StatusForbidden, Code: "AccessDenied", Message: "Access Denied: the bucket is a directory served read-only (--s3-origin)"}
+	errKeyTooLong     = &apiError{Status: http.StatusBadRequest, Code: "KeyTooLongError", Message: "Your key is too long"}
+	errInvalidPart    = &apiError{Status: http.StatusBadRequest, Code: "InvalidPart", Message: "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."}
+	errPartOrder      = &apiError{Status: http.StatusBadRequest, Code: "InvalidPartOrder", Message: "The list of parts was not in ascending order. The parts list must be specified in order by part number."}
+	errTooSmall       = &apiError{Status: http.StatusBadRequest, Code: "EntityTooSmall", Message: "Your proposed upload is smaller than the minimum allowed object size."}
 )
 
 // storeError maps an s3store error to S3's.
@@ -63,7 +66,7 @@ func storeError(err error) *apiError {
 	case errors.Is(err, s3store.ErrBucketNotEmpty):
 		return errNotEmpty
 	case errors.Is(err, s3store.ErrInvalidBucketName):
-		return &apiError{http.StatusBadRequest, "InvalidBucketName", "The specified bucket is not valid: " + err.Error()}
+		return &apiError{Status: http.StatusBadRequest, Code: "InvalidBucketName", Message: "The specified bucket is not valid: " + err.Error()}
 	case errors.Is(err, s3store.ErrNoSuchUpload):
 		return errNoSuchUpload
 	case errors.Is(err, s3store.ErrInvalidPartOrder):
@@ -79,26 +82,26 @@ func storeError(err error) *apiError {
 	case errors.Is(err, errChunkSignature):
 		return errChunkSig
 	case errors.Is(err, errChunk):
-		return &apiError{http.StatusBadRequest, "InvalidChunkSizeError", "Only the last chunk is allowed to have a size less than 8192 bytes: " + err.Error()}
+		return &apiError{Status: http.StatusBadRequest, Code: "InvalidChunkSizeError", Message: "Only the last chunk is allowed to have a size less than 8192 bytes: " + err.Error()}
 	}
 	var se *sigv4.Error
 	if errors.As(err, &se) {
 		return authError(se)
 	}
-	return &apiError{http.StatusInternalServerError, "InternalError", "We encountered an internal error. Please try again."}
+	return &apiError{Status: http.StatusInternalServerError, Code: "InternalError", Message: "We encountered an internal error. Please try again."}
 }
 
 // authError maps a SigV4 failure to S3's code for it.
 func authError(e *sigv4.Error) *apiError {
 	switch e.Code {
 	case sigv4.CodeInvalidClientTokenID:
-		return &apiError{http.StatusForbidden, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."}
+		return &apiError{Status: http.StatusForbidden, Code: "InvalidAccessKeyId", Message: "The AWS Access Key Id you provided does not exist in our records."}
 	case sigv4.CodeMissingAuthenticationToken:
-		return &apiError{http.StatusForbidden, "AccessDenied", "Access Denied"}
+		return &apiError{Status: http.StatusForbidden, Code: "AccessDenied", Message: "Access Denied"}
 	case sigv4.CodeIncompleteSignature:
-		return &apiError{http.StatusBadRequest, "AuthorizationHeaderMalformed", e.Message}
+		return &apiError{Status: http.StatusBadRequest, Code: "AuthorizationHeaderMalformed", Message: e.Message}
 	}
-	return &apiError{e.Status, e.Code, e.Message}
+	return &apiError{Status: e.Status, Code: e.Code, Message: e.Message}
 }
 
 type errorBody struct {
@@ -109,7 +112,9 @@ type errorBody struct {
 	Key        string   `xml:"Key,omitempty"`
 	Resource   string   `xml:"Resource,omitempty"`
 	Region     string   `xml:"Region,omitempty"`
-	RequestID  string   `xml:"RequestId"`
+	// LocationConstraint is InvalidLocationConstraint's bad value.
+	LocationConstraint string `xml:"LocationConstraint,omitempty"`
+	RequestID          string `xml:"RequestId"`
 }
 
 // writeError sends e as S3 does: the XML error body, none for HEAD.
@@ -135,5 +140,5 @@ func writeErrorRegion(w http.ResponseWriter, r *http.Request, e *apiError, bucke
 	w.WriteHeader(e.Status)
 	w.Write([]byte(xml.Header))
 	xml.NewEncoder(w).Encode(errorBody{Code: e.Code, Message: e.Message, BucketName: bucket, Key: key,
-		Resource: r.URL.Path, Region: region, RequestID: w.Header().Get("X-Amz-Request-Id")})
+		Resource: r.URL.Path, Region: region, LocationConstraint: e.LocationConstraint, RequestID: w.Header().Get("X-Amz-Request-Id")})
 }

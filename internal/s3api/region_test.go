@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/cfinv/cfinv/internal/s3api"
@@ -33,6 +34,7 @@ func startStrictServer(t *testing.T) (string, *s3.Client) {
 	t.Cleanup(func() { st.Close() })
 	srv := &s3api.Server{Store: st, Auth: &sigv4.Verifier{Service: "s3", StrictRegion: true,
 		Lookup: func(id string) (string, bool) { return testSecret, id == testKeyID }}}
+	srv.Auth.RegionFor = srv.SigningRegion
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	c := newClient(ts.URL, testSecret)
@@ -160,5 +162,100 @@ func TestStrictRegionWire(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLocationConstraint: a bucket is created in the region its
+// CreateBucketConfiguration names, GetBucketLocation and HeadBucket say
+// so, and with StrictRegion its requests must be signed for it; bad
+// constraints get S3's errors.
+func TestLocationConstraint(t *testing.T) {
+	_, east := startStrictServer(t)
+	ctx := t.Context()
+	in := func(region string) *s3.Client {
+		return s3.New(east.Options(), func(o *s3.Options) { o.Region = region })
+	}
+	create := func(c *s3.Client, bucket, lc string) error {
+		in := &s3.CreateBucketInput{Bucket: aws.String(bucket)}
+		if lc != "" {
+			in.CreateBucketConfiguration = &types.CreateBucketConfiguration{LocationConstraint: types.BucketLocationConstraint(lc)}
+		}
+		_, err := c.CreateBucket(ctx, in)
+		return err
+	}
+	tests := []struct {
+		name       string
+		c          *s3.Client
+		bucket, lc string
+		wantCode   string // "" for success
+		wantMsg    string
+		wantRegion string // HeadBucket's X-Amz-Bucket-Region after success
+		wantLoc    string // GetBucketLocation's answer after success
+	}{
+		{"eu-west-1 from the us-east-1 endpoint", east, "in-eu", "eu-west-1", "", "", "eu-west-1", "eu-west-1"},
+		{"EU, eu-west-1's old name", east, "old-eu", "EU", "", "", "eu-west-1", "EU"},
+		{"in the endpoint's own region", in("ap-south-1"), "mumbai", "ap-south-1", "", "", "ap-south-1", "ap-south-1"},
+		{"no constraint: us-east-1", east, "plain", "", "", "", "us-east-1", ""},
+		{"us-east-1 named", east, "named", "us-east-1", "InvalidLocationConstraint", "The specified location-constraint is not valid", "", ""},
+		{"not a region", east, "mars", "mars-north-1", "InvalidLocationConstraint", "The specified location-constraint is not valid", "", ""},
+		{"another region's endpoint", in("eu-west-1"), "elsewhere", "us-west-2", "IllegalLocationConstraintException",
+			"The us-west-2 location constraint is incompatible for the region specific endpoint this request was sent to.", "", ""},
+		{"none at another region's endpoint", in("eu-west-1"), "unnamed", "", "IllegalLocationConstraintException",
+			"The unspecified location constraint is incompatible for the region specific endpoint this request was sent to.", "", ""},
+		{"re-created in us-east-1", east, "site", "", "", "", "us-east-1", ""},
+		{"re-created in eu-west-1", east, "in-eu", "eu-west-1", "BucketAlreadyOwnedByYou", "", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := create(tt.c, tt.bucket, tt.lc)
+			if tt.wantCode != "" {
+				if errCode(err) != tt.wantCode || !strings.Contains(err.Error(), tt.wantMsg) {
+					t.Fatalf("CreateBucket %s %q: got %v, want %s %q", tt.bucket, tt.lc, err, tt.wantCode, tt.wantMsg)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("CreateBucket %s %q: %v", tt.bucket, tt.lc, err)
+			}
+			c := in(tt.wantRegion)
+			head, err := c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(tt.bucket)})
+			if err != nil || aws.ToString(head.BucketRegion) != tt.wantRegion {
+				t.Errorf("HeadBucket: region %q, %v; want %q", aws.ToString(head.BucketRegion), err, tt.wantRegion)
+			}
+			loc, err := c.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(tt.bucket)})
+			if err != nil || string(loc.LocationConstraint) != tt.wantLoc {
+				t.Errorf("GetBucketLocation: %v, %v; want %q", loc, err, tt.wantLoc)
+			}
+		})
+	}
+
+	// The bucket's region, not us-east-1, is what its requests are
+	// signed for.
+	if _, err := in("eu-west-1").PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("in-eu"), Key: aws.String("k"), Body: strings.NewReader("v")}); err != nil {
+		t.Errorf("PutObject signed for the bucket's eu-west-1: %v", err)
+	}
+	_, err := east.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("in-eu"), Key: aws.String("k"), Body: strings.NewReader("v")})
+	if errCode(err) != "AuthorizationHeaderMalformed" || !strings.Contains(err.Error(), "the region 'us-east-1' is wrong; expecting 'eu-west-1'") {
+		t.Errorf("PutObject signed for us-east-1 into eu-west-1's bucket: %v", err)
+	}
+
+	// The bad value is named in its own element, as S3 sends it.
+	st, err := s3store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	open := httptest.NewServer(&s3api.Server{Store: st})
+	t.Cleanup(open.Close)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPut, open.URL+"/badloc", strings.NewReader(
+		`<CreateBucketConfiguration><LocationConstraint>mars-north-1</LocationConstraint></CreateBucketConfiguration>`))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "<LocationConstraint>mars-north-1</LocationConstraint>") {
+		t.Errorf("CreateBucket with mars-north-1: %d %s, want 400 naming it in <LocationConstraint>", resp.StatusCode, body)
 	}
 }

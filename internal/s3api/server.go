@@ -39,8 +39,6 @@ type Server struct {
 	// Auth checks signatures; its Service should be "s3". Nil accepts
 	// every request unsigned.
 	Auth *sigv4.Verifier
-	// Region is what GetBucketLocation answers; "" means us-east-1.
-	Region string
 	// MaxObjectSize bounds a PutObject or UploadPart body; 0 means
 	// DefaultMaxObjectSize.
 	MaxObjectSize int64
@@ -135,7 +133,7 @@ func subresource(r *http.Request) string {
 }
 
 func notImplemented(what string) *apiError {
-	return &apiError{http.StatusNotImplemented, "NotImplemented", "A header or query you provided implies functionality that is not implemented: " + what}
+	return &apiError{Status: http.StatusNotImplemented, Code: "NotImplemented", Message: "A header or query you provided implies functionality that is not implemented: " + what}
 }
 
 func (s *Server) route(w http.ResponseWriter, r *request) error {

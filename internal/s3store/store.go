@@ -3,7 +3,7 @@
 //
 // Layout under the store's directory, one directory per bucket:
 //
-//	BUCKET/bucket.json        the bucket (its creation time)
+//	BUCKET/bucket.json        the bucket (its creation time and location constraint)
 //	BUCKET/objects/ID         an object's bytes, in a file named by a unique ID
 //	BUCKET/meta/NAME.json     an object's metadata (key, size, ETag, headers,
 //	                          the ID of its bytes); NAME is the key escaped
@@ -98,9 +98,25 @@ var StoredHeaders = []string{"Content-Type", "Cache-Control", "Content-Encoding"
 
 // Bucket describes a bucket.
 type Bucket struct {
-	Name     string    `json:"name"`
-	Created  time.Time `json:"created"`
-	ReadOnly bool      `json:"-"`
+	Name    string    `json:"name"`
+	Created time.Time `json:"created"`
+	// LocationConstraint is what CreateBucket was given and
+	// GetBucketLocation answers: "" for us-east-1, "EU" (eu-west-1's old
+	// name) or a region.
+	LocationConstraint string `json:"locationConstraint,omitempty"`
+	ReadOnly           bool   `json:"-"`
+}
+
+// Region is the region the bucket is in: its location constraint, with
+// "" meaning us-east-1 and "EU" eu-west-1, as S3 reads them.
+func (b Bucket) Region() string {
+	switch b.LocationConstraint {
+	case "":
+		return "us-east-1"
+	case "EU":
+		return "eu-west-1"
+	}
+	return b.LocationConstraint
 }
 
 // Store is a set of buckets on disk. It is safe for concurrent use.
@@ -288,9 +304,16 @@ func (s *Store) bucket(name string) (*bucket, error) {
 	return b, nil
 }
 
-// CreateBucket creates a bucket. It returns ErrBucketExists if there is
-// one by that name.
+// CreateBucket creates a bucket in us-east-1. It returns ErrBucketExists
+// if there is one by that name.
 func (s *Store) CreateBucket(name string) error {
+	return s.CreateBucketIn(name, "")
+}
+
+// CreateBucketIn creates a bucket with a location constraint ("" for
+// us-east-1; see Bucket.LocationConstraint), which the caller has
+// checked. It returns ErrBucketExists if there is one by that name.
+func (s *Store) CreateBucketIn(name, locationConstraint string) error {
 	if err := ValidBucketName(name); err != nil {
 		return err
 	}
@@ -300,7 +323,7 @@ func (s *Store) CreateBucket(name string) error {
 		return ErrBucketExists
 	}
 	dir := filepath.Join(s.dir, name)
-	b := newBucket(Bucket{Name: name, Created: s.now().UTC().Truncate(time.Millisecond)}, dir, &s.act)
+	b := newBucket(Bucket{Name: name, Created: s.now().UTC().Truncate(time.Millisecond), LocationConstraint: locationConstraint}, dir, &s.act)
 	for _, d := range []string{"objects", "meta", "uploads"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)

@@ -179,3 +179,35 @@ func TestDirectoryBucket(t *testing.T) {
 		t.Errorf("PUT into a directory bucket: %v, want ErrReadOnly", err)
 	}
 }
+
+// TestReopenKeepsLocationConstraint: a bucket's region survives a restart.
+func TestReopenKeepsLocationConstraint(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, lc := range map[string]string{"east": "", "west": "eu-west-1", "old-eu": "EU"} {
+		if err := s.CreateBucketIn(name, lc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	for _, tt := range []struct{ name, wantLC, wantRegion string }{
+		{"east", "", "us-east-1"},
+		{"west", "eu-west-1", "eu-west-1"},
+		{"old-eu", "EU", "eu-west-1"},
+	} {
+		b, err := s2.HeadBucket(tt.name)
+		if err != nil || b.LocationConstraint != tt.wantLC || b.Region() != tt.wantRegion {
+			t.Errorf("bucket %s after reopen: %+v (region %s), %v; want constraint %q, region %s", tt.name, b, b.Region(), err, tt.wantLC, tt.wantRegion)
+		}
+	}
+}

@@ -69,6 +69,10 @@ type Verifier struct {
 	// Region is the region StrictRegion demands; "" means us-east-1
 	// (StrictRegionName).
 	Region string
+	// RegionFor, if set, is the region StrictRegion demands of r, whose
+	// credential scope names scope: S3 demands the region of the bucket
+	// r is for. "" means Region.
+	RegionFor func(r *http.Request, scope string) string
 	// Service is the signing name a credential scope must hold: "" means
 	// "cloudfront". With "s3" the canonical URI follows S3's rules (the path
 	// is encoded once and never normalised).
@@ -175,7 +179,7 @@ func (v *Verifier) authenticate(r *http.Request, payload func(*credential) (stri
 	if want := v.service(); c.service != want {
 		return nil, secret, newError(CodeSignatureDoesNotMatch, "Credential should be scoped to correct service: '"+want+"'.")
 	}
-	if want := v.region(); v.StrictRegion && c.region != want {
+	if want := v.regionFor(r, c.region); v.StrictRegion && c.region != want {
 		return nil, secret, v.regionError(c, want)
 	}
 	if c.payload, err = payload(c); err != nil {
@@ -185,6 +189,15 @@ func (v *Verifier) authenticate(r *http.Request, payload func(*credential) (stri
 		return nil, secret, err
 	}
 	return c, secret, nil
+}
+
+func (v *Verifier) regionFor(r *http.Request, scope string) string {
+	if v.RegionFor != nil {
+		if want := v.RegionFor(r, scope); want != "" {
+			return want
+		}
+	}
+	return v.region()
 }
 
 func (v *Verifier) region() string {

@@ -30,6 +30,8 @@ type Signed struct {
 	// Seed is the request's signature, the first "previous signature" of
 	// a signed chunk stream.
 	Seed string
+	// Region is the region the credential scope names.
+	Region string
 
 	key     []byte
 	amzDate string
@@ -62,6 +64,7 @@ func (v *Verifier) AuthenticateHeaders(r *http.Request) (*Signed, error) {
 		AccessKeyID: c.accessKeyID,
 		Payload:     c.payload,
 		Seed:        c.signature,
+		Region:      c.region,
 		key:         v.keys.get(secret, c.scopeDate, c.region, c.service),
 		amzDate:     c.amzDate,
 		scope:       c.scopeDate + "/" + c.region + "/" + c.service + "/" + terminator,

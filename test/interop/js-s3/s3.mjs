@@ -6,7 +6,7 @@
 import {
   S3Client, CreateBucketCommand, PutObjectCommand, GetObjectCommand, HeadObjectCommand,
   ListObjectsV2Command, DeleteObjectsCommand, DeleteBucketCommand, CreateMultipartUploadCommand,
-  UploadPartCommand, CompleteMultipartUploadCommand,
+  UploadPartCommand, CompleteMultipartUploadCommand, GetBucketLocationCommand,
 } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
 
@@ -30,7 +30,14 @@ async function codeOf(p) {
 }
 
 await s3.send(new CreateBucketCommand({ Bucket: "jsbucket" }));
-check(await codeOf(s3.send(new CreateBucketCommand({ Bucket: "jsbucket" }))) === "BucketAlreadyOwnedByYou", "second CreateBucket");
+// S3's legacy rule: re-creating your bucket in us-east-1 succeeds; in any other region it is BucketAlreadyOwnedByYou.
+check(await codeOf(s3.send(new CreateBucketCommand({ Bucket: "jsbucket" }))) === null, "second CreateBucket in us-east-1");
+const eu = { Bucket: "jsbucket-eu", CreateBucketConfiguration: { LocationConstraint: "eu-west-1" } };
+await s3.send(new CreateBucketCommand(eu));
+check(await codeOf(s3.send(new CreateBucketCommand(eu))) === "BucketAlreadyOwnedByYou", "second CreateBucket in eu-west-1");
+const loc = await s3.send(new GetBucketLocationCommand({ Bucket: "jsbucket-eu" }));
+check(loc.LocationConstraint === "eu-west-1", "GetBucketLocation of jsbucket-eu: " + loc.LocationConstraint);
+await s3.send(new DeleteBucketCommand({ Bucket: "jsbucket-eu" }));
 
 const body = Buffer.alloc(100000, "j");
 const put = await s3.send(new PutObjectCommand({

@@ -37,7 +37,19 @@ def code_of(fn):
 
 
 s3.create_bucket(Bucket="boto")
-check(code_of(lambda: s3.create_bucket(Bucket="boto")) == "BucketAlreadyOwnedByYou", "second create_bucket")
+# S3's legacy rule: re-creating your bucket in us-east-1 succeeds; in any
+# other region it is BucketAlreadyOwnedByYou.
+check(code_of(lambda: s3.create_bucket(Bucket="boto")) is None, "second create_bucket in us-east-1")
+eu = {"LocationConstraint": "eu-west-1"}
+s3.create_bucket(Bucket="boto-eu", CreateBucketConfiguration=eu)
+check(code_of(lambda: s3.create_bucket(Bucket="boto-eu", CreateBucketConfiguration=eu)) == "BucketAlreadyOwnedByYou",
+      "second create_bucket in eu-west-1")
+loc = s3.get_bucket_location(Bucket="boto-eu")["LocationConstraint"]
+check(loc == "eu-west-1", "get_bucket_location of boto-eu: %r" % loc)
+check(s3.get_bucket_location(Bucket="boto")["LocationConstraint"] is None, "get_bucket_location of boto")
+check(code_of(lambda: s3.create_bucket(Bucket="boto-bad", CreateBucketConfiguration={"LocationConstraint": "us-east-1"}))
+      == "InvalidLocationConstraint", "create_bucket with LocationConstraint us-east-1")
+s3.delete_bucket(Bucket="boto-eu")
 check(code_of(lambda: s3.head_object(Bucket="nope-bucket", Key="k")) in ("404", "NoSuchBucket"), "head_object in a missing bucket")
 
 body = b"x" * 70000
