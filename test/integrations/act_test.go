@@ -40,11 +40,13 @@ func actBinary(t *testing.T) string {
 }
 
 // actWorkflow runs the action three times in one job, as a workflow
-// would: a deploy, the same deploy again (a re-run: the same deploy-id
-// buys nothing) and a deploy with the deploy-id the action's description
-// recommends for invalidating on every attempt; a last step writes the
-// steps' outputs to %[4]s. %[1]s is the distribution, %[2]s the alias,
-// %[3]s the endpoint.
+// would: a deploy to two distributions (an ID and an alias) of paths with
+// spaces and shell metacharacters, the same deploy again in another order
+// (a re-run: the same deploy-id buys nothing) and a deploy with the
+// deploy-id the action's description recommends for invalidating on
+// every attempt; a last step writes the steps' outputs to %[4]s, and
+// notes there if shell code from an input ran. %[1]s is the distribution,
+// %[2]s the alias, %[3]s the endpoint.
 const actWorkflow = `on: push
 jobs:
   deploy:
@@ -61,12 +63,16 @@ jobs:
           paths: |
             /index.html
             /docs/getting started.html
+              /img/*
+            /q"$(touch pwned)"` + "`touch pwned2`" + `
           endpoint-url: %[3]s
       - id: again
         uses: ./
         with:
           distribution-id: %[1]s
           paths: |
+            /q"$(touch pwned)"` + "`touch pwned2`" + `
+            /img/*
             /index.html
             /docs/getting started.html
           endpoint-url: %[3]s
@@ -81,7 +87,9 @@ jobs:
           FIRST: ${{ steps.first.outputs.invalidation-ids }} ${{ steps.first.outputs.billed-paths }}
           AGAIN: ${{ steps.again.outputs.invalidation-ids }} ${{ steps.again.outputs.billed-paths }}
           ATTEMPT: ${{ steps.attempt.outputs.invalidation-ids }} ${{ steps.attempt.outputs.billed-paths }}
-        run: printf 'first %%s\nagain %%s\nattempt %%s\n' "$FIRST" "$AGAIN" "$ATTEMPT" > '%[4]s'
+        run: |
+          printf 'first %%s\nagain %%s\nattempt %%s\n' "$FIRST" "$AGAIN" "$ATTEMPT" > '%[4]s'
+          if test -e pwned || test -e pwned2; then echo 'shell code ran' >> '%[4]s'; fi
 `
 
 // runAct commits action.yml and files (path → body) to a fresh
@@ -158,6 +166,10 @@ func runAct(t *testing.T, binDir string, env []string, files map[string]string) 
 // outbound address: that sends no packet. The action finds the cfinv
 // built from this tree on PATH and installs nothing.
 //
+// It checks the invalidations, the outputs, the job summary and the
+// grouped wait, then runs the same commit again on a fresh runner (a new
+// HOME: no journal), which buys nothing.
+//
 // Regression test: action.yml's deploy-id description held an expression,
 // which the runner evaluates when it loads the action, where no github
 // context exists, and refuses ("Unrecognized named-value: 'github'"; act:
@@ -166,9 +178,10 @@ func runAct(t *testing.T, binDir string, env []string, files map[string]string) 
 func TestActionUnderAct(t *testing.T) {
 	s := startSite(t)
 	outputs := filepath.Join(t.TempDir(), "outputs.txt")
-	log, sha, err := runAct(t, s.binDir, nil, map[string]string{
+	files := map[string]string{
 		".github/workflows/deploy.yml": fmt.Sprintf(actWorkflow, s.dist, "www.example.com", s.url, outputs),
-	})
+	}
+	log, sha, err := runAct(t, s.binDir, commitDate, files)
 	if err != nil {
 		t.Fatalf("act: %v\n%s", err, log)
 	}
@@ -178,7 +191,7 @@ func TestActionUnderAct(t *testing.T) {
 	invs := s.invalidations(t)
 	// With a deploy ID (the action always has one) a batch is the sorted
 	// set of its paths, so a reordered re-run makes the same batch.
-	wantPaths := [][]string{{"/docs/getting%20started.html", "/index.html"}, {"/index.html"}}
+	wantPaths := [][]string{{"/docs/getting%20started.html", "/img/*", "/index.html", "/q%22$(touch%20pwned)%22%60touch%20pwned2%60"}, {"/index.html"}}
 	if len(invs) != 2 || !slices.Equal(invs[0].Paths, wantPaths[0]) || !slices.Equal(invs[1].Paths, wantPaths[1]) {
 		t.Fatalf("server has %+v, want two invalidations, of %q and %q (the re-run buys nothing)\n%s", invs, wantPaths[0], wantPaths[1], log)
 	}
@@ -186,7 +199,7 @@ func TestActionUnderAct(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the workflow wrote no outputs: %v\n%s", err, log)
 	}
-	want := fmt.Sprintf("first %s 2\nagain %s 0\nattempt %s 1\n", invs[0].ID, invs[0].ID, invs[1].ID)
+	want := fmt.Sprintf("first %s 4\nagain %s 0\nattempt %s 1\n", invs[0].ID, invs[0].ID, invs[1].ID)
 	if string(got) != want {
 		t.Errorf("step outputs:\n%s\nwant:\n%s\nact's log:\n%s", got, want, log)
 	}
@@ -197,4 +210,40 @@ func TestActionUnderAct(t *testing.T) {
 			t.Errorf("invalidation %d: caller reference %q, want %q, that of deploy-id %s", i, got, want, id)
 		}
 	}
+	// The job summary (act logs each step's) and the grouped wait.
+	for _, want := range []string{
+		"| " + s.dist + " | " + invs[0].ID + " | 4: `/docs/getting%20started.html` `/img/*` `/index.html` `/q%22$(touch%20pwned)%22%60touch%20pwned2%60` | Completed | 4 |",
+		"**4 paths billed**",
+		"| " + s.dist + " | " + invs[0].ID + " | 4: `/docs/getting%20started.html` `/img/*` `/index.html` `/q%22$(touch%20pwned)%22%60touch%20pwned2%60` | Completed (earlier run, not billed again) | 0 |",
+		"**0 paths billed**",
+		"::group::cfinv: waiting for 1 invalidation",
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("act's log lacks %q:\n%s", want, log)
+		}
+	}
+
+	// "Re-run job" on a fresh runner (act starts with a new HOME, so no
+	// journal): the same commit, so the same deploy-ids, buys nothing.
+	log2, sha2, err := runAct(t, s.binDir, commitDate, files)
+	if err != nil {
+		t.Fatalf("act, re-run: %v\n%s", err, log2)
+	}
+	if sha2 != sha {
+		t.Fatalf("the re-run's commit is %s, the first run's %s: want the same", sha2, sha)
+	}
+	if n := len(s.invalidations(t)); n != 2 {
+		t.Errorf("re-run on a fresh runner: the server has %d invalidations, want still 2\n%s", n, log2)
+	}
+	got, err = os.ReadFile(outputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids := strings.Fields(string(got)); len(ids) < 9 || ids[1] != invs[0].ID || ids[4] != invs[0].ID || ids[7] != invs[1].ID {
+		t.Errorf("re-run on a fresh runner, step outputs:\n%s\nwant the first run's invalidations %s, %s, %s", got, invs[0].ID, invs[0].ID, invs[1].ID)
+	}
 }
+
+// commitDate fixes the dates of runAct's commit, so that the same files
+// make the same commit (SHA) in a second run, as "Re-run job" checks out.
+var commitDate = []string{"GIT_AUTHOR_DATE=2026-01-02T03:04:05Z", "GIT_COMMITTER_DATE=2026-01-02T03:04:05Z"}
