@@ -334,7 +334,7 @@ func (f *Function) Run(ctx context.Context, ev *Event, lim Limits) (*Result, err
 	start := time.Now()
 	timer := time.AfterFunc(budget, func() { rt.Interrupt(errStopped) })
 	stopCtx := context.AfterFunc(ctx, func() { rt.Interrupt(errStopped) })
-	out, runErr := f.call(v, eventObject(rt, ev))
+	o, out, runErr := f.call(v, eventObject(rt, ev))
 	// A runtime goes back to the pool only if no interrupt can reach it:
 	// both stops returned true, so neither callback ran or will.
 	timerStopped := timer.Stop()
@@ -358,7 +358,7 @@ func (f *Function) Run(ctx context.Context, ev *Event, lim Limits) (*Result, err
 		}
 		return res, nil
 	}
-	if err := res.setOutput(ev, out); err != nil {
+	if err := res.setOutput(ev, o, out); err != nil {
 		res.Err = err
 	}
 	return res, nil
@@ -442,21 +442,22 @@ func valueObject(rt *goja.Runtime, v *Value) *goja.Object {
 	return o
 }
 
-// call runs the program, calls handler with the event and returns the
-// JSON text of what it returned (a promise is settled first).
-func (f *Function) call(v *vm, evVal goja.Value) (string, error) {
+// call runs the program, calls handler with the event and returns what
+// it returned (a promise is settled first): read directly when it is
+// plainly a request or response (readOutput), else as JSON text.
+func (f *Function) call(v *vm, evVal goja.Value) (*output, string, error) {
 	hv, undo, err := f.handler(v)
 	defer undo()
 	if err != nil {
-		return "", execError(err)
+		return nil, "", execError(err)
 	}
 	handler, ok := goja.AssertFunction(hv)
 	if !ok {
-		return "", &ExecutionError{Msg: "ReferenceError: handler is not defined as a function"}
+		return nil, "", &ExecutionError{Msg: "ReferenceError: handler is not defined as a function"}
 	}
 	ret, err := handler(goja.Undefined(), evVal)
 	if err != nil {
-		return "", execError(err)
+		return nil, "", execError(err)
 	}
 	// ExportType, not Export: Export copies a returned object whole.
 	if ret != nil && ret.ExportType() == promiseType {
@@ -465,22 +466,25 @@ func (f *Function) call(v *vm, evVal goja.Value) (string, error) {
 		case goja.PromiseStateFulfilled:
 			ret = p.Result()
 		case goja.PromiseStateRejected:
-			return "", &ExecutionError{Msg: p.Result().String()}
+			return nil, "", &ExecutionError{Msg: p.Result().String()}
 		default:
-			return "", &ExecutionError{Msg: "The function returned a promise that never settled"}
+			return nil, "", &ExecutionError{Msg: "The function returned a promise that never settled"}
 		}
 	}
 	if ret == nil || goja.IsUndefined(ret) || goja.IsNull(ret) {
-		return "", &ExecutionError{Msg: "The function did not return a request or a response"}
+		return nil, "", &ExecutionError{Msg: "The function did not return a request or a response"}
+	}
+	if o, ok := readOutput(ret); ok {
+		return o, "", nil
 	}
 	s, err := v.stringify(goja.Undefined(), ret)
 	if err != nil {
-		return "", execError(err)
+		return nil, "", execError(err)
 	}
 	if goja.IsUndefined(s) {
-		return "", &ExecutionError{Msg: "The function returned a value that is not an object"}
+		return nil, "", &ExecutionError{Msg: "The function returned a value that is not an object"}
 	}
-	return s.String(), nil
+	return nil, s.String(), nil
 }
 
 var promiseType = reflect.TypeOf((*goja.Promise)(nil))
@@ -503,24 +507,30 @@ func execError(err error) error {
 	return &ExecutionError{Msg: err.Error()}
 }
 
-// setOutput checks and keeps what the handler returned.
-func (r *Result) setOutput(ev *Event, out string) error {
+// output is what a handler returned, either shape: a response has a
+// statusCode.
+type output struct {
+	StatusCode        *int              `json:"statusCode"`
+	StatusDescription string            `json:"statusDescription"`
+	Body              *Body             `json:"body"`
+	Method            string            `json:"method"`
+	URI               string            `json:"uri"`
+	Querystring       map[string]*Value `json:"querystring"`
+	Headers           map[string]*Value `json:"headers"`
+	Cookies           map[string]*Value `json:"cookies"`
+}
+
+// setOutput checks and keeps what the handler returned: o, or when o is
+// nil the JSON text out.
+func (r *Result) setOutput(ev *Event, o *output, out string) error {
 	invalid := func(why string) error {
 		return &ExecutionError{Msg: "The function returned an invalid value: " + why}
 	}
-	// One decode for either shape: a response has a statusCode.
-	var o struct {
-		StatusCode        *int              `json:"statusCode"`
-		StatusDescription string            `json:"statusDescription"`
-		Body              *Body             `json:"body"`
-		Method            string            `json:"method"`
-		URI               string            `json:"uri"`
-		Querystring       map[string]*Value `json:"querystring"`
-		Headers           map[string]*Value `json:"headers"`
-		Cookies           map[string]*Value `json:"cookies"`
-	}
-	if err := json.Unmarshal([]byte(out), &o); err != nil {
-		return invalid(err.Error())
+	if o == nil {
+		o = &output{}
+		if err := json.Unmarshal([]byte(out), o); err != nil {
+			return invalid(err.Error())
+		}
 	}
 	isResponse := o.StatusCode != nil
 	if ev.Context.EventType == ViewerResponse && !isResponse {
