@@ -37,6 +37,8 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -100,9 +102,10 @@ func main() {
 	n := flag.Int("n", 4000, "GETs per path per round")
 	c := flag.Int("c", 16, "concurrent clients")
 	rounds := flag.Int("rounds", 5, "rounds")
+	cpuProfile := flag.String("cpuprofile", "", "-serve: write a CPU profile of the server's life to this file; driver: pass it to the \"after\" server")
 	flag.Parse()
 	if *serve {
-		runServer(*originAddr, *edgeAddr)
+		runServer(*originAddr, *edgeAddr, *cpuProfile)
 		return
 	}
 	if *after == "" {
@@ -116,7 +119,11 @@ func main() {
 	}
 	urls := map[string]string{}
 	for _, s := range servers {
-		u, stop, err := start(bins[s])
+		args := []string{"-serve"}
+		if s == "after" && *cpuProfile != "" {
+			args = append(args, "-cpuprofile", *cpuProfile)
+		}
+		u, stop, err := start(bins[s], args...)
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -213,8 +220,8 @@ func main() {
 }
 
 // start runs bin -serve and returns the edge's URL once it listens.
-func start(bin string) (string, func(), error) {
-	cmd := exec.Command(bin, "-serve")
+func start(bin string, args ...string) (string, func(), error) {
+	cmd := exec.Command(bin, args...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -233,7 +240,27 @@ func start(bin string) (string, func(), error) {
 }
 
 // runServer serves the origin and the edge and prints the edge's address.
-func runServer(originAddr, edgeAddr string) {
+func runServer(originAddr, edgeAddr, cpuProfile string) {
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		// The driver stops the server with SIGINT.
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt)
+		go func() {
+			<-sig
+			pprof.StopCPUProfile()
+			if err := f.Close(); err != nil {
+				log.Fatal(err)
+			}
+			os.Exit(0)
+		}()
+	}
 	body := strings.Repeat("x", 1024)
 	origin := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
