@@ -271,7 +271,8 @@ func compileCount(p *Proxy) int {
 }
 
 // TestFunctionCompiledOncePerPublish: a function is compiled once per
-// published ETag, whatever the number of requests (issue 26).
+// published ETag, whatever the number of requests and config refreshes
+// (issue 26).
 func TestFunctionCompiledOncePerPublish(t *testing.T) {
 	configure, edit := withFunctions(map[string]string{"viewer-request": "rewrite"})
 	var mu sync.Mutex
@@ -308,6 +309,14 @@ func TestFunctionCompiledOncePerPublish(t *testing.T) {
 	serve(1000)
 	if n := compileCount(e.proxy); n != 1 {
 		t.Errorf("after 1,000 more requests: %d compiles, want 1", n)
+	}
+	// Config refreshes rebuild the routes; the LIVE ETag is the same.
+	for range 3 {
+		e.clock.Advance(2 * DefaultConfigRefresh)
+		serve(10)
+	}
+	if n := compileCount(e.proxy); n != 1 {
+		t.Errorf("after three config refreshes without a publish: %d compiles, want 1", n)
 	}
 	// A second publish (a new LIVE ETag), seen at the next config refresh.
 	mu.Lock()
