@@ -5,8 +5,9 @@ import (
 	"time"
 )
 
-// BenchmarkRun is one viewer-request run of the index rewrite: a fresh
-// JavaScript runtime, the program run, the event in and out as JSON.
+// BenchmarkRun is one viewer-request run of the index rewrite: on a
+// pooled runtime, a new global object and top-level scope, the event
+// built as JavaScript objects, the returned request read back.
 func BenchmarkRun(b *testing.B) {
 	f, err := Compile(Runtime1, []byte(indexRewrite))
 	if err != nil {
