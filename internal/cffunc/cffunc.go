@@ -5,9 +5,11 @@
 //
 // Compile checks what CloudFront checks at CreateFunction and
 // UpdateFunction (size, syntax, the runtime's language level) and keeps
-// the compiled program; Function.Run runs it in a fresh JavaScript
-// runtime per event, with console.log captured and a compute budget
-// enforced, and returns the request or response the handler returned.
+// the compiled program; Function.Run runs it, on a pooled runtime with a
+// fresh global object and top-level scope per event when the code cannot
+// change what runs share (pool.go), else in a fresh JavaScript runtime,
+// with console.log captured and a compute budget enforced, and returns
+// the request or response the handler returned.
 //
 // What runs, and how it differs from CloudFront's runtime, is in
 // docs/emulator.md ("CloudFront Functions").
@@ -117,7 +119,15 @@ type Function struct {
 	imports []string // built-in modules imported (2.0)
 	require bool     // the code may call require()
 	buffer  bool     // the code may use Buffer (2.0), directly or through crypto
+	// wrapped and pool are set when the code is poolable (pool.go).
+	wrapped *goja.Program
+	pool    chan *vm
 }
+
+// Pooled reports whether f's runs reuse prepared runtimes (each run still
+// has its own global object and top-level scope), rather than a fresh
+// runtime per run: see docs/emulator.md, "CloudFront Functions".
+func (f *Function) Pooled() bool { return f.pool != nil }
 
 // Runtime returns the function's runtime.
 func (f *Function) Runtime() string { return f.runtime }
@@ -134,8 +144,11 @@ func Compile(runtime string, code []byte) (*Function, error) {
 		return nil, fmt.Errorf("compile function: code is %d bytes, over the limit of %d: %w", len(code), MaxCodeSize, ErrCodeSize)
 	}
 	src := string(code)
-	var imports []string
+	var imports, locals []string
 	if runtime == Runtime2 {
+		for _, m := range importStmt.FindAllStringSubmatch(src, -1) {
+			locals = append(locals, m[1])
+		}
 		rewritten, used, what := rewriteImports(src)
 		if what != "" {
 			return nil, &CompileError{Msg: what + " is not supported: the modules are 'cloudfront', 'crypto' and 'querystring'"}
@@ -156,9 +169,15 @@ func Compile(runtime string, code []byte) (*Function, error) {
 	if err != nil {
 		return nil, &CompileError{Msg: compileMessage(err)}
 	}
-	return &Function{runtime: runtime, prog: prog, imports: imports,
+	f := &Function{runtime: runtime, prog: prog, imports: imports,
 		require: strings.Contains(src, "require"),
-		buffer:  runtime == Runtime2 && (strings.Contains(src, "Buffer") || strings.Contains(src, "crypto"))}, nil
+		buffer:  runtime == Runtime2 && (strings.Contains(src, "Buffer") || strings.Contains(src, "crypto"))}
+	if poolable(string(code), parsed, locals) {
+		if w, err := goja.Compile("function.js", wrap(src), false); err == nil {
+			f.wrapped, f.pool = w, make(chan *vm, poolSize())
+		}
+	}
+	return f, nil
 }
 
 func compileMessage(err error) string {
@@ -305,41 +324,27 @@ func (f *Function) Run(ctx context.Context, ev *Event, lim Limits) (*Result, err
 		budget = DefaultBudget
 	}
 
-	res := &Result{}
-	rt := goja.New()
-	rt.SetMaxCallStackSize(1000)
-	logs := &logBuffer{}
-	console := rt.NewObject()
-	logFn := func(call goja.FunctionCall) goja.Value {
-		parts := make([]string, len(call.Arguments))
-		for i, a := range call.Arguments {
-			parts[i] = a.String()
-		}
-		logs.add(strings.Join(parts, " "))
-		return goja.Undefined()
-	}
-	for _, name := range []string{"log", "info", "warn", "error", "debug"} {
-		_ = console.Set(name, logFn)
-	}
-	_ = rt.Set("console", console)
-	if err := f.setModules(rt, lim); err != nil {
+	v, err := f.acquire()
+	if err != nil {
 		return nil, err
 	}
-	// Restricted features: no dynamic code evaluation.
-	// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/functions-javascript-runtime-20.html#writing-functions-javascript-features-restricted-features-20
-	_ = rt.Set("eval", func(goja.FunctionCall) goja.Value {
-		panic(rt.NewTypeError("eval is not supported: CloudFront Functions do not evaluate code dynamically"))
-	})
-
+	v.logs, v.kvs = &logBuffer{}, lim.KeyValueStores
+	rt := v.rt
+	res := &Result{}
 	start := time.Now()
 	timer := time.AfterFunc(budget, func() { rt.Interrupt(errStopped) })
 	stopCtx := context.AfterFunc(ctx, func() { rt.Interrupt(errStopped) })
-	out, runErr := f.call(rt, eventObject(rt, ev))
-	timer.Stop()
-	stopCtx()
+	o, out, runErr := f.call(v, eventObject(rt, ev))
+	// A runtime goes back to the pool only if no interrupt can reach it:
+	// both stops returned true, so neither callback ran or will.
+	timerStopped := timer.Stop()
+	ctxStopped := stopCtx()
 	elapsed := time.Since(start)
+	res.Logs = v.logs.lines
+	if timerStopped && ctxStopped {
+		f.release(v)
+	}
 
-	res.Logs = logs.lines
 	res.ComputeUtilization = utilization(elapsed)
 	if runErr != nil {
 		res.Err = runErr
@@ -353,7 +358,7 @@ func (f *Function) Run(ctx context.Context, ev *Event, lim Limits) (*Result, err
 		}
 		return res, nil
 	}
-	if err := res.setOutput(ev, out); err != nil {
+	if err := res.setOutput(ev, o, out); err != nil {
 		res.Err = err
 	}
 	return res, nil
@@ -378,10 +383,10 @@ func eventObject(rt *goja.Runtime, ev *Event) *goja.Object {
 	o := rt.NewObject()
 	_ = o.Set("version", ev.Version)
 	c := rt.NewObject()
-	for k, v := range map[string]string{"distributionDomainName": ev.Context.DistributionDomainName,
-		"distributionId": ev.Context.DistributionID, "requestId": ev.Context.RequestID} {
-		if v != "" {
-			_ = c.Set(k, v)
+	for _, kv := range [...][2]string{{"distributionDomainName", ev.Context.DistributionDomainName},
+		{"distributionId", ev.Context.DistributionID}, {"requestId", ev.Context.RequestID}} {
+		if kv[1] != "" {
+			_ = c.Set(kv[0], kv[1])
 		}
 	}
 	_ = c.Set("eventType", ev.Context.EventType)
@@ -437,43 +442,52 @@ func valueObject(rt *goja.Runtime, v *Value) *goja.Object {
 	return o
 }
 
-// call runs the program, calls handler with the event and returns the
-// JSON text of what it returned (a promise is settled first).
-func (f *Function) call(rt *goja.Runtime, evVal goja.Value) (string, error) {
-	if _, err := rt.RunProgram(f.prog); err != nil {
-		return "", execError(err)
+// call runs the program, calls handler with the event and returns what
+// it returned (a promise is settled first): read directly when it is
+// plainly a request or response (readOutput), else as JSON text.
+func (f *Function) call(v *vm, evVal goja.Value) (*output, string, error) {
+	hv, undo, err := f.handler(v)
+	defer undo()
+	if err != nil {
+		return nil, "", execError(err)
 	}
-	handler, ok := goja.AssertFunction(rt.Get("handler"))
+	handler, ok := goja.AssertFunction(hv)
 	if !ok {
-		return "", &ExecutionError{Msg: "ReferenceError: handler is not defined as a function"}
+		return nil, "", &ExecutionError{Msg: "ReferenceError: handler is not defined as a function"}
 	}
 	ret, err := handler(goja.Undefined(), evVal)
 	if err != nil {
-		return "", execError(err)
+		return nil, "", execError(err)
 	}
-	if p, ok := ret.Export().(*goja.Promise); ok {
+	// ExportType, not Export: Export copies a returned object whole.
+	if ret != nil && ret.ExportType() == promiseType {
+		p := ret.Export().(*goja.Promise)
 		switch p.State() {
 		case goja.PromiseStateFulfilled:
 			ret = p.Result()
 		case goja.PromiseStateRejected:
-			return "", &ExecutionError{Msg: p.Result().String()}
+			return nil, "", &ExecutionError{Msg: p.Result().String()}
 		default:
-			return "", &ExecutionError{Msg: "The function returned a promise that never settled"}
+			return nil, "", &ExecutionError{Msg: "The function returned a promise that never settled"}
 		}
 	}
 	if ret == nil || goja.IsUndefined(ret) || goja.IsNull(ret) {
-		return "", &ExecutionError{Msg: "The function did not return a request or a response"}
+		return nil, "", &ExecutionError{Msg: "The function did not return a request or a response"}
 	}
-	stringify, _ := goja.AssertFunction(rt.Get("JSON").ToObject(rt).Get("stringify"))
-	s, err := stringify(goja.Undefined(), ret)
+	if o, ok := readOutput(ret); ok {
+		return o, "", nil
+	}
+	s, err := v.stringify(goja.Undefined(), ret)
 	if err != nil {
-		return "", execError(err)
+		return nil, "", execError(err)
 	}
 	if goja.IsUndefined(s) {
-		return "", &ExecutionError{Msg: "The function returned a value that is not an object"}
+		return nil, "", &ExecutionError{Msg: "The function returned a value that is not an object"}
 	}
-	return s.String(), nil
+	return nil, s.String(), nil
 }
+
+var promiseType = reflect.TypeOf((*goja.Promise)(nil))
 
 // execError turns a goja error into an *ExecutionError, keeping an
 // interrupt as it is for Run to recognise.
@@ -493,24 +507,30 @@ func execError(err error) error {
 	return &ExecutionError{Msg: err.Error()}
 }
 
-// setOutput checks and keeps what the handler returned.
-func (r *Result) setOutput(ev *Event, out string) error {
+// output is what a handler returned, either shape: a response has a
+// statusCode.
+type output struct {
+	StatusCode        *int              `json:"statusCode"`
+	StatusDescription string            `json:"statusDescription"`
+	Body              *Body             `json:"body"`
+	Method            string            `json:"method"`
+	URI               string            `json:"uri"`
+	Querystring       map[string]*Value `json:"querystring"`
+	Headers           map[string]*Value `json:"headers"`
+	Cookies           map[string]*Value `json:"cookies"`
+}
+
+// setOutput checks and keeps what the handler returned: o, or when o is
+// nil the JSON text out.
+func (r *Result) setOutput(ev *Event, o *output, out string) error {
 	invalid := func(why string) error {
 		return &ExecutionError{Msg: "The function returned an invalid value: " + why}
 	}
-	// One decode for either shape: a response has a statusCode.
-	var o struct {
-		StatusCode        *int              `json:"statusCode"`
-		StatusDescription string            `json:"statusDescription"`
-		Body              *Body             `json:"body"`
-		Method            string            `json:"method"`
-		URI               string            `json:"uri"`
-		Querystring       map[string]*Value `json:"querystring"`
-		Headers           map[string]*Value `json:"headers"`
-		Cookies           map[string]*Value `json:"cookies"`
-	}
-	if err := json.Unmarshal([]byte(out), &o); err != nil {
-		return invalid(err.Error())
+	if o == nil {
+		o = &output{}
+		if err := json.Unmarshal([]byte(out), o); err != nil {
+			return invalid(err.Error())
+		}
 	}
 	isResponse := o.StatusCode != nil
 	if ev.Context.EventType == ViewerResponse && !isResponse {

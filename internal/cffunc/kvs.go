@@ -75,10 +75,12 @@ func rewriteImports(src string) (string, []string, string) {
 	return out, used, ""
 }
 
-// cloudfrontModule builds the module object for one run.
-func cloudfrontModule(rt *goja.Runtime, stores []*KeyValueStore) *goja.Object {
+// cloudfrontModule builds the module object of a runtime; stores returns
+// the stores of the run under way (a pooled runtime serves many runs).
+func cloudfrontModule(rt *goja.Runtime, storesOf func() []*KeyValueStore) *goja.Object {
 	mod := rt.NewObject()
 	_ = mod.Set("kvs", func(call goja.FunctionCall) goja.Value {
+		stores := storesOf()
 		var st *KeyValueStore
 		if id := call.Argument(0); !goja.IsUndefined(id) && !goja.IsNull(id) {
 			for _, s := range stores {

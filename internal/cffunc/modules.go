@@ -39,29 +39,34 @@ var bufferSrc string
 // Buffer class; compiled once.
 var bufferProg = goja.MustCompile("buffer.js", bufferSrc, true)
 
-// setModules provides what f's code uses: its imports, require and
-// Buffer (each built per run, only when the code may use it).
-func (f *Function) setModules(rt *goja.Runtime, lim Limits) error {
+// setModules provides what f's code uses in v's runtime: its imports,
+// require and Buffer (each only when the code may use it). Imported
+// modules and Buffer are built once per runtime; require builds the
+// module it is asked for on each call, so no run can reach an object a
+// require of another run returned.
+func (f *Function) setModules(v *vm) error {
 	if !f.buffer && !f.require && len(f.imports) == 0 {
 		return nil
 	}
+	rt := v.rt
 	if f.buffer {
-		v, err := rt.RunProgram(bufferProg)
+		b, err := rt.RunProgram(bufferProg)
 		if err != nil {
 			return fmt.Errorf("run function: set up Buffer: %w", err)
 		}
-		mk, _ := goja.AssertFunction(v)
+		mk, _ := goja.AssertFunction(b)
 		buf, err := mk(goja.Undefined(), bufferHelpers(rt))
 		if err != nil {
 			return fmt.Errorf("run function: set up Buffer: %w", err)
 		}
 		_ = rt.Set("Buffer", buf)
 	}
+	stores := func() []*KeyValueStore { return v.kvs }
 	module := func(name string) goja.Value {
 		switch name {
 		case "cloudfront":
 			if f.runtime == Runtime2 {
-				return cloudfrontModule(rt, lim.KeyValueStores)
+				return cloudfrontModule(rt, stores)
 			}
 		case "crypto":
 			return cryptoModule(rt, f.runtime)

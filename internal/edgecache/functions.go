@@ -56,6 +56,7 @@ func (p *Proxy) compiled(fc FunctionCode) (*cffunc.Function, error) {
 		return f, nil
 	}
 	f, err := cffunc.Compile(fc.Runtime, fc.Code)
+	p.fnCompiles++
 	if err != nil {
 		return nil, err
 	}

@@ -2,9 +2,11 @@ package edgecache
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -35,6 +37,10 @@ var testFunctions = map[string]string{
 	}`,
 	"throws": `function handler(event) { throw new Error('nope'); }`,
 	"loops":  `function handler(event) { while (true) {} }`,
+	"loops-on": `function handler(event) {
+		if (event.request.uri === '/loop') { while (true) {} }
+		return event.request;
+	}`,
 	"query": `function handler(event) {
 		var r = event.request;
 		r.querystring = {lang: {value: r.headers['accept-language'] ? r.headers['accept-language'].value : 'none'}};
@@ -254,5 +260,129 @@ func BenchmarkHitThroughFunction(b *testing.B) {
 				}
 			})
 		})
+	}
+}
+
+// compileCount is how many times p has compiled a function.
+func compileCount(p *Proxy) int {
+	p.fnMu.Lock()
+	defer p.fnMu.Unlock()
+	return p.fnCompiles
+}
+
+// TestFunctionCompiledOncePerPublish: a function is compiled once per
+// published ETag, whatever the number of requests and config refreshes
+// (issue 26).
+func TestFunctionCompiledOncePerPublish(t *testing.T) {
+	configure, edit := withFunctions(map[string]string{"viewer-request": "rewrite"})
+	var mu sync.Mutex
+	etag := "ETAG1"
+	e := newEnvConfig(t, func(p *Proxy) {
+		configure(p)
+		inner := p.Distributions
+		p.Distributions = DistributionsFunc(func(ctx context.Context) ([]Distribution, error) {
+			ds, err := inner.ListDistributions(ctx)
+			mu.Lock()
+			defer mu.Unlock()
+			for i := range ds {
+				fc := ds[i].Functions["rewrite"]
+				fc.ETag = etag
+				ds[i].Functions = map[string]FunctionCode{"rewrite": fc}
+			}
+			return ds, err
+		})
+	}, edit)
+	serve := func(n int) {
+		t.Helper()
+		for i := range n {
+			rec := httptest.NewRecorder()
+			e.proxy.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://"+testDomain+"/about/", nil).WithContext(t.Context()))
+			if rec.Code != http.StatusOK {
+				t.Fatalf("request %d: status %d", i, rec.Code)
+			}
+		}
+	}
+	serve(1)
+	if n := compileCount(e.proxy); n != 1 {
+		t.Fatalf("after the first request: %d compiles, want 1", n)
+	}
+	serve(1000)
+	if n := compileCount(e.proxy); n != 1 {
+		t.Errorf("after 1,000 more requests: %d compiles, want 1", n)
+	}
+	// Config refreshes rebuild the routes; the LIVE ETag is the same.
+	for range 3 {
+		e.clock.Advance(2 * DefaultConfigRefresh)
+		serve(10)
+	}
+	if n := compileCount(e.proxy); n != 1 {
+		t.Errorf("after three config refreshes without a publish: %d compiles, want 1", n)
+	}
+	// A second publish (a new LIVE ETag), seen at the next config refresh.
+	mu.Lock()
+	etag = "ETAG2"
+	mu.Unlock()
+	e.clock.Advance(2 * DefaultConfigRefresh)
+	serve(1000)
+	if n := compileCount(e.proxy); n != 2 {
+		t.Errorf("after a second publish and 1,000 requests: %d compiles, want 2", n)
+	}
+}
+
+// TestFunctionBudgetAfterLoop: a function stopped by its budget answers
+// 503 FunctionThrottledError every time, and the requests through the
+// same function after it are served (its runtimes are pooled: none may
+// keep the interrupt).
+func TestFunctionBudgetAfterLoop(t *testing.T) {
+	configure, edit := withFunctions(map[string]string{"viewer-request": "loops-on"})
+	e := newEnvConfig(t, func(p *Proxy) {
+		configure(p)
+		p.FunctionBudget = 200 * time.Millisecond // only the loop needs stopping
+	}, edit)
+	for i := range 2 {
+		r := e.get(t, testDomain, "/loop")
+		if r.status != http.StatusServiceUnavailable {
+			t.Fatalf("loop %d: status %d, want 503", i, r.status)
+		}
+		wantXCache(t, r, "FunctionThrottledError from cloudfront")
+		r = e.get(t, testDomain, "/page.html")
+		if r.status != http.StatusOK || !strings.HasPrefix(r.body, "/v1/page.html v0") {
+			t.Fatalf("after loop %d: GET /page.html = %d %q, want the page", i, r.status, r.body)
+		}
+	}
+}
+
+// TestFunctionConcurrentHits: hits and misses through a viewer-request
+// and a viewer-response function from many viewers at once each get
+// their own rewrite and headers (run with -race).
+func TestFunctionConcurrentHits(t *testing.T) {
+	configure, edit := withFunctions(map[string]string{"viewer-request": "rewrite", "viewer-response": "security-headers"})
+	e := newEnvConfig(t, configure, edit)
+	const viewers, each = 8, 25
+	errs := make(chan error, viewers)
+	var wg sync.WaitGroup
+	for v := range viewers {
+		wg.Go(func() {
+			for i := range each {
+				dir := fmt.Sprintf("/d%d/", (v+i)%5)
+				req := httptest.NewRequest(http.MethodGet, "http://"+testDomain+dir, nil)
+				rec := httptest.NewRecorder()
+				e.proxy.ServeHTTP(rec, req)
+				body := rec.Body.String()
+				if rec.Code != http.StatusOK || !strings.HasPrefix(body, "/v1"+dir+"index.html v0") {
+					errs <- fmt.Errorf("GET %s = %d %q, want %sindex.html", dir, rec.Code, body, dir)
+					return
+				}
+				if got := rec.Header().Get("X-Seen-Status"); got != "200" {
+					errs <- fmt.Errorf("GET %s: X-Seen-Status %q, want 200", dir, got)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }

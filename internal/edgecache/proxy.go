@@ -226,6 +226,9 @@ type Proxy struct {
 	rp       *httputil.ReverseProxy // pass-through of uncached methods
 	fnMu     sync.Mutex
 	fns      map[string]*cffunc.Function // compiled functions by ETag
+	// fnCompiles counts Compile calls (under fnMu), for the compile-once
+	// test.
+	fnCompiles int
 }
 
 func (p *Proxy) init() {
