@@ -9,6 +9,10 @@ import "github.com/cfinv/cfinv/changes"
 //
 // To purge new objects as well, move them to set.Modified first:
 // set.Merge(changes.Set{Modified: set.Added}).
+//
+// Its Warnings are the Mapper's (functions whose effect is unknown) and
+// one for each of m.ErrorPages that a modified or deleted key is served
+// as.
 func (m *Mapper) Input(set changes.Set, all []string) Input {
 	var in Input
 	urls := func(dst *[]string, keys []string) {
@@ -20,5 +24,6 @@ func (m *Mapper) Input(set changes.Set, all []string) Input {
 	urls(&in.Purge, set.Deleted)
 	urls(&in.New, set.Added)
 	urls(&in.All, all)
+	in.Warnings = append(m.Warnings(), errorPageWarnings(m.ErrorPages, in.Purge)...)
 	return in
 }

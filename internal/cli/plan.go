@@ -275,6 +275,9 @@ func planRun(ctx context.Context, opts *planOptions) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range p.Warnings {
+		fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", w.Message)
+	}
 	file := plan.NewFile(p, opts.Now())
 	switch {
 	case opts.Out != "" && scanned != nil && opts.WriteManifest:
@@ -344,10 +347,16 @@ func (o *planOptions) fromDistribution(ctx context.Context, m *plan.Mapper) erro
 		return fmt.Errorf("plan: distribution %s: %w", ids[0], err)
 	}
 	if o.OriginPathSet {
-		notes = append(notes, fmt.Sprintf("--origin-path %q given: the distribution's origins and cache behaviours are not used", o.OriginPath))
+		notes = append(notes, fmt.Sprintf("--origin-path %q given: the distribution's origins, cache behaviours and functions are not used", o.OriginPath))
 	} else {
+		// The behaviours' viewer-request functions decide the cache
+		// keys: their LIVE code is run on each URL (plan.Function).
+		if err := plan.LoadFunctions(ctx, routes, client.Function); err != nil {
+			return err
+		}
 		m.Routes = routes
 	}
+	m.ErrorPages = plan.DistributionErrorPages(cfg)
 	if !o.RootObjectSet {
 		m.DefaultRootObject = aws.ToString(cfg.DefaultRootObject)
 		if m.DefaultRootObject == "" {
