@@ -208,7 +208,7 @@ func (m *Mapper) unknown(f *Function, st *fnState, why string) {
 		}
 	}
 	m.fx.warnings = append(m.fx.warnings, Warning{Kind: WarnFunction, Function: f.Name, Behaviors: behaviours,
-		Message: fmt.Sprintf("viewer-request function %q on %s: its effect on cache keys is unknown: %s; its URLs are planned in every form a viewer may request (the safe forms), which misses what it caches under other URLs",
+		Message: fmt.Sprintf("viewer-request function %q on %s: its effect on cache keys is unknown: %s; its URLs are planned in every form a viewer may request (the safe forms), and copies it caches under other URLs are not purged",
 			f.Name, strings.Join(shown, ", "), why)})
 }
 

@@ -98,6 +98,17 @@ path pattern matches; URLs that a behaviour sends to a different origin are
 not reachable from this bucket and are left out. An explicit --origin-path or
 --default-root-object wins over the distribution's.
 
+A behaviour's viewer-request CloudFront Function decides the URL an object is
+cached under: plan fetches its LIVE code (DescribeFunction and GetFunction) and
+runs it locally on each URL, twice with different viewers. When it returns a
+request with the same URI both times, that URI is purged (with the classic
+index rewrite, /DIR/index.html alone instead of three forms); otherwise (it
+throws, redirects, depends on the viewer, reads a key value store, its code is
+denied…) a warning names the function and behaviour and every form is purged.
+A changed error page (CustomErrorResponses) gets a warning too: the copies
+cached under the URLs that failed need /* or their prefixes. Warnings go to
+stderr and into --output json.
+
 A key with a literal '*' cannot be invalidated exactly (CloudFront reads '*'
 only as a trailing wildcard): it is covered by a wildcard that ends before
 the '*', and the plan says so.
