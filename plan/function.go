@@ -35,8 +35,9 @@ const DefaultFunctionRuns = 20_000
 // different viewers (headers, cookies, query string, client address,
 // host), it returns a request both times, with the same URI and no
 // query-string parameter the viewer did not send; the URL is then purged
-// as that URI. Anything else makes the function unknown for the rest of
-// the plan: it throws, runs past its compute budget, returns a response
+// as that URI. Anything else on any URL makes the function unknown for
+// the whole Input (Mapper.Input maps again the URLs mapped before it was
+// found; URLs maps later ones without it): it throws, runs past its compute budget, returns a response
 // of its own (a redirect, say), rewrites differently for the two viewers,
 // adds a query-string parameter, reads a key value store (its code names
 // kvs: the store's contents are not known here), its code could not be

@@ -53,6 +53,14 @@ async function handler(event) {
 	}
 	return request;
 }`},
+	// The index rewrite, except that it throws on /mixed-bad.
+	{"mixed", cffunc1, `function handler(event) {
+	var request = event.request;
+	if (request.uri.indexOf('/mixed-bad') === 0) { throw new Error('bad'); }
+	if (request.uri.endsWith('/')) { request.uri += 'index.html'; }
+	else if (!request.uri.includes('.')) { request.uri += '/index.html'; }
+	return request;
+}`},
 	{"adds-query", cffunc1, `function handler(event) {
 	var request = event.request;
 	request.querystring['v'] = {value: '1'};
@@ -143,25 +151,27 @@ func TestFunctionsDecideCachedURLs(t *testing.T) {
 	forms := func(dir string) []string { return []string{"/" + dir + "/", "/" + dir, "/" + dir + "/index.html"} }
 	tests := []struct {
 		name     string
-		key      string
+		keys     []string
 		want     []string
 		function string // the function warned about, if any
 		why      string // part of the warning
 	}{
-		{"index rewrite: one path per page", "about/index.html", []string{"/about/index.html"}, "", ""},
-		{"index rewrite: the root", "index.html", []string{"/index.html"}, "", ""},
-		{"index rewrite: a file", "css/app.css", []string{"/css/app.css"}, "", ""},
-		{"header only: URIs unchanged", "add-header/index.html", forms("add-header"), "", ""},
-		{"depends on a header", "by-language/index.html", forms("by-language"), "by-language", "depending on the viewer"},
-		{"reads a key value store", "kvs-redirect/index.html", forms("kvs-redirect"), "kvs-redirect", "key value store"},
-		{"throws", "throws/index.html", forms("throws"), "throws", "Error: boom"},
-		{"returns a response", "slash-redirect/index.html", forms("slash-redirect"), "slash-redirect", "response of its own (status 301)"},
-		{"adds a query string", "adds-query/index.html", forms("adds-query"), "adds-query", `query-string parameter "v"`},
+		{"index rewrite: one path per page", []string{"about/index.html"}, []string{"/about/index.html"}, "", ""},
+		{"index rewrite: the root", []string{"index.html"}, []string{"/index.html"}, "", ""},
+		{"index rewrite: a file", []string{"css/app.css"}, []string{"/css/app.css"}, "", ""},
+		{"header only: URIs unchanged", []string{"add-header/index.html"}, forms("add-header"), "", ""},
+		{"depends on a header", []string{"by-language/index.html"}, forms("by-language"), "by-language", "depending on the viewer"},
+		{"reads a key value store", []string{"kvs-redirect/index.html"}, forms("kvs-redirect"), "kvs-redirect", "key value store"},
+		{"throws", []string{"throws/index.html"}, forms("throws"), "throws", "Error: boom"},
+		{"returns a response", []string{"slash-redirect/index.html"}, forms("slash-redirect"), "slash-redirect", "response of its own (status 301)"},
+		{"unknown part way: every URL of the function in every form", []string{"mixed-ok/index.html", "mixed-bad/index.html"},
+			append(forms("mixed-ok"), forms("mixed-bad")...), "mixed", "Error: bad"},
+		{"adds a query string", []string{"adds-query/index.html"}, forms("adds-query"), "adds-query", `query-string parameter "v"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := mapperOf(t, client, id, client.Function)
-			in := m.Input(changes.Set{Modified: []string{tt.key}}, nil)
+			in := m.Input(changes.Set{Modified: tt.keys}, nil)
 			if diff := cmp.Diff(tt.want, in.Purge); diff != "" {
 				t.Errorf("URLs to purge (-want +got):\n%s", diff)
 			}
