@@ -120,6 +120,8 @@ var actions = map[string]string{
 	"wait":                 "cloudfront:GetInvalidation and cloudfront:ListInvalidations",
 	"list distributions":   "cloudfront:ListDistributions",
 	"get distribution":     "cloudfront:GetDistribution",
+	"describe function":    "cloudfront:DescribeFunction",
+	"get function":         "cloudfront:GetFunction",
 	"resolve distribution": "cloudfront:ListDistributions",
 }
 
@@ -167,7 +169,7 @@ func translate(op, dist string, err error, secrets *redact.Set) error {
 // codeKinds gives the sentinel of CloudFront's error codes.
 var codeKinds = map[string]error{
 	"AccessDenied": ErrAccessDenied, "AccessDeniedException": ErrAccessDenied,
-	"NoSuchDistribution": ErrNotFound, "NoSuchInvalidation": ErrNotFound, "EntityNotFound": ErrNotFound,
+	"NoSuchDistribution": ErrNotFound, "NoSuchInvalidation": ErrNotFound, "EntityNotFound": ErrNotFound, "NoSuchFunctionExists": ErrNotFound,
 	"InvalidationBatchAlreadyExists": ErrBatchExists,
 	"InvalidArgument":                ErrInvalidInput, "InconsistentQuantities": ErrInvalidInput, "BatchTooLarge": ErrInvalidInput,
 	"MissingBody": ErrInvalidInput, "MalformedXML": ErrInvalidInput, "MalformedInput": ErrInvalidInput,

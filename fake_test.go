@@ -63,6 +63,16 @@ func (f *fakeAPI) GetDistribution(_ context.Context, in *cloudfront.GetDistribut
 	return f.getDist(in)
 }
 
+func (f *fakeAPI) GetFunction(_ context.Context, in *cloudfront.GetFunctionInput, _ ...func(*cloudfront.Options)) (*cloudfront.GetFunctionOutput, error) {
+	f.calls = append(f.calls, "get-function "+*in.Name)
+	return nil, errUnexpected
+}
+
+func (f *fakeAPI) DescribeFunction(_ context.Context, in *cloudfront.DescribeFunctionInput, _ ...func(*cloudfront.Options)) (*cloudfront.DescribeFunctionOutput, error) {
+	f.calls = append(f.calls, "describe-function "+*in.Name)
+	return nil, errUnexpected
+}
+
 // fakeClock is a manual clock: Sleep advances it and records the delay.
 type fakeClock struct {
 	t      time.Time

@@ -179,6 +179,10 @@ type Invalidation struct {
 	// created the invalidation (with these or more paths): it was not
 	// bought again.
 	AlreadyCreated bool `json:"already_created,omitempty"`
+	// Warnings are what the plan could not do (plan.Warning): a
+	// viewer-request function whose effect on cache keys is unknown, a
+	// changed error page. Each is also sent as an Event.
+	Warnings []plan.Warning `json:"warnings,omitempty"`
 }
 
 // Report is what Run did, or with DryRun would do.

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/cfinv/cfinv"
+	"github.com/cfinv/cfinv/changes"
 	"github.com/cfinv/cfinv/plan"
 )
 
@@ -448,18 +449,18 @@ func (d *run) invalidate(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("distribution %s: %w", id, err)
 		}
-		m := plan.Mapper{Routes: routes, IndexDocument: "index.html", Forms: plan.AllIndexForms, DefaultRootObject: aws.ToString(cfg.DefaultRootObject)}
-		var in plan.Input
-		for _, k := range purge {
-			in.Purge = append(in.Purge, m.URLs(k)...)
+		// The behaviours' viewer-request functions decide the cache keys
+		// (plan.Function); a changed error page needs more than its path.
+		if err := plan.LoadFunctions(ctx, routes, d.cf.Function); err != nil {
+			return err
 		}
-		for _, k := range fresh {
-			in.New = append(in.New, m.URLs(k)...)
+		m := plan.Mapper{Routes: routes, IndexDocument: "index.html", Forms: plan.AllIndexForms, DefaultRootObject: aws.ToString(cfg.DefaultRootObject),
+			ErrorPages: plan.DistributionErrorPages(cfg)}
+		in := m.Input(changes.Set{Modified: purge, Added: fresh}, all)
+		for _, w := range in.Warnings {
+			d.o.event(Event{Step: StepInvalidate, Message: fmt.Sprintf("%s: warning: %s", id, w.Message)})
 		}
-		for _, k := range all {
-			in.All = append(in.All, m.URLs(k)...)
-		}
-		inv := Invalidation{DistributionID: id, URLs: len(in.Purge), Batches: []cfinv.Batch{}, Paths: []string{}}
+		inv := Invalidation{DistributionID: id, URLs: len(in.Purge), Batches: []cfinv.Batch{}, Paths: []string{}, Warnings: in.Warnings}
 		if len(in.Purge) == 0 {
 			d.rep.Invalidations = append(d.rep.Invalidations, inv)
 			continue

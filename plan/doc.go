@@ -1,6 +1,7 @@
 // Package plan turns what a deploy changed into the cheapest correct set of
 // CloudFront invalidation paths. It is pure: no I/O except reading and
-// writing plan files.
+// writing plan files (the code of a distribution's functions is fetched
+// by the caller, see LoadFunctions).
 //
 // # Model
 //
@@ -8,7 +9,11 @@
 // path stripped, or the routes of a distribution's cache behaviours
 // followed; dir/index.html as /dir/, /dir and /dir/index.html; "/" for the
 // default root object), percent-encoded by KeyPath exactly as cfpath.Clean
-// encodes what "cfinv invalidate" sends ('~' raw). An Input then holds three sets
+// encodes what "cfinv invalidate" sends ('~' raw). Where a behaviour runs
+// a viewer-request CloudFront Function, the Mapper runs it on each URL and
+// keeps the URL it rewrites it to, which is what CloudFront caches (with
+// the index rewrite, /dir/index.html alone); where the function's effect
+// cannot be known it warns and keeps the URLs (see Function). An Input then holds three sets
 // of URLs: those that must be purged (changed and deleted objects), new
 // ones (nobody can have cached them: covering them is free) and every
 // other URL of the site (unchanged: covering one is a needless purge).
@@ -83,7 +88,11 @@
 //	  "needless": 3,                      // unchanged URLs purged
 //	  "wildcards": 1,
 //	  "billed_paths": 0,                  // paths past the free allowance
-//	  "estimated_cost_usd": 0             // billed_paths × 0.005
+//	  "estimated_cost_usd": 0,            // billed_paths × 0.005
+//	  "warnings": [                       // only when there are any (Warning)
+//	    {"kind": "function-unknown", "function": "redirect", "behaviors": ["/docs/*"], "message": "…"},
+//	    {"kind": "error-page", "path": "/404.html", "message": "…"}
+//	  ]
 //	}
 //
 // Each batch holds at most 3000 paths and at most 15 wildcards, so each fits

@@ -9,6 +9,10 @@ import "github.com/cfinv/cfinv/changes"
 //
 // To purge new objects as well, move them to set.Modified first:
 // set.Merge(changes.Set{Modified: set.Added}).
+//
+// Its Warnings are the Mapper's (functions whose effect is unknown) and
+// one for each of m.ErrorPages that a modified or deleted key is served
+// as.
 func (m *Mapper) Input(set changes.Set, all []string) Input {
 	var in Input
 	urls := func(dst *[]string, keys []string) {
@@ -16,9 +20,22 @@ func (m *Mapper) Input(set changes.Set, all []string) Input {
 			*dst = append(*dst, m.URLs(k)...)
 		}
 	}
-	urls(&in.Purge, set.Modified)
-	urls(&in.Purge, set.Deleted)
-	urls(&in.New, set.Added)
-	urls(&in.All, all)
+	mapAll := func() {
+		in = Input{}
+		urls(&in.Purge, set.Modified)
+		urls(&in.Purge, set.Deleted)
+		urls(&in.New, set.Added)
+		urls(&in.All, all)
+	}
+	known := len(m.Warnings())
+	mapAll()
+	if len(m.Warnings()) > known {
+		// A function found unknown part way is unknown for every URL:
+		// map again, so that the URLs mapped before it was found are
+		// planned in every form too (the known functions' results are
+		// kept, so nothing runs twice).
+		mapAll()
+	}
+	in.Warnings = append(m.Warnings(), errorPageWarnings(m.ErrorPages, in.Purge)...)
 	return in
 }

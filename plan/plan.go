@@ -94,6 +94,8 @@ type Input struct {
 	// Purge nor New are unchanged: a wildcard that covers one purges it
 	// needlessly.
 	All []string
+	// Warnings are copied to the Plan (see Mapper.Input).
+	Warnings []Warning
 }
 
 // Options are the budgets and choices of Build.
@@ -164,6 +166,10 @@ type Plan struct {
 	BilledPaths int `json:"billed_paths"`
 	// CostUSD is BilledPaths times PricePerPath.
 	CostUSD float64 `json:"estimated_cost_usd"`
+	// Warnings are what the plan cannot do for the user (Input.Warnings):
+	// a function whose effect on cache keys is unknown, a changed error
+	// page.
+	Warnings []Warning `json:"warnings,omitempty"`
 }
 
 // Paths returns the plan's paths in order.
@@ -231,7 +237,7 @@ func Build(in Input, opt Options) (*Plan, error) {
 		return nil, fmt.Errorf("plan invalidation: unknown strategy %q", opt.Strategy)
 	}
 	slices.SortFunc(items, func(a, b Item) int { return strings.Compare(a.Path, b.Path) })
-	p := &Plan{Strategy: opt.Strategy, Items: items, Must: len(must)}
+	p := &Plan{Strategy: opt.Strategy, Items: items, Must: len(must), Warnings: slices.Clone(in.Warnings)}
 	for _, it := range items {
 		p.Needless += it.Unchanged
 		if it.Wildcard {

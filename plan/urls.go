@@ -66,6 +66,14 @@ type Mapper struct {
 	// DefaultRootObject is the distribution's DefaultRootObject: when the
 	// key at the origin root with this name changes, "/" changes too.
 	DefaultRootObject string
+	// ErrorPages are the distribution's error pages
+	// (DistributionErrorPages): Input warns when one changes.
+	ErrorPages []ErrorPage
+	// FunctionRuns bounds the viewer-request function runs of the
+	// Routes' functions (see Function); zero means DefaultFunctionRuns.
+	FunctionRuns int
+
+	fx *functions // what is known of the Routes' functions
 }
 
 // Route is a cache behaviour of a distribution as the Mapper needs it.
@@ -78,11 +86,20 @@ type Route struct {
 	Local bool
 	// OriginPath is the origin path of the behaviour's origin.
 	OriginPath string
+	// ViewerRequest is the function the behaviour runs on viewer-request,
+	// or nil. Its LIVE code must be loaded (LoadFunctions) for its effect
+	// to be known: URLs the behaviour serves are then mapped to the URI
+	// the function rewrites them to, which is what CloudFront caches.
+	ViewerRequest *Function
 }
 
 // URLs returns the encoded URL paths of key, or nil when no viewer URL
 // reaches it (outside the origin path, or routed to another origin). key
-// may start with '/'.
+// may start with '/'. A URL served by a behaviour with a viewer-request
+// function is replaced by the URL the function makes CloudFront cache it
+// under, when its effect is known (see Function); URLs are returned once.
+// A Mapper with functions keeps what it learnt of them, so it is not safe
+// for concurrent use.
 func (m *Mapper) URLs(key string) []string {
 	key = strings.TrimPrefix(key, "/")
 	if len(m.Routes) == 0 {
@@ -139,6 +156,7 @@ func (m *Mapper) formsInto(out []string, key string, keep func(raw string) bool)
 		forms = AllIndexForms
 	}
 	n := len(out)
+	fn := slices.ContainsFunc(m.Routes, func(r Route) bool { return r.ViewerRequest != nil })
 	add := func(raw string) {
 		if keep != nil && !keep(raw) {
 			return
@@ -146,6 +164,11 @@ func (m *Mapper) formsInto(out []string, key string, keep func(raw string) bool)
 		p := "/"
 		if raw != "/" {
 			p = KeyPath(raw[1:])
+		}
+		if fn {
+			if r := m.routeOf(raw); r != nil && r.ViewerRequest != nil {
+				p = m.cachedURL(r.ViewerRequest, p)
+			}
 		}
 		if slices.Contains(out[n:], p) {
 			return

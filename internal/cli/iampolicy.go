@@ -30,8 +30,11 @@ func newIAMPolicyCmd(d *Deps, runF func(*iamPolicyOptions) error) *cobra.Command
 		Long: `Print the least-privilege IAM policy for what cfinv does on the given
 distributions: cloudfront:CreateInvalidation, GetInvalidation and
 ListInvalidations on each distribution's ARN (invalidate, wait, get, list),
-GetDistribution on the same ARNs (plan --distribution-id reads the config),
-plus cloudfront:ListDistributions on "*" only when a distribution is named by
+GetDistribution on the same ARNs (plan --distribution-id and deploy read the
+config), cloudfront:DescribeFunction and GetFunction on the account's
+functions (plan and deploy run the LIVE code of the behaviours' viewer-request
+functions to learn the URLs they cache; without them the plan warns and
+purges every URL form), plus cloudfront:ListDistributions on "*" only when a distribution is named by
 domain or alias (that lookup cannot be restricted to a resource; cfinv
 distributions needs it too). For --distribution-tenant-id: the tenant
 invalidation actions (CreateInvalidationForDistributionTenant,
@@ -115,6 +118,15 @@ func iamPolicyRun(opts *iamPolicyOptions) error {
 			Sid: "CfinvInvalidate", Effect: "Allow",
 			Action:   []string{"cloudfront:CreateInvalidation", "cloudfront:GetInvalidation", "cloudfront:ListInvalidations", "cloudfront:GetDistribution"},
 			Resource: arns,
+		})
+	}
+	if len(arns) > 0 {
+		// Which functions a distribution runs is only known from its
+		// config: the plan may need any of the account's.
+		stmts = append(stmts, iamStatement{
+			Sid: "CfinvReadFunctions", Effect: "Allow",
+			Action:   []string{"cloudfront:DescribeFunction", "cloudfront:GetFunction"},
+			Resource: []string{fmt.Sprintf("arn:aws:cloudfront::%s:function/*", opts.AccountID)},
 		})
 	}
 	if len(opts.Tenants) > 0 {

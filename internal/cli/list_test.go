@@ -95,6 +95,17 @@ func TestIAMPolicy(t *testing.T) {
             "Resource": [
                 "arn:aws:cloudfront::123456789012:distribution/E1U5RQF7T870K0"
             ]
+        },
+        {
+            "Sid": "CfinvReadFunctions",
+            "Effect": "Allow",
+            "Action": [
+                "cloudfront:DescribeFunction",
+                "cloudfront:GetFunction"
+            ],
+            "Resource": [
+                "arn:aws:cloudfront::123456789012:function/*"
+            ]
         }
     ],
     "Version": "2012-10-17"
@@ -117,6 +128,17 @@ func TestIAMPolicy(t *testing.T) {
             ],
             "Resource": [
                 "arn:aws:cloudfront::*:distribution/*"
+            ]
+        },
+        {
+            "Sid": "CfinvReadFunctions",
+            "Effect": "Allow",
+            "Action": [
+                "cloudfront:DescribeFunction",
+                "cloudfront:GetFunction"
+            ],
+            "Resource": [
+                "arn:aws:cloudfront::*:function/*"
             ]
         },
         {

@@ -98,6 +98,17 @@ path pattern matches; URLs that a behaviour sends to a different origin are
 not reachable from this bucket and are left out. An explicit --origin-path or
 --default-root-object wins over the distribution's.
 
+A behaviour's viewer-request CloudFront Function decides the URL an object is
+cached under: plan fetches its LIVE code (DescribeFunction and GetFunction) and
+runs it locally on each URL, twice with different viewers. When it returns a
+request with the same URI both times, that URI is purged (with the classic
+index rewrite, /DIR/index.html alone instead of three forms); otherwise (it
+throws, redirects, depends on the viewer, reads a key value store, its code is
+denied…) a warning names the function and behaviour and every form is purged.
+A changed error page (CustomErrorResponses) gets a warning too: the copies
+cached under the URLs that failed need /* or their prefixes. Warnings go to
+stderr and into --output json.
+
 A key with a literal '*' cannot be invalidated exactly (CloudFront reads '*'
 only as a trailing wildcard): it is covered by a wildcard that ends before
 the '*', and the plan says so.
@@ -275,6 +286,9 @@ func planRun(ctx context.Context, opts *planOptions) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range p.Warnings {
+		fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", w.Message)
+	}
 	file := plan.NewFile(p, opts.Now())
 	switch {
 	case opts.Out != "" && scanned != nil && opts.WriteManifest:
@@ -344,10 +358,16 @@ func (o *planOptions) fromDistribution(ctx context.Context, m *plan.Mapper) erro
 		return fmt.Errorf("plan: distribution %s: %w", ids[0], err)
 	}
 	if o.OriginPathSet {
-		notes = append(notes, fmt.Sprintf("--origin-path %q given: the distribution's origins and cache behaviours are not used", o.OriginPath))
+		notes = append(notes, fmt.Sprintf("--origin-path %q given: the distribution's origins, cache behaviours and functions are not used", o.OriginPath))
 	} else {
+		// The behaviours' viewer-request functions decide the cache
+		// keys: their LIVE code is run on each URL (plan.Function).
+		if err := plan.LoadFunctions(ctx, routes, client.Function); err != nil {
+			return err
+		}
 		m.Routes = routes
 	}
+	m.ErrorPages = plan.DistributionErrorPages(cfg)
 	if !o.RootObjectSet {
 		m.DefaultRootObject = aws.ToString(cfg.DefaultRootObject)
 		if m.DefaultRootObject == "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -323,4 +324,70 @@ func TestPlanLiteralStarKey(t *testing.T) {
 			t.Errorf("plan %s does not contain %s", out, want)
 		}
 	}
+}
+
+// TestPlanFunctionsAndErrorPages: with --distribution-id, plan runs the
+// behaviours' viewer-request functions to learn the URLs they cache, warns
+// about one whose effect is unknown and about a changed error page, in
+// text and in JSON (golden files plan-functions.txt and .json; issue 26
+// item 3).
+func TestPlanFunctionsAndErrorPages(t *testing.T) {
+	url, _, _, _ := testEmulator(t, 0)
+	api := sdkClient(t, url)
+	ctx := t.Context()
+	fn := func(name, code string) *string {
+		t.Helper()
+		created, err := api.CreateFunction(ctx, &cloudfront.CreateFunctionInput{Name: aws.String(name), FunctionCode: []byte(code),
+			FunctionConfig: &types.FunctionConfig{Comment: aws.String(""), Runtime: types.FunctionRuntimeCloudfrontJs10}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := api.PublishFunction(ctx, &cloudfront.PublishFunctionInput{Name: aws.String(name), IfMatch: created.ETag}); err != nil {
+			t.Fatal(err)
+		}
+		return created.FunctionSummary.FunctionMetadata.FunctionARN
+	}
+	assoc := func(arn *string) *types.FunctionAssociations {
+		return &types.FunctionAssociations{Quantity: aws.Int32(1), Items: []types.FunctionAssociation{{FunctionARN: arn, EventType: types.EventTypeViewerRequest}}}
+	}
+	rewrite := fn("index-rewrite", `function handler(event) {
+	var r = event.request;
+	if (r.uri.endsWith('/')) { r.uri += 'index.html'; } else if (!r.uri.includes('.')) { r.uri += '/index.html'; }
+	return r;
+}`)
+	throws := fn("throws", `function handler(event) { throw new Error('boom'); }`)
+	const cachingOptimized = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+	created, err := api.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: &types.DistributionConfig{
+		CallerReference: aws.String("plan-functions"), Comment: aws.String(""), Enabled: aws.Bool(true),
+		Origins: &types.Origins{Quantity: aws.Int32(1), Items: []types.Origin{{Id: aws.String("site"), DomainName: aws.String("site.s3.amazonaws.com"),
+			OriginPath: aws.String(""), S3OriginConfig: &types.S3OriginConfig{OriginAccessIdentity: aws.String("")}}}},
+		DefaultCacheBehavior: &types.DefaultCacheBehavior{TargetOriginId: aws.String("site"), ViewerProtocolPolicy: types.ViewerProtocolPolicyAllowAll,
+			CachePolicyId: aws.String(cachingOptimized), FunctionAssociations: assoc(rewrite)},
+		CacheBehaviors: &types.CacheBehaviors{Quantity: aws.Int32(1), Items: []types.CacheBehavior{{PathPattern: aws.String("/legacy*"), TargetOriginId: aws.String("site"),
+			ViewerProtocolPolicy: types.ViewerProtocolPolicyAllowAll, CachePolicyId: aws.String(cachingOptimized), FunctionAssociations: assoc(throws)}}},
+		CustomErrorResponses: &types.CustomErrorResponses{Quantity: aws.Int32(1), Items: []types.CustomErrorResponse{
+			{ErrorCode: aws.Int32(404), ResponsePagePath: aws.String("/404.html"), ResponseCode: aws.String("404")}}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := aws.ToString(created.Distribution.Id)
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"changed.txt": "about/index.html\nblog/index.html\nlegacy/index.html\n404.html\n"})
+	z := newNormaliser(url)
+	z.add(id)
+	args := []string{"--changed", filepath.Join(dir, "changed.txt"), "--strategy", "exact", "--free-paths-left", "0", "--distribution-id", id, "--endpoint-url", url}
+
+	out, errOut, code := runPlan(t, false, "", args...)
+	if code != ExitOK {
+		t.Fatalf("exit %d, stderr %s", code, errOut)
+	}
+	golden(t, "plan-functions.txt", z.apply("stdout:\n"+out+"stderr:\n"+errOut))
+
+	out, errOut, code = runPlan(t, false, "", append(args, "--output", "json")...)
+	if code != ExitOK {
+		t.Fatalf("exit %d, stderr %s", code, errOut)
+	}
+	created2 := regexp.MustCompile(`"created": "[^"]*"`)
+	golden(t, "plan-functions.json", created2.ReplaceAllString(out, `"created": "CREATED"`))
 }
