@@ -15,7 +15,7 @@ import (
 // TestAWSCLISeesWhatDeployWrote: "aws s3api head-object" reads the type,
 // headers and metadata deploy set, on both S3 implementations.
 func TestAWSCLISeesWhatDeployWrote(t *testing.T) {
-	aws, err := exec.LookPath("aws")
+	aws, err := harness.LookPath("aws")
 	if err != nil {
 		t.Fatalf("the AWS CLI is not on PATH (%v): install the AWS CLI v1 (pip install awscli); this test needs it and never skips", err)
 	}

@@ -33,7 +33,7 @@ var motoRunning = regexp.MustCompile(`Running on (http://127\.0\.0\.1:\d+)`)
 // when moto_server is not installed.
 func motoURL(t *testing.T) string {
 	t.Helper()
-	bin, err := exec.LookPath("moto_server")
+	bin, err := harness.LookPath("moto_server")
 	if err != nil {
 		t.Fatalf("moto_server is not on PATH (%v): install it (pip install 'moto[server]'); the deploy suite runs against it and never skips", err)
 	}

@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/cfinv/cfinv/test/harness"
 )
 
 const indexRewrite = `function handler(event) {
@@ -259,7 +261,7 @@ func TestFunctionAssociations(t *testing.T) {
 
 // TestFunctionAWSCLI drives the function operations with the AWS CLI.
 func TestFunctionAWSCLI(t *testing.T) {
-	awsBin, err := exec.LookPath("aws")
+	awsBin, err := harness.LookPath("aws")
 	if err != nil {
 		t.Fatalf("the AWS CLI is not on PATH (%v): install the AWS CLI v1; this test needs it and never skips", err)
 	}

@@ -8,13 +8,15 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cfinv/cfinv/test/harness"
 )
 
 // runBotocore runs testdata/botocore_sign.py with spec on stdin and returns
 // its JSON results. It fails the test when python3 or botocore is missing.
 func runBotocore(t *testing.T, spec any) []map[string]any {
 	t.Helper()
-	py, err := exec.LookPath("python3")
+	py, err := harness.LookPath("python3")
 	if err != nil {
 		t.Fatalf("python3 not found (%v): the botocore signing tests need python3 with boto3 installed (pip install boto3)", err)
 	}

@@ -1,6 +1,9 @@
 package harness
 
 import (
+	"os"
+	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -23,5 +26,30 @@ func TestCheck(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("audit (-want +got):\n%s", diff)
+	}
+}
+
+// TestLookPathResolvesPyenvShim: a pyenv shim on PATH is resolved to the
+// program it runs; anything else is exec.LookPath's answer.
+func TestLookPathResolvesPyenvShim(t *testing.T) {
+	for _, name := range []string{"python3", "aws", "go"} {
+		want, err := exec.LookPath(name)
+		if err != nil {
+			t.Fatalf("%s is not on PATH: %v", name, err)
+		}
+		got, err := LookPath(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		head, err := os.ReadFile(got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(head[:min(len(head), 1024)]), `pyenv" exec`) {
+			t.Errorf("LookPath(%q) = %s, a pyenv shim", name, got)
+		}
+		if !strings.Contains(want, "/shims/") && got != want {
+			t.Errorf("LookPath(%q) = %s, want exec.LookPath's %s (no shim)", name, got, want)
+		}
 	}
 }

@@ -191,7 +191,7 @@ type awsS3Client struct {
 // awsS3 is the AWS CLI for the S3 API at endpoint.
 func awsS3(t *testing.T, endpoint string) *awsS3Client {
 	t.Helper()
-	bin, err := exec.LookPath("aws")
+	bin, err := harness.LookPath("aws")
 	if err != nil {
 		t.Fatalf("the AWS CLI is required to check what a deploy wrote (pip install awscli): %v", err)
 	}

@@ -29,7 +29,7 @@ const (
 // need returns the path of tool or fails the test with hint.
 func need(t *testing.T, tool, hint string) string {
 	t.Helper()
-	p, err := exec.LookPath(tool)
+	p, err := harness.LookPath(tool) // a pyenv shim resolved: it costs a CPU-half-second a run
 	if err != nil {
 		t.Fatalf("%s is required by the interoperability tests but was not found on PATH: %s", tool, hint)
 	}

@@ -139,7 +139,7 @@ func TestSoak(t *testing.T) {
 	report(t, figs)
 
 	if *flagAWSCLI {
-		if _, err := exec.LookPath("aws"); err != nil {
+		if _, err := harness.LookPath("aws"); err != nil {
 			t.Errorf("the AWS CLI side of the soak needs aws on PATH (or -soak.awscli=false): %v", err)
 		} else {
 			start := time.Now()
@@ -378,7 +378,11 @@ func awsLoop(env []string, endpoint, dist string, paths []string) (invocations i
 		invocations++
 		args := append([]string{"--endpoint-url", endpoint, "cloudfront", "create-invalidation",
 			"--distribution-id", dist, "--output", "json", "--paths"}, paths...)
-		cmd := exec.Command("aws", args...)
+		bin, err := harness.LookPath("aws")
+		if err != nil {
+			return invocations, false
+		}
+		cmd := exec.Command(bin, args...)
 		cmd.Env = env
 		if err := harness.Run(cmd); err == nil {
 			return invocations, true
