@@ -31,6 +31,8 @@ import (
 // https://git-scm.com/docs/racy-git): an entry is only written for a file
 // whose mtime and ctime are older than the scan's start by racyWindow, so
 // such a file is read again by the next deploy, which caches it then.
+// racyWindowFine replaces it for a file whose mtime and ctime both have a
+// fraction of a second: its file system stamps finer than a second.
 //
 // The cache file lives in Options.HashCacheDir, named by a digest of the
 // absolute Dir, the bucket and the prefix; it is replaced whole (a temporary
@@ -46,6 +48,12 @@ var hashCacheVersion = fmt.Sprintf("cfinv-hash-cache/1 gzip %d %d", gzipLevel, g
 // timestamp granularity of common filesystems (FAT's 2 s) and the lag of
 // the kernel's coarse clock that stamps files behind time.Now.
 const racyWindow = 3 * time.Second
+
+// racyWindowFine is racyWindow for a file system that stamps finer than a
+// second (ext4, XFS, btrfs, APFS, NTFS: 100 ns or better; exFAT: 10 ms):
+// above its granularity and the coarse clock's lag (a jiffy, at most
+// 10 ms).
+const racyWindowFine = 100 * time.Millisecond
 
 // hashCacheFile is the cache file's content.
 type hashCacheFile struct {
@@ -129,7 +137,11 @@ func isHex(s string, n int) bool {
 // next scan, unless the file is too recent to be told apart from a later
 // write (racyWindow).
 func (c *hashCache) add(f *file, st fileStat) {
-	limit := c.start.Add(-racyWindow).UnixNano()
+	window := racyWindow
+	if st.Mtime%1e9 != 0 && st.Ctime%1e9 != 0 {
+		window = racyWindowFine
+	}
+	limit := c.start.Add(-window).UnixNano()
 	if st.Mtime >= limit || st.Ctime >= limit {
 		return
 	}

@@ -141,35 +141,64 @@ func TestHashCache(t *testing.T) {
 	}
 }
 
-// TestHashCacheRacilyClean (issue 31): a file whose mtime is within
-// racyWindow of the scan's start is read by every scan until it is older;
-// only then does its entry spare the read.
+// TestHashCacheRacilyClean (issue 31): a file whose mtime or ctime is
+// within the racy window of the scan's start is read by every scan until
+// it is older; only then does its entry spare the read. The window is
+// racyWindowFine where the file's times have fractions of a second, and
+// racyWindow where its mtime is a whole second (a file system stamping
+// seconds, or touch -d).
 func TestHashCacheRacilyClean(t *testing.T) {
 	if runtime.GOOS != "linux" && runtime.GOOS != "darwin" {
 		t.Skip("no inode and ctime here: the cache is not used")
 	}
-	o := Options{Dir: t.TempDir(), Bucket: "b", HashCacheDir: t.TempDir()}
-	writeFiles(t, o.Dir, map[string]string{"a.html": "a", "b.html": "b"})
-	fi, err := os.Stat(filepath.Join(o.Dir, "a.html"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The clock of the scans: the second a.html was written in, on the
-	// file system's clock, so nothing depends on how fast the test runs.
-	written := fi.ModTime()
-	for i, step := range []struct {
-		now      time.Time
-		wantRead int
+	for _, tc := range []struct {
+		name        string
+		wholeSecond bool
+		window      time.Duration
 	}{
-		{written, 2},                             // just written: racy, not cached
-		{written.Add(racyWindow / 2), 2},         // still racy
-		{written.Add(racyWindow + time.Hour), 2}, // old enough: read once more and cached
-		{written.Add(racyWindow + time.Hour), 0},
+		{"fine times", false, racyWindowFine},
+		{"mtime a whole second", true, racyWindow},
 	} {
-		o.Now = func() time.Time { return step.now }
-		if _, read := scanOnce(t, o); read != step.wantRead {
-			t.Errorf("scan %d (now %s after the write): read %d files, want %d", i+1, step.now.Sub(written), read, step.wantRead)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			o := Options{Dir: t.TempDir(), Bucket: "b", HashCacheDir: t.TempDir()}
+			writeFiles(t, o.Dir, map[string]string{"a.html": "a", "b.html": "b"})
+			var written time.Time
+			for _, name := range []string{"a.html", "b.html"} {
+				p := filepath.Join(o.Dir, name)
+				if tc.wholeSecond {
+					w := time.Now().Add(-time.Hour).Truncate(time.Second)
+					if err := os.Chtimes(p, w, w); err != nil {
+						t.Fatal(err)
+					}
+				}
+				fi, err := os.Stat(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				st, _ := statOf(fi)
+				if tc.wholeSecond != (st.Mtime%1e9 == 0) {
+					t.Skipf("%s: mtime %d on this file system", name, st.Mtime)
+				}
+				// The clock of the scans starts at the later of the
+				// times, on the file system's clock, so nothing depends
+				// on how fast the test runs.
+				written = time.Unix(0, max(written.UnixNano(), st.Mtime, st.Ctime))
+			}
+			for i, step := range []struct {
+				now      time.Time
+				wantRead int
+			}{
+				{written, 2},                          // just written: racy, not cached
+				{written.Add(tc.window / 2), 2},       // still racy
+				{written.Add(tc.window * 11 / 10), 2}, // old enough: read once more and cached
+				{written.Add(tc.window * 11 / 10), 0},
+			} {
+				o.Now = func() time.Time { return step.now }
+				if _, read := scanOnce(t, o); read != step.wantRead {
+					t.Errorf("scan %d (now %s after the last write): read %d files, want %d", i+1, step.now.Sub(written), read, step.wantRead)
+				}
+			}
+		})
 	}
 }
 
