@@ -83,7 +83,8 @@ type Options struct {
 	// completed (the deletions then follow at once).
 	NoWait bool
 	// DryRun reads the directory, the bucket and the distributions and
-	// writes nothing: the Report says what a run would do.
+	// writes nothing (the hash cache neither): the Report says what a run
+	// would do.
 	DryRun bool
 	// MaxPaths caps the paths of each invalidation plan (plan.Options);
 	// zero is the planner's default.
@@ -105,6 +106,14 @@ type Options struct {
 	// Timeout bounds the invalidation (and its wait) on the client's
 	// clock; zero means none.
 	Timeout time.Duration
+	// HashCacheDir, when set, is the directory of the local hash cache:
+	// per file the stat (size, mtime, ctime, inode, device) and the
+	// digests of its stored bytes, so that a redeploy does not read again
+	// a file whose stat is unchanged. It is only a shortcut for reading
+	// Dir: the bucket is compared by content as without it, and a cache
+	// that cannot be read or written is ignored. "" means none: every
+	// file is read.
+	HashCacheDir string
 	// Progress, when not nil, is told what happens; it may be called
 	// from several goroutines at once.
 	Progress func(Event)
@@ -197,7 +206,10 @@ type Report struct {
 	Unchanged int `json:"unchanged"`
 	// Resumed lists objects an earlier run of this deploy wrote over an
 	// older object: they are invalidated although not uploaded again.
-	Resumed       []string       `json:"resumed,omitempty"`
+	Resumed []string `json:"resumed,omitempty"`
+	// FilesRead counts the files read and hashed; the others' digests
+	// came from the hash cache (Options.HashCacheDir).
+	FilesRead     int            `json:"files_read"`
 	Invalidations []Invalidation `json:"invalidations"`
 	// Deleted lists the objects deleted (to delete); Kept those that left
 	// Dir but are kept (KeepDeleted); Refused those a refused deletion

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -657,4 +658,45 @@ func TestMultipartBounded(t *testing.T) {
 	if got := most.Load(); got > 2*4 {
 		t.Errorf("%d parts in flight at once, want at most 8 (2 objects × 4 parts)", got)
 	}
+}
+
+// TestHashCacheRedeploy (issue 31): with a hash cache a redeploy reads
+// only the files whose stat changed, and a file rewritten with the same
+// size and mtime is still uploaded; a fresh runner without the cache reads
+// every file and finds the same change.
+func TestHashCacheRedeploy(t *testing.T) {
+	if runtime.GOOS != "linux" && runtime.GOOS != "darwin" {
+		t.Skip("no inode and ctime here: the cache is not used")
+	}
+	forEachBackend(t, func(t *testing.T, s *site) {
+		dir := filepath.Join(t.TempDir(), "public")
+		writeTree(t, dir, v1)
+		cache := t.TempDir()
+		// An hour ahead: every file is older than the racily clean window.
+		later := func() time.Time { return time.Now().Add(time.Hour) }
+		for i, step := range []struct {
+			name     string
+			change   string // new bytes of css/app.css (6 bytes, as before), mtime kept
+			cacheDir string
+			wantRead int
+			want     map[string]deploy.Reason
+		}{
+			{"first deploy", "", cache, len(v1), map[string]deploy.Reason{"index.html": deploy.ReasonNew, "blog/index.html": deploy.ReasonNew, "css/app.css": deploy.ReasonNew, "js/app.js": deploy.ReasonNew, "img/logo.png": deploy.ReasonNew}},
+			{"nothing changed", "", cache, 0, map[string]deploy.Reason{}},
+			{"same size and mtime, other bytes", "p{x:1}", cache, 1, map[string]deploy.Reason{"css/app.css": deploy.ReasonChanged}},
+			{"fresh runner, no cache", "p{x:2}", t.TempDir(), len(v1), map[string]deploy.Reason{"css/app.css": deploy.ReasonChanged}},
+			{"back to the first cache", "", cache, 1, map[string]deploy.Reason{}},
+		} {
+			if step.change != "" {
+				deploy.RewriteKeepingStat(t, filepath.Join(dir, "css", "app.css"), step.change)
+			}
+			rep := s.mustRun(t, deploy.Options{Dir: dir, HashCacheDir: step.cacheDir, Now: later})
+			if rep.FilesRead != step.wantRead {
+				t.Errorf("deploy %d (%s): read %d files, want %d", i+1, step.name, rep.FilesRead, step.wantRead)
+			}
+			if diff := cmp.Diff(step.want, uploaded(rep)); diff != "" {
+				t.Errorf("deploy %d (%s): uploads (-want +got):\n%s", i+1, step.name, diff)
+			}
+		}
+	})
 }

@@ -7,11 +7,13 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -237,11 +239,10 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 		return "", nil
 	}
 	before := d.remote
-	if err := d.list(ctx); err != nil {
+	after, err := d.listAfter(ctx)
+	if err != nil {
 		return "", err
 	}
-	after := d.remote
-	d.remote = before
 	gone := map[string]bool{}
 	for _, k := range d.deletions {
 		gone[k] = true
@@ -341,7 +342,7 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 			return "", ctx.Err()
 		}
 	}
-	_, err := d.s3.CopyObject(ctx, &s3.CopyObjectInput{
+	_, err = d.s3.CopyObject(ctx, &s3.CopyObjectInput{
 		Bucket: aws.String(d.o.Bucket), Key: aws.String(on.Key), CopySource: aws.String((&url.URL{Path: d.o.Bucket + "/" + on.Key}).EscapedPath()),
 		CopySourceIfMatch: after[on.Key].ETag,
 		MetadataDirective: types.MetadataDirectiveReplace, Metadata: meta,
@@ -354,6 +355,91 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 	}
 	d.rep.Marker = on.Key
 	return "", nil
+}
+
+// listAfter is the prefix's objects after every write of the run: listed
+// again, or, when the run wrote few objects (at most one in ten of those
+// listed) and the server lists times to the second as S3 does, the first
+// listing with the deletions taken out and each object written read with
+// HeadObject: a few requests in parallel instead of a page per thousand
+// objects one after the other. What the heads cannot see (another tool's
+// write or deletion of an object this run did not touch) changes the next
+// deploy's listing, whose digest then differs from the marker's D: that
+// marker is ignored, and the next deploy reads each object, as without one.
+func (d *run) listAfter(ctx context.Context) (map[string]types.Object, error) {
+	if len(d.written)*10 > len(d.remote) || !secondsOnly(d.remote) {
+		before := d.remote
+		err := d.list(ctx)
+		after := d.remote
+		d.remote = before
+		return after, err
+	}
+	after := maps.Clone(d.remote)
+	for _, k := range d.deletions {
+		delete(after, k)
+	}
+	keys := slices.Sorted(mapKeys(d.written))
+	heads := make([]*s3.HeadObjectOutput, len(keys))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	work := make(chan int)
+	for range min(d.o.Concurrency, len(keys)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				out, err := d.head(ctx, keys[i])
+				if err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+					cancel()
+					continue
+				}
+				heads[i] = out
+			}
+		}()
+	}
+send:
+	for i := range keys {
+		select {
+		case work <- i:
+		case <-ctx.Done():
+			break send
+		}
+	}
+	close(work)
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	for i, k := range keys {
+		h := heads[i]
+		if h == nil {
+			return nil, ctx.Err()
+		}
+		after[k] = types.Object{Key: aws.String(k), ETag: h.ETag, Size: h.ContentLength, LastModified: h.LastModified}
+	}
+	return after, nil
+}
+
+// secondsOnly reports whether every listed LastModified is a whole second,
+// as S3 lists them: then a HeadObject's Last-Modified (whole seconds) is
+// what the listing would show.
+func secondsOnly(objs map[string]types.Object) bool {
+	for _, o := range objs {
+		if t := aws.ToTime(o.LastModified); !t.Equal(t.Truncate(time.Second)) {
+			return false
+		}
+	}
+	return true
 }
 
 // metaSize is the user metadata bytes of headers.

@@ -386,3 +386,41 @@ func TestCleanMarkerAlreadyComplete(t *testing.T) {
 		}
 	})
 }
+
+// TestCleanMarkerFewWrites (issue 31): a redeploy that wrote few objects
+// reads them back with HeadObject instead of listing the prefix again
+// before its marker (the servers here list times to the second, as S3
+// does); the marker written so is valid for the next deploy, which reads
+// one object.
+func TestCleanMarkerFewWrites(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *site) {
+		dir := filepath.Join(t.TempDir(), "public")
+		files := map[string]string{}
+		for i := range 20 {
+			files["p/"+strconv.Itoa(i)+".html"] = "page " + strconv.Itoa(i)
+		}
+		writeTree(t, dir, files)
+		s.mustRun(t, deploy.Options{Dir: dir})
+		files["p/3.html"] = "page 3, changed"
+		writeTree(t, dir, files)
+		var r requests
+		rep, err := s.run(t, s.counted(s.endpoint, &r), deploy.Options{Dir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Uploads) != 1 || rep.Marker == "" {
+			t.Fatalf("redeploy uploaded %v, marker %q; want p/3.html and a marker", rep.Uploads, rep.Marker)
+		}
+		if got := r.get("ListObjectsV2"); got != 1 {
+			t.Errorf("redeploy listed the prefix %d times, want 1", got)
+		}
+		var next requests
+		rep, err = s.run(t, s.counted(s.endpoint, &next), deploy.Options{Dir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Uploads) != 0 || next.get("HeadObject") != 1 || next.get("ListObjectsV2") != 1 {
+			t.Errorf("next deploy: uploads %v, %d HeadObject, %d ListObjectsV2; want none, 1 (the marker), 1", rep.Uploads, next.get("HeadObject"), next.get("ListObjectsV2"))
+		}
+	})
+}

@@ -71,7 +71,7 @@ func (d *run) run(ctx context.Context) error {
 		listed <- err
 	}()
 	var err error
-	d.files, err = scan(ctx, d.o)
+	d.files, d.rep.FilesRead, err = scan(ctx, d.o)
 	if err != nil {
 		cancel()
 	}

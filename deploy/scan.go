@@ -29,9 +29,12 @@ type file struct {
 }
 
 // scan walks Dir and hashes every regular file, o.Concurrency at a time,
-// streaming (a file is never held in memory). Symbolic links are followed
-// to regular files; anything else that is not a directory is refused.
-func scan(ctx context.Context, o Options) ([]*file, error) {
+// streaming (a file is never held in memory), but those whose stat is the
+// one the hash cache recorded (hashcache.go). Symbolic links are followed
+// to regular files; anything else that is not a directory is refused. It
+// returns the files and how many it read.
+func scan(ctx context.Context, o Options) ([]*file, int, error) {
+	cache := openHashCache(o)
 	var files []*file
 	err := filepath.WalkDir(o.Dir, func(p string, de fs.DirEntry, err error) error {
 		if err != nil {
@@ -63,7 +66,7 @@ func scan(ctx context.Context, o Options) ([]*file, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	o.event(Event{Step: StepScan, Total: len(files)})
 	ctx, cancel := context.WithCancel(ctx)
@@ -74,15 +77,19 @@ func scan(ctx context.Context, o Options) ([]*file, error) {
 		mu       sync.Mutex
 		firstErr error
 		done     int
+		read     int
 	)
 	for range min(o.Concurrency, max(len(files), 1)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for f := range work {
-				err := f.hash()
+				hashed, err := f.hashCached(cache)
 				mu.Lock()
 				done++
+				if hashed {
+					read++
+				}
 				if err != nil && firstErr == nil {
 					firstErr = err
 					cancel()
@@ -104,12 +111,39 @@ send:
 	close(work)
 	wg.Wait()
 	if firstErr != nil {
-		return nil, firstErr
+		return nil, 0, firstErr
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return files, nil
+	if !o.DryRun {
+		if err := cache.write(); err != nil {
+			o.event(Event{Step: StepScan, Message: "hash cache not written: " + err.Error()})
+		}
+	}
+	return files, read, nil
+}
+
+// hashCached sets f's size and digests from the cache when its stat is the
+// one recorded, else by reading it, and reports whether it read it. The
+// stat is taken before the read: a write during the read leaves a stat
+// the next scan does not find in the cache.
+func (f *file) hashCached(c *hashCache) (bool, error) {
+	fi, err := os.Stat(f.Path)
+	if err != nil {
+		return false, fmt.Errorf("read %s: %w", f.Path, err)
+	}
+	st, ok := statOf(fi)
+	if ok && c.lookup(f, st) {
+		return false, nil
+	}
+	if err := f.hash(); err != nil {
+		return true, err
+	}
+	if ok {
+		c.add(f, st)
+	}
+	return true, nil
 }
 
 // storedHeaders are the headers an object of s is stored with.

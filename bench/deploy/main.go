@@ -26,6 +26,9 @@
 //
 //	go run ./bench/deploy -files 5000 -rounds 3
 //
+// With -base, another cfinv binary (say, built from main) runs as one more
+// peer, so a change is measured against what it changes in the same run.
+//
 // This is a benchmark, not a test.
 package main
 
@@ -67,6 +70,7 @@ func main() {
 	flag.Uint64Var(&o.seed, "seed", 1, "seed of the generated site and of the files changed")
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds; each runs every tool once, in rotated order")
 	flag.StringVar(&o.cfinv, "cfinv", "", "cfinv binary (default: build ./cmd/cfinv)")
+	flag.StringVar(&o.base, "base", "", "another cfinv binary (e.g. built from an older commit) measured as the peer \"base\", with the same flags (\"\": none)")
 	flag.StringVar(&o.moto, "moto", "moto_server", "moto_server executable")
 	flag.StringVar(&o.aws, "aws", "aws", "AWS CLI executable (\"\": do not measure it)")
 	flag.StringVar(&o.keep, "keep", "", "generate the site into this directory and keep it (default: a temporary one)")
@@ -85,6 +89,7 @@ type options struct {
 	files, big, rounds int
 	seed               uint64
 	cfinv, moto, aws   string
+	base               string
 	keep               string
 }
 
@@ -143,6 +148,9 @@ func run(o options) error {
 	cf := harness.SDK(srv.URL, harness.Credentials(rig.KeyID, rig.Secret, ""))
 
 	tools := []string{"cfinv"}
+	if o.base != "" {
+		tools = append(tools, "base")
+	}
 	if o.aws != "" {
 		tools = append(tools, "aws")
 	}
@@ -293,6 +301,7 @@ func runTool(tool string, o options, round int, tmp, site string, changed []stri
 		return nil, err
 	}
 	env := append(rig.Env(), "HOME="+home, "XDG_STATE_HOME="+filepath.Join(home, "state"), "XDG_CONFIG_HOME="+filepath.Join(home, "config"),
+		"XDG_CACHE_HOME="+filepath.Join(home, "cache"), // cfinv's hash cache: this tool's, this round's
 		"AWS_REGION=us-east-1", "AWS_DEFAULT_REGION=us-east-1", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
 
 	var out []measurement
@@ -313,8 +322,12 @@ func runTool(tool string, o options, round int, tmp, site string, changed []stri
 		}
 		var cmds [][]string
 		switch tool {
-		case "cfinv":
-			cmds = [][]string{{o.cfinv, "deploy", dir, "s3://" + bucket, "--distribution-id", dist,
+		case "cfinv", "base":
+			bin := o.cfinv
+			if tool == "base" {
+				bin = o.base
+			}
+			cmds = [][]string{{bin, "deploy", dir, "s3://" + bucket, "--distribution-id", dist,
 				"--endpoint-url", cfURL, "--s3-endpoint-url", px.url}}
 		case "aws":
 			cmds = [][]string{

@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,6 +56,8 @@ type deployOptions struct {
 	MaxPaths       int
 	Concurrency    int
 	Timeout        time.Duration
+	NoHashCache    bool
+	HashCacheDir   string
 }
 
 func newDeployCmd(d *Deps, runF func(*deployOptions) error) *cobra.Command {
@@ -153,9 +157,64 @@ commands. A loopback or IP endpoint is addressed path-style.`,
 	f.IntVar(&opts.MaxPaths, "max-paths", 0, "most paths in each invalidation (0: the planner's default, at least 100)")
 	f.IntVar(&opts.Concurrency, "concurrency", deploy.DefaultConcurrency, "files hashed, objects read and uploads in flight at once")
 	f.DurationVar(&opts.Timeout, "timeout", 30*time.Minute, "deadline of the invalidation and its wait")
+	f.BoolVar(&opts.NoHashCache, "no-hash-cache", false, "read and hash every file of DIR, without the local hash cache")
+	f.StringVar(&opts.HashCacheDir, "hash-cache-dir", "", "`DIR` of the local hash cache (default "+defaultHashCacheDirDoc+")")
 	f.StringVar(&opts.S3EndpointURL, "s3-endpoint-url", "", "S3 API `URL`, e.g. a local cfinv serve's: http://127.0.0.1:8657 (default: the SDK's)")
 	opts.AWS.register(cmd)
 	return cmd
+}
+
+// defaultHashCacheDirDoc is where the hash cache goes without
+// --hash-cache-dir, as the help says it.
+const defaultHashCacheDirDoc = "cfinv/deploy in the user cache directory: $XDG_CACHE_HOME or ~/.cache on Linux"
+
+// hashCacheDir is the directory of the hash cache on goos: --hash-cache-dir, else
+// cfinv/deploy in the user's cache directory (as os.UserCacheDir chooses
+// it, from getenv); "" with --no-hash-cache or when there is no such
+// directory (every file is then read, as on a fresh runner).
+func (o *deployOptions) hashCacheDir(goos string) string {
+	if o.NoHashCache {
+		return ""
+	}
+	if o.HashCacheDir != "" {
+		return o.HashCacheDir
+	}
+	if o.Getenv == nil {
+		return ""
+	}
+	dir := userCacheDir(goos, o.Getenv)
+	if dir == "" {
+		return ""
+	}
+	return filepath.Join(dir, "cfinv", "deploy")
+}
+
+// userCacheDir is os.UserCacheDir of goos with the environment read
+// through getenv; "" when it has none.
+func userCacheDir(goos string, getenv func(string) string) string {
+	var dir string
+	switch goos {
+	case "windows":
+		dir = getenv("LocalAppData")
+	case "darwin", "ios":
+		if h := getenv("HOME"); h != "" {
+			dir = filepath.Join(h, "Library", "Caches")
+		}
+	case "plan9":
+		if h := getenv("home"); h != "" {
+			dir = filepath.Join(h, "lib", "cache")
+		}
+	default:
+		dir = getenv("XDG_CACHE_HOME")
+		if dir == "" {
+			if h := getenv("HOME"); h != "" {
+				dir = filepath.Join(h, ".cache")
+			}
+		} else if !filepath.IsAbs(dir) {
+			dir = "" // as os.UserCacheDir: a relative path is no cache directory
+		}
+	}
+	return dir
 }
 
 // parseS3URL splits s3://BUCKET[/PREFIX].
@@ -181,6 +240,9 @@ func (o *deployOptions) check() error {
 	}
 	if o.Concurrency < 1 || o.Concurrency > 256 {
 		return flagErrorf("--concurrency %d: want 1 to 256", o.Concurrency)
+	}
+	if o.NoHashCache && o.HashCacheDir != "" {
+		return flagErrorf("--no-hash-cache with --hash-cache-dir %q: want one of them", o.HashCacheDir)
 	}
 	if o.MaxPaths < 0 || o.MaxPaths > 3000 {
 		return flagErrorf("--max-paths %d is out of range: want 1 to 3000, or 0 for the default", o.MaxPaths)
@@ -271,6 +333,7 @@ func deployRun(ctx context.Context, opts *deployOptions) error {
 		Config: cfg, DeployID: opts.DeployID, Delete: opts.Delete, MaxDelete: opts.MaxDelete,
 		KeepDeleted: opts.KeepDeleted, NoWait: opts.NoWait, DryRun: opts.DryRun, MaxPaths: opts.MaxPaths,
 		Concurrency: opts.Concurrency, Timeout: opts.Timeout, Progress: progress.event,
+		HashCacheDir: opts.hashCacheDir(runtime.GOOS),
 	})
 	progress.end()
 	if rep != nil {

@@ -36,11 +36,17 @@ func TestDeployParse(t *testing.T) {
 			name: "every flag",
 			args: []string{dir, "s3://site/www/", "--distribution-id", "E1", "--distribution-id", "www.example.com", "--config", "c.yml",
 				"--deploy-id", "r42", "--delete", "--max-delete", "-1", "--keep-deleted", "24h", "--no-wait", "--dry-run", "--max-paths", "50",
-				"--concurrency", "4", "--s3-endpoint-url", "http://127.0.0.1:1", "--output", "json"},
+				"--concurrency", "4", "--s3-endpoint-url", "http://127.0.0.1:1", "--output", "json", "--hash-cache-dir", "/tmp/hc"},
 			want: deployOptions{Dir: dir, Bucket: "site", Prefix: "www", Distributions: []string{"E1", "www.example.com"}, ConfigFile: "c.yml", ConfigSet: true,
 				DeployID: "r42", Delete: true, MaxDelete: -1, KeepDeleted: 24 * 3600e9, NoWait: true, DryRun: true, MaxPaths: 50, Concurrency: 4,
-				Timeout: 30 * 60e9, S3EndpointURL: "http://127.0.0.1:1", AWS: awsFlags{Output: "json"}},
+				Timeout: 30 * 60e9, S3EndpointURL: "http://127.0.0.1:1", AWS: awsFlags{Output: "json"}, HashCacheDir: "/tmp/hc"},
 		},
+		{
+			name: "no hash cache",
+			args: []string{dir, "s3://site", "--no-hash-cache"},
+			want: deployOptions{Dir: dir, Bucket: "site", ConfigFile: ".cfinv.yml", MaxDelete: 256, Concurrency: 16, Timeout: 30 * 60e9, NoHashCache: true},
+		},
+		{name: "hash cache both ways", args: []string{dir, "s3://site", "--no-hash-cache", "--hash-cache-dir", "/tmp/hc"}, wantErr: `--no-hash-cache with --hash-cache-dir "/tmp/hc": want one of them`},
 		{name: "not s3", args: []string{dir, "site"}, wantErr: `bucket "site": want s3://BUCKET or s3://BUCKET/PREFIX`},
 		{name: "no dir", args: []string{filepath.Join(dir, "nope"), "s3://site"}, wantErr: "is not a directory"},
 		{name: "one argument", args: []string{dir}, wantErr: "takes DIR and s3://BUCKET[/PREFIX], got 1 arguments"},
@@ -294,5 +300,35 @@ func TestDeployGitHubSummary(t *testing.T) {
 		if !strings.Contains(string(output), want) {
 			t.Errorf("outputs lack %q:\n%s", want, output)
 		}
+	}
+}
+
+// TestDeployHashCacheDir (issue 31): the hash cache goes where
+// os.UserCacheDir would put it, read through getenv; --hash-cache-dir
+// chooses another place, --no-hash-cache none.
+func TestDeployHashCacheDir(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		goos string
+		env  map[string]string
+		opts deployOptions
+		want string
+	}{
+		{"xdg", "linux", map[string]string{"XDG_CACHE_HOME": "/c", "HOME": "/h"}, deployOptions{}, filepath.Join("/c", "cfinv", "deploy")},
+		{"home", "linux", map[string]string{"HOME": "/h"}, deployOptions{}, filepath.Join("/h", ".cache", "cfinv", "deploy")},
+		{"relative xdg", "linux", map[string]string{"XDG_CACHE_HOME": "c", "HOME": "/h"}, deployOptions{}, ""},
+		{"no home", "linux", map[string]string{}, deployOptions{}, ""},
+		{"darwin", "darwin", map[string]string{"HOME": "/Users/a"}, deployOptions{}, filepath.Join("/Users/a", "Library", "Caches", "cfinv", "deploy")},
+		{"windows", "windows", map[string]string{"LocalAppData": `C:\a`}, deployOptions{}, filepath.Join(`C:\a`, "cfinv", "deploy")},
+		{"flag", "linux", map[string]string{"HOME": "/h"}, deployOptions{HashCacheDir: "/x"}, "/x"},
+		{"off", "linux", map[string]string{"HOME": "/h"}, deployOptions{NoHashCache: true}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := tc.opts
+			o.Getenv = func(k string) string { return tc.env[k] }
+			if got := o.hashCacheDir(tc.goos); got != tc.want {
+				t.Errorf("hash cache directory %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

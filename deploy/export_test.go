@@ -1,0 +1,41 @@
+package deploy
+
+import (
+	"os"
+	"testing"
+)
+
+// RewriteKeepingStat writes body (of the same size) into path and sets its
+// mtime back, as a tool that keeps mtimes (or touch -d) does: only the
+// ctime tells. It returns once the ctime differs from the one before,
+// which it does as soon as the kernel's clock has ticked.
+func RewriteKeepingStat(t *testing.T, path, body string) {
+	t.Helper()
+	before, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, _ := statOf(before)
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; ; i++ {
+		if err := os.Chtimes(path, before.ModTime(), before.ModTime()); err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		now, _ := statOf(fi)
+		if now.Mtime != old.Mtime || now.Size != old.Size || now.Ino != old.Ino {
+			t.Fatalf("stat changed beyond the ctime: %+v, was %+v", now, old)
+		}
+		if now.Ctime != old.Ctime {
+			return
+		}
+		if i > 10_000_000 {
+			t.Fatal("the ctime never changed")
+		}
+	}
+}

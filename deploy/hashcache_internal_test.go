@@ -1,0 +1,236 @@
+package deploy
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// digests is what a scan found per file: size, MD5, SHA-256 and object
+// hash.
+type digests map[string][4]string
+
+// scanOnce scans o.Dir and returns the digests and the files read.
+func scanOnce(t *testing.T, o Options) (digests, int) {
+	t.Helper()
+	files, read, err := scan(t.Context(), o.withDefaults())
+	if err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	d := digests{}
+	for _, f := range files {
+		d[f.Rel] = [4]string{fmt.Sprint(f.Size), f.MD5, f.SHA, f.Hash}
+	}
+	return d, read
+}
+
+// writeFiles writes files (path → content) under dir.
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// later is a clock an hour ahead: every file written by the test is older
+// than racyWindow.
+func later() time.Time { return time.Now().Add(time.Hour) }
+
+// TestHashCache (issue 31): a second scan reads no file whose stat is
+// unchanged, and gets the same digests as reading them; a file rewritten
+// with the same size and mtime (its ctime changed), a damaged or foreign
+// cache, a racily clean file and no cache at all make it read again.
+func TestHashCache(t *testing.T) {
+	if runtime.GOOS != "linux" && runtime.GOOS != "darwin" {
+		t.Skip("no inode and ctime here: the cache is not used")
+	}
+	site := map[string]string{"index.html": "<p>home</p>", "assets/app.css": "body{}", "img/a.png": "PNGDATA1"}
+	for _, tc := range []struct {
+		name string
+		// between runs after the first scan, and before the second.
+		between func(t *testing.T, o *Options)
+		// wantRead is the files the second scan reads.
+		wantRead int
+	}{
+		{"unchanged", func(*testing.T, *Options) {}, 0},
+		{"same size and mtime, other bytes", func(t *testing.T, o *Options) {
+			RewriteKeepingStat(t, filepath.Join(o.Dir, "img", "a.png"), "PNGDATA2")
+		}, 1},
+		{"file replaced by a rename", func(t *testing.T, o *Options) {
+			p := filepath.Join(o.Dir, "assets", "app.css")
+			fi, _ := os.Stat(p)
+			writeFiles(t, o.Dir, map[string]string{"new.css": "body{}"})
+			if err := os.Chtimes(filepath.Join(o.Dir, "new.css"), fi.ModTime(), fi.ModTime()); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Rename(filepath.Join(o.Dir, "new.css"), p); err != nil {
+				t.Fatal(err)
+			}
+		}, 1},
+		{"gzip route now", func(t *testing.T, o *Options) {
+			cfg, err := ParseConfig([]byte("routes:\n  - match: \"assets/**\"\n    gzip: true\n"), "cfg")
+			if err != nil {
+				t.Fatal(err)
+			}
+			o.Config = cfg
+		}, 1},
+		{"damaged cache", func(t *testing.T, o *Options) { overwriteCache(t, o.HashCacheDir, `{"version":`) }, 3},
+		{"cache of another version", func(t *testing.T, o *Options) {
+			overwriteCache(t, o.HashCacheDir, `{"version":"cfinv-hash-cache/0","files":{}}`)
+		}, 3},
+		{"entry with a bad digest", func(t *testing.T, o *Options) {
+			b, err := os.ReadFile(cacheFile(t, o.HashCacheDir))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var c hashCacheFile
+			if err := json.Unmarshal(b, &c); err != nil {
+				t.Fatal(err)
+			}
+			e := c.Files["index.html"]
+			e.SHA = "not hex"
+			c.Files["index.html"] = e
+			if b, err = json.Marshal(c); err != nil {
+				t.Fatal(err)
+			}
+			overwriteCache(t, o.HashCacheDir, string(b))
+		}, 1},
+		{"cache directory unreadable", func(t *testing.T, o *Options) {
+			o.HashCacheDir = filepath.Join(o.HashCacheDir, cacheBase(t, o.HashCacheDir), "sub")
+		}, 3},
+		{"another destination", func(t *testing.T, o *Options) { o.Prefix = "www" }, 3},
+		{"no cache", func(t *testing.T, o *Options) { o.HashCacheDir = "" }, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := Options{Dir: t.TempDir(), Bucket: "b", HashCacheDir: t.TempDir(), Now: later}
+			writeFiles(t, o.Dir, site)
+			first, read := scanOnce(t, o)
+			if read != len(site) {
+				t.Fatalf("first scan read %d files, want %d", read, len(site))
+			}
+			tc.between(t, &o)
+			second, read := scanOnce(t, o)
+			if read != tc.wantRead {
+				t.Errorf("second scan read %d files, want %d", read, tc.wantRead)
+			}
+			// What the cache gave is what reading every file gives.
+			fresh := o
+			fresh.HashCacheDir = ""
+			want, _ := scanOnce(t, fresh)
+			if diff := cmp.Diff(want, second); diff != "" {
+				t.Errorf("digests of the second scan (-read every file, +with the cache):\n%s", diff)
+			}
+			if tc.wantRead == 0 {
+				if diff := cmp.Diff(first, second); diff != "" {
+					t.Errorf("digests changed (-first, +second):\n%s", diff)
+				}
+			}
+		})
+	}
+}
+
+// TestHashCacheRacilyClean (issue 31): a file whose mtime or ctime is
+// within the racy window of the scan's start is read by every scan until
+// it is older; only then does its entry spare the read. The window is
+// racyWindowFine where the file's times have fractions of a second, and
+// racyWindow where its mtime is a whole second (a file system stamping
+// seconds, or touch -d).
+func TestHashCacheRacilyClean(t *testing.T) {
+	if runtime.GOOS != "linux" && runtime.GOOS != "darwin" {
+		t.Skip("no inode and ctime here: the cache is not used")
+	}
+	for _, tc := range []struct {
+		name        string
+		wholeSecond bool
+		window      time.Duration
+	}{
+		{"fine times", false, racyWindowFine},
+		{"mtime a whole second", true, racyWindow},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := Options{Dir: t.TempDir(), Bucket: "b", HashCacheDir: t.TempDir()}
+			writeFiles(t, o.Dir, map[string]string{"a.html": "a", "b.html": "b"})
+			var written time.Time
+			for _, name := range []string{"a.html", "b.html"} {
+				p := filepath.Join(o.Dir, name)
+				if tc.wholeSecond {
+					w := time.Now().Add(-time.Hour).Truncate(time.Second)
+					if err := os.Chtimes(p, w, w); err != nil {
+						t.Fatal(err)
+					}
+				}
+				fi, err := os.Stat(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				st, _ := statOf(fi)
+				if tc.wholeSecond != (st.Mtime%1e9 == 0) {
+					t.Skipf("%s: mtime %d on this file system", name, st.Mtime)
+				}
+				// The clock of the scans starts at the later of the
+				// times, on the file system's clock, so nothing depends
+				// on how fast the test runs.
+				written = time.Unix(0, max(written.UnixNano(), st.Mtime, st.Ctime))
+			}
+			for i, step := range []struct {
+				now      time.Time
+				wantRead int
+			}{
+				{written, 2},                          // just written: racy, not cached
+				{written.Add(tc.window / 2), 2},       // still racy
+				{written.Add(tc.window * 11 / 10), 2}, // old enough: read once more and cached
+				{written.Add(tc.window * 11 / 10), 0},
+			} {
+				o.Now = func() time.Time { return step.now }
+				if _, read := scanOnce(t, o); read != step.wantRead {
+					t.Errorf("scan %d (now %s after the last write): read %d files, want %d", i+1, step.now.Sub(written), read, step.wantRead)
+				}
+			}
+		})
+	}
+}
+
+// TestHashCacheDryRun: a dry run reads the cache and writes none.
+func TestHashCacheDryRun(t *testing.T) {
+	o := Options{Dir: t.TempDir(), Bucket: "b", HashCacheDir: t.TempDir(), Now: later, DryRun: true}
+	writeFiles(t, o.Dir, map[string]string{"a.html": "a"})
+	scanOnce(t, o)
+	if ents, err := os.ReadDir(o.HashCacheDir); err != nil || len(ents) != 0 {
+		t.Errorf("cache directory after a dry run: %v, %v; want empty", ents, err)
+	}
+}
+
+// cacheBase is the name of the one cache file in dir.
+func cacheBase(t *testing.T, dir string) string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil || len(ents) != 1 {
+		t.Fatalf("cache directory %s: %v, %v; want one file", dir, ents, err)
+	}
+	return ents[0].Name()
+}
+
+func cacheFile(t *testing.T, dir string) string {
+	t.Helper()
+	return filepath.Join(dir, cacheBase(t, dir))
+}
+
+// overwriteCache replaces the one cache file in dir with body.
+func overwriteCache(t *testing.T, dir, body string) {
+	t.Helper()
+	if err := os.WriteFile(cacheFile(t, dir), []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
