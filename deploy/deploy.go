@@ -23,7 +23,7 @@ const (
 	DefaultMaxDelete          = 256
 	DefaultConcurrency        = 16
 	DefaultMultipartThreshold = 16 << 20
-	DefaultPartSize           = 8 << 20
+	DefaultPartSize           = 5 << 20
 )
 
 // Metadata keys deploy writes on every object (S3 sends them as
@@ -101,7 +101,8 @@ type Options struct {
 	// DefaultMultipartThreshold.
 	MultipartThreshold int64
 	// PartSize is the size of the parts of a multipart upload; zero
-	// means DefaultPartSize.
+	// means DefaultPartSize. An object in parts holds three parts in
+	// memory while it uploads (the transfer manager's buffers).
 	PartSize int64
 	// Timeout bounds the invalidation (and its wait) on the client's
 	// clock; zero means none.
@@ -326,7 +327,7 @@ func Run(ctx context.Context, s3c *s3.Client, cf *cfinv.Client, opts Options) (*
 // copies every part into a buffer of its own, allocated when the upload
 // starts (it cannot stream a part from a file): it holds its first part
 // and a pool of partsInFlight+1 more, (partsInFlight+2) × PartSize bytes,
-// 24 MiB with the default 8 MiB parts.
+// 15 MiB with the default part size, S3's smallest (5 MiB).
 const partsInFlight = 1
 
 // uploadMemory bounds the bytes the uploads in flight hold in buffers
@@ -335,7 +336,7 @@ const partsInFlight = 1
 // ends: one object in parts at the default part size, and room beside it
 // for the small objects, which take little, and compressed ones, which
 // take their compressor and, under maxGzipInMemory, their bytes.
-const uploadMemory = 32 << 20
+const uploadMemory = 24 << 20
 
 func (o Options) withDefaults() Options {
 	if o.MaxDelete == 0 {

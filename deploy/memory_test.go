@@ -52,8 +52,8 @@ func (p *heapPeak) sample() {
 // The test is not parallel, so no other test's heap is counted.
 func TestUploadMemoryBounded(t *testing.T) {
 	const (
-		maxLive    = 48 << 20
-		maxObjects = 96 << 20
+		maxLive    = 32 << 20
+		maxObjects = 64 << 20
 	)
 	for _, big := range []int{20 << 20, 48 << 20} {
 		t.Run(fmt.Sprintf("%dMiB", big>>20), func(t *testing.T) {
