@@ -131,6 +131,10 @@ const (
 	gzipMemory = 1 << 20
 )
 
+// maxParts is the most parts of a multipart upload
+// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html).
+const maxParts = 10000
+
 // memory is the share of uploadMemory the upload of f takes: the transfer
 // manager's part buffers for an object in parts, the compressor and the
 // compressed bytes for one compressed in memory, little for a file sent
@@ -140,7 +144,8 @@ func (d *run) memory(f *file) int64 {
 	var n int64
 	switch {
 	case f.Size >= d.o.MultipartThreshold:
-		n = (partsInFlight+2)*d.o.PartSize + partsInFlight*requestMemory
+		part := max(d.o.PartSize, f.Size/maxParts+1)
+		n = (partsInFlight+2)*part + partsInFlight*requestMemory
 		if f.Settings.Gzip {
 			n += gzipMemory
 		}
@@ -252,7 +257,10 @@ func (d *run) putParts(ctx context.Context, in *s3.PutObjectInput, f *file) erro
 	body := &checkedReader{r: in.Body.(*checkedSeeker).rs, h: sha256.New(), want: f.SHA}
 	out, err := d.tm.UploadObject(ctx, &transfermanager.UploadObjectInput{
 		Bucket: in.Bucket, Key: in.Key, Body: body,
-		CacheControl: in.CacheControl, ContentType: in.ContentType, ContentEncoding: in.ContentEncoding,
+		// The manager makes its parts larger when 10,000 of them would
+		// not hold the object (run.memory counts them so).
+		ContentLength: aws.Int64(f.Size),
+		CacheControl:  in.CacheControl, ContentType: in.ContentType, ContentEncoding: in.ContentEncoding,
 		ContentDisposition: in.ContentDisposition, ContentLanguage: in.ContentLanguage, Expires: in.Expires,
 		WebsiteRedirectLocation: in.WebsiteRedirectLocation, Metadata: in.Metadata,
 		StorageClass: tmtypes.StorageClass(in.StorageClass), ACL: tmtypes.ObjectCannedACL(in.ACL),
