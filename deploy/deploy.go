@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/cfinv/cfinv"
 	"github.com/cfinv/cfinv/plan"
@@ -22,7 +23,7 @@ const (
 	DefaultMaxDelete          = 256
 	DefaultConcurrency        = 16
 	DefaultMultipartThreshold = 16 << 20
-	DefaultPartSize           = 8 << 20
+	DefaultPartSize           = 5 << 20
 )
 
 // Metadata keys deploy writes on every object (S3 sends them as
@@ -101,7 +102,8 @@ type Options struct {
 	// DefaultMultipartThreshold.
 	MultipartThreshold int64
 	// PartSize is the size of the parts of a multipart upload; zero
-	// means DefaultPartSize.
+	// means DefaultPartSize. An object in parts holds three parts in
+	// memory while it uploads (the transfer manager's buffers).
 	PartSize int64
 	// Timeout bounds the invalidation (and its wait) on the client's
 	// clock; zero means none.
@@ -318,12 +320,14 @@ func Run(ctx context.Context, s3c *s3.Client, cf *cfinv.Client, opts Options) (*
 	}
 	d := &run{s3: s3c, cf: cf, o: o, rep: &Report{Bucket: o.Bucket, Prefix: o.Prefix, DryRun: o.DryRun}}
 	d.tm = transfermanager.New(s3c, func(to *transfermanager.Options) {
-		to.PartSizeBytes, to.MultipartUploadThreshold = o.PartSize, o.MultipartThreshold
-		// Parts of one object in flight; objects in parts are
-		// multipartAtOnce at a time (putParts).
+		to.PartSizeBytes = o.PartSize
+		// The manager reads its first part with io.ReadAll, as many
+		// bytes as its threshold: make that one part, not 16 MiB. It
+		// is only given objects of o.MultipartThreshold bytes or more.
+		to.MultipartUploadThreshold = min(o.PartSize, o.MultipartThreshold)
 		to.Concurrency = partsInFlight
 	})
-	d.multipart = make(chan struct{}, multipartAtOnce)
+	d.uploadMem = semaphore.NewWeighted(uploadMemory)
 	err := d.run(ctx)
 	if err == nil {
 		// Either the bucket showed an earlier run's objects and its
@@ -335,12 +339,20 @@ func Run(ctx context.Context, s3c *s3.Client, cf *cfinv.Client, opts Options) (*
 	return d.rep, err
 }
 
-// Objects uploaded in parts at once, and parts in flight for each: with
-// the default 8 MiB parts, at most 2 × 4 × 8 MiB = 64 MiB of part buffers.
-const (
-	multipartAtOnce = 2
-	partsInFlight   = 4
-)
+// Parts in flight for each object uploaded in parts. The transfer manager
+// copies every part into a buffer of its own, allocated when the upload
+// starts (it cannot stream a part from a file): it holds its first part
+// and a pool of partsInFlight+1 more, (partsInFlight+2) × PartSize bytes,
+// 15 MiB with the default part size, S3's smallest (5 MiB).
+const partsInFlight = 1
+
+// uploadMemory bounds the bytes the uploads in flight hold in buffers
+// (issue 31: peak RSS ≤ 100 MiB whatever the site's size). Each upload
+// takes its share (run.memory) before it starts and gives it back when it
+// ends: one object in parts at the default part size, and room beside it
+// for the small objects, which take little, and compressed ones, which
+// take their compressor and, under maxGzipInMemory, their bytes.
+const uploadMemory = 24 << 20
 
 func (o Options) withDefaults() Options {
 	if o.MaxDelete == 0 {

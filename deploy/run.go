@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/cfinv/cfinv"
 	"github.com/cfinv/cfinv/changes"
@@ -24,11 +25,10 @@ import (
 type run struct {
 	s3 *s3.Client
 	tm *transfermanager.Client // uploads in parts
-	// multipart holds a slot per object being uploaded in parts: the
-	// transfer manager buffers each part of a body it cannot seek in
-	// (deploy's hashes as it reads), so memory is slots × parts in
-	// flight per object × part size, whatever the site.
-	multipart chan struct{}
+	// uploadMem holds the bytes of uploadMemory each upload needs while it
+	// runs (run.memory), so the buffers of the uploads in flight stay
+	// under uploadMemory whatever the site and its files' sizes.
+	uploadMem *semaphore.Weighted
 	cf        *cfinv.Client
 	o         Options
 	rep       *Report

@@ -102,6 +102,11 @@ func (d *run) upload(ctx context.Context, step Step, groups ...[]*change) error 
 func (d *run) uploadGroup(ctx context.Context, step Step, cs []*change) error {
 	return d.parallel(ctx, step, len(cs), func(ctx context.Context, i int) (string, int64, error) {
 		c := cs[i]
+		n := d.memory(c.f)
+		if err := d.uploadMem.Acquire(ctx, n); err != nil {
+			return c.f.Key, 0, &UploadError{Key: c.f.Key, Err: err}
+		}
+		defer d.uploadMem.Release(n)
 		err := d.put(ctx, c)
 		if isDigestMismatch(err) {
 			// The file changed since it was hashed: hash it again and
@@ -115,6 +120,43 @@ func (d *run) uploadGroup(ctx context.Context, step Step, cs []*change) error {
 		}
 		return c.f.Key, c.f.Size, nil
 	})
+}
+
+// Memory an upload holds besides the object's bytes, for run.memory.
+const (
+	// requestMemory: the SDK's and net/http's buffers for one request.
+	requestMemory = 64 << 10
+	// gzipMemory: a compress/flate writer at gzipLevel (about 770 KiB,
+	// measured) and the buffer copying into it.
+	gzipMemory = 1 << 20
+)
+
+// maxParts is the most parts of a multipart upload
+// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html).
+const maxParts = 10000
+
+// memory is the share of uploadMemory the upload of f takes: the transfer
+// manager's part buffers for an object in parts, the compressor and the
+// compressed bytes for one compressed in memory, little for a file sent
+// from disk. No share is larger than uploadMemory, so a part size
+// larger than it still uploads, one object at a time.
+func (d *run) memory(f *file) int64 {
+	var n int64
+	switch {
+	case f.Size >= d.o.MultipartThreshold:
+		part := max(d.o.PartSize, f.Size/maxParts+1)
+		n = (partsInFlight+2)*part + partsInFlight*requestMemory
+		if f.Settings.Gzip {
+			n += gzipMemory
+		}
+	case f.Settings.Gzip && f.Size <= maxGzipInMemory:
+		n = requestMemory + gzipMemory + f.Size
+	case f.Settings.Gzip:
+		n = requestMemory + gzipMemory
+	default:
+		n = requestMemory
+	}
+	return min(n, uploadMemory)
 }
 
 // isDigestMismatch reports whether S3 refused a body whose checksum or
@@ -204,22 +246,21 @@ func (d *run) put(ctx context.Context, c *change) error {
 var errChanged = errors.New("the file changed since it was hashed")
 
 // putParts writes the object of in in parts with the SDK's transfer
-// manager, which aborts the multipart upload when a part fails. S3 takes
+// manager, which aborts the multipart upload when a part fails. The
+// manager copies each part into a buffer (run.memory counts them), which
+// bounds memory whatever the file's size. S3 takes
 // no SHA-256 of a whole multipart object, so the body is hashed as the
 // manager reads it, and a body that differs from the scan's fails at its
 // end, before the upload is completed: the upload is aborted, and nothing
 // of it is visible.
 func (d *run) putParts(ctx context.Context, in *s3.PutObjectInput, f *file) error {
-	select {
-	case d.multipart <- struct{}{}:
-		defer func() { <-d.multipart }()
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 	body := &checkedReader{r: in.Body.(*checkedSeeker).rs, h: sha256.New(), want: f.SHA}
 	out, err := d.tm.UploadObject(ctx, &transfermanager.UploadObjectInput{
 		Bucket: in.Bucket, Key: in.Key, Body: body,
-		CacheControl: in.CacheControl, ContentType: in.ContentType, ContentEncoding: in.ContentEncoding,
+		// The manager makes its parts larger when 10,000 of them would
+		// not hold the object (run.memory counts them so).
+		ContentLength: aws.Int64(f.Size),
+		CacheControl:  in.CacheControl, ContentType: in.ContentType, ContentEncoding: in.ContentEncoding,
 		ContentDisposition: in.ContentDisposition, ContentLanguage: in.ContentLanguage, Expires: in.Expires,
 		WebsiteRedirectLocation: in.WebsiteRedirectLocation, Metadata: in.Metadata,
 		StorageClass: tmtypes.StorageClass(in.StorageClass), ACL: tmtypes.ObjectCannedACL(in.ACL),
@@ -271,6 +312,7 @@ func (f *file) body() (io.ReadSeeker, int64, func(), error) {
 	defer src.Close()
 	if f.Size <= maxGzipInMemory {
 		var buf bytes.Buffer
+		buf.Grow(int(f.Size)) // the size the scan found: no copies as it grows
 		if _, err := f.store(&buf, src); err != nil {
 			return nil, 0, nil, fmt.Errorf("compress %s: %w", f.Path, err)
 		}
