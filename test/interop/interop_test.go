@@ -87,6 +87,7 @@ func TestMain(m *testing.M) {
 		}
 	}
 	code := m.Run()
+	stopAWSDrivers()
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
 	}
@@ -242,6 +243,9 @@ func clientEnv(t *testing.T, endpoint string) []string {
 // commands that serve answered at once took more than 60 s of wall time.
 func run(t *testing.T, env []string, dir string, name string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	if py := awsPythonOf(name); py != "" {
+		return runAWS(t, py, env, dir, args...)
+	}
 	lim, ctx := harness.NewLimit(t.Context(), 60*time.Second)
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Env = env
