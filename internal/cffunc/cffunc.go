@@ -193,9 +193,38 @@ func compileMessage(err error) string {
 // statements are not supported"; async/await came with 2.0), or "".
 func es51Violation(p *ast.Program, src string) string {
 	var found string
+	walkAST(p, func(node any) bool {
+		switch n := node.(type) {
+		case *ast.LexicalDeclaration:
+			if n.Token == token.LET || n.Token == token.CONST {
+				found = n.Token.String() + " (at " + position(src, int(n.Idx)) + ")"
+			}
+		case *ast.FunctionLiteral:
+			if n.Async {
+				found = "async function (at " + position(src, int(n.Function)) + ")"
+			}
+		case *ast.ArrowFunctionLiteral:
+			if n.Async {
+				found = "async arrow function (at " + position(src, int(n.Start)) + ")"
+			}
+		case *ast.AwaitExpression:
+			found = "await (at " + position(src, int(n.Await)) + ")"
+		}
+		return found == ""
+	})
+	return found
+}
+
+// walkAST calls visit on every node of p, a parent before its children,
+// until visit returns false. goja's parser has no visitor: reflection
+// reaches every exported field. A node held in an interface field is
+// visited twice (as the interface's value and as the pointer in it);
+// visit must not mind.
+func walkAST(p *ast.Program, visit func(node any) bool) {
+	stop := false
 	var walk func(v reflect.Value)
 	walk = func(v reflect.Value) {
-		if found != "" || !v.IsValid() {
+		if stop || !v.IsValid() {
 			return
 		}
 		switch v.Kind() {
@@ -203,22 +232,9 @@ func es51Violation(p *ast.Program, src string) string {
 			if v.IsNil() {
 				return
 			}
-			switch n := v.Interface().(type) {
-			case *ast.LexicalDeclaration:
-				found = n.Token.String() + " (at " + position(src, int(n.Idx)) + ")"
-				if n.Token != token.LET && n.Token != token.CONST {
-					found = ""
-				}
-			case *ast.FunctionLiteral:
-				if n.Async {
-					found = "async function (at " + position(src, int(n.Function)) + ")"
-				}
-			case *ast.ArrowFunctionLiteral:
-				if n.Async {
-					found = "async arrow function (at " + position(src, int(n.Start)) + ")"
-				}
-			case *ast.AwaitExpression:
-				found = "await (at " + position(src, int(n.Await)) + ")"
+			if !visit(v.Interface()) {
+				stop = true
+				return
 			}
 			walk(v.Elem())
 		case reflect.Struct:
@@ -234,7 +250,6 @@ func es51Violation(p *ast.Program, src string) string {
 		}
 	}
 	walk(reflect.ValueOf(p))
-	return found
 }
 
 // position renders goja's 1-based byte index as line:column.

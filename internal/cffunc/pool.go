@@ -2,7 +2,6 @@ package cffunc
 
 import (
 	"fmt"
-	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -224,90 +223,69 @@ func poolable(code string, p *ast.Program, locals []string) bool {
 	allowed := map[ast.Node]bool{}  // typeof and instanceof/in operands
 	assigned := map[ast.Node]bool{} // assignment targets
 	ok := true
-	var walk func(v reflect.Value)
-	walk = func(v reflect.Value) {
-		if !ok || !v.IsValid() {
-			return
-		}
-		switch v.Kind() {
-		case reflect.Pointer, reflect.Interface:
-			if v.IsNil() {
-				return
+	walkAST(p, func(node any) bool {
+		switch n := node.(type) {
+		case *ast.CallExpression:
+			called[unwrapOptional(n.Callee)] = true
+		case *ast.NewExpression:
+			called[unwrapOptional(n.Callee)] = true
+		case *ast.TemplateLiteral:
+			if n.Tag != nil {
+				called[unwrapOptional(n.Tag)] = true
 			}
-			switch n := v.Interface().(type) {
-			case *ast.CallExpression:
-				called[unwrapOptional(n.Callee)] = true
-			case *ast.NewExpression:
-				called[unwrapOptional(n.Callee)] = true
-			case *ast.TemplateLiteral:
-				if n.Tag != nil {
-					called[unwrapOptional(n.Tag)] = true
-				}
-			case *ast.UnaryExpression:
-				if n.Operator == token.TYPEOF {
-					allowed[n.Operand] = true
-				}
-			case *ast.BinaryExpression:
-				if n.Operator == token.INSTANCEOF || n.Operator == token.IN {
-					allowed[n.Right] = true
-				}
-			case *ast.AssignExpression:
-				assigned[n.Left] = true
-			case *ast.Binding:
-				allowed[n.Target] = true // a declared name, not a read
-			case *ast.Identifier:
-				if shared(string(n.Name)) && !called[n] && !allowed[n] {
-					ok = false
-				}
-			case *ast.DotExpression:
-				if called[n] {
-					called[n.Left] = true
-				} else if members[string(n.Identifier.Name)] {
-					ok = false
-				}
-			case *ast.BracketExpression:
-				switch k := n.Member.(type) {
-				case *ast.StringLiteral:
-					if called[n] {
-						called[n.Left] = true
-					} else if members[string(k.Value)] {
-						ok = false
-					}
-				case *ast.NumberLiteral:
-				default:
-					if !assigned[n] {
-						ok = false
-					}
-				}
-			case *ast.PropertyShort:
-				if shared(string(n.Name.Name)) || members[string(n.Name.Name)] {
-					ok = false
-				}
-			case *ast.ObjectPattern:
-				for _, prop := range n.Properties {
-					if pk, isKeyed := prop.(*ast.PropertyKeyed); isKeyed {
-						if s, lit := pk.Key.(*ast.StringLiteral); !lit || pk.Computed || members[string(s.Value)] {
-							ok = false
-						}
-					}
-				}
-			case *ast.WithStatement, *ast.SuperExpression:
+		case *ast.UnaryExpression:
+			if n.Operator == token.TYPEOF {
+				allowed[n.Operand] = true
+			}
+		case *ast.BinaryExpression:
+			if n.Operator == token.INSTANCEOF || n.Operator == token.IN {
+				allowed[n.Right] = true
+			}
+		case *ast.AssignExpression:
+			assigned[n.Left] = true
+		case *ast.Binding:
+			allowed[n.Target] = true // a declared name, not a read
+		case *ast.Identifier:
+			if shared(string(n.Name)) && !called[n] && !allowed[n] {
 				ok = false
 			}
-			walk(v.Elem())
-		case reflect.Struct:
-			for i := 0; i < v.NumField(); i++ {
-				if v.Type().Field(i).IsExported() {
-					walk(v.Field(i))
+		case *ast.DotExpression:
+			if called[n] {
+				called[n.Left] = true
+			} else if members[string(n.Identifier.Name)] {
+				ok = false
+			}
+		case *ast.BracketExpression:
+			switch k := n.Member.(type) {
+			case *ast.StringLiteral:
+				if called[n] {
+					called[n.Left] = true
+				} else if members[string(k.Value)] {
+					ok = false
+				}
+			case *ast.NumberLiteral:
+			default:
+				if !assigned[n] {
+					ok = false
 				}
 			}
-		case reflect.Slice:
-			for i := 0; i < v.Len(); i++ {
-				walk(v.Index(i))
+		case *ast.PropertyShort:
+			if shared(string(n.Name.Name)) || members[string(n.Name.Name)] {
+				ok = false
 			}
+		case *ast.ObjectPattern:
+			for _, prop := range n.Properties {
+				if pk, isKeyed := prop.(*ast.PropertyKeyed); isKeyed {
+					if s, lit := pk.Key.(*ast.StringLiteral); !lit || pk.Computed || members[string(s.Value)] {
+						ok = false
+					}
+				}
+			}
+		case *ast.WithStatement, *ast.SuperExpression:
+			ok = false
 		}
-	}
-	walk(reflect.ValueOf(p))
+		return ok
+	})
 	return ok
 }
 
