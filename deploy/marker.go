@@ -13,12 +13,12 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"golang.org/x/sync/errgroup"
 )
 
 // MetaClean is the metadata key of the clean marker: after a deploy has
@@ -380,51 +380,20 @@ func (d *run) listAfter(ctx context.Context) (map[string]types.Object, error) {
 	}
 	keys := slices.Sorted(mapKeys(d.written))
 	heads := make([]*s3.HeadObjectOutput, len(keys))
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-	)
-	work := make(chan int)
-	for range min(d.o.Concurrency, len(keys)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				out, err := d.head(ctx, keys[i])
-				if err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-					}
-					mu.Unlock()
-					cancel()
-					continue
-				}
-				heads[i] = out
-			}
-		}()
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(d.o.Concurrency, 1))
+	for i, k := range keys {
+		g.Go(func() error {
+			out, err := d.head(gctx, k)
+			heads[i] = out
+			return err
+		})
 	}
-send:
-	for i := range keys {
-		select {
-		case work <- i:
-		case <-ctx.Done():
-			break send
-		}
-	}
-	close(work)
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	for i, k := range keys {
 		h := heads[i]
-		if h == nil {
-			return nil, ctx.Err()
-		}
 		after[k] = types.Object{Key: aws.String(k), ETag: h.ETag, Size: h.ContentLength, LastModified: h.LastModified}
 	}
 	return after, nil
