@@ -58,10 +58,12 @@ if [ -n "$endpoint_in" ]; then endpoint=(--endpoint-url "$endpoint_in"); fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# The journal of submitted batches: in the step's temporary directory
-# unless Cfinv.StateDirectory names one. Without it a re-run of the same
-# release still buys nothing: the caller reference, derived from the
-# Deploy ID, makes CloudFront return the invalidation it already made.
+# The journal of submitted batches, and deploy mode's hash cache: in the
+# step's temporary directory unless Cfinv.StateDirectory names one, never
+# under $HOME. Without it a re-run of the same release still buys
+# nothing: the caller reference, derived from the Deploy ID, makes
+# CloudFront return the invalidation it already made; and a deploy reads
+# every file, comparing them with the bucket by content as always.
 state=${state_in:-$work/state}
 
 : > "$work/paths"
@@ -75,7 +77,7 @@ if [ -n "$deploy_dir" ]; then
   if [ -s "$work/paths" ]; then fail_step "Deploy directory invalidates what it uploads: leave Paths empty"; fi
   if ! [ -d "$deploy_dir" ]; then fail_step "Deploy directory '$deploy_dir' is not a directory"; fi
   if ! [[ $bucket_in =~ ^s3://[^/]+ ]]; then fail_step "invalid Bucket '$bucket_in': the Deploy directory needs it, as s3://BUCKET or s3://BUCKET/PREFIX"; fi
-  deploy=("$deploy_dir" "$bucket_in")
+  deploy=("$deploy_dir" "$bucket_in" --hash-cache-dir "$state/deploy-hash-cache")
   if [ "${#wait[@]}" -eq 0 ]; then deploy+=(--no-wait); fi
   case "$delete_in" in
     True|true) deploy+=(--delete) ;; False|false|"") ;;
