@@ -120,6 +120,7 @@ func (l *Limit) sample() {
 	t := time.NewTicker(sampleEvery)
 	defer t.Stop()
 	last := time.Now()
+	var credit time.Duration // waits reported after their interval (settle)
 	delays := map[taskID]time.Duration{}
 	l.mu.Lock()
 	groups, pids := append([]int(nil), l.groups...), append([]int(nil), l.pids...)
@@ -137,7 +138,8 @@ func (l *Limit) sample() {
 			readDelays(groups, pids, cur)
 			dwall := now.Sub(last)
 			last = now
-			c := charge(dwall, delays, cur)
+			var c time.Duration
+			c, credit = settle(dwall, waits(delays, cur), credit, l.limit)
 			delays = cur
 			l.mu.Lock()
 			l.wall += dwall
@@ -157,20 +159,36 @@ func (l *Limit) sample() {
 // taskID names one thread: its process and thread IDs.
 type taskID struct{ pid, tid int }
 
-// charge is the time charged for an interval of dwall in which the
-// watched threads' run-queue delays went from prev to cur: dwall minus
-// the threads' waits added up, at most dwall (a thread new in cur waited
-// all of its delay in the interval). Adding up can credit a process with
-// several starved threads for more than its critical path waited; a hang
-// (threads asleep or blocked) is charged in full whatever it is.
-func charge(dwall time.Duration, prev, cur map[taskID]time.Duration) time.Duration {
+// waits is how long the watched threads waited for a CPU while their
+// run-queue delays went from prev to cur, added up (a thread new in cur
+// waited all of its delay since the last sample). Adding up can credit a
+// process with several starved threads for more than its critical path
+// waited; a hang (threads asleep or blocked) waits for nothing.
+func waits(prev, cur map[taskID]time.Duration) time.Duration {
 	var waited time.Duration
 	for id, d := range cur {
 		if w := d - prev[id]; w > 0 {
 			waited += w
 		}
 	}
-	return dwall - min(waited, dwall)
+	return waited
+}
+
+// settle is the time charged for an interval of dwall in which the
+// threads waited waited for a CPU: dwall minus waited, at least 0. The
+// kernel adds a wait to a thread's run-queue delay only when the thread
+// gets a CPU again, so a long wait shows in the sample after the one it
+// began in: what a sample reports beyond its interval is kept as credit,
+// at most maxCredit (a limit's worth: a starved process cannot bank
+// enough to hide a later hang for long), and spent on the intervals
+// after it. It returns the charge and the credit left.
+func settle(dwall, waited, credit, maxCredit time.Duration) (charged, left time.Duration) {
+	if waited >= dwall {
+		return 0, min(credit+waited-dwall, maxCredit)
+	}
+	c := dwall - waited
+	spent := min(c, credit)
+	return c - spent, credit - spent
 }
 
 // RunWithin is Run with a limit: it starts cmd through StartProcess,

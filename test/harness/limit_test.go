@@ -35,8 +35,35 @@ func TestCharge(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := charge(tt.dwall, tt.prev, tt.cur); got != tt.want {
+			if got, _ := settle(tt.dwall, waits(tt.prev, tt.cur), 0, 0); got != tt.want {
 				t.Errorf("charge = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestSettleCarriesLateWaits: a wait reported after the interval it
+// happened in (the kernel adds it to a thread's delay when the thread
+// runs again) is credited to the intervals after it, up to the cap.
+func TestSettleCarriesLateWaits(t *testing.T) {
+	const s = time.Second
+	tests := []struct {
+		name                  string
+		dwall, waited, credit time.Duration
+		maxCredit             time.Duration
+		wantCharged, wantLeft time.Duration
+	}{
+		{"a wait reported late leaves credit", s, 3 * s, 0, 10 * s, 0, 2 * s},
+		{"the credit pays for the next interval", s, 0, 2 * s, 10 * s, 0, s},
+		{"part of an interval paid by credit", s, 200 * time.Millisecond, 300 * time.Millisecond, 10 * s, 500 * time.Millisecond, 0},
+		{"credit is capped", s, 5 * s, 0, 2 * s, 0, 2 * s},
+		{"no credit: the interval less its waits", s, 250 * time.Millisecond, 0, 10 * s, 750 * time.Millisecond, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, left := settle(tt.dwall, tt.waited, tt.credit, tt.maxCredit)
+			if c != tt.wantCharged || left != tt.wantLeft {
+				t.Errorf("settle = %v charged, %v left; want %v, %v", c, left, tt.wantCharged, tt.wantLeft)
 			}
 		})
 	}
