@@ -11,6 +11,7 @@ roots = ["OriginAccessControlConfig", "CachePolicyConfig", "OriginRequestPolicyC
          "ResponseHeadersPolicyConfig", "PublicKeyConfig", "KeyGroupConfig",
          "CloudFrontOriginAccessIdentityConfig"]
 roots.append("ContinuousDeploymentPolicyConfig")  # issue 27: continuous deployment
+roots.append("StreamingDistributionConfig")  # issue 27: RTMP, validated before it is refused
 out, seen = {}, set()
 
 def walk(name):

@@ -7,6 +7,8 @@ import (
 	"sync"
 )
 
+//go:generate sh -c "python3 gen_operations.py > operations.go && gofmt -w operations.go"
+
 // implemented names the operations the emulator serves. Every other
 // operation of the API is answered NotImplemented with its name.
 var implemented = map[string]bool{
@@ -130,6 +132,7 @@ func (s *Server) routes() {
 	s.tenantRoutes()
 	s.functionRoutes()
 	s.kvsRoutes()
+	s.streamingRoutes()
 	s.mux.HandleFunc("/", s.notImplemented)
 }
 
