@@ -8,7 +8,8 @@ import (
 
 // TestBoto3 runs testdata/boto3_interop.py: paginators, the
 // invalidation_completed waiter with a 1 s delay against a 2 s completion
-// delay, CallerReference replay and error codes.
+// delay, CallerReference replay, error codes and the seven RTMP streaming
+// distribution operations.
 func TestBoto3(t *testing.T) {
 	t.Parallel()
 	py := need(t, "python3", "install Python 3 with boto3 (pip install boto3)")

@@ -156,6 +156,44 @@ def main():
     out["euWest1"] = client(region="eu-west-1").get_distribution(Id=dist)["Distribution"]["Id"] == dist
     check(out["euWest1"], "eu-west-1 client rejected")
 
+    # RTMP streaming distributions, discontinued in 2020: none to list, none
+    # to find, none to create (after the body is checked).
+    listed = cf.list_streaming_distributions()["StreamingDistributionList"]
+    check(listed["Quantity"] == 0 and not listed.get("Items"), f"ListStreamingDistributions: {listed}")
+    rtmp = {
+        "CallerReference": f"boto3-rtmp-{STAMP}",
+        "S3Origin": {"DomainName": "media.s3.amazonaws.com", "OriginAccessIdentity": ""},
+        "Comment": "",
+        "TrustedSigners": {"Enabled": False, "Quantity": 0},
+        "Enabled": True,
+    }
+    streaming = {
+        "create": error_code(cf.create_streaming_distribution, StreamingDistributionConfig=rtmp),
+        "createWithTags": error_code(cf.create_streaming_distribution_with_tags,
+                                     StreamingDistributionConfigWithTags={"StreamingDistributionConfig": rtmp, "Tags": {"Items": []}}),
+        "createBadQuantity": error_code(cf.create_streaming_distribution,
+                                        StreamingDistributionConfig=dict(rtmp, TrustedSigners={"Enabled": False, "Quantity": 1})),
+        "listBadMarker": error_code(cf.list_streaming_distributions, Marker="EDFDVBD6EXAMPLE"),
+        "get": error_code(cf.get_streaming_distribution, Id="EDFDVBD6EXAMPLE"),
+        "getConfig": error_code(cf.get_streaming_distribution_config, Id="EDFDVBD6EXAMPLE"),
+        "update": error_code(cf.update_streaming_distribution, Id="EDFDVBD6EXAMPLE", IfMatch="E2QWRUHEXAMPLE",
+                             StreamingDistributionConfig=rtmp),
+        "delete": error_code(cf.delete_streaming_distribution, Id="EDFDVBD6EXAMPLE", IfMatch="E2QWRUHEXAMPLE"),
+    }
+    want = {
+        "create": ("AccessDenied", 403),
+        "createWithTags": ("AccessDenied", 403),
+        "createBadQuantity": ("InconsistentQuantities", 400),
+        "listBadMarker": ("InvalidArgument", 400),
+        "get": ("NoSuchStreamingDistribution", 404),
+        "getConfig": ("NoSuchStreamingDistribution", 404),
+        "update": ("NoSuchStreamingDistribution", 404),
+        "delete": ("NoSuchStreamingDistribution", 404),
+    }
+    for k, w in want.items():
+        check(tuple(streaming[k]) == w, f"streaming {k}: got {streaming[k]}, want {w}")
+    out["streaming"] = streaming
+
     json.dump(out, sys.stdout)
 
 
