@@ -6,6 +6,8 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,8 +19,99 @@ import (
 // through the data source, a custom cache policy, a response headers
 // policy, an origin request policy, a public key in a key group trusted
 // for signed URLs, a legacy origin access identity on a second origin,
-// and a distribution using them all.
+// and a distribution using them all; and (issues 26 and 27) a key value
+// store, a CloudFront Function associated with it that redirects on
+// viewer request, a real-time log configuration on the API's behaviour, a
+// monitoring subscription, and a field-level encryption profile and
+// configuration. var.edition changes something in each of the latter, so
+// a second apply updates them all in place.
 const tfModern = tfAWSProvider + `
+variable "edition" {
+  type    = string
+  default = "one"
+}
+
+locals {
+  second = var.edition == "two"
+}
+
+resource "aws_cloudfront_key_value_store" "redirects" {
+  name    = "redirects"
+  comment = "redirects, edition ${var.edition}"
+}
+
+resource "aws_cloudfront_function" "redirect" {
+  name    = "redirect"
+  runtime = "cloudfront-js-2.0"
+  comment = "edition ${var.edition}"
+  publish = true
+  key_value_store_associations = [aws_cloudfront_key_value_store.redirects.arn]
+  code    = <<-EOT
+    import cf from 'cloudfront';
+    const kvs = cf.kvs();
+    async function handler(event) {
+      if (event.request.uri === '/old') {
+        return { statusCode: 301, statusDescription: 'Moved Permanently',
+                 headers: { location: { value: '/${var.edition}' } } };
+      }
+      return event.request;
+    }
+  EOT
+}
+
+resource "aws_cloudfront_realtime_log_config" "api" {
+  name          = "api-requests"
+  sampling_rate = local.second ? 75 : 50
+  fields        = local.second ? ["timestamp", "c-ip", "sc-status", "cs-uri-stem"] : ["timestamp", "c-ip", "sc-status"]
+  endpoint {
+    stream_type = "Kinesis"
+    kinesis_stream_config {
+      role_arn   = "arn:aws:iam::123456789012:role/cf-logs-writer"
+      stream_arn = "arn:aws:kinesis:us-east-1:123456789012:stream/cf-logs"
+    }
+  }
+}
+
+resource "aws_cloudfront_monitoring_subscription" "site" {
+  distribution_id = aws_cloudfront_distribution.site.id
+  monitoring_subscription {
+    realtime_metrics_subscription_config {
+      realtime_metrics_subscription_status = local.second ? "Disabled" : "Enabled"
+    }
+  }
+}
+
+resource "aws_cloudfront_field_level_encryption_profile" "card" {
+  name    = "card-number"
+  comment = "edition ${var.edition}"
+  encryption_entities {
+    items {
+      public_key_id = aws_cloudfront_public_key.signer.id
+      provider_id   = "card-provider"
+      field_patterns {
+        items = local.second ? ["CardNumber", "CardCvc"] : ["CardNumber"]
+      }
+    }
+  }
+}
+
+resource "aws_cloudfront_field_level_encryption_config" "card" {
+  comment = "edition ${var.edition}"
+  content_type_profile_config {
+    forward_when_content_type_is_unknown = true
+    content_type_profiles {
+      items {
+        content_type = "application/x-www-form-urlencoded"
+        format       = "URLEncoded"
+        profile_id   = aws_cloudfront_field_level_encryption_profile.card.id
+      }
+    }
+  }
+  query_arg_profile_config {
+    forward_when_query_arg_profile_is_unknown = true
+  }
+}
+
 data "aws_cloudfront_cache_policy" "optimized" {
   name = "Managed-CachingOptimized"
 }
@@ -155,6 +248,10 @@ resource "aws_cloudfront_distribution" "site" {
     cache_policy_id            = data.aws_cloudfront_cache_policy.optimized.id
     response_headers_policy_id = aws_cloudfront_response_headers_policy.security.id
     compress                   = true
+    function_association {
+      event_type   = "viewer-request"
+      function_arn = aws_cloudfront_function.redirect.arn
+    }
   }
 
   ordered_cache_behavior {
@@ -166,6 +263,7 @@ resource "aws_cloudfront_distribution" "site" {
     cache_policy_id          = aws_cloudfront_cache_policy.api.id
     origin_request_policy_id = aws_cloudfront_origin_request_policy.api.id
     trusted_key_groups       = [aws_cloudfront_key_group.signers.id]
+    realtime_log_config_arn  = aws_cloudfront_realtime_log_config.api.arn
   }
 
   viewer_certificate {
@@ -181,6 +279,10 @@ resource "aws_cloudfront_distribution" "site" {
 
 output "id" {
   value = aws_cloudfront_distribution.site.id
+}
+
+output "domain" {
+  value = aws_cloudfront_distribution.site.domain_name
 }
 
 output "optimized" {
@@ -218,6 +320,7 @@ func TestTerraformModern(t *testing.T) {
 
 	var outputs struct {
 		ID        struct{ Value string } `json:"id"`
+		Domain    struct{ Value string } `json:"domain"`
 		Optimized struct{ Value string } `json:"optimized"`
 	}
 	decode(t, "terraform output", tf.must(t, "output", "-json", "-no-color"), &outputs)
@@ -273,8 +376,82 @@ func TestTerraformModern(t *testing.T) {
 		t.Errorf("custom response headers policies %+v, the default behaviour names %q", items, cfg.DistributionConfig.DefaultCacheBehavior.ResponseHeadersPolicyId)
 	}
 
-	tf.must(t, "destroy", "-auto-approve", "-no-color", "-input=false")
-	for _, list := range []string{"list-distributions", "list-origin-access-controls", "list-public-keys", "list-key-groups", "list-cloud-front-origin-access-identities"} {
+	// The published function runs at the edge: /old is redirected before
+	// any origin is asked.
+	edge := srv.edgeURL(t)
+	if got := edgeRedirect(t, edge, outputs.Domain.Value, "/old"); got != "/one" {
+		t.Errorf("edge GET /old: Location %q, want /one (the function of edition one)", got)
+	}
+
+	// Edition two changes every resource of issues 26 and 27 in place.
+	tf.must(t, "apply", "-auto-approve", "-no-color", "-input=false", "-var", "edition=two")
+	if out, code := tf.run(t, "plan", "-detailed-exitcode", "-no-color", "-input=false", "-var", "edition=two"); code != 0 {
+		t.Fatalf("terraform plan -detailed-exitcode after the update: exit %d, want 0 (no changes)\n%s", code, out)
+	}
+	var second struct {
+		ID, Domain struct{ Value string }
+	}
+	decode(t, "terraform output", tf.must(t, "output", "-json", "-no-color"), &second)
+	if second.ID.Value != outputs.ID.Value {
+		t.Errorf("the update replaced the distribution: %s, then %s", outputs.ID.Value, second.ID.Value)
+	}
+	var logCfg struct {
+		RealtimeLogConfig struct {
+			SamplingRate int
+			Fields       []string
+		}
+	}
+	decode(t, "get-realtime-log-config", mustAWS(t, env, srv, "get-realtime-log-config", "--name", "api-requests"), &logCfg)
+	if l := logCfg.RealtimeLogConfig; l.SamplingRate != 75 || len(l.Fields) != 4 {
+		t.Errorf("real-time log config after the update: %+v, want sampling rate 75 and 4 fields", l)
+	}
+	var mon struct {
+		MonitoringSubscription struct {
+			RealtimeMetricsSubscriptionConfig struct{ RealtimeMetricsSubscriptionStatus string }
+		}
+	}
+	decode(t, "get-monitoring-subscription", mustAWS(t, env, srv, "get-monitoring-subscription", "--distribution-id", outputs.ID.Value), &mon)
+	if got := mon.MonitoringSubscription.RealtimeMetricsSubscriptionConfig.RealtimeMetricsSubscriptionStatus; got != "Disabled" {
+		t.Errorf("monitoring subscription after the update: %q, want Disabled", got)
+	}
+	var kvs struct {
+		KeyValueStore struct{ Comment, Status string }
+	}
+	decode(t, "describe-key-value-store", mustAWS(t, env, srv, "describe-key-value-store", "--name", "redirects"), &kvs)
+	if kvs.KeyValueStore.Comment != "redirects, edition two" {
+		t.Errorf("key value store after the update: %+v", kvs.KeyValueStore)
+	}
+	var fle struct {
+		FieldLevelEncryptionProfile struct {
+			FieldLevelEncryptionProfileConfig struct {
+				Comment            string
+				EncryptionEntities struct {
+					Items []struct{ FieldPatterns struct{ Items []string } }
+				}
+			}
+		}
+	}
+	var fleList struct {
+		FieldLevelEncryptionProfileList struct{ Items []struct{ Id string } }
+	}
+	decode(t, "list-field-level-encryption-profiles", mustAWS(t, env, srv, "list-field-level-encryption-profiles"), &fleList)
+	if items := fleList.FieldLevelEncryptionProfileList.Items; len(items) != 1 {
+		t.Fatalf("field-level encryption profiles: %+v, want one", items)
+	}
+	decode(t, "get-field-level-encryption-profile", mustAWS(t, env, srv, "get-field-level-encryption-profile",
+		"--id", fleList.FieldLevelEncryptionProfileList.Items[0].Id), &fle)
+	if c := fle.FieldLevelEncryptionProfile.FieldLevelEncryptionProfileConfig; c.Comment != "edition two" ||
+		len(c.EncryptionEntities.Items) != 1 || len(c.EncryptionEntities.Items[0].FieldPatterns.Items) != 2 {
+		t.Errorf("field-level encryption profile after the update: %+v", c)
+	}
+	if got := edgeRedirect(t, edge, outputs.Domain.Value, "/old"); got != "/two" {
+		t.Errorf("edge GET /old after the update: Location %q, want /two (the newly published function)", got)
+	}
+
+	tf.must(t, "destroy", "-auto-approve", "-no-color", "-input=false", "-var", "edition=two")
+	for _, list := range []string{"list-distributions", "list-origin-access-controls", "list-public-keys", "list-key-groups",
+		"list-cloud-front-origin-access-identities", "list-functions", "list-key-value-stores", "list-realtime-log-configs",
+		"list-field-level-encryption-configs", "list-field-level-encryption-profiles"} {
 		out := mustAWS(t, env, srv, list)
 		if strings.Contains(out, `"Id"`) {
 			t.Errorf("%s after destroy still lists something:\n%s", list, out)
@@ -308,4 +485,26 @@ func field(line, key string) string {
 	}
 	v, _, _ := strings.Cut(rest, " ")
 	return v
+}
+
+// edgeRedirect requests path from the edge at base as host and returns the
+// Location of the 301 it must answer.
+func edgeRedirect(t *testing.T, base, host, path string) string {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, base+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = host
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("edge GET %s (Host %s): %v", path, host, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusMovedPermanently {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		t.Fatalf("edge GET %s (Host %s): %s, want 301\n%s", path, host, resp.Status, body)
+	}
+	return resp.Header.Get("Location")
 }
