@@ -324,7 +324,7 @@ func TestNotImplemented(t *testing.T) {
 		{"POST", "/2020-05-31/streaming-distribution?WithTags", "CreateStreamingDistributionWithTags"},
 		{"GET", "/2020-05-31/streaming-distribution", "ListStreamingDistributions"},
 		{"POST", "/2020-05-31/tagging?Operation=Retag&Resource=arn", ""},
-		{"GET", "/2020-05-31/vpc-origin/abc", "GetVpcOrigin"},
+		{"GET", "/2020-05-31/streaming-distribution/abc", "GetStreamingDistribution"},
 		{"PUT", "/2020-05-31/distribution/E1/associate-alias", "AssociateAlias"},
 		{"PATCH", "/2020-05-31/distribution", ""},
 		{"GET", "/nothing/here", ""},

@@ -103,6 +103,14 @@ var implemented = map[string]bool{
 	"ListKeyValueStores":    true,
 	"UpdateKeyValueStore":   true,
 	"DeleteKeyValueStore":   true,
+
+	// VPC origins (issue 27; control plane only).
+	"CreateVpcOrigin":                true,
+	"GetVpcOrigin":                   true,
+	"ListVpcOrigins":                 true,
+	"UpdateVpcOrigin":                true,
+	"DeleteVpcOrigin":                true,
+	"ListDistributionsByVpcOriginId": true,
 }
 
 func (s *Server) routes() {
