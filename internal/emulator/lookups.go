@@ -35,6 +35,7 @@ var lookups = []lookup{
 		return slices.ContainsFunc(b.Find("TrustedKeyGroups", "Items").All("KeyGroup"), func(g *distconfig.Node) bool { return g.Text == id })
 	})},
 	{path: "distributionsByVpcOriginId", kind: vpcOrigins, uses: originsUseVpcOrigin},
+	{path: "distributionsByAnycastIpListId", kind: anycastIPLists, uses: usesAnycastIPList, summaries: true},
 }
 
 // behaviorMemberIs holds for a config with a cache behaviour whose member

@@ -49,6 +49,9 @@ func (s *Server) checkReferences(ctx context.Context, c *distconfig.Node) error 
 	if err := s.checkVpcOriginIds(ctx, c); err != nil {
 		return err
 	}
+	if err := s.checkAnycastIPListID(ctx, c); err != nil {
+		return err
+	}
 	if err := s.checkRealtimeLogConfigArns(ctx, c); err != nil {
 		return err
 	}
@@ -102,4 +105,5 @@ var resourceKinds = []*resourceKind{
 	originAccessControls, cachePolicies, originRequestPolicies, responseHeadersPolicies, publicKeys, keyGroups,
 	originAccessIdentities,
 	vpcOrigins,
+	anycastIPLists,
 }

@@ -111,6 +111,14 @@ var implemented = map[string]bool{
 	"UpdateVpcOrigin":                true,
 	"DeleteVpcOrigin":                true,
 	"ListDistributionsByVpcOriginId": true,
+
+	// Anycast static IP lists (issue 27; control plane only).
+	"CreateAnycastIpList":                true,
+	"GetAnycastIpList":                   true,
+	"ListAnycastIpLists":                 true,
+	"UpdateAnycastIpList":                true,
+	"DeleteAnycastIpList":                true,
+	"ListDistributionsByAnycastIpListId": true,
 }
 
 func (s *Server) routes() {
