@@ -320,7 +320,7 @@ func TestNotImplemented(t *testing.T) {
 	f := newFixture(t)
 	tests := []struct{ method, path, op string }{
 		{"POST", "/2020-05-31/distribution-tenants-by-customization", "ListDistributionTenantsByCustomization"},
-		{"PUT", "/2020-05-31/distribution-tenant/DT1/associate-web-acl", "AssociateDistributionTenantWebACL"},
+		{"PUT", "/2020-05-31/streaming-distribution/S1/config", "UpdateStreamingDistribution"},
 		{"POST", "/2020-05-31/streaming-distribution?WithTags", "CreateStreamingDistributionWithTags"},
 		{"GET", "/2020-05-31/streaming-distribution", "ListStreamingDistributions"},
 		{"POST", "/2020-05-31/tagging?Operation=Retag&Resource=arn", ""},
@@ -335,7 +335,7 @@ func TestNotImplemented(t *testing.T) {
 			wantRawErr(t, resp, body, "NotImplemented", 501, tt.op)
 		})
 	}
-	_, err := f.cf.ListDistributionsByWebACLId(t.Context(), &cloudfront.ListDistributionsByWebACLIdInput{WebACLId: aws.String("w")})
+	_, err := f.cf.ListStreamingDistributions(t.Context(), &cloudfront.ListStreamingDistributionsInput{})
 	wantAPIErr(t, err, "NotImplemented", 501)
 }
 

@@ -36,6 +36,7 @@ var lookups = []lookup{
 	})},
 	{path: "distributionsByVpcOriginId", kind: vpcOrigins, uses: originsUseVpcOrigin},
 	{path: "distributionsByAnycastIpListId", kind: anycastIPLists, uses: usesAnycastIPList, summaries: true},
+	{path: "distributionsByWebACLId", check: checkWebACLID, uses: usesWebACL, summaries: true},
 }
 
 // behaviorMemberIs holds for a config with a cache behaviour whose member

@@ -119,6 +119,13 @@ var implemented = map[string]bool{
 	"UpdateAnycastIpList":                true,
 	"DeleteAnycastIpList":                true,
 	"ListDistributionsByAnycastIpListId": true,
+
+	// Web ACL association (issue 27; control plane only).
+	"AssociateDistributionWebACL":          true,
+	"DisassociateDistributionWebACL":       true,
+	"AssociateDistributionTenantWebACL":    true,
+	"DisassociateDistributionTenantWebACL": true,
+	"ListDistributionsByWebACLId":          true,
 }
 
 func (s *Server) routes() {
@@ -146,6 +153,7 @@ func (s *Server) routes() {
 	s.tenantRoutes()
 	s.functionRoutes()
 	s.kvsRoutes()
+	s.webACLRoutes()
 	s.mux.HandleFunc("/", s.notImplemented)
 }
 
