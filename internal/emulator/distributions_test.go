@@ -319,7 +319,7 @@ func TestListDistributions(t *testing.T) {
 func TestNotImplemented(t *testing.T) {
 	f := newFixture(t)
 	tests := []struct{ method, path, op string }{
-		{"POST", "/2020-05-31/distribution-tenants-by-customization", "ListDistributionTenantsByCustomization"},
+		{"DELETE", "/2020-05-31/streaming-distribution/S1", "DeleteStreamingDistribution"},
 		{"PUT", "/2020-05-31/streaming-distribution/S1/config", "UpdateStreamingDistribution"},
 		{"POST", "/2020-05-31/streaming-distribution?WithTags", "CreateStreamingDistributionWithTags"},
 		{"GET", "/2020-05-31/streaming-distribution", "ListStreamingDistributions"},

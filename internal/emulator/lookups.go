@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strconv"
@@ -25,6 +26,12 @@ type lookup struct {
 	// summaries: the answer is a DistributionList of summaries, not a
 	// DistributionIdList.
 	summaries bool
+	// resolve maps the path's value to the ID uses takes, or answers the
+	// error for it (may be nil: the value is the ID).
+	resolve func(ctx context.Context, s *Server, v string) (string, error)
+	// owners: the answer is a DistributionIdOwnerList, each distribution
+	// with its owner account.
+	owners bool
 }
 
 var lookups = []lookup{
@@ -37,6 +44,8 @@ var lookups = []lookup{
 	{path: "distributionsByVpcOriginId", kind: vpcOrigins, uses: originsUseVpcOrigin},
 	{path: "distributionsByAnycastIpListId", kind: anycastIPLists, uses: usesAnycastIPList, summaries: true},
 	{path: "distributionsByWebACLId", check: checkWebACLID, uses: usesWebACL, summaries: true},
+	{path: "distributionsByOwnedResource", uses: originsUseVpcOrigin, owners: true,
+		resolve: func(ctx context.Context, s *Server, arn string) (string, error) { return s.sharedResource(ctx, arn) }},
 }
 
 // behaviorMemberIs holds for a config with a cache behaviour whose member
@@ -80,6 +89,12 @@ func (s *Server) listDistributionIDs(w http.ResponseWriter, r *http.Request, l l
 	case l.check != nil:
 		if aerr := l.check(id); aerr != nil {
 			s.writeError(w, r, aerr)
+			return
+		}
+	case l.resolve != nil:
+		var err error
+		if id, err = l.resolve(r.Context(), s, id); err != nil {
+			s.writeError(w, r, err)
 			return
 		}
 	}
@@ -133,7 +148,11 @@ func (s *Server) listDistributionIDs(w http.ResponseWriter, r *http.Request, l l
 		s.writeXML(w, r, http.StatusOK, out)
 		return
 	}
-	list := &distconfig.Node{Name: "DistributionIdList", Nodes: []*distconfig.Node{leaf("Marker", r.URL.Query().Get("Marker"))}}
+	name := "DistributionIdList"
+	if l.owners {
+		name = "DistributionList"
+	}
+	list := &distconfig.Node{Name: name, Nodes: []*distconfig.Node{leaf("Marker", r.URL.Query().Get("Marker"))}}
 	if truncated && len(page) > 0 {
 		list.Append(leaf("NextMarker", page[len(page)-1]))
 	}
@@ -143,6 +162,12 @@ func (s *Server) listDistributionIDs(w http.ResponseWriter, r *http.Request, l l
 	if len(page) > 0 {
 		items := list.Append(&distconfig.Node{Name: "Items"})
 		for _, d := range page {
+			if l.owners {
+				items.Append(&distconfig.Node{Name: "DistributionIdOwner", Nodes: []*distconfig.Node{
+					leaf("DistributionId", d), leaf("OwnerAccountId", s.accountID),
+				}})
+				continue
+			}
 			items.Append(leaf("DistributionId", d))
 		}
 	}

@@ -126,6 +126,16 @@ var implemented = map[string]bool{
 	"AssociateDistributionTenantWebACL":    true,
 	"DisassociateDistributionTenantWebACL": true,
 	"ListDistributionsByWebACLId":          true,
+
+	// Resource policies, owned-resource look-up, the rest of the tenant
+	// operations (issue 27).
+	"GetResourcePolicy":                      true,
+	"PutResourcePolicy":                      true,
+	"DeleteResourcePolicy":                   true,
+	"ListDistributionsByOwnedResource":       true,
+	"GetManagedCertificateDetails":           true,
+	"ListDistributionTenantsByCustomization": true,
+	"UpdateDomainAssociation":                true,
 }
 
 func (s *Server) routes() {
@@ -154,6 +164,8 @@ func (s *Server) routes() {
 	s.functionRoutes()
 	s.kvsRoutes()
 	s.webACLRoutes()
+	s.resourcePolicyRoutes()
+	s.tenantExtraRoutes()
 	s.mux.HandleFunc("/", s.notImplemented)
 }
 

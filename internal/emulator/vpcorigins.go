@@ -135,6 +135,9 @@ var vpcOrigins = &resourceKind{
 			r.Config.Clone(),
 		}}
 	},
+	afterDelete: func(ctx context.Context, s *Server, id string) {
+		s.dropResourcePolicy(ctx, s.typedARN(vpcOriginARNType, id))
+	},
 	summary: func(r *store.Resource, wire *distconfig.Node, _ string) *distconfig.Node {
 		return &distconfig.Node{Name: "VpcOriginSummary", Nodes: []*distconfig.Node{
 			leaf("Id", r.ID),
