@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -116,7 +117,12 @@ var anycastIPLists = &resourceKind{
 	},
 	decodeUpdate: func(s *Server, r *http.Request, old *store.Resource) (*distconfig.Node, *apiError) {
 		const root = "UpdateAnycastIpListRequest"
-		n, aerr := parseBody(requestBody(r), root)
+		// No member of the body is required: an SDK sends none for an
+		// update that changes nothing, which keeps the list as it is.
+		n, aerr := &distconfig.Node{Name: root}, (*apiError)(nil)
+		if body := requestBody(r); len(bytes.TrimSpace(body)) > 0 {
+			n, aerr = parseBody(body, root)
+		}
 		if aerr == nil {
 			aerr = validateShape(n, root, root)
 		}

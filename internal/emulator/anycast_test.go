@@ -3,6 +3,7 @@ package emulator_test
 import (
 	"net/http"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -217,6 +218,12 @@ func TestAnycastIPListErrors(t *testing.T) {
 			wantAPIErr(t, tt.call(), tt.code, tt.status)
 		})
 	}
+	t.Run("update with no body", func(t *testing.T) {
+		resp, body := f.do("PUT", "/2020-05-31/anycast-ip-list/"+aws.ToString(id), nil, "If-Match", aws.ToString(etag))
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "<IpAddressType>ipv4</IpAddressType>") {
+			t.Errorf("got HTTP %d %s, want 200 and the list unchanged", resp.StatusCode, body)
+		}
+	})
 	t.Run("delete without If-Match", func(t *testing.T) {
 		resp, body := f.do("DELETE", "/2020-05-31/anycast-ip-list/"+aws.ToString(id), nil)
 		wantRawErr(t, resp, body, "InvalidIfMatchVersion", http.StatusBadRequest, "If-Match")

@@ -237,6 +237,9 @@ func TestListTenantsByCustomization(t *testing.T) {
 	}
 	_, err = f.cf.ListDistributionTenantsByCustomization(ctx, &cloudfront.ListDistributionTenantsByCustomizationInput{})
 	wantAPIErr(t, err, "InvalidArgument", http.StatusBadRequest)
+	// boto3 sends no body at all for an empty request.
+	resp, body := f.do("POST", "/2020-05-31/distribution-tenants-by-customization", nil)
+	wantRawErr(t, resp, body, "InvalidArgument", http.StatusBadRequest, "WebACLArn or CertificateArn")
 }
 
 func TestUpdateDomainAssociation(t *testing.T) {

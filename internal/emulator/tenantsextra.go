@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -124,7 +125,12 @@ func (s *Server) getManagedCertificateDetails(w http.ResponseWriter, r *http.Req
 // order.
 func (s *Server) listTenantsByCustomization(w http.ResponseWriter, r *http.Request) {
 	const root = "ListDistributionTenantsByCustomizationRequest"
-	n, aerr := parseBody(requestBody(r), root)
+	// No member is required, so an SDK sends no body for an empty
+	// request (boto3 does): that is the empty request, not MissingBody.
+	n, aerr := &distconfig.Node{Name: root}, (*apiError)(nil)
+	if body := requestBody(r); len(bytes.TrimSpace(body)) > 0 {
+		n, aerr = parseBody(body, root)
+	}
 	if aerr == nil {
 		aerr = validateShape(n, root, root)
 	}
