@@ -113,7 +113,8 @@ func TestAnycastIPLists(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ListDistributionsByAnycastIpListId: %v", err)
 			}
-			if dl := by.DistributionList; aws.ToInt32(dl.Quantity) != 1 || aws.ToString(dl.Items[0].Id) != distID {
+			if dl := by.DistributionList; aws.ToInt32(dl.Quantity) != 1 || aws.ToString(dl.Items[0].Id) != distID ||
+				aws.ToString(dl.Items[0].AnycastIpListId) != id {
 				t.Errorf("ListDistributionsByAnycastIpListId: %+v", dl)
 			}
 			_, err = f.cf.DeleteAnycastIpList(ctx, &cloudfront.DeleteAnycastIpListInput{Id: aws.String(id), IfMatch: upd.ETag})
