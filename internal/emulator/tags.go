@@ -134,7 +134,7 @@ func mergeTags(have, add []store.Tag) []store.Tag {
 // resourceID returns the distribution ID named by the Resource query
 // parameter, or an error: InvalidArgument when it is missing or not a
 // CloudFront ARN, NoSuchResource when it is one but names no distribution
-// of this account (the emulator has no other taggable resources).
+// of this account (resources of the taggable kinds are taggedResource's).
 func (s *Server) resourceID(r *http.Request) (string, *apiError) {
 	arn := r.URL.Query().Get("Resource")
 	if arn == "" {
