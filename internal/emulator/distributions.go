@@ -350,7 +350,7 @@ func (s *Server) summaryOf(d *store.Distribution) *distconfig.Node {
 		return leaf(name, def)
 	}
 	valueOrDefault := func(name string) *distconfig.Node { return valueOr(name, configDefault(name).Text) }
-	return &distconfig.Node{Name: "DistributionSummary", Nodes: []*distconfig.Node{
+	n := &distconfig.Node{Name: "DistributionSummary", Nodes: []*distconfig.Node{
 		leaf("Id", d.ID),
 		leaf("ARN", d.ARN),
 		leaf("ETag", d.ETag),
@@ -373,6 +373,12 @@ func (s *Server) summaryOf(d *store.Distribution) *distconfig.Node {
 		valueOrDefault("IsIPV6Enabled"),
 		valueOrDefault("Staging"),
 	}}
+	// Optional members of the summary, when the config has them (issue
+	// 27: ListDistributionsByAnycastIpListId answers summaries).
+	if id := c.Value("AnycastIpListId"); id != "" {
+		n.Append(leaf("AnycastIpListId", id))
+	}
+	return n
 }
 
 // ifMatch returns the If-Match header, or an InvalidIfMatchVersion error.

@@ -1,55 +1,107 @@
 package emulator
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strconv"
 
 	"github.com/cfinv/cfinv/internal/distconfig"
+	"github.com/cfinv/cfinv/internal/store"
 )
 
 // The ListDistributionsBy… look-ups for the resources the emulator serves:
-// which distributions use a policy or trust a key group (a cleanup
-// script's question before DeleteCachePolicy answers CachePolicyInUse).
-var lookups = []struct {
+// which distributions use a policy, trust a key group or reach a VPC
+// origin (a cleanup script's question before DeleteCachePolicy answers
+// CachePolicyInUse).
+type lookup struct {
 	path string // URL segment, e.g. "distributionsByCachePolicyId"
+	// kind is the kind of resource the ID names: an unknown ID gets its
+	// NoSuch… error. nil: check decides.
 	kind *resourceKind
-	uses func(b *distconfig.Node, id string) bool
-}{
-	{"distributionsByCachePolicyId", cachePolicies, memberIs("CachePolicyId")},
-	{"distributionsByOriginRequestPolicyId", originRequestPolicies, memberIs("OriginRequestPolicyId")},
-	{"distributionsByResponseHeadersPolicyId", responseHeadersPolicies, memberIs("ResponseHeadersPolicyId")},
-	{"distributionsByKeyGroupId", keyGroups, func(b *distconfig.Node, id string) bool {
-		return slices.ContainsFunc(b.Find("TrustedKeyGroups", "Items").All("KeyGroup"), func(g *distconfig.Node) bool { return g.Text == id })
-	}},
+	// check validates the ID when kind is nil (may be nil).
+	check func(id string) *apiError
+	// uses reports whether distribution config c uses the resource.
+	uses func(c *distconfig.Node, id string) bool
+	// summaries: the answer is a DistributionList of summaries, not a
+	// DistributionIdList.
+	summaries bool
+	// resolve maps the path's value to the ID uses takes, or answers the
+	// error for it (may be nil: the value is the ID).
+	resolve func(ctx context.Context, s *Server, v string) (string, error)
+	// owners: the answer is a DistributionIdOwnerList, each distribution
+	// with its owner account.
+	owners bool
 }
 
-func memberIs(member string) func(b *distconfig.Node, id string) bool {
-	return func(b *distconfig.Node, id string) bool { return b.Value(member) == id }
+var lookups = []lookup{
+	{path: "distributionsByCachePolicyId", kind: cachePolicies, uses: behaviorMemberIs("CachePolicyId")},
+	{path: "distributionsByOriginRequestPolicyId", kind: originRequestPolicies, uses: behaviorMemberIs("OriginRequestPolicyId")},
+	{path: "distributionsByResponseHeadersPolicyId", kind: responseHeadersPolicies, uses: behaviorMemberIs("ResponseHeadersPolicyId")},
+	{path: "distributionsByKeyGroupId", kind: keyGroups, uses: behaviorUsesFunc(func(b *distconfig.Node, id string) bool {
+		return slices.ContainsFunc(b.Find("TrustedKeyGroups", "Items").All("KeyGroup"), func(g *distconfig.Node) bool { return g.Text == id })
+	})},
+	{path: "distributionsByVpcOriginId", kind: vpcOrigins, uses: originsUseVpcOrigin},
+	{path: "distributionsByAnycastIpListId", kind: anycastIPLists, uses: usesAnycastIPList, summaries: true},
+	{path: "distributionsByWebACLId", check: checkWebACLID, uses: usesWebACL, summaries: true},
+	{path: "distributionsByOwnedResource", uses: originsUseVpcOrigin, owners: true,
+		resolve: func(ctx context.Context, s *Server, arn string) (string, error) { return s.sharedResource(ctx, arn) }},
+}
+
+// behaviorMemberIs holds for a config with a cache behaviour whose member
+// is the ID.
+func behaviorMemberIs(member string) func(c *distconfig.Node, id string) bool {
+	return behaviorUsesFunc(func(b *distconfig.Node, id string) bool { return b.Value(member) == id })
+}
+
+// behaviorUsesFunc holds for a config with a cache behaviour for which
+// uses holds.
+func behaviorUsesFunc(uses func(b *distconfig.Node, id string) bool) func(c *distconfig.Node, id string) bool {
+	return func(c *distconfig.Node, id string) bool {
+		return slices.ContainsFunc(behaviorsOf(c), func(b *distconfig.Node) bool { return uses(b, id) })
+	}
 }
 
 func (s *Server) lookupRoutes() {
 	for _, l := range lookups {
 		s.mux.HandleFunc("GET /2020-05-31/"+l.path+"/{id}", func(w http.ResponseWriter, r *http.Request) {
-			s.listDistributionIDs(w, r, l.kind, l.uses)
+			s.listDistributionIDs(w, r, l)
 		})
 	}
 }
 
-// listDistributionIDs answers a DistributionIdList of the distributions,
-// in creation order, with a behaviour for which uses holds.
-func (s *Server) listDistributionIDs(w http.ResponseWriter, r *http.Request, k *resourceKind, uses func(*distconfig.Node, string) bool) {
+// listDistributionIDs answers a DistributionIdList (or, for a look-up
+// with summaries, a DistributionList) of the distributions, in creation
+// order, that use the resource the path names.
+func (s *Server) listDistributionIDs(w http.ResponseWriter, r *http.Request, l lookup) {
 	max, aerr := parseMaxItems(r)
 	if aerr != nil {
 		s.writeError(w, r, aerr)
 		return
 	}
 	id := r.PathValue("id")
-	if _, err := s.loadResource(r.Context(), k, id); err != nil {
-		s.writeError(w, r, err)
-		return
+	switch {
+	case l.kind != nil:
+		if _, err := s.loadResource(r.Context(), l.kind, id); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	case l.check != nil:
+		if aerr := l.check(id); aerr != nil {
+			s.writeError(w, r, aerr)
+			return
+		}
+	case l.resolve != nil:
+		var err error
+		if id, err = l.resolve(r.Context(), s, id); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 	}
-	var ids []string
+	var (
+		ids   []string
+		dists = map[string]*store.Distribution{}
+	)
 	marker := ""
 	for {
 		page, truncated, err := s.store.ListDistributions(r.Context(), marker, MaxMaxItems)
@@ -58,8 +110,9 @@ func (s *Server) listDistributionIDs(w http.ResponseWriter, r *http.Request, k *
 			return
 		}
 		for _, d := range page {
-			if slices.ContainsFunc(behaviorsOf(d.Config), func(b *distconfig.Node) bool { return uses(b, id) }) {
+			if l.uses(d.Config, id) {
 				ids = append(ids, d.ID)
+				dists[d.ID] = d
 			}
 		}
 		if !truncated || len(page) == 0 {
@@ -81,7 +134,25 @@ func (s *Server) listDistributionIDs(w http.ResponseWriter, r *http.Request, k *
 	if truncated {
 		page = page[:max]
 	}
-	list := &distconfig.Node{Name: "DistributionIdList", Nodes: []*distconfig.Node{leaf("Marker", r.URL.Query().Get("Marker"))}}
+	if l.summaries {
+		out := &xmlDistributionList{Marker: r.URL.Query().Get("Marker"), MaxItems: max, IsTruncated: truncated, Quantity: len(page)}
+		if len(page) > 0 {
+			out.Items = &xmlItems{}
+		}
+		for _, d := range page {
+			out.Items.Nodes = append(out.Items.Nodes, s.summaryOf(dists[d]))
+		}
+		if truncated {
+			out.NextMarker = page[len(page)-1]
+		}
+		s.writeXML(w, r, http.StatusOK, out)
+		return
+	}
+	name := "DistributionIdList"
+	if l.owners {
+		name = "DistributionList"
+	}
+	list := &distconfig.Node{Name: name, Nodes: []*distconfig.Node{leaf("Marker", r.URL.Query().Get("Marker"))}}
 	if truncated && len(page) > 0 {
 		list.Append(leaf("NextMarker", page[len(page)-1]))
 	}
@@ -91,6 +162,12 @@ func (s *Server) listDistributionIDs(w http.ResponseWriter, r *http.Request, k *
 	if len(page) > 0 {
 		items := list.Append(&distconfig.Node{Name: "Items"})
 		for _, d := range page {
+			if l.owners {
+				items.Append(&distconfig.Node{Name: "DistributionIdOwner", Nodes: []*distconfig.Node{
+					leaf("DistributionId", d), leaf("OwnerAccountId", s.accountID),
+				}})
+				continue
+			}
 			items.Append(leaf("DistributionId", d))
 		}
 	}

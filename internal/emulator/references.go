@@ -46,6 +46,12 @@ func (s *Server) checkReferences(ctx context.Context, c *distconfig.Node) error 
 	if err := s.checkOriginAccessIdentities(ctx, c); err != nil {
 		return err
 	}
+	if err := s.checkVpcOriginIds(ctx, c); err != nil {
+		return err
+	}
+	if err := s.checkAnycastIPListID(ctx, c); err != nil {
+		return err
+	}
 	if err := s.checkRealtimeLogConfigArns(ctx, c); err != nil {
 		return err
 	}
@@ -98,4 +104,6 @@ func (s *Server) checkReferences(ctx context.Context, c *distconfig.Node) error 
 var resourceKinds = []*resourceKind{
 	originAccessControls, cachePolicies, originRequestPolicies, responseHeadersPolicies, publicKeys, keyGroups,
 	originAccessIdentities,
+	vpcOrigins,
+	anycastIPLists,
 }

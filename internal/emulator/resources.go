@@ -75,6 +75,76 @@ type resourceKind struct {
 	// replay is set, so concurrent creates cannot pass the quota
 	// together: the store is held by one process (bbolt's file lock).
 	createMu sync.Mutex
+
+	// The members below let a kind whose operations stray from the
+	// classic shape (VPC origins, Anycast IP lists) still use the
+	// generic handlers; all may be zero.
+
+	// decodeCreate reads a Create body that is not the bare config (e.g.
+	// CreateVpcOriginRequest): the config to store and the tags sent
+	// with it. nil: the body is the config.
+	decodeCreate func(s *Server, r *http.Request) (*distconfig.Node, []store.Tag, *apiError)
+	// decodeUpdate reads an Update body that is not the bare config,
+	// given the stored resource. nil: the body is the config.
+	decodeUpdate func(s *Server, r *http.Request, old *store.Resource) (*distconfig.Node, *apiError)
+	// wire builds the resource element instead of wireResource, e.g.
+	// with members derived from the config and a status.
+	wire func(s *Server, r *store.Resource) *distconfig.Node
+	// listElem is the list's element when it is not elem+"List".
+	listElem string
+	// createStatus and updateStatus are the statuses of a success (0:
+	// 201 and 200).
+	createStatus, updateStatus int
+	// deleteAnswers: Delete answers 202 with the resource element (its
+	// Status deleteStatus) and its ETag instead of 204.
+	deleteAnswers bool
+	deleteStatus  string
+	// noConfigGet: the kind has no Get…Config operation.
+	noConfigGet bool
+	// arnType is the resource type of the kind's ARN,
+	// arn:aws:cloudfront::ACCOUNT:arnType/ID. A kind with one is
+	// taggable: TagResource, UntagResource and ListTagsForResource take
+	// its ARN.
+	arnType string
+	// afterDelete runs once the resource is deleted (may be nil), e.g.
+	// to drop what hangs off it; its failures are logged.
+	afterDelete func(ctx context.Context, s *Server, id string)
+}
+
+// resourceARN is the ARN of the kind's resource id (the kind has an
+// arnType).
+func (s *Server) resourceARN(k *resourceKind, id string) string { return s.typedARN(k.arnType, id) }
+
+// typedARN is the ARN of resource id of type typ in this account.
+func (s *Server) typedARN(typ, id string) string {
+	return "arn:aws:cloudfront::" + s.accountID + ":" + typ + "/" + id
+}
+
+// deployStatus is the Status of a resource that deploys as distributions
+// do in the emulator: Deploying for the server's delay after its last
+// change, then Deployed. It is derived from LastModifiedTime, so it
+// needs no storage and goes on after a restart.
+func (s *Server) deployStatus(res *store.Resource) string {
+	if s.now().Before(res.LastModifiedTime.Add(s.delay)) {
+		return "Deploying"
+	}
+	return store.StatusDeployed
+}
+
+// wireOf is the kind's resource element for res.
+func (s *Server) wireOf(k *resourceKind, res *store.Resource) *distconfig.Node {
+	if k.wire != nil {
+		return k.wire(s, res)
+	}
+	return k.wireResource(res)
+}
+
+// statusOr returns status, or def when status is 0.
+func statusOr(status, def int) int {
+	if status == 0 {
+		return def
+	}
+	return status
 }
 
 // urlPath is the kind's URL path after the API version.
@@ -121,7 +191,9 @@ func (s *Server) resourceRoutes(k *resourceKind) {
 	s.mux.HandleFunc("POST "+base, func(w http.ResponseWriter, r *http.Request) { s.createResource(w, r, k) })
 	s.mux.HandleFunc("GET "+base, func(w http.ResponseWriter, r *http.Request) { s.listResources(w, r, k) })
 	s.mux.HandleFunc("GET "+base+"/{id}", func(w http.ResponseWriter, r *http.Request) { s.getResource(w, r, k, false) })
-	s.mux.HandleFunc("GET "+base+"/{id}/config", func(w http.ResponseWriter, r *http.Request) { s.getResource(w, r, k, true) })
+	if !k.noConfigGet {
+		s.mux.HandleFunc("GET "+base+"/{id}/config", func(w http.ResponseWriter, r *http.Request) { s.getResource(w, r, k, true) })
+	}
 	update := "PUT " + base + "/{id}"
 	if k.updateAtConfig {
 		update += "/config"
@@ -189,7 +261,16 @@ func (s *Server) loadResource(ctx context.Context, k *resourceKind, id string) (
 }
 
 func (s *Server) createResource(w http.ResponseWriter, r *http.Request, k *resourceKind) {
-	c, aerr := s.decodeResourceConfig(r, k, nil)
+	var (
+		c    *distconfig.Node
+		tags []store.Tag
+		aerr *apiError
+	)
+	if k.decodeCreate != nil {
+		c, tags, aerr = k.decodeCreate(s, r)
+	} else {
+		c, aerr = s.decodeResourceConfig(r, k, nil)
+	}
 	if aerr != nil {
 		s.writeError(w, r, aerr)
 		return
@@ -197,7 +278,7 @@ func (s *Server) createResource(w http.ResponseWriter, r *http.Request, k *resou
 	now := s.now()
 	res := &store.Resource{
 		Kind: k.kind, ID: k.newID(), Name: k.nameOf(c), ETag: newETag(),
-		CreatedTime: now, LastModifiedTime: now, Config: c,
+		CreatedTime: now, LastModifiedTime: now, Config: c, Tags: tags,
 	}
 	for _, m := range k.managedResources() {
 		if m.Name == res.Name {
@@ -217,7 +298,7 @@ func (s *Server) createResource(w http.ResponseWriter, r *http.Request, k *resou
 			res = prev // the same request again: the same answer
 			w.Header().Set("Location", location(r, "/2020-05-31/"+k.urlPath()+"/"+res.ID))
 			w.Header().Set("ETag", res.ETag)
-			s.writeXML(w, r, http.StatusCreated, xmlDocument{k.wireResource(res)})
+			s.writeXML(w, r, statusOr(k.createStatus, http.StatusCreated), xmlDocument{s.wireOf(k, res)})
 			return
 		}
 	}
@@ -232,7 +313,7 @@ func (s *Server) createResource(w http.ResponseWriter, r *http.Request, k *resou
 	}
 	w.Header().Set("Location", location(r, "/2020-05-31/"+k.urlPath()+"/"+res.ID))
 	w.Header().Set("ETag", res.ETag)
-	s.writeXML(w, r, http.StatusCreated, xmlDocument{k.wireResource(res)})
+	s.writeXML(w, r, statusOr(k.createStatus, http.StatusCreated), xmlDocument{s.wireOf(k, res)})
 }
 
 // precheckCreate applies the kind's replay and quota rules to res, about
@@ -274,7 +355,7 @@ func (s *Server) getResource(w http.ResponseWriter, r *http.Request, k *resource
 		s.writeXML(w, r, http.StatusOK, xmlDocument{res.Config.Clone()})
 		return
 	}
-	s.writeXML(w, r, http.StatusOK, xmlDocument{k.wireResource(res)})
+	s.writeXML(w, r, http.StatusOK, xmlDocument{s.wireOf(k, res)})
 }
 
 func (s *Server) listResources(w http.ResponseWriter, r *http.Request, k *resourceKind) {
@@ -329,7 +410,11 @@ func (s *Server) listResources(w http.ResponseWriter, r *http.Request, k *resour
 	if truncated {
 		page = page[:max]
 	}
-	list := &distconfig.Node{Name: k.elem + "List"}
+	listElem := k.listElem
+	if listElem == "" {
+		listElem = k.elem + "List"
+	}
+	list := &distconfig.Node{Name: listElem}
 	if k.listMarker {
 		list.Append(leaf("Marker", marker))
 	}
@@ -344,7 +429,7 @@ func (s *Server) listResources(w http.ResponseWriter, r *http.Request, k *resour
 	if len(page) > 0 {
 		items := list.Append(&distconfig.Node{Name: "Items"})
 		for _, e := range page {
-			items.Append(k.summary(e.res, k.wireResource(e.res), e.typ))
+			items.Append(k.summary(e.res, s.wireOf(k, e.res), e.typ))
 		}
 	}
 	s.writeXML(w, r, http.StatusOK, xmlDocument{list})
@@ -366,7 +451,12 @@ func (s *Server) updateResource(w http.ResponseWriter, r *http.Request, k *resou
 		s.writeError(w, r, err)
 		return
 	}
-	c, aerr := s.decodeResourceConfig(r, k, old)
+	var c *distconfig.Node
+	if k.decodeUpdate != nil {
+		c, aerr = k.decodeUpdate(s, r, old)
+	} else {
+		c, aerr = s.decodeResourceConfig(r, k, old)
+	}
 	if aerr != nil {
 		s.writeError(w, r, aerr)
 		return
@@ -396,7 +486,7 @@ func (s *Server) updateResource(w http.ResponseWriter, r *http.Request, k *resou
 		return
 	}
 	w.Header().Set("ETag", res.ETag)
-	s.writeXML(w, r, http.StatusOK, xmlDocument{k.wireResource(res)})
+	s.writeXML(w, r, statusOr(k.updateStatus, http.StatusOK), xmlDocument{s.wireOf(k, res)})
 }
 
 func (s *Server) deleteResource(w http.ResponseWriter, r *http.Request, k *resourceKind) {
@@ -410,10 +500,12 @@ func (s *Server) deleteResource(w http.ResponseWriter, r *http.Request, k *resou
 		s.writeError(w, r, aerr)
 		return
 	}
+	var gone *store.Resource
 	err := s.store.DeleteResource(r.Context(), k.kind, id, func(res *store.Resource, in store.Snapshot) error {
 		if res.ETag != etag {
 			return errPreconditionFailed()
 		}
+		gone = res.Clone()
 		if k.inUse == nil {
 			return nil
 		}
@@ -431,6 +523,18 @@ func (s *Server) deleteResource(w http.ResponseWriter, r *http.Request, k *resou
 	}
 	if err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	if k.afterDelete != nil {
+		k.afterDelete(r.Context(), s, id)
+	}
+	if k.deleteAnswers && gone != nil {
+		n := s.wireOf(k, gone)
+		if st := n.Child("Status"); st != nil && k.deleteStatus != "" {
+			st.Text = k.deleteStatus
+		}
+		w.Header().Set("ETag", gone.ETag)
+		s.writeXML(w, r, http.StatusAccepted, xmlDocument{n})
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

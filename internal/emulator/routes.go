@@ -105,6 +105,39 @@ var implemented = map[string]bool{
 	"ListKeyValueStores":    true,
 	"UpdateKeyValueStore":   true,
 	"DeleteKeyValueStore":   true,
+
+	// VPC origins (issue 27; control plane only).
+	"CreateVpcOrigin":                true,
+	"GetVpcOrigin":                   true,
+	"ListVpcOrigins":                 true,
+	"UpdateVpcOrigin":                true,
+	"DeleteVpcOrigin":                true,
+	"ListDistributionsByVpcOriginId": true,
+
+	// Anycast static IP lists (issue 27; control plane only).
+	"CreateAnycastIpList":                true,
+	"GetAnycastIpList":                   true,
+	"ListAnycastIpLists":                 true,
+	"UpdateAnycastIpList":                true,
+	"DeleteAnycastIpList":                true,
+	"ListDistributionsByAnycastIpListId": true,
+
+	// Web ACL association (issue 27; control plane only).
+	"AssociateDistributionWebACL":          true,
+	"DisassociateDistributionWebACL":       true,
+	"AssociateDistributionTenantWebACL":    true,
+	"DisassociateDistributionTenantWebACL": true,
+	"ListDistributionsByWebACLId":          true,
+
+	// Resource policies, owned-resource look-up, the rest of the tenant
+	// operations (issue 27).
+	"GetResourcePolicy":                      true,
+	"PutResourcePolicy":                      true,
+	"DeleteResourcePolicy":                   true,
+	"ListDistributionsByOwnedResource":       true,
+	"GetManagedCertificateDetails":           true,
+	"ListDistributionTenantsByCustomization": true,
+	"UpdateDomainAssociation":                true,
 }
 
 func (s *Server) routes() {
@@ -133,6 +166,9 @@ func (s *Server) routes() {
 	s.functionRoutes()
 	s.kvsRoutes()
 	s.streamingRoutes()
+	s.webACLRoutes()
+	s.resourcePolicyRoutes()
+	s.tenantExtraRoutes()
 	s.mux.HandleFunc("/", s.notImplemented)
 }
 

@@ -134,7 +134,7 @@ func mergeTags(have, add []store.Tag) []store.Tag {
 // resourceID returns the distribution ID named by the Resource query
 // parameter, or an error: InvalidArgument when it is missing or not a
 // CloudFront ARN, NoSuchResource when it is one but names no distribution
-// of this account (the emulator has no other taggable resources).
+// of this account (resources of the taggable kinds are taggedResource's).
 func (s *Server) resourceID(r *http.Request) (string, *apiError) {
 	arn := r.URL.Query().Get("Resource")
 	if arn == "" {
@@ -166,7 +166,66 @@ func wireTags(tags []store.Tag) *xmlTags {
 	return out
 }
 
+// taggableKinds are the resource kinds with an ARN type: their resources
+// are taggable as distributions are.
+func taggableKinds() []*resourceKind {
+	var out []*resourceKind
+	for _, k := range resourceKinds {
+		if k.arnType != "" {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// taggedResource returns the kind and ID of a resource of a taggable kind
+// that the Resource ARN names in this account's form (ok false: the ARN
+// is not of such a kind, and resourceID decides).
+func (s *Server) taggedResource(r *http.Request) (k *resourceKind, id string, ok bool) {
+	arn := r.URL.Query().Get("Resource")
+	for _, k := range taggableKinds() {
+		if id, ok := strings.CutPrefix(arn, s.resourceARN(k, "")); ok && id != "" && !strings.Contains(id, "/") && len(id) <= maxIDLen {
+			return k, id, true
+		}
+	}
+	return nil, "", false
+}
+
+// resourceTags serves ListTagsForResource (edit nil) and
+// Tag/UntagResource for a resource of a taggable kind.
+func (s *Server) resourceTags(w http.ResponseWriter, r *http.Request, k *resourceKind, id string, edit func([]store.Tag) ([]store.Tag, error)) {
+	var (
+		res *store.Resource
+		err error
+	)
+	if edit == nil {
+		res, err = s.store.GetResource(r.Context(), k.kind, id)
+	} else {
+		res, err = s.store.UpdateResource(r.Context(), k.kind, id, func(res *store.Resource) error {
+			tags, err := edit(res.Tags)
+			res.Tags = tags
+			return err
+		})
+	}
+	if errors.Is(err, store.ErrNoResource) {
+		err = errNoSuchResource(r.URL.Query().Get("Resource"))
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if edit != nil {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	s.writeXML(w, r, http.StatusOK, wireTags(res.Tags))
+}
+
 func (s *Server) listTagsForResource(w http.ResponseWriter, r *http.Request) {
+	if k, id, ok := s.taggedResource(r); ok {
+		s.resourceTags(w, r, k, id, nil)
+		return
+	}
 	id, aerr := s.resourceID(r)
 	if aerr != nil {
 		s.writeError(w, r, aerr)
@@ -191,7 +250,11 @@ func (s *Server) tagging(w http.ResponseWriter, r *http.Request) {
 		s.notImplemented(w, r)
 		return
 	}
+	k, rid, tagged := s.taggedResource(r)
 	id, aerr := s.resourceID(r)
+	if tagged {
+		id, aerr = rid, nil
+	}
 	if aerr != nil {
 		s.writeError(w, r, aerr)
 		return
@@ -201,7 +264,15 @@ func (s *Server) tagging(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, aerr)
 		return
 	}
-	_, err := s.store.UpdateDistribution(r.Context(), id, edit)
+	if tagged {
+		s.resourceTags(w, r, k, id, edit)
+		return
+	}
+	_, err := s.store.UpdateDistribution(r.Context(), id, func(d *store.Distribution) error {
+		tags, err := edit(d.Tags)
+		d.Tags = tags
+		return err
+	})
 	if errors.Is(err, store.ErrNoDistribution) {
 		err = errNoSuchResource(r.URL.Query().Get("Resource"))
 	}
@@ -213,29 +284,28 @@ func (s *Server) tagging(w http.ResponseWriter, r *http.Request) {
 }
 
 // tagEdit decodes a TagResource (op "Tag") or UntagResource body and
-// returns the change it asks for, to apply inside the store's update.
-func tagEdit(op string, r *http.Request) (func(d *store.Distribution) error, *apiError) {
+// returns the change it asks for, to apply to the resource's tags inside
+// the store's update (on an error, the tags are left as they were).
+func tagEdit(op string, r *http.Request) (func(have []store.Tag) ([]store.Tag, error), *apiError) {
 	if op == "Tag" {
 		add, aerr := decodeAs(r, "Tags", parseTags)
 		if aerr != nil {
 			return nil, aerr
 		}
-		return func(d *store.Distribution) error {
-			merged := mergeTags(d.Tags, add)
+		return func(have []store.Tag) ([]store.Tag, error) {
+			merged := mergeTags(have, add)
 			if len(merged) > maxTags {
-				return errorf("InvalidTagging", "The resource would have %d tags; a resource has at most %d.", len(merged), maxTags)
+				return have, errorf("InvalidTagging", "The resource would have %d tags; a resource has at most %d.", len(merged), maxTags)
 			}
-			d.Tags = merged
-			return nil
+			return merged, nil
 		}, nil
 	}
 	keys, aerr := decodeAs(r, "TagKeys", parseTagKeys)
 	if aerr != nil {
 		return nil, aerr
 	}
-	return func(d *store.Distribution) error {
-		d.Tags = slices.DeleteFunc(d.Tags, func(t store.Tag) bool { return slices.Contains(keys, t.Key) })
-		return nil
+	return func(have []store.Tag) ([]store.Tag, error) {
+		return slices.DeleteFunc(slices.Clone(have), func(t store.Tag) bool { return slices.Contains(keys, t.Key) }), nil
 	}, nil
 }
 

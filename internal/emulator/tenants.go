@@ -80,7 +80,10 @@ type tenantRequest struct {
 	extra map[string]*distconfig.Node
 }
 
-var tenantExtraMembers = []string{"Tags", "Customizations", "Parameters", "ConnectionGroupId"}
+var tenantExtraMembers = []string{"Tags", "Customizations", "Parameters", "ConnectionGroupId",
+	// Kept for GetManagedCertificateDetails, not answered (the model's
+	// DistributionTenant has no such member).
+	"ManagedCertificateRequest"}
 
 // decodeTenantRequest parses a tenant request body whose root is root;
 // create requires Name and Domains (update takes no Name).
@@ -140,6 +143,9 @@ func decodeTenantRequest(body []byte, root string, create bool) (*tenantRequest,
 		if c := n.Child(name); c != nil {
 			req.extra[name] = c.Clone()
 		}
+	}
+	if aerr := checkManagedCertificateRequest(n.Child("ManagedCertificateRequest"), root); aerr != nil {
+		return nil, aerr
 	}
 	return req, nil
 }
