@@ -103,6 +103,16 @@ var implemented = map[string]bool{
 	"ListKeyValueStores":    true,
 	"UpdateKeyValueStore":   true,
 	"DeleteKeyValueStore":   true,
+
+	// Connection functions (issue 27).
+	"CreateConnectionFunction":   true,
+	"DescribeConnectionFunction": true,
+	"GetConnectionFunction":      true,
+	"ListConnectionFunctions":    true,
+	"UpdateConnectionFunction":   true,
+	"DeleteConnectionFunction":   true,
+	"PublishConnectionFunction":  true,
+	"TestConnectionFunction":     true,
 }
 
 func (s *Server) routes() {
@@ -130,6 +140,7 @@ func (s *Server) routes() {
 	s.tenantRoutes()
 	s.functionRoutes()
 	s.kvsRoutes()
+	s.connectionFunctionRoutes()
 	s.mux.HandleFunc("/", s.notImplemented)
 }
 

@@ -105,6 +105,9 @@ type Server struct {
 	kvsWriteMu       sync.Mutex // held by writes of keys and store deletes
 	kvsCreateMu      sync.Mutex // held by CreateKeyValueStore's count and create
 	functionCreateMu sync.Mutex // held by CreateFunction's count and create
+	// connectionFunctionCreateMu is held by CreateConnectionFunction's
+	// count and create.
+	connectionFunctionCreateMu sync.Mutex
 
 	// migrateMu guards migrated: whether tenant invalidations stored the
 	// old way have been moved into the store's sets (tenants.go).

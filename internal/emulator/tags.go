@@ -166,7 +166,43 @@ func wireTags(tags []store.Tag) *xmlTags {
 	return out
 }
 
+// taggedKinds are the store kinds, by the resource type of their ARN
+// (arn:aws:cloudfront::ACCOUNT:TYPE/ID), whose tags TagResource,
+// UntagResource and ListTagsForResource read and change besides
+// distributions' (issue 27).
+var taggedKinds = map[string]string{
+	"connection-function": ConnectionFunctionKind,
+}
+
+// taggedResource returns the store kind and ID of the resource the
+// Resource query parameter names when it is the ARN of one of
+// taggedKinds in this account; ok is false for any other ARN.
+func (s *Server) taggedResource(r *http.Request) (kind, id string, ok bool) {
+	rest, found := strings.CutPrefix(r.URL.Query().Get("Resource"), "arn:aws:cloudfront::"+s.accountID+":")
+	if !found {
+		return "", "", false
+	}
+	typ, id, found := strings.Cut(rest, "/")
+	kind, known := taggedKinds[typ]
+	if !found || !known || id == "" || len(id) > maxIDLen || strings.Contains(id, "/") {
+		return "", "", false
+	}
+	return kind, id, true
+}
+
 func (s *Server) listTagsForResource(w http.ResponseWriter, r *http.Request) {
+	if kind, id, ok := s.taggedResource(r); ok {
+		res, err := s.store.GetResource(r.Context(), kind, id)
+		if errors.Is(err, store.ErrNoResource) {
+			err = errNoSuchResource(r.URL.Query().Get("Resource"))
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		s.writeXML(w, r, http.StatusOK, wireTags(res.Tags))
+		return
+	}
 	id, aerr := s.resourceID(r)
 	if aerr != nil {
 		s.writeError(w, r, aerr)
@@ -191,6 +227,23 @@ func (s *Server) tagging(w http.ResponseWriter, r *http.Request) {
 		s.notImplemented(w, r)
 		return
 	}
+	if kind, id, ok := s.taggedResource(r); ok {
+		edit, aerr := tagEdit(op, r)
+		if aerr != nil {
+			s.writeError(w, r, aerr)
+			return
+		}
+		_, err := s.store.UpdateResource(r.Context(), kind, id, func(res *store.Resource) error { return edit(&res.Tags) })
+		if errors.Is(err, store.ErrNoResource) {
+			err = errNoSuchResource(r.URL.Query().Get("Resource"))
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
 	id, aerr := s.resourceID(r)
 	if aerr != nil {
 		s.writeError(w, r, aerr)
@@ -201,7 +254,7 @@ func (s *Server) tagging(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, aerr)
 		return
 	}
-	_, err := s.store.UpdateDistribution(r.Context(), id, edit)
+	_, err := s.store.UpdateDistribution(r.Context(), id, func(d *store.Distribution) error { return edit(&d.Tags) })
 	if errors.Is(err, store.ErrNoDistribution) {
 		err = errNoSuchResource(r.URL.Query().Get("Resource"))
 	}
@@ -213,19 +266,20 @@ func (s *Server) tagging(w http.ResponseWriter, r *http.Request) {
 }
 
 // tagEdit decodes a TagResource (op "Tag") or UntagResource body and
-// returns the change it asks for, to apply inside the store's update.
-func tagEdit(op string, r *http.Request) (func(d *store.Distribution) error, *apiError) {
+// returns the change it asks for, to apply to a resource's tags inside
+// the store's update.
+func tagEdit(op string, r *http.Request) (func(tags *[]store.Tag) error, *apiError) {
 	if op == "Tag" {
 		add, aerr := decodeAs(r, "Tags", parseTags)
 		if aerr != nil {
 			return nil, aerr
 		}
-		return func(d *store.Distribution) error {
-			merged := mergeTags(d.Tags, add)
+		return func(tags *[]store.Tag) error {
+			merged := mergeTags(*tags, add)
 			if len(merged) > maxTags {
 				return errorf("InvalidTagging", "The resource would have %d tags; a resource has at most %d.", len(merged), maxTags)
 			}
-			d.Tags = merged
+			*tags = merged
 			return nil
 		}, nil
 	}
@@ -233,8 +287,8 @@ func tagEdit(op string, r *http.Request) (func(d *store.Distribution) error, *ap
 	if aerr != nil {
 		return nil, aerr
 	}
-	return func(d *store.Distribution) error {
-		d.Tags = slices.DeleteFunc(d.Tags, func(t store.Tag) bool { return slices.Contains(keys, t.Key) })
+	return func(tags *[]store.Tag) error {
+		*tags = slices.DeleteFunc(*tags, func(t store.Tag) bool { return slices.Contains(keys, t.Key) })
 		return nil
 	}, nil
 }
