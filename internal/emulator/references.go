@@ -113,6 +113,7 @@ var connectionReferences = []struct {
 	what string
 }{
 	{[]string{"ConnectionFunctionAssociation", "Id"}, ConnectionFunctionKind, "connection function"},
+	{[]string{"ViewerMtlsConfig", "TrustStoreConfig", "TrustStoreId"}, trustStoreKind, "trust store"},
 }
 
 // checkConnectionReferences refuses a config naming a connection function

@@ -113,6 +113,19 @@ var implemented = map[string]bool{
 	"DeleteConnectionFunction":   true,
 	"PublishConnectionFunction":  true,
 	"TestConnectionFunction":     true,
+
+	// Connection groups and trust stores (issue 27).
+	"CreateConnectionGroup":               true,
+	"GetConnectionGroup":                  true,
+	"GetConnectionGroupByRoutingEndpoint": true,
+	"ListConnectionGroups":                true,
+	"UpdateConnectionGroup":               true,
+	"DeleteConnectionGroup":               true,
+	"CreateTrustStore":                    true,
+	"GetTrustStore":                       true,
+	"ListTrustStores":                     true,
+	"UpdateTrustStore":                    true,
+	"DeleteTrustStore":                    true,
 }
 
 func (s *Server) routes() {
@@ -141,6 +154,10 @@ func (s *Server) routes() {
 	s.functionRoutes()
 	s.kvsRoutes()
 	s.connectionFunctionRoutes()
+	s.connectionGroupRoutes()
+	for _, k := range entityKinds {
+		s.entityRoutes(k)
+	}
 	s.mux.HandleFunc("/", s.notImplemented)
 }
 

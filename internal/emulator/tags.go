@@ -172,6 +172,8 @@ func wireTags(tags []store.Tag) *xmlTags {
 // distributions' (issue 27).
 var taggedKinds = map[string]string{
 	"connection-function": ConnectionFunctionKind,
+	"connection-group":    connectionGroupKind,
+	"trust-store":         trustStoreKind,
 }
 
 // taggedResource returns the store kind and ID of the resource the
