@@ -126,6 +126,12 @@ var implemented = map[string]bool{
 	"ListTrustStores":                     true,
 	"UpdateTrustStore":                    true,
 	"DeleteTrustStore":                    true,
+
+	// Look-ups by connection mode, connection function, trust store
+	// (issue 27).
+	"ListDistributionsByConnectionMode":     true,
+	"ListDistributionsByConnectionFunction": true,
+	"ListDistributionsByTrustStore":         true,
 }
 
 func (s *Server) routes() {
@@ -155,6 +161,7 @@ func (s *Server) routes() {
 	s.kvsRoutes()
 	s.connectionFunctionRoutes()
 	s.connectionGroupRoutes()
+	s.connectionLookupRoutes()
 	for _, k := range entityKinds {
 		s.entityRoutes(k)
 	}
