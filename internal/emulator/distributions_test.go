@@ -325,7 +325,7 @@ func TestNotImplemented(t *testing.T) {
 		{"GET", "/2020-05-31/streaming-distribution", "ListStreamingDistributions"},
 		{"POST", "/2020-05-31/tagging?Operation=Retag&Resource=arn", ""},
 		{"GET", "/2020-05-31/vpc-origin/abc", "GetVpcOrigin"},
-		{"PUT", "/2020-05-31/distribution/E1/associate-alias", "AssociateAlias"},
+		{"GET", "/2020-05-31/managed-certificate/abc", "GetManagedCertificateDetails"},
 		{"PATCH", "/2020-05-31/distribution", ""},
 		{"GET", "/nothing/here", ""},
 	}

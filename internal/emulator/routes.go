@@ -132,6 +132,12 @@ var implemented = map[string]bool{
 	"ListDistributionsByConnectionMode":     true,
 	"ListDistributionsByConnectionFunction": true,
 	"ListDistributionsByTrustStore":         true,
+
+	// Aliases and domains (issue 27).
+	"AssociateAlias":         true,
+	"ListConflictingAliases": true,
+	"ListDomainConflicts":    true,
+	"VerifyDnsConfiguration": true,
 }
 
 func (s *Server) routes() {
@@ -162,6 +168,7 @@ func (s *Server) routes() {
 	s.connectionFunctionRoutes()
 	s.connectionGroupRoutes()
 	s.connectionLookupRoutes()
+	s.domainRoutes()
 	for _, k := range entityKinds {
 		s.entityRoutes(k)
 	}
