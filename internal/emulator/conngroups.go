@@ -210,17 +210,19 @@ func (s *Server) getConnectionGroupByRoutingEndpoint(w http.ResponseWriter, r *h
 }
 
 // checkConnectionGroupID refuses a tenant's ConnectionGroupId that names
-// no connection group (EntityNotFound); "" names none and passes.
+// no connection group by its ID (EntityNotFound); "" names none and
+// passes.
 func (s *Server) checkConnectionGroupID(ctx context.Context, id string) error {
 	if id == "" {
 		return nil
 	}
-	if _, err := s.loadEntity(ctx, connectionGroups, id); err != nil {
-		var ae *apiError
-		if errors.As(err, &ae) {
-			ae.Message = "The connection group " + truncate(id, 40) + " in ConnectionGroupId was not found."
-		}
-		return err
+	notFound := errorf("EntityNotFound", "The connection group %s in ConnectionGroupId was not found.", truncate(id, 40))
+	if len(id) > maxIDLen {
+		return notFound
 	}
-	return nil
+	_, err := s.store.GetResource(ctx, connectionGroupKind, id)
+	if errors.Is(err, store.ErrNoResource) {
+		return notFound
+	}
+	return err
 }

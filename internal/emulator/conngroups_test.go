@@ -53,7 +53,7 @@ func TestConnectionGroupLifecycle(t *testing.T) {
 		t.Errorf("RoutingEndpoint = %q, want d + 13 characters + .cloudfront.net", ep)
 	}
 	etag := aws.ToString(created.ETag)
-	for _, ident := range []string{id, aws.ToString(g.Arn)} {
+	for _, ident := range []string{id, aws.ToString(g.Arn), "group-a"} {
 		got, err := f.cf.GetConnectionGroup(ctx, &cloudfront.GetConnectionGroupInput{Identifier: aws.String(ident)})
 		if err != nil || aws.ToString(got.ETag) != etag || aws.ToString(got.ConnectionGroup.Name) != "group-a" {
 			t.Errorf("GetConnectionGroup(%s) = %+v, %v", ident, got, err)

@@ -57,7 +57,7 @@ func (s *Server) listDistributionsByConnectionFunction(w http.ResponseWriter, r 
 func (s *Server) listDistributionsByTrustStore(w http.ResponseWriter, r *http.Request) {
 	ident := r.URL.Query().Get("TrustStoreIdentifier")
 	if ident == "" {
-		s.writeError(w, r, errorf("InvalidArgument", "The TrustStoreIdentifier query parameter is required: the trust store's Id or ARN."))
+		s.writeError(w, r, errorf("InvalidArgument", "The TrustStoreIdentifier query parameter is required: the trust store's Id, name or ARN."))
 		return
 	}
 	res, err := s.loadEntity(r.Context(), trustStores, ident)

@@ -11,7 +11,7 @@ import (
 
 // TestConnectionLookups covers issue 27's look-ups: distributions by
 // connection mode (none set is direct), by connection function (Id, name
-// or ARN) and by trust store (Id or ARN), as DistributionSummary lists
+// or ARN) and by trust store (Id, name or ARN), as DistributionSummary lists
 // that carry the members selected on, with paging and the errors.
 func TestConnectionLookups(t *testing.T) {
 	f := newFixture(t)
@@ -82,8 +82,8 @@ func TestConnectionLookups(t *testing.T) {
 			}
 			return out.DistributionList, nil
 		}, []string{mtls}},
-		{"trust store by ARN", func() (*types.DistributionList, error) {
-			out, err := f.cf.ListDistributionsByTrustStore(ctx, &cloudfront.ListDistributionsByTrustStoreInput{TrustStoreIdentifier: ts.TrustStore.Arn})
+		{"trust store by name", func() (*types.DistributionList, error) {
+			out, err := f.cf.ListDistributionsByTrustStore(ctx, &cloudfront.ListDistributionsByTrustStoreInput{TrustStoreIdentifier: aws.String("lookup-ts")})
 			if err != nil {
 				return nil, err
 			}

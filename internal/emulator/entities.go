@@ -15,7 +15,7 @@ import (
 // resources share (connection groups, trust stores; issue 27), unlike the
 // <Kind>Config resources of resourceKind: a Create<Elem>Request body of
 // members, the resource element answered with its ETag in a header,
-// Get by Identifier (the Id or the ARN), a POST list (List<Elem>s with
+// Get by Identifier (the Id, the ARN or the name), a POST list (List<Elem>s with
 // Marker and MaxItems in the body), and the model's generic errors:
 // EntityNotFound, EntityAlreadyExists (a name taken),
 // CannotDeleteEntityWhileInUse, InvalidIfMatchVersion and
@@ -77,17 +77,27 @@ func (s *Server) entityRoutes(k *entityKind) {
 	s.mux.HandleFunc("DELETE "+base+"/{id}", func(w http.ResponseWriter, r *http.Request) { s.deleteEntity(w, r, k) })
 }
 
-// loadEntity returns the resource an Identifier names: its Id or its ARN.
+// loadEntity returns the resource an Identifier names: its Id, its ARN
+// or its name (GetConnectionGroup's Identifier is "the ID, name, or ARN").
 func (s *Server) loadEntity(ctx context.Context, k *entityKind, ident string) (*store.Resource, error) {
 	id := strings.TrimPrefix(ident, s.entityARN(k.kind, ""))
 	if id == "" || len(id) > maxIDLen || strings.Contains(id, "/") {
 		return nil, k.notFound(ident)
 	}
 	res, err := s.store.GetResource(ctx, k.kind, id)
-	if errors.Is(err, store.ErrNoResource) {
-		return nil, k.notFound(ident)
+	if !errors.Is(err, store.ErrNoResource) {
+		return res, err
 	}
-	return res, err
+	all, err := s.store.ListResources(ctx, k.kind)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range all {
+		if r.Name == ident {
+			return r, nil
+		}
+	}
+	return nil, k.notFound(ident)
 }
 
 func (s *Server) createEntity(w http.ResponseWriter, r *http.Request, k *entityKind) {
