@@ -229,6 +229,26 @@ func TestConnectionFunctionErrors(t *testing.T) {
 				ConnectionFunctionConfig: c, ConnectionFunctionCode: []byte(serialCheck)})
 			return err
 		}, "EntityNotFound", 404},
+		{"inconsistent quantity", func() error {
+			c := cfg(types.FunctionRuntimeCloudfrontJs20)
+			c.KeyValueStoreAssociations = &types.KeyValueStoreAssociations{Quantity: aws.Int32(2), Items: []types.KeyValueStoreAssociation{
+				{KeyValueStoreARN: aws.String("arn:aws:cloudfront::123456789012:key-value-store/00000000-0000-0000-0000-000000000000")}}}
+			_, err := f.cf.CreateConnectionFunction(ctx, &cloudfront.CreateConnectionFunctionInput{Name: aws.String("qty"),
+				ConnectionFunctionConfig: c, ConnectionFunctionCode: []byte(serialCheck)})
+			return err
+		}, "InconsistentQuantities", 400},
+		{"list bad stage", func() error {
+			_, err := f.cf.ListConnectionFunctions(ctx, &cloudfront.ListConnectionFunctionsInput{Stage: "STAGING"})
+			return err
+		}, "InvalidArgument", 400},
+		{"list bad marker", func() error {
+			_, err := f.cf.ListConnectionFunctions(ctx, &cloudfront.ListConnectionFunctionsInput{Marker: aws.String("nope")})
+			return err
+		}, "InvalidArgument", 400},
+		{"describe bad stage", func() error {
+			_, err := f.cf.DescribeConnectionFunction(ctx, &cloudfront.DescribeConnectionFunctionInput{Identifier: aws.String(id), Stage: "STAGING"})
+			return err
+		}, "InvalidArgument", 400},
 		{"describe unknown", func() error {
 			_, err := f.cf.DescribeConnectionFunction(ctx, &cloudfront.DescribeConnectionFunctionInput{Identifier: aws.String("NOPE")})
 			return err
@@ -338,4 +358,18 @@ func TestDistributionNamesUnknownConnectionFunction(t *testing.T) {
 	cfg.ConnectionFunctionAssociation = &types.ConnectionFunctionAssociation{Id: aws.String("NOSUCHFUNCTION")}
 	_, err := f.cf.CreateDistribution(t.Context(), &cloudfront.CreateDistributionInput{DistributionConfig: cfg})
 	wantAPIErr(t, err, "EntityNotFound", 404)
+}
+
+// TestConnectionFunctionQuota: the 101st connection function of an account
+// is refused with EntityLimitExceeded (the quota of 100, CloudFront's for
+// functions).
+func TestConnectionFunctionQuota(t *testing.T) {
+	f := newFixture(t)
+	for i := range 100 {
+		f.createConnectionFunction("fn-"+itoa(int64(i)), serialCheck)
+	}
+	_, err := f.cf.CreateConnectionFunction(t.Context(), &cloudfront.CreateConnectionFunctionInput{Name: aws.String("one-too-many"),
+		ConnectionFunctionConfig: &types.FunctionConfig{Comment: aws.String("c"), Runtime: types.FunctionRuntimeCloudfrontJs20},
+		ConnectionFunctionCode:   []byte(serialCheck)})
+	wantAPIErr(t, err, "EntityLimitExceeded", 400)
 }
