@@ -350,7 +350,7 @@ func (s *Server) summaryOf(d *store.Distribution) *distconfig.Node {
 		return leaf(name, def)
 	}
 	valueOrDefault := func(name string) *distconfig.Node { return valueOr(name, configDefault(name).Text) }
-	n := &distconfig.Node{Name: "DistributionSummary", Nodes: []*distconfig.Node{
+	sum := &distconfig.Node{Name: "DistributionSummary", Nodes: []*distconfig.Node{
 		leaf("Id", d.ID),
 		leaf("ARN", d.ARN),
 		leaf("ETag", d.ETag),
@@ -373,12 +373,15 @@ func (s *Server) summaryOf(d *store.Distribution) *distconfig.Node {
 		valueOrDefault("IsIPV6Enabled"),
 		valueOrDefault("Staging"),
 	}}
-	// Optional members of the summary, when the config has them (issue
-	// 27: ListDistributionsByAnycastIpListId answers summaries).
-	if id := c.Value("AnycastIpListId"); id != "" {
-		n.Append(leaf("AnycastIpListId", id))
+	// The model's optional members after Staging, when the config has
+	// them (issue 27: what the look-ups by connection mode, connection
+	// function and trust store select on).
+	for _, name := range []string{"ConnectionMode", "AnycastIpListId", "ViewerMtlsConfig", "ConnectionFunctionAssociation"} {
+		if n := c.Child(name); n != nil {
+			sum.Append(n.Clone())
+		}
 	}
-	return n
+	return sum
 }
 
 // ifMatch returns the If-Match header, or an InvalidIfMatchVersion error.

@@ -79,9 +79,18 @@ func errNoSuchFunction(name string) *apiError {
 // decodeFunctionInput checks FunctionConfig and FunctionCode of a
 // Create/UpdateFunctionRequest and compiles the code, as CloudFront does.
 func decodeFunctionInput(req *distconfig.Node) (*distconfig.Node, string, *apiError) {
-	cfg := req.Child("FunctionConfig")
+	return decodeFunctionParts(req, "FunctionConfig", "FunctionCode", "FunctionSizeLimitExceeded")
+}
+
+// decodeFunctionParts checks the config member cfgName and the code member
+// codeName of a function request (CloudFront Functions: FunctionConfig
+// and FunctionCode; connection functions: ConnectionFunctionConfig and
+// ConnectionFunctionCode) and compiles the code; code over the size limit
+// is answered sizeCode. The config is returned as a FunctionConfig.
+func decodeFunctionParts(req *distconfig.Node, cfgName, codeName, sizeCode string) (*distconfig.Node, string, *apiError) {
+	cfg := req.Child(cfgName)
 	if cfg == nil {
-		return nil, "", fixed("MalformedXML", "FunctionConfig is missing")
+		return nil, "", fixed("MalformedXML", "%s is missing", cfgName)
 	}
 	if aerr := checkQuantities(cfg, "FunctionConfig"); aerr != nil {
 		return nil, "", aerr
@@ -100,17 +109,17 @@ func decodeFunctionInput(req *distconfig.Node) (*distconfig.Node, string, *apiEr
 		out.Append(kvs.Clone())
 		dropEmptyItems(out)
 	}
-	text := strings.TrimSpace(req.Value("FunctionCode"))
+	text := strings.TrimSpace(req.Value(codeName))
 	code, err := base64.StdEncoding.DecodeString(text)
 	if err != nil {
-		return nil, "", errorf("InvalidArgument", "FunctionCode is not valid base64: %v.", err)
+		return nil, "", errorf("InvalidArgument", "%s is not valid base64: %v.", codeName, err)
 	}
 	if len(code) == 0 {
-		return nil, "", errorf("InvalidArgument", "FunctionCode is empty.")
+		return nil, "", errorf("InvalidArgument", "%s is empty.", codeName)
 	}
 	if _, err := cffunc.Compile(runtime, code); err != nil {
 		if errors.Is(err, cffunc.ErrCodeSize) {
-			e := errorf("FunctionSizeLimitExceeded", "The CloudFront function size exceeds the maximum allowed size (%d bytes).", cffunc.MaxCodeSize)
+			e := errorf(sizeCode, "The CloudFront function size exceeds the maximum allowed size (%d bytes).", cffunc.MaxCodeSize)
 			e.Detail = err.Error()
 			return nil, "", e
 		}

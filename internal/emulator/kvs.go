@@ -477,9 +477,13 @@ func (s *Server) deleteKVS(w http.ResponseWriter, r *http.Request) {
 		if res.ETag != etag {
 			return errPreconditionFailed()
 		}
-		fns, err := in.Resources(FunctionKind)
-		if err != nil {
-			return err
+		var fns []*store.Resource
+		for _, kind := range []string{FunctionKind, ConnectionFunctionKind} {
+			some, err := in.Resources(kind)
+			if err != nil {
+				return err
+			}
+			fns = append(fns, some...)
 		}
 		if users := kvsUsers(fns, arn); len(users) > 0 {
 			e := errorf("CannotDeleteEntityWhileInUse", "The key value store is associated with one or more functions (%s); remove the association first.", strings.Join(users, ", "))

@@ -3,6 +3,7 @@ package emulator
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/cfinv/cfinv/internal/distconfig"
 	"github.com/cfinv/cfinv/internal/store"
@@ -58,6 +59,9 @@ func (s *Server) checkReferences(ctx context.Context, c *distconfig.Node) error 
 	if err := s.checkFieldLevelEncryptionIds(ctx, c); err != nil {
 		return err
 	}
+	if err := s.checkConnectionReferences(ctx, c); err != nil {
+		return err
+	}
 	refs := []struct {
 		member string
 		kind   *resourceKind
@@ -106,4 +110,39 @@ var resourceKinds = []*resourceKind{
 	originAccessIdentities,
 	vpcOrigins,
 	anycastIPLists,
+}
+
+// connectionReferences are the distribution config members that name a
+// connection function or a trust store (issue 27), and the store kind
+// each names.
+var connectionReferences = []struct {
+	path []string
+	kind string
+	what string
+}{
+	{[]string{"ConnectionFunctionAssociation", "Id"}, ConnectionFunctionKind, "connection function"},
+	{[]string{"ViewerMtlsConfig", "TrustStoreConfig", "TrustStoreId"}, trustStoreKind, "trust store"},
+}
+
+// checkConnectionReferences refuses a config naming a connection function
+// or trust store that does not exist: EntityNotFound, as CloudFront
+// answers.
+func (s *Server) checkConnectionReferences(ctx context.Context, c *distconfig.Node) error {
+	for _, ref := range connectionReferences {
+		id := c.Value(ref.path...)
+		if !c.Has(ref.path...) {
+			continue
+		}
+		if id == "" || len(id) > maxIDLen {
+			return errorf("EntityNotFound", "The %s %q in %s was not found.", ref.what, truncate(id, 40), strings.Join(ref.path, "."))
+		}
+		_, err := s.store.GetResource(ctx, ref.kind, id)
+		if errors.Is(err, store.ErrNoResource) {
+			return errorf("EntityNotFound", "The %s %q in %s was not found.", ref.what, truncate(id, 40), strings.Join(ref.path, "."))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

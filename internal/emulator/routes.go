@@ -138,6 +138,40 @@ var implemented = map[string]bool{
 	"GetManagedCertificateDetails":           true,
 	"ListDistributionTenantsByCustomization": true,
 	"UpdateDomainAssociation":                true,
+	// Connection functions (issue 27).
+	"CreateConnectionFunction":   true,
+	"DescribeConnectionFunction": true,
+	"GetConnectionFunction":      true,
+	"ListConnectionFunctions":    true,
+	"UpdateConnectionFunction":   true,
+	"DeleteConnectionFunction":   true,
+	"PublishConnectionFunction":  true,
+	"TestConnectionFunction":     true,
+
+	// Connection groups and trust stores (issue 27).
+	"CreateConnectionGroup":               true,
+	"GetConnectionGroup":                  true,
+	"GetConnectionGroupByRoutingEndpoint": true,
+	"ListConnectionGroups":                true,
+	"UpdateConnectionGroup":               true,
+	"DeleteConnectionGroup":               true,
+	"CreateTrustStore":                    true,
+	"GetTrustStore":                       true,
+	"ListTrustStores":                     true,
+	"UpdateTrustStore":                    true,
+	"DeleteTrustStore":                    true,
+
+	// Look-ups by connection mode, connection function, trust store
+	// (issue 27).
+	"ListDistributionsByConnectionMode":     true,
+	"ListDistributionsByConnectionFunction": true,
+	"ListDistributionsByTrustStore":         true,
+
+	// Aliases and domains (issue 27).
+	"AssociateAlias":         true,
+	"ListConflictingAliases": true,
+	"ListDomainConflicts":    true,
+	"VerifyDnsConfiguration": true,
 }
 
 func (s *Server) routes() {
@@ -169,6 +203,13 @@ func (s *Server) routes() {
 	s.webACLRoutes()
 	s.resourcePolicyRoutes()
 	s.tenantExtraRoutes()
+	s.connectionFunctionRoutes()
+	s.connectionGroupRoutes()
+	s.connectionLookupRoutes()
+	s.domainRoutes()
+	for _, k := range entityKinds {
+		s.entityRoutes(k)
+	}
 	s.mux.HandleFunc("/", s.notImplemented)
 }
 

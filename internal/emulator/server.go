@@ -67,8 +67,9 @@ type Options struct {
 	// (SigV4A, kvsdata.go); nil accepts unsigned requests (tests only).
 	KVSAuth Authenticator
 	// ImportObject reads bucket/key of the local S3 (at most max+1
-	// bytes) for CreateKeyValueStore's ImportSource; nil answers such a
-	// request UnsupportedOperation.
+	// bytes) for CreateKeyValueStore's ImportSource (nil answers such a
+	// request UnsupportedOperation) and for a trust store's CA
+	// certificates bundle (nil: the bundle is not read).
 	ImportObject func(bucket, key string, max int64) ([]byte, error)
 }
 
@@ -105,6 +106,9 @@ type Server struct {
 	kvsWriteMu       sync.Mutex // held by writes of keys and store deletes
 	kvsCreateMu      sync.Mutex // held by CreateKeyValueStore's count and create
 	functionCreateMu sync.Mutex // held by CreateFunction's count and create
+	// connectionFunctionCreateMu is held by CreateConnectionFunction's
+	// count and create.
+	connectionFunctionCreateMu sync.Mutex
 
 	// migrateMu guards migrated: whether tenant invalidations stored the
 	// old way have been moved into the store's sets (tenants.go).

@@ -178,30 +178,48 @@ func taggableKinds() []*resourceKind {
 	return out
 }
 
-// taggedResource returns the kind and ID of a resource of a taggable kind
-// that the Resource ARN names in this account's form (ok false: the ARN
-// is not of such a kind, and resourceID decides).
-func (s *Server) taggedResource(r *http.Request) (k *resourceKind, id string, ok bool) {
+// taggedKinds are the store kinds outside resourceKinds, by the resource
+// type of their ARN (arn:aws:cloudfront::ACCOUNT:TYPE/ID), whose tags
+// TagResource, UntagResource and ListTagsForResource read and change
+// besides distributions' (issue 27).
+var taggedKinds = map[string]string{
+	"connection-function": ConnectionFunctionKind,
+	"connection-group":    connectionGroupKind,
+	"trust-store":         trustStoreKind,
+}
+
+// taggedResource returns the store kind and ID of a resource of a
+// taggable kind (taggableKinds, taggedKinds) that the Resource ARN names
+// in this account's form (ok false: the ARN is not of such a kind, and
+// resourceID decides).
+func (s *Server) taggedResource(r *http.Request) (kind, id string, ok bool) {
 	arn := r.URL.Query().Get("Resource")
+	valid := func(id string) bool { return id != "" && !strings.Contains(id, "/") && len(id) <= maxIDLen }
 	for _, k := range taggableKinds() {
-		if id, ok := strings.CutPrefix(arn, s.resourceARN(k, "")); ok && id != "" && !strings.Contains(id, "/") && len(id) <= maxIDLen {
-			return k, id, true
+		if id, ok := strings.CutPrefix(arn, s.resourceARN(k, "")); ok && valid(id) {
+			return k.kind, id, true
 		}
 	}
-	return nil, "", false
+	if rest, found := strings.CutPrefix(arn, "arn:aws:cloudfront::"+s.accountID+":"); found {
+		typ, id, found := strings.Cut(rest, "/")
+		if kind, known := taggedKinds[typ]; found && known && valid(id) {
+			return kind, id, true
+		}
+	}
+	return "", "", false
 }
 
 // resourceTags serves ListTagsForResource (edit nil) and
 // Tag/UntagResource for a resource of a taggable kind.
-func (s *Server) resourceTags(w http.ResponseWriter, r *http.Request, k *resourceKind, id string, edit func([]store.Tag) ([]store.Tag, error)) {
+func (s *Server) resourceTags(w http.ResponseWriter, r *http.Request, kind, id string, edit func([]store.Tag) ([]store.Tag, error)) {
 	var (
 		res *store.Resource
 		err error
 	)
 	if edit == nil {
-		res, err = s.store.GetResource(r.Context(), k.kind, id)
+		res, err = s.store.GetResource(r.Context(), kind, id)
 	} else {
-		res, err = s.store.UpdateResource(r.Context(), k.kind, id, func(res *store.Resource) error {
+		res, err = s.store.UpdateResource(r.Context(), kind, id, func(res *store.Resource) error {
 			tags, err := edit(res.Tags)
 			res.Tags = tags
 			return err

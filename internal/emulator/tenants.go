@@ -80,6 +80,14 @@ type tenantRequest struct {
 	extra map[string]*distconfig.Node
 }
 
+// connectionGroupID is the ConnectionGroupId the request names, or "".
+func (req *tenantRequest) connectionGroupID() string {
+	if n := req.extra["ConnectionGroupId"]; n != nil {
+		return n.Text
+	}
+	return ""
+}
+
 var tenantExtraMembers = []string{"Tags", "Customizations", "Parameters", "ConnectionGroupId",
 	// Kept for GetManagedCertificateDetails, not answered (the model's
 	// DistributionTenant has no such member).
@@ -256,6 +264,10 @@ func (s *Server) createTenant(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, aerr)
 		return
 	}
+	if err := s.checkConnectionGroupID(r.Context(), req.connectionGroupID()); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	enabled := req.enabled
 	if enabled == "" {
 		enabled = "true"
@@ -420,6 +432,10 @@ func (s *Server) updateTenant(w http.ResponseWriter, r *http.Request) {
 	req, aerr := decodeTenantRequest(requestBody(r), "UpdateDistributionTenantRequest", false)
 	if aerr != nil {
 		s.writeError(w, r, aerr)
+		return
+	}
+	if err := s.checkConnectionGroupID(r.Context(), req.connectionGroupID()); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	old, err := s.loadTenant(r.Context(), id)
