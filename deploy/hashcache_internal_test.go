@@ -1,10 +1,12 @@
 package deploy
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"testing"
 	"time"
@@ -25,7 +27,7 @@ func scanOnce(t *testing.T, o Options) (digests, int) {
 	}
 	d := digests{}
 	for _, f := range files {
-		d[f.Rel] = [4]string{fmt.Sprint(f.Size), f.MD5, f.SHA, f.Hash}
+		d[f.Rel] = [4]string{fmt.Sprint(f.Size), f.MD5(), f.SHA(), f.Hash()}
 	}
 	return d, read
 }
@@ -232,5 +234,69 @@ func overwriteCache(t *testing.T, dir, body string) {
 	t.Helper()
 	if err := os.WriteFile(cacheFile(t, dir), []byte(body), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestHashCacheEncodeIsJSONMarshal: the cache file written an entry at a
+// time is byte for byte what json.Marshal writes of the whole, so the
+// reader (json.Unmarshal) and files written before are unchanged.
+func TestHashCacheEncodeIsJSONMarshal(t *testing.T) {
+	tests := []struct {
+		name    string
+		entries map[string]cacheEntry
+	}{
+		{"empty", map[string]cacheEntry{}},
+		{"one", map[string]cacheEntry{"index.html": {Stat: fileStat{Size: 1, Mtime: 2, Ctime: 3, Ino: 4, Dev: 5}, Stored: 1, SHA: "aa", MD5: "bb"}}},
+		{"sorted and escaped", map[string]cacheEntry{
+			"z/b.js": {Gzip: true, Stored: 9}, "a/<odd> \"name\".html": {Stored: 2}, "é/ü.css": {Stored: 3}, "\x01ctl": {},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want, err := json.Marshal(hashCacheFile{Version: hashCacheVersion, Files: tt.entries})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got bytes.Buffer
+			if err := (&hashCache{new: tt.entries}).encode(&got); err != nil {
+				t.Fatalf("encode: %v", err)
+			}
+			if diff := cmp.Diff(string(want), got.String()); diff != "" {
+				t.Errorf("encode differs from json.Marshal (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestScanSharesHeaderMaps: files with the same headers share one map, the
+// stored headers and the settings' alike, so the file table does not
+// grow by two maps per file (issue 31: memory per file).
+func TestScanSharesHeaderMaps(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"a/index.html": "a", "b/index.html": "b", "c/index.html": "c",
+		"assets/x.js": "x", "assets/y.js": "y", "img/z.png": "z",
+	})
+	cfg, err := ParseConfig([]byte("routes:\n  - match: \"assets/**\"\n    gzip: true\n"), "t.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _, err := scan(t.Context(), Options{Dir: dir, Config: cfg, Bucket: "b", Now: later}.withDefaults())
+	if err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	maps := map[string]map[string]string{}
+	for _, f := range files {
+		if reflect.ValueOf(f.Headers).UnsafePointer() != reflect.ValueOf(f.Settings.Headers).UnsafePointer() {
+			t.Errorf("%s: stored headers and settings' headers are two maps", f.Rel)
+		}
+		id := fmt.Sprint(f.Headers)
+		if m, ok := maps[id]; ok && reflect.ValueOf(m).UnsafePointer() != reflect.ValueOf(f.Headers).UnsafePointer() {
+			t.Errorf("%s: headers %v are a map of their own, not the one of the files before", f.Rel, f.Headers)
+		}
+		maps[id] = f.Headers
+	}
+	if len(maps) != 3 {
+		t.Errorf("got %d sets of headers, want 3 (html, gzip js, png): %v", len(maps), maps)
 	}
 }
