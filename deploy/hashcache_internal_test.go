@@ -2,12 +2,15 @@ package deploy
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -298,5 +301,36 @@ func TestScanSharesHeaderMaps(t *testing.T) {
 	}
 	if len(maps) != 3 {
 		t.Errorf("got %d sets of headers, want 3 (html, gzip js, png): %v", len(maps), maps)
+	}
+}
+
+// TestDeriveIDKeepsItsValue: the deploy ID, written without a string per
+// file, is the one of the definition (the SHA-256 of key NUL hash NUL of
+// each file in the order of those strings), so a deploy resumed by a
+// newer cfinv keeps its ID.
+func TestDeriveIDKeepsItsValue(t *testing.T) {
+	keys := []string{"index.html", "a", "a/b", "a-b", "a/b/c.html", "é.css", "Z", "a/"}
+	var files []*file
+	for i, k := range keys {
+		f := &file{Key: k}
+		f.objHash[0], f.objHash[31] = byte(i), byte(255-i)
+		files = append(files, f)
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "cfinv-deploy/1\x00%s\x00%s\x00", "bucket", "pre")
+	var lines []string
+	for _, f := range files {
+		lines = append(lines, f.Key+"\x00"+f.Hash())
+	}
+	slices.Sort(lines)
+	for _, l := range lines {
+		h.Write([]byte(l + "\x00"))
+	}
+	want := hex.EncodeToString(h.Sum(nil))[:20]
+	if got := deriveID("bucket", "pre", files); got != want {
+		t.Errorf("deriveID = %s, want %s", got, want)
+	}
+	if files[0].Key != "index.html" {
+		t.Errorf("deriveID reordered its argument: %s first", files[0].Key)
 	}
 }
