@@ -168,8 +168,9 @@ const (
 
 // Upload is one object written (or, with DryRun, to write).
 type Upload struct {
-	Key     string            `json:"key"`
-	Size    int64             `json:"size"` // stored bytes (compressed with gzip)
+	Key  string `json:"key"`
+	Size int64  `json:"size"` // stored bytes (compressed with gzip)
+	// Headers are shared by the uploads with the same headers: read-only.
 	Headers map[string]string `json:"headers"`
 	Reason  Reason            `json:"reason"`
 	Entry   bool              `json:"entry,omitempty"`
@@ -411,14 +412,13 @@ func (r *Report) nothingDone() bool {
 func deriveID(bucket, prefix string, files []*file) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "cfinv-deploy/1\x00%s\x00%s\x00", bucket, prefix)
-	keys := make([]string, 0, len(files))
-	for _, f := range files {
-		keys = append(keys, f.Key+"\x00"+f.Hash)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		h.Write([]byte(k))
-		h.Write([]byte{0})
+	// Key and hash of each file in the order of the keys (unique, and
+	// without NUL: the order of key+"\x00"+hash), written without a
+	// string per file.
+	sorted := slices.Clone(files)
+	slices.SortFunc(sorted, func(a, b *file) int { return strings.Compare(a.Key, b.Key) })
+	for _, f := range sorted {
+		fmt.Fprintf(h, "%s\x00%x\x00", f.Key, f.objHash)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:20]
 }

@@ -1,14 +1,18 @@
 package deploy
 
 import (
+	"bufio"
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 )
@@ -121,8 +125,10 @@ func (c *hashCache) lookup(f *file, st fileStat) bool {
 	if !ok || e.Stat != st || e.Gzip != f.Settings.Gzip || !isHex(e.SHA, sha256.Size) || !isHex(e.MD5, md5.Size) || e.Stored < 0 {
 		return false
 	}
-	f.Size, f.SHA, f.MD5 = e.Stored, e.SHA, e.MD5
-	f.Hash = objectHash(f.SHA, f.Headers, f.Settings)
+	f.Size = e.Stored
+	hex.Decode(f.sha[:], []byte(e.SHA))
+	hex.Decode(f.md5[:], []byte(e.MD5))
+	f.objHash = objectHash(f.sha, f.Headers, f.Settings)
 	c.add(f, st)
 	return true
 }
@@ -147,17 +153,15 @@ func (c *hashCache) add(f *file, st fileStat) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.new[f.Rel] = cacheEntry{Stat: st, Gzip: f.Settings.Gzip, Stored: f.Size, SHA: f.SHA, MD5: f.MD5}
+	c.new[f.Rel] = cacheEntry{Stat: st, Gzip: f.Settings.Gzip, Stored: f.Size, SHA: f.SHA(), MD5: f.MD5()}
 }
 
-// write replaces the cache file with the entries of this scan.
+// write replaces the cache file with the entries of this scan. It writes
+// what json.Marshal of a hashCacheFile writes (keys sorted), an entry at a
+// time through a buffer, so no copy of the whole file is held in memory.
 func (c *hashCache) write() error {
 	if c.path == "" {
 		return nil
-	}
-	b, err := json.Marshal(hashCacheFile{Version: hashCacheVersion, Files: c.new})
-	if err != nil {
-		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(c.path), 0o700); err != nil {
 		return err
@@ -166,7 +170,7 @@ func (c *hashCache) write() error {
 	if err != nil {
 		return err
 	}
-	_, err = tmp.Write(b)
+	err = c.encode(tmp)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
@@ -177,6 +181,36 @@ func (c *hashCache) write() error {
 		os.Remove(tmp.Name())
 	}
 	return err
+}
+
+// encode writes the cache file's JSON to w.
+func (c *hashCache) encode(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	version, err := json.Marshal(hashCacheVersion)
+	if err != nil {
+		return err
+	}
+	bw.WriteString(`{"version":`)
+	bw.Write(version)
+	bw.WriteString(`,"files":{`)
+	for i, rel := range slices.Sorted(maps.Keys(c.new)) {
+		k, err := json.Marshal(rel)
+		if err != nil {
+			return err
+		}
+		e, err := json.Marshal(c.new[rel])
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		bw.Write(k)
+		bw.WriteByte(':')
+		bw.Write(e)
+	}
+	bw.WriteString("}}")
+	return bw.Flush()
 }
 
 // statOf is the stat of fi for the cache; false when the platform gives

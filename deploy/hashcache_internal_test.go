@@ -1,11 +1,16 @@
 package deploy
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -25,7 +30,7 @@ func scanOnce(t *testing.T, o Options) (digests, int) {
 	}
 	d := digests{}
 	for _, f := range files {
-		d[f.Rel] = [4]string{fmt.Sprint(f.Size), f.MD5, f.SHA, f.Hash}
+		d[f.Rel] = [4]string{fmt.Sprint(f.Size), f.MD5(), f.SHA(), f.Hash()}
 	}
 	return d, read
 }
@@ -232,5 +237,100 @@ func overwriteCache(t *testing.T, dir, body string) {
 	t.Helper()
 	if err := os.WriteFile(cacheFile(t, dir), []byte(body), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestHashCacheEncodeIsJSONMarshal: the cache file written an entry at a
+// time is byte for byte what json.Marshal writes of the whole, so the
+// reader (json.Unmarshal) and files written before are unchanged.
+func TestHashCacheEncodeIsJSONMarshal(t *testing.T) {
+	tests := []struct {
+		name    string
+		entries map[string]cacheEntry
+	}{
+		{"empty", map[string]cacheEntry{}},
+		{"one", map[string]cacheEntry{"index.html": {Stat: fileStat{Size: 1, Mtime: 2, Ctime: 3, Ino: 4, Dev: 5}, Stored: 1, SHA: "aa", MD5: "bb"}}},
+		{"sorted and escaped", map[string]cacheEntry{
+			"z/b.js": {Gzip: true, Stored: 9}, "a/<odd> \"name\".html": {Stored: 2}, "é/ü.css": {Stored: 3}, "\x01ctl": {},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want, err := json.Marshal(hashCacheFile{Version: hashCacheVersion, Files: tt.entries})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got bytes.Buffer
+			if err := (&hashCache{new: tt.entries}).encode(&got); err != nil {
+				t.Fatalf("encode: %v", err)
+			}
+			if diff := cmp.Diff(string(want), got.String()); diff != "" {
+				t.Errorf("encode differs from json.Marshal (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestScanSharesHeaderMaps: files with the same headers share one map, the
+// stored headers and the settings' alike, so the file table does not
+// grow by two maps per file (issue 31: memory per file).
+func TestScanSharesHeaderMaps(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"a/index.html": "a", "b/index.html": "b", "c/index.html": "c",
+		"assets/x.js": "x", "assets/y.js": "y", "img/z.png": "z",
+	})
+	cfg, err := ParseConfig([]byte("routes:\n  - match: \"assets/**\"\n    gzip: true\n"), "t.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _, err := scan(t.Context(), Options{Dir: dir, Config: cfg, Bucket: "b", Now: later}.withDefaults())
+	if err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	maps := map[string]map[string]string{}
+	for _, f := range files {
+		if reflect.ValueOf(f.Headers).UnsafePointer() != reflect.ValueOf(f.Settings.Headers).UnsafePointer() {
+			t.Errorf("%s: stored headers and settings' headers are two maps", f.Rel)
+		}
+		id := fmt.Sprint(f.Headers)
+		if m, ok := maps[id]; ok && reflect.ValueOf(m).UnsafePointer() != reflect.ValueOf(f.Headers).UnsafePointer() {
+			t.Errorf("%s: headers %v are a map of their own, not the one of the files before", f.Rel, f.Headers)
+		}
+		maps[id] = f.Headers
+	}
+	if len(maps) != 3 {
+		t.Errorf("got %d sets of headers, want 3 (html, gzip js, png): %v", len(maps), maps)
+	}
+}
+
+// TestDeriveIDKeepsItsValue: the deploy ID, written without a string per
+// file, is the one of the definition (the SHA-256 of key NUL hash NUL of
+// each file in the order of those strings), so a deploy resumed by a
+// newer cfinv keeps its ID.
+func TestDeriveIDKeepsItsValue(t *testing.T) {
+	keys := []string{"index.html", "a", "a/b", "a-b", "a/b/c.html", "é.css", "Z", "a/"}
+	var files []*file
+	for i, k := range keys {
+		f := &file{Key: k}
+		f.objHash[0], f.objHash[31] = byte(i), byte(255-i)
+		files = append(files, f)
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "cfinv-deploy/1\x00%s\x00%s\x00", "bucket", "pre")
+	var lines []string
+	for _, f := range files {
+		lines = append(lines, f.Key+"\x00"+f.Hash())
+	}
+	slices.Sort(lines)
+	for _, l := range lines {
+		h.Write([]byte(l + "\x00"))
+	}
+	want := hex.EncodeToString(h.Sum(nil))[:20]
+	if got := deriveID("bucket", "pre", files); got != want {
+		t.Errorf("deriveID = %s, want %s", got, want)
+	}
+	if files[0].Key != "index.html" {
+		t.Errorf("deriveID reordered its argument: %s first", files[0].Key)
 	}
 }

@@ -119,20 +119,20 @@ func mapKeys[V any](m map[string]V) func(func(string) bool) {
 
 // listingDigest is D of a marker on key: a digest of every listed object
 // but key.
-func listingDigest(objs map[string]types.Object, key string) string {
+func listingDigest(objs map[string]object, key string) string {
 	h := sha256.New()
 	for _, k := range slices.Sorted(mapKeys(objs)) {
 		if k == key {
 			continue
 		}
 		o := objs[k]
-		fmt.Fprintf(h, "%s\x00%s\x00%d\x00%d\x00", k, aws.ToString(o.ETag), aws.ToInt64(o.Size), aws.ToTime(o.LastModified).UnixNano())
+		fmt.Fprintf(h, "%s\x00%s\x00%d\x00%d\x00", k, o.ETag, o.Size, o.Modified.UnixNano())
 	}
 	return hex.EncodeToString(h.Sum(nil))[:32]
 }
 
 // second is t to the second: S3's LastModified has no finer resolution.
-func second(t *time.Time) time.Time { return aws.ToTime(t).Truncate(time.Second) }
+func second(t time.Time) time.Time { return t.Truncate(time.Second) }
 
 // readMarker reads the newest objects of the listing (the objects of its
 // newest second; usually one) and sets d.marker when one carries a valid
@@ -141,7 +141,7 @@ func (d *run) readMarker(ctx context.Context) error {
 	var newest time.Time
 	var keys []string
 	for k, o := range d.remote {
-		switch t := second(o.LastModified); {
+		switch t := second(o.Modified); {
 		case t.After(newest):
 			newest, keys = t, []string{k}
 		case t.Equal(newest):
@@ -186,14 +186,14 @@ func (d *run) parseMarker(key, value string) (*marker, bool) {
 
 // trusted reports whether the marker shows, without reading the object,
 // that obj holds f as the config stores it.
-func (d *run) trusted(f *file, obj types.Object) bool {
+func (d *run) trusted(f *file, obj object) bool {
 	m := d.marker
 	if m == nil || f.Key == m.key {
 		return false
 	}
-	etag := strings.Trim(aws.ToString(obj.ETag), `"`)
-	return etag == f.MD5 && aws.ToInt64(obj.Size) == f.Size &&
-		second(obj.LastModified).Before(m.at) && !m.filter.has(f.Key)
+	etag := strings.Trim(obj.ETag, `"`)
+	return etag == f.MD5() && obj.Size == f.Size &&
+		second(obj.Modified).Before(m.at) && !m.filter.has(f.Key)
 }
 
 // untouched reports whether the marker shows that key, an object not in
@@ -205,7 +205,7 @@ func (d *run) untouched(key string) bool {
 		return false
 	}
 	obj := d.remote[key]
-	return second(obj.LastModified).Before(m.at) && !m.filter.has(key)
+	return second(obj.Modified).Before(m.at) && !m.filter.has(key)
 }
 
 // head reads key's metadata.
@@ -248,7 +248,7 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 		gone[k] = true
 	}
 	for k, o := range after {
-		etag := aws.ToString(o.ETag)
+		etag := o.ETag
 		if w, ok := d.written[k]; ok {
 			if w == "" || w != etag {
 				return fmt.Sprintf("s3://%s/%s is not as this deploy wrote it", d.o.Bucket, k), nil
@@ -256,7 +256,7 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 			continue
 		}
 		b, ok := before[k]
-		if !ok || gone[k] || aws.ToString(b.ETag) != etag || aws.ToInt64(b.Size) != aws.ToInt64(o.Size) || !aws.ToTime(b.LastModified).Equal(aws.ToTime(o.LastModified)) {
+		if !ok || gone[k] || b.ETag != etag || b.Size != o.Size || !b.Modified.Equal(o.Modified) {
 			return fmt.Sprintf("s3://%s/%s changed during the deploy", d.o.Bucket, k), nil
 		}
 	}
@@ -272,7 +272,7 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 	// above), so the copy needs no HeadObject. Otherwise it is the one
 	// with the least metadata, leaving the most room for the filter.
 	eligible := func(f *file) bool {
-		return f.Settings.ACL == "" && f.Settings.StorageClass == "" && f.Size < d.o.MultipartThreshold && !strings.Contains(aws.ToString(after[f.Key].ETag), "-")
+		return f.Settings.ACL == "" && f.Settings.StorageClass == "" && f.Size < d.o.MultipartThreshold && !strings.Contains(after[f.Key].ETag, "-")
 	}
 	site := make(map[string]bool, len(d.files))
 	var on *file
@@ -328,7 +328,7 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 	// be told apart by its LastModified, so the next deploy reads those.
 	var newest time.Time
 	for k, o := range after {
-		if t := second(o.LastModified); k != on.Key && t.After(newest) {
+		if t := second(o.Modified); k != on.Key && t.After(newest) {
 			newest = t
 		}
 	}
@@ -344,7 +344,7 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 	}
 	_, err = d.s3.CopyObject(ctx, &s3.CopyObjectInput{
 		Bucket: aws.String(d.o.Bucket), Key: aws.String(on.Key), CopySource: aws.String((&url.URL{Path: d.o.Bucket + "/" + on.Key}).EscapedPath()),
-		CopySourceIfMatch: after[on.Key].ETag,
+		CopySourceIfMatch: aws.String(after[on.Key].ETag),
 		MetadataDirective: types.MetadataDirectiveReplace, Metadata: meta,
 		CacheControl: out.CacheControl, ContentType: out.ContentType, ContentEncoding: out.ContentEncoding,
 		ContentDisposition: out.ContentDisposition, ContentLanguage: out.ContentLanguage,
@@ -366,7 +366,7 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 // write or deletion of an object this run did not touch) changes the next
 // deploy's listing, whose digest then differs from the marker's D: that
 // marker is ignored, and the next deploy reads each object, as without one.
-func (d *run) listAfter(ctx context.Context) (map[string]types.Object, error) {
+func (d *run) listAfter(ctx context.Context) (map[string]object, error) {
 	if len(d.written)*10 > len(d.remote) || !secondsOnly(d.remote) {
 		before := d.remote
 		err := d.list(ctx)
@@ -394,7 +394,7 @@ func (d *run) listAfter(ctx context.Context) (map[string]types.Object, error) {
 	}
 	for i, k := range keys {
 		h := heads[i]
-		after[k] = types.Object{Key: aws.String(k), ETag: h.ETag, Size: h.ContentLength, LastModified: h.LastModified}
+		after[k] = object{ETag: aws.ToString(h.ETag), Size: aws.ToInt64(h.ContentLength), Modified: aws.ToTime(h.LastModified)}
 	}
 	return after, nil
 }
@@ -402,9 +402,9 @@ func (d *run) listAfter(ctx context.Context) (map[string]types.Object, error) {
 // secondsOnly reports whether every listed LastModified is a whole second,
 // as S3 lists them: then a HeadObject's Last-Modified (whole seconds) is
 // what the listing would show.
-func secondsOnly(objs map[string]types.Object) bool {
+func secondsOnly(objs map[string]object) bool {
 	for _, o := range objs {
-		if t := aws.ToTime(o.LastModified); !t.Equal(t.Truncate(time.Second)) {
+		if t := o.Modified; !t.Equal(t.Truncate(time.Second)) {
 			return false
 		}
 	}

@@ -35,7 +35,7 @@ type run struct {
 	id        string
 
 	files  []*file
-	remote map[string]types.Object
+	remote map[string]object
 	// marker is the valid clean marker read after the listing, if any;
 	// heads the objects read to find it.
 	marker *marker
@@ -47,6 +47,15 @@ type run struct {
 	assetsNew, assetsChanged, entriesNew, entriesChanged []*change
 	purge                                                []string // keys whose URLs to invalidate, deletions aside
 	deletions                                            []string // keys to delete now
+}
+
+// object is what a deploy keeps of a listed object: its ETag (as listed,
+// quoted), size and LastModified. A map of these holds every object under
+// the prefix, so it is smaller than the SDK's types.Object.
+type object struct {
+	ETag     string
+	Size     int64
+	Modified time.Time
 }
 
 // change is an object to upload.
@@ -128,7 +137,7 @@ func (d *run) run(ctx context.Context) error {
 
 // list reads the bucket's objects under the prefix, following pages.
 func (d *run) list(ctx context.Context) error {
-	d.remote = map[string]types.Object{}
+	d.remote = map[string]object{}
 	in := &s3.ListObjectsV2Input{Bucket: aws.String(d.o.Bucket)}
 	if d.o.Prefix != "" {
 		in.Prefix = aws.String(d.o.Prefix + "/")
@@ -140,7 +149,7 @@ func (d *run) list(ctx context.Context) error {
 			return fmt.Errorf("list s3://%s/%s: %w: %w", d.o.Bucket, d.o.Prefix, ErrBucket, err)
 		}
 		for _, obj := range page.Contents {
-			d.remote[aws.ToString(obj.Key)] = obj
+			d.remote[aws.ToString(obj.Key)] = object{ETag: aws.ToString(obj.ETag), Size: aws.ToInt64(obj.Size), Modified: aws.ToTime(obj.LastModified)}
 		}
 	}
 	return nil
@@ -161,9 +170,9 @@ func (d *run) compare(ctx context.Context) error {
 			results[i].c = &change{f: f, reason: ReasonNew}
 			return f.Key, 0, nil
 		}
-		etag := strings.Trim(aws.ToString(obj.ETag), `"`)
+		etag := strings.Trim(obj.ETag, `"`)
 		multipart := strings.Contains(etag, "-")
-		if etag != f.MD5 && !multipart {
+		if etag != f.MD5() && !multipart {
 			results[i].c = &change{f: f, reason: ReasonChanged, replaced: true}
 			return f.Key, 0, nil
 		}
@@ -179,14 +188,14 @@ func (d *run) compare(ctx context.Context) error {
 		}
 		meta := lower(out.Metadata)
 		switch {
-		case meta[MetaSHA256] == f.Hash:
+		case meta[MetaSHA256] == f.Hash():
 			results[i].resumed = meta[MetaDeploy] == d.id && meta[MetaReplaced] == "1"
-		case meta[MetaSHA256] == "" && etag == f.MD5 && sameHeaders(out, meta, f):
+		case meta[MetaSHA256] == "" && etag == f.MD5() && sameHeaders(out, meta, f):
 			// Uploaded by another tool (aws s3 sync) with the same
 			// bytes and headers: nothing to do, and nothing to
 			// invalidate, so a first deploy over such a bucket costs no
 			// more than a redeploy.
-		case etag == f.MD5:
+		case etag == f.MD5():
 			results[i].c = &change{f: f, reason: ReasonHeaders, replaced: true}
 		default:
 			results[i].c = &change{f: f, reason: ReasonChanged, replaced: true}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,14 +20,25 @@ import (
 type file struct {
 	Rel      string // slash-separated path below Dir
 	Key      string
-	Path     string // on disk
+	dir      string // Dir: the path on disk is path(), not kept per file
 	Settings Settings
 	Headers  map[string]string // what the object is stored with (Settings.Headers, Content-Encoding for gzip)
 	Size     int64             // stored bytes
-	MD5      string            // hex MD5 of the stored bytes: a single-part ETag
-	SHA      string            // hex SHA-256 of the stored bytes
-	Hash     string            // MetaSHA256: SHA and the headers
+	// The digests are kept as bytes, not hex: the table holds one file
+	// per object of the site. MD5, SHA and Hash give their hex.
+	md5     [md5.Size]byte    // of the stored bytes: a single-part ETag
+	sha     [sha256.Size]byte // of the stored bytes
+	objHash [sha256.Size]byte // MetaSHA256: sha and the headers
 }
+
+// MD5 is the hex MD5 of f's stored bytes: its ETag when stored in one part.
+func (f *file) MD5() string { return hex.EncodeToString(f.md5[:]) }
+
+// SHA is the hex SHA-256 of f's stored bytes.
+func (f *file) SHA() string { return hex.EncodeToString(f.sha[:]) }
+
+// Hash is f's MetaSHA256: the SHA-256 of its bytes and headers, in hex.
+func (f *file) Hash() string { return hex.EncodeToString(f.objHash[:]) }
 
 // scan walks Dir and hashes every regular file, o.Concurrency at a time,
 // streaming (a file is never held in memory), but those whose stat is the
@@ -36,6 +48,7 @@ type file struct {
 func scan(ctx context.Context, o Options) ([]*file, int, error) {
 	cache := openHashCache(o)
 	var files []*file
+	headers := headerTable{}
 	err := filepath.WalkDir(o.Dir, func(p string, de fs.DirEntry, err error) error {
 		if err != nil {
 			return fmt.Errorf("scan %s: %w", o.Dir, err)
@@ -62,7 +75,11 @@ func scan(ctx context.Context, o Options) ([]*file, int, error) {
 		if err := checkHeaders(rel, h); err != nil {
 			return err
 		}
-		files = append(files, &file{Rel: rel, Key: o.key(rel), Path: p, Settings: s, Headers: h})
+		// Files with the same headers share one map (read-only from
+		// here on), so the table does not hold two maps per file.
+		s.Headers = headers.intern(s.Headers)
+		h = headers.intern(h)
+		files = append(files, &file{Rel: rel, Key: o.key(rel), dir: o.Dir, Settings: s, Headers: h})
 		return nil
 	})
 	if err != nil {
@@ -129,9 +146,10 @@ send:
 // stat is taken before the read: a write during the read leaves a stat
 // the next scan does not find in the cache.
 func (f *file) hashCached(c *hashCache) (bool, error) {
-	fi, err := os.Stat(f.Path)
+	p := f.path()
+	fi, err := os.Stat(p)
 	if err != nil {
-		return false, fmt.Errorf("read %s: %w", f.Path, err)
+		return false, fmt.Errorf("read %s: %w", p, err)
 	}
 	st, ok := statOf(fi)
 	if ok && c.lookup(f, st) {
@@ -144,6 +162,31 @@ func (f *file) hashCached(c *hashCache) (bool, error) {
 		c.add(f, st)
 	}
 	return true, nil
+}
+
+// path is f's path on disk.
+func (f *file) path() string { return filepath.Join(f.dir, filepath.FromSlash(f.Rel)) }
+
+// headerTable interns header maps: a site's files have a few sets of
+// headers (by route and extension), not one each.
+type headerTable map[string]map[string]string
+
+// intern returns the map of t equal to h, adding h when there is none.
+// The maps it returns must not be changed.
+func (t headerTable) intern(h map[string]string) map[string]string {
+	var b strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(h)) {
+		b.WriteString(k)
+		b.WriteByte(0)
+		b.WriteString(h[k])
+		b.WriteByte(0)
+	}
+	id := b.String()
+	if m, ok := t[id]; ok {
+		return m
+	}
+	t[id] = h
+	return h
 }
 
 // storedHeaders are the headers an object of s is stored with.
@@ -162,18 +205,21 @@ func storedHeaders(s Settings) map[string]string {
 
 // hash reads f and sets its size and digests.
 func (f *file) hash() error {
-	r, err := os.Open(f.Path)
+	p := f.path()
+	r, err := os.Open(p)
 	if err != nil {
-		return fmt.Errorf("read %s: %w", f.Path, err)
+		return fmt.Errorf("read %s: %w", p, err)
 	}
 	defer r.Close()
 	sh, mh := sha256.New(), md5.New()
 	n, err := f.store(io.MultiWriter(sh, mh), r)
 	if err != nil {
-		return fmt.Errorf("read %s: %w", f.Path, err)
+		return fmt.Errorf("read %s: %w", p, err)
 	}
-	f.Size, f.SHA, f.MD5 = n, hex.EncodeToString(sh.Sum(nil)), hex.EncodeToString(mh.Sum(nil))
-	f.Hash = objectHash(f.SHA, f.Headers, f.Settings)
+	f.Size = n
+	sh.Sum(f.sha[:0])
+	mh.Sum(f.md5[:0])
+	f.objHash = objectHash(f.sha, f.Headers, f.Settings)
 	return nil
 }
 
@@ -202,9 +248,9 @@ func (c *counter) Write(p []byte) (int, error) {
 
 // objectHash is MetaSHA256 of an object: the stored bytes' SHA-256 and
 // everything deploy sets on it, so that changing any of it uploads again.
-func objectHash(sha string, headers map[string]string, s Settings) string {
+func objectHash(sha [sha256.Size]byte, headers map[string]string, s Settings) (sum [sha256.Size]byte) {
 	h := sha256.New()
-	fmt.Fprintf(h, "cfinv-object/1\x00%s\x00", sha)
+	fmt.Fprintf(h, "cfinv-object/1\x00%x\x00", sha)
 	names := make([]string, 0, len(headers))
 	for k := range headers {
 		names = append(names, k)
@@ -214,5 +260,6 @@ func objectHash(sha string, headers map[string]string, s Settings) string {
 		fmt.Fprintf(h, "%s:%s\x00", strings.ToLower(k), headers[k])
 	}
 	fmt.Fprintf(h, "storage-class:%s\x00acl:%s\x00", s.StorageClass, s.ACL)
-	return hex.EncodeToString(h.Sum(nil))
+	h.Sum(sum[:0])
+	return sum
 }

@@ -184,22 +184,19 @@ func (d *run) put(ctx context.Context, c *change) error {
 		return err
 	}
 	defer cleanup()
-	sum, err := hex.DecodeString(f.SHA)
-	if err != nil {
-		return err
-	}
+	sum := f.sha[:]
 	if size != f.Size {
 		return errChanged
 	}
 	in := &s3.PutObjectInput{
 		Bucket:        aws.String(d.o.Bucket),
 		Key:           aws.String(f.Key),
-		Body:          &checkedSeeker{rs: body, h: sha256.New(), want: f.SHA},
+		Body:          &checkedSeeker{rs: body, h: sha256.New(), want: f.SHA()},
 		ContentLength: aws.Int64(size),
 		// S3 checks the body against the SHA-256 of the scan: a file
 		// that changed since is refused, not stored.
 		ChecksumSHA256: aws.String(base64.StdEncoding.EncodeToString(sum)),
-		Metadata:       map[string]string{MetaSHA256: f.Hash, MetaDeploy: d.id},
+		Metadata:       map[string]string{MetaSHA256: f.Hash(), MetaDeploy: d.id},
 	}
 	if c.replaced {
 		in.Metadata[MetaReplaced] = "1"
@@ -254,7 +251,7 @@ var errChanged = errors.New("the file changed since it was hashed")
 // end, before the upload is completed: the upload is aborted, and nothing
 // of it is visible.
 func (d *run) putParts(ctx context.Context, in *s3.PutObjectInput, f *file) error {
-	body := &checkedReader{r: in.Body.(*checkedSeeker).rs, h: sha256.New(), want: f.SHA}
+	body := &checkedReader{r: in.Body.(*checkedSeeker).rs, h: sha256.New(), want: f.SHA()}
 	out, err := d.tm.UploadObject(ctx, &transfermanager.UploadObjectInput{
 		Bucket: in.Bucket, Key: in.Key, Body: body,
 		// The manager makes its parts larger when 10,000 of them would
@@ -297,15 +294,16 @@ func (c *checkedReader) Read(p []byte) (int, error) {
 // SDK signs and may resend it), and its length. A file is read from disk;
 // a compressed one from memory when small, else from a temporary file.
 func (f *file) body() (io.ReadSeeker, int64, func(), error) {
-	src, err := os.Open(f.Path)
+	p := f.path()
+	src, err := os.Open(p)
 	if err != nil {
-		return nil, 0, nil, fmt.Errorf("read %s: %w", f.Path, err)
+		return nil, 0, nil, fmt.Errorf("read %s: %w", p, err)
 	}
 	if !f.Settings.Gzip {
 		st, err := src.Stat()
 		if err != nil {
 			src.Close()
-			return nil, 0, nil, fmt.Errorf("read %s: %w", f.Path, err)
+			return nil, 0, nil, fmt.Errorf("read %s: %w", p, err)
 		}
 		return src, st.Size(), func() { src.Close() }, nil
 	}
@@ -314,13 +312,13 @@ func (f *file) body() (io.ReadSeeker, int64, func(), error) {
 		var buf bytes.Buffer
 		buf.Grow(int(f.Size)) // the size the scan found: no copies as it grows
 		if _, err := f.store(&buf, src); err != nil {
-			return nil, 0, nil, fmt.Errorf("compress %s: %w", f.Path, err)
+			return nil, 0, nil, fmt.Errorf("compress %s: %w", p, err)
 		}
 		return bytes.NewReader(buf.Bytes()), int64(buf.Len()), func() {}, nil
 	}
 	tmp, err := os.CreateTemp("", "cfinv-deploy-*.gz")
 	if err != nil {
-		return nil, 0, nil, fmt.Errorf("compress %s: %w", f.Path, err)
+		return nil, 0, nil, fmt.Errorf("compress %s: %w", p, err)
 	}
 	cleanup := func() { tmp.Close(); os.Remove(tmp.Name()) }
 	n, err := f.store(tmp, src)
@@ -329,7 +327,7 @@ func (f *file) body() (io.ReadSeeker, int64, func(), error) {
 	}
 	if err != nil {
 		cleanup()
-		return nil, 0, nil, fmt.Errorf("compress %s: %w", f.Path, err)
+		return nil, 0, nil, fmt.Errorf("compress %s: %w", p, err)
 	}
 	return tmp, n, cleanup, nil
 }
