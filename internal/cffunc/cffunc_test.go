@@ -160,10 +160,15 @@ func TestRun(t *testing.T) {
 			wantErr: ErrExecution, wantMsg: "eval",
 		},
 		{
+			// No console.log before the loop: the budget is wall time
+			// from before the handler's first statement, so on a loaded
+			// machine it can run out before that statement runs (seen:
+			// a log line expected here was missing in a .ci/run at load
+			// 15 on 2 cores). Logs kept after a failure: "throws".
 			name: "endless loop stopped", runtime: Runtime1,
-			code:    `function handler(event) { console.log('looping'); while (true) {} }`,
+			code:    `function handler(event) { while (true) {} }`,
 			event:   viewerRequest("/"),
-			wantErr: ErrBudget, wantMsg: "compute utilization", wantLogs: []string{"looping"},
+			wantErr: ErrBudget, wantMsg: "compute utilization",
 			budget: 50 * time.Millisecond,
 		},
 		{
