@@ -22,8 +22,9 @@ import (
 // and a distribution using them all; and (issues 26 and 27) a key value
 // store, a CloudFront Function associated with it that redirects on
 // viewer request, a real-time log configuration on the API's behaviour, a
-// monitoring subscription, and a field-level encryption profile and
-// configuration. var.edition changes something in each of the latter, so
+// monitoring subscription, a field-level encryption profile and
+// configuration, and a VPC origin behind a third origin of the
+// distribution. var.edition changes something in each of the latter, so
 // a second apply updates them all in place.
 const tfModern = tfAWSProvider + `
 variable "edition" {
@@ -57,6 +58,23 @@ resource "aws_cloudfront_function" "redirect" {
       return event.request;
     }
   EOT
+}
+
+resource "aws_cloudfront_vpc_origin" "internal" {
+  vpc_origin_endpoint_config {
+    name                   = "internal-alb"
+    arn                    = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/internal/0123456789abcdef"
+    http_port              = local.second ? 8080 : 80
+    https_port             = 443
+    origin_protocol_policy = "https-only"
+    origin_ssl_protocols {
+      items    = ["TLSv1.2"]
+      quantity = 1
+    }
+  }
+  tags = {
+    edition = var.edition
+  }
 }
 
 resource "aws_cloudfront_realtime_log_config" "api" {
@@ -240,6 +258,14 @@ resource "aws_cloudfront_distribution" "site" {
     }
   }
 
+  origin {
+    origin_id   = "internal"
+    domain_name = "internal-alb.example.com"
+    vpc_origin_config {
+      vpc_origin_id = aws_cloudfront_vpc_origin.internal.id
+    }
+  }
+
   default_cache_behavior {
     target_origin_id           = "bucket"
     viewer_protocol_policy     = "redirect-to-https"
@@ -350,7 +376,7 @@ func TestTerraformModern(t *testing.T) {
 		oaiNamed += o.S3OriginConfig.OriginAccessIdentity
 	}
 	if items := oacs.OriginAccessControlList.Items; len(items) != 1 || items[0].Name != "site-bucket" ||
-		len(cfg.DistributionConfig.Origins.Items) != 2 || oacNamed != items[0].Id {
+		len(cfg.DistributionConfig.Origins.Items) != 3 || oacNamed != items[0].Id {
 		t.Errorf("origin access controls %+v; the distribution's origins name %+v", items, cfg.DistributionConfig.Origins.Items)
 	}
 	var oais struct {
@@ -444,6 +470,24 @@ func TestTerraformModern(t *testing.T) {
 		len(c.EncryptionEntities.Items) != 1 || len(c.EncryptionEntities.Items[0].FieldPatterns.Items) != 2 {
 		t.Errorf("field-level encryption profile after the update: %+v", c)
 	}
+	var vpcs struct {
+		VpcOriginList struct {
+			Items []struct{ Id, Name, Status string }
+		}
+	}
+	decode(t, "list-vpc-origins", mustAWS(t, env, srv, "list-vpc-origins"), &vpcs)
+	if items := vpcs.VpcOriginList.Items; len(items) != 1 || items[0].Name != "internal-alb" {
+		t.Fatalf("VPC origins after the update: %+v, want internal-alb", items)
+	}
+	var vpc struct {
+		VpcOrigin struct {
+			VpcOriginEndpointConfig struct{ HTTPPort int }
+		}
+	}
+	decode(t, "get-vpc-origin", mustAWS(t, env, srv, "get-vpc-origin", "--id", vpcs.VpcOriginList.Items[0].Id), &vpc)
+	if got := vpc.VpcOrigin.VpcOriginEndpointConfig.HTTPPort; got != 8080 {
+		t.Errorf("VPC origin's HTTP port after the update: %d, want 8080", got)
+	}
 	if got := edgeRedirect(t, edge, outputs.Domain.Value, "/old"); got != "/two" {
 		t.Errorf("edge GET /old after the update: Location %q, want /two (the newly published function)", got)
 	}
@@ -451,7 +495,7 @@ func TestTerraformModern(t *testing.T) {
 	tf.must(t, "destroy", "-auto-approve", "-no-color", "-input=false", "-var", "edition=two")
 	for _, list := range []string{"list-distributions", "list-origin-access-controls", "list-public-keys", "list-key-groups",
 		"list-cloud-front-origin-access-identities", "list-functions", "list-key-value-stores", "list-realtime-log-configs",
-		"list-field-level-encryption-configs", "list-field-level-encryption-profiles"} {
+		"list-field-level-encryption-configs", "list-field-level-encryption-profiles", "list-vpc-origins"} {
 		out := mustAWS(t, env, srv, list)
 		if strings.Contains(out, `"Id"`) || strings.Contains(out, `"Name"`) { // functions and log configs have names, no IDs
 			t.Errorf("%s after destroy still lists something:\n%s", list, out)
