@@ -223,6 +223,7 @@ func TestBoto3Resources(t *testing.T) {
 		"withTagsUnknownPolicy":        {"NoSuchCachePolicy", 404.0},
 		// Distribution tenants and their invalidations.
 		"tenantBadName":                 {"InvalidArgument", 400.0},
+		"tenantBadTag":                  {"InvalidTagging", 400.0},
 		"tenantByDomainUnknown":         {"EntityNotFound", 404.0},
 		"tenantDeleteEnabled":           {"ResourceNotDisabled", 409.0},
 		"tenantDeleteNoIfMatch":         {"InvalidIfMatchVersion", 400.0},
@@ -230,6 +231,7 @@ func TestBoto3Resources(t *testing.T) {
 		"tenantDeleteUnknown":           {"EntityNotFound", 404.0},
 		"tenantDomainTaken":             {"CNAMEAlreadyExists", 409.0},
 		"tenantGetDeleted":              {"EntityNotFound", 404.0},
+		"tenantGetCreatedWithBadTag":    {"EntityNotFound", 404.0},
 		"tenantGetInvUnknown":           {"NoSuchInvalidation", 404.0},
 		"tenantGetInvUnknownTenant":     {"EntityNotFound", 404.0},
 		"tenantGetUnknown":              {"EntityNotFound", 404.0},

@@ -583,6 +583,9 @@ def tenants():
     refuse("tenantDomainTaken", "create_distribution_tenant", DistributionId=mt_id, Name="tenant-x", Domains=[{"Domain": "ONE.example.com"}])
     refuse("tenantTooManyDomains", "create_distribution_tenant", DistributionId=mt_id, Name="tenant-x",
            Domains=[{"Domain": "d%d.example.com" % i} for i in range(6)])
+    refuse("tenantBadTag", "create_distribution_tenant", DistributionId=mt_id, Name="tenant-x", Domains=[{"Domain": "x.example.com"}],
+           Tags={"Items": [{"Key": "aws:tier", "Value": "gold"}]})
+    refuse("tenantGetCreatedWithBadTag", "get_distribution_tenant", Identifier="tenant-x")
     two = cf.create_distribution_tenant(DistributionId=mt_id, Name="tenant-two", Domains=[{"Domain": "two.example.com"}])
     tid2 = two["DistributionTenant"]["Id"]
 
