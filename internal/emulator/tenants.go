@@ -152,6 +152,13 @@ func decodeTenantRequest(body []byte, root string, create bool) (*tenantRequest,
 			req.extra[name] = c.Clone()
 		}
 	}
+	// Tags follow the model's TagKey and TagValue rules, as TagResource's
+	// do: a bad one is InvalidTagging, not stored.
+	if t := n.Child("Tags"); t != nil {
+		if _, aerr := parseTags(t); aerr != nil {
+			return nil, aerr
+		}
+	}
 	if aerr := checkManagedCertificateRequest(n.Child("ManagedCertificateRequest"), root); aerr != nil {
 		return nil, aerr
 	}

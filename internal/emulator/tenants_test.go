@@ -131,6 +131,11 @@ func TestTenantCreateErrors(t *testing.T) {
 	f.createTenant(mt, "taken", "taken.example.com")
 	noDomains := tenantInput(mt, "t-3")
 	noDomains.Domains = []types.DomainItem{}
+	tagged := func(n int, key, value string) *cloudfront.CreateDistributionTenantInput {
+		in := tenantInput(mt, fmt.Sprintf("tagged-%d", n), fmt.Sprintf("tagged%d.example.com", n))
+		in.Tags = &types.Tags{Items: []types.Tag{{Key: aws.String(key), Value: aws.String(value)}}}
+		return in
+	}
 	tests := []struct {
 		name   string
 		in     *cloudfront.CreateDistributionTenantInput
@@ -144,6 +149,10 @@ func TestTenantCreateErrors(t *testing.T) {
 		{"bad name", tenantInput(mt, "-x", "c.example.com"), "InvalidArgument", 400},
 		{"no domains", noDomains, "InvalidArgument", 400},
 		{"six domains", tenantInput(mt, "t-4", "1.example", "2.example", "3.example", "4.example", "5.example", "6.example"), "InvalidArgument", 400},
+		// The model's TagKey and TagValue rules, as TagResource applies them.
+		{"reserved tag key", tagged(1, "aws:team", "web"), "InvalidTagging", 400},
+		{"tag key too long", tagged(2, strings.Repeat("k", 129), "web"), "InvalidTagging", 400},
+		{"tag value with a bad character", tagged(3, "team", "web<1>"), "InvalidTagging", 400},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
