@@ -13,9 +13,11 @@ import (
 // operation of CloudFront Functions, key value stores (control plane),
 // field-level encryption, monitoring subscriptions and real-time log
 // configurations, each with the happy path checked field by field and
-// with each documented error the emulator answers, through boto3. The key
-// value store is imported from a bucket served from a directory
-// (--s3-origin), where the file over the import limit is too.
+// with each documented error the emulator answers (account quotas
+// included), through boto3; every successful answer is also checked
+// against botocore's output shape. The key value store is imported from a
+// bucket served from a directory (--s3-origin), where the file over the
+// import limit is too.
 func TestBoto3Features(t *testing.T) {
 	t.Parallel()
 	py := need(t, "python3", "install Python 3 with boto3 (pip install boto3)")
@@ -97,6 +99,7 @@ func TestBoto3Features(t *testing.T) {
 		"fnDeleteStale":          {"PreconditionFailed", 412.0},
 		"fnDeleteNoIfMatch":      {"InvalidIfMatchVersion", 400.0},
 		"fnDeleteUnknown":        {"NoSuchFunctionExists", 404.0},
+		"fnTooMany":              {"TooManyFunctions", 400.0},
 		// Key value stores.
 		"kvsNameTaken":         {"EntityAlreadyExists", 409.0},
 		"kvsBadName":           {"InvalidArgument", 400.0},
@@ -115,6 +118,7 @@ func TestBoto3Features(t *testing.T) {
 		"kvsDeleteStale":       {"PreconditionFailed", 412.0},
 		"kvsDeleteNoIfMatch":   {"InvalidIfMatchVersion", 400.0},
 		"kvsDeleteUnknown":     {"EntityNotFound", 404.0},
+		"kvsTooMany":           {"EntityLimitExceeded", 400.0},
 		// Field-level encryption profiles.
 		"fleProfileNameTaken":        {"FieldLevelEncryptionProfileAlreadyExists", 409.0},
 		"fleProfileNoKey":            {"NoSuchPublicKey", 404.0},
@@ -135,6 +139,7 @@ func TestBoto3Features(t *testing.T) {
 		"fleProfileDeleteNoIfMatch":  {"InvalidIfMatchVersion", 400.0},
 		"fleProfileDeleteUnknown":    {"NoSuchFieldLevelEncryptionProfile", 404.0},
 		"fleKeyInUse":                {"PublicKeyInUse", 409.0},
+		"fleTooManyProfiles":         {"TooManyFieldLevelEncryptionProfiles", 400.0},
 		// Field-level encryption configurations.
 		"fleConfigRefTaken":          {"FieldLevelEncryptionConfigAlreadyExists", 409.0},
 		"fleConfigNoProfile":         {"NoSuchFieldLevelEncryptionProfile", 404.0},
@@ -155,6 +160,7 @@ func TestBoto3Features(t *testing.T) {
 		"fleConfigDeleteStale":       {"PreconditionFailed", 412.0},
 		"fleConfigDeleteNoIfMatch":   {"InvalidIfMatchVersion", 400.0},
 		"fleConfigDeleteUnknown":     {"NoSuchFieldLevelEncryptionConfig", 404.0},
+		"fleTooManyConfigs":          {"TooManyFieldLevelEncryptionConfigs", 400.0},
 		// Monitoring subscriptions.
 		"monCreateUnknownDist": {"NoSuchDistribution", 404.0},
 		"monCreateBadStatus":   {"InvalidArgument", 400.0},
@@ -181,6 +187,7 @@ func TestBoto3Features(t *testing.T) {
 		"rtlDistOtherOwner":  {"RealtimeLogConfigOwnerMismatch", 401.0},
 		"rtlDeleteInUse":     {"RealtimeLogConfigInUse", 400.0},
 		"rtlDeleteUnknown":   {"NoSuchRealtimeLogConfig", 404.0},
+		"rtlTooMany":         {"TooManyRealtimeLogConfigs", 400.0},
 	}
 	if diff := cmp.Diff(wantErrors, got.Errors); diff != "" {
 		t.Errorf("error codes and statuses (-want +got):\n%s", diff)

@@ -1,8 +1,9 @@
 """Drive CloudFront Functions, key value stores (control plane), field-level
 encryption, monitoring subscriptions and real-time log configurations of
 `cfinv serve` with boto3, for test/interop (issue 27). Every operation is
-called once at least, its answer checked, and each documented error the
-emulator answers is provoked once.
+called once at least, its answer checked (and every successful answer
+against botocore's output shape), and each documented error the emulator
+answers is provoked once, the account quotas last.
 
 Run by the Go test with INTEROP_ENDPOINT, AWS_ACCESS_KEY_ID and
 AWS_SECRET_ACCESS_KEY set, and serve started with the bucket kvs-import
@@ -680,6 +681,33 @@ def realtime_logs(dist_id, other_dist_id):
     check(not cf.list_realtime_log_configs()["RealtimeLogConfigs"].get("Items"), "configs left")
 
 
+def quotas():
+    """Reaches each account quota the model has an error for."""
+    have = len(cf.list_functions(Stage="DEVELOPMENT")["FunctionList"].get("Items", []))
+    for i in range(100 - have):
+        cf.create_function(Name="quota-%d" % i, FunctionConfig=fn_config(), FunctionCode=REWRITE)
+    refuse("fnTooMany", "create_function", Name="one-more", FunctionConfig=fn_config(), FunctionCode=REWRITE)
+    check(len(cf.list_functions(Stage="DEVELOPMENT")["FunctionList"].get("Items", [])) == 100, "functions past the quota")
+
+    have = cf.list_key_value_stores()["KeyValueStoreList"]["Quantity"]
+    for i in range(50 - have):
+        cf.create_key_value_store(Name="quota-%d" % i)
+    refuse("kvsTooMany", "create_key_value_store", Name="one-more")
+
+    key_id = cf.create_public_key(PublicKeyConfig={"CallerReference": "quota-key", "Name": "quota-key", "EncodedKey": PUBLIC_KEY})["PublicKey"]["Id"]
+    pids = [cf.create_field_level_encryption_profile(FieldLevelEncryptionProfileConfig=profile_config("quota-%d" % i, "qp-%d" % i, key_id))
+            ["FieldLevelEncryptionProfile"]["Id"] for i in range(10)]
+    refuse("fleTooManyProfiles", "create_field_level_encryption_profile",
+           FieldLevelEncryptionProfileConfig=profile_config("one-more", "qp-more", key_id))
+    for i in range(10):
+        cf.create_field_level_encryption_config(FieldLevelEncryptionConfig=fle_config("qc-%d" % i, pids[i]))
+    refuse("fleTooManyConfigs", "create_field_level_encryption_config", FieldLevelEncryptionConfig=fle_config("qc-more", pids[0]))
+
+    for i in range(150):
+        cf.create_realtime_log_config(Name="quota-%d" % i, SamplingRate=1, Fields=["timestamp"], EndPoints=endpoints())
+    refuse("rtlTooMany", "create_realtime_log_config", Name="one-more", SamplingRate=1, Fields=["timestamp"], EndPoints=endpoints())
+
+
 def main():
     dist_id = cf.create_distribution(DistributionConfig=dist_config("boto3-features"))["Distribution"]["Id"]
     other_id = cf.create_distribution(DistributionConfig=dist_config("boto3-features-other"))["Distribution"]["Id"]
@@ -688,6 +716,7 @@ def main():
     field_level_encryption(dist_id)
     monitoring(dist_id)
     realtime_logs(dist_id, other_id)
+    quotas()
     unchecked = {op for op in called if cf.meta.service_model.operation_model(op).output_shape is not None} - checked_shapes
     check(not unchecked, "answers not checked against the model: %s" % sorted(unchecked))
     check(not shape_errors, "answers that are not the model's shape:\n  " + "\n  ".join(shape_errors))
