@@ -230,8 +230,7 @@ func (s *Server) getConnectionFunction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("ETag", st.etag)
-	w.Header().Set("Content-Type", "application/octet-stream")
-	s.writeRaw(w, http.StatusOK, code)
+	s.writeRaw(w, http.StatusOK, "application/octet-stream", code)
 }
 
 func (s *Server) listConnectionFunctions(w http.ResponseWriter, r *http.Request) {

@@ -73,6 +73,9 @@ func TestConnectionFunctionLifecycle(t *testing.T) {
 	if string(got.ConnectionFunctionCode) != serialCheck || aws.ToString(got.ETag) != devETag {
 		t.Errorf("GetConnectionFunction = %q, ETag %q", got.ConnectionFunctionCode, aws.ToString(got.ETag))
 	}
+	if ct := aws.ToString(got.ContentType); ct != "application/octet-stream" {
+		t.Errorf("GetConnectionFunction ContentType = %q, want application/octet-stream", ct)
+	}
 	_, err = f.cf.GetConnectionFunction(ctx, &cloudfront.GetConnectionFunctionInput{Identifier: aws.String(id), Stage: types.FunctionStageLive})
 	wantAPIErr(t, err, "EntityNotFound", 404)
 

@@ -393,8 +393,7 @@ func (s *Server) getFunction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("ETag", st.etag)
-	w.Header().Set("Content-Type", "application/octet-stream")
-	s.writeRaw(w, http.StatusOK, code)
+	s.writeRaw(w, http.StatusOK, "application/octet-stream", code)
 }
 
 func (s *Server) listFunctions(w http.ResponseWriter, r *http.Request) {

@@ -67,6 +67,10 @@ func TestFunctionLifecycle(t *testing.T) {
 	if string(got.FunctionCode) != indexRewrite || aws.ToString(got.ETag) != devETag {
 		t.Errorf("GetFunction = %q, ETag %q; want the code and %q", got.FunctionCode, aws.ToString(got.ETag), devETag)
 	}
+	// The code is not XML: boto3 found GetFunction answering text/xml.
+	if ct := aws.ToString(got.ContentType); ct != "application/octet-stream" {
+		t.Errorf("GetFunction ContentType = %q, want application/octet-stream", ct)
+	}
 
 	// TestFunction on DEVELOPMENT.
 	test, err := f.cf.TestFunction(ctx, &cloudfront.TestFunctionInput{

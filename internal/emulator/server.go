@@ -308,14 +308,17 @@ func (s *Server) writeXML(w http.ResponseWriter, r *http.Request, status int, v 
 		s.writeError(w, r, errorf("InternalFailure", "encode response: %v", err))
 		return
 	}
-	s.writeRaw(w, status, x.buf.Bytes())
+	s.writeRaw(w, status, "text/xml", x.buf.Bytes())
 	if x.buf.Cap() <= 64<<10 {
 		xmlWriters.Put(x)
 	}
 }
 
-func (s *Server) writeRaw(w http.ResponseWriter, status int, body []byte) {
-	w.Header().Set("Content-Type", "text/xml")
+// writeRaw sends body with status and contentType: "text/xml" for the
+// API's documents, the media type of the body otherwise (a function's
+// code is "application/octet-stream").
+func (s *Server) writeRaw(w http.ResponseWriter, status int, contentType string, body []byte) {
+	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
@@ -352,7 +355,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	b.WriteString(xml.Header)
 	// Encoding three strings into a buffer cannot fail.
 	_ = xml.NewEncoder(&b).Encode(resp)
-	s.writeRaw(w, ae.Status, b.Bytes())
+	s.writeRaw(w, ae.Status, "text/xml", b.Bytes())
 }
 
 // newRequestID returns a random (version 4) UUID.
