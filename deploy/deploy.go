@@ -386,6 +386,14 @@ func (o Options) key(rel string) string {
 	return o.Prefix + "/" + rel
 }
 
+// rel is key's path below Dir: key without the prefix.
+func (o Options) rel(key string) string {
+	if o.Prefix == "" {
+		return key
+	}
+	return strings.TrimPrefix(key, o.Prefix+"/")
+}
+
 func (o Options) event(e Event) {
 	if o.Progress != nil {
 		o.Progress(e)

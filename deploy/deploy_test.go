@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cfinv/cfinv"
@@ -701,4 +702,57 @@ func TestHashCacheRedeploy(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestKeepDeletedKeepsStorage: marking a kept object removed copies it onto
+// itself, which in S3 resets what a copy is not told: the storage class
+// (to STANDARD), the server-side encryption (to the bucket's default) and
+// the ACL (to private). The mark keeps the first two as the object had
+// them, and gives it the ACL of its route. On moto: cfinv serve's S3 keeps
+// no storage class, encryption or ACL.
+func TestKeepDeletedKeepsStorage(t *testing.T) {
+	s := newSite(t, "moto")
+	dir := filepath.Join(t.TempDir(), "public")
+	writeTree(t, dir, v1)
+	cfg, err := deploy.ParseConfig([]byte("routes:\n  - match: \"js/**\"\n    storage_class: STANDARD_IA\n    acl: public-read\n"), "t.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.mustRun(t, deploy.Options{Dir: dir, Config: cfg})
+	// css/app.css gets SSE-S3 by another tool, metadata and all kept.
+	ctx := t.Context()
+	if _, err := s.s3.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String(s.bucket), Key: aws.String("css/app.css"),
+		CopySource: aws.String(s.bucket + "/css/app.css"), MetadataDirective: types.MetadataDirectiveCopy,
+		ServerSideEncryption: types.ServerSideEncryptionAes256}); err != nil {
+		t.Fatal(err)
+	}
+	writeTree(t, dir, with(v1, map[string]string{"js/app.js": "", "css/app.css": ""}))
+	rep := s.mustRun(t, deploy.Options{Dir: dir, Config: cfg, Delete: true, KeepDeleted: time.Hour})
+	if !slices.Equal(rep.Kept, []string{"css/app.css", "js/app.js"}) {
+		t.Fatalf("kept %v, want css/app.css and js/app.js", rep.Kept)
+	}
+	js, err := s.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String("js/app.js")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if js.Metadata[deploy.MetaRemoved] == "" || js.StorageClass != types.StorageClassStandardIa {
+		t.Errorf("kept js/app.js: removed mark %q, storage class %q; want marked and STANDARD_IA", js.Metadata[deploy.MetaRemoved], js.StorageClass)
+	}
+	acl, err := s.s3.GetObjectAcl(ctx, &s3.GetObjectAclInput{Bucket: aws.String(s.bucket), Key: aws.String("js/app.js")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	public := slices.ContainsFunc(acl.Grants, func(g types.Grant) bool {
+		return g.Permission == types.PermissionRead && g.Grantee != nil && strings.HasSuffix(aws.ToString(g.Grantee.URI), "/global/AllUsers")
+	})
+	if !public {
+		t.Errorf("kept js/app.js lost its route's public-read ACL: grants %+v", acl.Grants)
+	}
+	css, err := s.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String("css/app.css")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if css.Metadata[deploy.MetaRemoved] == "" || css.ServerSideEncryption != types.ServerSideEncryptionAes256 {
+		t.Errorf("kept css/app.css: removed mark %q, encryption %q; want marked and AES256", css.Metadata[deploy.MetaRemoved], css.ServerSideEncryption)
+	}
 }

@@ -342,14 +342,16 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 			return "", ctx.Err()
 		}
 	}
-	_, err = d.s3.CopyObject(ctx, &s3.CopyObjectInput{
+	in := &s3.CopyObjectInput{
 		Bucket: aws.String(d.o.Bucket), Key: aws.String(on.Key), CopySource: aws.String((&url.URL{Path: d.o.Bucket + "/" + on.Key}).EscapedPath()),
 		CopySourceIfMatch: aws.String(after[on.Key].ETag),
 		MetadataDirective: types.MetadataDirectiveReplace, Metadata: meta,
 		CacheControl: out.CacheControl, ContentType: out.ContentType, ContentEncoding: out.ContentEncoding,
 		ContentDisposition: out.ContentDisposition, ContentLanguage: out.ContentLanguage,
 		Expires: expires(out), WebsiteRedirectLocation: out.WebsiteRedirectLocation,
-	})
+	}
+	keepStored(in, out)
+	_, err = d.s3.CopyObject(ctx, in)
 	if err != nil {
 		return "", fmt.Errorf("write clean marker on s3://%s/%s: %w", d.o.Bucket, on.Key, err)
 	}

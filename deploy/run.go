@@ -568,13 +568,21 @@ func (d *run) markKept(ctx context.Context) error {
 		}
 		meta[MetaRemoved] = now
 		delete(meta, MetaClean)
-		res, err := d.s3.CopyObject(ctx, &s3.CopyObjectInput{
+		in := &s3.CopyObjectInput{
 			Bucket: aws.String(d.o.Bucket), Key: aws.String(k), CopySource: aws.String((&url.URL{Path: d.o.Bucket + "/" + k}).EscapedPath()),
 			MetadataDirective: types.MetadataDirectiveReplace, Metadata: meta,
 			CacheControl: out.CacheControl, ContentType: out.ContentType, ContentEncoding: out.ContentEncoding,
 			ContentDisposition: out.ContentDisposition, ContentLanguage: out.ContentLanguage,
 			Expires: expires(out), WebsiteRedirectLocation: out.WebsiteRedirectLocation,
-		})
+		}
+		keepStored(in, out)
+		// The ACL a copy does not keep (it gets the bucket's default)
+		// is the one the deploy gives the key's route; HeadObject does
+		// not tell another.
+		if acl := d.o.Config.Settings(d.o.rel(k)).ACL; acl != "" {
+			in.ACL = types.ObjectCannedACL(acl)
+		}
+		res, err := d.s3.CopyObject(ctx, in)
 		if err != nil {
 			return fmt.Errorf("mark s3://%s/%s removed: %w", d.o.Bucket, k, err)
 		}
@@ -585,4 +593,21 @@ func (d *run) markKept(ctx context.Context) error {
 		d.wrote(k, etag)
 	}
 	return nil
+}
+
+// keepStored sets on in, a copy of an object onto itself, what S3 does not
+// copy unless asked and out (the object's HeadObject) tells: its storage
+// class and its server-side encryption (SSE-S3 or SSE-KMS with its key).
+// Without them the copy would move the object to STANDARD and the bucket's
+// default encryption.
+func keepStored(in *s3.CopyObjectInput, out *s3.HeadObjectOutput) {
+	in.StorageClass = out.StorageClass
+	switch out.ServerSideEncryption {
+	case types.ServerSideEncryptionAwsKms, types.ServerSideEncryptionAwsKmsDsse:
+		in.ServerSideEncryption = out.ServerSideEncryption
+		in.SSEKMSKeyId = out.SSEKMSKeyId
+		in.BucketKeyEnabled = out.BucketKeyEnabled
+	case types.ServerSideEncryptionAes256:
+		in.ServerSideEncryption = out.ServerSideEncryption
+	}
 }
