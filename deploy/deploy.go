@@ -164,6 +164,10 @@ const (
 	ReasonNew     Reason = "new"
 	ReasonChanged Reason = "changed" // other bytes
 	ReasonHeaders Reason = "headers" // the same bytes with other headers
+	// ReasonRestored: the same bytes and headers, back in Dir after
+	// KeepDeleted marked the object removed (MetaRemoved): stored again
+	// without the mark, and not invalidated.
+	ReasonRestored Reason = "restored"
 )
 
 // Upload is one object written (or, with DryRun, to write).

@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/cfinv/cfinv"
 	"github.com/cfinv/cfinv/cfinvtest"
@@ -755,4 +756,49 @@ func TestKeepDeletedKeepsStorage(t *testing.T) {
 	if css.Metadata[deploy.MetaRemoved] == "" || css.ServerSideEncryption != types.ServerSideEncryptionAes256 {
 		t.Errorf("kept css/app.css: removed mark %q, encryption %q; want marked and AES256", css.Metadata[deploy.MetaRemoved], css.ServerSideEncryption)
 	}
+}
+
+// TestKeepDeletedRestored: an object kept by KeepDeleted that comes back
+// into the directory with the same bytes loses its removal mark (one
+// upload, reason restored, no invalidation), so when it leaves again it is
+// kept KeepDeleted from then, not from the first time it left.
+func TestKeepDeletedRestored(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *site) {
+		dir := filepath.Join(t.TempDir(), "public")
+		writeTree(t, dir, v1)
+		s.mustRun(t, deploy.Options{Dir: dir})
+		t0 := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+		at := func(d time.Duration) deploy.Options {
+			return deploy.Options{Dir: dir, Delete: true, KeepDeleted: time.Hour, Now: func() time.Time { return t0.Add(d) }}
+		}
+		writeTree(t, dir, with(v1, map[string]string{"js/app.js": ""}))
+		if rep := s.mustRun(t, at(0)); !slices.Equal(rep.Kept, []string{"js/app.js"}) {
+			t.Fatalf("kept %v, want js/app.js", rep.Kept)
+		}
+		writeTree(t, dir, v1)
+		rep := s.mustRun(t, at(10*time.Minute))
+		want := []deploy.Upload{{Key: "js/app.js", Size: int64(len(v1["js/app.js"])), Reason: deploy.ReasonRestored}}
+		if diff := cmp.Diff(want, rep.Uploads, cmpopts.IgnoreFields(deploy.Upload{}, "Headers")); diff != "" {
+			t.Errorf("restored deploy's uploads (-want +got):\n%s", diff)
+		}
+		head, err := s.s3.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String("js/app.js")})
+		if err != nil || head.Metadata[deploy.MetaRemoved] != "" {
+			t.Fatalf("restored js/app.js: %v %v, want no removal mark", head.Metadata, err)
+		}
+		writeTree(t, dir, with(v1, map[string]string{"js/app.js": ""}))
+		if rep := s.mustRun(t, at(50*time.Minute)); !slices.Equal(rep.Kept, []string{"js/app.js"}) {
+			t.Fatalf("left again: kept %v, want js/app.js", rep.Kept)
+		}
+		// An hour after it first left, 10 minutes after it left again.
+		if rep := s.mustRun(t, at(time.Hour)); len(rep.Deleted) != 0 {
+			t.Errorf("deleted %v 10 minutes after js/app.js left again, want nothing until %v", rep.Deleted, t0.Add(110*time.Minute))
+		}
+		if rep := s.mustRun(t, at(110*time.Minute)); !slices.Equal(rep.Deleted, []string{"js/app.js"}) {
+			t.Errorf("deleted %v an hour after js/app.js left again, want it", rep.Deleted)
+		}
+		// Nothing was invalidated but the deletion.
+		if diff := cmp.Diff([][]string{{"/js/app.js"}}, s.invalidations(t)); diff != "" {
+			t.Errorf("invalidations (-want +got):\n%s", diff)
+		}
+	})
 }

@@ -188,6 +188,12 @@ func (d *run) compare(ctx context.Context) error {
 		}
 		meta := lower(out.Metadata)
 		switch {
+		case meta[MetaSHA256] == f.Hash() && meta[MetaRemoved] != "":
+			// Back in Dir after KeepDeleted marked it removed: stored
+			// again without the mark (the same bytes: nothing to
+			// invalidate), or leaving again would be timed from the
+			// old mark and it would be deleted too soon.
+			results[i].c = &change{f: f, reason: ReasonRestored}
 		case meta[MetaSHA256] == f.Hash():
 			results[i].resumed = meta[MetaDeploy] == d.id && meta[MetaReplaced] == "1"
 		case meta[MetaSHA256] == "" && etag == f.MD5() && sameHeaders(out, meta, f):
