@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -20,20 +21,63 @@ type owner struct {
 var theOwner = owner{ID: "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a", DisplayName: "cfinv"}
 
 type listBucketsResult struct {
-	XMLName xml.Name     `xml:"http://s3.amazonaws.com/doc/2006-03-01/ ListAllMyBucketsResult"`
-	Owner   owner        `xml:"Owner"`
-	Buckets []bucketInfo `xml:"Buckets>Bucket"`
+	XMLName           xml.Name     `xml:"http://s3.amazonaws.com/doc/2006-03-01/ ListAllMyBucketsResult"`
+	Owner             owner        `xml:"Owner"`
+	Buckets           []bucketInfo `xml:"Buckets>Bucket"`
+	ContinuationToken string       `xml:"ContinuationToken,omitempty"`
+	Prefix            string       `xml:"Prefix,omitempty"`
 }
 
 type bucketInfo struct {
 	Name         string `xml:"Name"`
 	CreationDate string `xml:"CreationDate"`
+	BucketRegion string `xml:"BucketRegion,omitempty"`
 }
 
+// maxListBuckets is ListBuckets' largest page (max-buckets), and the page
+// of a request that names a paging or filter parameter but no
+// max-buckets.
+const maxListBuckets = 10000
+
+// listBuckets answers ListBuckets in name order. As S3 does, a request
+// with any of max-buckets, continuation-token, prefix and bucket-region is
+// paged (10,000 a page unless max-buckets says) and its buckets carry
+// their BucketRegion; one with none lists every bucket. The continuation
+// token is the last name listed, base64-encoded.
 func (s *Server) listBuckets(w http.ResponseWriter, r *request) error {
-	out := listBucketsResult{Owner: theOwner, Buckets: []bucketInfo{}}
+	q := r.URL.Query()
+	paged := q.Has("max-buckets") || q.Has("continuation-token") || q.Has("prefix") || q.Has("bucket-region")
+	limit := maxListBuckets
+	if v := q.Get("max-buckets"); q.Has("max-buckets") {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxListBuckets {
+			return errInvalidArgument(fmt.Sprintf("max-buckets %q is not an integer from 1 to %d", v, maxListBuckets))
+		}
+		limit = n
+	}
+	after := ""
+	if tok := q.Get("continuation-token"); tok != "" {
+		b, err := base64.RawURLEncoding.DecodeString(tok)
+		if err != nil || len(b) == 0 {
+			return errInvalidArgument("The continuation token provided is incorrect: " + tok)
+		}
+		after = string(b)
+	}
+	prefix, region := q.Get("prefix"), q.Get("bucket-region")
+	out := listBucketsResult{Owner: theOwner, Buckets: []bucketInfo{}, Prefix: prefix}
 	for _, b := range s.Store.Buckets() {
-		out.Buckets = append(out.Buckets, bucketInfo{Name: b.Name, CreationDate: isoTime(b.Created)})
+		if b.Name <= after || !strings.HasPrefix(b.Name, prefix) || (region != "" && b.Region() != region) {
+			continue
+		}
+		if paged && len(out.Buckets) == limit {
+			out.ContinuationToken = base64.RawURLEncoding.EncodeToString([]byte(out.Buckets[len(out.Buckets)-1].Name))
+			break
+		}
+		info := bucketInfo{Name: b.Name, CreationDate: isoTime(b.Created)}
+		if paged {
+			info.BucketRegion = b.Region()
+		}
+		out.Buckets = append(out.Buckets, info)
 	}
 	return writeXML(w, out)
 }

@@ -471,3 +471,79 @@ func TestPresignedGet(t *testing.T) {
 		})
 	}
 }
+
+// TestListBucketsPaged: ListBuckets with max-buckets, continuation-token,
+// prefix and bucket-region, through the SDK's paginator, as S3 answers it
+// since 2024: pages in name order, each bucket with its BucketRegion, a
+// token while more remain; without any of them, every bucket and no
+// region (issue 30).
+func TestListBucketsPaged(t *testing.T) {
+	_, _, c := startServer(t)
+	ctx := t.Context()
+	buckets := map[string]string{"site-a": "", "site-b": "eu-west-1", "site-c": "", "logs": "eu-west-1", "site-d": "ap-south-1"}
+	for name, region := range buckets {
+		in := &s3.CreateBucketInput{Bucket: aws.String(name)}
+		if region != "" {
+			in.CreateBucketConfiguration = &types.CreateBucketConfiguration{LocationConstraint: types.BucketLocationConstraint(region)}
+		}
+		if _, err := c.CreateBucket(ctx, in); err != nil {
+			t.Fatalf("CreateBucket %s: %v", name, err)
+		}
+	}
+	type page struct {
+		Names   []string
+		Regions []string
+		More    bool
+	}
+	tests := []struct {
+		name string
+		in   s3.ListBucketsInput
+		want []page
+	}{
+		{"all, unpaged", s3.ListBucketsInput{}, []page{{Names: []string{"logs", "site-a", "site-b", "site-c", "site-d"}, Regions: []string{"", "", "", "", ""}}}},
+		{"two a page", s3.ListBucketsInput{MaxBuckets: aws.Int32(2)}, []page{
+			{[]string{"logs", "site-a"}, []string{"eu-west-1", "us-east-1"}, true},
+			{[]string{"site-b", "site-c"}, []string{"eu-west-1", "us-east-1"}, true},
+			{[]string{"site-d"}, []string{"ap-south-1"}, false},
+		}},
+		{"prefix", s3.ListBucketsInput{Prefix: aws.String("site-"), MaxBuckets: aws.Int32(3)}, []page{
+			{[]string{"site-a", "site-b", "site-c"}, []string{"us-east-1", "eu-west-1", "us-east-1"}, true},
+			{[]string{"site-d"}, []string{"ap-south-1"}, false},
+		}},
+		{"region", s3.ListBucketsInput{BucketRegion: aws.String("eu-west-1")}, []page{
+			{[]string{"logs", "site-b"}, []string{"eu-west-1", "eu-west-1"}, false},
+		}},
+		{"no match", s3.ListBucketsInput{Prefix: aws.String("zzz")}, []page{{Names: nil, Regions: nil}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []page
+			p := s3.NewListBucketsPaginator(c, &tt.in)
+			for p.HasMorePages() {
+				out, err := p.NextPage(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				pg := page{More: out.ContinuationToken != nil}
+				for _, b := range out.Buckets {
+					pg.Names = append(pg.Names, aws.ToString(b.Name))
+					pg.Regions = append(pg.Regions, aws.ToString(b.BucketRegion))
+				}
+				if tt.in.Prefix != nil && aws.ToString(out.Prefix) != aws.ToString(tt.in.Prefix) {
+					t.Errorf("Prefix = %q, want %q", aws.ToString(out.Prefix), aws.ToString(tt.in.Prefix))
+				}
+				got = append(got, pg)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("pages (-want +got):\n%s", diff)
+			}
+		})
+	}
+	for _, bad := range []s3.ListBucketsInput{{MaxBuckets: aws.Int32(0)}, {MaxBuckets: aws.Int32(10001)}, {ContinuationToken: aws.String("!!")}} {
+		_, err := c.ListBuckets(ctx, &bad)
+		var ae smithy.APIError
+		if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidArgument" {
+			t.Errorf("ListBuckets(%+v): %v, want InvalidArgument", bad, err)
+		}
+	}
+}
