@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -159,4 +160,63 @@ func TestWaitingLogsSurvivePowerCut(t *testing.T) {
 	if logs := countFiles(t, filepath.Join(durable, "site", "wal")); logs != 0 {
 		t.Errorf("%d logs left after replay, want 0", logs)
 	}
+}
+
+// TestCheckpointStepsAside: a checkpoint started in a quiet moment stops
+// between logs when requests come back, and the logs it had not reached
+// wait for the next quiet moment (issue 30: a checkpoint's file writes
+// landed on the requests that came back mid-checkpoint). A request made
+// right after the first log is checkpointed leaves the others in place;
+// a quiet period later they are all checkpointed, and no object changed.
+func TestCheckpointStepsAside(t *testing.T) {
+	setLogLimits(t, 2<<10, time.Second, 1<<30)
+	var (
+		armed    atomic.Bool
+		segments atomic.Int32
+		s        *Store
+	)
+	checkpointed = func() {
+		if armed.Load() && segments.Add(1) == 1 {
+			// A request arrives as the first log is done.
+			if _, err := s.HeadObject("site", "k00"); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	t.Cleanup(func() { checkpointed = nil })
+	synctest.Test(t, func(t *testing.T) {
+		dir := t.TempDir()
+		var err error
+		s, err = Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if err := s.CreateBucket("site"); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 20 {
+			put(t, s, "site", fmt.Sprintf("k%02d", i), strings.Repeat("x", 500))
+		}
+		want := contents(t, s, "site")
+		wal := filepath.Join(dir, "site", "wal")
+		logsBefore := countFiles(t, wal)
+		if logsBefore < 4 {
+			t.Fatalf("%d logs before the checkpoint, want 4 or more", logsBefore)
+		}
+		armed.Store(true)
+		time.Sleep(quietPeriod)
+		synctest.Wait()
+		if got, logs := segments.Load(), countFiles(t, wal); got != 1 || logs != logsBefore-1 {
+			t.Fatalf("after a request mid-checkpoint: %d logs checkpointed, %d of %d left; want 1 checkpointed and the rest left", got, logs, logsBefore)
+		}
+		time.Sleep(quietPeriod)
+		synctest.Wait()
+		if logs := countFiles(t, wal); logs != 1 || int(segments.Load()) != logsBefore-1 {
+			t.Errorf("a quiet period later: %d logs left, %d checkpointed; want only the open log left", logs, segments.Load())
+		}
+		if diff := cmp.Diff(want, contents(t, s, "site")); diff != "" {
+			t.Errorf("after the checkpoints (-before +after):\n%s", diff)
+		}
+	})
 }

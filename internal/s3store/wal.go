@@ -41,7 +41,9 @@ import (
 // restart never replays more than that). Reading an object from a log
 // costs what reading it from its own file does, so the logs can wait;
 // the checkpoint's file creations cost CPU and disk time that would
-// otherwise land on the requests of a busy store. A checkpoint, in the
+// otherwise land on the requests of a busy store; for the same reason, a
+// checkpoint started in a quiet moment steps aside, after the log it is
+// on, when requests come back. A checkpoint, in the
 // background and oldest log first, writes each object of the log that
 // is still current to objects/ID and meta/NAME.json, fsyncs those files
 // (only them: syncfs would also write back every other dirty file of a
@@ -142,7 +144,14 @@ type wal struct {
 	// run one at a time, oldest first.
 	lastCkpt chan struct{}
 	ckptErr  error // of the last checkpoint that failed, until flush reports it
+	// flushing is set by flush: a checkpoint started in a quiet moment
+	// then finishes its segments even if requests return.
+	flushing bool
 }
+
+// checkpointed, when set (by tests), is called after each segment a
+// checkpoint wrote.
+var checkpointed func()
 
 // segment is one log file.
 type segment struct {
@@ -240,12 +249,12 @@ func (w *wal) schedule() {
 		w.backlogBytes -= w.backlog[0].size
 		w.backlog = w.backlog[1:]
 	}
+	w.startCheckpoints(due, false)
 	idle := w.act.idle()
 	if len(w.backlog) > 0 && idle >= quietPeriod {
-		due = append(due, w.backlog...)
+		w.startCheckpoints(w.backlog, true)
 		w.backlog, w.backlogBytes = nil, 0
 	}
-	w.startCheckpoints(due)
 	if w.quiet != nil {
 		w.quiet.Stop()
 		w.quiet = nil
@@ -268,11 +277,16 @@ func (w *wal) schedule() {
 // startCheckpoints checkpoints segs in order, after the checkpoints
 // started before: oldest first, one at a time, as replaying a newer log
 // before an older one could bring back an object the newer one replaced.
-// w.mu is held.
-func (w *wal) startCheckpoints(segs []*segment) {
+// A checkpoint started because the store was quiet (yield) steps aside
+// when requests return: after each segment, if the store is no longer
+// quiet, the segments left go back to the front of the backlog to wait
+// for the next quiet moment (or for maxBacklog), so the checkpoint's file
+// writes do not land on the requests that came back. w.mu is held.
+func (w *wal) startCheckpoints(segs []*segment, yield bool) {
 	if len(segs) == 0 {
 		return
 	}
+	segs = slices.Clone(segs)
 	prev, done := w.lastCkpt, make(chan struct{})
 	w.lastCkpt = done
 	go func() {
@@ -280,10 +294,33 @@ func (w *wal) startCheckpoints(segs []*segment) {
 		if prev != nil {
 			<-prev
 		}
-		for _, seg := range segs {
+		for i, seg := range segs {
+			if yield && i > 0 && w.act.idle() < quietPeriod && w.putBack(segs[i:]) {
+				return
+			}
 			w.checkpoint(seg)
+			if checkpointed != nil {
+				checkpointed()
+			}
 		}
 	}()
+}
+
+// putBack returns segs, not checkpointed, to the front of the backlog and
+// schedules them again, unless a flush is under way (it waits for them):
+// then it reports false and the checkpoint goes on.
+func (w *wal) putBack(segs []*segment) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.flushing {
+		return false
+	}
+	w.backlog = append(slices.Clone(segs), w.backlog...)
+	for _, seg := range segs {
+		w.backlogBytes += seg.size
+	}
+	w.schedule()
+	return true
 }
 
 // flush checkpoints the backlog and the current segment, waits for every
@@ -295,7 +332,8 @@ func (w *wal) flush() error {
 		w.backlog = append(w.backlog, w.seg)
 		w.seg = nil
 	}
-	w.startCheckpoints(w.backlog)
+	w.flushing = true
+	w.startCheckpoints(w.backlog, false)
 	w.backlog, w.backlogBytes = nil, 0
 	if w.quiet != nil {
 		w.quiet.Stop()
@@ -308,6 +346,7 @@ func (w *wal) flush() error {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.flushing = false
 	err := w.ckptErr
 	w.ckptErr = nil
 	return err
