@@ -121,16 +121,71 @@
       return -1;
     }
     includes(v, from, enc) { return this.indexOf(v, from, enc) !== -1; }
-    readUInt8(o) { return this[o || 0]; }
-    readInt8(o) { var v = this[o || 0]; return v > 127 ? v - 256 : v; }
-    readUInt16BE(o) { return new DataView(this.buffer, this.byteOffset).getUint16(o || 0, false); }
-    readUInt16LE(o) { return new DataView(this.buffer, this.byteOffset).getUint16(o || 0, true); }
-    readUInt32BE(o) { return new DataView(this.buffer, this.byteOffset).getUint32(o || 0, false); }
-    readUInt32LE(o) { return new DataView(this.buffer, this.byteOffset).getUint32(o || 0, true); }
-    readInt16BE(o) { return new DataView(this.buffer, this.byteOffset).getInt16(o || 0, false); }
-    readInt16LE(o) { return new DataView(this.buffer, this.byteOffset).getInt16(o || 0, true); }
-    readInt32BE(o) { return new DataView(this.buffer, this.byteOffset).getInt32(o || 0, false); }
-    readInt32LE(o) { return new DataView(this.buffer, this.byteOffset).getInt32(o || 0, true); }
+    lastIndexOf(v, from, enc) {
+      if (typeof from === 'string') { enc = from; from = undefined; }
+      var needle = bytes(v, enc);
+      var start = this.length - needle.length;
+      if (from !== undefined) start = Math.min(start, from < 0 ? this.length + from : from);
+      outer: for (var i = start; i >= 0; i--) {
+        for (var k = 0; k < needle.length; k++) {
+          if (this[i + k] !== needle[k]) continue outer;
+        }
+        return i;
+      }
+      return -1;
+    }
+    swap16() { return swap(this, 2); }
+    swap32() { return swap(this, 4); }
+    swap64() { return swap(this, 8); }
   }
+  function swap(b, n) {
+    if (b.length % n !== 0) throw new RangeError('Buffer size must be a multiple of ' + (8 * n) + '-bits');
+    for (var i = 0; i < b.length; i += n) {
+      for (var lo = i, hi = i + n - 1; lo < hi; lo++, hi--) {
+        var t = b[lo]; b[lo] = b[hi]; b[hi] = t;
+      }
+    }
+    return b;
+  }
+  function outOfRange(name, v, lo, hi) {
+    throw new RangeError('The value of "' + name + '" is out of range. It must be >= ' + lo + ' and <= ' + hi + '. Received ' + v);
+  }
+  // offset checks o as Node does: an integer from 0 to the length less n.
+  function offset(b, o, n) {
+    if (o === undefined) o = 0;
+    if (typeof o !== 'number') throw new TypeError('The "offset" argument must be of type number. Received type ' + typeof o);
+    if (o !== Math.floor(o)) throw new RangeError('The value of "offset" is out of range. It must be an integer. Received ' + o);
+    if (b.length < n) throw new RangeError('Attempt to access memory outside buffer bounds');
+    if (o < 0 || o > b.length - n) outOfRange('offset', o, 0, b.length - n);
+    return o;
+  }
+  // The integer and float reads and writes, and the Uint spellings of the
+  // integer methods (Node's aliases), through a DataView, with Node's
+  // checks of the offset and of the value written.
+  [['UInt8', 'Uint8', 1, 0, 255], ['Int8', 'Int8', 1, -128, 127],
+   ['UInt16', 'Uint16', 2, 0, 65535], ['Int16', 'Int16', 2, -32768, 32767],
+   ['UInt32', 'Uint32', 4, 0, 4294967295], ['Int32', 'Int32', 4, -2147483648, 2147483647],
+   ['Float', 'Float32', 4], ['Double', 'Float64', 8]].forEach(function (t) {
+    var name = t[0], view = t[1], n = t[2], lo = t[3], hi = t[4];
+    (n === 1 ? [''] : ['BE', 'LE']).forEach(function (end) {
+      var little = end === 'LE';
+      var write = function (v, o) {
+        o = offset(this, o, n);
+        v = +v;
+        if (lo !== undefined && !(v >= lo && v <= hi)) outOfRange('value', v, lo, hi);
+        new DataView(this.buffer, this.byteOffset)['set' + view](o, v, little);
+        return o + n;
+      };
+      Buffer.prototype['write' + name + end] = write;
+      Buffer.prototype['read' + name + end] = function (o) {
+        return new DataView(this.buffer, this.byteOffset)['get' + view](offset(this, o, n), little);
+      };
+      if (name.indexOf('UInt') === 0) {
+        var alias = 'Uint' + name.slice(4) + end;
+        Buffer.prototype['write' + alias] = write;
+        Buffer.prototype['read' + alias] = Buffer.prototype['read' + name + end];
+      }
+    });
+  });
   return Buffer;
 })
