@@ -1,14 +1,18 @@
 package emulator_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
+	"github.com/cfinv/cfinv/internal/emulator"
+	"github.com/cfinv/cfinv/internal/store"
 	"github.com/cfinv/cfinv/test/harness"
 )
 
@@ -339,5 +343,58 @@ func TestOwnedResourceEscaped(t *testing.T) {
 	resp, body := f.do("GET", "/2020-05-31/distributionsByOwnedResource/"+url.PathEscape(aws.ToString(vo.VpcOrigin.Arn)), nil)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("got HTTP %d %s, want 200", resp.StatusCode, body)
+	}
+}
+
+// createRacer is the real store with one interleaving made certain: just
+// before the next CreateResource of kind, another writer's create of the
+// same resource lands (as a concurrent request's would).
+type createRacer struct {
+	store.Store
+	mu   sync.Mutex
+	kind string // "" once the race has run
+}
+
+func (c *createRacer) CreateResource(ctx context.Context, r *store.Resource) error {
+	c.mu.Lock()
+	race := r.Kind == c.kind
+	if race {
+		c.kind = ""
+	}
+	c.mu.Unlock()
+	if race {
+		other := r.Clone()
+		other.ETag = "EOTHERWRITER"
+		if err := c.Store.CreateResource(ctx, other); err != nil {
+			return err
+		}
+	}
+	return c.Store.CreateResource(ctx, r)
+}
+
+// TestResourcePolicyConcurrentFirstPut: a first PutResourcePolicy whose
+// create is beaten by a concurrent first put of the same ARN. A put
+// replaces the whole policy, so it must succeed (the last write wins),
+// not fail because the other created the policy between its look-up and
+// its create.
+func TestResourcePolicyConcurrentFirstPut(t *testing.T) {
+	racer := &createRacer{Store: store.NewMem()}
+	f := newFixture(t, func(o *emulator.Options) { o.Store = racer })
+	arn := f.createVpcOrigin("shared").VpcOrigin.Arn
+	racer.mu.Lock()
+	racer.kind = emulator.ResourcePolicyKind
+	racer.mu.Unlock()
+	if _, err := f.cf.PutResourcePolicy(t.Context(), &cloudfront.PutResourcePolicyInput{ResourceArn: arn, PolicyDocument: aws.String(testPolicy)}); err != nil {
+		t.Fatalf("PutResourcePolicy beaten by a concurrent first put: %v", err)
+	}
+	racer.mu.Lock()
+	raced := racer.kind == ""
+	racer.mu.Unlock()
+	if !raced {
+		t.Fatal("the put created no resource policy: the race was not run")
+	}
+	got, err := f.cf.GetResourcePolicy(t.Context(), &cloudfront.GetResourcePolicyInput{ResourceArn: arn})
+	if err != nil || aws.ToString(got.PolicyDocument) != testPolicy {
+		t.Errorf("GetResourcePolicy = %+v, %v; want the put's document", got, err)
 	}
 }
