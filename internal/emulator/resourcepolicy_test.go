@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/cfinv/cfinv/internal/emulator"
 	"github.com/cfinv/cfinv/internal/store"
@@ -396,5 +398,90 @@ func TestResourcePolicyConcurrentFirstPut(t *testing.T) {
 	got, err := f.cf.GetResourcePolicy(t.Context(), &cloudfront.GetResourcePolicyInput{ResourceArn: arn})
 	if err != nil || aws.ToString(got.PolicyDocument) != testPolicy {
 		t.Errorf("GetResourcePolicy = %+v, %v; want the put's document", got, err)
+	}
+}
+
+// updateRacer is the real store with one interleaving made certain: just
+// before the next UpdateDistribution of distribution id, hook runs (it
+// sends another request that completes first, as a concurrent one may).
+type updateRacer struct {
+	store.Store
+	mu   sync.Mutex
+	id   string
+	hook func()
+}
+
+func (u *updateRacer) arm(id string, hook func()) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.id, u.hook = id, hook
+}
+
+func (u *updateRacer) UpdateDistribution(ctx context.Context, id string, fn func(d *store.Distribution) error) (*store.Distribution, error) {
+	u.mu.Lock()
+	var hook func()
+	if id == u.id {
+		hook, u.id, u.hook = u.hook, "", nil
+	}
+	u.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
+	return u.Store.UpdateDistribution(ctx, id, fn)
+}
+
+// TestUpdateDomainAssociationRaced moves a domain while a concurrent
+// request changes its source between the move's checks and its writes:
+// the source's checks (it still has the domain, it is disabled) must
+// hold in the write that takes the domain from it, so a domain never
+// ends on two distributions, nor leaves an enabled one.
+func TestUpdateDomainAssociationRaced(t *testing.T) {
+	tests := []struct {
+		name string
+		// race runs between the checks and the writes of the move
+		// to target t1.
+		race func(f *fixture, src, t2 *cloudfront.CreateDistributionOutput) error
+		// want are the aliases of src, t1 and t2 afterwards.
+		want [3][]string
+	}{
+		{"the domain moved to another target", func(f *fixture, src, t2 *cloudfront.CreateDistributionOutput) error {
+			_, err := f.cf.UpdateDomainAssociation(t.Context(), &cloudfront.UpdateDomainAssociationInput{Domain: aws.String("www.example.com"),
+				TargetResource: &types.DistributionResourceId{DistributionId: t2.Distribution.Id}})
+			return err
+		}, [3][]string{nil, nil, {"www.example.com"}}},
+		{"the source was enabled", func(f *fixture, src, _ *cloudfront.CreateDistributionOutput) error {
+			return f.editDist(aws.ToString(src.Distribution.Id), func(c *types.DistributionConfig) { c.Enabled = aws.Bool(true) })
+		}, [3][]string{{"www.example.com"}, nil, nil}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			racer := &updateRacer{Store: store.NewMem()}
+			f := newFixture(t, func(o *emulator.Options) { o.Store = racer })
+			create := func(ref string, aliases ...string) *cloudfront.CreateDistributionOutput {
+				t.Helper()
+				c := sdkConfig(ref)
+				c.Enabled = aws.Bool(false)
+				c.Aliases = &types.Aliases{Quantity: aws.Int32(int32(len(aliases))), Items: aliases}
+				out, err := f.cf.CreateDistribution(t.Context(), &cloudfront.CreateDistributionInput{DistributionConfig: c})
+				if err != nil {
+					t.Fatalf("CreateDistribution(%s): %v", ref, err)
+				}
+				return out
+			}
+			src, t1, t2 := create("src", "www.example.com"), create("t1"), create("t2")
+			var raceErr error
+			racer.arm(aws.ToString(t1.Distribution.Id), func() { raceErr = tt.race(f, src, t2) })
+			_, err := f.cf.UpdateDomainAssociation(t.Context(), &cloudfront.UpdateDomainAssociationInput{Domain: aws.String("www.example.com"),
+				TargetResource: &types.DistributionResourceId{DistributionId: t1.Distribution.Id}})
+			if raceErr != nil {
+				t.Fatalf("the racing request: %v", raceErr)
+			}
+			wantAPIErr(t, err, "IllegalUpdate", http.StatusBadRequest)
+			for i, d := range []*cloudfront.CreateDistributionOutput{src, t1, t2} {
+				if diff := cmp.Diff(tt.want[i], f.aliases(d.Distribution.Id), cmpopts.EquateEmpty()); diff != "" {
+					t.Errorf("aliases of %s (-want +got):\n%s", aws.ToString(d.Distribution.DistributionConfig.CallerReference), diff)
+				}
+			}
+		})
 	}
 }

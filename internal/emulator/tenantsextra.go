@@ -270,14 +270,20 @@ func withTenantDomain(c *distconfig.Node, domain string, add bool) *distconfig.N
 }
 
 // moveDomain adds domain to (add) or removes it from holder's
-// distribution or tenant; etag, when not empty, must be its ETag. It
-// returns the new ETag.
-func (s *Server) moveDomain(ctx context.Context, h domainHolder, domain string, add bool, etag string) (string, error) {
+// distribution or tenant; etag, when not empty, must be its ETag, and
+// check (may be nil) is called with its config and its domains in the
+// same transaction as the write. It returns the new ETag.
+func (s *Server) moveDomain(ctx context.Context, h domainHolder, domain string, add bool, etag string, check func(c *distconfig.Node, domains []string) error) (string, error) {
 	now := s.now()
 	if h.dist != nil {
 		d, err := s.store.UpdateDistribution(ctx, h.dist.ID, func(d *store.Distribution) error {
 			if etag != "" && d.ETag != etag {
 				return errPreconditionFailed()
+			}
+			if check != nil {
+				if err := check(d.Config, aliasesOf(d.Config)); err != nil {
+					return err
+				}
 			}
 			d.Config = withAlias(d.Config, domain, add)
 			d.ETag, d.Status, d.LastModifiedTime, d.DeployedAt = newETag(), store.StatusInProgress, now, now.Add(s.delay)
@@ -295,6 +301,11 @@ func (s *Server) moveDomain(ctx context.Context, h domainHolder, domain string, 
 		if etag != "" && t.ETag != etag {
 			return errPreconditionFailed()
 		}
+		if check != nil {
+			if err := check(t.Config, tenantDomains(t)); err != nil {
+				return err
+			}
+		}
 		t.Config, t.ETag, t.LastModifiedTime = withTenantDomain(t.Config, domain, add), newETag(), now
 		return nil
 	})
@@ -311,8 +322,11 @@ func (s *Server) moveDomain(ctx context.Context, h domainHolder, domain string, 
 // or tenant that has it to the target one. As CloudFront documents, the
 // source must be disabled first (IllegalUpdate otherwise); If-Match, when
 // sent, is the target's ETag. The move is two writes: the target gets the
-// domain, then the source loses it; if the second fails, the first is
-// undone.
+// domain, then the source loses it, each checked in its own write (the
+// target's kind and domain count, the source still holding the domain and
+// disabled), so a concurrent change between the look-up and the writes is
+// refused instead of leaving the domain on two resources or moving it off
+// an enabled one; if the second write fails, the first is undone.
 // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/CNAMEs.html#alternate-domain-names-move
 func (s *Server) updateDomainAssociation(w http.ResponseWriter, r *http.Request) {
 	const root = "UpdateDomainAssociationRequest"
@@ -373,13 +387,33 @@ func (s *Server) updateDomainAssociation(w http.ResponseWriter, r *http.Request)
 		s.writeError(w, r, errorf("IllegalUpdate", "The domain %s is associated with %s, which is enabled: disable it before moving the domain.", domain, source.id()))
 		return
 	}
-	etag, err := s.moveDomain(ctx, target, domain, true, r.Header.Get("If-Match"))
+	etag, err := s.moveDomain(ctx, target, domain, true, r.Header.Get("If-Match"), func(c *distconfig.Node, domains []string) error {
+		if slices.ContainsFunc(domains, func(d string) bool { return strings.EqualFold(d, domain) }) {
+			return errorf("InvalidArgument", "The domain %s is already associated with %s.", domain, target.id())
+		}
+		if target.tenant != nil && len(domains) >= maxTenantDomains {
+			return errorf("InvalidArgument", "The target distribution tenant %s has %d domains already, the most a tenant can have.", target.id(), maxTenantDomains)
+		}
+		if target.dist != nil && c.Value("ConnectionMode") == "tenant-only" {
+			return errorf("InvalidArgument", "The target distribution %s is multi-tenant: its domains are its tenants'; target one of its tenants.", target.id())
+		}
+		return nil
+	})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if _, err := s.moveDomain(ctx, source, domain, false, ""); err != nil {
-		if _, uerr := s.moveDomain(ctx, target, domain, false, ""); uerr != nil {
+	_, err = s.moveDomain(ctx, source, domain, false, "", func(c *distconfig.Node, domains []string) error {
+		if !slices.ContainsFunc(domains, func(d string) bool { return strings.EqualFold(d, domain) }) {
+			return errorf("IllegalUpdate", "The domain %s is no longer associated with %s: another request moved it meanwhile; look it up and try again.", domain, source.id())
+		}
+		if c.Value("Enabled") == "true" {
+			return errorf("IllegalUpdate", "The domain %s is associated with %s, which is enabled: disable it before moving the domain.", domain, source.id())
+		}
+		return nil
+	})
+	if err != nil {
+		if _, uerr := s.moveDomain(ctx, target, domain, false, "", nil); uerr != nil {
 			s.log.Error("undo domain association", "domain", domain, "target", target.id(), "err", uerr)
 		}
 		s.writeError(w, r, err)
