@@ -55,24 +55,6 @@ func checkManagedCertificateRequest(n *distconfig.Node, root string) *apiError {
 	return validateShape(n, "ManagedCertificateRequest", root+".ManagedCertificateRequest")
 }
 
-// findTenant returns the tenant an identifier names: its ID, name or ARN,
-// or the EntityNotFound error.
-func (s *Server) findTenant(ctx context.Context, ident string) (*store.Resource, error) {
-	t, err := s.loadTenant(ctx, ident)
-	if err == nil || !isCode(err, "EntityNotFound") {
-		return t, err
-	}
-	all, lerr := s.store.ListResources(ctx, tenantKind)
-	if lerr != nil {
-		return nil, lerr
-	}
-	i := slices.IndexFunc(all, func(t *store.Resource) bool { return t.Name == ident || s.tenantARN(t.ID) == ident })
-	if i < 0 {
-		return nil, err
-	}
-	return all[i], nil
-}
-
 // isCode reports whether err is an *apiError with code.
 func isCode(err error, code string) bool {
 	var ae *apiError
@@ -87,7 +69,7 @@ func isCode(err error, code string) bool {
 // the only not-found code the model lists.
 // https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_GetManagedCertificateDetails.html
 func (s *Server) getManagedCertificateDetails(w http.ResponseWriter, r *http.Request) {
-	t, err := s.findTenant(r.Context(), r.PathValue("id"))
+	t, err := s.loadTenantByIdentifier(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -234,27 +216,11 @@ func (s *Server) findDomain(ctx context.Context, domain string) (domainHolder, b
 // removed from its Aliases, Quantity to match.
 func withAlias(c *distconfig.Node, domain string, add bool) *distconfig.Node {
 	c = c.Clone()
-	var names []string
-	for _, a := range c.Find("Aliases", "Items").All("CNAME") {
-		if !strings.EqualFold(a.Text, domain) {
-			names = append(names, a.Text)
-		}
-	}
+	names := slices.DeleteFunc(aliasesOf(c), func(a string) bool { return strings.EqualFold(a, domain) })
 	if add {
 		names = append(names, domain)
 	}
-	aliases := &distconfig.Node{Name: "Aliases", Nodes: []*distconfig.Node{leaf("Quantity", strconv.Itoa(len(names)))}}
-	if len(names) > 0 {
-		items := aliases.Append(&distconfig.Node{Name: "Items"})
-		for _, n := range names {
-			items.Append(leaf("CNAME", n))
-		}
-	}
-	if old := c.Child("Aliases"); old != nil {
-		*old = *aliases
-	} else {
-		c.Append(aliases)
-	}
+	setAliases(c, names)
 	return withDefaults(c)
 }
 
