@@ -74,7 +74,7 @@ var anycastIPLists = &resourceKind{
 	exists:       "EntityAlreadyExists",
 	existsMsg:    "An Anycast static IP list with this name already exists.",
 	inUseCode:    "CannotDeleteEntityWhileInUse",
-	inUseMsg:     "The Anycast static IP list is associated with one or more distributions; remove its ID from their AnycastIpListId first.",
+	inUseMsg:     "The Anycast static IP list is associated with one or more distributions or connection groups; remove its ID from their AnycastIpListId first.",
 	noConfigGet:  true,
 	createStatus: http.StatusAccepted,
 	arnType:      anycastARNType,
@@ -145,8 +145,23 @@ var anycastIPLists = &resourceKind{
 		}
 		return c, nil
 	},
+	// In use while a distribution or a connection group names it,
+	// both checked in the delete's transaction.
 	inUse: func(r *store.Resource, in store.Snapshot) (bool, error) {
-		return anyDistribution(in, func(c *distconfig.Node) bool { return usesAnycastIPList(c, r.ID) })
+		used, err := anyDistribution(in, func(c *distconfig.Node) bool { return usesAnycastIPList(c, r.ID) })
+		if used || err != nil {
+			return used, err
+		}
+		groups, err := in.Resources(connectionGroupKind)
+		if err != nil {
+			return false, err
+		}
+		for _, g := range groups {
+			if usesAnycastIPList(g.Config, r.ID) {
+				return true, nil
+			}
+		}
+		return false, nil
 	},
 	wire: func(s *Server, r *store.Resource) *distconfig.Node {
 		c := r.Config
@@ -273,11 +288,19 @@ func (s *Server) checkAnycastIPListID(ctx context.Context, c *distconfig.Node) e
 	if id == "" {
 		return nil
 	}
-	_, err := s.store.GetResource(ctx, AnycastIpListKind, id)
-	if errors.Is(err, store.ErrNoResource) || errors.Is(err, store.ErrInvalidKey) {
-		e := errorf("EntityNotFound", "The Anycast static IP list %s was not found.", truncate(id, 60))
-		e.Detail = "DistributionConfig.AnycastIpListId names a list that does not exist"
-		return e
+	return s.checkAnycastIPList(ctx, id, "DistributionConfig.AnycastIpListId")
+}
+
+// checkAnycastIPList refuses id, the value of member, when it names no
+// Anycast static IP list of this account: EntityNotFound.
+func (s *Server) checkAnycastIPList(ctx context.Context, id, member string) error {
+	if len(id) <= maxIDLen {
+		_, err := s.store.GetResource(ctx, AnycastIpListKind, id)
+		if !errors.Is(err, store.ErrNoResource) && !errors.Is(err, store.ErrInvalidKey) {
+			return err
+		}
 	}
-	return err
+	e := errorf("EntityNotFound", "The Anycast static IP list %s was not found.", truncate(id, 60))
+	e.Detail = member + " names a list that does not exist; give the Id of one CreateAnycastIpList made"
+	return e
 }

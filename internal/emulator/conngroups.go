@@ -73,8 +73,9 @@ var connectionGroups = &entityKind{
 
 // connectionGroupFields reads the members Create- and
 // UpdateConnectionGroupRequest share (Ipv6Enabled, AnycastIpListId,
-// Enabled) over cfg.
-func connectionGroupFields(n, cfg *distconfig.Node) *apiError {
+// Enabled) over cfg. An AnycastIpListId must name a list of this account
+// (EntityNotFound, the model's error for both operations).
+func (s *Server) connectionGroupFields(ctx context.Context, n, cfg *distconfig.Node) error {
 	for _, m := range []string{"Ipv6Enabled", "Enabled"} {
 		v := cfg.Value(m) == "true"
 		if aerr := boolMember(n, m, &v); aerr != nil {
@@ -83,12 +84,13 @@ func connectionGroupFields(n, cfg *distconfig.Node) *apiError {
 		cfg.Set(m, strconv.FormatBool(v))
 	}
 	if a := n.Child("AnycastIpListId"); a != nil {
-		// Anycast IP lists are not checked here: the ID is kept as
-		// given.
-		if len(a.Text) > maxIDLen {
-			return errorf("InvalidArgument", "AnycastIpListId is %d bytes; IDs are at most %d.", len(a.Text), maxIDLen)
+		id := strings.TrimSpace(a.Text)
+		if id != "" {
+			if err := s.checkAnycastIPList(ctx, id, "AnycastIpListId"); err != nil {
+				return err
+			}
 		}
-		cfg.Set("AnycastIpListId", a.Text)
+		cfg.Set("AnycastIpListId", id)
 	}
 	return nil
 }
@@ -114,8 +116,8 @@ func createConnectionGroupRequest(s *Server, r *http.Request) (*distconfig.Node,
 	cfg := &distconfig.Node{Name: "ConnectionGroup", Nodes: []*distconfig.Node{
 		leaf("Ipv6Enabled", "true"), leaf("RoutingEndpoint", newDomainName()), leaf("Enabled", "true"),
 	}}
-	if aerr := connectionGroupFields(n, cfg); aerr != nil {
-		return nil, "", nil, aerr
+	if err := s.connectionGroupFields(r.Context(), n, cfg); err != nil {
+		return nil, "", nil, err
 	}
 	var tags []store.Tag
 	if t := n.Child("Tags"); t != nil {
@@ -140,8 +142,8 @@ func updateConnectionGroupRequest(s *Server, r *http.Request, old *store.Resourc
 	if aerr := onlyMembers(n, root, "Ipv6Enabled", "AnycastIpListId", "Enabled"); aerr != nil {
 		return nil, aerr
 	}
-	if aerr := connectionGroupFields(n, cfg); aerr != nil {
-		return nil, aerr
+	if err := s.connectionGroupFields(r.Context(), n, cfg); err != nil {
+		return nil, err
 	}
 	return cfg, nil
 }

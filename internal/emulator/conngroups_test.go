@@ -10,6 +10,7 @@ import (
 	"errors"
 	"math/big"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,10 +22,13 @@ import (
 	"github.com/cfinv/cfinv/test/harness"
 )
 
+// createConnectionGroup creates a connection group on a new Anycast IP
+// list of its own (named after the group).
 func (f *fixture) createConnectionGroup(name string, enabled bool) *cloudfront.CreateConnectionGroupOutput {
 	f.t.Helper()
+	list := f.createAnycastList("for-"+name, 3, "")
 	out, err := f.cf.CreateConnectionGroup(f.t.Context(), &cloudfront.CreateConnectionGroupInput{
-		Name: aws.String(name), Enabled: aws.Bool(enabled), AnycastIpListId: aws.String("aip_EXAMPLE"),
+		Name: aws.String(name), Enabled: aws.Bool(enabled), AnycastIpListId: list.AnycastIpList.Id,
 		Tags: &types.Tags{Items: []types.Tag{{Key: aws.String("team"), Value: aws.String("edge")}}},
 	})
 	if err != nil {
@@ -45,7 +49,7 @@ func TestConnectionGroupLifecycle(t *testing.T) {
 	g := created.ConnectionGroup
 	id := aws.ToString(g.Id)
 	if aws.ToString(g.Arn) != "arn:aws:cloudfront::123456789012:connection-group/"+id || !aws.ToBool(g.Ipv6Enabled) ||
-		!aws.ToBool(g.Enabled) || aws.ToBool(g.IsDefault) || aws.ToString(g.Status) != "Deployed" || aws.ToString(g.AnycastIpListId) != "aip_EXAMPLE" {
+		!aws.ToBool(g.Enabled) || aws.ToBool(g.IsDefault) || aws.ToString(g.Status) != "Deployed" || !strings.HasPrefix(aws.ToString(g.AnycastIpListId), "aip_") {
 		t.Errorf("CreateConnectionGroup = %+v", g)
 	}
 	ep := aws.ToString(g.RoutingEndpoint)
@@ -188,6 +192,26 @@ func TestConnectionGroupErrors(t *testing.T) {
 			_, err := f.cf.ListConnectionGroups(ctx, &cloudfront.ListConnectionGroupsInput{Marker: aws.String("cg_NOPE")})
 			return err
 		}, "InvalidArgument", 400},
+		{"group names an unknown Anycast IP list", func() error {
+			_, err := f.cf.CreateConnectionGroup(ctx, &cloudfront.CreateConnectionGroupInput{Name: aws.String("no-list"), AnycastIpListId: aws.String("aip_NOPE")})
+			return err
+		}, "EntityNotFound", 404},
+		{"update names an unknown Anycast IP list", func() error {
+			_, err := f.cf.UpdateConnectionGroup(ctx, &cloudfront.UpdateConnectionGroupInput{Id: aws.String(id), IfMatch: aws.String(etag), AnycastIpListId: aws.String("aip_NOPE")})
+			return err
+		}, "EntityNotFound", 404},
+		{"delete the Anycast IP list a group names", func() error {
+			g, err := f.cf.GetConnectionGroup(ctx, &cloudfront.GetConnectionGroupInput{Identifier: aws.String(id)})
+			if err != nil {
+				return err
+			}
+			list, err := f.cf.GetAnycastIpList(ctx, &cloudfront.GetAnycastIpListInput{Id: g.ConnectionGroup.AnycastIpListId})
+			if err != nil {
+				return err
+			}
+			_, err = f.cf.DeleteAnycastIpList(ctx, &cloudfront.DeleteAnycastIpListInput{Id: g.ConnectionGroup.AnycastIpListId, IfMatch: list.ETag})
+			return err
+		}, "CannotDeleteEntityWhileInUse", 409},
 		{"tenant names an unknown group", func() error {
 			_, err := f.cf.CreateDistributionTenant(ctx, &cloudfront.CreateDistributionTenantInput{
 				DistributionId: aws.String(dist), Name: aws.String("tenant-x"), ConnectionGroupId: aws.String("cg_NOPE"),

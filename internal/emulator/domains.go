@@ -95,12 +95,12 @@ func (s *Server) domainRoutes() {
 	s.mux.HandleFunc("POST "+v+"/verify-dns-configuration", s.verifyDnsConfiguration)
 }
 
-// editAliases applies edit to distribution id's aliases as an update
-// does: a new ETag, InProgress until the completion delay.
-func (s *Server) editAliases(ctx context.Context, id string, edit func(aliases []string) ([]string, error)) error {
+// editAliases applies edit to distribution id's config and aliases as
+// an update does: a new ETag, InProgress until the completion delay.
+func (s *Server) editAliases(ctx context.Context, id string, edit func(c *distconfig.Node, aliases []string) ([]string, error)) error {
 	now := s.now()
 	_, err := s.store.UpdateDistribution(ctx, id, func(d *store.Distribution) error {
-		list, err := edit(aliasesOf(d.Config))
+		list, err := edit(d.Config, aliasesOf(d.Config))
 		if err != nil {
 			return err
 		}
@@ -114,10 +114,26 @@ func (s *Server) editAliases(ctx context.Context, id string, edit func(aliases [
 	return err
 }
 
-// associateAlias serves AssociateAlias: the alias is removed from every
-// other distribution of the account that lists it and added to the
-// target, which must be a standard, non-staging distribution with a
-// certificate of its own.
+// checkAliasTarget refuses an AssociateAlias target whose config c is
+// multi-tenant, staging or without a certificate of its own.
+func checkAliasTarget(target, alias string, c *distconfig.Node) *apiError {
+	switch {
+	case connectionModeOf(c) == "tenant-only":
+		return errorf("InvalidArgument", "AssociateAlias only supports standard distributions; %s is multi-tenant (use UpdateDomainAssociation).", target)
+	case c.Value("Staging") == "true":
+		return errorf("IllegalUpdate", "A staging distribution cannot have alternate domain names.")
+	case c.Child("ViewerCertificate") == nil || c.Value("ViewerCertificate", "CloudFrontDefaultCertificate") == "true" ||
+		c.Value("ViewerCertificate", "ACMCertificateArn") == "" && c.Value("ViewerCertificate", "IAMCertificateId") == "":
+		return errorf("InvalidArgument", "The target distribution %s must have an SSL/TLS certificate that covers %s; it uses CloudFront's default certificate.", target, truncate(alias, 260))
+	}
+	return nil
+}
+
+// associateAlias serves AssociateAlias: the alias is added to the target,
+// which must be a standard, non-staging distribution with a certificate
+// of its own (checked in the write that adds it), then removed from every
+// other distribution of the account that lists it. Adding first means a
+// refused target leaves the alias where it was.
 func (s *Server) associateAlias(w http.ResponseWriter, r *http.Request) {
 	target := r.PathValue("id")
 	alias := r.URL.Query().Get("Alias")
@@ -125,53 +141,14 @@ func (s *Server) associateAlias(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, aerr)
 		return
 	}
-	d, err := s.store.GetDistribution(r.Context(), target)
-	if errors.Is(err, store.ErrNoDistribution) {
-		err = errorf("NoSuchDistribution", msgNoSuchDistribution)
-	}
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	c := d.Config
-	switch {
-	case connectionModeOf(c) == "tenant-only":
-		s.writeError(w, r, errorf("InvalidArgument", "AssociateAlias only supports standard distributions; %s is multi-tenant (use UpdateDomainAssociation).", target))
-		return
-	case c.Value("Staging") == "true":
-		s.writeError(w, r, errorf("IllegalUpdate", "A staging distribution cannot have alternate domain names."))
-		return
-	case c.Child("ViewerCertificate") == nil || c.Value("ViewerCertificate", "CloudFrontDefaultCertificate") == "true" ||
-		c.Value("ViewerCertificate", "ACMCertificateArn") == "" && c.Value("ViewerCertificate", "IAMCertificateId") == "":
-		s.writeError(w, r, errorf("InvalidArgument", "The target distribution %s must have an SSL/TLS certificate that covers %s; it uses CloudFront's default certificate.", target, truncate(alias, 260)))
-		return
-	}
-	all, err := s.allDistributions(r.Context())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	norm := normalDomain(alias)
 	has := func(list []string) bool {
 		return slices.ContainsFunc(list, func(a string) bool { return normalDomain(a) == norm })
 	}
-	if !has(aliasesOf(c)) && len(aliasesOf(c)) >= maxAliases {
-		s.writeError(w, r, fixed("TooManyDistributionCNAMEs", "distribution %s has %d CNAMEs, the limit is %d", target, len(aliasesOf(c)), maxAliases))
-		return
-	}
-	for _, src := range all {
-		if src.ID == target || !has(aliasesOf(src.Config)) {
-			continue
+	err := s.editAliases(r.Context(), target, func(c *distconfig.Node, list []string) ([]string, error) {
+		if aerr := checkAliasTarget(target, alias, c); aerr != nil {
+			return nil, aerr
 		}
-		err := s.editAliases(r.Context(), src.ID, func(list []string) ([]string, error) {
-			return slices.DeleteFunc(list, func(a string) bool { return normalDomain(a) == norm }), nil
-		})
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-	}
-	err = s.editAliases(r.Context(), target, func(list []string) ([]string, error) {
 		if has(list) {
 			return list, nil
 		}
@@ -183,6 +160,23 @@ func (s *Server) associateAlias(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.writeError(w, r, err)
 		return
+	}
+	all, err := s.allDistributions(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	for _, src := range all {
+		if src.ID == target || !has(aliasesOf(src.Config)) {
+			continue
+		}
+		err := s.editAliases(r.Context(), src.ID, func(_ *distconfig.Node, list []string) ([]string, error) {
+			return slices.DeleteFunc(list, func(a string) bool { return normalDomain(a) == norm }), nil
+		})
+		if err != nil && !isCode(err, "NoSuchDistribution") {
+			s.writeError(w, r, err)
+			return
+		}
 	}
 	w.WriteHeader(http.StatusOK)
 }

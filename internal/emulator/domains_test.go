@@ -7,6 +7,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cfinv/cfinv/internal/emulator"
+	"github.com/cfinv/cfinv/internal/store"
 )
 
 // createAliased creates a distribution with aliases and, when cert, an
@@ -239,4 +242,39 @@ func TestVerifyDnsConfiguration(t *testing.T) {
 	wantAPIErr(t, err, "EntityNotFound", 404)
 	_, err = f.cf.VerifyDnsConfiguration(ctx, &cloudfront.VerifyDnsConfigurationInput{Identifier: tenant.DistributionTenant.Id, Domain: aws.String("c.example.com")})
 	wantAPIErr(t, err, "InvalidArgument", 400)
+}
+
+// TestAssociateAliasRaced: the target loses its certificate between
+// AssociateAlias's checks and its writes (a concurrent UpdateDistribution,
+// made certain by a store wrapper). The target's checks must hold in the
+// write that gives it the alias, and the source must keep the alias when
+// that write is refused.
+func TestAssociateAliasRaced(t *testing.T) {
+	racer := &updateRacer{Store: store.NewMem()}
+	f := newFixture(t, func(o *emulator.Options) { o.Store = racer })
+	src := f.createAliased("src", true, "www.example.com")
+	dst := f.createAliased("dst", true)
+	var raceErr error
+	racer.arm(aws.ToString(dst.Distribution.Id), func() {
+		raceErr = editDistFrom(f, aws.ToString(dst.Distribution.Id), func(c *types.DistributionConfig) {
+			c.ViewerCertificate = &types.ViewerCertificate{CloudFrontDefaultCertificate: aws.Bool(true)}
+		})
+	})
+	_, err := f.cf.AssociateAlias(t.Context(), &cloudfront.AssociateAliasInput{TargetDistributionId: dst.Distribution.Id, Alias: aws.String("www.example.com")})
+	if raceErr != nil {
+		t.Fatalf("the racing UpdateDistribution: %v", raceErr)
+	}
+	code, status := "", 200
+	if err != nil {
+		code, status = apiErr(t, err)
+	}
+	if code != "InvalidArgument" || status != 400 {
+		t.Errorf("AssociateAlias to a target that lost its certificate: %q (HTTP %d), want InvalidArgument (400)", code, status)
+	}
+	if diff := cmp.Diff([]string{"www.example.com"}, f.aliases(src.Distribution.Id)); diff != "" {
+		t.Errorf("source aliases (-want +got):\n%s", diff)
+	}
+	if got := f.aliases(dst.Distribution.Id); len(got) != 0 {
+		t.Errorf("target aliases: %v, want none", got)
+	}
 }

@@ -113,13 +113,22 @@ func (s *Server) putResourcePolicy(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.now()
 	cfg := &distconfig.Node{Name: "ResourcePolicy", Nodes: []*distconfig.Node{leaf("PolicyDocument", doc)}}
-	_, err = s.store.UpdateResource(r.Context(), ResourcePolicyKind, arn, func(res *store.Resource) error {
-		res.Config, res.ETag, res.LastModifiedTime = cfg, newETag(), now
-		return nil
-	})
-	if errors.Is(err, store.ErrNoResource) {
+	// A put replaces the policy or creates it. A concurrent first put may
+	// create it between this one's update and create: then the update is
+	// tried again, and the last write wins.
+	for range 3 {
+		_, err = s.store.UpdateResource(r.Context(), ResourcePolicyKind, arn, func(res *store.Resource) error {
+			res.Config, res.ETag, res.LastModifiedTime = cfg, newETag(), now
+			return nil
+		})
+		if !errors.Is(err, store.ErrNoResource) {
+			break
+		}
 		err = s.store.CreateResource(r.Context(), &store.Resource{Kind: ResourcePolicyKind, ID: arn, Name: arn,
 			ETag: newETag(), CreatedTime: now, LastModifiedTime: now, Config: cfg})
+		if !errors.Is(err, store.ErrResourceExists) {
+			break
+		}
 	}
 	if err != nil {
 		s.writeError(w, r, err)

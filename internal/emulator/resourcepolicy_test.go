@@ -1,14 +1,20 @@
 package emulator_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/cfinv/cfinv/internal/emulator"
+	"github.com/cfinv/cfinv/internal/store"
 	"github.com/cfinv/cfinv/test/harness"
 )
 
@@ -339,5 +345,156 @@ func TestOwnedResourceEscaped(t *testing.T) {
 	resp, body := f.do("GET", "/2020-05-31/distributionsByOwnedResource/"+url.PathEscape(aws.ToString(vo.VpcOrigin.Arn)), nil)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("got HTTP %d %s, want 200", resp.StatusCode, body)
+	}
+}
+
+// createRacer is the real store with one interleaving made certain: just
+// before the next CreateResource of kind, another writer's create of the
+// same resource lands (as a concurrent request's would).
+type createRacer struct {
+	store.Store
+	mu   sync.Mutex
+	kind string // "" once the race has run
+}
+
+func (c *createRacer) CreateResource(ctx context.Context, r *store.Resource) error {
+	c.mu.Lock()
+	race := r.Kind == c.kind
+	if race {
+		c.kind = ""
+	}
+	c.mu.Unlock()
+	if race {
+		other := r.Clone()
+		other.ETag = "EOTHERWRITER"
+		if err := c.Store.CreateResource(ctx, other); err != nil {
+			return err
+		}
+	}
+	return c.Store.CreateResource(ctx, r)
+}
+
+// TestResourcePolicyConcurrentFirstPut: a first PutResourcePolicy whose
+// create is beaten by a concurrent first put of the same ARN. A put
+// replaces the whole policy, so it must succeed (the last write wins),
+// not fail because the other created the policy between its look-up and
+// its create.
+func TestResourcePolicyConcurrentFirstPut(t *testing.T) {
+	racer := &createRacer{Store: store.NewMem()}
+	f := newFixture(t, func(o *emulator.Options) { o.Store = racer })
+	arn := f.createVpcOrigin("shared").VpcOrigin.Arn
+	racer.mu.Lock()
+	racer.kind = emulator.ResourcePolicyKind
+	racer.mu.Unlock()
+	if _, err := f.cf.PutResourcePolicy(t.Context(), &cloudfront.PutResourcePolicyInput{ResourceArn: arn, PolicyDocument: aws.String(testPolicy)}); err != nil {
+		t.Fatalf("PutResourcePolicy beaten by a concurrent first put: %v", err)
+	}
+	racer.mu.Lock()
+	raced := racer.kind == ""
+	racer.mu.Unlock()
+	if !raced {
+		t.Fatal("the put created no resource policy: the race was not run")
+	}
+	got, err := f.cf.GetResourcePolicy(t.Context(), &cloudfront.GetResourcePolicyInput{ResourceArn: arn})
+	if err != nil || aws.ToString(got.PolicyDocument) != testPolicy {
+		t.Errorf("GetResourcePolicy = %+v, %v; want the put's document", got, err)
+	}
+}
+
+// updateRacer is the real store with one interleaving made certain: just
+// before the next UpdateDistribution of distribution id, hook runs (it
+// sends another request that completes first, as a concurrent one may).
+type updateRacer struct {
+	store.Store
+	mu   sync.Mutex
+	id   string
+	hook func()
+}
+
+func (u *updateRacer) arm(id string, hook func()) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.id, u.hook = id, hook
+}
+
+func (u *updateRacer) UpdateDistribution(ctx context.Context, id string, fn func(d *store.Distribution) error) (*store.Distribution, error) {
+	u.mu.Lock()
+	var hook func()
+	if id == u.id {
+		hook, u.id, u.hook = u.hook, "", nil
+	}
+	u.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
+	return u.Store.UpdateDistribution(ctx, id, fn)
+}
+
+// editDistFrom is editDist for a goroutine other than the test's (a
+// racing request sent from inside a handler): it returns every error.
+func editDistFrom(f *fixture, id string, edit func(c *types.DistributionConfig)) error {
+	ctx := context.Background()
+	cur, err := f.cf.GetDistributionConfig(ctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(id)})
+	if err != nil {
+		return err
+	}
+	edit(cur.DistributionConfig)
+	_, err = f.cf.UpdateDistribution(ctx, &cloudfront.UpdateDistributionInput{Id: aws.String(id), IfMatch: cur.ETag, DistributionConfig: cur.DistributionConfig})
+	return err
+}
+
+// TestUpdateDomainAssociationRaced moves a domain while a concurrent
+// request changes its source between the move's checks and its writes:
+// the source's checks (it still has the domain, it is disabled) must
+// hold in the write that takes the domain from it, so a domain never
+// ends on two distributions, nor leaves an enabled one.
+func TestUpdateDomainAssociationRaced(t *testing.T) {
+	tests := []struct {
+		name string
+		// race runs between the checks and the writes of the move
+		// to target t1.
+		race func(f *fixture, src, t2 *cloudfront.CreateDistributionOutput) error
+		// want are the aliases of src, t1 and t2 afterwards.
+		want [3][]string
+	}{
+		{"the domain moved to another target", func(f *fixture, src, t2 *cloudfront.CreateDistributionOutput) error {
+			_, err := f.cf.UpdateDomainAssociation(t.Context(), &cloudfront.UpdateDomainAssociationInput{Domain: aws.String("www.example.com"),
+				TargetResource: &types.DistributionResourceId{DistributionId: t2.Distribution.Id}})
+			return err
+		}, [3][]string{nil, nil, {"www.example.com"}}},
+		{"the source was enabled", func(f *fixture, src, _ *cloudfront.CreateDistributionOutput) error {
+			return editDistFrom(f, aws.ToString(src.Distribution.Id), func(c *types.DistributionConfig) { c.Enabled = aws.Bool(true) })
+		}, [3][]string{{"www.example.com"}, nil, nil}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			racer := &updateRacer{Store: store.NewMem()}
+			f := newFixture(t, func(o *emulator.Options) { o.Store = racer })
+			create := func(ref string, aliases ...string) *cloudfront.CreateDistributionOutput {
+				t.Helper()
+				c := sdkConfig(ref)
+				c.Enabled = aws.Bool(false)
+				c.Aliases = &types.Aliases{Quantity: aws.Int32(int32(len(aliases))), Items: aliases}
+				out, err := f.cf.CreateDistribution(t.Context(), &cloudfront.CreateDistributionInput{DistributionConfig: c})
+				if err != nil {
+					t.Fatalf("CreateDistribution(%s): %v", ref, err)
+				}
+				return out
+			}
+			src, t1, t2 := create("src", "www.example.com"), create("t1"), create("t2")
+			var raceErr error
+			racer.arm(aws.ToString(t1.Distribution.Id), func() { raceErr = tt.race(f, src, t2) })
+			_, err := f.cf.UpdateDomainAssociation(t.Context(), &cloudfront.UpdateDomainAssociationInput{Domain: aws.String("www.example.com"),
+				TargetResource: &types.DistributionResourceId{DistributionId: t1.Distribution.Id}})
+			if raceErr != nil {
+				t.Fatalf("the racing request: %v", raceErr)
+			}
+			wantAPIErr(t, err, "IllegalUpdate", http.StatusBadRequest)
+			for i, d := range []*cloudfront.CreateDistributionOutput{src, t1, t2} {
+				if diff := cmp.Diff(tt.want[i], f.aliases(d.Distribution.Id), cmpopts.EquateEmpty()); diff != "" {
+					t.Errorf("aliases of %s (-want +got):\n%s", aws.ToString(d.Distribution.DistributionConfig.CallerReference), diff)
+				}
+			}
+		})
 	}
 }

@@ -55,24 +55,6 @@ func checkManagedCertificateRequest(n *distconfig.Node, root string) *apiError {
 	return validateShape(n, "ManagedCertificateRequest", root+".ManagedCertificateRequest")
 }
 
-// findTenant returns the tenant an identifier names: its ID, name or ARN,
-// or the EntityNotFound error.
-func (s *Server) findTenant(ctx context.Context, ident string) (*store.Resource, error) {
-	t, err := s.loadTenant(ctx, ident)
-	if err == nil || !isCode(err, "EntityNotFound") {
-		return t, err
-	}
-	all, lerr := s.store.ListResources(ctx, tenantKind)
-	if lerr != nil {
-		return nil, lerr
-	}
-	i := slices.IndexFunc(all, func(t *store.Resource) bool { return t.Name == ident || s.tenantARN(t.ID) == ident })
-	if i < 0 {
-		return nil, err
-	}
-	return all[i], nil
-}
-
 // isCode reports whether err is an *apiError with code.
 func isCode(err error, code string) bool {
 	var ae *apiError
@@ -87,7 +69,7 @@ func isCode(err error, code string) bool {
 // the only not-found code the model lists.
 // https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_GetManagedCertificateDetails.html
 func (s *Server) getManagedCertificateDetails(w http.ResponseWriter, r *http.Request) {
-	t, err := s.findTenant(r.Context(), r.PathValue("id"))
+	t, err := s.loadTenantByIdentifier(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -234,27 +216,11 @@ func (s *Server) findDomain(ctx context.Context, domain string) (domainHolder, b
 // removed from its Aliases, Quantity to match.
 func withAlias(c *distconfig.Node, domain string, add bool) *distconfig.Node {
 	c = c.Clone()
-	var names []string
-	for _, a := range c.Find("Aliases", "Items").All("CNAME") {
-		if !strings.EqualFold(a.Text, domain) {
-			names = append(names, a.Text)
-		}
-	}
+	names := slices.DeleteFunc(aliasesOf(c), func(a string) bool { return strings.EqualFold(a, domain) })
 	if add {
 		names = append(names, domain)
 	}
-	aliases := &distconfig.Node{Name: "Aliases", Nodes: []*distconfig.Node{leaf("Quantity", strconv.Itoa(len(names)))}}
-	if len(names) > 0 {
-		items := aliases.Append(&distconfig.Node{Name: "Items"})
-		for _, n := range names {
-			items.Append(leaf("CNAME", n))
-		}
-	}
-	if old := c.Child("Aliases"); old != nil {
-		*old = *aliases
-	} else {
-		c.Append(aliases)
-	}
+	setAliases(c, names)
 	return withDefaults(c)
 }
 
@@ -270,14 +236,20 @@ func withTenantDomain(c *distconfig.Node, domain string, add bool) *distconfig.N
 }
 
 // moveDomain adds domain to (add) or removes it from holder's
-// distribution or tenant; etag, when not empty, must be its ETag. It
-// returns the new ETag.
-func (s *Server) moveDomain(ctx context.Context, h domainHolder, domain string, add bool, etag string) (string, error) {
+// distribution or tenant; etag, when not empty, must be its ETag, and
+// check (may be nil) is called with its config and its domains in the
+// same transaction as the write. It returns the new ETag.
+func (s *Server) moveDomain(ctx context.Context, h domainHolder, domain string, add bool, etag string, check func(c *distconfig.Node, domains []string) error) (string, error) {
 	now := s.now()
 	if h.dist != nil {
 		d, err := s.store.UpdateDistribution(ctx, h.dist.ID, func(d *store.Distribution) error {
 			if etag != "" && d.ETag != etag {
 				return errPreconditionFailed()
+			}
+			if check != nil {
+				if err := check(d.Config, aliasesOf(d.Config)); err != nil {
+					return err
+				}
 			}
 			d.Config = withAlias(d.Config, domain, add)
 			d.ETag, d.Status, d.LastModifiedTime, d.DeployedAt = newETag(), store.StatusInProgress, now, now.Add(s.delay)
@@ -295,6 +267,11 @@ func (s *Server) moveDomain(ctx context.Context, h domainHolder, domain string, 
 		if etag != "" && t.ETag != etag {
 			return errPreconditionFailed()
 		}
+		if check != nil {
+			if err := check(t.Config, tenantDomains(t)); err != nil {
+				return err
+			}
+		}
 		t.Config, t.ETag, t.LastModifiedTime = withTenantDomain(t.Config, domain, add), newETag(), now
 		return nil
 	})
@@ -311,8 +288,11 @@ func (s *Server) moveDomain(ctx context.Context, h domainHolder, domain string, 
 // or tenant that has it to the target one. As CloudFront documents, the
 // source must be disabled first (IllegalUpdate otherwise); If-Match, when
 // sent, is the target's ETag. The move is two writes: the target gets the
-// domain, then the source loses it; if the second fails, the first is
-// undone.
+// domain, then the source loses it, each checked in its own write (the
+// target's kind and domain count, the source still holding the domain and
+// disabled), so a concurrent change between the look-up and the writes is
+// refused instead of leaving the domain on two resources or moving it off
+// an enabled one; if the second write fails, the first is undone.
 // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/CNAMEs.html#alternate-domain-names-move
 func (s *Server) updateDomainAssociation(w http.ResponseWriter, r *http.Request) {
 	const root = "UpdateDomainAssociationRequest"
@@ -373,13 +353,33 @@ func (s *Server) updateDomainAssociation(w http.ResponseWriter, r *http.Request)
 		s.writeError(w, r, errorf("IllegalUpdate", "The domain %s is associated with %s, which is enabled: disable it before moving the domain.", domain, source.id()))
 		return
 	}
-	etag, err := s.moveDomain(ctx, target, domain, true, r.Header.Get("If-Match"))
+	etag, err := s.moveDomain(ctx, target, domain, true, r.Header.Get("If-Match"), func(c *distconfig.Node, domains []string) error {
+		if slices.ContainsFunc(domains, func(d string) bool { return strings.EqualFold(d, domain) }) {
+			return errorf("InvalidArgument", "The domain %s is already associated with %s.", domain, target.id())
+		}
+		if target.tenant != nil && len(domains) >= maxTenantDomains {
+			return errorf("InvalidArgument", "The target distribution tenant %s has %d domains already, the most a tenant can have.", target.id(), maxTenantDomains)
+		}
+		if target.dist != nil && c.Value("ConnectionMode") == "tenant-only" {
+			return errorf("InvalidArgument", "The target distribution %s is multi-tenant: its domains are its tenants'; target one of its tenants.", target.id())
+		}
+		return nil
+	})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if _, err := s.moveDomain(ctx, source, domain, false, ""); err != nil {
-		if _, uerr := s.moveDomain(ctx, target, domain, false, ""); uerr != nil {
+	_, err = s.moveDomain(ctx, source, domain, false, "", func(c *distconfig.Node, domains []string) error {
+		if !slices.ContainsFunc(domains, func(d string) bool { return strings.EqualFold(d, domain) }) {
+			return errorf("IllegalUpdate", "The domain %s is no longer associated with %s: another request moved it meanwhile; look it up and try again.", domain, source.id())
+		}
+		if c.Value("Enabled") == "true" {
+			return errorf("IllegalUpdate", "The domain %s is associated with %s, which is enabled: disable it before moving the domain.", domain, source.id())
+		}
+		return nil
+	})
+	if err != nil {
+		if _, uerr := s.moveDomain(ctx, target, domain, false, "", nil); uerr != nil {
 			s.log.Error("undo domain association", "domain", domain, "target", target.id(), "err", uerr)
 		}
 		s.writeError(w, r, err)
