@@ -334,49 +334,64 @@ func (f *Function) Run(ctx context.Context, ev *Event, lim Limits) (*Result, err
 		ev.Version = "1.0"
 	}
 	fillMaps(ev)
-	budget := lim.Budget
-	if budget <= 0 {
-		budget = DefaultBudget
-	}
 
 	v, err := f.acquire()
 	if err != nil {
 		return nil, err
 	}
 	v.logs, v.kvs = &logBuffer{}, lim.KeyValueStores
-	rt := v.rt
 	res := &Result{}
 	start := time.Now()
-	timer := time.AfterFunc(budget, func() { rt.Interrupt(errStopped) })
-	stopCtx := context.AfterFunc(ctx, func() { rt.Interrupt(errStopped) })
-	o, out, runErr := f.call(v, eventObject(rt, ev))
-	// A runtime goes back to the pool only if no interrupt can reach it:
-	// both stops returned true, so neither callback ran or will.
-	timerStopped := timer.Stop()
-	ctxStopped := stopCtx()
+	stop := watch(ctx, v.rt, lim.Budget)
+	o, out, runErr := f.call(v, eventObject(v.rt, ev))
+	// A runtime goes back to the pool only if no interrupt can reach it.
+	unreached := stop()
 	elapsed := time.Since(start)
 	res.Logs = v.logs.lines
-	if timerStopped && ctxStopped {
+	if unreached {
 		f.release(v)
 	}
 
 	res.ComputeUtilization = utilization(elapsed)
 	if runErr != nil {
-		res.Err = runErr
-		var ie *goja.InterruptedError
-		if errors.As(runErr, &ie) {
-			res.ComputeUtilization = 100
-			res.Err = &ExecutionError{Budget: true, Msg: "The function exceeded its maximum allowed compute utilization and was stopped"}
-			if ctx.Err() != nil {
-				res.Err = &ExecutionError{Msg: "The run was cancelled: " + ctx.Err().Error()}
-			}
-		}
+		res.ComputeUtilization, res.Err = stopped(ctx, runErr, res.ComputeUtilization)
 		return res, nil
 	}
 	if err := res.setOutput(ev, o, out); err != nil {
 		res.Err = err
 	}
 	return res, nil
+}
+
+// watch interrupts rt when budget (DefaultBudget if 0) runs out or ctx
+// ends. The function it returns cancels both and reports whether neither
+// fired nor will: only then may rt run again.
+func watch(ctx context.Context, rt *goja.Runtime, budget time.Duration) func() bool {
+	if budget <= 0 {
+		budget = DefaultBudget
+	}
+	timer := time.AfterFunc(budget, func() { rt.Interrupt(errStopped) })
+	stopCtx := context.AfterFunc(ctx, func() { rt.Interrupt(errStopped) })
+	return func() bool {
+		timerStopped := timer.Stop()
+		return stopCtx() && timerStopped
+	}
+}
+
+// stopped returns the compute utilization of a run that failed with err,
+// and its error: an interrupt (watch) is the budget spent (100 %), or the
+// cancelled run when ctx ended; any other error is err, utilization as
+// measured.
+func stopped(ctx context.Context, err error, utilization int) (int, error) {
+	var ie *goja.InterruptedError
+	switch {
+	case !errors.As(err, &ie):
+		return utilization, err
+	case ctx.Err() != nil:
+		return 100, &ExecutionError{Msg: "The run was cancelled: " + ctx.Err().Error()}
+	default:
+		return 100, &ExecutionError{Budget: true, Msg: "The function exceeded its maximum allowed compute utilization and was stopped"}
+	}
 }
 
 // eventObject builds ev as a JavaScript object (directly: through

@@ -3,7 +3,6 @@ package cffunc
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -64,35 +63,20 @@ func (f *Function) RunConnection(ctx context.Context, connection []byte, lim Lim
 	if err := json.Unmarshal(connection, &probe); err != nil {
 		return nil, fmt.Errorf("run connection function: the connection event is not a JSON object: %w", err)
 	}
-	budget := lim.Budget
-	if budget <= 0 {
-		budget = DefaultBudget
-	}
 	v, err := f.newVM()
 	if err != nil {
 		return nil, err
 	}
 	v.logs, v.kvs = &logBuffer{}, lim.KeyValueStores
-	rt := v.rt
 	res := &ConnectionResult{}
 	start := time.Now()
-	timer := time.AfterFunc(budget, func() { rt.Interrupt(errStopped) })
-	stopCtx := context.AfterFunc(ctx, func() { rt.Interrupt(errStopped) })
+	stop := watch(ctx, v.rt, lim.Budget)
 	action, runErr := f.callConnection(v, string(connection))
-	timer.Stop()
-	stopCtx()
+	stop()
 	res.Logs = v.logs.lines
 	res.ComputeUtilization = utilization(time.Since(start))
 	if runErr != nil {
-		res.Err = runErr
-		var ie *goja.InterruptedError
-		if errors.As(runErr, &ie) {
-			res.ComputeUtilization = 100
-			res.Err = &ExecutionError{Budget: true, Msg: "The function exceeded its maximum allowed compute utilization and was stopped"}
-			if ctx.Err() != nil {
-				res.Err = &ExecutionError{Msg: "The run was cancelled: " + ctx.Err().Error()}
-			}
-		}
+		res.ComputeUtilization, res.Err = stopped(ctx, runErr, res.ComputeUtilization)
 		return res, nil
 	}
 	res.Action = action
