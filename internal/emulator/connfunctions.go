@@ -456,24 +456,8 @@ func (s *Server) testConnectionFunction(w http.ResponseWriter, r *http.Request) 
 		s.writeError(w, r, err)
 		return
 	}
-	result := &distconfig.Node{Name: "ConnectionFunctionTestResult", Nodes: []*distconfig.Node{
-		s.connectionFunctionSummary(res, stage, assoc),
-		leaf("ComputeUtilization", strconv.Itoa(out.ComputeUtilization)),
-	}}
-	logs := result.Append(&distconfig.Node{Name: "ConnectionFunctionExecutionLogs"})
-	for _, l := range out.Logs {
-		logs.Append(leaf("member", l))
-	}
-	if out.Err != nil {
-		var ee *cffunc.ExecutionError
-		msg := out.Err.Error()
-		if errors.As(out.Err, &ee) {
-			msg = ee.Msg
-		}
-		result.Append(leaf("ConnectionFunctionErrorMessage", msg))
-	}
-	result.Append(leaf("ConnectionFunctionOutput", out.Output()))
-	s.writeXML(w, r, http.StatusOK, xmlDocument{result})
+	s.writeXML(w, r, http.StatusOK, xmlDocument{testResult("ConnectionFunctionTestResult", "ConnectionFunction",
+		s.connectionFunctionSummary(res, stage, assoc), out.ComputeUtilization, out.Logs, out.Err, out.Output())})
 }
 
 // listRequest is a decoded List…Request body of the POST list operations

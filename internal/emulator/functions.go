@@ -646,24 +646,31 @@ func (s *Server) testFunction(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	result := &distconfig.Node{Name: "TestResult", Nodes: []*distconfig.Node{
-		s.functionSummary(res, stage, assoc),
-		leaf("ComputeUtilization", strconv.Itoa(out.ComputeUtilization)),
-	}}
-	logs := result.Append(&distconfig.Node{Name: "FunctionExecutionLogs"})
-	for _, l := range out.Logs {
+	s.writeXML(w, r, http.StatusOK, xmlDocument{testResult("TestResult", "Function",
+		s.functionSummary(res, stage, assoc), out.ComputeUtilization, out.Logs, out.Err, out.Output())})
+}
+
+// testResult renders the result of TestFunction (root TestResult, kind
+// Function) or TestConnectionFunction (ConnectionFunctionTestResult,
+// ConnectionFunction): the summary, the compute utilization, the
+// kind+ExecutionLogs, the kind+ErrorMessage when the run failed and the
+// kind+Output.
+func testResult(root, kind string, summary *distconfig.Node, utilization int, logLines []string, runErr error, output string) *distconfig.Node {
+	result := &distconfig.Node{Name: root, Nodes: []*distconfig.Node{summary, leaf("ComputeUtilization", strconv.Itoa(utilization))}}
+	logs := result.Append(&distconfig.Node{Name: kind + "ExecutionLogs"})
+	for _, l := range logLines {
 		logs.Append(leaf("member", l))
 	}
-	if out.Err != nil {
+	if runErr != nil {
 		var ee *cffunc.ExecutionError
-		msg := out.Err.Error()
-		if errors.As(out.Err, &ee) {
+		msg := runErr.Error()
+		if errors.As(runErr, &ee) {
 			msg = ee.Msg
 		}
-		result.Append(leaf("FunctionErrorMessage", msg))
+		result.Append(leaf(kind+"ErrorMessage", msg))
 	}
-	result.Append(leaf("FunctionOutput", out.Output()))
-	s.writeXML(w, r, http.StatusOK, xmlDocument{result})
+	result.Append(leaf(kind+"Output", output))
+	return result
 }
 
 // checkFunctionAssociations refuses a behaviour's FunctionAssociations
