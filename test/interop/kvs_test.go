@@ -49,6 +49,14 @@ func TestJSSDKKeyValueStore(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("kvs.mjs: exit %d\nstderr:\n%s\nstdout:\n%s", code, errOut, out)
 	}
+	checkKVSRun(t, "kvs.mjs", srv.URL, out)
+}
+
+// checkKVSRun checks the JSON a data-plane script (js/kvs.mjs,
+// testdata/boto3_kvs.py) printed, what, and reads its store back through
+// aws-sdk-go-v2 from the serve at endpoint.
+func checkKVSRun(t *testing.T, what, endpoint, out string) {
+	t.Helper()
 	var got struct {
 		KvsARN   string `json:"kvsARN"`
 		Describe struct {
@@ -69,8 +77,8 @@ func TestJSSDKKeyValueStore(t *testing.T) {
 		ETagAfterErrors         string             `json:"etagAfterErrors"`
 		Hosts                   []string           `json:"hosts"`
 	}
-	decode(t, "kvs.mjs", out, &got)
-	t.Logf("js-sdk kvs: %s", out)
+	decode(t, what, out, &got)
+	t.Logf("%s: %s", what, out)
 
 	if got.KvsARN == "" || got.Describe.KvsARN != got.KvsARN || got.Describe.Status != "READY" || !got.Describe.Created {
 		t.Errorf("DescribeKeyValueStore: got %+v for store %q, want its ARN, READY and a creation date", got.Describe, got.KvsARN)
@@ -98,7 +106,7 @@ func TestJSSDKKeyValueStore(t *testing.T) {
 		t.Errorf("ListKeys with MaxResults 2 and NextToken (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([][]string{{"a", "b", "c"}, {"d", "e"}}, got.PaginatorPages); diff != "" {
-		t.Errorf("paginateListKeys with pageSize 3 (-want +got):\n%s", diff)
+		t.Errorf("the ListKeys paginator, page size 3 (-want +got):\n%s", diff)
 	}
 	wantErrors := map[string]kvsCall{
 		"staleIfMatch":       {"ConflictException", 409},
@@ -111,7 +119,7 @@ func TestJSSDKKeyValueStore(t *testing.T) {
 		t.Errorf("errors (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]string{"123456789012.localhost"}, got.Hosts); diff != "" {
-		t.Errorf("host names the SDK's endpoint rules sent to (-want +got):\n%s", diff)
+		t.Errorf("host names the endpoint rules sent to (-want +got):\n%s", diff)
 	}
 
 	// ETags: the first Describe's, one per write (five puts, a delete,
@@ -133,7 +141,7 @@ func TestJSSDKKeyValueStore(t *testing.T) {
 	}
 
 	// The writes landed: aws-sdk-go-v2 reads the same store.
-	kvs := harness.KVS(srv.URL, testKeyID, testSecret)
+	kvs := harness.KVS(endpoint, testKeyID, testSecret)
 	desc, err := kvs.DescribeKeyValueStore(t.Context(), &cloudfrontkeyvaluestore.DescribeKeyValueStoreInput{KvsARN: aws.String(got.KvsARN)})
 	if err != nil {
 		t.Fatalf("aws-sdk-go-v2 DescribeKeyValueStore: %v", err)
@@ -151,6 +159,45 @@ func TestJSSDKKeyValueStore(t *testing.T) {
 		items[aws.ToString(it.Key)] = aws.ToString(it.Value)
 	}
 	if diff := cmp.Diff(map[string]string{"a": "one", "c": "3", "f": "6"}, items); diff != "" {
-		t.Errorf("aws-sdk-go-v2 ListKeys after the JS SDK's writes (-want +got):\n%s", diff)
+		t.Errorf("aws-sdk-go-v2 ListKeys after the writes of %s (-want +got):\n%s", what, diff)
 	}
+}
+
+// debianDistPackages is where Debian's python3-awscrt installs awscrt.
+const debianDistPackages = "/usr/lib/python3/dist-packages"
+
+// TestBoto3KeyValueStore runs testdata/boto3_kvs.py: boto3's CloudFront
+// KeyValueStore client, signing with the SigV4A of awscrt (the AWS Common
+// Runtime's C signer, a third implementation), runs the data-plane
+// operations js/kvs.mjs runs and prints the same JSON, checked the same way.
+// The script imports the awscrt of the Python that runs it, else Debian's
+// python3-awscrt (.ci/run installs it), of which only the awscrt module is
+// linked into a directory of its own (the rest of Debian's dist-packages
+// would shadow the pyenv Python's packages); without either it fails.
+func TestBoto3KeyValueStore(t *testing.T) {
+	t.Parallel()
+	py := need(t, "python3", "install Python 3 with boto3 (pip install boto3)")
+	crt := t.TempDir()
+	links, err := filepath.Glob(filepath.Join(debianDistPackages, "_awscrt.*.so"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, src := range append(links, filepath.Join(debianDistPackages, "awscrt")) {
+		if _, err := os.Stat(src); err != nil {
+			continue // the script says what to install if it cannot import awscrt
+		}
+		if err := os.Symlink(src, filepath.Join(crt, filepath.Base(src))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	script, err := filepath.Abs(filepath.Join("testdata", "boto3_kvs.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := startServe(t, "0s")
+	out, errOut, code := run(t, append(clientEnv(t, srv.URL), "INTEROP_AWSCRT_DIR="+crt), "", py, script)
+	if code != 0 {
+		t.Fatalf("boto3_kvs.py: exit %d\nstderr:\n%s\nstdout:\n%s", code, errOut, out)
+	}
+	checkKVSRun(t, "boto3_kvs.py", srv.URL, out)
 }
