@@ -42,7 +42,7 @@ func TestBoto3(t *testing.T) {
 // test reaches no registry.
 func TestJSSDK(t *testing.T) {
 	t.Parallel()
-	node := need(t, "node", "install Node.js 18 or newer")
+	node := need(t, "node", "install Node.js 20 or newer")
 	dir, err := filepath.Abs("js")
 	if err != nil {
 		t.Fatal(err)
