@@ -29,6 +29,9 @@
 // With -base, another cfinv binary (say, built from main) runs as one more
 // peer, so a change is measured against what it changes in the same run.
 //
+// With -s3deploy, s3deploy (github.com/bep/s3deploy, built from its
+// source) runs as one more peer with its defaults.
+//
 // This is a benchmark, not a test.
 package main
 
@@ -73,6 +76,7 @@ func main() {
 	flag.StringVar(&o.base, "base", "", "another cfinv binary (e.g. built from an older commit) measured as the peer \"base\", with the same flags (\"\": none)")
 	flag.StringVar(&o.moto, "moto", "moto_server", "moto_server executable")
 	flag.StringVar(&o.aws, "aws", "aws", "AWS CLI executable (\"\": do not measure it)")
+	flag.StringVar(&o.s3deploy, "s3deploy", "", "s3deploy executable, run with its defaults (\"\": do not measure it)")
 	flag.StringVar(&o.keep, "keep", "", "generate the site into this directory and keep it (default: a temporary one)")
 	flag.Parse()
 	if o.files < 100 || o.big < 0 || o.big > o.files/10 || o.rounds < 1 {
@@ -89,6 +93,7 @@ type options struct {
 	files, big, rounds int
 	seed               uint64
 	cfinv, moto, aws   string
+	s3deploy           string
 	base               string
 	keep               string
 }
@@ -153,6 +158,9 @@ func run(o options) error {
 	}
 	if o.aws != "" {
 		tools = append(tools, "aws")
+	}
+	if o.s3deploy != "" {
+		tools = append(tools, "s3deploy")
 	}
 	res := map[string][]measurement{} // tool+" "+scenario → per round
 	fmt.Fprintf(os.Stderr, "load average at start: %s\n", rig.LoadAvg())
@@ -334,6 +342,13 @@ func runTool(tool string, o options, round int, tmp, site string, changed []stri
 				{o.aws, "s3", "sync", dir, "s3://" + bucket, "--endpoint-url", px.url, "--only-show-errors"},
 				{o.aws, "cloudfront", "create-invalidation", "--distribution-id", dist, "--paths", "/*", "--endpoint-url", cfURL},
 			}
+		case "s3deploy":
+			// Its -endpoint-url would send CloudFront's calls to S3 too;
+			// the SDK's per-service variables reach each server. The
+			// endpoint is an IP address, so the SDK addresses the bucket
+			// path-style.
+			cmds = [][]string{{o.s3deploy, "-source", dir, "-bucket", bucket, "-region", "us-east-1",
+				"-distribution-id", dist, "-quiet"}}
 		}
 		px.reset()
 		var m measurement
@@ -341,6 +356,9 @@ func runTool(tool string, o options, round int, tmp, site string, changed []stri
 		for _, args := range cmds {
 			c := exec.Command(args[0], args[1:]...)
 			c.Env, c.Dir = env, work
+			if tool == "s3deploy" {
+				c.Env = append(slices.Clone(env), "AWS_ENDPOINT_URL_S3="+px.url, "AWS_ENDPOINT_URL_CLOUDFRONT="+cfURL)
+			}
 			var buf bytes.Buffer
 			c.Stdout, c.Stderr = &buf, &buf
 			hwm, err := runHWM(c)
