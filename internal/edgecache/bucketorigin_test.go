@@ -91,7 +91,7 @@ func TestS3BucketOriginWrongRegion(t *testing.T) {
 			body:   "<Endpoint>site-bucket.s3.us-west-2.amazonaws.com</Endpoint><Bucket>site-bucket</Bucket>"},
 		{name: "us-east-1", constraint: "", status: 301, code: "PermanentRedirect",
 			header: map[string]string{"X-Amz-Bucket-Region": "us-east-1"},
-			body:   "<Endpoint>site-bucket.s3.amazonaws.com</Endpoint>"},
+			body:   "<Endpoint>s3.amazonaws.com</Endpoint><Bucket>site-bucket</Bucket>"},
 		{name: "opt-in region", constraint: "af-south-1", status: 400, code: "IllegalLocationConstraintException",
 			header: map[string]string{"X-Amz-Bucket-Region": ""},
 			body:   "The af-south-1 location constraint is incompatible for the region specific endpoint this request was sent to."},

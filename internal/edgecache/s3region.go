@@ -152,9 +152,13 @@ func (e s3Endpoint) wrongRegion(req *http.Request, bucket, lc string) *http.Resp
 		s3ErrorXML(w, http.StatusBadRequest, "IllegalLocationConstraintException",
 			"The "+xmlText(named)+" location constraint is incompatible for the region specific endpoint this request was sent to.", "")
 	default:
+		// S3 names us-east-1's endpoint without the bucket, as CloudFront
+		// viewers have seen it (aws/aws-cdk#25253), and others in the
+		// dot form every region has (older regions have been answered in
+		// the dash form too: yanganto/s3rs#18).
 		host := bucket + ".s3." + region + e.suffix
 		if region == "us-east-1" {
-			host = bucket + ".s3.amazonaws.com"
+			host = "s3.amazonaws.com"
 		}
 		w.h.Set("X-Amz-Bucket-Region", region)
 		s3ErrorXML(w, http.StatusMovedPermanently, "PermanentRedirect",

@@ -49,9 +49,16 @@ func TestS3OriginRegion(t *testing.T) {
 		}
 	}
 	cf := harness.SDK(s.URL, harness.Credentials("AKIDTEST", "secret", ""))
+	oac, err := cf.CreateOriginAccessControl(ctx, &cloudfront.CreateOriginAccessControlInput{OriginAccessControlConfig: &cftypes.OriginAccessControlConfig{
+		Name: aws.String("sites"), OriginAccessControlOriginType: cftypes.OriginAccessControlOriginTypesS3,
+		SigningBehavior: cftypes.OriginAccessControlSigningBehaviorsAlways, SigningProtocol: cftypes.OriginAccessControlSigningProtocolsSigv4}})
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	tests := []struct {
 		name, domain string
+		oac          bool // the origin has an origin access control (requests signed for the endpoint's region)
 		status       int
 		code         string            // the XML error's Code; "" for the object
 		header       map[string]string // "" means absent
@@ -68,12 +75,15 @@ func TestS3OriginRegion(t *testing.T) {
 		{name: "wrong region", domain: "west-site.s3.eu-west-1.amazonaws.com", status: 301, code: "PermanentRedirect",
 			header: map[string]string{"X-Amz-Bucket-Region": "us-west-2", "Location": "", "X-Cache": "Miss from cloudfront"},
 			body:   "<Endpoint>west-site.s3.us-west-2.amazonaws.com</Endpoint>"},
+		{name: "wrong region, origin access control", domain: "west-site.s3.eu-west-1.amazonaws.com", oac: true, status: 301, code: "PermanentRedirect",
+			header: map[string]string{"X-Amz-Bucket-Region": "us-west-2"}},
+		{name: "own region, origin access control", domain: "west-site.s3.us-west-2.amazonaws.com", oac: true, status: 200, body: "<h1>west-site</h1>"},
 		{name: "wrong region, dash form", domain: "west-site.s3-eu-west-1.amazonaws.com", status: 301, code: "PermanentRedirect",
 			header: map[string]string{"X-Amz-Bucket-Region": "us-west-2"}},
 		{name: "wrong region, dualstack", domain: "west-site.s3.dualstack.us-east-2.amazonaws.com", status: 301, code: "PermanentRedirect",
 			header: map[string]string{"X-Amz-Bucket-Region": "us-west-2"}},
 		{name: "us-east-1 bucket at another region", domain: "east-site.s3.us-west-2.amazonaws.com", status: 301, code: "PermanentRedirect",
-			header: map[string]string{"X-Amz-Bucket-Region": "us-east-1"}, body: "<Endpoint>east-site.s3.amazonaws.com</Endpoint>"},
+			header: map[string]string{"X-Amz-Bucket-Region": "us-east-1"}, body: "<Endpoint>s3.amazonaws.com</Endpoint><Bucket>east-site</Bucket>"},
 		{name: "opt-in bucket at the global endpoint", domain: "cape-site.s3.amazonaws.com", status: 400, code: "IllegalLocationConstraintException",
 			header: map[string]string{"X-Cache": "Error from cloudfront"},
 			body:   "The af-south-1 location constraint is incompatible for the region specific endpoint this request was sent to."},
@@ -85,7 +95,12 @@ func TestS3OriginRegion(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dist, err := cf.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: harness.DistributionConfig(
-				"region-"+string(rune('a'+i)), func(c *cftypes.DistributionConfig) { c.Origins.Items[0].DomainName = aws.String(tt.domain) })})
+				"region-"+string(rune('a'+i)), func(c *cftypes.DistributionConfig) {
+					c.Origins.Items[0].DomainName = aws.String(tt.domain)
+					if tt.oac {
+						c.Origins.Items[0].OriginAccessControlId = oac.OriginAccessControl.Id
+					}
+				})})
 			if err != nil {
 				t.Fatalf("CreateDistribution with origin %s: %v", tt.domain, err)
 			}
