@@ -124,8 +124,9 @@ func partition(region string) string {
 //     request to the bucket's region), serve it;
 //   - another region's endpoint answers 301 PermanentRedirect, with no
 //     Location but the bucket's region in x-amz-bucket-region and its
-//     endpoint in the XML (whether the request is unsigned or signed for
-//     the endpoint's region, as an origin access control signs it);
+//     endpoint in the XML (a request signed for the endpoint's region
+//     gets it too, yanganto/s3rs#18, so an origin access control's
+//     signature changes nothing);
 //   - where either region, or the bucket's region at the global
 //     endpoint, was launched after March 20, 2019: 400
 //     IllegalLocationConstraintException naming the bucket's constraint
