@@ -9,8 +9,13 @@ import (
 // bucketOrigin sends origin requests to an in-process S3 API handler
 // (Proxy.S3Buckets), streaming its response as dirOrigin does. A 404
 // NoSuchKey becomes S3's answer to CloudFront for a private bucket: 403
-// AccessDenied.
-type bucketOrigin struct{ h http.Handler }
+// AccessDenied. A bucket of another region than the one endpoint names
+// gets S3's answer for that (s3Endpoint.wrongRegion).
+type bucketOrigin struct {
+	h        http.Handler
+	bucket   string
+	endpoint s3Endpoint
+}
 
 // maxErrorPeek bounds how much of a 404 body is read to tell NoSuchKey
 // from NoSuchBucket.
@@ -19,6 +24,13 @@ const maxErrorPeek = 4 << 10
 func (b bucketOrigin) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Body != nil {
 		req.Body.Close()
+	}
+	if b.endpoint.checked {
+		if lc, ok := locationConstraint(req.Context(), b.h, b.bucket); ok {
+			if resp := b.endpoint.wrongRegion(req, b.bucket, lc); resp != nil {
+				return resp, nil
+			}
+		}
 	}
 	r := req.Clone(req.Context())
 	r.Body = http.NoBody

@@ -37,7 +37,7 @@ func (p *Proxy) target(r *http.Request, o distconfig.Origin) (originTarget, erro
 		loc, ok := p.S3Origins[bucket]
 		if !ok && p.S3Buckets != nil {
 			t.base = &url.URL{Scheme: "http", Host: bucket, Path: "/" + bucket + o.OriginPath}
-			t.rt = bucketOrigin{h: p.S3Buckets}
+			t.rt = bucketOrigin{h: p.S3Buckets, bucket: bucket, endpoint: s3EndpointOf(o.DomainName, bucket)}
 			return t, nil
 		}
 		if !ok {

@@ -131,7 +131,11 @@ type Proxy struct {
 	// whose bucket S3Origins does not map, in process and path-style
 	// (GET /BUCKET/ORIGINPATH/KEY): cfinv serve's own S3 API. A missing
 	// key answers 403 AccessDenied, as S3 answers CloudFront for a
-	// private bucket.
+	// private bucket. Each origin request first asks it for the bucket's
+	// location (GET /BUCKET?location), and a bucket of another region
+	// than the origin's DomainName names gets S3's answer for that
+	// endpoint (301 PermanentRedirect or 400
+	// IllegalLocationConstraintException; see docs/emulator.md).
 	S3Buckets http.Handler
 
 	// Transport makes origin requests. Nil means http.DefaultTransport.
