@@ -171,11 +171,19 @@ func (d *run) compare(ctx context.Context) error {
 			return f.Key, 0, nil
 		}
 		etag := strings.Trim(obj.ETag, `"`)
-		multipart := strings.Contains(etag, "-")
-		if etag != f.MD5() && !multipart {
+		if obj.Size != f.Size {
+			// Other bytes, whatever the ETag is: no request needed.
 			results[i].c = &change{f: f, reason: ReasonChanged, replaced: true}
 			return f.Key, 0, nil
 		}
+		// An ETag that is not the file's MD5 does not prove the bytes
+		// differ: a multipart object's is not an MD5, nor is one
+		// encrypted with SSE-KMS, DSSE-KMS or SSE-C (a bucket whose
+		// default encryption is aws:kms, say), of any size. Such an
+		// object is read below and compared by MetaSHA256; the same
+		// bytes are never uploaded (and invalidated) again for their
+		// ETag alone.
+		// https://docs.aws.amazon.com/AmazonS3/latest/API/API_Object.html
 		if d.trusted(f, obj) {
 			return f.Key, 0, nil
 		}
