@@ -179,6 +179,20 @@ func TestSDKCopyChangesEncryption(t *testing.T) {
 			}
 		})
 	}
+	// S3 allows a copy onto itself (metadata directive COPY) that
+	// changes only the encryption; without a change it is refused.
+	self := &s3.CopyObjectInput{Bucket: bucket, Key: aws.String("src"), CopySource: aws.String("site/src")}
+	if _, err := c.CopyObject(ctx, self); errCode(err) != "InvalidRequest" {
+		t.Errorf("a copy onto itself changing nothing: got %v, want InvalidRequest", err)
+	}
+	self.ServerSideEncryption = types.ServerSideEncryptionAwsKms
+	cp, err := c.CopyObject(ctx, self)
+	if err != nil {
+		t.Fatalf("a copy onto itself changing the encryption: %v", err)
+	}
+	if cp.ServerSideEncryption != types.ServerSideEncryptionAwsKms {
+		t.Errorf("a copy onto itself to aws:kms answered %q", cp.ServerSideEncryption)
+	}
 }
 
 // TestSDKMultipartEncryption: a multipart upload keeps the encryption

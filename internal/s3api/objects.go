@@ -313,7 +313,8 @@ func (s *Server) copyObject(w http.ResponseWriter, r *request) error {
 	var in *s3store.PutInput
 	switch d := r.Header.Get("X-Amz-Metadata-Directive"); d {
 	case "", "COPY":
-		if sb == r.bucket && sk == r.key {
+		// A copy onto itself that changes the encryption is allowed.
+		if sb == r.bucket && sk == r.key && r.Header.Get(hdrSSE) == "" {
 			return errInvalidRequest("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 		}
 	case "REPLACE":
