@@ -292,9 +292,12 @@ func (e *DeleteLimitError) Is(target error) bool { return target == ErrTooManyDe
 // every object deploy writes carries the SHA-256 of its stored bytes and of
 // the headers deploy sets (x-amz-meta-cfinv-sha256), so a header change
 // uploads again and a fresh checkout with nothing changed uploads nothing.
-// An object the listing's ETag shows to hold other bytes is changed without
-// another request; one whose ETag matches (or that was uploaded in parts)
-// is read with HeadObject.
+// An object whose listed size is not the file's is changed without another
+// request; one of the same size is read with HeadObject (unless a clean
+// marker vouches for it), also when its ETag is not the file's MD5: an
+// object uploaded in parts, or encrypted with SSE-KMS (a bucket whose
+// default encryption is aws:kms), DSSE-KMS or SSE-C, has such an ETag
+// whatever its bytes.
 //
 // The steps, each only after the one before it succeeded:
 //

@@ -5,6 +5,15 @@ import (
 	"testing"
 )
 
+// SetCopyLimits lowers CopyObject's limit (5 GiB) and the part size of a
+// copy in parts for the test t; its caller must not run in parallel.
+func SetCopyLimits(t *testing.T, maxCopy, partSize int64) {
+	t.Helper()
+	oldMax, oldPart := maxCopySize, copyPartSize
+	maxCopySize, copyPartSize = maxCopy, partSize
+	t.Cleanup(func() { maxCopySize, copyPartSize = oldMax, oldPart })
+}
+
 // RewriteKeepingStat writes body (of the same size) into path and sets its
 // mtime back, as a tool that keeps mtimes (or touch -d) does: only the
 // ctime tells. It returns once the ctime differs from the one before,

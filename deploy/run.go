@@ -171,11 +171,19 @@ func (d *run) compare(ctx context.Context) error {
 			return f.Key, 0, nil
 		}
 		etag := strings.Trim(obj.ETag, `"`)
-		multipart := strings.Contains(etag, "-")
-		if etag != f.MD5() && !multipart {
+		if obj.Size != f.Size {
+			// Other bytes, whatever the ETag is: no request needed.
 			results[i].c = &change{f: f, reason: ReasonChanged, replaced: true}
 			return f.Key, 0, nil
 		}
+		// An ETag that is not the file's MD5 does not prove the bytes
+		// differ: a multipart object's is not an MD5, nor is one
+		// encrypted with SSE-KMS, DSSE-KMS or SSE-C (a bucket whose
+		// default encryption is aws:kms, say), of any size. Such an
+		// object is read below and compared by MetaSHA256; the same
+		// bytes are never uploaded (and invalidated) again for their
+		// ETag alone.
+		// https://docs.aws.amazon.com/AmazonS3/latest/API/API_Object.html
 		if d.trusted(f, obj) {
 			return f.Key, 0, nil
 		}
@@ -556,8 +564,8 @@ func (d *run) delete(ctx context.Context) error {
 }
 
 // markKept writes the time an object kept by KeepDeleted left Dir into its
-// metadata (a copy onto itself: the same bytes and headers), unless an
-// earlier deploy did.
+// metadata (a copy onto itself: the same bytes and headers; in parts for
+// an object over CopyObject's 5 GiB), unless an earlier deploy did.
 func (d *run) markKept(ctx context.Context) error {
 	now := d.o.Now().UTC().Format(time.RFC3339)
 	for _, k := range d.rep.Kept {
@@ -588,17 +596,97 @@ func (d *run) markKept(ctx context.Context) error {
 		if acl := d.o.Config.Settings(d.o.rel(k)).ACL; acl != "" {
 			in.ACL = types.ObjectCannedACL(acl)
 		}
-		res, err := d.s3.CopyObject(ctx, in)
-		if err != nil {
-			return fmt.Errorf("mark s3://%s/%s removed: %w", d.o.Bucket, k, err)
-		}
 		var etag *string
-		if res.CopyObjectResult != nil {
-			etag = res.CopyObjectResult.ETag
+		if size := aws.ToInt64(out.ContentLength); size > maxCopySize {
+			// Over CopyObject's limit: S3 answers InvalidRequest.
+			var err error
+			if etag, err = d.copyInParts(ctx, in, size, out.ETag); err != nil {
+				return fmt.Errorf("mark s3://%s/%s removed: %w", d.o.Bucket, k, err)
+			}
+		} else {
+			res, err := d.s3.CopyObject(ctx, in)
+			if err != nil {
+				return fmt.Errorf("mark s3://%s/%s removed: %w", d.o.Bucket, k, err)
+			}
+			if res.CopyObjectResult != nil {
+				etag = res.CopyObjectResult.ETag
+			}
 		}
 		d.wrote(k, etag)
 	}
 	return nil
+}
+
+// maxCopySize is the largest source CopyObject copies: 5 GiB
+// (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html).
+// A larger object is copied in parts. Tests lower it.
+var maxCopySize int64 = 5 << 30
+
+// copyPartSize is the size of the parts of a copy in parts, raised for an
+// object that would need more than S3's 10,000 parts. Parts are copied
+// within S3, so large ones cost only time; S3 accepts 5 MiB to 5 GiB.
+// Tests lower it.
+var copyPartSize int64 = 512 << 20
+
+// copyInParts does what the CopyObject in does, for an object of size
+// bytes over CopyObject's limit: a multipart upload with the same
+// headers, metadata, ACL, storage class and encryption, each part an
+// UploadPartCopy of a range of the source as long as its ETag is still
+// etag (so the parts are all of the same object), then completed. It is
+// aborted on failure: S3 would keep (and bill) the parts. It returns the
+// new object's ETag.
+func (d *run) copyInParts(ctx context.Context, in *s3.CopyObjectInput, size int64, etag *string) (*string, error) {
+	cr, err := d.s3.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{
+		Bucket: in.Bucket, Key: in.Key, Metadata: in.Metadata, ACL: in.ACL,
+		CacheControl: in.CacheControl, ContentType: in.ContentType, ContentEncoding: in.ContentEncoding,
+		ContentDisposition: in.ContentDisposition, ContentLanguage: in.ContentLanguage,
+		Expires: in.Expires, WebsiteRedirectLocation: in.WebsiteRedirectLocation,
+		StorageClass: in.StorageClass, ServerSideEncryption: in.ServerSideEncryption,
+		SSEKMSKeyId: in.SSEKMSKeyId, BucketKeyEnabled: in.BucketKeyEnabled,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start copy in parts: %w", err)
+	}
+	res, err := d.copyParts(ctx, in, cr.UploadId, size, etag)
+	if err != nil {
+		// Aborted even when ctx is done: the parts would stay.
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if _, aerr := d.s3.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{Bucket: in.Bucket, Key: in.Key, UploadId: cr.UploadId}); aerr != nil {
+			return nil, errors.Join(err, fmt.Errorf("abort copy in parts %s: %w", aws.ToString(cr.UploadId), aerr))
+		}
+		return nil, err
+	}
+	return res, nil
+}
+
+// copyParts copies the source of in into upload id, copyPartSize bytes a
+// part, and completes it.
+func (d *run) copyParts(ctx context.Context, in *s3.CopyObjectInput, id *string, size int64, etag *string) (*string, error) {
+	part := max(copyPartSize, (size+9999)/10000)
+	var parts []types.CompletedPart
+	for n, start := int32(1), int64(0); start < size; n, start = n+1, start+part {
+		end := min(start+part, size) - 1
+		out, err := d.s3.UploadPartCopy(ctx, &s3.UploadPartCopyInput{
+			Bucket: in.Bucket, Key: in.Key, UploadId: id, PartNumber: aws.Int32(n),
+			CopySource: in.CopySource, CopySourceRange: aws.String(fmt.Sprintf("bytes=%d-%d", start, end)),
+			CopySourceIfMatch: etag,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("copy part %d (bytes %d-%d): %w", n, start, end, err)
+		}
+		var pe *string
+		if out.CopyPartResult != nil {
+			pe = out.CopyPartResult.ETag
+		}
+		parts = append(parts, types.CompletedPart{PartNumber: aws.Int32(n), ETag: pe})
+	}
+	out, err := d.s3.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: in.Bucket, Key: in.Key, UploadId: id,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: parts}})
+	if err != nil {
+		return nil, fmt.Errorf("complete copy in parts: %w", err)
+	}
+	return out.ETag, nil
 }
 
 // keepStored sets on in, a copy of an object onto itself, what S3 does not

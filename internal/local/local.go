@@ -215,7 +215,7 @@ func (s *Server) start(opts Options) error {
 		edge = &edgecache.Proxy{
 			Distributions: edgestore.DistributionsReading(s.st, kvs),
 			S3Origins:     opts.S3Origins,
-			S3Buckets:     &s3api.Server{Store: buckets},
+			S3Buckets:     &s3api.Server{Store: buckets, AccountID: opts.AccountID},
 			Transport:     opts.OriginTransport,
 			Logger:        logger,
 			Now:           now,
@@ -296,7 +296,7 @@ func (s *Server) start(opts Options) error {
 			return err
 		}
 		s.S3URL, s.S3Addr = "http://"+s3Ln.Addr().String(), s3Ln.Addr()
-		s3Handler := &s3api.Server{Store: buckets, Auth: &sigv4.Verifier{Service: "s3", Lookup: lookup, Now: opts.SignatureNow,
+		s3Handler := &s3api.Server{Store: buckets, AccountID: opts.AccountID, Auth: &sigv4.Verifier{Service: "s3", Lookup: lookup, Now: opts.SignatureNow,
 			StrictRegion: opts.StrictRegion}}
 		s3Handler.Auth.RegionFor = s3Handler.SigningRegion // a bucket's own region
 		s3Srv = &http.Server{

@@ -17,6 +17,9 @@ type apiError struct {
 	// LocationConstraint is the value an InvalidLocationConstraint error
 	// names, in an element of its own as S3 sends it.
 	LocationConstraint string
+	// ArgumentName and ArgumentValue name the bad header of an
+	// InvalidArgument, as S3 does.
+	ArgumentName, ArgumentValue string
 }
 
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }
@@ -114,6 +117,8 @@ type errorBody struct {
 	Region     string   `xml:"Region,omitempty"`
 	// LocationConstraint is InvalidLocationConstraint's bad value.
 	LocationConstraint string `xml:"LocationConstraint,omitempty"`
+	ArgumentName       string `xml:"ArgumentName,omitempty"`
+	ArgumentValue      string `xml:"ArgumentValue,omitempty"`
 	RequestID          string `xml:"RequestId"`
 }
 
@@ -140,5 +145,6 @@ func writeErrorRegion(w http.ResponseWriter, r *http.Request, e *apiError, bucke
 	w.WriteHeader(e.Status)
 	w.Write([]byte(xml.Header))
 	xml.NewEncoder(w).Encode(errorBody{Code: e.Code, Message: e.Message, BucketName: bucket, Key: key,
-		Resource: r.URL.Path, Region: region, LocationConstraint: e.LocationConstraint, RequestID: w.Header().Get("X-Amz-Request-Id")})
+		Resource: r.URL.Path, Region: region, LocationConstraint: e.LocationConstraint,
+		ArgumentName: e.ArgumentName, ArgumentValue: e.ArgumentValue, RequestID: w.Header().Get("X-Amz-Request-Id")})
 }

@@ -23,10 +23,15 @@ func (s *Server) createUpload(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	u, err := s.Store.CreateUpload(r.bucket, s3store.Upload{Key: r.key, Headers: headers, Meta: meta, ChecksumAlgorithm: alg, ChecksumType: typ})
+	enc, err := s.requestEncryption(r)
 	if err != nil {
 		return err
 	}
+	u, err := s.Store.CreateUpload(r.bucket, s3store.Upload{Key: r.key, Headers: headers, Meta: meta, ChecksumAlgorithm: alg, ChecksumType: typ, Encryption: enc})
+	if err != nil {
+		return err
+	}
+	encryptionHeaders(w.Header(), u.Encryption)
 	if alg != "" {
 		w.Header().Set("X-Amz-Checksum-Algorithm", alg)
 		w.Header().Set("X-Amz-Checksum-Type", typ)
@@ -56,10 +61,15 @@ func (s *Server) uploadPart(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.Store.UploadPart(r.bucket, r.key, r.URL.Query().Get("uploadId"), n, body, st.verify)
+	u, err := s.Store.Upload(r.bucket, r.key, r.URL.Query().Get("uploadId"))
 	if err != nil {
 		return err
 	}
+	p, err := s.Store.UploadPart(r.bucket, r.key, u.ID, n, body, st.verify)
+	if err != nil {
+		return err
+	}
+	encryptionHeaders(w.Header(), u.Encryption)
 	for alg, v := range st.computed {
 		w.Header().Set("X-Amz-Checksum-"+alg, v)
 	}
@@ -99,10 +109,15 @@ func (s *Server) uploadPartCopy(w http.ResponseWriter, r *request) error {
 		}
 		src = io.NewSectionReader(f, first, last-first+1)
 	}
-	p, err := s.Store.UploadPart(r.bucket, r.key, r.URL.Query().Get("uploadId"), n, src, nil)
+	u, err := s.Store.Upload(r.bucket, r.key, r.URL.Query().Get("uploadId"))
 	if err != nil {
 		return err
 	}
+	p, err := s.Store.UploadPart(r.bucket, r.key, u.ID, n, src, nil)
+	if err != nil {
+		return err
+	}
+	encryptionHeaders(w.Header(), u.Encryption)
 	return writeXML(w, copyPartResult{LastModified: isoTime(p.LastModified), ETag: p.ETag})
 }
 
@@ -163,6 +178,7 @@ func (s *Server) completeUpload(w http.ResponseWriter, r *request) error {
 	if len(o.Checksums) > 0 {
 		res.ChecksumType = o.ChecksumType
 	}
+	encryptionHeaders(w.Header(), o.Encryption)
 	return writeXML(w, res)
 }
 

@@ -53,11 +53,16 @@ func (s *Server) putObject(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	headers, meta := putHeaders(r.Request)
-	o, err := s.Store.PutObject(r.bucket, r.key, body, s3store.PutInput{Headers: headers, Meta: meta, Verify: st.verify})
+	enc, err := s.requestEncryption(r)
 	if err != nil {
 		return err
 	}
+	headers, meta := putHeaders(r.Request)
+	o, err := s.Store.PutObject(r.bucket, r.key, body, s3store.PutInput{Headers: headers, Meta: meta, Verify: st.verify, Encryption: enc})
+	if err != nil {
+		return err
+	}
+	encryptionHeaders(w.Header(), o.Encryption)
 	for alg, v := range st.computed {
 		w.Header().Set("X-Amz-Checksum-"+alg, v)
 	}
@@ -79,6 +84,7 @@ func objectHeaders(w http.ResponseWriter, r *request, o *s3store.Object) {
 	for k, v := range o.Meta {
 		h["x-amz-meta-"+k] = []string{v}
 	}
+	encryptionHeaders(h, o.Encryption)
 	if strings.EqualFold(r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED") {
 		if len(o.Checksums) > 0 {
 			typ := o.ChecksumType
@@ -307,7 +313,8 @@ func (s *Server) copyObject(w http.ResponseWriter, r *request) error {
 	var in *s3store.PutInput
 	switch d := r.Header.Get("X-Amz-Metadata-Directive"); d {
 	case "", "COPY":
-		if sb == r.bucket && sk == r.key {
+		// A copy onto itself that changes the encryption is allowed.
+		if sb == r.bucket && sk == r.key && r.Header.Get(hdrSSE) == "" {
 			return errInvalidRequest("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 		}
 	case "REPLACE":
@@ -316,13 +323,26 @@ func (s *Server) copyObject(w http.ResponseWriter, r *request) error {
 	default:
 		return errInvalidArgument("Unknown metadata directive: " + d + " (want COPY or REPLACE)")
 	}
-	if _, err := s.Store.HeadBucket(r.bucket); err != nil {
-		return err
-	}
-	o, err := s.Store.CopyObject(sb, sk, r.bucket, r.key, in, copySourceConditions(r.Header))
+	enc, err := s.requestEncryption(r)
 	if err != nil {
 		return err
 	}
+	maxCopy := s.MaxCopySize
+	if maxCopy == 0 {
+		maxCopy = DefaultMaxCopySize
+	}
+	conds := copySourceConditions(r.Header)
+	check := func(o *s3store.Object) error {
+		if o.Size > maxCopy {
+			return errInvalidRequest("The specified copy source is larger than the maximum allowable size for a copy source: " + strconv.FormatInt(maxCopy, 10))
+		}
+		return conds(o)
+	}
+	o, err := s.Store.CopyObject(sb, sk, r.bucket, r.key, in, enc, check)
+	if err != nil {
+		return err
+	}
+	encryptionHeaders(w.Header(), o.Encryption)
 	return writeXML(w, copyResult{LastModified: isoTime(o.LastModified), ETag: o.ETag})
 }
 

@@ -37,7 +37,7 @@ func startServer(t testing.TB) (*s3store.Store, string, *s3.Client) {
 
 // startServerTLS is startServer, over HTTPS when tls is set: the SDK sends
 // an unseekable body aws-chunked with a trailing checksum only over TLS.
-func startServerTLS(t testing.TB, tls bool) (*s3store.Store, string, *s3.Client) {
+func startServerTLS(t testing.TB, tls bool, opts ...func(*s3api.Server)) (*s3store.Store, string, *s3.Client) {
 	t.Helper()
 	st, err := s3store.Open(t.TempDir())
 	if err != nil {
@@ -52,6 +52,9 @@ func startServerTLS(t testing.TB, tls bool) (*s3store.Store, string, *s3.Client)
 			return "", false
 		},
 	}}
+	for _, o := range opts {
+		o(srv)
+	}
 	if !tls {
 		ts := httptest.NewServer(srv)
 		t.Cleanup(ts.Close)

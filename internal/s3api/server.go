@@ -31,6 +31,11 @@ import (
 // DefaultMaxObjectSize is S3's limit on a single PUT: 5 GiB.
 const DefaultMaxObjectSize = 5 << 30
 
+// DefaultMaxCopySize is S3's limit on CopyObject's source: 5 GiB
+// (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html); a
+// larger object is copied in parts (UploadPartCopy).
+const DefaultMaxCopySize = 5 << 30
+
 // Server answers S3 API requests. Its fields must not change once it
 // serves.
 type Server struct {
@@ -42,6 +47,12 @@ type Server struct {
 	// MaxObjectSize bounds a PutObject or UploadPart body; 0 means
 	// DefaultMaxObjectSize.
 	MaxObjectSize int64
+	// MaxCopySize bounds CopyObject's source; 0 means
+	// DefaultMaxCopySize.
+	MaxCopySize int64
+	// AccountID is the account in the KMS key ARNs answered for SSE-KMS;
+	// "" means DefaultAccountID.
+	AccountID string
 }
 
 // request is one S3 request, parsed.
@@ -161,10 +172,19 @@ func (s *Server) route(w http.ResponseWriter, r *request) error {
 			return s.listObjects(w, r)
 		case r.Method == http.MethodPost && sub == "delete":
 			return s.deleteObjects(w, r)
+		case r.Method == http.MethodPut && sub == "encryption":
+			return s.putBucketEncryption(w, r)
+		case r.Method == http.MethodGet && sub == "encryption":
+			return s.getBucketEncryption(w, r)
+		case r.Method == http.MethodDelete && sub == "encryption":
+			return s.deleteBucketEncryption(w, r)
 		}
 	default:
 		if len(r.key) > s3store.MaxKeyLength {
 			return errKeyTooLong
+		}
+		if err := checkSSEC(r.Request); err != nil {
+			return err
 		}
 		_, hasUpload := q["uploadId"]
 		switch {

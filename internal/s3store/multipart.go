@@ -36,6 +36,8 @@ type Upload struct {
 	// for at CreateMultipartUpload; empty for none.
 	ChecksumAlgorithm string `json:"checksumAlgorithm,omitempty"`
 	ChecksumType      string `json:"checksumType,omitempty"`
+	// Encryption is the object's, decided at CreateMultipartUpload.
+	Encryption Encryption `json:"encryption,omitzero"`
 }
 
 // Part is an uploaded part.
@@ -205,6 +207,20 @@ func (s *Store) UploadPart(bucketName, key, id string, n int, body io.Reader, ve
 	return p, nil
 }
 
+// Upload returns the upload id of key.
+func (s *Store) Upload(bucketName, key, id string) (*Upload, error) {
+	b, err := s.bucket(bucketName)
+	if err != nil {
+		return nil, err
+	}
+	u, err := b.upload(id, key)
+	if err != nil {
+		return nil, err
+	}
+	up := u.Upload
+	return &up, nil
+}
+
 // Parts lists an upload's parts in order.
 func (s *Store) Parts(bucketName, key, id string) (*Upload, []Part, error) {
 	b, err := s.bucket(bucketName)
@@ -334,7 +350,7 @@ func (s *Store) CompleteUpload(bucketName, key, id string, parts []CompletedPart
 		readers = append(readers, f)
 	}
 	etag := fmt.Sprintf(`"%s-%d"`, hex.EncodeToString(etags.Sum(nil)), len(chosen))
-	o, err := s.PutObject(bucketName, key, io.MultiReader(readers...), PutInput{Headers: u.Headers, Meta: u.Meta, ETag: etag, Checksums: sums, ChecksumType: u.ChecksumType})
+	o, err := s.PutObject(bucketName, key, io.MultiReader(readers...), PutInput{Headers: u.Headers, Meta: u.Meta, ETag: etag, Checksums: sums, ChecksumType: u.ChecksumType, Encryption: u.Encryption})
 	if err != nil {
 		return nil, err
 	}

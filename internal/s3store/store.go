@@ -83,6 +83,10 @@ type Object struct {
 	// CreateMultipartUpload: COMPOSITE (the checksum of its parts'
 	// checksums, "…-N") or FULL_OBJECT; empty for an object PUT whole.
 	ChecksumType string `json:"checksumType,omitempty"`
+	// Encryption is the server-side encryption the object was stored
+	// with; zero for an object written before the store kept it, which
+	// S3 would have encrypted with SSE-S3 (AES256).
+	Encryption Encryption `json:"encryption,omitzero"`
 	// Data names the file under objects/ holding the bytes; empty for an
 	// object of a read-only directory bucket.
 	Data string `json:"data,omitempty"`
@@ -92,6 +96,31 @@ type Object struct {
 	// objects/ID (see wal.go).
 	inLog *logLoc
 }
+
+// Server-side encryption algorithms, as S3 names them in
+// x-amz-server-side-encryption.
+const (
+	SSES3   = "AES256"       // SSE-S3, S3's default since January 2023
+	SSEKMS  = "aws:kms"      // SSE-KMS
+	SSEDSSE = "aws:kms:dsse" // DSSE-KMS
+)
+
+// Encryption is an object's server-side encryption, or a bucket's default
+// one (https://docs.aws.amazon.com/AmazonS3/latest/userguide/serv-side-encryption.html).
+type Encryption struct {
+	// Algorithm is SSES3, SSEKMS or SSEDSSE; "" means SSES3.
+	Algorithm string `json:"algorithm,omitempty"`
+	// KMSKeyID is the KMS key of SSEKMS and SSEDSSE: for an object, the
+	// ARN S3 answers; for a bucket's default, as it was configured ("" for
+	// the account's aws/s3 key).
+	KMSKeyID string `json:"kmsKeyId,omitempty"`
+	// BucketKey is whether an S3 Bucket Key is used (SSE-KMS only).
+	BucketKey bool `json:"bucketKey,omitempty"`
+}
+
+// KMS reports whether e encrypts with a KMS key (SSE-KMS or DSSE-KMS):
+// such an object's ETag is not the MD5 of its data.
+func (e Encryption) KMS() bool { return e.Algorithm == SSEKMS || e.Algorithm == SSEDSSE }
 
 // StoredHeaders are the HTTP headers PutObject keeps and GetObject returns.
 var StoredHeaders = []string{"Content-Type", "Cache-Control", "Content-Encoding", "Content-Disposition", "Content-Language", "Expires"}
@@ -104,7 +133,10 @@ type Bucket struct {
 	// GetBucketLocation answers: "" for us-east-1, "EU" (eu-west-1's old
 	// name) or a region.
 	LocationConstraint string `json:"locationConstraint,omitempty"`
-	ReadOnly           bool   `json:"-"`
+	// Encryption is the bucket's default encryption, as
+	// PutBucketEncryption set it; nil is S3's default, SSE-S3.
+	Encryption *Encryption `json:"encryption,omitempty"`
+	ReadOnly   bool        `json:"-"`
 }
 
 // Region is the region the bucket is in: its location constraint, with
@@ -377,7 +409,34 @@ func (s *Store) HeadBucket(name string) (Bucket, error) {
 	if err != nil {
 		return Bucket{}, err
 	}
+	b.mu.RLock()
+	defer b.mu.RUnlock()
 	return b.Bucket, nil
+}
+
+// SetBucketEncryption sets the bucket's default encryption (nil: S3's
+// default, SSE-S3), durably in its bucket.json, for the objects written
+// after it without an encryption of their own.
+func (s *Store) SetBucketEncryption(name string, enc *Encryption) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := s.buckets[name]
+	if b == nil {
+		return ErrNoSuchBucket
+	}
+	if b.ReadOnly {
+		return ErrReadOnly
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	meta := b.Bucket
+	meta.Encryption = enc
+	raw, _ := json.Marshal(meta)
+	if err := writeFileAtomic(b.dir, "bucket.json", raw); err != nil {
+		return fmt.Errorf("set encryption of bucket %s: %w", name, err)
+	}
+	b.Bucket = meta
+	return nil
 }
 
 // Buckets lists the buckets by name.
@@ -386,7 +445,9 @@ func (s *Store) Buckets() []Bucket {
 	defer s.mu.RUnlock()
 	out := make([]Bucket, 0, len(s.buckets))
 	for _, b := range s.buckets {
+		b.mu.RLock()
 		out = append(out, b.Bucket)
+		b.mu.RUnlock()
 	}
 	slices.SortFunc(out, func(a, b Bucket) int { return strings.Compare(a.Name, b.Name) })
 	return out
@@ -435,6 +496,25 @@ type PutInput struct {
 	ETag string
 	// ChecksumType is the object's (see Object.ChecksumType).
 	ChecksumType string
+	// Encryption is the object's. Without ETag, an object encrypted with
+	// a KMS key gets an ETag that is not the MD5 of its bytes, as S3's
+	// are: the MD5 of a random nonce and of the bytes' MD5 (kmsETag).
+	Encryption Encryption
+}
+
+// kmsETag is the ETag of an object encrypted with a KMS key, whose bytes'
+// MD5 is sum: S3 documents such an ETag as not the MD5 of the data
+// (https://docs.aws.amazon.com/AmazonS3/latest/API/API_Object.html), and
+// it differs between two PUTs of the same bytes. The MD5 of a fresh
+// random nonce and sum has that shape (32 hex digits) and those
+// properties without a second pass over the bytes.
+func kmsETag(sum []byte) string {
+	var nonce [16]byte
+	rand.Read(nonce[:])
+	h := md5.New()
+	h.Write(nonce[:])
+	h.Write(sum)
+	return `"` + hex.EncodeToString(h.Sum(nil)) + `"`
 }
 
 // PutObject stores the bytes read from body as key in bucket, durably,
@@ -497,9 +577,11 @@ func (s *Store) PutObject(bucketName, key string, body io.Reader, in PutInput) (
 		}
 	}
 	o := &Object{Key: key, Size: size, ETag: `"` + hex.EncodeToString(sum) + `"`, LastModified: s.now().UTC().Truncate(time.Second),
-		Headers: in.Headers, Meta: in.Meta, Checksums: in.Checksums, ChecksumType: in.ChecksumType, Data: id}
+		Headers: in.Headers, Meta: in.Meta, Checksums: in.Checksums, ChecksumType: in.ChecksumType, Encryption: in.Encryption, Data: id}
 	if in.ETag != "" {
 		o.ETag = in.ETag
+	} else if in.Encryption.KMS() {
+		o.ETag = kmsETag(sum)
 	}
 	if err := b.commit(o, buf, inline); err != nil {
 		if !inline {
@@ -749,11 +831,15 @@ func (s *Store) DeleteObject(bucketName, key string) error {
 	return nil
 }
 
-// CopyObject copies src to dst. With in nil the source's headers and
+// CopyObject copies src to dst, encrypted with enc (as S3 does, a copy
+// does not keep the source's encryption: the request or the destination
+// bucket's default decides). With in nil the source's headers and
 // metadata are kept (S3's metadata directive COPY); otherwise in's
 // replace them (REPLACE). check, when not nil, is called with the source
 // about to be copied; an error from it is returned and nothing copied.
-func (s *Store) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, in *PutInput, check func(*Object) error) (*Object, error) {
+// The copy keeps the source's ETag unless either is encrypted with a KMS
+// key, whose ETags are not MD5s of the bytes.
+func (s *Store) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, in *PutInput, enc Encryption, check func(*Object) error) (*Object, error) {
 	src, f, err := s.GetObject(srcBucket, srcKey)
 	if err != nil {
 		return nil, err
@@ -764,7 +850,10 @@ func (s *Store) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, in *PutI
 			return nil, err
 		}
 	}
-	put := PutInput{Headers: src.Headers, Meta: src.Meta, Checksums: src.Checksums, ETag: src.ETag, ChecksumType: src.ChecksumType}
+	put := PutInput{Headers: src.Headers, Meta: src.Meta, Checksums: src.Checksums, ETag: src.ETag, ChecksumType: src.ChecksumType, Encryption: enc}
+	if src.Encryption.KMS() || enc.KMS() {
+		put.ETag = "" // the MD5 of the bytes, or a KMS ETag of its own
+	}
 	if in != nil {
 		put.Headers, put.Meta = in.Headers, in.Meta
 	}

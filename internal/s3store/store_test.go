@@ -211,3 +211,68 @@ func TestReopenKeepsLocationConstraint(t *testing.T) {
 		}
 	}
 }
+
+// TestEncryptionSurvivesRestart: an object's encryption and KMS ETag, and
+// a bucket's default encryption, are there after a restart, whether the
+// object's record was still in the log (a kill -9: no Close) or
+// checkpointed (Close), small or large.
+func TestEncryptionSurvivesRestart(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		size  int
+		close bool
+	}{
+		{"small, in the log", 10, false},
+		{"small, checkpointed", 10, true},
+		{"large, in the log", inlineMax + 1, false},
+		{"large, checkpointed", inlineMax + 1, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			s, err := Open(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.CreateBucket("site"); err != nil {
+				t.Fatal(err)
+			}
+			bucketEnc := &Encryption{Algorithm: SSEKMS, KMSKeyID: "alias/site", BucketKey: true}
+			if err := s.SetBucketEncryption("site", bucketEnc); err != nil {
+				t.Fatal(err)
+			}
+			enc := Encryption{Algorithm: SSEKMS, KMSKeyID: "arn:aws:kms:us-east-1:123456789012:key/k", BucketKey: true}
+			body := strings.Repeat("x", tt.size)
+			o, err := s.PutObject("site", "a", strings.NewReader(body), PutInput{Encryption: enc})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.close {
+				if err := s.Close(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s2, err := Open(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := s2.HeadObject("site", "a")
+			if err != nil {
+				t.Fatal(err)
+			}
+			type kept struct {
+				ETag       string
+				Encryption Encryption
+			}
+			if diff := cmp.Diff(kept{o.ETag, enc}, kept{got.ETag, got.Encryption}); diff != "" {
+				t.Errorf("object after reopen (-want +got):\n%s", diff)
+			}
+			b, err := s2.HeadBucket("site")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(bucketEnc, b.Encryption); diff != "" {
+				t.Errorf("bucket encryption after reopen (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -19,7 +19,8 @@ func (s *server) s3URL(t *testing.T) string {
 
 // TestAWSCLIS3 deploys a site with the AWS CLI's s3 and s3api commands:
 // mb, sync (with Cache-Control), cp of a file over the 8 MiB multipart
-// threshold, ls, head-object, list-objects-v2, rm.
+// threshold, ls, head-object, list-objects-v2, rm, and server-side
+// encryption (SSE-S3 by default; put-bucket-encryption, cp --sse).
 func TestAWSCLIS3(t *testing.T) {
 	aws := need(t, "aws", "install the AWS CLI (pip install awscli)")
 	srv := startServe(t, "0", "--s3-addr", "127.0.0.1:0")
@@ -47,15 +48,49 @@ func TestAWSCLIS3(t *testing.T) {
 	cli("s3", "mb", "s3://blog")
 	cli("s3", "sync", site, "s3://blog", "--cache-control", "public, max-age=300")
 
-	var head struct {
-		ContentType, CacheControl, ETag string
-		ContentLength                   int64
+	type headObject struct {
+		ContentType, CacheControl, ETag   string
+		ContentLength                     int64
+		ServerSideEncryption, SSEKMSKeyId string
+		BucketKeyEnabled                  bool
 	}
+	var head headObject
 	decode(t, "head-object", cli("s3api", "head-object", "--bucket", "blog", "--key", "posts/hello world.html"), &head)
 	sum := md5.Sum([]byte(files["posts/hello world.html"]))
-	if head.ContentType != "text/html" || head.CacheControl != "public, max-age=300" || head.ETag != `"`+hex.EncodeToString(sum[:])+`"` || head.ContentLength != 9 {
+	if head.ContentType != "text/html" || head.CacheControl != "public, max-age=300" || head.ETag != `"`+hex.EncodeToString(sum[:])+`"` || head.ContentLength != 9 ||
+		head.ServerSideEncryption != "AES256" {
 		t.Errorf("head-object after sync: %+v", head)
 	}
+
+	// Encryption: the bucket's default, then cp --sse, as S3 answers them.
+	var enc struct {
+		ServerSideEncryptionConfiguration struct {
+			Rules []struct {
+				ApplyServerSideEncryptionByDefault struct{ SSEAlgorithm string }
+			}
+		}
+	}
+	decode(t, "get-bucket-encryption", cli("s3api", "get-bucket-encryption", "--bucket", "blog"), &enc)
+	if r := enc.ServerSideEncryptionConfiguration.Rules; len(r) != 1 || r[0].ApplyServerSideEncryptionByDefault.SSEAlgorithm != "AES256" {
+		t.Errorf("get-bucket-encryption of a new bucket: %+v, want AES256", enc)
+	}
+	cli("s3api", "put-bucket-encryption", "--bucket", "blog", "--server-side-encryption-configuration",
+		`{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms"},"BucketKeyEnabled":true}]}`)
+	cli("s3", "cp", filepath.Join(site, "index.html"), "s3://blog/kms.html")
+	head = headObject{} // decode leaves what the answer lacks
+	decode(t, "head-object kms", cli("s3api", "head-object", "--bucket", "blog", "--key", "kms.html"), &head)
+	sum = md5.Sum([]byte(files["index.html"]))
+	if head.ServerSideEncryption != "aws:kms" || !strings.HasPrefix(head.SSEKMSKeyId, "arn:aws:kms:us-east-1:123456789012:key/") || !head.BucketKeyEnabled ||
+		head.ETag == `"`+hex.EncodeToString(sum[:])+`"` {
+		t.Errorf("head-object of an object under a default of aws:kms: %+v, want aws:kms, the aws/s3 key's ARN, a bucket key, an ETag not the MD5", head)
+	}
+	cli("s3", "cp", filepath.Join(site, "index.html"), "s3://blog/sse-s3.html", "--sse", "AES256")
+	head = headObject{}
+	decode(t, "head-object sse-s3", cli("s3api", "head-object", "--bucket", "blog", "--key", "sse-s3.html"), &head)
+	if head.ServerSideEncryption != "AES256" || head.SSEKMSKeyId != "" || head.ETag != `"`+hex.EncodeToString(sum[:])+`"` {
+		t.Errorf("head-object of a cp --sse AES256: %+v, want AES256 and the MD5 ETag", head)
+	}
+	cli("s3api", "delete-bucket-encryption", "--bucket", "blog")
 
 	// A second sync uploads nothing: sizes and times match.
 	if out := cli("s3", "sync", site, "s3://blog"); strings.Contains(out, "upload:") {
@@ -88,7 +123,7 @@ func TestAWSCLIS3(t *testing.T) {
 		t.Errorf("list-objects-v2 --prefix posts/: %+v", list)
 	}
 	ls := cli("s3", "ls", "s3://blog", "--recursive")
-	for _, k := range []string{"index.html", "posts/hello world.html", "css/site.css", "assets/big.bin", "feed.xml"} {
+	for _, k := range []string{"index.html", "posts/hello world.html", "css/site.css", "assets/big.bin", "feed.xml", "kms.html"} {
 		if !strings.Contains(ls, k) {
 			t.Errorf("s3 ls --recursive lacks %s:\n%s", k, ls)
 		}

@@ -62,6 +62,22 @@ got = s3.get_object(Bucket="boto", Key="a/b.txt", ChecksumMode="ENABLED")
 check(got["Body"].read() == body, "get_object body")
 check(got["CacheControl"] == "max-age=7" and got["ContentType"] == "text/plain", "stored headers %r" % got["ResponseMetadata"]["HTTPHeaders"])
 check(got["Metadata"] == {"k": "v"}, "metadata %r" % got["Metadata"])
+check(put.get("ServerSideEncryption") == "AES256" and got.get("ServerSideEncryption") == "AES256",
+      "SSE-S3 by default: put %r, get %r" % (put.get("ServerSideEncryption"), got.get("ServerSideEncryption")))
+
+# Server-side encryption: SSE-KMS's ETag is not the MD5; bad values and SSE-C are refused.
+kms = s3.put_object(Bucket="boto", Key="kms.txt", Body=body, ServerSideEncryption="aws:kms", BucketKeyEnabled=True)
+check(kms["ServerSideEncryption"] == "aws:kms" and kms["SSEKMSKeyId"].startswith("arn:aws:kms:us-east-1:")
+      and kms.get("BucketKeyEnabled") is True, "put_object aws:kms %r" % kms["ResponseMetadata"]["HTTPHeaders"])
+check(kms["ETag"] != '"%s"' % hashlib.md5(body).hexdigest(), "an SSE-KMS ETag is the MD5 " + kms["ETag"])
+kh = s3.head_object(Bucket="boto", Key="kms.txt")
+check(kh["ETag"] == kms["ETag"] and kh["SSEKMSKeyId"] == kms["SSEKMSKeyId"], "head_object of the SSE-KMS object %r" % kh)
+check(code_of(lambda: s3.put_object(Bucket="boto", Key="bad", Body=b"x", ServerSideEncryption="AES128")) == "InvalidArgument",
+      "put_object with ServerSideEncryption AES128")
+check(code_of(lambda: s3.put_object(Bucket="boto", Key="bad", Body=b"x", SSECustomerAlgorithm="AES256",
+                                    SSECustomerKey=b"k" * 32)) == "NotImplemented", "put_object with SSE-C")
+check(s3.get_bucket_encryption(Bucket="boto")["ServerSideEncryptionConfiguration"]["Rules"][0]
+      ["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256", "get_bucket_encryption by default")
 
 rng = s3.get_object(Bucket="boto", Key="a/b.txt", Range="bytes=-10")
 check(rng["Body"].read() == b"x" * 10 and rng["ContentRange"] == "bytes 69990-69999/70000", "suffix range")
@@ -80,11 +96,11 @@ check(out.getvalue() == big, "multipart round trip")
 
 pages = s3.get_paginator("list_objects_v2").paginate(Bucket="boto", PaginationConfig={"PageSize": 1})
 keys = [o["Key"] for p in pages for o in p.get("Contents", [])]
-check(keys == ["a/b.txt", "big.bin"], "paginated keys %r" % keys)
+check(keys == ["a/b.txt", "big.bin", "kms.txt"], "paginated keys %r" % keys)
 v1 = s3.list_objects(Bucket="boto", Delimiter="/")
 check([p["Prefix"] for p in v1.get("CommonPrefixes", [])] == ["a/"], "v1 delimiter")
 
-res = s3.delete_objects(Bucket="boto", Delete={"Objects": [{"Key": "a/b.txt"}, {"Key": "big.bin"}]})
-check(len(res.get("Deleted", [])) == 2, "delete_objects %r" % res)
+res = s3.delete_objects(Bucket="boto", Delete={"Objects": [{"Key": "a/b.txt"}, {"Key": "big.bin"}, {"Key": "kms.txt"}]})
+check(len(res.get("Deleted", [])) == 3, "delete_objects %r" % res)
 s3.delete_bucket(Bucket="boto")
 print("ok")
