@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +16,12 @@ import (
 // credentials' policy does not allow.
 func denyS3(t *testing.T, target string, deny func(*http.Request) bool) string {
 	t.Helper()
+	return denyS3With(t, target, deny, "Access Denied")
+}
+
+// denyS3With is denyS3 answering with message msg.
+func denyS3With(t *testing.T, target string, deny func(*http.Request) bool, msg string) string {
+	t.Helper()
 	u, err := url.Parse(target)
 	if err != nil {
 		t.Fatal(err)
@@ -27,7 +34,7 @@ func denyS3(t *testing.T, target string, deny func(*http.Request) bool) string {
 		}
 		w.Header().Set("Content-Type", "application/xml")
 		w.WriteHeader(http.StatusForbidden)
-		io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>R1</RequestId></Error>`)
+		io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>`+html.EscapeString(msg)+`</Message><RequestId>R1</RequestId></Error>`)
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
@@ -60,5 +67,21 @@ func TestDeployAccessDenied(t *testing.T) {
 				t.Errorf("exit %d, stderr:\n%s\nwant exit %d, %q and %q", code, errOut, tc.wantCode, tc.wantErr, wantHint)
 			}
 		})
+	}
+}
+
+// TestDeployKMSDenied: an upload S3 refuses because KMS refused its data
+// key names the KMS action and the key, and the hint adds --kms-key.
+func TestDeployKMSDenied(t *testing.T) {
+	const key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	msg := "User: arn:aws:sts::123456789012:assumed-role/deploy/ci is not authorized to perform: kms:GenerateDataKey on resource: " + key + " because no identity-based policy allows the kms:GenerateDataKey action"
+	s := newDeploySite(t)
+	s.write(t, map[string]string{"index.html": "<h1>1</h1>", "app.css": "a{}"})
+	s.s3 = newS3(s.srv.S3Config(), denyS3With(t, s.srv.S3URL, func(r *http.Request) bool { return r.Method == http.MethodPut }, msg))
+	_, errOut, code := s.run(t)
+	wantErr := "Error: kms:GenerateDataKey on " + key + " denied for s3://site: upload "
+	wantHint := "Try: attach the policy printed by `cfinv iam-policy --bucket s3://site --kms-key " + key + " --distribution-id " + s.dist + "`"
+	if code != ExitUploadFailed || !strings.Contains(errOut, wantErr) || !strings.Contains(errOut, wantHint) {
+		t.Errorf("exit %d, stderr:\n%s\nwant exit %d, %q and %q", code, errOut, ExitUploadFailed, wantErr, wantHint)
 	}
 }

@@ -3,7 +3,9 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/aws/smithy-go"
 
@@ -42,13 +44,30 @@ func s3DeniedAction(err error) (action string, ok bool) {
 	return "the S3 action of " + oe.Operation(), true
 }
 
-// deniedError is an S3 AccessDenied of deploy, named by its IAM action.
+// kmsDenied matches the message S3 relays when KMS refused it a key on
+// the caller's behalf ("... is not authorized to perform:
+// kms:GenerateDataKey on resource: arn:aws:kms:...:key/... because ...").
+var kmsDenied = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`not authorized to perform: (kms:[A-Za-z]+) on resource: (arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+)`)
+})
+
+// deniedError is an S3 AccessDenied of deploy, named by its IAM action, or
+// by the KMS action and key when the message says KMS refused S3 (the
+// bucket's objects are encrypted with a customer managed key).
 func deniedError(err error, action string, opts *deployOptions) *ExitError {
 	target := "s3://" + opts.Bucket
 	if opts.Prefix != "" {
 		target += "/" + opts.Prefix
 	}
 	cmd := []string{"cfinv iam-policy --bucket " + target}
+	what := action + " denied on " + target
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		if m := kmsDenied().FindStringSubmatch(ae.ErrorMessage()); m != nil {
+			what = m[1] + " on " + m[2] + " denied for " + target
+			cmd = append(cmd, "--kms-key "+m[2])
+		}
+	}
 	for _, d := range opts.Distributions {
 		cmd = append(cmd, "--distribution-id "+d)
 	}
@@ -58,7 +77,7 @@ func deniedError(err error, action string, opts *deployOptions) *ExitError {
 		code = ExitUploadFailed
 		hint += "; no entry object was written and nothing was deleted: viewers see the previous version"
 	}
-	return &ExitError{Code: code, Err: fmt.Errorf("%s denied on %s: %w", action, target, err), Hint: hint}
+	return &ExitError{Code: code, Err: fmt.Errorf("%s: %w", what, err), Hint: hint}
 }
 
 // wrongRegionHint is the hint for S3's 301 PermanentRedirect: the bucket

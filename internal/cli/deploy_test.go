@@ -275,6 +275,62 @@ func TestIAMPolicyBucket(t *testing.T) {
 	}
 }
 
+// TestIAMPolicyKMSKey: --kms-key adds the KMS actions S3 calls for
+// deploy's writes, on the keys named once each.
+func TestIAMPolicyKMSKey(t *testing.T) {
+	const key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	ios, _, stdout, _ := TestIO()
+	if err := iamPolicyRun(&iamPolicyOptions{IO: ios, AccountID: "*", Buckets: []string{"s3://site"}, KMSKeys: []string{key, key}}); err != nil {
+		t.Fatal(err)
+	}
+	var got struct{ Statement []iamStatement }
+	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := iamStatement{Sid: "CfinvDeployKMS", Effect: "Allow", Action: []string{"kms:GenerateDataKey", "kms:Decrypt"}, Resource: []string{key}}
+	if n := len(got.Statement); n != 3 {
+		t.Fatalf("%d statements, want 3 (list, objects, KMS):\n%s", n, stdout)
+	}
+	if diff := cmp.Diff(want, got.Statement[2]); diff != "" {
+		t.Errorf("KMS statement (-want +got):\n%s", diff)
+	}
+}
+
+// TestIAMPolicyKMSKeyRefused: a --kms-key that is not a key's ARN, or one
+// without a --bucket, is a usage error naming what is accepted.
+func TestIAMPolicyKMSKeyRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"alias", []string{"--bucket", "s3://site", "--kms-key", "alias/site"}, `invalid --kms-key "alias/site": want a key's ARN`},
+		{"alias ARN", []string{"--bucket", "s3://site", "--kms-key", "arn:aws:kms:us-east-1:123456789012:alias/site"}, "an alias is not a resource IAM grants on"},
+		{"bare key ID", []string{"--bucket", "s3://site", "--kms-key", "1234abcd-12ab-34cd-56ef-1234567890ab"}, "arn:aws:kms:REGION:ACCOUNT:key/KEY-ID"},
+		{"short account", []string{"--bucket", "s3://site", "--kms-key", "arn:aws:kms:us-east-1:12345:key/1234abcd-12ab-34cd-56ef-1234567890ab"}, `invalid --kms-key`},
+		{"no bucket", []string{"--distribution-id", "E1U5RQF7T870K0", "--kms-key", "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"}, "--kms-key is for deploy's uploads: give the --bucket"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ios, _, stdout, errOut := TestIO()
+			code := Main(t.Context(), append([]string{"iam-policy"}, tc.args...), ios, func(string) string { return "" })
+			if code != ExitUsage {
+				t.Errorf("exit %d, want %d (usage)", code, ExitUsage)
+			}
+			if !strings.Contains(errOut.String(), tc.want) {
+				t.Errorf("stderr lacks %q:\n%s", tc.want, errOut)
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("a policy was printed:\n%s", stdout)
+			}
+		})
+	}
+	ios, _, stdout, errOut := TestIO()
+	ok := []string{"iam-policy", "--bucket", "s3://site", "--kms-key", "arn:aws-cn:kms:cn-north-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab"}
+	if code := Main(t.Context(), ok, ios, func(string) string { return "" }); code != 0 || !strings.Contains(stdout.String(), "CfinvDeployKMS") {
+		t.Errorf("multi-Region key in aws-cn: exit %d\n%s%s", code, stdout, errOut)
+	}
+}
+
 // TestDeployGitHubSummary: in a GitHub Actions step the deploy appends a
 // job summary and sets its step outputs.
 func TestDeployGitHubSummary(t *testing.T) {

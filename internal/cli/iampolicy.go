@@ -20,6 +20,9 @@ type iamPolicyOptions struct {
 	AccountID     string
 	// Buckets are deploy's targets, s3://BUCKET[/PREFIX].
 	Buckets []string
+	// KMSKeys are the ARNs of the customer managed KMS keys that encrypt
+	// the buckets' objects (SSE-KMS).
+	KMSKeys []string
 }
 
 func newIAMPolicyCmd(d *Deps, runF func(*iamPolicyOptions) error) *cobra.Command {
@@ -45,11 +48,16 @@ bucket's region) and s3:ListBucketMultipartUploads on the bucket,
 s3:GetObject (HeadObject, and the source of the CopyObject onto itself that
 writes the clean marker or marks a kept object), s3:PutObject, s3:DeleteObject and
 s3:AbortMultipartUpload on its objects under the prefix (add s3:PutObjectAcl
-when a route sets an acl). Nothing is sent to AWS.`,
+when a route sets an acl). With --kms-key ARN, for a bucket whose objects are
+encrypted with that customer managed KMS key (SSE-KMS): kms:GenerateDataKey
+(every upload and copy) and kms:Decrypt (multipart uploads, and the copies
+onto themselves) on the key; the AWS managed key aws/s3 needs none (its key
+policy allows S3's use in the account). Nothing is sent to AWS.`,
 		Example: `  cfinv iam-policy --distribution-id E1U5RQF7T870K0 --account-id 123456789012
   cfinv iam-policy --distribution-id www.example.com > policy.json
   cfinv iam-policy --distribution-tenant-id dt_2ABCDEFGHIJKLMNOPQRSTUVWXYZ0
-  cfinv iam-policy --distribution-id E1U5RQF7T870K0 --bucket s3://my-site/www`,
+  cfinv iam-policy --distribution-id E1U5RQF7T870K0 --bucket s3://my-site/www
+  cfinv iam-policy --bucket s3://my-site --kms-key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(opts.Distributions) == 0 && len(opts.Tenants) == 0 && len(opts.Buckets) == 0 {
@@ -58,6 +66,14 @@ when a route sets an acl). Nothing is sent to AWS.`,
 			for _, b := range opts.Buckets {
 				if _, _, err := parseS3URL(b); err != nil {
 					return err
+				}
+			}
+			if len(opts.KMSKeys) > 0 && len(opts.Buckets) == 0 {
+				return flagErrorf("--kms-key is for deploy's uploads: give the --bucket s3://BUCKET[/PREFIX] its key encrypts")
+			}
+			for _, k := range opts.KMSKeys {
+				if !kmsKeyARNRE().MatchString(k) {
+					return flagErrorf("invalid --kms-key %q: want a key's ARN, arn:aws:kms:REGION:ACCOUNT:key/KEY-ID (an alias is not a resource IAM grants on: `aws kms describe-key --key-id alias/NAME` gives its key's ARN)", k)
 				}
 			}
 			for _, t := range opts.Tenants {
@@ -78,12 +94,18 @@ when a route sets an acl). Nothing is sent to AWS.`,
 	cmd.Flags().StringArrayVar(&opts.Tenants, "distribution-tenant-id", nil, "distribution tenant ID (repeatable)")
 	cmd.Flags().StringVar(&opts.AccountID, "account-id", "*", "AWS account ID for the ARNs")
 	cmd.Flags().StringArrayVar(&opts.Buckets, "bucket", nil, "cfinv deploy's target `s3://BUCKET[/PREFIX]`: add the S3 actions deploy needs there (repeatable)")
+	cmd.Flags().StringArrayVar(&opts.KMSKeys, "kms-key", nil, "`ARN` of the customer managed KMS key encrypting --bucket's objects: add kms:GenerateDataKey and kms:Decrypt on it (repeatable)")
 	return cmd
 }
 
 var (
 	accountRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{12}$`) })
 	tenantIDRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`) })
+	// kmsKeyARNRE is a KMS key's ARN: a key ID is a UUID, or mrk- and 32
+	// hex digits for a multi-Region key.
+	kmsKeyARNRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^arn:aws(-[a-z]+)*:kms:[a-z]{2}(-[a-z]+)+-[0-9]:[0-9]{12}:key/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$`)
+	})
 )
 
 type iamStatement struct {
@@ -155,6 +177,20 @@ func iamPolicyRun(opts *iamPolicyOptions) error {
 		stmts = append(stmts,
 			iamStatement{Sid: "CfinvDeployList", Effect: "Allow", Action: []string{"s3:ListBucket", "s3:ListBucketMultipartUploads"}, Resource: buckets},
 			iamStatement{Sid: "CfinvDeployObjects", Effect: "Allow", Action: []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"}, Resource: objects})
+		if len(opts.KMSKeys) > 0 {
+			// S3 asks KMS for a data key on every write, and to decrypt
+			// it for each part of a multipart upload and for a copy's
+			// source: the caller needs both on the key.
+			// https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateMultipartUpload.html
+			// ("Permissions": kms:Decrypt and kms:GenerateDataKey).
+			var keys []string
+			for _, k := range opts.KMSKeys {
+				if !slices.Contains(keys, k) {
+					keys = append(keys, k)
+				}
+			}
+			stmts = append(stmts, iamStatement{Sid: "CfinvDeployKMS", Effect: "Allow", Action: []string{"kms:GenerateDataKey", "kms:Decrypt"}, Resource: keys})
+		}
 	}
 	if byName {
 		stmts = append(stmts, iamStatement{Sid: "CfinvResolveAliases", Effect: "Allow", Action: []string{"cloudfront:ListDistributions"}, Resource: []string{"*"}})
