@@ -156,11 +156,7 @@ func (b *bucket) upload(id, key string) (*upload, error) {
 // UploadPart stores part number n of an upload from body. verify is called
 // as in PutInput.Verify.
 func (s *Store) UploadPart(bucketName, key, id string, n int, body io.Reader, verify func(md5sum []byte) (map[string]string, error)) (*Part, error) {
-	b, err := s.bucket(bucketName)
-	if err != nil {
-		return nil, err
-	}
-	u, err := b.upload(id, key)
+	b, u, err := s.openUpload(bucketName, key, id)
 	if err != nil {
 		return nil, err
 	}
@@ -207,13 +203,22 @@ func (s *Store) UploadPart(bucketName, key, id string, n int, body io.Reader, ve
 	return p, nil
 }
 
-// Upload returns the upload id of key.
-func (s *Store) Upload(bucketName, key, id string) (*Upload, error) {
+// openUpload returns upload id of key and its bucket.
+func (s *Store) openUpload(bucketName, key, id string) (*bucket, *upload, error) {
 	b, err := s.bucket(bucketName)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	u, err := b.upload(id, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	return b, u, nil
+}
+
+// Upload returns the upload id of key.
+func (s *Store) Upload(bucketName, key, id string) (*Upload, error) {
+	_, u, err := s.openUpload(bucketName, key, id)
 	if err != nil {
 		return nil, err
 	}
@@ -223,11 +228,7 @@ func (s *Store) Upload(bucketName, key, id string) (*Upload, error) {
 
 // Parts lists an upload's parts in order.
 func (s *Store) Parts(bucketName, key, id string) (*Upload, []Part, error) {
-	b, err := s.bucket(bucketName)
-	if err != nil {
-		return nil, nil, err
-	}
-	u, err := b.upload(id, key)
+	b, u, err := s.openUpload(bucketName, key, id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -265,11 +266,8 @@ func (s *Store) Uploads(bucketName string) ([]Upload, error) {
 
 // AbortUpload discards an upload and its parts.
 func (s *Store) AbortUpload(bucketName, key, id string) error {
-	b, err := s.bucket(bucketName)
+	b, _, err := s.openUpload(bucketName, key, id)
 	if err != nil {
-		return err
-	}
-	if _, err := b.upload(id, key); err != nil {
 		return err
 	}
 	b.mu.Lock()
@@ -295,11 +293,7 @@ type CompletedPart struct {
 // and the parts chosen, in order, before anything is written; an error
 // from it ends the call, and the checksums it returns are the object's.
 func (s *Store) CompleteUpload(bucketName, key, id string, parts []CompletedPart, checksums func(*Upload, []*Part) (map[string]string, error)) (*Object, error) {
-	b, err := s.bucket(bucketName)
-	if err != nil {
-		return nil, err
-	}
-	u, err := b.upload(id, key)
+	b, u, err := s.openUpload(bucketName, key, id)
 	if err != nil {
 		return nil, err
 	}

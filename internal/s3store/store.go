@@ -372,16 +372,26 @@ func (s *Store) CreateBucketIn(name, locationConstraint string) error {
 	return nil
 }
 
+// writableBucket is the bucket called name, which the caller may change;
+// s.mu is held.
+func (s *Store) writableBucket(name string) (*bucket, error) {
+	b := s.buckets[name]
+	if b == nil {
+		return nil, ErrNoSuchBucket
+	}
+	if b.ReadOnly {
+		return nil, ErrReadOnly
+	}
+	return b, nil
+}
+
 // DeleteBucket deletes an empty bucket.
 func (s *Store) DeleteBucket(name string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b := s.buckets[name]
-	if b == nil {
-		return ErrNoSuchBucket
-	}
-	if b.ReadOnly {
-		return ErrReadOnly
+	b, err := s.writableBucket(name)
+	if err != nil {
+		return err
 	}
 	b.mu.RLock()
 	n := len(b.objects)
@@ -420,12 +430,9 @@ func (s *Store) HeadBucket(name string) (Bucket, error) {
 func (s *Store) SetBucketEncryption(name string, enc *Encryption) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b := s.buckets[name]
-	if b == nil {
-		return ErrNoSuchBucket
-	}
-	if b.ReadOnly {
-		return ErrReadOnly
+	b, err := s.writableBucket(name)
+	if err != nil {
+		return err
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
