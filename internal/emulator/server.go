@@ -239,7 +239,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := unimplemented(r); err != nil {
+	op := operationOf(r)
+	if err := unimplementedOp(op, r); err != nil {
 		s.writeError(rec, r, err)
 		return
 	}
@@ -248,7 +249,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r = r.WithContext(context.WithValue(r.Context(), bodyKey{}, body))
-	if writes(operationOf(r)) {
+	if writes(op) {
 		s.writeMu.Lock()
 		defer s.writeMu.Unlock()
 	}
