@@ -91,6 +91,9 @@ func validateConfig(c *distconfig.Node) *apiError {
 			return fixed("NoSuchOrigin", "DistributionConfig.%s.TargetOriginId %q names no origin.", what, truncate(t, 100))
 		}
 	}
+	if aerr := checkConfigWebACLID(c); aerr != nil {
+		return aerr
+	}
 	return validateErrorResponses(c)
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/cfinv/cfinv/internal/distconfig"
 	"github.com/cfinv/cfinv/internal/emulator"
 	"github.com/cfinv/cfinv/internal/store"
 )
@@ -245,7 +246,7 @@ func TestVerifyDnsConfiguration(t *testing.T) {
 }
 
 // TestAssociateAliasRaced: the target loses its certificate between
-// AssociateAlias's checks and its writes (a concurrent UpdateDistribution,
+// AssociateAlias's checks and its writes (a concurrent writer,
 // made certain by a store wrapper). The target's checks must hold in the
 // write that gives it the alias, and the source must keep the alias when
 // that write is refused.
@@ -256,8 +257,8 @@ func TestAssociateAliasRaced(t *testing.T) {
 	dst := f.createAliased("dst", true)
 	var raceErr error
 	racer.arm(aws.ToString(dst.Distribution.Id), func() {
-		raceErr = editDistFrom(f, aws.ToString(dst.Distribution.Id), func(c *types.DistributionConfig) {
-			c.ViewerCertificate = &types.ViewerCertificate{CloudFrontDefaultCertificate: aws.Bool(true)}
+		raceErr = rawEdit(racer.Store, aws.ToString(dst.Distribution.Id), func(c *distconfig.Node) {
+			*c.Child("ViewerCertificate") = distconfig.Node{Name: "ViewerCertificate", Nodes: []*distconfig.Node{{Name: "CloudFrontDefaultCertificate", Text: "true"}}}
 		})
 	})
 	_, err := f.cf.AssociateAlias(t.Context(), &cloudfront.AssociateAliasInput{TargetDistributionId: dst.Distribution.Id, Alias: aws.String("www.example.com")})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/cfinv/cfinv/internal/distconfig"
 	"github.com/cfinv/cfinv/internal/emulator"
 	"github.com/cfinv/cfinv/internal/store"
 	"github.com/cfinv/cfinv/test/harness"
@@ -402,8 +404,10 @@ func TestResourcePolicyConcurrentFirstPut(t *testing.T) {
 }
 
 // updateRacer is the real store with one interleaving made certain: just
-// before the next UpdateDistribution of distribution id, hook runs (it
-// sends another request that completes first, as a concurrent one may).
+// before the next UpdateDistribution of distribution id, hook runs. The
+// server runs its API writes one at a time, so hook writes the store
+// directly (rawEdit), as a writer that skipped that lock would: the
+// checks made in the write itself must still hold.
 type updateRacer struct {
 	store.Store
 	mu   sync.Mutex
@@ -430,17 +434,27 @@ func (u *updateRacer) UpdateDistribution(ctx context.Context, id string, fn func
 	return u.Store.UpdateDistribution(ctx, id, fn)
 }
 
-// editDistFrom is editDist for a goroutine other than the test's (a
-// racing request sent from inside a handler): it returns every error.
-func editDistFrom(f *fixture, id string, edit func(c *types.DistributionConfig)) error {
-	ctx := context.Background()
-	cur, err := f.cf.GetDistributionConfig(ctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(id)})
-	if err != nil {
-		return err
-	}
-	edit(cur.DistributionConfig)
-	_, err = f.cf.UpdateDistribution(ctx, &cloudfront.UpdateDistributionInput{Id: aws.String(id), IfMatch: cur.ETag, DistributionConfig: cur.DistributionConfig})
+// rawEdit applies edit to distribution id's stored config, bypassing the
+// API (and its write lock), with a new ETag.
+func rawEdit(st store.Store, id string, edit func(c *distconfig.Node)) error {
+	_, err := st.UpdateDistribution(context.Background(), id, func(d *store.Distribution) error {
+		edit(d.Config)
+		d.ETag = "ERACED"
+		return nil
+	})
 	return err
+}
+
+// rawAliases sets a stored config's Aliases to list.
+func rawAliases(c *distconfig.Node, list ...string) {
+	n := &distconfig.Node{Name: "Aliases", Nodes: []*distconfig.Node{{Name: "Quantity", Text: strconv.Itoa(len(list))}}}
+	if len(list) > 0 {
+		items := n.Append(&distconfig.Node{Name: "Items"})
+		for _, a := range list {
+			items.Append(&distconfig.Node{Name: "CNAME", Text: a})
+		}
+	}
+	*c.Child("Aliases") = *n
 }
 
 // TestUpdateDomainAssociationRaced moves a domain while a concurrent
@@ -453,17 +467,18 @@ func TestUpdateDomainAssociationRaced(t *testing.T) {
 		name string
 		// race runs between the checks and the writes of the move
 		// to target t1.
-		race func(f *fixture, src, t2 *cloudfront.CreateDistributionOutput) error
+		race func(st store.Store, src, t2 string) error
 		// want are the aliases of src, t1 and t2 afterwards.
 		want [3][]string
 	}{
-		{"the domain moved to another target", func(f *fixture, src, t2 *cloudfront.CreateDistributionOutput) error {
-			_, err := f.cf.UpdateDomainAssociation(t.Context(), &cloudfront.UpdateDomainAssociationInput{Domain: aws.String("www.example.com"),
-				TargetResource: &types.DistributionResourceId{DistributionId: t2.Distribution.Id}})
-			return err
+		{"the domain moved to another target", func(st store.Store, src, t2 string) error {
+			if err := rawEdit(st, t2, func(c *distconfig.Node) { rawAliases(c, "www.example.com") }); err != nil {
+				return err
+			}
+			return rawEdit(st, src, func(c *distconfig.Node) { rawAliases(c) })
 		}, [3][]string{nil, nil, {"www.example.com"}}},
-		{"the source was enabled", func(f *fixture, src, _ *cloudfront.CreateDistributionOutput) error {
-			return editDistFrom(f, aws.ToString(src.Distribution.Id), func(c *types.DistributionConfig) { c.Enabled = aws.Bool(true) })
+		{"the source was enabled", func(st store.Store, src, _ string) error {
+			return rawEdit(st, src, func(c *distconfig.Node) { c.Set("Enabled", "true") })
 		}, [3][]string{{"www.example.com"}, nil, nil}},
 	}
 	for _, tt := range tests {
@@ -483,7 +498,9 @@ func TestUpdateDomainAssociationRaced(t *testing.T) {
 			}
 			src, t1, t2 := create("src", "www.example.com"), create("t1"), create("t2")
 			var raceErr error
-			racer.arm(aws.ToString(t1.Distribution.Id), func() { raceErr = tt.race(f, src, t2) })
+			racer.arm(aws.ToString(t1.Distribution.Id), func() {
+				raceErr = tt.race(racer.Store, aws.ToString(src.Distribution.Id), aws.ToString(t2.Distribution.Id))
+			})
 			_, err := f.cf.UpdateDomainAssociation(t.Context(), &cloudfront.UpdateDomainAssociationInput{Domain: aws.String("www.example.com"),
 				TargetResource: &types.DistributionResourceId{DistributionId: t1.Distribution.Id}})
 			if raceErr != nil {

@@ -282,8 +282,11 @@ func matchSegments(pattern, path []string) bool {
 
 // unimplemented returns the NotImplemented error for r when r calls an
 // operation the emulator does not serve, else nil.
-func unimplemented(r *http.Request) *apiError {
-	op := operationOf(r)
+func unimplemented(r *http.Request) *apiError { return unimplementedOp(operationOf(r), r) }
+
+// unimplementedOp is unimplemented for a request whose operation (from
+// operationOf) is op.
+func unimplementedOp(op string, r *http.Request) *apiError {
 	if op == "" || implemented[op] {
 		return nil
 	}

@@ -110,6 +110,15 @@ type Server struct {
 	// count and create.
 	connectionFunctionCreateMu sync.Mutex
 
+	// writeMu is held by every control-plane write (writes(op)) from
+	// before its checks to after its last store write, so a check that
+	// reads other records — where an alias is, whether a policy exists,
+	// whether a function is in use — agrees with the write it guards:
+	// moves of one alias, or a reference added while its target is
+	// deleted, are serialised instead of interleaved. Invalidations and
+	// the key value store data plane do not take it.
+	writeMu sync.Mutex
+
 	// migrateMu guards migrated: whether tenant invalidations stored the
 	// old way have been moved into the store's sets (tenants.go).
 	migrateMu sync.Mutex
@@ -230,7 +239,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := unimplemented(r); err != nil {
+	op := operationOf(r)
+	if err := unimplementedOp(op, r); err != nil {
 		s.writeError(rec, r, err)
 		return
 	}
@@ -239,7 +249,30 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r = r.WithContext(context.WithValue(r.Context(), bodyKey{}, body))
+	if writes(op) {
+		s.writeMu.Lock()
+		defer s.writeMu.Unlock()
+	}
 	s.mux.ServeHTTP(rec, r)
+}
+
+// writes reports whether the API operation op changes the account's
+// configuration, and so is run under writeMu: every Create, Update,
+// Delete, Associate, Disassociate, Copy, Publish, Put, Tag and Untag
+// operation except the invalidations', which check nothing across
+// records and keep their group commit (the store's create log). An
+// unknown request ("") is not one: it is answered with an error.
+func writes(op string) bool {
+	switch op {
+	case "", "CreateInvalidation", "CreateInvalidationForDistributionTenant":
+		return false
+	}
+	for _, p := range []string{"Create", "Update", "Delete", "Associate", "Disassociate", "Copy", "Publish", "Put", "Tag", "Untag"} {
+		if strings.HasPrefix(op, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // readBody reads the whole body, refusing one over maxBody without reading

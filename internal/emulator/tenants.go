@@ -105,6 +105,10 @@ func decodeTenantRequest(body []byte, root string, create bool) (*tenantRequest,
 	known = append(known, tenantExtraMembers...)
 	if create {
 		known = append(known, "Name")
+	} else {
+		// The model's UpdateDistributionTenantRequest has no Tags: a
+		// tenant's tags change through TagResource and UntagResource.
+		known = slices.DeleteFunc(known, func(m string) bool { return m == "Tags" })
 	}
 	for _, c := range n.Nodes {
 		if !slices.Contains(known, c.Name) {

@@ -497,3 +497,24 @@ func TestTenantInvalidationsMigrated(t *testing.T) {
 		t.Errorf("tenant a after a restart (-want +got):\n%s", diff)
 	}
 }
+
+// TestTenantUpdateRefusesTags: the model's UpdateDistributionTenantRequest
+// has no Tags member (a tenant's tags change through TagResource), so a
+// body holding one is MalformedXML, and the tenant keeps its ETag and tags
+// (before: accepted with 200, the tags replaced).
+func TestTenantUpdateRefusesTags(t *testing.T) {
+	f := newFixture(t)
+	tenant := f.createTenant(f.createMultiTenant("tags-parent"), "tags-tenant", "a.example.com")
+	id, etag := aws.ToString(tenant.DistributionTenant.Id), aws.ToString(tenant.ETag)
+	body := `<UpdateDistributionTenantRequest xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"><Enabled>true</Enabled>` +
+		`<Tags><Items><Tag><Key>team</Key><Value>web</Value></Tag></Items></Tags></UpdateDistributionTenantRequest>`
+	resp, got := f.do("PUT", "/2020-05-31/distribution-tenant/"+id, stringsReader(body), "If-Match", etag)
+	wantRawErr(t, resp, got, "MalformedXML", 400, "did not validate")
+	after, err := f.cf.GetDistributionTenant(t.Context(), &cloudfront.GetDistributionTenantInput{Identifier: aws.String(id)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tags := after.DistributionTenant.Tags; aws.ToString(after.ETag) != etag || tags != nil && len(tags.Items) != 0 {
+		t.Errorf("after the refused update: ETag %s (was %s), tags %+v; want both unchanged", aws.ToString(after.ETag), etag, after.DistributionTenant.Tags)
+	}
+}

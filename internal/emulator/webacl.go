@@ -181,6 +181,24 @@ func checkWebACLID(id string) *apiError {
 	return errorf("InvalidWebACLId", "Web ACL Id %q is not valid: give a WAF V2 web ACL's ARN (arn:aws:wafv2:us-east-1:ACCOUNT:global/webacl/NAME/ID), a WAF Classic web ACL's ID, or null.", truncate(id, 200))
 }
 
+// checkConfigWebACLID checks a DistributionConfig's WebACLId, when set:
+// a WAF V2 web ACL's ARN (scope CLOUDFRONT) or a WAF Classic web ACL's
+// ID, and only the former for a multi-tenant distribution, as the
+// model's DistributionConfig.WebACLId documents; else InvalidWebACLId.
+// https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_DistributionConfig.html
+func checkConfigWebACLID(c *distconfig.Node) *apiError {
+	id := c.Value("WebACLId")
+	switch {
+	case id == "" || wafv2GlobalACL().MatchString(id):
+		return nil
+	case wafClassicACLID().MatchString(id) && connectionModeOf(c) == "tenant-only":
+		return errorf("InvalidWebACLId", "DistributionConfig.WebACLId %q is a WAF Classic web ACL's ID; a multi-tenant distribution takes only a WAF V2 web ACL's ARN (arn:aws:wafv2:us-east-1:ACCOUNT:global/webacl/NAME/ID).", truncate(id, 200))
+	case wafClassicACLID().MatchString(id):
+		return nil
+	}
+	return errorf("InvalidWebACLId", "DistributionConfig.WebACLId %q is not valid: give a WAF V2 web ACL's ARN (arn:aws:wafv2:us-east-1:ACCOUNT:global/webacl/NAME/ID), a WAF Classic web ACL's ID (a UUID), or leave it empty.", truncate(id, 200))
+}
+
 // usesWebACL reports whether distribution config c has web ACL id
 // ("null": has none).
 func usesWebACL(c *distconfig.Node, id string) bool {

@@ -192,3 +192,50 @@ func TestWebACLIDEscaped(t *testing.T) {
 		t.Fatalf("got HTTP %d %s, want 200", resp.StatusCode, body)
 	}
 }
+
+// TestDistributionWebACLIdForm: CreateDistribution and UpdateDistribution
+// take as WebACLId a WAF V2 web ACL's ARN (scope CLOUDFRONT) or a WAF
+// Classic web ACL's ID, and a multi-tenant distribution only the former,
+// as the model's DistributionConfig.WebACLId documents; anything else is
+// InvalidWebACLId (before: stored as sent).
+func TestDistributionWebACLIdForm(t *testing.T) {
+	const classic = "a1b2c3d4-5678-90ab-cdef-333333333333"
+	tests := []struct {
+		name, acl string
+		multi     bool
+		code      string // "" accepted
+	}{
+		{"WAF V2 ARN", testWebACL, false, ""},
+		{"WAF Classic ID", classic, false, ""},
+		{"WAF V2 ARN on a multi-tenant distribution", testWebACL, true, ""},
+		{"not an ACL", "not-an-acl", false, "InvalidWebACLId"},
+		{"regional WAF V2 ARN", "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/site/a1b2c3d4-5678-90ab-cdef-111111111111", false, "InvalidWebACLId"},
+		{"WAF Classic ID on a multi-tenant distribution", classic, true, "InvalidWebACLId"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			cfg := sdkConfig("waf-form")
+			if tt.multi {
+				cfg.ConnectionMode = types.ConnectionModeTenantOnly
+			}
+			cfg.WebACLId = aws.String(tt.acl)
+			_, err := f.cf.CreateDistribution(t.Context(), &cloudfront.CreateDistributionInput{DistributionConfig: cfg})
+			if tt.code == "" {
+				if err != nil {
+					t.Fatalf("CreateDistribution with WebACLId %q: %v", tt.acl, err)
+				}
+				return
+			}
+			wantAPIErr(t, err, tt.code, http.StatusBadRequest)
+			// The same value through UpdateDistribution.
+			cfg.WebACLId = aws.String("")
+			created, err := f.cf.CreateDistribution(t.Context(), &cloudfront.CreateDistributionInput{DistributionConfig: cfg})
+			if err != nil {
+				t.Fatalf("CreateDistribution without a web ACL: %v", err)
+			}
+			err = f.editDist(aws.ToString(created.Distribution.Id), func(c *types.DistributionConfig) { c.WebACLId = aws.String(tt.acl) })
+			wantAPIErr(t, err, tt.code, http.StatusBadRequest)
+		})
+	}
+}
