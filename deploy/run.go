@@ -42,7 +42,7 @@ type run struct {
 	heads  map[string]*s3.HeadObjectOutput
 	// written holds the ETag of every object this run stored.
 	mu      sync.Mutex
-	written map[string]string
+	written map[string]etag
 	// what the comparison found
 	assetsNew, assetsChanged, entriesNew, entriesChanged []*change
 	purge                                                []string // keys whose URLs to invalidate, deletions aside
@@ -51,9 +51,10 @@ type run struct {
 
 // object is what a deploy keeps of a listed object: its ETag (as listed,
 // quoted), size and LastModified. A map of these holds every object under
-// the prefix, so it is smaller than the SDK's types.Object.
+// the prefix, so it is smaller than the SDK's types.Object, and its ETag
+// does not keep the string of the listing's page.
 type object struct {
-	ETag     string
+	ETag     etag
 	Size     int64
 	Modified time.Time
 }
@@ -149,7 +150,7 @@ func (d *run) list(ctx context.Context) error {
 			return fmt.Errorf("list s3://%s/%s: %w: %w", d.o.Bucket, d.o.Prefix, ErrBucket, err)
 		}
 		for _, obj := range page.Contents {
-			d.remote[aws.ToString(obj.Key)] = object{ETag: aws.ToString(obj.ETag), Size: aws.ToInt64(obj.Size), Modified: aws.ToTime(obj.LastModified)}
+			d.remote[aws.ToString(obj.Key)] = object{ETag: parseETag(aws.ToString(obj.ETag)), Size: aws.ToInt64(obj.Size), Modified: aws.ToTime(obj.LastModified)}
 		}
 	}
 	return nil
@@ -170,7 +171,6 @@ func (d *run) compare(ctx context.Context) error {
 			results[i].c = &change{f: f, reason: ReasonNew}
 			return f.Key, 0, nil
 		}
-		etag := strings.Trim(obj.ETag, `"`)
 		if obj.Size != f.Size {
 			// Other bytes, whatever the ETag is: no request needed.
 			results[i].c = &change{f: f, reason: ReasonChanged, replaced: true}
@@ -204,12 +204,12 @@ func (d *run) compare(ctx context.Context) error {
 			results[i].c = &change{f: f, reason: ReasonRestored}
 		case meta[MetaSHA256] == f.Hash():
 			results[i].resumed = meta[MetaDeploy] == d.id && meta[MetaReplaced] == "1"
-		case meta[MetaSHA256] == "" && etag == f.MD5() && sameHeaders(out, meta, f):
+		case meta[MetaSHA256] == "" && obj.ETag.isMD5(f.md5) && sameHeaders(out, meta, f):
 			// Uploaded by another tool (aws s3 sync) with the same
 			// bytes and headers: nothing to do, and nothing to
 			// invalidate, so a first deploy over such a bucket costs no
 			// more than a redeploy.
-		case etag == f.MD5():
+		case obj.ETag.isMD5(f.md5):
 			results[i].c = &change{f: f, reason: ReasonHeaders, replaced: true}
 		default:
 			results[i].c = &change{f: f, reason: ReasonChanged, replaced: true}
@@ -242,7 +242,11 @@ func (d *run) compare(ctx context.Context) error {
 			d.purge = append(d.purge, c.f.Key)
 		}
 	}
-	// In the order they are written.
+	// In the order they are written. The list holds one Upload per file
+	// on a first deploy: allocated once, not grown by doubling (issue 31).
+	if n := len(d.assetsNew) + len(d.assetsChanged) + len(d.entriesNew) + len(d.entriesChanged); n > 0 {
+		d.rep.Uploads = make([]Upload, 0, n)
+	}
 	for _, cs := range [][]*change{d.assetsNew, d.assetsChanged, d.entriesNew, d.entriesChanged} {
 		for _, c := range cs {
 			d.rep.Uploads = append(d.rep.Uploads, Upload{Key: c.f.Key, Size: c.f.Size, Headers: c.f.Headers, Reason: c.reason, Entry: c.f.Settings.Entry})
