@@ -238,7 +238,8 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 		return "", nil
 	}
 	before := d.remote
-	after, err := d.listAfter(ctx)
+	sorted := byKey(d.files)
+	after, err := d.listAfter(ctx, sorted)
 	if err != nil {
 		return "", err
 	}
@@ -272,10 +273,8 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 	eligible := func(f *file) bool {
 		return f.Settings.ACL == "" && f.Settings.StorageClass == "" && f.Size < d.o.MultipartThreshold && !after[f.Key].ETag.multipart()
 	}
-	site := make(map[string]bool, len(d.files))
 	var on *file
 	for _, f := range d.files {
-		site[f.Key] = true
 		if !eligible(f) {
 			continue
 		}
@@ -297,7 +296,7 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 	}
 	var outside []string
 	for k := range after {
-		if !site[k] {
+		if _, ok := find(sorted, k); !ok {
 			outside = append(outside, k)
 		}
 	}
@@ -366,10 +365,12 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 // write or deletion of an object this run did not touch) changes the next
 // deploy's listing, whose digest then differs from the marker's D: that
 // marker is ignored, and the next deploy reads each object, as without one.
-func (d *run) listAfter(ctx context.Context) (map[string]object, error) {
+// site is the files sorted by key (byKey): a listing's map shares their
+// keys.
+func (d *run) listAfter(ctx context.Context, site []*file) (map[string]object, error) {
 	if len(d.written)*10 > len(d.remote) || !secondsOnly(d.remote) {
 		before := d.remote
-		err := d.list(ctx)
+		err := d.list(ctx, site)
 		after := d.remote
 		d.remote = before
 		return after, err

@@ -74,7 +74,7 @@ func (d *run) run(ctx context.Context) error {
 	defer cancel()
 	listed := make(chan error, 1)
 	go func() {
-		err := d.list(lctx)
+		err := d.list(lctx, nil)
 		if err == nil {
 			err = d.readMarker(lctx)
 		}
@@ -136,8 +136,10 @@ func (d *run) run(ctx context.Context) error {
 	return err
 }
 
-// list reads the bucket's objects under the prefix, following pages.
-func (d *run) list(ctx context.Context) error {
+// list reads the bucket's objects under the prefix, following pages. The
+// map's keys are site's keys where site (sorted by key) has the object,
+// not a string of the listing's page each.
+func (d *run) list(ctx context.Context, site []*file) error {
 	d.remote = map[string]object{}
 	in := &s3.ListObjectsV2Input{Bucket: aws.String(d.o.Bucket)}
 	if d.o.Prefix != "" {
@@ -150,10 +152,29 @@ func (d *run) list(ctx context.Context) error {
 			return fmt.Errorf("list s3://%s/%s: %w: %w", d.o.Bucket, d.o.Prefix, ErrBucket, err)
 		}
 		for _, obj := range page.Contents {
-			d.remote[aws.ToString(obj.Key)] = object{ETag: parseETag(aws.ToString(obj.ETag)), Size: aws.ToInt64(obj.Size), Modified: aws.ToTime(obj.LastModified)}
+			d.remote[siteKey(site, aws.ToString(obj.Key))] = object{ETag: parseETag(aws.ToString(obj.ETag)), Size: aws.ToInt64(obj.Size), Modified: aws.ToTime(obj.LastModified)}
 		}
 	}
 	return nil
+}
+
+// byKey is files sorted by key, for siteKey and inSite: 8 bytes a file,
+// where a map of the keys would be several times that.
+func byKey(files []*file) []*file {
+	return slices.SortedFunc(slices.Values(files), func(a, b *file) int { return strings.Compare(a.Key, b.Key) })
+}
+
+// find is the index of key in site (sorted by key) and whether it is there.
+func find(site []*file, key string) (int, bool) {
+	return slices.BinarySearchFunc(site, key, func(f *file, k string) int { return strings.Compare(f.Key, k) })
+}
+
+// siteKey is the key of site equal to key, if any, else key.
+func siteKey(site []*file, key string) string {
+	if i, ok := find(site, key); ok {
+		return site[i].Key
+	}
+	return key
 }
 
 // compare sorts every file into unchanged, new and changed, reading an
