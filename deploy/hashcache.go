@@ -9,10 +9,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -89,14 +89,23 @@ type hashCache struct {
 	old   map[string]cacheEntry
 	start time.Time
 
+	// new holds the files hashed (or found in old) by this scan, for
+	// write: their stat and the file itself, whose digests are kept as
+	// bytes, not an entry with two hex strings per file (issue 31).
 	mu  sync.Mutex
-	new map[string]cacheEntry
+	new []cached
+}
+
+// cached is a file of the next cache and the stat it was hashed with.
+type cached struct {
+	f  *file
+	st fileStat
 }
 
 // openHashCache reads the cache of o, if any: every failure leaves it
 // empty.
 func openHashCache(o Options) *hashCache {
-	c := &hashCache{start: o.Now(), new: map[string]cacheEntry{}}
+	c := &hashCache{start: o.Now()}
 	if o.HashCacheDir == "" {
 		return c
 	}
@@ -153,7 +162,7 @@ func (c *hashCache) add(f *file, st fileStat) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.new[f.Rel] = cacheEntry{Stat: st, Gzip: f.Settings.Gzip, Stored: f.Size, SHA: f.SHA(), MD5: f.MD5()}
+	c.new = append(c.new, cached{f: f, st: st})
 }
 
 // write replaces the cache file with the entries of this scan. It writes
@@ -193,12 +202,15 @@ func (c *hashCache) encode(w io.Writer) error {
 	bw.WriteString(`{"version":`)
 	bw.Write(version)
 	bw.WriteString(`,"files":{`)
-	for i, rel := range slices.Sorted(maps.Keys(c.new)) {
-		k, err := json.Marshal(rel)
+	// By Rel, as json.Marshal sorts a map's keys; a scan adds a file once.
+	slices.SortFunc(c.new, func(a, b cached) int { return strings.Compare(a.f.Rel, b.f.Rel) })
+	for i, n := range c.new {
+		k, err := json.Marshal(n.f.Rel)
 		if err != nil {
 			return err
 		}
-		e, err := json.Marshal(c.new[rel])
+		f := n.f
+		e, err := json.Marshal(cacheEntry{Stat: n.st, Gzip: f.Settings.Gzip, Stored: f.Size, SHA: f.SHA(), MD5: f.MD5()})
 		if err != nil {
 			return err
 		}

@@ -244,19 +244,28 @@ func overwriteCache(t *testing.T, dir, body string) {
 // time is byte for byte what json.Marshal writes of the whole, so the
 // reader (json.Unmarshal) and files written before are unchanged.
 func TestHashCacheEncodeIsJSONMarshal(t *testing.T) {
+	file := func(rel string, gzip bool, size int64, b byte) *file {
+		f := &file{Rel: rel, Settings: Settings{Gzip: gzip}, Size: size}
+		f.md5[0], f.sha[31] = b, b
+		return f
+	}
 	tests := []struct {
 		name    string
-		entries map[string]cacheEntry
+		entries []cached
 	}{
-		{"empty", map[string]cacheEntry{}},
-		{"one", map[string]cacheEntry{"index.html": {Stat: fileStat{Size: 1, Mtime: 2, Ctime: 3, Ino: 4, Dev: 5}, Stored: 1, SHA: "aa", MD5: "bb"}}},
-		{"sorted and escaped", map[string]cacheEntry{
-			"z/b.js": {Gzip: true, Stored: 9}, "a/<odd> \"name\".html": {Stored: 2}, "é/ü.css": {Stored: 3}, "\x01ctl": {},
+		{"empty", nil},
+		{"one", []cached{{f: file("index.html", false, 1, 0xaa), st: fileStat{Size: 1, Mtime: 2, Ctime: 3, Ino: 4, Dev: 5}}}},
+		{"sorted and escaped", []cached{
+			{f: file("z/b.js", true, 9, 1)}, {f: file("a/<odd> \"name\".html", false, 2, 2)}, {f: file("é/ü.css", false, 3, 3)}, {f: file("\x01ctl", false, 0, 0)},
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			want, err := json.Marshal(hashCacheFile{Version: hashCacheVersion, Files: tt.entries})
+			files := map[string]cacheEntry{}
+			for _, c := range tt.entries {
+				files[c.f.Rel] = cacheEntry{Stat: c.st, Gzip: c.f.Settings.Gzip, Stored: c.f.Size, SHA: c.f.SHA(), MD5: c.f.MD5()}
+			}
+			want, err := json.Marshal(hashCacheFile{Version: hashCacheVersion, Files: files})
 			if err != nil {
 				t.Fatal(err)
 			}

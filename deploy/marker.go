@@ -126,7 +126,7 @@ func listingDigest(objs map[string]object, key string) string {
 			continue
 		}
 		o := objs[k]
-		fmt.Fprintf(h, "%s\x00%s\x00%d\x00%d\x00", k, o.ETag, o.Size, o.Modified.UnixNano())
+		fmt.Fprintf(h, "%s\x00%s\x00%d\x00%d\x00", k, o.ETag.String(), o.Size, o.Modified.UnixNano())
 	}
 	return hex.EncodeToString(h.Sum(nil))[:32]
 }
@@ -191,8 +191,7 @@ func (d *run) trusted(f *file, obj object) bool {
 	if m == nil || f.Key == m.key {
 		return false
 	}
-	etag := strings.Trim(obj.ETag, `"`)
-	return etag == f.MD5() && obj.Size == f.Size &&
+	return obj.ETag.isMD5(f.md5) && obj.Size == f.Size &&
 		second(obj.Modified).Before(m.at) && !m.filter.has(f.Key)
 }
 
@@ -218,13 +217,13 @@ func (d *run) head(ctx context.Context, key string) (*s3.HeadObjectOutput, error
 }
 
 // wrote records that this run stored key with etag.
-func (d *run) wrote(key string, etag *string) {
+func (d *run) wrote(key string, tag *string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.written == nil {
-		d.written = map[string]string{}
+		d.written = map[string]etag{}
 	}
-	d.written[key] = aws.ToString(etag)
+	d.written[key] = parseETag(aws.ToString(tag))
 }
 
 // writeMarker writes the clean marker once every write of the deploy is
@@ -239,7 +238,8 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 		return "", nil
 	}
 	before := d.remote
-	after, err := d.listAfter(ctx)
+	sorted := byKey(d.files)
+	after, err := d.listAfter(ctx, sorted)
 	if err != nil {
 		return "", err
 	}
@@ -248,15 +248,14 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 		gone[k] = true
 	}
 	for k, o := range after {
-		etag := o.ETag
 		if w, ok := d.written[k]; ok {
-			if w == "" || w != etag {
+			if w == (etag{}) || w != o.ETag {
 				return fmt.Sprintf("s3://%s/%s is not as this deploy wrote it", d.o.Bucket, k), nil
 			}
 			continue
 		}
 		b, ok := before[k]
-		if !ok || gone[k] || b.ETag != etag || b.Size != o.Size || !b.Modified.Equal(o.Modified) {
+		if !ok || gone[k] || b.ETag != o.ETag || b.Size != o.Size || !b.Modified.Equal(o.Modified) {
 			return fmt.Sprintf("s3://%s/%s changed during the deploy", d.o.Bucket, k), nil
 		}
 	}
@@ -272,12 +271,10 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 	// above), so the copy needs no HeadObject. Otherwise it is the one
 	// with the least metadata, leaving the most room for the filter.
 	eligible := func(f *file) bool {
-		return f.Settings.ACL == "" && f.Settings.StorageClass == "" && f.Size < d.o.MultipartThreshold && !strings.Contains(after[f.Key].ETag, "-")
+		return f.Settings.ACL == "" && f.Settings.StorageClass == "" && f.Size < d.o.MultipartThreshold && !after[f.Key].ETag.multipart()
 	}
-	site := make(map[string]bool, len(d.files))
 	var on *file
 	for _, f := range d.files {
-		site[f.Key] = true
 		if !eligible(f) {
 			continue
 		}
@@ -299,7 +296,7 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 	}
 	var outside []string
 	for k := range after {
-		if !site[k] {
+		if _, ok := find(sorted, k); !ok {
 			outside = append(outside, k)
 		}
 	}
@@ -344,7 +341,7 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 	}
 	in := &s3.CopyObjectInput{
 		Bucket: aws.String(d.o.Bucket), Key: aws.String(on.Key), CopySource: aws.String((&url.URL{Path: d.o.Bucket + "/" + on.Key}).EscapedPath()),
-		CopySourceIfMatch: aws.String(after[on.Key].ETag),
+		CopySourceIfMatch: aws.String(after[on.Key].ETag.String()),
 		MetadataDirective: types.MetadataDirectiveReplace, Metadata: meta,
 		CacheControl: out.CacheControl, ContentType: out.ContentType, ContentEncoding: out.ContentEncoding,
 		ContentDisposition: out.ContentDisposition, ContentLanguage: out.ContentLanguage,
@@ -368,10 +365,12 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 // write or deletion of an object this run did not touch) changes the next
 // deploy's listing, whose digest then differs from the marker's D: that
 // marker is ignored, and the next deploy reads each object, as without one.
-func (d *run) listAfter(ctx context.Context) (map[string]object, error) {
+// site is the files sorted by key (byKey): a listing's map shares their
+// keys.
+func (d *run) listAfter(ctx context.Context, site []*file) (map[string]object, error) {
 	if len(d.written)*10 > len(d.remote) || !secondsOnly(d.remote) {
 		before := d.remote
-		err := d.list(ctx)
+		err := d.list(ctx, site)
 		after := d.remote
 		d.remote = before
 		return after, err
@@ -396,7 +395,7 @@ func (d *run) listAfter(ctx context.Context) (map[string]object, error) {
 	}
 	for i, k := range keys {
 		h := heads[i]
-		after[k] = object{ETag: aws.ToString(h.ETag), Size: aws.ToInt64(h.ContentLength), Modified: aws.ToTime(h.LastModified)}
+		after[k] = object{ETag: parseETag(aws.ToString(h.ETag)), Size: aws.ToInt64(h.ContentLength), Modified: aws.ToTime(h.LastModified)}
 	}
 	return after, nil
 }

@@ -42,7 +42,7 @@ type run struct {
 	heads  map[string]*s3.HeadObjectOutput
 	// written holds the ETag of every object this run stored.
 	mu      sync.Mutex
-	written map[string]string
+	written map[string]etag
 	// what the comparison found
 	assetsNew, assetsChanged, entriesNew, entriesChanged []*change
 	purge                                                []string // keys whose URLs to invalidate, deletions aside
@@ -51,9 +51,10 @@ type run struct {
 
 // object is what a deploy keeps of a listed object: its ETag (as listed,
 // quoted), size and LastModified. A map of these holds every object under
-// the prefix, so it is smaller than the SDK's types.Object.
+// the prefix, so it is smaller than the SDK's types.Object, and its ETag
+// does not keep the string of the listing's page.
 type object struct {
-	ETag     string
+	ETag     etag
 	Size     int64
 	Modified time.Time
 }
@@ -73,7 +74,7 @@ func (d *run) run(ctx context.Context) error {
 	defer cancel()
 	listed := make(chan error, 1)
 	go func() {
-		err := d.list(lctx)
+		err := d.list(lctx, nil)
 		if err == nil {
 			err = d.readMarker(lctx)
 		}
@@ -135,8 +136,10 @@ func (d *run) run(ctx context.Context) error {
 	return err
 }
 
-// list reads the bucket's objects under the prefix, following pages.
-func (d *run) list(ctx context.Context) error {
+// list reads the bucket's objects under the prefix, following pages. The
+// map's keys are site's keys where site (sorted by key) has the object,
+// not a string of the listing's page each.
+func (d *run) list(ctx context.Context, site []*file) error {
 	d.remote = map[string]object{}
 	in := &s3.ListObjectsV2Input{Bucket: aws.String(d.o.Bucket)}
 	if d.o.Prefix != "" {
@@ -149,10 +152,29 @@ func (d *run) list(ctx context.Context) error {
 			return fmt.Errorf("list s3://%s/%s: %w: %w", d.o.Bucket, d.o.Prefix, ErrBucket, err)
 		}
 		for _, obj := range page.Contents {
-			d.remote[aws.ToString(obj.Key)] = object{ETag: aws.ToString(obj.ETag), Size: aws.ToInt64(obj.Size), Modified: aws.ToTime(obj.LastModified)}
+			d.remote[siteKey(site, aws.ToString(obj.Key))] = object{ETag: parseETag(aws.ToString(obj.ETag)), Size: aws.ToInt64(obj.Size), Modified: aws.ToTime(obj.LastModified)}
 		}
 	}
 	return nil
+}
+
+// byKey is files sorted by key, for siteKey and inSite: 8 bytes a file,
+// where a map of the keys would be several times that.
+func byKey(files []*file) []*file {
+	return slices.SortedFunc(slices.Values(files), func(a, b *file) int { return strings.Compare(a.Key, b.Key) })
+}
+
+// find is the index of key in site (sorted by key) and whether it is there.
+func find(site []*file, key string) (int, bool) {
+	return slices.BinarySearchFunc(site, key, func(f *file, k string) int { return strings.Compare(f.Key, k) })
+}
+
+// siteKey is the key of site equal to key, if any, else key.
+func siteKey(site []*file, key string) string {
+	if i, ok := find(site, key); ok {
+		return site[i].Key
+	}
+	return key
 }
 
 // compare sorts every file into unchanged, new and changed, reading an
@@ -170,7 +192,6 @@ func (d *run) compare(ctx context.Context) error {
 			results[i].c = &change{f: f, reason: ReasonNew}
 			return f.Key, 0, nil
 		}
-		etag := strings.Trim(obj.ETag, `"`)
 		if obj.Size != f.Size {
 			// Other bytes, whatever the ETag is: no request needed.
 			results[i].c = &change{f: f, reason: ReasonChanged, replaced: true}
@@ -204,12 +225,12 @@ func (d *run) compare(ctx context.Context) error {
 			results[i].c = &change{f: f, reason: ReasonRestored}
 		case meta[MetaSHA256] == f.Hash():
 			results[i].resumed = meta[MetaDeploy] == d.id && meta[MetaReplaced] == "1"
-		case meta[MetaSHA256] == "" && etag == f.MD5() && sameHeaders(out, meta, f):
+		case meta[MetaSHA256] == "" && obj.ETag.isMD5(f.md5) && sameHeaders(out, meta, f):
 			// Uploaded by another tool (aws s3 sync) with the same
 			// bytes and headers: nothing to do, and nothing to
 			// invalidate, so a first deploy over such a bucket costs no
 			// more than a redeploy.
-		case etag == f.MD5():
+		case obj.ETag.isMD5(f.md5):
 			results[i].c = &change{f: f, reason: ReasonHeaders, replaced: true}
 		default:
 			results[i].c = &change{f: f, reason: ReasonChanged, replaced: true}
@@ -242,7 +263,11 @@ func (d *run) compare(ctx context.Context) error {
 			d.purge = append(d.purge, c.f.Key)
 		}
 	}
-	// In the order they are written.
+	// In the order they are written. The list holds one Upload per file
+	// on a first deploy: allocated once, not grown by doubling (issue 31).
+	if n := len(d.assetsNew) + len(d.assetsChanged) + len(d.entriesNew) + len(d.entriesChanged); n > 0 {
+		d.rep.Uploads = make([]Upload, 0, n)
+	}
 	for _, cs := range [][]*change{d.assetsNew, d.assetsChanged, d.entriesNew, d.entriesChanged} {
 		for _, c := range cs {
 			d.rep.Uploads = append(d.rep.Uploads, Upload{Key: c.f.Key, Size: c.f.Size, Headers: c.f.Headers, Reason: c.reason, Entry: c.f.Settings.Entry})
