@@ -132,7 +132,8 @@ type Proxy struct {
 	// (GET /BUCKET/ORIGINPATH/KEY): cfinv serve's own S3 API. A missing
 	// key answers 403 AccessDenied, as S3 answers CloudFront for a
 	// private bucket. Each origin request first asks it for the bucket's
-	// location (GET /BUCKET?location), and a bucket of another region
+	// location (its BucketLocation method when it has one, as
+	// s3api.Server does, else GET /BUCKET?location), and a bucket of another region
 	// than the origin's DomainName names gets S3's answer for that
 	// endpoint (301 PermanentRedirect or 400
 	// IllegalLocationConstraintException; see docs/emulator.md).

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+
+	"github.com/cfinv/cfinv/internal/s3store"
 )
 
 // s3Endpoint is the S3 endpoint an S3 origin's DomainName addresses, which
@@ -134,7 +136,7 @@ func partition(region string) string {
 //   - an endpoint of another partition has no such bucket: 404
 //     NoSuchBucket.
 func (e s3Endpoint) wrongRegion(req *http.Request, bucket, lc string) *http.Response {
-	region := bucketRegion(lc)
+	region := s3store.Bucket{LocationConstraint: lc}.Region()
 	endpoint := e.region
 	if endpoint == "" {
 		endpoint = "us-east-1" // the global endpoint's partition and default region
@@ -176,22 +178,20 @@ func (e s3Endpoint) wrongRegion(req *http.Request, bucket, lc string) *http.Resp
 	}
 }
 
-// bucketRegion is the region of a bucket whose location constraint is
-// lc, as S3 reads it: "" is us-east-1, "EU" eu-west-1.
-func bucketRegion(lc string) string {
-	switch lc {
-	case "":
-		return "us-east-1"
-	case "EU":
-		return "eu-west-1"
-	}
-	return lc
+// bucketLocator is an S3 API handler that tells a bucket's location
+// constraint without a request (s3api.Server).
+type bucketLocator interface {
+	BucketLocation(bucket string) (lc string, ok bool)
 }
 
-// locationConstraint asks the S3 API h for bucket's location constraint
-// (GetBucketLocation); ok is false when it has no such bucket or does not
-// answer, and the origin request then gets whatever S3 answers it.
+// locationConstraint asks the S3 API h for bucket's location constraint:
+// directly when h is a bucketLocator, else with GetBucketLocation; ok is
+// false when it has no such bucket or does not answer, and the origin
+// request then gets whatever S3 answers it.
 func locationConstraint(ctx context.Context, h http.Handler, bucket string) (lc string, ok bool) {
+	if l, isLocator := h.(bucketLocator); isLocator {
+		return l.BucketLocation(bucket)
+	}
 	r, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+bucket+"/"+bucket+"?location", http.NoBody)
 	if err != nil {
 		return "", false

@@ -192,6 +192,18 @@ type locationConstraint struct {
 
 // bucketLocation answers GetBucketLocation: the bucket's constraint as
 // it was given, empty for us-east-1.
+// BucketLocation returns bucket's location constraint as GetBucketLocation
+// answers it ("" for us-east-1); ok is false when there is no such bucket.
+// The edge asks it before each origin request to a bucket, in process
+// (edgecache.Proxy.S3Buckets).
+func (s *Server) BucketLocation(bucket string) (lc string, ok bool) {
+	b, err := s.Store.HeadBucket(bucket)
+	if err != nil {
+		return "", false
+	}
+	return b.LocationConstraint, true
+}
+
 func (s *Server) bucketLocation(w http.ResponseWriter, r *request) error {
 	b, err := s.Store.HeadBucket(r.bucket)
 	if err != nil {
