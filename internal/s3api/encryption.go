@@ -101,20 +101,15 @@ func (s *Server) requestEncryption(r *request) (s3store.Encryption, error) {
 	alg, key, bk := r.Header.Get(hdrSSE), r.Header.Get(hdrKMSKeyID), r.Header.Get(hdrBucketKey)
 	var enc s3store.Encryption
 	switch alg {
-	case "":
-		if key != "" {
-			return enc, &apiError{Status: http.StatusBadRequest, Code: "InvalidArgument", ArgumentName: strings.ToLower(hdrSSE),
-				Message: "Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms"}
-		}
-		if b.Encryption != nil {
-			enc = *b.Encryption
-		}
-	case s3store.SSES3:
+	case "", s3store.SSES3:
 		if key != "" {
 			return enc, &apiError{Status: http.StatusBadRequest, Code: "InvalidArgument", ArgumentName: strings.ToLower(hdrSSE), ArgumentValue: alg,
 				Message: "Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms"}
 		}
 		enc.Algorithm = alg
+		if alg == "" && b.Encryption != nil {
+			enc = *b.Encryption
+		}
 	case s3store.SSEKMS, s3store.SSEDSSE:
 		if err := checkKeyID(key); err != nil {
 			return enc, err
@@ -170,11 +165,13 @@ type encryptionConfig struct {
 }
 
 type encryptionRule struct {
-	Default *struct {
-		SSEAlgorithm   string `xml:"SSEAlgorithm"`
-		KMSMasterKeyID string `xml:"KMSMasterKeyID,omitempty"`
-	} `xml:"ApplyServerSideEncryptionByDefault"`
-	BucketKeyEnabled bool `xml:"BucketKeyEnabled"`
+	Default          *encryptionDefault `xml:"ApplyServerSideEncryptionByDefault"`
+	BucketKeyEnabled bool               `xml:"BucketKeyEnabled"`
+}
+
+type encryptionDefault struct {
+	SSEAlgorithm   string `xml:"SSEAlgorithm"`
+	KMSMasterKeyID string `xml:"KMSMasterKeyID,omitempty"`
 }
 
 func (s *Server) putBucketEncryption(w http.ResponseWriter, r *request) error {
@@ -218,12 +215,7 @@ func (s *Server) getBucketEncryption(w http.ResponseWriter, r *request) error {
 	if b.Encryption != nil {
 		enc = *b.Encryption
 	}
-	var rule encryptionRule
-	rule.Default = &struct {
-		SSEAlgorithm   string `xml:"SSEAlgorithm"`
-		KMSMasterKeyID string `xml:"KMSMasterKeyID,omitempty"`
-	}{enc.Algorithm, enc.KMSKeyID}
-	rule.BucketKeyEnabled = enc.BucketKey
+	rule := encryptionRule{Default: &encryptionDefault{enc.Algorithm, enc.KMSKeyID}, BucketKeyEnabled: enc.BucketKey}
 	return writeXML(w, encryptionConfig{Rules: []encryptionRule{rule}})
 }
 
