@@ -22,6 +22,18 @@
 // peak RSS (the largest VmHWM of its processes, read from /proc while each runs), then the ratios of
 // each peer to cfinv per scenario (the median of the per-round ratios).
 //
+// Next to the wall time it prints the S3 server CPU: the CPU time (user +
+// system, fields 14 and 15 of /proc/PID/stat, in 10 ms clock ticks)
+// moto_server spent while the tool ran, read just before and just after
+// each scenario, median and range of the rounds, and the share of the
+// tool's wall time that moto was busy (S3 server CPU / wall, median and
+// range of the per-round shares). moto's request threads run Python one
+// at a time (the GIL), on one core, and it is CPU-bound, so its CPU is a
+// floor under the tool's wall time: a share near 100 % means the tool
+// waits on moto, and only fewer or cheaper requests would make it faster;
+// a low share, that the time goes elsewhere (the tool's own work, waits,
+// the machine's load).
+//
 // Usage (from the repository root):
 //
 //	go run ./bench/deploy -files 5000 -rounds 3
@@ -53,6 +65,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -108,6 +121,8 @@ type measurement struct {
 	bytesUp  int64
 	rssKiB   int64
 	byOp     map[string]int64
+	// serverCPU is the CPU time moto_server spent while the tool ran.
+	serverCPU time.Duration
 }
 
 func run(o options) error {
@@ -140,11 +155,14 @@ func run(o options) error {
 		return fmt.Errorf("start cfinv serve: %w", err)
 	}
 	defer func() { _ = srv.Stop() }()
-	motoURL, stopMoto, err := rig.StartMoto(o.moto)
+	motoURL, motoPID, stopMoto, err := rig.StartMotoPID(o.moto)
 	if err != nil {
 		return err
 	}
 	defer stopMoto()
+	if _, err := procCPU(motoPID); err != nil {
+		return err
+	}
 	px, err := startProxy(motoURL)
 	if err != nil {
 		return err
@@ -170,14 +188,14 @@ func run(o options) error {
 			order = append(order[1:], order[0])
 		}
 		for _, tool := range order {
-			ms, err := runTool(tool, o, r, tmp, site, changed, motoURL, px, srv.URL, cf)
+			ms, err := runTool(tool, o, r, tmp, site, changed, motoURL, motoPID, px, srv.URL, cf)
 			if err != nil {
 				return fmt.Errorf("round %d, %s: %w", r+1, tool, err)
 			}
 			for i, sc := range scenarios {
 				res[tool+" "+sc] = append(res[tool+" "+sc], ms[i])
-				fmt.Fprintf(os.Stderr, "round %d %-5s %-7s %8s  uploaded %5d  requests %6d  %7.1f MiB up  RSS %6.1f MiB  %v\n",
-					r+1, tool, sc, ms[i].wall.Round(time.Millisecond), ms[i].uploaded, ms[i].requests,
+				fmt.Fprintf(os.Stderr, "round %d %-5s %-7s %8s  S3 server CPU %8s  uploaded %5d  requests %6d  %7.1f MiB up  RSS %6.1f MiB  %v\n",
+					r+1, tool, sc, ms[i].wall.Round(time.Millisecond), ms[i].serverCPU, ms[i].uploaded, ms[i].requests,
 					float64(ms[i].bytesUp)/(1<<20), float64(ms[i].rssKiB)/1024, ms[i].byOp)
 			}
 			fmt.Fprintf(os.Stderr, "load average: %s\n", rig.LoadAvg())
@@ -187,14 +205,18 @@ func run(o options) error {
 
 	fmt.Printf("Site: %d files, %.1f MiB, %d files over 16 MiB; %d files changed in change1; seed %d; %d rounds.\n\n",
 		st.files, float64(st.bytes)/(1<<20), st.bigFiles, len(changed), o.seed, o.rounds)
-	fmt.Println("| tool | scenario | wall median | wall range | objects uploaded | S3 requests | MiB sent to S3 | peak RSS (MiB, max of rounds) |")
-	fmt.Println("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Println("| tool | scenario | wall median | wall range | S3 server CPU median | S3 server CPU range | S3 server busy (CPU / wall: floor share) | objects uploaded | S3 requests | MiB sent to S3 | peak RSS (MiB, max of rounds) |")
+	fmt.Println("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, sc := range scenarios {
 		for _, tool := range tools {
 			ms := res[tool+" "+sc]
 			wall := func(m measurement) float64 { return m.wall.Seconds() }
-			fmt.Printf("| %s | %s | %.2f s | %.2f–%.2f s | %s | %s | %s | %.1f |\n", tool, sc,
+			cpu := func(m measurement) float64 { return m.serverCPU.Seconds() }
+			busy := field(ms, func(m measurement) float64 { return 100 * m.serverCPU.Seconds() / m.wall.Seconds() })
+			fmt.Printf("| %s | %s | %.2f s | %.2f–%.2f s | %.2f s | %.2f–%.2f s | %.0f %% (%.0f–%.0f %%) | %s | %s | %s | %.1f |\n", tool, sc,
 				rig.Median(field(ms, wall)), slices.Min(field(ms, wall)), slices.Max(field(ms, wall)),
+				rig.Median(field(ms, cpu)), slices.Min(field(ms, cpu)), slices.Max(field(ms, cpu)),
+				rig.Median(busy), slices.Min(busy), slices.Max(busy),
 				span(field(ms, func(m measurement) float64 { return float64(m.uploaded) }), "%.0f"),
 				span(field(ms, func(m measurement) float64 { return float64(m.requests) }), "%.0f"),
 				span(field(ms, func(m measurement) float64 { return float64(m.bytesUp) / (1 << 20) }), "%.1f"),
@@ -275,7 +297,7 @@ func maxRSS(res map[string][]measurement, tool string) float64 {
 
 // runTool runs the three scenarios of one tool in one round, on a reset
 // moto with a new bucket behind a new distribution.
-func runTool(tool string, o options, round int, tmp, site string, changed []string, motoURL string, px *proxy, cfURL string, cf *cloudfront.Client) ([]measurement, error) {
+func runTool(tool string, o options, round int, tmp, site string, changed []string, motoURL string, motoPID int, px *proxy, cfURL string, cf *cloudfront.Client) ([]measurement, error) {
 	ctx := context.Background()
 	// A fresh moto: no earlier round's objects in its memory.
 	resp, err := http.Post(motoURL+"/moto-api/reset", "", nil)
@@ -352,6 +374,10 @@ func runTool(tool string, o options, round int, tmp, site string, changed []stri
 		}
 		px.reset()
 		var m measurement
+		cpu0, err := procCPU(motoPID)
+		if err != nil {
+			return nil, err
+		}
 		start := time.Now()
 		for _, args := range cmds {
 			c := exec.Command(args[0], args[1:]...)
@@ -368,6 +394,11 @@ func runTool(tool string, o options, round int, tmp, site string, changed []stri
 			m.rssKiB = max(m.rssKiB, hwm)
 		}
 		m.wall = time.Since(start)
+		cpu1, err := procCPU(motoPID)
+		if err != nil {
+			return nil, err
+		}
+		m.serverCPU = cpu1 - cpu0
 		m.uploaded, m.requests, m.bytesUp, m.byOp = px.counts()
 		out = append(out, m)
 		if sc == "first" {
@@ -416,6 +447,49 @@ func runHWM(c *exec.Cmd) (int64, error) {
 	err := c.Wait()
 	close(done)
 	return hwm.Load(), err
+}
+
+// clockTick is the unit of the CPU times in /proc/PID/stat: USER_HZ,
+// which Linux fixes at 100 per second for user space on every
+// architecture Go runs on (sysconf(_SC_CLK_TCK), `getconf CLK_TCK`).
+const clockTick = 10 * time.Millisecond
+
+// procCPU returns the CPU time, user and system, that process pid and its
+// threads have used: fields 14 (utime) and 15 (stime) of /proc/PID/stat.
+// Its children's times are not counted (moto_server starts none).
+func procCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, fmt.Errorf("read S3 server CPU: %w", err)
+	}
+	d, err := statCPU(b)
+	if err != nil {
+		return 0, fmt.Errorf("read S3 server CPU: /proc/%d/stat: %w", pid, err)
+	}
+	return d, nil
+}
+
+// statCPU is utime + stime of a /proc/PID/stat line.
+func statCPU(b []byte) (time.Duration, error) {
+	// Field 2, the command name in parentheses, may hold spaces and
+	// parentheses: the fields after it start after its last ')'.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("%q: no ')' after the command name: want \"pid (comm) state … utime stime …\"", b)
+	}
+	f := strings.Fields(string(b[i+1:])) // f[0] is field 3
+	if len(f) < 13 {
+		return 0, fmt.Errorf("%q: %d fields after the command name: want at least 13 (utime and stime are the 12th and 13th)", b, len(f))
+	}
+	var ticks int64
+	for _, s := range f[11:13] { // fields 14 and 15
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("%q: utime or stime %q: want a count of clock ticks", b, s)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * clockTick, nil
 }
 
 func tail(s string) string {

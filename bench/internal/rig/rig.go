@@ -46,9 +46,17 @@ func BuildCfinv(dir string) (string, error) {
 // StartMoto runs moto_server (the executable moto) on a free loopback port
 // and waits until it answers; stop interrupts it and waits for it.
 func StartMoto(moto string) (url string, stop func(), err error) {
+	url, _, stop, err = StartMotoPID(moto)
+	return url, stop, err
+}
+
+// StartMotoPID is StartMoto that also returns the process ID of the
+// started moto. A pyenv shim (bash) and the moto_server script exec into
+// the Python interpreter, so it is the ID of the process that serves.
+func StartMotoPID(moto string) (url string, pid int, stop func(), err error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
@@ -56,7 +64,7 @@ func StartMoto(moto string) (url string, stop func(), err error) {
 	var out harness.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
-		return "", nil, fmt.Errorf("start %s (install moto[server]): %w", moto, err)
+		return "", 0, nil, fmt.Errorf("start %s (install moto[server]): %w", moto, err)
 	}
 	stop = Stopper(cmd)
 	url = fmt.Sprintf("http://127.0.0.1:%d", port)
@@ -64,12 +72,12 @@ func StartMoto(moto string) (url string, stop func(), err error) {
 	for time.Now().Before(deadline) {
 		if resp, err := http.Get(url + "/"); err == nil {
 			resp.Body.Close()
-			return url, stop, nil
+			return url, cmd.Process.Pid, stop, nil
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	stop()
-	return "", nil, fmt.Errorf("moto_server did not answer on %s:\n%s", url, out.String())
+	return "", 0, nil, fmt.Errorf("moto_server did not answer on %s:\n%s", url, out.String())
 }
 
 // Stopper returns a function that interrupts cmd and waits for it, killing
