@@ -137,7 +137,7 @@ func (c *hashCache) lookup(f *file, st fileStat) bool {
 	f.Size = e.Stored
 	hex.Decode(f.sha[:], []byte(e.SHA))
 	hex.Decode(f.md5[:], []byte(e.MD5))
-	f.objHash = objectHash(f.sha, f.Headers, f.Settings)
+	f.objHash = objectHash(f.sha, f.Headers, *f.Settings)
 	c.add(f, st)
 	return true
 }

@@ -245,7 +245,7 @@ func overwriteCache(t *testing.T, dir, body string) {
 // reader (json.Unmarshal) and files written before are unchanged.
 func TestHashCacheEncodeIsJSONMarshal(t *testing.T) {
 	file := func(rel string, gzip bool, size int64, b byte) *file {
-		f := &file{Rel: rel, Settings: Settings{Gzip: gzip}, Size: size}
+		f := &file{Rel: rel, Settings: &Settings{Gzip: gzip}, Size: size}
 		f.md5[0], f.sha[31] = b, b
 		return f
 	}

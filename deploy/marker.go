@@ -7,7 +7,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"maps"
 	"math"
 	"net/http"
 	"net/url"
@@ -117,20 +116,6 @@ func mapKeys[V any](m map[string]V) func(func(string) bool) {
 	}
 }
 
-// listingDigest is D of a marker on key: a digest of every listed object
-// but key.
-func listingDigest(objs map[string]object, key string) string {
-	h := sha256.New()
-	for _, k := range slices.Sorted(mapKeys(objs)) {
-		if k == key {
-			continue
-		}
-		o := objs[k]
-		fmt.Fprintf(h, "%s\x00%s\x00%d\x00%d\x00", k, o.ETag.String(), o.Size, o.Modified.UnixNano())
-	}
-	return hex.EncodeToString(h.Sum(nil))[:32]
-}
-
 // second is t to the second: S3's LastModified has no finer resolution.
 func second(t time.Time) time.Time { return t.Truncate(time.Second) }
 
@@ -140,12 +125,12 @@ func second(t time.Time) time.Time { return t.Truncate(time.Second) }
 func (d *run) readMarker(ctx context.Context) error {
 	var newest time.Time
 	var keys []string
-	for k, o := range d.remote {
-		switch t := second(o.Modified); {
+	for _, e := range d.remote {
+		switch t := second(e.obj.Modified); {
 		case t.After(newest):
-			newest, keys = t, []string{k}
+			newest, keys = t, []string{e.key}
 		case t.Equal(newest):
-			keys = append(keys, k)
+			keys = append(keys, e.key)
 		}
 	}
 	if len(keys) == 0 || len(keys) > maxNewest {
@@ -174,7 +159,7 @@ func (d *run) readMarker(ctx context.Context) error {
 // deploy and listing.
 func (d *run) parseMarker(key, value string) (*marker, bool) {
 	parts := strings.Split(value, " ")
-	if len(parts) != 5 || parts[0] != markerVersion || parts[1] != d.fingerprint(key) || parts[2] != listingDigest(d.remote, key) {
+	if len(parts) != 5 || parts[0] != markerVersion || parts[1] != d.fingerprint(key) || parts[2] != d.remote.digest(key) {
 		return nil, false
 	}
 	f, ok := parseBloom(parts[3])
@@ -203,7 +188,7 @@ func (d *run) untouched(key string) bool {
 	if m == nil || key == m.key {
 		return false
 	}
-	obj := d.remote[key]
+	obj, _ := d.remote.find(key)
 	return second(obj.Modified).Before(m.at) && !m.filter.has(key)
 }
 
@@ -216,14 +201,49 @@ func (d *run) head(ctx context.Context, key string) (*s3.HeadObjectOutput, error
 	return out, nil
 }
 
-// wrote records that this run stored key with etag.
-func (d *run) wrote(key string, tag *string) {
+// wrote records that this run stored c with tag.
+func (d *run) wrote(c *change, tag *string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.written == nil {
-		d.written = map[string]etag{}
+	c.stored, c.etag = true, parseETag(aws.ToString(tag))
+	d.written++
+}
+
+// wroteKept records that this run stored key, an object not in Dir, with
+// tag.
+func (d *run) wroteKept(key string, tag *string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.kept == nil {
+		d.kept = map[string]etag{}
 	}
-	d.written[key] = parseETag(aws.ToString(tag))
+	d.kept[key] = parseETag(aws.ToString(tag))
+	d.written++
+}
+
+// writtenETag returns the ETag of key if this run stored it.
+func (d *run) writtenETag(key string) (etag, bool) {
+	i, ok := slices.BinarySearchFunc(d.changed, key, func(c *change, k string) int { return strings.Compare(c.f.Key, k) })
+	if ok && d.changed[i].stored {
+		return d.changed[i].etag, true
+	}
+	e, ok := d.kept[key]
+	return e, ok
+}
+
+// writtenKeys returns the keys this run stored, sorted.
+func (d *run) writtenKeys() []string {
+	keys := make([]string, 0, d.written)
+	for _, c := range d.changed {
+		if c.stored {
+			keys = append(keys, c.f.Key)
+		}
+	}
+	for k := range d.kept {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // writeMarker writes the clean marker once every write of the deploy is
@@ -233,45 +253,27 @@ func (d *run) wrote(key string, tag *string) {
 // It reports why it wrote none in the second result; errors are of the
 // listing or the copy.
 func (d *run) writeMarker(ctx context.Context) (string, error) {
-	if d.marker != nil && len(d.written) == 0 && len(d.deletions) == 0 {
+	if d.marker != nil && d.written == 0 && len(d.deletions) == 0 {
 		d.rep.Marker = d.marker.key
 		return "", nil
-	}
-	before := d.remote
-	sorted := byKey(d.files)
-	after, err := d.listAfter(ctx, sorted)
-	if err != nil {
-		return "", err
-	}
-	gone := map[string]bool{}
-	for _, k := range d.deletions {
-		gone[k] = true
-	}
-	for k, o := range after {
-		if w, ok := d.written[k]; ok {
-			if w == (etag{}) || w != o.ETag {
-				return fmt.Sprintf("s3://%s/%s is not as this deploy wrote it", d.o.Bucket, k), nil
-			}
-			continue
-		}
-		b, ok := before[k]
-		if !ok || gone[k] || b.ETag != o.ETag || b.Size != o.Size || !b.Modified.Equal(o.Modified) {
-			return fmt.Sprintf("s3://%s/%s changed during the deploy", d.o.Bucket, k), nil
-		}
-	}
-	for k := range before {
-		if _, ok := after[k]; !ok && !gone[k] {
-			return fmt.Sprintf("s3://%s/%s was deleted during the deploy", d.o.Bucket, k), nil
-		}
 	}
 	// The marker goes on an object copied in one request, whose copy
 	// keeps everything: no ACL, no storage class, no parts. The one the
 	// marker read was on is kept when this run did not write it: its
-	// metadata was read then and has not changed since (the listing
-	// above), so the copy needs no HeadObject. Otherwise it is the one
-	// with the least metadata, leaving the most room for the filter.
+	// metadata was read then and has not changed since (the check
+	// below), so the copy needs no HeadObject. Otherwise it is the one
+	// with the least metadata, leaving the most room for the filter. It
+	// is chosen from what the run expects the prefix to hold; the check
+	// makes sure it does.
+	expectETag := func(f *file) etag {
+		if e, ok := d.writtenETag(f.Key); ok {
+			return e
+		}
+		o, _ := d.remote.find(f.Key)
+		return o.ETag
+	}
 	eligible := func(f *file) bool {
-		return f.Settings.ACL == "" && f.Settings.StorageClass == "" && f.Size < d.o.MultipartThreshold && !after[f.Key].ETag.multipart()
+		return f.Settings.ACL == "" && f.Settings.StorageClass == "" && f.Size < d.o.MultipartThreshold && !expectETag(f).multipart()
 	}
 	var on *file
 	for _, f := range d.files {
@@ -283,25 +285,24 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 		}
 	}
 	if m := d.marker; m != nil && d.heads[m.key] != nil {
-		if _, w := d.written[m.key]; !w {
-			for _, f := range d.files {
-				if f.Key == m.key && eligible(f) {
-					on = f
-				}
+		if _, w := d.writtenETag(m.key); !w {
+			if i, ok := find(d.sorted, m.key); ok && eligible(d.sorted[i]) {
+				on = d.sorted[i]
 			}
 		}
 	}
 	if on == nil {
 		return "no object of the site can carry it", nil
 	}
-	var outside []string
-	for k := range after {
-		if _, ok := find(sorted, k); !ok {
-			outside = append(outside, k)
-		}
+	c, err := d.checkAfter(ctx, on.Key)
+	if err != nil {
+		return "", err
+	}
+	if c.why != "" {
+		return c.why, nil
 	}
 	out := d.heads[on.Key]
-	if _, ok := d.written[on.Key]; ok || out == nil {
+	if _, ok := d.writtenETag(on.Key); ok || out == nil {
 		var err error
 		if out, err = d.head(ctx, on.Key); err != nil {
 			return "", err
@@ -313,24 +314,18 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 	for k, v := range meta {
 		used += len(k) + len(v)
 	}
-	head := markerVersion + " " + d.fingerprint(on.Key) + " " + listingDigest(after, on.Key) + " "
+	head := markerVersion + " " + d.fingerprint(on.Key) + " " + c.dg.sum() + " "
 	tail := " " + deployDigest(d.id)
 	room := maxUserMetadata - used - len(head) - len(tail)
 	if room/4*3 < 2 {
 		return fmt.Sprintf("s3://%s/%s has no room for it", d.o.Bucket, on.Key), nil
 	}
-	meta[MetaClean] = head + newBloom(outside, room/4*3).String() + tail
+	meta[MetaClean] = head + newBloom(c.outside, room/4*3).String() + tail
 	// The marker must be in a later second than every object it
 	// vouches for: an object rewritten in the marker's own second cannot
 	// be told apart by its LastModified, so the next deploy reads those.
-	var newest time.Time
-	for k, o := range after {
-		if t := second(o.Modified); k != on.Key && t.After(newest) {
-			newest = t
-		}
-	}
 	// S3's clock, not Options.Now (a clock tests may set anywhere).
-	if wait := time.Until(newest.Add(time.Second + 20*time.Millisecond)); wait > 0 && wait <= 2*time.Second {
+	if wait := time.Until(c.newest.Add(time.Second + 20*time.Millisecond)); wait > 0 && wait <= 2*time.Second {
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
@@ -341,7 +336,7 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 	}
 	in := &s3.CopyObjectInput{
 		Bucket: aws.String(d.o.Bucket), Key: aws.String(on.Key), CopySource: aws.String((&url.URL{Path: d.o.Bucket + "/" + on.Key}).EscapedPath()),
-		CopySourceIfMatch: aws.String(after[on.Key].ETag.String()),
+		CopySourceIfMatch: aws.String(c.onETag.String()),
 		MetadataDirective: types.MetadataDirectiveReplace, Metadata: meta,
 		CacheControl: out.CacheControl, ContentType: out.ContentType, ContentEncoding: out.ContentEncoding,
 		ContentDisposition: out.ContentDisposition, ContentLanguage: out.ContentLanguage,
@@ -356,56 +351,70 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 	return "", nil
 }
 
-// listAfter is the prefix's objects after every write of the run: listed
-// again, or, when the run wrote few objects (at most one in ten of those
-// listed) and the server lists times to the second as S3 does, the first
-// listing with the deletions taken out and each object written read with
-// HeadObject: a few requests in parallel instead of a page per thousand
-// objects one after the other. What the heads cannot see (another tool's
-// write or deletion of an object this run did not touch) changes the next
-// deploy's listing, whose digest then differs from the marker's D: that
-// marker is ignored, and the next deploy reads each object, as without one.
-// site is the files sorted by key (byKey): a listing's map shares their
-// keys.
-func (d *run) listAfter(ctx context.Context, site []*file) (map[string]object, error) {
-	if len(d.written)*10 > len(d.remote) || !secondsOnly(d.remote) {
-		before := d.remote
-		err := d.list(ctx, site)
-		after := d.remote
-		d.remote = before
-		return after, err
+// checkAfter compares the prefix's objects after every write of the run
+// with what the run expects them to be (afterCheck), for a marker on key
+// on. They are listed again, page by page, or, when the run wrote few
+// objects (at most one in ten of those listed) and the server lists times
+// to the second as S3 does, they are the first listing with the deletions
+// taken out and each object written read with HeadObject: a few requests
+// in parallel instead of a page per thousand objects one after the other.
+// What the heads cannot see (another tool's write or deletion of an
+// object this run did not touch) changes the next deploy's listing, whose
+// digest then differs from the marker's D: that marker is ignored, and
+// the next deploy reads each object, as without one. Neither listing is
+// held whole: a deploy holds one of them, the first, and checks the
+// second against it as it comes (issue 31: peak RSS ≤ 100 MiB whatever
+// the site's size).
+func (d *run) checkAfter(ctx context.Context, on string) (*afterCheck, error) {
+	written := d.writtenKeys()
+	c := d.newAfterCheck(on, written)
+	if len(written)*10 > len(d.remote) || !secondsOnly(d.remote) {
+		if err := d.eachListed(ctx, c.add); err != nil {
+			return nil, err
+		}
+		c.done()
+		return c, nil
 	}
-	after := maps.Clone(d.remote)
-	for _, k := range d.deletions {
-		delete(after, k)
-	}
-	keys := slices.Sorted(mapKeys(d.written))
-	heads := make([]*s3.HeadObjectOutput, len(keys))
+	heads := make([]object, len(written))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(d.o.Concurrency, 1))
-	for i, k := range keys {
+	for i, k := range written {
 		g.Go(func() error {
-			out, err := d.head(gctx, k)
-			heads[i] = out
-			return err
+			h, err := d.head(gctx, k)
+			if err != nil {
+				return err
+			}
+			heads[i] = object{ETag: parseETag(aws.ToString(h.ETag)), Size: aws.ToInt64(h.ContentLength), Modified: aws.ToTime(h.LastModified)}
+			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	for i, k := range keys {
-		h := heads[i]
-		after[k] = object{ETag: parseETag(aws.ToString(h.ETag)), Size: aws.ToInt64(h.ContentLength), Modified: aws.ToTime(h.LastModified)}
+	exp := expected{before: d.remote, deleted: d.deletions, written: written}
+	for j := 0; ; {
+		k, o, w, ok := exp.next()
+		if !ok {
+			break
+		}
+		if w {
+			o = heads[j]
+			j++
+		}
+		if !c.add(k, o) {
+			break
+		}
 	}
-	return after, nil
+	c.done()
+	return c, nil
 }
 
 // secondsOnly reports whether every listed LastModified is a whole second,
 // as S3 lists them: then a HeadObject's Last-Modified (whole seconds) is
 // what the listing would show.
-func secondsOnly(objs map[string]object) bool {
-	for _, o := range objs {
-		if t := o.Modified; !t.Equal(t.Truncate(time.Second)) {
+func secondsOnly(l listing) bool {
+	for _, e := range l {
+		if t := e.obj.Modified; !t.Equal(t.Truncate(time.Second)) {
 			return false
 		}
 	}

@@ -34,15 +34,21 @@ type run struct {
 	rep       *Report
 	id        string
 
-	files  []*file
-	remote map[string]object
+	files []*file
+	// sorted is files sorted by key (byKey), for find.
+	sorted []*file
+	remote listing
 	// marker is the valid clean marker read after the listing, if any;
 	// heads the objects read to find it.
 	marker *marker
 	heads  map[string]*s3.HeadObjectOutput
-	// written holds the ETag of every object this run stored.
+	// What this run stored: the ETag of each upload is kept in its
+	// change (changed: every change, sorted by key), that of each object
+	// marked removed in kept; written counts them.
 	mu      sync.Mutex
-	written map[string]etag
+	changed []*change
+	kept    map[string]etag
+	written int
 	// what the comparison found
 	assetsNew, assetsChanged, entriesNew, entriesChanged []*change
 	purge                                                []string // keys whose URLs to invalidate, deletions aside
@@ -50,7 +56,7 @@ type run struct {
 }
 
 // object is what a deploy keeps of a listed object: its ETag (as listed,
-// quoted), size and LastModified. A map of these holds every object under
+// quoted), size and LastModified. A listing holds one per object under
 // the prefix, so it is smaller than the SDK's types.Object, and its ETag
 // does not keep the string of the listing's page.
 type object struct {
@@ -64,6 +70,8 @@ type change struct {
 	f        *file
 	reason   Reason
 	replaced bool // an object was there before: its URLs need invalidating
+	stored   bool // uploaded by this run, with ETag etag
+	etag     etag
 }
 
 func (d *run) run(ctx context.Context) error {
@@ -74,7 +82,8 @@ func (d *run) run(ctx context.Context) error {
 	defer cancel()
 	listed := make(chan error, 1)
 	go func() {
-		err := d.list(lctx, nil)
+		var err error
+		d.remote, err = d.list(lctx)
 		if err == nil {
 			err = d.readMarker(lctx)
 		}
@@ -93,9 +102,11 @@ func (d *run) run(ctx context.Context) error {
 		return lerr
 	}
 	d.rep.Files = len(d.files)
+	d.sorted = byKey(d.files)
+	d.remote.share(d.sorted)
 	d.id = d.o.DeployID
 	if d.id == "" {
-		d.id = deriveID(d.o.Bucket, d.o.Prefix, d.files)
+		d.id = deriveID(d.o.Bucket, d.o.Prefix, d.sorted)
 	}
 	d.rep.DeployID = d.id
 	if err := d.compare(ctx); err != nil {
@@ -136,30 +147,8 @@ func (d *run) run(ctx context.Context) error {
 	return err
 }
 
-// list reads the bucket's objects under the prefix, following pages. The
-// map's keys are site's keys where site (sorted by key) has the object,
-// not a string of the listing's page each.
-func (d *run) list(ctx context.Context, site []*file) error {
-	d.remote = map[string]object{}
-	in := &s3.ListObjectsV2Input{Bucket: aws.String(d.o.Bucket)}
-	if d.o.Prefix != "" {
-		in.Prefix = aws.String(d.o.Prefix + "/")
-	}
-	p := s3.NewListObjectsV2Paginator(d.s3, in)
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("list s3://%s/%s: %w: %w", d.o.Bucket, d.o.Prefix, ErrBucket, err)
-		}
-		for _, obj := range page.Contents {
-			d.remote[siteKey(site, aws.ToString(obj.Key))] = object{ETag: parseETag(aws.ToString(obj.ETag)), Size: aws.ToInt64(obj.Size), Modified: aws.ToTime(obj.LastModified)}
-		}
-	}
-	return nil
-}
-
-// byKey is files sorted by key, for siteKey and inSite: 8 bytes a file,
-// where a map of the keys would be several times that.
+// byKey is files sorted by key, for find: 8 bytes a file, where a map of
+// the keys would be several times that.
 func byKey(files []*file) []*file {
 	return slices.SortedFunc(slices.Values(files), func(a, b *file) int { return strings.Compare(a.Key, b.Key) })
 }
@@ -167,14 +156,6 @@ func byKey(files []*file) []*file {
 // find is the index of key in site (sorted by key) and whether it is there.
 func find(site []*file, key string) (int, bool) {
 	return slices.BinarySearchFunc(site, key, func(f *file, k string) int { return strings.Compare(f.Key, k) })
-}
-
-// siteKey is the key of site equal to key, if any, else key.
-func siteKey(site []*file, key string) string {
-	if i, ok := find(site, key); ok {
-		return site[i].Key
-	}
-	return key
 }
 
 // compare sorts every file into unchanged, new and changed, reading an
@@ -187,7 +168,7 @@ func (d *run) compare(ctx context.Context) error {
 	results := make([]result, len(d.files))
 	err := d.parallel(ctx, StepCompare, len(d.files), func(ctx context.Context, i int) (string, int64, error) {
 		f := d.files[i]
-		obj, ok := d.remote[f.Key]
+		obj, ok := d.remote.find(f.Key)
 		if !ok {
 			results[i].c = &change{f: f, reason: ReasonNew}
 			return f.Key, 0, nil
@@ -273,6 +254,8 @@ func (d *run) compare(ctx context.Context) error {
 			d.rep.Uploads = append(d.rep.Uploads, Upload{Key: c.f.Key, Size: c.f.Size, Headers: c.f.Headers, Reason: c.reason, Entry: c.f.Settings.Entry})
 		}
 	}
+	d.changed = slices.Concat(d.assetsNew, d.assetsChanged, d.entriesNew, d.entriesChanged)
+	slices.SortFunc(d.changed, func(a, b *change) int { return strings.Compare(a.f.Key, b.f.Key) })
 	return nil
 }
 
@@ -385,17 +368,12 @@ func (d *run) chooseDeletions(ctx context.Context) error {
 	if !d.o.Delete {
 		return nil
 	}
-	local := make(map[string]bool, len(d.files))
-	for _, f := range d.files {
-		local[f.Key] = true
-	}
-	var gone []string
-	for k := range d.remote {
-		if !local[k] {
-			gone = append(gone, k)
+	var gone []string // sorted, as the listing
+	for _, e := range d.remote {
+		if _, ok := find(d.sorted, e.key); !ok {
+			gone = append(gone, e.key)
 		}
 	}
-	slices.Sort(gone)
 	if d.o.KeepDeleted <= 0 {
 		d.deletions = gone
 	} else {
@@ -434,10 +412,6 @@ func (d *run) chooseDeletions(ctx context.Context) error {
 // earlier, killed run left behind: S3 keeps (and bills) their parts until
 // they are aborted.
 func (d *run) abortLeftovers(ctx context.Context) error {
-	local := make(map[string]bool, len(d.files))
-	for _, f := range d.files {
-		local[f.Key] = true
-	}
 	in := &s3.ListMultipartUploadsInput{Bucket: aws.String(d.o.Bucket)}
 	if d.o.Prefix != "" {
 		in.Prefix = aws.String(d.o.Prefix + "/")
@@ -448,7 +422,7 @@ func (d *run) abortLeftovers(ctx context.Context) error {
 			return fmt.Errorf("list multipart uploads of s3://%s: %w", d.o.Bucket, err)
 		}
 		for _, u := range out.Uploads {
-			if !local[aws.ToString(u.Key)] {
+			if _, ok := find(d.sorted, aws.ToString(u.Key)); !ok {
 				continue
 			}
 			if _, err := d.s3.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(d.o.Bucket), Key: u.Key, UploadId: u.UploadId}); err != nil {
@@ -480,8 +454,10 @@ func (d *run) invalidate(ctx context.Context) error {
 	for _, f := range d.files {
 		all = append(all, f.Key)
 	}
-	for k := range d.remote {
-		all = append(all, k)
+	for _, e := range d.remote {
+		if _, ok := find(d.sorted, e.key); !ok {
+			all = append(all, e.key)
+		}
 	}
 	ids, err := d.cf.Resolve(ctx, d.o.DistributionIDs...)
 	if err != nil {
@@ -637,7 +613,7 @@ func (d *run) markKept(ctx context.Context) error {
 				etag = res.CopyObjectResult.ETag
 			}
 		}
-		d.wrote(k, etag)
+		d.wroteKept(k, etag)
 	}
 	return nil
 }

@@ -18,10 +18,11 @@ import (
 
 // file is a file of Dir as the object it becomes.
 type file struct {
-	Rel      string // slash-separated path below Dir
-	Key      string
-	dir      string // Dir: the path on disk is path(), not kept per file
-	Settings Settings
+	Rel string // slash-separated path below Dir
+	Key string
+	// Settings are shared by the files with the same settings (scan
+	// interns them), and must not be changed.
+	Settings *Settings
 	Headers  map[string]string // what the object is stored with (Settings.Headers, Content-Encoding for gzip)
 	Size     int64             // stored bytes
 	// The digests are kept as bytes, not hex: the table holds one file
@@ -49,6 +50,7 @@ func scan(ctx context.Context, o Options) ([]*file, int, error) {
 	cache := openHashCache(o)
 	var files []*file
 	headers := headerTable{}
+	settings := settingsTable{}
 	err := filepath.WalkDir(o.Dir, func(p string, de fs.DirEntry, err error) error {
 		if err != nil {
 			return fmt.Errorf("scan %s: %w", o.Dir, err)
@@ -79,7 +81,7 @@ func scan(ctx context.Context, o Options) ([]*file, int, error) {
 		// here on), so the table does not hold two maps per file.
 		s.Headers = headers.intern(s.Headers)
 		h = headers.intern(h)
-		files = append(files, &file{Rel: rel, Key: o.key(rel), dir: o.Dir, Settings: s, Headers: h})
+		files = append(files, &file{Rel: rel, Key: o.key(rel), Settings: settings.intern(s), Headers: h})
 		return nil
 	})
 	if err != nil {
@@ -101,7 +103,7 @@ func scan(ctx context.Context, o Options) ([]*file, int, error) {
 		go func() {
 			defer wg.Done()
 			for f := range work {
-				hashed, err := f.hashCached(cache)
+				hashed, err := f.hashCached(o.Dir, cache)
 				mu.Lock()
 				done++
 				if hashed {
@@ -145,8 +147,8 @@ send:
 // one recorded, else by reading it, and reports whether it read it. The
 // stat is taken before the read: a write during the read leaves a stat
 // the next scan does not find in the cache.
-func (f *file) hashCached(c *hashCache) (bool, error) {
-	p := f.path()
+func (f *file) hashCached(dir string, c *hashCache) (bool, error) {
+	p := f.path(dir)
 	fi, err := os.Stat(p)
 	if err != nil {
 		return false, fmt.Errorf("read %s: %w", p, err)
@@ -155,7 +157,7 @@ func (f *file) hashCached(c *hashCache) (bool, error) {
 	if ok && c.lookup(f, st) {
 		return false, nil
 	}
-	if err := f.hash(); err != nil {
+	if err := f.hash(dir); err != nil {
 		return true, err
 	}
 	if ok {
@@ -164,8 +166,8 @@ func (f *file) hashCached(c *hashCache) (bool, error) {
 	return true, nil
 }
 
-// path is f's path on disk.
-func (f *file) path() string { return filepath.Join(f.dir, filepath.FromSlash(f.Rel)) }
+// path is f's path on disk, in Dir dir: the files do not hold it each.
+func (f *file) path(dir string) string { return filepath.Join(dir, filepath.FromSlash(f.Rel)) }
 
 // headerTable interns header maps: a site's files have a few sets of
 // headers (by route and extension), not one each.
@@ -174,6 +176,31 @@ type headerTable map[string]map[string]string
 // intern returns the map of t equal to h, adding h when there is none.
 // The maps it returns must not be changed.
 func (t headerTable) intern(h map[string]string) map[string]string {
+	id := headersID(h)
+	if m, ok := t[id]; ok {
+		return m
+	}
+	t[id] = h
+	return h
+}
+
+// settingsTable interns Settings: a site's files have a few (by route
+// and extension), not one each.
+type settingsTable map[string]*Settings
+
+// intern returns the Settings of t equal to s, adding s when there is
+// none.
+func (t settingsTable) intern(s Settings) *Settings {
+	id := fmt.Sprintf("%s\x01%t\x00%t\x00%s\x00%s", headersID(s.Headers), s.Entry, s.Gzip, s.StorageClass, s.ACL)
+	if p, ok := t[id]; ok {
+		return p
+	}
+	t[id] = &s
+	return &s
+}
+
+// headersID is a string equal for equal maps of headers.
+func headersID(h map[string]string) string {
 	var b strings.Builder
 	for _, k := range slices.Sorted(maps.Keys(h)) {
 		b.WriteString(k)
@@ -181,12 +208,7 @@ func (t headerTable) intern(h map[string]string) map[string]string {
 		b.WriteString(h[k])
 		b.WriteByte(0)
 	}
-	id := b.String()
-	if m, ok := t[id]; ok {
-		return m
-	}
-	t[id] = h
-	return h
+	return b.String()
 }
 
 // storedHeaders are the headers an object of s is stored with.
@@ -204,8 +226,8 @@ func storedHeaders(s Settings) map[string]string {
 }
 
 // hash reads f and sets its size and digests.
-func (f *file) hash() error {
-	p := f.path()
+func (f *file) hash(dir string) error {
+	p := f.path(dir)
 	r, err := os.Open(p)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", p, err)
@@ -219,7 +241,7 @@ func (f *file) hash() error {
 	f.Size = n
 	sh.Sum(f.sha[:0])
 	mh.Sum(f.md5[:0])
-	f.objHash = objectHash(f.sha, f.Headers, f.Settings)
+	f.objHash = objectHash(f.sha, f.Headers, *f.Settings)
 	return nil
 }
 

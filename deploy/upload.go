@@ -111,7 +111,7 @@ func (d *run) uploadGroup(ctx context.Context, step Step, cs []*change) error {
 		if isDigestMismatch(err) {
 			// The file changed since it was hashed: hash it again and
 			// send it once more; a file still changing fails.
-			if err = c.f.hash(); err == nil {
+			if err = c.f.hash(d.o.Dir); err == nil {
 				err = d.put(ctx, c)
 			}
 		}
@@ -179,7 +179,7 @@ func isDigestMismatch(err error) bool {
 // put writes the object of c with one PutObject.
 func (d *run) put(ctx context.Context, c *change) error {
 	f := c.f
-	body, size, cleanup, err := f.body()
+	body, size, cleanup, err := f.body(d.o.Dir)
 	if err != nil {
 		return err
 	}
@@ -229,13 +229,13 @@ func (d *run) put(ctx context.Context, c *change) error {
 		in.ACL = types.ObjectCannedACL(f.Settings.ACL)
 	}
 	if size >= d.o.MultipartThreshold {
-		return d.putParts(ctx, in, f)
+		return d.putParts(ctx, in, c)
 	}
 	out, err := d.s3.PutObject(ctx, in)
 	if err != nil {
 		return err
 	}
-	d.wrote(f.Key, out.ETag)
+	d.wrote(c, out.ETag)
 	return nil
 }
 
@@ -250,7 +250,8 @@ var errChanged = errors.New("the file changed since it was hashed")
 // manager reads it, and a body that differs from the scan's fails at its
 // end, before the upload is completed: the upload is aborted, and nothing
 // of it is visible.
-func (d *run) putParts(ctx context.Context, in *s3.PutObjectInput, f *file) error {
+func (d *run) putParts(ctx context.Context, in *s3.PutObjectInput, c *change) error {
+	f := c.f
 	body := &checkedReader{r: in.Body.(*checkedSeeker).rs, h: sha256.New(), want: f.SHA()}
 	out, err := d.tm.UploadObject(ctx, &transfermanager.UploadObjectInput{
 		Bucket: in.Bucket, Key: in.Key, Body: body,
@@ -266,7 +267,7 @@ func (d *run) putParts(ctx context.Context, in *s3.PutObjectInput, f *file) erro
 		return errChanged
 	}
 	if err == nil {
-		d.wrote(f.Key, out.ETag)
+		d.wrote(c, out.ETag)
 	}
 	return err
 }
@@ -293,8 +294,8 @@ func (c *checkedReader) Read(p []byte) (int, error) {
 // body opens the bytes the object of f stores, as a seekable reader (the
 // SDK signs and may resend it), and its length. A file is read from disk;
 // a compressed one from memory when small, else from a temporary file.
-func (f *file) body() (io.ReadSeeker, int64, func(), error) {
-	p := f.path()
+func (f *file) body(dir string) (io.ReadSeeker, int64, func(), error) {
+	p := f.path(dir)
 	src, err := os.Open(p)
 	if err != nil {
 		return nil, 0, nil, fmt.Errorf("read %s: %w", p, err)

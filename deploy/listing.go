@@ -1,0 +1,245 @@
+package deploy
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// listed is one object of a listing.
+type listed struct {
+	key string
+	obj object
+}
+
+// listing is the objects under the prefix sorted by key, as ListObjectsV2
+// returns them: a slice, not a map, so that a deploy holds 16 bytes and an
+// object per listed object (issue 31: peak RSS ≤ 100 MiB whatever the
+// site's size), and the objects' keys are shared with the site's files
+// (share).
+type listing []listed
+
+// find returns the object listed under key.
+func (l listing) find(key string) (object, bool) {
+	i, ok := slices.BinarySearchFunc(l, key, func(e listed, k string) int { return strings.Compare(e.key, k) })
+	if !ok {
+		return object{}, false
+	}
+	return l[i].obj, true
+}
+
+// share makes every key of l that is a key of site (sorted by key) the
+// site's string, so the listing's own strings can be collected.
+func (l listing) share(site []*file) {
+	j := 0
+	for i := range l {
+		for j < len(site) && site[j].Key < l[i].key {
+			j++
+		}
+		if j < len(site) && site[j].Key == l[i].key {
+			l[i].key = site[j].Key
+		}
+	}
+}
+
+// digest is D of a marker on key: a digest of every listed object but
+// key's, in key order.
+func (l listing) digest(key string) string {
+	var dg digester
+	dg.start()
+	for _, e := range l {
+		if e.key != key {
+			dg.add(e.key, e.obj)
+		}
+	}
+	return dg.sum()
+}
+
+// digester computes a listing's digest one object at a time, in key
+// order.
+type digester struct{ h hash.Hash }
+
+func (dg *digester) start() { dg.h = sha256.New() }
+
+func (dg *digester) add(key string, o object) {
+	fmt.Fprintf(dg.h, "%s\x00%s\x00%d\x00%d\x00", key, o.ETag.String(), o.Size, o.Modified.UnixNano())
+}
+
+func (dg *digester) sum() string { return hex.EncodeToString(dg.h.Sum(nil))[:32] }
+
+// list reads the bucket's objects under the prefix, following pages,
+// sorted by key (S3 lists them so; a server that does not is sorted
+// after).
+func (d *run) list(ctx context.Context) (listing, error) {
+	var l listing
+	err := d.eachListed(ctx, func(key string, o object) bool {
+		l = append(l, listed{key: key, obj: o})
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !slices.IsSortedFunc(l, func(a, b listed) int { return strings.Compare(a.key, b.key) }) {
+		slices.SortStableFunc(l, func(a, b listed) int { return strings.Compare(a.key, b.key) })
+	}
+	return slices.Clip(l), nil
+}
+
+// eachListed calls fn with each object under the prefix, page by page,
+// until fn returns false.
+func (d *run) eachListed(ctx context.Context, fn func(key string, o object) bool) error {
+	in := &s3.ListObjectsV2Input{Bucket: aws.String(d.o.Bucket)}
+	if d.o.Prefix != "" {
+		in.Prefix = aws.String(d.o.Prefix + "/")
+	}
+	p := s3.NewListObjectsV2Paginator(d.s3, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list s3://%s/%s: %w: %w", d.o.Bucket, d.o.Prefix, ErrBucket, err)
+		}
+		for _, obj := range page.Contents {
+			o := object{ETag: parseETag(aws.ToString(obj.ETag)), Size: aws.ToInt64(obj.Size), Modified: aws.ToTime(obj.LastModified)}
+			if !fn(aws.ToString(obj.Key), o) {
+				return nil
+			}
+		}
+	}
+	return nil
+}
+
+// expected walks, in key order, the objects the prefix holds once every
+// write of the run is done, as the run expects them: those listed before
+// it (d.remote) but those it deleted, with the ones it wrote in place of
+// what was listed. The check before the clean marker compares it with a
+// second listing one object at a time, so neither is held whole.
+type expected struct {
+	before  listing
+	deleted []string // sorted
+	written []string // sorted
+	bi, di  int
+	wi      int
+}
+
+// next returns the next key expected, whether the run wrote it, and, if
+// not, its object as listed before.
+func (e *expected) next() (key string, o object, written, ok bool) {
+	for e.bi < len(e.before) {
+		k := e.before[e.bi].key
+		for e.di < len(e.deleted) && e.deleted[e.di] < k {
+			e.di++
+		}
+		if e.di < len(e.deleted) && e.deleted[e.di] == k {
+			e.bi++
+			continue
+		}
+		if e.wi < len(e.written) && e.written[e.wi] == k {
+			// Written over: the run's object takes its place below.
+			e.bi++
+			continue
+		}
+		break
+	}
+	switch {
+	case e.bi < len(e.before) && (e.wi >= len(e.written) || e.before[e.bi].key < e.written[e.wi]):
+		b := e.before[e.bi]
+		e.bi++
+		return b.key, b.obj, false, true
+	case e.wi < len(e.written):
+		k := e.written[e.wi]
+		e.wi++
+		return k, object{}, true, true
+	}
+	return "", object{}, false, false
+}
+
+// afterCheck compares the prefix's objects after every write of the run,
+// given in key order to add, with what the run expects, and computes the
+// marker's D of them on the way (the object the marker goes on aside).
+type afterCheck struct {
+	d      *run
+	on     string // the key the marker goes on
+	exp    expected
+	wantK  string // the next key expected ("" with none left)
+	wantO  object
+	wantW  bool
+	more   bool
+	dg     digester
+	prev   string
+	first  bool
+	onETag etag
+	onSeen bool
+	newest time.Time // the newest LastModified second but the marker object's
+	// outside are the keys that are not part of the site.
+	outside []string
+	why     string // why the prefix is not as the run left it; "" if it is
+}
+
+func (d *run) newAfterCheck(on string, written []string) *afterCheck {
+	c := &afterCheck{d: d, on: on, first: true, exp: expected{before: d.remote, deleted: d.deletions, written: written}}
+	c.dg.start()
+	c.wantK, c.wantO, c.wantW, c.more = c.exp.next()
+	return c
+}
+
+// add checks the next object of the prefix; it returns false once the
+// prefix is known to differ from what the run expects (c.why).
+func (c *afterCheck) add(key string, o object) bool {
+	if !c.first && key <= c.prev {
+		c.why = fmt.Sprintf("the listing of s3://%s/%s is not in key order at %s", c.d.o.Bucket, c.d.o.Prefix, key)
+		return false
+	}
+	c.first, c.prev = false, key
+	b := c.d.o.Bucket
+	switch {
+	case !c.more || key < c.wantK:
+		c.why = fmt.Sprintf("s3://%s/%s changed during the deploy", b, key)
+		return false
+	case key > c.wantK:
+		c.why = fmt.Sprintf("s3://%s/%s was deleted during the deploy", b, c.wantK)
+		return false
+	}
+	if c.wantW {
+		if w, _ := c.d.writtenETag(key); w == (etag{}) || w != o.ETag {
+			c.why = fmt.Sprintf("s3://%s/%s is not as this deploy wrote it", b, key)
+			return false
+		}
+	} else if w := c.wantO; w.ETag != o.ETag || w.Size != o.Size || !w.Modified.Equal(o.Modified) {
+		c.why = fmt.Sprintf("s3://%s/%s changed during the deploy", b, key)
+		return false
+	}
+	// The expected key is a string the run holds already (a file's or
+	// the first listing's), not the page's.
+	key = c.wantK
+	if _, ok := find(c.d.sorted, key); !ok {
+		c.outside = append(c.outside, key)
+	}
+	if key == c.on {
+		c.onETag, c.onSeen = o.ETag, true
+	} else {
+		c.dg.add(key, o)
+		if t := second(o.Modified); t.After(c.newest) {
+			c.newest = t
+		}
+	}
+	c.wantK, c.wantO, c.wantW, c.more = c.exp.next()
+	return true
+}
+
+// done finishes the check once every object was given to add.
+func (c *afterCheck) done() {
+	if c.why == "" && c.more {
+		c.why = fmt.Sprintf("s3://%s/%s was deleted during the deploy", c.d.o.Bucket, c.wantK)
+	}
+	if c.why == "" && !c.onSeen {
+		c.why = fmt.Sprintf("s3://%s/%s is not in the listing", c.d.o.Bucket, c.on)
+	}
+}
