@@ -343,3 +343,30 @@ func TestDeriveIDKeepsItsValue(t *testing.T) {
 		t.Errorf("deriveID reordered its argument: %s first", files[0].Key)
 	}
 }
+
+// WriteHashCache writes the hash cache of o (o.Dir, o.Bucket, o.Prefix in
+// o.HashCacheDir) with an entry per rel, as a scan that hashed those files
+// writes it: realistic stats and digests, one file in three
+// gzip-compressed. For BenchmarkHashCacheLoad.
+func WriteHashCache(tb testing.TB, o Options, rels []string) {
+	tb.Helper()
+	c := openHashCache(o.withDefaults())
+	for i, rel := range rels {
+		f := &file{Rel: rel, Settings: Settings{Gzip: i%3 == 1}, Size: int64(1000 + i*7)}
+		f.sha = sha256.Sum256([]byte(rel))
+		copy(f.md5[:], f.sha[8:])
+		st := fileStat{Size: int64(2000 + i*7), Mtime: 1_690_000_000_123_456_789 + int64(i)*1e6, Ctime: 1_690_000_100_987_654_321 + int64(i)*1e6, Ino: 12_345_678 + uint64(i), Dev: 66_306}
+		c.new = append(c.new, cached{f: f, st: st})
+	}
+	if err := c.write(); err != nil {
+		tb.Fatalf("write hash cache: %v", err)
+	}
+}
+
+// LoadHashCache loads the hash cache of o as a scan's start does, and
+// returns it (for the caller to hold) and its number of entries. For
+// BenchmarkHashCacheLoad.
+func LoadHashCache(o Options) (cache any, entries int) {
+	c := openHashCache(o.withDefaults())
+	return c, len(c.old)
+}
