@@ -2,10 +2,12 @@ package deploy
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -59,7 +61,9 @@ const racyWindow = 3 * time.Second
 // 10 ms).
 const racyWindowFine = 100 * time.Millisecond
 
-// hashCacheFile is the cache file's content.
+// hashCacheFile is the cache file's content: what json.Marshal of it
+// writes is what encode writes, and what json.Unmarshal into it reads is
+// what load keeps (entries with bad digests left out).
 type hashCacheFile struct {
 	Version string                `json:"version"`
 	Files   map[string]cacheEntry `json:"files"` // by path below Dir (file.Rel)
@@ -74,6 +78,64 @@ type cacheEntry struct {
 	MD5    string   `json:"md5"`
 }
 
+// entryJSON is a cacheEntry as load decodes it: the digests straight to
+// bytes, without a string each.
+type entryJSON struct {
+	Stat   fileStat  `json:"stat"`
+	Gzip   bool      `json:"gzip"`
+	Stored int64     `json:"stored"`
+	SHA    hexDigest `json:"sha256"`
+	MD5    hexDigest `json:"md5"`
+}
+
+// hexDigest is a digest decoded from its lower-case hex, the only form
+// lookup accepted before the loader decoded the digests: n is the number
+// of bytes decoded into b, 0 when the string is not the lower-case hex of
+// a SHA-256 or MD5 digest.
+type hexDigest struct {
+	b [sha256.Size]byte
+	n int
+}
+
+// UnmarshalJSON decodes a JSON string. A string that is not lower-case
+// hex leaves d empty, no error: the entry is dropped, not the cache (its
+// file is read). Anything but a string (or null) is an error, as
+// json.Unmarshal into a string field gives one.
+func (d *hexDigest) UnmarshalJSON(b []byte) error {
+	*d = hexDigest{}
+	if len(b) < 2 || b[0] != '"' || bytes.IndexByte(b, '\\') >= 0 {
+		// null, another type, or a string with escapes.
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		b = []byte(`"` + s + `"`)
+	}
+	h := b[1 : len(b)-1]
+	if len(h) != 2*sha256.Size && len(h) != 2*md5.Size {
+		return nil
+	}
+	for _, c := range h {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return nil
+		}
+	}
+	d.n, _ = hex.Decode(d.b[:], h)
+	return nil
+}
+
+// cacheHit is the entry of a file in the cache loaded: its path and 104
+// bytes, without the file's JSON or a hex string (issue 31: the cache is
+// held through the scan, on top of the file table).
+type cacheHit struct {
+	rel    string // file.Rel
+	st     fileStat
+	stored int64
+	gzip   bool
+	sha    [sha256.Size]byte
+	md5    [md5.Size]byte
+}
+
 // fileStat is what a file's stat must keep for its entry to be used.
 type fileStat struct {
 	Size  int64  `json:"size"`
@@ -85,8 +147,8 @@ type fileStat struct {
 
 // hashCache is the cache read at a scan's start and the one it writes.
 type hashCache struct {
-	path  string // "" when there is none
-	old   map[string]cacheEntry
+	path  string     // "" when there is none
+	old   []cacheHit // sorted by rel, one per rel
 	start time.Time
 
 	// new holds the files hashed (or found in old) by this scan, for
@@ -115,37 +177,171 @@ func openHashCache(o Options) *hashCache {
 	}
 	sum := sha256.Sum256([]byte("cfinv-hash-cache\x00" + abs + "\x00" + o.Bucket + "\x00" + o.Prefix))
 	c.path = filepath.Join(o.HashCacheDir, hex.EncodeToString(sum[:16])+".json")
-	b, err := os.ReadFile(c.path)
+	r, err := os.Open(c.path)
 	if err != nil {
 		return c
 	}
-	var f hashCacheFile
-	if json.Unmarshal(b, &f) != nil || f.Version != hashCacheVersion {
-		return c
+	defer r.Close()
+	var size int64
+	if fi, err := r.Stat(); err == nil {
+		size = fi.Size()
 	}
-	c.old = f.Files
+	c.old, _ = load(r, size)
 	return c
+}
+
+// errHashCache is a cache file that is not one: damaged, truncated or of
+// another version.
+var errHashCache = errors.New("not a hash cache")
+
+// load reads a cache file from r as json.Unmarshal into a hashCacheFile
+// would, and returns its entries, sorted by rel, whose digests are
+// lower-case hex of the right size and whose stored size is not negative:
+// lookup refused the others before they were dropped here, so their files
+// are read. Any error (of r, of the JSON, another version) is no cache at
+// all, nil, even when entries were read before it.
+//
+// It streams: the file's bytes are never held whole, and each entry is
+// decoded alone, its digests straight to bytes (issue 31). The entries
+// are a slice, not a map: no slot per entry left empty, no copy of the
+// path's string header in a slot; encode writes them sorted, so they are
+// sorted as read.
+//
+// size is r's size, to allocate the entries once, 0 if unknown.
+func load(r io.Reader, size int64) ([]cacheHit, error) {
+	dec := json.NewDecoder(bufio.NewReader(r))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, fmt.Errorf("read hash cache: %w", errHashCache)
+	}
+	var (
+		version string
+		files   []cacheHit // as read, a bad entry's stored -1
+	)
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, fmt.Errorf("read hash cache: %w", err)
+		}
+		// json.Unmarshal matches the names of fields without case.
+		switch key, _ := t.(string); {
+		case strings.EqualFold(key, "version"):
+			err = dec.Decode(&version)
+		case strings.EqualFold(key, "files"):
+			files, err = loadFiles(dec, files, size)
+		default:
+			err = dec.Decode(&json.RawMessage{})
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read hash cache: %w", err)
+		}
+	}
+	if _, err := dec.Token(); err != nil { // '}'
+		return nil, fmt.Errorf("read hash cache: %w", err)
+	}
+	if _, err := dec.Token(); err != io.EOF { // nothing after it
+		return nil, fmt.Errorf("read hash cache: %w", errHashCache)
+	}
+	if version != hashCacheVersion {
+		return nil, fmt.Errorf("read hash cache: version %q: %w", version, errHashCache)
+	}
+	// As json.Unmarshal fills a map: of entries with the same name, the
+	// last one counts (a bad one drops the name).
+	cmp := func(a, b cacheHit) int { return strings.Compare(a.rel, b.rel) }
+	if !slices.IsSortedFunc(files, cmp) {
+		slices.SortStableFunc(files, cmp)
+	}
+	last := func(i int) bool { return i+1 < len(files) && files[i+1].rel == files[i].rel }
+	n := 0
+	for i := range files {
+		if !last(i) && files[i].stored >= 0 {
+			files[n] = files[i]
+			n++
+		}
+	}
+	clear(files[n:])
+	return files[:n], nil
+}
+
+// loadFiles decodes the object of "files", an entry at a time, appending
+// them to files as json.Unmarshal adds them to a map: null makes it nil.
+// An entry with bad digests or stored size is appended with stored -1.
+// size is the file's size, 0 if unknown.
+func loadFiles(dec *json.Decoder, files []cacheHit, size int64) ([]cacheHit, error) {
+	t, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch t {
+	case nil:
+		return nil, nil
+	case json.Delim('{'):
+	default:
+		return nil, fmt.Errorf("files: %w", errHashCache)
+	}
+	start, n := dec.InputOffset(), len(files)
+	var e entryJSON // one for all: it escapes to the heap
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		rel := t.(string) // the decoder gives only strings as names
+		e = entryJSON{}
+		if err := dec.Decode(&e); err != nil {
+			return nil, err
+		}
+		h := cacheHit{rel: rel, st: e.Stat, stored: e.Stored, gzip: e.Gzip, sha: e.SHA.b}
+		copy(h.md5[:], e.MD5.b[:md5.Size])
+		if e.SHA.n != sha256.Size || e.MD5.n != md5.Size || e.Stored < 0 {
+			h = cacheHit{rel: rel, stored: -1}
+		}
+		if len(files) == cap(files) {
+			// Not slices.Grow: append's growth would round the
+			// estimate up by a quarter.
+			at := dec.InputOffset()
+			more := moreEntries(len(files)-n+1, at-start, size-at)
+			files = append(make([]cacheHit, 0, len(files)+more), files...)
+		}
+		files = append(files, h)
+	}
+	_, err = dec.Token() // '}'
+	return files, err
+}
+
+// moreEntries is how many more entries to make room for when read
+// entries (the one to add with them) took used bytes of the file and rest
+// are left: as many as the rest holds at that rate and 2% more, so that
+// the entries are allocated about once, not copied at each growth by a
+// quarter and left with a quarter unused (issue 31). Before 64 entries
+// are read, or when the size is unknown, it doubles them. It is at least
+// a sixteenth of read, so that a file whose entries get shorter is copied
+// a bounded number of times, and at most one per 64 bytes left, so that
+// one whose first entries are short (not one encode writes) cannot make
+// it allocate many times its size.
+func moreEntries(read int, used, rest int64) int {
+	if read < 64 || used <= 0 || rest <= 0 {
+		return max(read, 8)
+	}
+	more := float64(rest) / float64(used) * float64(read) * 1.02
+	return max(int(min(more, float64(rest/64))), read/16) + 1
 }
 
 // lookup fills f's size and digests from its entry when st, its stat now,
 // is the one recorded, and reports whether it did.
 func (c *hashCache) lookup(f *file, st fileStat) bool {
-	e, ok := c.old[f.Rel]
-	if !ok || e.Stat != st || e.Gzip != f.Settings.Gzip || !isHex(e.SHA, sha256.Size) || !isHex(e.MD5, md5.Size) || e.Stored < 0 {
+	i, ok := slices.BinarySearchFunc(c.old, f.Rel, func(e cacheHit, rel string) int { return strings.Compare(e.rel, rel) })
+	if !ok {
 		return false
 	}
-	f.Size = e.Stored
-	hex.Decode(f.sha[:], []byte(e.SHA))
-	hex.Decode(f.md5[:], []byte(e.MD5))
+	e := &c.old[i]
+	if e.st != st || e.gzip != f.Settings.Gzip {
+		return false
+	}
+	f.Size = e.stored
+	f.sha, f.md5 = e.sha, e.md5
 	f.objHash = objectHash(f.sha, f.Headers, *f.Settings)
 	c.add(f, st)
 	return true
-}
-
-// isHex reports whether s is the lower-case hex of n bytes.
-func isHex(s string, n int) bool {
-	b, err := hex.DecodeString(s)
-	return err == nil && len(b) == n && hex.EncodeToString(b) == s
 }
 
 // add records f, hashed with stat st (taken before it was read), for the

@@ -6,15 +6,18 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // digests is what a scan found per file: size, MD5, SHA-256 and object
@@ -341,5 +344,377 @@ func TestDeriveIDKeepsItsValue(t *testing.T) {
 	}
 	if files[0].Key != "index.html" {
 		t.Errorf("deriveID reordered its argument: %s first", files[0].Key)
+	}
+}
+
+// WriteHashCache writes the hash cache of o (o.Dir, o.Bucket, o.Prefix in
+// o.HashCacheDir) with an entry per rel, as a scan that hashed those files
+// writes it: realistic stats and digests, one file in three
+// gzip-compressed. For BenchmarkHashCacheLoad.
+func WriteHashCache(tb testing.TB, o Options, rels []string) {
+	tb.Helper()
+	c := openHashCache(o.withDefaults())
+	for i, rel := range rels {
+		f := &file{Rel: rel, Settings: &Settings{Gzip: i%3 == 1}, Size: int64(1000 + i*7)}
+		f.sha = sha256.Sum256([]byte(rel))
+		copy(f.md5[:], f.sha[8:])
+		st := fileStat{Size: int64(2000 + i*7), Mtime: 1_690_000_000_123_456_789 + int64(i)*1e6, Ctime: 1_690_000_100_987_654_321 + int64(i)*1e6, Ino: 12_345_678 + uint64(i), Dev: 66_306}
+		c.new = append(c.new, cached{f: f, st: st})
+	}
+	if err := c.write(); err != nil {
+		tb.Fatalf("write hash cache: %v", err)
+	}
+}
+
+// LoadHashCache loads the hash cache of o as a scan's start does, and
+// returns it (for the caller to hold) and its number of entries. For
+// BenchmarkHashCacheLoad.
+func LoadHashCache(o Options) (cache any, entries int) {
+	c := openHashCache(o.withDefaults())
+	return c, len(c.old)
+}
+
+// validEntry is the JSON of an entry lookup accepts, its digests made
+// from b.
+func validEntry(b byte) string {
+	sha, md := bytes.Repeat([]byte{b}, sha256.Size), bytes.Repeat([]byte{b}, 16)
+	return fmt.Sprintf(`{"stat":{"size":3,"mtime_ns":1,"ctime_ns":2,"ino":%d,"dev":5},"stored":3,"sha256":%q,"md5":%q}`, b, hex.EncodeToString(sha), hex.EncodeToString(md))
+}
+
+// cacheJSON is a cache file of hashCacheVersion with files, the JSON of
+// the object's members ("name":entry,…).
+func cacheJSON(files string) string {
+	return fmt.Sprintf(`{"version":%q,"files":{%s}}`, hashCacheVersion, files)
+}
+
+// isHexOf reports whether s is the lower-case hex of n bytes: what
+// lookup accepted of a digest before the loader decoded them (issue 31).
+func isHexOf(s string, n int) bool {
+	b, err := hex.DecodeString(s)
+	return err == nil && len(b) == n && hex.EncodeToString(b) == s
+}
+
+// loadWhole is the loader before issue 31, the reference load must
+// match: json.Unmarshal of the whole file into a hashCacheFile, and the
+// entries lookup accepted (lower-case hex digests of the right size, a
+// stored size not negative). nil is no cache.
+func loadWhole(b []byte) map[string]cacheHit {
+	var f hashCacheFile
+	if json.Unmarshal(b, &f) != nil || f.Version != hashCacheVersion {
+		return nil
+	}
+	m := map[string]cacheHit{}
+	for rel, e := range f.Files {
+		if !isHexOf(e.SHA, sha256.Size) || !isHexOf(e.MD5, 16) || e.Stored < 0 {
+			continue
+		}
+		h := cacheHit{rel: rel, st: e.Stat, stored: e.Stored, gzip: e.Gzip}
+		hex.Decode(h.sha[:], []byte(e.SHA))
+		hex.Decode(h.md5[:], []byte(e.MD5))
+		m[rel] = h
+	}
+	return m
+}
+
+// loadChecked loads data with load and checks what it returns: nil with
+// its error, else entries sorted by path, one per path. It returns them
+// by path.
+func loadChecked(t *testing.T, data []byte) map[string]cacheHit {
+	t.Helper()
+	hits, err := load(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		if hits != nil {
+			t.Fatalf("load: %v, with %d entries; want none", err, len(hits))
+		}
+		return nil
+	}
+	m := map[string]cacheHit{}
+	for i, h := range hits {
+		if i > 0 && hits[i-1].rel >= h.rel {
+			t.Fatalf("entries %d and %d not sorted by path: %q, %q", i-1, i, hits[i-1].rel, h.rel)
+		}
+		if h.stored < 0 {
+			t.Fatalf("entry %q kept with stored size %d", h.rel, h.stored)
+		}
+		m[h.rel] = h
+	}
+	return m
+}
+
+// TestHashCacheLoad (issue 31): the streaming loader keeps what
+// json.Unmarshal of the whole file and lookup's checks accepted before
+// it. An entry whose digest is not lower-case hex of the right size, or
+// whose stored size is negative, is dropped alone (lookup refused it
+// alone: its file is read, the others are not); anything json.Unmarshal
+// refused (a damaged or truncated file, a digest that is not a string) is
+// no cache at all, as is another version.
+func TestHashCacheLoad(t *testing.T) {
+	a, b, c := validEntry(0xaa), validEntry(0xbb), validEntry(0xcc)
+	upper := strings.Replace(validEntry(0xaa), "aaaa", "AAAA", 1)
+	badSHA := `{"stat":{},"stored":3,"sha256":"not hex","md5":"` + strings.Repeat("ab", 16) + `"}`
+	escaped := strings.Replace(validEntry(0xaa), `"sha256":"aa`, `"sha256":"\u0061a`, 1)
+	tests := []struct {
+		name string
+		body string
+		want []string // the paths kept; nil: no cache
+	}{
+		{"valid", cacheJSON(`"a":` + a + `,"b/c.html":` + b), []string{"a", "b/c.html"}},
+		{"no files", cacheJSON(``), []string{}},
+		{"sha256 not hex", cacheJSON(`"a":` + a + `,"b":` + badSHA + `,"c":` + c), []string{"a", "c"}},
+		{"upper-case hex", cacheJSON(`"a":` + upper + `,"b":` + b), []string{"b"}},
+		{"md5 too short", cacheJSON(`"a":` + strings.Replace(a, `"md5":"aa`, `"md5":"`, 1) + `,"b":` + b), []string{"b"}},
+		{"md5 where sha256 goes", cacheJSON(`"a":` + strings.Replace(a, `"sha256"`, `"x"`, 1) + `,"b":` + b), []string{"b"}},
+		{"digest null", cacheJSON(`"a":` + strings.Replace(a, `"md5":"`+strings.Repeat("aa", 16)+`"`, `"md5":null`, 1) + `,"b":` + b), []string{"b"}},
+		{"digest escaped", cacheJSON(`"a":` + escaped), []string{"a"}},
+		{"stored negative", cacheJSON(`"a":` + strings.Replace(a, `"stored":3`, `"stored":-1`, 1) + `,"b":` + b), []string{"b"}},
+		{"entry null", cacheJSON(`"a":null,"b":` + b), []string{"b"}},
+		{"name again, then bad", cacheJSON(`"a":` + a + `,"b":` + b + `,"a":` + badSHA), []string{"b"}},
+		{"name again, then good", cacheJSON(`"a":` + badSHA + `,"b":` + b + `,"a":` + c), []string{"a", "b"}},
+		{"names not sorted", cacheJSON(`"z":` + a + `,"b":` + b + `,"m":` + c), []string{"b", "m", "z"}},
+		{"files null after files", `{"files":{"a":` + a + `},"version":"` + hashCacheVersion + `","files":null}`, []string{}},
+		{"files twice", `{"files":{"a":` + a + `},"version":"` + hashCacheVersion + `","files":{"b":` + b + `}}`, []string{"a", "b"}},
+		{"names in other case", `{"VERSION":"` + hashCacheVersion + `","Files":{"a":` + a + `}}`, []string{"a"}},
+		{"other members", `{"x":[1,{"y":null}],"version":"` + hashCacheVersion + `","files":{"a":` + a + `}}`, []string{"a"}},
+		{"another version", `{"version":"cfinv-hash-cache/0","files":{"a":` + a + `}}`, nil},
+		{"no version", `{"files":{"a":` + a + `}}`, nil},
+		{"digest a number", cacheJSON(`"a":` + a + `,"b":` + strings.Replace(b, `"md5":"`+strings.Repeat("bb", 16)+`"`, `"md5":5`, 1)), nil},
+		{"stat a string", cacheJSON(`"a":` + a + `,"b":` + strings.Replace(b, `"stat":{`, `"stat":"x","y":{`, 1)), nil},
+		{"files an array", `{"version":"` + hashCacheVersion + `","files":[]}`, nil},
+		{"data after the object", cacheJSON(`"a":`+a) + ` x`, nil},
+		{"two objects", cacheJSON(`"a":`+a) + `{}`, nil},
+		{"white space after the object", cacheJSON(`"a":`+a) + " \n", []string{"a"}},
+		{"empty", ``, nil},
+		{"null", `null`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := loadChecked(t, []byte(tt.body))
+			var gotRels []string
+			if got != nil {
+				gotRels = slices.Sorted(maps.Keys(got))
+				if gotRels == nil {
+					gotRels = []string{}
+				}
+			}
+			if diff := cmp.Diff(tt.want, gotRels); diff != "" {
+				t.Errorf("paths kept (-want +got):\n%s", diff)
+			}
+			want := loadWhole([]byte(tt.body))
+			if diff := cmp.Diff(want, got, cmp.AllowUnexported(cacheHit{}), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("entries differ from json.Unmarshal's (-whole file +streamed):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestHashCacheLoadTruncated (issue 31): a cache file cut anywhere is no
+// cache, not the entries read before the cut.
+func TestHashCacheLoadTruncated(t *testing.T) {
+	var entries []string
+	for i := range 100 {
+		entries = append(entries, fmt.Sprintf(`"page/%03d/index.html":%s`, i, validEntry(byte(i))))
+	}
+	body := cacheJSON(strings.Join(entries, ","))
+	if got := loadChecked(t, []byte(body)); len(got) != 100 {
+		t.Fatalf("whole file: %d entries, want 100", len(got))
+	}
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		cut  int
+	}{
+		{"empty", 0},
+		{"in the version", 15},
+		{"before the files", strings.Index(body, `"files"`)},
+		{"in the first name", strings.Index(body, `"page/000`) + 5},
+		{"after the first entry", strings.Index(body, `,"page/001`)},
+		{"in a digest", strings.Index(body, strings.Repeat("32", 20))},
+		{"in a number", strings.Index(body, `"ino":50`) + 7},
+		{"halfway", len(body) / 2},
+		{"after the last entry", len(body) - 2},
+		{"the last brace", len(body) - 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := loadChecked(t, []byte(body[:tc.cut])); got != nil {
+				t.Errorf("cut at %d of %d: loaded %d entries, want no cache", tc.cut, len(body), len(got))
+			}
+			// Through openHashCache, from a file.
+			o := Options{Dir: dir, Bucket: "b", HashCacheDir: t.TempDir()}
+			c := openHashCache(o.withDefaults())
+			if err := os.WriteFile(c.path, []byte(body[:tc.cut]), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if c := openHashCache(o.withDefaults()); c.old != nil {
+				t.Errorf("cut at %d of %d: opened %d entries, want no cache", tc.cut, len(body), len(c.old))
+			}
+		})
+	}
+	for cut := range len(body) {
+		if got := loadChecked(t, []byte(body[:cut])); got != nil {
+			t.Fatalf("cut at %d of %d: loaded %d entries, want no cache", cut, len(body), len(got))
+		}
+	}
+}
+
+// TestHashCacheRoundTrip (issue 31): a cache written, loaded and written
+// again (by a scan that found every file in it) is the same file byte for
+// byte, and what lookup gives is what was written.
+func TestHashCacheRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	o := Options{Dir: dir, Bucket: "b", Prefix: "p", HashCacheDir: t.TempDir(), Now: later}
+	var rels []string
+	for i := range 300 {
+		rels = append(rels, fmt.Sprintf("page/%d/post-%04d/index.html", 2015+i%10, i))
+	}
+	rels = append(rels, `a/<odd> "name".html`, "é/ü.css", "\x01ctl", "z/b.js")
+	WriteHashCache(t, o, rels)
+	path := cacheFile(t, o.HashCacheDir)
+	first, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := openHashCache(o.withDefaults())
+	if len(c.old) != len(rels) {
+		t.Fatalf("loaded %d entries, want %d", len(c.old), len(rels))
+	}
+	var whole hashCacheFile
+	if err := json.Unmarshal(first, &whole); err != nil {
+		t.Fatal(err)
+	}
+	for _, rel := range rels {
+		e := whole.Files[rel]
+		f := &file{Rel: rel, Settings: &Settings{Gzip: e.Gzip}}
+		if !c.lookup(f, e.Stat) {
+			t.Fatalf("lookup %q with its stat: not found", rel)
+		}
+		got := [3]string{fmt.Sprint(f.Size), f.SHA(), f.MD5()}
+		if want := [3]string{fmt.Sprint(e.Stored), e.SHA, e.MD5}; got != want {
+			t.Errorf("lookup %q: size, sha256, md5 %v, want %v", rel, got, want)
+		}
+		if c.lookup(&file{Rel: rel, Settings: &Settings{Gzip: !e.Gzip}}, e.Stat) {
+			t.Errorf("lookup %q with the other gzip setting: found", rel)
+		}
+		other := e.Stat
+		other.Ctime++
+		if c.lookup(&file{Rel: rel, Settings: &Settings{Gzip: e.Gzip}}, other) {
+			t.Errorf("lookup %q with another ctime: found", rel)
+		}
+	}
+	if c.lookup(&file{Rel: "not/there"}, fileStat{}) {
+		t.Error("lookup of a path not in the cache: found")
+	}
+	if err := c.write(); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+	second, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(first, second) {
+		t.Errorf("cache written again differs:\n%s", cmp.Diff(string(first), string(second)))
+	}
+}
+
+// TestHashCacheHeldPerEntry (issue 31): the loaded cache keeps per entry
+// its path and fixed-size values, no other string or pointer (the hex
+// digests were two strings per entry, held through the scan).
+func TestHashCacheHeldPerEntry(t *testing.T) {
+	var refs func(reflect.Type) int
+	refs = func(t reflect.Type) int {
+		switch t.Kind() {
+		case reflect.String, reflect.Pointer, reflect.Slice, reflect.Map, reflect.Interface, reflect.Chan, reflect.Func:
+			return 1
+		case reflect.Array:
+			return t.Len() * refs(t.Elem())
+		case reflect.Struct:
+			n := 0
+			for i := range t.NumField() {
+				n += refs(t.Field(i).Type)
+			}
+			return n
+		}
+		return 0
+	}
+	old := reflect.TypeOf(hashCache{}.old)
+	n := refs(old.Elem())
+	if old.Kind() == reflect.Map {
+		n += refs(old.Key())
+	}
+	if n != 1 {
+		t.Errorf("an entry of the loaded cache (%s) holds %d strings or pointers, want 1 (its path)", old, n)
+	}
+}
+
+// FuzzHashCacheLoad: load never panics, keeps entries sorted by path, one
+// per path, with a stored size not negative, and keeps exactly what
+// json.Unmarshal of the whole file and lookup's checks accepted (issue
+// 31).
+func FuzzHashCacheLoad(f *testing.F) {
+	a, b := validEntry(0xaa), validEntry(0xbb)
+	for _, seed := range []string{
+		cacheJSON(`"a":` + a + `,"b/c.html":` + b),
+		cacheJSON(``),
+		cacheJSON(`"z":` + a + `,"b":null,"z":` + b),
+		`{"files":{"a":` + a + `},"version":"` + hashCacheVersion + `","Files":null}`,
+		`{"x":[1,{"y":null}],"version":"` + hashCacheVersion + `","files":{"a":` + a + `}}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got := loadChecked(t, data)
+		want := loadWhole(data)
+		if (got == nil) != (want == nil) {
+			t.Fatalf("streamed: %d entries (nil: %v), whole file: %d (nil: %v)", len(got), got == nil, len(want), want == nil)
+		}
+		if diff := cmp.Diff(want, got, cmp.AllowUnexported(cacheHit{}), cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("entries differ from json.Unmarshal's (-whole file +streamed):\n%s", diff)
+		}
+	})
+}
+
+// TestHashCacheLoadCapacity (issue 31): load allocates the entries of a
+// cache encode wrote about once, with little room left over (not grown
+// by append, a quarter at a time, up to a quarter left unused), and no
+// more than one per 64 bytes of a file whose first entries are short.
+func TestHashCacheLoadCapacity(t *testing.T) {
+	written := func(n int) string {
+		dir := t.TempDir()
+		o := Options{Dir: dir, Bucket: "b", HashCacheDir: t.TempDir()}
+		var rels []string
+		for i := range n {
+			rels = append(rels, fmt.Sprintf("page/%d/%02d/post-%05d/index.html", 2015+i%10, 1+i%12, i))
+		}
+		WriteHashCache(t, o, rels)
+		b, err := os.ReadFile(cacheFile(t, o.HashCacheDir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	var short []string
+	for i := range 1000 {
+		short = append(short, fmt.Sprintf(`"s%04d":null`, i))
+	}
+	short = append(short, `"z":`+strings.Replace(validEntry(1), `{"stat"`, `{"x":"`+strings.Repeat("x", 1<<20)+`","stat"`, 1))
+	tests := []struct {
+		name    string
+		body    string
+		entries int
+		maxCap  func(size int) int
+	}{
+		{"written, 100 entries", written(100), 100, func(int) int { return 128 }},
+		{"written, 5000 entries", written(5000), 5000, func(int) int { return 5000 * 105 / 100 }},
+		{"first entries short", cacheJSON(strings.Join(short, ",")), 1, func(size int) int { return 1000 + size/64 + 1 }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hits, err := load(strings.NewReader(tt.body), int64(len(tt.body)))
+			if err != nil {
+				t.Fatalf("load: %v", err)
+			}
+			if len(hits) != tt.entries || cap(hits) > tt.maxCap(len(tt.body)) {
+				t.Errorf("%d entries, room for %d; want %d, room for at most %d", len(hits), cap(hits), tt.entries, tt.maxCap(len(tt.body)))
+			}
+		})
 	}
 }

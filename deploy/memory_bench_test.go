@@ -264,3 +264,44 @@ func BenchmarkPeakPerFile(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkHashCacheLoad measures what loading the hash cache costs a
+// redeploy from the same checkout (issue 31: peak RSS ≤ 100 MiB whatever
+// the site's size): the cache of a 15,000-file site (paths like
+// page/2023/07/post-01498/index.html) is written once, then each
+// iteration loads it as a scan's start does. Metrics: held-B/entry, the
+// growth of the live heap (HeapAlloc after runtime.GC) while the loaded
+// cache is held, per entry: it is held through the whole scan, on top of
+// the file table; alloc-B/entry, the bytes allocated by the load
+// (TotalAlloc), per entry: the garbage the collector must keep up with.
+//
+//	go test -run '^$' -bench BenchmarkHashCacheLoad -benchtime 20x ./deploy/
+func BenchmarkHashCacheLoad(b *testing.B) {
+	const n = 15000
+	rels := make([]string, n)
+	for i := range rels {
+		rels[i] = fmt.Sprintf("page/%d/%02d/post-%05d/index.html", 2015+i%10, 1+i%12, i)
+		if i%3 == 1 {
+			rels[i] = fmt.Sprintf("assets/%d/%02d/app-%05d.js", 2015+i%10, 1+i%12, i)
+		}
+	}
+	o := deploy.Options{Dir: b.TempDir(), Bucket: "site", HashCacheDir: b.TempDir()}
+	deploy.WriteHashCache(b, o, rels)
+	var held, alloc float64
+	for b.Loop() {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		cache, entries := deploy.LoadHashCache(o)
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		runtime.KeepAlive(cache)
+		if entries != n {
+			b.Fatalf("loaded %d entries, want %d", entries, n)
+		}
+		held += (float64(after.HeapAlloc) - float64(before.HeapAlloc)) / n
+		alloc += float64(after.TotalAlloc-before.TotalAlloc) / n
+	}
+	b.ReportMetric(held/float64(b.N), "held-B/entry")
+	b.ReportMetric(alloc/float64(b.N), "alloc-B/entry")
+}
