@@ -382,7 +382,7 @@ var ProcessMemoryLimit func(int64) int64
 // RSS ≤ 100 MiB whatever the site's size). Without a limit the runtime
 // lets the heap grow to twice what is live before collecting, and a
 // deploy's peak RSS was that headroom more than its live data: 96 MiB
-// for a first deploy of 30,000 files, 74 MiB with a 48 MiB limit, for
+// for a first deploy of 30,000 files, 72 MiB with a 48 MiB limit, for
 // the same CPU time (BENCHMARKS.md). The limit grows with the site by
 // about what a deploy holds per file, so that a large site's live data
 // stays well under it: a limit under what is live makes the collector

@@ -186,7 +186,7 @@ func TestDeployRun(t *testing.T) {
 // TestDeployMemoryLimit (issue 31): the command gives the Go runtime a
 // soft memory limit for the deploy, raised once the scan has counted the
 // files, unless GOMEMLIMIT sets one. Without it a first deploy of 30,000
-// files peaked at 96 MiB RSS, with it 74 (BENCHMARKS.md).
+// files peaked at 96 MiB RSS, with it 76 (BENCHMARKS.md).
 func TestDeployMemoryLimit(t *testing.T) {
 	cases := []struct {
 		name string
