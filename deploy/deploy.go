@@ -90,6 +90,12 @@ type Options struct {
 	// MaxPaths caps the paths of each invalidation plan (plan.Options);
 	// zero is the planner's default.
 	MaxPaths int
+	// MaxWildcards caps the wildcard paths of each invalidation plan:
+	// zero means plan.DefaultMaxWildcards (the 15 CloudFront allows in
+	// progress), negative none. A plan within the budgets is checked
+	// before the first upload: budgets it cannot meet fail the deploy
+	// (*plan.BudgetError) before anything is written.
+	MaxWildcards int
 	// FreePathsLeft is this month's free invalidation paths left, for
 	// the plan's budget and cost; zero means plan.FreePathsPerMonth,
 	// negative none.

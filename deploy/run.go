@@ -49,6 +49,8 @@ type run struct {
 	changed []*change
 	kept    map[string]etag
 	written int
+	// the distributions to invalidate (readDistributions)
+	targets []target
 	// what the comparison found
 	assetsNew, assetsChanged, entriesNew, entriesChanged []*change
 	purge                                                []string // keys whose URLs to invalidate, deletions aside
@@ -113,6 +115,16 @@ func (d *run) run(ctx context.Context) error {
 		return err
 	}
 	if err := d.chooseDeletions(ctx); err != nil {
+		return err
+	}
+	// The invalidations are planned now, before the first write, so
+	// that budgets no plan can meet stop the deploy before anything is
+	// uploaded; they are planned again (the same plans) and sent after
+	// the last upload.
+	if err := d.readDistributions(ctx); err != nil {
+		return err
+	}
+	if err := d.checkPlans(); err != nil {
 		return err
 	}
 	if !d.o.DryRun {
@@ -437,12 +449,47 @@ func (d *run) abortLeftovers(ctx context.Context) error {
 	}
 }
 
-// invalidate sends one invalidation per distribution of the URLs of the
-// changed and deleted objects, planned from the distribution's routes.
-func (d *run) invalidate(ctx context.Context) error {
+// target is a distribution the deploy invalidates, with what maps the
+// bucket's keys to its URLs.
+type target struct {
+	id string
+	m  plan.Mapper
+}
+
+// readDistributions reads each distribution's ID, cache behaviours,
+// viewer-request functions and error pages: what its invalidation is
+// planned from.
+func (d *run) readDistributions(ctx context.Context) error {
 	if len(d.o.DistributionIDs) == 0 {
 		return nil
 	}
+	ids, err := d.cf.Resolve(ctx, d.o.DistributionIDs...)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		cfg, err := d.cf.DistributionConfig(ctx, id)
+		if err != nil {
+			return err
+		}
+		routes, _, err := plan.DistributionRoutes(cfg)
+		if err != nil {
+			return fmt.Errorf("distribution %s: %w", id, err)
+		}
+		// The behaviours' viewer-request functions decide the cache keys
+		// (plan.Function); a changed error page needs more than its path.
+		if err := plan.LoadFunctions(ctx, routes, d.cf.Function); err != nil {
+			return err
+		}
+		d.targets = append(d.targets, target{id: id, m: plan.Mapper{Routes: routes, IndexDocument: "index.html", Forms: plan.AllIndexForms,
+			DefaultRootObject: aws.ToString(cfg.DefaultRootObject), ErrorPages: plan.DistributionErrorPages(cfg)}})
+	}
+	return nil
+}
+
+// input is what t's invalidation must purge: the URLs of the changed and
+// deleted objects, the new ones (free to cover) and every key.
+func (d *run) input(t target) plan.Input {
 	purge := slices.Concat(d.purge, d.deletions)
 	var fresh []string
 	for _, cs := range [][]*change{d.assetsNew, d.entriesNew} {
@@ -459,32 +506,51 @@ func (d *run) invalidate(ctx context.Context) error {
 			all = append(all, e.key)
 		}
 	}
-	ids, err := d.cf.Resolve(ctx, d.o.DistributionIDs...)
-	if err != nil {
-		return err
+	return t.m.Input(changes.Set{Modified: purge, Added: fresh}, all)
+}
+
+// planOptions are the budgets of each invalidation.
+func (d *run) planOptions() plan.Options {
+	w := d.o.MaxWildcards
+	switch {
+	case w == 0:
+		w = plan.DefaultMaxWildcards
+	case w < 0:
+		w = 0
+	}
+	return plan.Options{Strategy: plan.Optimal, MaxPaths: d.o.MaxPaths, MaxWildcards: w, FreePathsLeft: d.o.FreePathsLeft}
+}
+
+// checkPlans plans each distribution's invalidation and returns the first
+// failure (a *plan.BudgetError when the budgets cannot cover the URLs).
+// The plans are not kept: their input holds a URL per object of the site,
+// which the uploads need not hold.
+func (d *run) checkPlans() error {
+	for _, t := range d.targets {
+		in := d.input(t)
+		if len(in.Purge) == 0 {
+			continue
+		}
+		if _, err := plan.Build(in, d.planOptions()); err != nil {
+			return fmt.Errorf("plan invalidation of %s: %w", t.id, err)
+		}
+	}
+	return nil
+}
+
+// invalidate sends one invalidation per distribution of the URLs of the
+// changed and deleted objects, planned from the distribution's routes.
+func (d *run) invalidate(ctx context.Context) error {
+	if len(d.o.DistributionIDs) == 0 {
+		return nil
 	}
 	d.rep.Invalidations = []Invalidation{}
-	for _, id := range ids {
-		cfg, err := d.cf.DistributionConfig(ctx, id)
-		if err != nil {
-			return err
-		}
-		routes, _, err := plan.DistributionRoutes(cfg)
-		if err != nil {
-			return fmt.Errorf("distribution %s: %w", id, err)
-		}
-		// The behaviours' viewer-request functions decide the cache keys
-		// (plan.Function); a changed error page needs more than its path.
-		if err := plan.LoadFunctions(ctx, routes, d.cf.Function); err != nil {
-			return err
-		}
-		m := plan.Mapper{Routes: routes, IndexDocument: "index.html", Forms: plan.AllIndexForms, DefaultRootObject: aws.ToString(cfg.DefaultRootObject),
-			ErrorPages: plan.DistributionErrorPages(cfg)}
-		in := m.Input(changes.Set{Modified: purge, Added: fresh}, all)
+	for _, t := range d.targets {
+		in := d.input(t)
 		for _, w := range in.Warnings {
-			d.o.event(Event{Step: StepInvalidate, Message: fmt.Sprintf("%s: warning: %s", id, w.Message)})
+			d.o.event(Event{Step: StepInvalidate, Message: fmt.Sprintf("%s: warning: %s", t.id, w.Message)})
 		}
-		inv := Invalidation{DistributionID: id, URLs: len(in.Purge), Batches: []cfinv.Batch{}, Paths: []string{}, Warnings: in.Warnings}
+		inv := Invalidation{DistributionID: t.id, URLs: len(in.Purge), Batches: []cfinv.Batch{}, Paths: []string{}, Warnings: in.Warnings}
 		if len(in.Purge) == 0 {
 			d.rep.Invalidations = append(d.rep.Invalidations, inv)
 			continue
@@ -492,12 +558,11 @@ func (d *run) invalidate(ctx context.Context) error {
 		// One reference per distribution and deploy, whatever the paths:
 		// a re-run after some deletions has fewer URLs to purge and must
 		// not buy a second invalidation (earlier.go).
-		err = d.invalidateOnce(ctx, &inv, in)
+		err := d.invalidateOnce(ctx, &inv, in)
+		d.rep.Invalidations = append(d.rep.Invalidations, inv)
 		if err != nil {
-			d.rep.Invalidations = append(d.rep.Invalidations, inv)
 			return err
 		}
-		d.rep.Invalidations = append(d.rep.Invalidations, inv)
 	}
 	return nil
 }
@@ -505,7 +570,7 @@ func (d *run) invalidate(ctx context.Context) error {
 // send plans the invalidation of in on inv's distribution and sends it
 // with req's reference, adding what it did to inv.
 func (d *run) send(ctx context.Context, inv *Invalidation, in plan.Input, req cfinv.Request) error {
-	p, err := plan.Build(in, plan.Options{Strategy: plan.Optimal, MaxPaths: d.o.MaxPaths, FreePathsLeft: d.o.FreePathsLeft})
+	p, err := plan.Build(in, d.planOptions())
 	if err != nil {
 		return fmt.Errorf("plan invalidation of %s: %w", inv.DistributionID, err)
 	}

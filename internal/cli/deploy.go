@@ -21,8 +21,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cfinv/cfinv"
+	"github.com/cfinv/cfinv/cfpath"
 	"github.com/cfinv/cfinv/deploy"
 	"github.com/cfinv/cfinv/internal/awscli"
+	"github.com/cfinv/cfinv/plan"
 )
 
 // defaultDeployConfig is the config file deploy reads when --config is
@@ -57,6 +59,7 @@ type deployOptions struct {
 	NoWait         bool
 	DryRun         bool
 	MaxPaths       int
+	MaxWildcards   int
 	Concurrency    int
 	Timeout        time.Duration
 	NoHashCache    bool
@@ -158,6 +161,7 @@ commands. A loopback or IP endpoint is addressed path-style.`,
 	f.BoolVar(&opts.NoWait, "no-wait", false, "do not wait for the invalidation to complete before deleting")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "print the uploads (key, size, headers, why), the invalidation and its cost, the deletions; write nothing")
 	f.IntVar(&opts.MaxPaths, "max-paths", 0, "most paths in each invalidation (0: the planner's default, at least 100)")
+	f.IntVar(&opts.MaxWildcards, "max-wildcards", plan.DefaultMaxWildcards, "most wildcard paths in each invalidation (CloudFront allows 15 in progress; 0: exact paths only)")
 	f.IntVar(&opts.Concurrency, "concurrency", deploy.DefaultConcurrency, "files hashed, objects read and uploads in flight at once")
 	f.DurationVar(&opts.Timeout, "timeout", 30*time.Minute, "deadline of the invalidation and its wait")
 	f.BoolVar(&opts.NoHashCache, "no-hash-cache", false, "read and hash every file of DIR, without the local hash cache")
@@ -249,6 +253,9 @@ func (o *deployOptions) check() error {
 	}
 	if o.MaxPaths < 0 || o.MaxPaths > 3000 {
 		return flagErrorf("--max-paths %d is out of range: want 1 to 3000, or 0 for the default", o.MaxPaths)
+	}
+	if o.MaxWildcards < 0 || o.MaxWildcards > cfpath.MaxInProgressWildcards {
+		return flagErrorf("--max-wildcards %d is out of range: want 0 to %d", o.MaxWildcards, cfpath.MaxInProgressWildcards)
 	}
 	switch o.AWS.Output {
 	case "", awscli.JSON, awscli.Text, awscli.Table:
@@ -346,7 +353,7 @@ func deployRun(ctx context.Context, opts *deployOptions) error {
 	rep, err := deploy.Run(ctx, s3c, cf, deploy.Options{
 		Dir: opts.Dir, Bucket: opts.Bucket, Prefix: opts.Prefix, DistributionIDs: opts.Distributions,
 		Config: cfg, DeployID: opts.DeployID, Delete: opts.Delete, MaxDelete: opts.MaxDelete,
-		KeepDeleted: opts.KeepDeleted, NoWait: opts.NoWait, DryRun: opts.DryRun, MaxPaths: opts.MaxPaths,
+		KeepDeleted: opts.KeepDeleted, NoWait: opts.NoWait, DryRun: opts.DryRun, MaxPaths: opts.MaxPaths, MaxWildcards: libWildcards(opts.MaxWildcards),
 		Concurrency: opts.Concurrency, Timeout: opts.Timeout, Progress: event,
 		HashCacheDir: opts.hashCacheDir(runtime.GOOS),
 	})
@@ -369,6 +376,15 @@ func deployRun(ctx context.Context, opts *deployOptions) error {
 		}
 	}
 	return err
+}
+
+// libWildcards is --max-wildcards n as deploy.Options.MaxWildcards, where
+// zero is the default and a negative value none.
+func libWildcards(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 // ProcessMemoryLimit is how a command sets the process's soft memory limit
@@ -458,8 +474,13 @@ func deployError(err error, rep *deploy.Report, opts *deployOptions) error {
 	if hint, ok := wrongRegionHint(err, opts); ok && !errors.Is(err, deploy.ErrUpload) {
 		return &ExitError{Code: exitCode(err), Err: err, Hint: hint}
 	}
-	var dle *deploy.DeleteLimitError
+	var (
+		dle *deploy.DeleteLimitError
+		be  *plan.BudgetError
+	)
 	switch {
+	case errors.As(err, &be):
+		return &ExitError{Code: exitCode(err), Err: err, Hint: fmt.Sprintf("nothing was uploaded, invalidated or deleted: raise --max-paths (up to 3000) or --max-wildcards (up to %d)", cfpath.MaxInProgressWildcards)}
 	case errors.Is(err, deploy.ErrUpload):
 		return &ExitError{Code: ExitUploadFailed, Err: err, Hint: "no entry object was written and nothing was deleted: viewers see the previous version; " + resume + " to finish the deploy"}
 	case errors.As(err, &dle):

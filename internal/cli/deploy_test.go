@@ -30,26 +30,27 @@ func TestDeployParse(t *testing.T) {
 		{
 			name: "defaults",
 			args: []string{dir, "s3://site"},
-			want: deployOptions{Dir: dir, Bucket: "site", ConfigFile: ".cfinv.yml", MaxDelete: 256, Concurrency: 16, Timeout: 30 * 60e9},
+			want: deployOptions{Dir: dir, Bucket: "site", ConfigFile: ".cfinv.yml", MaxDelete: 256, MaxWildcards: 15, Concurrency: 16, Timeout: 30 * 60e9},
 		},
 		{
 			name: "every flag",
 			args: []string{dir, "s3://site/www/", "--distribution-id", "E1", "--distribution-id", "www.example.com", "--config", "c.yml",
-				"--deploy-id", "r42", "--delete", "--max-delete", "-1", "--keep-deleted", "24h", "--no-wait", "--dry-run", "--max-paths", "50",
+				"--deploy-id", "r42", "--delete", "--max-delete", "-1", "--keep-deleted", "24h", "--no-wait", "--dry-run", "--max-paths", "50", "--max-wildcards", "0",
 				"--concurrency", "4", "--s3-endpoint-url", "http://127.0.0.1:1", "--output", "json", "--hash-cache-dir", "/tmp/hc"},
 			want: deployOptions{Dir: dir, Bucket: "site", Prefix: "www", Distributions: []string{"E1", "www.example.com"}, ConfigFile: "c.yml", ConfigSet: true,
-				DeployID: "r42", Delete: true, MaxDelete: -1, KeepDeleted: 24 * 3600e9, NoWait: true, DryRun: true, MaxPaths: 50, Concurrency: 4,
+				DeployID: "r42", Delete: true, MaxDelete: -1, KeepDeleted: 24 * 3600e9, NoWait: true, DryRun: true, MaxPaths: 50, MaxWildcards: 0, Concurrency: 4,
 				Timeout: 30 * 60e9, S3EndpointURL: "http://127.0.0.1:1", AWS: awsFlags{Output: "json"}, HashCacheDir: "/tmp/hc"},
 		},
 		{
 			name: "no hash cache",
 			args: []string{dir, "s3://site", "--no-hash-cache"},
-			want: deployOptions{Dir: dir, Bucket: "site", ConfigFile: ".cfinv.yml", MaxDelete: 256, Concurrency: 16, Timeout: 30 * 60e9, NoHashCache: true},
+			want: deployOptions{Dir: dir, Bucket: "site", ConfigFile: ".cfinv.yml", MaxDelete: 256, MaxWildcards: 15, Concurrency: 16, Timeout: 30 * 60e9, NoHashCache: true},
 		},
 		{name: "hash cache both ways", args: []string{dir, "s3://site", "--no-hash-cache", "--hash-cache-dir", "/tmp/hc"}, wantErr: `--no-hash-cache with --hash-cache-dir "/tmp/hc": want one of them`},
 		{name: "not s3", args: []string{dir, "site"}, wantErr: `bucket "site": want s3://BUCKET or s3://BUCKET/PREFIX`},
 		{name: "no dir", args: []string{filepath.Join(dir, "nope"), "s3://site"}, wantErr: "is not a directory"},
 		{name: "one argument", args: []string{dir}, wantErr: "takes DIR and s3://BUCKET[/PREFIX], got 1 arguments"},
+		{name: "max-wildcards", args: []string{dir, "s3://site", "--max-wildcards", "16"}, wantErr: "--max-wildcards 16 is out of range: want 0 to 15"},
 		{name: "max-delete", args: []string{dir, "s3://site", "--max-delete", "0"}, wantErr: "--max-delete 0: want 1 or more, or -1 for no limit (to delete nothing, leave out --delete)"},
 	}
 	for _, tc := range tests {
@@ -158,8 +159,8 @@ func TestDeployRun(t *testing.T) {
 	out, _, code = s.run(t, "--dry-run", "--delete")
 	want := "upload new.js (1 bytes, new) Content-Type: text/javascript; charset=utf-8\n" +
 		"upload app.css (3 bytes, changed) Content-Type: text/css; charset=utf-8\n" +
-		"invalidate " + s.dist + ": 3 paths for 3 URLs in 1 batch, estimated $0.000\n" +
-		"  /app.css\n  /old.js\n  /old2.js\n" +
+		"invalidate " + s.dist + ": 2 paths for 3 URLs in 1 batch, estimated $0.000\n" +
+		"  /app.css\n  /old*\n" + // old.js and old2.js, and no other URL
 		"delete old.js\ndelete old2.js\n"
 	if code != 0 || !strings.HasPrefix(out, want) {
 		t.Fatalf("dry run: exit %d, stdout:\n%s\nwant it to start with:\n%s", code, out, want)
@@ -215,6 +216,24 @@ func TestDeployMemoryLimit(t *testing.T) {
 	}
 	if got := deployMemoryLimit(30000); got < 48<<20 || got > 64<<20 {
 		t.Errorf("deployMemoryLimit(30000) = %d MiB, want 48–64 MiB", got>>20)
+	}
+}
+
+// TestDeployBudgetError: budgets no invalidation plan meets stop the
+// deploy before its first upload, with the flags that would allow one.
+func TestDeployBudgetError(t *testing.T) {
+	s := newDeploySite(t)
+	s.write(t, map[string]string{"index.html": "1", "a/index.html": "1", "b/index.html": "1"})
+	if _, errOut, code := s.run(t); code != 0 {
+		t.Fatalf("first deploy: exit %d\n%s", code, errOut)
+	}
+	s.write(t, map[string]string{"index.html": "2", "a/index.html": "2", "b/index.html": "2"})
+	out, errOut, code := s.run(t, "--max-paths", "2", "--max-wildcards", "0")
+	if code != ExitUsage || !strings.Contains(errOut, "Try: nothing was uploaded, invalidated or deleted: raise --max-paths (up to 3000) or --max-wildcards (up to 15)") {
+		t.Fatalf("exit %d, want %d; stdout:\n%s\nstderr:\n%s", code, ExitUsage, out, errOut)
+	}
+	if _, errOut, code := s.run(t, "--max-paths", "2"); code != 0 {
+		t.Fatalf("with wildcards: exit %d\n%s", code, errOut)
 	}
 }
 

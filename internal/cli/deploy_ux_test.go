@@ -59,7 +59,7 @@ func TestDeployRerunComplete(t *testing.T) {
 		wantPaths string
 		summary   string // the last line's, which scripts read
 	}{
-		{"with deletions", map[string]string{"index.html": "<h1>2</h1>", "app.css": "b{}", "old.js": ""}, []string{"--delete"}, "  /\n  /app.css\n  /index.html\n  /old.js\n", "2 files, 0 objects uploaded, 2 unchanged, 0 objects deleted"},
+		{"with deletions", map[string]string{"index.html": "<h1>2</h1>", "app.css": "b{}", "old.js": ""}, []string{"--delete"}, "  /*\n", "2 files, 0 objects uploaded, 2 unchanged, 0 objects deleted"},
 		{"same paths", map[string]string{"app.css": "b{}"}, nil, "  /app.css\n", "3 files, 0 objects uploaded, 3 unchanged, 0 objects deleted"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
