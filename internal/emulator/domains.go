@@ -63,6 +63,74 @@ func domainsOverlap(a, b string) bool {
 	return covers(a, b) || covers(b, a)
 }
 
+// msgCNAMEAlreadyExists is CloudFront's text for CNAMEAlreadyExists,
+// whichever resource already has the name.
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/alternate-domain-names-move.html
+const msgCNAMEAlreadyExists = "One or more of the CNAMEs you provided are already associated with a different resource."
+
+// checkCNAMEs answers CNAMEAlreadyExists when one of domains (aliases a
+// CreateDistribution or UpdateDistribution would store, or a tenant's
+// domains) is already a standard distribution's alias, other than
+// selfDist's, or a distribution tenant's domain, other than selfTenant's:
+// standard distributions and tenants share one set of names, as
+// UpdateDomainAssociation moves a name between them.
+//
+// Only the same name conflicts (DNS names: case and a trailing dot do not
+// count). A wildcard overlapping a name, *.example.com on one
+// distribution and www.example.com on another, is allowed within one
+// account, and the emulator is one account: "You cannot add an alternate
+// domain name to a CloudFront distribution if the same alternate domain
+// name already exists in another CloudFront distribution ... However, you
+// can add a wildcard alternate domain name, such as *.example.com, that
+// includes (that overlaps with) a non-wildcard alternate domain name,
+// such as www.example.com ... as long as both distributions were created
+// by using the same AWS account."
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/CNAMEs.html#alternate-domain-names-restrictions
+//
+// Callers run under Server.writeMu, so nothing can take a name between
+// this check and their write.
+func (s *Server) checkCNAMEs(ctx context.Context, selfDist, selfTenant string, domains []string) error {
+	if len(domains) == 0 {
+		return nil
+	}
+	want := make(map[string]bool, len(domains))
+	for _, d := range domains {
+		want[normalDomain(d)] = true
+	}
+	taken := func(d, kind, id string) *apiError {
+		return fixed("CNAMEAlreadyExists", "%s is already associated with %s %s", d, kind, id)
+	}
+	dists, err := s.allDistributions(ctx)
+	if err != nil {
+		return err
+	}
+	for _, d := range dists {
+		if d.ID == selfDist {
+			continue
+		}
+		for _, a := range aliasesOf(d.Config) {
+			if want[normalDomain(a)] {
+				return taken(a, "distribution", d.ID)
+			}
+		}
+	}
+	tenants, err := s.store.ListResources(ctx, tenantKind)
+	if err != nil {
+		return err
+	}
+	for _, t := range tenants {
+		if t.ID == selfTenant {
+			continue
+		}
+		for _, dom := range tenantDomains(t) {
+			if want[normalDomain(dom)] {
+				return taken(dom, "distribution tenant", t.ID)
+			}
+		}
+	}
+	return nil
+}
+
 func aliasesOf(c *distconfig.Node) []string {
 	var out []string
 	for _, a := range c.Find("Aliases", "Items").All("CNAME") {

@@ -1,0 +1,186 @@
+package emulator_test
+
+import (
+	"errors"
+	"net/http"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/aws/smithy-go"
+	"github.com/google/go-cmp/cmp"
+)
+
+// msgCNAMEAlreadyExists is the text CloudFront answers CNAMEAlreadyExists
+// with (AWS documents it verbatim on "Move an alternate domain name").
+const msgCNAMEAlreadyExists = "One or more of the CNAMEs you provided are already associated with a different resource."
+
+// aliased returns a minimal config (sdkConfig) with these aliases.
+func aliased(ref string, aliases ...string) *types.DistributionConfig {
+	c := sdkConfig(ref)
+	c.Aliases = &types.Aliases{Quantity: aws.Int32(int32(len(aliases))), Items: aliases}
+	return c
+}
+
+// createWith creates a distribution from c and returns its ID.
+func (f *fixture) createWith(c *types.DistributionConfig) string {
+	f.t.Helper()
+	out, err := f.cf.CreateDistribution(f.t.Context(), &cloudfront.CreateDistributionInput{DistributionConfig: c})
+	if err != nil {
+		f.t.Fatalf("CreateDistribution %s: %v", aws.ToString(c.CallerReference), err)
+	}
+	return aws.ToString(out.Distribution.Id)
+}
+
+// updateWith sends distribution id's stored config, edited, with its
+// current ETag.
+func (f *fixture) updateWith(id string, edit func(c *types.DistributionConfig)) (*cloudfront.UpdateDistributionOutput, error) {
+	f.t.Helper()
+	got, err := f.cf.GetDistributionConfig(f.t.Context(), &cloudfront.GetDistributionConfigInput{Id: &id})
+	if err != nil {
+		f.t.Fatalf("GetDistributionConfig %s: %v", id, err)
+	}
+	edit(got.DistributionConfig)
+	return f.cf.UpdateDistribution(f.t.Context(), &cloudfront.UpdateDistributionInput{Id: &id, IfMatch: got.ETag, DistributionConfig: got.DistributionConfig})
+}
+
+// deleteDist disables distribution id, then deletes it.
+func (f *fixture) deleteDist(id string) {
+	f.t.Helper()
+	up, err := f.updateWith(id, func(c *types.DistributionConfig) { c.Enabled = aws.Bool(false) })
+	if err != nil {
+		f.t.Fatalf("disable %s: %v", id, err)
+	}
+	if _, err := f.cf.DeleteDistribution(f.t.Context(), &cloudfront.DeleteDistributionInput{Id: &id, IfMatch: up.ETag}); err != nil {
+		f.t.Fatalf("DeleteDistribution %s: %v", id, err)
+	}
+}
+
+// TestCNAMEAlreadyExists: CreateDistribution, CreateDistributionWithTags
+// and UpdateDistribution refuse an alias that another distribution or a
+// distribution tenant already has, with CloudFront's 409
+// CNAMEAlreadyExists and its text; names compare case-insensitively, and
+// a wildcard may overlap a name but not repeat another wildcard. Before,
+// every case below that wants CNAMEAlreadyExists succeeded and left the
+// alias on two resources.
+func TestCNAMEAlreadyExists(t *testing.T) {
+	tests := []struct {
+		name string
+		// run sets up and makes the call under test, returning its error.
+		run    func(f *fixture) error
+		code   string // "" for success
+		status int
+	}{
+		{"create, alias of another distribution in other case", func(f *fixture) error {
+			f.createWith(aliased("a", "x.example.com"))
+			_, err := f.cf.CreateDistribution(f.t.Context(), &cloudfront.CreateDistributionInput{DistributionConfig: aliased("b", "new.example.com", "X.EXAMPLE.COM")})
+			return err
+		}, "CNAMEAlreadyExists", http.StatusConflict},
+		{"create with tags, alias of another distribution", func(f *fixture) error {
+			f.createWith(aliased("a", "x.example.com"))
+			_, err := f.cf.CreateDistributionWithTags(f.t.Context(), &cloudfront.CreateDistributionWithTagsInput{DistributionConfigWithTags: &types.DistributionConfigWithTags{
+				DistributionConfig: aliased("b", "x.example.com"), Tags: &types.Tags{Items: []types.Tag{{Key: aws.String("team"), Value: aws.String("web")}}}}})
+			return err
+		}, "CNAMEAlreadyExists", http.StatusConflict},
+		{"create, alias of a disabled distribution", func(f *fixture) error {
+			c := aliased("a", "x.example.com")
+			c.Enabled = aws.Bool(false)
+			f.createWith(c)
+			_, err := f.cf.CreateDistribution(f.t.Context(), &cloudfront.CreateDistributionInput{DistributionConfig: aliased("b", "x.example.com")})
+			return err
+		}, "CNAMEAlreadyExists", http.StatusConflict},
+		{"update adds the alias of another distribution", func(f *fixture) error {
+			f.createWith(aliased("a", "x.example.com"))
+			b := f.createWith(aliased("b", "b.example.com"))
+			_, err := f.updateWith(b, func(c *types.DistributionConfig) {
+				c.Aliases = &types.Aliases{Quantity: aws.Int32(2), Items: []string{"b.example.com", "X.Example.Com"}}
+			})
+			return err
+		}, "CNAMEAlreadyExists", http.StatusConflict},
+		{"update keeps its own aliases", func(f *fixture) error {
+			a := f.createWith(aliased("a", "x.example.com", "y.example.com"))
+			f.createWith(aliased("b", "b.example.com"))
+			_, err := f.updateWith(a, func(c *types.DistributionConfig) { c.Comment = aws.String("edited") })
+			return err
+		}, "", 0},
+		{"update of an unknown distribution is no conflict", func(f *fixture) error {
+			f.createWith(aliased("a", "x.example.com"))
+			_, err := f.cf.UpdateDistribution(f.t.Context(), &cloudfront.UpdateDistributionInput{Id: aws.String("ENOSUCHDIST"), IfMatch: aws.String("E1"), DistributionConfig: aliased("a", "x.example.com")})
+			return err
+		}, "NoSuchDistribution", http.StatusNotFound},
+		{"create after the holder is deleted", func(f *fixture) error {
+			a := f.createWith(aliased("a", "x.example.com"))
+			f.deleteDist(a)
+			_, err := f.cf.CreateDistribution(f.t.Context(), &cloudfront.CreateDistributionInput{DistributionConfig: aliased("b", "x.example.com")})
+			return err
+		}, "", 0},
+		{"create after the holder dropped the alias", func(f *fixture) error {
+			a := f.createWith(aliased("a", "x.example.com"))
+			if _, err := f.updateWith(a, func(c *types.DistributionConfig) { c.Aliases = &types.Aliases{Quantity: aws.Int32(0)} }); err != nil {
+				f.t.Fatalf("drop alias: %v", err)
+			}
+			_, err := f.cf.CreateDistribution(f.t.Context(), &cloudfront.CreateDistributionInput{DistributionConfig: aliased("b", "x.example.com")})
+			return err
+		}, "", 0},
+		// CNAMEs.html#alternate-domain-names-restrictions: a wildcard may
+		// overlap a name on another distribution of the same account.
+		{"create, name under another distribution's wildcard", func(f *fixture) error {
+			f.createWith(aliased("a", "*.example.com"))
+			_, err := f.cf.CreateDistribution(f.t.Context(), &cloudfront.CreateDistributionInput{DistributionConfig: aliased("b", "www.example.com")})
+			return err
+		}, "", 0},
+		{"create, wildcard over another distribution's name", func(f *fixture) error {
+			f.createWith(aliased("a", "www.example.com"))
+			_, err := f.cf.CreateDistribution(f.t.Context(), &cloudfront.CreateDistributionInput{DistributionConfig: aliased("b", "*.example.com")})
+			return err
+		}, "", 0},
+		{"create, the same wildcard", func(f *fixture) error {
+			f.createWith(aliased("a", "*.example.com"))
+			_, err := f.cf.CreateDistribution(f.t.Context(), &cloudfront.CreateDistributionInput{DistributionConfig: aliased("b", "*.Example.com")})
+			return err
+		}, "CNAMEAlreadyExists", http.StatusConflict},
+		{"create, a tenant's domain", func(f *fixture) error {
+			f.createTenant(f.createMultiTenant("mt"), "shop", "shop.example.com")
+			_, err := f.cf.CreateDistribution(f.t.Context(), &cloudfront.CreateDistributionInput{DistributionConfig: aliased("b", "Shop.example.com")})
+			return err
+		}, "CNAMEAlreadyExists", http.StatusConflict},
+		{"update adds a tenant's domain", func(f *fixture) error {
+			f.createTenant(f.createMultiTenant("mt"), "shop", "shop.example.com")
+			b := f.createWith(aliased("b"))
+			_, err := f.updateWith(b, func(c *types.DistributionConfig) {
+				c.Aliases = &types.Aliases{Quantity: aws.Int32(1), Items: []string{"shop.example.com"}}
+			})
+			return err
+		}, "CNAMEAlreadyExists", http.StatusConflict},
+		// A copy (a staging distribution) gets none of the primary's
+		// aliases, so it takes none.
+		{"copy of a distribution with aliases", func(f *fixture) error {
+			a := f.createWith(aliased("a", "x.example.com"))
+			out, err := f.cf.CopyDistribution(f.t.Context(), &cloudfront.CopyDistributionInput{PrimaryDistributionId: &a, CallerReference: aws.String("copy"), Staging: aws.Bool(true)})
+			if err == nil && out.Distribution.DistributionConfig.Aliases != nil && len(out.Distribution.DistributionConfig.Aliases.Items) > 0 {
+				f.t.Errorf("copy aliases = %v, want none", out.Distribution.DistributionConfig.Aliases.Items)
+			}
+			return err
+		}, "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			err := tt.run(f)
+			switch {
+			case tt.code == "" && err != nil:
+				t.Fatalf("got %v, want success", err)
+			case tt.code == "":
+				return
+			}
+			wantAPIErr(t, err, tt.code, tt.status)
+			var ae smithy.APIError
+			if tt.code == "CNAMEAlreadyExists" && errors.As(err, &ae) {
+				if diff := cmp.Diff(msgCNAMEAlreadyExists, ae.ErrorMessage()); diff != "" {
+					t.Errorf("message (-want +got):\n%s", diff)
+				}
+			}
+		})
+	}
+}
