@@ -166,21 +166,76 @@ func TestCNAMEAlreadyExists(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			wantOutcome(t, tt.run(newFixture(t)), tt.code, tt.status)
+		})
+	}
+}
+
+// wantOutcome checks err is nil (code "") or the API error code with
+// status, and a CNAMEAlreadyExists carries CloudFront's text.
+func wantOutcome(t *testing.T, err error, code string, status int) {
+	t.Helper()
+	if code == "" {
+		if err != nil {
+			t.Fatalf("got %v, want success", err)
+		}
+		return
+	}
+	wantAPIErr(t, err, code, status)
+	var ae smithy.APIError
+	if code == "CNAMEAlreadyExists" && errors.As(err, &ae) {
+		if diff := cmp.Diff(msgCNAMEAlreadyExists, ae.ErrorMessage()); diff != "" {
+			t.Errorf("message (-want +got):\n%s", diff)
+		}
+	}
+}
+
+// TestTenantCNAMEAlreadyExists: CreateDistributionTenant and
+// UpdateDistributionTenant refuse a domain a standard distribution has as
+// an alias, as they refuse another tenant's, with CloudFront's text
+// (before, only other tenants' domains were checked, with cfinv's own
+// message).
+func TestTenantCNAMEAlreadyExists(t *testing.T) {
+	tests := []struct {
+		name   string
+		run    func(f *fixture, mt string) error
+		code   string // "" for success
+		status int
+	}{
+		{"create, a distribution's alias", func(f *fixture, mt string) error {
+			f.createWith(aliased("a", "shop.example.com"))
+			_, err := f.cf.CreateDistributionTenant(f.t.Context(), tenantInput(mt, "shop", "Shop.example.com"))
+			return err
+		}, "CNAMEAlreadyExists", http.StatusConflict},
+		{"create, another tenant's domain", func(f *fixture, mt string) error {
+			f.createTenant(mt, "first", "shop.example.com")
+			_, err := f.cf.CreateDistributionTenant(f.t.Context(), tenantInput(mt, "second", "shop.example.com"))
+			return err
+		}, "CNAMEAlreadyExists", http.StatusConflict},
+		{"create, a name under a distribution's wildcard", func(f *fixture, mt string) error {
+			f.createWith(aliased("a", "*.example.com"))
+			_, err := f.cf.CreateDistributionTenant(f.t.Context(), tenantInput(mt, "shop", "shop.example.com"))
+			return err
+		}, "", 0},
+		{"update adds a distribution's alias", func(f *fixture, mt string) error {
+			f.createWith(aliased("a", "shop.example.com"))
+			tn := f.createTenant(mt, "mine", "mine.example.com")
+			_, err := f.cf.UpdateDistributionTenant(f.t.Context(), &cloudfront.UpdateDistributionTenantInput{Id: tn.DistributionTenant.Id, IfMatch: tn.ETag,
+				Domains: []types.DomainItem{{Domain: aws.String("mine.example.com")}, {Domain: aws.String("shop.example.com")}}})
+			return err
+		}, "CNAMEAlreadyExists", http.StatusConflict},
+		{"update keeps its own domains", func(f *fixture, mt string) error {
+			f.createWith(aliased("a", "shop.example.com"))
+			tn := f.createTenant(mt, "mine", "mine.example.com")
+			_, err := f.cf.UpdateDistributionTenant(f.t.Context(), &cloudfront.UpdateDistributionTenantInput{Id: tn.DistributionTenant.Id, IfMatch: tn.ETag,
+				Domains: []types.DomainItem{{Domain: aws.String("mine.example.com")}}})
+			return err
+		}, "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
-			err := tt.run(f)
-			switch {
-			case tt.code == "" && err != nil:
-				t.Fatalf("got %v, want success", err)
-			case tt.code == "":
-				return
-			}
-			wantAPIErr(t, err, tt.code, tt.status)
-			var ae smithy.APIError
-			if tt.code == "CNAMEAlreadyExists" && errors.As(err, &ae) {
-				if diff := cmp.Diff(msgCNAMEAlreadyExists, ae.ErrorMessage()); diff != "" {
-					t.Errorf("message (-want +got):\n%s", diff)
-				}
-			}
+			wantOutcome(t, tt.run(f, f.createMultiTenant("mt")), tt.code, tt.status)
 		})
 	}
 }
