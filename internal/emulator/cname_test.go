@@ -1,8 +1,12 @@
 package emulator_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"path/filepath"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -10,6 +14,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cfinv/cfinv/internal/distconfig"
+	"github.com/cfinv/cfinv/internal/emulator"
+	"github.com/cfinv/cfinv/internal/store"
+	"github.com/cfinv/cfinv/test/harness"
 )
 
 // msgCNAMEAlreadyExists is the text CloudFront answers CNAMEAlreadyExists
@@ -238,4 +247,68 @@ func TestTenantCNAMEAlreadyExists(t *testing.T) {
 			wantOutcome(t, tt.run(f, f.createMultiTenant("mt")), tt.code, tt.status)
 		})
 	}
+}
+
+// listCounter counts the ListDistributions calls that reach the store.
+type listCounter struct {
+	store.Store
+	n atomic.Int64
+}
+
+func (c *listCounter) ListDistributions(ctx context.Context, marker string, max int) ([]*store.Distribution, bool, error) {
+	c.n.Add(1)
+	return c.Store.ListDistributions(ctx, marker, max)
+}
+
+// TestCNAMECheckUsesIndex: after the first, CreateDistribution and
+// UpdateDistribution with aliases look the aliases up in the server's
+// index and list no distributions. A check that decoded every
+// distribution made a create among 1,000 aliased distributions 15 to 30
+// times slower (18–22 ms on the memory store, 72–87 ms on bbolt).
+func TestCNAMECheckUsesIndex(t *testing.T) {
+	counter := &listCounter{Store: store.NewMem()}
+	f := newFixture(t, func(o *emulator.Options) { o.Store = counter })
+	first := f.createWith(aliased("first", "first.example.com"))
+	before := counter.n.Load()
+	for i := range 5 {
+		f.createWith(aliased(fmt.Sprintf("d%d", i), fmt.Sprintf("d%d.example.com", i)))
+	}
+	_, err := f.cf.CreateDistribution(t.Context(), &cloudfront.CreateDistributionInput{DistributionConfig: aliased("dup", "D1.example.com")})
+	wantOutcome(t, err, "CNAMEAlreadyExists", http.StatusConflict)
+	if _, err := f.updateWith(first, func(c *types.DistributionConfig) { c.Comment = aws.String("edited") }); err != nil {
+		t.Fatalf("update keeping its alias: %v", err)
+	}
+	if got := counter.n.Load() - before; got != 0 {
+		t.Errorf("ListDistributions called %d times for 7 alias checks after the first, want 0", got)
+	}
+}
+
+// TestCNAMEIndexFollowsTheStore: the index is built from the store a
+// server opens (a name taken before a restart is still refused), and a
+// holder the index names that no longer has the name in the store (a
+// write past the server, as tests make) is no conflict.
+func TestCNAMEIndexFollowsTheStore(t *testing.T) {
+	t.Run("after a restart", func(t *testing.T) {
+		open := restartable(t, filepath.Join(t.TempDir(), "state.db"), harness.NewClock(t0))
+		cf, stop := open()
+		if _, err := cf.CreateDistribution(t.Context(), &cloudfront.CreateDistributionInput{DistributionConfig: aliased("a", "x.example.com")}); err != nil {
+			stop()
+			t.Fatalf("CreateDistribution: %v", err)
+		}
+		stop()
+		cf, stop = open()
+		defer stop()
+		_, err := cf.CreateDistribution(t.Context(), &cloudfront.CreateDistributionInput{DistributionConfig: aliased("b", "x.example.com")})
+		wantOutcome(t, err, "CNAMEAlreadyExists", http.StatusConflict)
+	})
+	t.Run("a write past the server", func(t *testing.T) {
+		f := newFixture(t)
+		a := f.createWith(aliased("a", "x.example.com"))
+		f.createWith(aliased("warm", "warm.example.com")) // the index is built
+		if err := rawEdit(f.store, a, func(c *distconfig.Node) { c.Child("Aliases").Nodes = []*distconfig.Node{{Name: "Quantity", Text: "0"}} }); err != nil {
+			t.Fatal(err)
+		}
+		_, err := f.cf.CreateDistribution(t.Context(), &cloudfront.CreateDistributionInput{DistributionConfig: aliased("b", "x.example.com")})
+		wantOutcome(t, err, "", 0)
+	})
 }

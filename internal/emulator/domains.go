@@ -88,47 +88,43 @@ const msgCNAMEAlreadyExists = "One or more of the CNAMEs you provided are alread
 // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/CNAMEs.html#alternate-domain-names-restrictions
 //
 // Callers run under Server.writeMu, so nothing can take a name between
-// this check and their write.
+// this check and their write. The names are looked up in s.names' index;
+// a holder found there is read back from the store, and if it no longer
+// has the name (a write that bypassed the index) the index is built again
+// once.
 func (s *Server) checkCNAMEs(ctx context.Context, selfDist, selfTenant string, domains []string) error {
 	if len(domains) == 0 {
 		return nil
 	}
-	want := make(map[string]bool, len(domains))
-	for _, d := range domains {
-		want[normalDomain(d)] = true
-	}
-	taken := func(d, kind, id string) *apiError {
-		return fixed("CNAMEAlreadyExists", "%s is already associated with %s %s", d, kind, id)
-	}
-	dists, err := s.allDistributions(ctx)
-	if err != nil {
-		return err
-	}
-	for _, d := range dists {
-		if d.ID == selfDist {
-			continue
+	self := map[nameHolder]bool{{"distribution", selfDist}: true, {"distribution tenant", selfTenant}: true}
+	for try := 0; ; try++ {
+		name, h, ok, err := s.names.holderOf(ctx, domains, self)
+		if err != nil || !ok {
+			return err
 		}
-		for _, a := range aliasesOf(d.Config) {
-			if want[normalDomain(a)] {
-				return taken(a, "distribution", d.ID)
+		var has []string
+		if h.kind == "distribution" {
+			d, err := s.store.GetDistribution(ctx, h.id)
+			if err != nil && !errors.Is(err, store.ErrNoDistribution) {
+				return err
+			}
+			if d != nil {
+				has = aliasesOf(d.Config)
+			}
+		} else {
+			t, err := s.store.GetResource(ctx, tenantKind, h.id)
+			if err != nil && !errors.Is(err, store.ErrNoResource) {
+				return err
+			}
+			if t != nil {
+				has = tenantDomains(t)
 			}
 		}
-	}
-	tenants, err := s.store.ListResources(ctx, tenantKind)
-	if err != nil {
-		return err
-	}
-	for _, t := range tenants {
-		if t.ID == selfTenant {
-			continue
+		if slices.ContainsFunc(has, func(a string) bool { return normalDomain(a) == name }) || try > 0 {
+			return fixed("CNAMEAlreadyExists", "%s is already associated with %s %s", name, h.kind, h.id)
 		}
-		for _, dom := range tenantDomains(t) {
-			if want[normalDomain(dom)] {
-				return taken(dom, "distribution tenant", t.ID)
-			}
-		}
+		s.names.drop()
 	}
-	return nil
 }
 
 func aliasesOf(c *distconfig.Node) []string {
