@@ -127,3 +127,41 @@ func BenchmarkTenantInvalidation(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCreateDistributionAmongAliased measures one CreateDistribution
+// with a new alias among 1,000 distributions of two aliases each, on the
+// memory store and on bbolt: the cost of the CNAMEAlreadyExists check.
+//
+//	go test -run '^$' -bench CreateDistributionAmongAliased -benchtime 200x -count 4 ./internal/emulator/
+func BenchmarkCreateDistributionAmongAliased(b *testing.B) {
+	for _, kind := range []string{"mem", "bolt"} {
+		b.Run(kind, func(b *testing.B) {
+			var st store.Store = store.NewMem()
+			if kind == "bolt" {
+				bs, err := store.OpenBolt(filepath.Join(b.TempDir(), "state.db"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.Cleanup(func() { _ = bs.Close() })
+				st = bs
+			}
+			srv := httptest.NewServer(emulator.New(emulator.Options{Store: st, Now: harness.NewClock(t0).Now, CompletionDelay: delay}).Handler())
+			b.Cleanup(srv.Close)
+			cf := newClient(srv)
+			for i := range 1000 {
+				in := &cloudfront.CreateDistributionInput{DistributionConfig: aliased(fmt.Sprint("seed-", i), fmt.Sprintf("a%d.example.com", i), fmt.Sprintf("b%d.example.com", i))}
+				if _, err := cf.CreateDistribution(b.Context(), in); err != nil {
+					b.Fatal(err)
+				}
+			}
+			i := 0
+			for b.Loop() {
+				i++
+				in := &cloudfront.CreateDistributionInput{DistributionConfig: aliased(fmt.Sprint("new-", i), fmt.Sprintf("n%d.example.com", i))}
+				if _, err := cf.CreateDistribution(b.Context(), in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

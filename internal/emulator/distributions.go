@@ -215,6 +215,10 @@ func (s *Server) createDistribution(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if err := s.checkCNAMEs(r.Context(), "", "", aliasesOf(c)); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	now := s.now()
 	id := newDistributionID()
 	d := &store.Distribution{

@@ -63,6 +63,70 @@ func domainsOverlap(a, b string) bool {
 	return covers(a, b) || covers(b, a)
 }
 
+// msgCNAMEAlreadyExists is CloudFront's text for CNAMEAlreadyExists,
+// whichever resource already has the name.
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/alternate-domain-names-move.html
+const msgCNAMEAlreadyExists = "One or more of the CNAMEs you provided are already associated with a different resource."
+
+// checkCNAMEs answers CNAMEAlreadyExists when one of domains (aliases a
+// CreateDistribution or UpdateDistribution would store, or a tenant's
+// domains) is already a standard distribution's alias, other than
+// selfDist's, or a distribution tenant's domain, other than selfTenant's:
+// standard distributions and tenants share one set of names, as
+// UpdateDomainAssociation moves a name between them.
+//
+// Only the same name conflicts (DNS names: case and a trailing dot do not
+// count). A wildcard overlapping a name, *.example.com on one
+// distribution and www.example.com on another, is allowed within one
+// account, and the emulator is one account: "You cannot add an alternate
+// domain name to a CloudFront distribution if the same alternate domain
+// name already exists in another CloudFront distribution ... However, you
+// can add a wildcard alternate domain name, such as *.example.com, that
+// includes (that overlaps with) a non-wildcard alternate domain name,
+// such as www.example.com ... as long as both distributions were created
+// by using the same AWS account."
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/CNAMEs.html#alternate-domain-names-restrictions
+//
+// Callers run under Server.writeMu, so nothing can take a name between
+// this check and their write. The names are looked up in s.names' index;
+// a holder found there is read back from the store, and if it no longer
+// has the name (a write that bypassed the index) the index is built again
+// once.
+func (s *Server) checkCNAMEs(ctx context.Context, selfDist, selfTenant string, domains []string) error {
+	if len(domains) == 0 {
+		return nil
+	}
+	self := map[nameHolder]bool{{"distribution", selfDist}: true, {"distribution tenant", selfTenant}: true}
+	for try := 0; ; try++ {
+		name, h, ok, err := s.names.holderOf(ctx, domains, self)
+		if err != nil || !ok {
+			return err
+		}
+		var has []string
+		if h.kind == "distribution" {
+			d, err := s.store.GetDistribution(ctx, h.id)
+			if err != nil && !errors.Is(err, store.ErrNoDistribution) {
+				return err
+			}
+			if d != nil {
+				has = aliasesOf(d.Config)
+			}
+		} else {
+			t, err := s.store.GetResource(ctx, tenantKind, h.id)
+			if err != nil && !errors.Is(err, store.ErrNoResource) {
+				return err
+			}
+			if t != nil {
+				has = tenantDomains(t)
+			}
+		}
+		if slices.ContainsFunc(has, func(a string) bool { return normalDomain(a) == name }) || try > 0 {
+			return fixed("CNAMEAlreadyExists", "%s is already associated with %s %s", name, h.kind, h.id)
+		}
+		s.names.drop()
+	}
+}
+
 func aliasesOf(c *distconfig.Node) []string {
 	var out []string
 	for _, a := range c.Find("Aliases", "Items").All("CNAME") {

@@ -100,7 +100,9 @@ func TestAssociateAlias(t *testing.T) {
 func TestConflictingAliasesAndDomains(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
-	mine := f.createAliased("mine", true, "www.example.com")
+	// mine has a certificate for www.example.com but not the alias, which
+	// exact has: CloudFront refuses one name on two distributions.
+	mine := f.createAliased("mine", true)
 	wild := f.createAliased("wild", true, "*.example.com")
 	exact := f.createAliased("exact", true, "www.example.com", "other.test")
 	f.createAliased("deeper", true, "a.b.example.com")
@@ -152,7 +154,6 @@ func TestConflictingAliasesAndDomains(t *testing.T) {
 		}
 	}
 	want := []conflict{
-		{"www.example.com", "distribution", aws.ToString(mine.Distribution.Id)},
 		{"www.example.com", "distribution", aws.ToString(exact.Distribution.Id)},
 		{"shop.example.com", "distribution-tenant", aws.ToString(tenant.DistributionTenant.Id)},
 	}

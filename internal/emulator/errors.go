@@ -148,6 +148,7 @@ var fixedMessages = map[string]string{
 	"TooManyOrigins":                 "You cannot create more origins for the distribution.",
 	"TooManyCacheBehaviors":          "You cannot create more cache behaviors for the distribution.",
 	"TooManyDistributionCNAMEs":      "Your request contains more CNAMEs than are allowed per distribution.",
+	"CNAMEAlreadyExists":             msgCNAMEAlreadyExists,
 }
 
 // errorType is CloudFront's fault attribution: the client's for 4xx.

@@ -91,6 +91,7 @@ type Purger interface {
 // Server is the emulated CloudFront API. Create it with New.
 type Server struct {
 	store     store.Store
+	names     *nameStore // store, with the index checkCNAMEs reads
 	now       func() time.Time
 	delay     time.Duration
 	auth      Authenticator
@@ -130,8 +131,10 @@ func New(opts Options) *Server {
 	if opts.Store == nil {
 		panic("emulator: Options.Store is nil")
 	}
+	names := &nameStore{Store: opts.Store}
 	s := &Server{
-		store:     opts.Store,
+		store:     names,
+		names:     names,
 		now:       opts.Now,
 		delay:     opts.CompletionDelay,
 		auth:      opts.Auth,

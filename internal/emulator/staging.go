@@ -57,7 +57,10 @@ func checkStagingConfig(c *distconfig.Node) *apiError {
 // UpdateDistribution of distribution id to config c: Staging cannot
 // change, a staging config has no aliases or policy, and a
 // ContinuousDeploymentPolicyId names an existing policy, used by no other
-// distribution, whose staging distribution exists.
+// distribution, whose staging distribution exists. It also refuses
+// aliases another distribution or a tenant has (checkCNAMEs), once the
+// distribution is known to exist: an unknown one answers
+// NoSuchDistribution, not a conflict.
 func (s *Server) checkDistributionUpdate(ctx context.Context, id string, c *distconfig.Node) error {
 	old, err := s.store.GetDistribution(ctx, id)
 	if errors.Is(err, store.ErrNoDistribution) {
@@ -73,6 +76,9 @@ func (s *Server) checkDistributionUpdate(ctx context.Context, id string, c *dist
 	}
 	if aerr := checkStagingConfig(c); aerr != nil {
 		return aerr
+	}
+	if err := s.checkCNAMEs(ctx, id, "", aliasesOf(c)); err != nil {
+		return err
 	}
 	pid := c.Value("ContinuousDeploymentPolicyId")
 	if pid == "" {

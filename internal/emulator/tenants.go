@@ -187,22 +187,6 @@ func (s *Server) checkParent(ctx context.Context, id string) *apiError {
 	return nil
 }
 
-// domainsTaken returns the first of domains another tenant than self
-// already has, or "".
-func domainsTaken(in []*store.Resource, self string, domains []string) string {
-	for _, t := range in {
-		if t.ID == self {
-			continue
-		}
-		for _, d := range tenantDomains(t) {
-			if slices.Contains(domains, d) {
-				return d
-			}
-		}
-	}
-	return ""
-}
-
 func tenantDomains(t *store.Resource) []string {
 	var out []string
 	for _, d := range t.Config.Find("Domains").All("Domain") {
@@ -283,13 +267,8 @@ func (s *Server) createTenant(w http.ResponseWriter, r *http.Request) {
 	if enabled == "" {
 		enabled = "true"
 	}
-	all, err := s.store.ListResources(r.Context(), tenantKind)
-	if err != nil {
+	if err := s.checkCNAMEs(r.Context(), "", "", req.domains); err != nil {
 		s.writeError(w, r, err)
-		return
-	}
-	if d := domainsTaken(all, "", req.domains); d != "" {
-		s.writeError(w, r, errorf("CNAMEAlreadyExists", "The domain %s is already used by another distribution tenant.", d))
 		return
 	}
 	now := s.now()
@@ -297,7 +276,7 @@ func (s *Server) createTenant(w http.ResponseWriter, r *http.Request) {
 		Kind: tenantKind, ID: newTenantID(), Name: req.name, ETag: newETag(),
 		CreatedTime: now, LastModifiedTime: now, Config: tenantConfig(req, enabled),
 	}
-	err = s.store.CreateResource(r.Context(), t)
+	err := s.store.CreateResource(r.Context(), t)
 	switch {
 	case errors.Is(err, store.ErrResourceExists):
 		s.writeError(w, r, errorf("EntityAlreadyExists", "A distribution tenant named %s already exists.", req.name))
@@ -475,13 +454,8 @@ func (s *Server) updateTenant(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	all, err := s.store.ListResources(r.Context(), tenantKind)
-	if err != nil {
+	if err := s.checkCNAMEs(r.Context(), "", id, req.domains); err != nil {
 		s.writeError(w, r, err)
-		return
-	}
-	if d := domainsTaken(all, id, req.domains); d != "" {
-		s.writeError(w, r, errorf("CNAMEAlreadyExists", "The domain %s is already used by another distribution tenant.", d))
 		return
 	}
 	now := s.now()
