@@ -76,3 +76,25 @@ func TestInvalidationBudgets(t *testing.T) {
 		})
 	}
 }
+
+// TestUnreadableDistributionWritesNothing: the distributions are read
+// while the directory is scanned and the bucket listed, before the first
+// write: one that cannot be read stops the deploy with nothing uploaded.
+// Before, every object was uploaded and the deploy failed after them.
+func TestUnreadableDistributionWritesNothing(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *site) {
+		dir := filepath.Join(t.TempDir(), "public")
+		writeTree(t, dir, v1)
+		var r requests
+		_, err := s.run(t, s.counted(s.endpoint, &r), deploy.Options{Dir: dir, DistributionIDs: []string{"ENOSUCHDIST0000"}})
+		if err == nil || !strings.Contains(err.Error(), "ENOSUCHDIST0000") {
+			t.Fatalf("deploy to an unknown distribution: error %v, want one naming it", err)
+		}
+		if n := r.get("PutObject"); n != 0 {
+			t.Errorf("%d PutObject before the error, want none", n)
+		}
+		if ks := keys(t, s); len(ks) != 0 {
+			t.Errorf("the bucket holds %v, want nothing", ks)
+		}
+	})
+}

@@ -77,31 +77,47 @@ type change struct {
 }
 
 func (d *run) run(ctx context.Context) error {
-	// The listing (and the read of the clean marker) needs nothing from
-	// the scan: both run at once, the scan on the CPU, the listing
-	// waiting on S3.
+	// The listing (and the read of the clean marker) and the reads of
+	// the distributions need nothing from the scan: all run at once, the
+	// scan on the CPU, the others waiting on S3 and CloudFront.
 	lctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	listed := make(chan error, 1)
+	listed, read := make(chan error, 1), make(chan error, 1)
 	go func() {
 		var err error
 		d.remote, err = d.list(lctx)
 		if err == nil {
 			err = d.readMarker(lctx)
 		}
+		if err != nil {
+			cancel()
+		}
 		listed <- err
 	}()
+	go func() {
+		err := d.readDistributions(lctx)
+		if err != nil {
+			cancel()
+		}
+		read <- err
+	}()
 	var err error
-	d.files, d.rep.FilesRead, err = scan(ctx, d.o)
+	d.files, d.rep.FilesRead, err = scan(lctx, d.o)
 	if err != nil {
 		cancel()
 	}
-	lerr := <-listed
-	if err != nil {
-		return err
+	lerr, rerr := <-listed, <-read
+	// The first failure is reported, not the cancellation it caused in
+	// the others.
+	for _, e := range []error{err, lerr, rerr} {
+		if e != nil && !errors.Is(e, context.Canceled) {
+			return e
+		}
 	}
-	if lerr != nil {
-		return lerr
+	for _, e := range []error{err, lerr, rerr} {
+		if e != nil {
+			return e
+		}
 	}
 	d.rep.Files = len(d.files)
 	d.sorted = byKey(d.files)
@@ -121,9 +137,6 @@ func (d *run) run(ctx context.Context) error {
 	// that budgets no plan can meet stop the deploy before anything is
 	// uploaded; they are planned again (the same plans) and sent after
 	// the last upload.
-	if err := d.readDistributions(ctx); err != nil {
-		return err
-	}
 	if err := d.checkPlans(); err != nil {
 		return err
 	}
