@@ -587,7 +587,7 @@ func (d *run) send(ctx context.Context, inv *Invalidation, in plan.Input, req cf
 	if err != nil {
 		return fmt.Errorf("plan invalidation of %s: %w", inv.DistributionID, err)
 	}
-	d.o.event(Event{Step: StepInvalidate, Total: len(p.Items), Message: fmt.Sprintf("%s: %d paths for %d URLs", inv.DistributionID, len(p.Items), p.Must)})
+	d.o.event(Event{Step: StepInvalidate, Total: len(p.Items), Message: fmt.Sprintf("%s: %s for %d URLs", inv.DistributionID, paths(len(p.Items)), p.Must)})
 	req.DistributionID, req.Batches = inv.DistributionID, p.Batches
 	req.Wait, req.Timeout, req.DryRun = !d.o.NoWait, d.o.Timeout, d.o.DryRun
 	res, err := d.cf.Invalidate(ctx, req)

@@ -29,6 +29,7 @@ import (
 	"github.com/cfinv/cfinv/deploy"
 	"github.com/cfinv/cfinv/internal/local"
 	"github.com/cfinv/cfinv/internal/sdkhttp"
+	"github.com/cfinv/cfinv/plan"
 )
 
 // demoKeyID and demoSecret sign the demo's requests to its own in-process
@@ -234,10 +235,11 @@ func demoRun(ctx context.Context, opts *demoOptions) (err error) {
 			Distributions: []string{distID},
 			DeployID:      id,
 			// No routes file: the defaults, whatever the current directory holds.
-			ConfigFile:  filepath.Join(dir, defaultDeployConfig),
-			MaxDelete:   deploy.DefaultMaxDelete,
-			Concurrency: deploy.DefaultConcurrency,
-			Timeout:     opts.CompletionDelay + time.Minute,
+			ConfigFile:   filepath.Join(dir, defaultDeployConfig),
+			MaxDelete:    deploy.DefaultMaxDelete,
+			MaxWildcards: plan.DefaultMaxWildcards, // --max-wildcards's default
+			Concurrency:  deploy.DefaultConcurrency,
+			Timeout:      opts.CompletionDelay + time.Minute,
 		}
 		start := time.Now()
 		if err := deployRun(ctx, dopts); err != nil {
@@ -340,7 +342,9 @@ func demoRun(ctx context.Context, opts *demoOptions) (err error) {
 	if err != nil {
 		return err
 	}
-	wantPaths := []string{"/", "/assets/site.css", "/index.html"}
+	// Every URL of the site changed: one wildcard covers them all and
+	// purges nothing unchanged.
+	wantPaths := []string{"/*"}
 	gotPaths := slices.Sorted(slices.Values(d2.paths))
 	switch {
 	case !slices.Equal(d2.uploaded, []string{"assets/site.css", "index.html"}) || !d2.assetsBeforeEntries:

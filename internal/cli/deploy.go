@@ -427,7 +427,7 @@ func deploySummary(rep *deploy.Report, err error) string {
 			}
 		}
 		if len(inv.Paths) > 0 || !inv.AlreadyCreated {
-			fmt.Fprintf(&b, "| invalidated on %s | %d paths for %d URLs, estimated $%.3f |\n", mdCell(inv.DistributionID), len(inv.Paths), inv.URLs, inv.CostUSD)
+			fmt.Fprintf(&b, "| invalidated on %s | %s for %d URLs, estimated $%.3f |\n", mdCell(inv.DistributionID), count(len(inv.Paths), "path", "paths"), inv.URLs, inv.CostUSD)
 		}
 	}
 	fmt.Fprintf(&b, "| deleted | %d |\n", len(rep.Deleted))

@@ -403,7 +403,7 @@ func TestDeployGitHubSummary(t *testing.T) {
 		t.Fatalf("deploy: exit %d\n%s", code, errOut)
 	}
 	summary, _ := os.ReadFile(env["GITHUB_STEP_SUMMARY"])
-	for _, want := range []string{"### cfinv deploy r2\n", "| uploaded | 1 of 2 files (1 unchanged) |\n", "| invalidated on " + s.dist + " | 1 paths for 1 URLs, estimated $0.000 |\n", "| deleted | 0 |\n"} {
+	for _, want := range []string{"### cfinv deploy r2\n", "| uploaded | 1 of 2 files (1 unchanged) |\n", "| invalidated on " + s.dist + " | 1 path for 1 URLs, estimated $0.000 |\n", "| deleted | 0 |\n"} {
 		if !strings.Contains(string(summary), want) {
 			t.Errorf("summary lacks %q:\n%s", want, summary)
 		}
