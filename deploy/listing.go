@@ -173,8 +173,7 @@ type afterCheck struct {
 	wantW  bool
 	more   bool
 	dg     digester
-	prev   string
-	first  bool
+	prev   string // the key added last ("" before the first: S3 keys are never empty)
 	onETag etag
 	onSeen bool
 	newest time.Time // the newest LastModified second but the marker object's
@@ -184,7 +183,7 @@ type afterCheck struct {
 }
 
 func (d *run) newAfterCheck(on string, written []string) *afterCheck {
-	c := &afterCheck{d: d, on: on, first: true, exp: expected{before: d.remote, deleted: d.deletions, written: written}}
+	c := &afterCheck{d: d, on: on, exp: expected{before: d.remote, deleted: d.deletions, written: written}}
 	c.dg.start()
 	c.wantK, c.wantO, c.wantW, c.more = c.exp.next()
 	return c
@@ -193,11 +192,11 @@ func (d *run) newAfterCheck(on string, written []string) *afterCheck {
 // add checks the next object of the prefix; it returns false once the
 // prefix is known to differ from what the run expects (c.why).
 func (c *afterCheck) add(key string, o object) bool {
-	if !c.first && key <= c.prev {
+	if key <= c.prev {
 		c.why = fmt.Sprintf("the listing of s3://%s/%s is not in key order at %s", c.d.o.Bucket, c.d.o.Prefix, key)
 		return false
 	}
-	c.first, c.prev = false, key
+	c.prev = key
 	b := c.d.o.Bucket
 	switch {
 	case !c.more || key < c.wantK:

@@ -500,9 +500,10 @@ func (d *run) readDistributions(ctx context.Context) error {
 	return nil
 }
 
-// input is what t's invalidation must purge: the URLs of the changed and
-// deleted objects, the new ones (free to cover) and every key.
-func (d *run) input(t target) plan.Input {
+// keys are what every distribution's invalidation is planned from: the
+// changed and deleted objects' keys, the new ones' (free to cover) and
+// every key; target.m maps them to each distribution's URLs.
+func (d *run) keys() (changes.Set, []string) {
 	purge := slices.Concat(d.purge, d.deletions)
 	var fresh []string
 	for _, cs := range [][]*change{d.assetsNew, d.entriesNew} {
@@ -519,7 +520,7 @@ func (d *run) input(t target) plan.Input {
 			all = append(all, e.key)
 		}
 	}
-	return t.m.Input(changes.Set{Modified: purge, Added: fresh}, all)
+	return changes.Set{Modified: purge, Added: fresh}, all
 }
 
 // planOptions are the budgets of each invalidation.
@@ -539,8 +540,12 @@ func (d *run) planOptions() plan.Options {
 // The plans are not kept: their input holds a URL per object of the site,
 // which the uploads need not hold.
 func (d *run) checkPlans() error {
+	if len(d.targets) == 0 {
+		return nil
+	}
+	set, all := d.keys()
 	for _, t := range d.targets {
-		in := d.input(t)
+		in := t.m.Input(set, all)
 		if len(in.Purge) == 0 {
 			continue
 		}
@@ -558,8 +563,9 @@ func (d *run) invalidate(ctx context.Context) error {
 		return nil
 	}
 	d.rep.Invalidations = []Invalidation{}
+	set, all := d.keys()
 	for _, t := range d.targets {
-		in := d.input(t)
+		in := t.m.Input(set, all)
 		for _, w := range in.Warnings {
 			d.o.event(Event{Step: StepInvalidate, Message: fmt.Sprintf("%s: warning: %s", t.id, w.Message)})
 		}

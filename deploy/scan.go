@@ -79,9 +79,10 @@ func scan(ctx context.Context, o Options) ([]*file, int, error) {
 		}
 		// Files with the same headers share one map (read-only from
 		// here on), so the table does not hold two maps per file.
-		s.Headers = headers.intern(s.Headers)
-		h = headers.intern(h)
-		files = append(files, &file{Rel: rel, Key: o.key(rel), Settings: settings.intern(s), Headers: h})
+		var id string
+		s.Headers, id = headers.intern(s.Headers)
+		h, _ = headers.intern(h)
+		files = append(files, &file{Rel: rel, Key: o.key(rel), Settings: settings.intern(s, id), Headers: h})
 		return nil
 	})
 	if err != nil {
@@ -173,25 +174,26 @@ func (f *file) path(dir string) string { return filepath.Join(dir, filepath.From
 // headers (by route and extension), not one each.
 type headerTable map[string]map[string]string
 
-// intern returns the map of t equal to h, adding h when there is none.
+// intern returns the map of t equal to h, adding h when there is none, and
+// its headersID.
 // The maps it returns must not be changed.
-func (t headerTable) intern(h map[string]string) map[string]string {
+func (t headerTable) intern(h map[string]string) (map[string]string, string) {
 	id := headersID(h)
 	if m, ok := t[id]; ok {
-		return m
+		return m, id
 	}
 	t[id] = h
-	return h
+	return h, id
 }
 
 // settingsTable interns Settings: a site's files have a few (by route
 // and extension), not one each.
 type settingsTable map[string]*Settings
 
-// intern returns the Settings of t equal to s, adding s when there is
-// none.
-func (t settingsTable) intern(s Settings) *Settings {
-	id := fmt.Sprintf("%s\x01%t\x00%t\x00%s\x00%s", headersID(s.Headers), s.Entry, s.Gzip, s.StorageClass, s.ACL)
+// intern returns the Settings of t equal to s, whose headers have
+// headersID id, adding s when there is none.
+func (t settingsTable) intern(s Settings, id string) *Settings {
+	id = fmt.Sprintf("%s\x01%t\x00%t\x00%s\x00%s", id, s.Entry, s.Gzip, s.StorageClass, s.ACL)
 	if p, ok := t[id]; ok {
 		return p
 	}
