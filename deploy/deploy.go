@@ -348,7 +348,7 @@ func Run(ctx context.Context, s3c *s3.Client, cf *cfinv.Client, opts Options) (*
 		// invalidation, or a valid clean marker was written by this
 		// deploy and nothing was left to do.
 		d.rep.AlreadyComplete = d.rep.alreadyComplete() ||
-			(d.marker != nil && d.marker.deploy == deployDigest(d.id) && d.rep.nothingDone())
+			(d.completedEarlier() && d.rep.nothingDone())
 	}
 	return d.rep, err
 }

@@ -50,17 +50,9 @@ func (d *run) invalidateOnce(ctx context.Context, inv *Invalidation, in plan.Inp
 	var covered []string
 	if old != nil {
 		covered = old.Paths
-		d.o.event(Event{Step: StepInvalidate, Message: fmt.Sprintf("%s: invalidation %s (%s) was bought by an earlier run of this deploy; not bought again", inv.DistributionID, old.ID, paths(len(old.Paths)))})
-		if !d.o.NoWait && !d.o.DryRun && old.Status != "Completed" {
-			done, err := d.cf.Wait(ctx, cfinv.WaitRequest{Targets: []cfinv.Target{{DistributionID: inv.DistributionID, IDs: []string{old.ID}}}, Timeout: d.o.Timeout})
-			if err != nil {
-				return fmt.Errorf("wait for invalidation %s of %s: %w", old.ID, inv.DistributionID, err)
-			}
-			if len(done) == 1 {
-				old.Status = done[0].Status
-			}
+		if err := d.useEarlier(ctx, inv, old); err != nil {
+			return err
 		}
-		inv.Batches = append(inv.Batches, *old)
 	}
 	in.Purge = slices.DeleteFunc(in.Purge, func(u string) bool {
 		return slices.ContainsFunc(covered, func(p string) bool { return cfpath.Match(p, u) })
@@ -69,6 +61,36 @@ func (d *run) invalidateOnce(ctx context.Context, inv *Invalidation, in plan.Inp
 		return nil
 	}
 	return d.send(ctx, inv, in, cfinv.Request{DeployID: d.id})
+}
+
+// useEarlier reports old, the invalidation an earlier run of this deploy
+// bought, on inv, waiting for it unless told not to.
+func (d *run) useEarlier(ctx context.Context, inv *Invalidation, old *cfinv.Batch) error {
+	d.o.event(Event{Step: StepInvalidate, Message: fmt.Sprintf("%s: invalidation %s (%s) was bought by an earlier run of this deploy; not bought again", inv.DistributionID, old.ID, paths(len(old.Paths)))})
+	if !d.o.NoWait && !d.o.DryRun && old.Status != "Completed" {
+		done, err := d.cf.Wait(ctx, cfinv.WaitRequest{Targets: []cfinv.Target{{DistributionID: inv.DistributionID, IDs: []string{old.ID}}}, Timeout: d.o.Timeout})
+		if err != nil {
+			return fmt.Errorf("wait for invalidation %s of %s: %w", old.ID, inv.DistributionID, err)
+		}
+		if len(done) == 1 {
+			old.Status = done[0].Status
+		}
+	}
+	inv.Batches = append(inv.Batches, *old)
+	return nil
+}
+
+// reportEarlier reports on inv the invalidation a completed earlier run
+// of this deploy bought (its clean marker says it completed; an object it
+// replaced, that it bought one), when it is found: a re-run has nothing
+// to invalidate, whichever of those objects it read.
+func (d *run) reportEarlier(ctx context.Context, inv *Invalidation) error {
+	old, err := d.earlierInvalidation(ctx, inv.DistributionID, cfinv.DeployReference(inv.DistributionID, nil, d.id))
+	if err != nil || old == nil {
+		return err
+	}
+	inv.AlreadyCreated = true
+	return d.useEarlier(ctx, inv, old)
 }
 
 // earlierLookups is how many of a distribution's latest invalidations

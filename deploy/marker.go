@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,7 +29,9 @@ import (
 const MetaClean = "cfinv-clean"
 
 // markerVersion starts the marker's value; another value is no marker.
-const markerVersion = "1"
+// Version 1 (written by earlier releases, still read) has no bound: it
+// vouches for the objects of the seconds before its own.
+const markerVersion = "2"
 
 // maxUserMetadata is S3's limit on an object's user metadata: the bytes of
 // every x-amz-meta-* name (without the prefix) and value
@@ -36,14 +39,16 @@ const markerVersion = "1"
 const maxUserMetadata = 2048
 
 // maxNewest is the most objects sharing the newest LastModified second
-// that readMarker reads to find the marker; more means no marker (a deploy
-// writes its marker in a second of its own).
-const maxNewest = 16
+// that readMarker reads (in parallel) to find the marker; more means no
+// marker. A deploy writes its marker in the second of its last writes
+// only when that second then holds at most maxNewest objects, the
+// marker's among them; otherwise it waits for a second of its own.
+const maxNewest = 64
 
 // marker is a clean marker, written by one deploy and read by the next.
 //
-// Its value is "1 F D FILTER ID": F, a digest of everything that decides the
-// bytes and headers an object is stored with (the config's routes, the
+// Its value is "2 F D FILTER ID B": F, a digest of everything that decides
+// the bytes and headers an object is stored with (the config's routes, the
 // Content-Type table, the object hash's scheme), the bucket, the prefix and
 // the key the marker is on; D, a digest of the listing (key, ETag, size,
 // LastModified of every object but the marker's) the deploy checked before
@@ -51,20 +56,25 @@ const maxNewest = 16
 // were not part of the site (kept by KeepDeleted, deletions refused or not
 // asked for), whose headers may be older than the config; ID, a digest of
 // the deploy ID of the run that wrote it (a re-run of that deploy with
-// nothing left to do is already complete).
+// nothing left to do is already complete); B, the bound (Unix seconds):
+// the marker vouches only for objects last modified before it.
 //
-// A later deploy reads it from the newest object only: any write after it
-// (another tool, a killed deploy) makes another object the newest, and the
-// deploy compares every object as it would without a marker. If F and D
-// match, every listed object whose key is in Dir and not in the filter,
-// whose ETag is the file's MD5 (single part), whose size matches and whose
-// LastModified is in an earlier second than the marker's, is the file as
-// the config stores it: no HeadObject is needed. D makes a marker restored
-// from an old version, or copied with its object, worthless once anything
-// else changed.
+// A later deploy reads it from the objects of the newest second only: any
+// write in a later second (another tool, a killed deploy) makes another
+// object the newest, and the deploy compares every object as it would
+// without a marker. If F and D match, every listed object whose key is in
+// Dir and not in the filter, whose ETag is the file's MD5 (single part),
+// whose size matches and whose LastModified is in an earlier second than
+// both B and the marker's own, is the file as the config stores it: no
+// HeadObject is needed. An object of B's second or later could have been
+// rewritten after the check with the same bytes, size and second, which D
+// cannot tell: it is read. D makes a marker restored from an old version,
+// or copied with its object, worthless once anything else changed; B keeps
+// such a copy from vouching for the objects of the second the marker was
+// written in.
 type marker struct {
 	key    string    // the object it is on
-	at     time.Time // its LastModified, to the second
+	before time.Time // it vouches for objects last modified before this second
 	filter bloom
 	deploy string // deployDigest of the deploy that wrote it
 }
@@ -76,10 +86,10 @@ func deployDigest(id string) string {
 	return hex.EncodeToString(h[:8])
 }
 
-// fingerprint is F of a marker on key: see marker.
-func (d *run) fingerprint(key string) string {
+// fingerprint is F of a marker of version on key: see marker.
+func (d *run) fingerprint(version, key string) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "cfinv-clean/%s\x00cfinv-object/1\x00%s\x00%s\x00%s\x00", markerVersion, d.o.Bucket, d.o.Prefix, key)
+	fmt.Fprintf(h, "cfinv-clean/%s\x00cfinv-object/1\x00%s\x00%s\x00%s\x00", version, d.o.Bucket, d.o.Prefix, key)
 	if d.o.Config != nil {
 		for _, r := range d.o.Config.Routes {
 			entry := "-"
@@ -137,17 +147,24 @@ func (d *run) readMarker(ctx context.Context) error {
 		return nil
 	}
 	slices.Sort(keys)
-	d.heads = map[string]*s3.HeadObjectOutput{}
-	for _, k := range keys {
-		out, err := d.head(ctx, k)
-		if err != nil {
+	outs := make([]*s3.HeadObjectOutput, len(keys))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(d.o.Concurrency, 1))
+	for i, k := range keys {
+		g.Go(func() (err error) {
+			outs[i], err = d.head(gctx, k)
 			return err
-		}
-		d.heads[k] = out
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	d.heads = make(map[string]*s3.HeadObjectOutput, len(keys))
+	for i, k := range keys {
+		d.heads[k] = outs[i]
 	}
 	for _, k := range keys {
-		if m, ok := d.parseMarker(k, lower(d.heads[k].Metadata)[MetaClean]); ok {
-			m.at = newest
+		if m, ok := d.parseMarker(k, lower(d.heads[k].Metadata)[MetaClean], newest); ok {
 			d.marker = m
 			return nil
 		}
@@ -155,18 +172,33 @@ func (d *run) readMarker(ctx context.Context) error {
 	return nil
 }
 
-// parseMarker returns the marker of value on key, when it is valid for this
-// deploy and listing.
-func (d *run) parseMarker(key, value string) (*marker, bool) {
+// parseMarker returns the marker of value on key, an object last modified
+// in second at, when it is valid for this deploy and listing.
+func (d *run) parseMarker(key, value string, at time.Time) (*marker, bool) {
 	parts := strings.Split(value, " ")
-	if len(parts) != 5 || parts[0] != markerVersion || parts[1] != d.fingerprint(key) || parts[2] != d.remote.digest(key) {
+	var before time.Time // version 1: none but the marker's own second
+	switch {
+	case len(parts) == 6 && parts[0] == markerVersion:
+		b, err := strconv.ParseInt(parts[5], 10, 64)
+		if err != nil || b < 0 {
+			return nil, false
+		}
+		before = time.Unix(b, 0).UTC()
+	case len(parts) == 5 && parts[0] == "1":
+	default:
+		return nil, false
+	}
+	if parts[1] != d.fingerprint(parts[0], key) || parts[2] != d.remote.digest(key) {
 		return nil, false
 	}
 	f, ok := parseBloom(parts[3])
 	if !ok {
 		return nil, false
 	}
-	return &marker{key: key, filter: f, deploy: parts[4]}, true
+	if before.IsZero() || before.After(at) {
+		before = at
+	}
+	return &marker{key: key, before: before, filter: f, deploy: parts[4]}, true
 }
 
 // trusted reports whether the marker shows, without reading the object,
@@ -177,7 +209,7 @@ func (d *run) trusted(f *file, obj object) bool {
 		return false
 	}
 	return obj.ETag.isMD5(f.md5) && obj.Size == f.Size &&
-		second(obj.Modified).Before(m.at) && !m.filter.has(f.Key)
+		second(obj.Modified).Before(m.before) && !m.filter.has(f.Key)
 }
 
 // untouched reports whether the marker shows that key, an object not in
@@ -189,7 +221,7 @@ func (d *run) untouched(key string) bool {
 		return false
 	}
 	obj, _ := d.remote.find(key)
-	return second(obj.Modified).Before(m.at) && !m.filter.has(key)
+	return second(obj.Modified).Before(m.before) && !m.filter.has(key)
 }
 
 // head reads key's metadata.
@@ -314,18 +346,29 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 	for k, v := range meta {
 		used += len(k) + len(v)
 	}
-	head := markerVersion + " " + d.fingerprint(on.Key) + " " + c.dg.sum() + " "
-	tail := " " + deployDigest(d.id)
+	// The marker vouches only for objects of earlier seconds than the
+	// newest it checked: an object rewritten in that second after the
+	// check, with the same bytes, cannot be told apart by the listing,
+	// so the next deploy reads those (with the marker, when it is in the
+	// same second: readMarker reads every object of the newest second).
+	// When that second holds so many objects that they and the marker
+	// would be more than readMarker reads, the marker waits for a second
+	// of its own and vouches for them too; otherwise the next deploy
+	// reads those few objects, in parallel, rather than this one
+	// sleeping up to a second. S3's clock, not Options.Now (a clock tests
+	// may set anywhere).
+	bound, own := c.newest, c.atNewest+1 > maxNewest
+	if own {
+		bound = c.newest.Add(time.Second)
+	}
+	head := markerVersion + " " + d.fingerprint(markerVersion, on.Key) + " " + c.dg.sum() + " "
+	tail := " " + deployDigest(d.id) + " " + strconv.FormatInt(max(bound.Unix(), 0), 10)
 	room := maxUserMetadata - used - len(head) - len(tail)
 	if room/4*3 < 2 {
 		return fmt.Sprintf("s3://%s/%s has no room for it", d.o.Bucket, on.Key), nil
 	}
 	meta[MetaClean] = head + newBloom(c.outside, room/4*3).String() + tail
-	// The marker must be in a later second than every object it
-	// vouches for: an object rewritten in the marker's own second cannot
-	// be told apart by its LastModified, so the next deploy reads those.
-	// S3's clock, not Options.Now (a clock tests may set anywhere).
-	if wait := time.Until(c.newest.Add(time.Second + 20*time.Millisecond)); wait > 0 && wait <= 2*time.Second {
+	if wait := time.Until(bound.Add(20 * time.Millisecond)); own && wait > 0 && wait <= 2*time.Second {
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
@@ -504,4 +547,11 @@ func expires(out *s3.HeadObjectOutput) *time.Time {
 		return nil
 	}
 	return &t
+}
+
+// completedEarlier reports whether the valid marker was written by a run
+// of this deploy: one that did all of it, its invalidations included (a
+// run writes its marker last).
+func (d *run) completedEarlier() bool {
+	return d.marker != nil && d.marker.deploy == deployDigest(d.id)
 }

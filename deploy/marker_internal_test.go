@@ -1,8 +1,13 @@
 package deploy
 
 import (
+	"crypto/md5"
+	"encoding/hex"
 	"fmt"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 )
 
 // TestBloom: a filter never misses a key added, fits the room it is given
@@ -50,4 +55,75 @@ func TestBloom(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestMarkerBound: a marker vouches for the objects last modified before
+// both its bound B and its own second; a version 1 marker (no bound, from
+// earlier releases) for those before its own second. Objects of B's
+// second are read: one rewritten there after the check, with the same
+// bytes, would look the same in the listing.
+func TestMarkerBound(t *testing.T) {
+	t0 := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	sec := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Second) }
+	f := &file{Key: "a.css", Size: 3, md5: md5.Sum([]byte("a{}"))}
+	obj := func(at time.Time) object {
+		return object{ETag: parseETag(`"` + hex.EncodeToString(f.md5[:]) + `"`), Size: 3, Modified: at.Add(300 * time.Millisecond)}
+	}
+	for _, tc := range []struct {
+		name string
+		// value builds the marker's value from F and D.
+		value    func(fp, dg string) string
+		markerAt time.Time // the marker object's LastModified
+		objAt    time.Time
+		want     bool // trusted
+		invalid  bool // not a marker
+	}{
+		{name: "v2: before the bound", value: v2(sec(2)), markerAt: sec(2), objAt: sec(1), want: true},
+		{name: "v2: in the bound's second", value: v2(sec(2)), markerAt: sec(2), objAt: sec(2), want: false},
+		{name: "v2: copied forward keeps its bound", value: v2(sec(2)), markerAt: sec(9), objAt: sec(2), want: false},
+		{name: "v2: copied forward, older object", value: v2(sec(2)), markerAt: sec(9), objAt: sec(1), want: true},
+		{name: "v2: waited, bound after the objects' second", value: v2(sec(3)), markerAt: sec(3), objAt: sec(2), want: true},
+		{name: "v2: bound later than the marker", value: v2(sec(5)), markerAt: sec(3), objAt: sec(3), want: false},
+		{name: "v1: before its own second", value: v1(), markerAt: sec(3), objAt: sec(2), want: true},
+		{name: "v1: in its own second", value: v1(), markerAt: sec(3), objAt: sec(3), want: false},
+		{name: "v2 value without a bound", value: func(fp, dg string) string { return "2 " + fp + " " + dg + " AQ== 0011223344556677" }, invalid: true},
+		{name: "v1 value with a bound", value: func(fp, dg string) string { return "1 " + fp + " " + dg + " AQ== 0011223344556677 1" }, invalid: true},
+		{name: "v2 value with a v1 fingerprint", value: func(_, dg string) string {
+			fp := (&run{o: Options{Bucket: "site"}}).fingerprint("1", "index.html")
+			return "2 " + fp + " " + dg + " AQ== 0011223344556677 1"
+		}, invalid: true},
+		{name: "negative bound", value: func(fp, dg string) string { return "2 " + fp + " " + dg + " AQ== 0011223344556677 -1" }, invalid: true},
+		{name: "bound not a number", value: func(fp, dg string) string { return "2 " + fp + " " + dg + " AQ== 0011223344556677 x" }, invalid: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := &run{o: Options{Bucket: "site"}}
+			d.remote = listing{{key: "a.css", obj: obj(tc.objAt)}, {key: "index.html", obj: object{ETag: parseETag(`"00000000000000000000000000000000"`), Size: 1, Modified: tc.markerAt}}}
+			version := "2"
+			if strings.HasPrefix(tc.value("", ""), "1 ") {
+				version = "1"
+			}
+			value := tc.value(d.fingerprint(version, "index.html"), d.remote.digest("index.html"))
+			m, ok := d.parseMarker("index.html", value, second(tc.markerAt))
+			if ok == tc.invalid {
+				t.Fatalf("parseMarker(%q) valid %v, want %v", value, ok, !tc.invalid)
+			}
+			if !ok {
+				return
+			}
+			d.marker = m
+			if got := d.trusted(f, d.remote[0].obj); got != tc.want {
+				t.Errorf("object of %s under a marker of %s (%q): trusted %v, want %v", tc.objAt.Format(time.TimeOnly), tc.markerAt.Format(time.TimeOnly), value, got, tc.want)
+			}
+		})
+	}
+}
+
+func v2(bound time.Time) func(fp, dg string) string {
+	return func(fp, dg string) string {
+		return "2 " + fp + " " + dg + " AQ== 0011223344556677 " + strconv.FormatInt(bound.Unix(), 10)
+	}
+}
+
+func v1() func(fp, dg string) string {
+	return func(fp, dg string) string { return "1 " + fp + " " + dg + " AQ== 0011223344556677" }
 }
