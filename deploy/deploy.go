@@ -436,8 +436,11 @@ func deriveID(bucket, prefix string, files []*file) string {
 	// Key and hash of each file in the order of the keys (unique, and
 	// without NUL: the order of key+"\x00"+hash), written without a
 	// string per file.
-	sorted := slices.Clone(files)
-	slices.SortFunc(sorted, func(a, b *file) int { return strings.Compare(a.Key, b.Key) })
+	byKey := func(a, b *file) int { return strings.Compare(a.Key, b.Key) }
+	sorted := files
+	if !slices.IsSortedFunc(files, byKey) {
+		sorted = slices.SortedFunc(slices.Values(files), byKey)
+	}
 	for _, f := range sorted {
 		fmt.Fprintf(h, "%s\x00%x\x00", f.Key, f.objHash)
 	}

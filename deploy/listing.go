@@ -219,7 +219,7 @@ func (c *afterCheck) add(key string, o object) bool {
 	// The expected key is a string the run holds already (a file's or
 	// the first listing's), not the page's.
 	key = c.wantK
-	if _, ok := find(c.d.sorted, key); !ok {
+	if _, ok := find(c.d.files, key); !ok {
 		c.outside = append(c.outside, key)
 	}
 	if key == c.on {

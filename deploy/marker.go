@@ -318,8 +318,8 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 	}
 	if m := d.marker; m != nil && d.heads[m.key] != nil {
 		if _, w := d.writtenETag(m.key); !w {
-			if i, ok := find(d.sorted, m.key); ok && eligible(d.sorted[i]) {
-				on = d.sorted[i]
+			if i, ok := find(d.files, m.key); ok && eligible(d.files[i]) {
+				on = d.files[i]
 			}
 		}
 	}

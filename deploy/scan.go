@@ -45,13 +45,14 @@ func (f *file) Hash() string { return hex.EncodeToString(f.objHash[:]) }
 // streaming (a file is never held in memory), but those whose stat is the
 // one the hash cache recorded (hashcache.go). Symbolic links are followed
 // to regular files; anything else that is not a directory is refused. It
-// returns the files and how many it read.
+// returns the files, in the order of their keys (walkSorted), and how many
+// it read.
 func scan(ctx context.Context, o Options) ([]*file, int, error) {
 	cache := openHashCache(o)
 	var files []*file
 	headers := headerTable{}
 	settings := settingsTable{}
-	err := filepath.WalkDir(o.Dir, func(p string, de fs.DirEntry, err error) error {
+	err := walkSorted(o.Dir, func(p string, de fs.DirEntry, err error) error {
 		if err != nil {
 			return fmt.Errorf("scan %s: %w", o.Dir, err)
 		}
@@ -142,6 +143,50 @@ send:
 		}
 	}
 	return files, read, nil
+}
+
+// walkSorted walks the tree at root as filepath.WalkDir does (no symbolic
+// link followed, fn called for root first, an error of fn ends the walk),
+// but calls fn for the files in the byte order of their slash-separated
+// paths below root, which is the order of their keys and of a listing:
+// within a directory, a subdirectory sorts as its name followed by "/"
+// ("a-b" before "a/x", where WalkDir's order of names puts "a" first).
+func walkSorted(root string, fn fs.WalkDirFunc) error {
+	info, err := os.Lstat(root)
+	if err != nil {
+		return fn(root, nil, err)
+	}
+	de := fs.FileInfoToDirEntry(info)
+	if err := fn(root, de, nil); err != nil || !de.IsDir() {
+		return err
+	}
+	return walkDir(root, fn)
+}
+
+func walkDir(dir string, fn fs.WalkDirFunc) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fn(dir, nil, err)
+	}
+	name := func(de fs.DirEntry) string {
+		if de.IsDir() {
+			return de.Name() + "/"
+		}
+		return de.Name()
+	}
+	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(name(a), name(b)) })
+	for _, de := range entries {
+		p := filepath.Join(dir, de.Name())
+		if err := fn(p, de, nil); err != nil {
+			return err
+		}
+		if de.IsDir() {
+			if err := walkDir(p, fn); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // hashCached sets f's size and digests from the cache when its stat is the
