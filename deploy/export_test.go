@@ -14,6 +14,16 @@ func SetCopyLimits(t *testing.T, maxCopy, partSize int64) {
 	t.Cleanup(func() { maxCopySize, copyPartSize = oldMax, oldPart })
 }
 
+// SetListing lowers the keys of the site per range of a listing in ranges
+// and the keys per page of each ListObjectsV2 for the test t; its caller
+// must not run in parallel.
+func SetListing(t *testing.T, keysPerRange int, keysPerPage int32) {
+	t.Helper()
+	oldRange, oldPage := rangeSize, listPageKeys
+	rangeSize, listPageKeys = keysPerRange, keysPerPage
+	t.Cleanup(func() { rangeSize, listPageKeys = oldRange, oldPage })
+}
+
 // RewriteKeepingStat writes body (of the same size) into path and sets its
 // mtime back, as a tool that keeps mtimes (or touch -d) does: only the
 // ctime tells. It returns once the ctime differs from the one before,

@@ -27,7 +27,7 @@ type digests map[string][4]string
 // scanOnce scans o.Dir and returns the digests and the files read.
 func scanOnce(t *testing.T, o Options) (digests, int) {
 	t.Helper()
-	files, read, err := scan(t.Context(), o.withDefaults())
+	files, read, err := scan(t.Context(), o.withDefaults(), nil)
 	if err != nil {
 		t.Fatalf("scan: %v", err)
 	}
@@ -296,7 +296,7 @@ func TestScanSharesHeaderMaps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, _, err := scan(t.Context(), Options{Dir: dir, Config: cfg, Bucket: "b", Now: later}.withDefaults())
+	files, _, err := scan(t.Context(), Options{Dir: dir, Config: cfg, Bucket: "b", Now: later}.withDefaults(), nil)
 	if err != nil {
 		t.Fatalf("scan: %v", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -396,23 +397,29 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 
 // checkAfter compares the prefix's objects after every write of the run
 // with what the run expects them to be (afterCheck), for a marker on key
-// on. They are listed again, page by page, or, when the run wrote few
-// objects (at most one in ten of those listed) and the server lists times
-// to the second as S3 does, they are the first listing with the deletions
-// taken out and each object written read with HeadObject: a few requests
-// in parallel instead of a page per thousand objects one after the other.
+// on. They are listed again, in the first listing's ranges, or, when the
+// run wrote few objects (at most one in ten of those listed) and the
+// server lists times to the second as S3 does, they are the first listing
+// with the deletions taken out and each object written read with
+// HeadObject: a few requests in parallel instead of a page per thousand
+// objects.
 // What the heads cannot see (another tool's write or deletion of an
 // object this run did not touch) changes the next deploy's listing, whose
 // digest then differs from the marker's D: that marker is ignored, and
 // the next deploy reads each object, as without one. Neither listing is
 // held whole: a deploy holds one of them, the first, and checks the
-// second against it as it comes (issue 31: peak RSS ≤ 100 MiB whatever
-// the site's size).
+// second against it as it comes, o.Concurrency ranges of it at most
+// (issue 31: peak RSS ≤ 100 MiB whatever the site's size).
 func (d *run) checkAfter(ctx context.Context, on string) (*afterCheck, error) {
 	written := d.writtenKeys()
 	c := d.newAfterCheck(on, written)
 	if len(written)*10 > len(d.remote) || !secondsOnly(d.remote) {
-		if err := d.eachListed(ctx, c.add); err != nil {
+		err := d.eachListedInRanges(ctx, d.bounds, c.add)
+		if errors.Is(err, errUnsorted) {
+			c.why = fmt.Sprintf("the listing of s3://%s/%s is not in key order", d.o.Bucket, d.o.Prefix)
+			return c, nil
+		}
+		if err != nil {
 			return nil, err
 		}
 		c.done()

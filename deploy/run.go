@@ -34,7 +34,10 @@ type run struct {
 	rep       *Report
 	id        string
 
-	files  []*file // in the order of their keys (scan), for find
+	files []*file // in the order of their keys (scan), for find
+	// bounds split the prefix into the ranges the listings are made in
+	// (rangeBounds).
+	bounds []string
 	remote listing
 	// marker is the valid clean marker read after the listing, if any;
 	// heads the objects read to find it.
@@ -84,9 +87,18 @@ func (d *run) run(ctx context.Context) error {
 	lctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	listed, read := make(chan error, 1), make(chan error, 1)
+	// The listing waits for the walk (the first, short part of the
+	// scan): the site's keys, in key order, split the prefix into
+	// ranges listed in parallel (listRanges).
+	bounds := make(chan []string, 1)
 	go func() {
 		var err error
-		d.remote, err = d.list(lctx)
+		select {
+		case d.bounds = <-bounds:
+			d.remote, err = d.list(lctx, d.bounds)
+		case <-lctx.Done():
+			err = lctx.Err()
+		}
 		if err == nil {
 			err = d.readMarker(lctx)
 		}
@@ -103,7 +115,7 @@ func (d *run) run(ctx context.Context) error {
 		read <- err
 	}()
 	var err error
-	d.files, d.rep.FilesRead, err = scan(lctx, d.o)
+	d.files, d.rep.FilesRead, err = scan(lctx, d.o, func(files []*file) { bounds <- rangeBounds(files) })
 	if err != nil {
 		cancel()
 	}
@@ -422,6 +434,11 @@ func (d *run) chooseDeletions(ctx context.Context) error {
 				if out, err = d.head(ctx, k); err != nil {
 					return err
 				}
+				// Kept for markKept, which marks it unless it was.
+				if d.heads == nil {
+					d.heads = map[string]*s3.HeadObjectOutput{}
+				}
+				d.heads[k] = out
 			}
 			t, err := time.Parse(time.RFC3339, lower(out.Metadata)[MetaRemoved])
 			if err == nil && now.Sub(t) >= d.o.KeepDeleted {

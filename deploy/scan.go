@@ -47,7 +47,10 @@ func (f *file) Hash() string { return hex.EncodeToString(f.objHash[:]) }
 // to regular files; anything else that is not a directory is refused. It
 // returns the files, in the order of their keys (walkSorted), and how many
 // it read.
-func scan(ctx context.Context, o Options) ([]*file, int, error) {
+//
+// walked, when not nil, is called with the files once the walk is done,
+// before any is hashed: their keys are set, and stay as they are.
+func scan(ctx context.Context, o Options, walked func([]*file)) ([]*file, int, error) {
 	cache := openHashCache(o)
 	var files []*file
 	headers := headerTable{}
@@ -88,6 +91,9 @@ func scan(ctx context.Context, o Options) ([]*file, int, error) {
 	})
 	if err != nil {
 		return nil, 0, err
+	}
+	if walked != nil {
+		walked(files)
 	}
 	o.event(Event{Step: StepScan, Total: len(files)})
 	ctx, cancel := context.WithCancel(ctx)

@@ -41,6 +41,10 @@
 // With -base, another cfinv binary (say, built from main) runs as one more
 // peer, so a change is measured against what it changes in the same run.
 //
+// With -latency, the proxy holds every S3 request that long before passing
+// it on: moto answers on loopback in a fraction of S3's round trip, which
+// makes requests that wait on each other cost more.
+//
 // With -s3deploy, s3deploy (github.com/bep/s3deploy, built from its
 // source) runs as one more peer with its defaults.
 //
@@ -91,6 +95,7 @@ func main() {
 	flag.StringVar(&o.aws, "aws", "aws", "AWS CLI executable (\"\": do not measure it)")
 	flag.StringVar(&o.s3deploy, "s3deploy", "", "s3deploy executable, run with its defaults (\"\": do not measure it)")
 	flag.StringVar(&o.keep, "keep", "", "generate the site into this directory and keep it (default: a temporary one)")
+	flag.DurationVar(&o.latency, "latency", 0, "delay the proxy adds to every S3 request, for every tool: a model of the round trip to S3 (0: none)")
 	flag.Parse()
 	if o.files < 100 || o.big < 0 || o.big > o.files/10 || o.rounds < 1 {
 		fmt.Fprintf(os.Stderr, "bench/deploy: -files %d -big %d -rounds %d: want -files ≥ 100, 0 ≤ -big ≤ files/10, -rounds ≥ 1\n", o.files, o.big, o.rounds)
@@ -109,6 +114,7 @@ type options struct {
 	s3deploy           string
 	base               string
 	keep               string
+	latency            time.Duration
 }
 
 var scenarios = []string{"first", "fresh", "change1"}
@@ -163,7 +169,7 @@ func run(o options) error {
 	if _, err := procCPU(motoPID); err != nil {
 		return err
 	}
-	px, err := startProxy(motoURL)
+	px, err := startProxy(motoURL, o.latency)
 	if err != nil {
 		return err
 	}
@@ -203,8 +209,8 @@ func run(o options) error {
 	}
 	fmt.Fprintf(os.Stderr, "load average at end: %s\n", rig.LoadAvg())
 
-	fmt.Printf("Site: %d files, %.1f MiB, %d files over 16 MiB; %d files changed in change1; seed %d; %d rounds.\n\n",
-		st.files, float64(st.bytes)/(1<<20), st.bigFiles, len(changed), o.seed, o.rounds)
+	fmt.Printf("Site: %d files, %.1f MiB, %d files over 16 MiB; %d files changed in change1; seed %d; %d rounds; S3 latency added %s.\n\n",
+		st.files, float64(st.bytes)/(1<<20), st.bigFiles, len(changed), o.seed, o.rounds, o.latency)
 	fmt.Println("| tool | scenario | wall median | wall range | S3 server CPU median | S3 server CPU range | S3 server busy (CPU / wall: floor share) | objects uploaded | S3 requests | MiB sent to S3 | peak RSS (MiB, max of rounds) |")
 	fmt.Println("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, sc := range scenarios {
@@ -510,7 +516,7 @@ type proxy struct {
 	done chan struct{}
 }
 
-func startProxy(target string) (*proxy, error) {
+func startProxy(target string, latency time.Duration) (*proxy, error) {
 	u, err := url.Parse(target)
 	if err != nil {
 		return nil, err
@@ -525,6 +531,9 @@ func startProxy(target string) (*proxy, error) {
 		p.mu.Unlock()
 		if r.ContentLength > 0 && (r.Method == http.MethodPut || r.Method == http.MethodPost) {
 			p.up.Add(r.ContentLength)
+		}
+		if latency > 0 {
+			time.Sleep(latency)
 		}
 		rp.ServeHTTP(w, r)
 	})}

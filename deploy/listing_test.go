@@ -1,0 +1,180 @@
+package deploy_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/cfinv/cfinv/deploy"
+)
+
+// TestListingInRanges (issue 31): the listing is made in ranges split by
+// the site's keys, in parallel, and finds every object under the prefix
+// whatever the ranges hold: objects of the site, objects outside it
+// before, between and after its keys, ranges of several pages and empty
+// ones. The deploy deletes exactly the objects outside the site, and a
+// redeploy finds every object unchanged.
+func TestListingInRanges(t *testing.T) {
+	for _, prefix := range []string{"", "www"} {
+		t.Run("prefix "+strconv.Quote(prefix), func(t *testing.T) {
+			forEachBackend(t, func(t *testing.T, s *site) {
+				deploy.SetListing(t, 4, 3)
+				dir := filepath.Join(t.TempDir(), "public")
+				files := map[string]string{}
+				for i := range 14 {
+					files[fmt.Sprintf("p/%02d.css", i*2)] = "p{}"
+				}
+				files["a-b.txt"] = "a" // before "a/", which a directory walk would visit first
+				files["a/x.txt"] = "x"
+				writeTree(t, dir, files)
+				key := func(rel string) string {
+					if prefix == "" {
+						return rel
+					}
+					return prefix + "/" + rel
+				}
+				// Outside the site: before its first key, between its
+				// keys (several in one range), after its last, and under
+				// another prefix (never listed).
+				outside := []string{key("0.txt"), key("a.txt"), key("p/01.css"), key("p/03.css"), key("p/05.css"), key("p/07.css"), key("p/99.css"), key("zz/last.txt")}
+				elsewhere := []string{"other/x.txt", "wwx.txt"} // under the prefix only when it is ""
+				if prefix == "" {
+					outside, elsewhere = append(outside, elsewhere...), nil
+				}
+				for _, k := range append(slices.Clone(outside), elsewhere...) {
+					if _, err := s.s3.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(k), Body: strings.NewReader("old")}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				var r requests
+				rep, err := s.run(t, s.counted(s.endpoint, &r), deploy.Options{Dir: dir, Prefix: prefix, Delete: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				slices.Sort(outside)
+				if diff := cmp.Diff(outside, rep.Deleted); diff != "" {
+					t.Errorf("deleted (-want +got):\n%s", diff)
+				}
+				if len(rep.Uploads) != len(files) {
+					t.Errorf("%d uploads, want %d", len(rep.Uploads), len(files))
+				}
+				// Every object written: the check before the marker lists
+				// the prefix again, in the same ranges, and finds it as
+				// the deploy left it.
+				if rep.Marker == "" {
+					t.Errorf("no clean marker: the second listing did not match")
+				}
+				// 16 keys, 4 a range: 4 ranges, each of 2 or more pages of 3.
+				if got := r.get("ListObjectsV2"); got < 8 {
+					t.Errorf("%d ListObjectsV2, want 8 or more (4 ranges of several pages)", got)
+				}
+				again := s.mustRun(t, deploy.Options{Dir: dir, Prefix: prefix, Delete: true})
+				if len(again.Uploads) != 0 || len(again.Deleted) != 0 || again.Unchanged != len(files) {
+					t.Errorf("redeploy: uploads %v, deleted %v, %d unchanged; want none, none, %d", again.Uploads, again.Deleted, again.Unchanged, len(files))
+				}
+				for _, k := range elsewhere {
+					if _, err := s.s3.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(k)}); err != nil {
+						t.Errorf("%s, outside the prefix: %v", k, err)
+					}
+				}
+			})
+		})
+	}
+}
+
+// TestListingUnsorted: a server whose listing is not in key order (here
+// each page reversed) cannot be listed in ranges; the deploy notices,
+// lists the prefix whole and sorts it: nothing is missed.
+func TestListingUnsorted(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *site) {
+		deploy.SetListing(t, 2, 3)
+		dir := filepath.Join(t.TempDir(), "public")
+		files := map[string]string{}
+		for i := range 8 {
+			files[fmt.Sprintf("p/%d.css", i)] = "p{}"
+		}
+		writeTree(t, dir, files)
+		for _, k := range []string{"p/0x.css", "p/5x.css", "q.css"} {
+			if _, err := s.s3.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(k), Body: strings.NewReader("old")}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c := s.client(reversedPages(t, s.endpoint))
+		rep, err := s.run(t, c, deploy.Options{Dir: dir, Delete: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]string{"p/0x.css", "p/5x.css", "q.css"}, rep.Deleted); diff != "" {
+			t.Errorf("deleted (-want +got):\n%s", diff)
+		}
+		// The check before the marker needs a listing in key order.
+		if rep.Marker != "" {
+			t.Errorf("clean marker on %s, want none from a listing not in key order", rep.Marker)
+		}
+		again, err := s.run(t, c, deploy.Options{Dir: dir, Delete: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(again.Uploads) != 0 || len(again.Deleted) != 0 || again.Unchanged != len(files) {
+			t.Errorf("redeploy: uploads %v, deleted %v, %d unchanged; want none, none, %d", again.Uploads, again.Deleted, again.Unchanged, len(files))
+		}
+	})
+}
+
+// reversedPages is a proxy to target that reverses the objects of each
+// ListObjectsV2 page.
+func reversedPages(t *testing.T, target string) string {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	contents := regexp.MustCompile(`(?s)<Contents>.*?</Contents>`)
+	rp := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(u)
+			pr.Out.Host = pr.In.Host // signed
+		},
+		ModifyResponse: func(r *http.Response) error {
+			if r.Request.Method != http.MethodGet || r.Request.URL.Query().Get("list-type") != "2" {
+				return nil
+			}
+			body, err := io.ReadAll(r.Body)
+			r.Body.Close()
+			if err != nil {
+				return err
+			}
+			locs := contents.FindAllIndex(body, -1)
+			if len(locs) > 1 {
+				var out bytes.Buffer
+				out.Write(body[:locs[0][0]])
+				for i := len(locs) - 1; i >= 0; i-- {
+					out.Write(body[locs[i][0]:locs[i][1]])
+				}
+				out.Write(body[locs[len(locs)-1][1]:])
+				body = out.Bytes()
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			r.ContentLength = int64(len(body))
+			r.Header.Set("Content-Length", strconv.Itoa(len(body)))
+			return nil
+		},
+	}
+	ts := httptest.NewServer(rp)
+	t.Cleanup(ts.Close)
+	return ts.URL
+}
