@@ -81,9 +81,8 @@ func (d *run) useEarlier(ctx context.Context, inv *Invalidation, old *cfinv.Batc
 }
 
 // reportEarlier reports on inv the invalidation a completed earlier run
-// of this deploy bought (its clean marker says it completed; an object it
-// replaced, that it bought one), when it is found: a re-run has nothing
-// to invalidate, whichever of those objects it read.
+// of this deploy bought (its clean marker says it completed, and bought
+// invalidations), when it is found: a re-run has nothing to invalidate.
 func (d *run) reportEarlier(ctx context.Context, inv *Invalidation) error {
 	old, err := d.earlierInvalidation(ctx, inv.DistributionID, cfinv.DeployReference(inv.DistributionID, nil, d.id))
 	if err != nil || old == nil {

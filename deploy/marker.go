@@ -48,7 +48,7 @@ const maxNewest = 64
 
 // marker is a clean marker, written by one deploy and read by the next.
 //
-// Its value is "2 F D FILTER ID B": F, a digest of everything that decides
+// Its value is "2 F D FILTER ID B I": F, a digest of everything that decides
 // the bytes and headers an object is stored with (the config's routes, the
 // Content-Type table, the object hash's scheme), the bucket, the prefix and
 // the key the marker is on; D, a digest of the listing (key, ETag, size,
@@ -58,7 +58,9 @@ const maxNewest = 64
 // asked for), whose headers may be older than the config; ID, a digest of
 // the deploy ID of the run that wrote it (a re-run of that deploy with
 // nothing left to do is already complete); B, the bound (Unix seconds):
-// the marker vouches only for objects last modified before it.
+// the marker vouches only for objects last modified before it; I, 1 when
+// that run bought an invalidation (or found one an earlier run of its
+// deploy bought), else 0: a re-run of that deploy names it.
 //
 // A later deploy reads it from the objects of the newest second only: any
 // write in a later second (another tool, a killed deploy) makes another
@@ -78,6 +80,8 @@ type marker struct {
 	before time.Time // it vouches for objects last modified before this second
 	filter bloom
 	deploy string // deployDigest of the deploy that wrote it
+	// invalidated: that deploy bought invalidations (version 2).
+	invalidated bool
 }
 
 // deployDigest is the marker's ID field for deploy ID id: fixed-size and
@@ -178,13 +182,14 @@ func (d *run) readMarker(ctx context.Context) error {
 func (d *run) parseMarker(key, value string, at time.Time) (*marker, bool) {
 	parts := strings.Split(value, " ")
 	var before time.Time // version 1: none but the marker's own second
+	var invalidated bool
 	switch {
-	case len(parts) == 6 && parts[0] == markerVersion:
+	case len(parts) == 7 && parts[0] == markerVersion && (parts[6] == "0" || parts[6] == "1"):
 		b, err := strconv.ParseInt(parts[5], 10, 64)
 		if err != nil || b < 0 {
 			return nil, false
 		}
-		before = time.Unix(b, 0).UTC()
+		before, invalidated = time.Unix(b, 0).UTC(), parts[6] == "1"
 	case len(parts) == 5 && parts[0] == "1":
 	default:
 		return nil, false
@@ -199,7 +204,7 @@ func (d *run) parseMarker(key, value string, at time.Time) (*marker, bool) {
 	if before.IsZero() || before.After(at) {
 		before = at
 	}
-	return &marker{key: key, before: before, filter: f, deploy: parts[4]}, true
+	return &marker{key: key, before: before, filter: f, deploy: parts[4], invalidated: invalidated}, true
 }
 
 // trusted reports whether the marker shows, without reading the object,
@@ -363,7 +368,13 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 		bound = c.newest.Add(time.Second)
 	}
 	head := markerVersion + " " + d.fingerprint(markerVersion, on.Key) + " " + c.dg.sum() + " "
-	tail := " " + deployDigest(d.id) + " " + strconv.FormatInt(max(bound.Unix(), 0), 10)
+	invalidated := "0"
+	for _, inv := range d.rep.Invalidations {
+		if len(inv.Batches) > 0 {
+			invalidated = "1"
+		}
+	}
+	tail := " " + deployDigest(d.id) + " " + strconv.FormatInt(max(bound.Unix(), 0), 10) + " " + invalidated
 	room := maxUserMetadata - used - len(head) - len(tail)
 	if room/4*3 < 2 {
 		return fmt.Sprintf("s3://%s/%s has no room for it", d.o.Bucket, on.Key), nil

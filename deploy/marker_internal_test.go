@@ -86,14 +86,16 @@ func TestMarkerBound(t *testing.T) {
 		{name: "v2: bound later than the marker", value: v2(sec(5)), markerAt: sec(3), objAt: sec(3), want: false},
 		{name: "v1: before its own second", value: v1(), markerAt: sec(3), objAt: sec(2), want: true},
 		{name: "v1: in its own second", value: v1(), markerAt: sec(3), objAt: sec(3), want: false},
-		{name: "v2 value without a bound", value: func(fp, dg string) string { return "2 " + fp + " " + dg + " AQ== 0011223344556677" }, invalid: true},
-		{name: "v1 value with a bound", value: func(fp, dg string) string { return "1 " + fp + " " + dg + " AQ== 0011223344556677 1" }, invalid: true},
+		{name: "v2 value without a bound", value: func(fp, dg string) string { return "2 " + fp + " " + dg + " AQ== 0011223344556677 0" }, invalid: true},
+		{name: "v1 value with a bound", value: func(fp, dg string) string { return "1 " + fp + " " + dg + " AQ== 0011223344556677 1 0" }, invalid: true},
+		{name: "v2 value without I", value: func(fp, dg string) string { return "2 " + fp + " " + dg + " AQ== 0011223344556677 1" }, invalid: true},
+		{name: "v2 value with a bad I", value: func(fp, dg string) string { return "2 " + fp + " " + dg + " AQ== 0011223344556677 1 2" }, invalid: true},
 		{name: "v2 value with a v1 fingerprint", value: func(_, dg string) string {
 			fp := (&run{o: Options{Bucket: "site"}}).fingerprint("1", "index.html")
-			return "2 " + fp + " " + dg + " AQ== 0011223344556677 1"
+			return "2 " + fp + " " + dg + " AQ== 0011223344556677 1 0"
 		}, invalid: true},
-		{name: "negative bound", value: func(fp, dg string) string { return "2 " + fp + " " + dg + " AQ== 0011223344556677 -1" }, invalid: true},
-		{name: "bound not a number", value: func(fp, dg string) string { return "2 " + fp + " " + dg + " AQ== 0011223344556677 x" }, invalid: true},
+		{name: "negative bound", value: func(fp, dg string) string { return "2 " + fp + " " + dg + " AQ== 0011223344556677 -1 0" }, invalid: true},
+		{name: "bound not a number", value: func(fp, dg string) string { return "2 " + fp + " " + dg + " AQ== 0011223344556677 x 0" }, invalid: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := &run{o: Options{Bucket: "site"}}
@@ -120,7 +122,7 @@ func TestMarkerBound(t *testing.T) {
 
 func v2(bound time.Time) func(fp, dg string) string {
 	return func(fp, dg string) string {
-		return "2 " + fp + " " + dg + " AQ== 0011223344556677 " + strconv.FormatInt(bound.Unix(), 10)
+		return "2 " + fp + " " + dg + " AQ== 0011223344556677 " + strconv.FormatInt(bound.Unix(), 10) + " 0"
 	}
 }
 

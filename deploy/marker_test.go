@@ -446,7 +446,7 @@ func TestCleanMarkerFewWrites(t *testing.T) {
 // markerReads lists the objects of s's bucket, as c sees them, that the
 // next deploy reads with HeadObject: those of the listing's newest second
 // (the marker's among them), and those the marker does not vouch for,
-// last modified in or after the second its bound (the last field of its
+// last modified in or after the second its bound (the sixth field of its
 // value) names, but the resized ones, whose new size the listing shows.
 func markerReads(t *testing.T, s *site, c *s3.Client, resized ...string) []string {
 	t.Helper()
@@ -456,7 +456,7 @@ func markerReads(t *testing.T, s *site, c *s3.Client, resized ...string) []strin
 		t.Fatal(err)
 	}
 	fields := strings.Fields(out.Metadata[deploy.MetaClean])
-	b, err := strconv.ParseInt(fields[len(fields)-1], 10, 64)
+	b, err := strconv.ParseInt(fields[len(fields)-2], 10, 64)
 	if err != nil {
 		t.Fatalf("marker %q: no bound: %v", out.Metadata[deploy.MetaClean], err)
 	}

@@ -52,9 +52,6 @@ type run struct {
 	written int
 	// the distributions to invalidate (readDistributions)
 	targets []target
-	// replacedEarlier: an object read was written over an older one by
-	// an earlier run of this deploy, so that run bought an invalidation.
-	replacedEarlier bool
 	// what the comparison found
 	assetsNew, assetsChanged, entriesNew, entriesChanged []*change
 	purge                                                []string // keys whose URLs to invalidate, deletions aside
@@ -195,9 +192,8 @@ func find(site []*file, key string) (int, bool) {
 // object's metadata only when the listing cannot tell.
 func (d *run) compare(ctx context.Context) error {
 	type result struct {
-		c               *change
-		resumed         bool
-		replacedEarlier bool
+		c       *change
+		resumed bool
 	}
 	results := make([]result, len(d.files))
 	err := d.parallel(ctx, StepCompare, len(d.files), func(ctx context.Context, i int) (string, int64, error) {
@@ -243,10 +239,7 @@ func (d *run) compare(ctx context.Context) error {
 			// deploy: its URLs still need that run's invalidation,
 			// unless the run completed (its marker says so: invalidate
 			// then names the invalidation it bought).
-			if meta[MetaDeploy] == d.id && meta[MetaReplaced] == "1" {
-				results[i].resumed = !d.completedEarlier()
-				results[i].replacedEarlier = true
-			}
+			results[i].resumed = meta[MetaDeploy] == d.id && meta[MetaReplaced] == "1" && !d.completedEarlier()
 		case meta[MetaSHA256] == "" && obj.ETag.isMD5(f.md5) && sameHeaders(out, meta, f):
 			// Uploaded by another tool (aws s3 sync) with the same
 			// bytes and headers: nothing to do, and nothing to
@@ -264,7 +257,6 @@ func (d *run) compare(ctx context.Context) error {
 	}
 	for i, r := range results {
 		c := r.c
-		d.replacedEarlier = d.replacedEarlier || r.replacedEarlier
 		switch {
 		case c == nil:
 			d.rep.Unchanged++
@@ -594,7 +586,7 @@ func (d *run) invalidate(ctx context.Context) error {
 		inv := Invalidation{DistributionID: t.id, URLs: len(in.Purge), Batches: []cfinv.Batch{}, Paths: []string{}, Warnings: in.Warnings}
 		if len(in.Purge) == 0 {
 			var err error
-			if d.completedEarlier() && d.replacedEarlier {
+			if d.completedEarlier() && d.marker.invalidated {
 				err = d.reportEarlier(ctx, &inv)
 			}
 			d.rep.Invalidations = append(d.rep.Invalidations, inv)

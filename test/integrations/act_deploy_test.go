@@ -78,7 +78,8 @@ jobs:
 // TestActionUnderAct) against cfinv serve's CloudFront and S3 APIs: a
 // bucket filled by aws s3 cp (an old index.html, a page the site no
 // longer has) is deployed over; the objects are checked with the AWS CLI;
-// a re-run uploads and buys nothing; a bad input fails its step; the
+// a re-run uploads and buys nothing (and names the first run's
+// invalidation); a bad input fails its step; the
 // invalidate mode's outputs reach the workflow too.
 func TestActionDeployUnderAct(t *testing.T) {
 	s := startSiteS3(t)
@@ -115,8 +116,9 @@ func TestActionDeployUnderAct(t *testing.T) {
 		t.Fatalf("the workflow wrote no outputs: %v\n%s", err, log)
 	}
 	// Three files uploaded (index.html changed, two new), gone.html
-	// deleted, one invalidation; the re-run: nothing.
-	want := fmt.Sprintf("first 3 1 %s\nfirst-id %s\nagain 0 0 \nbad failure success failure\ninvalidate %s 1\n", invs[0].ID, sha, invs[1].ID)
+	// deleted, one invalidation; the re-run: nothing, and it names the
+	// invalidation the first run bought.
+	want := fmt.Sprintf("first 3 1 %s\nfirst-id %s\nagain 0 0 %s\nbad failure success failure\ninvalidate %s 1\n", invs[0].ID, sha, invs[0].ID, invs[1].ID)
 	if string(got) != want {
 		t.Errorf("step outputs:\n%s\nwant:\n%s\nact's log:\n%s", got, want, log)
 	}
