@@ -188,7 +188,8 @@ func (d *run) eachListedInRanges(ctx context.Context, bounds []string, fn func(k
 					}
 					prev = key
 					r.objs = append(r.objs, listed{key: key, obj: o})
-					return true
+					// The range's last key ends it: no page after it.
+					return key != last
 				})
 				if r.err == nil && unsorted {
 					r.err = errUnsorted
@@ -301,19 +302,18 @@ func (e *expected) next() (key string, o object, written, ok bool) {
 // given in key order to add, with what the run expects, and computes the
 // marker's D of them on the way (the object the marker goes on aside).
 type afterCheck struct {
-	d        *run
-	on       string // the key the marker goes on
-	exp      expected
-	wantK    string // the next key expected ("" with none left)
-	wantO    object
-	wantW    bool
-	more     bool
-	dg       digester
-	prev     string // the key added last ("" before the first: S3 keys are never empty)
-	onETag   etag
-	onSeen   bool
-	newest   time.Time // the newest LastModified second but the marker object's
-	atNewest int       // the objects in that second
+	d      *run
+	on     string // the key the marker goes on
+	exp    expected
+	wantK  string // the next key expected ("" with none left)
+	wantO  object
+	wantW  bool
+	more   bool
+	dg     digester
+	prev   string // the key added last ("" before the first: S3 keys are never empty)
+	onETag etag
+	onSeen bool
+	newest time.Time // the newest LastModified second but the marker object's
 	// outside are the keys that are not part of the site.
 	outside []string
 	why     string // why the prefix is not as the run left it; "" if it is
@@ -362,11 +362,8 @@ func (c *afterCheck) add(key string, o object) bool {
 		c.onETag, c.onSeen = o.ETag, true
 	} else {
 		c.dg.add(key, o)
-		switch t := second(o.Modified); {
-		case t.After(c.newest):
-			c.newest, c.atNewest = t, 1
-		case t.Equal(c.newest):
-			c.atNewest++
+		if t := second(o.Modified); t.After(c.newest) {
+			c.newest = t
 		}
 	}
 	c.wantK, c.wantO, c.wantW, c.more = c.exp.next()

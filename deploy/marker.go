@@ -41,10 +41,8 @@ const maxUserMetadata = 2048
 
 // maxNewest is the most objects sharing the newest LastModified second
 // that readMarker reads (in parallel) to find the marker; more means no
-// marker. A deploy writes its marker in the second of its last writes
-// only when that second then holds at most maxNewest objects, the
-// marker's among them; otherwise it waits for a second of its own.
-const maxNewest = 64
+// marker (a deploy writes its marker in a second of its own).
+const maxNewest = 16
 
 // marker is a clean marker, written by one deploy and read by the next.
 //
@@ -58,7 +56,8 @@ const maxNewest = 64
 // asked for), whose headers may be older than the config; ID, a digest of
 // the deploy ID of the run that wrote it (a re-run of that deploy with
 // nothing left to do is already complete); B, the bound (Unix seconds):
-// the marker vouches only for objects last modified before it; I, 1 when
+// the second after the newest the check saw, the earliest the marker is
+// copied in, and it vouches only for objects last modified before it; I, 1 when
 // that run bought an invalidation (or found one an earlier run of its
 // deploy bought), else 0: a re-run of that deploy names it.
 //
@@ -69,12 +68,14 @@ const maxNewest = 64
 // Dir and not in the filter, whose ETag is the file's MD5 (single part),
 // whose size matches and whose LastModified is in an earlier second than
 // both B and the marker's own, is the file as the config stores it: no
-// HeadObject is needed. An object of B's second or later could have been
-// rewritten after the check with the same bytes, size and second, which D
-// cannot tell: it is read. D makes a marker restored from an old version,
-// or copied with its object, worthless once anything else changed; B keeps
-// such a copy from vouching for the objects of the second the marker was
-// written in.
+// HeadObject is needed. An object last modified in B's second or later
+// was written after the check, which D may not tell (the same bytes and
+// size, in the marker's second): it is read. D makes a marker restored
+// from an old version, or copied with its object, worthless once anything
+// else changed; B keeps such a copy from vouching for objects written
+// after its check. (An object rewritten with the same bytes in the check's
+// own last second, after the check, is not told apart: a listing's times
+// are to the second.)
 type marker struct {
 	key    string    // the object it is on
 	before time.Time // it vouches for objects last modified before this second
@@ -352,21 +353,15 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 	for k, v := range meta {
 		used += len(k) + len(v)
 	}
-	// The marker vouches only for objects of earlier seconds than the
-	// newest it checked: an object rewritten in that second after the
-	// check, with the same bytes, cannot be told apart by the listing,
-	// so the next deploy reads those (with the marker, when it is in the
-	// same second: readMarker reads every object of the newest second).
-	// When that second holds so many objects that they and the marker
-	// would be more than readMarker reads, the marker waits for a second
-	// of its own and vouches for them too; otherwise the next deploy
-	// reads those few objects, in parallel, rather than this one
-	// sleeping up to a second. S3's clock, not Options.Now (a clock tests
-	// may set anywhere).
-	bound, own := c.newest, c.atNewest+1 > maxNewest
-	if own {
-		bound = c.newest.Add(time.Second)
-	}
+	// The marker is copied in a later second than the newest it checked,
+	// and vouches for the objects of the seconds before that later one
+	// (B): an object rewritten after the check lands in B's second or a
+	// later one, and is read. Copied in the newest second itself, it
+	// could vouch for none of that second's objects, which every later
+	// deploy that writes nothing would read again: waiting here (up to a
+	// second, hidden behind the invalidation's wait on CloudFront) costs
+	// less. S3's clock, not Options.Now (a clock tests may set anywhere).
+	bound := c.newest.Add(time.Second)
 	head := markerVersion + " " + d.fingerprint(markerVersion, on.Key) + " " + c.dg.sum() + " "
 	invalidated := "0"
 	for _, inv := range d.rep.Invalidations {
@@ -380,7 +375,7 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 		return fmt.Sprintf("s3://%s/%s has no room for it", d.o.Bucket, on.Key), nil
 	}
 	meta[MetaClean] = head + newBloom(c.outside, room/4*3).String() + tail
-	if wait := time.Until(bound.Add(20 * time.Millisecond)); own && wait > 0 && wait <= 2*time.Second {
+	if wait := time.Until(bound.Add(20 * time.Millisecond)); wait > 0 && wait <= 2*time.Second {
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:

@@ -486,3 +486,37 @@ func markerReads(t *testing.T, s *site, c *s3.Client, resized ...string) []strin
 	slices.Sort(read)
 	return read
 }
+
+// TestCleanMarkerSecond (issue 31): the marker is copied in a second of
+// its own, later than every object it checked, and vouches for all of
+// them (its bound B is that later second), so the next deploy, and every
+// one after it that writes nothing, reads the marker's object only.
+func TestCleanMarkerSecond(t *testing.T) {
+	for _, n := range []int{3, 150} {
+		t.Run(strconv.Itoa(n)+" files", func(t *testing.T) {
+			forEachBackend(t, func(t *testing.T, s *site) {
+				dir := filepath.Join(t.TempDir(), "public")
+				files := map[string]string{}
+				for i := range n {
+					files["p/"+strconv.Itoa(i)+".css"] = "p" + strconv.Itoa(i) + "{}"
+				}
+				writeTree(t, dir, files)
+				rep := s.mustRun(t, deploy.Options{Dir: dir})
+				if reads := markerReads(t, s, s.s3); !slices.Equal(reads, []string{rep.Marker}) {
+					t.Fatalf("the next deploy would read %v, want only the marker's object %q", reads, rep.Marker)
+				}
+				for range 2 {
+					var next requests
+					again, err := s.run(t, s.counted(s.endpoint, &next), deploy.Options{Dir: dir})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if len(again.Uploads) != 0 || next.get("HeadObject") != 1 || next.get("CopyObject") != 0 || again.Marker != rep.Marker {
+						t.Errorf("next deploy: uploads %v, %d HeadObject, %d CopyObject, marker %q; want none, 1 (the marker's object), 0, %q",
+							again.Uploads, next.get("HeadObject"), next.get("CopyObject"), again.Marker, rep.Marker)
+					}
+				}
+			})
+		})
+	}
+}

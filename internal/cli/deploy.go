@@ -91,9 +91,8 @@ object deploy writes carries the SHA-256 of its bytes and headers
 checkout with nothing changed uploads nothing. One listing of the prefix tells
 what changed; after its last write a deploy marks the prefix clean
 (x-amz-meta-cfinv-clean, copied onto one object of the site), so the next one
-reads the metadata (HeadObject) of the objects of the marker's last second, at
-most 64, instead of every object's; without a valid marker it reads each object
-whose ETag matches.
+reads one object's metadata (HeadObject) instead of every object's; without a
+valid marker it reads each object whose ETag matches.
 
 Headers per route come from --config (default .cfinv.yml in the current
 directory when it exists): Cache-Control, Content-Type (by default from the
