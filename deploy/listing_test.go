@@ -3,11 +3,6 @@ package deploy_test
 import (
 	"bytes"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -138,43 +133,18 @@ func TestListingUnsorted(t *testing.T) {
 // reversedPages is a proxy to target that reverses the objects of each
 // ListObjectsV2 page.
 func reversedPages(t *testing.T, target string) string {
-	t.Helper()
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
 	contents := regexp.MustCompile(`(?s)<Contents>.*?</Contents>`)
-	rp := &httputil.ReverseProxy{
-		Rewrite: func(pr *httputil.ProxyRequest) {
-			pr.SetURL(u)
-			pr.Out.Host = pr.In.Host // signed
-		},
-		ModifyResponse: func(r *http.Response) error {
-			if r.Request.Method != http.MethodGet || r.Request.URL.Query().Get("list-type") != "2" {
-				return nil
-			}
-			body, err := io.ReadAll(r.Body)
-			r.Body.Close()
-			if err != nil {
-				return err
-			}
-			locs := contents.FindAllIndex(body, -1)
-			if len(locs) > 1 {
-				var out bytes.Buffer
-				out.Write(body[:locs[0][0]])
-				for i := len(locs) - 1; i >= 0; i-- {
-					out.Write(body[locs[i][0]:locs[i][1]])
-				}
-				out.Write(body[locs[len(locs)-1][1]:])
-				body = out.Bytes()
-			}
-			r.Body = io.NopCloser(bytes.NewReader(body))
-			r.ContentLength = int64(len(body))
-			r.Header.Set("Content-Length", strconv.Itoa(len(body)))
-			return nil
-		},
-	}
-	ts := httptest.NewServer(rp)
-	t.Cleanup(ts.Close)
-	return ts.URL
+	return rewriteListings(t, target, func(body []byte) []byte {
+		locs := contents.FindAllIndex(body, -1)
+		if len(locs) < 2 {
+			return body
+		}
+		var out bytes.Buffer
+		out.Write(body[:locs[0][0]])
+		for i := len(locs) - 1; i >= 0; i-- {
+			out.Write(body[locs[i][0]:locs[i][1]])
+		}
+		out.Write(body[locs[len(locs)-1][1]:])
+		return out.Bytes()
+	})
 }

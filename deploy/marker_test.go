@@ -60,12 +60,20 @@ func (r *requests) get(op string) int {
 // listing with the same LastModified, as if all were written in one
 // second: the case where only HeadObject can tell objects apart.
 func flatTimes(t *testing.T, target string) string {
+	lm := regexp.MustCompile(`<LastModified>[^<]*</LastModified>`)
+	return rewriteListings(t, target, func(body []byte) []byte {
+		return lm.ReplaceAll(body, []byte("<LastModified>2026-01-01T00:00:00.000Z</LastModified>"))
+	})
+}
+
+// rewriteListings is a proxy to the S3 API at target that passes each
+// ListObjectsV2 page's body through rewrite.
+func rewriteListings(t *testing.T, target string, rewrite func([]byte) []byte) string {
 	t.Helper()
 	u, err := url.Parse(target)
 	if err != nil {
 		t.Fatal(err)
 	}
-	lm := regexp.MustCompile(`<LastModified>[^<]*</LastModified>`)
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(u)
@@ -80,7 +88,7 @@ func flatTimes(t *testing.T, target string) string {
 			if err != nil {
 				return err
 			}
-			body = lm.ReplaceAll(body, []byte("<LastModified>2026-01-01T00:00:00.000Z</LastModified>"))
+			body = rewrite(body)
 			r.Body = io.NopCloser(bytes.NewReader(body))
 			r.ContentLength = int64(len(body))
 			r.Header.Set("Content-Length", strconv.Itoa(len(body)))
