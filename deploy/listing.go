@@ -87,7 +87,7 @@ var rangeSize = 1000
 var listPageKeys int32
 
 // rangeBounds are the keys that split the prefix into ranges of about
-// rangeSize keys of the site each, for listRanges: every rangeSize-th key
+// rangeSize keys of the site each, for eachListedInRanges: every rangeSize-th key
 // of files (sorted by key), none for a site of one range.
 func rangeBounds(files []*file) []string {
 	var b []string
@@ -112,14 +112,15 @@ func (d *run) list(ctx context.Context, bounds []string) (listing, error) {
 	}
 	err := d.eachListedInRanges(ctx, bounds, add)
 	if errors.Is(err, errUnsorted) {
-		// Ranges mean nothing to this server: listed whole, and sorted.
+		// Ranges mean nothing to this server: listed whole.
 		l = nil
-		if err = d.eachListed(ctx, add); err == nil {
-			slices.SortStableFunc(l, func(a, b listed) int { return strings.Compare(a.key, b.key) })
-		}
+		err = d.eachListed(ctx, add)
 	}
 	if err != nil {
 		return nil, err
+	}
+	if byKey := func(a, b listed) int { return strings.Compare(a.key, b.key) }; !slices.IsSortedFunc(l, byKey) {
+		slices.SortStableFunc(l, byKey)
 	}
 	return slices.Clip(l), nil
 }

@@ -93,10 +93,19 @@ func TestListingInRanges(t *testing.T) {
 
 // TestListingUnsorted: a server whose listing is not in key order (here
 // each page reversed) cannot be listed in ranges; the deploy notices,
-// lists the prefix whole and sorts it: nothing is missed.
+// lists the prefix whole and sorts it: nothing is missed. A site of one
+// range is listed whole and sorted too.
 func TestListingUnsorted(t *testing.T) {
+	for _, perRange := range []int{2, 1000} {
+		t.Run(fmt.Sprintf("%d keys a range", perRange), func(t *testing.T) {
+			testListingUnsorted(t, perRange)
+		})
+	}
+}
+
+func testListingUnsorted(t *testing.T, perRange int) {
 	forEachBackend(t, func(t *testing.T, s *site) {
-		deploy.SetListing(t, 2, 3)
+		deploy.SetListing(t, perRange, 3)
 		dir := filepath.Join(t.TempDir(), "public")
 		files := map[string]string{}
 		for i := range 8 {
