@@ -437,7 +437,7 @@ func deriveID(bucket, prefix string, files []*file) string {
 	// without NUL: the order of key+"\x00"+hash), written without a
 	// string per file.
 	byKey := func(a, b *file) int { return strings.Compare(a.Key, b.Key) }
-	sorted := files
+	sorted := files // in key order from a run; tests give others
 	if !slices.IsSortedFunc(files, byKey) {
 		sorted = slices.SortedFunc(slices.Values(files), byKey)
 	}

@@ -86,7 +86,7 @@ func (d *run) run(ctx context.Context) error {
 	listed, read := make(chan error, 1), make(chan error, 1)
 	// The listing waits for the walk (the first, short part of the
 	// scan): the site's keys, in key order, split the prefix into
-	// ranges listed in parallel (listRanges).
+	// ranges listed in parallel (eachListedInRanges).
 	bounds := make(chan []string, 1)
 	go func() {
 		var err error
@@ -130,6 +130,11 @@ func (d *run) run(ctx context.Context) error {
 		}
 	}
 	d.rep.Files = len(d.files)
+	if byKey := func(a, b *file) int { return strings.Compare(a.Key, b.Key) }; !slices.IsSortedFunc(d.files, byKey) {
+		// The walk gives them in key order (walkSorted); find relies
+		// on it.
+		slices.SortFunc(d.files, byKey)
+	}
 	d.remote.share(d.files)
 	d.id = d.o.DeployID
 	if d.id == "" {
