@@ -129,3 +129,30 @@ func v2(bound time.Time) func(fp, dg string) string {
 func v1() func(fp, dg string) string {
 	return func(fp, dg string) string { return "1 " + fp + " " + dg + " AQ== 0011223344556677" }
 }
+
+// FuzzParseMarker: any metadata value, as another tool may write it,
+// parses without a panic; one taken as a marker names a bound no later
+// than the marker object's second and round-trips its fields.
+func FuzzParseMarker(f *testing.F) {
+	d := &run{o: Options{Bucket: "site"}}
+	d.remote = listing{{key: "a.css", obj: object{ETag: parseETag(`"00000000000000000000000000000000"`), Size: 3}}, {key: "index.html"}}
+	fp2, fp1, dg := d.fingerprint("2", "index.html"), d.fingerprint("1", "index.html"), d.remote.digest("index.html")
+	f.Add("2 " + fp2 + " " + dg + " AQ== 0011223344556677 1780000000 1")
+	f.Add("1 " + fp1 + " " + dg + " AQ== 0011223344556677")
+	f.Add("2 " + fp2 + " " + dg + " AQ== 0011223344556677 -5 0")
+	f.Add("2 " + fp2 + " " + dg + " !!!! x 99999999999999999999 1")
+	f.Add("")
+	at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, value string) {
+		m, ok := d.parseMarker("index.html", value, at)
+		if !ok {
+			return
+		}
+		if m.before.After(at) {
+			t.Errorf("parseMarker(%q): bound %v after the marker's second %v", value, m.before, at)
+		}
+		if parts := strings.Split(value, " "); m.deploy != parts[4] || m.invalidated != (len(parts) == 7 && parts[6] == "1") {
+			t.Errorf("parseMarker(%q) = %+v: fields not the value's", value, m)
+		}
+	})
+}
