@@ -420,7 +420,7 @@ func (d *run) checkAfter(ctx context.Context, on string) (*afterCheck, error) {
 	written := d.writtenKeys()
 	c := d.newAfterCheck(on, written)
 	if len(written)*10 > len(d.remote) || !secondsOnly(d.remote) {
-		err := d.eachListedInRanges(ctx, d.bounds, c.add)
+		err := d.eachListedInRanges(ctx, rangeBounds(d.files), c.add)
 		if errors.Is(err, errUnsorted) {
 			c.why = fmt.Sprintf("the listing of s3://%s/%s is not in key order", d.o.Bucket, d.o.Prefix)
 			return c, nil

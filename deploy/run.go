@@ -34,10 +34,7 @@ type run struct {
 	rep       *Report
 	id        string
 
-	files []*file // in the order of their keys (scan), for find
-	// bounds split the prefix into the ranges the listings are made in
-	// (rangeBounds).
-	bounds []string
+	files  []*file // in the order of their keys (scan), for find
 	remote listing
 	// marker is the valid clean marker read after the listing, if any;
 	// heads the objects read to find it.
@@ -91,8 +88,8 @@ func (d *run) run(ctx context.Context) error {
 	go func() {
 		var err error
 		select {
-		case d.bounds = <-bounds:
-			d.remote, err = d.list(lctx, d.bounds)
+		case b := <-bounds:
+			d.remote, err = d.list(lctx, b)
 		case <-lctx.Done():
 			err = lctx.Err()
 		}
