@@ -343,6 +343,10 @@ func Run(ctx context.Context, s3c *s3.Client, cf *cfinv.Client, opts Options) (*
 	})
 	d.uploadMem = semaphore.NewWeighted(uploadMemory)
 	err := d.run(ctx)
+	if d.remote != nil {
+		// A temporary file, removed already where the system allows.
+		d.remote.close()
+	}
 	if err == nil {
 		// Either the bucket showed an earlier run's objects and its
 		// invalidation, or a valid clean marker was written by this

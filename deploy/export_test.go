@@ -58,3 +58,13 @@ func RewriteKeepingStat(t *testing.T, path, body string) {
 		}
 	}
 }
+
+// SetSpill makes the deploy's tables go to disk beyond bytes bytes for the
+// test t (0: every table is spilled); its caller must not run in
+// parallel.
+func SetSpill(t *testing.T, bytes int) {
+	t.Helper()
+	old := spillAt
+	spillAt = bytes
+	t.Cleanup(func() { spillAt = old })
+}

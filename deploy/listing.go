@@ -3,10 +3,12 @@ package deploy
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -22,47 +24,177 @@ type listed struct {
 	obj object
 }
 
-// listing is the objects under the prefix sorted by key, as ListObjectsV2
-// returns them: a slice, not a map, so that a deploy holds 16 bytes and an
-// object per listed object (issue 31: peak RSS ≤ 100 MiB whatever the
-// site's size), and the objects' keys are shared with the site's files
-// (share).
-type listing []listed
-
-// find returns the object listed under key.
-func (l listing) find(key string) (object, bool) {
-	i, ok := slices.BinarySearchFunc(l, key, func(e listed, k string) int { return strings.Compare(e.key, k) })
-	if !ok {
-		return object{}, false
-	}
-	return l[i].obj, true
+// listing is the objects under the prefix in key order, as ListObjectsV2
+// returns them, kept as records (spill.go): the deploy reads it in key
+// order, beside the site's files, and holds no object of it beyond
+// spillAt bytes (issue 31: peak RSS ≤ 100 MiB whatever the site's size).
+type listing struct {
+	recs records
+	// seconds: every LastModified listed is a whole second, as S3 lists
+	// them (checkAfter relies on it).
+	seconds bool
+	last    string
+	buf     []byte
 }
 
-// share makes every key of l that is a key of site (sorted by key) the
-// site's string, so the listing's own strings can be collected.
-func (l listing) share(site []*file) {
-	j := 0
-	for i := range l {
-		for j < len(site) && site[j].Key < l[i].key {
-			j++
+func newListing() *listing { return &listing{seconds: true} }
+
+// add appends the object listed under key, after the last one added.
+func (l *listing) add(key string, o object) {
+	if l.recs.len() > 0 && key <= l.last {
+		panic(fmt.Sprintf("deploy: listing: %q added after %q", key, l.last))
+	}
+	l.last = key
+	if !o.Modified.Equal(o.Modified.Truncate(time.Second)) {
+		l.seconds = false
+	}
+	b := putString(l.buf[:0], key)
+	b = binary.AppendUvarint(b, uint64(o.ETag.parts))
+	if o.ETag.parts == 0 {
+		b = putString(b, o.ETag.raw)
+	} else {
+		b = append(b, o.ETag.sum[:]...)
+	}
+	b = binary.AppendVarint(b, o.Size)
+	b = binary.AppendVarint(b, o.Modified.Unix())
+	b = binary.AppendUvarint(b, uint64(o.Modified.Nanosecond()))
+	l.buf = b
+	l.recs.add(b)
+}
+
+// len is the number of objects listed.
+func (l *listing) len() int { return l.recs.len() }
+
+// close releases the listing's file, if any.
+func (l *listing) close() error { return l.recs.close() }
+
+// cursor reads a listing in key order.
+type cursor struct {
+	r   recordReader
+	buf []byte
+	n   int // objects left
+	key string
+	obj object
+	ok  bool // key and obj hold the current object
+	err error
+}
+
+// cursor returns a cursor on the first object, if any.
+func (l *listing) cursor() *cursor {
+	r, err := l.recs.reader()
+	c := &cursor{r: r, n: l.len(), err: err}
+	c.next()
+	return c
+}
+
+// next moves c to the next object; c.ok is false after the last one or
+// on an error (c.err).
+func (c *cursor) next() {
+	c.ok = false
+	if c.err != nil || c.n == 0 {
+		return
+	}
+	c.n--
+	c.key, c.obj, c.err = readListed(c.r, &c.buf)
+	c.ok = c.err == nil
+}
+
+// seek moves c to the first object at or after key (keys sought in key
+// order) and reports whether it is key's.
+func (c *cursor) seek(key string) bool {
+	for c.ok && c.key < key {
+		c.next()
+	}
+	return c.ok && c.key == key
+}
+
+func readListed(r recordReader, buf *[]byte) (string, object, error) {
+	var o object
+	key, err := readString(r, buf)
+	if err != nil {
+		return "", o, noEOF(err)
+	}
+	parts, err := binary.ReadUvarint(r)
+	if err != nil {
+		return "", o, noEOF(err)
+	}
+	if parts > 1<<32-1 {
+		return "", o, fmt.Errorf("%w: an ETag of %d parts", errCorrupt, parts)
+	}
+	o.ETag.parts = uint32(parts)
+	if parts == 0 {
+		if o.ETag.raw, err = readString(r, buf); err != nil {
+			return "", o, noEOF(err)
 		}
-		if j < len(site) && site[j].Key == l[i].key {
-			l[i].key = site[j].Key
+	} else if _, err := io.ReadFull(r, o.ETag.sum[:]); err != nil {
+		return "", o, noEOF(err)
+	}
+	if o.Size, err = binary.ReadVarint(r); err != nil {
+		return "", o, noEOF(err)
+	}
+	sec, err := binary.ReadVarint(r)
+	if err != nil {
+		return "", o, noEOF(err)
+	}
+	nsec, err := binary.ReadUvarint(r)
+	if err != nil {
+		return "", o, noEOF(err)
+	}
+	o.Modified = time.Unix(sec, int64(nsec)).UTC()
+	return key, o, nil
+}
+
+// each calls fn with each object in key order until fn returns false.
+func (l *listing) each(fn func(key string, o object) bool) error {
+	c := l.cursor()
+	for ; c.ok; c.next() {
+		if !fn(c.key, c.obj) {
+			return nil
 		}
 	}
+	return c.err
+}
+
+// find returns the object listed under key: a pass over the listing, for
+// the few keys looked up one at a time.
+func (l *listing) find(key string) (object, bool, error) {
+	c := l.cursor()
+	ok := c.seek(key)
+	return c.obj, ok, c.err
 }
 
 // digest is D of a marker on key: a digest of every listed object but
 // key's, in key order.
-func (l listing) digest(key string) string {
-	var dg digester
-	dg.start()
-	for _, e := range l {
-		if e.key != key {
-			dg.add(e.key, e.obj)
-		}
+func (l *listing) digest(key string) (string, error) {
+	d, err := l.digests([]string{key})
+	if err != nil {
+		return "", err
 	}
-	return dg.sum()
+	return d[0], nil
+}
+
+// digests are the digests of markers on each of keys, in one pass.
+func (l *listing) digests(keys []string) ([]string, error) {
+	dgs := make([]digester, len(keys))
+	for i := range dgs {
+		dgs[i].start()
+	}
+	err := l.each(func(k string, o object) bool {
+		for i := range dgs {
+			if k != keys[i] {
+				dgs[i].add(k, o)
+			}
+		}
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(keys))
+	for i := range dgs {
+		out[i] = dgs[i].sum()
+	}
+	return out, nil
 }
 
 // digester computes a listing's digest one object at a time, in key
@@ -104,25 +236,44 @@ func rangeBounds(files []*file) []string {
 // after the other, each a round trip to S3, so a large site's ranges
 // spare it most of those: 60 pages one after the other for 60,000 files,
 // 4 at most with 16 ranges at a time.
-func (d *run) list(ctx context.Context, bounds []string) (listing, error) {
-	var l listing
-	add := func(key string, o object) bool {
-		l = append(l, listed{key: key, obj: o})
+func (d *run) list(ctx context.Context, bounds []string) (*listing, error) {
+	l := newListing()
+	unsorted := false
+	err := d.eachListedInRanges(ctx, bounds, func(key string, o object) bool {
+		if l.len() > 0 && key <= l.last {
+			unsorted = true
+			return false
+		}
+		l.add(key, o)
 		return true
+	})
+	if errors.Is(err, errUnsorted) || (err == nil && unsorted) {
+		// Ranges mean nothing to this server: listed whole, and sorted
+		// in memory (S3 lists in key order: this is another server's
+		// way, and its listing is held whole).
+		l.close()
+		var all []listed
+		if err = d.eachListed(ctx, func(key string, o object) bool {
+			all = append(all, listed{key: key, obj: o})
+			return true
+		}); err != nil {
+			return nil, err
+		}
+		slices.SortStableFunc(all, func(a, b listed) int { return strings.Compare(a.key, b.key) })
+		all = slices.CompactFunc(all, func(a, b listed) bool { return a.key == b.key })
+		l = newListing()
+		for _, e := range all {
+			l.add(e.key, e.obj)
+		}
 	}
-	err := d.eachListedInRanges(ctx, bounds, add)
-	if errors.Is(err, errUnsorted) {
-		// Ranges mean nothing to this server: listed whole.
-		l = nil
-		err = d.eachListed(ctx, add)
+	if err == nil {
+		err = l.recs.err
 	}
 	if err != nil {
+		l.close()
 		return nil, err
 	}
-	if byKey := func(a, b listed) int { return strings.Compare(a.key, b.key) }; !slices.IsSortedFunc(l, byKey) {
-		slices.SortStableFunc(l, byKey)
-	}
-	return slices.Clip(l), nil
+	return l, nil
 }
 
 // errUnsorted is returned by eachListedInRanges when a range's keys are not
@@ -260,37 +411,33 @@ func (d *run) eachListedAfter(ctx context.Context, after string, fn func(key str
 // what was listed. The check before the clean marker compares it with a
 // second listing one object at a time, so neither is held whole.
 type expected struct {
-	before  listing
+	before  *cursor
 	deleted []string // sorted
 	written []string // sorted
-	bi, di  int
-	wi      int
+	di, wi  int
 }
 
 // next returns the next key expected, whether the run wrote it, and, if
 // not, its object as listed before.
 func (e *expected) next() (key string, o object, written, ok bool) {
-	for e.bi < len(e.before) {
-		k := e.before[e.bi].key
-		for e.di < len(e.deleted) && e.deleted[e.di] < k {
+	for b := e.before; b.ok; b.next() {
+		for e.di < len(e.deleted) && e.deleted[e.di] < b.key {
 			e.di++
 		}
-		if e.di < len(e.deleted) && e.deleted[e.di] == k {
-			e.bi++
+		if e.di < len(e.deleted) && e.deleted[e.di] == b.key {
 			continue
 		}
-		if e.wi < len(e.written) && e.written[e.wi] == k {
+		if e.wi < len(e.written) && e.written[e.wi] == b.key {
 			// Written over: the run's object takes its place below.
-			e.bi++
 			continue
 		}
 		break
 	}
-	switch {
-	case e.bi < len(e.before) && (e.wi >= len(e.written) || e.before[e.bi].key < e.written[e.wi]):
-		b := e.before[e.bi]
-		e.bi++
-		return b.key, b.obj, false, true
+	switch b := e.before; {
+	case b.ok && (e.wi >= len(e.written) || b.key < e.written[e.wi]):
+		key, o = b.key, b.obj
+		b.next()
+		return key, o, false, true
 	case e.wi < len(e.written):
 		k := e.written[e.wi]
 		e.wi++
@@ -321,7 +468,7 @@ type afterCheck struct {
 }
 
 func (d *run) newAfterCheck(on string, written []string) *afterCheck {
-	c := &afterCheck{d: d, on: on, exp: expected{before: d.remote, deleted: d.deletions, written: written}}
+	c := &afterCheck{d: d, on: on, exp: expected{before: d.remote.cursor(), deleted: d.deletions, written: written}}
 	c.dg.start()
 	c.wantK, c.wantO, c.wantW, c.more = c.exp.next()
 	return c
@@ -371,12 +518,17 @@ func (c *afterCheck) add(key string, o object) bool {
 	return true
 }
 
-// done finishes the check once every object was given to add.
-func (c *afterCheck) done() {
+// done finishes the check once every object was given to add; its error
+// is one reading the first listing back.
+func (c *afterCheck) done() error {
+	if err := c.exp.before.err; err != nil {
+		return err
+	}
 	if c.why == "" && c.more {
 		c.why = fmt.Sprintf("s3://%s/%s was deleted during the deploy", c.d.o.Bucket, c.wantK)
 	}
 	if c.why == "" && !c.onSeen {
 		c.why = fmt.Sprintf("s3://%s/%s is not in the listing", c.d.o.Bucket, c.on)
 	}
+	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -22,12 +21,20 @@ import (
 // whatever the ranges hold: objects of the site, objects outside it
 // before, between and after its keys, ranges of several pages and empty
 // ones. The deploy deletes exactly the objects outside the site, and a
-// redeploy finds every object unchanged.
+// redeploy finds every object unchanged. The listing is held in memory,
+// or spilled to disk as a large one is.
 func TestListingInRanges(t *testing.T) {
-	for _, prefix := range []string{"", "www"} {
-		t.Run("prefix "+strconv.Quote(prefix), func(t *testing.T) {
+	for _, tc := range []struct {
+		prefix  string
+		spilled bool
+	}{{"", false}, {"www", false}, {"www", true}} {
+		prefix := tc.prefix
+		t.Run(fmt.Sprintf("prefix %q spilled %v", prefix, tc.spilled), func(t *testing.T) {
 			forEachBackend(t, func(t *testing.T, s *site) {
 				deploy.SetListing(t, 4, 3)
+				if tc.spilled {
+					deploy.SetSpill(t, 0)
+				}
 				dir := filepath.Join(t.TempDir(), "public")
 				files := map[string]string{}
 				for i := range 14 {

@@ -141,18 +141,21 @@ func second(t time.Time) time.Time { return t.Truncate(time.Second) }
 func (d *run) readMarker(ctx context.Context) error {
 	var newest time.Time
 	var keys []string
-	for _, e := range d.remote {
-		switch t := second(e.obj.Modified); {
+	err := d.remote.each(func(key string, o object) bool {
+		switch t := second(o.Modified); {
 		case t.After(newest):
-			newest, keys = t, []string{e.key}
+			newest, keys = t, append(keys[:0], key)
 		case t.Equal(newest):
-			keys = append(keys, e.key)
+			keys = append(keys, key)
 		}
+		return true
+	})
+	if err != nil {
+		return err
 	}
 	if len(keys) == 0 || len(keys) > maxNewest {
 		return nil
 	}
-	slices.Sort(keys)
 	outs := make([]*s3.HeadObjectOutput, len(keys))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(d.o.Concurrency, 1))
@@ -166,11 +169,22 @@ func (d *run) readMarker(ctx context.Context) error {
 		return err
 	}
 	d.heads = make(map[string]*s3.HeadObjectOutput, len(keys))
+	var values, on []string // the markers' values, and the keys they are on
 	for i, k := range keys {
 		d.heads[k] = outs[i]
+		if v := lower(outs[i].Metadata)[MetaClean]; v != "" {
+			values, on = append(values, v), append(on, k)
+		}
 	}
-	for _, k := range keys {
-		if m, ok := d.parseMarker(k, lower(d.heads[k].Metadata)[MetaClean], newest); ok {
+	if len(on) == 0 {
+		return nil
+	}
+	digests, err := d.remote.digests(on)
+	if err != nil {
+		return err
+	}
+	for i, k := range on {
+		if m, ok := d.parseMarker(k, values[i], newest, digests[i]); ok {
 			d.marker = m
 			return nil
 		}
@@ -179,8 +193,9 @@ func (d *run) readMarker(ctx context.Context) error {
 }
 
 // parseMarker returns the marker of value on key, an object last modified
-// in second at, when it is valid for this deploy and listing.
-func (d *run) parseMarker(key, value string, at time.Time) (*marker, bool) {
+// in second at, when it is valid for this deploy and a listing whose D
+// (digest) for key is digest.
+func (d *run) parseMarker(key, value string, at time.Time, digest string) (*marker, bool) {
 	parts := strings.Split(value, " ")
 	var before time.Time // version 1: none but the marker's own second
 	var invalidated bool
@@ -195,7 +210,7 @@ func (d *run) parseMarker(key, value string, at time.Time) (*marker, bool) {
 	default:
 		return nil, false
 	}
-	if parts[1] != d.fingerprint(parts[0], key) || parts[2] != d.remote.digest(key) {
+	if parts[1] != d.fingerprint(parts[0], key) || parts[2] != digest {
 		return nil, false
 	}
 	f, ok := parseBloom(parts[3])
@@ -220,14 +235,13 @@ func (d *run) trusted(f *file, obj object) bool {
 }
 
 // untouched reports whether the marker shows that key, an object not in
-// Dir, was part of the site when the marker was written and has not been
-// written since: it was never marked removed (MetaRemoved).
-func (d *run) untouched(key string) bool {
+// Dir listed as obj, was part of the site when the marker was written and
+// has not been written since: it was never marked removed (MetaRemoved).
+func (d *run) untouched(key string, obj object) bool {
 	m := d.marker
 	if m == nil || key == m.key {
 		return false
 	}
-	obj, _ := d.remote.find(key)
 	return second(obj.Modified).Before(m.before) && !m.filter.has(key)
 }
 
@@ -304,28 +318,34 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 	// with the least metadata, leaving the most room for the filter. It
 	// is chosen from what the run expects the prefix to hold; the check
 	// makes sure it does.
-	expectETag := func(f *file) etag {
-		if e, ok := d.writtenETag(f.Key); ok {
-			return e
+	eligible := func(f *file, listed etag) bool {
+		tag, ok := d.writtenETag(f.Key)
+		if !ok {
+			tag = listed
 		}
-		o, _ := d.remote.find(f.Key)
-		return o.ETag
-	}
-	eligible := func(f *file) bool {
-		return f.Settings.ACL == "" && f.Settings.StorageClass == "" && f.Size < d.o.MultipartThreshold && !expectETag(f).multipart()
+		return f.Settings.ACL == "" && f.Settings.StorageClass == "" && f.Size < d.o.MultipartThreshold && !tag.multipart()
 	}
 	var on *file
+	cur := d.remote.cursor()
 	for _, f := range d.files {
-		if !eligible(f) {
+		var listed etag
+		if cur.seek(f.Key) {
+			listed = cur.obj.ETag
+		}
+		if !eligible(f, listed) {
 			continue
 		}
 		if on == nil || metaSize(f.Headers) < metaSize(on.Headers) || (metaSize(f.Headers) == metaSize(on.Headers) && f.Key < on.Key) {
 			on = f
 		}
 	}
+	if cur.err != nil {
+		return "", cur.err
+	}
 	if m := d.marker; m != nil && d.heads[m.key] != nil {
+		// Its HeadObject gave the ETag the listing has.
 		if _, w := d.writtenETag(m.key); !w {
-			if i, ok := find(d.files, m.key); ok && eligible(d.files[i]) {
+			if i, ok := find(d.files, m.key); ok && eligible(d.files[i], parseETag(aws.ToString(d.heads[m.key].ETag))) {
 				on = d.files[i]
 			}
 		}
@@ -419,7 +439,7 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 func (d *run) checkAfter(ctx context.Context, on string) (*afterCheck, error) {
 	written := d.writtenKeys()
 	c := d.newAfterCheck(on, written)
-	if len(written)*10 > len(d.remote) || !secondsOnly(d.remote) {
+	if len(written)*10 > d.remote.len() || !d.remote.seconds {
 		err := d.eachListedInRanges(ctx, rangeBounds(d.files), c.add)
 		if errors.Is(err, errUnsorted) {
 			c.why = fmt.Sprintf("the listing of s3://%s/%s is not in key order", d.o.Bucket, d.o.Prefix)
@@ -428,8 +448,7 @@ func (d *run) checkAfter(ctx context.Context, on string) (*afterCheck, error) {
 		if err != nil {
 			return nil, err
 		}
-		c.done()
-		return c, nil
+		return c, c.done()
 	}
 	heads := make([]object, len(written))
 	g, gctx := errgroup.WithContext(ctx)
@@ -447,7 +466,7 @@ func (d *run) checkAfter(ctx context.Context, on string) (*afterCheck, error) {
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	exp := expected{before: d.remote, deleted: d.deletions, written: written}
+	exp := expected{before: d.remote.cursor(), deleted: d.deletions, written: written}
 	for j := 0; ; {
 		k, o, w, ok := exp.next()
 		if !ok {
@@ -461,20 +480,10 @@ func (d *run) checkAfter(ctx context.Context, on string) (*afterCheck, error) {
 			break
 		}
 	}
-	c.done()
-	return c, nil
-}
-
-// secondsOnly reports whether every listed LastModified is a whole second,
-// as S3 lists them: then a HeadObject's Last-Modified (whole seconds) is
-// what the listing would show.
-func secondsOnly(l listing) bool {
-	for _, e := range l {
-		if t := e.obj.Modified; !t.Equal(t.Truncate(time.Second)) {
-			return false
-		}
+	if exp.before.err != nil {
+		return nil, exp.before.err
 	}
-	return true
+	return c, c.done()
 }
 
 // metaSize is the user metadata bytes of headers.

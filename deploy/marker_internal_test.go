@@ -99,13 +99,17 @@ func TestMarkerBound(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := &run{o: Options{Bucket: "site"}}
-			d.remote = listing{{key: "a.css", obj: obj(tc.objAt)}, {key: "index.html", obj: object{ETag: parseETag(`"00000000000000000000000000000000"`), Size: 1, Modified: tc.markerAt}}}
+			d.remote = testListing(t, listed{key: "a.css", obj: obj(tc.objAt)}, listed{key: "index.html", obj: object{ETag: parseETag(`"00000000000000000000000000000000"`), Size: 1, Modified: tc.markerAt}})
+			dg, err := d.remote.digest("index.html")
+			if err != nil {
+				t.Fatal(err)
+			}
 			version := "2"
 			if strings.HasPrefix(tc.value("", ""), "1 ") {
 				version = "1"
 			}
-			value := tc.value(d.fingerprint(version, "index.html"), d.remote.digest("index.html"))
-			m, ok := d.parseMarker("index.html", value, second(tc.markerAt))
+			value := tc.value(d.fingerprint(version, "index.html"), dg)
+			m, ok := d.parseMarker("index.html", value, second(tc.markerAt), dg)
 			if ok == tc.invalid {
 				t.Fatalf("parseMarker(%q) valid %v, want %v", value, ok, !tc.invalid)
 			}
@@ -113,7 +117,7 @@ func TestMarkerBound(t *testing.T) {
 				return
 			}
 			d.marker = m
-			if got := d.trusted(f, d.remote[0].obj); got != tc.want {
+			if got := d.trusted(f, obj(tc.objAt)); got != tc.want {
 				t.Errorf("object of %s under a marker of %s (%q): trusted %v, want %v", tc.objAt.Format(time.TimeOnly), tc.markerAt.Format(time.TimeOnly), value, got, tc.want)
 			}
 		})
@@ -135,8 +139,12 @@ func v1() func(fp, dg string) string {
 // than the marker object's second and round-trips its fields.
 func FuzzParseMarker(f *testing.F) {
 	d := &run{o: Options{Bucket: "site"}}
-	d.remote = listing{{key: "a.css", obj: object{ETag: parseETag(`"00000000000000000000000000000000"`), Size: 3}}, {key: "index.html"}}
-	fp2, fp1, dg := d.fingerprint("2", "index.html"), d.fingerprint("1", "index.html"), d.remote.digest("index.html")
+	d.remote = testListing(f, listed{key: "a.css", obj: object{ETag: parseETag(`"00000000000000000000000000000000"`), Size: 3}}, listed{key: "index.html"})
+	dg, err := d.remote.digest("index.html")
+	if err != nil {
+		f.Fatal(err)
+	}
+	fp2, fp1 := d.fingerprint("2", "index.html"), d.fingerprint("1", "index.html")
 	f.Add("2 " + fp2 + " " + dg + " AQ== 0011223344556677 1780000000 1")
 	f.Add("1 " + fp1 + " " + dg + " AQ== 0011223344556677")
 	f.Add("2 " + fp2 + " " + dg + " AQ== 0011223344556677 -5 0")
@@ -144,7 +152,7 @@ func FuzzParseMarker(f *testing.F) {
 	f.Add("")
 	at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, value string) {
-		m, ok := d.parseMarker("index.html", value, at)
+		m, ok := d.parseMarker("index.html", value, at, dg)
 		if !ok {
 			return
 		}
@@ -155,4 +163,15 @@ func FuzzParseMarker(f *testing.F) {
 			t.Errorf("parseMarker(%q) = %+v: fields not the value's", value, m)
 		}
 	})
+}
+
+// testListing is a listing of objs (in key order), closed when tb ends.
+func testListing(tb testing.TB, objs ...listed) *listing {
+	tb.Helper()
+	l := newListing()
+	for _, e := range objs {
+		l.add(e.key, e.obj)
+	}
+	tb.Cleanup(func() { l.close() })
+	return l
 }

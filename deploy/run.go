@@ -35,7 +35,7 @@ type run struct {
 	id        string
 
 	files  []*file // in the order of their keys (scan), for find
-	remote listing
+	remote *listing
 	// marker is the valid clean marker read after the listing, if any;
 	// heads the objects read to find it.
 	marker *marker
@@ -132,7 +132,6 @@ func (d *run) run(ctx context.Context) error {
 		// on it.
 		slices.SortFunc(d.files, byKey)
 	}
-	d.remote.share(d.files)
 	d.id = d.o.DeployID
 	if d.id == "" {
 		d.id = deriveID(d.o.Bucket, d.o.Prefix, d.files)
@@ -191,70 +190,81 @@ func find(site []*file, key string) (int, bool) {
 }
 
 // compare sorts every file into unchanged, new and changed, reading an
-// object's metadata only when the listing cannot tell.
+// object's metadata only when the listing cannot tell. The listing is
+// read once, beside the files (both in key order); the objects to read
+// are read o.Concurrency at a time.
 func (d *run) compare(ctx context.Context) error {
 	type result struct {
 		c       *change
 		resumed bool
 	}
 	results := make([]result, len(d.files))
-	err := d.parallel(ctx, StepCompare, len(d.files), func(ctx context.Context, i int) (string, int64, error) {
-		f := d.files[i]
-		obj, ok := d.remote.find(f.Key)
-		if !ok {
-			results[i].c = &change{f: f, reason: ReasonNew}
-			return f.Key, 0, nil
+	type item struct {
+		i   int
+		obj object
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+		done     int
+	)
+	finish := func(key string, err error) {
+		mu.Lock()
+		if err != nil && firstErr == nil {
+			firstErr = err
+			cancel()
 		}
-		if obj.Size != f.Size {
+		done++
+		e := Event{Step: StepCompare, Key: key, Done: done, Total: len(d.files)}
+		mu.Unlock()
+		if err == nil {
+			d.o.event(e)
+		}
+	}
+	work := make(chan item)
+	for range min(d.o.Concurrency, max(len(d.files), 1)) {
+		wg.Go(func() {
+			for it := range work {
+				f := d.files[it.i]
+				c, resumed, err := d.compareRead(ctx, f, it.obj)
+				results[it.i] = result{c: c, resumed: resumed}
+				finish(f.Key, err)
+			}
+		})
+	}
+	cur := d.remote.cursor()
+send:
+	for i, f := range d.files {
+		listed := cur.seek(f.Key)
+		switch {
+		case !listed:
+			results[i].c = &change{f: f, reason: ReasonNew}
+		case cur.obj.Size != f.Size:
 			// Other bytes, whatever the ETag is: no request needed.
 			results[i].c = &change{f: f, reason: ReasonChanged, replaced: true}
-			return f.Key, 0, nil
-		}
-		// An ETag that is not the file's MD5 does not prove the bytes
-		// differ: a multipart object's is not an MD5, nor is one
-		// encrypted with SSE-KMS, DSSE-KMS or SSE-C (a bucket whose
-		// default encryption is aws:kms, say), of any size. Such an
-		// object is read below and compared by MetaSHA256; the same
-		// bytes are never uploaded (and invalidated) again for their
-		// ETag alone.
-		// https://docs.aws.amazon.com/AmazonS3/latest/API/API_Object.html
-		if d.trusted(f, obj) {
-			return f.Key, 0, nil
-		}
-		out := d.heads[f.Key]
-		if out == nil {
-			var err error
-			if out, err = d.head(ctx, f.Key); err != nil {
-				return f.Key, 0, err
-			}
-		}
-		meta := lower(out.Metadata)
-		switch {
-		case meta[MetaSHA256] == f.Hash() && meta[MetaRemoved] != "":
-			// Back in Dir after KeepDeleted marked it removed: stored
-			// again without the mark (the same bytes: nothing to
-			// invalidate), or leaving again would be timed from the
-			// old mark and it would be deleted too soon.
-			results[i].c = &change{f: f, reason: ReasonRestored}
-		case meta[MetaSHA256] == f.Hash():
-			// Written over an older object by an earlier run of this
-			// deploy: its URLs still need that run's invalidation,
-			// unless the run completed (its marker says so: invalidate
-			// then names the invalidation it bought).
-			results[i].resumed = meta[MetaDeploy] == d.id && meta[MetaReplaced] == "1" && !d.completedEarlier()
-		case meta[MetaSHA256] == "" && obj.ETag.isMD5(f.md5) && sameHeaders(out, meta, f):
-			// Uploaded by another tool (aws s3 sync) with the same
-			// bytes and headers: nothing to do, and nothing to
-			// invalidate, so a first deploy over such a bucket costs no
-			// more than a redeploy.
-		case obj.ETag.isMD5(f.md5):
-			results[i].c = &change{f: f, reason: ReasonHeaders, replaced: true}
+		case d.trusted(f, cur.obj):
 		default:
-			results[i].c = &change{f: f, reason: ReasonChanged, replaced: true}
+			select {
+			case work <- item{i: i, obj: cur.obj}:
+			case <-ctx.Done():
+				break send
+			}
+			continue
 		}
-		return f.Key, 0, nil
-	})
-	if err != nil {
+		finish(f.Key, nil)
+	}
+	close(work)
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	if cur.err != nil {
+		return cur.err
+	}
+	if err := ctx.Err(); err != nil {
 		return err
 	}
 	for i, r := range results {
@@ -293,6 +303,51 @@ func (d *run) compare(ctx context.Context) error {
 	d.changed = slices.Concat(d.assetsNew, d.assetsChanged, d.entriesNew, d.entriesChanged)
 	slices.SortFunc(d.changed, func(a, b *change) int { return strings.Compare(a.f.Key, b.f.Key) })
 	return nil
+}
+
+// compareRead compares f with obj, the object listed under its key, of
+// the same size, which the listing cannot tell from f: an ETag that is
+// not the file's MD5 does not prove the bytes differ (a multipart
+// object's is not an MD5, nor is one encrypted with SSE-KMS, DSSE-KMS or
+// SSE-C, a bucket whose default encryption is aws:kms, say, of any size),
+// and one that is does not prove the headers are f's. The object's
+// metadata is read and compared by MetaSHA256: the same bytes are never
+// uploaded (and invalidated) again for their ETag alone. It returns the
+// change, nil when there is none, and whether the object was written by
+// an earlier run of this deploy over an older object.
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_Object.html
+func (d *run) compareRead(ctx context.Context, f *file, obj object) (*change, bool, error) {
+	out := d.heads[f.Key]
+	if out == nil {
+		var err error
+		if out, err = d.head(ctx, f.Key); err != nil {
+			return nil, false, err
+		}
+	}
+	meta := lower(out.Metadata)
+	switch {
+	case meta[MetaSHA256] == f.Hash() && meta[MetaRemoved] != "":
+		// Back in Dir after KeepDeleted marked it removed: stored
+		// again without the mark (the same bytes: nothing to
+		// invalidate), or leaving again would be timed from the old
+		// mark and it would be deleted too soon.
+		return &change{f: f, reason: ReasonRestored}, false, nil
+	case meta[MetaSHA256] == f.Hash():
+		// Written over an older object by an earlier run of this
+		// deploy: its URLs still need that run's invalidation, unless
+		// the run completed (its marker says so: invalidate then names
+		// the invalidation it bought).
+		return nil, meta[MetaDeploy] == d.id && meta[MetaReplaced] == "1" && !d.completedEarlier(), nil
+	case meta[MetaSHA256] == "" && obj.ETag.isMD5(f.md5) && sameHeaders(out, meta, f):
+		// Uploaded by another tool (aws s3 sync) with the same bytes
+		// and headers: nothing to do, and nothing to invalidate, so a
+		// first deploy over such a bucket costs no more than a
+		// redeploy.
+		return nil, false, nil
+	case obj.ETag.isMD5(f.md5):
+		return &change{f: f, reason: ReasonHeaders, replaced: true}, false, nil
+	}
+	return &change{f: f, reason: ReasonChanged, replaced: true}, false, nil
 }
 
 // sameHeaders reports whether an object not written by deploy (out, its
@@ -404,18 +459,23 @@ func (d *run) chooseDeletions(ctx context.Context) error {
 	if !d.o.Delete {
 		return nil
 	}
-	var gone []string // sorted, as the listing
-	for _, e := range d.remote {
-		if _, ok := find(d.files, e.key); !ok {
-			gone = append(gone, e.key)
+	var gone []string     // sorted, as the listing
+	var untouched []bool // with KeepDeleted, for each of gone
+	err := d.gone(func(key string, o object) {
+		gone = append(gone, key)
+		if d.o.KeepDeleted > 0 {
+			untouched = append(untouched, d.untouched(key, o))
 		}
+	})
+	if err != nil {
+		return err
 	}
 	if d.o.KeepDeleted <= 0 {
 		d.deletions = gone
 	} else {
 		now := d.o.Now()
-		for _, k := range gone {
-			if d.untouched(k) {
+		for i, k := range gone {
+			if untouched[i] {
 				// Part of the site when the marker was written and not
 				// written since: it left Dir after, and was never
 				// marked removed.
@@ -447,6 +507,21 @@ func (d *run) chooseDeletions(ctx context.Context) error {
 	}
 	d.rep.Deleted = d.deletions
 	return nil
+}
+
+// gone calls fn with each listed object whose key is not in Dir, in key
+// order.
+func (d *run) gone(fn func(key string, o object)) error {
+	j := 0
+	return d.remote.each(func(key string, o object) bool {
+		for j < len(d.files) && d.files[j].Key < key {
+			j++
+		}
+		if j == len(d.files) || d.files[j].Key != key {
+			fn(key, o)
+		}
+		return true
+	})
 }
 
 // abortLeftovers aborts the multipart uploads to keys of the site that an
@@ -519,7 +594,7 @@ func (d *run) readDistributions(ctx context.Context) error {
 // keys are what every distribution's invalidation is planned from: the
 // changed and deleted objects' keys, the new ones' (free to cover) and
 // every key; target.m maps them to each distribution's URLs.
-func (d *run) keys() (changes.Set, []string) {
+func (d *run) keys() (changes.Set, []string, error) {
 	purge := slices.Concat(d.purge, d.deletions)
 	var fresh []string
 	for _, cs := range [][]*change{d.assetsNew, d.entriesNew} {
@@ -527,16 +602,12 @@ func (d *run) keys() (changes.Set, []string) {
 			fresh = append(fresh, c.f.Key)
 		}
 	}
-	all := make([]string, 0, len(d.files)+len(d.remote))
+	all := make([]string, 0, len(d.files))
 	for _, f := range d.files {
 		all = append(all, f.Key)
 	}
-	for _, e := range d.remote {
-		if _, ok := find(d.files, e.key); !ok {
-			all = append(all, e.key)
-		}
-	}
-	return changes.Set{Modified: purge, Added: fresh}, all
+	err := d.gone(func(key string, _ object) { all = append(all, key) })
+	return changes.Set{Modified: purge, Added: fresh}, all, err
 }
 
 // planOptions are the budgets of each invalidation.
@@ -559,7 +630,10 @@ func (d *run) checkPlans() error {
 	if len(d.targets) == 0 {
 		return nil
 	}
-	set, all := d.keys()
+	set, all, err := d.keys()
+	if err != nil {
+		return err
+	}
 	for _, t := range d.targets {
 		in := t.m.Input(set, all)
 		if len(in.Purge) == 0 {
@@ -579,7 +653,10 @@ func (d *run) invalidate(ctx context.Context) error {
 		return nil
 	}
 	d.rep.Invalidations = []Invalidation{}
-	set, all := d.keys()
+	set, all, err := d.keys()
+	if err != nil {
+		return err
+	}
 	for _, t := range d.targets {
 		in := t.m.Input(set, all)
 		for _, w := range in.Warnings {
