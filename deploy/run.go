@@ -459,7 +459,7 @@ func (d *run) chooseDeletions(ctx context.Context) error {
 	if !d.o.Delete {
 		return nil
 	}
-	var gone []string     // sorted, as the listing
+	var gone []string    // sorted, as the listing
 	var untouched []bool // with KeepDeleted, for each of gone
 	err := d.gone(func(key string, o object) {
 		gone = append(gone, key)
