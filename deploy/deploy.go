@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"slices"
 	"strings"
 	"time"
@@ -343,9 +344,12 @@ func Run(ctx context.Context, s3c *s3.Client, cf *cfinv.Client, opts Options) (*
 	})
 	d.uploadMem = semaphore.NewWeighted(uploadMemory)
 	err := d.run(ctx)
+	// Temporary files, removed already where the system allows.
 	if d.remote != nil {
-		// A temporary file, removed already where the system allows.
 		d.remote.close()
+	}
+	if d.files != nil {
+		d.files.close()
 	}
 	if err == nil {
 		// Either the bucket showed an earlier run's objects and its
@@ -435,18 +439,40 @@ func (r *Report) nothingDone() bool {
 // deriveID is the default deploy ID: a digest of the bucket, prefix and
 // every object's key and hash.
 func deriveID(bucket, prefix string, files []*file) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "cfinv-deploy/1\x00%s\x00%s\x00", bucket, prefix)
-	// Key and hash of each file in the order of the keys (unique, and
-	// without NUL: the order of key+"\x00"+hash), written without a
-	// string per file.
+	// In the order of the keys (unique, and without NUL: the order of
+	// key+"\x00"+hash).
 	byKey := func(a, b *file) int { return strings.Compare(a.Key, b.Key) }
-	sorted := files // in key order from a run; tests give others
+	sorted := files
 	if !slices.IsSortedFunc(files, byKey) {
 		sorted = slices.SortedFunc(slices.Values(files), byKey)
 	}
+	var h idHash
+	h.start(bucket, prefix)
 	for _, f := range sorted {
-		fmt.Fprintf(h, "%s\x00%x\x00", f.Key, f.objHash)
+		h.add(f)
 	}
-	return hex.EncodeToString(h.Sum(nil))[:20]
+	return h.sum()
 }
+
+// deriveSiteID is deriveID of the files of s.
+func deriveSiteID(bucket, prefix string, s *site) (string, error) {
+	var h idHash
+	h.start(bucket, prefix)
+	err := s.each(func(f *file) bool {
+		h.add(f)
+		return true
+	})
+	return h.sum(), err
+}
+
+// idHash computes deriveID a file at a time, in key order.
+type idHash struct{ h hash.Hash }
+
+func (i *idHash) start(bucket, prefix string) {
+	i.h = sha256.New()
+	fmt.Fprintf(i.h, "cfinv-deploy/1\x00%s\x00%s\x00", bucket, prefix)
+}
+
+func (i *idHash) add(f *file) { fmt.Fprintf(i.h, "%s\x00%x\x00", f.Key, f.objHash) }
+
+func (i *idHash) sum() string { return hex.EncodeToString(i.h.Sum(nil))[:20] }

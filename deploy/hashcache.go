@@ -152,16 +152,10 @@ type hashCache struct {
 	start time.Time
 
 	// new holds the files hashed (or found in old) by this scan, for
-	// write: their stat and the file itself, whose digests are kept as
-	// bytes, not an entry with two hex strings per file (issue 31).
+	// write: their stat and digests, kept as bytes, not an entry with
+	// two hex strings per file (issue 31).
 	mu  sync.Mutex
-	new []cached
-}
-
-// cached is a file of the next cache and the stat it was hashed with.
-type cached struct {
-	f  *file
-	st fileStat
+	new []cacheHit
 }
 
 // openHashCache reads the cache of o, if any: every failure leaves it
@@ -358,7 +352,7 @@ func (c *hashCache) add(f *file, st fileStat) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.new = append(c.new, cached{f: f, st: st})
+	c.new = append(c.new, cacheHit{rel: f.Rel, st: st, stored: f.Size, gzip: f.Settings.Gzip, sha: f.sha, md5: f.md5})
 }
 
 // write replaces the cache file with the entries of this scan. It writes
@@ -399,14 +393,13 @@ func (c *hashCache) encode(w io.Writer) error {
 	bw.Write(version)
 	bw.WriteString(`,"files":{`)
 	// By Rel, as json.Marshal sorts a map's keys; a scan adds a file once.
-	slices.SortFunc(c.new, func(a, b cached) int { return strings.Compare(a.f.Rel, b.f.Rel) })
+	slices.SortFunc(c.new, func(a, b cacheHit) int { return strings.Compare(a.rel, b.rel) })
 	for i, n := range c.new {
-		k, err := json.Marshal(n.f.Rel)
+		k, err := json.Marshal(n.rel)
 		if err != nil {
 			return err
 		}
-		f := n.f
-		e, err := json.Marshal(cacheEntry{Stat: n.st, Gzip: f.Settings.Gzip, Stored: f.Size, SHA: f.SHA(), MD5: f.MD5()})
+		e, err := json.Marshal(cacheEntry{Stat: n.st, Gzip: n.gzip, Stored: n.stored, SHA: hex.EncodeToString(n.sha[:]), MD5: hex.EncodeToString(n.md5[:])})
 		if err != nil {
 			return err
 		}

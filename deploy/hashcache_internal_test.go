@@ -27,9 +27,14 @@ type digests map[string][4]string
 // scanOnce scans o.Dir and returns the digests and the files read.
 func scanOnce(t *testing.T, o Options) (digests, int) {
 	t.Helper()
-	files, read, err := scan(t.Context(), o.withDefaults(), nil)
+	s, read, err := scan(t.Context(), o.withDefaults(), nil)
 	if err != nil {
 		t.Fatalf("scan: %v", err)
+	}
+	defer s.close()
+	files, err := s.files()
+	if err != nil {
+		t.Fatal(err)
 	}
 	d := digests{}
 	for _, f := range files {
@@ -247,26 +252,26 @@ func overwriteCache(t *testing.T, dir, body string) {
 // time is byte for byte what json.Marshal writes of the whole, so the
 // reader (json.Unmarshal) and files written before are unchanged.
 func TestHashCacheEncodeIsJSONMarshal(t *testing.T) {
-	file := func(rel string, gzip bool, size int64, b byte) *file {
-		f := &file{Rel: rel, Settings: &Settings{Gzip: gzip}, Size: size}
-		f.md5[0], f.sha[31] = b, b
-		return f
+	file := func(rel string, gzip bool, size int64, b byte, st fileStat) cacheHit {
+		h := cacheHit{rel: rel, gzip: gzip, stored: size, st: st}
+		h.md5[0], h.sha[31] = b, b
+		return h
 	}
 	tests := []struct {
 		name    string
-		entries []cached
+		entries []cacheHit
 	}{
 		{"empty", nil},
-		{"one", []cached{{f: file("index.html", false, 1, 0xaa), st: fileStat{Size: 1, Mtime: 2, Ctime: 3, Ino: 4, Dev: 5}}}},
-		{"sorted and escaped", []cached{
-			{f: file("z/b.js", true, 9, 1)}, {f: file("a/<odd> \"name\".html", false, 2, 2)}, {f: file("é/ü.css", false, 3, 3)}, {f: file("\x01ctl", false, 0, 0)},
+		{"one", []cacheHit{file("index.html", false, 1, 0xaa, fileStat{Size: 1, Mtime: 2, Ctime: 3, Ino: 4, Dev: 5})}},
+		{"sorted and escaped", []cacheHit{
+			file("z/b.js", true, 9, 1, fileStat{}), file("a/<odd> \"name\".html", false, 2, 2, fileStat{}), file("é/ü.css", false, 3, 3, fileStat{}), file("\x01ctl", false, 0, 0, fileStat{}),
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			files := map[string]cacheEntry{}
 			for _, c := range tt.entries {
-				files[c.f.Rel] = cacheEntry{Stat: c.st, Gzip: c.f.Settings.Gzip, Stored: c.f.Size, SHA: c.f.SHA(), MD5: c.f.MD5()}
+				files[c.rel] = cacheEntry{Stat: c.st, Gzip: c.gzip, Stored: c.stored, SHA: hex.EncodeToString(c.sha[:]), MD5: hex.EncodeToString(c.md5[:])}
 			}
 			want, err := json.Marshal(hashCacheFile{Version: hashCacheVersion, Files: files})
 			if err != nil {
@@ -296,9 +301,14 @@ func TestScanSharesHeaderMaps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, _, err := scan(t.Context(), Options{Dir: dir, Config: cfg, Bucket: "b", Now: later}.withDefaults(), nil)
+	s, _, err := scan(t.Context(), Options{Dir: dir, Config: cfg, Bucket: "b", Now: later}.withDefaults(), nil)
 	if err != nil {
 		t.Fatalf("scan: %v", err)
+	}
+	defer s.close()
+	files, err := s.files()
+	if err != nil {
+		t.Fatal(err)
 	}
 	maps := map[string]map[string]string{}
 	for _, f := range files {
@@ -355,11 +365,11 @@ func WriteHashCache(tb testing.TB, o Options, rels []string) {
 	tb.Helper()
 	c := openHashCache(o.withDefaults())
 	for i, rel := range rels {
-		f := &file{Rel: rel, Settings: &Settings{Gzip: i%3 == 1}, Size: int64(1000 + i*7)}
-		f.sha = sha256.Sum256([]byte(rel))
-		copy(f.md5[:], f.sha[8:])
-		st := fileStat{Size: int64(2000 + i*7), Mtime: 1_690_000_000_123_456_789 + int64(i)*1e6, Ctime: 1_690_000_100_987_654_321 + int64(i)*1e6, Ino: 12_345_678 + uint64(i), Dev: 66_306}
-		c.new = append(c.new, cached{f: f, st: st})
+		h := cacheHit{rel: rel, gzip: i%3 == 1, stored: int64(1000 + i*7)}
+		h.sha = sha256.Sum256([]byte(rel))
+		copy(h.md5[:], h.sha[8:])
+		h.st = fileStat{Size: int64(2000 + i*7), Mtime: 1_690_000_000_123_456_789 + int64(i)*1e6, Ctime: 1_690_000_100_987_654_321 + int64(i)*1e6, Ino: 12_345_678 + uint64(i), Dev: 66_306}
+		c.new = append(c.new, h)
 	}
 	if err := c.write(); err != nil {
 		tb.Fatalf("write hash cache: %v", err)

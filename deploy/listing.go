@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -217,17 +218,6 @@ var rangeSize = 1000
 // listPageKeys is the MaxKeys of each ListObjectsV2 (0: the server's page,
 // 1,000 keys on S3). Tests lower it.
 var listPageKeys int32
-
-// rangeBounds are the keys that split the prefix into ranges of about
-// rangeSize keys of the site each, for eachListedInRanges: every rangeSize-th key
-// of files (sorted by key), none for a site of one range.
-func rangeBounds(files []*file) []string {
-	var b []string
-	for i := rangeSize; i < len(files); i += rangeSize {
-		b = append(b, files[i-1].Key)
-	}
-	return b
-}
 
 // list reads the bucket's objects under the prefix sorted by key (S3 lists
 // them so; a server that does not is listed again whole and sorted): given
@@ -462,13 +452,15 @@ type afterCheck struct {
 	onETag etag
 	onSeen bool
 	newest time.Time // the newest LastModified second but the marker object's
-	// outside are the keys that are not part of the site.
+	// outside are the keys that are not part of the site, found with
+	// files.
 	outside []string
+	files   *fileCursor
 	why     string // why the prefix is not as the run left it; "" if it is
 }
 
 func (d *run) newAfterCheck(on string, written []string) *afterCheck {
-	c := &afterCheck{d: d, on: on, exp: expected{before: d.remote.cursor(), deleted: d.deletions, written: written}}
+	c := &afterCheck{d: d, on: on, exp: expected{before: d.remote.cursor(), deleted: d.deletions, written: written}, files: d.files.cursor()}
 	c.dg.start()
 	c.wantK, c.wantO, c.wantW, c.more = c.exp.next()
 	return c
@@ -503,7 +495,7 @@ func (c *afterCheck) add(key string, o object) bool {
 	// The expected key is a string the run holds already (a file's or
 	// the first listing's), not the page's.
 	key = c.wantK
-	if _, ok := find(c.d.files, key); !ok {
+	if !c.files.seek(key) {
 		c.outside = append(c.outside, key)
 	}
 	if key == c.on {
@@ -521,7 +513,7 @@ func (c *afterCheck) add(key string, o object) bool {
 // done finishes the check once every object was given to add; its error
 // is one reading the first listing back.
 func (c *afterCheck) done() error {
-	if err := c.exp.before.err; err != nil {
+	if err := cmp.Or(c.exp.before.err, c.files.err); err != nil {
 		return err
 	}
 	if c.why == "" && c.more {

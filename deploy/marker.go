@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -325,9 +326,10 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 		}
 		return f.Settings.ACL == "" && f.Settings.StorageClass == "" && f.Size < d.o.MultipartThreshold && !tag.multipart()
 	}
-	var on *file
-	cur := d.remote.cursor()
-	for _, f := range d.files {
+	var on, old *file // the one with the least metadata; the one the marker read is on
+	cur, files := d.remote.cursor(), d.files.cursor()
+	for ; files.ok; files.next() {
+		f := files.f
 		var listed etag
 		if cur.seek(f.Key) {
 			listed = cur.obj.ETag
@@ -335,20 +337,20 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 		if !eligible(f, listed) {
 			continue
 		}
+		if m := d.marker; m != nil && f.Key == m.key && d.heads[m.key] != nil {
+			if _, w := d.writtenETag(m.key); !w {
+				old = f
+			}
+		}
 		if on == nil || metaSize(f.Headers) < metaSize(on.Headers) || (metaSize(f.Headers) == metaSize(on.Headers) && f.Key < on.Key) {
 			on = f
 		}
 	}
-	if cur.err != nil {
-		return "", cur.err
+	if err := cmp.Or(cur.err, files.err); err != nil {
+		return "", err
 	}
-	if m := d.marker; m != nil && d.heads[m.key] != nil {
-		// Its HeadObject gave the ETag the listing has.
-		if _, w := d.writtenETag(m.key); !w {
-			if i, ok := find(d.files, m.key); ok && eligible(d.files[i], parseETag(aws.ToString(d.heads[m.key].ETag))) {
-				on = d.files[i]
-			}
-		}
+	if old != nil {
+		on = old
 	}
 	if on == nil {
 		return "no object of the site can carry it", nil
@@ -440,7 +442,7 @@ func (d *run) checkAfter(ctx context.Context, on string) (*afterCheck, error) {
 	written := d.writtenKeys()
 	c := d.newAfterCheck(on, written)
 	if len(written)*10 > d.remote.len() || !d.remote.seconds {
-		err := d.eachListedInRanges(ctx, rangeBounds(d.files), c.add)
+		err := d.eachListedInRanges(ctx, d.bounds, c.add)
 		if errors.Is(err, errUnsorted) {
 			c.why = fmt.Sprintf("the listing of s3://%s/%s is not in key order", d.o.Bucket, d.o.Prefix)
 			return c, nil

@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -34,7 +35,8 @@ type run struct {
 	rep       *Report
 	id        string
 
-	files  []*file // in the order of their keys (scan), for find
+	files  *site    // in the order of their keys (scan)
+	bounds []string // of the listing's ranges (rangeBounds)
 	remote *listing
 	// marker is the valid clean marker read after the listing, if any;
 	// heads the objects read to find it.
@@ -109,7 +111,10 @@ func (d *run) run(ctx context.Context) error {
 		read <- err
 	}()
 	var err error
-	d.files, d.rep.FilesRead, err = scan(lctx, d.o, func(files []*file) { bounds <- rangeBounds(files) })
+	d.files, d.rep.FilesRead, err = scan(lctx, d.o, func(b []string) {
+		d.bounds = b
+		bounds <- b
+	})
 	if err != nil {
 		cancel()
 	}
@@ -126,15 +131,12 @@ func (d *run) run(ctx context.Context) error {
 			return e
 		}
 	}
-	d.rep.Files = len(d.files)
-	if byKey := func(a, b *file) int { return strings.Compare(a.Key, b.Key) }; !slices.IsSortedFunc(d.files, byKey) {
-		// The walk gives them in key order (walkSorted); find relies
-		// on it.
-		slices.SortFunc(d.files, byKey)
-	}
+	d.rep.Files = d.files.len()
 	d.id = d.o.DeployID
 	if d.id == "" {
-		d.id = deriveID(d.o.Bucket, d.o.Prefix, d.files)
+		if d.id, err = deriveSiteID(d.o.Bucket, d.o.Prefix, d.files); err != nil {
+			return err
+		}
 	}
 	d.rep.DeployID = d.id
 	if err := d.compare(ctx); err != nil {
@@ -182,101 +184,93 @@ func (d *run) run(ctx context.Context) error {
 	return err
 }
 
-// find is the index of key in site (sorted by key) and whether it is there:
-// a binary search, where a map of the keys would hold several times the 8
-// bytes a file the slice does.
-func find(site []*file, key string) (int, bool) {
-	return slices.BinarySearchFunc(site, key, func(f *file, k string) int { return strings.Compare(f.Key, k) })
-}
-
 // compare sorts every file into unchanged, new and changed, reading an
 // object's metadata only when the listing cannot tell. The listing is
 // read once, beside the files (both in key order); the objects to read
 // are read o.Concurrency at a time.
 func (d *run) compare(ctx context.Context) error {
-	type result struct {
-		c       *change
-		resumed bool
-	}
-	results := make([]result, len(d.files))
 	type item struct {
-		i   int
+		f   *file
 		obj object
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-		done     int
+		wg        sync.WaitGroup
+		mu        sync.Mutex
+		firstErr  error
+		done      int
+		changed   []*change
+		resumed   []string
+		unchanged int
 	)
-	finish := func(key string, err error) {
+	total := d.files.len()
+	finish := func(f *file, c *change, res bool, err error) {
 		mu.Lock()
-		if err != nil && firstErr == nil {
-			firstErr = err
-			cancel()
+		switch {
+		case err != nil:
+			if firstErr == nil {
+				firstErr = err
+				cancel()
+			}
+		case c != nil:
+			changed = append(changed, c)
+		default:
+			unchanged++
+			if res {
+				resumed = append(resumed, f.Key)
+			}
 		}
 		done++
-		e := Event{Step: StepCompare, Key: key, Done: done, Total: len(d.files)}
+		e := Event{Step: StepCompare, Key: f.Key, Done: done, Total: total}
 		mu.Unlock()
 		if err == nil {
 			d.o.event(e)
 		}
 	}
 	work := make(chan item)
-	for range min(d.o.Concurrency, max(len(d.files), 1)) {
+	for range min(d.o.Concurrency, max(total, 1)) {
 		wg.Go(func() {
 			for it := range work {
-				f := d.files[it.i]
-				c, resumed, err := d.compareRead(ctx, f, it.obj)
-				results[it.i] = result{c: c, resumed: resumed}
-				finish(f.Key, err)
+				c, res, err := d.compareRead(ctx, it.f, it.obj)
+				finish(it.f, c, res, err)
 			}
 		})
 	}
-	cur := d.remote.cursor()
+	cur, files := d.remote.cursor(), d.files.cursor()
 send:
-	for i, f := range d.files {
-		listed := cur.seek(f.Key)
-		switch {
+	for ; files.ok; files.next() {
+		f := files.f
+		var c *change
+		switch listed := cur.seek(f.Key); {
 		case !listed:
-			results[i].c = &change{f: f, reason: ReasonNew}
+			c = &change{f: f, reason: ReasonNew}
 		case cur.obj.Size != f.Size:
 			// Other bytes, whatever the ETag is: no request needed.
-			results[i].c = &change{f: f, reason: ReasonChanged, replaced: true}
+			c = &change{f: f, reason: ReasonChanged, replaced: true}
 		case d.trusted(f, cur.obj):
 		default:
 			select {
-			case work <- item{i: i, obj: cur.obj}:
+			case work <- item{f: f, obj: cur.obj}:
 			case <-ctx.Done():
 				break send
 			}
 			continue
 		}
-		finish(f.Key, nil)
+		finish(f, c, false, nil)
 	}
 	close(work)
 	wg.Wait()
-	if firstErr != nil {
-		return firstErr
-	}
-	if cur.err != nil {
-		return cur.err
-	}
-	if err := ctx.Err(); err != nil {
+	if err := cmp.Or(firstErr, cur.err, files.err, ctx.Err()); err != nil {
 		return err
 	}
-	for i, r := range results {
-		c := r.c
+	// In key order, whatever order the reads ended in.
+	slices.SortFunc(changed, func(a, b *change) int { return strings.Compare(a.f.Key, b.f.Key) })
+	slices.Sort(resumed)
+	d.rep.Unchanged, d.rep.Resumed = unchanged, resumed
+	d.purge = slices.Clone(resumed)
+	for _, c := range changed {
 		switch {
-		case c == nil:
-			d.rep.Unchanged++
-			if r.resumed {
-				d.purge = append(d.purge, d.files[i].Key)
-				d.rep.Resumed = append(d.rep.Resumed, d.files[i].Key)
-			}
-			continue
 		case c.f.Settings.Entry && c.reason == ReasonNew:
 			d.entriesNew = append(d.entriesNew, c)
 		case c.f.Settings.Entry:
@@ -290,6 +284,7 @@ send:
 			d.purge = append(d.purge, c.f.Key)
 		}
 	}
+	slices.Sort(d.purge)
 	// In the order they are written. The list holds one Upload per file
 	// on a first deploy: allocated once, not grown by doubling (issue 31).
 	if n := len(d.assetsNew) + len(d.assetsChanged) + len(d.entriesNew) + len(d.entriesChanged); n > 0 {
@@ -300,8 +295,7 @@ send:
 			d.rep.Uploads = append(d.rep.Uploads, Upload{Key: c.f.Key, Size: c.f.Size, Headers: c.f.Headers, Reason: c.reason, Entry: c.f.Settings.Entry})
 		}
 	}
-	d.changed = slices.Concat(d.assetsNew, d.assetsChanged, d.entriesNew, d.entriesChanged)
-	slices.SortFunc(d.changed, func(a, b *change) int { return strings.Compare(a.f.Key, b.f.Key) })
+	d.changed = changed
 	return nil
 }
 
@@ -512,16 +506,14 @@ func (d *run) chooseDeletions(ctx context.Context) error {
 // gone calls fn with each listed object whose key is not in Dir, in key
 // order.
 func (d *run) gone(fn func(key string, o object)) error {
-	j := 0
-	return d.remote.each(func(key string, o object) bool {
-		for j < len(d.files) && d.files[j].Key < key {
-			j++
-		}
-		if j == len(d.files) || d.files[j].Key != key {
+	files := d.files.cursor()
+	err := d.remote.each(func(key string, o object) bool {
+		if !files.seek(key) {
 			fn(key, o)
 		}
 		return true
 	})
+	return cmp.Or(err, files.err)
 }
 
 // abortLeftovers aborts the multipart uploads to keys of the site that an
@@ -532,25 +524,32 @@ func (d *run) abortLeftovers(ctx context.Context) error {
 	if d.o.Prefix != "" {
 		in.Prefix = aws.String(d.o.Prefix + "/")
 	}
+	var uploads []types.MultipartUpload
 	for {
 		out, err := d.s3.ListMultipartUploads(ctx, in)
 		if err != nil {
 			return fmt.Errorf("list multipart uploads of s3://%s: %w", d.o.Bucket, err)
 		}
-		for _, u := range out.Uploads {
-			if _, ok := find(d.files, aws.ToString(u.Key)); !ok {
-				continue
-			}
-			if _, err := d.s3.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(d.o.Bucket), Key: u.Key, UploadId: u.UploadId}); err != nil {
-				return fmt.Errorf("abort multipart upload of s3://%s/%s: %w", d.o.Bucket, aws.ToString(u.Key), err)
-			}
-			d.rep.AbortedUploads++
-		}
+		uploads = append(uploads, out.Uploads...)
 		if !aws.ToBool(out.IsTruncated) {
-			return nil
+			break
 		}
 		in.KeyMarker, in.UploadIdMarker = out.NextKeyMarker, out.NextUploadIdMarker
 	}
+	// Sorted by key (S3 lists them so), to be found among the files in
+	// one pass.
+	slices.SortStableFunc(uploads, func(a, b types.MultipartUpload) int { return strings.Compare(aws.ToString(a.Key), aws.ToString(b.Key)) })
+	files := d.files.cursor()
+	for _, u := range uploads {
+		if !files.seek(aws.ToString(u.Key)) {
+			continue
+		}
+		if _, err := d.s3.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(d.o.Bucket), Key: u.Key, UploadId: u.UploadId}); err != nil {
+			return fmt.Errorf("abort multipart upload of s3://%s/%s: %w", d.o.Bucket, aws.ToString(u.Key), err)
+		}
+		d.rep.AbortedUploads++
+	}
+	return files.err
 }
 
 // target is a distribution the deploy invalidates, with what maps the
@@ -602,11 +601,14 @@ func (d *run) keys() (changes.Set, []string, error) {
 			fresh = append(fresh, c.f.Key)
 		}
 	}
-	all := make([]string, 0, len(d.files))
-	for _, f := range d.files {
+	all := make([]string, 0, d.files.len())
+	err := d.files.each(func(f *file) bool {
 		all = append(all, f.Key)
+		return true
+	})
+	if err == nil {
+		err = d.gone(func(key string, _ object) { all = append(all, key) })
 	}
-	err := d.gone(func(key string, _ object) { all = append(all, key) })
 	return changes.Set{Modified: purge, Added: fresh}, all, err
 }
 

@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"cmp"
 	"context"
 	"crypto/md5"
 	"crypto/sha256"
@@ -46,15 +47,18 @@ func (f *file) Hash() string { return hex.EncodeToString(f.objHash[:]) }
 // one the hash cache recorded (hashcache.go). Symbolic links are followed
 // to regular files; anything else that is not a directory is refused. It
 // returns the files, in the order of their keys (walkSorted), and how many
-// it read.
+// it read. Neither the walk nor the hashing holds a table of the files
+// (site): each is handed on in key order as it is done.
 //
-// walked, when not nil, is called with the files once the walk is done,
-// before any is hashed: their keys are set, and stay as they are.
-func scan(ctx context.Context, o Options, walked func([]*file)) ([]*file, int, error) {
+// walked, when not nil, is called once the walk is done, before any file
+// is hashed, with the bounds of the listing's ranges (rangeBounds).
+func scan(ctx context.Context, o Options, walked func(bounds []string)) (*site, int, error) {
 	cache := openHashCache(o)
-	var files []*file
+	walk := newSite(o.Prefix, false)
+	defer walk.close()
 	headers := headerTable{}
 	settings := settingsTable{}
+	var bounds []string
 	err := walkSorted(o.Dir, func(p string, de fs.DirEntry, err error) error {
 		if err != nil {
 			return fmt.Errorf("scan %s: %w", o.Dir, err)
@@ -82,71 +86,113 @@ func scan(ctx context.Context, o Options, walked func([]*file)) ([]*file, int, e
 			return err
 		}
 		// Files with the same headers share one map (read-only from
-		// here on), so the table does not hold two maps per file.
+		// here on), and the site records an index into them.
 		var id string
 		s.Headers, id = headers.intern(s.Headers)
 		h, _ = headers.intern(h)
-		files = append(files, &file{Rel: rel, Key: o.key(rel), Settings: settings.intern(s, id), Headers: h})
+		if n := walk.len(); n > 0 && n%rangeSize == 0 {
+			// A range ends at every rangeSize-th key that has one
+			// after it.
+			bounds = append(bounds, walk.last)
+		}
+		walk.add(&file{Key: o.key(rel), Settings: settings.intern(s, id), Headers: h})
 		return nil
 	})
+	if err == nil {
+		err = walk.recs.err
+	}
 	if err != nil {
 		return nil, 0, err
 	}
 	if walked != nil {
-		walked(files)
+		walked(bounds)
 	}
-	o.event(Event{Step: StepScan, Total: len(files)})
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	work := make(chan *file)
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-		done     int
-		read     int
-	)
-	for range min(o.Concurrency, max(len(files), 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for f := range work {
-				hashed, err := f.hashCached(o.Dir, cache)
-				mu.Lock()
-				done++
-				if hashed {
-					read++
-				}
-				if err != nil && firstErr == nil {
-					firstErr = err
-					cancel()
-				}
-				n := done
-				mu.Unlock()
-				o.event(Event{Step: StepScan, Key: f.Key, Done: n, Total: len(files)})
-			}
-		}()
-	}
-send:
-	for _, f := range files {
-		select {
-		case work <- f:
-		case <-ctx.Done():
-			break send
-		}
-	}
-	close(work)
-	wg.Wait()
-	if firstErr != nil {
-		return nil, 0, firstErr
-	}
-	if err := ctx.Err(); err != nil {
+	total := walk.len()
+	o.event(Event{Step: StepScan, Total: total})
+	files, read, err := hashAll(ctx, o, walk, cache)
+	if err != nil {
 		return nil, 0, err
 	}
 	if !o.DryRun {
 		if err := cache.write(); err != nil {
 			o.event(Event{Step: StepScan, Message: "hash cache not written: " + err.Error()})
 		}
+	}
+	return files, read, nil
+}
+
+// hashAll hashes the files of walk, o.Concurrency at a time, and returns
+// them in the same order, with how many it read: a file hashed is handed
+// on once those before it are, at most hashWindow at a time in flight.
+func hashAll(ctx context.Context, o Options, walk *site, cache *hashCache) (*site, int, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type job struct {
+		f      *file
+		hashed bool
+		done   chan error
+	}
+	window := 4 * max(o.Concurrency, 1)
+	order, work := make(chan *job, window), make(chan *job)
+	var wg sync.WaitGroup
+	for range min(o.Concurrency, max(walk.len(), 1)) {
+		wg.Go(func() {
+			for j := range work {
+				var err error
+				j.hashed, err = j.f.hashCached(o.Dir, cache)
+				j.done <- err
+			}
+		})
+	}
+	cur := walk.cursor()
+	go func() {
+		defer close(order)
+		defer close(work)
+		for ; cur.ok; cur.next() {
+			j := &job{f: cur.f, done: make(chan error, 1)}
+			select {
+			case order <- j:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case work <- j:
+			case <-ctx.Done():
+				j.done <- ctx.Err()
+				return
+			}
+		}
+	}()
+	files := newSite(o.Prefix, true)
+	var firstErr error
+	read := 0
+	for j := range order {
+		err := <-j.done
+		if firstErr != nil {
+			continue
+		}
+		if err != nil {
+			firstErr = err
+			cancel()
+			continue
+		}
+		if j.hashed {
+			read++
+		}
+		files.add(j.f)
+		o.event(Event{Step: StepScan, Key: j.f.Key, Done: files.len(), Total: walk.len()})
+	}
+	wg.Wait()
+	if firstErr == nil {
+		firstErr = cmp.Or(cur.err, files.recs.err)
+	}
+	if firstErr == nil {
+		// The walk's cursor stops early only when ctx is done.
+		firstErr = ctx.Err()
+	}
+	if firstErr != nil {
+		files.close()
+		return nil, 0, firstErr
 	}
 	return files, read, nil
 }
