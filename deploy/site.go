@@ -64,9 +64,9 @@ type fileCursor struct {
 	s   *site
 	r   recordReader
 	buf []byte
-	n   int  // files left
+	n   int   // files left
 	f   *file // the current file
-	ok  bool // f is the current file
+	ok  bool  // f is the current file
 	err error
 }
 
