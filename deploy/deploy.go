@@ -345,12 +345,7 @@ func Run(ctx context.Context, s3c *s3.Client, cf *cfinv.Client, opts Options) (*
 	d.uploadMem = semaphore.NewWeighted(uploadMemory)
 	err := d.run(ctx)
 	// Temporary files, removed already where the system allows.
-	if d.remote != nil {
-		d.remote.close()
-	}
-	if d.files != nil {
-		d.files.close()
-	}
+	d.close()
 	if err == nil {
 		// Either the bucket showed an earlier run's objects and its
 		// invalidation, or a valid clean marker was written by this

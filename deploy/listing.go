@@ -403,8 +403,8 @@ func (d *run) eachListedAfter(ctx context.Context, after string, fn func(key str
 type expected struct {
 	before  *cursor
 	deleted []string // sorted
-	written []string // sorted
-	di, wi  int
+	written *keyMerge
+	di      int
 }
 
 // next returns the next key expected, whether the run wrote it, and, if
@@ -417,20 +417,20 @@ func (e *expected) next() (key string, o object, written, ok bool) {
 		if e.di < len(e.deleted) && e.deleted[e.di] == b.key {
 			continue
 		}
-		if e.wi < len(e.written) && e.written[e.wi] == b.key {
+		if e.written.ok && e.written.key == b.key {
 			// Written over: the run's object takes its place below.
 			continue
 		}
 		break
 	}
 	switch b := e.before; {
-	case b.ok && (e.wi >= len(e.written) || b.key < e.written[e.wi]):
+	case b.ok && (!e.written.ok || b.key < e.written.key):
 		key, o = b.key, b.obj
 		b.next()
 		return key, o, false, true
-	case e.wi < len(e.written):
-		k := e.written[e.wi]
-		e.wi++
+	case e.written.ok:
+		k := e.written.key
+		e.written.next()
 		return k, object{}, true, true
 	}
 	return "", object{}, false, false
@@ -456,11 +456,12 @@ type afterCheck struct {
 	// files.
 	outside []string
 	files   *fileCursor
+	written *writtenCursor
 	why     string // why the prefix is not as the run left it; "" if it is
 }
 
-func (d *run) newAfterCheck(on string, written []string) *afterCheck {
-	c := &afterCheck{d: d, on: on, exp: expected{before: d.remote.cursor(), deleted: d.deletions, written: written}, files: d.files.cursor()}
+func (d *run) newAfterCheck(on string, written *keyMerge) *afterCheck {
+	c := &afterCheck{d: d, on: on, exp: expected{before: d.remote.cursor(), deleted: d.deletions, written: written}, files: d.files.cursor(), written: d.writtenCursor()}
 	c.dg.start()
 	c.wantK, c.wantO, c.wantW, c.more = c.exp.next()
 	return c
@@ -484,7 +485,7 @@ func (c *afterCheck) add(key string, o object) bool {
 		return false
 	}
 	if c.wantW {
-		if w, _ := c.d.writtenETag(key); w == (etag{}) || w != o.ETag {
+		if w, _ := c.written.seek(key); w == (etag{}) || w != o.ETag {
 			c.why = fmt.Sprintf("s3://%s/%s is not as this deploy wrote it", b, key)
 			return false
 		}
@@ -513,7 +514,7 @@ func (c *afterCheck) add(key string, o object) bool {
 // done finishes the check once every object was given to add; its error
 // is one reading the first listing back.
 func (c *afterCheck) done() error {
-	if err := cmp.Or(c.exp.before.err, c.files.err); err != nil {
+	if err := cmp.Or(c.exp.before.err, c.files.err, c.exp.written.err(), c.written.err()); err != nil {
 		return err
 	}
 	if c.why == "" && c.more {

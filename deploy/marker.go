@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
@@ -275,29 +276,108 @@ func (d *run) wroteKept(key string, tag *string) {
 	d.written++
 }
 
-// writtenETag returns the ETag of key if this run stored it.
-func (d *run) writtenETag(key string) (etag, bool) {
-	i, ok := slices.BinarySearchFunc(d.changed, key, func(c *change, k string) int { return strings.Compare(c.f.Key, k) })
-	if ok && d.changed[i].stored {
-		return d.changed[i].etag, true
+// writtenCursor finds, in key order, the ETags of the objects this run
+// stored: a cursor on each group's table and the objects marked removed.
+type writtenCursor struct {
+	curs []*cursor
+	kept map[string]etag
+}
+
+func (d *run) writtenCursor() *writtenCursor {
+	w := &writtenCursor{kept: d.kept}
+	for _, l := range d.stored {
+		if l != nil {
+			w.curs = append(w.curs, l.cursor())
+		}
 	}
-	e, ok := d.kept[key]
+	return w
+}
+
+// seek returns the ETag of key if this run stored it (keys sought in key
+// order).
+func (w *writtenCursor) seek(key string) (etag, bool) {
+	for _, c := range w.curs {
+		if c.seek(key) {
+			return c.obj.ETag, true
+		}
+	}
+	e, ok := w.kept[key]
 	return e, ok
 }
 
-// writtenKeys returns the keys this run stored, sorted.
-func (d *run) writtenKeys() []string {
-	keys := make([]string, 0, d.written)
-	for _, c := range d.changed {
-		if c.stored {
-			keys = append(keys, c.f.Key)
+func (w *writtenCursor) err() error {
+	for _, c := range w.curs {
+		if c.err != nil {
+			return c.err
 		}
 	}
-	for k := range d.kept {
-		keys = append(keys, k)
+	return nil
+}
+
+// keyMerge gives, in key order, the keys of the objects this run stored:
+// a merge of the groups' tables and the objects marked removed.
+type keyMerge struct {
+	curs []*cursor
+	rest []string // sorted
+	key  string   // the current key
+	ok   bool     // key is the current key
+}
+
+// writtenKeys returns the keys this run stored, in key order, on the
+// first.
+func (d *run) writtenKeys() *keyMerge {
+	m := &keyMerge{rest: slices.Sorted(maps.Keys(d.kept))}
+	for _, l := range d.stored {
+		if l != nil {
+			m.curs = append(m.curs, l.cursor())
+		}
 	}
-	slices.Sort(keys)
-	return keys
+	m.next()
+	return m
+}
+
+// sortedKeys gives keys, sorted, as a keyMerge.
+func sortedKeys(keys []string) *keyMerge {
+	m := &keyMerge{rest: keys}
+	m.next()
+	return m
+}
+
+// next moves m to the next key.
+func (m *keyMerge) next() {
+	m.ok = false
+	var min *cursor
+	for _, c := range m.curs {
+		if c.ok && (min == nil || c.key < min.key) {
+			min = c
+		}
+	}
+	switch {
+	case len(m.rest) > 0 && (min == nil || m.rest[0] < min.key):
+		m.key, m.ok = m.rest[0], true
+		m.rest = m.rest[1:]
+	case min != nil:
+		m.key, m.ok = min.key, true
+		min.next()
+	}
+}
+
+// all returns the keys left, for a few.
+func (m *keyMerge) all() ([]string, error) {
+	var keys []string
+	for ; m.ok; m.next() {
+		keys = append(keys, m.key)
+	}
+	return keys, m.err()
+}
+
+func (m *keyMerge) err() error {
+	for _, c := range m.curs {
+		if c.err != nil {
+			return c.err
+		}
+	}
+	return nil
 }
 
 // writeMarker writes the clean marker once every write of the deploy is
@@ -319,38 +399,30 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 	// with the least metadata, leaving the most room for the filter. It
 	// is chosen from what the run expects the prefix to hold; the check
 	// makes sure it does.
-	eligible := func(f *file, listed etag) bool {
-		tag, ok := d.writtenETag(f.Key)
-		if !ok {
-			tag = listed
-		}
-		return f.Settings.ACL == "" && f.Settings.StorageClass == "" && f.Size < d.o.MultipartThreshold && !tag.multipart()
-	}
 	var on, old *file // the one with the least metadata; the one the marker read is on
-	cur, files := d.remote.cursor(), d.files.cursor()
+	onWritten := false
+	cur, files, written := d.remote.cursor(), d.files.cursor(), d.writtenCursor()
 	for ; files.ok; files.next() {
 		f := files.f
-		var listed etag
-		if cur.seek(f.Key) {
-			listed = cur.obj.ETag
+		tag, w := written.seek(f.Key)
+		if !w && cur.seek(f.Key) {
+			tag = cur.obj.ETag
 		}
-		if !eligible(f, listed) {
+		if f.Settings.ACL != "" || f.Settings.StorageClass != "" || f.Size >= d.o.MultipartThreshold || tag.multipart() {
 			continue
 		}
-		if m := d.marker; m != nil && f.Key == m.key && d.heads[m.key] != nil {
-			if _, w := d.writtenETag(m.key); !w {
-				old = f
-			}
+		if m := d.marker; m != nil && f.Key == m.key && d.heads[m.key] != nil && !w {
+			old = f
 		}
 		if on == nil || metaSize(f.Headers) < metaSize(on.Headers) || (metaSize(f.Headers) == metaSize(on.Headers) && f.Key < on.Key) {
-			on = f
+			on, onWritten = f, w
 		}
 	}
-	if err := cmp.Or(cur.err, files.err); err != nil {
+	if err := cmp.Or(cur.err, files.err, written.err()); err != nil {
 		return "", err
 	}
 	if old != nil {
-		on = old
+		on, onWritten = old, false
 	}
 	if on == nil {
 		return "no object of the site can carry it", nil
@@ -363,7 +435,7 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 		return c.why, nil
 	}
 	out := d.heads[on.Key]
-	if _, ok := d.writtenETag(on.Key); ok || out == nil {
+	if onWritten || out == nil {
 		var err error
 		if out, err = d.head(ctx, on.Key); err != nil {
 			return "", err
@@ -439,9 +511,8 @@ func (d *run) writeMarker(ctx context.Context) (string, error) {
 // second against it as it comes, o.Concurrency ranges of it at most
 // (issue 31: peak RSS ≤ 100 MiB whatever the site's size).
 func (d *run) checkAfter(ctx context.Context, on string) (*afterCheck, error) {
-	written := d.writtenKeys()
-	c := d.newAfterCheck(on, written)
-	if len(written)*10 > d.remote.len() || !d.remote.seconds {
+	if d.written*10 > d.remote.len() || !d.remote.seconds {
+		c := d.newAfterCheck(on, d.writtenKeys())
 		err := d.eachListedInRanges(ctx, d.bounds, c.add)
 		if errors.Is(err, errUnsorted) {
 			c.why = fmt.Sprintf("the listing of s3://%s/%s is not in key order", d.o.Bucket, d.o.Prefix)
@@ -452,6 +523,11 @@ func (d *run) checkAfter(ctx context.Context, on string) (*afterCheck, error) {
 		}
 		return c, c.done()
 	}
+	written, err := d.writtenKeys().all()
+	if err != nil {
+		return nil, err
+	}
+	c := d.newAfterCheck(on, sortedKeys(written))
 	heads := make([]object, len(written))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(d.o.Concurrency, 1))
@@ -468,7 +544,7 @@ func (d *run) checkAfter(ctx context.Context, on string) (*afterCheck, error) {
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	exp := expected{before: d.remote.cursor(), deleted: d.deletions, written: written}
+	exp := expected{before: d.remote.cursor(), deleted: d.deletions, written: sortedKeys(written)}
 	for j := 0; ; {
 		k, o, w, ok := exp.next()
 		if !ok {

@@ -42,19 +42,57 @@ type run struct {
 	// heads the objects read to find it.
 	marker *marker
 	heads  map[string]*s3.HeadObjectOutput
-	// What this run stored: the ETag of each upload is kept in its
-	// change (changed: every change, sorted by key), that of each object
-	// marked removed in kept; written counts them.
+	// What this run stored: the ETag of each upload, by group in key
+	// order (stored), that of each object marked removed (kept); written
+	// counts them.
 	mu      sync.Mutex
-	changed []*change
+	stored  [groups]*listing
 	kept    map[string]etag
 	written int
 	// the distributions to invalidate (readDistributions)
 	targets []target
-	// what the comparison found
-	assetsNew, assetsChanged, entriesNew, entriesChanged []*change
-	purge                                                []string // keys whose URLs to invalidate, deletions aside
-	deletions                                            []string // keys to delete now
+	// what the comparison found: the objects to upload, by group, each
+	// in key order (tables of changes)
+	changes   [groups]*site
+	purge     []string // keys whose URLs to invalidate, deletions aside
+	deletions []string // keys to delete now
+}
+
+// The groups of uploads, in the order they are stored: assets, new before
+// changed, then entries, likewise.
+const (
+	assetsNew = iota
+	assetsChanged
+	entriesNew
+	entriesChanged
+	groups
+)
+
+// group is the group of c.
+func group(c *change) int {
+	switch {
+	case c.f.Settings.Entry && c.reason == ReasonNew:
+		return entriesNew
+	case c.f.Settings.Entry:
+		return entriesChanged
+	case c.reason == ReasonNew:
+		return assetsNew
+	}
+	return assetsChanged
+}
+
+// close releases the run's temporary files.
+func (d *run) close() {
+	for _, s := range append([]*site{d.files}, d.changes[:]...) {
+		if s != nil {
+			s.close()
+		}
+	}
+	for _, l := range append([]*listing{d.remote}, d.stored[:]...) {
+		if l != nil {
+			l.close()
+		}
+	}
 }
 
 // object is what a deploy keeps of a listed object: its ETag (as listed,
@@ -159,10 +197,10 @@ func (d *run) run(ctx context.Context) error {
 	}
 	// Step 1: assets, new before changed; step 2: entries, likewise.
 	// Each group is stored whole before the next starts.
-	if err := d.upload(ctx, StepAssets, d.assetsNew, d.assetsChanged); err != nil {
+	if err := d.upload(ctx, StepAssets, assetsNew, assetsChanged); err != nil {
 		return err
 	}
-	if err := d.upload(ctx, StepEntries, d.entriesNew, d.entriesChanged); err != nil {
+	if err := d.upload(ctx, StepEntries, entriesNew, entriesChanged); err != nil {
 		return err
 	}
 	if err := d.invalidate(ctx); err != nil {
@@ -187,115 +225,124 @@ func (d *run) run(ctx context.Context) error {
 // compare sorts every file into unchanged, new and changed, reading an
 // object's metadata only when the listing cannot tell. The listing is
 // read once, beside the files (both in key order); the objects to read
-// are read o.Concurrency at a time.
+// are read o.Concurrency at a time, and every file's result is taken in
+// key order, into the tables of changes.
 func (d *run) compare(ctx context.Context) error {
-	type item struct {
-		f   *file
-		obj object
+	type job struct {
+		f       *file
+		obj     object
+		c       *change
+		resumed bool
+		err     error
+		done    chan struct{}
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var (
-		wg        sync.WaitGroup
-		mu        sync.Mutex
-		firstErr  error
-		done      int
-		changed   []*change
-		resumed   []string
-		unchanged int
-	)
-	total := d.files.len()
-	finish := func(f *file, c *change, res bool, err error) {
-		mu.Lock()
-		switch {
-		case err != nil:
-			if firstErr == nil {
-				firstErr = err
-				cancel()
-			}
-		case c != nil:
-			changed = append(changed, c)
-		default:
-			unchanged++
-			if res {
-				resumed = append(resumed, f.Key)
-			}
-		}
-		done++
-		e := Event{Step: StepCompare, Key: f.Key, Done: done, Total: total}
-		mu.Unlock()
-		if err == nil {
-			d.o.event(e)
-		}
-	}
-	work := make(chan item)
-	for range min(d.o.Concurrency, max(total, 1)) {
+	window := 4 * max(d.o.Concurrency, 1)
+	order, work := make(chan *job, window), make(chan *job)
+	var wg sync.WaitGroup
+	for range min(d.o.Concurrency, max(d.files.len(), 1)) {
 		wg.Go(func() {
-			for it := range work {
-				c, res, err := d.compareRead(ctx, it.f, it.obj)
-				finish(it.f, c, res, err)
+			for j := range work {
+				j.c, j.resumed, j.err = d.compareRead(ctx, j.f, j.obj)
+				close(j.done)
 			}
 		})
 	}
 	cur, files := d.remote.cursor(), d.files.cursor()
-send:
-	for ; files.ok; files.next() {
-		f := files.f
-		var c *change
-		switch listed := cur.seek(f.Key); {
-		case !listed:
-			c = &change{f: f, reason: ReasonNew}
-		case cur.obj.Size != f.Size:
-			// Other bytes, whatever the ETag is: no request needed.
-			c = &change{f: f, reason: ReasonChanged, replaced: true}
-		case d.trusted(f, cur.obj):
-		default:
-			select {
-			case work <- item{f: f, obj: cur.obj}:
-			case <-ctx.Done():
-				break send
+	go func() {
+		defer close(order)
+		defer close(work)
+		for ; files.ok; files.next() {
+			f := files.f
+			j := &job{f: f, done: make(chan struct{})}
+			read := false
+			switch listed := cur.seek(f.Key); {
+			case !listed:
+				j.c = &change{f: f, reason: ReasonNew}
+			case cur.obj.Size != f.Size:
+				// Other bytes, whatever the ETag is: no request needed.
+				j.c = &change{f: f, reason: ReasonChanged, replaced: true}
+			case d.trusted(f, cur.obj):
+			default:
+				j.obj, read = cur.obj, true
 			}
-			continue
+			select {
+			case order <- j:
+			case <-ctx.Done():
+				return
+			}
+			if !read {
+				close(j.done)
+				continue
+			}
+			select {
+			case work <- j:
+			case <-ctx.Done():
+				j.err = ctx.Err()
+				close(j.done)
+				return
+			}
 		}
-		finish(f, c, false, nil)
+	}()
+	for i := range d.changes {
+		d.changes[i] = newChanges(d.o.Prefix)
 	}
-	close(work)
-	wg.Wait()
-	if err := cmp.Or(firstErr, cur.err, files.err, ctx.Err()); err != nil {
-		return err
-	}
-	// In key order, whatever order the reads ended in.
-	slices.SortFunc(changed, func(a, b *change) int { return strings.Compare(a.f.Key, b.f.Key) })
-	slices.Sort(resumed)
-	d.rep.Unchanged, d.rep.Resumed = unchanged, resumed
-	d.purge = slices.Clone(resumed)
-	for _, c := range changed {
+	var firstErr error
+	done := 0
+	for j := range order {
+		<-j.done
 		switch {
-		case c.f.Settings.Entry && c.reason == ReasonNew:
-			d.entriesNew = append(d.entriesNew, c)
-		case c.f.Settings.Entry:
-			d.entriesChanged = append(d.entriesChanged, c)
-		case c.reason == ReasonNew:
-			d.assetsNew = append(d.assetsNew, c)
+		case firstErr != nil:
+			continue
+		case j.err != nil:
+			firstErr = j.err
+			cancel()
+			continue
+		case j.c != nil:
+			d.changes[group(j.c)].addChange(j.c)
+			if j.c.replaced {
+				d.purge = append(d.purge, j.f.Key)
+			}
 		default:
-			d.assetsChanged = append(d.assetsChanged, c)
+			d.rep.Unchanged++
+			if j.resumed {
+				d.purge = append(d.purge, j.f.Key)
+				d.rep.Resumed = append(d.rep.Resumed, j.f.Key)
+			}
 		}
-		if c.replaced {
-			d.purge = append(d.purge, c.f.Key)
-		}
+		done++
+		d.o.event(Event{Step: StepCompare, Key: j.f.Key, Done: done, Total: d.files.len()})
 	}
-	slices.Sort(d.purge)
+	wg.Wait()
+	if firstErr == nil {
+		firstErr = cmp.Or(cur.err, files.err, ctx.Err())
+	}
+	for _, t := range d.changes {
+		firstErr = cmp.Or(firstErr, t.recs.err)
+	}
+	if firstErr != nil {
+		return firstErr
+	}
 	// In the order they are written. The list holds one Upload per file
 	// on a first deploy: allocated once, not grown by doubling (issue 31).
-	if n := len(d.assetsNew) + len(d.assetsChanged) + len(d.entriesNew) + len(d.entriesChanged); n > 0 {
+	n := 0
+	for _, t := range d.changes {
+		n += t.len()
+	}
+	if n > 0 {
 		d.rep.Uploads = make([]Upload, 0, n)
 	}
-	for _, cs := range [][]*change{d.assetsNew, d.assetsChanged, d.entriesNew, d.entriesChanged} {
-		for _, c := range cs {
-			d.rep.Uploads = append(d.rep.Uploads, Upload{Key: c.f.Key, Size: c.f.Size, Headers: c.f.Headers, Reason: c.reason, Entry: c.f.Settings.Entry})
+	for _, t := range d.changes {
+		c := t.cursor()
+		for ; c.ok; c.next() {
+			f := c.f
+			d.rep.Uploads = append(d.rep.Uploads, Upload{Key: f.Key, Size: f.Size, Headers: f.Headers, Reason: c.reason, Entry: f.Settings.Entry})
+		}
+		if c.err != nil {
+			return c.err
 		}
 	}
-	d.changed = changed
 	return nil
 }
 
@@ -596,9 +643,13 @@ func (d *run) readDistributions(ctx context.Context) error {
 func (d *run) keys() (changes.Set, []string, error) {
 	purge := slices.Concat(d.purge, d.deletions)
 	var fresh []string
-	for _, cs := range [][]*change{d.assetsNew, d.entriesNew} {
-		for _, c := range cs {
-			fresh = append(fresh, c.f.Key)
+	for _, g := range []int{assetsNew, entriesNew} {
+		err := d.changes[g].each(func(f *file) bool {
+			fresh = append(fresh, f.Key)
+			return true
+		})
+		if err != nil {
+			return changes.Set{}, nil, err
 		}
 	}
 	all := make([]string, 0, d.files.len())

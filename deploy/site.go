@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -15,21 +16,49 @@ import (
 // site's few sets of them.
 type site struct {
 	recs     records
-	hashed   bool        // the records hold sizes and digests (scan's second part)
+	hashed   bool // the records hold sizes and digests (scan's second part)
+	changes  bool // the records are changes (addChange), hashed
 	settings []*Settings // by index
 	headers  []map[string]string
 	index    map[*Settings]int
 	prefix   string // a file's Rel is its key after prefix and "/"
 	last     string
 	buf      []byte
+	bytes    int64 // of the changes' objects
 }
 
 func newSite(prefix string, hashed bool) *site {
 	return &site{prefix: prefix, hashed: hashed, index: map[*Settings]int{}}
 }
 
-// add appends f, whose key is after the last one added.
-func (s *site) add(f *file) {
+// newChanges is a table of changes: the objects to upload, in key order.
+func newChanges(prefix string) *site {
+	s := newSite(prefix, true)
+	s.changes = true
+	return s
+}
+
+// reasons are the Reasons a change record holds, by code.
+var reasons = []Reason{ReasonNew, ReasonChanged, ReasonHeaders, ReasonRestored}
+
+// addChange appends c, whose key is after the last one added, to a table
+// of changes.
+func (s *site) addChange(c *change) {
+	code := slices.Index(reasons, c.reason)
+	if !s.changes || code < 0 {
+		panic(fmt.Sprintf("deploy: change %q of reason %q added to a table of files", c.f.Key, c.reason))
+	}
+	flags := byte(0)
+	if c.replaced {
+		flags = 1
+	}
+	s.add(c.f, byte(code), flags)
+	s.bytes += c.f.Size
+}
+
+// add appends f, whose key is after the last one added, and the bytes of
+// a change.
+func (s *site) add(f *file, change ...byte) {
 	if s.recs.len() > 0 && f.Key <= s.last {
 		panic(fmt.Sprintf("deploy: site: %q added after %q", f.Key, s.last))
 	}
@@ -49,6 +78,7 @@ func (s *site) add(f *file) {
 		b = append(b, f.sha[:]...)
 		b = append(b, f.objHash[:]...)
 	}
+	b = append(b, change...)
 	s.buf = b
 	s.recs.add(b)
 }
@@ -68,6 +98,9 @@ type fileCursor struct {
 	f   *file // the current file
 	ok  bool  // f is the current file
 	err error
+	// The current change, in a table of changes.
+	reason   Reason
+	replaced bool
 }
 
 // cursor returns a cursor on the first file, if any.
@@ -87,7 +120,22 @@ func (c *fileCursor) next() {
 	}
 	c.n--
 	c.f, c.err = c.s.read(c.r, &c.buf)
+	if c.err == nil && c.s.changes {
+		var b [2]byte
+		if _, err := io.ReadFull(c.r, b[:]); err != nil {
+			c.err = noEOF(err)
+		} else if int(b[0]) >= len(reasons) || b[1] > 1 {
+			c.err = fmt.Errorf("%w: change %d/%d", errCorrupt, b[0], b[1])
+		} else {
+			c.reason, c.replaced = reasons[b[0]], b[1] == 1
+		}
+	}
 	c.ok = c.err == nil
+}
+
+// change is the current change, in a table of changes.
+func (c *fileCursor) change() *change {
+	return &change{f: c.f, reason: c.reason, replaced: c.replaced}
 }
 
 // seek moves c to the first file at or after key (keys sought in key

@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"cmp"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -12,6 +13,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -56,17 +58,15 @@ func checkHeaders(key string, h map[string]string) error {
 // failure stops the step and the deploy (*UploadError). The step has one
 // start event, with the objects and bytes of every group, and its object
 // events count from the step's start.
-func (d *run) upload(ctx context.Context, step Step, groups ...[]*change) error {
+func (d *run) upload(ctx context.Context, step Step, gs ...int) error {
 	if d.o.DryRun {
 		return nil
 	}
 	var n int
 	var total int64
-	for _, cs := range groups {
-		n += len(cs)
-		for _, c := range cs {
-			total += c.f.Size
-		}
+	for _, g := range gs {
+		n += d.changes[g].len()
+		total += d.changes[g].bytes
 	}
 	if n == 0 {
 		return nil
@@ -79,7 +79,7 @@ func (d *run) upload(ctx context.Context, step Step, groups ...[]*change) error 
 	// progress function is swapped while no upload runs.
 	orig := d.o.Progress
 	defer func() { d.o.Progress = orig }()
-	for _, cs := range groups {
+	for _, g := range gs {
 		baseDone, baseSent := done, sent
 		d.o.Progress = func(e Event) {
 			e.Done, e.Bytes, e.Total, e.TotalBytes = e.Done+baseDone, e.Bytes+baseSent, n, total
@@ -87,39 +87,112 @@ func (d *run) upload(ctx context.Context, step Step, groups ...[]*change) error 
 				orig(e)
 			}
 		}
-		if err := d.uploadGroup(ctx, step, cs); err != nil {
+		if err := d.uploadGroup(ctx, step, g); err != nil {
 			return err
 		}
-		done += len(cs)
-		for _, c := range cs {
-			sent += c.f.Size
-		}
+		done += d.changes[g].len()
+		sent += d.changes[g].bytes
 	}
 	return nil
 }
 
-// uploadGroup stores cs, o.Concurrency at a time.
-func (d *run) uploadGroup(ctx context.Context, step Step, cs []*change) error {
-	return d.parallel(ctx, step, len(cs), func(ctx context.Context, i int) (string, int64, error) {
-		c := cs[i]
-		n := d.memory(c.f)
-		if err := d.uploadMem.Acquire(ctx, n); err != nil {
-			return c.f.Key, 0, &UploadError{Key: c.f.Key, Err: err}
-		}
-		defer d.uploadMem.Release(n)
-		err := d.put(ctx, c)
-		if isDigestMismatch(err) {
-			// The file changed since it was hashed: hash it again and
-			// send it once more; a file still changing fails.
-			if err = c.f.hash(d.o.Dir); err == nil {
-				err = d.put(ctx, c)
+// uploadGroup stores the changes of group g, o.Concurrency at a time,
+// and records the ETag of each in d.stored[g], in key order: an upload
+// done is recorded once those before it are, at most 4 × Concurrency at
+// a time in flight. The first failure stops the others. Each upload's
+// event is sent as it ends, before its worker takes another: a progress
+// function that cancels ctx stops the uploads there.
+func (d *run) uploadGroup(ctx context.Context, step Step, g int) error {
+	t := d.changes[g]
+	d.stored[g] = newListing()
+	if t.len() == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type job struct {
+		c    *change
+		err  error
+		done chan struct{}
+	}
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error // the first in time, not in key order
+		done     int
+		sent     int64
+	)
+	order, work := make(chan *job, 4*max(d.o.Concurrency, 1)), make(chan *job)
+	for range min(d.o.Concurrency, t.len()) {
+		wg.Go(func() {
+			for j := range work {
+				j.err = d.uploadOne(ctx, j.c)
+				mu.Lock()
+				if j.err != nil && firstErr == nil {
+					firstErr = j.err
+					cancel()
+				}
+				done++
+				sent += j.c.f.Size
+				e := Event{Step: step, Key: j.c.f.Key, Done: done, Total: t.len(), Bytes: sent}
+				mu.Unlock()
+				close(j.done)
+				if j.err == nil {
+					d.o.event(e)
+				}
+			}
+		})
+	}
+	cur := t.cursor()
+	go func() {
+		defer close(order)
+		defer close(work)
+		for ; cur.ok; cur.next() {
+			j := &job{c: cur.change(), done: make(chan struct{})}
+			select {
+			case order <- j:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case work <- j:
+			case <-ctx.Done():
+				j.err = ctx.Err()
+				close(j.done)
+				return
 			}
 		}
-		if err != nil {
-			return c.f.Key, 0, &UploadError{Key: c.f.Key, Err: err}
+	}()
+	failed := false
+	for j := range order {
+		<-j.done
+		if failed = failed || j.err != nil; !failed {
+			d.stored[g].add(j.c.f.Key, object{ETag: j.c.etag})
 		}
-		return c.f.Key, c.f.Size, nil
-	})
+	}
+	wg.Wait()
+	return cmp.Or(firstErr, cur.err, d.stored[g].recs.err, ctx.Err())
+}
+
+// uploadOne stores c.
+func (d *run) uploadOne(ctx context.Context, c *change) error {
+	n := d.memory(c.f)
+	if err := d.uploadMem.Acquire(ctx, n); err != nil {
+		return &UploadError{Key: c.f.Key, Err: err}
+	}
+	defer d.uploadMem.Release(n)
+	err := d.put(ctx, c)
+	if isDigestMismatch(err) {
+		// The file changed since it was hashed: hash it again and send
+		// it once more; a file still changing fails.
+		if err = c.f.hash(d.o.Dir); err == nil {
+			err = d.put(ctx, c)
+		}
+	}
+	if err != nil {
+		return &UploadError{Key: c.f.Key, Err: err}
+	}
+	return nil
 }
 
 // Memory an upload holds besides the object's bytes, for run.memory.
