@@ -439,60 +439,6 @@ func lower(m map[string]string) map[string]string {
 	return out
 }
 
-// parallel runs fn for 0..n-1, o.Concurrency at a time, and returns the
-// first error, after which no new call starts. fn returns the key it
-// handled and the bytes it sent, for the progress events.
-func (d *run) parallel(ctx context.Context, step Step, n int, fn func(ctx context.Context, i int) (string, int64, error)) error {
-	if n == 0 {
-		return nil
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-		done     int
-		bytes    int64
-	)
-	work := make(chan int)
-	for range min(d.o.Concurrency, n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				key, b, err := fn(ctx, i)
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = err
-					cancel()
-				}
-				done++
-				bytes += b
-				e := Event{Step: step, Key: key, Done: done, Total: n, Bytes: bytes}
-				mu.Unlock()
-				if err == nil {
-					d.o.event(e)
-				}
-			}
-		}()
-	}
-send:
-	for i := range n {
-		select {
-		case work <- i:
-		case <-ctx.Done():
-			break send
-		}
-	}
-	close(work)
-	wg.Wait()
-	if firstErr != nil {
-		return firstErr
-	}
-	return ctx.Err()
-}
-
 // chooseDeletions decides which objects under the prefix that are not in
 // Dir are deleted now: none without Delete; with KeepDeleted, only those
 // marked removed at least that long ago.

@@ -16,8 +16,8 @@ import (
 // site's few sets of them.
 type site struct {
 	recs     records
-	hashed   bool // the records hold sizes and digests (scan's second part)
-	changes  bool // the records are changes (addChange), hashed
+	hashed   bool        // the records hold sizes and digests (scan's second part)
+	changes  bool        // the records are changes (addChange), hashed
 	settings []*Settings // by index
 	headers  []map[string]string
 	index    map[*Settings]int
