@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"bufio"
+	"cmp"
 	"bytes"
 	"crypto/md5"
 	"crypto/sha256"
@@ -15,7 +16,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -151,11 +151,15 @@ type hashCache struct {
 	old   []cacheHit // sorted by rel, one per rel
 	start time.Time
 
-	// new holds the files hashed (or found in old) by this scan, for
-	// write: their stat and digests, kept as bytes, not an entry with
-	// two hex strings per file (issue 31).
-	mu  sync.Mutex
-	new []cacheHit
+	// The next cache file, written an entry at a time as the scan hands
+	// its files on in the order of their paths (add), so that no entry
+	// is held (issue 31): a temporary file in the cache's directory,
+	// renamed over the cache by write.
+	tmp  *os.File
+	bw   *bufio.Writer
+	n    int    // entries written
+	last string // the path of the last one
+	err  error  // the first failure writing it: no cache is written
 }
 
 // openHashCache reads the cache of o, if any: every failure leaves it
@@ -334,84 +338,113 @@ func (c *hashCache) lookup(f *file, st fileStat) bool {
 	f.Size = e.stored
 	f.sha, f.md5 = e.sha, e.md5
 	f.objHash = objectHash(f.sha, f.Headers, *f.Settings)
-	c.add(f, st)
 	return true
 }
 
-// add records f, hashed with stat st (taken before it was read), for the
-// next scan, unless the file is too recent to be told apart from a later
-// write (racyWindow).
+// add writes the entry of f, hashed (or found by lookup) with stat st,
+// taken before it was read, to the next cache file, unless the file is too
+// recent to be told apart from a later write (racyWindow). Files are
+// added in the order of their paths, as the scan hands them on.
 func (c *hashCache) add(f *file, st fileStat) {
 	window := racyWindow
 	if st.Mtime%1e9 != 0 && st.Ctime%1e9 != 0 {
 		window = racyWindowFine
 	}
 	limit := c.start.Add(-window).UnixNano()
-	if st.Mtime >= limit || st.Ctime >= limit {
+	if st.Mtime >= limit || st.Ctime >= limit || c.path == "" || c.err != nil {
 		return
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.new = append(c.new, cacheHit{rel: f.Rel, st: st, stored: f.Size, gzip: f.Settings.Gzip, sha: f.sha, md5: f.md5})
+	if c.tmp == nil {
+		if c.begin(); c.err != nil {
+			return
+		}
+	}
+	if c.n > 0 && f.Rel <= c.last {
+		c.err = fmt.Errorf("hash cache: %q added after %q", f.Rel, c.last)
+		return
+	}
+	k, err := json.Marshal(f.Rel)
+	if err != nil {
+		c.err = err
+		return
+	}
+	e, err := json.Marshal(cacheEntry{Stat: st, Gzip: f.Settings.Gzip, Stored: f.Size, SHA: f.SHA(), MD5: f.MD5()})
+	if err != nil {
+		c.err = err
+		return
+	}
+	if c.n > 0 {
+		c.bw.WriteByte(',')
+	}
+	c.bw.Write(k)
+	c.bw.WriteByte(':')
+	if _, err := c.bw.Write(e); err != nil {
+		c.err = err
+	}
+	c.n++
+	c.last = f.Rel
 }
 
-// write replaces the cache file with the entries of this scan. It writes
-// what json.Marshal of a hashCacheFile writes (keys sorted), an entry at a
-// time through a buffer, so no copy of the whole file is held in memory.
+// begin starts the next cache file: what json.Marshal of a hashCacheFile
+// writes (keys sorted), up to its first entry.
+func (c *hashCache) begin() {
+	if c.err != nil {
+		return
+	}
+	if err := os.MkdirAll(filepath.Dir(c.path), 0o700); err != nil {
+		c.err = err
+		return
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(c.path), ".tmp-*")
+	if err != nil {
+		c.err = err
+		return
+	}
+	c.tmp, c.bw = tmp, bufio.NewWriter(tmp)
+	version, err := json.Marshal(hashCacheVersion)
+	if err != nil {
+		c.err = err
+		return
+	}
+	c.bw.WriteString(`{"version":`)
+	c.bw.Write(version)
+	c.bw.WriteString(`,"files":{`)
+}
+
+// write ends the next cache file and renames it over the cache.
 func (c *hashCache) write() error {
 	if c.path == "" {
 		return nil
 	}
-	if err := os.MkdirAll(filepath.Dir(c.path), 0o700); err != nil {
-		return err
+	if c.tmp == nil {
+		c.begin()
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(c.path), ".tmp-*")
-	if err != nil {
-		return err
+	if c.err == nil {
+		c.bw.WriteString("}}")
+		c.err = c.bw.Flush()
 	}
-	err = c.encode(tmp)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
+	if c.tmp == nil {
+		return c.err
 	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), c.path)
+	err := c.tmp.Close()
+	c.err = cmp.Or(c.err, err)
+	if c.err == nil {
+		c.err = os.Rename(c.tmp.Name(), c.path)
 	}
-	if err != nil {
-		os.Remove(tmp.Name())
+	if c.err != nil {
+		os.Remove(c.tmp.Name())
 	}
-	return err
+	c.tmp = nil
+	return c.err
 }
 
-// encode writes the cache file's JSON to w.
-func (c *hashCache) encode(w io.Writer) error {
-	bw := bufio.NewWriter(w)
-	version, err := json.Marshal(hashCacheVersion)
-	if err != nil {
-		return err
+// discard drops the next cache file, if one was started.
+func (c *hashCache) discard() {
+	if c.tmp != nil {
+		c.tmp.Close()
+		os.Remove(c.tmp.Name())
+		c.tmp = nil
 	}
-	bw.WriteString(`{"version":`)
-	bw.Write(version)
-	bw.WriteString(`,"files":{`)
-	// By Rel, as json.Marshal sorts a map's keys; a scan adds a file once.
-	slices.SortFunc(c.new, func(a, b cacheHit) int { return strings.Compare(a.rel, b.rel) })
-	for i, n := range c.new {
-		k, err := json.Marshal(n.rel)
-		if err != nil {
-			return err
-		}
-		e, err := json.Marshal(cacheEntry{Stat: n.st, Gzip: n.gzip, Stored: n.stored, SHA: hex.EncodeToString(n.sha[:]), MD5: hex.EncodeToString(n.md5[:])})
-		if err != nil {
-			return err
-		}
-		if i > 0 {
-			bw.WriteByte(',')
-		}
-		bw.Write(k)
-		bw.WriteByte(':')
-		bw.Write(e)
-	}
-	bw.WriteString("}}")
-	return bw.Flush()
 }
 
 // statOf is the stat of fi for the cache; false when the platform gives

@@ -249,40 +249,65 @@ func overwriteCache(t *testing.T, dir, body string) {
 }
 
 // TestHashCacheEncodeIsJSONMarshal: the cache file written an entry at a
-// time is byte for byte what json.Marshal writes of the whole, so the
-// reader (json.Unmarshal) and files written before are unchanged.
+// time, in the order of the paths, is byte for byte what json.Marshal
+// writes of the whole, so the reader (json.Unmarshal) and files written
+// before are unchanged; entries out of order write no cache.
 func TestHashCacheEncodeIsJSONMarshal(t *testing.T) {
-	file := func(rel string, gzip bool, size int64, b byte, st fileStat) cacheHit {
-		h := cacheHit{rel: rel, gzip: gzip, stored: size, st: st}
-		h.md5[0], h.sha[31] = b, b
-		return h
+	type entry struct {
+		f  *file
+		st fileStat
+	}
+	file := func(rel string, gzip bool, size int64, b byte, st fileStat) entry {
+		f := &file{Rel: rel, Settings: &Settings{Gzip: gzip}, Size: size}
+		f.md5[0], f.sha[31] = b, b
+		return entry{f, st}
 	}
 	tests := []struct {
-		name    string
-		entries []cacheHit
+		name     string
+		entries  []entry
+		unsorted bool
 	}{
-		{"empty", nil},
-		{"one", []cacheHit{file("index.html", false, 1, 0xaa, fileStat{Size: 1, Mtime: 2, Ctime: 3, Ino: 4, Dev: 5})}},
-		{"sorted and escaped", []cacheHit{
-			file("z/b.js", true, 9, 1, fileStat{}), file("a/<odd> \"name\".html", false, 2, 2, fileStat{}), file("é/ü.css", false, 3, 3, fileStat{}), file("\x01ctl", false, 0, 0, fileStat{}),
-		}},
+		{"empty", nil, false},
+		{"one", []entry{file("index.html", false, 1, 0xaa, fileStat{Size: 1, Mtime: 2, Ctime: 3, Ino: 4, Dev: 5})}, false},
+		{"sorted and escaped", []entry{
+			file("\x01ctl", false, 0, 0, fileStat{}), file("a/<odd> \"name\".html", false, 2, 2, fileStat{}), file("z/b.js", true, 9, 1, fileStat{}), file("é/ü.css", false, 3, 3, fileStat{}),
+		}, false},
+		{"out of order", []entry{file("b", false, 1, 1, fileStat{}), file("a", false, 1, 1, fileStat{})}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			files := map[string]cacheEntry{}
-			for _, c := range tt.entries {
-				files[c.rel] = cacheEntry{Stat: c.st, Gzip: c.gzip, Stored: c.stored, SHA: hex.EncodeToString(c.sha[:]), MD5: hex.EncodeToString(c.md5[:])}
+			for _, e := range tt.entries {
+				files[e.f.Rel] = cacheEntry{Stat: e.st, Gzip: e.f.Settings.Gzip, Stored: e.f.Size, SHA: e.f.SHA(), MD5: e.f.MD5()}
 			}
 			want, err := json.Marshal(hashCacheFile{Version: hashCacheVersion, Files: files})
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got bytes.Buffer
-			if err := (&hashCache{new: tt.entries}).encode(&got); err != nil {
-				t.Fatalf("encode: %v", err)
+			path := filepath.Join(t.TempDir(), "cache.json")
+			c := &hashCache{path: path, start: time.Unix(1e9, 0)}
+			for _, e := range tt.entries {
+				c.add(e.f, e.st)
 			}
-			if diff := cmp.Diff(string(want), got.String()); diff != "" {
-				t.Errorf("encode differs from json.Marshal (-want +got):\n%s", diff)
+			err = c.write()
+			if tt.unsorted {
+				if _, serr := os.Stat(path); err == nil || serr == nil {
+					t.Errorf("entries out of order: write %v, cache file %v; want an error and no file", err, serr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("write: %v", err)
+			}
+			got, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(string(want), string(got)); diff != "" {
+				t.Errorf("written differs from json.Marshal (-want +got):\n%s", diff)
+			}
+			if entries, _ := os.ReadDir(filepath.Dir(path)); len(entries) != 1 {
+				t.Errorf("%d files in the cache's directory, want the cache alone: %v", len(entries), entries)
 			}
 		})
 	}
@@ -364,12 +389,22 @@ func TestDeriveIDKeepsItsValue(t *testing.T) {
 func WriteHashCache(tb testing.TB, o Options, rels []string) {
 	tb.Helper()
 	c := openHashCache(o.withDefaults())
+	type entry struct {
+		f  *file
+		st fileStat
+	}
+	var entries []entry
 	for i, rel := range rels {
-		h := cacheHit{rel: rel, gzip: i%3 == 1, stored: int64(1000 + i*7)}
-		h.sha = sha256.Sum256([]byte(rel))
-		copy(h.md5[:], h.sha[8:])
-		h.st = fileStat{Size: int64(2000 + i*7), Mtime: 1_690_000_000_123_456_789 + int64(i)*1e6, Ctime: 1_690_000_100_987_654_321 + int64(i)*1e6, Ino: 12_345_678 + uint64(i), Dev: 66_306}
-		c.new = append(c.new, h)
+		f := &file{Rel: rel, Settings: &Settings{Gzip: i%3 == 1}, Size: int64(1000 + i*7)}
+		f.sha = sha256.Sum256([]byte(rel))
+		copy(f.md5[:], f.sha[8:])
+		st := fileStat{Size: int64(2000 + i*7), Mtime: 1_690_000_000_123_456_789 + int64(i)*1e6, Ctime: 1_690_000_100_987_654_321 + int64(i)*1e6, Ino: 12_345_678 + uint64(i), Dev: 66_306}
+		entries = append(entries, entry{f, st})
+	}
+	// As a scan adds them: in the order of their paths.
+	slices.SortFunc(entries, func(a, b entry) int { return strings.Compare(a.f.Rel, b.f.Rel) })
+	for _, e := range entries {
+		c.add(e.f, e.st)
 	}
 	if err := c.write(); err != nil {
 		tb.Fatalf("write hash cache: %v", err)
@@ -591,12 +626,15 @@ func TestHashCacheRoundTrip(t *testing.T) {
 	if err := json.Unmarshal(first, &whole); err != nil {
 		t.Fatal(err)
 	}
-	for _, rel := range rels {
+	// In the order of the paths, as a scan looks them up and adds them
+	// to the next cache.
+	for _, rel := range slices.Sorted(slices.Values(rels)) {
 		e := whole.Files[rel]
 		f := &file{Rel: rel, Settings: &Settings{Gzip: e.Gzip}}
 		if !c.lookup(f, e.Stat) {
 			t.Fatalf("lookup %q with its stat: not found", rel)
 		}
+		c.add(f, e.Stat)
 		got := [3]string{fmt.Sprint(f.Size), f.SHA(), f.MD5()}
 		if want := [3]string{fmt.Sprint(e.Stored), e.SHA, e.MD5}; got != want {
 			t.Errorf("lookup %q: size, sha256, md5 %v, want %v", rel, got, want)

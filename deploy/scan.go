@@ -111,6 +111,7 @@ func scan(ctx context.Context, o Options, walked func(bounds []string)) (*site, 
 	o.event(Event{Step: StepScan, Total: total})
 	files, read, err := hashAll(ctx, o, walk, cache)
 	if err != nil {
+		cache.discard()
 		return nil, 0, err
 	}
 	if !o.DryRun {
@@ -130,6 +131,8 @@ func hashAll(ctx context.Context, o Options, walk *site, cache *hashCache) (*sit
 	type job struct {
 		f      *file
 		hashed bool
+		st     fileStat // to cache it with
+		cache  bool
 		done   chan error
 	}
 	window := 4 * max(o.Concurrency, 1)
@@ -139,7 +142,7 @@ func hashAll(ctx context.Context, o Options, walk *site, cache *hashCache) (*sit
 		wg.Go(func() {
 			for j := range work {
 				var err error
-				j.hashed, err = j.f.hashCached(o.Dir, cache)
+				j.hashed, j.st, j.cache, err = j.f.hashCached(o.Dir, cache)
 				j.done <- err
 			}
 		})
@@ -180,6 +183,9 @@ func hashAll(ctx context.Context, o Options, walk *site, cache *hashCache) (*sit
 			read++
 		}
 		files.add(j.f)
+		if j.cache && !o.DryRun {
+			cache.add(j.f, j.st)
+		}
 		o.event(Event{Step: StepScan, Key: j.f.Key, Done: files.len(), Total: walk.len()})
 	}
 	wg.Wait()
@@ -242,26 +248,24 @@ func walkDir(dir string, fn fs.WalkDirFunc) error {
 }
 
 // hashCached sets f's size and digests from the cache when its stat is the
-// one recorded, else by reading it, and reports whether it read it. The
-// stat is taken before the read: a write during the read leaves a stat
-// the next scan does not find in the cache.
-func (f *file) hashCached(dir string, c *hashCache) (bool, error) {
+// one recorded, else by reading it, and reports whether it read it, and
+// the stat to cache it with (false: none). The stat is taken before the
+// read: a write during the read leaves a stat the next scan does not find
+// in the cache.
+func (f *file) hashCached(dir string, c *hashCache) (read bool, st fileStat, ok bool, err error) {
 	p := f.path(dir)
 	fi, err := os.Stat(p)
 	if err != nil {
-		return false, fmt.Errorf("read %s: %w", p, err)
+		return false, st, false, fmt.Errorf("read %s: %w", p, err)
 	}
-	st, ok := statOf(fi)
+	st, ok = statOf(fi)
 	if ok && c.lookup(f, st) {
-		return false, nil
+		return false, st, true, nil
 	}
 	if err := f.hash(dir); err != nil {
-		return true, err
+		return true, st, false, err
 	}
-	if ok {
-		c.add(f, st)
-	}
-	return true, nil
+	return true, st, ok, nil
 }
 
 // path is f's path on disk, in Dir dir: the files do not hold it each.
