@@ -164,3 +164,29 @@ func reversedPages(t *testing.T, target string) string {
 		return out.Bytes()
 	})
 }
+
+// TestSpillUnwritable: a deploy whose tables cannot go to disk (its
+// temporary directory is missing) fails before its first write, naming
+// the cause, and leaves the bucket as it was.
+func TestSpillUnwritable(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *site) {
+		dir := filepath.Join(t.TempDir(), "public")
+		writeTree(t, dir, v1)
+		deploy.SetSpill(t, 0)
+		t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing"))
+		rep, err := s.run(t, nil, deploy.Options{Dir: dir})
+		if err == nil || !strings.Contains(err.Error(), "spill a table to disk") {
+			t.Fatalf("deploy: %v; want the spill's error", err)
+		}
+		if rep != nil && len(rep.Invalidations) > 0 {
+			t.Errorf("invalidations %+v after the failure", rep.Invalidations)
+		}
+		out, err := s.s3.ListObjectsV2(t.Context(), &s3.ListObjectsV2Input{Bucket: aws.String(s.bucket)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Contents) != 0 {
+			t.Errorf("%d objects in the bucket after the failure, want none", len(out.Contents))
+		}
+	})
+}

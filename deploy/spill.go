@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 )
 
 // spillAt is the bytes of records a records keeps in memory; beyond, they
@@ -27,8 +28,9 @@ type records struct {
 	f    *os.File
 	name string // f's name while it could not be removed
 	w    *bufio.Writer
-	size int64 // bytes written to f, buffered ones included
-	err  error // the first error writing f
+	size int64      // bytes written to f, buffered ones included
+	err  error      // the first error writing f
+	mu   sync.Mutex // for readers made at once: the first flushes w
 }
 
 // add appends one encoded record.
@@ -77,6 +79,8 @@ func (r *records) spilled() bool { return r.f != nil }
 // reader reads the records from the first. No record may be added while
 // it is used.
 func (r *records) reader() (recordReader, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if r.err != nil {
 		return nil, r.err
 	}

@@ -233,6 +233,20 @@ type Result struct {
 // Print writes r in the chosen format, after the query: the one output
 // path of every command.
 func (o Output) Print(w io.Writer, r Result) error {
+	format := o.format()
+	// cfinv's own text and table need neither the data encoded nor a
+	// query: a deploy's report of every upload is not copied into a
+	// tree of its members to be thrown away.
+	switch {
+	case o.Query != "":
+	case format == Text && r.Text != nil:
+		r.Text(w)
+		return nil
+	case format == Table && r.Table != nil:
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		r.Table(tw)
+		return tw.Flush()
+	}
 	data, err := orderedData(r.Data)
 	if err != nil {
 		return err
@@ -241,18 +255,8 @@ func (o Output) Print(w io.Writer, r Result) error {
 	if err != nil {
 		return err
 	}
-	format := o.format()
 	if o.Query != "" && format != JSON && (r.Text != nil || r.Table != nil) {
 		return WriteText(w, v)
-	}
-	switch {
-	case format == Text && r.Text != nil:
-		r.Text(w)
-		return nil
-	case format == Table && r.Table != nil:
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		r.Table(tw)
-		return tw.Flush()
 	}
 	return Write(w, format, r.Op, v)
 }

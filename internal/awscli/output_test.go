@@ -53,6 +53,10 @@ func TestPrint(t *testing.T) {
 		{"query, table", Output{Format: Table, Query: "Items[0]"}, Result{Data: data, Text: text, Table: table}, "True\tE1\t3\n"},
 		{"query, json, expression's order", Output{Format: JSON, Query: "Items[0].{z: Id, a: N}"}, Result{Data: data}, "{\n    \"z\": \"E1\",\n    \"a\": 3\n}\n"},
 		{"the AWS CLI's text", Output{Format: Text}, Result{Op: OpGetInvalidation, Data: Object{{"Invalidation", Object{{"Id", "I1"}, {"Status", "Completed"}}}}}, "INVALIDATION\tI1\tCompleted\n"},
+		// Data no JSON encodes: the own text and table do not encode it
+		// (a deploy's report is not copied into a tree to be dropped).
+		{"own text, data not encoded", Output{Format: Text}, Result{Data: make(chan int), Text: text, Table: table}, "own text\n"},
+		{"own table, data not encoded", Output{Format: Table}, Result{Data: make(chan int), Text: text, Table: table}, "A     BBBB  C\naaaa  b     c\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -400,11 +400,13 @@ var ProcessMemoryLimit func(int64) int64
 // deploy's peak RSS was that headroom more than its live data: 96 MiB
 // for a first deploy of 30,000 files, 72 MiB with a 48 MiB limit, for
 // the same CPU time (BENCHMARKS.md). The limit grows with the site by
-// about what a deploy holds per file, so that a large site's live data
-// stays well under it: a limit under what is live makes the collector
-// run all the time.
+// a little more than what a deploy still holds per file (the report's
+// list of uploads, about 110 bytes an upload; the hash cache read, about
+// 164 bytes a file: its tables are on disk past 1 MiB), so that a large
+// site's live data stays under it: a limit under what is live makes the
+// collector run all the time.
 func deployMemoryLimit(files int) int64 {
-	return 40<<20 + int64(files)*512
+	return 40<<20 + int64(files)*192
 }
 
 // deploySummary is the GitHub job summary of a deploy: what was uploaded,

@@ -214,8 +214,8 @@ func TestDeployMemoryLimit(t *testing.T) {
 			}
 		})
 	}
-	if got := deployMemoryLimit(30000); got < 48<<20 || got > 64<<20 {
-		t.Errorf("deployMemoryLimit(30000) = %d MiB, want 48–64 MiB", got>>20)
+	if got := deployMemoryLimit(30000); got < 44<<20 || got > 48<<20 {
+		t.Errorf("deployMemoryLimit(30000) = %d MiB, want 44–48 MiB", got>>20)
 	}
 }
 
