@@ -228,95 +228,73 @@ func (d *run) run(ctx context.Context) error {
 // are read o.Concurrency at a time, and every file's result is taken in
 // key order, into the tables of changes.
 func (d *run) compare(ctx context.Context) error {
-	type job struct {
+	type item struct {
 		f       *file
 		obj     object
+		read    bool // obj must be read (compareRead)
 		c       *change
 		resumed bool
-		err     error
-		done    chan struct{}
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	window := 4 * max(d.o.Concurrency, 1)
-	order, work := make(chan *job, window), make(chan *job)
-	var wg sync.WaitGroup
-	for range min(d.o.Concurrency, max(d.files.len(), 1)) {
-		wg.Go(func() {
-			for j := range work {
-				j.c, j.resumed, j.err = d.compareRead(ctx, j.f, j.obj)
-				close(j.done)
-			}
-		})
-	}
 	cur, files := d.remote.cursor(), d.files.cursor()
-	go func() {
-		defer close(order)
-		defer close(work)
-		for ; files.ok; files.next() {
-			f := files.f
-			j := &job{f: f, done: make(chan struct{})}
-			read := false
-			switch listed := cur.seek(f.Key); {
-			case !listed:
-				j.c = &change{f: f, reason: ReasonNew}
-			case cur.obj.Size != f.Size:
-				// Other bytes, whatever the ETag is: no request needed.
-				j.c = &change{f: f, reason: ReasonChanged, replaced: true}
-			case d.trusted(f, cur.obj):
-			default:
-				j.obj, read = cur.obj, true
-			}
-			select {
-			case order <- j:
-			case <-ctx.Done():
-				return
-			}
-			if !read {
-				close(j.done)
-				continue
-			}
-			select {
-			case work <- j:
-			case <-ctx.Done():
-				j.err = ctx.Err()
-				close(j.done)
-				return
-			}
+	next := func() (*item, bool) {
+		if !files.ok {
+			return nil, false
 		}
-	}()
+		f := files.f
+		files.next()
+		it := &item{f: f}
+		switch listed := cur.seek(f.Key); {
+		case !listed:
+			it.c = &change{f: f, reason: ReasonNew}
+		case cur.obj.Size != f.Size:
+			// Other bytes, whatever the ETag is: no request needed.
+			it.c = &change{f: f, reason: ReasonChanged, replaced: true}
+		case d.trusted(f, cur.obj):
+		default:
+			it.obj, it.read = cur.obj, true
+		}
+		return it, true
+	}
+	quick := func(it *item) bool { return !it.read }
+	work := func(ctx context.Context, it *item) (err error) {
+		it.c, it.resumed, err = d.compareRead(ctx, it.f, it.obj)
+		return err
+	}
 	for i := range d.changes {
 		d.changes[i] = newChanges(d.o.Prefix)
 	}
 	var firstErr error
 	done := 0
-	for j := range order {
-		<-j.done
+	inOrder(ctx, d.o.Concurrency, next, quick, work, func(it *item, err error) {
 		switch {
 		case firstErr != nil:
-			continue
-		case j.err != nil:
-			firstErr = j.err
+			return
+		case err != nil:
+			firstErr = err
 			cancel()
-			continue
-		case j.c != nil:
-			d.changes[group(j.c)].addChange(j.c)
-			if j.c.replaced {
-				d.purge = append(d.purge, j.f.Key)
+			return
+		case it.c != nil:
+			d.changes[group(it.c)].addChange(it.c)
+			if it.c.replaced {
+				d.purge = append(d.purge, it.f.Key)
 			}
 		default:
 			d.rep.Unchanged++
-			if j.resumed {
-				d.purge = append(d.purge, j.f.Key)
-				d.rep.Resumed = append(d.rep.Resumed, j.f.Key)
+			if it.resumed {
+				d.purge = append(d.purge, it.f.Key)
+				d.rep.Resumed = append(d.rep.Resumed, it.f.Key)
 			}
 		}
 		done++
-		d.o.event(Event{Step: StepCompare, Key: j.f.Key, Done: done, Total: d.files.len()})
-	}
-	wg.Wait()
+		d.o.event(Event{Step: StepCompare, Key: it.f.Key, Done: done, Total: d.files.len()})
+	})
 	if firstErr == nil {
-		firstErr = cmp.Or(cur.err, files.err, ctx.Err())
+		firstErr = cmp.Or(cur.err, files.err)
+	}
+	if firstErr == nil && done < d.files.len() {
+		firstErr = cmp.Or(ctx.Err(), fmt.Errorf("compare: %d of %d files compared", done, d.files.len()))
 	}
 	for _, t := range d.changes {
 		firstErr = cmp.Or(firstErr, t.recs.err)

@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 )
 
 // file is a file of Dir as the object it becomes.
@@ -123,78 +122,56 @@ func scan(ctx context.Context, o Options, walked func(bounds []string)) (*site, 
 }
 
 // hashAll hashes the files of walk, o.Concurrency at a time, and returns
-// them in the same order, with how many it read: a file hashed is handed
-// on once those before it are, at most hashWindow at a time in flight.
+// them in the same order, with how many it read (inOrder).
 func hashAll(ctx context.Context, o Options, walk *site, cache *hashCache) (*site, int, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	type job struct {
+	type item struct {
 		f      *file
 		hashed bool
 		st     fileStat // to cache it with
 		cache  bool
-		done   chan error
-	}
-	window := 4 * max(o.Concurrency, 1)
-	order, work := make(chan *job, window), make(chan *job)
-	var wg sync.WaitGroup
-	for range min(o.Concurrency, max(walk.len(), 1)) {
-		wg.Go(func() {
-			for j := range work {
-				var err error
-				j.hashed, j.st, j.cache, err = j.f.hashCached(o.Dir, cache)
-				j.done <- err
-			}
-		})
 	}
 	cur := walk.cursor()
-	go func() {
-		defer close(order)
-		defer close(work)
-		for ; cur.ok; cur.next() {
-			j := &job{f: cur.f, done: make(chan error, 1)}
-			select {
-			case order <- j:
-			case <-ctx.Done():
-				return
-			}
-			select {
-			case work <- j:
-			case <-ctx.Done():
-				j.done <- ctx.Err()
-				return
-			}
+	next := func() (*item, bool) {
+		if !cur.ok {
+			return nil, false
 		}
-	}()
+		it := &item{f: cur.f}
+		cur.next()
+		return it, true
+	}
+	work := func(_ context.Context, it *item) (err error) {
+		it.hashed, it.st, it.cache, err = it.f.hashCached(o.Dir, cache)
+		return err
+	}
 	files := newSite(o.Prefix, true)
 	var firstErr error
 	read := 0
-	for j := range order {
-		err := <-j.done
-		if firstErr != nil {
-			continue
-		}
-		if err != nil {
+	inOrder(ctx, o.Concurrency, next, nil, work, func(it *item, err error) {
+		switch {
+		case firstErr != nil:
+			return
+		case err != nil:
 			firstErr = err
 			cancel()
-			continue
+			return
 		}
-		if j.hashed {
+		if it.hashed {
 			read++
 		}
-		files.add(j.f)
-		if j.cache && !o.DryRun {
-			cache.add(j.f, j.st)
+		files.add(it.f)
+		if it.cache && !o.DryRun {
+			cache.add(it.f, it.st)
 		}
-		o.event(Event{Step: StepScan, Key: j.f.Key, Done: files.len(), Total: walk.len()})
-	}
-	wg.Wait()
+		o.event(Event{Step: StepScan, Key: it.f.Key, Done: files.len(), Total: walk.len()})
+	})
 	if firstErr == nil {
 		firstErr = cmp.Or(cur.err, files.recs.err)
 	}
-	if firstErr == nil {
+	if firstErr == nil && files.len() < walk.len() {
 		// The walk's cursor stops early only when ctx is done.
-		firstErr = ctx.Err()
+		firstErr = cmp.Or(ctx.Err(), fmt.Errorf("scan: %d of %d files hashed", files.len(), walk.len()))
 	}
 	if firstErr != nil {
 		files.close()

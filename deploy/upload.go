@@ -110,68 +110,49 @@ func (d *run) uploadGroup(ctx context.Context, step Step, g int) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	type job struct {
-		c    *change
-		err  error
-		done chan struct{}
-	}
 	var (
-		wg       sync.WaitGroup
 		mu       sync.Mutex
 		firstErr error // the first in time, not in key order
 		done     int
 		sent     int64
 	)
-	order, work := make(chan *job, 4*max(d.o.Concurrency, 1)), make(chan *job)
-	for range min(d.o.Concurrency, t.len()) {
-		wg.Go(func() {
-			for j := range work {
-				j.err = d.uploadOne(ctx, j.c)
-				mu.Lock()
-				if j.err != nil && firstErr == nil {
-					firstErr = j.err
-					cancel()
-				}
-				done++
-				sent += j.c.f.Size
-				e := Event{Step: step, Key: j.c.f.Key, Done: done, Total: t.len(), Bytes: sent}
-				mu.Unlock()
-				close(j.done)
-				if j.err == nil {
-					d.o.event(e)
-				}
-			}
-		})
-	}
 	cur := t.cursor()
-	go func() {
-		defer close(order)
-		defer close(work)
-		for ; cur.ok; cur.next() {
-			j := &job{c: cur.change(), done: make(chan struct{})}
-			select {
-			case order <- j:
-			case <-ctx.Done():
-				return
-			}
-			select {
-			case work <- j:
-			case <-ctx.Done():
-				j.err = ctx.Err()
-				close(j.done)
-				return
-			}
+	next := func() (*change, bool) {
+		if !cur.ok {
+			return nil, false
 		}
-	}()
-	failed := false
-	for j := range order {
-		<-j.done
-		if failed = failed || j.err != nil; !failed {
-			d.stored[g].add(j.c.f.Key, object{ETag: j.c.etag})
-		}
+		c := cur.change()
+		cur.next()
+		return c, true
 	}
-	wg.Wait()
-	return cmp.Or(firstErr, cur.err, d.stored[g].recs.err, ctx.Err())
+	work := func(ctx context.Context, c *change) error {
+		err := d.uploadOne(ctx, c)
+		mu.Lock()
+		if err != nil && firstErr == nil {
+			firstErr = err
+			cancel()
+		}
+		done++
+		sent += c.f.Size
+		e := Event{Step: step, Key: c.f.Key, Done: done, Total: t.len(), Bytes: sent}
+		mu.Unlock()
+		if err == nil {
+			d.o.event(e)
+		}
+		return err
+	}
+	failed, stored := false, 0
+	inOrder(ctx, d.o.Concurrency, next, nil, work, func(c *change, err error) {
+		if failed = failed || err != nil; !failed {
+			d.stored[g].add(c.f.Key, object{ETag: c.etag})
+			stored++
+		}
+	})
+	err := cmp.Or(firstErr, cur.err, d.stored[g].recs.err)
+	if err == nil && stored < t.len() {
+		err = cmp.Or(ctx.Err(), fmt.Errorf("upload: %d of %d objects stored", stored, t.len()))
+	}
+	return err
 }
 
 // uploadOne stores c.

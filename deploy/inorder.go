@@ -1,0 +1,71 @@
+package deploy
+
+import (
+	"context"
+	"sync"
+)
+
+// inOrder runs work on each item next gives (until it returns false),
+// workers at a time, and hands every item to take in the order next gave
+// them, once its work is done: the items are worked on in parallel, at
+// most 4 × workers ahead of the one take waits for, and take sees them
+// one at a time, in order, on the caller's goroutine. An item for which
+// quick (if not nil) is true needs no work. Once ctx is done no item is
+// given to work: the one then waiting reaches take with ctx's error, and
+// next is not called again. inOrder returns when take has had every item
+// next gave. next runs on a goroutine of its own, which has ended (its
+// effects seen) when inOrder returns.
+//
+// It is how the deploy streams its tables (issue 31: nothing held per
+// file): the scan's hashing, the comparison's reads and each group's
+// uploads write their results in key order, as the tables need them.
+func inOrder[T any](ctx context.Context, workers int, next func() (T, bool), quick func(T) bool, work func(context.Context, T) error, take func(T, error)) {
+	type job struct {
+		v    T
+		err  error
+		done chan struct{}
+	}
+	workers = max(workers, 1)
+	order, jobs := make(chan *job, 4*workers), make(chan *job)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for j := range jobs {
+				j.err = work(ctx, j.v)
+				close(j.done)
+			}
+		})
+	}
+	go func() {
+		defer close(order)
+		defer close(jobs)
+		for {
+			v, ok := next()
+			if !ok {
+				return
+			}
+			j := &job{v: v, done: make(chan struct{})}
+			select {
+			case order <- j:
+			case <-ctx.Done():
+				return
+			}
+			if quick != nil && quick(v) {
+				close(j.done)
+				continue
+			}
+			select {
+			case jobs <- j:
+			case <-ctx.Done():
+				j.err = ctx.Err()
+				close(j.done)
+				return
+			}
+		}
+	}()
+	for j := range order {
+		<-j.done
+		take(j.v, j.err)
+	}
+	wg.Wait()
+}
