@@ -156,24 +156,6 @@ func (l *listing) each(fn func(key string, o object) bool) error {
 	return c.err
 }
 
-// find returns the object listed under key: a pass over the listing, for
-// the few keys looked up one at a time.
-func (l *listing) find(key string) (object, bool, error) {
-	c := l.cursor()
-	ok := c.seek(key)
-	return c.obj, ok, c.err
-}
-
-// digest is D of a marker on key: a digest of every listed object but
-// key's, in key order.
-func (l *listing) digest(key string) (string, error) {
-	d, err := l.digests([]string{key})
-	if err != nil {
-		return "", err
-	}
-	return d[0], nil
-}
-
 // digests are the digests of markers on each of keys, in one pass.
 func (l *listing) digests(keys []string) ([]string, error) {
 	dgs := make([]digester, len(keys))
@@ -211,7 +193,7 @@ func (dg *digester) add(key string, o object) {
 func (dg *digester) sum() string { return hex.EncodeToString(dg.h.Sum(nil))[:32] }
 
 // rangeSize is the keys of the site per range of a listing in ranges
-// (rangeBounds): about a page of ListObjectsV2 (at most 1,000 keys). Tests
+// (the walk takes every rangeSize-th key as a bound): about a page of ListObjectsV2 (at most 1,000 keys). Tests
 // lower it.
 var rangeSize = 1000
 

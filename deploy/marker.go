@@ -260,7 +260,7 @@ func (d *run) head(ctx context.Context, key string) (*s3.HeadObjectOutput, error
 func (d *run) wrote(c *change, tag *string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	c.stored, c.etag = true, parseETag(aws.ToString(tag))
+	c.etag = parseETag(aws.ToString(tag))
 	d.written++
 }
 

@@ -36,7 +36,7 @@ type run struct {
 	id        string
 
 	files  *site    // in the order of their keys (scan)
-	bounds []string // of the listing's ranges (rangeBounds)
+	bounds []string // of the listing's ranges: every rangeSize-th key that has one after it (scan)
 	remote *listing
 	// marker is the valid clean marker read after the listing, if any;
 	// heads the objects read to find it.
@@ -110,8 +110,7 @@ type change struct {
 	f        *file
 	reason   Reason
 	replaced bool // an object was there before: its URLs need invalidating
-	stored   bool // uploaded by this run, with ETag etag
-	etag     etag
+	etag     etag // once stored by this run (wrote)
 }
 
 func (d *run) run(ctx context.Context) error {

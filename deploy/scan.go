@@ -50,7 +50,8 @@ func (f *file) Hash() string { return hex.EncodeToString(f.objHash[:]) }
 // (site): each is handed on in key order as it is done.
 //
 // walked, when not nil, is called once the walk is done, before any file
-// is hashed, with the bounds of the listing's ranges (rangeBounds).
+// is hashed, with the bounds of the listing's ranges: every rangeSize-th
+// key that has a key after it.
 func scan(ctx context.Context, o Options, walked func(bounds []string)) (*site, int, error) {
 	cache := openHashCache(o)
 	walk := newSite(o.Prefix, false)

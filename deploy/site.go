@@ -191,14 +191,3 @@ func (s *site) each(fn func(f *file) bool) error {
 	}
 	return c.err
 }
-
-// files returns every file, in key order: for tests, and sites known to
-// be small.
-func (s *site) files() ([]*file, error) {
-	out := make([]*file, 0, s.len())
-	err := s.each(func(f *file) bool {
-		out = append(out, f)
-		return true
-	})
-	return out, err
-}

@@ -129,3 +129,29 @@ func FuzzReadListed(f *testing.F) {
 		}
 	})
 }
+
+// find returns the object listed under key: a pass over the listing.
+func (l *listing) find(key string) (object, bool, error) {
+	c := l.cursor()
+	ok := c.seek(key)
+	return c.obj, ok, c.err
+}
+
+// digest is D of a marker on key (listing.digests).
+func (l *listing) digest(key string) (string, error) {
+	d, err := l.digests([]string{key})
+	if err != nil {
+		return "", err
+	}
+	return d[0], nil
+}
+
+// files returns every file of s, in key order.
+func (s *site) files() ([]*file, error) {
+	out := make([]*file, 0, s.len())
+	err := s.each(func(f *file) bool {
+		out = append(out, f)
+		return true
+	})
+	return out, err
+}
