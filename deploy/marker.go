@@ -142,20 +142,23 @@ func second(t time.Time) time.Time { return t.Truncate(time.Second) }
 // marker. The objects read are kept in d.heads for compare.
 func (d *run) readMarker(ctx context.Context) error {
 	var newest time.Time
-	var keys []string
+	var keys []string // the first maxNewest of the n in the newest second
+	n := 0
 	err := d.remote.each(func(key string, o object) bool {
 		switch t := second(o.Modified); {
 		case t.After(newest):
-			newest, keys = t, append(keys[:0], key)
+			newest, keys, n = t, append(keys[:0], key), 1
 		case t.Equal(newest):
-			keys = append(keys, key)
+			if n++; n <= maxNewest {
+				keys = append(keys, key)
+			}
 		}
 		return true
 	})
 	if err != nil {
 		return err
 	}
-	if len(keys) == 0 || len(keys) > maxNewest {
+	if n == 0 || n > maxNewest {
 		return nil
 	}
 	outs := make([]*s3.HeadObjectOutput, len(keys))
