@@ -325,6 +325,12 @@ func (e *DeleteLimitError) Is(target error) bool { return target == ErrTooManyDe
 // an older object): a re-run after a failure or a kill, even on another
 // machine, finds what the first run uploaded, invalidates it, and buys the
 // invalidation once (its caller reference is derived from the deploy ID).
+//
+// Run holds no table of the site's files in memory: its tables (the
+// files, the listing, the uploads and their ETags) are read in key order,
+// kept in memory up to 1 MiB each and beyond that in temporary files in
+// os.TempDir, removed as soon as they are created. The Report's Uploads
+// list every upload.
 func Run(ctx context.Context, s3c *s3.Client, cf *cfinv.Client, opts Options) (*Report, error) {
 	o := opts.withDefaults()
 	if o.Dir == "" || o.Bucket == "" {
