@@ -6,20 +6,23 @@ import (
 )
 
 // inOrder runs work on each item next gives (until it returns false),
-// workers at a time, and hands every item to take in the order next gave
+// workers at a time, and hands each item to take in the order next gave
 // them, once its work is done: the items are worked on in parallel, at
 // most 4 × workers ahead of the one take waits for, and take sees them
 // one at a time, in order, on the caller's goroutine. An item for which
-// quick (if not nil) is true needs no work. Once ctx is done no item is
-// given to work: the one then waiting reaches take with ctx's error, and
-// next is not called again. inOrder returns when take has had every item
-// next gave. next runs on a goroutine of its own, which has ended (its
-// effects seen) when inOrder returns.
+// quick (if not nil) is true needs no work. The first item whose work
+// fails (in next's order) stops it: no item is given to work after it
+// and take sees none from it on; inOrder returns that error. Once ctx is
+// done no item is given to work either, and next is not called again.
+// inOrder returns when every item given is done; next runs on a goroutine
+// of its own, which has ended (its effects seen) by then.
 //
 // It is how the deploy streams its tables (issue 31: nothing held per
 // file): the scan's hashing, the comparison's reads and each group's
 // uploads write their results in key order, as the tables need them.
-func inOrder[T any](ctx context.Context, workers int, next func() (T, bool), quick func(T) bool, work func(context.Context, T) error, take func(T, error)) {
+func inOrder[T any](ctx context.Context, workers int, next func() (T, bool), quick func(T) bool, work func(context.Context, T) error, take func(T)) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	type job struct {
 		v    T
 		err  error
@@ -63,9 +66,18 @@ func inOrder[T any](ctx context.Context, workers int, next func() (T, bool), qui
 			}
 		}
 	}()
+	var firstErr error
 	for j := range order {
 		<-j.done
-		take(j.v, j.err)
+		switch {
+		case firstErr != nil:
+		case j.err != nil:
+			firstErr = j.err
+			cancel()
+		default:
+			take(j.v)
+		}
 	}
 	wg.Wait()
+	return firstErr
 }

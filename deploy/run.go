@@ -234,8 +234,6 @@ func (d *run) compare(ctx context.Context) error {
 		c       *change
 		resumed bool
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	cur, files := d.remote.cursor(), d.files.cursor()
 	next := func() (*item, bool) {
 		if !files.ok {
@@ -264,16 +262,9 @@ func (d *run) compare(ctx context.Context) error {
 	for i := range d.changes {
 		d.changes[i] = newChanges(d.o.Prefix)
 	}
-	var firstErr error
 	done := 0
-	inOrder(ctx, d.o.Concurrency, next, quick, work, func(it *item, err error) {
+	firstErr := inOrder(ctx, d.o.Concurrency, next, quick, work, func(it *item) {
 		switch {
-		case firstErr != nil:
-			return
-		case err != nil:
-			firstErr = err
-			cancel()
-			return
 		case it.c != nil:
 			d.changes[group(it.c)].addChange(it.c)
 			if it.c.replaced {

@@ -125,8 +125,6 @@ func scan(ctx context.Context, o Options, walked func(bounds []string)) (*site, 
 // hashAll hashes the files of walk, o.Concurrency at a time, and returns
 // them in the same order, with how many it read (inOrder).
 func hashAll(ctx context.Context, o Options, walk *site, cache *hashCache) (*site, int, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	type item struct {
 		f      *file
 		hashed bool
@@ -147,17 +145,8 @@ func hashAll(ctx context.Context, o Options, walk *site, cache *hashCache) (*sit
 		return err
 	}
 	files := newSite(o.Prefix, true)
-	var firstErr error
 	read := 0
-	inOrder(ctx, o.Concurrency, next, nil, work, func(it *item, err error) {
-		switch {
-		case firstErr != nil:
-			return
-		case err != nil:
-			firstErr = err
-			cancel()
-			return
-		}
+	firstErr := inOrder(ctx, o.Concurrency, next, nil, work, func(it *item) {
 		if it.hashed {
 			read++
 		}

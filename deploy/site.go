@@ -59,6 +59,9 @@ func (s *site) addChange(c *change) {
 // add appends f, whose key is after the last one added, and the bytes of
 // a change.
 func (s *site) add(f *file, change ...byte) {
+	if s.changes != (len(change) == 2) {
+		panic(fmt.Sprintf("deploy: %q added with %d bytes of a change to a table of changes %v", f.Key, len(change), s.changes))
+	}
 	if s.recs.len() > 0 && f.Key <= s.last {
 		panic(fmt.Sprintf("deploy: site: %q added after %q", f.Key, s.last))
 	}

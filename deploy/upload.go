@@ -141,14 +141,13 @@ func (d *run) uploadGroup(ctx context.Context, step Step, g int) error {
 		}
 		return err
 	}
-	failed, stored := false, 0
-	inOrder(ctx, d.o.Concurrency, next, nil, work, func(c *change, err error) {
-		if failed = failed || err != nil; !failed {
-			d.stored[g].add(c.f.Key, object{ETag: c.etag})
-			stored++
-		}
+	stored := 0
+	ierr := inOrder(ctx, d.o.Concurrency, next, nil, work, func(c *change) {
+		d.stored[g].add(c.f.Key, object{ETag: c.etag})
+		stored++
 	})
-	err := cmp.Or(firstErr, cur.err, d.stored[g].recs.err)
+	// The workers are done: firstErr is theirs, the first in time.
+	err := cmp.Or(firstErr, ierr, cur.err, d.stored[g].recs.err)
 	if err == nil && stored < t.len() {
 		err = cmp.Or(ctx.Err(), fmt.Errorf("upload: %d of %d objects stored", stored, t.len()))
 	}
