@@ -147,9 +147,14 @@ type fileStat struct {
 
 // hashCache is the cache read at a scan's start and the one it writes.
 type hashCache struct {
-	path  string     // "" when there is none
-	old   []cacheHit // sorted by rel, one per rel
-	start time.Time
+	path string // "" when there is none
+	// The entries read: from stream, in the order of their paths, or
+	// from old, sorted by rel, one per rel (a cache write did not
+	// write). entries counts them.
+	stream  *entryStream
+	old     []cacheHit
+	entries int
+	start   time.Time
 
 	// The next cache file, written an entry at a time as the scan hands
 	// its files on in the order of their paths (add), so that no entry
@@ -162,8 +167,17 @@ type hashCache struct {
 	err  error  // the first failure writing it: no cache is written
 }
 
+// errHashCache is a cache file that is not one: damaged, truncated or of
+// another version.
+var errHashCache = errors.New("not a hash cache")
+
 // openHashCache reads the cache of o, if any: every failure leaves it
-// empty.
+// empty. A cache file as write writes it (the version, then the entries
+// in the order of their paths, each path once) is checked whole, then
+// read again an entry at a time as the scan looks its files up, in the
+// same order (find): no entry is held (issue 31). Any other file json.Unmarshal
+// reads (written by hand: paths out of order or twice, "files" twice) is
+// loaded whole.
 func openHashCache(o Options) *hashCache {
 	c := &hashCache{start: o.Now()}
 	if o.HashCacheDir == "" {
@@ -179,18 +193,161 @@ func openHashCache(o Options) *hashCache {
 	if err != nil {
 		return c
 	}
-	defer r.Close()
-	var size int64
-	if fi, err := r.Stat(); err == nil {
-		size = fi.Size()
+	ordered, n, err := check(r)
+	if err == nil {
+		_, err = r.Seek(0, io.SeekStart)
 	}
-	c.old, _ = load(r, size)
+	switch {
+	case err != nil:
+	case ordered:
+		if c.stream, err = newEntryStream(r); err == nil {
+			c.entries = n
+			return c // r is closed by the stream
+		}
+	default:
+		var size int64
+		if fi, err := r.Stat(); err == nil {
+			size = fi.Size()
+		}
+		c.old, _ = load(r, size)
+		c.entries = len(c.old)
+	}
+	r.Close()
 	return c
 }
 
-// errHashCache is a cache file that is not one: damaged, truncated or of
-// another version.
-var errHashCache = errors.New("not a hash cache")
+// cacheDecoder decodes a cache file as json.Unmarshal into a
+// hashCacheFile reads it, a part at a time.
+type cacheDecoder struct {
+	dec *json.Decoder
+	e   entryJSON // one for all: it escapes to the heap
+}
+
+func newCacheDecoder(r io.Reader) *cacheDecoder {
+	return &cacheDecoder{dec: json.NewDecoder(bufio.NewReader(r))}
+}
+
+// members calls fn with the name of each member of the file's object,
+// for fn to decode its value, and checks that nothing follows the object.
+func (d *cacheDecoder) members(fn func(name string) error) error {
+	if t, err := d.dec.Token(); err != nil || t != json.Delim('{') {
+		return errHashCache
+	}
+	for d.dec.More() {
+		t, err := d.dec.Token()
+		if err != nil {
+			return err
+		}
+		name, _ := t.(string) // the decoder gives only strings as names
+		if err := fn(name); err != nil {
+			return err
+		}
+	}
+	if _, err := d.dec.Token(); err != nil { // '}'
+		return err
+	}
+	if _, err := d.dec.Token(); err != io.EOF { // nothing after it
+		return errHashCache
+	}
+	return nil
+}
+
+// isFiles and isVersion say which field of a hashCacheFile a member
+// fills: json.Unmarshal matches the names of fields without case.
+func isFiles(name string) bool   { return strings.EqualFold(name, "files") }
+func isVersion(name string) bool { return strings.EqualFold(name, "version") }
+
+// skip decodes a member's value and drops it.
+func (d *cacheDecoder) skip() error { return d.dec.Decode(&json.RawMessage{}) }
+
+// filesStart decodes the start of the value of "files": true for an
+// object, whose entries follow, false for null.
+func (d *cacheDecoder) filesStart() (bool, error) {
+	t, err := d.dec.Token()
+	if err != nil {
+		return false, err
+	}
+	switch t {
+	case nil:
+		return false, nil
+	case json.Delim('{'):
+		return true, nil
+	}
+	return false, fmt.Errorf("files: %w", errHashCache)
+}
+
+// entry decodes the next entry of "files" (there is one when d.dec.More).
+// One whose digests are not lower-case hex of the right size, or whose
+// stored size is negative, has stored -1: lookup refused it before the
+// loader decoded the digests, alone.
+func (d *cacheDecoder) entry() (cacheHit, error) {
+	t, err := d.dec.Token()
+	if err != nil {
+		return cacheHit{}, err
+	}
+	rel := t.(string)
+	d.e = entryJSON{}
+	if err := d.dec.Decode(&d.e); err != nil {
+		return cacheHit{}, err
+	}
+	e := &d.e
+	if e.SHA.n != sha256.Size || e.MD5.n != md5.Size || e.Stored < 0 {
+		return cacheHit{rel: rel, stored: -1}, nil
+	}
+	h := cacheHit{rel: rel, st: e.Stat, stored: e.Stored, gzip: e.Gzip, sha: e.SHA.b}
+	copy(h.md5[:], e.MD5.b[:md5.Size])
+	return h, nil
+}
+
+// check reads a cache file from r as load does, holding no entry, and
+// reports whether it is one write writes in that respect: "files" once,
+// its paths in strictly increasing order. It returns the number of
+// entries, and load's error for a file that is not a cache.
+func check(r io.Reader) (ordered bool, entries int, err error) {
+	d := newCacheDecoder(r)
+	var (
+		version string
+		files   int    // members named "files"
+		read    int    // entries read, bad ones too
+		last    string // the last one's path
+	)
+	ordered = true
+	err = d.members(func(name string) error {
+		switch {
+		case isVersion(name):
+			return d.dec.Decode(&version)
+		case isFiles(name):
+			files++
+			ordered = ordered && files == 1
+			object, err := d.filesStart()
+			if err != nil || !object {
+				return err
+			}
+			for d.dec.More() {
+				h, err := d.entry()
+				if err != nil {
+					return err
+				}
+				ordered = ordered && (read == 0 || h.rel > last)
+				last = h.rel
+				read++
+				if h.stored >= 0 {
+					entries++
+				}
+			}
+			_, err = d.dec.Token() // '}'
+			return err
+		}
+		return d.skip()
+	})
+	if err != nil {
+		return false, 0, fmt.Errorf("read hash cache: %w", err)
+	}
+	if version != hashCacheVersion {
+		return false, 0, fmt.Errorf("read hash cache: version %q: %w", version, errHashCache)
+	}
+	return ordered, entries, nil
+}
 
 // load reads a cache file from r as json.Unmarshal into a hashCacheFile
 // would, and returns its entries, sorted by rel, whose digests are
@@ -199,45 +356,30 @@ var errHashCache = errors.New("not a hash cache")
 // are read. Any error (of r, of the JSON, another version) is no cache at
 // all, nil, even when entries were read before it.
 //
-// It streams: the file's bytes are never held whole, and each entry is
-// decoded alone, its digests straight to bytes (issue 31). The entries
-// are a slice, not a map: no slot per entry left empty, no copy of the
-// path's string header in a slot; encode writes them sorted, so they are
-// sorted as read.
+// It streams the file, each entry decoded alone, its digests straight to
+// bytes, into a slice sorted by path (issue 31). It is how a cache file
+// that write did not write (see openHashCache) is read.
 //
 // size is r's size, to allocate the entries once, 0 if unknown.
 func load(r io.Reader, size int64) ([]cacheHit, error) {
-	dec := json.NewDecoder(bufio.NewReader(r))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return nil, fmt.Errorf("read hash cache: %w", errHashCache)
-	}
+	d := newCacheDecoder(r)
 	var (
 		version string
 		files   []cacheHit // as read, a bad entry's stored -1
 	)
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return nil, fmt.Errorf("read hash cache: %w", err)
+	err := d.members(func(name string) error {
+		switch {
+		case isVersion(name):
+			return d.dec.Decode(&version)
+		case isFiles(name):
+			var err error
+			files, err = d.loadFiles(files, size)
+			return err
 		}
-		// json.Unmarshal matches the names of fields without case.
-		switch key, _ := t.(string); {
-		case strings.EqualFold(key, "version"):
-			err = dec.Decode(&version)
-		case strings.EqualFold(key, "files"):
-			files, err = loadFiles(dec, files, size)
-		default:
-			err = dec.Decode(&json.RawMessage{})
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read hash cache: %w", err)
-		}
-	}
-	if _, err := dec.Token(); err != nil { // '}'
+		return d.skip()
+	})
+	if err != nil {
 		return nil, fmt.Errorf("read hash cache: %w", err)
-	}
-	if _, err := dec.Token(); err != io.EOF { // nothing after it
-		return nil, fmt.Errorf("read hash cache: %w", errHashCache)
 	}
 	if version != hashCacheVersion {
 		return nil, fmt.Errorf("read hash cache: version %q: %w", version, errHashCache)
@@ -264,45 +406,27 @@ func load(r io.Reader, size int64) ([]cacheHit, error) {
 // them to files as json.Unmarshal adds them to a map: null makes it nil.
 // An entry with bad digests or stored size is appended with stored -1.
 // size is the file's size, 0 if unknown.
-func loadFiles(dec *json.Decoder, files []cacheHit, size int64) ([]cacheHit, error) {
-	t, err := dec.Token()
-	if err != nil {
+func (d *cacheDecoder) loadFiles(files []cacheHit, size int64) ([]cacheHit, error) {
+	object, err := d.filesStart()
+	if err != nil || !object {
 		return nil, err
 	}
-	switch t {
-	case nil:
-		return nil, nil
-	case json.Delim('{'):
-	default:
-		return nil, fmt.Errorf("files: %w", errHashCache)
-	}
-	start, n := dec.InputOffset(), len(files)
-	var e entryJSON // one for all: it escapes to the heap
-	for dec.More() {
-		t, err := dec.Token()
+	start, n := d.dec.InputOffset(), len(files)
+	for d.dec.More() {
+		h, err := d.entry()
 		if err != nil {
 			return nil, err
-		}
-		rel := t.(string) // the decoder gives only strings as names
-		e = entryJSON{}
-		if err := dec.Decode(&e); err != nil {
-			return nil, err
-		}
-		h := cacheHit{rel: rel, st: e.Stat, stored: e.Stored, gzip: e.Gzip, sha: e.SHA.b}
-		copy(h.md5[:], e.MD5.b[:md5.Size])
-		if e.SHA.n != sha256.Size || e.MD5.n != md5.Size || e.Stored < 0 {
-			h = cacheHit{rel: rel, stored: -1}
 		}
 		if len(files) == cap(files) {
 			// Not slices.Grow: append's growth would round the
 			// estimate up by a quarter.
-			at := dec.InputOffset()
+			at := d.dec.InputOffset()
 			more := moreEntries(len(files)-n+1, at-start, size-at)
 			files = append(make([]cacheHit, 0, len(files)+more), files...)
 		}
 		files = append(files, h)
 	}
-	_, err = dec.Token() // '}'
+	_, err = d.dec.Token() // '}'
 	return files, err
 }
 
@@ -324,14 +448,116 @@ func moreEntries(read int, used, rest int64) int {
 	return max(int(min(more, float64(rest/64))), read/16) + 1
 }
 
+// entryStream reads the entries of a cache file that check found in
+// the order of their paths, as find asks for them.
+type entryStream struct {
+	f   *os.File
+	d   *cacheDecoder
+	cur cacheHit // the first entry not passed, when ok
+	ok  bool
+}
+
+// newEntryStream starts reading the entries of the cache file r, which
+// check found valid and ordered, from its start. The stream closes r
+// once read to its end or on a failure.
+func newEntryStream(r *os.File) (*entryStream, error) {
+	s := &entryStream{f: r, d: newCacheDecoder(r)}
+	if t, err := s.d.dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, cmp.Or(err, errHashCache)
+	}
+	for s.d.dec.More() {
+		t, err := s.d.dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		if name, _ := t.(string); !isFiles(name) {
+			if err := s.d.skip(); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		object, err := s.d.filesStart()
+		if err != nil {
+			return nil, err
+		}
+		s.ok = object
+		s.next()
+		return s, nil
+	}
+	// No "files": no entries.
+	s.close()
+	return s, nil
+}
+
+// next reads the entry after cur; at the end of the entries, or on a
+// failure (the file was checked: it is not expected), there is none.
+func (s *entryStream) next() {
+	if !s.ok {
+		return
+	}
+	if !s.d.dec.More() {
+		s.close()
+		return
+	}
+	h, err := s.d.entry()
+	if err != nil {
+		s.close()
+		return
+	}
+	s.cur = h
+}
+
+// find returns the entry of rel, if any. Paths are asked for in their
+// order: one before the path asked last finds nothing.
+func (s *entryStream) find(rel string) (cacheHit, bool) {
+	for s.ok && s.cur.rel < rel {
+		s.next()
+	}
+	if s.ok && s.cur.rel == rel && s.cur.stored >= 0 {
+		return s.cur, true
+	}
+	return cacheHit{}, false
+}
+
+func (s *entryStream) close() {
+	s.ok = false
+	s.cur = cacheHit{}
+	if s.f != nil {
+		s.f.Close()
+		s.f = nil
+	}
+}
+
+// find returns the entry of the file at rel, if any. Files are looked up
+// in the order of their paths (see entryStream.find).
+func (c *hashCache) find(rel string) (cacheHit, bool) {
+	if c.stream != nil {
+		return c.stream.find(rel)
+	}
+	i, ok := slices.BinarySearchFunc(c.old, rel, func(e cacheHit, rel string) int { return strings.Compare(e.rel, rel) })
+	if !ok {
+		return cacheHit{}, false
+	}
+	return c.old[i], true
+}
+
+// close closes the cache file read, if still open.
+func (c *hashCache) close() {
+	if c.stream != nil {
+		c.stream.close()
+	}
+}
+
 // lookup fills f's size and digests from its entry when st, its stat now,
 // is the one recorded, and reports whether it did.
 func (c *hashCache) lookup(f *file, st fileStat) bool {
-	i, ok := slices.BinarySearchFunc(c.old, f.Rel, func(e cacheHit, rel string) int { return strings.Compare(e.rel, rel) })
-	if !ok {
-		return false
-	}
-	e := &c.old[i]
+	e, ok := c.find(f.Rel)
+	return ok && e.use(f, st)
+}
+
+// use fills f's size and digests from e, f's entry, when st, its stat
+// now, is the one recorded, and reports whether it did.
+func (e *cacheHit) use(f *file, st fileStat) bool {
 	if e.st != st || e.gzip != f.Settings.Gzip {
 		return false
 	}

@@ -411,12 +411,18 @@ func WriteHashCache(tb testing.TB, o Options, rels []string) {
 	}
 }
 
-// LoadHashCache loads the hash cache of o as a scan's start does, and
-// returns it (for the caller to hold) and its number of entries. For
+// LoadHashCache opens the hash cache of o as a scan's start does and
+// looks up each of rels in it, in their order, as the scan does, and
+// returns the cache (for the caller to hold) and how many it found. For
 // BenchmarkHashCacheLoad.
-func LoadHashCache(o Options) (cache any, entries int) {
+func LoadHashCache(o Options, rels []string) (cache any, found int) {
 	c := openHashCache(o.withDefaults())
-	return c, len(c.old)
+	for _, rel := range rels {
+		if _, ok := c.find(rel); ok {
+			found++
+		}
+	}
+	return c, found
 }
 
 // validEntry is the JSON of an entry lookup accepts, its digests made
@@ -531,6 +537,10 @@ func TestHashCacheLoad(t *testing.T) {
 		{"empty", ``, nil},
 		{"null", `null`, nil},
 	}
+	// The caches that write does not write, which are loaded whole: a
+	// path out of order or twice, "files" twice.
+	held := map[string]bool{"name again, then bad": true, "name again, then good": true, "names not sorted": true,
+		"files null after files": true, "files twice": true}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := loadChecked(t, []byte(tt.body))
@@ -547,6 +557,13 @@ func TestHashCacheLoad(t *testing.T) {
 			want := loadWhole([]byte(tt.body))
 			if diff := cmp.Diff(want, got, cmp.AllowUnexported(cacheHit{}), cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("entries differ from json.Unmarshal's (-whole file +streamed):\n%s", diff)
+			}
+			found, streamed := openChecked(t, []byte(tt.body))
+			if diff := cmp.Diff(want, found, cmp.AllowUnexported(cacheHit{}), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("entries found differ from json.Unmarshal's (-whole file +found):\n%s", diff)
+			}
+			if wantStreamed := want != nil && !held[tt.name]; streamed != wantStreamed {
+				t.Errorf("read as the scan looks its files up: %v, want %v", streamed, wantStreamed)
 			}
 		})
 	}
@@ -589,8 +606,8 @@ func TestHashCacheLoadTruncated(t *testing.T) {
 			if err := os.WriteFile(c.path, []byte(body[:tc.cut]), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			if c := openHashCache(o.withDefaults()); c.old != nil {
-				t.Errorf("cut at %d of %d: opened %d entries, want no cache", tc.cut, len(body), len(c.old))
+			if c := openHashCache(o.withDefaults()); c.old != nil || c.stream != nil || c.entries != 0 {
+				t.Errorf("cut at %d of %d: opened %d entries, want no cache", tc.cut, len(body), c.entries)
 			}
 		})
 	}
@@ -619,8 +636,8 @@ func TestHashCacheRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := openHashCache(o.withDefaults())
-	if len(c.old) != len(rels) {
-		t.Fatalf("loaded %d entries, want %d", len(c.old), len(rels))
+	if c.stream == nil || c.entries != len(rels) {
+		t.Fatalf("opened %d entries (streamed: %v), want %d, streamed", c.entries, c.stream != nil, len(rels))
 	}
 	var whole hashCacheFile
 	if err := json.Unmarshal(first, &whole); err != nil {
@@ -717,7 +734,45 @@ func FuzzHashCacheLoad(f *testing.F) {
 		if diff := cmp.Diff(want, got, cmp.AllowUnexported(cacheHit{}), cmpopts.EquateEmpty()); diff != "" {
 			t.Fatalf("entries differ from json.Unmarshal's (-whole file +streamed):\n%s", diff)
 		}
+		found, _ := openChecked(t, data)
+		if diff := cmp.Diff(want, found, cmp.AllowUnexported(cacheHit{}), cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("entries found differ from json.Unmarshal's (-whole file +found):\n%s", diff)
+		}
 	})
+}
+
+// openChecked writes data as a cache file, opens it as a scan's start
+// does and looks up, in order, every name of its files that
+// json.Unmarshal reads, and a name before and after them. It returns the
+// entries found by path, and whether the cache was read as the scan
+// looks its files up rather than loaded whole.
+func openChecked(t *testing.T, data []byte) (map[string]cacheHit, bool) {
+	t.Helper()
+	o := Options{Dir: t.TempDir(), Bucket: "b", HashCacheDir: t.TempDir()}
+	if err := os.WriteFile(openHashCache(o.withDefaults()).path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var names struct {
+		Files map[string]json.RawMessage
+	}
+	json.Unmarshal(data, &names)
+	rels := append(slices.Sorted(maps.Keys(names.Files)), "", "\xff\xff")
+	slices.Sort(rels)
+	c := openHashCache(o.withDefaults())
+	defer c.close()
+	m := map[string]cacheHit{}
+	for _, rel := range rels {
+		if h, ok := c.find(rel); ok {
+			if h.rel != rel || h.stored < 0 {
+				t.Fatalf("find %q: entry of %q with stored size %d", rel, h.rel, h.stored)
+			}
+			m[rel] = h
+		}
+	}
+	if len(m) != c.entries {
+		t.Errorf("found %d entries, the cache counted %d", len(m), c.entries)
+	}
+	return m, c.stream != nil
 }
 
 // TestHashCacheLoadCapacity (issue 31): load allocates the entries of a

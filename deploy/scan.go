@@ -54,6 +54,7 @@ func (f *file) Hash() string { return hex.EncodeToString(f.objHash[:]) }
 // key that has a key after it.
 func scan(ctx context.Context, o Options, walked func(bounds []string)) (*site, int, error) {
 	cache := openHashCache(o)
+	defer cache.close()
 	walk := newSite(o.Prefix, false)
 	defer walk.close()
 	headers := headerTable{}
@@ -127,21 +128,30 @@ func scan(ctx context.Context, o Options, walked func(bounds []string)) (*site, 
 func hashAll(ctx context.Context, o Options, walk *site, cache *hashCache) (*site, int, error) {
 	type item struct {
 		f      *file
+		entry  cacheHit // its entry in the cache, if found
+		found  bool
 		hashed bool
 		st     fileStat // to cache it with
 		cache  bool
 	}
 	cur := walk.cursor()
+	// The cache's entries are looked up here, one goroutine in the
+	// order of the paths, as the cache is read (hashCache.find).
 	next := func() (*item, bool) {
 		if !cur.ok {
 			return nil, false
 		}
 		it := &item{f: cur.f}
+		it.entry, it.found = cache.find(it.f.Rel)
 		cur.next()
 		return it, true
 	}
 	work := func(_ context.Context, it *item) (err error) {
-		it.hashed, it.st, it.cache, err = it.f.hashCached(o.Dir, cache)
+		var e *cacheHit
+		if it.found {
+			e = &it.entry
+		}
+		it.hashed, it.st, it.cache, err = it.f.hashCached(o.Dir, e)
 		return err
 	}
 	files := newSite(o.Prefix, true)
@@ -214,19 +224,19 @@ func walkDir(dir string, fn fs.WalkDirFunc) error {
 	return nil
 }
 
-// hashCached sets f's size and digests from the cache when its stat is the
-// one recorded, else by reading it, and reports whether it read it, and
-// the stat to cache it with (false: none). The stat is taken before the
-// read: a write during the read leaves a stat the next scan does not find
-// in the cache.
-func (f *file) hashCached(dir string, c *hashCache) (read bool, st fileStat, ok bool, err error) {
+// hashCached sets f's size and digests from e, its entry in the cache (nil
+// when it has none), when its stat is the one recorded, else by reading
+// it, and reports whether it read it, and the stat to cache it with
+// (false: none). The stat is taken before the read: a write during the
+// read leaves a stat the next scan does not find in the cache.
+func (f *file) hashCached(dir string, e *cacheHit) (read bool, st fileStat, ok bool, err error) {
 	p := f.path(dir)
 	fi, err := os.Stat(p)
 	if err != nil {
 		return false, st, false, fmt.Errorf("read %s: %w", p, err)
 	}
 	st, ok = statOf(fi)
-	if ok && c.lookup(f, st) {
+	if ok && e != nil && e.use(f, st) {
 		return false, st, true, nil
 	}
 	if err := f.hash(dir); err != nil {
