@@ -126,6 +126,13 @@ type Options struct {
 	// Progress, when not nil, is told what happens; it may be called
 	// from several goroutines at once.
 	Progress func(Event)
+	// EachUpload, when not nil, is given each upload instead of
+	// Report.Uploads listing it: in the same order, once the comparison
+	// has found them all, before the first is written, on Run's
+	// goroutine. Report.Uploads is then nil and Report.Uploaded counts
+	// them. A deploy then holds nothing per upload, whatever the number
+	// of files (the list holds about 100 bytes an upload).
+	EachUpload func(Upload)
 	// Now tells the time (KeepDeleted); nil means time.Now.
 	Now func() time.Time
 }
@@ -216,6 +223,9 @@ type Report struct {
 	DryRun   bool     `json:"dry_run,omitempty"`
 	Files    int      `json:"files"`
 	Uploads  []Upload `json:"uploads"`
+	// Uploaded counts the uploads: len(Uploads), or those given to
+	// Options.EachUpload.
+	Uploaded int `json:"uploaded"`
 	// Unchanged counts the objects already in the bucket as Dir has them.
 	Unchanged int `json:"unchanged"`
 	// Resumed lists objects an earlier run of this deploy wrote over an
@@ -330,7 +340,7 @@ func (e *DeleteLimitError) Is(target error) bool { return target == ErrTooManyDe
 // files, the listing, the uploads and their ETags) are read in key order,
 // kept in memory up to 1 MiB each and beyond that in temporary files in
 // os.TempDir, removed as soon as they are created. The Report's Uploads
-// list every upload.
+// list every upload, unless Options.EachUpload takes them.
 func Run(ctx context.Context, s3c *s3.Client, cf *cfinv.Client, opts Options) (*Report, error) {
 	o := opts.withDefaults()
 	if o.Dir == "" || o.Bucket == "" {
@@ -424,7 +434,7 @@ func (o Options) event(e Event) {
 
 // nothingDone reports whether the run wrote or bought nothing.
 func (r *Report) nothingDone() bool {
-	if r.DryRun || len(r.Uploads) > 0 || len(r.Deleted) > 0 || r.AbortedUploads > 0 {
+	if r.DryRun || r.Uploaded > 0 || len(r.Deleted) > 0 || r.AbortedUploads > 0 {
 		return false
 	}
 	for _, inv := range r.Invalidations {

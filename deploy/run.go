@@ -293,19 +293,21 @@ func (d *run) compare(ctx context.Context) error {
 		return firstErr
 	}
 	// In the order they are written. The list holds one Upload per file
-	// on a first deploy: allocated once, not grown by doubling (issue 31).
-	n := 0
+	// on a first deploy: allocated once, not grown by doubling (issue 31),
+	// or not at all (EachUpload).
 	for _, t := range d.changes {
-		n += t.len()
+		d.rep.Uploaded += t.len()
 	}
-	if n > 0 {
-		d.rep.Uploads = make([]Upload, 0, n)
+	each := d.o.EachUpload
+	if each == nil && d.rep.Uploaded > 0 {
+		d.rep.Uploads = make([]Upload, 0, d.rep.Uploaded)
+		each = func(u Upload) { d.rep.Uploads = append(d.rep.Uploads, u) }
 	}
 	for _, t := range d.changes {
 		c := t.cursor()
 		for ; c.ok; c.next() {
 			f := c.f
-			d.rep.Uploads = append(d.rep.Uploads, Upload{Key: f.Key, Size: f.Size, Headers: f.Headers, Reason: c.reason, Entry: f.Settings.Entry})
+			each(Upload{Key: f.Key, Size: f.Size, Headers: f.Headers, Reason: c.reason, Entry: f.Settings.Entry})
 		}
 		if c.err != nil {
 			return c.err

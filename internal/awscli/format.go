@@ -1,6 +1,8 @@
 package awscli
 
 import (
+	"bufio"
+	"cmp"
 	"fmt"
 	"io"
 	"math"
@@ -237,19 +239,44 @@ func isScalar(v any) bool {
 
 // WriteJSON prints v as the AWS CLI's JSON formatter does: Python's
 // json.dump with indent=4 and ensure_ascii=False, then a newline; an
-// empty object prints nothing.
+// empty object prints nothing. A List in v is written as it gives its
+// values, through a buffer: v is not printed into memory first.
 func WriteJSON(w io.Writer, v any) error {
 	if m, ok := v.(Object); ok && len(m) == 0 {
 		return nil
 	}
-	var b strings.Builder
-	encodePy(&b, v, 0)
-	b.WriteByte('\n')
-	_, err := io.WriteString(w, b.String())
-	return err
+	bw := bufio.NewWriter(w)
+	e := &pyEncoder{w: bw}
+	e.encode(v, 0)
+	bw.WriteByte('\n')
+	return cmp.Or(e.err, bw.Flush())
 }
 
-func encodePy(b *strings.Builder, v any, depth int) {
+// List is a list whose values are given one at a time to yield (which
+// returns false to stop), so that WriteJSON writes a long list without
+// anyone holding it (deploy's uploads). It returns the failure to read
+// them, if any. Only WriteJSON takes one: Output.Print makes it a []any
+// for the other formats and for a query.
+type List func(yield func(any) bool) error
+
+// pyWriter is what pyEncoder writes to: a strings.Builder or a
+// bufio.Writer.
+type pyWriter interface {
+	io.Writer
+	io.ByteWriter
+	io.StringWriter
+	WriteRune(r rune) (int, error)
+}
+
+// pyEncoder writes values as Python's json.dump(indent=4) does; err is
+// the first failure of a List.
+type pyEncoder struct {
+	w   pyWriter
+	err error
+}
+
+func (e *pyEncoder) encode(v any, depth int) {
+	b := e.w
 	nl := func(d int) {
 		b.WriteByte('\n')
 		b.WriteString(strings.Repeat("    ", d))
@@ -279,12 +306,32 @@ func encodePy(b *strings.Builder, v any, depth int) {
 			return
 		}
 		b.WriteByte('[')
-		for i, e := range x {
+		for i, v := range x {
 			if i > 0 {
 				b.WriteByte(',')
 			}
 			nl(depth + 1)
-			encodePy(b, e, depth+1)
+			e.encode(v, depth+1)
+		}
+		nl(depth)
+		b.WriteByte(']')
+	case List:
+		n := 0
+		err := x(func(v any) bool {
+			if n == 0 {
+				b.WriteByte('[')
+			} else {
+				b.WriteByte(',')
+			}
+			n++
+			nl(depth + 1)
+			e.encode(v, depth+1)
+			return e.err == nil
+		})
+		e.err = cmp.Or(e.err, err)
+		if n == 0 {
+			b.WriteString("[]")
+			return
 		}
 		nl(depth)
 		b.WriteByte(']')
@@ -294,14 +341,14 @@ func encodePy(b *strings.Builder, v any, depth int) {
 			return
 		}
 		b.WriteByte('{')
-		for i, e := range x {
+		for i, kv := range x {
 			if i > 0 {
 				b.WriteByte(',')
 			}
 			nl(depth + 1)
-			pyQuote(b, e.K)
+			pyQuote(b, kv.K)
 			b.WriteString(": ")
-			encodePy(b, e.V, depth+1)
+			e.encode(kv.V, depth+1)
 		}
 		nl(depth)
 		b.WriteByte('}')
@@ -311,7 +358,7 @@ func encodePy(b *strings.Builder, v any, depth int) {
 }
 
 // pyQuote writes s as json.dumps(s, ensure_ascii=False) does.
-func pyQuote(b *strings.Builder, s string) {
+func pyQuote(b pyWriter, s string) {
 	b.WriteByte('"')
 	for _, r := range s {
 		switch r {

@@ -247,9 +247,14 @@ func (o Output) Print(w io.Writer, r Result) error {
 		r.Table(tw)
 		return tw.Flush()
 	}
-	data, err := orderedData(r.Data)
+	data, err := Ordered(r.Data)
 	if err != nil {
 		return err
+	}
+	if o.Query != "" || format != JSON {
+		if data, err = collect(data); err != nil {
+			return err
+		}
 	}
 	v, err := o.Apply(r.Op, data)
 	if err != nil {
@@ -261,10 +266,50 @@ func (o Output) Print(w io.Writer, r Result) error {
 	return Write(w, format, r.Op, v)
 }
 
-// orderedData returns v as ordered data: as it is when it already is,
+// collect returns v with each List in it made a []any: what a query and
+// the formats but JSON read.
+func collect(v any) (any, error) {
+	switch x := v.(type) {
+	case Object:
+		out := make(Object, len(x))
+		for i, kv := range x {
+			c, err := collect(kv.V)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = KV{kv.K, c}
+		}
+		return out, nil
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			c, err := collect(e)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = c
+		}
+		return out, nil
+	case List:
+		out := []any{}
+		var err error
+		if lerr := x(func(e any) bool {
+			var c any
+			c, err = collect(e)
+			out = append(out, c)
+			return err == nil
+		}); err == nil {
+			err = lerr
+		}
+		return out, err
+	}
+	return v, nil
+}
+
+// Ordered returns v as ordered data: as it is when it already is,
 // else as encoding/json encodes it, members in the order they are
 // encoded and whole numbers as int.
-func orderedData(v any) (any, error) {
+func Ordered(v any) (any, error) {
 	switch v.(type) {
 	case nil, Object, []any, string, bool, int:
 		return v, nil

@@ -1,6 +1,7 @@
 package awscli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -39,12 +40,26 @@ func TestPrint(t *testing.T) {
     "NextToken": "tok` + "\u2028" + `"
 }
 `
+	// The same data, its items given one at a time (a List).
+	items := func(yield func(any) bool) error {
+		for _, r := range data["Items"].([]row) {
+			if !yield(Object{{"Id", r.ID}, {"Enabled", r.Enabled}, {"N", r.N}}) {
+				break
+			}
+		}
+		return nil
+	}
+	listed := Object{{"Items", List(items)}, {"NextToken", "tok\u2028"}}
 	tests := []struct {
 		name   string
 		out    Output
 		result Result
 		want   string
 	}{
+		{"json, a List", Output{Format: JSON}, Result{Data: listed}, wantJSON},
+		{"json, an empty List", Output{Format: JSON}, Result{Data: Object{{"Items", List(func(func(any) bool) error { return nil })}}}, "{\n    \"Items\": []\n}\n"},
+		{"query, text, a List", Output{Format: Text, Query: "Items[].[Id, Enabled]"}, Result{Data: listed, Text: text, Table: table}, "E1\tTrue\nE2\tFalse\n"},
+		{"query, json, a List", Output{Format: JSON, Query: "Items[0].{z: Id, a: N}"}, Result{Data: listed}, "{\n    \"z\": \"E1\",\n    \"a\": 3\n}\n"},
 		{"json", Output{Format: JSON}, Result{Data: data, Text: text, Table: table}, wantJSON},
 		{"default json", Output{}, Result{Data: data, Text: text, Table: table}, wantJSON},
 		{"own text", Output{Format: Text}, Result{Data: data, Text: text, Table: table}, "own text\n"},
@@ -68,6 +83,21 @@ func TestPrint(t *testing.T) {
 				t.Errorf("output (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestPrintListFails: a List that fails to give its values fails Print,
+// whatever the format.
+func TestPrintListFails(t *testing.T) {
+	boom := errors.New("boom")
+	failing := Object{{"Items", List(func(yield func(any) bool) error {
+		yield("first")
+		return boom
+	})}}
+	for _, out := range []Output{{Format: JSON}, {Format: Text}, {Format: JSON, Query: "Items"}} {
+		if err := out.Print(io.Discard, Result{Data: failing}); !errors.Is(err, boom) {
+			t.Errorf("Print %+v of a failing List: %v, want %v", out, err, boom)
+		}
 	}
 }
 

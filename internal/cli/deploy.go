@@ -350,17 +350,25 @@ func deployRun(ctx context.Context, opts *deployOptions) error {
 			progress.event(e)
 		}
 	}
+	// The uploads are kept for the report by the command, on disk past
+	// a few thousand, not in the report's list.
+	uploads := &uploadList{}
+	defer uploads.close()
 	rep, err := deploy.Run(ctx, s3c, cf, deploy.Options{
 		Dir: opts.Dir, Bucket: opts.Bucket, Prefix: opts.Prefix, DistributionIDs: opts.Distributions,
 		Config: cfg, DeployID: opts.DeployID, Delete: opts.Delete, MaxDelete: opts.MaxDelete,
 		KeepDeleted: opts.KeepDeleted, NoWait: opts.NoWait, DryRun: opts.DryRun, MaxPaths: opts.MaxPaths, MaxWildcards: libWildcards(opts.MaxWildcards),
 		Concurrency: opts.Concurrency, Timeout: opts.Timeout, Progress: event,
-		HashCacheDir: opts.hashCacheDir(runtime.GOOS),
+		HashCacheDir: opts.hashCacheDir(runtime.GOOS), EachUpload: uploads.add,
 	})
 	progress.end()
 	if rep != nil {
-		if perr := printDeploy(opts, rep); perr != nil && err == nil {
-			err = perr
+		if perr := printDeploy(opts, rep, uploads); perr != nil && err == nil {
+			what := "the deploy is done, but its report"
+			if rep.DryRun {
+				what = "the dry run's report"
+			}
+			err = fmt.Errorf("%s cannot be printed: %w", what, perr)
 		}
 	}
 	err = deployError(err, rep, opts)
@@ -418,7 +426,7 @@ func deploySummary(rep *deploy.Report, err error) string {
 		title += " (dry run)"
 	}
 	fmt.Fprintf(&b, "### %s\n\n| | |\n| --- | --- |\n", mdCell(title))
-	fmt.Fprintf(&b, "| uploaded | %d of %d files (%d unchanged) |\n", len(rep.Uploads), rep.Files, rep.Unchanged)
+	fmt.Fprintf(&b, "| uploaded | %d of %d files (%d unchanged) |\n", rep.Uploaded, rep.Files, rep.Unchanged)
 	if rep.AlreadyComplete {
 		fmt.Fprintf(&b, "| already complete | an earlier run of this deploy did it all; nothing bought now |\n")
 	}
@@ -455,7 +463,7 @@ func deployOutputs(rep *deploy.Report) string {
 	}
 	var b strings.Builder
 	writeOutput(&b, "deploy-id", rep.DeployID)
-	writeOutput(&b, "uploaded", strconv.Itoa(len(rep.Uploads)))
+	writeOutput(&b, "uploaded", strconv.Itoa(rep.Uploaded))
 	writeOutput(&b, "deleted", strconv.Itoa(len(rep.Deleted)))
 	writeOutput(&b, "invalidation-ids", strings.Join(ids, " "))
 	return b.String()
@@ -494,15 +502,16 @@ func deployError(err error, rep *deploy.Report, opts *deployOptions) error {
 }
 
 // printDeployReport prints what the deploy did (or, with --dry-run, would
-// do): one line per upload, invalidation and deletion, then a summary.
-func printDeployReport(w io.Writer, rep *deploy.Report) {
+// do): one line per upload (from uploads), invalidation and deletion, then
+// a summary. It returns the failure to read the uploads back, if any.
+func printDeployReport(w io.Writer, rep *deploy.Report, uploads *uploadList) error {
 	verb := func(done, dry string) string {
 		if rep.DryRun {
 			return dry
 		}
 		return done
 	}
-	for _, u := range rep.Uploads {
+	err := uploads.each(func(u deploy.Upload) bool {
 		names := make([]string, 0, len(u.Headers))
 		for k := range u.Headers {
 			names = append(names, k)
@@ -513,6 +522,10 @@ func printDeployReport(w io.Writer, rep *deploy.Report) {
 			hs = append(hs, k+": "+u.Headers[k])
 		}
 		fmt.Fprintf(w, "%s %s (%d bytes, %s) %s\n", verb("uploaded", "upload"), u.Key, u.Size, u.Reason, strings.Join(hs, "; "))
+		return true
+	})
+	if err != nil {
+		return err
 	}
 	if !rep.AlreadyComplete {
 		for _, k := range rep.Resumed {
@@ -561,6 +574,7 @@ func printDeployReport(w io.Writer, rep *deploy.Report) {
 		fmt.Fprintf(w, "already complete: an earlier run of deploy %s uploaded its objects and bought the invalidation it needed; nothing to do now\n", rep.DeployID)
 	}
 	fmt.Fprintf(w, "deploy %s: %d files, %s %s, %d unchanged, %s %s\n", rep.DeployID, rep.Files,
-		count(len(rep.Uploads), "object", "objects"), verb("uploaded", "to upload"), rep.Unchanged,
+		count(rep.Uploaded, "object", "objects"), verb("uploaded", "to upload"), rep.Unchanged,
 		count(len(rep.Deleted), "object", "objects"), verb("deleted", "to delete"))
+	return nil
 }

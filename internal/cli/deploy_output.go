@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 
@@ -13,13 +14,51 @@ import (
 // --output json. --query applies to the JSON form of the report, as for
 // every other command: with --output json its result is printed as JSON,
 // otherwise as the AWS CLI's text output prints it.
-func printDeploy(opts *deployOptions, rep *deploy.Report) error {
+func printDeploy(opts *deployOptions, rep *deploy.Report, uploads *uploadList) error {
 	o := opts.AWS.output()
 	if o.Format == "" {
 		o.Format = awscli.Text // deploy's report, not JSON, unless asked
 	}
-	text := func(w io.Writer) { printDeployReport(w, rep) }
-	return o.Print(opts.IO.Out, awscli.Result{Data: rep, Text: text, Table: text})
+	var listErr error
+	text := func(w io.Writer) { listErr = printDeployReport(w, rep, uploads) }
+	data, err := deployData(rep, uploads)
+	if err != nil {
+		return err
+	}
+	err = o.Print(opts.IO.Out, awscli.Result{Data: data, Text: text, Table: text})
+	return cmp.Or(err, listErr)
+}
+
+// deployData is the report as JSON data, its uploads (from the list,
+// which Report.Uploads does not hold) given one at a time: the JSON
+// output writes them as it reads them.
+func deployData(rep *deploy.Report, uploads *uploadList) (any, error) {
+	data, err := awscli.Ordered(rep)
+	if err != nil || uploads.len() == 0 {
+		return data, err
+	}
+	m, ok := data.(awscli.Object)
+	if !ok {
+		return nil, fmt.Errorf("deploy report: JSON %T, want an object", data)
+	}
+	list := awscli.List(func(yield func(any) bool) error {
+		var err error
+		lerr := uploads.each(func(u deploy.Upload) bool {
+			var v any
+			if v, err = awscli.Ordered(u); err != nil {
+				return false
+			}
+			return yield(v)
+		})
+		return cmp.Or(err, lerr)
+	})
+	for i := range m {
+		if m[i].K == "uploads" {
+			m[i].V = list
+			return m, nil
+		}
+	}
+	return nil, fmt.Errorf("deploy report: no uploads in its JSON")
 }
 
 // printEarlierInvalidations prints the invalidations of inv that an

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -443,5 +444,50 @@ func TestDeployHashCacheDir(t *testing.T) {
 				t.Errorf("hash cache directory %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestDeployUploadsOnDisk (issue 31): the command keeps a long list of
+// uploads for its report on disk, not in memory, and prints the same
+// report from it, as text, as JSON and through a query; a list it cannot
+// keep fails the command, saying the deploy itself is done.
+func TestDeployUploadsOnDisk(t *testing.T) {
+	s := newDeploySite(t)
+	files := map[string]string{"index.html": "<h1>1</h1>", "about/index.html": "<p>about"}
+	for i := range 12 {
+		files[fmt.Sprintf("assets/a%02d.js", i)] = fmt.Sprintf("let a = %d", i)
+	}
+	s.write(t, files)
+	outputs := [][]string{{"--dry-run"}, {"--dry-run", "--output", "json"}, {"--dry-run", "--output", "json", "--query", "uploads[-1]"}}
+	var want []string
+	for _, args := range outputs {
+		out, errOut, code := s.run(t, args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d, stderr:\n%s", args, code, errOut)
+		}
+		want = append(want, out)
+	}
+	if !strings.Contains(want[1], `"key": "assets/a11.js"`) || !strings.Contains(want[0], "upload assets/a11.js") {
+		t.Fatalf("the report does not list every upload:\n%s\n%s", want[0], want[1])
+	}
+	defer func(n int) { uploadsInMemory = n }(uploadsInMemory)
+	uploadsInMemory = 3
+	for i, args := range outputs {
+		out, errOut, code := s.run(t, args...)
+		if code != 0 {
+			t.Fatalf("%v, on disk: exit %d, stderr:\n%s", args, code, errOut)
+		}
+		if diff := cmp.Diff(want[i], out); diff != "" {
+			t.Errorf("%v: report with the uploads on disk (-in memory +on disk):\n%s", args, diff)
+		}
+	}
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing"))
+	_, errOut, code := s.run(t)
+	if code == 0 || !strings.Contains(errOut, "the deploy is done, but its report cannot be printed: keep the list of uploads on disk") {
+		t.Errorf("list not kept: exit %d, stderr:\n%s", code, errOut)
+	}
+	out, _, code := s.run(t, "--output", "json", "--query", "uploaded")
+	if code != 0 || out != "0\n" {
+		t.Errorf("redeploy after it: exit %d, %q uploaded, want 0", code, out)
 	}
 }
