@@ -56,6 +56,7 @@ type run struct {
 	changes   [groups]*site
 	purge     []string // keys whose URLs to invalidate, deletions aside
 	deletions []string // keys to delete now
+	keysErr   error    // the first failure of allKeys
 }
 
 // The groups of uploads, in the order they are stored: assets, new before
@@ -554,10 +555,17 @@ func (d *run) readDistributions(ctx context.Context) error {
 }
 
 // keys are what every distribution's invalidation is planned from: the
-// changed and deleted objects' keys, the new ones' (free to cover) and
-// every key; target.m maps them to each distribution's URLs.
-func (d *run) keys() (changes.Set, []string, error) {
+// changed and deleted objects' keys and the new ones' (free to cover);
+// target.m maps them to each distribution's URLs (plan.Mapper.InputSeq),
+// with every key, which allKeys gives.
+//
+// With nothing to purge there is nothing to plan (a first deploy): the
+// set is empty, and the new keys are not listed.
+func (d *run) keys() (changes.Set, error) {
 	purge := slices.Concat(d.purge, d.deletions)
+	if len(purge) == 0 {
+		return changes.Set{}, nil
+	}
 	var fresh []string
 	for _, g := range []int{assetsNew, entriesNew} {
 		err := d.changes[g].each(func(f *file) bool {
@@ -565,18 +573,35 @@ func (d *run) keys() (changes.Set, []string, error) {
 			return true
 		})
 		if err != nil {
-			return changes.Set{}, nil, err
+			return changes.Set{}, err
 		}
 	}
-	all := make([]string, 0, d.files.len())
-	err := d.files.each(func(f *file) bool {
-		all = append(all, f.Key)
-		return true
-	})
-	if err == nil {
-		err = d.gone(func(key string, _ object) { all = append(all, key) })
+	return changes.Set{Modified: purge, Added: fresh}, nil
+}
+
+// allKeys gives every key of the site, each once, read from the tables as
+// the planner reads them (issue 31: no list of them is held): the files,
+// then the objects gone from Dir. A failure to read a table ends it and
+// is kept in d.keysErr, which send checks before sending a plan.
+func (d *run) allKeys(yield func(string) bool) {
+	if d.keysErr != nil {
+		return
 	}
-	return changes.Set{Modified: purge, Added: fresh}, all, err
+	more := true
+	err := d.files.each(func(f *file) bool {
+		more = yield(f.Key)
+		return more
+	})
+	if err == nil && more {
+		err = d.gone(func(key string, _ object) {
+			if more {
+				more = yield(key)
+			}
+		})
+	}
+	if err != nil {
+		d.keysErr = fmt.Errorf("read the keys to plan the invalidation from: %w", err)
+	}
 }
 
 // planOptions are the budgets of each invalidation.
@@ -593,18 +618,21 @@ func (d *run) planOptions() plan.Options {
 
 // checkPlans plans each distribution's invalidation and returns the first
 // failure (a *plan.BudgetError when the budgets cannot cover the URLs).
-// The plans are not kept: their input holds a URL per object of the site,
-// which the uploads need not hold.
+// The plans are not kept: their input holds the URLs of the changed, new
+// and deleted objects, which the uploads need not hold.
 func (d *run) checkPlans() error {
 	if len(d.targets) == 0 {
 		return nil
 	}
-	set, all, err := d.keys()
+	set, err := d.keys()
 	if err != nil {
 		return err
 	}
+	if len(set.Modified) == 0 {
+		return nil
+	}
 	for _, t := range d.targets {
-		in := t.m.Input(set, all)
+		in := t.m.InputSeq(set, d.allKeys)
 		if len(in.Purge) == 0 {
 			continue
 		}
@@ -612,7 +640,7 @@ func (d *run) checkPlans() error {
 			return fmt.Errorf("plan invalidation of %s: %w", t.id, err)
 		}
 	}
-	return nil
+	return d.keysErr
 }
 
 // invalidate sends one invalidation per distribution of the URLs of the
@@ -622,12 +650,15 @@ func (d *run) invalidate(ctx context.Context) error {
 		return nil
 	}
 	d.rep.Invalidations = []Invalidation{}
-	set, all, err := d.keys()
+	set, err := d.keys()
 	if err != nil {
 		return err
 	}
 	for _, t := range d.targets {
-		in := t.m.Input(set, all)
+		var in plan.Input
+		if len(set.Modified) > 0 {
+			in = t.m.InputSeq(set, d.allKeys)
+		}
 		for _, w := range in.Warnings {
 			d.o.event(Event{Step: StepInvalidate, Message: fmt.Sprintf("%s: warning: %s", t.id, w.Message)})
 		}
@@ -661,6 +692,10 @@ func (d *run) send(ctx context.Context, inv *Invalidation, in plan.Input, req cf
 	p, err := plan.Build(in, d.planOptions())
 	if err != nil {
 		return fmt.Errorf("plan invalidation of %s: %w", inv.DistributionID, err)
+	}
+	if d.keysErr != nil {
+		// The plan's counts of unchanged URLs are incomplete.
+		return d.keysErr
 	}
 	d.o.event(Event{Step: StepInvalidate, Total: len(p.Items), Message: fmt.Sprintf("%s: %s for %d URLs", inv.DistributionID, paths(len(p.Items)), p.Must)})
 	req.DistributionID, req.Batches = inv.DistributionID, p.Batches

@@ -53,7 +53,11 @@ func DepthCollapse(paths []string, threshold int) []string {
 func Evaluate(paths []string, in Input) (missed, needless, wildcards int) {
 	must := sortedSet(in.Purge, 1)
 	fresh := minus(sortedSet(in.New, 1), must)
-	others := minus(minus(sortedSet(in.All, 1), must), fresh)
+	all := in.All
+	if in.Unchanged != nil {
+		all = slices.AppendSeq(slices.Clone(all), in.Unchanged)
+	}
+	others := minus(minus(sortedSet(all, 1), must), fresh)
 	exact := map[string]bool{}
 	var patterns []string
 	for _, p := range paths {

@@ -1,6 +1,10 @@
 package plan
 
-import "github.com/cfinv/cfinv/changes"
+import (
+	"iter"
+
+	"github.com/cfinv/cfinv/changes"
+)
 
 // Input maps a change set to the planner's Input through m: the URLs of
 // set's modified and deleted keys go to Purge, those of its added keys to
@@ -38,4 +42,41 @@ func (m *Mapper) Input(set changes.Set, all []string) Input {
 	}
 	in.Warnings = append(m.Warnings(), errorPageWarnings(m.ErrorPages, in.Purge)...)
 	return in
+}
+
+// InputSeq is Input for a site whose keys all gives one at a time
+// (every key once; it may give the deleted ones too) rather than in a
+// list, so that neither the keys nor their URLs are held: the Input's All
+// is nil and its Unchanged maps the keys as Build reads it (see
+// Input.Unchanged). all is called twice: once here, so that what m
+// learns of the Routes' functions from every key (Warnings) holds for the
+// URLs to purge too, as with Input, and once by Build.
+func (m *Mapper) InputSeq(set changes.Set, all iter.Seq[string]) Input {
+	if m.hasFunctions() {
+		for k := range all {
+			m.URLs(k)
+		}
+	}
+	in := m.Input(set, nil)
+	in.Unchanged = func(yield func(string) bool) {
+		for k := range all {
+			for _, u := range m.URLs(k) {
+				if !yield(u) {
+					return
+				}
+			}
+		}
+	}
+	return in
+}
+
+// hasFunctions reports whether a route of m runs a viewer-request
+// function.
+func (m *Mapper) hasFunctions() bool {
+	for _, r := range m.Routes {
+		if r.ViewerRequest != nil {
+			return true
+		}
+	}
+	return false
 }

@@ -2,6 +2,7 @@ package plan_test
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/cfinv/cfinv/changes"
 	"github.com/cfinv/cfinv/plan"
@@ -31,4 +32,27 @@ func ExampleMapper_Input() {
 	// purge: [/blog/post-1/ /blog/post-1 /blog/post-1/index.html /old.html]
 	// new: [/blog/post-2/ /blog/post-2 /blog/post-2/index.html]
 	// paths: [/blog/post-1 /blog/post-1/ /blog/post-1/index.html /old.html]
+}
+
+// ExampleMapper_InputSeq plans the same change of a site whose keys are
+// read one at a time (from a listing, a table on disk) rather than held:
+// Build counts the unchanged URLs by the prefixes it weighs.
+func ExampleMapper_InputSeq() {
+	set := changes.Set{Modified: []string{"blog/post-1/index.html", "blog/post-2/index.html"}}
+	keys := []string{"index.html", "blog/post-1/index.html", "blog/post-2/index.html", "blog/post-3/index.html", "about/index.html"}
+	m := plan.Mapper{IndexDocument: "index.html", DefaultRootObject: "index.html"}
+	in := m.InputSeq(set, slices.Values(keys))
+	fmt.Println("purge:", len(in.Purge), "URLs; all held:", len(in.All))
+
+	p, err := plan.Build(in, plan.Options{MaxPaths: 2, MaxWildcards: 1})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, it := range p.Items {
+		fmt.Println(it.Reason())
+	}
+	// Output:
+	// purge: 6 URLs; all held: 0
+	// /blog/post-* covers 6 changed, 3 unchanged
 }

@@ -3,6 +3,7 @@ package plan
 import (
 	"cmp"
 	"fmt"
+	"iter"
 	"runtime"
 	"slices"
 	"sort"
@@ -94,6 +95,13 @@ type Input struct {
 	// Purge nor New are unchanged: a wildcard that covers one purges it
 	// needlessly.
 	All []string
+	// Unchanged, when not nil, gives more URLs of the site, as All does
+	// (those in Purge or New are left out), one at a time, each once: a
+	// URL given twice counts as two. Build reads it once and holds none
+	// of them, only a count per prefix of a URL to purge, so that what
+	// it holds grows with Purge and New, not with the site
+	// (Mapper.InputSeq).
+	Unchanged iter.Seq[string]
 	// Warnings are copied to the Plan (see Mapper.Input).
 	Warnings []Warning
 }
@@ -273,9 +281,12 @@ func batches(items []Item, size int) [][]string {
 	return out
 }
 
-// universe holds the three disjoint, sorted URL sets of a site.
+// universe holds the three disjoint, sorted URL sets of a site: the
+// unchanged URLs as a list (from Input.All) and counted (from
+// Input.Unchanged).
 type universe struct {
 	must, fresh, others []string
+	counted             *prefixCounts
 	// lim[i] is -1 when must[i] can be sent exactly, else the length of
 	// its longest prefix that a wildcard may end after: up to its first
 	// literal '*' (CloudFront reads '*' only as a trailing wildcard and
@@ -330,7 +341,116 @@ func newUniverse(in Input) (*universe, error) {
 	} else {
 		others = all[:unchanged(all, "", false, must, fresh)]
 	}
-	return &universe{must: must, fresh: fresh, others: others, lim: lim}, nil
+	u := &universe{must: must, fresh: fresh, others: others, lim: lim}
+	if in.Unchanged != nil {
+		u.counted = countUnchanged(must, fresh, in.Unchanged)
+	}
+	return u, nil
+}
+
+// unchangedURLs is the number of unchanged URLs.
+func (u *universe) unchangedURLs() int {
+	n := len(u.others)
+	if u.counted != nil {
+		n += u.counted.total
+	}
+	return n
+}
+
+// unchangedBelow counts the unchanged URLs that start with prefix, a
+// prefix of a URL to purge.
+func (u *universe) unchangedBelow(prefix string) int {
+	n := countPrefix(u.others, prefix)
+	if u.counted != nil {
+		n += u.counted.count(prefix)
+	}
+	return n
+}
+
+// prefixCounts counts URLs by prefix without holding them, for the
+// prefixes the planner asks about: prefixes of the URLs to purge (a
+// node's wildcard, "/"). A URL u starts with such a prefix p exactly when
+// p is a prefix of u[:L], L being the length of u's longest common prefix
+// with any URL to purge (p is a common prefix of u and a URL to purge,
+// so no longer than L), which is its longest common prefix with one of
+// its two neighbours in the sorted list. So each URL is kept as a count
+// of its u[:L], a substring of a URL to purge: ends holds those
+// distinct strings, sorted, and sums their counts so far; the ones that
+// start with p are a range of ends.
+type prefixCounts struct {
+	ends  []string // distinct, sorted; each a prefix of a URL to purge
+	sums  []int    // sums[i]: the URLs counted under ends[:i]
+	total int
+}
+
+// countUnchanged counts the URLs of urls that are in neither the sorted
+// must nor fresh, by their longest common prefix with must (non-empty).
+func countUnchanged(must, fresh []string, urls iter.Seq[string]) *prefixCounts {
+	type end struct{ i, l int32 } // must[i][:l]
+	ends := map[end]int{}
+	total := 0
+	for u := range urls {
+		j, found := slices.BinarySearch(must, u)
+		if found {
+			continue
+		}
+		if _, found := slices.BinarySearch(fresh, u); found {
+			continue
+		}
+		total++
+		if len(must) == 0 {
+			continue // no prefix is asked about
+		}
+		e := end{i: int32(j), l: -1}
+		if j > 0 {
+			e = end{i: int32(j - 1), l: int32(commonPrefix(must[j-1], u))}
+		}
+		if j < len(must) {
+			if l := int32(commonPrefix(must[j], u)); l > e.l {
+				e = end{i: int32(j), l: l}
+			}
+		}
+		ends[e]++
+	}
+	c := &prefixCounts{total: total}
+	type counted struct {
+		s string
+		n int
+	}
+	list := make([]counted, 0, len(ends))
+	for e, n := range ends {
+		list = append(list, counted{must[e.i][:e.l], n})
+	}
+	slices.SortFunc(list, func(a, b counted) int { return strings.Compare(a.s, b.s) })
+	c.sums = append(c.sums, 0)
+	for _, e := range list {
+		if k := len(c.ends); k > 0 && c.ends[k-1] == e.s {
+			c.sums[k] += e.n
+			continue
+		}
+		c.ends = append(c.ends, e.s)
+		c.sums = append(c.sums, c.sums[len(c.sums)-1]+e.n)
+	}
+	return c
+}
+
+// commonPrefix is the length of the longest common prefix of a and b.
+func commonPrefix(a, b string) int {
+	n := min(len(a), len(b))
+	for i := range n {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return n
+}
+
+// count counts the URLs that start with prefix, a prefix of a URL to
+// purge.
+func (c *prefixCounts) count(prefix string) int {
+	lo := sort.SearchStrings(c.ends, prefix)
+	hi := lo + sort.Search(len(c.ends)-lo, func(i int) bool { return !strings.HasPrefix(c.ends[lo+i], prefix) })
+	return c.sums[hi] - c.sums[lo]
 }
 
 // cloneStrings returns a copy of s, made in chunks: one copy of a large
@@ -493,7 +613,7 @@ func (u *universe) wildcard(prefix string) Item {
 		Path:      prefix + "*",
 		Wildcard:  true,
 		Changed:   countPrefix(u.must, prefix),
-		Unchanged: countPrefix(u.others, prefix),
+		Unchanged: u.unchangedBelow(prefix),
 		New:       countPrefix(u.fresh, prefix),
 	}
 }

@@ -91,8 +91,8 @@ var parallelPairs int64 = 1 << 18
 // not solved at all: only a wildcard above it can cover it. With scattered
 // changes and 15 wildcards this leaves only the top of the trie to solve.
 func optimal(u *universe, opt Options) ([]Item, error) {
-	if len(u.others) >= math.MaxInt32/2 {
-		return nil, fmt.Errorf("plan invalidation: %d unchanged URLs are more than the planner counts (%d)", len(u.others), math.MaxInt32/2)
+	if n := u.unchangedURLs(); n >= math.MaxInt32/2 {
+		return nil, fmt.Errorf("plan invalidation: %d unchanged URLs are more than the planner counts (%d)", n, math.MaxInt32/2)
 	}
 	s := &solver{
 		u:       u,
@@ -233,7 +233,7 @@ func (s *solver) build(lo, hi, parentDepth int32, out *outside) int32 {
 	if capWild >= 1 && (hi-lo >= 2 || s.lim[lo] >= 0) {
 		if l := s.wildcardLen(lo, d, parentDepth); l > 0 {
 			n.wild = l
-			wildcard.c = int32(countPrefix(s.u.others, first[:l]))
+			wildcard.c = int32(s.u.unchangedBelow(first[:l]))
 		}
 	}
 	n.front, n.choice = withWildcard(acc, wildcard)

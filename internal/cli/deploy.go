@@ -407,14 +407,16 @@ var ProcessMemoryLimit func(int64) int64
 // lets the heap grow to twice what is live before collecting, and a
 // deploy's peak RSS was that headroom more than its live data: 96 MiB
 // for a first deploy of 30,000 files, 72 MiB with a 48 MiB limit, for
-// the same CPU time (BENCHMARKS.md). The limit grows with the site by
-// a little more than what a deploy still holds per file (the report's
-// list of uploads, about 110 bytes an upload; the hash cache read, about
-// 164 bytes a file: its tables are on disk past 1 MiB), so that a large
-// site's live data stays under it: a limit under what is live makes the
-// collector run all the time.
+// the same CPU time (BENCHMARKS.md). A deploy holds nothing per file of
+// the site (its tables are on disk past 1 MiB each, the report's uploads
+// past 4,096), but what it holds per change (the keys and URLs to
+// invalidate) grows with the site's changes: the limit leaves 192 bytes
+// per file for them, so that the collector does not run all the time
+// when much changes (a limit under what is live does that), up to
+// 64 MiB, which keeps the peak RSS (about 20 MiB of binary and stacks
+// beside the heap) under 100 MiB at any size.
 func deployMemoryLimit(files int) int64 {
-	return 40<<20 + int64(files)*192
+	return min(40<<20+int64(files)*192, 64<<20)
 }
 
 // deploySummary is the GitHub job summary of a deploy: what was uploaded,

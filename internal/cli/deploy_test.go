@@ -218,6 +218,9 @@ func TestDeployMemoryLimit(t *testing.T) {
 	if got := deployMemoryLimit(30000); got < 44<<20 || got > 48<<20 {
 		t.Errorf("deployMemoryLimit(30000) = %d MiB, want 44–48 MiB", got>>20)
 	}
+	if got := deployMemoryLimit(10_000_000); got != 64<<20 {
+		t.Errorf("deployMemoryLimit(10,000,000) = %d MiB, want 64 MiB: the limit stops growing", got>>20)
+	}
 }
 
 // TestDeployBudgetError: budgets no invalidation plan meets stop the
