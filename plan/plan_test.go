@@ -686,6 +686,19 @@ func BenchmarkBuild(b *testing.B) {
 				}
 			}
 		})
+		// The same site, its URLs given by Input.Unchanged (counted by
+		// prefix, not held) instead of All, as deploy gives them.
+		b.Run(fmt.Sprintf("objects=%d/changed=10%%/counted", n), func(b *testing.B) {
+			in := siteInput(rand.New(rand.NewPCG(uint64(n), 1)), n, 0.1)
+			in.Unchanged, in.All = slices.Values(in.All), nil
+			runtime.GC()
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Build(in, Options{FreePathsLeft: 1000, MaxWildcards: 15}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
