@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -116,6 +117,9 @@ func benchSite(b *testing.B, n int, wrap func(aws.HTTPClient) aws.HTTPClient) (*
 // go tool pprof -sample_index=inuse_space.
 var peakProfile = flag.String("peakprofile", "", "directory of BenchmarkPeakPerFile's heap profiles at each step")
 
+// peakFiles are the site sizes BenchmarkPeakPerFile deploys.
+var peakFiles = flag.String("peakfiles", "5000,15000", "comma-separated site sizes of BenchmarkPeakPerFile")
+
 func writeHeapProfile(b *testing.B, name string) {
 	b.Helper()
 	f, err := os.Create(name)
@@ -163,12 +167,16 @@ func (c sampledClient) Do(r *http.Request) (*http.Response, error) {
 // marker's CopyObject, after the second listing; server-B/file, what the
 // S3 server kept.
 //
-//	go test -run '^$' -bench BenchmarkPeakPerFile -benchtime 1x ./deploy/
+//	go test -run '^$' -bench BenchmarkPeakPerFile -benchtime 1x ./deploy/ [-args -peakfiles 5000,15000,45000]
 func BenchmarkPeakPerFile(b *testing.B) {
 	if *peakProfile != "" {
 		runtime.MemProfileRate = 512 // every object of the tables, not one in 512 KiB
 	}
-	for _, n := range []int{5000, 15000} {
+	for _, f := range strings.Split(*peakFiles, ",") {
+		n, err := strconv.Atoi(f)
+		if err != nil {
+			b.Fatalf("-peakfiles: %v", err)
+		}
 		b.Run(fmt.Sprintf("files=%d", n), func(b *testing.B) {
 			var sums [5]float64
 			for b.Loop() {

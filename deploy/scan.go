@@ -111,6 +111,9 @@ func scan(ctx context.Context, o Options, walked func(bounds []string)) (*site, 
 	total := walk.len()
 	o.event(Event{Step: StepScan, Total: total})
 	files, read, err := hashAll(ctx, o, walk, cache)
+	// Before the next cache is renamed over it (which Windows refuses
+	// while it is open).
+	cache.close()
 	if err != nil {
 		cache.discard()
 		return nil, 0, err
