@@ -489,6 +489,7 @@ func TestDeployUploadsOnDisk(t *testing.T) {
 	if code == 0 || !strings.Contains(errOut, "the deploy is done, but its report cannot be printed: keep the list of uploads on disk") {
 		t.Errorf("list not kept: exit %d, stderr:\n%s", code, errOut)
 	}
+	t.Setenv("TMPDIR", t.TempDir())
 	out, _, code := s.run(t, "--output", "json", "--query", "uploaded")
 	if code != 0 || out != "0\n" {
 		t.Errorf("redeploy after it: exit %d, %q uploaded, want 0", code, out)
