@@ -48,9 +48,10 @@ func (m *Mapper) Input(set changes.Set, all []string) Input {
 // (every key once; it may give the deleted ones too) rather than in a
 // list, so that neither the keys nor their URLs are held: the Input's All
 // is nil and its Unchanged maps the keys as Build reads it (see
-// Input.Unchanged). all is called twice: once here, so that what m
-// learns of the Routes' functions from every key (Warnings) holds for the
-// URLs to purge too, as with Input, and once by Build.
+// Input.Unchanged), each time it does, so all may be called more than
+// once. When a route runs a viewer-request function, all is also read
+// here first, so that what m learns of the functions from every key
+// (Warnings) holds for the URLs to purge too, as with Input.
 func (m *Mapper) InputSeq(set changes.Set, all iter.Seq[string]) Input {
 	if m.hasFunctions() {
 		for k := range all {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"text/tabwriter"
 	"time"
@@ -251,7 +252,7 @@ func (o Output) Print(w io.Writer, r Result) error {
 	if err != nil {
 		return err
 	}
-	if o.Query != "" || format != JSON {
+	if (o.Query != "" || format != JSON) && hasList(data) {
 		if data, err = collect(data); err != nil {
 			return err
 		}
@@ -264,6 +265,19 @@ func (o Output) Print(w io.Writer, r Result) error {
 		return WriteText(w, v)
 	}
 	return Write(w, format, r.Op, v)
+}
+
+// hasList reports whether v holds a List.
+func hasList(v any) bool {
+	switch x := v.(type) {
+	case List:
+		return true
+	case Object:
+		return slices.ContainsFunc(x, func(kv KV) bool { return hasList(kv.V) })
+	case []any:
+		return slices.ContainsFunc(x, hasList)
+	}
+	return false
 }
 
 // collect returns v with each List in it made a []any: what a query and
