@@ -75,3 +75,42 @@ func ExampleRun() {
 	// invalidated [/app.css]
 	// already complete: true uploads: 0 marker on app.css
 }
+
+// A deploy of a large site need not hold its list of uploads: with
+// EachUpload each is handed over instead (here printed, as a dry run
+// plans them), and the report only counts them.
+func ExampleOptions_eachUpload() {
+	ctx := context.Background()
+	srv, err := cfinvtest.Start(cfinvtest.WithMemoryStore())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer srv.Close()
+	s3c := s3.NewFromConfig(srv.S3Config(), func(o *s3.Options) { o.UsePathStyle = true })
+	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("site")}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	dir, err := os.MkdirTemp("", "site-")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	for name, body := range map[string]string{"index.html": "<h1>hi</h1>", "app.js": "let a = 1", "app.css": "body{}"} {
+		os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644)
+	}
+	rep, err := deploy.Run(ctx, s3c, nil, deploy.Options{Dir: dir, Bucket: "site", DryRun: true,
+		EachUpload: func(u deploy.Upload) { fmt.Printf("upload %s (%d bytes, %s)\n", u.Key, u.Size, u.Reason) }})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("uploads:", rep.Uploaded, "listed:", len(rep.Uploads))
+	// Output:
+	// upload app.css (6 bytes, new)
+	// upload app.js (9 bytes, new)
+	// upload index.html (11 bytes, new)
+	// uploads: 3 listed: 0
+}
