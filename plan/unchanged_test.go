@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 
 	gocmp "github.com/google/go-cmp/cmp"
 )
@@ -96,4 +97,21 @@ func FuzzBuildCountsUnchanged(f *testing.F) {
 			t.Fatalf("plan (-All +counted):\n%s", diff)
 		}
 	})
+}
+
+// TestIndexFormsShareBytes (issue 31): an index object's URLs that are
+// prefixes of its longest one are substrings of it, not strings of their
+// own: the planner holds every URL to purge.
+func TestIndexFormsShareBytes(t *testing.T) {
+	m := Mapper{IndexDocument: "index.html"}
+	urls := m.URLs("docs/a b/index.html")
+	if want := []string{"/docs/a%20b/", "/docs/a%20b", "/docs/a%20b/index.html"}; !slices.Equal(urls, want) {
+		t.Fatalf("URLs = %q, want %q", urls, want)
+	}
+	long := unsafe.StringData(urls[2])
+	for _, u := range urls[:2] {
+		if unsafe.StringData(u) != long {
+			t.Errorf("%q does not share the bytes of %q", u, urls[2])
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -192,10 +193,27 @@ func (m *Mapper) formsInto(out []string, key string, keep func(raw string) bool)
 		if forms&FormFile != 0 {
 			add("/" + key)
 		}
+		shareForms(out[n:])
 		return out
 	}
 	add("/" + key)
 	return out
+}
+
+// shareForms makes each of an index object's URLs that is a prefix of
+// the longest one ("/dir/" and "/dir" of "/dir/index.html") a substring of
+// it, so that they share its bytes: the planner holds every URL to purge
+// (issue 31).
+func shareForms(urls []string) {
+	if len(urls) < 2 {
+		return
+	}
+	long := slices.MaxFunc(urls, func(a, b string) int { return cmp.Compare(len(a), len(b)) })
+	for i, u := range urls {
+		if len(u) < len(long) && strings.HasPrefix(long, u) {
+			urls[i] = long[:len(u)]
+		}
+	}
 }
 
 // keyOnly encodes what means one thing in a key and another in a path.
