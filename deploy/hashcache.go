@@ -548,13 +548,6 @@ func (c *hashCache) close() {
 	}
 }
 
-// lookup fills f's size and digests from its entry when st, its stat now,
-// is the one recorded, and reports whether it did.
-func (c *hashCache) lookup(f *file, st fileStat) bool {
-	e, ok := c.find(f.Rel)
-	return ok && e.use(f, st)
-}
-
 // use fills f's size and digests from e, f's entry, when st, its stat
 // now, is the one recorded, and reports whether it did.
 func (e *cacheHit) use(f *file, st fileStat) bool {
@@ -567,7 +560,7 @@ func (e *cacheHit) use(f *file, st fileStat) bool {
 	return true
 }
 
-// add writes the entry of f, hashed (or found by lookup) with stat st,
+// add writes the entry of f, hashed (or found in the cache) with stat st,
 // taken before it was read, to the next cache file, unless the file is too
 // recent to be told apart from a later write (racyWindow). Files are
 // added in the order of their paths, as the scan hands them on.

@@ -411,6 +411,14 @@ func WriteHashCache(tb testing.TB, o Options, rels []string) {
 	}
 }
 
+// lookup fills f's size and digests from its entry in c when st, its stat
+// now, is the one recorded, and reports whether it did: what the scan
+// does with find and use, split between its goroutines.
+func (c *hashCache) lookup(f *file, st fileStat) bool {
+	e, ok := c.find(f.Rel)
+	return ok && e.use(f, st)
+}
+
 // LoadHashCache opens the hash cache of o as a scan's start does and
 // looks up each of rels in it, in their order, as the scan does, and
 // returns the cache (for the caller to hold) and how many it found. For

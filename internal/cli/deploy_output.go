@@ -21,11 +21,16 @@ func printDeploy(opts *deployOptions, rep *deploy.Report, uploads *uploadList) e
 	}
 	var listErr error
 	text := func(w io.Writer) { listErr = printDeployReport(w, rep, uploads) }
-	data, err := deployData(rep, uploads)
-	if err != nil {
-		return err
+	// The report's own text and table do not read the data: it is only
+	// encoded for JSON and a query.
+	var data any = rep
+	if o.Format == awscli.JSON || o.Query != "" {
+		var err error
+		if data, err = deployData(rep, uploads); err != nil {
+			return err
+		}
 	}
-	err = o.Print(opts.IO.Out, awscli.Result{Data: data, Text: text, Table: text})
+	err := o.Print(opts.IO.Out, awscli.Result{Data: data, Text: text, Table: text})
 	return cmp.Or(err, listErr)
 }
 
